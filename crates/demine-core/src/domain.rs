@@ -1,0 +1,287 @@
+//! Domain types in IMAS vocabulary.
+//!
+//! Every enumeration has one canonical spelling (the one in the import contract), parses
+//! case-insensitively, and reports the allowed values when a value is unknown.
+
+use chrono::NaiveDate;
+use geo::{MultiPolygon, Point};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Free attributes kept from imports that demine does not interpret.
+pub type Attributes = serde_json::Map<String, serde_json::Value>;
+
+/// A value outside an enumeration: names the value and lists the allowed ones.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{value}' is not one of the allowed values: {}", allowed.join(", "))]
+pub struct UnknownValue {
+    pub value: String,
+    pub allowed: &'static [&'static str],
+}
+
+macro_rules! imas_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            /// Every value, in canonical spelling.
+            pub const ALLOWED: &'static [&'static str] = &[$($text),+];
+            /// Every variant.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The canonical spelling, as in the import contract.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<Self, UnknownValue> {
+                let t = s.trim();
+                $(if t.eq_ignore_ascii_case($text) { return Ok($name::$variant); })+
+                Err(UnknownValue { value: s.to_string(), allowed: Self::ALLOWED })
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
+imas_enum! {
+    /// Suspected (indirect evidence) or confirmed (direct evidence) hazardous area.
+    HazardClass { Sha => "SHA", Cha => "CHA" }
+}
+
+imas_enum! {
+    /// Where a hazard stands in the land-release lifecycle. Derived from the accounting
+    /// ([`HazardStatus::from_release`]), never typed in.
+    HazardStatus {
+        /// Nothing released yet.
+        Active => "active",
+        /// Some land released, some remains.
+        PartiallyReleased => "partially_released",
+        /// Remaining area is zero: all land cancelled, reduced or cleared.
+        Released => "released",
+    }
+}
+
+imas_enum! {
+    /// The kind of land-release activity.
+    ActivityType {
+        /// Non-technical survey.
+        Nts => "NTS",
+        /// Technical survey.
+        Ts => "TS",
+        /// Clearance to a specified depth.
+        Clearance => "clearance",
+        /// Battle area clearance.
+        Bac => "BAC",
+        /// Explosive ordnance disposal spot task.
+        Eod => "EOD",
+    }
+}
+
+imas_enum! {
+    /// How an activity released its land.
+    Outcome { Cancelled => "cancelled", Reduced => "reduced", Cleared => "cleared" }
+}
+
+imas_enum! {
+    /// Category of an explosive ordnance item found.
+    FindCategory {
+        ApMine => "AP_mine",
+        AtMine => "AT_mine",
+        Uxo => "UXO",
+        Axo => "AXO",
+        Ied => "IED",
+        Submunition => "submunition",
+        Other => "other",
+    }
+}
+
+imas_enum! {
+    /// The kind of team or asset.
+    TeamKind {
+        Manual => "manual",
+        Mechanical => "mechanical",
+        Mdd => "mdd",
+        Nts => "nts",
+        Ts => "ts",
+    }
+}
+
+impl ActivityType {
+    /// Outcomes an activity of this type may claim. NTS cancels; TS reduces (or clears what it
+    /// searched fully); clearance, BAC and EOD clear.
+    pub fn allowed_outcomes(self) -> &'static [Outcome] {
+        match self {
+            ActivityType::Nts => &[Outcome::Cancelled],
+            ActivityType::Ts => &[Outcome::Reduced, Outcome::Cleared],
+            ActivityType::Clearance | ActivityType::Bac | ActivityType::Eod => &[Outcome::Cleared],
+        }
+    }
+}
+
+impl HazardStatus {
+    /// The lifecycle rule, in one place: a hazard is released only when its remaining area is
+    /// zero (to within `tolerance_m2`, which absorbs floating-point noise of polygon clipping),
+    /// and is partially released as soon as any land has been released.
+    pub fn from_release(area_m2: f64, remaining_m2: f64, tolerance_m2: f64) -> HazardStatus {
+        if remaining_m2 <= tolerance_m2 {
+            HazardStatus::Released
+        } else if area_m2 - remaining_m2 > tolerance_m2 {
+            HazardStatus::PartiallyReleased
+        } else {
+            HazardStatus::Active
+        }
+    }
+}
+
+/// Area below which remaining land is treated as zero: 0.01 m² per hazard, far below what any
+/// survey can measure and far above clipping noise.
+pub const RELEASE_TOLERANCE_M2: f64 = 0.01;
+
+/// A hazardous area (SHA or CHA).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hazard {
+    pub id: String,
+    pub class: HazardClass,
+    /// Outline, lon/lat WGS84, exterior rings counter-clockwise.
+    pub geometry: MultiPolygon<f64>,
+    pub name: Option<String>,
+    /// Status as reported by the operator; the authoritative one is computed.
+    pub reported_status: Option<String>,
+    pub organisation: Option<String>,
+    pub land_use: Option<String>,
+    pub contamination: Option<String>,
+    pub evidence: Option<String>,
+    pub blockages: Option<String>,
+    pub attributes: Attributes,
+}
+
+/// A land-release activity: the polygon is the land it released.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    pub id: String,
+    pub hazard_id: String,
+    pub activity_type: ActivityType,
+    pub outcome: Outcome,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub geometry: MultiPolygon<f64>,
+    pub organisation: Option<String>,
+    pub team: Option<String>,
+    pub method: Option<String>,
+    pub depth_cm: Option<f64>,
+    pub attributes: Attributes,
+}
+
+/// An item of explosive ordnance found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Find {
+    pub id: String,
+    pub date: NaiveDate,
+    pub category: FindCategory,
+    pub location: Point<f64>,
+    pub hazard_id: Option<String>,
+    pub activity_id: Option<String>,
+    pub depth_cm: Option<f64>,
+    pub condition: Option<String>,
+    pub disposition: Option<String>,
+    pub attributes: Attributes,
+}
+
+/// An explosive ordnance accident (victims killed or injured).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accident {
+    pub id: String,
+    pub date: NaiveDate,
+    pub killed: u32,
+    pub injured: u32,
+    pub location: Point<f64>,
+    pub hazard_id: Option<String>,
+    pub attributes: Attributes,
+}
+
+/// An operator: military engineers, humanitarian NGO, commercial company, authority.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Organisation {
+    pub id: String,
+    pub name: String,
+    /// e.g. `military`, `ngo`, `commercial`, `authority`.
+    pub kind: Option<String>,
+}
+
+/// A team or asset able to work on hazards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Team {
+    pub id: String,
+    pub organisation: Option<String>,
+    pub kind: TeamKind,
+    pub productivity_m2_per_day: f64,
+    pub base_lon: Option<f64>,
+    pub base_lat: Option<f64>,
+}
+
+/// The four record kinds that `demine import` and `demine export` handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    Hazards,
+    Activities,
+    Finds,
+    Accidents,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 4] = [
+        RecordKind::Hazards,
+        RecordKind::Activities,
+        RecordKind::Finds,
+        RecordKind::Accidents,
+    ];
+    /// Table/layer name in the store and plural noun on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Hazards => "hazards",
+            RecordKind::Activities => "activities",
+            RecordKind::Finds => "finds",
+            RecordKind::Accidents => "accidents",
+        }
+    }
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_parse_case_insensitively_and_list_allowed_values() {
+        assert_eq!("sha".parse::<HazardClass>().unwrap(), HazardClass::Sha);
+        assert_eq!(" Cleared ".parse::<Outcome>().unwrap(), Outcome::Cleared);
+        let err = "XYZ".parse::<ActivityType>().unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("'XYZ'"), "{msg}");
+        assert!(msg.contains("NTS, TS, clearance, BAC, EOD"), "{msg}");
+    }
+
+    #[test]
+    fn lifecycle_rule() {
+        assert_eq!(HazardStatus::from_release(100.0, 100.0, 0.01), HazardStatus::Active);
+        assert_eq!(
+            HazardStatus::from_release(100.0, 40.0, 0.01),
+            HazardStatus::PartiallyReleased
+        );
+        assert_eq!(HazardStatus::from_release(100.0, 0.0, 0.01), HazardStatus::Released);
+    }
+}

@@ -1,0 +1,377 @@
+//! Land-release accounting (IMAS 07.11), computed from geometry, never from typed-in figures.
+//!
+//! The rules, in one place:
+//! 1. An activity releases only land inside its own hazard: its polygon is clipped to the hazard.
+//! 2. Overlapping activity polygons count their overlap once.
+//! 3. A piece of land is released once, by the earliest activity that covers it, ordered by
+//!    `end_date`, then by `id`; a later activity over land already released adds nothing.
+//! 4. Remaining = hazard area − released land; a hazard whose remaining area is zero is released
+//!    ([`HazardStatus::from_release`]).
+//! 5. National (or any collection) totals are taken over the **union** of hazards: where two
+//!    hazards overlap (two organisations reporting the same field), the shared land counts once,
+//!    and it is released once, by the earliest activity of either hazard that covers it.
+//!
+//! All areas are geodesic on the WGS84 ellipsoid, in m².
+//!
+//! ```
+//! use demine_core::release::{account_hazard, Footprint};
+//! use demine_core::Outcome;
+//! use geo::{polygon, MultiPolygon};
+//! use chrono::NaiveDate;
+//!
+//! let hazard = MultiPolygon::new(vec![polygon![
+//!     (x: 30.0, y: 50.0), (x: 30.01, y: 50.0), (x: 30.01, y: 50.01), (x: 30.0, y: 50.01)]]);
+//! // NTS cancels the western half; a later clearance claims the whole hazard.
+//! let west = MultiPolygon::new(vec![polygon![
+//!     (x: 30.0, y: 50.0), (x: 30.005, y: 50.0), (x: 30.005, y: 50.01), (x: 30.0, y: 50.01)]]);
+//! let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+//! let acts = vec![
+//!     Footprint { id: "A1", end_date: d("2024-03-01"), outcome: Outcome::Cancelled, geometry: &west },
+//!     Footprint { id: "A2", end_date: d("2024-05-01"), outcome: Outcome::Cleared, geometry: &hazard },
+//! ];
+//! let r = account_hazard(&hazard, acts, false);
+//! assert!((r.cancelled_m2 - r.cleared_m2).abs() / r.area_m2 < 1e-3); // half and half
+//! assert!(r.remaining_m2 < 1e-3);
+//! ```
+
+use crate::domain::{HazardStatus, Outcome, RELEASE_TOLERANCE_M2};
+use crate::geodesy::area_m2;
+use chrono::NaiveDate;
+use geo::{BooleanOps, BoundingRect, Intersects, MultiPolygon, Rect};
+use rayon::prelude::*;
+use rstar::{RTree, RTreeObject, AABB};
+use serde::Serialize;
+
+/// What the accounting needs to know of an activity.
+#[derive(Debug, Clone, Copy)]
+pub struct Footprint<'a> {
+    pub id: &'a str,
+    pub end_date: NaiveDate,
+    pub outcome: Outcome,
+    pub geometry: &'a MultiPolygon<f64>,
+}
+
+/// Land released, by outcome, of one hazard or one collection of hazards. Areas in m².
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ReleaseFigures {
+    pub area_m2: f64,
+    pub cancelled_m2: f64,
+    pub reduced_m2: f64,
+    pub cleared_m2: f64,
+    pub remaining_m2: f64,
+}
+
+impl ReleaseFigures {
+    /// Released land of any outcome, in m².
+    pub fn released_m2(&self) -> f64 {
+        self.cancelled_m2 + self.reduced_m2 + self.cleared_m2
+    }
+
+    fn add_outcome(&mut self, outcome: Outcome, m2: f64) {
+        match outcome {
+            Outcome::Cancelled => self.cancelled_m2 += m2,
+            Outcome::Reduced => self.reduced_m2 += m2,
+            Outcome::Cleared => self.cleared_m2 += m2,
+        }
+    }
+
+    fn add(&mut self, other: &ReleaseFigures) {
+        self.area_m2 += other.area_m2;
+        self.cancelled_m2 += other.cancelled_m2;
+        self.reduced_m2 += other.reduced_m2;
+        self.cleared_m2 += other.cleared_m2;
+        self.remaining_m2 += other.remaining_m2;
+    }
+}
+
+/// A piece of released land: which activity released it, how, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleasedPiece {
+    pub activity_id: String,
+    pub outcome: Outcome,
+    pub area_m2: f64,
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// The accounting of one hazard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HazardRelease {
+    pub figures: ReleaseFigures,
+    pub status: HazardStatus,
+    /// Pieces released, earliest first; filled only when asked (maps, reports).
+    pub pieces: Vec<ReleasedPiece>,
+}
+
+impl std::ops::Deref for HazardRelease {
+    type Target = ReleaseFigures;
+    fn deref(&self) -> &ReleaseFigures {
+        &self.figures
+    }
+}
+
+fn bbox(g: &MultiPolygon<f64>) -> Option<Rect<f64>> {
+    g.bounding_rect()
+}
+
+fn rects_intersect(a: &Rect<f64>, b: &Rect<f64>) -> bool {
+    a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y
+}
+
+/// Releases `area` (an outline) with `footprints` in order: earliest `end_date`, then `id`.
+/// Footprints must already be clipped to the land they may release.
+fn release_in_order(
+    area: &MultiPolygon<f64>,
+    mut footprints: Vec<(Footprint<'_>, Option<MultiPolygon<f64>>)>,
+    keep_pieces: bool,
+) -> HazardRelease {
+    let mut figures = ReleaseFigures { area_m2: area_m2(area), ..Default::default() };
+    footprints.sort_by(|(a, _), (b, _)| a.end_date.cmp(&b.end_date).then_with(|| a.id.cmp(b.id)));
+    let mut remaining = area.clone();
+    let mut remaining_box = bbox(&remaining);
+    let mut pieces = Vec::new();
+    for (fp, clipped) in &footprints {
+        let Some(rbox) = remaining_box else { break };
+        let geom = clipped.as_ref().unwrap_or(fp.geometry);
+        match bbox(geom) {
+            Some(gbox) if rects_intersect(&rbox, &gbox) => {}
+            _ => continue,
+        }
+        let piece = remaining.intersection(geom);
+        let piece_m2 = area_m2(&piece);
+        if piece.0.is_empty() || piece_m2 <= 0.0 {
+            continue;
+        }
+        figures.add_outcome(fp.outcome, piece_m2);
+        remaining = remaining.difference(&piece);
+        remaining_box = bbox(&remaining);
+        if keep_pieces {
+            pieces.push(ReleasedPiece {
+                activity_id: fp.id.to_string(),
+                outcome: fp.outcome,
+                area_m2: piece_m2,
+                geometry: piece,
+            });
+        }
+    }
+    // Remaining is measured, not subtracted, so clipping noise never turns into negative land;
+    // it is then bounded so that the four figures never exceed the hazard's area.
+    let measured = area_m2(&remaining);
+    figures.remaining_m2 = measured.min((figures.area_m2 - figures.released_m2()).max(0.0)).max(0.0);
+    if figures.remaining_m2 <= RELEASE_TOLERANCE_M2 {
+        figures.remaining_m2 = 0.0;
+    }
+    let status = HazardStatus::from_release(figures.area_m2, figures.remaining_m2, RELEASE_TOLERANCE_M2);
+    HazardRelease { figures, status, pieces }
+}
+
+/// Accounts one hazard: rules 1–4 of the module doc.
+pub fn account_hazard(
+    hazard: &MultiPolygon<f64>,
+    activities: Vec<Footprint<'_>>,
+    keep_pieces: bool,
+) -> HazardRelease {
+    // Rule 1 is implied: the running `remaining` starts as the hazard, so each piece is clipped.
+    release_in_order(hazard, activities.into_iter().map(|f| (f, None)).collect(), keep_pieces)
+}
+
+/// One hazard and the activities recorded on it, for [`account_registry`].
+#[derive(Debug, Clone)]
+pub struct HazardWithActivities<'a> {
+    pub id: &'a str,
+    pub geometry: &'a MultiPolygon<f64>,
+    pub activities: Vec<Footprint<'a>>,
+}
+
+/// The accounting of a whole registry (or region): per hazard, and totals over the union.
+#[derive(Debug, Clone)]
+pub struct RegistryRelease {
+    /// In the order the hazards were given.
+    pub per_hazard: Vec<HazardRelease>,
+    /// Totals over the union of hazards (rule 5).
+    pub totals: ReleaseFigures,
+    /// Sum of hazard areas as reported, counting overlaps twice: shows the inflation avoided.
+    pub sum_of_hazard_areas_m2: f64,
+    /// Groups of hazards that overlap one another (indices into the input), only those of 2+.
+    pub overlap_groups: Vec<Vec<usize>>,
+}
+
+struct Indexed {
+    index: usize,
+    envelope: AABB<[f64; 2]>,
+}
+
+impl RTreeObject for Indexed {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.envelope
+    }
+}
+
+/// Groups of hazards connected by overlap (union-find over an R-tree of bounding boxes).
+/// Hazards that merely touch are grouped too: the union then has the same area.
+pub fn overlap_groups(geometries: &[&MultiPolygon<f64>]) -> Vec<Vec<usize>> {
+    let boxes: Vec<Option<Rect<f64>>> = geometries.iter().map(|g| bbox(g)).collect();
+    let tree = RTree::bulk_load(
+        boxes
+            .iter()
+            .enumerate()
+            .filter_map(|(index, b)| {
+                b.map(|r| Indexed {
+                    index,
+                    envelope: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                })
+            })
+            .collect(),
+    );
+    let pairs: Vec<(usize, usize)> = boxes
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, b)| {
+            let mut out = Vec::new();
+            if let Some(r) = b {
+                let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+                for cand in tree.locate_in_envelope_intersecting(&env) {
+                    let j = cand.index;
+                    if j > i && geometries[i].intersects(geometries[j]) {
+                        out.push((i, j));
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let mut parent: Vec<usize> = (0..geometries.len()).collect();
+    fn find(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for (a, b) in pairs {
+        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+        if ra != rb {
+            parent[ra.max(rb)] = ra.min(rb);
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for i in 0..geometries.len() {
+        let root = find(&mut parent, i);
+        groups.entry(root).or_default().push(i);
+    }
+    groups.into_values().collect()
+}
+
+/// Accounts every hazard (in parallel) and the totals over their union (rule 5).
+pub fn account_registry(hazards: &[HazardWithActivities<'_>], keep_pieces: bool) -> RegistryRelease {
+    let per_hazard: Vec<HazardRelease> = hazards
+        .par_iter()
+        .map(|h| account_hazard(h.geometry, h.activities.clone(), keep_pieces))
+        .collect();
+    let geometries: Vec<&MultiPolygon<f64>> = hazards.iter().map(|h| h.geometry).collect();
+    let groups = overlap_groups(&geometries);
+    let group_figures: Vec<ReleaseFigures> = groups
+        .par_iter()
+        .map(|group| {
+            if group.len() == 1 {
+                return per_hazard[group[0]].figures.clone();
+            }
+            let union = geo::unary_union(group.iter().map(|&i| hazards[i].geometry));
+            let footprints = group
+                .iter()
+                .flat_map(|&i| {
+                    let h = &hazards[i];
+                    h.activities.iter().map(move |fp| (*fp, Some(fp.geometry.intersection(h.geometry))))
+                })
+                .collect();
+            release_in_order(&union, footprints, false).figures
+        })
+        .collect();
+    let mut totals = ReleaseFigures::default();
+    for g in &group_figures {
+        totals.add(g);
+    }
+    RegistryRelease {
+        sum_of_hazard_areas_m2: per_hazard.iter().map(|r| r.area_m2).sum(),
+        per_hazard,
+        totals,
+        overlap_groups: groups.into_iter().filter(|g| g.len() > 1).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+        MultiPolygon::new(vec![polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)]])
+    }
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn earliest_activity_wins_and_overlap_counts_once() {
+        let h = rect(30.0, 50.0, 30.02, 50.01);
+        let a = rect(30.0, 50.0, 30.012, 50.01); // 60 %
+        let b = rect(30.008, 50.0, 30.02, 50.01); // 60 %, overlapping a by 20 %
+        let r = account_hazard(
+            &h,
+            vec![
+                Footprint { id: "B", end_date: d("2024-02-01"), outcome: Outcome::Cleared, geometry: &b },
+                Footprint { id: "A", end_date: d("2024-01-01"), outcome: Outcome::Reduced, geometry: &a },
+            ],
+            true,
+        );
+        let share = |x: f64| x / r.area_m2;
+        assert!((share(r.reduced_m2) - 0.6).abs() < 1e-3, "{r:?}");
+        assert!((share(r.cleared_m2) - 0.4).abs() < 1e-3, "{r:?}");
+        assert_eq!(r.remaining_m2, 0.0);
+        assert_eq!(r.status, HazardStatus::Released);
+        assert_eq!(r.pieces[0].activity_id, "A");
+    }
+
+    #[test]
+    fn activity_outside_hazard_is_clipped() {
+        let h = rect(30.0, 50.0, 30.01, 50.01);
+        let a = rect(30.005, 49.99, 30.02, 50.02); // half of the hazard, much land outside
+        let r = account_hazard(
+            &h,
+            vec![Footprint { id: "A", end_date: d("2024-01-01"), outcome: Outcome::Cancelled, geometry: &a }],
+            false,
+        );
+        assert!((r.cancelled_m2 / r.area_m2 - 0.5).abs() < 1e-3);
+        assert!((r.remaining_m2 / r.area_m2 - 0.5).abs() < 1e-3);
+        assert_eq!(r.status, HazardStatus::PartiallyReleased);
+    }
+
+    #[test]
+    fn overlapping_hazards_count_once_in_totals() {
+        let h1 = rect(30.0, 50.0, 30.02, 50.01);
+        let h2 = rect(30.01, 50.0, 30.03, 50.01); // half overlaps h1
+        let c1 = rect(30.0, 50.0, 30.02, 50.01); // clears all of h1
+        let c2 = rect(30.01, 50.0, 30.03, 50.01); // later clears all of h2
+        let hz = vec![
+            HazardWithActivities {
+                id: "H1",
+                geometry: &h1,
+                activities: vec![Footprint { id: "C1", end_date: d("2024-01-01"), outcome: Outcome::Cleared, geometry: &c1 }],
+            },
+            HazardWithActivities {
+                id: "H2",
+                geometry: &h2,
+                activities: vec![Footprint { id: "C2", end_date: d("2024-02-01"), outcome: Outcome::Cancelled, geometry: &c2 }],
+            },
+        ];
+        let r = account_registry(&hz, false);
+        let one = area_m2(&h1);
+        assert!((r.totals.area_m2 / one - 1.5).abs() < 1e-3, "{:?}", r.totals);
+        assert!((r.sum_of_hazard_areas_m2 / one - 2.0).abs() < 1e-3);
+        assert!((r.totals.cleared_m2 / one - 1.0).abs() < 1e-3);
+        assert!((r.totals.cancelled_m2 / one - 0.5).abs() < 1e-3);
+        assert_eq!(r.overlap_groups, vec![vec![0, 1]]);
+        // Per hazard, each is fully released by its own activity.
+        assert_eq!(r.per_hazard[1].status, HazardStatus::Released);
+    }
+}
