@@ -285,3 +285,114 @@ mod tests {
         assert_eq!(HazardStatus::from_release(100.0, 0.0, 0.01), HazardStatus::Released);
     }
 }
+
+/// What every registry record shares: an id, a geometry and flat properties. Serves the change
+/// log and every export, so that a record is described the same way everywhere.
+pub trait Record {
+    /// The record's unique id.
+    fn id(&self) -> &str;
+    /// Geometry, lon/lat WGS84.
+    fn geometry(&self) -> geo::Geometry<f64>;
+    /// Properties named as in the import contract; free attributes follow, never overriding.
+    fn properties(&self) -> Attributes;
+}
+
+fn put<V: Into<serde_json::Value>>(m: &mut Attributes, key: &str, v: Option<V>) {
+    if let Some(v) = v {
+        m.insert(key.to_string(), v.into());
+    }
+}
+
+fn merge_free(m: &mut Attributes, free: &Attributes) {
+    for (k, v) in free {
+        m.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+}
+
+impl Record for Hazard {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn geometry(&self) -> geo::Geometry<f64> {
+        geo::Geometry::MultiPolygon(self.geometry.clone())
+    }
+    fn properties(&self) -> Attributes {
+        let mut m = Attributes::new();
+        m.insert("id".into(), self.id.clone().into());
+        m.insert("class".into(), self.class.as_str().into());
+        put(&mut m, "name", self.name.clone());
+        put(&mut m, "status", self.reported_status.clone());
+        put(&mut m, "organisation", self.organisation.clone());
+        put(&mut m, "land_use", self.land_use.clone());
+        put(&mut m, "contamination", self.contamination.clone());
+        put(&mut m, "evidence", self.evidence.clone());
+        put(&mut m, "blockages", self.blockages.clone());
+        merge_free(&mut m, &self.attributes);
+        m
+    }
+}
+
+impl Record for Activity {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn geometry(&self) -> geo::Geometry<f64> {
+        geo::Geometry::MultiPolygon(self.geometry.clone())
+    }
+    fn properties(&self) -> Attributes {
+        let mut m = Attributes::new();
+        m.insert("id".into(), self.id.clone().into());
+        m.insert("hazard_id".into(), self.hazard_id.clone().into());
+        m.insert("type".into(), self.activity_type.as_str().into());
+        m.insert("outcome".into(), self.outcome.as_str().into());
+        m.insert("start_date".into(), self.start_date.to_string().into());
+        m.insert("end_date".into(), self.end_date.to_string().into());
+        put(&mut m, "organisation", self.organisation.clone());
+        put(&mut m, "team", self.team.clone());
+        put(&mut m, "method", self.method.clone());
+        put(&mut m, "depth_cm", self.depth_cm);
+        merge_free(&mut m, &self.attributes);
+        m
+    }
+}
+
+impl Record for Find {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn geometry(&self) -> geo::Geometry<f64> {
+        geo::Geometry::Point(self.location)
+    }
+    fn properties(&self) -> Attributes {
+        let mut m = Attributes::new();
+        m.insert("id".into(), self.id.clone().into());
+        m.insert("date".into(), self.date.to_string().into());
+        m.insert("category".into(), self.category.as_str().into());
+        put(&mut m, "hazard_id", self.hazard_id.clone());
+        put(&mut m, "activity_id", self.activity_id.clone());
+        put(&mut m, "depth_cm", self.depth_cm);
+        put(&mut m, "condition", self.condition.clone());
+        put(&mut m, "disposition", self.disposition.clone());
+        merge_free(&mut m, &self.attributes);
+        m
+    }
+}
+
+impl Record for Accident {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn geometry(&self) -> geo::Geometry<f64> {
+        geo::Geometry::Point(self.location)
+    }
+    fn properties(&self) -> Attributes {
+        let mut m = Attributes::new();
+        m.insert("id".into(), self.id.clone().into());
+        m.insert("date".into(), self.date.to_string().into());
+        m.insert("killed".into(), self.killed.into());
+        m.insert("injured".into(), self.injured.into());
+        put(&mut m, "hazard_id", self.hazard_id.clone());
+        merge_free(&mut m, &self.attributes);
+        m
+    }
+}

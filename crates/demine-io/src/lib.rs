@@ -1,1 +1,157 @@
-//! placeholder
+//! # demine-io
+//!
+//! Reading and writing registry records in the formats operators exchange: GeoJSON
+//! (RFC 7946, WGS84) and CSV (a `wkt` column, or `lon`,`lat` for points).
+//!
+//! **Owns:** file formats, the import contract of DESIGN.md (which fields, which spellings),
+//! problem reports that name the file, the record (index and id), the field and the defect.
+//!
+//! **Must never depend on:** the store, an async runtime, or the CLI. It turns files into
+//! validated domain values and domain values into files; what is written to the registry, and
+//! when, is the caller's business.
+//!
+//! ```
+//! use demine_io::{parse_file, Known};
+//! use demine_core::RecordKind;
+//! use std::collections::HashSet;
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("h.csv");
+//! std::fs::write(&path, "id,class,wkt\nH1,XHA,\"POLYGON((30 50,30.01 50,30.01 50.01,30 50))\"\n").unwrap();
+//! let none = HashSet::new();
+//! let known = Known { existing_ids: &none, hazard_ids: &none, activity_ids: &none };
+//! let parsed = parse_file(RecordKind::Hazards, &path, &known, false).unwrap();
+//! let p = &parsed.problems()[0];
+//! assert_eq!((p.index, p.field.as_str()), (1, "class"));
+//! assert!(p.message.contains("allowed values: SHA, CHA"));
+//! ```
+
+pub mod export;
+pub mod raw;
+pub mod records;
+
+pub use records::{Known, Parsed};
+
+use demine_core::{Accident, Activity, Find, Hazard, RecordKind};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A defect of the whole file: nothing in it can be trusted.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("{path}: cannot read: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}:{column}: {what}")]
+    Malformed { path: PathBuf, line: usize, column: usize, what: String },
+    #[error("{path}: cannot write: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{path}: unsupported export format; use a .geojson, .json or .csv file name")]
+    UnsupportedExport { path: PathBuf },
+}
+
+/// A defect of one record (or a note about it): where, which field, what.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// 1-based record number (feature in a FeatureCollection, data row in a CSV).
+    pub index: usize,
+    /// Line in a CSV file.
+    pub line: Option<u64>,
+    pub id: Option<String>,
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub(crate) fn record(
+        index: usize,
+        line: Option<u64>,
+        properties: &demine_core::Attributes,
+        field: &str,
+        message: String,
+    ) -> Problem {
+        let id = properties.get("id").map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+        Problem { index, line, id, field: field.to_string(), message }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "record {}", self.index)?;
+        if let Some(line) = self.line {
+            write!(f, " (line {line})")?;
+        }
+        if let Some(id) = &self.id {
+            write!(f, ", id '{id}'")?;
+        }
+        write!(f, ", field `{}`: {}", self.field, self.message)
+    }
+}
+
+/// Records of any kind, parsed.
+#[derive(Debug, Clone)]
+pub enum ParsedFile {
+    Hazards(Parsed<Hazard>),
+    Activities(Parsed<Activity>),
+    Finds(Parsed<Find>),
+    Accidents(Parsed<Accident>),
+}
+
+impl ParsedFile {
+    /// Every defect, in record order.
+    pub fn problems(&self) -> Vec<&Problem> {
+        let mut v: Vec<&Problem> = match self {
+            ParsedFile::Hazards(p) => p.problems.iter().collect(),
+            ParsedFile::Activities(p) => p.problems.iter().collect(),
+            ParsedFile::Finds(p) => p.problems.iter().collect(),
+            ParsedFile::Accidents(p) => p.problems.iter().collect(),
+        };
+        v.sort_by_key(|p| p.index);
+        v
+    }
+    /// Repairs and tolerated oddities.
+    pub fn notes(&self) -> &[Problem] {
+        match self {
+            ParsedFile::Hazards(p) => &p.notes,
+            ParsedFile::Activities(p) => &p.notes,
+            ParsedFile::Finds(p) => &p.notes,
+            ParsedFile::Accidents(p) => &p.notes,
+        }
+    }
+    /// Number of valid records.
+    pub fn len(&self) -> usize {
+        match self {
+            ParsedFile::Hazards(p) => p.records.len(),
+            ParsedFile::Activities(p) => p.records.len(),
+            ParsedFile::Finds(p) => p.records.len(),
+            ParsedFile::Accidents(p) => p.records.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Reads and validates a file of `kind` records. `Err` is a file-level defect; record defects
+/// are in the result's [`ParsedFile::problems`].
+pub fn parse_file(kind: RecordKind, path: &Path, known: &Known<'_>, fix: bool) -> Result<ParsedFile, FileError> {
+    let (raw, syntax_problems) = raw::read_raw(path)?;
+    let mut parsed = match kind {
+        RecordKind::Hazards => ParsedFile::Hazards(records::hazards(&raw, known, fix)),
+        RecordKind::Activities => ParsedFile::Activities(records::activities(&raw, known, fix)),
+        RecordKind::Finds => ParsedFile::Finds(records::finds(&raw, known, fix)),
+        RecordKind::Accidents => ParsedFile::Accidents(records::accidents(&raw, known, fix)),
+    };
+    // Geometry syntax problems were found while reading; the record was kept without geometry
+    // and the "missing geometry" that followed from it is dropped in favour of the real cause.
+    if !syntax_problems.is_empty() {
+        let bad: std::collections::HashSet<usize> = syntax_problems.iter().map(|p| p.index).collect();
+        let problems = match &mut parsed {
+            ParsedFile::Hazards(p) => &mut p.problems,
+            ParsedFile::Activities(p) => &mut p.problems,
+            ParsedFile::Finds(p) => &mut p.problems,
+            ParsedFile::Accidents(p) => &mut p.problems,
+        };
+        problems.retain(|p| !(bad.contains(&p.index) && p.field == "geometry"));
+        problems.extend(syntax_problems);
+    }
+    Ok(parsed)
+}

@@ -1,1 +1,687 @@
-//! placeholder
+//! # demine-store
+//!
+//! The registry store. The embedded default is one SQLite file that is a valid **GeoPackage 1.3**:
+//! QGIS and GDAL open it directly and see the `hazards`, `activities`, `finds`, `accidents` and
+//! `released_land` layers. A PostgreSQL/PostGIS backend will implement the same [`Repository`].
+//!
+//! **Owns:** the schema and its migrations, reading and writing domain values, transactions,
+//! the append-only change log, GeoPackage bookkeeping (contents, extents, geometry blobs).
+//!
+//! **Must never:** compute anything (land release, risk, plans come from the engines as domain
+//! values), parse import files, or print. It is the only crate that speaks SQL.
+//!
+//! Invariants:
+//! - One [`Changeset`] is one transaction: either all of it is in the file, or none of it
+//!   (a crash or SIGKILL mid-write leaves the file as before; SQLite's WAL guarantees it).
+//! - Foreign keys are enforced: an activity, find or accident never refers to a missing hazard.
+//! - `change_log` is append-only (triggers refuse UPDATE and DELETE); every record written by a
+//!   changeset gets an entry with the actor, the time and the record as a GeoJSON feature.
+//! - Feature tables are only ever appended to, so `gpkg_contents` extents are kept as the union
+//!   of what was there and what is added.
+
+use chrono::{NaiveDate, SecondsFormat, Utc};
+use demine_core::release::HazardRelease;
+use demine_core::{
+    Accident, Activity, ActivityType, Attributes, Find, FindCategory, Hazard, HazardClass, Organisation, Outcome,
+    Record, RecordKind, Team, TeamKind,
+};
+use geo::{BoundingRect, Geometry, MultiPolygon, Point, Rect};
+use geozero::wkb::GpkgWkb;
+use geozero::{CoordDimensions, ToGeo, ToWkb};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, Sqlite, Transaction};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Errors of the store, each saying what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: cannot open the registry: {source}. Check the path and that you may write to its folder")]
+    Open { path: PathBuf, source: sqlx::Error },
+    #[error("{path} is not a demine registry: {why}. Pass another file with --db (or DEMINE_DB)")]
+    NotARegistry { path: PathBuf, why: String },
+    #[error("{path}: schema migration failed: {source}")]
+    Migrate { path: PathBuf, source: sqlx::migrate::MigrateError },
+    #[error("registry database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("corrupt record in table {table}, id {id}: {why}")]
+    Corrupt { table: &'static str, id: String, why: String },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Record counts per layer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub hazards: u64,
+    pub activities: u64,
+    pub finds: u64,
+    pub accidents: u64,
+    pub released_land: u64,
+    pub organisations: u64,
+    pub teams: u64,
+    pub change_log: u64,
+}
+
+/// Everything one write brings, applied in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Changeset {
+    /// What the change is, for the change log (e.g. `import hazards from field.geojson`).
+    pub description: String,
+    pub organisations: Vec<Organisation>,
+    pub teams: Vec<Team>,
+    pub hazards: Vec<Hazard>,
+    pub activities: Vec<Activity>,
+    pub finds: Vec<Find>,
+    pub accidents: Vec<Accident>,
+    /// Registry facts to set (key, value), e.g. `("synthetic", "true")`.
+    pub meta: Vec<(String, String)>,
+    /// Fresh accounting of hazards affected by this change (pieces included): replaces their
+    /// computed columns and their `released_land` rows.
+    pub recomputed: Vec<(String, HazardRelease)>,
+}
+
+/// One entry of the change log.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ChangeLogEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub batch: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// The registry, whatever the backend. Engines never see this; the binary and server do.
+#[allow(async_fn_in_trait)]
+pub trait Repository {
+    async fn hazards(&self) -> Result<Vec<Hazard>>;
+    async fn activities(&self) -> Result<Vec<Activity>>;
+    async fn finds(&self) -> Result<Vec<Find>>;
+    async fn accidents(&self) -> Result<Vec<Accident>>;
+    async fn organisations(&self) -> Result<Vec<Organisation>>;
+    async fn teams(&self) -> Result<Vec<Team>>;
+    /// Ids already used in a layer.
+    async fn ids(&self, kind: RecordKind) -> Result<HashSet<String>>;
+    async fn counts(&self) -> Result<Counts>;
+    /// Applies a changeset atomically, attributing it to `actor`.
+    async fn apply(&self, changes: &Changeset, actor: &str) -> Result<()>;
+    /// A registry fact (e.g. `synthetic`), if set.
+    async fn meta(&self, key: &str) -> Result<Option<String>>;
+    /// The latest change-log entries, newest first.
+    async fn change_log(&self, limit: u32) -> Result<Vec<ChangeLogEntry>>;
+}
+
+/// The embedded GeoPackage store.
+#[derive(Debug, Clone)]
+pub struct GeoPackageStore {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
+
+impl GeoPackageStore {
+    /// Opens the registry at `path`, creating it (and its schema) on first use.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let existed = path.exists();
+        if existed {
+            check_sqlite_header(path)?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
+        let store = GeoPackageStore { pool, path: path.to_owned() };
+        if existed {
+            store.check_is_registry().await?;
+        }
+        MIGRATOR
+            .run(&store.pool)
+            .await
+            .map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
+        Ok(store)
+    }
+
+    /// Where the registry lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Checkpoints the WAL and closes, so that the file alone holds everything (for GDAL/QGIS
+    /// on another machine, or a copy).
+    pub async fn close(self) -> Result<()> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        self.pool.close().await;
+        Ok(())
+    }
+
+    async fn check_is_registry(&self) -> Result<()> {
+        let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .fetch_all(&self.pool)
+            .await?;
+        if tables.is_empty() {
+            return Ok(()); // an empty SQLite file: becomes a registry
+        }
+        let app_id: i64 = sqlx::query_scalar("PRAGMA application_id").fetch_one(&self.pool).await?;
+        if !tables.iter().any(|t| t == "_sqlx_migrations") {
+            let why = if app_id == GPKG_APPLICATION_ID {
+                "it is a GeoPackage, but not one demine created (no demine schema); import its layers with `demine import` instead".to_string()
+            } else {
+                "it is an SQLite database without the demine schema".to_string()
+            };
+            return Err(StoreError::NotARegistry { path: self.path.clone(), why });
+        }
+        Ok(())
+    }
+
+    async fn read_features<T>(
+        &self,
+        table: &'static str,
+        columns: &str,
+        parse: impl Fn(&sqlx::sqlite::SqliteRow, Geometry<f64>) -> Result<T, String>,
+    ) -> Result<Vec<T>> {
+        let sql = format!("SELECT id, geom, {columns} FROM {table} ORDER BY fid");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.get("id");
+                let blob: Vec<u8> = row.get("geom");
+                let geometry = GpkgWkb(blob)
+                    .to_geo()
+                    .map_err(|e| StoreError::Corrupt { table, id: id.clone(), why: format!("geometry: {e}") })?;
+                parse(row, geometry).map_err(|why| StoreError::Corrupt { table, id, why })
+            })
+            .collect()
+    }
+}
+
+fn check_sqlite_header(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut header = [0u8; 16];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut header))
+        .map_err(|e| StoreError::NotARegistry { path: path.to_owned(), why: format!("cannot read it: {e}") })?;
+    if n == 0 {
+        return Ok(());
+    }
+    if n < 16 || &header != b"SQLite format 3\0" {
+        return Err(StoreError::NotARegistry {
+            path: path.to_owned(),
+            why: "it is not an SQLite/GeoPackage file".into(),
+        });
+    }
+    Ok(())
+}
+
+fn opt_str(row: &sqlx::sqlite::SqliteRow, col: &str) -> Option<String> {
+    row.try_get::<Option<String>, _>(col).ok().flatten()
+}
+
+fn attributes(row: &sqlx::sqlite::SqliteRow) -> Result<Attributes, String> {
+    match opt_str(row, "attributes") {
+        None => Ok(Attributes::new()),
+        Some(s) => serde_json::from_str(&s).map_err(|e| format!("attributes: {e}")),
+    }
+}
+
+fn parse_enum<T: FromStr<Err = demine_core::UnknownValue>>(row: &sqlx::sqlite::SqliteRow, col: &str) -> Result<T, String> {
+    let s: String = row.try_get(col).map_err(|e| format!("{col}: {e}"))?;
+    s.parse().map_err(|e| format!("{col}: {e}"))
+}
+
+fn parse_date(row: &sqlx::sqlite::SqliteRow, col: &str) -> Result<NaiveDate, String> {
+    let s: String = row.try_get(col).map_err(|e| format!("{col}: {e}"))?;
+    NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| format!("{col} '{s}': {e}"))
+}
+
+fn into_multipolygon(g: Geometry<f64>) -> Result<MultiPolygon<f64>, String> {
+    match g {
+        Geometry::MultiPolygon(m) => Ok(m),
+        Geometry::Polygon(p) => Ok(MultiPolygon::new(vec![p])),
+        other => Err(format!("expected a polygon geometry, found {other:?}").chars().take(120).collect()),
+    }
+}
+
+fn into_point(g: Geometry<f64>) -> Result<Point<f64>, String> {
+    match g {
+        Geometry::Point(p) => Ok(p),
+        _ => Err("expected a point geometry".into()),
+    }
+}
+
+/// GeoPackage geometry blob (little-endian WKB after a GP header with the envelope).
+fn gpkg_blob(g: &Geometry<f64>) -> Result<Vec<u8>> {
+    let envelope = match g.bounding_rect() {
+        Some(r) if !matches!(g, Geometry::Point(_)) => vec![r.min().x, r.max().x, r.min().y, r.max().y],
+        _ => Vec::new(), // points carry no envelope (spec: optional, GDAL omits it)
+    };
+    g.to_gpkg_wkb(CoordDimensions::xy(), Some(4326), envelope)
+        .map_err(|e| StoreError::Sql(sqlx::Error::Encode(Box::new(e))))
+}
+
+fn geojson_feature(r: &dyn Record) -> String {
+    let feature = geojson::Feature {
+        bbox: None,
+        geometry: Some(geojson::Geometry::new(geojson::Value::from(&r.geometry()))),
+        id: None,
+        properties: Some(r.properties()),
+        foreign_members: None,
+    };
+    feature.to_string()
+}
+
+fn json_attributes(a: &Attributes) -> Option<String> {
+    (!a.is_empty()).then(|| serde_json::Value::Object(a.clone()).to_string())
+}
+
+fn union_rect(acc: Option<Rect<f64>>, r: Option<Rect<f64>>) -> Option<Rect<f64>> {
+    match (acc, r) {
+        (None, r) | (r, None) => r,
+        (Some(a), Some(b)) => Some(Rect::new(
+            geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+            geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+        )),
+    }
+}
+
+async fn log_insert(
+    tx: &mut Transaction<'_, Sqlite>,
+    at: &str,
+    actor: &str,
+    batch: &str,
+    entity: &str,
+    record: &dyn Record,
+) -> Result<()> {
+    sqlx::query("INSERT INTO change_log (at, actor, action, entity, entity_id, batch, before, after) VALUES (?, ?, 'insert', ?, ?, ?, NULL, ?)")
+        .bind(at)
+        .bind(actor)
+        .bind(entity)
+        .bind(record.id())
+        .bind(batch)
+        .bind(geojson_feature(record))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn extend_extent(tx: &mut Transaction<'_, Sqlite>, table: &str, rect: Option<Rect<f64>>, at: &str) -> Result<()> {
+    let Some(r) = rect else { return Ok(()) };
+    sqlx::query(
+        "UPDATE gpkg_contents SET
+           min_x = min(coalesce(min_x, ?1), ?1), min_y = min(coalesce(min_y, ?2), ?2),
+           max_x = max(coalesce(max_x, ?3), ?3), max_y = max(coalesce(max_y, ?4), ?4),
+           last_change = ?5
+         WHERE table_name = ?6",
+    )
+    .bind(r.min().x)
+    .bind(r.min().y)
+    .bind(r.max().x)
+    .bind(r.max().y)
+    .bind(at)
+    .bind(table)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Repository for GeoPackageStore {
+    async fn hazards(&self) -> Result<Vec<Hazard>> {
+        self.read_features(
+            "hazards",
+            "class, name, reported_status, organisation, land_use, contamination, evidence, blockages, attributes",
+            |row, g| {
+                Ok(Hazard {
+                    id: row.get("id"),
+                    class: parse_enum::<HazardClass>(row, "class")?,
+                    geometry: into_multipolygon(g)?,
+                    name: opt_str(row, "name"),
+                    reported_status: opt_str(row, "reported_status"),
+                    organisation: opt_str(row, "organisation"),
+                    land_use: opt_str(row, "land_use"),
+                    contamination: opt_str(row, "contamination"),
+                    evidence: opt_str(row, "evidence"),
+                    blockages: opt_str(row, "blockages"),
+                    attributes: attributes(row)?,
+                })
+            },
+        )
+        .await
+    }
+
+    async fn activities(&self) -> Result<Vec<Activity>> {
+        self.read_features(
+            "activities",
+            "hazard_id, type, outcome, start_date, end_date, organisation, team, method, depth_cm, attributes",
+            |row, g| {
+                Ok(Activity {
+                    id: row.get("id"),
+                    hazard_id: row.get("hazard_id"),
+                    activity_type: parse_enum::<ActivityType>(row, "type")?,
+                    outcome: parse_enum::<Outcome>(row, "outcome")?,
+                    start_date: parse_date(row, "start_date")?,
+                    end_date: parse_date(row, "end_date")?,
+                    geometry: into_multipolygon(g)?,
+                    organisation: opt_str(row, "organisation"),
+                    team: opt_str(row, "team"),
+                    method: opt_str(row, "method"),
+                    depth_cm: row.try_get("depth_cm").ok().flatten(),
+                    attributes: attributes(row)?,
+                })
+            },
+        )
+        .await
+    }
+
+    async fn finds(&self) -> Result<Vec<Find>> {
+        self.read_features(
+            "finds",
+            "date, category, hazard_id, activity_id, depth_cm, condition, disposition, attributes",
+            |row, g| {
+                Ok(Find {
+                    id: row.get("id"),
+                    date: parse_date(row, "date")?,
+                    category: parse_enum::<FindCategory>(row, "category")?,
+                    location: into_point(g)?,
+                    hazard_id: opt_str(row, "hazard_id"),
+                    activity_id: opt_str(row, "activity_id"),
+                    depth_cm: row.try_get("depth_cm").ok().flatten(),
+                    condition: opt_str(row, "condition"),
+                    disposition: opt_str(row, "disposition"),
+                    attributes: attributes(row)?,
+                })
+            },
+        )
+        .await
+    }
+
+    async fn accidents(&self) -> Result<Vec<Accident>> {
+        self.read_features("accidents", "date, killed, injured, hazard_id, attributes", |row, g| {
+            Ok(Accident {
+                id: row.get("id"),
+                date: parse_date(row, "date")?,
+                killed: row.try_get::<i64, _>("killed").map_err(|e| e.to_string())?.max(0) as u32,
+                injured: row.try_get::<i64, _>("injured").map_err(|e| e.to_string())?.max(0) as u32,
+                location: into_point(g)?,
+                hazard_id: opt_str(row, "hazard_id"),
+                attributes: attributes(row)?,
+            })
+        })
+        .await
+    }
+
+    async fn organisations(&self) -> Result<Vec<Organisation>> {
+        let rows = sqlx::query("SELECT id, name, kind FROM organisations ORDER BY fid").fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .map(|r| Organisation { id: r.get("id"), name: r.get("name"), kind: opt_str(r, "kind") })
+            .collect())
+    }
+
+    async fn teams(&self) -> Result<Vec<Team>> {
+        let rows = sqlx::query(
+            "SELECT id, organisation, kind, productivity_m2_per_day, base_lon, base_lat FROM teams ORDER BY fid",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.get("id");
+                Ok(Team {
+                    kind: parse_enum::<TeamKind>(r, "kind")
+                        .map_err(|why| StoreError::Corrupt { table: "teams", id: id.clone(), why })?,
+                    id,
+                    organisation: opt_str(r, "organisation"),
+                    productivity_m2_per_day: r.get("productivity_m2_per_day"),
+                    base_lon: r.try_get("base_lon").ok().flatten(),
+                    base_lat: r.try_get("base_lat").ok().flatten(),
+                })
+            })
+            .collect()
+    }
+
+    async fn ids(&self, kind: RecordKind) -> Result<HashSet<String>> {
+        let sql = format!("SELECT id FROM {}", kind.as_str());
+        let ids: Vec<String> = sqlx::query_scalar(&sql).fetch_all(&self.pool).await?;
+        Ok(ids.into_iter().collect())
+    }
+
+    async fn counts(&self) -> Result<Counts> {
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM hazards) AS hazards, (SELECT count(*) FROM activities) AS activities,
+                    (SELECT count(*) FROM finds) AS finds, (SELECT count(*) FROM accidents) AS accidents,
+                    (SELECT count(*) FROM released_land) AS released_land,
+                    (SELECT count(*) FROM organisations) AS organisations, (SELECT count(*) FROM teams) AS teams,
+                    (SELECT count(*) FROM change_log) AS change_log",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let n = |c: &str| row.get::<i64, _>(c) as u64;
+        Ok(Counts {
+            hazards: n("hazards"),
+            activities: n("activities"),
+            finds: n("finds"),
+            accidents: n("accidents"),
+            released_land: n("released_land"),
+            organisations: n("organisations"),
+            teams: n("teams"),
+            change_log: n("change_log"),
+        })
+    }
+
+    async fn apply(&self, c: &Changeset, actor: &str) -> Result<()> {
+        let at = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+        let batch = c.description.as_str();
+        let mut tx = self.pool.begin().await?;
+
+        for (k, v) in &c.meta {
+            sqlx::query("INSERT INTO demine_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+                .bind(k)
+                .bind(v)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for o in &c.organisations {
+            sqlx::query("INSERT INTO organisations (id, name, kind) VALUES (?, ?, ?)")
+                .bind(&o.id)
+                .bind(&o.name)
+                .bind(&o.kind)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO change_log (at, actor, action, entity, entity_id, batch, after) VALUES (?, ?, 'insert', 'organisations', ?, ?, ?)")
+                .bind(&at).bind(actor).bind(&o.id).bind(batch)
+                .bind(serde_json::to_string(o).unwrap_or_default())
+                .execute(&mut *tx).await?;
+        }
+        for t in &c.teams {
+            sqlx::query("INSERT INTO teams (id, organisation, kind, productivity_m2_per_day, base_lon, base_lat) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(&t.id).bind(&t.organisation).bind(t.kind.as_str()).bind(t.productivity_m2_per_day)
+                .bind(t.base_lon).bind(t.base_lat)
+                .execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO change_log (at, actor, action, entity, entity_id, batch, after) VALUES (?, ?, 'insert', 'teams', ?, ?, ?)")
+                .bind(&at).bind(actor).bind(&t.id).bind(batch)
+                .bind(serde_json::to_string(t).unwrap_or_default())
+                .execute(&mut *tx).await?;
+        }
+
+        let mut rect = None;
+        for h in &c.hazards {
+            let g = Geometry::MultiPolygon(h.geometry.clone());
+            rect = union_rect(rect, g.bounding_rect());
+            sqlx::query(
+                "INSERT INTO hazards (geom, id, class, name, reported_status, organisation, land_use, contamination, evidence, blockages, attributes)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(gpkg_blob(&g)?)
+            .bind(&h.id)
+            .bind(h.class.as_str())
+            .bind(&h.name)
+            .bind(&h.reported_status)
+            .bind(&h.organisation)
+            .bind(&h.land_use)
+            .bind(&h.contamination)
+            .bind(&h.evidence)
+            .bind(&h.blockages)
+            .bind(json_attributes(&h.attributes))
+            .execute(&mut *tx)
+            .await?;
+            log_insert(&mut tx, &at, actor, batch, "hazards", h).await?;
+        }
+        extend_extent(&mut tx, "hazards", rect, &at).await?;
+
+        let mut rect = None;
+        for a in &c.activities {
+            let g = Geometry::MultiPolygon(a.geometry.clone());
+            rect = union_rect(rect, g.bounding_rect());
+            sqlx::query(
+                "INSERT INTO activities (geom, id, hazard_id, type, outcome, start_date, end_date, organisation, team, method, depth_cm, attributes)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(gpkg_blob(&g)?)
+            .bind(&a.id)
+            .bind(&a.hazard_id)
+            .bind(a.activity_type.as_str())
+            .bind(a.outcome.as_str())
+            .bind(a.start_date.to_string())
+            .bind(a.end_date.to_string())
+            .bind(&a.organisation)
+            .bind(&a.team)
+            .bind(&a.method)
+            .bind(a.depth_cm)
+            .bind(json_attributes(&a.attributes))
+            .execute(&mut *tx)
+            .await?;
+            log_insert(&mut tx, &at, actor, batch, "activities", a).await?;
+        }
+        extend_extent(&mut tx, "activities", rect, &at).await?;
+
+        let mut rect = None;
+        for f in &c.finds {
+            let g = Geometry::Point(f.location);
+            rect = union_rect(rect, g.bounding_rect());
+            sqlx::query(
+                "INSERT INTO finds (geom, id, date, category, hazard_id, activity_id, depth_cm, condition, disposition, attributes)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(gpkg_blob(&g)?)
+            .bind(&f.id)
+            .bind(f.date.to_string())
+            .bind(f.category.as_str())
+            .bind(&f.hazard_id)
+            .bind(&f.activity_id)
+            .bind(f.depth_cm)
+            .bind(&f.condition)
+            .bind(&f.disposition)
+            .bind(json_attributes(&f.attributes))
+            .execute(&mut *tx)
+            .await?;
+            log_insert(&mut tx, &at, actor, batch, "finds", f).await?;
+        }
+        extend_extent(&mut tx, "finds", rect, &at).await?;
+
+        let mut rect = None;
+        for a in &c.accidents {
+            let g = Geometry::Point(a.location);
+            rect = union_rect(rect, g.bounding_rect());
+            sqlx::query(
+                "INSERT INTO accidents (geom, id, date, killed, injured, hazard_id, attributes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(gpkg_blob(&g)?)
+            .bind(&a.id)
+            .bind(a.date.to_string())
+            .bind(a.killed as i64)
+            .bind(a.injured as i64)
+            .bind(&a.hazard_id)
+            .bind(json_attributes(&a.attributes))
+            .execute(&mut *tx)
+            .await?;
+            log_insert(&mut tx, &at, actor, batch, "accidents", a).await?;
+        }
+        extend_extent(&mut tx, "accidents", rect, &at).await?;
+
+        let mut rect = None;
+        for (hazard_id, r) in &c.recomputed {
+            sqlx::query(
+                "UPDATE hazards SET area_m2 = ?, cancelled_m2 = ?, reduced_m2 = ?, cleared_m2 = ?, remaining_m2 = ?, status = ? WHERE id = ?",
+            )
+            .bind(r.area_m2)
+            .bind(r.cancelled_m2)
+            .bind(r.reduced_m2)
+            .bind(r.cleared_m2)
+            .bind(r.remaining_m2)
+            .bind(r.status.as_str())
+            .bind(hazard_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM released_land WHERE hazard_id = ?").bind(hazard_id).execute(&mut *tx).await?;
+            for piece in &r.pieces {
+                let g = Geometry::MultiPolygon(piece.geometry.clone());
+                rect = union_rect(rect, g.bounding_rect());
+                sqlx::query(
+                    "INSERT INTO released_land (geom, hazard_id, activity_id, outcome, area_m2) VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(gpkg_blob(&g)?)
+                .bind(hazard_id)
+                .bind(&piece.activity_id)
+                .bind(piece.outcome.as_str())
+                .bind(piece.area_m2)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        extend_extent(&mut tx, "released_land", rect, &at).await?;
+        if !c.recomputed.is_empty() {
+            sqlx::query("INSERT INTO change_log (at, actor, action, entity, batch, after) VALUES (?, ?, 'recompute', 'hazards', ?, ?)")
+                .bind(&at)
+                .bind(actor)
+                .bind(batch)
+                .bind(serde_json::json!({ "hazards_recomputed": c.recomputed.len() }).to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM demine_meta WHERE key = ?").bind(key).fetch_optional(&self.pool).await?)
+    }
+
+    async fn change_log(&self, limit: u32) -> Result<Vec<ChangeLogEntry>> {
+        let rows = sqlx::query(
+            "SELECT fid, at, actor, action, entity, entity_id, batch, before, after FROM change_log ORDER BY fid DESC LIMIT ?",
+        )
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ChangeLogEntry {
+                seq: r.get("fid"),
+                at: r.get("at"),
+                actor: r.get("actor"),
+                action: r.get("action"),
+                entity: r.get("entity"),
+                entity_id: opt_str(r, "entity_id"),
+                batch: opt_str(r, "batch"),
+                before: opt_str(r, "before"),
+                after: opt_str(r, "after"),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,271 @@
+//! Reading GeoJSON and CSV into raw records: properties and raw coordinates, before any
+//! interpretation, so that every defect can be reported where it is.
+
+use crate::{FileError, Problem};
+use demine_core::validate::{RawPolygon, RawRing};
+use demine_core::Attributes;
+use serde_json::Value;
+use std::path::Path;
+
+/// A geometry as written in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawGeometry {
+    /// No geometry (`null`, missing, empty WKT cell).
+    Missing,
+    Point([f64; 2]),
+    /// A Polygon (one) or MultiPolygon (several).
+    Polygons(Vec<RawPolygon>),
+    /// Any other type, named.
+    Other(String),
+}
+
+/// One record of a file: where it is, its properties, its geometry.
+#[derive(Debug, Clone)]
+pub struct RawRecord {
+    /// 1-based feature number (GeoJSON) or data row number (CSV, header excluded).
+    pub index: usize,
+    /// CSV line number, when known.
+    pub line: Option<u64>,
+    pub properties: Attributes,
+    pub geometry: RawGeometry,
+}
+
+/// Input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    GeoJson,
+    Csv,
+}
+
+impl Format {
+    /// From the extension, else from the first non-blank byte (`{` means GeoJSON).
+    pub fn detect(path: &Path, head: &[u8]) -> Format {
+        match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+            Some("geojson") | Some("json") => Format::GeoJson,
+            Some("csv") | Some("txt") => Format::Csv,
+            _ => match head.iter().find(|b| !b.is_ascii_whitespace()) {
+                Some(b'{') => Format::GeoJson,
+                _ => Format::Csv,
+            },
+        }
+    }
+}
+
+/// Reads every raw record of a file. File-level defects (unreadable, malformed) are errors;
+/// record-level geometry syntax defects are returned as problems alongside the records.
+pub fn read_raw(path: &Path) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError> {
+    let bytes = std::fs::read(path).map_err(|e| FileError::Io { path: path.to_owned(), source: e })?;
+    match Format::detect(path, &bytes) {
+        Format::GeoJson => read_geojson(path, &bytes),
+        Format::Csv => read_csv(path, &bytes),
+    }
+}
+
+fn malformed(path: &Path, line: usize, column: usize, what: String) -> FileError {
+    FileError::Malformed { path: path.to_owned(), line, column, what }
+}
+
+fn read_geojson(path: &Path, bytes: &[u8]) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        malformed(path, e.line(), e.column(), format!("not valid JSON: {}", strip_position(&e.to_string())))
+    })?;
+    let bad = |what: &str| malformed(path, 1, 1, what.to_string());
+    let features: Vec<Value> = match value.get("type").and_then(Value::as_str) {
+        Some("FeatureCollection") => match value.get("features") {
+            Some(Value::Array(a)) => a.clone(),
+            _ => return Err(bad("a FeatureCollection needs a \"features\" array")),
+        },
+        Some("Feature") => vec![value.clone()],
+        Some(other) => {
+            return Err(bad(&format!(
+                "top-level \"type\" is \"{other}\"; expected a GeoJSON FeatureCollection (RFC 7946)"
+            )))
+        }
+        None => return Err(bad("no top-level \"type\"; expected a GeoJSON FeatureCollection (RFC 7946)")),
+    };
+    if let Some(crs) = value.get("crs") {
+        let name = crs.pointer("/properties/name").and_then(Value::as_str).unwrap_or("");
+        let wgs84 = name.is_empty() || name.contains("CRS84") || name.ends_with("4326");
+        if !wgs84 {
+            return Err(bad(&format!(
+                "declares crs \"{name}\"; demine reads WGS84 longitude/latitude only (RFC 7946). Reproject first, e.g. `ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson`"
+            )));
+        }
+    }
+    let mut records = Vec::with_capacity(features.len());
+    let mut problems = Vec::new();
+    for (i, f) in features.into_iter().enumerate() {
+        let index = i + 1;
+        let mut properties = match f.get("properties") {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Attributes::new(),
+        };
+        // A feature-level id is the record's id when properties have none.
+        if !properties.contains_key("id") {
+            if let Some(id) = f.get("id") {
+                properties.insert("id".into(), id.clone());
+            }
+        }
+        let geometry = match geojson_geometry(f.get("geometry").unwrap_or(&Value::Null)) {
+            Ok(g) => g,
+            Err(msg) => {
+                problems.push(Problem::record(index, None, &properties, "geometry", msg));
+                RawGeometry::Missing
+            }
+        };
+        records.push(RawRecord { index, line: None, properties, geometry });
+    }
+    Ok((records, problems))
+}
+
+fn strip_position(s: &str) -> String {
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s.to_string(),
+    }
+}
+
+fn position(v: &Value, what: &str) -> Result<[f64; 2], String> {
+    let a = v.as_array().ok_or_else(|| format!("{what} is not an array of numbers"))?;
+    if a.len() < 2 {
+        return Err(format!("{what} has {} number(s); a position needs longitude and latitude", a.len()));
+    }
+    let num = |x: &Value, axis: &str| {
+        x.as_f64().ok_or_else(|| format!("{what}: {axis} is {x}, not a number"))
+    };
+    Ok([num(&a[0], "longitude")?, num(&a[1], "latitude")?])
+}
+
+fn ring(v: &Value, what: &str) -> Result<RawRing, String> {
+    let a = v.as_array().ok_or_else(|| format!("{what} is not an array of positions"))?;
+    a.iter()
+        .enumerate()
+        .map(|(i, p)| position(p, &format!("{what}, vertex {}", i + 1)))
+        .collect()
+}
+
+fn polygon(v: &Value, what: &str) -> Result<RawPolygon, String> {
+    let a = v.as_array().ok_or_else(|| format!("{what} is not an array of rings"))?;
+    a.iter()
+        .enumerate()
+        .map(|(i, r)| ring(r, &format!("{what}{}", if i == 0 { " exterior ring".to_string() } else { format!(" hole {i}") })))
+        .collect()
+}
+
+fn geojson_geometry(g: &Value) -> Result<RawGeometry, String> {
+    if g.is_null() {
+        return Ok(RawGeometry::Missing);
+    }
+    let ty = g.get("type").and_then(Value::as_str).ok_or("geometry has no \"type\"")?;
+    let coords = g.get("coordinates");
+    match ty {
+        "Point" => Ok(RawGeometry::Point(position(coords.ok_or("Point has no coordinates")?, "point")?)),
+        "Polygon" => {
+            let p = polygon(coords.ok_or("Polygon has no coordinates")?, "polygon")?;
+            Ok(if p.is_empty() { RawGeometry::Missing } else { RawGeometry::Polygons(vec![p]) })
+        }
+        "MultiPolygon" => {
+            let a = coords.and_then(Value::as_array).ok_or("MultiPolygon coordinates are not an array")?;
+            let ps: Vec<RawPolygon> =
+                a.iter().enumerate().map(|(i, p)| polygon(p, &format!("polygon {}", i + 1))).collect::<Result<_, _>>()?;
+            Ok(if ps.is_empty() { RawGeometry::Missing } else { RawGeometry::Polygons(ps) })
+        }
+        other => Ok(RawGeometry::Other(other.to_string())),
+    }
+}
+
+fn read_csv(path: &Path, bytes: &[u8]) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_error(path, &e))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect::<Vec<_>>();
+    let wkt_col = headers.iter().position(|h| h == "wkt" || h == "geometry" || h == "geom");
+    let lon_col = headers.iter().position(|h| h == "lon" || h == "longitude" || h == "x");
+    let lat_col = headers.iter().position(|h| h == "lat" || h == "latitude" || h == "y");
+    if wkt_col.is_none() && (lon_col.is_none() || lat_col.is_none()) {
+        return Err(malformed(
+            path,
+            1,
+            1,
+            format!(
+                "the header ({}) has no `wkt` column and no `lon`,`lat` pair; add one (WKT in WGS84 lon/lat)",
+                headers.join(",")
+            ),
+        ));
+    }
+    let mut records = Vec::new();
+    let mut problems = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let row = row.map_err(|e| csv_error(path, &e))?;
+        let index = i + 1;
+        let line = row.position().map(|p| p.line());
+        let mut properties = Attributes::new();
+        for (h, v) in headers.iter().zip(row.iter()) {
+            if Some(h) == wkt_col.map(|c| &headers[c]) || Some(h) == lon_col.map(|c| &headers[c]) || Some(h) == lat_col.map(|c| &headers[c]) {
+                continue;
+            }
+            if !v.is_empty() {
+                properties.insert(h.clone(), Value::String(v.to_string()));
+            }
+        }
+        let geometry = if let Some(c) = wkt_col.filter(|&c| !row.get(c).unwrap_or("").is_empty()) {
+            wkt_geometry(row.get(c).unwrap_or(""))
+        } else if let (Some(x), Some(y)) = (lon_col, lat_col) {
+            let (sx, sy) = (row.get(x).unwrap_or(""), row.get(y).unwrap_or(""));
+            if sx.is_empty() && sy.is_empty() {
+                Ok(RawGeometry::Missing)
+            } else {
+                match (sx.parse::<f64>(), sy.parse::<f64>()) {
+                    (Ok(lon), Ok(lat)) => Ok(RawGeometry::Point([lon, lat])),
+                    _ => Err(format!("lon '{sx}' / lat '{sy}' are not numbers")),
+                }
+            }
+        } else {
+            Ok(RawGeometry::Missing)
+        };
+        let geometry = geometry.unwrap_or_else(|msg| {
+            problems.push(Problem::record(index, line, &properties, "wkt", msg));
+            RawGeometry::Missing
+        });
+        records.push(RawRecord { index, line, properties, geometry });
+    }
+    Ok((records, problems))
+}
+
+fn csv_error(path: &Path, e: &csv::Error) -> FileError {
+    let (line, what) = match e.kind() {
+        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => (
+            pos.as_ref().map(|p| p.line()).unwrap_or(0),
+            format!("row has {len} fields but the header has {expected_len}"),
+        ),
+        csv::ErrorKind::Utf8 { pos, err } => {
+            (pos.as_ref().map(|p| p.line()).unwrap_or(0), format!("not UTF-8 text: {err}"))
+        }
+        _ => (e.position().map(|p| p.line()).unwrap_or(0), e.to_string()),
+    };
+    malformed(path, line as usize, 1, format!("malformed CSV: {what}"))
+}
+
+fn wkt_geometry(text: &str) -> Result<RawGeometry, String> {
+    use std::str::FromStr;
+    let w = wkt::Wkt::<f64>::from_str(text).map_err(|e| format!("malformed WKT: {e}"))?;
+    let ring = |l: &wkt::types::LineString<f64>| l.coords().iter().map(|c| [c.x, c.y]).collect::<RawRing>();
+    let poly = |p: &wkt::types::Polygon<f64>| p.rings().iter().map(ring).collect::<RawPolygon>();
+    Ok(match &w {
+        wkt::Wkt::Point(p) => match p.coord() {
+            Some(c) => RawGeometry::Point([c.x, c.y]),
+            None => RawGeometry::Missing,
+        },
+        wkt::Wkt::Polygon(p) if p.rings().is_empty() => RawGeometry::Missing,
+        wkt::Wkt::Polygon(p) => RawGeometry::Polygons(vec![poly(p)]),
+        wkt::Wkt::MultiPolygon(m) if m.polygons().is_empty() => RawGeometry::Missing,
+        wkt::Wkt::MultiPolygon(m) => RawGeometry::Polygons(m.polygons().iter().map(poly).collect()),
+        wkt::Wkt::LineString(_) => RawGeometry::Other("LineString".into()),
+        wkt::Wkt::MultiPoint(_) => RawGeometry::Other("MultiPoint".into()),
+        wkt::Wkt::MultiLineString(_) => RawGeometry::Other("MultiLineString".into()),
+        wkt::Wkt::GeometryCollection(_) => RawGeometry::Other("GeometryCollection".into()),
+    })
+}

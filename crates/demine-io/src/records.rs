@@ -1,0 +1,444 @@
+//! From raw records to validated domain values, per the import contract (DESIGN.md).
+
+use crate::raw::{RawGeometry, RawRecord};
+use crate::Problem;
+use chrono::NaiveDate;
+use demine_core::validate::{validate_point, validate_polygons};
+use demine_core::{
+    Accident, Activity, ActivityType, Attributes, Find, FindCategory, Hazard, HazardClass, Outcome, UnknownValue,
+};
+use geo::{MultiPolygon, Point};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+/// What the registry already holds, for checks that look beyond the file.
+#[derive(Debug, Clone, Copy)]
+pub struct Known<'a> {
+    /// Ids already used in the layer being imported.
+    pub existing_ids: &'a HashSet<String>,
+    /// Hazard ids in the registry.
+    pub hazard_ids: &'a HashSet<String>,
+    /// Activity ids in the registry.
+    pub activity_ids: &'a HashSet<String>,
+}
+
+/// Validated records, every problem, and what was repaired or tolerated.
+#[derive(Debug, Clone)]
+pub struct Parsed<T> {
+    pub records: Vec<T>,
+    pub problems: Vec<Problem>,
+    /// Repairs made with `--fix`, and tolerated oddities.
+    pub notes: Vec<Problem>,
+}
+
+impl<T> Default for Parsed<T> {
+    fn default() -> Self {
+        Parsed { records: Vec::new(), problems: Vec::new(), notes: Vec::new() }
+    }
+}
+
+struct Fields<'r> {
+    rec: &'r RawRecord,
+    props: Attributes,
+    id: Option<String>,
+    problems: Vec<Problem>,
+}
+
+impl<'r> Fields<'r> {
+    fn new(rec: &'r RawRecord) -> Self {
+        let mut f = Fields { rec, props: rec.properties.clone(), id: None, problems: Vec::new() };
+        f.id = f.text("id");
+        f
+    }
+
+    fn problem(&mut self, field: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            index: self.rec.index,
+            line: self.rec.line,
+            id: self.id.clone(),
+            field: field.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// Removes a property (case-insensitive key) so that what is left becomes free attributes.
+    fn take(&mut self, key: &str) -> Option<Value> {
+        if let Some(v) = self.props.remove(key) {
+            return Some(v);
+        }
+        let k = self.props.keys().find(|k| k.eq_ignore_ascii_case(key))?.clone();
+        self.props.remove(&k)
+    }
+
+    fn text(&mut self, key: &str) -> Option<String> {
+        match self.take(key)? {
+            Value::Null => None,
+            Value::String(s) if s.trim().is_empty() => None,
+            Value::String(s) => Some(s.trim().to_string()),
+            other => Some(other.to_string()),
+        }
+    }
+
+    fn required_text(&mut self, key: &str) -> Option<String> {
+        let v = self.text(key);
+        if v.is_none() {
+            self.problem(key, format!("missing required field `{key}`"));
+        }
+        v
+    }
+
+    fn enumerated<T: FromStr<Err = UnknownValue>>(&mut self, key: &str, required: bool) -> Option<T> {
+        let s = if required { self.required_text(key)? } else { self.text(key)? };
+        match s.parse() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.problem(key, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, key: &str, required: bool) -> Option<NaiveDate> {
+        let s = if required { self.required_text(key)? } else { self.text(key)? };
+        let day = s.get(..10).unwrap_or(&s);
+        match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+            Ok(d) if s.len() == 10 || s.as_bytes().get(10).is_some_and(|b| *b == b'T' || *b == b' ') => Some(d),
+            _ => {
+                self.problem(key, format!("'{s}' is not an ISO 8601 date (YYYY-MM-DD)"));
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, key: &str) -> Option<f64> {
+        let v = self.take(key)?;
+        let x = match &v {
+            Value::Null => return None,
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) if s.trim().is_empty() => return None,
+            Value::String(s) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        };
+        match x {
+            Some(x) if x.is_finite() => Some(x),
+            Some(x) => {
+                self.problem(key, format!("non-finite number {x}: give a finite value or leave it empty"));
+                None
+            }
+            None => {
+                self.problem(key, format!("{v} is not a number"));
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, key: &str) -> Option<u32> {
+        if self.props.keys().all(|k| !k.eq_ignore_ascii_case(key)) {
+            self.problem(key, format!("missing required field `{key}` (a count; 0 if none)"));
+            return None;
+        }
+        let x = self.number(key)?;
+        if x < 0.0 || x.fract() != 0.0 || x > u32::MAX as f64 {
+            self.problem(key, format!("{x} is not a non-negative whole number"));
+            return None;
+        }
+        Some(x as u32)
+    }
+
+    fn depth_cm(&mut self) -> Option<f64> {
+        let d = self.number("depth_cm")?;
+        if !(0.0..=1000.0).contains(&d) {
+            self.problem("depth_cm", format!("{d} cm is outside 0..1000 cm"));
+            return None;
+        }
+        Some(d)
+    }
+
+    fn polygons(&mut self, fix: bool, notes: &mut Vec<Problem>) -> Option<MultiPolygon<f64>> {
+        match &self.rec.geometry {
+            RawGeometry::Missing => {
+                self.problem("geometry", "empty or missing geometry: a Polygon or MultiPolygon is required");
+                None
+            }
+            RawGeometry::Point(_) => {
+                self.problem("geometry", "wrong geometry type Point: a Polygon or MultiPolygon is required");
+                None
+            }
+            RawGeometry::Other(t) => {
+                self.problem("geometry", format!("wrong geometry type {t}: a Polygon or MultiPolygon is required"));
+                None
+            }
+            RawGeometry::Polygons(p) => match validate_polygons(p, fix) {
+                Ok(v) => {
+                    for m in v.repairs.into_iter().map(|m| format!("repaired: {m}")).chain(v.warnings) {
+                        notes.push(Problem {
+                            index: self.rec.index,
+                            line: self.rec.line,
+                            id: self.id.clone(),
+                            field: "geometry".into(),
+                            message: m,
+                        });
+                    }
+                    Some(v.geometry)
+                }
+                Err(errors) => {
+                    for e in errors {
+                        self.problem("geometry", e);
+                    }
+                    None
+                }
+            },
+        }
+    }
+
+    fn point(&mut self) -> Option<Point<f64>> {
+        match &self.rec.geometry {
+            RawGeometry::Point(p) => match validate_point(p[0], p[1]) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    self.problem("geometry", e);
+                    None
+                }
+            },
+            RawGeometry::Missing => {
+                self.problem("geometry", "empty or missing geometry: a Point is required (or `lon`,`lat` columns)");
+                None
+            }
+            RawGeometry::Polygons(_) => {
+                self.problem("geometry", "wrong geometry type Polygon: a Point is required");
+                None
+            }
+            RawGeometry::Other(t) => {
+                self.problem("geometry", format!("wrong geometry type {t}: a Point is required"));
+                None
+            }
+        }
+    }
+}
+
+/// Checks ids: present, unique in the file, not already in the registry.
+fn check_ids<T>(parsed: &mut Parsed<T>, raw: &[RawRecord], known: &Known<'_>, layer: &str) {
+    let mut first_seen: HashMap<String, usize> = HashMap::new();
+    for r in raw {
+        let Some(id) = r.properties.iter().find(|(k, _)| k.eq_ignore_ascii_case("id")).and_then(|(_, v)| match v {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }) else {
+            continue;
+        };
+        if let Some(first) = first_seen.get(&id) {
+            parsed.problems.push(Problem {
+                index: r.index,
+                line: r.line,
+                id: Some(id.clone()),
+                field: "id".into(),
+                message: format!("duplicate id '{id}': record {first} of this file has it too; ids must be unique"),
+            });
+        } else {
+            first_seen.insert(id.clone(), r.index);
+            if known.existing_ids.contains(&id) {
+                parsed.problems.push(Problem {
+                    index: r.index,
+                    line: r.line,
+                    id: Some(id.clone()),
+                    field: "id".into(),
+                    message: format!("duplicate id '{id}': the registry already holds {layer} '{id}'"),
+                });
+            }
+        }
+    }
+}
+
+fn finish<T>(mut parsed: Parsed<T>, mut f: Fields<'_>, record: Option<T>) -> Parsed<T> {
+    if f.problems.is_empty() {
+        if let Some(r) = record {
+            parsed.records.push(r);
+        }
+    }
+    parsed.problems.append(&mut f.problems);
+    parsed
+}
+
+fn unknown_ref(f: &mut Fields<'_>, field: &str, value: &Option<String>, known: &HashSet<String>, what: &str) {
+    if let Some(v) = value {
+        if !known.contains(v) {
+            f.problem(field, format!("unknown {what} '{v}': import the {what} first, or correct the reference"));
+        }
+    }
+}
+
+/// Hazards: `id`, `class` (SHA|CHA), Polygon/MultiPolygon.
+pub fn hazards(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<Hazard> {
+    let mut parsed = Parsed::default();
+    for r in raw {
+        let mut f = Fields::new(r);
+        if f.id.is_none() {
+            f.problem("id", "missing required field `id`");
+        }
+        let class = f.enumerated::<HazardClass>("class", true);
+        let geometry = f.polygons(fix, &mut parsed.notes);
+        let name = f.text("name");
+        let reported_status = f.text("status");
+        let organisation = f.text("organisation");
+        let land_use = f.text("land_use");
+        let contamination = f.text("contamination");
+        let evidence = f.text("evidence");
+        let blockages = f.text("blockages");
+        let record = match (f.id.clone(), class, geometry) {
+            (Some(id), Some(class), Some(geometry)) => Some(Hazard {
+                id,
+                class,
+                geometry,
+                name,
+                reported_status,
+                organisation,
+                land_use,
+                contamination,
+                evidence,
+                blockages,
+                attributes: std::mem::take(&mut f.props),
+            }),
+            _ => None,
+        };
+        parsed = finish(parsed, f, record);
+    }
+    check_ids(&mut parsed, raw, known, "hazard");
+    parsed
+}
+
+/// Activities: `id`, `hazard_id`, `type`, `outcome`, `start_date`, `end_date`, Polygon/MultiPolygon.
+/// `hazards_in_file` lets one file bring hazards and activities together (the demo does).
+pub fn activities(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<Activity> {
+    let mut parsed = Parsed::default();
+    for r in raw {
+        let mut f = Fields::new(r);
+        if f.id.is_none() {
+            f.problem("id", "missing required field `id`");
+        }
+        let hazard_id = f.required_text("hazard_id");
+        unknown_ref(&mut f, "hazard_id", &hazard_id, known.hazard_ids, "hazard");
+        let activity_type = f.enumerated::<ActivityType>("type", true);
+        let outcome = f.enumerated::<Outcome>("outcome", true);
+        let start_date = f.date("start_date", true);
+        let end_date = f.date("end_date", true);
+        if let (Some(s), Some(e)) = (start_date, end_date) {
+            if e < s {
+                f.problem("end_date", format!("end_date {e} is before start_date {s}"));
+            }
+        }
+        let geometry = f.polygons(fix, &mut parsed.notes);
+        let organisation = f.text("organisation");
+        let team = f.text("team");
+        let method = f.text("method");
+        let depth_cm = f.depth_cm();
+        if let (Some(t), Some(o)) = (activity_type, outcome) {
+            if !t.allowed_outcomes().contains(&o) {
+                parsed.notes.push(Problem {
+                    index: r.index,
+                    line: r.line,
+                    id: f.id.clone(),
+                    field: "outcome".into(),
+                    message: format!(
+                        "a {t} activity usually gives {}, not '{o}' (kept)",
+                        t.allowed_outcomes().iter().map(|o| o.as_str()).collect::<Vec<_>>().join(" or ")
+                    ),
+                });
+            }
+        }
+        let record = match (f.id.clone(), hazard_id, activity_type, outcome, start_date, end_date, geometry) {
+            (Some(id), Some(hazard_id), Some(activity_type), Some(outcome), Some(start_date), Some(end_date), Some(geometry)) => {
+                Some(Activity {
+                    id,
+                    hazard_id,
+                    activity_type,
+                    outcome,
+                    start_date,
+                    end_date,
+                    geometry,
+                    organisation,
+                    team,
+                    method,
+                    depth_cm,
+                    attributes: std::mem::take(&mut f.props),
+                })
+            }
+            _ => None,
+        };
+        parsed = finish(parsed, f, record);
+    }
+    check_ids(&mut parsed, raw, known, "activity");
+    parsed
+}
+
+/// Finds: `id`, `date`, `category`, Point; optional `hazard_id`, `activity_id`, `depth_cm`, `condition`.
+pub fn finds(raw: &[RawRecord], known: &Known<'_>, _fix: bool) -> Parsed<Find> {
+    let mut parsed = Parsed::default();
+    for r in raw {
+        let mut f = Fields::new(r);
+        if f.id.is_none() {
+            f.problem("id", "missing required field `id`");
+        }
+        let date = f.date("date", true);
+        let category = f.enumerated::<FindCategory>("category", true);
+        let location = f.point();
+        let hazard_id = f.text("hazard_id");
+        unknown_ref(&mut f, "hazard_id", &hazard_id, known.hazard_ids, "hazard");
+        let activity_id = f.text("activity_id");
+        unknown_ref(&mut f, "activity_id", &activity_id, known.activity_ids, "activity");
+        let depth_cm = f.depth_cm();
+        let condition = f.text("condition");
+        let disposition = f.text("disposition");
+        let record = match (f.id.clone(), date, category, location) {
+            (Some(id), Some(date), Some(category), Some(location)) => Some(Find {
+                id,
+                date,
+                category,
+                location,
+                hazard_id,
+                activity_id,
+                depth_cm,
+                condition,
+                disposition,
+                attributes: std::mem::take(&mut f.props),
+            }),
+            _ => None,
+        };
+        parsed = finish(parsed, f, record);
+    }
+    check_ids(&mut parsed, raw, known, "find");
+    parsed
+}
+
+/// Accidents: `id`, `date`, `killed`, `injured`, Point; optional `hazard_id`.
+pub fn accidents(raw: &[RawRecord], known: &Known<'_>, _fix: bool) -> Parsed<Accident> {
+    let mut parsed = Parsed::default();
+    for r in raw {
+        let mut f = Fields::new(r);
+        if f.id.is_none() {
+            f.problem("id", "missing required field `id`");
+        }
+        let date = f.date("date", true);
+        let killed = f.count("killed");
+        let injured = f.count("injured");
+        let location = f.point();
+        let hazard_id = f.text("hazard_id");
+        unknown_ref(&mut f, "hazard_id", &hazard_id, known.hazard_ids, "hazard");
+        let record = match (f.id.clone(), date, killed, injured, location) {
+            (Some(id), Some(date), Some(killed), Some(injured), Some(location)) => Some(Accident {
+                id,
+                date,
+                killed,
+                injured,
+                location,
+                hazard_id,
+                attributes: std::mem::take(&mut f.props),
+            }),
+            _ => None,
+        };
+        parsed = finish(parsed, f, record);
+    }
+    check_ids(&mut parsed, raw, known, "accident");
+    parsed
+}

@@ -1,0 +1,136 @@
+//! Command-line arguments.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// demine: from evidence to safe land.
+///
+/// Keeps a registry of hazardous areas (SHA/CHA), validates what operators import, computes
+/// land release (cancelled, reduced, cleared, remaining m², geodesic on WGS84) from polygons,
+/// and reports it. The registry is one GeoPackage file that QGIS and GDAL open directly.
+#[derive(Debug, Parser)]
+#[command(name = "demine", version, propagate_version = true, max_term_width = 110)]
+pub struct Cli {
+    /// The registry file (a GeoPackage), created on first use.
+    #[arg(long, global = true, env = "DEMINE_DB", default_value = "demine.gpkg", value_name = "PATH")]
+    pub db: PathBuf,
+
+    /// Who makes the change, for the change log (defaults to $USER).
+    #[arg(long, global = true, env = "DEMINE_ACTOR", value_name = "NAME")]
+    pub actor: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    Hazards,
+    Activities,
+    Finds,
+    Accidents,
+}
+
+impl From<Kind> for demine_core::RecordKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::Hazards => demine_core::RecordKind::Hazards,
+            Kind::Activities => demine_core::RecordKind::Activities,
+            Kind::Finds => demine_core::RecordKind::Finds,
+            Kind::Accidents => demine_core::RecordKind::Accidents,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scale {
+    /// ~10 × 10 km, a few dozen hazards: seconds.
+    Small,
+    /// A region the size of the 2024 Kursk operation: 1,000–2,000 km² of suspected land.
+    Region,
+    /// ~100,000 hazards over ~170,000 km², for benchmarks.
+    National,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import records from GeoJSON or CSV, validated at entry: all or nothing.
+    ///
+    /// GeoJSON: a FeatureCollection in WGS84 lon/lat (RFC 7946). CSV: a `wkt` column (or `lon`,`lat`
+    /// for points). Required fields: hazards `id`,`class` (SHA|CHA); activities `id`,`hazard_id`,
+    /// `type` (NTS|TS|clearance|BAC|EOD), `outcome` (cancelled|reduced|cleared), `start_date`,
+    /// `end_date`; finds `id`,`date`,`category`; accidents `id`,`date`,`killed`,`injured`.
+    /// If any record is bad, nothing is written and every problem is listed.
+    Import {
+        /// What the file holds.
+        #[arg(value_enum)]
+        kind: Kind,
+        /// The file: .geojson/.json or .csv.
+        file: PathBuf,
+        /// Repair what is safely repairable (ring orientation, closing rings, repeated vertices)
+        /// and say what was changed.
+        #[arg(long)]
+        fix: bool,
+        /// Check only: validate and report, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print at most this many problems.
+        #[arg(long, default_value_t = 100, value_name = "N")]
+        max_problems: usize,
+        /// Machine-readable result on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export records to GeoJSON (exact coordinates) or CSV (WKT geometry).
+    Export {
+        #[arg(value_enum)]
+        kind: Kind,
+        /// Output file: .geojson/.json or .csv.
+        file: PathBuf,
+    },
+    /// Land release: per hazard and over the union of hazards, computed from polygons.
+    Release {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        /// What was released by the end of this day (YYYY-MM-DD): activities ending later are left out.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
+    /// What the registry holds: records per layer.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Data-quality report: invalid polygons, spikes, long edges, overlapping hazards,
+    /// activities outside their hazard, finds outside every hazard.
+    Check {
+        #[arg(long)]
+        json: bool,
+        /// Exit with status 1 if any issue (not only errors) is found.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// The change log, newest first.
+    Log {
+        #[arg(long, default_value_t = 20, value_name = "N")]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate a SYNTHETIC campaign, load it into DIR/demine.gpkg, print the land release and
+    /// write DIR/report.html.
+    Demo {
+        /// Output folder (created if missing; its demine.gpkg and report.html are replaced).
+        #[arg(long, default_value = "demo-out", value_name = "DIR")]
+        out: PathBuf,
+        /// Random seed: the same seed gives the same campaign.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, value_enum, default_value_t = Scale::Region)]
+        scale: Scale,
+        /// Print the land-release summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}

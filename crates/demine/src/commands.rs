@@ -1,0 +1,401 @@
+//! One function per subcommand; each wires io → core → store → output.
+
+use crate::cli::{Cli, Command, Kind, Scale};
+use crate::output;
+use anyhow::{bail, Context, Result};
+use chrono::NaiveDate;
+use demine_core::release::{account_records, HazardRelease};
+use demine_core::{Activity, Hazard, RecordKind};
+use demine_io::{parse_file, Known, ParsedFile};
+use demine_store::{Changeset, GeoPackageStore, Repository};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Exit status for input that was refused (bad data): nothing was written.
+const EXIT_REFUSED: u8 = 2;
+
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let actor = cli.actor.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "unknown".into());
+    match cli.command {
+        Command::Import { kind, file, fix, dry_run, max_problems, json } => {
+            import(&cli.db, &actor, kind, &file, fix, dry_run, max_problems, json).await
+        }
+        Command::Export { kind, file } => export(&cli.db, kind, &file).await,
+        Command::Release { json, as_of } => release(&cli.db, json, as_of.as_deref()).await,
+        Command::Status { json } => status(&cli.db, json).await,
+        Command::Check { json, strict } => check(&cli.db, json, strict).await,
+        Command::Log { limit, json } => log(&cli.db, limit, json).await,
+        Command::Demo { out, seed, scale, json } => demo(&out, seed, scale, json, &actor).await,
+    }
+}
+
+fn spinner(msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    pb.set_message(msg.to_string());
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}
+
+async fn open(db: &Path) -> Result<GeoPackageStore> {
+    if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.exists() {
+            bail!("{}: folder {} does not exist; create it or pass another --db", db.display(), parent.display());
+        }
+    }
+    Ok(GeoPackageStore::open(db).await?)
+}
+
+async fn is_synthetic(store: &GeoPackageStore) -> Result<bool> {
+    Ok(store.meta("synthetic").await?.as_deref() == Some("true"))
+}
+
+/// Accounts the hazards whose ids are in `affected`, with every activity on them (stored and
+/// new), so that the stored computed columns stay true.
+fn recompute(
+    hazards: &[Hazard],
+    activities: &[Activity],
+    affected: &HashSet<&str>,
+) -> Vec<(String, HazardRelease)> {
+    let hs: Vec<Hazard> = hazards.iter().filter(|h| affected.contains(h.id.as_str())).cloned().collect();
+    let acts: Vec<Activity> =
+        activities.iter().filter(|a| affected.contains(a.hazard_id.as_str())).cloned().collect();
+    let r = account_records(&hs, &acts, None, true);
+    hs.into_iter().map(|h| h.id).zip(r.per_hazard).collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn import(
+    db: &Path,
+    actor: &str,
+    kind: Kind,
+    file: &Path,
+    fix: bool,
+    dry_run: bool,
+    max_problems: usize,
+    json: bool,
+) -> Result<ExitCode> {
+    if !file.exists() {
+        bail!("{}: no such file", file.display());
+    }
+    let store = open(db).await?;
+    let kind: RecordKind = kind.into();
+    let pb = spinner(&format!("reading and validating {}", file.display()));
+    let existing = store.ids(kind).await?;
+    let hazard_ids = if kind == RecordKind::Hazards { existing.clone() } else { store.ids(RecordKind::Hazards).await? };
+    let activity_ids =
+        if kind == RecordKind::Activities { existing.clone() } else { store.ids(RecordKind::Activities).await? };
+    let known = Known { existing_ids: &existing, hazard_ids: &hazard_ids, activity_ids: &activity_ids };
+    let parsed = parse_file(kind, file, &known, fix);
+    pb.finish_and_clear();
+    let parsed = match parsed {
+        Ok(p) => p,
+        Err(e) => {
+            if json {
+                println!("{}", serde_json::json!({"ok": false, "file": file.display().to_string(), "error": e.to_string(), "written": 0}));
+            }
+            eprintln!("error: {e}");
+            eprintln!("nothing was written: the registry {} is unchanged", db.display());
+            return Ok(ExitCode::from(EXIT_REFUSED));
+        }
+    };
+    let problems = parsed.problems();
+    let notes = parsed.notes();
+    if json && !problems.is_empty() {
+        println!(
+            "{}",
+            serde_json::json!({"ok": false, "file": file.display().to_string(), "problems": problems, "notes": notes, "written": 0})
+        );
+    }
+    for n in notes.iter().take(max_problems) {
+        eprintln!("note: {}: {n}", file.display());
+    }
+    if !problems.is_empty() {
+        for p in problems.iter().take(max_problems) {
+            eprintln!("error: {}: {p}", file.display());
+        }
+        if problems.len() > max_problems {
+            eprintln!("… and {} more problems (raise --max-problems to see them)", problems.len() - max_problems);
+        }
+        eprintln!(
+            "{}: {} problem(s) in {} record(s); nothing was written: the registry {} is unchanged. Mend the file and import it again{}",
+            file.display(),
+            problems.len(),
+            problems.iter().map(|p| p.index).collect::<HashSet<_>>().len(),
+            db.display(),
+            if fix { "" } else { " (--fix repairs ring orientation, unclosed rings and repeated vertices)" }
+        );
+        return Ok(ExitCode::from(EXIT_REFUSED));
+    }
+    let n = parsed.len();
+    let mut changes = Changeset { description: format!("import {} from {}", kind, file.display()), ..Default::default() };
+    match parsed {
+        ParsedFile::Hazards(p) => {
+            let ids: HashSet<&str> = p.records.iter().map(|h| h.id.as_str()).collect();
+            changes.recomputed = recompute(&p.records, &[], &ids);
+            changes.hazards = p.records;
+        }
+        ParsedFile::Activities(p) => {
+            let affected: HashSet<&str> = p.records.iter().map(|a| a.hazard_id.as_str()).collect();
+            let hazards = store.hazards().await?;
+            let mut activities = store.activities().await?;
+            activities.extend(p.records.iter().cloned());
+            changes.recomputed = recompute(&hazards, &activities, &affected);
+            changes.activities = p.records;
+        }
+        ParsedFile::Finds(p) => changes.finds = p.records,
+        ParsedFile::Accidents(p) => changes.accidents = p.records,
+    }
+    if dry_run {
+        eprintln!("{}: {n} {kind} valid; --dry-run: nothing written", file.display());
+    } else {
+        let pb = spinner(&format!("writing {n} {kind} to {}", db.display()));
+        store.apply(&changes, actor).await.with_context(|| format!("writing {} to {}", file.display(), db.display()))?;
+        pb.finish_and_clear();
+        store.close().await?;
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"ok": true, "file": file.display().to_string(), "kind": kind.as_str(), "written": if dry_run { 0 } else { n }, "valid": n, "notes": notes})
+        );
+    } else if !dry_run {
+        println!("imported {n} {kind} from {} into {}", file.display(), db.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn export(db: &Path, kind: Kind, file: &Path) -> Result<ExitCode> {
+    let store = open(db).await?;
+    let synthetic = is_synthetic(&store).await?;
+    let kind: RecordKind = kind.into();
+    let layer = kind.as_str();
+    let n = match kind {
+        RecordKind::Hazards => {
+            let r = store.hazards().await?;
+            demine_io::export::write_records(file, layer, &r, synthetic)?;
+            r.len()
+        }
+        RecordKind::Activities => {
+            let r = store.activities().await?;
+            demine_io::export::write_records(file, layer, &r, synthetic)?;
+            r.len()
+        }
+        RecordKind::Finds => {
+            let r = store.finds().await?;
+            demine_io::export::write_records(file, layer, &r, synthetic)?;
+            r.len()
+        }
+        RecordKind::Accidents => {
+            let r = store.accidents().await?;
+            demine_io::export::write_records(file, layer, &r, synthetic)?;
+            r.len()
+        }
+    };
+    eprintln!("exported {n} {kind} to {}{}", file.display(), if synthetic { " (SYNTHETIC data)" } else { "" });
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_as_of(as_of: Option<&str>) -> Result<Option<NaiveDate>> {
+    as_of
+        .map(|s| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .with_context(|| format!("--as-of '{s}' is not a date; write it as YYYY-MM-DD, e.g. 2025-06-30"))
+        })
+        .transpose()
+}
+
+async fn release(db: &Path, json: bool, as_of: Option<&str>) -> Result<ExitCode> {
+    let date = parse_as_of(as_of)?;
+    let store = open(db).await?;
+    let synthetic = is_synthetic(&store).await?;
+    let hazards = store.hazards().await?;
+    let activities = store.activities().await?;
+    let pb = spinner(&format!("accounting land release of {} hazards", hazards.len()));
+    let r = account_records(&hazards, &activities, date, false);
+    pb.finish_and_clear();
+    if json {
+        println!("{}", output::release_json(&hazards, &r, as_of, synthetic));
+    } else {
+        print!("{}", output::release_text(&hazards, &r, as_of, synthetic));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn status(db: &Path, json: bool) -> Result<ExitCode> {
+    let store = open(db).await?;
+    let c = store.counts().await?;
+    let synthetic = is_synthetic(&store).await?;
+    if json {
+        let mut v = serde_json::to_value(&c)?;
+        v["db"] = serde_json::json!(db.display().to_string());
+        if synthetic {
+            v["data"] = serde_json::json!("SYNTHETIC");
+        }
+        println!("{v}");
+    } else {
+        if synthetic {
+            println!("*** SYNTHETIC DATA ***");
+        }
+        println!("registry {}", db.display());
+        println!("  hazards        {:>9}", c.hazards);
+        println!("  activities     {:>9}", c.activities);
+        println!("  finds          {:>9}", c.finds);
+        println!("  accidents      {:>9}", c.accidents);
+        println!("  released land  {:>9} pieces", c.released_land);
+        println!("  organisations  {:>9}", c.organisations);
+        println!("  teams          {:>9}", c.teams);
+        println!("  change log     {:>9} entries", c.change_log);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn check(db: &Path, json: bool, strict: bool) -> Result<ExitCode> {
+    let store = open(db).await?;
+    let hazards = store.hazards().await?;
+    let activities = store.activities().await?;
+    let finds = store.finds().await?;
+    let pb = spinner("checking data quality");
+    let issues = demine_core::quality::check_registry(&hazards, &activities, &finds);
+    pb.finish_and_clear();
+    let errors = issues.iter().filter(|i| i.severity == "error").count();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"errors": errors, "warnings": issues.len() - errors, "issues": issues})
+        );
+    } else {
+        for i in &issues {
+            println!("{}: {} {}: [{}] {}", i.severity, i.layer, i.id, i.check, i.message);
+        }
+        let mut by_check: std::collections::BTreeMap<&str, usize> = Default::default();
+        for i in &issues {
+            *by_check.entry(i.check).or_default() += 1;
+        }
+        println!(
+            "{} issue(s): {errors} error(s), {} warning(s) over {} hazards, {} activities, {} finds{}",
+            issues.len(),
+            issues.len() - errors,
+            hazards.len(),
+            activities.len(),
+            finds.len(),
+            if by_check.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", by_check.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", "))
+            }
+        );
+    }
+    Ok(if errors > 0 || (strict && !issues.is_empty()) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+async fn log(db: &Path, limit: u32, json: bool) -> Result<ExitCode> {
+    let store = open(db).await?;
+    let entries = store.change_log(limit).await?;
+    if json {
+        println!("{}", serde_json::to_string(&entries)?);
+    } else {
+        for e in &entries {
+            println!(
+                "#{:<7} {} {:<10} {:<9} {:<10} {:<14} {}",
+                e.seq,
+                e.at,
+                e.actor,
+                e.action,
+                e.entity,
+                e.entity_id.as_deref().unwrap_or("-"),
+                e.batch.as_deref().unwrap_or("")
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn demo(out: &Path, seed: u64, scale: Scale, json: bool, actor: &str) -> Result<ExitCode> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating output folder {}", out.display()))?;
+    let db = out.join("demine.gpkg");
+    for suffix in ["", "-wal", "-shm"] {
+        let p = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+        if p.exists() {
+            std::fs::remove_file(&p).with_context(|| format!("replacing {}", p.display()))?;
+        }
+    }
+    let demo_scale = match scale {
+        Scale::Small => demine_demo::Scale::Small,
+        Scale::Region => demine_demo::Scale::Region,
+        Scale::National => demine_demo::Scale::National,
+    };
+    let pb = ProgressBar::new(0);
+    pb.set_style(
+        ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    pb.set_message(format!("generating SYNTHETIC {demo_scale} campaign (seed {seed})"));
+    let progress = |done: u64, total: u64| {
+        pb.set_length(total);
+        pb.set_position(done);
+    };
+    let campaign = demine_demo::generate_with_progress(demo_scale, seed, &progress);
+    pb.finish_and_clear();
+
+    let spin = spinner(&format!("accounting land release of {} hazards", campaign.hazards.len()));
+    let release = account_records(&campaign.hazards, &campaign.activities, None, true);
+    spin.finish_and_clear();
+
+    let store = GeoPackageStore::open(&db).await?;
+    let spin = spinner(&format!("writing {}", db.display()));
+    let changes = Changeset {
+        description: format!("demo: SYNTHETIC {demo_scale} campaign, seed {seed}"),
+        meta: vec![("synthetic".into(), "true".into()), ("demo".into(), format!("{demo_scale} seed {seed}"))],
+        organisations: campaign.organisations.clone(),
+        teams: campaign.teams.clone(),
+        hazards: campaign.hazards.clone(),
+        activities: campaign.activities.clone(),
+        finds: campaign.finds.clone(),
+        accidents: campaign.accidents.clone(),
+        recomputed: campaign.hazards.iter().map(|h| h.id.clone()).zip(release.per_hazard.iter().cloned()).collect(),
+    };
+    store.apply(&changes, actor).await?;
+    store.close().await?;
+    spin.finish_and_clear();
+
+    let report_path = out.join("report.html");
+    let settlements: Vec<(String, geo::Point<f64>)> =
+        campaign.settlements.iter().map(|s| (s.name.clone(), s.location)).collect();
+    let mut lines = campaign.roads.clone();
+    lines.push(campaign.line_of_contact.clone());
+    let html = demine_report::render_html(&demine_report::ReportInput {
+        title: format!("Land release — {}", campaign.name),
+        synthetic: true,
+        generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        as_of: None,
+        hazards: &campaign.hazards,
+        release: &release,
+        finds: &campaign.finds,
+        accidents: &campaign.accidents,
+        context_lines: &lines,
+        context_points: &settlements,
+    });
+    std::fs::write(&report_path, html).with_context(|| format!("writing {}", report_path.display()))?;
+
+    if json {
+        println!("{}", output::release_json(&campaign.hazards, &release, None, true));
+    } else {
+        println!("{}", campaign.name);
+        print!("{}", output::release_text(&campaign.hazards, &release, None, true));
+        println!(
+            "  {} activities, {} finds, {} accidents, {} teams of {} organisations",
+            campaign.activities.len(),
+            campaign.finds.len(),
+            campaign.accidents.len(),
+            campaign.teams.len(),
+            campaign.organisations.len()
+        );
+        println!("registry: {}  (open it in QGIS, or `demine --db {} status`)", db.display(), db.display());
+        println!("report:   {}", report_path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
