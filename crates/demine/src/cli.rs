@@ -96,6 +96,9 @@ pub enum Command {
         /// What was released by the end of this day (YYYY-MM-DD): activities ending later are left out.
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
+        /// Write load and accounting times (seconds) to this JSON file (for bench/).
+        #[arg(long, value_name = "FILE", hide = true)]
+        timings_json: Option<std::path::PathBuf>,
     },
     /// What the registry holds: records per layer.
     Status {
@@ -120,10 +123,17 @@ pub enum Command {
     },
     /// Generate a SYNTHETIC campaign, load it into DIR/demine.gpkg, print the land release and
     /// write DIR/report.html.
+    ///
+    /// With the default DIR (the current folder) the demo fills the default registry
+    /// ./demine.gpkg, so that `demine status`, `release`, `check` and `export` work on it next.
+    /// A registry that does not hold demo data is never replaced (unless --force).
     Demo {
         /// Output folder (created if missing; its demine.gpkg and report.html are replaced).
-        #[arg(long, default_value = "demo-out", value_name = "DIR")]
+        #[arg(long, default_value = ".", value_name = "DIR")]
         out: PathBuf,
+        /// Replace DIR/demine.gpkg even if it holds real (non-demo) data.
+        #[arg(long)]
+        force: bool,
         /// Random seed: the same seed gives the same campaign.
         #[arg(long, default_value_t = 42)]
         seed: u64,

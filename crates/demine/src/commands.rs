@@ -24,11 +24,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             import(&cli.db, &actor, kind, &file, fix, dry_run, max_problems, json).await
         }
         Command::Export { kind, file } => export(&cli.db, kind, &file).await,
-        Command::Release { json, as_of } => release(&cli.db, json, as_of.as_deref()).await,
+        Command::Release { json, as_of, timings_json } => release(&cli.db, json, as_of.as_deref(), timings_json.as_deref()).await,
         Command::Status { json } => status(&cli.db, json).await,
         Command::Check { json, strict } => check(&cli.db, json, strict).await,
         Command::Log { limit, json } => log(&cli.db, limit, json).await,
-        Command::Demo { out, seed, scale, json } => demo(&out, seed, scale, json, &actor).await,
+        Command::Demo { out, force, seed, scale, json } => demo(&out, force, seed, scale, json, &actor).await,
     }
 }
 
@@ -208,21 +208,37 @@ fn parse_as_of(as_of: Option<&str>) -> Result<Option<NaiveDate>> {
         .transpose()
 }
 
-async fn release(db: &Path, json: bool, as_of: Option<&str>) -> Result<ExitCode> {
+async fn release(db: &Path, json: bool, as_of: Option<&str>, timings: Option<&Path>) -> Result<ExitCode> {
     let date = parse_as_of(as_of)?;
+    let t0 = std::time::Instant::now();
     let store = open(db).await?;
     let synthetic = is_synthetic(&store).await?;
     let hazards = store.hazards().await?;
     let activities = store.activities().await?;
+    let load_s = t0.elapsed().as_secs_f64();
     let pb = spinner(&format!("accounting land release of {} hazards", hazards.len()));
+    let t1 = std::time::Instant::now();
     let r = account_records(&hazards, &activities, date, false);
+    let accounting_s = t1.elapsed().as_secs_f64();
     pb.finish_and_clear();
+    if let Some(path) = timings {
+        let t = serde_json::json!({"load_s": load_s, "accounting_s": accounting_s, "threads": rayon_threads()});
+        std::fs::write(path, t.to_string()).with_context(|| format!("writing {}", path.display()))?;
+    }
     if json {
         println!("{}", output::release_json(&hazards, &r, as_of, synthetic));
     } else {
         print!("{}", output::release_text(&hazards, &r, as_of, synthetic));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn rayon_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
 }
 
 async fn status(db: &Path, json: bool) -> Result<ExitCode> {
@@ -314,9 +330,27 @@ async fn log(db: &Path, limit: u32, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn demo(out: &Path, seed: u64, scale: Scale, json: bool, actor: &str) -> Result<ExitCode> {
+async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, actor: &str) -> Result<ExitCode> {
     std::fs::create_dir_all(out).with_context(|| format!("creating output folder {}", out.display()))?;
     let db = out.join("demine.gpkg");
+    if db.exists() && !force {
+        let demo_data = match GeoPackageStore::open(&db).await {
+            Ok(store) => {
+                let synthetic = is_synthetic(&store).await.unwrap_or(false);
+                let empty = store.counts().await.map(|c| c.hazards == 0 && c.change_log == 0).unwrap_or(false);
+                store.close().await?;
+                synthetic || empty
+            }
+            Err(_) => false,
+        };
+        if !demo_data {
+            bail!(
+                "{} holds data that is not from `demine demo`; refusing to replace it. \
+                 Pass --out OTHER_DIR for the demo, or --force to replace it",
+                db.display()
+            );
+        }
+    }
     for suffix in ["", "-wal", "-shm"] {
         let p = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
         if p.exists() {
