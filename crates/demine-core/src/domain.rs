@@ -297,6 +297,14 @@ pub trait Record {
     fn properties(&self) -> Attributes;
 }
 
+/// A one-part multipolygon is written as the Polygon it was imported as.
+fn simplest(g: &MultiPolygon<f64>) -> geo::Geometry<f64> {
+    match g.0.as_slice() {
+        [one] => geo::Geometry::Polygon(one.clone()),
+        _ => geo::Geometry::MultiPolygon(g.clone()),
+    }
+}
+
 fn put<V: Into<serde_json::Value>>(m: &mut Attributes, key: &str, v: Option<V>) {
     if let Some(v) = v {
         m.insert(key.to_string(), v.into());
@@ -314,7 +322,7 @@ impl Record for Hazard {
         &self.id
     }
     fn geometry(&self) -> geo::Geometry<f64> {
-        geo::Geometry::MultiPolygon(self.geometry.clone())
+        simplest(&self.geometry)
     }
     fn properties(&self) -> Attributes {
         let mut m = Attributes::new();
@@ -337,7 +345,7 @@ impl Record for Activity {
         &self.id
     }
     fn geometry(&self) -> geo::Geometry<f64> {
-        geo::Geometry::MultiPolygon(self.geometry.clone())
+        simplest(&self.geometry)
     }
     fn properties(&self) -> Attributes {
         let mut m = Attributes::new();

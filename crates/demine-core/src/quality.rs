@@ -37,8 +37,23 @@ pub struct QualityIssue {
     pub lat: Option<f64>,
 }
 
-fn issue(check: &'static str, severity: &'static str, layer: &'static str, id: &str, message: String, at: Option<(f64, f64)>) -> QualityIssue {
-    QualityIssue { check, severity, layer, id: id.to_string(), message, lon: at.map(|a| a.0), lat: at.map(|a| a.1) }
+fn issue(
+    check: &'static str,
+    severity: &'static str,
+    layer: &'static str,
+    id: &str,
+    message: String,
+    at: Option<(f64, f64)>,
+) -> QualityIssue {
+    QualityIssue {
+        check,
+        severity,
+        layer,
+        id: id.to_string(),
+        message,
+        lon: at.map(|a| a.0),
+        lat: at.map(|a| a.1),
+    }
 }
 
 /// Shape checks on one polygon geometry: validity, spikes, long edges.
@@ -46,7 +61,14 @@ pub fn shape_issues(layer: &'static str, id: &str, g: &MultiPolygon<f64>) -> Vec
     let mut out = Vec::new();
     if let Err(e) = g.check_validation() {
         let at = g.0.first().and_then(|p| p.exterior().0.first()).map(|c| (c.x, c.y));
-        out.push(issue("invalid_polygon", "error", layer, id, format!("invalid polygon: {e}"), at));
+        out.push(issue(
+            "invalid_polygon",
+            "error",
+            layer,
+            id,
+            format!("invalid polygon: {e}"),
+            at,
+        ));
     }
     for poly in &g.0 {
         for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
@@ -65,7 +87,11 @@ pub fn shape_issues(layer: &'static str, id: &str, g: &MultiPolygon<f64>) -> Vec
                         "warning",
                         layer,
                         id,
-                        format!("consecutive vertices {:.1} km apart (more than {:.0} km): a missing vertex or a typo?", gap / 1000.0, MAX_VERTEX_GAP_M / 1000.0),
+                        format!(
+                            "consecutive vertices {:.1} km apart (more than {:.0} km): a missing vertex or a typo?",
+                            gap / 1000.0,
+                            MAX_VERTEX_GAP_M / 1000.0
+                        ),
                         Some((a.x, a.y)),
                     ));
                 }
@@ -84,7 +110,10 @@ pub fn shape_issues(layer: &'static str, id: &str, g: &MultiPolygon<f64>) -> Vec
                             "warning",
                             layer,
                             id,
-                            format!("spike: edges meet at {angle:.2}° (less than {SPIKE_ANGLE_DEG}°) at vertex ({}, {})", b.x, b.y),
+                            format!(
+                                "spike: edges meet at {angle:.2}° (less than {SPIKE_ANGLE_DEG}°) at vertex ({}, {})",
+                                b.x, b.y
+                            ),
                             Some((b.x, b.y)),
                         ));
                     }
@@ -108,8 +137,16 @@ impl RTreeObject for Boxed {
 
 /// The whole data-quality report.
 pub fn check_registry(hazards: &[Hazard], activities: &[Activity], finds: &[Find]) -> Vec<QualityIssue> {
-    let mut out: Vec<QualityIssue> = hazards.par_iter().flat_map_iter(|h| shape_issues("hazards", &h.id, &h.geometry)).collect();
-    out.extend(activities.par_iter().flat_map_iter(|a| shape_issues("activities", &a.id, &a.geometry)).collect::<Vec<_>>());
+    let mut out: Vec<QualityIssue> = hazards
+        .par_iter()
+        .flat_map_iter(|h| shape_issues("hazards", &h.id, &h.geometry))
+        .collect();
+    out.extend(
+        activities
+            .par_iter()
+            .flat_map_iter(|a| shape_issues("activities", &a.id, &a.geometry))
+            .collect::<Vec<_>>(),
+    );
 
     // Hazards overlapping each other (pairs within overlap groups).
     let geoms: Vec<&MultiPolygon<f64>> = hazards.iter().map(|h| &h.geometry).collect();
@@ -155,8 +192,17 @@ pub fn check_registry(hazards: &[Hazard], activities: &[Activity], finds: &[Find
                         "warning",
                         "activities",
                         &a.id,
-                        format!("a {} activity recorded as '{}'; expected {}", a.activity_type, a.outcome,
-                            a.activity_type.allowed_outcomes().iter().map(|o| o.as_str()).collect::<Vec<_>>().join(" or ")),
+                        format!(
+                            "a {} activity recorded as '{}'; expected {}",
+                            a.activity_type,
+                            a.outcome,
+                            a.activity_type
+                                .allowed_outcomes()
+                                .iter()
+                                .map(|o| o.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" or ")
+                        ),
                         None,
                     ));
                 }
@@ -191,7 +237,10 @@ pub fn check_registry(hazards: &[Hazard], activities: &[Activity], finds: &[Find
             .iter()
             .enumerate()
             .filter_map(|(index, h)| {
-                h.geometry.bounding_rect().map(|r| Boxed { index, envelope: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]) })
+                h.geometry.bounding_rect().map(|r| Boxed {
+                    index,
+                    envelope: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                })
             })
             .collect(),
     );

@@ -124,7 +124,10 @@ fn release_in_order(
     mut footprints: Vec<(Footprint<'_>, Option<MultiPolygon<f64>>)>,
     keep_pieces: bool,
 ) -> HazardRelease {
-    let mut figures = ReleaseFigures { area_m2: area_m2(area), ..Default::default() };
+    let mut figures = ReleaseFigures {
+        area_m2: area_m2(area),
+        ..Default::default()
+    };
     footprints.sort_by(|(a, _), (b, _)| a.end_date.cmp(&b.end_date).then_with(|| a.id.cmp(b.id)));
     let mut remaining = area.clone();
     let mut remaining_box = bbox(&remaining);
@@ -163,15 +166,15 @@ fn release_in_order(
         (figures.area_m2 - figures.released_m2()).max(0.0)
     };
     let status = HazardStatus::from_release(figures.area_m2, figures.remaining_m2, RELEASE_TOLERANCE_M2);
-    HazardRelease { figures, status, pieces }
+    HazardRelease {
+        figures,
+        status,
+        pieces,
+    }
 }
 
 /// Accounts one hazard: rules 1–4 of the module doc.
-pub fn account_hazard(
-    hazard: &MultiPolygon<f64>,
-    activities: Vec<Footprint<'_>>,
-    keep_pieces: bool,
-) -> HazardRelease {
+pub fn account_hazard(hazard: &MultiPolygon<f64>, activities: Vec<Footprint<'_>>, keep_pieces: bool) -> HazardRelease {
     // Rule 1 is implied: the running `remaining` starts as the hazard, so each piece is clipped.
     release_in_order(hazard, activities.into_iter().map(|f| (f, None)).collect(), keep_pieces)
 }
@@ -279,14 +282,18 @@ pub fn account_registry(hazards: &[HazardWithActivities<'_>], keep_pieces: bool)
                 return per_hazard[group[0]].figures.clone();
             }
             // unary_union reads the fill rule from the first ring: orient all alike first.
-            let oriented: Vec<MultiPolygon<f64>> =
-                group.iter().map(|&i| hazards[i].geometry.orient(geo::orient::Direction::Default)).collect();
+            let oriented: Vec<MultiPolygon<f64>> = group
+                .iter()
+                .map(|&i| hazards[i].geometry.orient(geo::orient::Direction::Default))
+                .collect();
             let union = geo::unary_union(oriented.iter());
             let footprints = group
                 .iter()
                 .flat_map(|&i| {
                     let h = &hazards[i];
-                    h.activities.iter().map(move |fp| (*fp, Some(fp.geometry.intersection(h.geometry))))
+                    h.activities
+                        .iter()
+                        .map(move |fp| (*fp, Some(fp.geometry.intersection(h.geometry))))
                 })
                 .collect();
             release_in_order(&union, footprints, false).figures
@@ -310,7 +317,9 @@ mod tests {
     use geo::polygon;
 
     fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
-        MultiPolygon::new(vec![polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)]])
+        MultiPolygon::new(vec![
+            polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)],
+        ])
     }
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -324,8 +333,18 @@ mod tests {
         let r = account_hazard(
             &h,
             vec![
-                Footprint { id: "B", end_date: d("2024-02-01"), outcome: Outcome::Cleared, geometry: &b },
-                Footprint { id: "A", end_date: d("2024-01-01"), outcome: Outcome::Reduced, geometry: &a },
+                Footprint {
+                    id: "B",
+                    end_date: d("2024-02-01"),
+                    outcome: Outcome::Cleared,
+                    geometry: &b,
+                },
+                Footprint {
+                    id: "A",
+                    end_date: d("2024-01-01"),
+                    outcome: Outcome::Reduced,
+                    geometry: &a,
+                },
             ],
             true,
         );
@@ -343,7 +362,12 @@ mod tests {
         let a = rect(30.005, 49.99, 30.02, 50.02); // half of the hazard, much land outside
         let r = account_hazard(
             &h,
-            vec![Footprint { id: "A", end_date: d("2024-01-01"), outcome: Outcome::Cancelled, geometry: &a }],
+            vec![Footprint {
+                id: "A",
+                end_date: d("2024-01-01"),
+                outcome: Outcome::Cancelled,
+                geometry: &a,
+            }],
             false,
         );
         assert!((r.cancelled_m2 / r.area_m2 - 0.5).abs() < 1e-3);
@@ -361,12 +385,22 @@ mod tests {
             HazardWithActivities {
                 id: "H1",
                 geometry: &h1,
-                activities: vec![Footprint { id: "C1", end_date: d("2024-01-01"), outcome: Outcome::Cleared, geometry: &c1 }],
+                activities: vec![Footprint {
+                    id: "C1",
+                    end_date: d("2024-01-01"),
+                    outcome: Outcome::Cleared,
+                    geometry: &c1,
+                }],
             },
             HazardWithActivities {
                 id: "H2",
                 geometry: &h2,
-                activities: vec![Footprint { id: "C2", end_date: d("2024-02-01"), outcome: Outcome::Cancelled, geometry: &c2 }],
+                activities: vec![Footprint {
+                    id: "C2",
+                    end_date: d("2024-02-01"),
+                    outcome: Outcome::Cancelled,
+                    geometry: &c2,
+                }],
             },
         ];
         let r = account_registry(&hz, false);
@@ -394,7 +428,11 @@ pub fn account_records(
         hazards.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
     let mut inputs: Vec<HazardWithActivities<'_>> = hazards
         .iter()
-        .map(|h| HazardWithActivities { id: &h.id, geometry: &h.geometry, activities: Vec::new() })
+        .map(|h| HazardWithActivities {
+            id: &h.id,
+            geometry: &h.geometry,
+            activities: Vec::new(),
+        })
         .collect();
     for a in activities {
         if as_of.is_some_and(|d| a.end_date > d) {

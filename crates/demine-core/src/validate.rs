@@ -43,7 +43,9 @@ pub struct Validated {
 /// Describes where a coordinate is bad, or `None` if it is a valid WGS84 lon/lat.
 pub fn coordinate_problem(lon: f64, lat: f64) -> Option<String> {
     if !lon.is_finite() || !lat.is_finite() {
-        return Some(format!("non-finite coordinate ({lon}, {lat}): every coordinate must be a finite number"));
+        return Some(format!(
+            "non-finite coordinate ({lon}, {lat}): every coordinate must be a finite number"
+        ));
     }
     let lon_ok = (-180.0..=180.0).contains(&lon);
     let lat_ok = (-90.0..=90.0).contains(&lat);
@@ -110,7 +112,16 @@ pub fn ring_self_intersection(ring: &[[f64; 2]]) -> Option<Coord<f64>> {
     }
     let segments = (0..n).map(|i| Segment {
         index: i,
-        line: Line::new(Coord { x: ring[i][0], y: ring[i][1] }, Coord { x: ring[i + 1][0], y: ring[i + 1][1] }),
+        line: Line::new(
+            Coord {
+                x: ring[i][0],
+                y: ring[i][1],
+            },
+            Coord {
+                x: ring[i + 1][0],
+                y: ring[i + 1][1],
+            },
+        ),
     });
     let mut first: Option<(usize, Coord<f64>)> = None;
     for (a, b, hit) in Intersections::from_iter(segments) {
@@ -152,7 +163,9 @@ pub fn validate_polygons(polygons: &[RawPolygon], fix: bool) -> Result<Validated
     let mut warnings = Vec::new();
     let multi = polygons.len() > 1;
     if polygons.is_empty() {
-        return Err(vec!["empty geometry: a polygon with at least 3 distinct vertices is required".into()]);
+        return Err(vec![
+            "empty geometry: a polygon with at least 3 distinct vertices is required".into(),
+        ]);
     }
     let mut out = Vec::with_capacity(polygons.len());
     for (pi, poly) in polygons.iter().enumerate() {
@@ -164,7 +177,14 @@ pub fn validate_polygons(polygons: &[RawPolygon], fix: bool) -> Result<Validated
             }
         };
         if poly.is_empty() || poly[0].is_empty() {
-            errors.push(format!("{}: empty polygon", if multi { format!("polygon {}", pi + 1) } else { "geometry".into() }));
+            errors.push(format!(
+                "{}: empty polygon",
+                if multi {
+                    format!("polygon {}", pi + 1)
+                } else {
+                    "geometry".into()
+                }
+            ));
             continue;
         }
         let mut rings: Vec<Vec<[f64; 2]>> = Vec::with_capacity(poly.len());
@@ -252,7 +272,9 @@ pub fn validate_polygons(polygons: &[RawPolygon], fix: bool) -> Result<Validated
                     r.reverse();
                     repairs.push(format!("{where_}: reversed to {want} orientation (RFC 7946)"));
                 } else {
-                    warnings.push(format!("{where_}: not {want} as RFC 7946 asks (kept; --fix reverses it)"));
+                    warnings.push(format!(
+                        "{where_}: not {want} as RFC 7946 asks (kept; --fix reverses it)"
+                    ));
                 }
             }
             rings.push(r);
@@ -260,11 +282,16 @@ pub fn validate_polygons(polygons: &[RawPolygon], fix: bool) -> Result<Validated
         if !poly_ok {
             continue;
         }
-        let to_ls = |r: &Vec<[f64; 2]>| LineString::from(r.iter().map(|p| Coord { x: p[0], y: p[1] }).collect::<Vec<_>>());
+        let to_ls =
+            |r: &Vec<[f64; 2]>| LineString::from(r.iter().map(|p| Coord { x: p[0], y: p[1] }).collect::<Vec<_>>());
         let polygon = Polygon::new(to_ls(&rings[0]), rings[1..].iter().map(to_ls).collect());
         // 7. Ring relations: holes inside the exterior, rings not crossing.
         if let Err(e) = polygon.check_validation() {
-            let p = if multi { format!("polygon {}: ", pi + 1) } else { String::new() };
+            let p = if multi {
+                format!("polygon {}: ", pi + 1)
+            } else {
+                String::new()
+            };
             errors.push(format!("{p}{e}"));
             continue;
         }
@@ -276,10 +303,16 @@ pub fn validate_polygons(polygons: &[RawPolygon], fix: bool) -> Result<Validated
     let geometry = MultiPolygon::new(out);
     if multi {
         if let Err(e) = geometry.check_validation() {
-            return Err(vec![format!("{e}: parts of a multipolygon must not overlap; merge them into one polygon")]);
+            return Err(vec![format!(
+                "{e}: parts of a multipolygon must not overlap; merge them into one polygon"
+            )]);
         }
     }
-    Ok(Validated { geometry, repairs, warnings })
+    Ok(Validated {
+        geometry,
+        repairs,
+        warnings,
+    })
 }
 
 #[cfg(test)]
@@ -309,7 +342,12 @@ mod tests {
 
     #[test]
     fn projected_metres_are_recognised() {
-        let r = vec![[500000.0, 5500000.0], [500100.0, 5500000.0], [500100.0, 5500100.0], [500000.0, 5500000.0]];
+        let r = vec![
+            [500000.0, 5500000.0],
+            [500100.0, 5500000.0],
+            [500100.0, 5500100.0],
+            [500000.0, 5500000.0],
+        ];
         let e = validate_polygons(&[vec![r]], false).unwrap_err();
         assert!(e[0].contains("projected metres"), "{e:?}");
     }
@@ -330,19 +368,41 @@ mod tests {
         assert_eq!(v.warnings.len(), 2, "{:?}", v.warnings);
         let v = validate_polygons(&[vec![r]], true).unwrap();
         assert_eq!(v.repairs.len(), 2, "{:?}", v.repairs);
-        assert!(signed_area2(&v.geometry.0[0].exterior().0.iter().map(|c| [c.x, c.y]).collect::<Vec<_>>()) > 0.0);
+        assert!(
+            signed_area2(
+                &v.geometry.0[0]
+                    .exterior()
+                    .0
+                    .iter()
+                    .map(|c| [c.x, c.y])
+                    .collect::<Vec<_>>()
+            ) > 0.0
+        );
     }
 
     #[test]
     fn hole_outside_exterior_is_error() {
-        let hole = vec![[31.0, 51.0], [31.0, 51.001], [31.001, 51.001], [31.001, 51.0], [31.0, 51.0]];
+        let hole = vec![
+            [31.0, 51.0],
+            [31.0, 51.001],
+            [31.001, 51.001],
+            [31.001, 51.0],
+            [31.0, 51.0],
+        ];
         let e = validate_polygons(&[vec![sq(), hole]], false).unwrap_err();
         assert!(e[0].contains("not contained"), "{e:?}");
     }
 
     #[test]
     fn spike_is_self_intersection() {
-        let r = vec![[30.0, 50.0], [30.01, 50.0], [30.02, 50.0], [30.01, 50.0], [30.01, 50.01], [30.0, 50.0]];
+        let r = vec![
+            [30.0, 50.0],
+            [30.01, 50.0],
+            [30.02, 50.0],
+            [30.01, 50.0],
+            [30.01, 50.01],
+            [30.0, 50.0],
+        ];
         let e = validate_polygons(&[vec![r]], false).unwrap_err();
         assert!(e[0].contains("self-intersection"), "{e:?}");
     }

@@ -9,7 +9,9 @@ use geo::{polygon, MultiPolygon};
 use proptest::prelude::*;
 
 fn rect(x0: f64, y0: f64, w: f64, h: f64) -> MultiPolygon<f64> {
-    MultiPolygon::new(vec![polygon![(x: x0, y: y0), (x: x0 + w, y: y0), (x: x0 + w, y: y0 + h), (x: x0, y: y0 + h)]])
+    MultiPolygon::new(vec![
+        polygon![(x: x0, y: y0), (x: x0 + w, y: y0), (x: x0 + w, y: y0 + h), (x: x0, y: y0 + h)],
+    ])
 }
 
 /// A star-shaped (hence simple) polygon around (cx, cy).

@@ -41,7 +41,12 @@ pub enum FileError {
     #[error("{path}: cannot read: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}:{line}:{column}: {what}")]
-    Malformed { path: PathBuf, line: usize, column: usize, what: String },
+    Malformed {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        what: String,
+    },
     #[error("{path}: cannot write: {source}")]
     Write { path: PathBuf, source: std::io::Error },
     #[error("{path}: unsupported export format; use a .geojson, .json or .csv file name")]
@@ -68,8 +73,16 @@ impl Problem {
         field: &str,
         message: String,
     ) -> Problem {
-        let id = properties.get("id").map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
-        Problem { index, line, id, field: field.to_string(), message }
+        let id = properties
+            .get("id")
+            .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+        Problem {
+            index,
+            line,
+            id,
+            field: field.to_string(),
+            message,
+        }
     }
 }
 

@@ -40,7 +40,12 @@ pub enum Format {
 impl Format {
     /// From the extension, else from the first non-blank byte (`{` means GeoJSON).
     pub fn detect(path: &Path, head: &[u8]) -> Format {
-        match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref()
+        {
             Some("geojson") | Some("json") => Format::GeoJson,
             Some("csv") | Some("txt") => Format::Csv,
             _ => match head.iter().find(|b| !b.is_ascii_whitespace()) {
@@ -54,7 +59,10 @@ impl Format {
 /// Reads every raw record of a file. File-level defects (unreadable, malformed) are errors;
 /// record-level geometry syntax defects are returned as problems alongside the records.
 pub fn read_raw(path: &Path) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError> {
-    let bytes = std::fs::read(path).map_err(|e| FileError::Io { path: path.to_owned(), source: e })?;
+    let bytes = std::fs::read(path).map_err(|e| FileError::Io {
+        path: path.to_owned(),
+        source: e,
+    })?;
     match Format::detect(path, &bytes) {
         Format::GeoJson => read_geojson(path, &bytes),
         Format::Csv => read_csv(path, &bytes),
@@ -62,12 +70,22 @@ pub fn read_raw(path: &Path) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError
 }
 
 fn malformed(path: &Path, line: usize, column: usize, what: String) -> FileError {
-    FileError::Malformed { path: path.to_owned(), line, column, what }
+    FileError::Malformed {
+        path: path.to_owned(),
+        line,
+        column,
+        what,
+    }
 }
 
 fn read_geojson(path: &Path, bytes: &[u8]) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        malformed(path, e.line(), e.column(), format!("not valid JSON: {}", strip_position(&e.to_string())))
+        malformed(
+            path,
+            e.line(),
+            e.column(),
+            format!("not valid JSON: {}", strip_position(&e.to_string())),
+        )
     })?;
     let bad = |what: &str| malformed(path, 1, 1, what.to_string());
     let features: Vec<Value> = match value.get("type").and_then(Value::as_str) {
@@ -81,7 +99,11 @@ fn read_geojson(path: &Path, bytes: &[u8]) -> Result<(Vec<RawRecord>, Vec<Proble
                 "top-level \"type\" is \"{other}\"; expected a GeoJSON FeatureCollection (RFC 7946)"
             )))
         }
-        None => return Err(bad("no top-level \"type\"; expected a GeoJSON FeatureCollection (RFC 7946)")),
+        None => {
+            return Err(bad(
+                "no top-level \"type\"; expected a GeoJSON FeatureCollection (RFC 7946)",
+            ))
+        }
     };
     if let Some(crs) = value.get("crs") {
         let name = crs.pointer("/properties/name").and_then(Value::as_str).unwrap_or("");
@@ -113,7 +135,12 @@ fn read_geojson(path: &Path, bytes: &[u8]) -> Result<(Vec<RawRecord>, Vec<Proble
                 RawGeometry::Missing
             }
         };
-        records.push(RawRecord { index, line: None, properties, geometry });
+        records.push(RawRecord {
+            index,
+            line: None,
+            properties,
+            geometry,
+        });
     }
     Ok((records, problems))
 }
@@ -126,18 +153,23 @@ fn strip_position(s: &str) -> String {
 }
 
 fn position(v: &Value, what: &str) -> Result<[f64; 2], String> {
-    let a = v.as_array().ok_or_else(|| format!("{what} is not an array of numbers"))?;
+    let a = v
+        .as_array()
+        .ok_or_else(|| format!("{what} is not an array of numbers"))?;
     if a.len() < 2 {
-        return Err(format!("{what} has {} number(s); a position needs longitude and latitude", a.len()));
+        return Err(format!(
+            "{what} has {} number(s); a position needs longitude and latitude",
+            a.len()
+        ));
     }
-    let num = |x: &Value, axis: &str| {
-        x.as_f64().ok_or_else(|| format!("{what}: {axis} is {x}, not a number"))
-    };
+    let num = |x: &Value, axis: &str| x.as_f64().ok_or_else(|| format!("{what}: {axis} is {x}, not a number"));
     Ok([num(&a[0], "longitude")?, num(&a[1], "latitude")?])
 }
 
 fn ring(v: &Value, what: &str) -> Result<RawRing, String> {
-    let a = v.as_array().ok_or_else(|| format!("{what} is not an array of positions"))?;
+    let a = v
+        .as_array()
+        .ok_or_else(|| format!("{what} is not an array of positions"))?;
     a.iter()
         .enumerate()
         .map(|(i, p)| position(p, &format!("{what}, vertex {}", i + 1)))
@@ -148,7 +180,19 @@ fn polygon(v: &Value, what: &str) -> Result<RawPolygon, String> {
     let a = v.as_array().ok_or_else(|| format!("{what} is not an array of rings"))?;
     a.iter()
         .enumerate()
-        .map(|(i, r)| ring(r, &format!("{what}{}", if i == 0 { " exterior ring".to_string() } else { format!(" hole {i}") })))
+        .map(|(i, r)| {
+            ring(
+                r,
+                &format!(
+                    "{what}{}",
+                    if i == 0 {
+                        " exterior ring".to_string()
+                    } else {
+                        format!(" hole {i}")
+                    }
+                ),
+            )
+        })
         .collect()
 }
 
@@ -156,33 +200,57 @@ fn geojson_geometry(g: &Value) -> Result<RawGeometry, String> {
     if g.is_null() {
         return Ok(RawGeometry::Missing);
     }
-    let ty = g.get("type").and_then(Value::as_str).ok_or("geometry has no \"type\"")?;
+    let ty = g
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or("geometry has no \"type\"")?;
     let coords = g.get("coordinates");
     match ty {
-        "Point" => Ok(RawGeometry::Point(position(coords.ok_or("Point has no coordinates")?, "point")?)),
+        "Point" => Ok(RawGeometry::Point(position(
+            coords.ok_or("Point has no coordinates")?,
+            "point",
+        )?)),
         "Polygon" => {
             let p = polygon(coords.ok_or("Polygon has no coordinates")?, "polygon")?;
-            Ok(if p.is_empty() { RawGeometry::Missing } else { RawGeometry::Polygons(vec![p]) })
+            Ok(if p.is_empty() {
+                RawGeometry::Missing
+            } else {
+                RawGeometry::Polygons(vec![p])
+            })
         }
         "MultiPolygon" => {
-            let a = coords.and_then(Value::as_array).ok_or("MultiPolygon coordinates are not an array")?;
-            let ps: Vec<RawPolygon> =
-                a.iter().enumerate().map(|(i, p)| polygon(p, &format!("polygon {}", i + 1))).collect::<Result<_, _>>()?;
-            Ok(if ps.is_empty() { RawGeometry::Missing } else { RawGeometry::Polygons(ps) })
+            let a = coords
+                .and_then(Value::as_array)
+                .ok_or("MultiPolygon coordinates are not an array")?;
+            let ps: Vec<RawPolygon> = a
+                .iter()
+                .enumerate()
+                .map(|(i, p)| polygon(p, &format!("polygon {}", i + 1)))
+                .collect::<Result<_, _>>()?;
+            Ok(if ps.is_empty() {
+                RawGeometry::Missing
+            } else {
+                RawGeometry::Polygons(ps)
+            })
         }
         other => Ok(RawGeometry::Other(other.to_string())),
     }
 }
 
 fn read_csv(path: &Path, bytes: &[u8]) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
     let headers = reader
         .headers()
         .map_err(|e| csv_error(path, &e))?
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect::<Vec<_>>();
-    let wkt_col = headers.iter().position(|h| h == "wkt" || h == "geometry" || h == "geom");
+    let wkt_col = headers
+        .iter()
+        .position(|h| h == "wkt" || h == "geometry" || h == "geom");
     let lon_col = headers.iter().position(|h| h == "lon" || h == "longitude" || h == "x");
     let lat_col = headers.iter().position(|h| h == "lat" || h == "latitude" || h == "y");
     if wkt_col.is_none() && (lon_col.is_none() || lat_col.is_none()) {
@@ -204,7 +272,10 @@ fn read_csv(path: &Path, bytes: &[u8]) -> Result<(Vec<RawRecord>, Vec<Problem>),
         let line = row.position().map(|p| p.line());
         let mut properties = Attributes::new();
         for (h, v) in headers.iter().zip(row.iter()) {
-            if Some(h) == wkt_col.map(|c| &headers[c]) || Some(h) == lon_col.map(|c| &headers[c]) || Some(h) == lat_col.map(|c| &headers[c]) {
+            if Some(h) == wkt_col.map(|c| &headers[c])
+                || Some(h) == lon_col.map(|c| &headers[c])
+                || Some(h) == lat_col.map(|c| &headers[c])
+            {
                 continue;
             }
             if !v.is_empty() {
@@ -230,7 +301,12 @@ fn read_csv(path: &Path, bytes: &[u8]) -> Result<(Vec<RawRecord>, Vec<Problem>),
             problems.push(Problem::record(index, line, &properties, "wkt", msg));
             RawGeometry::Missing
         });
-        records.push(RawRecord { index, line, properties, geometry });
+        records.push(RawRecord {
+            index,
+            line,
+            properties,
+            geometry,
+        });
     }
     Ok((records, problems))
 }
@@ -241,9 +317,10 @@ fn csv_error(path: &Path, e: &csv::Error) -> FileError {
             pos.as_ref().map(|p| p.line()).unwrap_or(0),
             format!("row has {len} fields but the header has {expected_len}"),
         ),
-        csv::ErrorKind::Utf8 { pos, err } => {
-            (pos.as_ref().map(|p| p.line()).unwrap_or(0), format!("not UTF-8 text: {err}"))
-        }
+        csv::ErrorKind::Utf8 { pos, err } => (
+            pos.as_ref().map(|p| p.line()).unwrap_or(0),
+            format!("not UTF-8 text: {err}"),
+        ),
         _ => (e.position().map(|p| p.line()).unwrap_or(0), e.to_string()),
     };
     malformed(path, line as usize, 1, format!("malformed CSV: {what}"))

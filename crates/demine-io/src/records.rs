@@ -34,7 +34,11 @@ pub struct Parsed<T> {
 
 impl<T> Default for Parsed<T> {
     fn default() -> Self {
-        Parsed { records: Vec::new(), problems: Vec::new(), notes: Vec::new() }
+        Parsed {
+            records: Vec::new(),
+            problems: Vec::new(),
+            notes: Vec::new(),
+        }
     }
 }
 
@@ -47,7 +51,12 @@ struct Fields<'r> {
 
 impl<'r> Fields<'r> {
     fn new(rec: &'r RawRecord) -> Self {
-        let mut f = Fields { rec, props: rec.properties.clone(), id: None, problems: Vec::new() };
+        let mut f = Fields {
+            rec,
+            props: rec.properties.clone(),
+            id: None,
+            problems: Vec::new(),
+        };
         f.id = f.text("id");
         f
     }
@@ -89,7 +98,11 @@ impl<'r> Fields<'r> {
     }
 
     fn enumerated<T: FromStr<Err = UnknownValue>>(&mut self, key: &str, required: bool) -> Option<T> {
-        let s = if required { self.required_text(key)? } else { self.text(key)? };
+        let s = if required {
+            self.required_text(key)?
+        } else {
+            self.text(key)?
+        };
         match s.parse() {
             Ok(v) => Some(v),
             Err(e) => {
@@ -100,7 +113,11 @@ impl<'r> Fields<'r> {
     }
 
     fn date(&mut self, key: &str, required: bool) -> Option<NaiveDate> {
-        let s = if required { self.required_text(key)? } else { self.text(key)? };
+        let s = if required {
+            self.required_text(key)?
+        } else {
+            self.text(key)?
+        };
         let day = s.get(..10).unwrap_or(&s);
         match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
             Ok(d) if s.len() == 10 || s.as_bytes().get(10).is_some_and(|b| *b == b'T' || *b == b' ') => Some(d),
@@ -123,7 +140,10 @@ impl<'r> Fields<'r> {
         match x {
             Some(x) if x.is_finite() => Some(x),
             Some(x) => {
-                self.problem(key, format!("non-finite number {x}: give a finite value or leave it empty"));
+                self.problem(
+                    key,
+                    format!("non-finite number {x}: give a finite value or leave it empty"),
+                );
                 None
             }
             None => {
@@ -158,20 +178,34 @@ impl<'r> Fields<'r> {
     fn polygons(&mut self, fix: bool, notes: &mut Vec<Problem>) -> Option<MultiPolygon<f64>> {
         match &self.rec.geometry {
             RawGeometry::Missing => {
-                self.problem("geometry", "empty or missing geometry: a Polygon or MultiPolygon is required");
+                self.problem(
+                    "geometry",
+                    "empty or missing geometry: a Polygon or MultiPolygon is required",
+                );
                 None
             }
             RawGeometry::Point(_) => {
-                self.problem("geometry", "wrong geometry type Point: a Polygon or MultiPolygon is required");
+                self.problem(
+                    "geometry",
+                    "wrong geometry type Point: a Polygon or MultiPolygon is required",
+                );
                 None
             }
             RawGeometry::Other(t) => {
-                self.problem("geometry", format!("wrong geometry type {t}: a Polygon or MultiPolygon is required"));
+                self.problem(
+                    "geometry",
+                    format!("wrong geometry type {t}: a Polygon or MultiPolygon is required"),
+                );
                 None
             }
             RawGeometry::Polygons(p) => match validate_polygons(p, fix) {
                 Ok(v) => {
-                    for m in v.repairs.into_iter().map(|m| format!("repaired: {m}")).chain(v.warnings) {
+                    for m in v
+                        .repairs
+                        .into_iter()
+                        .map(|m| format!("repaired: {m}"))
+                        .chain(v.warnings)
+                    {
                         notes.push(Problem {
                             index: self.rec.index,
                             line: self.rec.line,
@@ -202,7 +236,10 @@ impl<'r> Fields<'r> {
                 }
             },
             RawGeometry::Missing => {
-                self.problem("geometry", "empty or missing geometry: a Point is required (or `lon`,`lat` columns)");
+                self.problem(
+                    "geometry",
+                    "empty or missing geometry: a Point is required (or `lon`,`lat` columns)",
+                );
                 None
             }
             RawGeometry::Polygons(_) => {
@@ -221,11 +258,16 @@ impl<'r> Fields<'r> {
 fn check_ids<T>(parsed: &mut Parsed<T>, raw: &[RawRecord], known: &Known<'_>, layer: &str) {
     let mut first_seen: HashMap<String, usize> = HashMap::new();
     for r in raw {
-        let Some(id) = r.properties.iter().find(|(k, _)| k.eq_ignore_ascii_case("id")).and_then(|(_, v)| match v {
-            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        }) else {
+        let Some(id) = r
+            .properties
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("id"))
+            .and_then(|(_, v)| match v {
+                Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+        else {
             continue;
         };
         if let Some(first) = first_seen.get(&id) {
@@ -264,7 +306,10 @@ fn finish<T>(mut parsed: Parsed<T>, mut f: Fields<'_>, record: Option<T>) -> Par
 fn unknown_ref(f: &mut Fields<'_>, field: &str, value: &Option<String>, known: &HashSet<String>, what: &str) {
     if let Some(v) = value {
         if !known.contains(v) {
-            f.problem(field, format!("unknown {what} '{v}': import the {what} first, or correct the reference"));
+            f.problem(
+                field,
+                format!("unknown {what} '{v}': import the {what} first, or correct the reference"),
+            );
         }
     }
 }
@@ -342,28 +387,46 @@ pub fn activities(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<Act
                     field: "outcome".into(),
                     message: format!(
                         "a {t} activity usually gives {}, not '{o}' (kept)",
-                        t.allowed_outcomes().iter().map(|o| o.as_str()).collect::<Vec<_>>().join(" or ")
+                        t.allowed_outcomes()
+                            .iter()
+                            .map(|o| o.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" or ")
                     ),
                 });
             }
         }
-        let record = match (f.id.clone(), hazard_id, activity_type, outcome, start_date, end_date, geometry) {
-            (Some(id), Some(hazard_id), Some(activity_type), Some(outcome), Some(start_date), Some(end_date), Some(geometry)) => {
-                Some(Activity {
-                    id,
-                    hazard_id,
-                    activity_type,
-                    outcome,
-                    start_date,
-                    end_date,
-                    geometry,
-                    organisation,
-                    team,
-                    method,
-                    depth_cm,
-                    attributes: std::mem::take(&mut f.props),
-                })
-            }
+        let record = match (
+            f.id.clone(),
+            hazard_id,
+            activity_type,
+            outcome,
+            start_date,
+            end_date,
+            geometry,
+        ) {
+            (
+                Some(id),
+                Some(hazard_id),
+                Some(activity_type),
+                Some(outcome),
+                Some(start_date),
+                Some(end_date),
+                Some(geometry),
+            ) => Some(Activity {
+                id,
+                hazard_id,
+                activity_type,
+                outcome,
+                start_date,
+                end_date,
+                geometry,
+                organisation,
+                team,
+                method,
+                depth_cm,
+                attributes: std::mem::take(&mut f.props),
+            }),
             _ => None,
         };
         parsed = finish(parsed, f, record);

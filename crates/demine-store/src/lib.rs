@@ -43,11 +43,18 @@ pub enum StoreError {
     #[error("{path} is not a demine registry: {why}. Pass another file with --db (or DEMINE_DB)")]
     NotARegistry { path: PathBuf, why: String },
     #[error("{path}: schema migration failed: {source}")]
-    Migrate { path: PathBuf, source: sqlx::migrate::MigrateError },
+    Migrate {
+        path: PathBuf,
+        source: sqlx::migrate::MigrateError,
+    },
     #[error("registry database error: {0}")]
     Sql(#[from] sqlx::Error),
     #[error("corrupt record in table {table}, id {id}: {why}")]
-    Corrupt { table: &'static str, id: String, why: String },
+    Corrupt {
+        table: &'static str,
+        id: String,
+        why: String,
+    },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -146,15 +153,21 @@ impl GeoPackageStore {
             .max_connections(1)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
-        let store = GeoPackageStore { pool, path: path.to_owned() };
+            .map_err(|source| StoreError::Open {
+                path: path.to_owned(),
+                source,
+            })?;
+        let store = GeoPackageStore {
+            pool,
+            path: path.to_owned(),
+        };
         if existed {
             store.check_is_registry().await?;
         }
-        MIGRATOR
-            .run(&store.pool)
-            .await
-            .map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
+        MIGRATOR.run(&store.pool).await.map_err(|source| StoreError::Migrate {
+            path: path.to_owned(),
+            source,
+        })?;
         Ok(store)
     }
 
@@ -166,7 +179,9 @@ impl GeoPackageStore {
     /// Checkpoints the WAL and closes, so that the file alone holds everything (for GDAL/QGIS
     /// on another machine, or a copy).
     pub async fn close(self) -> Result<()> {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
         self.pool.close().await;
         Ok(())
     }
@@ -178,14 +193,19 @@ impl GeoPackageStore {
         if tables.is_empty() {
             return Ok(()); // an empty SQLite file: becomes a registry
         }
-        let app_id: i64 = sqlx::query_scalar("PRAGMA application_id").fetch_one(&self.pool).await?;
+        let app_id: i64 = sqlx::query_scalar("PRAGMA application_id")
+            .fetch_one(&self.pool)
+            .await?;
         if !tables.iter().any(|t| t == "_sqlx_migrations") {
             let why = if app_id == GPKG_APPLICATION_ID {
                 "it is a GeoPackage, but not one demine created (no demine schema); import its layers with `demine import` instead".to_string()
             } else {
                 "it is an SQLite database without the demine schema".to_string()
             };
-            return Err(StoreError::NotARegistry { path: self.path.clone(), why });
+            return Err(StoreError::NotARegistry {
+                path: self.path.clone(),
+                why,
+            });
         }
         Ok(())
     }
@@ -202,9 +222,11 @@ impl GeoPackageStore {
             .map(|row| {
                 let id: String = row.get("id");
                 let blob: Vec<u8> = row.get("geom");
-                let geometry = GpkgWkb(blob)
-                    .to_geo()
-                    .map_err(|e| StoreError::Corrupt { table, id: id.clone(), why: format!("geometry: {e}") })?;
+                let geometry = GpkgWkb(blob).to_geo().map_err(|e| StoreError::Corrupt {
+                    table,
+                    id: id.clone(),
+                    why: format!("geometry: {e}"),
+                })?;
                 parse(row, geometry).map_err(|why| StoreError::Corrupt { table, id, why })
             })
             .collect()
@@ -216,7 +238,10 @@ fn check_sqlite_header(path: &Path) -> Result<()> {
     let mut header = [0u8; 16];
     let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut header))
-        .map_err(|e| StoreError::NotARegistry { path: path.to_owned(), why: format!("cannot read it: {e}") })?;
+        .map_err(|e| StoreError::NotARegistry {
+            path: path.to_owned(),
+            why: format!("cannot read it: {e}"),
+        })?;
     if n == 0 {
         return Ok(());
     }
@@ -240,7 +265,10 @@ fn attributes(row: &sqlx::sqlite::SqliteRow) -> Result<Attributes, String> {
     }
 }
 
-fn parse_enum<T: FromStr<Err = demine_core::UnknownValue>>(row: &sqlx::sqlite::SqliteRow, col: &str) -> Result<T, String> {
+fn parse_enum<T: FromStr<Err = demine_core::UnknownValue>>(
+    row: &sqlx::sqlite::SqliteRow,
+    col: &str,
+) -> Result<T, String> {
     let s: String = row.try_get(col).map_err(|e| format!("{col}: {e}"))?;
     s.parse().map_err(|e| format!("{col}: {e}"))
 }
@@ -254,7 +282,10 @@ fn into_multipolygon(g: Geometry<f64>) -> Result<MultiPolygon<f64>, String> {
     match g {
         Geometry::MultiPolygon(m) => Ok(m),
         Geometry::Polygon(p) => Ok(MultiPolygon::new(vec![p])),
-        other => Err(format!("expected a polygon geometry, found {other:?}").chars().take(120).collect()),
+        other => Err(format!("expected a polygon geometry, found {other:?}")
+            .chars()
+            .take(120)
+            .collect()),
     }
 }
 
@@ -426,10 +457,16 @@ impl Repository for GeoPackageStore {
     }
 
     async fn organisations(&self) -> Result<Vec<Organisation>> {
-        let rows = sqlx::query("SELECT id, name, kind FROM organisations ORDER BY fid").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT id, name, kind FROM organisations ORDER BY fid")
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows
             .iter()
-            .map(|r| Organisation { id: r.get("id"), name: r.get("name"), kind: opt_str(r, "kind") })
+            .map(|r| Organisation {
+                id: r.get("id"),
+                name: r.get("name"),
+                kind: opt_str(r, "kind"),
+            })
             .collect())
     }
 
@@ -443,8 +480,11 @@ impl Repository for GeoPackageStore {
             .map(|r| {
                 let id: String = r.get("id");
                 Ok(Team {
-                    kind: parse_enum::<TeamKind>(r, "kind")
-                        .map_err(|why| StoreError::Corrupt { table: "teams", id: id.clone(), why })?,
+                    kind: parse_enum::<TeamKind>(r, "kind").map_err(|why| StoreError::Corrupt {
+                        table: "teams",
+                        id: id.clone(),
+                        why,
+                    })?,
                     id,
                     organisation: opt_str(r, "organisation"),
                     productivity_m2_per_day: r.get("productivity_m2_per_day"),
@@ -628,7 +668,10 @@ impl Repository for GeoPackageStore {
             .bind(hazard_id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM released_land WHERE hazard_id = ?").bind(hazard_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM released_land WHERE hazard_id = ?")
+                .bind(hazard_id)
+                .execute(&mut *tx)
+                .await?;
             for piece in &r.pieces {
                 let g = Geometry::MultiPolygon(piece.geometry.clone());
                 rect = union_rect(rect, g.bounding_rect());
@@ -659,7 +702,10 @@ impl Repository for GeoPackageStore {
     }
 
     async fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM demine_meta WHERE key = ?").bind(key).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT value FROM demine_meta WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn change_log(&self, limit: u32) -> Result<Vec<ChangeLogEntry>> {

@@ -79,17 +79,37 @@ async fn records_read_back_exactly() {
     assert_eq!(s.activities().await.unwrap(), vec![a]);
     assert_eq!(s.finds().await.unwrap(), vec![f]);
     let counts = s.counts().await.unwrap();
-    assert_eq!((counts.hazards, counts.activities, counts.finds, counts.change_log), (1, 1, 1, 3));
+    assert_eq!(
+        (counts.hazards, counts.activities, counts.finds, counts.change_log),
+        (1, 1, 1, 3)
+    );
     let log = s.change_log(10).await.unwrap();
     assert!(log.iter().all(|e| e.actor == "tester" && e.action == "insert"));
-    assert!(log.iter().any(|e| e.entity_id.as_deref() == Some("H1") && e.after.as_deref().unwrap().contains("Поле")));
-    assert_eq!(s.ids(RecordKind::Hazards).await.unwrap().into_iter().collect::<Vec<_>>(), vec!["H1".to_string()]);
+    assert!(log
+        .iter()
+        .any(|e| e.entity_id.as_deref() == Some("H1") && e.after.as_deref().unwrap().contains("Поле")));
+    assert_eq!(
+        s.ids(RecordKind::Hazards)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec!["H1".to_string()]
+    );
 }
 
 #[tokio::test]
 async fn a_failing_changeset_writes_nothing() {
     let (_d, s) = store().await;
-    s.apply(&Changeset { hazards: vec![hazard("H1", 30.0)], ..Default::default() }, "t").await.unwrap();
+    s.apply(
+        &Changeset {
+            hazards: vec![hazard("H1", 30.0)],
+            ..Default::default()
+        },
+        "t",
+    )
+    .await
+    .unwrap();
     let before = s.counts().await.unwrap();
     // The second hazard is fine, the activity refers to a missing hazard: the foreign key fails.
     let bad = Changeset {
@@ -100,7 +120,10 @@ async fn a_failing_changeset_writes_nothing() {
     assert!(s.apply(&bad, "t").await.is_err());
     assert_eq!(s.counts().await.unwrap(), before);
     // A duplicate id fails too, and leaves nothing behind.
-    let dup = Changeset { hazards: vec![hazard("H3", 32.0), hazard("H1", 33.0)], ..Default::default() };
+    let dup = Changeset {
+        hazards: vec![hazard("H3", 32.0), hazard("H1", 33.0)],
+        ..Default::default()
+    };
     assert!(s.apply(&dup, "t").await.is_err());
     assert_eq!(s.counts().await.unwrap(), before);
 }
@@ -108,10 +131,22 @@ async fn a_failing_changeset_writes_nothing() {
 #[tokio::test]
 async fn change_log_is_append_only() {
     let (d, s) = store().await;
-    s.apply(&Changeset { hazards: vec![hazard("H1", 30.0)], ..Default::default() }, "t").await.unwrap();
+    s.apply(
+        &Changeset {
+            hazards: vec![hazard("H1", 30.0)],
+            ..Default::default()
+        },
+        "t",
+    )
+    .await
+    .unwrap();
     s.close().await.unwrap();
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", d.path().join("t.gpkg").display())).await.unwrap();
-    let upd = sqlx::query("UPDATE change_log SET actor = 'mallory'").execute(&pool).await;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", d.path().join("t.gpkg").display()))
+        .await
+        .unwrap();
+    let upd = sqlx::query("UPDATE change_log SET actor = 'mallory'")
+        .execute(&pool)
+        .await;
     assert!(upd.unwrap_err().to_string().contains("append-only"));
     let del = sqlx::query("DELETE FROM change_log").execute(&pool).await;
     assert!(del.unwrap_err().to_string().contains("append-only"));
@@ -120,20 +155,40 @@ async fn change_log_is_append_only() {
 #[tokio::test]
 async fn file_is_a_geopackage_with_extents() {
     let (d, s) = store().await;
-    s.apply(&Changeset { hazards: vec![hazard("H1", 30.0), hazard("H2", 31.0)], ..Default::default() }, "t")
-        .await
-        .unwrap();
+    s.apply(
+        &Changeset {
+            hazards: vec![hazard("H1", 30.0), hazard("H2", 31.0)],
+            ..Default::default()
+        },
+        "t",
+    )
+    .await
+    .unwrap();
     s.close().await.unwrap();
     let path = d.path().join("t.gpkg");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-    let app: i64 = sqlx::query_scalar("PRAGMA application_id").fetch_one(&pool).await.unwrap();
-    let ver: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&pool).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let app: i64 = sqlx::query_scalar("PRAGMA application_id")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let ver: i64 = sqlx::query_scalar("PRAGMA user_version")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!((app, ver), (0x47504B47, 10300));
     let (minx, maxx): (f64, f64) =
-        sqlx::query_as("SELECT min_x, max_x FROM gpkg_contents WHERE table_name = 'hazards'").fetch_one(&pool).await.unwrap();
+        sqlx::query_as("SELECT min_x, max_x FROM gpkg_contents WHERE table_name = 'hazards'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(minx, 30.0);
     assert_eq!(maxx, 31.0123456789012345);
-    let blob: Vec<u8> = sqlx::query_scalar("SELECT geom FROM hazards LIMIT 1").fetch_one(&pool).await.unwrap();
+    let blob: Vec<u8> = sqlx::query_scalar("SELECT geom FROM hazards LIMIT 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(&blob[..2], b"GP");
     assert_eq!(i32::from_le_bytes(blob[4..8].try_into().unwrap()), 4326);
 }

@@ -12,7 +12,13 @@ use std::path::PathBuf;
 #[command(name = "demine", version, propagate_version = true, max_term_width = 110)]
 pub struct Cli {
     /// The registry file (a GeoPackage), created on first use.
-    #[arg(long, global = true, env = "DEMINE_DB", default_value = "demine.gpkg", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "DEMINE_DB",
+        default_value = "demine.gpkg",
+        value_name = "PATH"
+    )]
     pub db: PathBuf,
 
     /// Who makes the change, for the change log (defaults to $USER).

@@ -18,23 +18,45 @@ use std::time::Duration;
 const EXIT_REFUSED: u8 = 2;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
-    let actor = cli.actor.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "unknown".into());
+    let actor = cli
+        .actor
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".into());
     match cli.command {
-        Command::Import { kind, file, fix, dry_run, max_problems, json } => {
-            import(&cli.db, &actor, kind, &file, fix, dry_run, max_problems, json).await
-        }
+        Command::Import {
+            kind,
+            file,
+            fix,
+            dry_run,
+            max_problems,
+            json,
+        } => import(&cli.db, &actor, kind, &file, fix, dry_run, max_problems, json).await,
         Command::Export { kind, file } => export(&cli.db, kind, &file).await,
-        Command::Release { json, as_of, timings_json } => release(&cli.db, json, as_of.as_deref(), timings_json.as_deref()).await,
+        Command::Release {
+            json,
+            as_of,
+            timings_json,
+        } => release(&cli.db, json, as_of.as_deref(), timings_json.as_deref()).await,
         Command::Status { json } => status(&cli.db, json).await,
         Command::Check { json, strict } => check(&cli.db, json, strict).await,
         Command::Log { limit, json } => log(&cli.db, limit, json).await,
-        Command::Demo { out, force, seed, scale, json } => demo(&out, force, seed, scale, json, &actor).await,
+        Command::Demo {
+            out,
+            force,
+            seed,
+            scale,
+            json,
+        } => demo(&out, force, seed, scale, json, &actor).await,
     }
 }
 
 fn spinner(msg: &str) -> ProgressBar {
     let pb = ProgressBar::new_spinner();
-    pb.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     pb.set_message(msg.to_string());
     pb.enable_steady_tick(Duration::from_millis(120));
     pb
@@ -43,7 +65,11 @@ fn spinner(msg: &str) -> ProgressBar {
 async fn open(db: &Path) -> Result<GeoPackageStore> {
     if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !parent.exists() {
-            bail!("{}: folder {} does not exist; create it or pass another --db", db.display(), parent.display());
+            bail!(
+                "{}: folder {} does not exist; create it or pass another --db",
+                db.display(),
+                parent.display()
+            );
         }
     }
     Ok(GeoPackageStore::open(db).await?)
@@ -55,14 +81,17 @@ async fn is_synthetic(store: &GeoPackageStore) -> Result<bool> {
 
 /// Accounts the hazards whose ids are in `affected`, with every activity on them (stored and
 /// new), so that the stored computed columns stay true.
-fn recompute(
-    hazards: &[Hazard],
-    activities: &[Activity],
-    affected: &HashSet<&str>,
-) -> Vec<(String, HazardRelease)> {
-    let hs: Vec<Hazard> = hazards.iter().filter(|h| affected.contains(h.id.as_str())).cloned().collect();
-    let acts: Vec<Activity> =
-        activities.iter().filter(|a| affected.contains(a.hazard_id.as_str())).cloned().collect();
+fn recompute(hazards: &[Hazard], activities: &[Activity], affected: &HashSet<&str>) -> Vec<(String, HazardRelease)> {
+    let hs: Vec<Hazard> = hazards
+        .iter()
+        .filter(|h| affected.contains(h.id.as_str()))
+        .cloned()
+        .collect();
+    let acts: Vec<Activity> = activities
+        .iter()
+        .filter(|a| affected.contains(a.hazard_id.as_str()))
+        .cloned()
+        .collect();
     let r = account_records(&hs, &acts, None, true);
     hs.into_iter().map(|h| h.id).zip(r.per_hazard).collect()
 }
@@ -85,25 +114,39 @@ async fn import(
     let kind: RecordKind = kind.into();
     let pb = spinner(&format!("reading and validating {}", file.display()));
     let existing = store.ids(kind).await?;
-    let hazard_ids = if kind == RecordKind::Hazards { existing.clone() } else { store.ids(RecordKind::Hazards).await? };
-    let activity_ids =
-        if kind == RecordKind::Activities { existing.clone() } else { store.ids(RecordKind::Activities).await? };
-    let known = Known { existing_ids: &existing, hazard_ids: &hazard_ids, activity_ids: &activity_ids };
+    let hazard_ids = if kind == RecordKind::Hazards {
+        existing.clone()
+    } else {
+        store.ids(RecordKind::Hazards).await?
+    };
+    let activity_ids = if kind == RecordKind::Activities {
+        existing.clone()
+    } else {
+        store.ids(RecordKind::Activities).await?
+    };
+    let known = Known {
+        existing_ids: &existing,
+        hazard_ids: &hazard_ids,
+        activity_ids: &activity_ids,
+    };
     let parsed = parse_file(kind, file, &known, fix);
     pb.finish_and_clear();
     let parsed = match parsed {
         Ok(p) => p,
         Err(e) => {
             if json {
-                println!("{}", serde_json::json!({"ok": false, "file": file.display().to_string(), "error": e.to_string(), "written": 0}));
+                println!(
+                    "{}",
+                    serde_json::json!({"ok": false, "file": file.display().to_string(), "error": e.to_string(), "written": 0})
+                );
             }
             eprintln!("error: {e}");
             eprintln!("nothing was written: the registry {} is unchanged", db.display());
             return Ok(ExitCode::from(EXIT_REFUSED));
         }
     };
-    let problems = parsed.problems();
-    let notes = parsed.notes();
+    let problems: Vec<demine_io::Problem> = parsed.problems().into_iter().cloned().collect();
+    let notes: Vec<demine_io::Problem> = parsed.notes().to_vec();
     if json && !problems.is_empty() {
         println!(
             "{}",
@@ -118,7 +161,10 @@ async fn import(
             eprintln!("error: {}: {p}", file.display());
         }
         if problems.len() > max_problems {
-            eprintln!("… and {} more problems (raise --max-problems to see them)", problems.len() - max_problems);
+            eprintln!(
+                "… and {} more problems (raise --max-problems to see them)",
+                problems.len() - max_problems
+            );
         }
         eprintln!(
             "{}: {} problem(s) in {} record(s); nothing was written: the registry {} is unchanged. Mend the file and import it again{}",
@@ -131,7 +177,10 @@ async fn import(
         return Ok(ExitCode::from(EXIT_REFUSED));
     }
     let n = parsed.len();
-    let mut changes = Changeset { description: format!("import {} from {}", kind, file.display()), ..Default::default() };
+    let mut changes = Changeset {
+        description: format!("import {} from {}", kind, file.display()),
+        ..Default::default()
+    };
     match parsed {
         ParsedFile::Hazards(p) => {
             let ids: HashSet<&str> = p.records.iter().map(|h| h.id.as_str()).collect();
@@ -153,7 +202,10 @@ async fn import(
         eprintln!("{}: {n} {kind} valid; --dry-run: nothing written", file.display());
     } else {
         let pb = spinner(&format!("writing {n} {kind} to {}", db.display()));
-        store.apply(&changes, actor).await.with_context(|| format!("writing {} to {}", file.display(), db.display()))?;
+        store
+            .apply(&changes, actor)
+            .await
+            .with_context(|| format!("writing {} to {}", file.display(), db.display()))?;
         pb.finish_and_clear();
         store.close().await?;
     }
@@ -195,7 +247,11 @@ async fn export(db: &Path, kind: Kind, file: &Path) -> Result<ExitCode> {
             r.len()
         }
     };
-    eprintln!("exported {n} {kind} to {}{}", file.display(), if synthetic { " (SYNTHETIC data)" } else { "" });
+    eprintln!(
+        "exported {n} {kind} to {}{}",
+        file.display(),
+        if synthetic { " (SYNTHETIC data)" } else { "" }
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -301,11 +357,22 @@ async fn check(db: &Path, json: bool, strict: bool) -> Result<ExitCode> {
             if by_check.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", by_check.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", "))
+                format!(
+                    " ({})",
+                    by_check
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             }
         );
     }
-    Ok(if errors > 0 || (strict && !issues.is_empty()) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if errors > 0 || (strict && !issues.is_empty()) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 async fn log(db: &Path, limit: u32, json: bool) -> Result<ExitCode> {
@@ -337,7 +404,11 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
         let demo_data = match GeoPackageStore::open(&db).await {
             Ok(store) => {
                 let synthetic = is_synthetic(&store).await.unwrap_or(false);
-                let empty = store.counts().await.map(|c| c.hazards == 0 && c.change_log == 0).unwrap_or(false);
+                let empty = store
+                    .counts()
+                    .await
+                    .map(|c| c.hazards == 0 && c.change_log == 0)
+                    .unwrap_or(false);
                 store.close().await?;
                 synthetic || empty
             }
@@ -375,7 +446,10 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
     let campaign = demine_demo::generate_with_progress(demo_scale, seed, &progress);
     pb.finish_and_clear();
 
-    let spin = spinner(&format!("accounting land release of {} hazards", campaign.hazards.len()));
+    let spin = spinner(&format!(
+        "accounting land release of {} hazards",
+        campaign.hazards.len()
+    ));
     let release = account_records(&campaign.hazards, &campaign.activities, None, true);
     spin.finish_and_clear();
 
@@ -383,22 +457,33 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
     let spin = spinner(&format!("writing {}", db.display()));
     let changes = Changeset {
         description: format!("demo: SYNTHETIC {demo_scale} campaign, seed {seed}"),
-        meta: vec![("synthetic".into(), "true".into()), ("demo".into(), format!("{demo_scale} seed {seed}"))],
+        meta: vec![
+            ("synthetic".into(), "true".into()),
+            ("demo".into(), format!("{demo_scale} seed {seed}")),
+        ],
         organisations: campaign.organisations.clone(),
         teams: campaign.teams.clone(),
         hazards: campaign.hazards.clone(),
         activities: campaign.activities.clone(),
         finds: campaign.finds.clone(),
         accidents: campaign.accidents.clone(),
-        recomputed: campaign.hazards.iter().map(|h| h.id.clone()).zip(release.per_hazard.iter().cloned()).collect(),
+        recomputed: campaign
+            .hazards
+            .iter()
+            .map(|h| h.id.clone())
+            .zip(release.per_hazard.iter().cloned())
+            .collect(),
     };
     store.apply(&changes, actor).await?;
     store.close().await?;
     spin.finish_and_clear();
 
     let report_path = out.join("report.html");
-    let settlements: Vec<(String, geo::Point<f64>)> =
-        campaign.settlements.iter().map(|s| (s.name.clone(), s.location)).collect();
+    let settlements: Vec<(String, geo::Point<f64>)> = campaign
+        .settlements
+        .iter()
+        .map(|s| (s.name.clone(), s.location))
+        .collect();
     let mut lines = campaign.roads.clone();
     lines.push(campaign.line_of_contact.clone());
     let html = demine_report::render_html(&demine_report::ReportInput {
@@ -428,7 +513,11 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
             campaign.teams.len(),
             campaign.organisations.len()
         );
-        println!("registry: {}  (open it in QGIS, or `demine --db {} status`)", db.display(), db.display());
+        println!(
+            "registry: {}  (open it in QGIS, or `demine --db {} status`)",
+            db.display(),
+            db.display()
+        );
         println!("report:   {}", report_path.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -33,7 +33,11 @@ fn round2(x: f64) -> f64 {
 
 /// Counts of hazards by computed status.
 pub fn status_counts(release: &RegistryRelease) -> [(HazardStatus, usize); 3] {
-    let mut c = [(HazardStatus::Active, 0), (HazardStatus::PartiallyReleased, 0), (HazardStatus::Released, 0)];
+    let mut c = [
+        (HazardStatus::Active, 0),
+        (HazardStatus::PartiallyReleased, 0),
+        (HazardStatus::Released, 0),
+    ];
     for r in &release.per_hazard {
         for slot in c.iter_mut() {
             if slot.0 == r.status {
@@ -47,8 +51,10 @@ pub fn status_counts(release: &RegistryRelease) -> [(HazardStatus, usize); 3] {
 /// The `demine release --json` object. Field names are a stable contract.
 pub fn release_json(hazards: &[Hazard], release: &RegistryRelease, as_of: Option<&str>, synthetic: bool) -> Value {
     let t = &release.totals;
-    let by_status: serde_json::Map<String, Value> =
-        status_counts(release).iter().map(|(s, n)| (s.as_str().to_string(), json!(n))).collect();
+    let by_status: serde_json::Map<String, Value> = status_counts(release)
+        .iter()
+        .map(|(s, n)| (s.as_str().to_string(), json!(n)))
+        .collect();
     let per_hazard: Vec<Value> = hazards
         .iter()
         .zip(&release.per_hazard)
@@ -100,10 +106,26 @@ pub fn release_text(hazards: &[Hazard], release: &RegistryRelease, as_of: Option
         thousands(hazards.len() as f64)
     ));
     s.push_str(&format!("  hazard area   {}\n", area(t.area_m2)));
-    s.push_str(&format!("  cancelled     {}  {:5.1} %\n", area(t.cancelled_m2), pct(t.cancelled_m2)));
-    s.push_str(&format!("  reduced       {}  {:5.1} %\n", area(t.reduced_m2), pct(t.reduced_m2)));
-    s.push_str(&format!("  cleared       {}  {:5.1} %\n", area(t.cleared_m2), pct(t.cleared_m2)));
-    s.push_str(&format!("  remaining     {}  {:5.1} %\n", area(t.remaining_m2), pct(t.remaining_m2)));
+    s.push_str(&format!(
+        "  cancelled     {}  {:5.1} %\n",
+        area(t.cancelled_m2),
+        pct(t.cancelled_m2)
+    ));
+    s.push_str(&format!(
+        "  reduced       {}  {:5.1} %\n",
+        area(t.reduced_m2),
+        pct(t.reduced_m2)
+    ));
+    s.push_str(&format!(
+        "  cleared       {}  {:5.1} %\n",
+        area(t.cleared_m2),
+        pct(t.cleared_m2)
+    ));
+    s.push_str(&format!(
+        "  remaining     {}  {:5.1} %\n",
+        area(t.remaining_m2),
+        pct(t.remaining_m2)
+    ));
     let [(_, active), (_, partial), (_, released)] = status_counts(release);
     s.push_str(&format!(
         "  hazards: {active} active, {partial} partially released, {released} released\n"

@@ -11,7 +11,11 @@ fn ogrinfo(args: &[&str]) -> String {
     let out = Proc::new("ogrinfo").args(args).output().unwrap_or_else(|e| {
         panic!("ogrinfo not runnable ({e}): install Debian's gdal-bin (scripts/install-test-deps.sh does)")
     });
-    assert!(out.status.success(), "ogrinfo {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ogrinfo {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -25,7 +29,10 @@ fn layer_summary(db: &str, layer: &str) -> (u64, [f64; 4]) {
         .parse()
         .unwrap();
     // Extent: (30.000000, 50.000000) - (30.010000, 50.010000)
-    let ext = text.lines().find_map(|l| l.strip_prefix("Extent: ")).unwrap_or_else(|| panic!("no extent: {text}"));
+    let ext = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Extent: "))
+        .unwrap_or_else(|| panic!("no extent: {text}"));
     let nums: Vec<f64> = ext
         .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
         .filter(|s| !s.is_empty() && *s != "-")
@@ -40,31 +47,56 @@ fn ogrinfo_reads_the_demo_registry() {
     let out = s.dir.path().join("demo");
     let o = assert_cmd::Command::cargo_bin("demine")
         .unwrap()
-        .args(["demo", "--scale", "small", "--seed", "7", "--out", out.to_str().unwrap()])
+        .args([
+            "demo",
+            "--scale",
+            "small",
+            "--seed",
+            "7",
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("SYNTHETIC"), "demo output must say SYNTHETIC: {stdout}");
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(report.contains("SYNTHETIC") && report.contains("<svg"), "report.html lacks SYNTHETIC banner or map");
+    assert!(
+        report.contains("SYNTHETIC") && report.contains("<svg"),
+        "report.html lacks SYNTHETIC banner or map"
+    );
 
     let db = out.join("demine.gpkg");
     let dbs = db.to_str().unwrap();
     let listing = ogrinfo(&["-ro", "-q", dbs]);
     for layer in ["hazards", "activities", "finds", "accidents", "released_land"] {
-        assert!(listing.contains(&format!(": {layer} (")), "ogrinfo does not list {layer}: {listing}");
+        assert!(
+            listing.contains(&format!(": {layer} (")),
+            "ogrinfo does not list {layer}: {listing}"
+        );
     }
     let status: serde_json::Value = {
-        let o = assert_cmd::Command::cargo_bin("demine").unwrap().args(["--db", dbs, "status", "--json"]).output().unwrap();
+        let o = assert_cmd::Command::cargo_bin("demine")
+            .unwrap()
+            .args(["--db", dbs, "status", "--json"])
+            .output()
+            .unwrap();
         serde_json::from_slice(&o.stdout).unwrap()
     };
     assert_eq!(status["data"], "SYNTHETIC");
     for layer in ["hazards", "activities", "finds", "accidents"] {
         let (count, extent) = layer_summary(dbs, layer);
-        assert_eq!(Some(count), status[layer].as_u64(), "{layer}: ogrinfo count vs demine status");
+        assert_eq!(
+            Some(count),
+            status[layer].as_u64(),
+            "{layer}: ogrinfo count vs demine status"
+        );
         assert!(count > 0, "{layer} is empty in the small demo");
-        assert!(extent[0] < extent[2] && extent[1] < extent[3], "{layer}: degenerate extent {extent:?}");
+        assert!(
+            extent[0] < extent[2] && extent[1] < extent[3],
+            "{layer}: degenerate extent {extent:?}"
+        );
         assert!((-180.0..=180.0).contains(&extent[0]) && (-90.0..=90.0).contains(&extent[1]));
     }
     // The extent GDAL reports is the true extent of the features: export and compare.
@@ -91,7 +123,10 @@ fn ogrinfo_reads_the_demo_registry() {
     }
     let (_, e) = layer_summary(dbs, "hazards");
     for (a, b) in e.iter().zip([minx, miny, maxx, maxy]) {
-        assert!((a - b).abs() < 1e-5, "extent {e:?} vs features ({minx}, {miny}, {maxx}, {maxy})");
+        assert!(
+            (a - b).abs() < 1e-5,
+            "extent {e:?} vs features ({minx}, {miny}, {maxx}, {maxy})"
+        );
     }
 }
 
@@ -100,7 +135,13 @@ trait RunDb {
 }
 impl RunDb for Scratch {
     fn ok_run_db(&self, db: &str, args: &[&str]) {
-        let o = assert_cmd::Command::cargo_bin("demine").unwrap().arg("--db").arg(db).args(args).output().unwrap();
+        let o = assert_cmd::Command::cargo_bin("demine")
+            .unwrap()
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
     }
 }
@@ -118,9 +159,15 @@ fn geojson_and_csv_exports_round_trip_coordinates_exactly() {
     assert_eq!(code, 0, "{err}");
     let a: serde_json::Value = serde_json::from_str(&src).unwrap();
     let b: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    assert_eq!(a["features"][0]["geometry"]["coordinates"], b["features"][0]["geometry"]["coordinates"]);
+    assert_eq!(
+        a["features"][0]["geometry"]["coordinates"],
+        b["features"][0]["geometry"]["coordinates"]
+    );
     assert_eq!(b["features"][0]["properties"]["name"], "Поле біля річки");
-    assert_eq!(b["features"][0]["properties"]["crew"], 7, "unknown properties are kept as attributes");
+    assert_eq!(
+        b["features"][0]["properties"]["crew"], 7,
+        "unknown properties are kept as attributes"
+    );
 
     // CSV (WKT) out, then into a fresh registry, then GeoJSON out again: still the same bits.
     let csv = s.dir.path().join("out.csv");
@@ -130,7 +177,10 @@ fn geojson_and_csv_exports_round_trip_coordinates_exactly() {
     let out2 = s2.dir.path().join("out2.geojson");
     assert_eq!(s2.run(&["export", "hazards", out2.to_str().unwrap()]).0, 0);
     let c: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out2).unwrap()).unwrap();
-    assert_eq!(a["features"][0]["geometry"]["coordinates"], c["features"][0]["geometry"]["coordinates"]);
+    assert_eq!(
+        a["features"][0]["geometry"]["coordinates"],
+        c["features"][0]["geometry"]["coordinates"]
+    );
 
     // GDAL reads the export as well.
     let text = ogrinfo(&["-ro", "-al", "-so", out.to_str().unwrap()]);
@@ -140,7 +190,13 @@ fn geojson_and_csv_exports_round_trip_coordinates_exactly() {
 #[test]
 fn sigkill_during_a_large_import_leaves_the_registry_unchanged() {
     let s = Scratch::new();
-    s.import_ok("hazards", &s.file("seed.geojson", &collection(&[(r#"{"id":"KEEP","class":"SHA"}"#, &rect(29.0, 49.0, 29.01, 49.01))])));
+    s.import_ok(
+        "hazards",
+        &s.file(
+            "seed.geojson",
+            &collection(&[(r#"{"id":"KEEP","class":"SHA"}"#, &rect(29.0, 49.0, 29.01, 49.01))]),
+        ),
+    );
     let before = s.fingerprint();
     // 60,000 small hazards: long enough to be killed while writing.
     let mut feats = Vec::with_capacity(60_000);
@@ -151,12 +207,21 @@ fn sigkill_during_a_large_import_leaves_the_registry_unchanged() {
             rect(x, y, x + 0.01, y + 0.01)
         ));
     }
-    let big = s.file("big.geojson", &format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, feats.join(",")));
+    let big = s.file(
+        "big.geojson",
+        &format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, feats.join(",")),
+    );
     let wal = std::path::PathBuf::from(format!("{}-wal", s.db().display()));
     let mut killed_mid_write = false;
     for attempt in 0..5 {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("demine"))
-            .args(["--db", s.db().to_str().unwrap(), "import", "hazards", big.to_str().unwrap()])
+            .args([
+                "--db",
+                s.db().to_str().unwrap(),
+                "import",
+                "hazards",
+                big.to_str().unwrap(),
+            ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -187,5 +252,7 @@ fn sigkill_during_a_large_import_leaves_the_registry_unchanged() {
 }
 
 fn unsafe_kill(pid: u32) {
-    let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
+    let _ = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status();
 }

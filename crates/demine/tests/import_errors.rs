@@ -7,7 +7,13 @@ use common::*;
 /// A registry with one hazard and one activity, to which bad files are then offered.
 fn seeded() -> Scratch {
     let s = Scratch::new();
-    s.import_ok("hazards", &s.file("ok.geojson", &collection(&[(r#"{"id":"H1","class":"SHA"}"#, &rect(30.0, 50.0, 30.01, 50.01))])));
+    s.import_ok(
+        "hazards",
+        &s.file(
+            "ok.geojson",
+            &collection(&[(r#"{"id":"H1","class":"SHA"}"#, &rect(30.0, 50.0, 30.01, 50.01))]),
+        ),
+    );
     let act = collection(&[(
         r#"{"id":"A1","hazard_id":"H1","type":"NTS","outcome":"cancelled","start_date":"2024-01-01","end_date":"2024-01-02"}"#,
         &rect(30.0, 50.0, 30.005, 50.01),
@@ -28,8 +34,15 @@ fn refused(kind: &str, name: &str, content: &str, needles: &[&str]) {
     for n in needles {
         assert!(err.contains(n), "message should contain {n:?}: {err}");
     }
-    assert!(err.contains("unchanged"), "message should say the registry is unchanged: {err}");
-    assert_eq!(before, s.fingerprint(), "registry changed after a refused import of {name}");
+    assert!(
+        err.contains("unchanged"),
+        "message should say the registry is unchanged: {err}"
+    );
+    assert_eq!(
+        before,
+        s.fingerprint(),
+        "registry changed after a refused import of {name}"
+    );
 }
 
 const GOOD: &str = r#"{"id":"H2","class":"SHA"}"#;
@@ -37,38 +50,71 @@ const GOOD: &str = r#"{"id":"H2","class":"SHA"}"#;
 #[test]
 fn self_intersection_names_the_point() {
     let bowtie = r#"{"type":"Polygon","coordinates":[[[30,50],[30.02,50.02],[30.02,50],[30,50.02],[30,50]]]}"#;
-    let c = collection(&[(GOOD, &rect(31.0, 50.0, 31.01, 50.01)), (r#"{"id":"BOW","class":"SHA"}"#, bowtie)]);
-    refused("hazards", "bowtie.geojson", &c, &["record 2", "'BOW'", "geometry", "self-intersection at (30.01, 50.01)"]);
+    let c = collection(&[
+        (GOOD, &rect(31.0, 50.0, 31.01, 50.01)),
+        (r#"{"id":"BOW","class":"SHA"}"#, bowtie),
+    ]);
+    refused(
+        "hazards",
+        "bowtie.geojson",
+        &c,
+        &["record 2", "'BOW'", "geometry", "self-intersection at (30.01, 50.01)"],
+    );
 }
 
 #[test]
 fn unclosed_ring() {
     let g = r#"{"type":"Polygon","coordinates":[[[30,50],[30.01,50],[30.01,50.01],[30,50.01]]]}"#;
-    refused("hazards", "unclosed.geojson", &collection(&[(r#"{"id":"U","class":"SHA"}"#, g)]), &["record 1", "unclosed ring", "--fix"]);
+    refused(
+        "hazards",
+        "unclosed.geojson",
+        &collection(&[(r#"{"id":"U","class":"SHA"}"#, g)]),
+        &["record 1", "unclosed ring", "--fix"],
+    );
 }
 
 #[test]
 fn fewer_than_three_distinct_vertices() {
     let g = r#"{"type":"Polygon","coordinates":[[[30,50],[30.01,50],[30,50],[30.01,50],[30,50]]]}"#;
-    refused("hazards", "thin.geojson", &collection(&[(r#"{"id":"T","class":"SHA"}"#, g)]), &["'T'", "2 distinct vertices"]);
+    refused(
+        "hazards",
+        "thin.geojson",
+        &collection(&[(r#"{"id":"T","class":"SHA"}"#, g)]),
+        &["'T'", "2 distinct vertices"],
+    );
 }
 
 #[test]
 fn projected_metres_are_named_as_such() {
     let g = rect(500000.0, 5500000.0, 500100.0, 5500100.0);
-    refused("hazards", "utm.geojson", &collection(&[(r#"{"id":"P","class":"SHA"}"#, &g)]), &["'P'", "projected metres", "EPSG:4326"]);
+    refused(
+        "hazards",
+        "utm.geojson",
+        &collection(&[(r#"{"id":"P","class":"SHA"}"#, &g)]),
+        &["'P'", "projected metres", "EPSG:4326"],
+    );
 }
 
 #[test]
 fn latitude_out_of_range() {
     let g = rect(30.0, 95.0, 30.01, 95.01);
-    refused("hazards", "lat.geojson", &collection(&[(r#"{"id":"L","class":"SHA"}"#, &g)]), &["'L'", "latitude"]);
+    refused(
+        "hazards",
+        "lat.geojson",
+        &collection(&[(r#"{"id":"L","class":"SHA"}"#, &g)]),
+        &["'L'", "latitude"],
+    );
 }
 
 #[test]
 fn non_finite_numbers() {
     // CSV is where NaN and inf arrive in practice (spreadsheets).
-    refused("finds", "nan.csv", "id,date,category,lon,lat\nF1,2024-01-01,UXO,NaN,50.0\n", &["record 1", "'F1'", "non-finite"]);
+    refused(
+        "finds",
+        "nan.csv",
+        "id,date,category,lon,lat\nF1,2024-01-01,UXO,NaN,50.0\n",
+        &["record 1", "'F1'", "non-finite"],
+    );
     refused(
         "hazards",
         "inf.csv",
@@ -79,10 +125,23 @@ fn non_finite_numbers() {
 
 #[test]
 fn duplicate_id_in_file_and_in_store() {
-    let c = collection(&[(GOOD, &rect(31.0, 50.0, 31.01, 50.01)), (GOOD, &rect(32.0, 50.0, 32.01, 50.01))]);
-    refused("hazards", "dup.geojson", &c, &["record 2", "duplicate id 'H2'", "record 1"]);
+    let c = collection(&[
+        (GOOD, &rect(31.0, 50.0, 31.01, 50.01)),
+        (GOOD, &rect(32.0, 50.0, 32.01, 50.01)),
+    ]);
+    refused(
+        "hazards",
+        "dup.geojson",
+        &c,
+        &["record 2", "duplicate id 'H2'", "record 1"],
+    );
     let c = collection(&[(r#"{"id":"H1","class":"SHA"}"#, &rect(31.0, 50.0, 31.01, 50.01))]);
-    refused("hazards", "dup-store.geojson", &c, &["duplicate id 'H1'", "registry already holds"]);
+    refused(
+        "hazards",
+        "dup-store.geojson",
+        &c,
+        &["duplicate id 'H1'", "registry already holds"],
+    );
 }
 
 #[test]
@@ -91,7 +150,12 @@ fn unknown_hazard_id() {
         r#"{"id":"A9","hazard_id":"NOPE","type":"NTS","outcome":"cancelled","start_date":"2024-01-01","end_date":"2024-01-02"}"#,
         &rect(30.0, 50.0, 30.005, 50.01),
     )]);
-    refused("activities", "orphan.geojson", &c, &["'A9'", "hazard_id", "unknown hazard 'NOPE'"]);
+    refused(
+        "activities",
+        "orphan.geojson",
+        &c,
+        &["'A9'", "hazard_id", "unknown hazard 'NOPE'"],
+    );
 }
 
 #[test]
@@ -100,7 +164,12 @@ fn end_before_start() {
         r#"{"id":"A9","hazard_id":"H1","type":"TS","outcome":"reduced","start_date":"2024-03-01","end_date":"2024-02-01"}"#,
         &rect(30.0, 50.0, 30.005, 50.01),
     )]);
-    refused("activities", "dates.geojson", &c, &["'A9'", "end_date", "before start_date"]);
+    refused(
+        "activities",
+        "dates.geojson",
+        &c,
+        &["'A9'", "end_date", "before start_date"],
+    );
 }
 
 #[test]
@@ -119,17 +188,43 @@ fn value_outside_enumeration_lists_allowed_values() {
 fn empty_and_wrong_geometry_types() {
     let c = collection(&[(r#"{"id":"E","class":"SHA"}"#, "null")]);
     refused("hazards", "empty.geojson", &c, &["'E'", "empty or missing geometry"]);
-    let c = collection(&[(r#"{"id":"W","class":"SHA"}"#, r#"{"type":"LineString","coordinates":[[30,50],[31,51]]}"#)]);
-    refused("hazards", "line.geojson", &c, &["'W'", "wrong geometry type LineString"]);
-    let c = collection(&[(r#"{"id":"F2","date":"2024-01-01","category":"UXO"}"#, &rect(30.0, 50.0, 30.01, 50.01))]);
+    let c = collection(&[(
+        r#"{"id":"W","class":"SHA"}"#,
+        r#"{"type":"LineString","coordinates":[[30,50],[31,51]]}"#,
+    )]);
+    refused(
+        "hazards",
+        "line.geojson",
+        &c,
+        &["'W'", "wrong geometry type LineString"],
+    );
+    let c = collection(&[(
+        r#"{"id":"F2","date":"2024-01-01","category":"UXO"}"#,
+        &rect(30.0, 50.0, 30.01, 50.01),
+    )]);
     refused("finds", "poly-find.geojson", &c, &["'F2'", "a Point is required"]);
 }
 
 #[test]
 fn malformed_files_give_line_and_column() {
-    refused("hazards", "broken.geojson", "{\"type\": \"FeatureCollection\",\n \"features\": [ {\"type\": }\n]}", &["broken.geojson:2:", "not valid JSON"]);
-    refused("hazards", "ragged.csv", "id,class,wkt\nH5,SHA\n", &["ragged.csv:2", "fields"]);
-    refused("hazards", "badwkt.csv", "id,class,wkt\nH5,SHA,POLYGON((30 50, 31\n", &["record 1", "WKT"]);
+    refused(
+        "hazards",
+        "broken.geojson",
+        "{\"type\": \"FeatureCollection\",\n \"features\": [ {\"type\": }\n]}",
+        &["broken.geojson:2:", "not valid JSON"],
+    );
+    refused(
+        "hazards",
+        "ragged.csv",
+        "id,class,wkt\nH5,SHA\n",
+        &["ragged.csv:2", "fields"],
+    );
+    refused(
+        "hazards",
+        "badwkt.csv",
+        "id,class,wkt\nH5,SHA,\"POLYGON((30 50, 31\"\n",
+        &["record 1", "WKT"],
+    );
 }
 
 #[test]
@@ -139,7 +234,18 @@ fn every_problem_is_reported_not_only_the_first() {
         (r#"{"id":"B","class":"NOPE"}"#, &rect(31.0, 50.0, 31.01, 50.01)),
         (r#"{"class":"SHA"}"#, &rect(32.0, 50.0, 32.01, 50.01)),
     ]);
-    refused("hazards", "many.geojson", &c, &["record 1", "record 2", "record 3", "missing required field `id`", "3 problem(s)"]);
+    refused(
+        "hazards",
+        "many.geojson",
+        &c,
+        &[
+            "record 1",
+            "record 2",
+            "record 3",
+            "missing required field `id`",
+            "3 problem(s)",
+        ],
+    );
 }
 
 #[test]
@@ -156,8 +262,19 @@ fn fix_repairs_and_says_what_it_changed() {
         assert!(err2.contains(n), "--fix should report {n:?}: {err2}");
     }
     let v = s.ok_json(&["release", "--json"]);
-    let fx = v["per_hazard"].as_array().unwrap().iter().find(|h| h["id"] == "FX").unwrap().clone();
-    assert_close(fx["area_m2"].as_f64().unwrap(), quadrangle_area_m2(31.0, 50.0, 31.01, 50.01), 1e-4, "fixed area");
+    let fx = v["per_hazard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == "FX")
+        .unwrap()
+        .clone();
+    assert_close(
+        fx["area_m2"].as_f64().unwrap(),
+        quadrangle_area_m2(31.0, 50.0, 31.01, 50.01),
+        1e-4,
+        "fixed area",
+    );
 }
 
 #[test]
@@ -167,9 +284,16 @@ fn missing_file_and_not_a_registry() {
     assert_ne!(code, 0);
     assert!(err.contains("/nonexistent/x.geojson"), "{err}");
     let not_db = s.file("text.gpkg", "hello, I am not a database");
-    let out = assert_cmd::Command::cargo_bin("demine").unwrap().args(["--db", not_db.to_str().unwrap(), "status"]).output().unwrap();
+    let out = assert_cmd::Command::cargo_bin("demine")
+        .unwrap()
+        .args(["--db", not_db.to_str().unwrap(), "status"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not a demine registry") || err.contains("not an SQLite"), "{err}");
+    assert!(
+        err.contains("not a demine registry") || err.contains("not an SQLite"),
+        "{err}"
+    );
     assert_eq!(std::fs::read_to_string(&not_db).unwrap(), "hello, I am not a database");
 }

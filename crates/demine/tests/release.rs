@@ -9,7 +9,13 @@ use serde_json::Value;
 const TOL: f64 = 1e-4; // 0.01 %
 
 fn hazard_json(v: &Value, id: &str) -> Value {
-    v["per_hazard"].as_array().unwrap().iter().find(|h| h["id"] == id).cloned().unwrap_or_else(|| panic!("no {id}"))
+    v["per_hazard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {id}"))
 }
 
 fn f(v: &Value, k: &str) -> f64 {
@@ -27,8 +33,14 @@ fn setup() -> Scratch {
         (r#"{"id":"H-CLIP","class":"SHA"}"#, &rect(30.0, 50.0, 30.02, 50.01)),
         (r#"{"id":"H-HOLE","class":"CHA"}"#, holed),
         (r#"{"id":"H-MULTI","class":"SHA"}"#, multi),
-        (r#"{"id":"H-UTM","class":"SHA","organisation":"A"}"#, &rect(35.99, 51.0, 36.01, 51.01)),
-        (r#"{"id":"H-DUP","class":"SHA","organisation":"B"}"#, &rect(36.0, 51.0, 36.02, 51.01)),
+        (
+            r#"{"id":"H-UTM","class":"SHA","organisation":"A"}"#,
+            &rect(35.99, 51.0, 36.01, 51.01),
+        ),
+        (
+            r#"{"id":"H-DUP","class":"SHA","organisation":"B"}"#,
+            &rect(36.0, 51.0, 36.02, 51.01),
+        ),
     ]);
     let acts = collection(&[
         // H-CLIP: NTS cancels the west half; a clearance over [30.005, 30.015] adds only its
@@ -78,10 +90,30 @@ fn per_hazard_areas_match_closed_form() {
     let v = s.ok_json(&["release", "--json"]);
 
     let clip = hazard_json(&v, "H-CLIP");
-    assert_close(f(&clip, "area_m2"), quadrangle_area_m2(30.0, 50.0, 30.02, 50.01), TOL, "H-CLIP area");
-    assert_close(f(&clip, "cancelled_m2"), quadrangle_area_m2(30.0, 50.0, 30.01, 50.01), TOL, "H-CLIP cancelled");
-    assert_close(f(&clip, "cleared_m2"), quadrangle_area_m2(30.01, 50.0, 30.015, 50.01), TOL, "H-CLIP cleared");
-    assert_close(f(&clip, "reduced_m2"), quadrangle_area_m2(30.015, 50.0, 30.02, 50.01), TOL, "H-CLIP reduced");
+    assert_close(
+        f(&clip, "area_m2"),
+        quadrangle_area_m2(30.0, 50.0, 30.02, 50.01),
+        TOL,
+        "H-CLIP area",
+    );
+    assert_close(
+        f(&clip, "cancelled_m2"),
+        quadrangle_area_m2(30.0, 50.0, 30.01, 50.01),
+        TOL,
+        "H-CLIP cancelled",
+    );
+    assert_close(
+        f(&clip, "cleared_m2"),
+        quadrangle_area_m2(30.01, 50.0, 30.015, 50.01),
+        TOL,
+        "H-CLIP cleared",
+    );
+    assert_close(
+        f(&clip, "reduced_m2"),
+        quadrangle_area_m2(30.015, 50.0, 30.02, 50.01),
+        TOL,
+        "H-CLIP reduced",
+    );
     assert_eq!(f(&clip, "remaining_m2"), 0.0);
     assert_eq!(clip["status"], "released");
 
@@ -115,15 +147,33 @@ fn national_totals_use_the_union_of_hazards() {
     assert_eq!(v["hazards"], 5);
     assert_close(f(&v, "hazard_area_m2"), union, TOL, "union of hazards");
     // H-DUP's NTS releases only [36.01, 36.02]; the overlap was cleared earlier by H-UTM's BAC.
-    assert_close(f(&v, "cancelled_m2"), q(30.0, 50.0, 30.01, 50.01) + q(36.01, 51.0, 36.02, 51.01), TOL, "cancelled");
+    assert_close(
+        f(&v, "cancelled_m2"),
+        q(30.0, 50.0, 30.01, 50.01) + q(36.01, 51.0, 36.02, 51.01),
+        TOL,
+        "cancelled",
+    );
     let cleared = q(30.01, 50.0, 30.015, 50.01)
         + (q(31.0, 50.0, 31.02, 50.02) - q(31.005, 50.005, 31.015, 50.015))
         + q(35.99, 51.0, 36.01, 51.01);
     assert_close(f(&v, "cleared_m2"), cleared, TOL, "cleared");
     assert_close(f(&v, "reduced_m2"), q(30.015, 50.0, 30.02, 50.01), TOL, "reduced");
-    assert_close(f(&v, "remaining_m2"), 2.0 * q(32.0, 49.0, 32.01, 49.01), TOL, "remaining");
-    let sum: f64 = ["cancelled_m2", "reduced_m2", "cleared_m2", "remaining_m2"].iter().map(|k| f(&v, k)).sum();
-    assert_close(sum, f(&v, "hazard_area_m2"), 1e-9, "accounting identity");
+    assert_close(
+        f(&v, "remaining_m2"),
+        2.0 * q(32.0, 49.0, 32.01, 49.01),
+        TOL,
+        "remaining",
+    );
+    let sum: f64 = ["cancelled_m2", "reduced_m2", "cleared_m2", "remaining_m2"]
+        .iter()
+        .map(|k| f(&v, k))
+        .sum();
+    // Figures are printed to the centimetre square; the identity holds to that rounding.
+    assert!(
+        (sum - f(&v, "hazard_area_m2")).abs() <= 0.05,
+        "accounting identity: {sum} vs {}",
+        f(&v, "hazard_area_m2")
+    );
     assert!(f(&v, "sum_of_hazard_areas_m2") > f(&v, "hazard_area_m2"));
 }
 
@@ -132,7 +182,12 @@ fn as_of_leaves_out_later_activities() {
     let s = setup();
     let v = s.ok_json(&["release", "--json", "--as-of", "2024-01-31"]);
     let clip = hazard_json(&v, "H-CLIP");
-    assert_close(f(&clip, "cancelled_m2"), quadrangle_area_m2(30.0, 50.0, 30.01, 50.01), TOL, "as-of cancelled");
+    assert_close(
+        f(&clip, "cancelled_m2"),
+        quadrangle_area_m2(30.0, 50.0, 30.01, 50.01),
+        TOL,
+        "as-of cancelled",
+    );
     assert_eq!(f(&clip, "cleared_m2"), 0.0);
     assert_eq!(clip["status"], "partially_released");
     let (code, _, err) = s.run(&["release", "--as-of", "31/01/2024"]);

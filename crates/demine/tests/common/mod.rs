@@ -11,7 +11,9 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new() -> Scratch {
-        Scratch { dir: tempfile::tempdir().expect("tempdir") }
+        Scratch {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
     pub fn db(&self) -> PathBuf {
         self.dir.path().join("registry.gpkg")
@@ -90,6 +92,13 @@ pub fn quadrangle_area_m2(x0: f64, y0: f64, x1: f64, y1: f64) -> f64 {
 }
 
 pub fn assert_close(actual: f64, expected: f64, rel: f64, what: &str) {
-    let err = if expected == 0.0 { actual.abs() } else { ((actual - expected) / expected).abs() };
-    assert!(err <= rel, "{what}: {actual} vs expected {expected} (relative error {err:.2e} > {rel:.0e})");
+    let err = if expected == 0.0 {
+        actual.abs()
+    } else {
+        ((actual - expected) / expected).abs()
+    };
+    assert!(
+        err <= rel,
+        "{what}: {actual} vs expected {expected} (relative error {err:.2e} > {rel:.0e})"
+    );
 }

@@ -1,0 +1,339 @@
+//! Words on hazards (names, evidence, blockages), finds not tied to an activity, and accidents.
+
+use crate::activities::{item, point_in, synthetic};
+use crate::hazards::Draft;
+use crate::scale::Params;
+use crate::util::{cumulative, day, day_index, item_rng, lognormal, norm, period_days, pick_cumulative, sub, Stream};
+use crate::world::World;
+use chrono::NaiveDate;
+use demine_core::{Accident, Find, FindCategory, HazardClass};
+use geo::{BoundingRect, Intersects};
+use rand::seq::SliceRandom;
+use rand::Rng;
+use rayon::prelude::*;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+
+/// Name, evidence and blockages of a hazard, in an information officer's words.
+pub(crate) struct Words {
+    pub name: String,
+    pub evidence: String,
+    pub blockages: Option<String>,
+}
+
+fn compass(d: [f64; 2]) -> &'static str {
+    const POINTS: [&str; 8] = ["E", "NE", "N", "NW", "W", "SW", "S", "SE"];
+    let a = d[1].atan2(d[0]).to_degrees().rem_euclid(360.0);
+    POINTS[(((a + 22.5) / 45.0) as usize) % 8]
+}
+
+pub(crate) fn words(world: &World, draft: &Draft, seed: u64, index: usize) -> Words {
+    let mut rng = item_rng(seed, Stream::Words, index as u64);
+    let place = world.nearest_place(draft.centre).and_then(|i| world.places.get(i));
+    let near_line = draft.near.signed_km.abs() < 3.0;
+    let feature = match draft.land_use {
+        "agricultural" => *["fields", "arable land", "orchards"]
+            .choose(&mut rng)
+            .unwrap_or(&"fields"),
+        "forest" => *["forest", "forest belt", "woodland"]
+            .choose(&mut rng)
+            .unwrap_or(&"forest"),
+        "grazing" => "pasture",
+        "wetland" => "marsh",
+        "road" => "road verges",
+        "residential" => *["outskirts", "gardens", "farmstead"]
+            .choose(&mut rng)
+            .unwrap_or(&"outskirts"),
+        _ => *["power line", "pumping station", "railway embankment", "gas pipeline"]
+            .choose(&mut rng)
+            .unwrap_or(&"power line"),
+    };
+    let feature = if near_line && matches!(draft.contamination, "AP_mines" | "AT_mines") && rng.gen::<f64>() < 0.5 {
+        "former defensive line"
+    } else {
+        feature
+    };
+    let name = match place {
+        Some(p) => {
+            let d = sub(draft.centre, p.km);
+            let km = norm(d);
+            if km < 0.8 {
+                format!("{}, {feature} (synthetic)", p.base_name)
+            } else {
+                format!("{} {} {:.1} km, {feature} (synthetic)", p.base_name, compass(d), km)
+            }
+        }
+        None => format!("{feature} (synthetic)"),
+    };
+    let evidence = match draft.class {
+        HazardClass::Sha => {
+            let mut pool = vec![
+                "military records",
+                "local informant",
+                "former defensive position",
+                "craters observed",
+                "drone imagery: disturbed ground",
+                "livestock losses reported",
+                "minefield record (incomplete)",
+                "tripwire sighted",
+            ];
+            pool.shuffle(&mut rng);
+            let k = rng.gen_range(1..=3);
+            pool[..k].join("; ")
+        }
+        HazardClass::Cha => {
+            let first = match draft.contamination {
+                "cluster_munitions" => "submunitions on surface",
+                "UXO" => "UXO on surface",
+                _ => "mine found",
+            };
+            let second = [
+                "accident",
+                "EOD callout",
+                "mine found during TS",
+                "visible mines on surface",
+            ]
+            .choose(&mut rng)
+            .copied()
+            .unwrap_or("accident");
+            if rng.gen::<f64>() < 0.6 {
+                format!("{first}; {second}")
+            } else {
+                first.to_string()
+            }
+        }
+    };
+    let blockages = (rng.gen::<f64>() < 0.65).then(|| {
+        let households = lognormal(&mut rng, 60.0, 1.0, 3.0, 3_000.0).round() as u32;
+        let town = place.map_or("the village", |p| p.base_name.as_str());
+        match draft.land_use {
+            "agricultural" => format!("access to farmland; {households} households"),
+            "grazing" => format!("grazing land; {households} households"),
+            "forest" => format!("firewood and forest use; {households} households"),
+            "wetland" => format!("fishing and water access; {households} households"),
+            "road" => format!("road to {town} closed; {households} households"),
+            "residential" => {
+                if rng.gen::<bool>() {
+                    format!("{households} households; school route")
+                } else {
+                    format!("{households} households cut off from their gardens")
+                }
+            }
+            _ => format!("{feature} repair blocked; {} settlements", rng.gen_range(1..=6)),
+        }
+    });
+    Words {
+        name,
+        evidence,
+        blockages,
+    }
+}
+
+/// The date a hazard was recorded: before its first activity.
+pub(crate) fn reported_date(seed: u64, index: usize, first_start: Option<NaiveDate>) -> NaiveDate {
+    let mut rng = item_rng(seed, Stream::Words, (1u64 << 40) + index as u64);
+    match first_start {
+        Some(d) => day(day_index(d) - rng.gen_range(0..60)),
+        None => day(rng.gen_range(0..period_days())),
+    }
+}
+
+/// Items that made a CHA confirmed: found before or at its recording, outside any activity.
+pub(crate) fn evidence_finds(
+    seed: u64,
+    drafts: &[Draft],
+    ids: &[String],
+    reported: &[NaiveDate],
+    world: &World,
+) -> Vec<Find> {
+    drafts
+        .par_iter()
+        .enumerate()
+        .filter(|(_, d)| d.class == HazardClass::Cha && d.duplicate_of.is_none())
+        .flat_map_iter(|(i, d)| {
+            let mut rng = item_rng(seed, Stream::Evidence, i as u64);
+            let n = 1 + usize::from(rng.gen::<f64>() < 0.4);
+            let mut out = Vec::with_capacity(n);
+            for _ in 0..n {
+                let Some(p) = point_in(&mut rng, &d.km, &d.km) else {
+                    continue;
+                };
+                let (category, depth, condition, disposition) = item(&mut rng, d.contamination, None);
+                let date = day(rng.gen_range(0..=day_index(reported[i]).max(0)));
+                out.push(Find {
+                    id: String::new(),
+                    date,
+                    category,
+                    location: world.frame.point(p),
+                    hazard_id: Some(ids[i].clone()),
+                    activity_id: None,
+                    depth_cm: Some(depth),
+                    condition: Some(condition.to_string()),
+                    disposition: Some(disposition.to_string()),
+                    attributes: synthetic(),
+                });
+            }
+            out
+        })
+        .collect()
+}
+
+/// Hazard outlines (km) indexed by bounding box, to tell whether a point is in any hazard.
+pub(crate) struct HazardIndex<'a> {
+    tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    drafts: &'a [Draft],
+}
+
+impl<'a> HazardIndex<'a> {
+    pub(crate) fn new(drafts: &'a [Draft]) -> HazardIndex<'a> {
+        let items = drafts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| {
+                let r = d.km.bounding_rect()?;
+                Some(GeomWithData::new(
+                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                    i,
+                ))
+            })
+            .collect();
+        HazardIndex {
+            tree: RTree::bulk_load(items),
+            drafts,
+        }
+    }
+
+    /// Index of a hazard containing `p` (km), if any.
+    pub(crate) fn containing(&self, p: [f64; 2]) -> Option<usize> {
+        let pt = geo::Point::new(p[0], p[1]);
+        self.tree
+            .locate_in_envelope_intersecting(&AABB::from_point(p))
+            .map(|g| g.data)
+            .filter(|&i| self.drafts[i].km.intersects(&pt))
+            .min()
+    }
+}
+
+/// About 1 % of finds, outside every recorded hazard: evidence of unrecorded contamination.
+pub(crate) fn outside_finds(
+    seed: u64,
+    count: usize,
+    index: &HazardIndex<'_>,
+    world: &World,
+    params: &Params,
+) -> Vec<Find> {
+    let mut out = Vec::with_capacity(count);
+    for k in 0..count {
+        let mut rng = item_rng(seed, Stream::Outside, k as u64);
+        for _ in 0..50 {
+            let p = world.belt_point(&mut rng, params.belt_scale_km * 0.7, params.belt_max_km);
+            if !world.inside(p, 0.05) || index.containing(p).is_some() {
+                continue;
+            }
+            let (category, depth, condition, disposition) = item(&mut rng, "UXO", None);
+            let mut attributes = synthetic();
+            attributes.insert(
+                "note".into(),
+                serde_json::Value::String("found outside every recorded hazard (synthetic)".into()),
+            );
+            out.push(Find {
+                id: String::new(),
+                date: day(rng.gen_range(0..period_days())),
+                category,
+                location: world.frame.point(p),
+                hazard_id: None,
+                activity_id: None,
+                depth_cm: Some(depth),
+                condition: Some(condition.to_string()),
+                disposition: Some(disposition.to_string()),
+                attributes,
+            });
+            break;
+        }
+    }
+    out
+}
+
+/// Accidents near the line of contact, some inside hazards (mostly CHAs).
+pub(crate) fn accidents(
+    seed: u64,
+    drafts: &[Draft],
+    ids: &[String],
+    index: &HazardIndex<'_>,
+    world: &World,
+    params: &Params,
+) -> Vec<Accident> {
+    let mut rng = item_rng(seed, Stream::Accident, 0);
+    let n = rng.gen_range(params.accidents.0..=params.accidents.1);
+    let cum = cumulative(drafts.iter().map(|d| {
+        let w = if d.class == HazardClass::Cha { 3.0 } else { 1.0 };
+        w * (-d.near.signed_km.abs() / params.belt_scale_km).exp() * d.area_m2.sqrt()
+    }));
+    let mut out: Vec<Accident> = (0..n)
+        .into_par_iter()
+        .map(|k| {
+            let mut rng = item_rng(seed, Stream::Accident, 1 + k as u64);
+            let mut p = None;
+            if !drafts.is_empty() && rng.gen::<f64>() < 0.45 {
+                let h = pick_cumulative(&mut rng, &cum);
+                p = point_in(&mut rng, &drafts[h].km, &drafts[h].km);
+            }
+            let p = p.unwrap_or_else(|| {
+                let mut q = world.belt_point(&mut rng, params.belt_scale_km * 0.5, params.belt_max_km);
+                for _ in 0..20 {
+                    if world.inside(q, 0.05) {
+                        break;
+                    }
+                    q = world.belt_point(&mut rng, params.belt_scale_km * 0.5, params.belt_max_km);
+                }
+                q
+            });
+            let killed = crate::util::weighted(&mut rng, &[(0u32, 0.6), (1, 0.3), (2, 0.08), (3, 0.02)]);
+            let mut injured = crate::util::weighted(&mut rng, &[(0u32, 0.3), (1, 0.45), (2, 0.17), (3, 0.08)]);
+            if killed + injured == 0 {
+                injured = 1;
+            }
+            let mut attributes = synthetic();
+            let activity = crate::util::weighted(
+                &mut rng,
+                &[
+                    ("farming", 0.3),
+                    ("walking", 0.15),
+                    ("driving", 0.15),
+                    ("collecting firewood", 0.12),
+                    ("herding livestock", 0.1),
+                    ("demining", 0.08),
+                    ("repair work", 0.06),
+                    ("handling an item", 0.04),
+                ],
+            );
+            let device = crate::util::weighted(
+                &mut rng,
+                &[
+                    (FindCategory::ApMine, 0.4),
+                    (FindCategory::AtMine, 0.2),
+                    (FindCategory::Uxo, 0.2),
+                    (FindCategory::Submunition, 0.1),
+                    (FindCategory::Ied, 0.05),
+                    (FindCategory::Other, 0.05),
+                ],
+            );
+            attributes.insert("victim_activity".into(), serde_json::Value::String(activity.into()));
+            attributes.insert("device".into(), serde_json::Value::String(device.as_str().into()));
+            Accident {
+                id: String::new(),
+                date: day(rng.gen_range(0..period_days())),
+                killed,
+                injured,
+                location: world.frame.point(p),
+                hazard_id: index.containing(p).map(|i| ids[i].clone()),
+                attributes,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.date.cmp(&b.date));
+    for (k, a) in out.iter_mut().enumerate() {
+        a.id = crate::util::ident("ACC", k + 1);
+    }
+    out
+}
