@@ -443,7 +443,7 @@ td.z{color:#b0b0b0}
 tbody+tbody tr:first-child th,tbody+tbody tr:first-child td{border-top:1.5px solid var(--ink)}
 table.figures{max-width:820px}
 table.counts{max-width:640px}
-td.id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;word-break:break-all}
+td.id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;overflow-wrap:break-word}
 .name{font-family:system-ui,sans-serif;color:var(--muted);font-size:12px}
 .st{display:inline-block;padding:0 6px;border-radius:3px;font-size:12px;white-space:nowrap}
 .st.active{background:#f9d3cd}.st.partially_released{background:#fde0c2}.st.released{background:#d8efd3}

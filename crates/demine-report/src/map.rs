@@ -30,7 +30,7 @@ const PAD: f64 = 36.0;
 /// Above this many hazards (national scale) the map shows a density of squares, not outlines.
 pub const FULL_DETAIL_MAX_HAZARDS: usize = 20_000;
 /// Budget for the detailed hazard and piece layers; beyond it the density view is used.
-pub const FULL_DETAIL_MAX_BYTES: usize = 30_000_000;
+pub const FULL_DETAIL_MAX_BYTES: usize = 20_000_000;
 /// Douglas–Peucker tolerance for outlines, in SVG units.
 const SIMPLIFY_PX: f64 = 0.3;
 /// Side of a density square, in SVG units.
@@ -210,7 +210,7 @@ pub(crate) fn render(input: &ReportInput) -> Map {
     let detailed = if pairs.len() > FULL_DETAIL_MAX_HAZARDS {
         None
     } else {
-        render_detailed(&pairs, &proj)
+        render_detailed(&pairs, &proj, FULL_DETAIL_MAX_BYTES)
     };
     match detailed {
         Some((layer, pieces)) => {
@@ -332,7 +332,11 @@ fn outcome_label(outcome: Outcome) -> &'static str {
 }
 
 /// One `<path>` per hazard, then one per released piece. `None` when over the byte budget.
-fn render_detailed(pairs: &[(&Hazard, &HazardRelease)], proj: &Projection) -> Option<(String, usize)> {
+fn render_detailed(
+    pairs: &[(&Hazard, &HazardRelease)],
+    proj: &Projection,
+    max_bytes: usize,
+) -> Option<(String, usize)> {
     let mut out = String::with_capacity(pairs.len() * 256);
     out.push_str("<g class=\"hazards\" fill-rule=\"evenodd\">");
     for (h, r) in pairs {
@@ -346,7 +350,7 @@ fn render_detailed(pairs: &[(&Hazard, &HazardRelease)], proj: &Projection) -> Op
             status_label(r.status),
             grouped(r.remaining_m2, 0)
         );
-        if out.len() > FULL_DETAIL_MAX_BYTES {
+        if out.len() > max_bytes {
             return None;
         }
     }
@@ -366,7 +370,7 @@ fn render_detailed(pairs: &[(&Hazard, &HazardRelease)], proj: &Projection) -> Op
             );
             pieces += 1;
         }
-        if out.len() > FULL_DETAIL_MAX_BYTES {
+        if out.len() > max_bytes {
             return None;
         }
     }
@@ -464,7 +468,7 @@ fn write_density(out: &mut String, pairs: &[(&Hazard, &HazardRelease)], proj: &P
     }
     if !d.is_empty() {
         let _ = write!(out, "<path class=\"dr\" d=\"{d}\"/>");
-        classes.push(("dr", "All released".into()));
+        classes.push(("dr", "none (all released)".into()));
     }
     out.push_str("</g>");
     classes
@@ -502,8 +506,12 @@ fn density_caption(caption: &mut Vec<String>, hazards: usize, proj: &Projection)
 }
 
 fn density_legend(legend: &mut Vec<LegendItem>, classes: &DensityClasses) {
+    legend.push(LegendItem {
+        swatch: Swatch::Heading,
+        label: "Remaining per square:".into(),
+    });
     for (class, label) in classes {
-        legend.push(LegendItem::fill(class, &format!("Remaining {label}")));
+        legend.push(LegendItem::fill(class, label));
     }
     legend.push(LegendItem::fill("extent", "Extent of hazards"));
 }
@@ -604,7 +612,6 @@ fn point_layers(
     if !ctx.is_empty() {
         let pts = ctx.iter().map(|(_, p)| (p.x(), p.y()));
         write_points(svg, "ctxpt", pts, proj, point_cell(ctx.len()), square);
-        write_labels(svg, ctx, proj);
         legend.push(LegendItem {
             swatch: Swatch::Square,
             label: "Settlement".into(),
@@ -628,6 +635,8 @@ fn point_layers(
         point_cell(accidents.len()),
         cross,
     );
+    // Labels last, so that no mark hides them.
+    write_labels(svg, ctx, proj);
     legend.push(LegendItem {
         swatch: Swatch::Dot("finds"),
         label: "EO find".into(),
@@ -805,6 +814,8 @@ fn write_scale_bar(svg: &mut String, proj: &Projection) {
 }
 
 enum Swatch {
+    /// No swatch: the label heads the items that follow.
+    Heading,
     /// A filled (or outlined) rectangle with these CSS classes.
     Fill(&'static str),
     Dot(&'static str),
@@ -840,6 +851,14 @@ fn write_legend(svg: &mut String, items: &[LegendItem]) {
         let x = 10.0 + (i % PER_ROW) as f64 * col_w;
         let y = MAP_HEIGHT + 20.0 + (i / PER_ROW) as f64 * 24.0;
         match item.swatch {
+            Swatch::Heading => {
+                let _ = write!(
+                    svg,
+                    "<text x=\"{x}\" y=\"{y}\" font-weight=\"600\">{}</text>",
+                    escape(&item.label)
+                );
+                continue;
+            }
             Swatch::Fill(class) => {
                 let _ = write!(
                     svg,
@@ -872,7 +891,7 @@ fn write_legend(svg: &mut String, items: &[LegendItem]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::coord;
+    use geo::{coord, polygon};
 
     #[test]
     fn projection_keeps_proportions_and_puts_north_east_top_right() {
@@ -903,6 +922,42 @@ mod tests {
         let p = Projection::fit(Rect::new(coord! { x: 30.0, y: 49.5 }, coord! { x: 30.0, y: 50.5 }));
         let m = p.metres_per_unit() * (MAP_HEIGHT - 2.0 * PAD);
         assert!((m - 111_229.0).abs() < 100.0, "{m}");
+    }
+
+    #[test]
+    fn detailed_layer_gives_up_over_its_byte_budget() {
+        use demine_core::release::{account_registry, HazardWithActivities};
+        let geometry = MultiPolygon::new(vec![polygon![
+            (x: 30.0, y: 50.0), (x: 30.01, y: 50.0), (x: 30.01, y: 50.01), (x: 30.0, y: 50.01)]]);
+        let hazards: Vec<Hazard> = (0..20)
+            .map(|i| Hazard {
+                id: format!("H{i}"),
+                class: HazardClass::Cha,
+                geometry: geometry.clone(),
+                name: None,
+                reported_status: None,
+                organisation: None,
+                land_use: None,
+                contamination: None,
+                evidence: None,
+                blockages: None,
+                attributes: Default::default(),
+            })
+            .collect();
+        let with: Vec<HazardWithActivities> = hazards
+            .iter()
+            .map(|h| HazardWithActivities {
+                id: &h.id,
+                geometry: &h.geometry,
+                activities: vec![],
+            })
+            .collect();
+        let release = account_registry(&with, true);
+        let pairs: Vec<(&Hazard, &HazardRelease)> = hazards.iter().zip(&release.per_hazard).collect();
+        let proj = Projection::fit(geometry.bounding_rect().unwrap());
+        let (layer, _) = render_detailed(&pairs, &proj, FULL_DETAIL_MAX_BYTES).unwrap();
+        assert_eq!(layer.matches("<path ").count(), 20);
+        assert!(render_detailed(&pairs, &proj, layer.len() / 2).is_none());
     }
 
     #[test]
