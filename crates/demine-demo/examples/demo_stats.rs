@@ -53,6 +53,46 @@ fn main() {
         c.finds.len(),
         c.accidents.len()
     );
+    if std::env::var("DEMO_DETAIL").is_ok() {
+        let mut types = std::collections::BTreeMap::new();
+        for a in &c.activities {
+            *types.entry(format!("{} {}", a.activity_type, a.outcome)).or_insert(0) += 1;
+        }
+        println!("activities by type: {types:?}");
+        let mut cats = std::collections::BTreeMap::new();
+        for f in &c.finds {
+            *cats.entry(f.category.as_str()).or_insert(0) += 1;
+        }
+        println!("finds by category: {cats:?}");
+        let mut status = std::collections::BTreeMap::new();
+        for h in &c.hazards {
+            *status.entry(h.reported_status.clone().unwrap_or_default()).or_insert(0) += 1;
+        }
+        println!("reported status: {status:?}");
+        let mut checks = std::collections::BTreeMap::new();
+        for i in demine_core::quality::check_registry(&c.hazards, &c.activities, &c.finds) {
+            *checks.entry(i.check).or_insert(0) += 1;
+        }
+        println!("quality issues: {checks:?}");
+        for h in c.hazards.iter().take(3) {
+            println!(
+                "{:?} | {:?} | {:?} | {:?} | {:?} | {:?} | {:?}",
+                h.id, h.name, h.class, h.land_use, h.contamination, h.evidence, h.blockages
+            );
+        }
+        for a in c.activities.iter().take(3) {
+            println!(
+                "{} {} {} {} {}..{} {:?} {:?} {:?}",
+                a.id, a.hazard_id, a.activity_type, a.outcome, a.start_date, a.end_date, a.team, a.method, a.depth_cm
+            );
+        }
+        for f in c.finds.iter().take(3) {
+            println!(
+                "{} {} {} {:?} {:?} {:?} {:?}",
+                f.id, f.date, f.category, f.depth_cm, f.condition, f.disposition, f.activity_id
+            );
+        }
+    }
 }
 
 /// Writes a quick-look SVG of the campaign (for eyeballing shapes; not part of the product).

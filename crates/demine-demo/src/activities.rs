@@ -46,23 +46,26 @@ struct Cutter<'a> {
     smax: f64,
     total: f64,
     size: f64,
-    /// Centre of the hazard's bounding box.
-    mid: [f64; 2],
+    /// Range of the hazard across the cutting direction.
+    tmin: f64,
+    tmax: f64,
 }
 
 impl<'a> Cutter<'a> {
     fn new(hazard: &'a MultiPolygon<f64>, u: [f64; 2]) -> Cutter<'a> {
+        let v = [-u[1], u[0]];
         let (mut smin, mut smax) = (f64::INFINITY, f64::NEG_INFINITY);
+        let (mut tmin, mut tmax) = (f64::INFINITY, f64::NEG_INFINITY);
         for p in &hazard.0 {
             for c in &p.exterior().0 {
-                let s = dot([c.x, c.y], u);
+                let (s, t) = (dot([c.x, c.y], u), dot([c.x, c.y], v));
                 smin = smin.min(s);
                 smax = smax.max(s);
+                tmin = tmin.min(t);
+                tmax = tmax.max(t);
             }
         }
-        let rect = hazard.bounding_rect();
-        let size = rect.map_or(1.0, |r| r.width() + r.height());
-        let mid = rect.map_or([0.0, 0.0], |r| [r.center().x, r.center().y]);
+        let size = (smax - smin) + (tmax - tmin);
         let mut cut = Cutter {
             hazard,
             u,
@@ -70,7 +73,8 @@ impl<'a> Cutter<'a> {
             smax,
             total: 0.0,
             size,
-            mid,
+            tmin,
+            tmax,
         };
         cut.total = cut.area_below(f64::INFINITY);
         cut
@@ -123,19 +127,21 @@ impl<'a> Cutter<'a> {
         0.5 * (lo + hi)
     }
 
-    /// The hazard between `lo` and `hi` (either may be infinite).
+    /// The hazard between `lo` and `hi` (either may be infinite). The cutting rectangle hugs
+    /// the hazard: `BooleanOps` snaps to a grid scaled to its inputs, and a tight box keeps
+    /// that grid fine, so pieces share the hazard's outline to well under a square metre.
     fn strip(&self, lo: f64, hi: f64) -> MultiPolygon<f64> {
-        let big = 2.0 * self.size + 1.0;
-        let lo = lo.max(self.smin - 0.01);
-        let hi = hi.min(self.smax + 0.01);
+        let margin = 0.01 * self.size + 1e-6;
+        let lo = lo.max(self.smin - margin);
+        let hi = hi.min(self.smax + margin);
         if hi <= lo {
             return MultiPolygon::new(vec![]);
         }
         let u = self.u;
         let v = [-u[1], u[0]];
-        let mid = dot(self.mid, v);
-        let at = |s: f64, t: f64| add(scale(u, s), scale(v, mid + t));
-        let rect = [at(lo, -big), at(hi, -big), at(hi, big), at(lo, big)];
+        let at = |s: f64, t: f64| add(scale(u, s), scale(v, t));
+        let (t0, t1) = (self.tmin - margin, self.tmax + margin);
+        let rect = [at(lo, t0), at(hi, t0), at(hi, t1), at(lo, t1)];
         let rect = Polygon::new(crate::util::closed_ring(&rect), vec![]);
         self.hazard.intersection(&MultiPolygon::new(vec![rect]))
     }
@@ -148,12 +154,12 @@ fn finish_piece(piece: MultiPolygon<f64>, frame: Frame) -> Option<(MultiPolygon<
     let polys: Vec<Polygon<f64>> = piece
         .0
         .into_iter()
-        .filter(|p| p.unsigned_area() >= 1e-5)
+        .filter(|p| p.unsigned_area() >= 1e-8)
         .map(|p| {
             let (ext, holes) = p.into_inner();
             let holes = holes
                 .into_iter()
-                .filter(|h| Polygon::new(h.clone(), vec![]).unsigned_area() >= 1e-6)
+                .filter(|h| Polygon::new(h.clone(), vec![]).unsigned_area() >= 1e-8)
                 .collect();
             Polygon::new(ext, holes)
         })
@@ -359,8 +365,11 @@ impl Plan<'_> {
         Some((day(start), day(end)))
     }
 
-    /// Cuts the next strip of fraction `f` of the hazard (from the released side).
-    fn next_piece(&mut self, f: f64) -> Option<(MultiPolygon<f64>, MultiPolygon<f64>, f64)> {
+    /// Cuts the next strip of fraction `f` of the hazard (from the released side). Returns the
+    /// piece in km and lon/lat, the fraction it adds, and the state to [`Plan::commit`] once
+    /// the work is scheduled.
+    #[allow(clippy::type_complexity)]
+    fn next_piece(&mut self, f: f64) -> Option<(MultiPolygon<f64>, MultiPolygon<f64>, f64, (f64, f64))> {
         let new_released = (self.released + f).min(1.0);
         let hi = if self.released <= 0.0 {
             f64::INFINITY
@@ -380,30 +389,32 @@ impl Plan<'_> {
                 lo += (self.rng.gen::<f64>() - 0.5) * 0.02 * (self.cut.smax - self.cut.smin);
             }
             let mut piece = self.cut.strip(lo, hi);
-            if self.rng.gen::<f64>() < 0.03 {
+            if self.rng.gen::<f64>() < 0.045 {
                 piece = enlarge(&piece, self.rng.gen_range(1.03..1.12));
             }
             if let Some((km, ll)) = finish_piece(piece, self.frame) {
-                self.boundary = lo;
                 let gained = if new_released >= 0.999 { 1.0 - self.released } else { f };
-                self.released = if new_released >= 0.999 { 1.0 } else { new_released };
-                return Some((km, ll, gained));
+                let after = if new_released >= 0.999 { 1.0 } else { new_released };
+                return Some((km, ll, gained, (lo, after)));
             }
         }
         None
     }
 
+    /// Records that the piece cut by [`Plan::next_piece`] was released.
+    fn commit(&mut self, (boundary, released): (f64, f64)) {
+        self.boundary = boundary;
+        self.released = released;
+    }
+
     fn push(
         &mut self,
-        t: ActivityType,
-        outcome: Outcome,
+        (t, outcome): (ActivityType, Outcome),
         dates: (NaiveDate, NaiveDate),
         team: &Team,
         method: &str,
         depth: Option<f64>,
-        km: MultiPolygon<f64>,
-        geometry: MultiPolygon<f64>,
-        area_m2: f64,
+        (km, geometry, area_m2): (MultiPolygon<f64>, MultiPolygon<f64>, f64),
     ) {
         let idx = self.out.activities.len();
         self.out.first_start = Some(self.out.first_start.map_or(dates.0, |d| d.min(dates.0)));
@@ -475,15 +486,12 @@ impl Plan<'_> {
                 let method = self.nts_method();
                 self.released = 1.0;
                 self.push(
-                    ActivityType::Nts,
-                    Outcome::Cancelled,
+                    (ActivityType::Nts, Outcome::Cancelled),
                     dates,
                     &team,
                     method,
                     None,
-                    self.draft.km.clone(),
-                    self.draft.geometry.clone(),
-                    area,
+                    (self.draft.km.clone(), self.draft.geometry.clone(), area),
                 );
             }
             Step::Cancel(f) => {
@@ -491,23 +499,21 @@ impl Plan<'_> {
                     return;
                 };
                 let f = f.min(team.productivity_m2_per_day * 45.0 / area);
-                let Some((km, ll, got)) = self.next_piece(f) else {
+                let Some((km, ll, got, next)) = self.next_piece(f) else {
                     return;
                 };
                 let piece_m2 = got * area;
                 let days = (piece_m2 / team.productivity_m2_per_day).ceil().clamp(1.0, 45.0) as i64;
                 let Some(dates) = self.schedule(days) else { return };
+                self.commit(next);
                 let method = self.nts_method();
                 self.push(
-                    ActivityType::Nts,
-                    Outcome::Cancelled,
+                    (ActivityType::Nts, Outcome::Cancelled),
                     dates,
                     &team,
                     method,
                     None,
-                    km,
-                    ll,
-                    piece_m2,
+                    (km, ll, piece_m2),
                 );
             }
             Step::Reduce(f) => {
@@ -517,12 +523,13 @@ impl Plan<'_> {
                 let prod = team.productivity_m2_per_day;
                 let cap = prod * self.rng.gen_range(20.0..150.0) / area;
                 let f = (f * (1.0 - self.released)).min(cap);
-                let Some((km, ll, got)) = self.next_piece(f) else {
+                let Some((km, ll, got, next)) = self.next_piece(f) else {
                     return;
                 };
                 let piece_m2 = got * area;
                 let days = (piece_m2 / prod).ceil().clamp(2.0, 150.0) as i64;
                 let Some(dates) = self.schedule(days) else { return };
+                self.commit(next);
                 let method = if mechanical {
                     "TS: mechanical ground preparation + manual sampling"
                 } else {
@@ -534,7 +541,14 @@ impl Plan<'_> {
                     Outcome::Cleared
                 };
                 let depth = Some(self.rng.gen_range(13.0..=20.0f64).round());
-                self.push(ActivityType::Ts, outcome, dates, &team, method, depth, km, ll, piece_m2);
+                self.push(
+                    (ActivityType::Ts, outcome),
+                    dates,
+                    &team,
+                    method,
+                    depth,
+                    (km, ll, piece_m2),
+                );
             }
             Step::Clear(days) => self.clear(days, false),
             Step::ClearAll => {
@@ -574,15 +588,12 @@ impl Plan<'_> {
                 let days = self.rng.gen_range(1..=2);
                 let Some(dates) = self.schedule(days) else { return };
                 self.push(
-                    ActivityType::Eod,
-                    Outcome::Cleared,
+                    (ActivityType::Eod, Outcome::Cleared),
                     dates,
                     &team,
                     "EOD spot task",
                     None,
-                    km,
-                    ll,
-                    m2,
+                    (km, ll, m2),
                 );
             }
         }
@@ -617,19 +628,27 @@ impl Plan<'_> {
             // Leave some land for the plan: partial clearance only.
             f = 0.5 * remaining;
         }
-        let Some((km, ll, got)) = self.next_piece(f) else {
+        let Some((km, ll, got, next)) = self.next_piece(f) else {
             self.stopped = true;
             return;
         };
         let piece_m2 = got * area;
         let work_days = (piece_m2 / prod).ceil().clamp(1.0, 200.0) as i64;
         let Some(dates) = self.schedule(work_days) else { return };
+        self.commit(next);
         let (t, depth) = if bac {
             (ActivityType::Bac, self.rng.gen_range(0.0..=10.0f64).round())
         } else {
             (ActivityType::Clearance, self.rng.gen_range(13.0..=30.0f64).round())
         };
-        self.push(t, Outcome::Cleared, dates, &team, method, Some(depth), km, ll, piece_m2);
+        self.push(
+            (t, Outcome::Cleared),
+            dates,
+            &team,
+            method,
+            Some(depth),
+            (km, ll, piece_m2),
+        );
     }
 
     fn nts_method(&mut self) -> &'static str {

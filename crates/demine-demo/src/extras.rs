@@ -67,7 +67,7 @@ pub(crate) fn words(world: &World, draft: &Draft, seed: u64, index: usize) -> Wo
     };
     let evidence = match draft.class {
         HazardClass::Sha => {
-            let mut pool = vec![
+            let mut pool = [
                 "military records",
                 "local informant",
                 "former defensive position",
@@ -267,7 +267,7 @@ pub(crate) fn accidents(
     let n = rng.gen_range(params.accidents.0..=params.accidents.1);
     let cum = cumulative(drafts.iter().map(|d| {
         let w = if d.class == HazardClass::Cha { 3.0 } else { 1.0 };
-        w * (-d.near.signed_km.abs() / params.belt_scale_km).exp() * d.area_m2.sqrt()
+        w * (-d.near.signed_km.abs() / params.front_km).exp() * d.area_m2.sqrt()
     }));
     let mut out: Vec<Accident> = (0..n)
         .into_par_iter()
@@ -279,12 +279,12 @@ pub(crate) fn accidents(
                 p = point_in(&mut rng, &drafts[h].km, &drafts[h].km);
             }
             let p = p.unwrap_or_else(|| {
-                let mut q = world.belt_point(&mut rng, params.belt_scale_km * 0.5, params.belt_max_km);
+                let mut q = world.belt_point(&mut rng, params.front_km, params.belt_max_km);
                 for _ in 0..20 {
                     if world.inside(q, 0.05) {
                         break;
                     }
-                    q = world.belt_point(&mut rng, params.belt_scale_km * 0.5, params.belt_max_km);
+                    q = world.belt_point(&mut rng, params.front_km, params.belt_max_km);
                 }
                 q
             });
@@ -331,7 +331,7 @@ pub(crate) fn accidents(
             }
         })
         .collect();
-    out.sort_by(|a, b| a.date.cmp(&b.date));
+    out.sort_by_key(|a| a.date);
     for (k, a) in out.iter_mut().enumerate() {
         a.id = crate::util::ident("ACC", k + 1);
     }

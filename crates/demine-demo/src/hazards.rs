@@ -128,7 +128,7 @@ fn propose<R: Rng>(rng: &mut R, world: &World, params: &Params) -> Option<Centre
         return None;
     }
     let near = world.line_index.nearest(c);
-    let closeness = (-near.signed_km.abs() / params.belt_scale_km).exp();
+    let closeness = (-near.signed_km.abs() / params.front_km).exp();
     let class = if rng.gen::<f64>() < 0.06 + 0.45 * closeness {
         HazardClass::Cha
     } else {
@@ -237,6 +237,10 @@ enum Kind {
     Blob,
 }
 
+/// A second part: its centre, vertex offsets, the direction from the main centre, and the
+/// distance from the main centre of the line that separates the two parts.
+type Satellite = ([f64; 2], Vec<[f64; 2]>, [f64; 2], f64);
+
 /// A half-plane `n · v <= h` (n a unit vector), in km.
 type Plane = ([f64; 2], f64);
 
@@ -306,16 +310,26 @@ fn extent(offsets: &[[f64; 2]]) -> f64 {
 
 /// Moves each vertex `centre + w` towards the centre along its ray until it satisfies every
 /// half-plane. Star-shapedness, and so simplicity, is kept.
+///
+/// Vertices stopped by the same half-plane would be exactly collinear; each is pulled in by
+/// a different hair (a few centimetres per kilometre) so that none is collinear.
+/// `BooleanOps` drops collinear vertices, and an edge that loses its middle vertex is a
+/// different geodesic: pieces of a hazard would no longer add up to the hazard.
 fn clamp(centre: [f64; 2], offsets: &[[f64; 2]], planes: &[Plane]) -> Vec<[f64; 2]> {
     offsets
         .iter()
-        .map(|&w| {
+        .enumerate()
+        .map(|(k, &w)| {
             let mut t: f64 = 1.0;
             for &(n, h) in planes {
                 let nw = dot(n, w);
                 if nw > 0.0 {
                     t = t.min((h - dot(n, centre)) / nw);
                 }
+            }
+            if t < 1.0 {
+                let hair = 1e-4 * (0.5 + (k as f64 * 0.618_033_988_75).fract());
+                t *= 1.0 - hair;
             }
             add(centre, scale(w, t.max(0.0)))
         })
@@ -397,7 +411,7 @@ pub(crate) fn shape(
     let e_main = extent(&offsets);
 
     // A second part for a few SHAs (a multipolygon).
-    let mut satellite: Option<([f64; 2], Vec<[f64; 2]>, [f64; 2], f64)> = None;
+    let mut satellite: Option<Satellite> = None;
     let g = params.gap_km;
     if class == HazardClass::Sha
         && matches!(land_use, "agricultural" | "forest" | "grazing")
@@ -513,14 +527,13 @@ pub(crate) fn shape(
     if !shape_ok(&km, 2.0, 4.5) {
         return None;
     }
-    finish(world.frame, params, km, class, contamination, land_use, c, near, None)
+    finish(world.frame, km, class, contamination, land_use, c, near, None)
 }
 
 /// Converts a km outline to lon/lat, checks it and measures it.
 #[allow(clippy::too_many_arguments)]
 fn finish(
     frame: Frame,
-    params: &Params,
     km: MultiPolygon<f64>,
     class: HazardClass,
     contamination: &'static str,
@@ -530,7 +543,7 @@ fn finish(
     duplicate_of: Option<usize>,
 ) -> Option<Draft> {
     let geometry = frame.multipolygon(&km);
-    if params.validate_all && !strictly_valid(&geometry) {
+    if !strictly_valid(&geometry) {
         return None;
     }
     let area_m2 = demine_core::geodesy::area_m2(&geometry);
@@ -549,7 +562,7 @@ fn finish(
 
 /// A second report of hazard `of` by another operator: the same land, digitised differently
 /// (shifted, rescaled, slightly rotated; holes and second parts not drawn).
-pub(crate) fn duplicate<R: Rng>(rng: &mut R, of: usize, orig: &Draft, world: &World, params: &Params) -> Option<Draft> {
+pub(crate) fn duplicate<R: Rng>(rng: &mut R, of: usize, orig: &Draft, world: &World) -> Option<Draft> {
     let ext = orig.km.0.first()?.exterior();
     let pts = crate::util::open_ring(ext);
     let c = orig.centre;
@@ -580,7 +593,6 @@ pub(crate) fn duplicate<R: Rng>(rng: &mut R, of: usize, orig: &Draft, world: &Wo
     };
     finish(
         world.frame,
-        params,
         km,
         orig.class,
         contamination,

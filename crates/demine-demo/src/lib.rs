@@ -127,24 +127,6 @@ pub fn generate_with_progress(scale: Scale, seed: u64, progress: &(dyn Fn(u64, u
     // Take hazards in (spatially random) order until the suspected area reaches the target.
     let mut rng = item_rng(seed, Stream::Select, 0);
     let target_m2 = rng.gen_range(params.target_area_km2.0..=params.target_area_km2.1) * 1e6;
-    if std::env::var("DEMO_DBG").is_ok() {
-        let ok: Vec<f64> = candidates.iter().flatten().map(|d| d.area_m2 / 1e6).collect();
-        let mut v = ok.clone();
-        v.sort_by(f64::total_cmp);
-        let q = |f: f64| v[((v.len() - 1) as f64 * f) as usize];
-        eprintln!(
-            "DBG candidates {} ok {} sum {:.0} km2 mean {:.3} q10 {:.3} q50 {:.3} q90 {:.3} q99 {:.2} max {:.2}",
-            candidates.len(),
-            ok.len(),
-            ok.iter().sum::<f64>(),
-            ok.iter().sum::<f64>() / ok.len() as f64,
-            q(0.1),
-            q(0.5),
-            q(0.9),
-            q(0.99),
-            q(1.0)
-        );
-    }
     let mut kept: Vec<hazards::Draft> = Vec::new();
     let mut total = 0.0;
     for d in candidates.into_iter().flatten() {
@@ -162,7 +144,7 @@ pub fn generate_with_progress(scale: Scale, seed: u64, progress: &(dyn Fn(u64, u
         .par_iter()
         .filter_map(|&o| {
             let mut r = item_rng(seed, Stream::Select, 1 + o as u64);
-            hazards::duplicate(&mut r, o, &kept[o], &world, &params)
+            hazards::duplicate(&mut r, o, &kept[o], &world)
         })
         .collect();
     kept.extend(dups);
@@ -255,7 +237,7 @@ pub fn generate_with_progress(scale: Scale, seed: u64, progress: &(dyn Fn(u64, u
             finds.push(((h, k), f));
         }
     }
-    acts.sort_by(|a, b| (a.2.start_date, a.2.end_date, a.0, a.1).cmp(&(b.2.start_date, b.2.end_date, b.0, b.1)));
+    acts.sort_by_key(|a| (a.2.start_date, a.2.end_date, a.0, a.1));
     let mut act_ids: HashMap<(usize, usize), String> = HashMap::with_capacity(acts.len());
     let activities: Vec<Activity> = acts
         .into_iter()
@@ -280,7 +262,7 @@ pub fn generate_with_progress(scale: Scale, seed: u64, progress: &(dyn Fn(u64, u
     let index = extras::HazardIndex::new(&drafts);
     let n_outside = ((finds.len() as f64) * 0.01).round().max(1.0) as usize;
     finds.extend(extras::outside_finds(seed, n_outside, &index, &world, &params));
-    finds.sort_by(|a, b| a.date.cmp(&b.date));
+    finds.sort_by_key(|f| f.date);
     for (n, f) in finds.iter_mut().enumerate() {
         f.id = ident("FND", n + 1);
     }

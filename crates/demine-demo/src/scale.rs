@@ -42,26 +42,6 @@ impl Scale {
     }
 
     pub(crate) fn params(self) -> Params {
-        let mut p = self.params0();
-        let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
-        if let Some(v) = env("DEMO_MED") {
-            p.size_median_km2 = v;
-        }
-        if let Some(v) = env("DEMO_SIG") {
-            p.size_sigma = v;
-        }
-        if let Some(v) = env("DEMO_SP") {
-            p.spacing = v;
-        }
-        if let Some(v) = env("DEMO_CAND") {
-            p.candidates = v as usize;
-        }
-        if let Some(v) = env("DEMO_L") {
-            p.belt_scale_km = v;
-        }
-        p
-    }
-    fn params0(self) -> Params {
         match self {
             Scale::Small => Params {
                 bbox: [35.25, 51.25, 35.3937, 51.34],
@@ -74,13 +54,14 @@ impl Scale {
                 road_step_km: 0.3,
                 candidates: 100,
                 target_area_km2: (9.0, 13.0),
-                max_hazards: 80,
+                max_hazards: 76,
                 size_median_km2: 0.2,
                 size_sigma: 1.1,
                 size_max_km2: 3.0,
                 belt_share: 0.7,
                 settlement_share: 0.18,
                 belt_scale_km: 1.5,
+                front_km: 1.5,
                 belt_max_km: 5.0,
                 settlement_sigma_km: 0.6,
                 road_sigma_km: 0.2,
@@ -90,7 +71,6 @@ impl Scale {
                 team_factor: 0.15,
                 find_density: 1.0,
                 accidents: (3, 6),
-                validate_all: true,
             },
             Scale::Region => Params {
                 bbox: [35.0, 51.0, 36.5, 51.6],
@@ -116,6 +96,7 @@ impl Scale {
                 belt_share: 0.7,
                 settlement_share: 0.18,
                 belt_scale_km: 10.0,
+                front_km: 10.0,
                 belt_max_km: 30.0,
                 settlement_sigma_km: 1.4,
                 road_sigma_km: 0.3,
@@ -125,7 +106,6 @@ impl Scale {
                 team_factor: 1.0,
                 find_density: 1.0,
                 accidents: (25, 55),
-                validate_all: true,
             },
             Scale::National => Params {
                 bbox: [30.0, 46.0, 40.0, 52.0],
@@ -154,16 +134,16 @@ impl Scale {
                 belt_share: 0.75,
                 settlement_share: 0.15,
                 belt_scale_km: 150.0,
+                front_km: 40.0,
                 belt_max_km: 400.0,
                 settlement_sigma_km: 4.0,
                 road_sigma_km: 0.6,
                 vertices: (8, 24),
-                spacing: SPACING_DEFAULT,
+                spacing: 0.55,
                 gap_km: 0.02,
                 team_factor: 8.0,
-                find_density: 1.0,
+                find_density: 0.3,
                 accidents: (2_500, 3_500),
-                validate_all: true,
             },
         }
     }
@@ -220,6 +200,8 @@ pub(crate) struct Params {
     /// Mean distance of belt hazards from the line of contact.
     pub belt_scale_km: f64,
     pub belt_max_km: f64,
+    /// Distance scale of the fighting: CHAs, minefields and mines concentrate within it.
+    pub front_km: f64,
     pub settlement_sigma_km: f64,
     pub road_sigma_km: f64,
     pub vertices: (usize, usize),
@@ -230,6 +212,4 @@ pub(crate) struct Params {
     pub team_factor: f64,
     pub find_density: f64,
     pub accidents: (usize, usize),
-    /// Run `validate_polygons` on every hazard while generating (always true today).
-    pub validate_all: bool,
 }
