@@ -37,7 +37,7 @@
 use crate::domain::{HazardStatus, Outcome, RELEASE_TOLERANCE_M2};
 use crate::geodesy::area_m2;
 use chrono::NaiveDate;
-use geo::{BooleanOps, BoundingRect, Intersects, MultiPolygon, Orient, Rect};
+use geo::{BooleanOps, BoundingRect, Intersects, MultiPolygon, Rect};
 use rayon::prelude::*;
 use rstar::{RTree, RTreeObject, AABB};
 use serde::Serialize;
@@ -117,24 +117,24 @@ fn rects_intersect(a: &Rect<f64>, b: &Rect<f64>) -> bool {
     a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y
 }
 
-/// Releases `area` (an outline) with `footprints` in order: earliest `end_date`, then `id`.
-/// Footprints must already be clipped to the land they may release.
-fn release_in_order(
-    area: &MultiPolygon<f64>,
-    mut footprints: Vec<(Footprint<'_>, Option<MultiPolygon<f64>>)>,
+/// Accounts one hazard: rules 1–4 of the module doc. The running `remaining` starts as the
+/// hazard, so every piece is clipped to it (rule 1) and released once (rules 2, 3).
+pub fn account_hazard(
+    hazard: &MultiPolygon<f64>,
+    mut footprints: Vec<Footprint<'_>>,
     keep_pieces: bool,
 ) -> HazardRelease {
     let mut figures = ReleaseFigures {
-        area_m2: area_m2(area),
+        area_m2: area_m2(hazard),
         ..Default::default()
     };
-    footprints.sort_by(|(a, _), (b, _)| a.end_date.cmp(&b.end_date).then_with(|| a.id.cmp(b.id)));
-    let mut remaining = area.clone();
+    footprints.sort_by(|a, b| a.end_date.cmp(&b.end_date).then_with(|| a.id.cmp(b.id)));
+    let mut remaining = hazard.clone();
     let mut remaining_box = bbox(&remaining);
     let mut pieces = Vec::new();
-    for (fp, clipped) in &footprints {
+    for fp in &footprints {
         let Some(rbox) = remaining_box else { break };
-        let geom = clipped.as_ref().unwrap_or(fp.geometry);
+        let geom = fp.geometry;
         match bbox(geom) {
             Some(gbox) if rects_intersect(&rbox, &gbox) => {}
             _ => continue,
@@ -160,10 +160,12 @@ fn release_in_order(
     // hazard area as an authority signs them. It is zero when no land is left at all: pieces cut
     // along straight lon/lat lines and measured along geodesics differ from the whole by ~1e-6
     // relative, noise that must not keep a fully released hazard open.
-    figures.remaining_m2 = if remaining.0.is_empty() || area_m2(&remaining) <= RELEASE_TOLERANCE_M2 {
+    let subtracted = (figures.area_m2 - figures.released_m2()).max(0.0);
+    let nearly_gone = subtracted <= 1e-5 * figures.area_m2 + 1.0;
+    figures.remaining_m2 = if remaining.0.is_empty() || (nearly_gone && area_m2(&remaining) <= RELEASE_TOLERANCE_M2) {
         0.0
     } else {
-        (figures.area_m2 - figures.released_m2()).max(0.0)
+        subtracted
     };
     let status = HazardStatus::from_release(figures.area_m2, figures.remaining_m2, RELEASE_TOLERANCE_M2);
     HazardRelease {
@@ -171,12 +173,6 @@ fn release_in_order(
         status,
         pieces,
     }
-}
-
-/// Accounts one hazard: rules 1–4 of the module doc.
-pub fn account_hazard(hazard: &MultiPolygon<f64>, activities: Vec<Footprint<'_>>, keep_pieces: bool) -> HazardRelease {
-    // Rule 1 is implied: the running `remaining` starts as the hazard, so each piece is clipped.
-    release_in_order(hazard, activities.into_iter().map(|f| (f, None)).collect(), keep_pieces)
 }
 
 /// One hazard and the activities recorded on it, for [`account_registry`].
@@ -267,6 +263,53 @@ pub fn overlap_groups(geometries: &[&MultiPolygon<f64>]) -> Vec<Vec<usize>> {
     groups.into_values().collect()
 }
 
+/// For geometries taken in order, the area each covers that none before it covered, in m²:
+/// `area(g_i − ∪_{j<i} g_j)`. Their sum is the area of the union. Only overlapping earlier
+/// geometries (R-tree on bounding boxes) are subtracted, so the work stays local however large
+/// a connected group of overlaps grows; each geometry is independent, hence parallel.
+pub fn first_cover_areas(geometries: &[MultiPolygon<f64>]) -> Vec<f64> {
+    let boxes: Vec<Option<Rect<f64>>> = geometries.iter().map(bbox).collect();
+    let tree = RTree::bulk_load(
+        boxes
+            .iter()
+            .enumerate()
+            .filter_map(|(index, b)| {
+                b.map(|r| Indexed {
+                    index,
+                    envelope: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                })
+            })
+            .collect(),
+    );
+    geometries
+        .par_iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let Some(r) = boxes[i] else { return 0.0 };
+            let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+            let mut earlier: Vec<usize> = tree
+                .locate_in_envelope_intersecting(&env)
+                .map(|c| c.index)
+                .filter(|&j| j < i)
+                .collect();
+            if earlier.is_empty() {
+                return area_m2(g);
+            }
+            earlier.sort_unstable();
+            let mut fresh = g.clone();
+            for j in earlier {
+                if fresh.0.is_empty() {
+                    break;
+                }
+                if geometries[j].intersects(&fresh) {
+                    fresh = fresh.difference(&geometries[j]);
+                }
+            }
+            area_m2(&fresh)
+        })
+        .collect()
+}
+
 /// Accounts every hazard (in parallel) and the totals over their union (rule 5).
 pub fn account_registry(hazards: &[HazardWithActivities<'_>], keep_pieces: bool) -> RegistryRelease {
     let per_hazard: Vec<HazardRelease> = hazards
@@ -275,33 +318,44 @@ pub fn account_registry(hazards: &[HazardWithActivities<'_>], keep_pieces: bool)
         .collect();
     let geometries: Vec<&MultiPolygon<f64>> = hazards.iter().map(|h| h.geometry).collect();
     let groups = overlap_groups(&geometries);
-    let group_figures: Vec<ReleaseFigures> = groups
-        .par_iter()
-        .map(|group| {
-            if group.len() == 1 {
-                return per_hazard[group[0]].figures.clone();
-            }
-            // unary_union reads the fill rule from the first ring: orient all alike first.
-            let oriented: Vec<MultiPolygon<f64>> = group
-                .iter()
-                .map(|&i| hazards[i].geometry.orient(geo::orient::Direction::Default))
-                .collect();
-            let union = geo::unary_union(oriented.iter());
-            let footprints = group
-                .iter()
-                .flat_map(|&i| {
-                    let h = &hazards[i];
-                    h.activities
-                        .iter()
-                        .map(move |fp| (*fp, Some(fp.geometry.intersection(h.geometry))))
-                })
-                .collect();
-            release_in_order(&union, footprints, false).figures
-        })
-        .collect();
+
+    // Hazards that overlap no other: their own figures are their share of the union.
     let mut totals = ReleaseFigures::default();
-    for g in &group_figures {
-        totals.add(g);
+    let mut grouped: Vec<usize> = Vec::new();
+    for group in &groups {
+        match group.as_slice() {
+            [only] => totals.add(&per_hazard[*only].figures),
+            members => grouped.extend_from_slice(members),
+        }
+    }
+    // Overlapping hazards: the union's area is what each hazard adds to those before it, and
+    // land is released by the first activity (of any of them) whose clipped footprint covers it.
+    if !grouped.is_empty() {
+        grouped.sort_unstable();
+        let outlines: Vec<MultiPolygon<f64>> = grouped.iter().map(|&i| hazards[i].geometry.clone()).collect();
+        let area: f64 = first_cover_areas(&outlines).iter().sum();
+        let mut footprints: Vec<(Footprint<'_>, usize)> = grouped
+            .iter()
+            .flat_map(|&i| hazards[i].activities.iter().map(move |fp| (*fp, i)))
+            .collect();
+        footprints.sort_by(|(a, _), (b, _)| a.end_date.cmp(&b.end_date).then_with(|| a.id.cmp(b.id)));
+        let clipped: Vec<MultiPolygon<f64>> = footprints
+            .par_iter()
+            .map(|(fp, i)| fp.geometry.intersection(hazards[*i].geometry))
+            .collect();
+        let fresh = first_cover_areas(&clipped);
+        let mut figures = ReleaseFigures {
+            area_m2: area,
+            ..Default::default()
+        };
+        for ((fp, _), m2) in footprints.iter().zip(fresh) {
+            figures.add_outcome(fp.outcome, m2);
+        }
+        figures.remaining_m2 = (figures.area_m2 - figures.released_m2()).max(0.0);
+        if figures.remaining_m2 <= RELEASE_TOLERANCE_M2 {
+            figures.remaining_m2 = 0.0;
+        }
+        totals.add(&figures);
     }
     RegistryRelease {
         sum_of_hazard_areas_m2: per_hazard.iter().map(|r| r.area_m2).sum(),

@@ -135,3 +135,33 @@ proptest! {
         prop_assert!(e[0].contains("self-intersection"), "{:?}", e);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// The local first-cover areas add up to the area of the union, computed globally.
+    #[test]
+    fn first_cover_areas_sum_to_union(offsets in prop::collection::vec((0.0..0.04f64, 0.0..0.04f64, 0.005..0.03f64), 1..8)) {
+        let geoms: Vec<MultiPolygon<f64>> = offsets.iter().map(|(x, y, w)| rect(30.0 + x, 50.0 + y, *w, *w * 0.7)).collect();
+        let fresh = demine_core::release::first_cover_areas(&geoms);
+        let union = geo::unary_union(geoms.iter());
+        let expected = area_m2(&union);
+        let sum: f64 = fresh.iter().sum();
+        // Vertices inserted on km-long straight lon/lat edges move geodesic areas by ~1e-5.
+        prop_assert!((sum - expected).abs() <= 1e-4 * expected + 0.1, "{sum} vs {expected}");
+        prop_assert!((fresh[0] - area_m2(&geoms[0])).abs() < 1e-6);
+        for (f, g) in fresh.iter().zip(&geoms) { prop_assert!(*f <= area_m2(g) * (1.0 + 1e-9) + 1e-6); }
+    }
+}
+
+/// Identical and touching outlines (what shrinking and real duplicates produce) terminate and
+/// count once.
+#[test]
+fn identical_outlines_count_once() {
+    let a = rect(30.0, 50.0, 0.005, 0.0035);
+    let geoms = vec![a.clone(), a.clone(), rect(30.005, 50.0, 0.005, 0.0035)];
+    let fresh = demine_core::release::first_cover_areas(&geoms);
+    assert!((fresh[0] - area_m2(&a)).abs() < 1e-6);
+    assert!(fresh[1].abs() < 1e-3, "{fresh:?}");
+    assert!((fresh[2] - area_m2(&geoms[2])).abs() < 1e-3 * area_m2(&a));
+}
