@@ -4,8 +4,9 @@
 Same rules as demine-core::release (IMAS 07.11 as demine applies it):
   per hazard: activities sorted by (end_date, id); each releases remaining ∩ its polygon;
   remaining = hazard area − released (0 when no land is left);
-  national totals over the union of hazards: groups of intersecting hazards are unioned and
-  their activities (each clipped to its own hazard) release the union, earliest first.
+  national totals over the union of hazards: hazards that overlap no other count as they are;
+  for overlapping ones, the union's area is what each hazard adds to those before it, and land
+  is released by the first activity (clipped to its own hazard) that covers it, earliest first.
 Areas: pyproj.Geod(ellps="WGS84").geometry_area_perimeter (geographiclib, geodesic).
 
 Usage: land_release_shapely.py HAZARDS.geojson ACTIVITIES.geojson OUT.json
@@ -43,10 +44,25 @@ def release(area_geom, acts):
         if a <= 0:
             continue
         figs[outcome + "_m2"] += a
-        remaining = shapely.difference(remaining, piece)
+        remaining = shapely.difference(remaining, geom)
     released = figs["cancelled_m2"] + figs["reduced_m2"] + figs["cleared_m2"]
     figs["remaining_m2"] = 0.0 if remaining.is_empty or area(remaining) <= 0.01 else max(0.0, figs["area_m2"] - released)
     return figs
+
+
+def first_cover(geoms):
+    """area(g_i - union of earlier overlapping g_j) for each i: the same local algorithm as demine."""
+    tree = shapely.STRtree(geoms)
+    out = []
+    for i, g in enumerate(geoms):
+        fresh = g
+        for j in sorted(int(j) for j in tree.query(g) if j < i):
+            if fresh.is_empty:
+                break
+            if shapely.intersects(fresh, geoms[j]):
+                fresh = shapely.difference(fresh, geoms[j])
+        out.append(area(fresh))
+    return out
 
 
 def main():
@@ -91,21 +107,26 @@ def main():
     for i in range(len(hz)):
         groups.setdefault(find(i), []).append(i)
     totals = {"area_m2": 0.0, "cancelled_m2": 0.0, "reduced_m2": 0.0, "cleared_m2": 0.0, "remaining_m2": 0.0}
+    grouped = []
     overlap_groups = 0
     for members in groups.values():
         if len(members) == 1:
-            figs = per_hazard[members[0]]
+            for k in totals:
+                totals[k] += per_hazard[members[0]][k]
         else:
             overlap_groups += 1
-            union = shapely.union_all([hazard_geoms[i] for i in members])
-            clipped = [
-                (d, aid, o, shapely.intersection(g, hazard_geoms[i]))
-                for i in members
-                for (d, aid, o, g) in by_hazard[i]
-            ]
-            figs = release(union, clipped)
-        for k in totals:
-            totals[k] += figs[k]
+            grouped.extend(members)
+    grouped.sort()
+    if grouped:
+        totals["area_m2"] += sum(first_cover([hazard_geoms[i] for i in grouped]))
+        acts_g = sorted(((d, aid, o, g, i) for i in grouped for (d, aid, o, g) in by_hazard[i]), key=lambda a: (a[0], a[1]))
+        clipped = [shapely.intersection(g, hazard_geoms[i]) for (_, _, _, g, i) in acts_g]
+        released = 0.0
+        for (_, _, o, _, _), a in zip(acts_g, first_cover(clipped)):
+            totals[o + "_m2"] += a
+            released += a
+        group_area = totals["area_m2"] - sum(per_hazard[m[0]]["area_m2"] for m in groups.values() if len(m) == 1)
+        totals["remaining_m2"] += max(0.0, group_area - released)
     t_account = time.perf_counter() - t1
 
     out = {

@@ -145,7 +145,9 @@ pub fn account_hazard(
             continue;
         }
         figures.add_outcome(fp.outcome, piece_m2);
-        remaining = remaining.difference(&piece);
+        // Subtract the activity, not the piece: the piece carries the rounding of one more
+        // overlay, and slivers of it would stay "remaining" inside land already released.
+        remaining = remaining.difference(geom);
         remaining_box = bbox(&remaining);
         if keep_pieces {
             pieces.push(ReleasedPiece {
