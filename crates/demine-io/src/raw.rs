@@ -78,15 +78,58 @@ fn malformed(path: &Path, line: usize, column: usize, what: String) -> FileError
     }
 }
 
+/// Marks a non-finite literal that some writers (Python's `json`, JavaScript) emit.
+pub(crate) const NON_FINITE: &str = "\u{0}non-finite:";
+
+/// Replaces bare `NaN`, `Infinity` and `-Infinity` outside strings by marked strings, so that a
+/// file with them is read and each one reported at its record and field.
+fn mark_non_finite(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len() + 64);
+    let (mut i, mut in_string, mut found) = (0, false, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            out.push(b);
+            if b == b'\\' && i + 1 < bytes.len() {
+                out.push(bytes[i + 1]);
+                i += 1;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+            out.push(b);
+        } else if let Some(tok) = ["-Infinity", "Infinity", "NaN"]
+            .iter()
+            .find(|t| bytes[i..].starts_with(t.as_bytes()))
+        {
+            out.extend_from_slice(format!("\"\\u0000non-finite:{tok}\"").as_bytes());
+            i += tok.len();
+            found = true;
+            continue;
+        } else {
+            out.push(b);
+        }
+        i += 1;
+    }
+    found.then_some(out)
+}
+
 fn read_geojson(path: &Path, bytes: &[u8]) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        malformed(
-            path,
-            e.line(),
-            e.column(),
-            format!("not valid JSON: {}", strip_position(&e.to_string())),
-        )
-    })?;
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => match mark_non_finite(bytes).and_then(|b| serde_json::from_slice(&b).ok()) {
+            Some(v) => v,
+            None => {
+                return Err(malformed(
+                    path,
+                    e.line(),
+                    e.column(),
+                    format!("not valid JSON: {}", strip_position(&e.to_string())),
+                ))
+            }
+        },
+    };
     let bad = |what: &str| malformed(path, 1, 1, what.to_string());
     let features: Vec<Value> = match value.get("type").and_then(Value::as_str) {
         Some("FeatureCollection") => match value.get("features") {
@@ -162,7 +205,13 @@ fn position(v: &Value, what: &str) -> Result<[f64; 2], String> {
             a.len()
         ));
     }
-    let num = |x: &Value, axis: &str| x.as_f64().ok_or_else(|| format!("{what}: {axis} is {x}, not a number"));
+    let num = |x: &Value, axis: &str| match x {
+        Value::String(s) if s.starts_with(NON_FINITE) => Err(format!(
+            "{what}: {axis} is the non-finite number {}: every coordinate must be a finite number",
+            &s[NON_FINITE.len()..]
+        )),
+        _ => x.as_f64().ok_or_else(|| format!("{what}: {axis} is {x}, not a number")),
+    };
     Ok([num(&a[0], "longitude")?, num(&a[1], "latitude")?])
 }
 

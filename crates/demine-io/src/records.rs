@@ -134,6 +134,7 @@ impl<'r> Fields<'r> {
             Value::Null => return None,
             Value::Number(n) => n.as_f64(),
             Value::String(s) if s.trim().is_empty() => return None,
+            Value::String(s) if s.starts_with(crate::raw::NON_FINITE) => Some(f64::NAN),
             Value::String(s) => s.trim().parse::<f64>().ok(),
             _ => None,
         };
@@ -142,7 +143,13 @@ impl<'r> Fields<'r> {
             Some(x) => {
                 self.problem(
                     key,
-                    format!("non-finite number {x}: give a finite value or leave it empty"),
+                    format!(
+                        "non-finite number {}: give a finite value or leave it empty",
+                        match &v {
+                            Value::String(s) => s.trim_start_matches(crate::raw::NON_FINITE).to_string(),
+                            _ => x.to_string(),
+                        }
+                    ),
                 );
                 None
             }

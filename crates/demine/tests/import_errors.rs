@@ -108,6 +108,27 @@ fn latitude_out_of_range() {
 
 #[test]
 fn non_finite_numbers() {
+    // Python's json module and JavaScript write NaN/Infinity into "GeoJSON".
+    let g = r#"{"type":"Polygon","coordinates":[[[30,50],[NaN,50],[30.01,50.01],[30,50]]]}"#;
+    refused(
+        "hazards",
+        "nan.geojson",
+        &collection(&[
+            (GOOD, &rect(31.0, 50.0, 31.01, 50.01)),
+            (r#"{"id":"N1","class":"SHA"}"#, g),
+        ]),
+        &["record 2", "'N1'", "non-finite number NaN"],
+    );
+    let c = collection(&[(
+        r#"{"id":"F3","date":"2024-01-01","category":"UXO","depth_cm":Infinity}"#,
+        r#"{"type":"Point","coordinates":[30.0,50.0]}"#,
+    )]);
+    refused(
+        "finds",
+        "inf.geojson",
+        &c,
+        &["'F3'", "depth_cm", "non-finite number Infinity"],
+    );
     // CSV is where NaN and inf arrive in practice (spreadsheets).
     refused(
         "finds",
