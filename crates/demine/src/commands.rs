@@ -479,11 +479,10 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
     spin.finish_and_clear();
 
     let report_path = out.join("report.html");
-    let settlements: Vec<(String, geo::Point<f64>)> = campaign
-        .settlements
-        .iter()
-        .map(|s| (s.name.clone(), s.location))
-        .collect();
+    // The report labels the first settlements given: largest first.
+    let mut by_size: Vec<&demine_demo::Settlement> = campaign.settlements.iter().collect();
+    by_size.sort_by(|a, b| b.population.cmp(&a.population));
+    let settlements: Vec<(String, geo::Point<f64>)> = by_size.iter().map(|s| (s.name.clone(), s.location)).collect();
     let mut lines = campaign.roads.clone();
     lines.push(campaign.line_of_contact.clone());
     let html = demine_report::render_html(&demine_report::ReportInput {
