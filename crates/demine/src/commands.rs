@@ -110,20 +110,23 @@ async fn import(
     if !file.exists() {
         bail!("{}: no such file", file.display());
     }
-    let store = open(db).await?;
+    // A registry that does not exist yet is only created once the file has passed validation,
+    // under a temporary name renamed at the end: a refused or killed first import leaves no file.
+    let store = if db.exists() { Some(open(db).await?) } else { None };
     let kind: RecordKind = kind.into();
     let pb = spinner(&format!("reading and validating {}", file.display()));
-    let existing = store.ids(kind).await?;
-    let hazard_ids = if kind == RecordKind::Hazards {
-        existing.clone()
-    } else {
-        store.ids(RecordKind::Hazards).await?
+    let ids = |k: RecordKind| {
+        let store = store.as_ref();
+        async move {
+            match store {
+                Some(s) => s.ids(k).await,
+                None => Ok(HashSet::new()),
+            }
+        }
     };
-    let activity_ids = if kind == RecordKind::Activities {
-        existing.clone()
-    } else {
-        store.ids(RecordKind::Activities).await?
-    };
+    let existing = ids(kind).await?;
+    let hazard_ids = ids(RecordKind::Hazards).await?;
+    let activity_ids = ids(RecordKind::Activities).await?;
     let known = Known {
         existing_ids: &existing,
         hazard_ids: &hazard_ids,
@@ -189,6 +192,9 @@ async fn import(
         }
         ParsedFile::Activities(p) => {
             let affected: HashSet<&str> = p.records.iter().map(|a| a.hazard_id.as_str()).collect();
+            let Some(store) = store.as_ref() else {
+                bail!("{}: activities need hazards; import hazards first", db.display())
+            };
             let hazards = store.hazards().await?;
             let mut activities = store.activities().await?;
             activities.extend(p.records.iter().cloned());
@@ -202,12 +208,19 @@ async fn import(
         eprintln!("{}: {n} {kind} valid; --dry-run: nothing written", file.display());
     } else {
         let pb = spinner(&format!("writing {n} {kind} to {}", db.display()));
-        store
-            .apply(&changes, actor)
-            .await
-            .with_context(|| format!("writing {} to {}", file.display(), db.display()))?;
+        match store {
+            Some(store) => {
+                store
+                    .apply(&changes, actor)
+                    .await
+                    .with_context(|| format!("writing {} to {}", file.display(), db.display()))?;
+                store.close().await?;
+            }
+            None => create_with(db, &changes, actor)
+                .await
+                .with_context(|| format!("creating {}", db.display()))?,
+        }
         pb.finish_and_clear();
-        store.close().await?;
     }
     if json {
         println!(
@@ -218,6 +231,27 @@ async fn import(
         println!("imported {n} {kind} from {} into {}", file.display(), db.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Creates a registry holding `changes`, atomically: written under a temporary name in the
+/// same folder, then renamed.
+async fn create_with(db: &Path, changes: &Changeset, actor: &str) -> Result<()> {
+    let name = db
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "demine.gpkg".into());
+    let tmp = db.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let sidecars =
+        |p: &Path| ["-wal", "-shm", "-journal"].map(|s| std::path::PathBuf::from(format!("{}{s}", p.display())));
+    let _ = std::fs::remove_file(&tmp);
+    let store = open(&tmp).await?;
+    store.apply(changes, actor).await?;
+    store.close().await?;
+    std::fs::rename(&tmp, db)?;
+    for p in sidecars(&tmp) {
+        let _ = std::fs::remove_file(p);
+    }
+    Ok(())
 }
 
 async fn export(db: &Path, kind: Kind, file: &Path) -> Result<ExitCode> {

@@ -256,3 +256,51 @@ fn unsafe_kill(pid: u32) {
         .args(["-9", &pid.to_string()])
         .status();
 }
+
+#[test]
+fn sigkill_during_a_first_import_leaves_no_registry() {
+    let s = Scratch::new();
+    let feats: Vec<String> = (0..40_000)
+        .map(|i| {
+            let (x, y) = (30.0 + (i % 200) as f64 * 0.02, 45.0 + (i / 200) as f64 * 0.02);
+            format!(
+                r#"{{"type":"Feature","properties":{{"id":"F{i}","class":"CHA"}},"geometry":{}}}"#,
+                rect(x, y, x + 0.01, y + 0.01)
+            )
+        })
+        .collect();
+    let big = s.file(
+        "first.geojson",
+        &format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, feats.join(",")),
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("demine"))
+        .args([
+            "--db",
+            s.db().to_str().unwrap(),
+            "import",
+            "hazards",
+            big.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let writing = loop {
+        let partial = std::fs::read_dir(s.dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_name().to_string_lossy().contains(".partial-"));
+        if partial || start.elapsed() > Duration::from_secs(120) || matches!(child.try_wait(), Ok(Some(_))) {
+            break partial;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    unsafe_kill(child.id());
+    let status = child.wait().unwrap();
+    assert!(
+        writing && status.code().is_none(),
+        "the import was not caught while writing"
+    );
+    assert!(!s.db().exists(), "a killed first import must leave no registry");
+}

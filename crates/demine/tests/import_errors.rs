@@ -318,3 +318,33 @@ fn missing_file_and_not_a_registry() {
     );
     assert_eq!(std::fs::read_to_string(&not_db).unwrap(), "hello, I am not a database");
 }
+
+#[test]
+fn a_refused_first_import_creates_no_registry() {
+    let s = Scratch::new();
+    let bad = s.file(
+        "bad.geojson",
+        &collection(&[(r#"{"id":"X","class":"NOPE"}"#, &rect(30.0, 50.0, 30.01, 50.01))]),
+    );
+    let (code, _, err) = s.run(&["import", "hazards", bad.to_str().unwrap()]);
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        !s.db().exists(),
+        "a refused import must not leave a registry file behind"
+    );
+    let names: Vec<_> = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.to_string_lossy().contains("partial")),
+        "{names:?}"
+    );
+    // A good first import creates it, complete.
+    s.import_ok(
+        "hazards",
+        &s.file("ok.geojson", &collection(&[(GOOD, &rect(30.0, 50.0, 30.01, 50.01))])),
+    );
+    assert!(s.db().exists());
+    assert_eq!(s.ok_json(&["status", "--json"])["hazards"], 1);
+}
