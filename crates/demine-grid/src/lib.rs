@@ -1,0 +1,349 @@
+//! # demine-grid
+//!
+//! The H3 grid that risk features live on: which cells cover a region, their outlines and
+//! areas, and per-cell measures of geometry — the share of each cell inside given land, the
+//! distance from each cell's centre to lines or points, the kernel density of points.
+//!
+//! **Owns:** H3 tessellation (via `h3o`, `ContainsCentroid` mode: fast and every place in one
+//! cell), per-cell geometric measures.
+//!
+//! **Must never depend on:** the store, file formats, models, or the CLI. It takes geometries
+//! (WGS84 lon/lat) and returns one value per cell, in the grid's cell order.
+//!
+//! ```
+//! use demine_grid::Grid;
+//! use geo::{polygon, MultiPolygon};
+//! let field = MultiPolygon::new(vec![polygon![
+//!     (x: 35.0, y: 51.0), (x: 35.05, y: 51.0), (x: 35.05, y: 51.03), (x: 35.0, y: 51.03)]]);
+//! let grid = Grid::cover(&[field.clone()], 9).unwrap();
+//! // ~11.6 km² in cells of ~0.1 km²: about 110 cells.
+//! assert!((90..140).contains(&grid.len()), "{}", grid.len());
+//! let shares = grid.shares_inside(&[field], 2);
+//! let inside = shares.iter().filter(|s| **s > 0.99).count();
+//! assert!(inside > grid.len() / 2);
+//! ```
+
+use geo::{Closest, ClosestPoint, Coord, Distance, Haversine, Line, LineString, MultiPolygon, Point, Polygon};
+use h3o::geom::{ContainmentMode, TilerBuilder};
+use h3o::{CellIndex, LatLng, Resolution};
+use rayon::prelude::*;
+use rstar::{RTree, RTreeObject, AABB};
+use std::collections::HashMap;
+
+/// Resolutions demine accepts: 7 (~5.2 km² cells) to 11 (~2,150 m² cells).
+pub const RESOLUTIONS: std::ops::RangeInclusive<u8> = 7..=11;
+
+/// What can go wrong building a grid.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum GridError {
+    #[error("H3 resolution {0} is outside {min}..={max}; use 9 (~0.1 km² cells) unless you need finer or coarser cells", min = RESOLUTIONS.start(), max = RESOLUTIONS.end())]
+    Resolution(u8),
+    #[error("region polygon {index} cannot be tiled: {why}")]
+    Geometry { index: usize, why: String },
+    #[error("the region is empty: give a region polygon or a registry with hazards")]
+    Empty,
+}
+
+/// H3 cells covering a region, in ascending index order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    pub resolution: Resolution,
+    pub cells: Vec<CellIndex>,
+}
+
+fn resolution(res: u8) -> Result<Resolution, GridError> {
+    if !RESOLUTIONS.contains(&res) {
+        return Err(GridError::Resolution(res));
+    }
+    Resolution::try_from(res).map_err(|_| GridError::Resolution(res))
+}
+
+/// Cells whose centre lies in any of `polygons`, deduplicated and sorted.
+fn tile(polygons: &[MultiPolygon<f64>], res: Resolution) -> Result<Vec<CellIndex>, GridError> {
+    let per_polygon: Vec<Result<Vec<CellIndex>, GridError>> = polygons
+        .par_iter()
+        .enumerate()
+        .map(|(index, mp)| {
+            let mut tiler = TilerBuilder::new(res)
+                .containment_mode(ContainmentMode::ContainsCentroid)
+                .build();
+            for p in &mp.0 {
+                tiler.add(p.clone()).map_err(|e| GridError::Geometry {
+                    index,
+                    why: e.to_string(),
+                })?;
+            }
+            Ok(tiler.into_coverage().collect())
+        })
+        .collect();
+    let mut cells = Vec::new();
+    for r in per_polygon {
+        cells.extend(r?);
+    }
+    cells.par_sort_unstable();
+    cells.dedup();
+    Ok(cells)
+}
+
+impl Grid {
+    /// Covers `region` (one or more polygons) with cells of resolution `res` (7–11).
+    pub fn cover(region: &[MultiPolygon<f64>], res: u8) -> Result<Grid, GridError> {
+        let resolution = resolution(res)?;
+        if region.iter().all(|m| m.0.is_empty()) {
+            return Err(GridError::Empty);
+        }
+        Ok(Grid {
+            resolution,
+            cells: tile(region, resolution)?,
+        })
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// True when no cell covers the region (a region smaller than one cell's centre spacing).
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// Index of a cell in [`Grid::cells`].
+    pub fn position(&self, cell: CellIndex) -> Option<usize> {
+        self.cells.binary_search(&cell).ok()
+    }
+
+    /// Centre of each cell as a lon/lat point.
+    pub fn centres(&self) -> Vec<Point<f64>> {
+        self.cells
+            .par_iter()
+            .map(|c| {
+                let ll = LatLng::from(*c);
+                Point::new(ll.lng(), ll.lat())
+            })
+            .collect()
+    }
+
+    /// Outline of a cell as a lon/lat polygon.
+    pub fn outline(cell: CellIndex) -> Polygon<f64> {
+        let ring: Vec<Coord<f64>> = cell
+            .boundary()
+            .iter()
+            .map(|ll| Coord {
+                x: ll.lng(),
+                y: ll.lat(),
+            })
+            .collect();
+        Polygon::new(LineString::from(ring), vec![])
+    }
+
+    /// Area of each cell in m² (on the authalic sphere, as H3 defines it).
+    pub fn areas_m2(&self) -> Vec<f64> {
+        self.cells.par_iter().map(|c| c.area_m2()).collect()
+    }
+
+    /// Share (0..=1) of each cell inside the union of `land`, estimated from which of its
+    /// descendants `levels` resolutions finer (7 per level: 1 → steps of 1/7, 2 → 1/49) have
+    /// their centre in the land. Overlapping land polygons count once.
+    pub fn shares_inside(&self, land: &[MultiPolygon<f64>], levels: u8) -> Vec<f64> {
+        let fine_res = u8::from(self.resolution) + levels.clamp(1, 3);
+        let Ok(fine) = Resolution::try_from(fine_res.min(15)) else {
+            return vec![0.0; self.len()];
+        };
+        let Ok(children) = tile(land, fine) else {
+            return vec![0.0; self.len()];
+        };
+        let per_cell = self.cells.first().map(|c| c.children_count(fine) as f64).unwrap_or(1.0);
+        let mut counts: HashMap<CellIndex, u32> = HashMap::new();
+        for ch in children {
+            if let Some(parent) = ch.parent(self.resolution) {
+                *counts.entry(parent).or_default() += 1;
+            }
+        }
+        self.cells
+            .iter()
+            .map(|c| counts.get(c).map_or(0.0, |n| (*n as f64 / per_cell).min(1.0)))
+            .collect()
+    }
+
+    /// Distance in metres from each cell's centre to the nearest of `lines` (roads, rivers,
+    /// lines of contact), or `f64::INFINITY` when there are none.
+    pub fn distance_to_lines_m(&self, lines: &[LineString<f64>]) -> Vec<f64> {
+        let segments: Vec<Segment> = lines.iter().flat_map(|l| l.lines().map(Segment)).collect();
+        if segments.is_empty() {
+            return vec![f64::INFINITY; self.len()];
+        }
+        let tree = RTree::bulk_load(segments);
+        self.centres()
+            .par_iter()
+            .map(|p| {
+                // Nearest in degrees, scaled for latitude, then measured on the sphere.
+                let k = p.y().to_radians().cos().max(0.05);
+                let query = [p.x() * k, p.y()];
+                tree.nearest_neighbor(&query).map_or(f64::INFINITY, |s| {
+                    let closest = match s.0.closest_point(p) {
+                        Closest::Intersection(c) | Closest::SinglePoint(c) => c,
+                        Closest::Indeterminate => s.0.start_point(),
+                    };
+                    Haversine.distance(*p, closest)
+                })
+            })
+            .collect()
+    }
+
+    /// Distance in metres from each cell's centre to the nearest of `points`.
+    pub fn distance_to_points_m(&self, points: &[Point<f64>]) -> Vec<f64> {
+        let lines: Vec<LineString<f64>> = points.iter().map(|p| LineString::from(vec![p.0, p.0])).collect();
+        self.distance_to_lines_m(&lines)
+    }
+
+    /// Gaussian kernel density of `points` at each cell's centre, in points per km², with
+    /// bandwidth `bandwidth_m` (points beyond 4 bandwidths are ignored).
+    pub fn kernel_density_per_km2(&self, points: &[Point<f64>], bandwidth_m: f64) -> Vec<f64> {
+        if points.is_empty() || !(bandwidth_m > 0.0) {
+            return vec![0.0; self.len()];
+        }
+        let tree = RTree::bulk_load(points.iter().map(|p| [p.x(), p.y()]).collect::<Vec<_>>());
+        let norm = 1.0 / (2.0 * std::f64::consts::PI * bandwidth_m * bandwidth_m) * 1e6;
+        let reach_m = 4.0 * bandwidth_m;
+        self.centres()
+            .par_iter()
+            .map(|c| {
+                let dlat = reach_m / 111_320.0;
+                let dlon = dlat / c.y().to_radians().cos().max(0.05);
+                let env = AABB::from_corners([c.x() - dlon, c.y() - dlat], [c.x() + dlon, c.y() + dlat]);
+                tree.locate_in_envelope(&env)
+                    .map(|q| {
+                        let d = Haversine.distance(*c, Point::new(q[0], q[1]));
+                        (-0.5 * (d / bandwidth_m).powi(2)).exp()
+                    })
+                    .sum::<f64>()
+                    * norm
+            })
+            .collect()
+    }
+}
+
+/// A line segment in an R-tree whose x is scaled by cos(latitude) at query time: the envelope
+/// is in raw degrees, so nearest-neighbour order is approximate across latitudes but exact
+/// enough to pick the nearest segment within a region; the distance itself is on the sphere.
+struct Segment(Line<f64>);
+
+impl RTreeObject for Segment {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        let k = ((self.0.start.y + self.0.end.y) / 2.0).to_radians().cos().max(0.05);
+        AABB::from_corners([self.0.start.x * k, self.0.start.y], [self.0.end.x * k, self.0.end.y])
+    }
+}
+
+impl rstar::PointDistance for Segment {
+    fn distance_2(&self, point: &[f64; 2]) -> f64 {
+        let k = ((self.0.start.y + self.0.end.y) / 2.0).to_radians().cos().max(0.05);
+        let a = Coord {
+            x: self.0.start.x * k,
+            y: self.0.start.y,
+        };
+        let b = Coord {
+            x: self.0.end.x * k,
+            y: self.0.end.y,
+        };
+        let p = Coord {
+            x: point[0],
+            y: point[1],
+        };
+        let ab = b - a;
+        let len2 = ab.x * ab.x + ab.y * ab.y;
+        let t = if len2 > 0.0 {
+            (((p - a).x * ab.x + (p - a).y * ab.y) / len2).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let q = a + ab * t;
+        (p.x - q.x).powi(2) + (p.y - q.y).powi(2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    fn square(x: f64, y: f64, d: f64) -> MultiPolygon<f64> {
+        MultiPolygon::new(vec![
+            polygon![(x: x, y: y), (x: x + d, y: y), (x: x + d, y: y + d), (x: x, y: y + d)],
+        ])
+    }
+
+    #[test]
+    fn resolution_out_of_range_is_an_error() {
+        assert_eq!(
+            Grid::cover(&[square(35.0, 51.0, 0.01)], 6),
+            Err(GridError::Resolution(6))
+        );
+        assert_eq!(
+            Grid::cover(&[square(35.0, 51.0, 0.01)], 12),
+            Err(GridError::Resolution(12))
+        );
+        assert!(Grid::cover(&[], 9).unwrap_err().to_string().contains("empty"));
+    }
+
+    #[test]
+    fn cover_area_matches_region_area() {
+        let region = square(35.0, 51.0, 0.1);
+        let grid = Grid::cover(&[region.clone()], 9).unwrap();
+        let cells_m2: f64 = grid.areas_m2().iter().sum();
+        let region_m2 = demine_core_free_area(&region);
+        assert!((cells_m2 / region_m2 - 1.0).abs() < 0.03, "{cells_m2} vs {region_m2}");
+        // Sorted and unique.
+        assert!(grid.cells.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    /// Geodesic area without depending on demine-core (this crate must stay below it).
+    fn demine_core_free_area(m: &MultiPolygon<f64>) -> f64 {
+        use geo::GeodesicArea;
+        m.geodesic_area_unsigned()
+    }
+
+    #[test]
+    fn shares_are_one_inside_zero_outside_and_partial_on_edges() {
+        let region = square(35.0, 51.0, 0.1);
+        let land = square(35.0, 51.0, 0.05); // the south-west quarter
+        let grid = Grid::cover(&[region], 9).unwrap();
+        let shares = grid.shares_inside(&[land.clone(), land], 2); // overlap counts once
+        assert!(shares.iter().all(|s| (0.0..=1.0).contains(s)));
+        let total: f64 = shares.iter().zip(grid.areas_m2()).map(|(s, a)| s * a).sum();
+        let quarter = demine_core_free_area(&square(35.0, 51.0, 0.05));
+        assert!((total / quarter - 1.0).abs() < 0.03, "{total} vs {quarter}");
+        assert!(shares.iter().any(|s| *s > 0.0 && *s < 1.0));
+    }
+
+    #[test]
+    fn distances_to_a_line_and_points() {
+        let grid = Grid::cover(&[square(35.0, 51.0, 0.05)], 9).unwrap();
+        // A north-south road along lon 35.0: distance ≈ (lon − 35.0) × 111.32 km × cos(lat).
+        let road = LineString::from(vec![(35.0, 50.9), (35.0, 51.2)]);
+        let d = grid.distance_to_lines_m(&[road]);
+        for (c, dist) in grid.centres().iter().zip(&d) {
+            let expected = (c.x() - 35.0).abs() * 111_320.0 * c.y().to_radians().cos();
+            assert!((dist - expected).abs() < 0.01 * expected + 5.0, "{dist} vs {expected}");
+        }
+        let p = grid.distance_to_points_m(&[Point::new(35.025, 51.015)]);
+        assert!(p.iter().cloned().fold(f64::INFINITY, f64::min) < 250.0);
+        assert!(grid.distance_to_lines_m(&[]).iter().all(|d| d.is_infinite()));
+    }
+
+    #[test]
+    fn kernel_density_integrates_to_the_number_of_points() {
+        let grid = Grid::cover(&[square(34.9, 50.9, 0.3)], 9).unwrap();
+        let pts = vec![
+            Point::new(35.05, 51.05),
+            Point::new(35.06, 51.04),
+            Point::new(35.04, 51.06),
+        ];
+        let dens = grid.kernel_density_per_km2(&pts, 500.0);
+        let total: f64 = dens.iter().zip(grid.areas_m2()).map(|(d, a)| d * a / 1e6).sum();
+        assert!((total - 3.0).abs() < 0.1, "{total}");
+        assert!(grid.kernel_density_per_km2(&pts, 0.0).iter().all(|d| *d == 0.0));
+    }
+}
