@@ -404,3 +404,47 @@ impl Record for Accident {
         m
     }
 }
+
+/// A feature of a context layer — roads, rivers, settlements, land cover, lines of contact,
+/// fortified positions: what risk features measure distances and shares against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContextFeature {
+    /// Layer name: lower-case letters, digits and `_` (see [`check_layer_name`]).
+    pub layer: String,
+    pub id: Option<String>,
+    /// Point, line or polygon (or their multi forms), lon/lat WGS84.
+    pub geometry: geo::Geometry<f64>,
+    pub attributes: Attributes,
+}
+
+/// Layer names are identifiers: 1–40 of `a-z`, `0-9`, `_`, starting with a letter.
+pub fn check_layer_name(name: &str) -> Result<(), String> {
+    let ok = (1..=40).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "layer name '{name}' must be 1–40 lower-case letters, digits or '_', starting with a letter (e.g. roads, line_of_contact)"
+        ))
+    }
+}
+
+impl Record for ContextFeature {
+    fn id(&self) -> &str {
+        self.id.as_deref().unwrap_or("")
+    }
+    fn geometry(&self) -> geo::Geometry<f64> {
+        self.geometry.clone()
+    }
+    fn properties(&self) -> Attributes {
+        let mut m = Attributes::new();
+        m.insert("layer".into(), self.layer.clone().into());
+        put(&mut m, "id", self.id.clone());
+        merge_free(&mut m, &self.attributes);
+        m
+    }
+}

@@ -153,18 +153,32 @@ pub fn parse_file(kind: RecordKind, path: &Path, known: &Known<'_>, fix: bool) -
         RecordKind::Finds => ParsedFile::Finds(records::finds(&raw, known, fix)),
         RecordKind::Accidents => ParsedFile::Accidents(records::accidents(&raw, known, fix)),
     };
-    // Geometry syntax problems were found while reading; the record was kept without geometry
-    // and the "missing geometry" that followed from it is dropped in favour of the real cause.
-    if !syntax_problems.is_empty() {
-        let bad: std::collections::HashSet<usize> = syntax_problems.iter().map(|p| p.index).collect();
-        let problems = match &mut parsed {
-            ParsedFile::Hazards(p) => &mut p.problems,
-            ParsedFile::Activities(p) => &mut p.problems,
-            ParsedFile::Finds(p) => &mut p.problems,
-            ParsedFile::Accidents(p) => &mut p.problems,
-        };
-        problems.retain(|p| !(bad.contains(&p.index) && p.field == "geometry"));
-        problems.extend(syntax_problems);
+    let problems = match &mut parsed {
+        ParsedFile::Hazards(p) => &mut p.problems,
+        ParsedFile::Activities(p) => &mut p.problems,
+        ParsedFile::Finds(p) => &mut p.problems,
+        ParsedFile::Accidents(p) => &mut p.problems,
+    };
+    merge_syntax_problems(problems, syntax_problems);
+    Ok(parsed)
+}
+
+/// Geometry syntax problems were found while reading; the record was kept without geometry and
+/// the "missing geometry" that followed from it is dropped in favour of the real cause.
+fn merge_syntax_problems(problems: &mut Vec<Problem>, syntax: Vec<Problem>) {
+    if syntax.is_empty() {
+        return;
     }
+    let bad: std::collections::HashSet<usize> = syntax.iter().map(|p| p.index).collect();
+    problems.retain(|p| !(bad.contains(&p.index) && p.field == "geometry"));
+    problems.extend(syntax);
+    problems.sort_by_key(|p| p.index);
+}
+
+/// Reads and validates a file of context-layer features (`demine import layer NAME FILE`).
+pub fn parse_layer_file(layer: &str, path: &Path, fix: bool) -> Result<Parsed<demine_core::ContextFeature>, FileError> {
+    let (raw, syntax_problems) = raw::read_raw(path)?;
+    let mut parsed = records::layer_features(layer, &raw, fix);
+    merge_syntax_problems(&mut parsed.problems, syntax_problems);
     Ok(parsed)
 }

@@ -15,8 +15,28 @@ pub enum RawGeometry {
     Point([f64; 2]),
     /// A Polygon (one) or MultiPolygon (several).
     Polygons(Vec<RawPolygon>),
+    /// A LineString (one) or MultiLineString (several).
+    Lines(Vec<RawRing>),
+    /// A MultiPoint.
+    Points(Vec<[f64; 2]>),
     /// Any other type, named.
     Other(String),
+}
+
+impl RawGeometry {
+    /// The GeoJSON type name, for messages.
+    pub fn type_name(&self) -> &str {
+        match self {
+            RawGeometry::Missing => "empty geometry",
+            RawGeometry::Point(_) => "Point",
+            RawGeometry::Polygons(p) if p.len() == 1 => "Polygon",
+            RawGeometry::Polygons(_) => "MultiPolygon",
+            RawGeometry::Lines(l) if l.len() == 1 => "LineString",
+            RawGeometry::Lines(_) => "MultiLineString",
+            RawGeometry::Points(_) => "MultiPoint",
+            RawGeometry::Other(t) => t,
+        }
+    }
 }
 
 /// One record of a file: where it is, its properties, its geometry.
@@ -282,6 +302,33 @@ fn geojson_geometry(g: &Value) -> Result<RawGeometry, String> {
                 RawGeometry::Polygons(ps)
             })
         }
+        "LineString" => Ok(RawGeometry::Lines(vec![ring(
+            coords.ok_or("LineString has no coordinates")?,
+            "line",
+        )?])),
+        "MultiLineString" => {
+            let a = coords
+                .and_then(Value::as_array)
+                .ok_or("MultiLineString coordinates are not an array")?;
+            let ls: Vec<RawRing> = a
+                .iter()
+                .enumerate()
+                .map(|(i, l)| ring(l, &format!("line {}", i + 1)))
+                .collect::<Result<_, _>>()?;
+            Ok(if ls.is_empty() {
+                RawGeometry::Missing
+            } else {
+                RawGeometry::Lines(ls)
+            })
+        }
+        "MultiPoint" => {
+            let pts = ring(coords.ok_or("MultiPoint has no coordinates")?, "multipoint")?;
+            Ok(if pts.is_empty() {
+                RawGeometry::Missing
+            } else {
+                RawGeometry::Points(pts)
+            })
+        }
         other => Ok(RawGeometry::Other(other.to_string())),
     }
 }
@@ -389,9 +436,14 @@ fn wkt_geometry(text: &str) -> Result<RawGeometry, String> {
         wkt::Wkt::Polygon(p) => RawGeometry::Polygons(vec![poly(p)]),
         wkt::Wkt::MultiPolygon(m) if m.polygons().is_empty() => RawGeometry::Missing,
         wkt::Wkt::MultiPolygon(m) => RawGeometry::Polygons(m.polygons().iter().map(poly).collect()),
-        wkt::Wkt::LineString(_) => RawGeometry::Other("LineString".into()),
-        wkt::Wkt::MultiPoint(_) => RawGeometry::Other("MultiPoint".into()),
-        wkt::Wkt::MultiLineString(_) => RawGeometry::Other("MultiLineString".into()),
+        wkt::Wkt::LineString(l) => RawGeometry::Lines(vec![ring(l)]),
+        wkt::Wkt::MultiPoint(m) => RawGeometry::Points(
+            m.points()
+                .iter()
+                .filter_map(|p| p.coord().map(|c| [c.x, c.y]))
+                .collect(),
+        ),
+        wkt::Wkt::MultiLineString(m) => RawGeometry::Lines(m.line_strings().iter().map(ring).collect()),
         wkt::Wkt::GeometryCollection(_) => RawGeometry::Other("GeometryCollection".into()),
     })
 }

@@ -191,20 +191,6 @@ impl<'r> Fields<'r> {
                 );
                 None
             }
-            RawGeometry::Point(_) => {
-                self.problem(
-                    "geometry",
-                    "wrong geometry type Point: a Polygon or MultiPolygon is required",
-                );
-                None
-            }
-            RawGeometry::Other(t) => {
-                self.problem(
-                    "geometry",
-                    format!("wrong geometry type {t}: a Polygon or MultiPolygon is required"),
-                );
-                None
-            }
             RawGeometry::Polygons(p) => match validate_polygons(p, fix) {
                 Ok(v) => {
                     for m in v
@@ -230,6 +216,14 @@ impl<'r> Fields<'r> {
                     None
                 }
             },
+            other => {
+                let t = other.type_name().to_string();
+                self.problem(
+                    "geometry",
+                    format!("wrong geometry type {t}: a Polygon or MultiPolygon is required"),
+                );
+                None
+            }
         }
     }
 
@@ -249,11 +243,8 @@ impl<'r> Fields<'r> {
                 );
                 None
             }
-            RawGeometry::Polygons(_) => {
-                self.problem("geometry", "wrong geometry type Polygon: a Point is required");
-                None
-            }
-            RawGeometry::Other(t) => {
+            other => {
+                let t = other.type_name().to_string();
                 self.problem("geometry", format!("wrong geometry type {t}: a Point is required"));
                 None
             }
@@ -510,5 +501,91 @@ pub fn accidents(raw: &[RawRecord], known: &Known<'_>, _fix: bool) -> Parsed<Acc
         parsed = finish(parsed, f, record);
     }
     check_ids(&mut parsed, raw, known, "accident");
+    parsed
+}
+
+fn line_geometry(lines: &[Vec<[f64; 2]>]) -> Result<geo::Geometry<f64>, Vec<String>> {
+    let mut errors = Vec::new();
+    let mut out = Vec::with_capacity(lines.len());
+    for (li, line) in lines.iter().enumerate() {
+        let which = if lines.len() > 1 {
+            format!("line {}", li + 1)
+        } else {
+            "line".to_string()
+        };
+        if let Some((vi, problem)) = line
+            .iter()
+            .enumerate()
+            .find_map(|(vi, p)| demine_core::validate::coordinate_problem(p[0], p[1]).map(|e| (vi, e)))
+        {
+            errors.push(format!("{which}, vertex {}: {problem}", vi + 1));
+            continue;
+        }
+        let mut distinct = line.clone();
+        distinct.dedup();
+        if distinct.len() < 2 {
+            errors.push(format!("{which} has fewer than 2 distinct vertices"));
+            continue;
+        }
+        out.push(geo::LineString::from(
+            line.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>(),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(match out.len() {
+        1 => geo::Geometry::LineString(out.remove(0)),
+        _ => geo::Geometry::MultiLineString(geo::MultiLineString::new(out)),
+    })
+}
+
+/// Context-layer features: any point, line or polygon geometry, validated; properties kept.
+pub fn layer_features(layer: &str, raw: &[RawRecord], fix: bool) -> Parsed<demine_core::ContextFeature> {
+    let mut parsed = Parsed::default();
+    for r in raw {
+        let mut f = Fields::new(r);
+        let geometry = match &r.geometry {
+            RawGeometry::Point(_) => f.point().map(geo::Geometry::Point),
+            RawGeometry::Points(ps) => {
+                let mut pts = Vec::new();
+                for (i, p) in ps.iter().enumerate() {
+                    match validate_point(p[0], p[1]) {
+                        Ok(pt) => pts.push(pt),
+                        Err(e) => f.problem("geometry", format!("point {}: {e}", i + 1)),
+                    }
+                }
+                Some(geo::Geometry::MultiPoint(geo::MultiPoint::new(pts)))
+            }
+            RawGeometry::Lines(lines) => match line_geometry(lines) {
+                Ok(g) => Some(g),
+                Err(errors) => {
+                    for e in errors {
+                        f.problem("geometry", e);
+                    }
+                    None
+                }
+            },
+            RawGeometry::Polygons(_) => f.polygons(fix, &mut parsed.notes).map(|m| match m.0.len() {
+                1 => geo::Geometry::Polygon(m.0[0].clone()),
+                _ => geo::Geometry::MultiPolygon(m),
+            }),
+            RawGeometry::Missing | RawGeometry::Other(_) => {
+                let t = r.geometry.type_name().to_string();
+                f.problem(
+                    "geometry",
+                    format!("{t}: a layer feature needs a point, line or polygon geometry"),
+                );
+                None
+            }
+        };
+        let record = geometry.map(|geometry| demine_core::ContextFeature {
+            layer: layer.to_string(),
+            id: f.id.clone(),
+            geometry,
+            attributes: std::mem::take(&mut f.props),
+        });
+        parsed = finish(parsed, f, record);
+    }
     parsed
 }

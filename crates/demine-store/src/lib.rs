@@ -22,8 +22,8 @@
 use chrono::{NaiveDate, SecondsFormat, Utc};
 use demine_core::release::HazardRelease;
 use demine_core::{
-    Accident, Activity, ActivityType, Attributes, Find, FindCategory, Hazard, HazardClass, Organisation, Outcome,
-    Record, RecordKind, Team, TeamKind,
+    Accident, Activity, ActivityType, Attributes, ContextFeature, Find, FindCategory, Hazard, HazardClass,
+    Organisation, Outcome, Record, RecordKind, Team, TeamKind,
 };
 use geo::{BoundingRect, Geometry, MultiPolygon, Point, Rect};
 use geozero::wkb::GpkgWkb;
@@ -70,6 +70,7 @@ pub struct Counts {
     pub organisations: u64,
     pub teams: u64,
     pub change_log: u64,
+    pub context_features: u64,
 }
 
 /// Everything one write brings, applied in one transaction.
@@ -83,6 +84,10 @@ pub struct Changeset {
     pub activities: Vec<Activity>,
     pub finds: Vec<Find>,
     pub accidents: Vec<Accident>,
+    /// Context-layer features to add.
+    pub context_features: Vec<ContextFeature>,
+    /// Context layers whose existing features are removed first (re-import of a layer).
+    pub replace_layers: Vec<String>,
     /// Registry facts to set (key, value), e.g. `("synthetic", "true")`.
     pub meta: Vec<(String, String)>,
     /// Fresh accounting of hazards affected by this change (pieces included): replaces their
@@ -118,6 +123,10 @@ pub trait Repository {
     async fn counts(&self) -> Result<Counts>;
     /// Applies a changeset atomically, attributing it to `actor`.
     async fn apply(&self, changes: &Changeset, actor: &str) -> Result<()>;
+    /// Features of one context layer, or of all.
+    async fn context_features(&self, layer: Option<&str>) -> Result<Vec<ContextFeature>>;
+    /// Context layers and their feature counts.
+    async fn context_layers(&self) -> Result<Vec<(String, u64)>>;
     /// A registry fact (e.g. `synthetic`), if set.
     async fn meta(&self, key: &str) -> Result<Option<String>>;
     /// The latest change-log entries, newest first.
@@ -287,6 +296,17 @@ fn into_multipolygon(g: Geometry<f64>) -> Result<MultiPolygon<f64>, String> {
             .take(120)
             .collect()),
     }
+}
+
+fn context_feature(row: &sqlx::sqlite::SqliteRow) -> Result<ContextFeature, String> {
+    let blob: Vec<u8> = row.try_get("geom").map_err(|e| e.to_string())?;
+    let geometry = GpkgWkb(blob).to_geo().map_err(|e| format!("geometry: {e}"))?;
+    Ok(ContextFeature {
+        layer: row.get("layer"),
+        id: opt_str(row, "id"),
+        geometry,
+        attributes: attributes(row)?,
+    })
 }
 
 fn into_point(g: Geometry<f64>) -> Result<Point<f64>, String> {
@@ -507,7 +527,8 @@ impl Repository for GeoPackageStore {
                     (SELECT count(*) FROM finds) AS finds, (SELECT count(*) FROM accidents) AS accidents,
                     (SELECT count(*) FROM released_land) AS released_land,
                     (SELECT count(*) FROM organisations) AS organisations, (SELECT count(*) FROM teams) AS teams,
-                    (SELECT count(*) FROM change_log) AS change_log",
+                    (SELECT count(*) FROM change_log) AS change_log,
+                    (SELECT count(*) FROM context_features) AS context_features",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -521,6 +542,7 @@ impl Repository for GeoPackageStore {
             organisations: n("organisations"),
             teams: n("teams"),
             change_log: n("change_log"),
+            context_features: n("context_features"),
         })
     }
 
@@ -654,6 +676,42 @@ impl Repository for GeoPackageStore {
         }
         extend_extent(&mut tx, "accidents", rect, &at).await?;
 
+        for layer in &c.replace_layers {
+            let old = sqlx::query("SELECT fid, geom, layer, id, attributes FROM context_features WHERE layer = ?")
+                .bind(layer)
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in &old {
+                let fid: i64 = row.get("fid");
+                let before = context_feature(row).map(|f| geojson_feature(&f)).unwrap_or_default();
+                sqlx::query("INSERT INTO change_log (at, actor, action, entity, entity_id, batch, before) VALUES (?, ?, 'delete', 'context_features', ?, ?, ?)")
+                    .bind(&at)
+                    .bind(actor)
+                    .bind(fid.to_string())
+                    .bind(batch)
+                    .bind(before)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM context_features WHERE layer = ?")
+                .bind(layer)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut rect = None;
+        for f in &c.context_features {
+            rect = union_rect(rect, f.geometry.bounding_rect());
+            sqlx::query("INSERT INTO context_features (geom, layer, id, attributes) VALUES (?, ?, ?, ?)")
+                .bind(gpkg_blob(&f.geometry)?)
+                .bind(&f.layer)
+                .bind(&f.id)
+                .bind(json_attributes(&f.attributes))
+                .execute(&mut *tx)
+                .await?;
+            log_insert(&mut tx, &at, actor, batch, "context_features", f).await?;
+        }
+        extend_extent(&mut tx, "context_features", rect, &at).await?;
+
         let mut rect = None;
         for (hazard_id, r) in &c.recomputed {
             sqlx::query(
@@ -699,6 +757,34 @@ impl Repository for GeoPackageStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn context_features(&self, layer: Option<&str>) -> Result<Vec<ContextFeature>> {
+        let rows = sqlx::query(
+            "SELECT fid, geom, layer, id, attributes FROM context_features WHERE ?1 IS NULL OR layer = ?1 ORDER BY fid",
+        )
+        .bind(layer)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                context_feature(row).map_err(|why| StoreError::Corrupt {
+                    table: "context_features",
+                    id: row.get::<i64, _>("fid").to_string(),
+                    why,
+                })
+            })
+            .collect()
+    }
+
+    async fn context_layers(&self) -> Result<Vec<(String, u64)>> {
+        let rows = sqlx::query("SELECT layer, count(*) AS n FROM context_features GROUP BY layer ORDER BY layer")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get("layer"), r.get::<i64, _>("n") as u64))
+            .collect())
     }
 
     async fn meta(&self, key: &str) -> Result<Option<String>> {

@@ -35,15 +35,19 @@ pub enum Kind {
     Activities,
     Finds,
     Accidents,
+    /// A context layer (roads, settlements, land cover, lines of contact): `layer NAME FILE`.
+    Layer,
 }
 
-impl From<Kind> for demine_core::RecordKind {
-    fn from(k: Kind) -> Self {
-        match k {
-            Kind::Hazards => demine_core::RecordKind::Hazards,
-            Kind::Activities => demine_core::RecordKind::Activities,
-            Kind::Finds => demine_core::RecordKind::Finds,
-            Kind::Accidents => demine_core::RecordKind::Accidents,
+impl Kind {
+    /// The registry record kind, or `None` for a context layer.
+    pub fn record_kind(self) -> Option<demine_core::RecordKind> {
+        match self {
+            Kind::Hazards => Some(demine_core::RecordKind::Hazards),
+            Kind::Activities => Some(demine_core::RecordKind::Activities),
+            Kind::Finds => Some(demine_core::RecordKind::Finds),
+            Kind::Accidents => Some(demine_core::RecordKind::Accidents),
+            Kind::Layer => None,
         }
     }
 }
@@ -71,8 +75,15 @@ pub enum Command {
         /// What the file holds.
         #[arg(value_enum)]
         kind: Kind,
-        /// The file: .geojson/.json or .csv.
-        file: PathBuf,
+        /// The file (.geojson/.json or .csv); for `layer`, the layer's NAME, then the file.
+        #[arg(value_name = "FILE | NAME")]
+        target: String,
+        /// For `layer`: the file.
+        #[arg(value_name = "FILE")]
+        layer_file: Option<PathBuf>,
+        /// For `layer`: replace the layer's existing features instead of refusing.
+        #[arg(long)]
+        replace: bool,
         /// Repair what is safely repairable (ring orientation, closing rings, repeated vertices)
         /// and say what was changed.
         #[arg(long)]
@@ -91,8 +102,17 @@ pub enum Command {
     Export {
         #[arg(value_enum)]
         kind: Kind,
-        /// Output file: .geojson/.json or .csv.
-        file: PathBuf,
+        /// Output file (.geojson/.json or .csv); for `layer`, the layer's NAME, then the file.
+        #[arg(value_name = "FILE | NAME")]
+        target: String,
+        /// For `layer`: the output file.
+        #[arg(value_name = "FILE")]
+        layer_file: Option<PathBuf>,
+    },
+    /// Context layers in the registry, with feature counts.
+    Layers {
+        #[arg(long)]
+        json: bool,
     },
     /// Land release: per hazard and over the union of hazards, computed from polygons.
     Release {

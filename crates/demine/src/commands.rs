@@ -26,13 +26,35 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Import {
             kind,
-            file,
+            target,
+            layer_file,
+            replace,
             fix,
             dry_run,
             max_problems,
             json,
-        } => import(&cli.db, &actor, kind, &file, fix, dry_run, max_problems, json).await,
-        Command::Export { kind, file } => export(&cli.db, kind, &file).await,
+        } => {
+            let opts = ImportOptions {
+                fix,
+                dry_run,
+                max_problems,
+                json,
+                replace,
+            };
+            match (kind.record_kind(), layer_target(kind, &target, layer_file)?) {
+                (Some(rk), (_, file)) => import(&cli.db, &actor, rk, &file, &opts).await,
+                (None, (name, file)) => import_layer(&cli.db, &actor, &name, &file, &opts).await,
+            }
+        }
+        Command::Export {
+            kind,
+            target,
+            layer_file,
+        } => match (kind.record_kind(), layer_target(kind, &target, layer_file)?) {
+            (Some(rk), (_, file)) => export(&cli.db, rk, &file).await,
+            (None, (name, file)) => export_layer(&cli.db, &name, &file).await,
+        },
+        Command::Layers { json } => layers(&cli.db, json).await,
         Command::Release {
             json,
             as_of,
@@ -96,24 +118,206 @@ fn recompute(hazards: &[Hazard], activities: &[Activity], affected: &HashSet<&st
     hs.into_iter().map(|h| h.id).zip(r.per_hazard).collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn import(
-    db: &Path,
-    actor: &str,
-    kind: Kind,
-    file: &Path,
+/// Options shared by every import.
+struct ImportOptions {
     fix: bool,
     dry_run: bool,
     max_problems: usize,
     json: bool,
-) -> Result<ExitCode> {
+    replace: bool,
+}
+
+/// `import layer NAME FILE` takes two positionals, the other kinds one.
+fn layer_target(
+    kind: Kind,
+    target: &str,
+    layer_file: Option<std::path::PathBuf>,
+) -> Result<(String, std::path::PathBuf)> {
+    match (kind, layer_file) {
+        (Kind::Layer, Some(file)) => {
+            demine_core::check_layer_name(target).map_err(anyhow::Error::msg)?;
+            Ok((target.to_string(), file))
+        }
+        (Kind::Layer, None) => bail!("`layer` needs a NAME and a FILE, e.g. `demine import layer roads roads.geojson`"),
+        (_, Some(extra)) => bail!(
+            "unexpected second file {}: only `layer` takes a NAME and a FILE",
+            extra.display()
+        ),
+        (_, None) => Ok((String::new(), std::path::PathBuf::from(target))),
+    }
+}
+
+/// Prints notes and problems; true when the file is refused (nothing is then written).
+fn report_problems(
+    db: &Path,
+    file: &Path,
+    problems: &[demine_io::Problem],
+    notes: &[demine_io::Problem],
+    opts: &ImportOptions,
+) -> bool {
+    if opts.json && !problems.is_empty() {
+        println!(
+            "{}",
+            serde_json::json!({"ok": false, "file": file.display().to_string(), "problems": problems, "notes": notes, "written": 0})
+        );
+    }
+    for n in notes.iter().take(opts.max_problems) {
+        eprintln!("note: {}: {n}", file.display());
+    }
+    if problems.is_empty() {
+        return false;
+    }
+    for p in problems.iter().take(opts.max_problems) {
+        eprintln!("error: {}: {p}", file.display());
+    }
+    if problems.len() > opts.max_problems {
+        eprintln!(
+            "… and {} more problems (raise --max-problems to see them)",
+            problems.len() - opts.max_problems
+        );
+    }
+    eprintln!(
+        "{}: {} problem(s) in {} record(s); nothing was written: the registry {} is unchanged. Mend the file and import it again{}",
+        file.display(),
+        problems.len(),
+        problems.iter().map(|p| p.index).collect::<HashSet<_>>().len(),
+        db.display(),
+        if opts.fix { "" } else { " (--fix repairs ring orientation, unclosed rings and repeated vertices)" }
+    );
+    true
+}
+
+fn refuse_file(db: &Path, file: &Path, e: &demine_io::FileError, json: bool) -> ExitCode {
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"ok": false, "file": file.display().to_string(), "error": e.to_string(), "written": 0})
+        );
+    }
+    eprintln!("error: {e}");
+    eprintln!("nothing was written: the registry {} is unchanged", db.display());
+    ExitCode::from(EXIT_REFUSED)
+}
+
+async fn import_layer(db: &Path, actor: &str, name: &str, file: &Path, opts: &ImportOptions) -> Result<ExitCode> {
+    if !file.exists() {
+        bail!("{}: no such file", file.display());
+    }
+    let parsed = match demine_io::parse_layer_file(name, file, opts.fix) {
+        Ok(p) => p,
+        Err(e) => return Ok(refuse_file(db, file, &e, opts.json)),
+    };
+    if report_problems(db, file, &parsed.problems, &parsed.notes, opts) {
+        return Ok(ExitCode::from(EXIT_REFUSED));
+    }
+    let store = if db.exists() { Some(open(db).await?) } else { None };
+    let existing = match &store {
+        Some(s) => s
+            .context_layers()
+            .await?
+            .into_iter()
+            .find(|(l, _)| l == name)
+            .map_or(0, |(_, n)| n),
+        None => 0,
+    };
+    if existing > 0 && !opts.replace {
+        bail!(
+            "layer '{name}' already has {existing} features in {}; pass --replace to replace them, or choose another name",
+            db.display()
+        );
+    }
+    let n = parsed.records.len();
+    let changes = Changeset {
+        description: format!("import layer {name} from {}", file.display()),
+        replace_layers: if existing > 0 {
+            vec![name.to_string()]
+        } else {
+            Vec::new()
+        },
+        context_features: parsed.records,
+        ..Default::default()
+    };
+    if opts.dry_run {
+        eprintln!("{}: {n} features valid; --dry-run: nothing written", file.display());
+    } else {
+        match store {
+            Some(store) => {
+                store.apply(&changes, actor).await?;
+                store.close().await?;
+            }
+            None => create_with(db, &changes, actor).await?,
+        }
+    }
+    if opts.json {
+        println!(
+            "{}",
+            serde_json::json!({"ok": true, "file": file.display().to_string(), "layer": name, "written": if opts.dry_run { 0 } else { n }, "replaced": existing})
+        );
+    } else if !opts.dry_run {
+        println!(
+            "imported {n} features into layer {name} of {}{}",
+            db.display(),
+            if existing > 0 {
+                format!(" (replacing {existing})")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn export_layer(db: &Path, name: &str, file: &Path) -> Result<ExitCode> {
+    let store = open(db).await?;
+    let synthetic = is_synthetic(&store).await?;
+    let features = store.context_features(Some(name)).await?;
+    if features.is_empty() {
+        let known: Vec<String> = store.context_layers().await?.into_iter().map(|(l, _)| l).collect();
+        bail!(
+            "no layer '{name}' in {}; layers: {}",
+            db.display(),
+            if known.is_empty() {
+                "none".into()
+            } else {
+                known.join(", ")
+            }
+        );
+    }
+    demine_io::export::write_records(file, name, &features, synthetic)?;
+    eprintln!(
+        "exported {} features of layer {name} to {}",
+        features.len(),
+        file.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn layers(db: &Path, json: bool) -> Result<ExitCode> {
+    let store = open(db).await?;
+    let layers = store.context_layers().await?;
+    if json {
+        let v: Vec<_> = layers
+            .iter()
+            .map(|(l, n)| serde_json::json!({"layer": l, "features": n}))
+            .collect();
+        println!("{}", serde_json::Value::Array(v));
+    } else if layers.is_empty() {
+        println!("no context layers; add one with `demine import layer NAME FILE`");
+    } else {
+        for (l, n) in &layers {
+            println!("{l:<24} {n:>9} features");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import(db: &Path, actor: &str, kind: RecordKind, file: &Path, opts: &ImportOptions) -> Result<ExitCode> {
     if !file.exists() {
         bail!("{}: no such file", file.display());
     }
     // A registry that does not exist yet is only created once the file has passed validation,
     // under a temporary name renamed at the end: a refused or killed first import leaves no file.
     let store = if db.exists() { Some(open(db).await?) } else { None };
-    let kind: RecordKind = kind.into();
     let pb = spinner(&format!("reading and validating {}", file.display()));
     let ids = |k: RecordKind| {
         let store = store.as_ref();
@@ -132,51 +336,15 @@ async fn import(
         hazard_ids: &hazard_ids,
         activity_ids: &activity_ids,
     };
-    let parsed = parse_file(kind, file, &known, fix);
+    let parsed = parse_file(kind, file, &known, opts.fix);
     pb.finish_and_clear();
     let parsed = match parsed {
         Ok(p) => p,
-        Err(e) => {
-            if json {
-                println!(
-                    "{}",
-                    serde_json::json!({"ok": false, "file": file.display().to_string(), "error": e.to_string(), "written": 0})
-                );
-            }
-            eprintln!("error: {e}");
-            eprintln!("nothing was written: the registry {} is unchanged", db.display());
-            return Ok(ExitCode::from(EXIT_REFUSED));
-        }
+        Err(e) => return Ok(refuse_file(db, file, &e, opts.json)),
     };
     let problems: Vec<demine_io::Problem> = parsed.problems().into_iter().cloned().collect();
     let notes: Vec<demine_io::Problem> = parsed.notes().to_vec();
-    if json && !problems.is_empty() {
-        println!(
-            "{}",
-            serde_json::json!({"ok": false, "file": file.display().to_string(), "problems": problems, "notes": notes, "written": 0})
-        );
-    }
-    for n in notes.iter().take(max_problems) {
-        eprintln!("note: {}: {n}", file.display());
-    }
-    if !problems.is_empty() {
-        for p in problems.iter().take(max_problems) {
-            eprintln!("error: {}: {p}", file.display());
-        }
-        if problems.len() > max_problems {
-            eprintln!(
-                "… and {} more problems (raise --max-problems to see them)",
-                problems.len() - max_problems
-            );
-        }
-        eprintln!(
-            "{}: {} problem(s) in {} record(s); nothing was written: the registry {} is unchanged. Mend the file and import it again{}",
-            file.display(),
-            problems.len(),
-            problems.iter().map(|p| p.index).collect::<HashSet<_>>().len(),
-            db.display(),
-            if fix { "" } else { " (--fix repairs ring orientation, unclosed rings and repeated vertices)" }
-        );
+    if report_problems(db, file, &problems, &notes, opts) {
         return Ok(ExitCode::from(EXIT_REFUSED));
     }
     let n = parsed.len();
@@ -204,7 +372,7 @@ async fn import(
         ParsedFile::Finds(p) => changes.finds = p.records,
         ParsedFile::Accidents(p) => changes.accidents = p.records,
     }
-    if dry_run {
+    if opts.dry_run {
         eprintln!("{}: {n} {kind} valid; --dry-run: nothing written", file.display());
     } else {
         let pb = spinner(&format!("writing {n} {kind} to {}", db.display()));
@@ -222,12 +390,12 @@ async fn import(
         }
         pb.finish_and_clear();
     }
-    if json {
+    if opts.json {
         println!(
             "{}",
-            serde_json::json!({"ok": true, "file": file.display().to_string(), "kind": kind.as_str(), "written": if dry_run { 0 } else { n }, "valid": n, "notes": notes})
+            serde_json::json!({"ok": true, "file": file.display().to_string(), "kind": kind.as_str(), "written": if opts.dry_run { 0 } else { n }, "valid": n, "notes": notes})
         );
-    } else if !dry_run {
+    } else if !opts.dry_run {
         println!("imported {n} {kind} from {} into {}", file.display(), db.display());
     }
     Ok(ExitCode::SUCCESS)
@@ -254,10 +422,9 @@ async fn create_with(db: &Path, changes: &Changeset, actor: &str) -> Result<()> 
     Ok(())
 }
 
-async fn export(db: &Path, kind: Kind, file: &Path) -> Result<ExitCode> {
+async fn export(db: &Path, kind: RecordKind, file: &Path) -> Result<ExitCode> {
     let store = open(db).await?;
     let synthetic = is_synthetic(&store).await?;
-    let kind: RecordKind = kind.into();
     let layer = kind.as_str();
     let n = match kind {
         RecordKind::Hazards => {
@@ -431,6 +598,41 @@ async fn log(db: &Path, limit: u32, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The demo's context layers: settlements, roads and the former line of contact.
+fn demo_context_layers(c: &demine_demo::Campaign) -> Vec<demine_core::ContextFeature> {
+    let synthetic = |mut a: demine_core::Attributes| {
+        a.insert("synthetic".into(), true.into());
+        a
+    };
+    let mut out = Vec::new();
+    for (i, s) in c.settlements.iter().enumerate() {
+        let mut a = demine_core::Attributes::new();
+        a.insert("name".into(), s.name.clone().into());
+        a.insert("population".into(), s.population.into());
+        out.push(demine_core::ContextFeature {
+            layer: "settlements".into(),
+            id: Some(format!("SET-{:04}", i + 1)),
+            geometry: geo::Geometry::Point(s.location),
+            attributes: synthetic(a),
+        });
+    }
+    for (i, r) in c.roads.iter().enumerate() {
+        out.push(demine_core::ContextFeature {
+            layer: "roads".into(),
+            id: Some(format!("RD-{:04}", i + 1)),
+            geometry: geo::Geometry::LineString(r.clone()),
+            attributes: synthetic(demine_core::Attributes::new()),
+        });
+    }
+    out.push(demine_core::ContextFeature {
+        layer: "line_of_contact".into(),
+        id: Some("LOC-1".into()),
+        geometry: geo::Geometry::LineString(c.line_of_contact.clone()),
+        attributes: synthetic(demine_core::Attributes::new()),
+    });
+    out
+}
+
 async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, actor: &str) -> Result<ExitCode> {
     std::fs::create_dir_all(out).with_context(|| format!("creating output folder {}", out.display()))?;
     let db = out.join("demine.gpkg");
@@ -501,6 +703,8 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
         activities: campaign.activities.clone(),
         finds: campaign.finds.clone(),
         accidents: campaign.accidents.clone(),
+        context_features: demo_context_layers(&campaign),
+        replace_layers: Vec::new(),
         recomputed: campaign
             .hazards
             .iter()
