@@ -200,27 +200,76 @@ impl Grid {
     /// Gaussian kernel density of `points` at each cell's centre, in points per km², with
     /// bandwidth `bandwidth_m` (points beyond 4 bandwidths are ignored).
     pub fn kernel_density_per_km2(&self, points: &[Point<f64>], bandwidth_m: f64) -> Vec<f64> {
+        self.density(points, bandwidth_m, false)
+    }
+
+    /// As [`Grid::kernel_density_per_km2`], leaving out the points inside each cell itself: the
+    /// evidence *around* a cell, for features of a model whose label is what lies inside it.
+    pub fn neighbour_density_per_km2(&self, points: &[Point<f64>], bandwidth_m: f64) -> Vec<f64> {
+        self.density(points, bandwidth_m, true)
+    }
+
+    /// The cell of this grid's resolution that holds each point.
+    pub fn cell_of(&self, p: Point<f64>) -> Option<CellIndex> {
+        LatLng::new(p.y(), p.x()).ok().map(|ll| ll.to_cell(self.resolution))
+    }
+
+    /// Number of `points` inside each cell.
+    pub fn counts(&self, points: &[Point<f64>]) -> Vec<u32> {
+        let mut out = vec![0u32; self.len()];
+        for p in points {
+            if let Some(i) = self.cell_of(*p).and_then(|c| self.position(c)) {
+                out[i] += 1;
+            }
+        }
+        out
+    }
+
+    fn density(&self, points: &[Point<f64>], bandwidth_m: f64, exclude_own: bool) -> Vec<f64> {
         if points.is_empty() || !(bandwidth_m > 0.0) {
             return vec![0.0; self.len()];
         }
-        let tree = RTree::bulk_load(points.iter().map(|p| [p.x(), p.y()]).collect::<Vec<_>>());
+        let located: Vec<([f64; 2], Option<CellIndex>)> = points
+            .iter()
+            .map(|p| ([p.x(), p.y()], if exclude_own { self.cell_of(*p) } else { None }))
+            .collect();
+        let tree = RTree::bulk_load(
+            located
+                .iter()
+                .enumerate()
+                .map(|(i, (xy, _))| Tagged(*xy, i))
+                .collect::<Vec<_>>(),
+        );
         let norm = 1.0 / (2.0 * std::f64::consts::PI * bandwidth_m * bandwidth_m) * 1e6;
         let reach_m = 4.0 * bandwidth_m;
-        self.centres()
+        self.cells
             .par_iter()
-            .map(|c| {
+            .map(|cell| {
+                let ll = LatLng::from(*cell);
+                let c = Point::new(ll.lng(), ll.lat());
                 let dlat = reach_m / 111_320.0;
                 let dlon = dlat / c.y().to_radians().cos().max(0.05);
                 let env = AABB::from_corners([c.x() - dlon, c.y() - dlat], [c.x() + dlon, c.y() + dlat]);
                 tree.locate_in_envelope(&env)
-                    .map(|q| {
-                        let d = Haversine.distance(*c, Point::new(q[0], q[1]));
+                    .filter(|t| !exclude_own || located[t.1].1 != Some(*cell))
+                    .map(|t| {
+                        let d = Haversine.distance(c, Point::new(t.0[0], t.0[1]));
                         (-0.5 * (d / bandwidth_m).powi(2)).exp()
                     })
                     .sum::<f64>()
                     * norm
             })
             .collect()
+    }
+}
+
+/// A point with its index, for the density R-tree.
+struct Tagged([f64; 2], usize);
+
+impl RTreeObject for Tagged {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        AABB::from_point(self.0)
     }
 }
 
@@ -345,5 +394,16 @@ mod tests {
         let total: f64 = dens.iter().zip(grid.areas_m2()).map(|(d, a)| d * a / 1e6).sum();
         assert!((total - 3.0).abs() < 0.1, "{total}");
         assert!(grid.kernel_density_per_km2(&pts, 0.0).iter().all(|d| *d == 0.0));
+        // Leaving out each cell's own points lowers the density exactly where the points are.
+        let around = grid.neighbour_density_per_km2(&pts, 500.0);
+        let counts = grid.counts(&pts);
+        assert_eq!(counts.iter().sum::<u32>(), 3);
+        for ((d, a), n) in dens.iter().zip(&around).zip(&counts) {
+            if *n > 0 {
+                assert!(a < d);
+            } else {
+                assert!((a - d).abs() < 1e-12);
+            }
+        }
     }
 }
