@@ -448,3 +448,30 @@ impl Record for ContextFeature {
         m
     }
 }
+
+/// One cell of a risk map: an H3 hexagon with the modelled probability that it holds
+/// explosive ordnance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskCell {
+    /// H3 index, hexadecimal (e.g. `8928308280fffff`).
+    pub cell: String,
+    pub resolution: u8,
+    /// Hexagon outline, lon/lat.
+    pub outline: geo::Polygon<f64>,
+    /// Calibrated probability (0..1) that the cell holds any item.
+    pub risk: f64,
+    /// Training label, when the cell had one: found something (true) or searched clean (false).
+    pub label: Option<bool>,
+    /// Finds and accidents recorded in the cell.
+    pub items: u32,
+}
+
+/// A hazard's risk summary from a risk map.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HazardRisk {
+    pub hazard_id: String,
+    /// Expected share of the hazard's area that is contaminated (area-weighted mean cell risk).
+    pub expected_contaminated_share: f64,
+    /// Probability that the hazard holds at least one item: 1 − Π(1 − p_cell · share_cell).
+    pub p_any: f64,
+}

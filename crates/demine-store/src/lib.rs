@@ -22,8 +22,8 @@
 use chrono::{NaiveDate, SecondsFormat, Utc};
 use demine_core::release::HazardRelease;
 use demine_core::{
-    Accident, Activity, ActivityType, Attributes, ContextFeature, Find, FindCategory, Hazard, HazardClass,
-    Organisation, Outcome, Record, RecordKind, Team, TeamKind,
+    Accident, Activity, ActivityType, Attributes, ContextFeature, Find, FindCategory, Hazard, HazardClass, HazardRisk,
+    Organisation, Outcome, Record, RecordKind, RiskCell, Team, TeamKind,
 };
 use geo::{BoundingRect, Geometry, MultiPolygon, Point, Rect};
 use geozero::wkb::GpkgWkb;
@@ -71,6 +71,7 @@ pub struct Counts {
     pub teams: u64,
     pub change_log: u64,
     pub context_features: u64,
+    pub risk_cells: u64,
 }
 
 /// Everything one write brings, applied in one transaction.
@@ -84,6 +85,8 @@ pub struct Changeset {
     pub activities: Vec<Activity>,
     pub finds: Vec<Find>,
     pub accidents: Vec<Accident>,
+    /// A new risk map: replaces every stored cell (and the hazards' risk columns) when `Some`.
+    pub risk_map: Option<(Vec<RiskCell>, Vec<HazardRisk>)>,
     /// Context-layer features to add.
     pub context_features: Vec<ContextFeature>,
     /// Context layers whose existing features are removed first (re-import of a layer).
@@ -528,7 +531,8 @@ impl Repository for GeoPackageStore {
                     (SELECT count(*) FROM released_land) AS released_land,
                     (SELECT count(*) FROM organisations) AS organisations, (SELECT count(*) FROM teams) AS teams,
                     (SELECT count(*) FROM change_log) AS change_log,
-                    (SELECT count(*) FROM context_features) AS context_features",
+                    (SELECT count(*) FROM context_features) AS context_features,
+                    (SELECT count(*) FROM risk_cells) AS risk_cells",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -543,6 +547,7 @@ impl Repository for GeoPackageStore {
             teams: n("teams"),
             change_log: n("change_log"),
             context_features: n("context_features"),
+            risk_cells: n("risk_cells"),
         })
     }
 
@@ -711,6 +716,45 @@ impl Repository for GeoPackageStore {
             log_insert(&mut tx, &at, actor, batch, "context_features", f).await?;
         }
         extend_extent(&mut tx, "context_features", rect, &at).await?;
+
+        if let Some((cells, hazard_risks)) = &c.risk_map {
+            sqlx::query("DELETE FROM risk_cells").execute(&mut *tx).await?;
+            sqlx::query("UPDATE hazards SET risk_expected_share = NULL, risk_p_any = NULL")
+                .execute(&mut *tx)
+                .await?;
+            let mut rect = None;
+            for cell in cells {
+                let g = Geometry::Polygon(cell.outline.clone());
+                rect = union_rect(rect, g.bounding_rect());
+                sqlx::query(
+                    "INSERT INTO risk_cells (geom, cell, resolution, risk, label, items) VALUES (?, ?, ?, ?, ?, ?)",
+                )
+                .bind(gpkg_blob(&g)?)
+                .bind(&cell.cell)
+                .bind(cell.resolution as i64)
+                .bind(cell.risk)
+                .bind(cell.label.map(i64::from))
+                .bind(cell.items as i64)
+                .execute(&mut *tx)
+                .await?;
+            }
+            extend_extent(&mut tx, "risk_cells", rect, &at).await?;
+            for h in hazard_risks {
+                sqlx::query("UPDATE hazards SET risk_expected_share = ?, risk_p_any = ? WHERE id = ?")
+                    .bind(h.expected_contaminated_share)
+                    .bind(h.p_any)
+                    .bind(&h.hazard_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("INSERT INTO change_log (at, actor, action, entity, batch, after) VALUES (?, ?, 'replace', 'risk_cells', ?, ?)")
+                .bind(&at)
+                .bind(actor)
+                .bind(batch)
+                .bind(serde_json::json!({ "cells": cells.len(), "hazards": hazard_risks.len() }).to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
 
         let mut rect = None;
         for (hazard_id, r) in &c.recomputed {

@@ -169,4 +169,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Contamination risk models on a CSV of cells: spatial cross-validation, training, scoring.
+    Risk {
+        #[command(subcommand)]
+        command: crate::risk::RiskCommand,
+    },
 }

@@ -70,6 +70,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             scale,
             json,
         } => demo(&out, force, seed, scale, json, &actor).await,
+        Command::Risk { command } => crate::risk::run(command),
     }
 }
 
@@ -704,13 +705,13 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
         finds: campaign.finds.clone(),
         accidents: campaign.accidents.clone(),
         context_features: demo_context_layers(&campaign),
-        replace_layers: Vec::new(),
         recomputed: campaign
             .hazards
             .iter()
             .map(|h| h.id.clone())
             .zip(release.per_hazard.iter().cloned())
             .collect(),
+        ..Default::default()
     };
     store.apply(&changes, actor).await?;
     store.close().await?;
