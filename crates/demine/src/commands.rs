@@ -70,6 +70,35 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             scale,
             json,
         } => demo(&out, force, seed, scale, json, &actor).await,
+        Command::Risk {
+            command:
+                crate::risk::RiskCommand::Build {
+                    res,
+                    model,
+                    seed,
+                    bandwidth_m,
+                    margin_m,
+                    folds,
+                    json,
+                },
+        } => {
+            if !(bandwidth_m > 0.0) || !(margin_m >= 0.0) {
+                bail!("--bandwidth-m must be > 0 and --margin-m >= 0 (metres)");
+            }
+            let opts = crate::risk_build::BuildOptions {
+                resolution: res,
+                model: model.into(),
+                seed,
+                bandwidth_m,
+                margin_m,
+                folds,
+                json,
+            };
+            if !demine_grid::RESOLUTIONS.contains(&res) {
+                bail!("{}", demine_grid::GridError::Resolution(res));
+            }
+            crate::risk_build::risk_build(open(&cli.db).await?, &actor, &opts).await
+        }
         Command::Risk { command } => crate::risk::run(command),
     }
 }

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod output;
 mod risk;
+mod risk_build;
 
 use clap::Parser;
 use std::process::ExitCode;

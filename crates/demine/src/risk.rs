@@ -53,6 +53,31 @@ pub struct CellsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum RiskCommand {
+    /// Build the risk map of the registry: features on H3 cells over the hazards (with a
+    /// margin), a model trained on cells with finds or accidents (positive) and cells searched
+    /// clean (negative), scored by spatial cross-validation; saved as the `risk_cells` layer and
+    /// per hazard as expected contaminated share and P(any item).
+    Build {
+        /// H3 resolution, 7 (~5 km² cells) to 11 (~2,150 m²); 9 is ~0.1 km².
+        #[arg(long, default_value_t = 9)]
+        res: u8,
+        #[arg(long, value_enum, default_value_t = ModelArg::Gbt)]
+        model: ModelArg,
+        /// Random seed: the same seed gives the same map.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Kernel bandwidth for find and accident densities, in metres.
+        #[arg(long, default_value_t = 1000.0, value_name = "M")]
+        bandwidth_m: f64,
+        /// Margin around each hazard's bounding box that the grid covers, in metres.
+        #[arg(long, default_value_t = 2000.0, value_name = "M")]
+        margin_m: f64,
+        /// Folds of the spatial cross-validation reported with the map.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Spatial cross-validation on a CSV of cells: ROC-AUC, PR-AUC, Brier, recall in the top 10/20/30 %.
     ///
     /// Cells of one group (a municipality, an H3 parent cell…) always fall in the same fold.
@@ -111,6 +136,7 @@ pub fn run(cmd: RiskCommand) -> Result<ExitCode> {
         } => evaluate(&cells, &group, folds, folds_out.as_deref(), json),
         RiskCommand::Train { cells, group, out } => train(&cells, group.as_deref(), &out),
         RiskCommand::Score { cells, model, out } => score(&cells, &model, &out),
+        RiskCommand::Build { .. } => bail!("`risk build` works on the registry; it is dispatched with --db"),
     };
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -243,7 +269,7 @@ fn evaluate_text(cells: &CellsArgs, group: &str, rep: &ReadReport, cv: &CvReport
         cv.folds, cv.folds_single_class
     ));
     s.push_str(&format!(
-        "{:>4} {:>6} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>9} {:>9}\n",
+        "{:>4} {:>6} {:>9} {:>9} {:>8} {:>8} {:>7} {:>10} {:>9} {:>9}\n",
         "fold", "groups", "held-out", "positive", "ROC-AUC", "PR-AUC", "Brier", "recall@10%", "@20%", "@30%"
     ));
     for f in &cv.per_fold {
@@ -315,6 +341,13 @@ fn write_atomically(path: &Path, write: impl FnOnce(&mut std::fs::File) -> std::
 fn evaluate(cells: &CellsArgs, group: &str, folds: usize, folds_out: Option<&Path>, as_json: bool) -> Result<()> {
     let (ds, rep) = read(cells, Some(group))?;
     let cv = cross_validate(&ds, cells.model.into(), folds, cells.seed)?;
+    if cv.folds_single_class == cv.folds {
+        eprintln!(
+            "note: {}: every held-out fold holds a single class, so there is no ROC-AUC, PR-AUC or recall; \
+             use fewer folds (--folds) or larger groups",
+            cells.cells.display()
+        );
+    }
     if let Some(p) = folds_out {
         write_atomically(p, |f| {
             let mut w = std::io::BufWriter::new(f);
@@ -354,7 +387,8 @@ fn train(cells: &CellsArgs, group: Option<&str>, out: &Path) -> Result<()> {
     let text = model.to_json()?;
     write_atomically(out, |f| f.write_all(text.as_bytes()))?;
     eprintln!(
-        "trained {} on {} labelled cells ({} positive) of {}, {} features, seed {}; calibration a = {:.3}, b = {:.3}; wrote {}",
+        "trained {} on {} labelled cells ({} positive) of {}, {} features, seed {}; \
+         calibration a = {:.3}, b = {:.3}; wrote {}",
         model.kind(),
         rep.labelled,
         rep.positives,

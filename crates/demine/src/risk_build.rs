@@ -1,0 +1,176 @@
+//! `demine risk build`: the registry → H3 cell features → a model → the risk map, saved as the
+//! `risk_cells` layer and as each hazard's expected contaminated share and P(any item).
+
+use anyhow::{bail, Context, Result};
+use demine_core::release::account_records;
+use demine_core::{HazardRisk, Outcome, RiskCell};
+use demine_grid::Grid;
+use demine_risk::cells::{build_cells, hazard_region, CellInputs};
+use demine_risk::{cross_validate, ModelKind, RiskModel};
+use demine_store::{Changeset, GeoPackageStore, Repository};
+use geo::MultiPolygon;
+use rayon::prelude::*;
+use std::process::ExitCode;
+
+/// Options of `risk build`.
+pub struct BuildOptions {
+    pub resolution: u8,
+    pub model: ModelKind,
+    pub seed: u64,
+    pub bandwidth_m: f64,
+    pub margin_m: f64,
+    pub folds: usize,
+    pub json: bool,
+}
+
+/// Each hazard's summary: the cells whose centre lies in it (or, for a hazard smaller than a
+/// cell, the cell holding its first vertex), weighted equally (H3 cells of one resolution have
+/// nearly equal areas).
+fn hazard_risks(hazards: &[demine_core::Hazard], grid: &Grid, risk: &[f64]) -> Vec<HazardRisk> {
+    hazards
+        .par_iter()
+        .map(|h| {
+            let mut ps: Vec<f64> = Grid::cover(std::slice::from_ref(&h.geometry), u8::from(grid.resolution))
+                .map(|g| {
+                    g.cells
+                        .iter()
+                        .filter_map(|c| grid.position(*c))
+                        .map(|i| risk[i])
+                        .collect()
+                })
+                .unwrap_or_default();
+            if ps.is_empty() {
+                let first = h.geometry.0.first().and_then(|p| p.exterior().0.first()).copied();
+                if let Some(i) = first
+                    .and_then(|c| grid.cell_of(geo::Point(c)))
+                    .and_then(|c| grid.position(c))
+                {
+                    ps.push(risk[i]);
+                }
+            }
+            let n = ps.len().max(1) as f64;
+            HazardRisk {
+                hazard_id: h.id.clone(),
+                expected_contaminated_share: ps.iter().sum::<f64>() / n,
+                p_any: 1.0 - ps.iter().map(|p| 1.0 - p).product::<f64>(),
+            }
+        })
+        .collect()
+}
+
+pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -> Result<ExitCode> {
+    let hazards = store.hazards().await?;
+    if hazards.is_empty() {
+        bail!(
+            "{}: no hazards; import hazards first (the risk map covers the hazards with a margin)",
+            store.path().display()
+        );
+    }
+    let activities = store.activities().await?;
+    let finds = store.finds().await?;
+    let accidents = store.accidents().await?;
+    let layers = store.context_features(None).await?;
+    let release = account_records(&hazards, &activities, None, true);
+    let released: Vec<(Outcome, MultiPolygon<f64>)> = release
+        .per_hazard
+        .iter()
+        .flat_map(|r| r.pieces.iter().map(|p| (p.outcome, p.geometry.clone())))
+        .collect();
+    let inputs = CellInputs {
+        hazards: &hazards,
+        released: &released,
+        finds: &finds,
+        accidents: &accidents,
+        layers: &layers,
+        bandwidth_m: o.bandwidth_m,
+    };
+    let region = hazard_region(&hazards, o.margin_m);
+    let table = build_cells(&region, o.resolution, &inputs).context("building cell features")?;
+    let (positives, negatives) = table.dataset.class_counts();
+    if positives == 0 || negatives == 0 {
+        bail!(
+            "the registry gives {positives} cells with finds or accidents and {negatives} searched-clean cells; \
+             a risk model needs both (record finds, and clearance or technical survey that found nothing)"
+        );
+    }
+    let cv = cross_validate(&table.dataset, o.model, o.folds, o.seed).context("spatial cross-validation")?;
+    let model = RiskModel::fit(o.model, &table.dataset, o.seed).context("training the risk model")?;
+    let risk = model.predict_proba(&table.dataset).context("scoring cells")?;
+    let labels = table.dataset.labels();
+    let cells: Vec<RiskCell> = table
+        .grid
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| RiskCell {
+            cell: c.to_string(),
+            resolution: u8::from(table.grid.resolution),
+            outline: Grid::outline(*c),
+            risk: risk[i].clamp(0.0, 1.0),
+            label: labels[i],
+            items: table.items[i],
+        })
+        .collect();
+    let hazard_summaries = hazard_risks(&hazards, &table.grid, &risk);
+    let n_cells = cells.len();
+    let changes = Changeset {
+        description: format!(
+            "risk build: H3 resolution {}, model {}, seed {}",
+            o.resolution, o.model, o.seed
+        ),
+        risk_map: Some((cells, hazard_summaries.clone())),
+        ..Default::default()
+    };
+    store.apply(&changes, actor).await?;
+    let path = store.path().to_owned();
+    store.close().await?;
+    let mut top: Vec<&HazardRisk> = hazard_summaries.iter().collect();
+    top.sort_by(|a, b| b.p_any.total_cmp(&a.p_any).then_with(|| a.hazard_id.cmp(&b.hazard_id)));
+    if o.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "cells": n_cells,
+                "resolution": o.resolution,
+                "model": o.model.to_string(),
+                "seed": o.seed,
+                "labelled": {"positive": positives, "negative": negatives},
+                "features": table.dataset.feature_names(),
+                "cv": {"folds": cv.folds, "folds_single_class": cv.folds_single_class, "auc_mean": cv.auc_mean, "pr_auc_mean": cv.pr_auc_mean, "brier_mean": cv.brier_mean},
+                "hazards": hazard_summaries,
+            })
+        );
+    } else {
+        println!(
+            "risk map: {n_cells} H3 cells at resolution {} over {} hazards ({} layer(s) of context), model {}",
+            o.resolution,
+            hazards.len(),
+            layers
+                .iter()
+                .map(|f| f.layer.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            o.model
+        );
+        println!("  labelled cells: {positives} with finds or accidents, {negatives} searched clean");
+        println!(
+            "  spatial cross-validation ({} folds): ROC-AUC {:.3}, PR-AUC {:.3}, Brier {:.4}",
+            cv.folds,
+            cv.auc_mean.unwrap_or(f64::NAN),
+            cv.pr_auc_mean.unwrap_or(f64::NAN),
+            cv.brier_mean.unwrap_or(f64::NAN)
+        );
+        println!("  hazards most likely to hold ordnance (P(any item), expected contaminated share):");
+        for h in top.iter().take(10) {
+            println!(
+                "    {:<14} {:>6.3}  {:>6.3}",
+                h.hazard_id, h.p_any, h.expected_contaminated_share
+            );
+        }
+        println!(
+            "saved: layer risk_cells and hazards.risk_p_any / risk_expected_share in {}",
+            path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

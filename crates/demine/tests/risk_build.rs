@@ -1,0 +1,87 @@
+//! `demine risk build` on the registry: a risk map of H3 cells saved where GIS reads it.
+
+mod common;
+use common::*;
+
+#[test]
+fn risk_build_on_the_small_demo() {
+    let s = Scratch::new();
+    let out = s.dir.path().join("demo");
+    let o = assert_cmd::Command::cargo_bin("demine")
+        .unwrap()
+        .args([
+            "demo",
+            "--scale",
+            "small",
+            "--seed",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let db = out.join("demine.gpkg");
+    let run = |args: &[&str]| {
+        assert_cmd::Command::cargo_bin("demine")
+            .unwrap()
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["risk", "build", "--json", "--seed", "5"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cells = v["cells"].as_u64().unwrap();
+    assert!(cells > 100, "{v}");
+    assert!(v["labelled"]["positive"].as_u64().unwrap() > 0);
+    assert!(v["labelled"]["negative"].as_u64().unwrap() > 0);
+    let hazards = v["hazards"].as_array().unwrap();
+    assert!(!hazards.is_empty());
+    for h in hazards {
+        let p = h["p_any"].as_f64().unwrap();
+        let e = h["expected_contaminated_share"].as_f64().unwrap();
+        assert!(
+            (0.0..=1.0).contains(&p) && (0.0..=1.0).contains(&e) && e <= p + 1e-12,
+            "{h}"
+        );
+    }
+    // Saved: the layer GIS reads, with as many cells as reported.
+    let st: serde_json::Value = serde_json::from_slice(&run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(st["risk_cells"].as_u64(), Some(cells));
+    let info = std::process::Command::new("ogrinfo")
+        .args(["-ro", "-so", db.to_str().unwrap(), "risk_cells"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(text.contains(&format!("Feature Count: {cells}")), "{text}");
+    // Deterministic for a seed.
+    let again: serde_json::Value =
+        serde_json::from_slice(&run(&["risk", "build", "--json", "--seed", "5"]).stdout).unwrap();
+    assert_eq!(v, again);
+}
+
+#[test]
+fn risk_build_refuses_bad_input() {
+    let s = Scratch::new();
+    s.import_ok(
+        "hazards",
+        &s.file(
+            "h.geojson",
+            &collection(&[(r#"{"id":"H","class":"SHA"}"#, &rect(30.0, 50.0, 30.01, 50.01))]),
+        ),
+    );
+    let (code, _, err) = s.run(&["risk", "build", "--res", "12"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("resolution 12"), "{err}");
+    // No finds and nothing searched: nothing to learn from.
+    let (code, _, err) = s.run(&["risk", "build"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("needs both"), "{err}");
+    let empty = Scratch::new();
+    let (code, _, err) = empty.run(&["risk", "build"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no hazards"), "{err}");
+}
