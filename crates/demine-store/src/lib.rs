@@ -723,20 +723,26 @@ impl Repository for GeoPackageStore {
                 .execute(&mut *tx)
                 .await?;
             let mut rect = None;
-            for cell in cells {
-                let g = Geometry::Polygon(cell.outline.clone());
-                rect = union_rect(rect, g.bounding_rect());
-                sqlx::query(
-                    "INSERT INTO risk_cells (geom, cell, resolution, risk, label, items) VALUES (?, ?, ?, ?, ?, ?)",
-                )
-                .bind(gpkg_blob(&g)?)
-                .bind(&cell.cell)
-                .bind(cell.resolution as i64)
-                .bind(cell.risk)
-                .bind(cell.label.map(i64::from))
-                .bind(cell.items as i64)
-                .execute(&mut *tx)
-                .await?;
+            // Many rows: multi-row INSERTs, each a single round trip to SQLite's worker thread.
+            for chunk in cells.chunks(500) {
+                let mut blobs = Vec::with_capacity(chunk.len());
+                for cell in chunk {
+                    let g = Geometry::Polygon(cell.outline.clone());
+                    rect = union_rect(rect, g.bounding_rect());
+                    blobs.push(gpkg_blob(&g)?);
+                }
+                let mut q = sqlx::QueryBuilder::<Sqlite>::new(
+                    "INSERT INTO risk_cells (geom, cell, resolution, risk, label, items) ",
+                );
+                q.push_values(chunk.iter().zip(blobs), |mut b, (cell, blob)| {
+                    b.push_bind(blob)
+                        .push_bind(&cell.cell)
+                        .push_bind(cell.resolution as i64)
+                        .push_bind(cell.risk)
+                        .push_bind(cell.label.map(i64::from))
+                        .push_bind(cell.items as i64);
+                });
+                q.build().execute(&mut *tx).await?;
             }
             extend_extent(&mut tx, "risk_cells", rect, &at).await?;
             for h in hazard_risks {
