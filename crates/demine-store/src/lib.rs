@@ -354,23 +354,50 @@ fn union_rect(acc: Option<Rect<f64>>, r: Option<Rect<f64>>) -> Option<Rect<f64>>
     }
 }
 
-async fn log_insert(
+/// A value bound into a multi-row INSERT.
+enum Val {
+    Text(Option<String>),
+    Real(Option<f64>),
+    Int(Option<i64>),
+    Blob(Vec<u8>),
+}
+
+impl Val {
+    fn text(s: &str) -> Val {
+        Val::Text(Some(s.to_string()))
+    }
+    fn opt(s: &Option<String>) -> Val {
+        Val::Text(s.clone())
+    }
+}
+
+/// Inserts rows with multi-row INSERTs: one round trip to SQLite's worker thread per few hundred
+/// rows instead of one per row (the difference between seconds and tens of seconds at
+/// national scale).
+async fn insert_many(
     tx: &mut Transaction<'_, Sqlite>,
-    at: &str,
-    actor: &str,
-    batch: &str,
-    entity: &str,
-    record: &dyn Record,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO change_log (at, actor, action, entity, entity_id, batch, before, after) VALUES (?, ?, 'insert', ?, ?, ?, NULL, ?)")
-        .bind(at)
-        .bind(actor)
-        .bind(entity)
-        .bind(record.id())
-        .bind(batch)
-        .bind(geojson_feature(record))
-        .execute(&mut **tx)
-        .await?;
+    // SQLite allows 32,766 bound variables per statement.
+    let per_statement = (30_000 / columns.len().max(1)).clamp(1, 500);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_statement).collect();
+        let mut q = sqlx::QueryBuilder::<Sqlite>::new(format!("INSERT INTO {table} ({}) ", columns.join(", ")));
+        q.push_values(chunk, |mut b, row| {
+            for v in row {
+                match v {
+                    Val::Text(t) => b.push_bind(t),
+                    Val::Real(x) => b.push_bind(x),
+                    Val::Int(i) => b.push_bind(i),
+                    Val::Blob(bytes) => b.push_bind(bytes),
+                };
+            }
+        });
+        q.build().execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
@@ -563,123 +590,196 @@ impl Repository for GeoPackageStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        for o in &c.organisations {
-            sqlx::query("INSERT INTO organisations (id, name, kind) VALUES (?, ?, ?)")
-                .bind(&o.id)
-                .bind(&o.name)
-                .bind(&o.kind)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("INSERT INTO change_log (at, actor, action, entity, entity_id, batch, after) VALUES (?, ?, 'insert', 'organisations', ?, ?, ?)")
-                .bind(&at).bind(actor).bind(&o.id).bind(batch)
-                .bind(serde_json::to_string(o).unwrap_or_default())
-                .execute(&mut *tx).await?;
-        }
-        for t in &c.teams {
-            sqlx::query("INSERT INTO teams (id, organisation, kind, productivity_m2_per_day, base_lon, base_lat) VALUES (?, ?, ?, ?, ?, ?)")
-                .bind(&t.id).bind(&t.organisation).bind(t.kind.as_str()).bind(t.productivity_m2_per_day)
-                .bind(t.base_lon).bind(t.base_lat)
-                .execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO change_log (at, actor, action, entity, entity_id, batch, after) VALUES (?, ?, 'insert', 'teams', ?, ?, ?)")
-                .bind(&at).bind(actor).bind(&t.id).bind(batch)
-                .bind(serde_json::to_string(t).unwrap_or_default())
-                .execute(&mut *tx).await?;
-        }
+        let mut log: Vec<Vec<Val>> = Vec::new();
+        let mut log_insert = |entity: &str, id: &str, after: String| {
+            log.push(vec![
+                Val::text(&at),
+                Val::text(actor),
+                Val::text("insert"),
+                Val::text(entity),
+                Val::text(id),
+                Val::text(batch),
+                Val::Text(None),
+                Val::Text(Some(after)),
+            ]);
+        };
+        let rows: Vec<Vec<Val>> = c
+            .organisations
+            .iter()
+            .map(|o| {
+                log_insert("organisations", &o.id, serde_json::to_string(o).unwrap_or_default());
+                vec![Val::text(&o.id), Val::text(&o.name), Val::opt(&o.kind)]
+            })
+            .collect();
+        insert_many(&mut tx, "organisations", &["id", "name", "kind"], rows).await?;
+        let rows: Vec<Vec<Val>> = c
+            .teams
+            .iter()
+            .map(|t| {
+                log_insert("teams", &t.id, serde_json::to_string(t).unwrap_or_default());
+                vec![
+                    Val::text(&t.id),
+                    Val::opt(&t.organisation),
+                    Val::text(t.kind.as_str()),
+                    Val::Real(Some(t.productivity_m2_per_day)),
+                    Val::Real(t.base_lon),
+                    Val::Real(t.base_lat),
+                ]
+            })
+            .collect();
+        let columns = [
+            "id",
+            "organisation",
+            "kind",
+            "productivity_m2_per_day",
+            "base_lon",
+            "base_lat",
+        ];
+        insert_many(&mut tx, "teams", &columns, rows).await?;
 
         let mut rect = None;
+        let mut rows = Vec::with_capacity(c.hazards.len());
         for h in &c.hazards {
             let g = Geometry::MultiPolygon(h.geometry.clone());
             rect = union_rect(rect, g.bounding_rect());
-            sqlx::query(
-                "INSERT INTO hazards (geom, id, class, name, reported_status, organisation, land_use, contamination, evidence, blockages, attributes)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(gpkg_blob(&g)?)
-            .bind(&h.id)
-            .bind(h.class.as_str())
-            .bind(&h.name)
-            .bind(&h.reported_status)
-            .bind(&h.organisation)
-            .bind(&h.land_use)
-            .bind(&h.contamination)
-            .bind(&h.evidence)
-            .bind(&h.blockages)
-            .bind(json_attributes(&h.attributes))
-            .execute(&mut *tx)
-            .await?;
-            log_insert(&mut tx, &at, actor, batch, "hazards", h).await?;
+            log_insert("hazards", &h.id, geojson_feature(h));
+            rows.push(vec![
+                Val::Blob(gpkg_blob(&g)?),
+                Val::text(&h.id),
+                Val::text(h.class.as_str()),
+                Val::opt(&h.name),
+                Val::opt(&h.reported_status),
+                Val::opt(&h.organisation),
+                Val::opt(&h.land_use),
+                Val::opt(&h.contamination),
+                Val::opt(&h.evidence),
+                Val::opt(&h.blockages),
+                Val::Text(json_attributes(&h.attributes)),
+            ]);
         }
+        let columns = [
+            "geom",
+            "id",
+            "class",
+            "name",
+            "reported_status",
+            "organisation",
+            "land_use",
+            "contamination",
+            "evidence",
+            "blockages",
+            "attributes",
+        ];
+        insert_many(&mut tx, "hazards", &columns, rows).await?;
         extend_extent(&mut tx, "hazards", rect, &at).await?;
 
         let mut rect = None;
+        let mut rows = Vec::with_capacity(c.activities.len());
         for a in &c.activities {
             let g = Geometry::MultiPolygon(a.geometry.clone());
             rect = union_rect(rect, g.bounding_rect());
-            sqlx::query(
-                "INSERT INTO activities (geom, id, hazard_id, type, outcome, start_date, end_date, organisation, team, method, depth_cm, attributes)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(gpkg_blob(&g)?)
-            .bind(&a.id)
-            .bind(&a.hazard_id)
-            .bind(a.activity_type.as_str())
-            .bind(a.outcome.as_str())
-            .bind(a.start_date.to_string())
-            .bind(a.end_date.to_string())
-            .bind(&a.organisation)
-            .bind(&a.team)
-            .bind(&a.method)
-            .bind(a.depth_cm)
-            .bind(json_attributes(&a.attributes))
-            .execute(&mut *tx)
-            .await?;
-            log_insert(&mut tx, &at, actor, batch, "activities", a).await?;
+            log_insert("activities", &a.id, geojson_feature(a));
+            rows.push(vec![
+                Val::Blob(gpkg_blob(&g)?),
+                Val::text(&a.id),
+                Val::text(&a.hazard_id),
+                Val::text(a.activity_type.as_str()),
+                Val::text(a.outcome.as_str()),
+                Val::Text(Some(a.start_date.to_string())),
+                Val::Text(Some(a.end_date.to_string())),
+                Val::opt(&a.organisation),
+                Val::opt(&a.team),
+                Val::opt(&a.method),
+                Val::Real(a.depth_cm),
+                Val::Text(json_attributes(&a.attributes)),
+            ]);
         }
+        let columns = [
+            "geom",
+            "id",
+            "hazard_id",
+            "type",
+            "outcome",
+            "start_date",
+            "end_date",
+            "organisation",
+            "team",
+            "method",
+            "depth_cm",
+            "attributes",
+        ];
+        insert_many(&mut tx, "activities", &columns, rows).await?;
         extend_extent(&mut tx, "activities", rect, &at).await?;
 
         let mut rect = None;
+        let mut rows = Vec::with_capacity(c.finds.len());
         for f in &c.finds {
             let g = Geometry::Point(f.location);
             rect = union_rect(rect, g.bounding_rect());
-            sqlx::query(
-                "INSERT INTO finds (geom, id, date, category, hazard_id, activity_id, depth_cm, condition, disposition, attributes)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(gpkg_blob(&g)?)
-            .bind(&f.id)
-            .bind(f.date.to_string())
-            .bind(f.category.as_str())
-            .bind(&f.hazard_id)
-            .bind(&f.activity_id)
-            .bind(f.depth_cm)
-            .bind(&f.condition)
-            .bind(&f.disposition)
-            .bind(json_attributes(&f.attributes))
-            .execute(&mut *tx)
-            .await?;
-            log_insert(&mut tx, &at, actor, batch, "finds", f).await?;
+            log_insert("finds", &f.id, geojson_feature(f));
+            rows.push(vec![
+                Val::Blob(gpkg_blob(&g)?),
+                Val::text(&f.id),
+                Val::Text(Some(f.date.to_string())),
+                Val::text(f.category.as_str()),
+                Val::opt(&f.hazard_id),
+                Val::opt(&f.activity_id),
+                Val::Real(f.depth_cm),
+                Val::opt(&f.condition),
+                Val::opt(&f.disposition),
+                Val::Text(json_attributes(&f.attributes)),
+            ]);
         }
+        let columns = [
+            "geom",
+            "id",
+            "date",
+            "category",
+            "hazard_id",
+            "activity_id",
+            "depth_cm",
+            "condition",
+            "disposition",
+            "attributes",
+        ];
+        insert_many(&mut tx, "finds", &columns, rows).await?;
         extend_extent(&mut tx, "finds", rect, &at).await?;
 
         let mut rect = None;
+        let mut rows = Vec::with_capacity(c.accidents.len());
         for a in &c.accidents {
             let g = Geometry::Point(a.location);
             rect = union_rect(rect, g.bounding_rect());
-            sqlx::query(
-                "INSERT INTO accidents (geom, id, date, killed, injured, hazard_id, attributes) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(gpkg_blob(&g)?)
-            .bind(&a.id)
-            .bind(a.date.to_string())
-            .bind(a.killed as i64)
-            .bind(a.injured as i64)
-            .bind(&a.hazard_id)
-            .bind(json_attributes(&a.attributes))
-            .execute(&mut *tx)
-            .await?;
-            log_insert(&mut tx, &at, actor, batch, "accidents", a).await?;
+            log_insert("accidents", &a.id, geojson_feature(a));
+            rows.push(vec![
+                Val::Blob(gpkg_blob(&g)?),
+                Val::text(&a.id),
+                Val::Text(Some(a.date.to_string())),
+                Val::Int(Some(a.killed as i64)),
+                Val::Int(Some(a.injured as i64)),
+                Val::opt(&a.hazard_id),
+                Val::Text(json_attributes(&a.attributes)),
+            ]);
         }
+        let columns = ["geom", "id", "date", "killed", "injured", "hazard_id", "attributes"];
+        insert_many(&mut tx, "accidents", &columns, rows).await?;
         extend_extent(&mut tx, "accidents", rect, &at).await?;
+
+        let mut rect = None;
+        let mut rows = Vec::with_capacity(c.context_features.len());
+        for f in &c.context_features {
+            rect = union_rect(rect, f.geometry.bounding_rect());
+            log_insert("context_features", f.id(), geojson_feature(f));
+            rows.push(vec![
+                Val::Blob(gpkg_blob(&f.geometry)?),
+                Val::text(&f.layer),
+                Val::opt(&f.id),
+                Val::Text(json_attributes(&f.attributes)),
+            ]);
+        }
+        // Deletions of replaced layers come first, then these inserts (below).
+        let context_rows = rows;
+        let context_rect = rect;
 
         for layer in &c.replace_layers {
             let old = sqlx::query("SELECT fid, geom, layer, id, attributes FROM context_features WHERE layer = ?")
@@ -703,19 +803,27 @@ impl Repository for GeoPackageStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        let mut rect = None;
-        for f in &c.context_features {
-            rect = union_rect(rect, f.geometry.bounding_rect());
-            sqlx::query("INSERT INTO context_features (geom, layer, id, attributes) VALUES (?, ?, ?, ?)")
-                .bind(gpkg_blob(&f.geometry)?)
-                .bind(&f.layer)
-                .bind(&f.id)
-                .bind(json_attributes(&f.attributes))
-                .execute(&mut *tx)
-                .await?;
-            log_insert(&mut tx, &at, actor, batch, "context_features", f).await?;
-        }
+        insert_many(
+            &mut tx,
+            "context_features",
+            &["geom", "layer", "id", "attributes"],
+            context_rows,
+        )
+        .await?;
+        let rect = context_rect;
         extend_extent(&mut tx, "context_features", rect, &at).await?;
+        // After the deletions of replaced layers, so the log reads in the order things happened.
+        let columns = [
+            "at",
+            "actor",
+            "action",
+            "entity",
+            "entity_id",
+            "batch",
+            "before",
+            "after",
+        ];
+        insert_many(&mut tx, "change_log", &columns, log).await?;
 
         if let Some((cells, hazard_risks)) = &c.risk_map {
             sqlx::query("DELETE FROM risk_cells").execute(&mut *tx).await?;
@@ -723,27 +831,21 @@ impl Repository for GeoPackageStore {
                 .execute(&mut *tx)
                 .await?;
             let mut rect = None;
-            // Many rows: multi-row INSERTs, each a single round trip to SQLite's worker thread.
-            for chunk in cells.chunks(500) {
-                let mut blobs = Vec::with_capacity(chunk.len());
-                for cell in chunk {
-                    let g = Geometry::Polygon(cell.outline.clone());
-                    rect = union_rect(rect, g.bounding_rect());
-                    blobs.push(gpkg_blob(&g)?);
-                }
-                let mut q = sqlx::QueryBuilder::<Sqlite>::new(
-                    "INSERT INTO risk_cells (geom, cell, resolution, risk, label, items) ",
-                );
-                q.push_values(chunk.iter().zip(blobs), |mut b, (cell, blob)| {
-                    b.push_bind(blob)
-                        .push_bind(&cell.cell)
-                        .push_bind(cell.resolution as i64)
-                        .push_bind(cell.risk)
-                        .push_bind(cell.label.map(i64::from))
-                        .push_bind(cell.items as i64);
-                });
-                q.build().execute(&mut *tx).await?;
+            let mut rows = Vec::with_capacity(cells.len());
+            for cell in cells {
+                let g = Geometry::Polygon(cell.outline.clone());
+                rect = union_rect(rect, g.bounding_rect());
+                rows.push(vec![
+                    Val::Blob(gpkg_blob(&g)?),
+                    Val::text(&cell.cell),
+                    Val::Int(Some(cell.resolution as i64)),
+                    Val::Real(Some(cell.risk)),
+                    Val::Int(cell.label.map(i64::from)),
+                    Val::Int(Some(cell.items as i64)),
+                ]);
             }
+            let columns = ["geom", "cell", "resolution", "risk", "label", "items"];
+            insert_many(&mut tx, "risk_cells", &columns, rows).await?;
             extend_extent(&mut tx, "risk_cells", rect, &at).await?;
             for h in hazard_risks {
                 sqlx::query("UPDATE hazards SET risk_expected_share = ?, risk_p_any = ? WHERE id = ?")
@@ -763,6 +865,7 @@ impl Repository for GeoPackageStore {
         }
 
         let mut rect = None;
+        let mut pieces = Vec::new();
         for (hazard_id, r) in &c.recomputed {
             sqlx::query(
                 "UPDATE hazards SET area_m2 = ?, cancelled_m2 = ?, reduced_m2 = ?, cleared_m2 = ?, remaining_m2 = ?, status = ? WHERE id = ?",
@@ -783,18 +886,17 @@ impl Repository for GeoPackageStore {
             for piece in &r.pieces {
                 let g = Geometry::MultiPolygon(piece.geometry.clone());
                 rect = union_rect(rect, g.bounding_rect());
-                sqlx::query(
-                    "INSERT INTO released_land (geom, hazard_id, activity_id, outcome, area_m2) VALUES (?, ?, ?, ?, ?)",
-                )
-                .bind(gpkg_blob(&g)?)
-                .bind(hazard_id)
-                .bind(&piece.activity_id)
-                .bind(piece.outcome.as_str())
-                .bind(piece.area_m2)
-                .execute(&mut *tx)
-                .await?;
+                pieces.push(vec![
+                    Val::Blob(gpkg_blob(&g)?),
+                    Val::text(hazard_id),
+                    Val::text(&piece.activity_id),
+                    Val::text(piece.outcome.as_str()),
+                    Val::Real(Some(piece.area_m2)),
+                ]);
             }
         }
+        let columns = ["geom", "hazard_id", "activity_id", "outcome", "area_m2"];
+        insert_many(&mut tx, "released_land", &columns, pieces).await?;
         extend_extent(&mut tx, "released_land", rect, &at).await?;
         if !c.recomputed.is_empty() {
             sqlx::query("INSERT INTO change_log (at, actor, action, entity, batch, after) VALUES (?, ?, 'recompute', 'hazards', ?, ?)")
