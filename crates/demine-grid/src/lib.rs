@@ -98,6 +98,28 @@ impl Grid {
         })
     }
 
+    /// This grid widened by about `margin_m` metres on every side: every cell within
+    /// `round(margin_m / centre spacing)` rings of a cell of the grid (H3's own buffer, exact in
+    /// cells and far cheaper than buffering polygons).
+    pub fn with_margin_m(self, margin_m: f64) -> Grid {
+        let spacing_m = self.resolution.edge_length_m() * 3f64.sqrt();
+        let rings = (margin_m.max(0.0) / spacing_m).round() as u32;
+        if rings == 0 {
+            return self;
+        }
+        let mut cells: Vec<CellIndex> = self
+            .cells
+            .par_iter()
+            .flat_map_iter(|c| c.grid_disk::<Vec<CellIndex>>(rings))
+            .collect();
+        cells.par_sort_unstable();
+        cells.dedup();
+        Grid {
+            resolution: self.resolution,
+            cells,
+        }
+    }
+
     /// Number of cells.
     pub fn len(&self) -> usize {
         self.cells.len()
@@ -322,6 +344,16 @@ mod tests {
         MultiPolygon::new(vec![
             polygon![(x: x, y: y), (x: x + d, y: y), (x: x + d, y: y + d), (x: x, y: y + d)],
         ])
+    }
+
+    #[test]
+    fn margin_widens_by_rings() {
+        let grid = Grid::cover(&[square(35.0, 51.0, 0.02)], 9).unwrap();
+        let n = grid.len();
+        let wider = grid.clone().with_margin_m(700.0); // ~2 rings at resolution 9
+        assert!(wider.len() > n + 20, "{} vs {n}", wider.len());
+        assert!(grid.cells.iter().all(|c| wider.position(*c).is_some()));
+        assert_eq!(grid.clone().with_margin_m(0.0), grid);
     }
 
     #[test]

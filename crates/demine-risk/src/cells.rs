@@ -1,7 +1,7 @@
 //! Risk features on H3 cells, from registry values: the table [`crate::RiskModel`] learns from.
 //!
-//! One row per cell of a [`Grid`] over the region (the hazards with a margin, or a region the
-//! user gives). Features, all numeric, with units in their names:
+//! One row per cell of a [`Grid`] over the region (by default the hazards' cells widened by a
+//! margin: [`hazard_grid`]). Features, all numeric, with units in their names:
 //! - `share_suspected`, `share_cha`: share of the cell inside any hazard / any CHA;
 //! - `dist_<layer>_m`: distance from the cell centre to the nearest feature of each context layer
 //!   (0 inside a polygon of it), and `share_<layer>` for polygon layers;
@@ -16,7 +16,7 @@
 use crate::{Dataset, Result, RiskError};
 use demine_core::{Accident, ContextFeature, Find, Hazard, HazardClass, Outcome};
 use demine_grid::Grid;
-use geo::{BoundingRect, Geometry, LineString, MultiPolygon, Point, Polygon, Rect};
+use geo::{Geometry, LineString, MultiPolygon, Point, Polygon};
 
 /// Everything the features are made from.
 #[derive(Debug, Clone, Copy)]
@@ -46,21 +46,13 @@ pub struct CellTable {
     pub items: Vec<u32>,
 }
 
-/// The default region: each hazard's bounding box widened by `margin_m` on every side.
-pub fn hazard_region(hazards: &[Hazard], margin_m: f64) -> Vec<MultiPolygon<f64>> {
-    hazards
-        .iter()
-        .filter_map(|h| h.geometry.bounding_rect())
-        .map(|r| {
-            let dlat = margin_m / 111_320.0;
-            let dlon = dlat / r.center().y.to_radians().cos().max(0.05);
-            let grown = Rect::new(
-                geo::coord! { x: (r.min().x - dlon).max(-180.0), y: (r.min().y - dlat).max(-89.9) },
-                geo::coord! { x: (r.max().x + dlon).min(180.0), y: (r.max().y + dlat).min(89.9) },
-            );
-            MultiPolygon::new(vec![grown.to_polygon()])
-        })
-        .collect()
+/// The default grid: cells whose centre lies in a hazard, widened by `margin_m` (in whole H3
+/// rings), so that land just outside recorded hazards is mapped too.
+pub fn hazard_grid(hazards: &[Hazard], res: u8, margin_m: f64) -> Result<Grid> {
+    let shapes: Vec<MultiPolygon<f64>> = hazards.iter().map(|h| h.geometry.clone()).collect();
+    Ok(Grid::cover(&shapes, res)
+        .map_err(|e| RiskError::Invalid(e.to_string()))?
+        .with_margin_m(margin_m))
 }
 
 fn polygons_of(g: &Geometry<f64>) -> Vec<Polygon<f64>> {
@@ -91,9 +83,8 @@ fn lines_of(g: &Geometry<f64>) -> Vec<LineString<f64>> {
     }
 }
 
-/// Builds the cell table over `region` at H3 resolution `res` (7–11).
-pub fn build_cells(region: &[MultiPolygon<f64>], res: u8, inputs: &CellInputs<'_>) -> Result<CellTable> {
-    let grid = Grid::cover(region, res).map_err(|e| RiskError::Invalid(e.to_string()))?;
+/// Builds the cell table over `grid`.
+pub fn build_cells(grid: Grid, inputs: &CellInputs<'_>) -> Result<CellTable> {
     if grid.is_empty() {
         return Err(RiskError::Invalid(
             "the region covers no H3 cell centre at this resolution".into(),
@@ -256,8 +247,8 @@ mod tests {
             layers: std::slice::from_ref(&road),
             bandwidth_m: 500.0,
         };
-        let region = hazard_region(&hazards, 1000.0);
-        let t = build_cells(&region, 9, &inputs).unwrap();
+        let grid = hazard_grid(&hazards, 9, 1000.0).unwrap();
+        let t = build_cells(grid, &inputs).unwrap();
         let names = t.dataset.feature_names().to_vec();
         for n in ["share_suspected", "share_cha", "dist_roads_m", "finds_nearby_per_km2"] {
             assert!(names.iter().any(|x| x == n), "{n} missing from {names:?}");

@@ -69,8 +69,8 @@ pub enum RiskCommand {
         /// Kernel bandwidth for find and accident densities, in metres.
         #[arg(long, default_value_t = 1000.0, value_name = "M")]
         bandwidth_m: f64,
-        /// Margin around each hazard's bounding box that the grid covers, in metres.
-        #[arg(long, default_value_t = 2000.0, value_name = "M")]
+        /// Margin the grid adds around the hazards, in metres (whole H3 rings).
+        #[arg(long, default_value_t = 600.0, value_name = "M")]
         margin_m: f64,
         /// Folds of the spatial cross-validation reported with the map.
         #[arg(long, default_value_t = 5)]

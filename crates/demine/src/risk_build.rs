@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use demine_core::release::account_records;
 use demine_core::{HazardRisk, Outcome, RiskCell};
 use demine_grid::Grid;
-use demine_risk::cells::{build_cells, hazard_region, CellInputs};
+use demine_risk::cells::{build_cells, hazard_grid, CellInputs};
 use demine_risk::{cross_validate, ModelKind, RiskModel};
 use demine_store::{Changeset, GeoPackageStore, Repository};
 use geo::MultiPolygon;
@@ -59,6 +59,7 @@ fn hazard_risks(hazards: &[demine_core::Hazard], grid: &Grid, risk: &[f64]) -> V
 }
 
 pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
     let hazards = store.hazards().await?;
     if hazards.is_empty() {
         bail!(
@@ -84,8 +85,11 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
         layers: &layers,
         bandwidth_m: o.bandwidth_m,
     };
-    let region = hazard_region(&hazards, o.margin_m);
-    let table = build_cells(&region, o.resolution, &inputs).context("building cell features")?;
+    let t_load = started.elapsed().as_secs_f64();
+    let grid = hazard_grid(&hazards, o.resolution, o.margin_m).context("covering the hazards with H3 cells")?;
+    let t_grid = started.elapsed().as_secs_f64();
+    let table = build_cells(grid, &inputs).context("building cell features")?;
+    let t_features = started.elapsed().as_secs_f64();
     let (positives, negatives) = table.dataset.class_counts();
     if positives == 0 || negatives == 0 {
         bail!(
@@ -111,6 +115,7 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
             items: table.items[i],
         })
         .collect();
+    let t_model = started.elapsed().as_secs_f64();
     let hazard_summaries = hazard_risks(&hazards, &table.grid, &risk);
     let n_cells = cells.len();
     let changes = Changeset {
@@ -122,6 +127,11 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
         ..Default::default()
     };
     store.apply(&changes, actor).await?;
+    let t_total = started.elapsed().as_secs_f64();
+    let timings = serde_json::json!({
+        "load_and_account_s": t_load, "grid_s": t_grid - t_load, "features_s": t_features - t_grid,
+        "cv_and_model_s": t_model - t_features, "save_s": t_total - t_model, "total_s": t_total,
+    });
     let path = store.path().to_owned();
     store.close().await?;
     let mut top: Vec<&HazardRisk> = hazard_summaries.iter().collect();
@@ -138,6 +148,7 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
                 "features": table.dataset.feature_names(),
                 "cv": {"folds": cv.folds, "folds_single_class": cv.folds_single_class, "auc_mean": cv.auc_mean, "pr_auc_mean": cv.pr_auc_mean, "brier_mean": cv.brier_mean},
                 "hazards": hazard_summaries,
+                "timings": timings,
             })
         );
     } else {
@@ -167,6 +178,7 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
                 h.hazard_id, h.p_any, h.expected_contaminated_share
             );
         }
+        eprintln!("timings (s): {timings}");
         println!(
             "saved: layer risk_cells and hazards.risk_p_any / risk_expected_share in {}",
             path.display()
