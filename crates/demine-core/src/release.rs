@@ -367,6 +367,41 @@ pub fn account_registry(hazards: &[HazardWithActivities<'_>], keep_pieces: bool)
     }
 }
 
+/// Accounts a registry given as domain records: activities are matched to their hazard by
+/// `hazard_id`; with `as_of`, only activities that ended on or before that day count.
+/// `per_hazard[i]` belongs to `hazards[i]`.
+pub fn account_records(
+    hazards: &[crate::Hazard],
+    activities: &[crate::Activity],
+    as_of: Option<NaiveDate>,
+    keep_pieces: bool,
+) -> RegistryRelease {
+    let index: std::collections::HashMap<&str, usize> =
+        hazards.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
+    let mut inputs: Vec<HazardWithActivities<'_>> = hazards
+        .iter()
+        .map(|h| HazardWithActivities {
+            id: &h.id,
+            geometry: &h.geometry,
+            activities: Vec::new(),
+        })
+        .collect();
+    for a in activities {
+        if as_of.is_some_and(|d| a.end_date > d) {
+            continue;
+        }
+        if let Some(&i) = index.get(a.hazard_id.as_str()) {
+            inputs[i].activities.push(Footprint {
+                id: &a.id,
+                end_date: a.end_date,
+                outcome: a.outcome,
+                geometry: &a.geometry,
+            });
+        }
+    }
+    account_registry(&inputs, keep_pieces)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,39 +504,4 @@ mod tests {
         // Per hazard, each is fully released by its own activity.
         assert_eq!(r.per_hazard[1].status, HazardStatus::Released);
     }
-}
-
-/// Accounts a registry given as domain records: activities are matched to their hazard by
-/// `hazard_id`; with `as_of`, only activities that ended on or before that day count.
-/// `per_hazard[i]` belongs to `hazards[i]`.
-pub fn account_records(
-    hazards: &[crate::Hazard],
-    activities: &[crate::Activity],
-    as_of: Option<NaiveDate>,
-    keep_pieces: bool,
-) -> RegistryRelease {
-    let index: std::collections::HashMap<&str, usize> =
-        hazards.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
-    let mut inputs: Vec<HazardWithActivities<'_>> = hazards
-        .iter()
-        .map(|h| HazardWithActivities {
-            id: &h.id,
-            geometry: &h.geometry,
-            activities: Vec::new(),
-        })
-        .collect();
-    for a in activities {
-        if as_of.is_some_and(|d| a.end_date > d) {
-            continue;
-        }
-        if let Some(&i) = index.get(a.hazard_id.as_str()) {
-            inputs[i].activities.push(Footprint {
-                id: &a.id,
-                end_date: a.end_date,
-                outcome: a.outcome,
-                geometry: &a.geometry,
-            });
-        }
-    }
-    account_registry(&inputs, keep_pieces)
 }

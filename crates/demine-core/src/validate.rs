@@ -138,7 +138,7 @@ pub fn ring_self_intersection(ring: &[[f64; 2]]) -> Option<Coord<f64>> {
             // Collinear overlap: a spike folding back on itself, or two edges on one line.
             geo::LineIntersection::Collinear { intersection } => intersection.start,
         };
-        if first.map_or(true, |(k, _)| i < k) {
+        if first.is_none_or(|(k, _)| i < k) {
             first = Some((i, point));
         }
     }

@@ -248,7 +248,7 @@ impl Grid {
     }
 
     fn density(&self, points: &[Point<f64>], bandwidth_m: f64, exclude_own: bool) -> Vec<f64> {
-        if points.is_empty() || !(bandwidth_m > 0.0) {
+        if points.is_empty() || bandwidth_m.is_nan() || bandwidth_m <= 0.0 {
             return vec![0.0; self.len()];
         }
         let located: Vec<([f64; 2], Option<CellIndex>)> = points
@@ -372,7 +372,7 @@ mod tests {
     #[test]
     fn cover_area_matches_region_area() {
         let region = square(35.0, 51.0, 0.1);
-        let grid = Grid::cover(&[region.clone()], 9).unwrap();
+        let grid = Grid::cover(std::slice::from_ref(&region), 9).unwrap();
         let cells_m2: f64 = grid.areas_m2().iter().sum();
         let region_m2 = demine_core_free_area(&region);
         assert!((cells_m2 / region_m2 - 1.0).abs() < 0.03, "{cells_m2} vs {region_m2}");

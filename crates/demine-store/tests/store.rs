@@ -184,7 +184,7 @@ async fn file_is_a_geopackage_with_extents() {
             .await
             .unwrap();
     assert_eq!(minx, 30.0);
-    assert_eq!(maxx, 31.0123456789012345);
+    assert_eq!(maxx, 31.0 + 0.0123456789012345);
     let blob: Vec<u8> = sqlx::query_scalar("SELECT geom FROM hazards LIMIT 1")
         .fetch_one(&pool)
         .await

@@ -82,7 +82,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     json,
                 },
         } => {
-            if !(bandwidth_m > 0.0) || !(margin_m >= 0.0) {
+            if !(bandwidth_m.is_finite() && bandwidth_m > 0.0 && margin_m.is_finite() && margin_m >= 0.0) {
                 bail!("--bandwidth-m must be > 0 and --margin-m >= 0 (metres)");
             }
             let opts = crate::risk_build::BuildOptions {
@@ -749,7 +749,7 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
     let report_path = out.join("report.html");
     // The report labels the first settlements given: largest first.
     let mut by_size: Vec<&demine_demo::Settlement> = campaign.settlements.iter().collect();
-    by_size.sort_by(|a, b| b.population.cmp(&a.population));
+    by_size.sort_by_key(|s| std::cmp::Reverse(s.population));
     let settlements: Vec<(String, geo::Point<f64>)> = by_size.iter().map(|s| (s.name.clone(), s.location)).collect();
     let mut lines = campaign.roads.clone();
     lines.push(campaign.line_of_contact.clone());
