@@ -79,6 +79,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     bandwidth_m,
                     margin_m,
                     folds,
+                    cv_max_rows,
                     json,
                 },
         } => {
@@ -92,6 +93,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 bandwidth_m,
                 margin_m,
                 folds,
+                cv_max_rows,
                 json,
             };
             if !demine_grid::RESOLUTIONS.contains(&res) {

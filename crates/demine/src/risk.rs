@@ -75,6 +75,9 @@ pub enum RiskCommand {
         /// Folds of the spatial cross-validation reported with the map.
         #[arg(long, default_value_t = 5)]
         folds: usize,
+        /// Cross-validate on at most about this many labelled cells (whole groups drawn by seed).
+        #[arg(long, default_value_t = 200_000, value_name = "N")]
+        cv_max_rows: usize,
         #[arg(long)]
         json: bool,
     },

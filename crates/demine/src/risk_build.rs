@@ -20,7 +20,38 @@ pub struct BuildOptions {
     pub bandwidth_m: f64,
     pub margin_m: f64,
     pub folds: usize,
+    /// Cross-validate on at most about this many labelled cells (whole groups, drawn by seed);
+    /// the model itself always learns from every labelled cell.
+    pub cv_max_rows: usize,
     pub json: bool,
+}
+
+/// The labelled cells of whole groups, drawn in a seeded order until `max_rows` is reached:
+/// cross-validation figures on a national map without cross-validating millions of cells.
+fn cv_sample(data: &demine_risk::Dataset, max_rows: usize, seed: u64) -> demine_risk::Dataset {
+    let labelled = data.labelled_rows();
+    if labelled.len() <= max_rows {
+        return data.subset(&labelled);
+    }
+    let groups = data.group_ids();
+    let mut by_group: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
+    for &i in &labelled {
+        by_group.entry(groups[i]).or_default().push(i);
+    }
+    let mut order: Vec<(u64, u32)> = by_group
+        .keys()
+        .map(|&g| ((g as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17), g))
+        .collect();
+    order.sort_unstable();
+    let mut rows = Vec::with_capacity(max_rows + 64);
+    for (_, g) in order {
+        if rows.len() >= max_rows {
+            break;
+        }
+        rows.extend_from_slice(&by_group[&g]);
+    }
+    rows.sort_unstable();
+    data.subset(&rows)
 }
 
 /// Each hazard's summary: the cells whose centre lies in it (or, for a hazard smaller than a
@@ -97,7 +128,8 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
              a risk model needs both (record finds, and clearance or technical survey that found nothing)"
         );
     }
-    let cv = cross_validate(&table.dataset, o.model, o.folds, o.seed).context("spatial cross-validation")?;
+    let cv_data = cv_sample(&table.dataset, o.cv_max_rows, o.seed);
+    let cv = cross_validate(&cv_data, o.model, o.folds, o.seed).context("spatial cross-validation")?;
     let model = RiskModel::fit(o.model, &table.dataset, o.seed).context("training the risk model")?;
     let risk = model.predict_proba(&table.dataset).context("scoring cells")?;
     let labels = table.dataset.labels();
@@ -146,7 +178,7 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
                 "seed": o.seed,
                 "labelled": {"positive": positives, "negative": negatives},
                 "features": table.dataset.feature_names(),
-                "cv": {"folds": cv.folds, "folds_single_class": cv.folds_single_class, "auc_mean": cv.auc_mean, "pr_auc_mean": cv.pr_auc_mean, "brier_mean": cv.brier_mean},
+                "cv": {"rows": cv_data.n_rows(), "folds": cv.folds, "folds_single_class": cv.folds_single_class, "auc_mean": cv.auc_mean, "pr_auc_mean": cv.pr_auc_mean, "brier_mean": cv.brier_mean},
                 "hazards": hazard_summaries,
                 "timings": timings,
             })
@@ -165,8 +197,9 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
         );
         println!("  labelled cells: {positives} with finds or accidents, {negatives} searched clean");
         println!(
-            "  spatial cross-validation ({} folds): ROC-AUC {:.3}, PR-AUC {:.3}, Brier {:.4}",
+            "  spatial cross-validation ({} folds over {} labelled cells): ROC-AUC {:.3}, PR-AUC {:.3}, Brier {:.4}",
             cv.folds,
+            cv_data.n_rows(),
             cv.auc_mean.unwrap_or(f64::NAN),
             cv.pr_auc_mean.unwrap_or(f64::NAN),
             cv.brier_mean.unwrap_or(f64::NAN)
