@@ -236,6 +236,7 @@ fn main() {
         accidents: &accidents,
         context_lines: &context_lines,
         context_points: &context_points,
+        risk: None,
     });
     let t_render = t.elapsed();
     std::fs::write(&out, &html).expect("write the report");

@@ -46,6 +46,7 @@
 //!     accidents: &[],
 //!     context_lines: &[],
 //!     context_points: &[],
+//!     risk: None,
 //! });
 //! assert!(html.starts_with("<!DOCTYPE html>"));
 //! assert!(html.contains("<svg"));
@@ -57,6 +58,8 @@ mod tests;
 mod text;
 
 pub use map::{FULL_DETAIL_MAX_BYTES, FULL_DETAIL_MAX_HAZARDS};
+pub mod risk;
+pub use risk::RiskSection;
 pub use text::escape;
 
 use demine_core::release::{HazardRelease, RegistryRelease, ReleaseFigures};
@@ -89,6 +92,8 @@ pub struct ReportInput<'a> {
     pub context_lines: &'a [geo::LineString<f64>],
     /// Settlements: small dots; the first few (list the largest first) are labelled.
     pub context_points: &'a [(String, geo::Point<f64>)],
+    /// A risk map to show (from `demine risk build`), or `None`.
+    pub risk: Option<risk::RiskSection<'a>>,
 }
 
 /// Renders the land-release report as one self-contained HTML document.
@@ -106,6 +111,9 @@ pub fn render_html(input: &ReportInput) -> String {
     write_totals(&mut out, input.release);
     write_status(&mut out, input);
     write_map(&mut out, input);
+    if let Some(r) = &input.risk {
+        risk::write_risk(&mut out, input, r);
+    }
     write_top_hazards(&mut out, input);
     write_finds_and_accidents(&mut out, input);
     write_footer(&mut out, input);

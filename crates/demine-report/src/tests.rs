@@ -157,6 +157,7 @@ impl Fixture {
             accidents: &self.accidents,
             context_lines: &self.lines,
             context_points: &self.points,
+            risk: None,
         }
     }
 }

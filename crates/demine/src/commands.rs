@@ -745,8 +745,50 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
         ..Default::default()
     };
     store.apply(&changes, actor).await?;
-    store.close().await?;
     spin.finish_and_clear();
+
+    // The risk map (issue 4) for the smaller scales; national scale has its own bench.
+    let risk_map = if matches!(scale, Scale::National) {
+        None
+    } else {
+        let spin = spinner("building the risk map on H3 cells");
+        let opts = crate::risk_build::BuildOptions {
+            resolution: 9,
+            model: demine_risk::ModelKind::Gbt,
+            seed,
+            bandwidth_m: 1000.0,
+            // Inside hazards only: outside them nothing is labelled, and the model extrapolates.
+            margin_m: 0.0,
+            folds: 5,
+            cv_max_rows: 200_000,
+            json: false,
+        };
+        let map = crate::risk_build::compute_risk_map(
+            &campaign.hazards,
+            &campaign.activities,
+            &campaign.finds,
+            &campaign.accidents,
+            &changes.context_features,
+            &opts,
+        );
+        spin.finish_and_clear();
+        match map {
+            Ok(m) => {
+                let save = Changeset {
+                    description: format!("demo: risk map, H3 resolution 9, gbt, seed {seed}"),
+                    risk_map: Some((m.cells.clone(), m.hazards.clone())),
+                    ..Default::default()
+                };
+                store.apply(&save, actor).await?;
+                Some(m)
+            }
+            Err(e) => {
+                eprintln!("note: no risk map for this campaign: {e:#}");
+                None
+            }
+        }
+    };
+    store.close().await?;
 
     let report_path = out.join("report.html");
     // The report labels the first settlements given: largest first.
@@ -766,6 +808,12 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
         accidents: &campaign.accidents,
         context_lines: &lines,
         context_points: &settlements,
+        risk: risk_map.as_ref().map(|m| demine_report::RiskSection {
+            cells: &m.cells,
+            hazards: &m.hazards,
+            auc: m.cv.auc_mean,
+            model: "gbt".into(),
+        }),
     });
     std::fs::write(&report_path, html).with_context(|| format!("writing {}", report_path.display()))?;
 
@@ -782,6 +830,13 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
             campaign.teams.len(),
             campaign.organisations.len()
         );
+        if let Some(m) = &risk_map {
+            println!(
+                "risk map: {} H3 cells (layer risk_cells), spatial cross-validation ROC-AUC {:.3}; `demine risk build` rebuilds it",
+                m.cells.len(),
+                m.cv.auc_mean.unwrap_or(f64::NAN)
+            );
+        }
         println!(
             "registry: {}  (open it in QGIS, or `demine --db {} status`)",
             db.display(),

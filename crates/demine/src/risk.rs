@@ -69,8 +69,10 @@ pub enum RiskCommand {
         /// Kernel bandwidth for find and accident densities, in metres.
         #[arg(long, default_value_t = 1000.0, value_name = "M")]
         bandwidth_m: f64,
-        /// Margin the grid adds around the hazards, in metres (whole H3 rings).
-        #[arg(long, default_value_t = 600.0, value_name = "M")]
+        /// Margin the grid adds around the hazards, in metres (whole H3 rings). Cells there carry
+        /// no labels (nothing was searched), so their risk is the model's extrapolation: read it
+        /// as a lead for non-technical survey, not as evidence.
+        #[arg(long, default_value_t = 0.0, value_name = "M")]
         margin_m: f64,
         /// Folds of the spatial cross-validation reported with the map.
         #[arg(long, default_value_t = 5)]

@@ -89,35 +89,46 @@ fn hazard_risks(hazards: &[demine_core::Hazard], grid: &Grid, risk: &[f64]) -> V
         .collect()
 }
 
-pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -> Result<ExitCode> {
+/// A risk map, computed from registry values (no I/O).
+pub struct RiskMap {
+    pub cells: Vec<RiskCell>,
+    pub hazards: Vec<HazardRisk>,
+    pub cv: demine_risk::CvReport,
+    pub cv_rows: usize,
+    pub positives: usize,
+    pub negatives: usize,
+    pub features: Vec<String>,
+    /// Seconds per stage.
+    pub timings: serde_json::Value,
+}
+
+/// Features on H3 cells → model → risk per cell and per hazard.
+pub fn compute_risk_map(
+    hazards: &[demine_core::Hazard],
+    activities: &[demine_core::Activity],
+    finds: &[demine_core::Find],
+    accidents: &[demine_core::Accident],
+    layers: &[demine_core::ContextFeature],
+    o: &BuildOptions,
+) -> Result<RiskMap> {
     let started = std::time::Instant::now();
-    let hazards = store.hazards().await?;
-    if hazards.is_empty() {
-        bail!(
-            "{}: no hazards; import hazards first (the risk map covers the hazards with a margin)",
-            store.path().display()
-        );
-    }
-    let activities = store.activities().await?;
-    let finds = store.finds().await?;
-    let accidents = store.accidents().await?;
-    let layers = store.context_features(None).await?;
-    let release = account_records(&hazards, &activities, None, true);
+    let (hazards, activities, finds, accidents, layers) = (hazards, activities, finds, accidents, layers);
+    let release = account_records(hazards, activities, None, true);
     let released: Vec<(Outcome, MultiPolygon<f64>)> = release
         .per_hazard
         .iter()
         .flat_map(|r| r.pieces.iter().map(|p| (p.outcome, p.geometry.clone())))
         .collect();
     let inputs = CellInputs {
-        hazards: &hazards,
+        hazards,
         released: &released,
-        finds: &finds,
-        accidents: &accidents,
-        layers: &layers,
+        finds,
+        accidents,
+        layers,
         bandwidth_m: o.bandwidth_m,
     };
     let t_load = started.elapsed().as_secs_f64();
-    let grid = hazard_grid(&hazards, o.resolution, o.margin_m).context("covering the hazards with H3 cells")?;
+    let grid = hazard_grid(hazards, o.resolution, o.margin_m).context("covering the hazards with H3 cells")?;
     let t_grid = started.elapsed().as_secs_f64();
     let table = build_cells(grid, &inputs).context("building cell features")?;
     let t_features = started.elapsed().as_secs_f64();
@@ -148,7 +159,48 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
         })
         .collect();
     let t_model = started.elapsed().as_secs_f64();
-    let hazard_summaries = hazard_risks(&hazards, &table.grid, &risk);
+    let hazard_summaries = hazard_risks(hazards, &table.grid, &risk);
+    let t_total = started.elapsed().as_secs_f64();
+    Ok(RiskMap {
+        cells,
+        hazards: hazard_summaries,
+        cv_rows: cv_data.n_rows(),
+        cv,
+        positives,
+        negatives,
+        features: table.dataset.feature_names().to_vec(),
+        timings: serde_json::json!({
+            "load_and_account_s": t_load, "grid_s": t_grid - t_load, "features_s": t_features - t_grid,
+            "cv_and_model_s": t_model - t_features, "scoring_s": t_total - t_model,
+        }),
+    })
+}
+
+pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let hazards = store.hazards().await?;
+    if hazards.is_empty() {
+        bail!(
+            "{}: no hazards; import hazards first (the risk map covers the hazards with a margin)",
+            store.path().display()
+        );
+    }
+    let activities = store.activities().await?;
+    let finds = store.finds().await?;
+    let accidents = store.accidents().await?;
+    let layers = store.context_features(None).await?;
+    let map = compute_risk_map(&hazards, &activities, &finds, &accidents, &layers, o)?;
+    let t_computed = started.elapsed().as_secs_f64();
+    let RiskMap {
+        cells,
+        hazards: hazard_summaries,
+        cv,
+        cv_rows,
+        positives,
+        negatives,
+        features,
+        timings,
+    } = map;
     let n_cells = cells.len();
     let changes = Changeset {
         description: format!(
@@ -159,11 +211,9 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
         ..Default::default()
     };
     store.apply(&changes, actor).await?;
-    let t_total = started.elapsed().as_secs_f64();
-    let timings = serde_json::json!({
-        "load_and_account_s": t_load, "grid_s": t_grid - t_load, "features_s": t_features - t_grid,
-        "cv_and_model_s": t_model - t_features, "save_s": t_total - t_model, "total_s": t_total,
-    });
+    let mut timings = timings;
+    timings["save_s"] = serde_json::json!(started.elapsed().as_secs_f64() - t_computed);
+    timings["total_s"] = serde_json::json!(started.elapsed().as_secs_f64());
     let path = store.path().to_owned();
     store.close().await?;
     let mut top: Vec<&HazardRisk> = hazard_summaries.iter().collect();
@@ -177,8 +227,8 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
                 "model": o.model.to_string(),
                 "seed": o.seed,
                 "labelled": {"positive": positives, "negative": negatives},
-                "features": table.dataset.feature_names(),
-                "cv": {"rows": cv_data.n_rows(), "folds": cv.folds, "folds_single_class": cv.folds_single_class, "auc_mean": cv.auc_mean, "pr_auc_mean": cv.pr_auc_mean, "brier_mean": cv.brier_mean},
+                "features": features,
+                "cv": {"rows": cv_rows, "folds": cv.folds, "folds_single_class": cv.folds_single_class, "auc_mean": cv.auc_mean, "pr_auc_mean": cv.pr_auc_mean, "brier_mean": cv.brier_mean},
                 "hazards": hazard_summaries,
                 "timings": timings,
             })
@@ -199,7 +249,7 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
         println!(
             "  spatial cross-validation ({} folds over {} labelled cells): ROC-AUC {:.3}, PR-AUC {:.3}, Brier {:.4}",
             cv.folds,
-            cv_data.n_rows(),
+            cv_rows,
             cv.auc_mean.unwrap_or(f64::NAN),
             cv.pr_auc_mean.unwrap_or(f64::NAN),
             cv.brier_mean.unwrap_or(f64::NAN)
