@@ -21,6 +21,10 @@ fn risk_build_on_the_small_demo() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The demo already built a risk map and shows it in the report.
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("Contamination risk (model)") && report.contains("Hazards most likely to hold ordnance"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("risk map:"));
     let db = out.join("demine.gpkg");
     let run = |args: &[&str]| {
         assert_cmd::Command::cargo_bin("demine")
