@@ -252,6 +252,27 @@ impl<'r> Fields<'r> {
     }
 }
 
+/// Runs `one` on every record (an `id` is required of each), keeps the records without
+/// problems, then checks ids across the file and against the registry.
+fn parse_each<T>(
+    raw: &[RawRecord],
+    known: &Known<'_>,
+    layer: &str,
+    mut one: impl FnMut(&mut Fields<'_>, &mut Vec<Problem>) -> Option<T>,
+) -> Parsed<T> {
+    let mut parsed = Parsed::default();
+    for r in raw {
+        let mut f = Fields::new(r);
+        if f.id.is_none() {
+            f.problem("id", "missing required field `id`");
+        }
+        let record = one(&mut f, &mut parsed.notes);
+        parsed = finish(parsed, f, record);
+    }
+    check_ids(&mut parsed, raw, known, layer);
+    parsed
+}
+
 /// Checks ids: present, unique in the file, not already in the registry.
 fn check_ids<T>(parsed: &mut Parsed<T>, raw: &[RawRecord], known: &Known<'_>, layer: &str) {
     let mut first_seen: HashMap<String, usize> = HashMap::new();
@@ -314,14 +335,9 @@ fn unknown_ref(f: &mut Fields<'_>, field: &str, value: &Option<String>, known: &
 
 /// Hazards: `id`, `class` (SHA|CHA), Polygon/MultiPolygon.
 pub fn hazards(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<Hazard> {
-    let mut parsed = Parsed::default();
-    for r in raw {
-        let mut f = Fields::new(r);
-        if f.id.is_none() {
-            f.problem("id", "missing required field `id`");
-        }
+    parse_each(raw, known, "hazard", |f, notes| {
         let class = f.enumerated::<HazardClass>("class", true);
-        let geometry = f.polygons(fix, &mut parsed.notes);
+        let geometry = f.polygons(fix, notes);
         let name = f.text("name");
         let reported_status = f.text("status");
         let organisation = f.text("organisation");
@@ -345,23 +361,15 @@ pub fn hazards(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<Hazard
             }),
             _ => None,
         };
-        parsed = finish(parsed, f, record);
-    }
-    check_ids(&mut parsed, raw, known, "hazard");
-    parsed
+        record
+    })
 }
 
 /// Activities: `id`, `hazard_id`, `type`, `outcome`, `start_date`, `end_date`, Polygon/MultiPolygon.
-/// `hazards_in_file` lets one file bring hazards and activities together (the demo does).
 pub fn activities(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<Activity> {
-    let mut parsed = Parsed::default();
-    for r in raw {
-        let mut f = Fields::new(r);
-        if f.id.is_none() {
-            f.problem("id", "missing required field `id`");
-        }
+    parse_each(raw, known, "activity", |f, notes| {
         let hazard_id = f.required_text("hazard_id");
-        unknown_ref(&mut f, "hazard_id", &hazard_id, known.hazard_ids, "hazard");
+        unknown_ref(f, "hazard_id", &hazard_id, known.hazard_ids, "hazard");
         let activity_type = f.enumerated::<ActivityType>("type", true);
         let outcome = f.enumerated::<Outcome>("outcome", true);
         let start_date = f.date("start_date", true);
@@ -371,16 +379,16 @@ pub fn activities(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<Act
                 f.problem("end_date", format!("end_date {e} is before start_date {s}"));
             }
         }
-        let geometry = f.polygons(fix, &mut parsed.notes);
+        let geometry = f.polygons(fix, notes);
         let organisation = f.text("organisation");
         let team = f.text("team");
         let method = f.text("method");
         let depth_cm = f.depth_cm();
         if let (Some(t), Some(o)) = (activity_type, outcome) {
             if !t.allowed_outcomes().contains(&o) {
-                parsed.notes.push(Problem {
-                    index: r.index,
-                    line: r.line,
+                notes.push(Problem {
+                    index: f.rec.index,
+                    line: f.rec.line,
                     id: f.id.clone(),
                     field: "outcome".into(),
                     message: format!(
@@ -427,27 +435,20 @@ pub fn activities(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<Act
             }),
             _ => None,
         };
-        parsed = finish(parsed, f, record);
-    }
-    check_ids(&mut parsed, raw, known, "activity");
-    parsed
+        record
+    })
 }
 
 /// Finds: `id`, `date`, `category`, Point; optional `hazard_id`, `activity_id`, `depth_cm`, `condition`.
 pub fn finds(raw: &[RawRecord], known: &Known<'_>, _fix: bool) -> Parsed<Find> {
-    let mut parsed = Parsed::default();
-    for r in raw {
-        let mut f = Fields::new(r);
-        if f.id.is_none() {
-            f.problem("id", "missing required field `id`");
-        }
+    parse_each(raw, known, "find", |f, _notes| {
         let date = f.date("date", true);
         let category = f.enumerated::<FindCategory>("category", true);
         let location = f.point();
         let hazard_id = f.text("hazard_id");
-        unknown_ref(&mut f, "hazard_id", &hazard_id, known.hazard_ids, "hazard");
+        unknown_ref(f, "hazard_id", &hazard_id, known.hazard_ids, "hazard");
         let activity_id = f.text("activity_id");
-        unknown_ref(&mut f, "activity_id", &activity_id, known.activity_ids, "activity");
+        unknown_ref(f, "activity_id", &activity_id, known.activity_ids, "activity");
         let depth_cm = f.depth_cm();
         let condition = f.text("condition");
         let disposition = f.text("disposition");
@@ -466,26 +467,19 @@ pub fn finds(raw: &[RawRecord], known: &Known<'_>, _fix: bool) -> Parsed<Find> {
             }),
             _ => None,
         };
-        parsed = finish(parsed, f, record);
-    }
-    check_ids(&mut parsed, raw, known, "find");
-    parsed
+        record
+    })
 }
 
 /// Accidents: `id`, `date`, `killed`, `injured`, Point; optional `hazard_id`.
 pub fn accidents(raw: &[RawRecord], known: &Known<'_>, _fix: bool) -> Parsed<Accident> {
-    let mut parsed = Parsed::default();
-    for r in raw {
-        let mut f = Fields::new(r);
-        if f.id.is_none() {
-            f.problem("id", "missing required field `id`");
-        }
+    parse_each(raw, known, "accident", |f, _notes| {
         let date = f.date("date", true);
         let killed = f.count("killed");
         let injured = f.count("injured");
         let location = f.point();
         let hazard_id = f.text("hazard_id");
-        unknown_ref(&mut f, "hazard_id", &hazard_id, known.hazard_ids, "hazard");
+        unknown_ref(f, "hazard_id", &hazard_id, known.hazard_ids, "hazard");
         let record = match (f.id.clone(), date, killed, injured, location) {
             (Some(id), Some(date), Some(killed), Some(injured), Some(location)) => Some(Accident {
                 id,
@@ -498,10 +492,8 @@ pub fn accidents(raw: &[RawRecord], known: &Known<'_>, _fix: bool) -> Parsed<Acc
             }),
             _ => None,
         };
-        parsed = finish(parsed, f, record);
-    }
-    check_ids(&mut parsed, raw, known, "accident");
-    parsed
+        record
+    })
 }
 
 fn line_geometry(lines: &[Vec<[f64; 2]>]) -> Result<geo::Geometry<f64>, Vec<String>> {
