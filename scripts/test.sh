@@ -5,3 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
 cargo fmt --all -- --check
 cargo test --workspace --locked "$@"
+# The national-scale generator test is #[ignore]d in debug builds (minutes); it runs here in release.
+cargo test --release --locked -p demine-demo -- --ignored

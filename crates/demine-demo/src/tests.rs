@@ -420,7 +420,7 @@ fn progress_is_monotone_and_complete() {
 }
 
 #[test]
-#[ignore = "slow: run with --release --ignored"]
+#[ignore = "minutes in a debug build; scripts/test.sh (and so CI) runs it with --release --ignored"]
 fn national_scale_counts_and_area() {
     let t = std::time::Instant::now();
     let c = generate(Scale::National, 42);
