@@ -35,6 +35,18 @@ fn main() {
         svg(&c, bb, &path);
     }
     println!("{}", c.name);
+    let in_hazards = c.ground_truth.iter().filter(|t| t.hazard_id.is_some()).count();
+    let found = c.ground_truth.iter().filter(|t| t.found).count();
+    let contaminated: std::collections::HashSet<&str> =
+        c.ground_truth.iter().filter_map(|t| t.hazard_id.as_deref()).collect();
+    println!(
+        "ground truth: {} items ({} in {} hazards, {} outside), {} found",
+        c.ground_truth.len(),
+        in_hazards,
+        contaminated.len(),
+        c.ground_truth.len() - in_hazards,
+        found
+    );
     println!("generated in {secs:.2} s");
     println!(
         "settlements {}, roads {}, organisations {}, teams {}",

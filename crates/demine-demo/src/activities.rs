@@ -9,9 +9,9 @@
 
 use crate::actors::TeamPool;
 use crate::hazards::Draft;
+use crate::truth::Seeded;
 use crate::util::{
-    add, day, dot, item_rng, normal, period_days, poisson, scale, shape_ok, strictly_valid, sub, weighted, Frame,
-    Stream,
+    add, day, dot, item_rng, normal, period_days, scale, shape_ok, strictly_valid, sub, weighted, Frame, Stream,
 };
 use chrono::NaiveDate;
 use demine_core::{Activity, ActivityType, Attributes, Find, FindCategory, HazardClass, Outcome, Team, TeamKind};
@@ -36,6 +36,9 @@ pub(crate) struct Worked {
     /// `released`, `partially_released` or `active`, as the operator would report it.
     pub status: &'static str,
     pub first_start: Option<NaiveDate>,
+    /// For each of the hazard's true items: whether it has been found (by evidence before
+    /// the hazard was recorded, or by an activity).
+    pub found: Vec<bool>,
 }
 
 /// Cuts a hazard by half-planes `x · u <= s` in the km frame.
@@ -336,7 +339,8 @@ struct Plan<'a> {
     teams: &'a [Team],
     pool: &'a TeamPool,
     frame: Frame,
-    find_density: f64,
+    /// The hazard's true items (hidden ground truth); `out.found` marks those found.
+    items: &'a [Seeded],
     cut: Cutter<'a>,
     /// Fraction of the area released from the far side so far.
     released: f64,
@@ -414,7 +418,7 @@ impl Plan<'_> {
         team: &Team,
         method: &str,
         depth: Option<f64>,
-        (km, geometry, area_m2): (MultiPolygon<f64>, MultiPolygon<f64>, f64),
+        (km, geometry): (MultiPolygon<f64>, MultiPolygon<f64>),
     ) {
         let idx = self.out.activities.len();
         self.out.first_start = Some(self.out.first_start.map_or(dates.0, |d| d.min(dates.0)));
@@ -432,39 +436,43 @@ impl Plan<'_> {
             depth_cm: depth,
             attributes: synthetic(),
         });
-        // Items found, inside the piece and the hazard, dated within the activity.
-        let ha = area_m2 / 10_000.0;
-        let cha = self.draft.class == HazardClass::Cha;
-        let lambda = match t {
-            ActivityType::Clearance => ha * if cha { 2.0 } else { 0.4 },
-            ActivityType::Bac => ha * 1.0,
-            ActivityType::Ts => ha * 0.15,
-            ActivityType::Eod => 1.0,
-            ActivityType::Nts => 0.0,
-        } * self.find_density;
-        let mut n = poisson(&mut self.rng, lambda).min(300);
-        if t == ActivityType::Eod {
-            n = n.max(1);
-        }
+        // Items found: the true items inside the piece that the method detects, dated within
+        // the activity. Clearance finds what lies within its depth; TS samples lanes.
         let span = (dates.1 - dates.0).num_days();
-        for _ in 0..n {
-            let Some(p) = point_in(&mut self.rng, &km, &self.draft.km) else {
+        for k in 0..self.items.len() {
+            if self.out.found[k] {
                 continue;
+            }
+            let it = &self.items[k];
+            if !km.contains(&geo::Point::new(it.km[0], it.km[1])) {
+                continue;
+            }
+            let within_depth = depth.is_none_or(|d| it.depth_cm <= d + 5.0);
+            let p_detect = match t {
+                ActivityType::Clearance | ActivityType::Eod if within_depth => 0.99,
+                ActivityType::Clearance | ActivityType::Eod => 0.2,
+                ActivityType::Bac if within_depth => 0.9,
+                ActivityType::Bac => 0.1,
+                ActivityType::Ts => 0.2,
+                ActivityType::Nts => 0.0,
             };
-            let (category, d, condition, disposition) = item(&mut self.rng, self.draft.contamination, depth);
+            if self.rng.gen::<f64>() >= p_detect {
+                continue;
+            }
+            self.out.found[k] = true;
             let date = dates.0 + chrono::TimeDelta::days(self.rng.gen_range(0..=span));
             self.out.finds.push((
                 idx,
                 Find {
                     id: String::new(),
                     date,
-                    category,
-                    location: self.frame.point(p),
+                    category: it.category,
+                    location: self.frame.point(it.km),
                     hazard_id: Some(self.hazard_id.to_string()),
                     activity_id: None,
-                    depth_cm: Some(d),
-                    condition: Some(condition.to_string()),
-                    disposition: Some(disposition.to_string()),
+                    depth_cm: Some(it.depth_cm),
+                    condition: Some(it.condition.to_string()),
+                    disposition: Some(it.disposition.to_string()),
                     attributes: synthetic(),
                 },
             ));
@@ -491,7 +499,7 @@ impl Plan<'_> {
                     &team,
                     method,
                     None,
-                    (self.draft.km.clone(), self.draft.geometry.clone(), area),
+                    (self.draft.km.clone(), self.draft.geometry.clone()),
                 );
             }
             Step::Cancel(f) => {
@@ -513,7 +521,7 @@ impl Plan<'_> {
                     &team,
                     method,
                     None,
-                    (km, ll, piece_m2),
+                    (km, ll),
                 );
             }
             Step::Reduce(f) => {
@@ -541,14 +549,7 @@ impl Plan<'_> {
                     Outcome::Cleared
                 };
                 let depth = Some(self.rng.gen_range(13.0..=20.0f64).round());
-                self.push(
-                    (ActivityType::Ts, outcome),
-                    dates,
-                    &team,
-                    method,
-                    depth,
-                    (km, ll, piece_m2),
-                );
+                self.push((ActivityType::Ts, outcome), dates, &team, method, depth, (km, ll));
             }
             Step::Clear(days) => self.clear(days, false),
             Step::ClearAll => {
@@ -564,9 +565,12 @@ impl Plan<'_> {
                 let Some(team) = self.team(TeamKind::Manual).cloned() else {
                     return;
                 };
-                let Some(p) = point_in(&mut self.rng, &self.draft.km, &self.draft.km) else {
+                // A spot task around an item reported by the public: one not found yet.
+                let unfound: Vec<usize> = (0..self.items.len()).filter(|&k| !self.out.found[k]).collect();
+                if unfound.is_empty() {
                     return;
-                };
+                }
+                let p = self.items[unfound[self.rng.gen_range(0..unfound.len())]].km;
                 let r = self.rng.gen_range(0.01..0.04);
                 let spot: Vec<[f64; 2]> = (0..10)
                     .map(|k| {
@@ -584,7 +588,6 @@ impl Plan<'_> {
                 let Some((km, ll)) = finish_piece(self.draft.km.intersection(&spot), self.frame) else {
                     return;
                 };
-                let m2 = demine_core::geodesy::area_m2(&ll);
                 let days = self.rng.gen_range(1..=2);
                 let Some(dates) = self.schedule(days) else { return };
                 self.push(
@@ -593,7 +596,7 @@ impl Plan<'_> {
                     &team,
                     "EOD spot task",
                     None,
-                    (km, ll, m2),
+                    (km, ll),
                 );
             }
         }
@@ -641,14 +644,7 @@ impl Plan<'_> {
         } else {
             (ActivityType::Clearance, self.rng.gen_range(13.0..=30.0f64).round())
         };
-        self.push(
-            (t, Outcome::Cleared),
-            dates,
-            &team,
-            method,
-            Some(depth),
-            (km, ll, piece_m2),
-        );
+        self.push((t, Outcome::Cleared), dates, &team, method, Some(depth), (km, ll));
     }
 
     fn nts_method(&mut self) -> &'static str {
@@ -673,13 +669,15 @@ pub(crate) fn work(
     teams: &[Team],
     pool: &TeamPool,
     frame: Frame,
-    find_density: f64,
+    items: &[Seeded],
+    found: Vec<bool>,
 ) -> Worked {
     let mut rng = item_rng(seed, Stream::Activity, index as u64);
     let share = if draft.duplicate_of.is_some() { 0.1 } else { 0.4 };
     if rng.gen::<f64>() >= share {
         return Worked {
             status: "active",
+            found,
             ..Worked::default()
         };
     }
@@ -734,12 +732,15 @@ pub(crate) fn work(
         teams,
         pool,
         frame,
-        find_density,
+        items,
         cut: Cutter::new(&draft.km, u),
         released: 0.0,
         boundary: f64::INFINITY,
         day: first_day,
-        out: Worked::default(),
+        out: Worked {
+            found,
+            ..Worked::default()
+        },
         stopped: false,
     };
     if eod {

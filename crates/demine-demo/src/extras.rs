@@ -1,8 +1,9 @@
 //! Words on hazards (names, evidence, blockages), finds not tied to an activity, and accidents.
 
-use crate::activities::{item, point_in, synthetic};
+use crate::activities::{point_in, synthetic};
 use crate::hazards::Draft;
 use crate::scale::Params;
+use crate::truth::Seeded;
 use crate::util::{cumulative, day, day_index, item_rng, lognormal, norm, period_days, pick_cumulative, sub, Stream};
 use crate::world::World;
 use chrono::NaiveDate;
@@ -13,6 +14,7 @@ use rand::Rng;
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
+use std::collections::HashSet;
 
 /// Name, evidence and blockages of a hazard, in an information officer's words.
 pub(crate) struct Words {
@@ -138,39 +140,92 @@ pub(crate) fn reported_date(seed: u64, index: usize, first_start: Option<NaiveDa
     }
 }
 
-/// Items that made a CHA confirmed: found before or at its recording, outside any activity.
+/// Which of a CHA's true items made it confirmed: one or two found before it was recorded.
+pub(crate) fn evidence_picks(seed: u64, index: usize, draft: &Draft, items: &[Seeded]) -> Vec<usize> {
+    if draft.class != HazardClass::Cha || draft.duplicate_of.is_some() || items.is_empty() {
+        return Vec::new();
+    }
+    let mut rng = item_rng(seed, Stream::Evidence, index as u64);
+    let n = (1 + usize::from(rng.gen::<f64>() < 0.4)).min(items.len());
+    rand::seq::index::sample(&mut rng, items.len(), n).into_vec()
+}
+
+/// The finds that made CHAs confirmed ([`evidence_picks`]), dated up to the day each hazard
+/// was recorded, outside any activity.
 pub(crate) fn evidence_finds(
     seed: u64,
     drafts: &[Draft],
     ids: &[String],
     reported: &[NaiveDate],
+    items: &[Vec<Seeded>],
+    picks: &[Vec<usize>],
     world: &World,
 ) -> Vec<Find> {
-    drafts
-        .par_iter()
+    (0..drafts.len())
+        .into_par_iter()
+        .filter(|&i| !picks[i].is_empty())
+        .flat_map_iter(|i| {
+            let mut rng = item_rng(seed, Stream::Evidence, (1u64 << 40) + i as u64);
+            picks[i]
+                .iter()
+                .map(|&k| {
+                    let it = &items[i][k];
+                    Find {
+                        id: String::new(),
+                        date: day(rng.gen_range(0..=day_index(reported[i]).max(0))),
+                        category: it.category,
+                        location: world.frame.point(it.km),
+                        hazard_id: Some(ids[i].clone()),
+                        activity_id: None,
+                        depth_cm: Some(it.depth_cm),
+                        condition: Some(it.condition.to_string()),
+                        disposition: Some(it.disposition.to_string()),
+                        attributes: synthetic(),
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Items reported by people and destroyed by EOD call-outs, outside any planned activity:
+/// most finds in a real registry. Surface items are reported far more often than buried
+/// ones. Marks them found.
+pub(crate) fn callout_finds(
+    seed: u64,
+    ids: &[String],
+    items: &[Vec<Seeded>],
+    found: &mut [Vec<bool>],
+    world: &World,
+) -> Vec<Find> {
+    found
+        .par_iter_mut()
         .enumerate()
-        .filter(|(_, d)| d.class == HazardClass::Cha && d.duplicate_of.is_none())
-        .flat_map_iter(|(i, d)| {
-            let mut rng = item_rng(seed, Stream::Evidence, i as u64);
-            let n = 1 + usize::from(rng.gen::<f64>() < 0.4);
-            let mut out = Vec::with_capacity(n);
-            for _ in 0..n {
-                let Some(p) = point_in(&mut rng, &d.km, &d.km) else {
+        .flat_map_iter(|(i, found)| {
+            let mut rng = item_rng(seed, Stream::Truth, (1u64 << 40) + i as u64);
+            let mut out = Vec::new();
+            for (k, it) in items[i].iter().enumerate() {
+                let p_reported = if it.depth_cm <= 0.0 { 0.35 } else { 0.08 };
+                if found[k] || rng.gen::<f64>() >= p_reported {
                     continue;
-                };
-                let (category, depth, condition, disposition) = item(&mut rng, d.contamination, None);
-                let date = day(rng.gen_range(0..=day_index(reported[i]).max(0)));
+                }
+                found[k] = true;
+                let mut attributes = synthetic();
+                attributes.insert(
+                    "note".into(),
+                    serde_json::Value::String("EOD call-out (synthetic)".into()),
+                );
                 out.push(Find {
                     id: String::new(),
-                    date,
-                    category,
-                    location: world.frame.point(p),
+                    date: day(rng.gen_range(0..period_days())),
+                    category: it.category,
+                    location: world.frame.point(it.km),
                     hazard_id: Some(ids[i].clone()),
                     activity_id: None,
-                    depth_cm: Some(depth),
-                    condition: Some(condition.to_string()),
-                    disposition: Some(disposition.to_string()),
-                    attributes: synthetic(),
+                    depth_cm: Some(it.depth_cm),
+                    condition: Some(it.condition.to_string()),
+                    disposition: Some(it.disposition.to_string()),
+                    attributes,
                 });
             }
             out
@@ -214,44 +269,47 @@ impl<'a> HazardIndex<'a> {
     }
 }
 
-/// About 1 % of finds, outside every recorded hazard: evidence of unrecorded contamination.
+/// About `count` finds outside every recorded hazard, reported by the public from the
+/// unrecorded clusters (round robin over clusters): evidence of contamination nobody suspected.
+/// Returns the finds and which (cluster, item) each one is.
 pub(crate) fn outside_finds(
     seed: u64,
     count: usize,
-    index: &HazardIndex<'_>,
+    clusters: &[Vec<Seeded>],
     world: &World,
-    params: &Params,
-) -> Vec<Find> {
+) -> (Vec<Find>, HashSet<(usize, usize)>) {
     let mut out = Vec::with_capacity(count);
+    let mut taken = HashSet::new();
+    let mut rng = item_rng(seed, Stream::Outside, 1u64 << 40);
+    let nonempty: Vec<usize> = (0..clusters.len()).filter(|&c| !clusters[c].is_empty()).collect();
     for k in 0..count {
-        let mut rng = item_rng(seed, Stream::Outside, k as u64);
-        for _ in 0..50 {
-            let p = world.belt_point(&mut rng, params.belt_scale_km * 0.7, params.belt_max_km);
-            if !world.inside(p, 0.05) || index.containing(p).is_some() {
-                continue;
-            }
-            let (category, depth, condition, disposition) = item(&mut rng, "UXO", None);
-            let mut attributes = synthetic();
-            attributes.insert(
-                "note".into(),
-                serde_json::Value::String("found outside every recorded hazard (synthetic)".into()),
-            );
-            out.push(Find {
-                id: String::new(),
-                date: day(rng.gen_range(0..period_days())),
-                category,
-                location: world.frame.point(p),
-                hazard_id: None,
-                activity_id: None,
-                depth_cm: Some(depth),
-                condition: Some(condition.to_string()),
-                disposition: Some(disposition.to_string()),
-                attributes,
-            });
+        let Some(&c) = nonempty.get(k % nonempty.len().max(1)) else {
             break;
+        };
+        let i = rng.gen_range(0..clusters[c].len());
+        if !taken.insert((c, i)) {
+            continue;
         }
+        let it = &clusters[c][i];
+        let mut attributes = synthetic();
+        attributes.insert(
+            "note".into(),
+            serde_json::Value::String("found outside every recorded hazard (synthetic)".into()),
+        );
+        out.push(Find {
+            id: String::new(),
+            date: day(rng.gen_range(0..period_days())),
+            category: it.category,
+            location: world.frame.point(it.km),
+            hazard_id: None,
+            activity_id: None,
+            depth_cm: Some(it.depth_cm),
+            condition: Some(it.condition.to_string()),
+            disposition: Some(it.disposition.to_string()),
+            attributes,
+        });
     }
-    out
+    (out, taken)
 }
 
 /// Accidents near the line of contact, some inside hazards (mostly CHAs).
@@ -259,6 +317,8 @@ pub(crate) fn accidents(
     seed: u64,
     drafts: &[Draft],
     ids: &[String],
+    items: &[Vec<Seeded>],
+    outside: &[Vec<Seeded>],
     index: &HazardIndex<'_>,
     world: &World,
     params: &Params,
@@ -273,10 +333,20 @@ pub(crate) fn accidents(
         .into_par_iter()
         .map(|k| {
             let mut rng = item_rng(seed, Stream::Accident, 1 + k as u64);
+            // Accidents happen where items are: in hazards (at one of their items when they
+            // hold any), at unrecorded clusters, or anywhere in the belt (items not modelled).
             let mut p = None;
-            if !drafts.is_empty() && rng.gen::<f64>() < 0.45 {
+            let r: f64 = rng.gen();
+            if !drafts.is_empty() && r < 0.45 {
                 let h = pick_cumulative(&mut rng, &cum);
-                p = point_in(&mut rng, &drafts[h].km, &drafts[h].km);
+                p = if items[h].is_empty() {
+                    point_in(&mut rng, &drafts[h].km, &drafts[h].km)
+                } else {
+                    Some(items[h][rng.gen_range(0..items[h].len())].km)
+                };
+            } else if r < 0.65 && !outside.is_empty() {
+                let c = &outside[rng.gen_range(0..outside.len())];
+                p = c.get(rng.gen_range(0..c.len().max(1))).map(|it| it.km);
             }
             let p = p.unwrap_or_else(|| {
                 let mut q = world.belt_point(&mut rng, params.front_km, params.belt_max_km);

@@ -33,10 +33,12 @@ mod actors;
 mod extras;
 mod hazards;
 mod scale;
+mod truth;
 mod util;
 mod world;
 
 pub use scale::Scale;
+pub use truth::TrueItem;
 
 use demine_core::{Accident, Activity, Find, Hazard, Organisation, Team};
 use geo::{LineString, Point};
@@ -81,6 +83,9 @@ pub struct Campaign {
     pub finds: Vec<Find>,
     /// Accidents, by date.
     pub accidents: Vec<Accident>,
+    /// The hidden ground truth: every item the synthetic world put in the ground, inside
+    /// hazards and outside them, with whether it was found. Not part of the registry.
+    pub ground_truth: Vec<TrueItem>,
 }
 
 /// Generates the campaign for a scale and seed.
@@ -173,6 +178,18 @@ pub fn generate_with_progress(scale: Scale, seed: u64, progress: &(dyn Fn(u64, u
     let teams = actors::teams(&world, &params, seed);
     let pool = actors::TeamPool::new(&teams, &world);
 
+    // The hidden truth inside hazards; the items that made CHAs confirmed were found first.
+    let items: Vec<Vec<truth::Seeded>> = drafts
+        .par_iter()
+        .enumerate()
+        .map(|(i, d)| truth::hazard_items(seed, i, d, &params))
+        .collect();
+    let evidence: Vec<Vec<usize>> = drafts
+        .iter()
+        .enumerate()
+        .map(|(i, d)| extras::evidence_picks(seed, i, d, &items[i]))
+        .collect();
+
     // Activities and the items they found (in parallel, per hazard).
     let done = AtomicU64::new(0);
     let n_drafts = drafts.len() as u64;
@@ -180,7 +197,11 @@ pub fn generate_with_progress(scale: Scale, seed: u64, progress: &(dyn Fn(u64, u
         .par_iter()
         .enumerate()
         .map(|(i, d)| {
-            let w = activities::work(seed, i, d, &ids[i], &teams, &pool, world.frame, params.find_density);
+            let mut found = vec![false; items[i].len()];
+            for &k in &evidence[i] {
+                found[k] = true;
+            }
+            let w = activities::work(seed, i, d, &ids[i], &teams, &pool, world.frame, &items[i], found);
             let k = done.fetch_add(1, Ordering::Relaxed) + 1;
             report.stage(580, 930, k, n_drafts);
             w
@@ -229,7 +250,9 @@ pub fn generate_with_progress(scale: Scale, seed: u64, progress: &(dyn Fn(u64, u
     // Activity identifiers in the order the work started; finds point at them.
     let mut acts: Vec<(usize, usize, Activity)> = Vec::new();
     let mut finds: Vec<((usize, usize), Find)> = Vec::new();
+    let mut found: Vec<Vec<bool>> = Vec::with_capacity(worked.len());
     for (h, w) in worked.into_iter().enumerate() {
+        found.push(w.found);
         for (k, a) in w.activities.into_iter().enumerate() {
             acts.push((h, k, a));
         }
@@ -257,16 +280,43 @@ pub fn generate_with_progress(scale: Scale, seed: u64, progress: &(dyn Fn(u64, u
         .collect();
     report.set(950);
 
-    // Finds that made CHAs confirmed, finds outside every hazard, accidents.
-    finds.extend(extras::evidence_finds(seed, &drafts, &ids, &reported, &world));
+    // Finds that made CHAs confirmed; EOD call-outs; unrecorded contamination outside every
+    // hazard, of which about 1 % of all finds are reported; accidents.
+    finds.extend(extras::evidence_finds(
+        seed, &drafts, &ids, &reported, &items, &evidence, &world,
+    ));
+    finds.extend(extras::callout_finds(seed, &ids, &items, &mut found, &world));
     let index = extras::HazardIndex::new(&drafts);
     let n_outside = ((finds.len() as f64) * 0.01).round().max(1.0) as usize;
-    finds.extend(extras::outside_finds(seed, n_outside, &index, &world, &params));
+    let outside = truth::outside_clusters(seed, (n_outside / 2).max(2), &world, &params, &|p| {
+        index.containing(p).is_some()
+    });
+    let (outside_finds, outside_found) = extras::outside_finds(seed, n_outside, &outside, &world);
+    finds.extend(outside_finds);
     finds.sort_by_key(|f| f.date);
     for (n, f) in finds.iter_mut().enumerate() {
         f.id = ident("FND", n + 1);
     }
-    let accidents = extras::accidents(seed, &drafts, &ids, &index, &world, &params);
+    let accidents = extras::accidents(seed, &drafts, &ids, &items, &outside, &index, &world, &params);
+
+    let mut ground_truth: Vec<TrueItem> = Vec::new();
+    let truth_of = |it: &truth::Seeded, hazard_id: Option<String>, found: bool| TrueItem {
+        location: world.frame.point(it.km),
+        hazard_id,
+        category: it.category,
+        depth_cm: it.depth_cm,
+        found,
+    };
+    for (i, list) in items.iter().enumerate() {
+        for (k, it) in list.iter().enumerate() {
+            ground_truth.push(truth_of(it, Some(ids[i].clone()), found[i][k]));
+        }
+    }
+    for (c, list) in outside.iter().enumerate() {
+        for (k, it) in list.iter().enumerate() {
+            ground_truth.push(truth_of(it, None, outside_found.contains(&(c, k))));
+        }
+    }
 
     let settlements = world
         .places
@@ -290,6 +340,7 @@ pub fn generate_with_progress(scale: Scale, seed: u64, progress: &(dyn Fn(u64, u
         activities,
         finds,
         accidents,
+        ground_truth,
     };
     report.set(PROGRESS_TOTAL);
     campaign

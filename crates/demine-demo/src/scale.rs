@@ -142,7 +142,7 @@ impl Scale {
                 spacing: 0.55,
                 gap_km: 0.02,
                 team_factor: 8.0,
-                find_density: 0.3,
+                find_density: 4.0,
                 accidents: (2_500, 3_500),
             },
         }

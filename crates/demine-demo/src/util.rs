@@ -22,6 +22,7 @@ pub(crate) enum Stream {
     Words = 9,
     Evidence = 10,
     Outside = 11,
+    Truth = 12,
 }
 
 /// A random stream for item `index` of a stage: the same (seed, stage, index) always gives the

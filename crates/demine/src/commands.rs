@@ -665,6 +665,34 @@ fn demo_context_layers(c: &demine_demo::Campaign) -> Vec<demine_core::ContextFea
     out
 }
 
+/// Writes the demo's hidden ground truth as CSV (`lon`, `lat`, `hazard_id`, `category`,
+/// `depth_cm`, `found`), through a temporary file so a half-written file is never left.
+fn write_ground_truth(path: &Path, items: &[demine_demo::TrueItem]) -> Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("csv.tmp");
+    let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    let mut write = || -> std::io::Result<()> {
+        writeln!(w, "lon,lat,hazard_id,category,depth_cm,found,synthetic")?;
+        for t in items {
+            writeln!(
+                w,
+                "{},{},{},{},{},{},true",
+                t.location.x(),
+                t.location.y(),
+                t.hazard_id.as_deref().unwrap_or(""),
+                t.category.as_str(),
+                t.depth_cm,
+                t.found
+            )?;
+        }
+        w.flush()
+    };
+    write().with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
 async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, actor: &str) -> Result<ExitCode> {
     std::fs::create_dir_all(out).with_context(|| format!("creating output folder {}", out.display()))?;
     let db = out.join("demine.gpkg");
@@ -790,6 +818,15 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
     };
     store.close().await?;
 
+    // The hidden ground truth stays out of the registry: a separate file, and the risk map's
+    // score against it.
+    let truth_path = out.join("ground_truth.SYNTHETIC.csv");
+    write_ground_truth(&truth_path, &campaign.ground_truth)?;
+    let truth_points: Vec<geo::Point<f64>> = campaign.ground_truth.iter().map(|t| t.location).collect();
+    let truth_score = risk_map
+        .as_ref()
+        .map(|m| demine_risk::truth::score_against_truth(&m.cells, &truth_points, 0.2));
+
     let report_path = out.join("report.html");
     // The report labels the first settlements given: largest first.
     let mut by_size: Vec<&demine_demo::Settlement> = campaign.settlements.iter().collect();
@@ -818,7 +855,15 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
     std::fs::write(&report_path, html).with_context(|| format!("writing {}", report_path.display()))?;
 
     if json {
-        println!("{}", output::release_json(&campaign.hazards, &release, None, true));
+        let mut value = output::release_json(&campaign.hazards, &release, None, true);
+        if let Some(m) = &risk_map {
+            value["risk_map"] = serde_json::json!({
+                "cells": m.cells.len(),
+                "cv_auc_mean": m.cv.auc_mean,
+                "truth": truth_score,
+            });
+        }
+        println!("{value}");
     } else {
         println!("{}", campaign.name);
         print!("{}", output::release_text(&campaign.hazards, &release, None, true));
@@ -837,6 +882,23 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
                 m.cv.auc_mean.unwrap_or(f64::NAN)
             );
         }
+        if let Some(t) = &truth_score {
+            println!(
+                "  against the hidden ground truth: the riskiest 20 % of cells hold {:.0} % of the {} contaminated cells \
+                 ({:.1}× random); of cells with no label, {:.0} % ({:.1}× random)",
+                100.0 * t.recall.unwrap_or(0.0),
+                t.contaminated_cells,
+                t.lift.unwrap_or(0.0),
+                100.0 * t.unlabelled_recall.unwrap_or(0.0),
+                t.unlabelled_lift.unwrap_or(0.0)
+            );
+        }
+        println!(
+            "ground truth (SYNTHETIC, hidden from the registry): {} items, {} found: {}",
+            campaign.ground_truth.len(),
+            campaign.ground_truth.iter().filter(|t| t.found).count(),
+            truth_path.display()
+        );
         println!(
             "registry: {}  (open it in QGIS, or `demine --db {} status`)",
             db.display(),
