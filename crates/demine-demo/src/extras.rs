@@ -313,6 +313,7 @@ pub(crate) fn outside_finds(
 }
 
 /// Accidents near the line of contact, some inside hazards (mostly CHAs).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn accidents(
     seed: u64,
     drafts: &[Draft],

@@ -345,7 +345,7 @@ pub fn hazards(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<Hazard
         let contamination = f.text("contamination");
         let evidence = f.text("evidence");
         let blockages = f.text("blockages");
-        let record = match (f.id.clone(), class, geometry) {
+        match (f.id.clone(), class, geometry) {
             (Some(id), Some(class), Some(geometry)) => Some(Hazard {
                 id,
                 class,
@@ -360,8 +360,7 @@ pub fn hazards(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<Hazard
                 attributes: std::mem::take(&mut f.props),
             }),
             _ => None,
-        };
-        record
+        }
     })
 }
 
@@ -402,7 +401,7 @@ pub fn activities(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<Act
                 });
             }
         }
-        let record = match (
+        match (
             f.id.clone(),
             hazard_id,
             activity_type,
@@ -434,8 +433,7 @@ pub fn activities(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<Act
                 attributes: std::mem::take(&mut f.props),
             }),
             _ => None,
-        };
-        record
+        }
     })
 }
 
@@ -452,7 +450,7 @@ pub fn finds(raw: &[RawRecord], known: &Known<'_>, _fix: bool) -> Parsed<Find> {
         let depth_cm = f.depth_cm();
         let condition = f.text("condition");
         let disposition = f.text("disposition");
-        let record = match (f.id.clone(), date, category, location) {
+        match (f.id.clone(), date, category, location) {
             (Some(id), Some(date), Some(category), Some(location)) => Some(Find {
                 id,
                 date,
@@ -466,8 +464,7 @@ pub fn finds(raw: &[RawRecord], known: &Known<'_>, _fix: bool) -> Parsed<Find> {
                 attributes: std::mem::take(&mut f.props),
             }),
             _ => None,
-        };
-        record
+        }
     })
 }
 
@@ -480,7 +477,7 @@ pub fn accidents(raw: &[RawRecord], known: &Known<'_>, _fix: bool) -> Parsed<Acc
         let location = f.point();
         let hazard_id = f.text("hazard_id");
         unknown_ref(f, "hazard_id", &hazard_id, known.hazard_ids, "hazard");
-        let record = match (f.id.clone(), date, killed, injured, location) {
+        match (f.id.clone(), date, killed, injured, location) {
             (Some(id), Some(date), Some(killed), Some(injured), Some(location)) => Some(Accident {
                 id,
                 date,
@@ -491,8 +488,7 @@ pub fn accidents(raw: &[RawRecord], known: &Known<'_>, _fix: bool) -> Parsed<Acc
                 attributes: std::mem::take(&mut f.props),
             }),
             _ => None,
-        };
-        record
+        }
     })
 }
 

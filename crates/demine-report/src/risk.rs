@@ -21,6 +21,8 @@ pub struct RiskSection<'a> {
     pub auc: Option<f64>,
     /// Model family, e.g. `gbt`.
     pub model: String,
+    /// How the map scored against a known truth (the SYNTHETIC demo's), in words.
+    pub truth_note: Option<String>,
 }
 
 /// Risk classes: upper bound (exclusive, last inclusive), colour, label.
@@ -51,6 +53,9 @@ pub(crate) fn write_risk(out: &mut String, input: &ReportInput, risk: &RiskSecti
             .map(|a| format!(" (spatial cross-validation ROC-AUC {a:.3})"))
             .unwrap_or_default()
     );
+    if let Some(note) = &risk.truth_note {
+        let _ = writeln!(out, "<p>{}</p>", escape(note));
+    }
     let drawn = risk.cells.len().min(MAX_RISK_CELLS_DRAWN);
     if let Some(bounds) = hazard_bounds(input.hazards) {
         let proj = Projection::fit(bounds);

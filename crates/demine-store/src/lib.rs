@@ -134,6 +134,8 @@ pub trait Repository {
     async fn meta(&self, key: &str) -> Result<Option<String>>;
     /// The latest change-log entries, newest first.
     async fn change_log(&self, limit: u32) -> Result<Vec<ChangeLogEntry>>;
+    /// Each hazard's risk summary from the last `risk build` (hazards without one are left out).
+    async fn hazard_risks(&self) -> Result<Vec<HazardRisk>>;
 }
 
 /// The embedded GeoPackage store.
@@ -936,6 +938,23 @@ impl Repository for GeoPackageStore {
         Ok(rows
             .iter()
             .map(|r| (r.get("layer"), r.get::<i64, _>("n") as u64))
+            .collect())
+    }
+
+    async fn hazard_risks(&self) -> Result<Vec<HazardRisk>> {
+        let rows: Vec<(String, f64, f64)> = sqlx::query_as(
+            "SELECT id, risk_expected_share, risk_p_any FROM hazards \
+             WHERE risk_p_any IS NOT NULL AND risk_expected_share IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(hazard_id, expected_contaminated_share, p_any)| HazardRisk {
+                hazard_id,
+                expected_contaminated_share,
+                p_any,
+            })
             .collect())
     }
 

@@ -174,4 +174,31 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::risk::RiskCommand,
     },
+    /// Rank hazards with land left by a transparent multi-criteria score, with its breakdown,
+    /// and suggest SHA → CHA from weighted evidence.
+    ///
+    /// Score 0–100 = Σ weight × criterion / Σ weights over: risk (P(any item) from `risk build`,
+    /// else a class default), farmland, roads, infrastructure (land use and distance to the
+    /// `roads` layer), settlements (population nearby, from the `settlements` layer), expected
+    /// beneficiaries, accidents. The weights file (TOML) sets any of:
+    /// [weights] risk, farmland, roads, infrastructure, settlements, beneficiaries, accidents;
+    /// [parameters] road_scale_m, settlement_scale_m, settlement_max_m, accident_radius_m,
+    /// persons_per_household, sha_default_risk, cha_default_risk, roads_layer,
+    /// settlements_layer, line_of_contact_layer, population_attribute;
+    /// [evidence] find_inside, accident_inside, find_nearby, accident_nearby, nearby_m,
+    /// nearby_cap, risk, front, front_scale_m, cha_threshold.
+    Priority {
+        /// Weights and parameters (TOML); unset keys keep their defaults.
+        #[arg(long, value_name = "FILE.toml")]
+        weights: Option<PathBuf>,
+        /// Everything (every hazard, every criterion and evidence term) as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Hazards shown in the text output.
+        #[arg(long, default_value_t = 20, value_name = "N")]
+        top: usize,
+        /// Also write the full ranked list with per-criterion points to this CSV file.
+        #[arg(long, value_name = "FILE.csv")]
+        csv: Option<PathBuf>,
+    },
 }

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 /// Exit status for input that was refused (bad data): nothing was written.
-const EXIT_REFUSED: u8 = 2;
+pub(crate) const EXIT_REFUSED: u8 = 2;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     let actor = cli
@@ -102,6 +102,20 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             crate::risk_build::risk_build(open(&cli.db).await?, &actor, &opts).await
         }
         Command::Risk { command } => crate::risk::run(command),
+        Command::Priority {
+            weights,
+            json,
+            top,
+            csv,
+        } => {
+            let o = crate::priority::PriorityOptions {
+                weights: weights.as_deref(),
+                json,
+                top,
+                csv: csv.as_deref(),
+            };
+            crate::priority::priority(&cli.db, &o).await
+        }
     }
 }
 
@@ -116,7 +130,7 @@ fn spinner(msg: &str) -> ProgressBar {
     pb
 }
 
-async fn open(db: &Path) -> Result<GeoPackageStore> {
+pub(crate) async fn open(db: &Path) -> Result<GeoPackageStore> {
     if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !parent.exists() {
             bail!(
@@ -129,7 +143,7 @@ async fn open(db: &Path) -> Result<GeoPackageStore> {
     Ok(GeoPackageStore::open(db).await?)
 }
 
-async fn is_synthetic(store: &GeoPackageStore) -> Result<bool> {
+pub(crate) async fn is_synthetic(store: &GeoPackageStore) -> Result<bool> {
     Ok(store.meta("synthetic").await?.as_deref() == Some("true"))
 }
 
@@ -827,6 +841,33 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
         .as_ref()
         .map(|m| demine_risk::truth::score_against_truth(&m.cells, &truth_points, 0.2));
 
+    // Priorities with the default weights, on the risk map just built.
+    let hazard_risks: Vec<demine_core::HazardRisk> = risk_map.as_ref().map(|m| m.hazards.clone()).unwrap_or_default();
+    let priorities = crate::priority::compute_priorities(
+        &campaign.hazards,
+        &campaign.activities,
+        &campaign.finds,
+        &campaign.accidents,
+        &changes.context_features,
+        &hazard_risks,
+        &demine_priority::Config::default(),
+    )?;
+    let priority_rows: Vec<demine_report::PriorityRow> = priorities
+        .hazards
+        .iter()
+        .take(demine_report::priority::TOP_PRIORITY_HAZARDS)
+        .map(|h| demine_report::PriorityRow {
+            rank: h.rank,
+            hazard_id: h.hazard_id.clone(),
+            class: h.class.to_string(),
+            suggested_class: h.classification.suggested.to_string(),
+            score: h.score,
+            remaining_m2: h.remaining_m2,
+            points: h.breakdown.iter().map(|c| c.points).collect(),
+        })
+        .collect();
+    let priority_section = Some((priority_rows, &priorities));
+
     let report_path = out.join("report.html");
     // The report labels the first settlements given: largest first.
     let mut by_size: Vec<&demine_demo::Settlement> = campaign.settlements.iter().collect();
@@ -850,6 +891,24 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
             hazards: &m.hazards,
             auc: m.cv.auc_mean,
             model: "gbt".into(),
+            truth_note: truth_score.as_ref().map(|t| {
+                format!(
+                    "Against the demo's hidden ground truth (SYNTHETIC): the riskiest 20 % of cells hold {:.0} % of the \
+                     {} cells that really hold ordnance ({:.1}× random); among cells with no finds and no survey, {:.0} % \
+                     ({:.1}× random).",
+                    100.0 * t.recall.unwrap_or(0.0),
+                    t.contaminated_cells,
+                    t.lift.unwrap_or(0.0),
+                    100.0 * t.unlabelled_recall.unwrap_or(0.0),
+                    t.unlabelled_lift.unwrap_or(0.0)
+                )
+            }),
+        }),
+        priorities: priority_section.as_ref().map(|(rows, p)| demine_report::PrioritySection {
+            rows,
+            criteria: p.config.weights.entries().iter().map(|(c, w)| (c.to_string(), *w)).collect(),
+            suggested_cha: p.suggested_cha().count(),
+            ranked: p.hazards.len(),
         }),
     });
     std::fs::write(&report_path, html).with_context(|| format!("writing {}", report_path.display()))?;
@@ -891,6 +950,15 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
                 t.lift.unwrap_or(0.0),
                 100.0 * t.unlabelled_recall.unwrap_or(0.0),
                 t.unlabelled_lift.unwrap_or(0.0)
+            );
+        }
+        if let Some(top) = priorities.hazards.first() {
+            println!(
+                "priorities: {} hazards ranked (default weights; `demine priority` shows every breakdown); first {} (score {:.1}); {} SHA(s) suggested as CHA",
+                priorities.hazards.len(),
+                top.hazard_id,
+                top.score,
+                priorities.suggested_cha().count()
             );
         }
         println!(

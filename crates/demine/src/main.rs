@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod output;
+mod priority;
 mod risk;
 mod risk_build;
 
