@@ -246,7 +246,9 @@ fn candidate_headings(site: &MultiPolygon<f64>) -> Vec<f64> {
                 let (dx, dy) = (l.end.x - l.start.x, l.end.y - l.start.y);
                 let len = dx.hypot(dy);
                 if len > 0.0 {
-                    edges.push((len, dx.atan2(dy).to_degrees().rem_euclid(180.0)));
+                    let h = dx.atan2(dy).to_degrees().rem_euclid(180.0);
+                    // rem_euclid can return 180 itself for a hair below 0: that is heading 0.
+                    edges.push((len, if h >= 180.0 - 1e-9 { 0.0 } else { h }));
                 }
             }
         }

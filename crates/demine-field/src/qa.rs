@@ -95,6 +95,10 @@ fn check_lot_lq_beta(lot_units: u64, lq: f64, beta: f64) -> Result<(), QaError> 
     Ok(())
 }
 
+/// Pa within this of beta counts as meeting it: exact ties (e.g. 1 defective in 10 units,
+/// sample 9: Pa = 1/10 = beta) must not be lost to the last bit of floating point.
+pub const TIE_TOLERANCE: f64 = 1e-12;
+
 /// D = ⌈lq · N⌉, with a guard so that 0.05 · 1000 is 50, not 51, in floating point.
 pub fn defective_units(lot_units: u64, lq: f64) -> u64 {
     let x = lq * lot_units as f64;
@@ -177,7 +181,7 @@ pub fn plan(req: &PlanRequest) -> Result<SamplingPlan, QaError> {
     let (mut lo, mut hi) = (req.c, big_n);
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if p_accept(big_n, d, mid, req.c) <= req.beta {
+        if p_accept(big_n, d, mid, req.c) <= req.beta + TIE_TOLERANCE {
             hi = mid;
         } else {
             lo = mid;
@@ -243,7 +247,7 @@ pub fn lq_for_budget(lot_units: u64, budget: u64, beta: f64, c: u64) -> Result<B
     let (mut lo, mut hi) = (c, lot_units);
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if p_accept(lot_units, mid, budget, c) <= beta {
+        if p_accept(lot_units, mid, budget, c) <= beta + TIE_TOLERANCE {
             hi = mid;
         } else {
             lo = mid;
@@ -332,6 +336,27 @@ mod tests {
                 "n - 1 also works"
             );
         }
+    }
+
+    #[test]
+    fn exact_ties_meet_beta() {
+        // One defective unit in 10: a sample of 9 misses it with probability exactly 1/10.
+        let p = plan(&PlanRequest {
+            lot_units: 10,
+            lq: 0.1,
+            beta: 0.1,
+            c: 0,
+        })
+        .unwrap();
+        assert_eq!(p.n, 9);
+        let p = plan(&PlanRequest {
+            lot_units: 50,
+            lq: 0.02,
+            beta: 0.1,
+            c: 0,
+        })
+        .unwrap();
+        assert_eq!(p.n, 45);
     }
 
     #[test]

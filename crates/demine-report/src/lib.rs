@@ -52,6 +52,7 @@
 //! assert!(html.contains("<svg"));
 //! ```
 
+pub mod certificate;
 mod map;
 #[cfg(test)]
 mod tests;

@@ -34,6 +34,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             max_problems,
             json,
         } => {
+            if kind == Kind::Progress {
+                return crate::field::import_progress(&cli.db, &actor, Path::new(&target), json).await;
+            }
             let opts = ImportOptions {
                 fix,
                 dry_run,
@@ -102,6 +105,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             crate::risk_build::risk_build(open(&cli.db).await?, &actor, &opts).await
         }
         Command::Risk { command } => crate::risk::run(command),
+        Command::Qa { command } => crate::field::run(&cli.db, &actor, crate::field::FieldCommand::Qa(command)).await,
+        Command::Lanes(a) => crate::field::run(&cli.db, &actor, crate::field::FieldCommand::Lanes(a)).await,
+        Command::Progress { command } => {
+            crate::field::run(&cli.db, &actor, crate::field::FieldCommand::Progress(command)).await
+        }
+        Command::Residual(a) => crate::field::run(&cli.db, &actor, crate::field::FieldCommand::Residual(a)).await,
+        Command::Certificate(a) => crate::field::run(&cli.db, &actor, crate::field::FieldCommand::Certificate(a)).await,
     }
 }
 
@@ -789,6 +799,9 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
         }
     };
     store.close().await?;
+    if !matches!(scale, Scale::National) {
+        crate::field::demo_field_work(&db, out, seed, actor, json).await?;
+    }
 
     let report_path = out.join("report.html");
     // The report labels the first settlements given: largest first.
