@@ -41,7 +41,7 @@ pub fn method_pieces(hazard: &MultiPolygon<f64>, works: &[(MultiPolygon<f64>, St
     pieces
         .into_iter()
         .map(|(g, m)| (area_m2(&g), m))
-        .filter(|(a, _)| *a > 1e-6)
+        .filter(|(a, _)| *a > demine_core::RELEASE_TOLERANCE_M2)
         .collect()
 }
 

@@ -183,10 +183,8 @@ pub fn residual_risk(
             let mu = m * e_rem;
             (mu, -(-mu).exp_m1(), m)
         }
-        Some(k) if m == 0.0 => {
-            let _ = k;
-            (0.0, 0.0, 0.0)
-        }
+        // A zero mean with an uncertain density is Gamma(k, ∞): λ = 0 surely, whatever is found.
+        Some(_) if m == 0.0 => (0.0, 0.0, 0.0),
         Some(k) => {
             let alpha = k + (finds + qa_defects) as f64;
             let beta = k / m + e_found + e_qa;

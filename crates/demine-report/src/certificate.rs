@@ -248,7 +248,7 @@ pub fn render_certificate(c: &CertificateInput) -> String {
     let _ = writeln!(s, "<h3>{}</h3>", w.released_by);
     let _ = writeln!(
         s,
-        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"n\">{}</th></tr>",
+        "<table class=\"rel\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"n\">{}</th></tr>",
         w.date, w.method, w.outcome, w.team, w.activity, w.area
     );
     let mut lines = c.released.clone();
@@ -443,7 +443,7 @@ table{border-collapse:collapse;width:100%}th,td{border:1px solid #bbb;padding:2p
 tr.total td{font-weight:bold}.facts th{width:18%;background:#f2f2f2}.synthetic{background:#c00;color:#fff;font-weight:bold;padding:4pt;text-align:center}\
 .map{border:1px solid #999;max-height:90mm}.hz{fill:#f4c7c3;stroke:#b00;stroke-width:1}.rel{fill:#8fd19e;stroke:#2a7a3b;stroke-width:.5}.find{fill:#000}\
 .legend .sw{display:inline-block;width:10pt;height:10pt;border:1px solid #666;vertical-align:middle}.sw.hz{background:#f4c7c3}.sw.rel{background:#8fd19e}.sw.find{background:#000;border-radius:50%}\
-.sign td{border:none;padding-top:24pt}.foot{color:#666;font-size:8.5pt;margin-top:12pt}";
+table.rel td{font-size:9pt;white-space:nowrap}.sign td{border:none;padding-top:24pt}.foot{color:#666;font-size:8.5pt;margin-top:12pt}";
 
 #[cfg(test)]
 mod tests {

@@ -1291,6 +1291,9 @@ pub async fn hazard_evidence(store: &GeoPackageStore, id: &str) -> Result<Option
     }))
 }
 
+/// Below this density (items/m²) a risk-map prior is not used (see `residual_of`).
+const MIN_RISK_DENSITY_PER_M2: f64 = 1e-7;
+
 /// The method name an activity is looked up by in the detection table.
 fn method_of(a: &Activity) -> String {
     a.method
@@ -1313,7 +1316,9 @@ pub fn residual_of(
             shape,
             source: "given (--density-per-m2)".into(),
         },
-        (None, Some(r)) if residual::density_from_p_any(r.p_any, area).is_some() => residual::Prior {
+        // A risk map that says "no item at all" is extrapolation, not evidence: a zero prior
+        // could never be moved by finds, so the class default is used instead.
+        (None, Some(r)) if residual::density_from_p_any(r.p_any, area).is_some_and(|d| d >= MIN_RISK_DENSITY_PER_M2) => residual::Prior {
             density_per_m2: residual::density_from_p_any(r.p_any, area).unwrap_or(0.0),
             shape,
             source: format!(
