@@ -293,6 +293,9 @@ fn estimate(site: &MultiPolygon<f64>, w: f64, heading: f64) -> (usize, usize) {
     (pieces.max(1), strips)
 }
 
+/// A piece of one strip, in lane coordinates: (t_min, t_max, s of its centre line, land).
+type StripPiece = (f64, f64, f64, Polygon<f64>);
+
 /// The exact layout at one heading.
 fn layout(
     site: &MultiPolygon<f64>,
@@ -307,13 +310,13 @@ fn layout(
     let edges = strip_edges(bb.min().x, bb.max().x, w)?;
     let (t0, t1) = (bb.min().y - 1.0, bb.max().y + 1.0);
     // Per strip: its pieces as (t_min, t_max, s_centre, piece) in lane coordinates.
-    let mut strips: Vec<Vec<(f64, f64, f64, Polygon<f64>)>> = Vec::with_capacity(edges.len() - 1);
+    let mut strips: Vec<Vec<StripPiece>> = Vec::with_capacity(edges.len() - 1);
     for win in edges.windows(2) {
         let strip = MultiPolygon(vec![
             Rect::new(Coord { x: win[0], y: t0 }, Coord { x: win[1], y: t1 }).to_polygon()
         ]);
         let clipped = st.intersection(&strip);
-        let mut pieces: Vec<(f64, f64, f64, Polygon<f64>)> = clipped
+        let mut pieces: Vec<StripPiece> = clipped
             .0
             .into_iter()
             .filter(|p| p.unsigned_area() > DUST_M2)
@@ -361,7 +364,7 @@ fn layout(
     let mut last_end: Option<Coord<f64>> = None;
     for (k, &i) in order.iter().enumerate() {
         let up = first_up == (k % 2 == 0);
-        let mut ps: Vec<&(f64, f64, f64, Polygon<f64>)> = strips[i].iter().collect();
+        let mut ps: Vec<&StripPiece> = strips[i].iter().collect();
         if !up {
             ps.reverse();
         }

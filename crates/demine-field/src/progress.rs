@@ -92,7 +92,7 @@ pub fn check_report(
     }
     let kind = r.team_kind.to_lowercase();
     let total = area_m2(&r.geometry);
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         err(
             "geometry",
             "the land reported has no area; give the cleared polygon or lane numbers".into(),

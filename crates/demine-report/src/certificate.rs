@@ -426,9 +426,9 @@ fn map_svg(c: &CertificateInput) -> String {
         .filter(|v| *v <= target)
         .fold(1.0, f64::max);
     let len = bar_m / m_per_unit;
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<line x1=\"{pad}\" y1=\"{y}\" x2=\"{x2:.1}\" y2=\"{y}\" stroke=\"#000\" stroke-width=\"2\"/><text x=\"{pad}\" y=\"{ty}\" font-size=\"11\">{} m</text></svg>\n",
+        "<line x1=\"{pad}\" y1=\"{y}\" x2=\"{x2:.1}\" y2=\"{y}\" stroke=\"#000\" stroke-width=\"2\"/><text x=\"{pad}\" y=\"{ty}\" font-size=\"11\">{} m</text></svg>",
         grouped(bar_m, 0),
         y = MAP_H - 8.0,
         x2 = pad + len,

@@ -156,7 +156,7 @@ pub struct LanesArgs {
 #[derive(Debug, Subcommand)]
 pub enum ProgressCommand {
     /// Add one day's work of one team: checked, then recorded as a clearance activity.
-    Add(ProgressAddArgs),
+    Add(Box<ProgressAddArgs>),
     /// Productivity per team kind and terrain, from the daily progress recorded.
     Stats {
         #[arg(long)]
@@ -582,7 +582,7 @@ async fn qa_record(db: &Path, actor: &str, cmd: QaCommand) -> Result<ExitCode> {
             "--defects {defects} is more than the {sample_units} units inspected"
         ));
     }
-    if !(box_m.is_finite() && box_m > 0.0) || !(0.0..=1.0).contains(&detection) {
+    if !(box_m.is_finite() && box_m > 0.0 && (0.0..=1.0).contains(&detection)) {
         return refuse("--box-m must be > 0 metres and --detection in [0, 1]");
     }
     let mut ncs = Vec::new();
@@ -1278,8 +1278,8 @@ pub async fn hazard_evidence(store: &GeoPackageStore, id: &str) -> Result<Option
         .qa_inspections()
         .await?
         .into_iter()
-        .filter(|q| q.hazard_id == id)
-        .last();
+        .rev()
+        .find(|q| q.hazard_id == id);
     Ok(Some(HazardEvidence {
         risk: store.hazard_risk(id).await?,
         synthetic: store.meta("synthetic").await?.as_deref() == Some("true"),
@@ -1318,14 +1318,18 @@ pub fn residual_of(
         },
         // A risk map that says "no item at all" is extrapolation, not evidence: a zero prior
         // could never be moved by finds, so the class default is used instead.
-        (None, Some(r)) if residual::density_from_p_any(r.p_any, area).is_some_and(|d| d >= MIN_RISK_DENSITY_PER_M2) => residual::Prior {
-            density_per_m2: residual::density_from_p_any(r.p_any, area).unwrap_or(0.0),
-            shape,
-            source: format!(
-                "risk map: P(any item) = {:.4} over {area:.0} m², λ = −ln(1 − P)/A",
-                r.p_any
-            ),
-        },
+        (None, Some(r))
+            if residual::density_from_p_any(r.p_any, area).is_some_and(|d| d >= MIN_RISK_DENSITY_PER_M2) =>
+        {
+            residual::Prior {
+                density_per_m2: residual::density_from_p_any(r.p_any, area).unwrap_or(0.0),
+                shape,
+                source: format!(
+                    "risk map: P(any item) = {:.4} over {area:.0} m², λ = −ln(1 − P)/A",
+                    r.p_any
+                ),
+            }
+        }
         _ => {
             let class = ev.hazard.class.as_str();
             let d = residual::DEFAULT_DENSITY_PER_M2
