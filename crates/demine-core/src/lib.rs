@@ -15,9 +15,11 @@
 //! Geometry is WGS84 longitude/latitude (x = lon, y = lat) everywhere; areas are geodesic in m².
 
 pub mod domain;
+pub mod field_records;
 pub mod geodesy;
 pub mod quality;
 pub mod release;
 pub mod validate;
 
 pub use domain::*;
+pub use field_records::{DailyProgress, QaInspection};

@@ -26,6 +26,7 @@
 //! ```
 
 pub mod export;
+pub mod field_export;
 pub mod raw;
 pub mod records;
 

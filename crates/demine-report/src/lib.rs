@@ -53,6 +53,7 @@
 //! assert!(html.contains("<svg"));
 //! ```
 
+pub mod certificate;
 mod map;
 #[cfg(test)]
 mod tests;

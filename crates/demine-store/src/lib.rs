@@ -35,6 +35,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+mod field;
+
 /// Errors of the store, each saying what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -96,6 +98,10 @@ pub struct Changeset {
     /// Fresh accounting of hazards affected by this change (pieces included): replaces their
     /// computed columns and their `released_land` rows.
     pub recomputed: Vec<(String, HazardRelease)>,
+    /// Daily progress reports to add (their activities go in `activities`).
+    pub daily_progress: Vec<demine_core::DailyProgress>,
+    /// Post-clearance inspections to add.
+    pub qa_inspections: Vec<demine_core::QaInspection>,
 }
 
 /// One entry of the change log.
@@ -136,6 +142,12 @@ pub trait Repository {
     async fn change_log(&self, limit: u32) -> Result<Vec<ChangeLogEntry>>;
     /// Each hazard's risk summary from the last `risk build` (hazards without one are left out).
     async fn hazard_risks(&self) -> Result<Vec<HazardRisk>>;
+    /// Daily progress reports, by date.
+    async fn daily_progress(&self) -> Result<Vec<demine_core::DailyProgress>>;
+    /// Post-clearance inspections, by date.
+    async fn qa_inspections(&self) -> Result<Vec<demine_core::QaInspection>>;
+    /// A hazard's risk summary from the last `risk build`, if any.
+    async fn hazard_risk(&self, hazard_id: &str) -> Result<Option<HazardRisk>>;
 }
 
 /// The embedded GeoPackage store.
@@ -826,6 +838,7 @@ impl Repository for GeoPackageStore {
             "after",
         ];
         insert_many(&mut tx, "change_log", &columns, log).await?;
+        field::write(&mut tx, &c.daily_progress, &c.qa_inspections, &at, actor, batch).await?;
 
         if let Some((cells, hazard_risks)) = &c.risk_map {
             sqlx::query("DELETE FROM risk_cells").execute(&mut *tx).await?;
@@ -963,6 +976,18 @@ impl Repository for GeoPackageStore {
             .bind(key)
             .fetch_optional(&self.pool)
             .await?)
+    }
+
+    async fn daily_progress(&self) -> Result<Vec<demine_core::DailyProgress>> {
+        field::daily_progress(&self.pool).await
+    }
+
+    async fn qa_inspections(&self) -> Result<Vec<demine_core::QaInspection>> {
+        field::qa_inspections(&self.pool).await
+    }
+
+    async fn hazard_risk(&self, hazard_id: &str) -> Result<Option<HazardRisk>> {
+        field::hazard_risk(&self.pool, hazard_id).await
     }
 
     async fn change_log(&self, limit: u32) -> Result<Vec<ChangeLogEntry>> {

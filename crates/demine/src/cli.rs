@@ -37,6 +37,8 @@ pub enum Kind {
     Accidents,
     /// A context layer (roads, settlements, land cover, lines of contact): `layer NAME FILE`.
     Layer,
+    /// Daily progress reports (GeoJSON: id, date, task, team, team_kind, hours, … per feature).
+    Progress,
 }
 
 impl Kind {
@@ -47,7 +49,7 @@ impl Kind {
             Kind::Activities => Some(demine_core::RecordKind::Activities),
             Kind::Finds => Some(demine_core::RecordKind::Finds),
             Kind::Accidents => Some(demine_core::RecordKind::Accidents),
-            Kind::Layer => None,
+            Kind::Layer | Kind::Progress => None,
         }
     }
 }
@@ -201,4 +203,20 @@ pub enum Command {
         #[arg(long, value_name = "FILE.csv")]
         csv: Option<PathBuf>,
     },
+    /// Post-clearance inspection (QA): sampling plans (exact hypergeometric), sample units, results.
+    Qa {
+        #[command(subcommand)]
+        command: crate::field::QaCommand,
+    },
+    /// Clearance lanes (or a grid of search boxes) over a task or a polygon, for teams.
+    Lanes(crate::field::LanesArgs),
+    /// Daily progress: add a team's day of work (checked), productivity statistics.
+    Progress {
+        #[command(subcommand)]
+        command: crate::field::ProgressCommand,
+    },
+    /// Residual risk of a hazard's released land: expected items remaining, P(any remains).
+    Residual(crate::field::ResidualArgs),
+    /// Land release certificate of a hazard (HTML or PDF, English or Ukrainian).
+    Certificate(crate::field::CertificateArgs),
 }

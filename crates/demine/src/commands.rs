@@ -34,6 +34,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             max_problems,
             json,
         } => {
+            if kind == Kind::Progress {
+                return crate::field::import_progress(&cli.db, &actor, Path::new(&target), json).await;
+            }
             let opts = ImportOptions {
                 fix,
                 dry_run,
@@ -116,6 +119,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             };
             crate::priority::priority(&cli.db, &o).await
         }
+        Command::Qa { command } => crate::field::run(&cli.db, &actor, crate::field::FieldCommand::Qa(command)).await,
+        Command::Lanes(a) => crate::field::run(&cli.db, &actor, crate::field::FieldCommand::Lanes(a)).await,
+        Command::Progress { command } => {
+            crate::field::run(&cli.db, &actor, crate::field::FieldCommand::Progress(command)).await
+        }
+        Command::Residual(a) => crate::field::run(&cli.db, &actor, crate::field::FieldCommand::Residual(a)).await,
+        Command::Certificate(a) => crate::field::run(&cli.db, &actor, crate::field::FieldCommand::Certificate(a)).await,
     }
 }
 
@@ -831,6 +841,9 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
         }
     };
     store.close().await?;
+    if !matches!(scale, Scale::National) {
+        crate::field::demo_field_work(&db, out, seed, actor, json).await?;
+    }
 
     // The hidden ground truth stays out of the registry: a separate file, and the risk map's
     // score against it.

@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod field;
 mod output;
 mod priority;
 mod risk;
