@@ -251,15 +251,36 @@ impl Grid {
         if points.is_empty() || bandwidth_m.is_nan() || bandwidth_m <= 0.0 {
             return vec![0.0; self.len()];
         }
-        let located: Vec<([f64; 2], Option<CellIndex>)> = points
+        // Points are binned into H3 cells two resolutions finer than the grid (edge ≈ 1/7 of
+        // the grid's; ≈ 25 m at resolution 9) and each bin counts at its centre: a million finds
+        // clustered in minefields become a few hundred thousand weighted points, and moving a
+        // point by ≤ 1/7 of a cell changes a kernel of bandwidth ≥ a cell by well under 1 %.
+        let fine = Resolution::try_from((u8::from(self.resolution) + 2).min(15)).unwrap_or(self.resolution);
+        let mut bins: HashMap<CellIndex, u32> = HashMap::new();
+        for p in points {
+            if let Ok(ll) = LatLng::new(p.y(), p.x()) {
+                *bins.entry(ll.to_cell(fine)).or_default() += 1;
+            }
+        }
+        let mut bins: Vec<(CellIndex, u32)> = bins.into_iter().collect();
+        bins.sort_unstable(); // deterministic summation order
+        let located: Vec<([f64; 2], f64, Option<CellIndex>)> = bins
             .iter()
-            .map(|p| ([p.x(), p.y()], if exclude_own { self.cell_of(*p) } else { None }))
+            .map(|(cell, n)| {
+                let ll = LatLng::from(*cell);
+                let own = if exclude_own {
+                    cell.parent(self.resolution)
+                } else {
+                    None
+                };
+                ([ll.lng(), ll.lat()], f64::from(*n), own)
+            })
             .collect();
         let tree = RTree::bulk_load(
             located
                 .iter()
                 .enumerate()
-                .map(|(i, (xy, _))| Tagged(*xy, i))
+                .map(|(i, (xy, _, _))| Tagged(*xy, i))
                 .collect::<Vec<_>>(),
         );
         let norm = 1.0 / (2.0 * std::f64::consts::PI * bandwidth_m * bandwidth_m) * 1e6;
@@ -272,11 +293,17 @@ impl Grid {
                 let dlat = reach_m / 111_320.0;
                 let dlon = dlat / c.y().to_radians().cos().max(0.05);
                 let env = AABB::from_corners([c.x() - dlon, c.y() - dlat], [c.x() + dlon, c.y() + dlat]);
-                tree.locate_in_envelope(&env)
-                    .filter(|t| !exclude_own || located[t.1].1 != Some(*cell))
-                    .map(|t| {
-                        let d = Haversine.distance(c, Point::new(t.0[0], t.0[1]));
-                        (-0.5 * (d / bandwidth_m).powi(2)).exp()
+                let mut near: Vec<usize> = tree
+                    .locate_in_envelope(&env)
+                    .map(|t| t.1)
+                    .filter(|&i| !exclude_own || located[i].2 != Some(*cell))
+                    .collect();
+                near.sort_unstable();
+                near.iter()
+                    .map(|&i| {
+                        let (xy, weight, _) = located[i];
+                        let d = Haversine.distance(c, Point::new(xy[0], xy[1]));
+                        weight * (-0.5 * (d / bandwidth_m).powi(2)).exp()
                     })
                     .sum::<f64>()
                     * norm
@@ -436,6 +463,36 @@ mod tests {
             } else {
                 assert!((a - d).abs() < 1e-12);
             }
+        }
+    }
+
+    /// Binning points into finer cells moves each by at most ~25 m: the density at every cell
+    /// stays within 1 % of the exact kernel sum (plus a tiny absolute term for near-zero tails).
+    #[test]
+    fn binned_density_matches_the_exact_kernel_sum() {
+        let grid = Grid::cover(&[square(34.95, 50.95, 0.1)], 9).unwrap();
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let pts: Vec<Point<f64>> = (0..3000)
+            .map(|_| Point::new(34.95 + 0.1 * next(), 50.95 + 0.1 * next()))
+            .collect();
+        let bandwidth_m = 500.0;
+        let dens = grid.kernel_density_per_km2(&pts, bandwidth_m);
+        let norm = 1e6 / (2.0 * std::f64::consts::PI * bandwidth_m * bandwidth_m);
+        for (cell, d) in grid.cells.iter().zip(&dens).step_by(37) {
+            let ll = LatLng::from(*cell);
+            let c = Point::new(ll.lng(), ll.lat());
+            let exact: f64 = pts
+                .iter()
+                .map(|p| Haversine.distance(c, *p))
+                .filter(|d| *d <= 4.0 * bandwidth_m)
+                .map(|d| (-0.5 * (d / bandwidth_m).powi(2)).exp())
+                .sum::<f64>()
+                * norm;
+            assert!((d - exact).abs() <= 0.01 * exact + 1e-3, "{d} vs {exact}");
         }
     }
 }
