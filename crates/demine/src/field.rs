@@ -1294,12 +1294,14 @@ pub async fn hazard_evidence(store: &GeoPackageStore, id: &str) -> Result<Option
 /// Below this density (items/m²) a risk-map prior is not used (see `residual_of`).
 const MIN_RISK_DENSITY_PER_M2: f64 = 1e-7;
 
-/// The method name an activity is looked up by in the detection table.
-fn method_of(a: &Activity) -> String {
-    a.method
-        .as_deref()
-        .map(str::to_lowercase)
-        .unwrap_or_else(|| a.activity_type.as_str().to_lowercase())
+/// The method name an activity is looked up by in the detection table: its `method` when the
+/// table knows it (manual, mechanical, mdd, …), else its activity type (clearance, TS, NTS, …),
+/// because operators write free text in `method` ("TS: manual sampling lanes").
+fn method_of(a: &Activity, table: &BTreeMap<String, f64>) -> String {
+    match a.method.as_deref().map(|m| m.trim().to_lowercase()) {
+        Some(m) if table.contains_key(&m) => m,
+        _ => a.activity_type.as_str().to_lowercase(),
+    }
 }
 
 /// Residual risk of the released land of a hazard.
@@ -1348,7 +1350,7 @@ pub fn residual_of(
         .activities
         .iter()
         .map(|a| {
-            let m = method_of(a);
+            let m = method_of(a, detection);
             if !detection.contains_key(&m) {
                 unknown.push(m.clone());
             }
@@ -1523,7 +1525,10 @@ pub fn certificate_input(
             let a = by_id.get(p.activity_id.as_str())?;
             Some(ReleaseLine {
                 activity_id: a.id.clone(),
-                method: method_of(a),
+                method: a
+                    .method
+                    .clone()
+                    .unwrap_or_else(|| a.activity_type.as_str().to_lowercase()),
                 outcome: a.outcome.as_str().to_string(),
                 date: a.end_date,
                 team: a.team.clone().unwrap_or_default(),

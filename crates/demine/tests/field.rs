@@ -511,3 +511,60 @@ fn qa_residual_and_certificate_of_a_cleared_hazard() {
     let (code, _, err) = s.run(&["certificate", "HZ-404", "--out", "c.html"]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn the_demo_brings_progress_qa_and_a_certificate() {
+    let s = Scratch::new();
+    let out = s.dir.path().join("demo");
+    let (code, stdout, err) = s.run(&[
+        "demo",
+        "--scale",
+        "small",
+        "--seed",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("field work (SYNTHETIC)"), "{stdout}");
+    let db = out.join("demine.gpkg");
+    let on_demo = |args: &[&str]| -> Value {
+        let o = assert_cmd::Command::cargo_bin("demine")
+            .unwrap()
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let stats = on_demo(&["progress", "stats", "--json"]);
+    assert!(stats["reports"].as_u64().unwrap() >= 5, "{stats}");
+    let certs: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.starts_with("certificate-"))
+        .collect();
+    assert_eq!(certs.len(), 2, "{certs:?}");
+    let id = certs[0]
+        .trim_start_matches("certificate-")
+        .rsplit_once('-')
+        .unwrap()
+        .0
+        .to_string();
+    let r = on_demo(&["residual", &id, "--json"]);
+    assert_eq!(r["data"], "SYNTHETIC");
+    assert_eq!(r["assumptions"]["qa"]["defects"], 0);
+    let html = std::fs::read_to_string(out.join(&certs[0])).unwrap();
+    assert!(html.contains("SYNTHETIC") || html.contains("СИНТЕТИЧНІ"));
+    // The progress reports released the hazard through the ordinary accounting.
+    let rel = on_demo(&["release", "--json"]);
+    let h = rel["per_hazard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == id.as_str())
+        .unwrap();
+    assert!(f(h, "remaining_m2") < 1.0, "{h}");
+}
