@@ -1910,3 +1910,26 @@ async fn demo_field_work_inner(db: &Path, out: &Path, seed: u64, actor: &str) ->
         ),
     ])
 }
+
+/// `demine export progress FILE`: daily progress reports as GeoJSON (or GPX/KML) features.
+pub async fn export_progress(db: &Path, file: &Path) -> Result<ExitCode> {
+    or_refuse!(field_format(file));
+    let store = open_existing(db).await?;
+    let synthetic = store.meta("synthetic").await?.as_deref() == Some("true");
+    let reports = store.daily_progress().await?;
+    let features: Vec<OutFeature> = reports
+        .iter()
+        .map(|r| OutFeature {
+            name: r.id.clone(),
+            geometry: Geometry::MultiPolygon(r.geometry.clone()),
+            properties: props(serde_json::to_value(r).unwrap_or(Value::Null)),
+        })
+        .collect();
+    write_field_features(file, "daily_progress", &features, synthetic)?;
+    eprintln!(
+        "exported {} daily progress reports to {}",
+        reports.len(),
+        file.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

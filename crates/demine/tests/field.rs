@@ -366,6 +366,12 @@ fn progress_feeds_land_release_and_impossible_reports_are_refused() {
 
     let stats = s.ok_json(&["progress", "stats", "--json"]);
     assert_eq!(stats["reports"], 2);
+    let exported = s.dir.path().join("progress-out.geojson");
+    let (code, _, err) = s.run(&["export", "progress", exported.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let gj: Value = serde_json::from_str(&std::fs::read_to_string(&exported).unwrap()).unwrap();
+    assert_eq!(gj["features"].as_array().unwrap().len(), 2);
+    assert_eq!(gj["features"][0]["properties"]["downtime_reason"], "rain");
     let g = &stats["groups"][0];
     assert_eq!(g["team_kind"], "manual");
     assert_eq!(g["terrain"], "farmland");
@@ -467,6 +473,17 @@ fn qa_residual_and_certificate_of_a_cleared_hazard() {
         "--json",
     ]);
     assert_eq!(v["sample"].as_array().unwrap().len(), 8);
+    let too_many = s.run(&[
+        "qa",
+        "sample",
+        "HZ-1",
+        "--units",
+        "100000",
+        "--out",
+        sample.to_str().unwrap(),
+    ]);
+    assert_eq!(too_many.0, 2, "{}", too_many.2);
+    assert!(too_many.2.contains("fewer than the 100000"), "{}", too_many.2);
     let lot = v["lot_units"].as_u64().unwrap();
     assert!(std::fs::read_to_string(&sample).unwrap().matches("<wpt").count() == 8);
     let rec = s.ok_json(&[
