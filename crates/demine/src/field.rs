@@ -139,7 +139,8 @@ pub struct LanesArgs {
     /// Lane heading: degrees clockwise from north, or `auto` (fewest lanes, then fewest turns).
     #[arg(long, default_value = "auto", value_name = "auto|DEG")]
     pub heading: String,
-    /// Where the team arrives (road, access point), as LON,LAT: lane 1 starts nearest to it.
+    /// Where the team arrives, as LON,LAT: lane 1 starts nearest to it. Default for a task: the
+    /// nearest point of the `roads` context layer, else the first vertex of the land.
     #[arg(long, value_name = "LON,LAT", allow_hyphen_values = true)]
     pub access: Option<String>,
     /// Instead of lanes: a grid of boxes of this side (metres) covering the land, e.g. 10.
@@ -444,6 +445,28 @@ fn released(h: &Hazard, acts: &[Activity]) -> MultiPolygon<f64> {
     all.intersection(&h.geometry)
 }
 
+/// The point of the `roads` context layer nearest to the site (teams arrive by road), with the
+/// road's id.
+fn nearest_road(roads: &[demine_core::ContextFeature], site: &MultiPolygon<f64>) -> Option<(Coord<f64>, String)> {
+    use geo::{Centroid, Closest, ClosestPoint};
+    let c = site.centroid()?;
+    roads
+        .iter()
+        .filter_map(|r| {
+            let p = match r.geometry.closest_point(&c) {
+                Closest::SinglePoint(p) | Closest::Intersection(p) => p,
+                Closest::Indeterminate => return None,
+            };
+            Some((
+                demine_core::geodesy::distance_m(p, c),
+                p.0,
+                r.id.clone().unwrap_or_default(),
+            ))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, p, id)| (p, id))
+}
+
 fn parse_access(s: &str) -> std::result::Result<Coord<f64>, String> {
     let bad = || format!("--access '{s}': write LON,LAT in degrees, e.g. 36.25,50.01");
     let (a, b) = s.split_once(',').ok_or_else(bad)?;
@@ -647,6 +670,7 @@ async fn qa_record(db: &Path, actor: &str, cmd: QaCommand) -> Result<ExitCode> {
 
 async fn lanes(db: &Path, a: &LanesArgs) -> Result<ExitCode> {
     or_refuse!(field_format(&a.out));
+    let mut road: Option<(Coord<f64>, String)> = None;
     let (site, label, synthetic) = match (&a.task_id, &a.polygon) {
         (Some(_), Some(_)) | (None, None) => return refuse("give a TASK_ID or --polygon FILE (one of them)"),
         (None, Some(p)) => (or_refuse!(read_polygon_file(p)), p.display().to_string(), false),
@@ -661,6 +685,9 @@ async fn lanes(db: &Path, a: &LanesArgs) -> Result<ExitCode> {
                 return refuse(format!(
                     "task {id} has no land left to clear; pass --polygon FILE for other land"
                 ));
+            }
+            if a.access.is_none() {
+                road = nearest_road(&store.context_features(Some("roads")).await?, &rest);
             }
             (rest, format!("task {id}"), synthetic)
         }
@@ -678,7 +705,7 @@ async fn lanes(db: &Path, a: &LanesArgs) -> Result<ExitCode> {
     };
     let access = match &a.access {
         Some(s) => Some(or_refuse!(parse_access(s))),
-        None => None,
+        None => road.as_ref().map(|r| r.0),
     };
     let Some(plane) = LocalPlane::around(&site) else {
         return refuse("the polygon has no area");
@@ -765,6 +792,11 @@ async fn lanes(db: &Path, a: &LanesArgs) -> Result<ExitCode> {
                 "total_length_m": plan.total_length_m, "turns": plan.turns, "transit_m": plan.transit_m,
                 "site_area_m2": plan.site_area_m2, "covered_area_m2": plan.covered_area_m2,
                 "coverage_pct": 100.0 * plan.coverage_share, "headings_tried": plan.candidates,
+                "access": access.map(ll), "access_from": match (&a.access, &road) {
+                    (Some(_), _) => "--access".to_string(),
+                    (None, Some((_, id))) => format!("nearest road {id}"),
+                    (None, None) => "first vertex".to_string(),
+                },
                 "out": a.out.display().to_string(), "lane_list": list})
         );
     } else {

@@ -233,6 +233,38 @@ fn progress_feeds_land_release_and_impossible_reports_are_refused() {
     ]);
     let lanes = v["lanes"].as_u64().unwrap();
     assert!(lanes >= 30);
+    assert_eq!(v["access_from"], "first vertex");
+    // With a road along the north-east, lane 1 starts at the north-east corner, nearest the road.
+    let road = s.file(
+        "roads.geojson",
+        &collection(&[(
+            r#"{"id":"RD-1"}"#,
+            &format!(
+                r#"{{"type":"LineString","coordinates":[[{},{}],[{},{}]]}}"#,
+                x1 + 0.001,
+                y1 + 0.0005,
+                x1 + 0.002,
+                y1 + 0.0005
+            ),
+        )]),
+    );
+    let (code, _, err) = s.run(&["import", "layer", "roads", road.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let by_road = s.ok_json(&[
+        "lanes",
+        "HZ-1",
+        "--width",
+        "2",
+        "--heading",
+        "0",
+        "--out",
+        s.dir.path().join("r.geojson").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(by_road["access_from"], "nearest road RD-1");
+    let start = &by_road["lane_list"][0]["start"];
+    let (sx, sy) = (start[0].as_f64().unwrap(), start[1].as_f64().unwrap());
+    assert!(sx > x1 - 0.0001 && sy > y1 - 0.00001, "lane 1 starts at {sx},{sy}");
     let before = remaining(&s);
 
     // A report from the future is refused and changes nothing.
