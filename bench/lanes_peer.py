@@ -51,15 +51,16 @@ def generate(out, seed):
 
 
 def peer(path, width, heading):
+    import numpy as np
+    import shapely
     from pyproj import Transformer
     from shapely import affinity
     from shapely.geometry import box, shape
-    from shapely.ops import transform
     t0 = time.perf_counter()
     g = shape(json.load(open(path))["features"][0]["geometry"])
     c = g.envelope.centroid
     tr = Transformer.from_crs("EPSG:4326", f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +ellps=WGS84", always_xy=True)
-    site = transform(tr.transform, g)
+    site = shapely.transform(g, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
     # Turn the plane so lanes run along +y; strips are then vertical.
     st = affinity.rotate(site, heading, origin=(0, 0))
     minx, miny, maxx, maxy = st.bounds

@@ -27,10 +27,14 @@
 //! ```
 
 use geo::{Area, BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// A last strip narrower than this share of the lane width is folded into the strip before.
 pub const SLIVER_SHARE: f64 = 0.005;
+
+/// Strips per band: the site is cut into bands first, then each band into strips.
+const BAND_STRIPS: usize = 16;
 
 /// Pieces smaller than this (m²) are numerical dust of the clipping, not land.
 const DUST_M2: f64 = 1e-6;
@@ -192,7 +196,7 @@ pub fn plan_lanes_xy(site: &MultiPolygon<f64>, opts: &LaneOptions) -> Result<Lan
         }
         Heading::Auto => {
             let mut estimates: Vec<(usize, usize, f64)> = candidate_headings(site)
-                .into_iter()
+                .into_par_iter()
                 .map(|h| {
                     let (l, s) = estimate(site, w, h);
                     (l, s, h)
@@ -309,26 +313,44 @@ fn layout(
     let bb = st.bounding_rect().ok_or(LaneError::NoArea { area_m2: 0.0 })?;
     let edges = strip_edges(bb.min().x, bb.max().x, w)?;
     let (t0, t1) = (bb.min().y - 1.0, bb.max().y + 1.0);
-    // Per strip: its pieces as (t_min, t_max, s_centre, piece) in lane coordinates.
-    let mut strips: Vec<Vec<StripPiece>> = Vec::with_capacity(edges.len() - 1);
-    for win in edges.windows(2) {
-        let strip = MultiPolygon(vec![
-            Rect::new(Coord { x: win[0], y: t0 }, Coord { x: win[1], y: t1 }).to_polygon()
-        ]);
-        let clipped = st.intersection(&strip);
-        let mut pieces: Vec<StripPiece> = clipped
-            .0
-            .into_iter()
-            .filter(|p| p.unsigned_area() > DUST_M2)
-            .filter_map(|p| {
-                let r = p.bounding_rect()?;
-                let sc = (0.5 * (win[0] + win[1])).clamp(r.min().x, r.max().x);
-                Some((r.min().y, r.max().y, sc, p))
-            })
-            .collect();
-        pieces.sort_by(|a, b| a.0.total_cmp(&b.0));
-        strips.push(pieces);
-    }
+    // Per strip: its pieces as (t_min, t_max, s_centre, piece) in lane coordinates. The site is
+    // first cut into bands of BAND_STRIPS strips, so that each strip is clipped against a small
+    // band rather than the whole site; bands are independent, so they run in parallel.
+    let rect = |a: f64, b: f64| {
+        MultiPolygon(vec![
+            Rect::new(Coord { x: a, y: t0 }, Coord { x: b, y: t1 }).to_polygon()
+        ])
+    };
+    let n_strips = edges.len() - 1;
+    let strips: Vec<Vec<StripPiece>> = (0..n_strips.div_ceil(BAND_STRIPS))
+        .into_par_iter()
+        .flat_map_iter(|band| {
+            let (first, last) = (band * BAND_STRIPS, ((band + 1) * BAND_STRIPS).min(n_strips));
+            let band_land = st.intersection(&rect(edges[first], edges[last]));
+            (first..last)
+                .map(|i| {
+                    let (a, b) = (edges[i], edges[i + 1]);
+                    let mut pieces: Vec<StripPiece> = if band_land.0.is_empty() {
+                        Vec::new()
+                    } else {
+                        band_land
+                            .intersection(&rect(a, b))
+                            .0
+                            .into_iter()
+                            .filter(|p| p.unsigned_area() > DUST_M2)
+                            .filter_map(|p| {
+                                let r = p.bounding_rect()?;
+                                let sc = (0.5 * (a + b)).clamp(r.min().x, r.max().x);
+                                Some((r.min().y, r.max().y, sc, p))
+                            })
+                            .collect()
+                    };
+                    pieces.sort_by(|x, y| x.0.total_cmp(&y.0));
+                    pieces
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
     let worked: Vec<usize> = (0..strips.len()).filter(|&i| !strips[i].is_empty()).collect();
     let access_st = f.to_st(access);
     // Four ways to start: from either side, first lane walking either way; nearest start wins.

@@ -37,7 +37,8 @@ pub enum Kind {
     Accidents,
     /// A context layer (roads, settlements, land cover, lines of contact): `layer NAME FILE`.
     Layer,
-    /// Daily progress reports (GeoJSON: id, date, task, team, team_kind, hours, … per feature).
+    /// Daily progress reports (import: GeoJSON features with id, date, task, team, team_kind, hours;
+    /// export: .geojson/.gpx/.kml).
     Progress,
 }
 

@@ -50,6 +50,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Export {
+            kind: Kind::Progress,
+            target,
+            ..
+        } => crate::field::export_progress(&cli.db, Path::new(&target)).await,
+        Command::Export {
             kind,
             target,
             layer_file,

@@ -139,7 +139,8 @@ pub struct LanesArgs {
     /// Lane heading: degrees clockwise from north, or `auto` (fewest lanes, then fewest turns).
     #[arg(long, default_value = "auto", value_name = "auto|DEG")]
     pub heading: String,
-    /// Where the team arrives (road, access point), as LON,LAT: lane 1 starts nearest to it.
+    /// Where the team arrives, as LON,LAT: lane 1 starts nearest to it. Default for a task: the
+    /// nearest point of the `roads` context layer, else the first vertex of the land.
     #[arg(long, value_name = "LON,LAT", allow_hyphen_values = true)]
     pub access: Option<String>,
     /// Instead of lanes: a grid of boxes of this side (metres) covering the land, e.g. 10.
@@ -444,6 +445,28 @@ fn released(h: &Hazard, acts: &[Activity]) -> MultiPolygon<f64> {
     all.intersection(&h.geometry)
 }
 
+/// The point of the `roads` context layer nearest to the site (teams arrive by road), with the
+/// road's id.
+fn nearest_road(roads: &[demine_core::ContextFeature], site: &MultiPolygon<f64>) -> Option<(Coord<f64>, String)> {
+    use geo::{Centroid, Closest, ClosestPoint};
+    let c = site.centroid()?;
+    roads
+        .iter()
+        .filter_map(|r| {
+            let p = match r.geometry.closest_point(&c) {
+                Closest::SinglePoint(p) | Closest::Intersection(p) => p,
+                Closest::Indeterminate => return None,
+            };
+            Some((
+                demine_core::geodesy::distance_m(p, c),
+                p.0,
+                r.id.clone().unwrap_or_default(),
+            ))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, p, id)| (p, id))
+}
+
 fn parse_access(s: &str) -> std::result::Result<Coord<f64>, String> {
     let bad = || format!("--access '{s}': write LON,LAT in degrees, e.g. 36.25,50.01");
     let (a, b) = s.split_once(',').ok_or_else(bad)?;
@@ -647,6 +670,7 @@ async fn qa_record(db: &Path, actor: &str, cmd: QaCommand) -> Result<ExitCode> {
 
 async fn lanes(db: &Path, a: &LanesArgs) -> Result<ExitCode> {
     or_refuse!(field_format(&a.out));
+    let mut road: Option<(Coord<f64>, String)> = None;
     let (site, label, synthetic) = match (&a.task_id, &a.polygon) {
         (Some(_), Some(_)) | (None, None) => return refuse("give a TASK_ID or --polygon FILE (one of them)"),
         (None, Some(p)) => (or_refuse!(read_polygon_file(p)), p.display().to_string(), false),
@@ -661,6 +685,9 @@ async fn lanes(db: &Path, a: &LanesArgs) -> Result<ExitCode> {
                 return refuse(format!(
                     "task {id} has no land left to clear; pass --polygon FILE for other land"
                 ));
+            }
+            if a.access.is_none() {
+                road = nearest_road(&store.context_features(Some("roads")).await?, &rest);
             }
             (rest, format!("task {id}"), synthetic)
         }
@@ -678,7 +705,7 @@ async fn lanes(db: &Path, a: &LanesArgs) -> Result<ExitCode> {
     };
     let access = match &a.access {
         Some(s) => Some(or_refuse!(parse_access(s))),
-        None => None,
+        None => road.as_ref().map(|r| r.0),
     };
     let Some(plane) = LocalPlane::around(&site) else {
         return refuse("the polygon has no area");
@@ -765,6 +792,11 @@ async fn lanes(db: &Path, a: &LanesArgs) -> Result<ExitCode> {
                 "total_length_m": plan.total_length_m, "turns": plan.turns, "transit_m": plan.transit_m,
                 "site_area_m2": plan.site_area_m2, "covered_area_m2": plan.covered_area_m2,
                 "coverage_pct": 100.0 * plan.coverage_share, "headings_tried": plan.candidates,
+                "access": access.map(ll), "access_from": match (&a.access, &road) {
+                    (Some(_), _) => "--access".to_string(),
+                    (None, Some((_, id))) => format!("nearest road {id}"),
+                    (None, None) => "first vertex".to_string(),
+                },
                 "out": a.out.display().to_string(), "lane_list": list})
         );
     } else {
@@ -1294,12 +1326,14 @@ pub async fn hazard_evidence(store: &GeoPackageStore, id: &str) -> Result<Option
 /// Below this density (items/m²) a risk-map prior is not used (see `residual_of`).
 const MIN_RISK_DENSITY_PER_M2: f64 = 1e-7;
 
-/// The method name an activity is looked up by in the detection table.
-fn method_of(a: &Activity) -> String {
-    a.method
-        .as_deref()
-        .map(str::to_lowercase)
-        .unwrap_or_else(|| a.activity_type.as_str().to_lowercase())
+/// The method name an activity is looked up by in the detection table: its `method` when the
+/// table knows it (manual, mechanical, mdd, …), else its activity type (clearance, TS, NTS, …),
+/// because operators write free text in `method` ("TS: manual sampling lanes").
+fn method_of(a: &Activity, table: &BTreeMap<String, f64>) -> String {
+    match a.method.as_deref().map(|m| m.trim().to_lowercase()) {
+        Some(m) if table.contains_key(&m) => m,
+        _ => a.activity_type.as_str().to_lowercase(),
+    }
 }
 
 /// Residual risk of the released land of a hazard.
@@ -1348,7 +1382,7 @@ pub fn residual_of(
         .activities
         .iter()
         .map(|a| {
-            let m = method_of(a);
+            let m = method_of(a, detection);
             if !detection.contains_key(&m) {
                 unknown.push(m.clone());
             }
@@ -1523,7 +1557,10 @@ pub fn certificate_input(
             let a = by_id.get(p.activity_id.as_str())?;
             Some(ReleaseLine {
                 activity_id: a.id.clone(),
-                method: method_of(a),
+                method: a
+                    .method
+                    .clone()
+                    .unwrap_or_else(|| a.activity_type.as_str().to_lowercase()),
                 outcome: a.outcome.as_str().to_string(),
                 date: a.end_date,
                 team: a.team.clone().unwrap_or_default(),
@@ -1904,4 +1941,27 @@ async fn demo_field_work_inner(db: &Path, out: &Path, seed: u64, actor: &str) ->
             certs.join(", ")
         ),
     ])
+}
+
+/// `demine export progress FILE`: daily progress reports as GeoJSON (or GPX/KML) features.
+pub async fn export_progress(db: &Path, file: &Path) -> Result<ExitCode> {
+    or_refuse!(field_format(file));
+    let store = open_existing(db).await?;
+    let synthetic = store.meta("synthetic").await?.as_deref() == Some("true");
+    let reports = store.daily_progress().await?;
+    let features: Vec<OutFeature> = reports
+        .iter()
+        .map(|r| OutFeature {
+            name: r.id.clone(),
+            geometry: Geometry::MultiPolygon(r.geometry.clone()),
+            properties: props(serde_json::to_value(r).unwrap_or(Value::Null)),
+        })
+        .collect();
+    write_field_features(file, "daily_progress", &features, synthetic)?;
+    eprintln!(
+        "exported {} daily progress reports to {}",
+        reports.len(),
+        file.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -233,6 +233,38 @@ fn progress_feeds_land_release_and_impossible_reports_are_refused() {
     ]);
     let lanes = v["lanes"].as_u64().unwrap();
     assert!(lanes >= 30);
+    assert_eq!(v["access_from"], "first vertex");
+    // With a road along the north-east, lane 1 starts at the north-east corner, nearest the road.
+    let road = s.file(
+        "roads.geojson",
+        &collection(&[(
+            r#"{"id":"RD-1"}"#,
+            &format!(
+                r#"{{"type":"LineString","coordinates":[[{},{}],[{},{}]]}}"#,
+                x1 + 0.001,
+                y1 + 0.0005,
+                x1 + 0.002,
+                y1 + 0.0005
+            ),
+        )]),
+    );
+    let (code, _, err) = s.run(&["import", "layer", "roads", road.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let by_road = s.ok_json(&[
+        "lanes",
+        "HZ-1",
+        "--width",
+        "2",
+        "--heading",
+        "0",
+        "--out",
+        s.dir.path().join("r.geojson").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(by_road["access_from"], "nearest road RD-1");
+    let start = &by_road["lane_list"][0]["start"];
+    let (sx, sy) = (start[0].as_f64().unwrap(), start[1].as_f64().unwrap());
+    assert!(sx > x1 - 0.0001 && sy > y1 - 0.00001, "lane 1 starts at {sx},{sy}");
     let before = remaining(&s);
 
     // A report from the future is refused and changes nothing.
@@ -366,6 +398,12 @@ fn progress_feeds_land_release_and_impossible_reports_are_refused() {
 
     let stats = s.ok_json(&["progress", "stats", "--json"]);
     assert_eq!(stats["reports"], 2);
+    let exported = s.dir.path().join("progress-out.geojson");
+    let (code, _, err) = s.run(&["export", "progress", exported.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let gj: Value = serde_json::from_str(&std::fs::read_to_string(&exported).unwrap()).unwrap();
+    assert_eq!(gj["features"].as_array().unwrap().len(), 2);
+    assert_eq!(gj["features"][0]["properties"]["downtime_reason"], "rain");
     let g = &stats["groups"][0];
     assert_eq!(g["team_kind"], "manual");
     assert_eq!(g["terrain"], "farmland");
@@ -467,6 +505,17 @@ fn qa_residual_and_certificate_of_a_cleared_hazard() {
         "--json",
     ]);
     assert_eq!(v["sample"].as_array().unwrap().len(), 8);
+    let too_many = s.run(&[
+        "qa",
+        "sample",
+        "HZ-1",
+        "--units",
+        "100000",
+        "--out",
+        sample.to_str().unwrap(),
+    ]);
+    assert_eq!(too_many.0, 2, "{}", too_many.2);
+    assert!(too_many.2.contains("fewer than the 100000"), "{}", too_many.2);
     let lot = v["lot_units"].as_u64().unwrap();
     assert!(std::fs::read_to_string(&sample).unwrap().matches("<wpt").count() == 8);
     let rec = s.ok_json(&[
@@ -510,4 +559,61 @@ fn qa_residual_and_certificate_of_a_cleared_hazard() {
     }
     let (code, _, err) = s.run(&["certificate", "HZ-404", "--out", "c.html"]);
     assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn the_demo_brings_progress_qa_and_a_certificate() {
+    let s = Scratch::new();
+    let out = s.dir.path().join("demo");
+    let (code, stdout, err) = s.run(&[
+        "demo",
+        "--scale",
+        "small",
+        "--seed",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("field work (SYNTHETIC)"), "{stdout}");
+    let db = out.join("demine.gpkg");
+    let on_demo = |args: &[&str]| -> Value {
+        let o = assert_cmd::Command::cargo_bin("demine")
+            .unwrap()
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let stats = on_demo(&["progress", "stats", "--json"]);
+    assert!(stats["reports"].as_u64().unwrap() >= 5, "{stats}");
+    let certs: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.starts_with("certificate-"))
+        .collect();
+    assert_eq!(certs.len(), 2, "{certs:?}");
+    let id = certs[0]
+        .trim_start_matches("certificate-")
+        .rsplit_once('-')
+        .unwrap()
+        .0
+        .to_string();
+    let r = on_demo(&["residual", &id, "--json"]);
+    assert_eq!(r["data"], "SYNTHETIC");
+    assert_eq!(r["assumptions"]["qa"]["defects"], 0);
+    let html = std::fs::read_to_string(out.join(&certs[0])).unwrap();
+    assert!(html.contains("SYNTHETIC") || html.contains("СИНТЕТИЧНІ"));
+    // The progress reports released the hazard through the ordinary accounting.
+    let rel = on_demo(&["release", "--json"]);
+    let h = rel["per_hazard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == id.as_str())
+        .unwrap();
+    assert!(f(h, "remaining_m2") < 1.0, "{h}");
 }
