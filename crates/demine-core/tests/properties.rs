@@ -58,8 +58,9 @@ proptest! {
             prop_assert!(x >= 0.0);
         }
         let sum = r.released_m2() + r.remaining_m2;
-        // Pieces cut along straight lon/lat lines, measured along geodesics: ~1e-6 relative noise.
-        prop_assert!((sum - r.area_m2).abs() <= 1e-5 * r.area_m2 + 0.02, "{sum} vs {}", r.area_m2);
+        // Pieces cut along straight lon/lat lines, measured along geodesics: a cut of length L moves
+        // the area by up to ~L·tan φ/8R relative (≈2.4e-5 for km-sized hazards at 50°N; seen 1.8e-5).
+        prop_assert!((sum - r.area_m2).abs() <= 5e-5 * r.area_m2 + 0.02, "{sum} vs {}", r.area_m2);
         prop_assert!((r.area_m2 - area_m2(&hazard)).abs() < 1e-6);
         if r.remaining_m2 == 0.0 { prop_assert_eq!(r.status, HazardStatus::Released); }
         if r.released_m2() == 0.0 { prop_assert_eq!(r.status, HazardStatus::Active); }
