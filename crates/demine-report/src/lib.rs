@@ -59,7 +59,7 @@ mod text;
 
 pub use map::{FULL_DETAIL_MAX_BYTES, FULL_DETAIL_MAX_HAZARDS};
 pub mod risk;
-pub use risk::RiskSection;
+pub use risk::{RiskSection, Suggested};
 pub use text::escape;
 
 use demine_core::release::{HazardRelease, RegistryRelease, ReleaseFigures};

@@ -7,6 +7,7 @@ mod commands;
 mod output;
 mod risk;
 mod risk_build;
+mod risk_suggest;
 
 use clap::Parser;
 use std::process::ExitCode;
