@@ -15,7 +15,8 @@
 //!    half the cells where ordnance was actually found, judged by models that did not see them.
 //! 4. Kept cells that touch (H3 neighbours) form one area, dissolved into a polygon (h3o's
 //!    `Solvent`); areas of fewer than `min_cells` cells are dropped unless they hold a find or
-//!    an accident.
+//!    an accident; a zone of more than [`MAX_AREA_CELLS`] cells is cut along H3 parent cells
+//!    three resolutions up (~36 km² at resolution 9), so each area is survey-sized.
 //! 5. Areas are ranked by expected contaminated cells (the sum of their cells' risk) and
 //!    numbered `SUGG-0001`, `SUGG-0002`, … in that order.
 
@@ -25,6 +26,36 @@ use geo::{MultiPolygon, Orient, Point};
 use h3o::geom::SolventBuilder;
 use h3o::CellIndex;
 use std::collections::{HashMap, HashSet};
+
+/// Largest area in cells before a zone is cut along H3 parents three resolutions up (7³).
+pub const MAX_AREA_CELLS: usize = 343;
+
+/// Connected groups (H3 neighbours) of `rows` (indexes into `cells`; `set` maps each of their
+/// cells back to its row), each sorted, in the order of their first row: deterministic.
+fn components(rows: &[usize], cells: &[CellIndex], set: &HashMap<CellIndex, usize>) -> Vec<Vec<usize>> {
+    let mut seen: HashSet<usize> = HashSet::new();
+    let mut groups = Vec::new();
+    for &start in rows {
+        if !seen.insert(start) {
+            continue;
+        }
+        let mut group = vec![start];
+        let mut k = 0;
+        while k < group.len() {
+            for nb in cells[group[k]].grid_disk::<Vec<CellIndex>>(1) {
+                if let Some(&j) = set.get(&nb) {
+                    if seen.insert(j) {
+                        group.push(j);
+                    }
+                }
+            }
+            k += 1;
+        }
+        group.sort_unstable();
+        groups.push(group);
+    }
+    groups
+}
 
 /// Features left out of the outside model: they are 0 outside hazards by construction, so a
 /// model would read "outside" as "clean".
@@ -279,37 +310,40 @@ pub fn suggest(
         .collect();
     let kept_set: HashMap<CellIndex, usize> = kept.iter().map(|&i| (table.grid.cells[i], i)).collect();
 
-    // Connected groups of kept cells, in cell order (deterministic).
-    let mut seen: HashSet<usize> = HashSet::new();
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for &start in &kept {
-        if !seen.insert(start) {
-            continue;
-        }
-        let mut group = vec![start];
-        let mut k = 0;
-        while k < group.len() {
-            let cell = table.grid.cells[group[k]];
-            for nb in cell.grid_disk::<Vec<CellIndex>>(1) {
-                if let Some(&j) = kept_set.get(&nb) {
-                    if seen.insert(j) {
-                        group.push(j);
-                    }
-                }
-            }
-            k += 1;
-        }
-        group.sort_unstable();
-        groups.push(group);
-    }
+    let mut groups = components(&kept, &table.grid.cells, &kept_set);
     let before = groups.len();
     groups.retain(|g| g.len() >= o.min_cells || g.iter().any(|&i| evidence(i)));
     let dropped_areas = before - groups.len();
+    // A zone larger than one H3 parent three resolutions up (343 cells: ~36 km² at resolution 9)
+    // is cut along those parents, so that each suggestion is an area one survey can take on.
+    let parent_res = h3o::Resolution::try_from(u8::from(table.grid.resolution).saturating_sub(3))
+        .map_err(|e| RiskError::Invalid(e.to_string()))?;
+    let mut pieces: Vec<(Vec<usize>, Option<usize>)> = Vec::new();
+    for g in groups {
+        if g.len() <= MAX_AREA_CELLS {
+            pieces.push((g, None));
+            continue;
+        }
+        let zone = g.len();
+        let mut by_parent: std::collections::BTreeMap<Option<CellIndex>, Vec<usize>> = Default::default();
+        for &i in &g {
+            by_parent
+                .entry(table.grid.cells[i].parent(parent_res))
+                .or_default()
+                .push(i);
+        }
+        for part in by_parent.into_values() {
+            let set: HashMap<CellIndex, usize> = part.iter().map(|&i| (table.grid.cells[i], i)).collect();
+            for piece in components(&part, &table.grid.cells, &set) {
+                pieces.push((piece, Some(zone)));
+            }
+        }
+    }
 
     let stats = OutsideStats::new(&data, &outside);
-    let mut suggestions: Vec<Suggestion> = groups
+    let mut suggestions: Vec<Suggestion> = pieces
         .iter()
-        .map(|g| {
+        .map(|(g, zone)| {
             let cells: Vec<CellIndex> = g.iter().map(|&i| table.grid.cells[i]).collect();
             let geometry = SolventBuilder::new()
                 .build()
@@ -328,7 +362,7 @@ pub fn suggest(
                 expected_contaminated_cells: expected,
                 finds,
                 accidents,
-                reason: stats.reason(&data, g, finds, accidents, threshold),
+                reason: stats.reason(&data, g, *zone, finds, accidents, threshold),
                 cells,
             }
         })
@@ -381,7 +415,15 @@ impl OutsideStats {
 
     /// Direct evidence first, then the two features on which the area stands out most from the
     /// outside land as a whole (in standard deviations).
-    fn reason(&self, data: &Dataset, group: &[usize], finds: u32, accidents: u32, threshold: f64) -> String {
+    fn reason(
+        &self,
+        data: &Dataset,
+        group: &[usize],
+        zone: Option<usize>,
+        finds: u32,
+        accidents: u32,
+        threshold: f64,
+    ) -> String {
         let mut parts = Vec::new();
         if finds + accidents > 0 {
             parts.push(format!(
@@ -416,6 +458,11 @@ impl OutsideStats {
                 drivers.join(", ")
             }
         ));
+        if let Some(zone) = zone {
+            parts.push(format!(
+                "part of a zone of {zone} such cells, cut along H3 parent cells into survey-sized areas"
+            ));
+        }
         parts.join("; ")
     }
 }
