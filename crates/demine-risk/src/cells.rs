@@ -704,4 +704,16 @@ mod tests {
         assert_eq!(sanitise(" Arable land / pasture "), "arable_land_pasture");
         assert_eq!(sanitise("€"), "unnamed");
     }
+
+    proptest::proptest! {
+        /// Any attribute value makes a valid feature-name part, and sanitising is idempotent.
+        #[test]
+        fn sanitised_names_are_identifiers(v in "\\PC{0,24}") {
+            let n = sanitise(&v);
+            proptest::prop_assert!(!n.is_empty());
+            proptest::prop_assert!(n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'));
+            proptest::prop_assert!(!n.starts_with('_') && !n.ends_with('_') && !n.contains("__"));
+            proptest::prop_assert_eq!(sanitise(&n), n.clone());
+        }
+    }
 }

@@ -62,6 +62,11 @@ fn suggestions_capture_the_unrecorded_contamination_of_the_region_demo() {
         text.contains("suggested SHAs"),
         "the demo shows its suggestions: {text}"
     );
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("suggested new SHA"),
+        "report.html shows the suggestions"
+    );
     let db = out.join("demine.gpkg");
     let run = |args: &[&str]| {
         assert_cmd::Command::cargo_bin("demine")
