@@ -63,7 +63,7 @@ pub use map::{FULL_DETAIL_MAX_BYTES, FULL_DETAIL_MAX_HAZARDS};
 pub mod priority;
 pub mod risk;
 pub use priority::{PriorityRow, PrioritySection};
-pub use risk::RiskSection;
+pub use risk::{RiskSection, Suggested};
 pub use text::escape;
 
 use demine_core::release::{HazardRelease, RegistryRelease, ReleaseFigures};

@@ -23,6 +23,17 @@ pub struct RiskSection<'a> {
     pub model: String,
     /// How the map scored against a known truth (the SYNTHETIC demo's), in words.
     pub truth_note: Option<String>,
+    /// Suggested new SHAs outside every hazard (`demine risk suggest`), when computed.
+    pub suggested: Option<Suggested<'a>>,
+}
+
+/// Suggested new SHAs: outlined on the risk map and counted under it.
+#[derive(Debug, Clone)]
+pub struct Suggested<'a> {
+    /// One outline per suggested area (lon/lat).
+    pub outlines: &'a [geo::MultiPolygon<f64>],
+    /// Their total area in m².
+    pub area_m2: f64,
 }
 
 /// Risk classes: upper bound (exclusive, last inclusive), colour, label.
@@ -77,6 +88,22 @@ pub(crate) fn write_risk(out: &mut String, input: &ReportInput, risk: &RiskSecti
                 let _ = writeln!(out, "<path d=\"{d}\" fill=\"{}\" stroke=\"none\"/>", CLASSES[i].1);
             }
         }
+        if let Some(sugg) = &risk.suggested {
+            let mut d = String::new();
+            for ring in sugg.outlines.iter().flat_map(|m| &m.0).map(|p| p.exterior()) {
+                for (k, c) in ring.0.iter().enumerate() {
+                    let (x, y) = proj.xy(c.x, c.y);
+                    let _ = write!(d, "{}{x:.1} {y:.1}", if k == 0 { "M" } else { "L" });
+                }
+                d.push('Z');
+            }
+            if !d.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "<path d=\"{d}\" fill=\"none\" stroke=\"#1f78b4\" stroke-width=\"1.5\" stroke-dasharray=\"4 2\"/>"
+                );
+            }
+        }
         out.push_str("</svg>\n<p class=\"legend\">");
         for (_, colour, label) in CLASSES {
             let _ = write!(
@@ -93,6 +120,17 @@ pub(crate) fn write_risk(out: &mut String, input: &ReportInput, risk: &RiskSecti
                 thousands(risk.cells.len() as u64)
             );
         }
+    }
+    if let Some(sugg) = &risk.suggested {
+        let _ = writeln!(
+            out,
+            "<p>{} suggested new SHA(s) outside every hazard, {:.2} km² in all (dashed blue outlines): land the \
+             model rates at least as risky as half the cells where ordnance was found, or holding a find or an \
+             accident outside every hazard; for non-technical survey (<code>demine risk suggest --out \
+             FILE.geojson</code>).</p>",
+            thousands(sugg.outlines.len() as u64),
+            sugg.area_m2 / 1e6
+        );
     }
     let mut ranked: Vec<&HazardRisk> = risk.hazards.iter().collect();
     ranked.sort_by(|a, b| b.p_any.total_cmp(&a.p_any).then_with(|| a.hazard_id.cmp(&b.hazard_id)));

@@ -38,6 +38,7 @@ pub mod data;
 pub mod gbt;
 pub mod logistic;
 pub mod metrics;
+pub mod suggest;
 pub mod truth;
 
 pub use cv::{assign_folds, cross_validate, CvReport, FoldAssignment, FoldReport, FoldScheme};

@@ -86,29 +86,42 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     seed,
                     bandwidth_m,
                     margin_m,
+                    region,
                     folds,
                     cv_max_rows,
                     json,
                 },
         } => {
-            if !(bandwidth_m.is_finite() && bandwidth_m > 0.0 && margin_m.is_finite() && margin_m >= 0.0) {
-                bail!("--bandwidth-m must be > 0 and --margin-m >= 0 (metres)");
+            if let Err(why) = crate::risk_build::check_grid_args(res, bandwidth_m, margin_m) {
+                eprintln!("error: {why}; nothing was written");
+                return Ok(ExitCode::from(EXIT_REFUSED));
             }
+            let region = match region.as_deref().map(crate::risk_build::read_region).transpose() {
+                Ok(r) => r,
+                Err(why) => {
+                    eprintln!(
+                        "error: {why}\nnothing was written: the registry {} is unchanged",
+                        cli.db.display()
+                    );
+                    return Ok(ExitCode::from(EXIT_REFUSED));
+                }
+            };
             let opts = crate::risk_build::BuildOptions {
                 resolution: res,
                 model: model.into(),
                 seed,
                 bandwidth_m,
                 margin_m,
+                region,
                 folds,
                 cv_max_rows,
                 json,
             };
-            if !demine_grid::RESOLUTIONS.contains(&res) {
-                bail!("{}", demine_grid::GridError::Resolution(res));
-            }
             crate::risk_build::risk_build(open(&cli.db).await?, &actor, &opts).await
         }
+        Command::Risk {
+            command: crate::risk::RiskCommand::Suggest(args),
+        } => crate::risk_suggest::run(&cli.db, &args).await,
         Command::Risk { command } => crate::risk::run(command),
         Command::Priority {
             weights,
@@ -816,6 +829,7 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
             bandwidth_m: 1000.0,
             // Inside hazards only: outside them nothing is labelled, and the model extrapolates.
             margin_m: 0.0,
+            region: None,
             folds: 5,
             cv_max_rows: 200_000,
             json: false,
@@ -849,6 +863,11 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
     if !matches!(scale, Scale::National) {
         crate::field::demo_field_work(&db, out, seed, actor, json).await?;
     }
+    let spin = spinner("suggesting new SHAs outside the hazards");
+    let suggested = risk_map
+        .as_ref()
+        .and_then(|_| crate::risk_suggest::DemoSuggestions::compute(&campaign, &changes.context_features, seed));
+    spin.finish_and_clear();
 
     // The hidden ground truth stays out of the registry: a separate file, and the risk map's
     // score against it.
@@ -921,6 +940,7 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
                     t.unlabelled_lift.unwrap_or(0.0)
                 )
             }),
+            suggested: suggested.as_ref().map(|s| s.section()),
         }),
         priorities: priority_section.as_ref().map(|(rows, p)| demine_report::PrioritySection {
             rows,
@@ -939,6 +959,9 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
                 "cv_auc_mean": m.cv.auc_mean,
                 "truth": truth_score,
             });
+        }
+        if let Some(s) = &suggested {
+            value["suggested_shas"] = s.json();
         }
         println!("{value}");
     } else {
@@ -978,6 +1001,9 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
                 top.score,
                 priorities.suggested_cha().count()
             );
+        }
+        if let Some(s) = &suggested {
+            println!("{}", s.text());
         }
         println!(
             "ground truth (SYNTHETIC, hidden from the registry): {} items, {} found: {}",

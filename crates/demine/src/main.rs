@@ -9,6 +9,7 @@ mod output;
 mod priority;
 mod risk;
 mod risk_build;
+mod risk_suggest;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -74,6 +74,11 @@ pub enum RiskCommand {
         /// as a lead for non-technical survey, not as evidence.
         #[arg(long, default_value_t = 0.0, value_name = "M")]
         margin_m: f64,
+        /// Map this region instead of the hazards: a GeoJSON or CSV (`wkt` column) file of
+        /// Polygon/MultiPolygon features, WGS84. The grid is every cell whose centre lies in it
+        /// (`--margin-m` is then ignored).
+        #[arg(long, value_name = "FILE")]
+        region: Option<PathBuf>,
         /// Folds of the spatial cross-validation reported with the map.
         #[arg(long, default_value_t = 5)]
         folds: usize,
@@ -83,6 +88,14 @@ pub enum RiskCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Suggest new SHAs: high-risk land outside every hazard, for non-technical survey.
+    ///
+    /// A model trained on the labelled cells (with features that mean the same outside hazards)
+    /// scores the land around the hazards (or in --region); finds and accidents outside every
+    /// hazard count as direct evidence. Neighbouring cells above the threshold become one area;
+    /// areas are ranked by expected contaminated cells. Nothing is written to the registry:
+    /// --out writes a GeoJSON file that `demine import hazards` takes as it is.
+    Suggest(crate::risk_suggest::SuggestArgs),
     /// Spatial cross-validation on a CSV of cells: ROC-AUC, PR-AUC, Brier, recall in the top 10/20/30 %.
     ///
     /// Cells of one group (a municipality, an H3 parent cell…) always fall in the same fold.
@@ -141,7 +154,9 @@ pub fn run(cmd: RiskCommand) -> Result<ExitCode> {
         } => evaluate(&cells, &group, folds, folds_out.as_deref(), json),
         RiskCommand::Train { cells, group, out } => train(&cells, group.as_deref(), &out),
         RiskCommand::Score { cells, model, out } => score(&cells, &model, &out),
-        RiskCommand::Build { .. } => bail!("`risk build` works on the registry; it is dispatched with --db"),
+        RiskCommand::Build { .. } | RiskCommand::Suggest(_) => {
+            bail!("`risk build` and `risk suggest` work on the registry; they are dispatched with --db")
+        }
     };
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -317,7 +332,10 @@ fn evaluate_text(cells: &CellsArgs, group: &str, rep: &ReadReport, cv: &CvReport
 
 /// Writes `text` to `path` through a temporary file in the same folder, so a failure never
 /// leaves half a file.
-fn write_atomically(path: &Path, write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>) -> Result<()> {
+pub(crate) fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use demine_core::release::account_records;
 use demine_core::{HazardRisk, Outcome, RiskCell};
 use demine_grid::Grid;
-use demine_risk::cells::{build_cells, hazard_grid, CellInputs};
+use demine_risk::cells::{build_cells, hazard_grid, newest_record_date, CellInputs};
 use demine_risk::{cross_validate, ModelKind, RiskModel};
 use demine_store::{Changeset, GeoPackageStore, Repository};
 use geo::MultiPolygon;
@@ -19,11 +19,93 @@ pub struct BuildOptions {
     pub seed: u64,
     pub bandwidth_m: f64,
     pub margin_m: f64,
+    /// The user's region: when given, the grid covers it instead of the hazards with a margin.
+    pub region: Option<Vec<MultiPolygon<f64>>>,
     pub folds: usize,
     /// Cross-validate on at most about this many labelled cells (whole groups, drawn by seed);
     /// the model itself always learns from every labelled cell.
     pub cv_max_rows: usize,
     pub json: bool,
+}
+
+/// Refuses grid arguments that cannot make a map: the resolution outside 7–11, a bandwidth
+/// that is not a positive number of metres, a negative margin.
+pub fn check_grid_args(res: u8, bandwidth_m: f64, margin_m: f64) -> std::result::Result<(), String> {
+    if !demine_grid::RESOLUTIONS.contains(&res) {
+        return Err(format!("--res: {}", demine_grid::GridError::Resolution(res)));
+    }
+    if !(bandwidth_m.is_finite() && bandwidth_m > 0.0) {
+        return Err(format!(
+            "--bandwidth-m {bandwidth_m}: the kernel bandwidth must be a positive number of metres (e.g. 1000)"
+        ));
+    }
+    if !(margin_m.is_finite() && margin_m >= 0.0) {
+        return Err(format!("--margin-m {margin_m}: the margin must be 0 or more metres"));
+    }
+    Ok(())
+}
+
+/// Reads a region file (`--region`): GeoJSON or CSV polygons, validated as layer features are.
+/// `Err` is the whole refusal, naming the file, the record, the field and what to do.
+pub fn read_region(path: &std::path::Path) -> std::result::Result<Vec<MultiPolygon<f64>>, String> {
+    if !path.exists() {
+        return Err(format!("{}: no such region file", path.display()));
+    }
+    let parsed = demine_io::parse_layer_file("region", path, false).map_err(|e| e.to_string())?;
+    let mut problems: Vec<String> = parsed
+        .problems
+        .iter()
+        .map(|p| format!("{}: {p}", path.display()))
+        .collect();
+    let mut region = Vec::new();
+    if problems.is_empty() {
+        // Without problems every record is kept, in file order: record i + 1 is feature i.
+        for (i, f) in parsed.records.iter().enumerate() {
+            match &f.geometry {
+                geo::Geometry::Polygon(p) => region.push(MultiPolygon::new(vec![p.clone()])),
+                geo::Geometry::MultiPolygon(m) => region.push(m.clone()),
+                other => problems.push(format!(
+                    "{}: record {}, field `geometry`: {} — a region needs Polygon or MultiPolygon geometry",
+                    path.display(),
+                    i + 1,
+                    geometry_name(other)
+                )),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(format!(
+            "{}\n{}: {} problem(s); mend the region file (Polygon/MultiPolygon features, WGS84 lon/lat) and run again",
+            problems.join("\n"),
+            path.display(),
+            problems.len()
+        ));
+    }
+    if region.is_empty() {
+        return Err(format!(
+            "{}: the region file holds no polygon; give at least one Polygon or MultiPolygon feature",
+            path.display()
+        ));
+    }
+    Ok(region)
+}
+
+fn geometry_name(g: &geo::Geometry<f64>) -> &'static str {
+    match g {
+        geo::Geometry::Point(_) => "Point",
+        geo::Geometry::MultiPoint(_) => "MultiPoint",
+        geo::Geometry::LineString(_) | geo::Geometry::Line(_) => "LineString",
+        geo::Geometry::MultiLineString(_) => "MultiLineString",
+        _ => "a geometry that is not a polygon",
+    }
+}
+
+/// The grid a map covers: the user's region, or the hazards widened by the margin.
+pub fn map_grid(hazards: &[demine_core::Hazard], o: &BuildOptions) -> Result<Grid> {
+    match &o.region {
+        Some(region) => Grid::cover(region, o.resolution).context("covering the region with H3 cells"),
+        None => hazard_grid(hazards, o.resolution, o.margin_m).context("covering the hazards with H3 cells"),
+    }
 }
 
 /// The labelled cells of whole groups, drawn in a seeded order until `max_rows` is reached:
@@ -56,11 +138,11 @@ fn cv_sample(data: &demine_risk::Dataset, max_rows: usize, seed: u64) -> demine_
 
 /// Each hazard's summary: the cells whose centre lies in it (or, for a hazard smaller than a
 /// cell, the cell holding its first vertex), weighted equally (H3 cells of one resolution have
-/// nearly equal areas).
+/// nearly equal areas). Hazards with no cell on the map (outside a `--region`) are left out.
 fn hazard_risks(hazards: &[demine_core::Hazard], grid: &Grid, risk: &[f64]) -> Vec<HazardRisk> {
     hazards
         .par_iter()
-        .map(|h| {
+        .filter_map(|h| {
             let mut ps: Vec<f64> = Grid::cover(std::slice::from_ref(&h.geometry), u8::from(grid.resolution))
                 .map(|g| {
                     g.cells
@@ -79,12 +161,16 @@ fn hazard_risks(hazards: &[demine_core::Hazard], grid: &Grid, risk: &[f64]) -> V
                     ps.push(risk[i]);
                 }
             }
-            let n = ps.len().max(1) as f64;
-            HazardRisk {
+            // A hazard outside the mapped region gets no figure rather than a made-up zero.
+            if ps.is_empty() {
+                return None;
+            }
+            let n = ps.len() as f64;
+            Some(HazardRisk {
                 hazard_id: h.id.clone(),
                 expected_contaminated_share: ps.iter().sum::<f64>() / n,
                 p_any: 1.0 - ps.iter().map(|p| 1.0 - p).product::<f64>(),
-            }
+            })
         })
         .collect()
 }
@@ -126,9 +212,10 @@ pub fn compute_risk_map(
         accidents,
         layers,
         bandwidth_m: o.bandwidth_m,
+        as_of: newest_record_date(activities, finds, accidents),
     };
     let t_load = started.elapsed().as_secs_f64();
-    let grid = hazard_grid(hazards, o.resolution, o.margin_m).context("covering the hazards with H3 cells")?;
+    let grid = map_grid(hazards, o)?;
     let t_grid = started.elapsed().as_secs_f64();
     let table = build_cells(grid, &inputs).context("building cell features")?;
     let t_features = started.elapsed().as_secs_f64();
@@ -179,7 +266,7 @@ pub fn compute_risk_map(
 pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let hazards = store.hazards().await?;
-    if hazards.is_empty() {
+    if hazards.is_empty() && o.region.is_none() {
         bail!(
             "{}: no hazards; import hazards first (the risk map covers the hazards with a margin)",
             store.path().display()
@@ -235,9 +322,13 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
         );
     } else {
         println!(
-            "risk map: {n_cells} H3 cells at resolution {} over {} hazards ({} layer(s) of context), model {}",
+            "risk map: {n_cells} H3 cells at resolution {} over {} ({} layer(s) of context), model {}",
             o.resolution,
-            hazards.len(),
+            if o.region.is_some() {
+                "the region given".to_string()
+            } else {
+                format!("{} hazards", hazards.len())
+            },
             layers
                 .iter()
                 .map(|f| f.layer.as_str())
