@@ -28,7 +28,6 @@ use h3o::geom::{ContainmentMode, TilerBuilder};
 use h3o::{CellIndex, LatLng, Resolution};
 use rayon::prelude::*;
 use rstar::{RTree, RTreeObject, AABB};
-use std::collections::HashMap;
 
 /// Resolutions demine accepts: 7 (~5.2 km² cells) to 11 (~2,150 m² cells).
 pub const RESOLUTIONS: std::ops::RangeInclusive<u8> = 7..=11;
@@ -176,16 +175,26 @@ impl Grid {
             return vec![0.0; self.len()];
         };
         let per_cell = self.cells.first().map(|c| c.children_count(fine) as f64).unwrap_or(1.0);
-        let mut counts: HashMap<CellIndex, u32> = HashMap::new();
+        // Children come sorted, so siblings are consecutive: one parent lookup per run.
+        let mut counts = vec![0u32; self.len()];
+        let mut last: Option<(CellIndex, Option<usize>)> = None;
         for ch in children {
-            if let Some(parent) = ch.parent(self.resolution) {
-                *counts.entry(parent).or_default() += 1;
+            let Some(parent) = ch.parent(self.resolution) else {
+                continue;
+            };
+            let pos = match last {
+                Some((p, pos)) if p == parent => pos,
+                _ => {
+                    let pos = self.position(parent);
+                    last = Some((parent, pos));
+                    pos
+                }
+            };
+            if let Some(i) = pos {
+                counts[i] += 1;
             }
         }
-        self.cells
-            .iter()
-            .map(|c| counts.get(c).map_or(0.0, |n| (*n as f64 / per_cell).min(1.0)))
-            .collect()
+        counts.iter().map(|&n| (n as f64 / per_cell).min(1.0)).collect()
     }
 
     /// Distance in metres from each cell's centre to the nearest of `lines` (roads, rivers,
