@@ -204,9 +204,13 @@ def main():
     # 8. Save the hexagons.
     t6 = time.perf_counter()
     if a.db:
-        rings = np.array([h3n.cell_to_boundary(c) for c in grid])  # (n, 6, 2) lat/lng
-        rings = np.concatenate([rings, rings[:, :1]], axis=1)[:, :, ::-1]
-        polys = shapely.polygons(rings)
+        # Rings of 6 vertices, or more where a cell crosses an icosahedron edge (ragged).
+        rings = [h3n.cell_to_boundary(c) for c in grid]
+        sizes = np.array([len(r) + 1 for r in rings])
+        coords = np.ascontiguousarray(np.array([ll for r in rings for ll in (*r, r[0])])[:, ::-1])
+        ring_offsets = np.concatenate([[0], np.cumsum(sizes)])
+        polys = shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords,
+                                          (ring_offsets, np.arange(len(rings) + 1)))
         wkb = shapely.to_wkb(polys, byte_order=1)
         bounds = shapely.bounds(polys)
         header = struct.Struct("<2sBBi4d")
