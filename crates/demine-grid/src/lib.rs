@@ -450,7 +450,10 @@ mod tests {
                 .map(|m| (-0.5 * (m / 500.0).powi(2)).exp() * norm)
                 .sum();
             // (Points beyond the 4-bandwidth reach, left out, weigh < e^-8 each.)
-            assert!((d - exact).abs() <= 1e-3 * exact + 3.0 * (-8f64).exp() * norm, "{d} vs {exact}");
+            assert!(
+                (d - exact).abs() <= 1e-3 * exact + 3.0 * (-8f64).exp() * norm,
+                "{d} vs {exact}"
+            );
         }
         let total: f64 = dens.iter().zip(grid.areas_m2()).map(|(d, a)| d * a / 1e6).sum();
         assert!((total - 3.0).abs() < 0.1, "{total}");
