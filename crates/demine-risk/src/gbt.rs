@@ -6,8 +6,9 @@
 //! - **Trees**: depth-limited (default 4), grown level by level on second-order statistics of the
 //!   log-loss (g = p − y, h = p(1 − p)); a split maximises
 //!   G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ) under a minimum leaf size; histograms of the larger
-//!   child are the parent's minus the smaller child's. Features are scanned in parallel (rayon),
-//!   each feature's sums in a fixed order, so results do not depend on the thread count.
+//!   child are the parent's minus the smaller child's. Bins are stored row-major and a node's
+//!   rows are summed in fixed chunks of 16,384 in parallel (rayon), the chunks added in order,
+//!   so results do not depend on the thread count.
 //! - **Missing values** are routed natively: at each split the missing bin is tried on both
 //!   sides and the better side is kept (or, if the node saw none, the larger child's side); a
 //!   split "present vs missing" is also possible.
@@ -50,7 +51,7 @@ use crate::cv::inner_folds;
 use crate::data::Dataset;
 use crate::metrics::log_loss;
 use crate::{sigmoid, Classifier, HeldOut, Result, RiskError};
-use rand::{Rng, SeedableRng};
+use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -172,7 +173,8 @@ impl Tree {
         }
     }
 
-    fn predict_binned(&self, bins: &[Vec<u8>], i: usize) -> f64 {
+    fn predict_binned(&self, bins: &Binned, i: usize) -> f64 {
+        let row = bins.row(i);
         let mut k = 0usize;
         loop {
             match &self.nodes[k] {
@@ -185,7 +187,7 @@ impl Tree {
                     right,
                     ..
                 } => {
-                    let b = bins[*feature as usize][i] as usize;
+                    let b = row[*feature as usize] as usize;
                     let go_left = if b == MISSING {
                         *missing_left
                     } else {
@@ -213,10 +215,182 @@ impl GbtModel {
     /// Log-odds for every row of `data` (features looked up by name).
     pub fn decision_function(&self, data: &Dataset) -> Result<Vec<f64>> {
         let cols = data.columns_for(&self.features)?;
-        Ok((0..data.n_rows())
-            .into_par_iter()
-            .map(|i| self.base_score + self.trees.iter().map(|t| t.predict_raw(&cols, i)).sum::<f64>())
-            .collect())
+        let Some(forest) = Forest::new(self) else {
+            return Ok((0..data.n_rows())
+                .into_par_iter()
+                .map(|i| self.base_score + self.trees.iter().map(|t| t.predict_raw(&cols, i)).sum::<f64>())
+                .collect());
+        };
+        Ok(forest.decision_function(&cols, data.n_rows()))
+    }
+}
+
+/// Missing value in [`Forest`] codes.
+const FOREST_MISSING: u16 = u16::MAX;
+/// Rows scored together: their codes stay in cache while every tree walks them.
+const FOREST_BLOCK: usize = 2048;
+
+/// A split of a [`Forest`] tree: go right when the row's code of `feature` is `> code` (or
+/// missing and not `missing_left`).
+#[derive(Clone, Copy)]
+struct FlatSplit {
+    feature: u32,
+    code: u16,
+    missing_left: bool,
+}
+
+/// A booster laid out for scoring millions of cells: each feature's split thresholds (of all
+/// trees) sorted once, each row's value coded as the number of thresholds below it, so a split
+/// `value <= t_k` becomes `code <= k` (the same test, exactly) on small integers; every tree is
+/// padded to a complete binary tree of the forest's depth (a leaf above the bottom becomes splits
+/// that always go left, down to copies of it), so a row walks exactly `depth` steps without
+/// data-dependent branches; trees walk blocks of rows that stay in cache. Results are
+/// bit-identical to walking [`Tree`]s.
+struct Forest {
+    base_score: f64,
+    /// Sorted distinct thresholds per feature.
+    cuts: Vec<Vec<f64>>,
+    depth: usize,
+    /// Per tree, 2^depth − 1 splits in breadth-first order (children of k at 2k + 1, 2k + 2).
+    splits: Vec<FlatSplit>,
+    /// Per tree, 2^depth leaf values.
+    leaves: Vec<f64>,
+}
+
+/// Deepest a [`Forest`] pads to (deeper models are scored tree by tree).
+const FOREST_MAX_DEPTH: usize = 10;
+
+impl Forest {
+    /// `None` when a threshold is NaN, a feature has more than 65,533 distinct thresholds or a
+    /// tree is deeper than [`FOREST_MAX_DEPTH`].
+    fn new(m: &GbtModel) -> Option<Forest> {
+        let mut cuts: Vec<Vec<f64>> = vec![Vec::new(); m.features.len()];
+        for t in &m.trees {
+            for n in &t.nodes {
+                if let Node::Split { feature, threshold, .. } = n {
+                    if threshold.is_nan() {
+                        return None;
+                    }
+                    cuts.get_mut(*feature as usize)?.push(*threshold);
+                }
+            }
+        }
+        for c in &mut cuts {
+            c.sort_by(|a, b| a.total_cmp(b));
+            c.dedup_by(|a, b| a == b);
+            if c.len() >= (FOREST_MISSING - 1) as usize {
+                return None;
+            }
+        }
+        fn depth_of(t: &Tree, k: usize, d: usize) -> Option<usize> {
+            match t.nodes.get(k)? {
+                Node::Leaf { .. } => Some(d),
+                Node::Split { left, right, .. } => {
+                    if d >= FOREST_MAX_DEPTH {
+                        return None;
+                    }
+                    Some(depth_of(t, *left as usize, d + 1)?.max(depth_of(t, *right as usize, d + 1)?))
+                }
+            }
+        }
+        let mut depth = 0;
+        for t in &m.trees {
+            depth = depth.max(depth_of(t, 0, 0)?);
+        }
+        let n_splits = (1usize << depth) - 1;
+        let always_left = FlatSplit {
+            feature: 0,
+            code: FOREST_MISSING - 1,
+            missing_left: true,
+        };
+        let mut splits = Vec::with_capacity(m.trees.len() * n_splits);
+        let mut leaves = Vec::with_capacity(m.trees.len() << depth);
+        for t in &m.trees {
+            let mut tree_splits = vec![always_left; n_splits];
+            let mut tree_leaves = vec![0.0; 1 << depth];
+            // (node of the tree, position in the complete tree, level)
+            let mut stack = vec![(0usize, 0usize, 0usize)];
+            while let Some((k, pos, level)) = stack.pop() {
+                match t.nodes[k] {
+                    Node::Leaf { value } => {
+                        // Every bottom position under `pos` holds this leaf.
+                        let first = ((pos + 1) << (depth - level)) - 1 - n_splits;
+                        let width = 1 << (depth - level);
+                        tree_leaves[first..first + width].fill(value);
+                    }
+                    Node::Split {
+                        feature,
+                        threshold,
+                        missing_left,
+                        left,
+                        right,
+                        ..
+                    } => {
+                        tree_splits[pos] = FlatSplit {
+                            feature,
+                            code: cuts[feature as usize].partition_point(|c| *c < threshold) as u16,
+                            missing_left,
+                        };
+                        stack.push((left as usize, 2 * pos + 1, level + 1));
+                        stack.push((right as usize, 2 * pos + 2, level + 1));
+                    }
+                }
+            }
+            splits.extend(tree_splits);
+            leaves.extend(tree_leaves);
+        }
+        Some(Forest {
+            base_score: m.base_score,
+            cuts,
+            depth,
+            splits,
+            leaves,
+        })
+    }
+
+    fn decision_function(&self, cols: &[&[f64]], n_rows: usize) -> Vec<f64> {
+        let p = cols.len().max(1);
+        let n_splits = (1usize << self.depth) - 1;
+        let n_leaves = 1usize << self.depth;
+        let mut out = vec![0.0; n_rows];
+        out.par_chunks_mut(FOREST_BLOCK).enumerate().for_each(|(b, out)| {
+            let start = b * FOREST_BLOCK;
+            // Row-major codes of this block.
+            let mut codes = vec![0u16; out.len() * p];
+            for (j, col) in cols.iter().enumerate() {
+                let cuts = &self.cuts[j];
+                for (r, v) in col[start..start + out.len()].iter().enumerate() {
+                    codes[r * p + j] = if v.is_nan() {
+                        FOREST_MISSING
+                    } else {
+                        cuts.partition_point(|c| c < v) as u16
+                    };
+                }
+            }
+            // Trees in order for every row: the same sums, in the same order, as tree by tree.
+            for t in 0..self.leaves.len() / n_leaves {
+                let splits = &self.splits[t * n_splits..(t + 1) * n_splits];
+                let leaves = &self.leaves[t * n_leaves..(t + 1) * n_leaves];
+                for (row, acc) in codes.chunks_exact(p).zip(out.iter_mut()) {
+                    let mut k = 0usize;
+                    for _ in 0..self.depth {
+                        let s = splits[k];
+                        let c = row[s.feature as usize];
+                        let right = if c == FOREST_MISSING {
+                            !s.missing_left
+                        } else {
+                            c > s.code
+                        };
+                        k = 2 * k + 1 + right as usize;
+                    }
+                    *acc += leaves[k - n_splits];
+                }
+            }
+            for acc in out.iter_mut() {
+                *acc += self.base_score;
+            }
+        });
+        out
     }
 }
 
@@ -285,8 +459,37 @@ struct Stat {
 
 type Hist = Vec<[Stat; N_BINS]>;
 
+/// Rows whose histograms are summed apart (in parallel) and then added in order: the chunks, and
+/// so the sums, depend on the data only, never on the thread count.
+const HIST_CHUNK: usize = 16_384;
+
+/// Binned training values, row-major (a row's bins side by side): one pass over a node's rows
+/// fills every feature's histogram, and consecutive updates hit different histograms.
+struct Binned {
+    n_features: usize,
+    codes: Vec<u8>,
+}
+
+impl Binned {
+    fn from_columns(columns: &[Vec<u8>]) -> Binned {
+        let p = columns.len();
+        let n = columns.first().map_or(0, |c| c.len());
+        let mut codes = vec![0u8; n * p];
+        for (j, col) in columns.iter().enumerate() {
+            for (i, &b) in col.iter().enumerate() {
+                codes[i * p + j] = b;
+            }
+        }
+        Binned { n_features: p, codes }
+    }
+
+    fn row(&self, i: usize) -> &[u8] {
+        &self.codes[i * self.n_features..(i + 1) * self.n_features]
+    }
+}
+
 struct Grower<'a> {
-    bins: &'a [Vec<u8>],
+    bins: &'a Binned,
     thresholds: &'a [Vec<f64>],
     p: &'a GbtParams,
 }
@@ -310,23 +513,37 @@ struct Best {
 
 impl Grower<'_> {
     fn histogram(&self, idx: &[u32], grad: &[f64], hess: &[f64]) -> Hist {
-        let og: Vec<f64> = idx.iter().map(|&i| grad[i as usize]).collect();
-        let oh: Vec<f64> = idx.iter().map(|&i| hess[i as usize]).collect();
-        let build = |col: &Vec<u8>| {
-            let mut h = [Stat::default(); N_BINS];
-            for (k, &i) in idx.iter().enumerate() {
-                let s = &mut h[col[i as usize] as usize];
-                s.g += og[k];
-                s.h += oh[k];
-                s.c += 1;
+        let p = self.bins.n_features;
+        let build = |rows: &[u32]| -> Hist {
+            let mut hist = vec![[Stat::default(); N_BINS]; p];
+            for &i in rows {
+                let i = i as usize;
+                let (g, h) = (grad[i], hess[i]);
+                for (hj, &b) in hist.iter_mut().zip(self.bins.row(i)) {
+                    let s = &mut hj[b as usize];
+                    s.g += g;
+                    s.h += h;
+                    s.c += 1;
+                }
             }
-            h
+            hist
         };
-        if idx.len() * self.bins.len() > 20_000 {
-            self.bins.par_iter().map(build).collect()
-        } else {
-            self.bins.iter().map(build).collect()
+        if idx.len() <= HIST_CHUNK {
+            return build(idx);
         }
+        let parts: Vec<Hist> = idx.par_chunks(HIST_CHUNK).map(build).collect();
+        let mut parts = parts.into_iter();
+        let mut total = parts.next().unwrap_or_else(|| vec![[Stat::default(); N_BINS]; p]);
+        for part in parts {
+            for (th, ph) in total.iter_mut().zip(&part) {
+                for (x, y) in th.iter_mut().zip(ph.iter()) {
+                    x.g += y.g;
+                    x.h += y.h;
+                    x.c += y.c;
+                }
+            }
+        }
+        total
     }
 
     fn best_split(&self, hist: &Hist, g: f64, h: f64, n: usize, allowed: &[bool]) -> Option<Best> {
@@ -382,11 +599,7 @@ impl Grower<'_> {
             }
             best
         };
-        let found: Vec<Option<Best>> = if n as usize * self.bins.len() > 20_000 {
-            (0..self.bins.len()).into_par_iter().map(per_feature).collect()
-        } else {
-            (0..self.bins.len()).map(per_feature).collect()
-        };
+        let found: Vec<Option<Best>> = (0..self.bins.n_features).map(per_feature).collect();
         // Deterministic reduction: highest gain, then lowest feature index.
         found
             .into_iter()
@@ -427,10 +640,9 @@ impl Grower<'_> {
                     nodes[o.node] = leaf(o.g, o.h);
                     continue;
                 };
-                let col = &self.bins[b.feature];
                 let seg = &mut idx[o.start..o.end];
                 let goes_left = |i: u32| {
-                    let v = col[i as usize] as usize;
+                    let v = self.bins.row(i as usize)[b.feature] as usize;
                     if v == MISSING {
                         b.missing_left
                     } else {
@@ -531,15 +743,16 @@ fn boost(
             thresholds(&v, params.max_bins)
         })
         .collect();
-    let take = |rows: &[usize]| -> Vec<Vec<u8>> {
-        (0..p)
+    let take = |rows: &[usize]| -> Binned {
+        let columns: Vec<Vec<u8>> = (0..p)
             .into_par_iter()
             .map(|j| {
                 let col = data.column(j);
                 let v: Vec<f64> = rows.iter().map(|&i| col[i]).collect();
                 bin_column(&v, &thresholds[j])
             })
-            .collect()
+            .collect();
+        Binned::from_columns(&columns)
     };
     let tbins = take(train);
     let vbins = take(valid);
@@ -565,16 +778,25 @@ fn boost(
             grad[i] = pr - ty[i];
             hess[i] = (pr * (1.0 - pr)).max(1e-16);
         }
-        let mut idx: Vec<u32> = (0..train.len() as u32).collect();
-        if n_sample < train.len() {
-            // Partial Fisher–Yates: the first n_sample rows are a uniform sample.
-            for k in 0..n_sample {
-                let r = rng.gen_range(k..idx.len());
-                idx.swap(k, r);
+        let mut idx: Vec<u32> = if n_sample < train.len() {
+            // Selection sampling (Knuth's algorithm S): a uniform sample of n_sample rows, already
+            // in row order. The multiply-shift draw is uniform to within 2^-32 and costs no sort.
+            let mut idx = Vec::with_capacity(n_sample);
+            let mut needed = n_sample as u64;
+            for i in 0..train.len() {
+                if needed == 0 {
+                    break;
+                }
+                let left = (train.len() - i) as u64;
+                if (u64::from(rng.next_u32()) * left) >> 32 < needed {
+                    idx.push(i as u32);
+                    needed -= 1;
+                }
             }
-            idx.truncate(n_sample);
-            idx.sort_unstable();
-        }
+            idx
+        } else {
+            (0..train.len() as u32).collect()
+        };
         let tree = grower.grow(&mut idx, &grad, &hess, &allowed);
         f.par_iter_mut()
             .enumerate()
@@ -704,6 +926,7 @@ fn average(models: Vec<GbtModel>) -> GbtModel {
 mod tests {
     use super::*;
     use crate::metrics::roc_auc;
+    use rand::Rng;
 
     fn xor_data(n: usize, missing_every: usize) -> Dataset {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
@@ -737,6 +960,85 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(fit(1), fit(3));
+    }
+
+    #[test]
+    fn fast_scoring_equals_walking_each_tree() {
+        // A bagged model (thresholds from five different training subsets) scored on rows it
+        // never saw, with missing values, values on thresholds and beyond every threshold.
+        let ds = xor_data(3000, 6);
+        let (m, _) = fit_with_held_out(&ds, &GbtParams::default(), 4).unwrap();
+        let mut cut_values: Vec<f64> = m
+            .trees
+            .iter()
+            .flat_map(|t| &t.nodes)
+            .filter_map(|n| match n {
+                Node::Split { threshold, .. } => Some(*threshold),
+                Node::Leaf { .. } => None,
+            })
+            .collect();
+        cut_values.extend([f64::NAN, -5.0, 5.0, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0]);
+        let n = cut_values.len() * 3;
+        let a: Vec<f64> = (0..n).map(|i| cut_values[i % cut_values.len()]).collect();
+        let b: Vec<f64> = (0..n).map(|i| cut_values[(i * 7 + 3) % cut_values.len()]).collect();
+        let test = Dataset::new(
+            vec!["a".into(), "b".into()],
+            vec![a, b],
+            vec![None; n],
+            (0..n).map(|i| format!("g{i}")).collect(),
+        )
+        .unwrap();
+        let cols: Vec<&[f64]> = (0..2).map(|j| test.column(j)).collect();
+        let walked: Vec<f64> = (0..n)
+            .map(|i| m.base_score + m.trees.iter().map(|t| t.predict_raw(&cols, i)).sum::<f64>())
+            .collect();
+        let fast = m.decision_function(&test).unwrap();
+        assert!(Forest::new(&m).is_some());
+        assert_eq!(fast.len(), walked.len());
+        for (f, w) in fast.iter().zip(&walked) {
+            assert_eq!(f.to_bits(), w.to_bits());
+        }
+        // Trees of mixed depths (a lone leaf, a leaf beside a split), and a forest of leaves only.
+        let split = |feature, threshold, missing_left, left, right| Node::Split {
+            feature,
+            threshold,
+            bin: 0,
+            missing_left,
+            left,
+            right,
+        };
+        let leaf = |value| Node::Leaf { value };
+        let mixed = GbtModel {
+            features: vec!["a".into(), "b".into()],
+            base_score: 0.25,
+            trees: vec![
+                Tree { nodes: vec![leaf(0.5)] },
+                Tree {
+                    nodes: vec![
+                        split(0, 0.0, false, 1, 2),
+                        leaf(-1.0),
+                        split(1, 0.5, true, 3, 4),
+                        leaf(2.0),
+                        leaf(3.0),
+                    ],
+                },
+            ],
+        };
+        let stumps = GbtModel {
+            trees: vec![
+                Tree { nodes: vec![leaf(0.5)] },
+                Tree {
+                    nodes: vec![leaf(-0.125)],
+                },
+            ],
+            ..mixed.clone()
+        };
+        for model in [mixed, stumps] {
+            let walked: Vec<f64> = (0..n)
+                .map(|i| model.base_score + model.trees.iter().map(|t| t.predict_raw(&cols, i)).sum::<f64>())
+                .collect();
+            assert_eq!(model.decision_function(&test).unwrap(), walked);
+        }
     }
 
     #[test]
@@ -778,7 +1080,12 @@ mod tests {
         };
         let (m1, _) = fit_with_held_out(&ds, &refit, 9).unwrap();
         let cols: Vec<&[f64]> = (0..2).map(|j| ds.column(j)).collect();
-        let bins: Vec<Vec<u8>> = cols.iter().map(|c| bin_column(c, &thresholds(c, 254))).collect();
+        let bins = Binned::from_columns(
+            &cols
+                .iter()
+                .map(|c| bin_column(c, &thresholds(c, 254)))
+                .collect::<Vec<_>>(),
+        );
         for t in &m1.trees {
             for i in 0..ds.n_rows() {
                 assert_eq!(t.predict_raw(&cols, i), t.predict_binned(&bins, i));

@@ -25,7 +25,7 @@ use demine_core::{
     Accident, Activity, ActivityType, Attributes, ContextFeature, Find, FindCategory, Hazard, HazardClass, HazardRisk,
     Organisation, Outcome, Record, RecordKind, RiskCell, Team, TeamKind,
 };
-use geo::{BoundingRect, Geometry, MultiPolygon, Point, Rect};
+use geo::{BoundingRect, Geometry, LineString, MultiPolygon, Point, Polygon, Rect};
 use geozero::wkb::GpkgWkb;
 use geozero::{CoordDimensions, ToGeo, ToWkb};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
@@ -331,6 +331,38 @@ fn into_point(g: Geometry<f64>) -> Result<Point<f64>, String> {
         Geometry::Point(p) => Ok(p),
         _ => Err("expected a point geometry".into()),
     }
+}
+
+/// The GeoPackage blob of a polygon (as [`gpkg_blob`] writes it) and its bounding box, written
+/// directly: a national risk map holds millions of hexagons.
+fn polygon_blob(p: &Polygon<f64>) -> (Vec<u8>, Option<Rect<f64>>) {
+    let rings: Vec<&LineString<f64>> = std::iter::once(p.exterior()).chain(p.interiors()).collect();
+    let points: usize = rings.iter().map(|r| r.0.len()).sum();
+    let rect = p.bounding_rect();
+    let mut b = Vec::with_capacity(8 + 32 + 9 + 4 * rings.len() + 16 * points);
+    // Header: magic, version 0, flags (envelope [minx, maxx, miny, maxy], little-endian), SRS.
+    b.extend_from_slice(b"GP");
+    b.push(0);
+    b.push(if rect.is_some() { 0b0000_0011 } else { 0b0000_0001 });
+    b.extend_from_slice(&4326i32.to_le_bytes());
+    if let Some(r) = rect {
+        for v in [r.min().x, r.max().x, r.min().y, r.max().y] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    // WKB polygon, little-endian.
+    b.push(1);
+    b.extend_from_slice(&3u32.to_le_bytes());
+    let non_empty: Vec<&&LineString<f64>> = rings.iter().filter(|r| !r.0.is_empty()).collect();
+    b.extend_from_slice(&(non_empty.len() as u32).to_le_bytes());
+    for r in non_empty {
+        b.extend_from_slice(&(r.0.len() as u32).to_le_bytes());
+        for c in &r.0 {
+            b.extend_from_slice(&c.x.to_le_bytes());
+            b.extend_from_slice(&c.y.to_le_bytes());
+        }
+    }
+    (b, rect)
 }
 
 /// GeoPackage geometry blob (little-endian WKB after a GP header with the envelope).
@@ -848,10 +880,10 @@ impl Repository for GeoPackageStore {
             let mut rect = None;
             let mut rows = Vec::with_capacity(cells.len());
             for cell in cells {
-                let g = Geometry::Polygon(cell.outline.clone());
-                rect = union_rect(rect, g.bounding_rect());
+                let (blob, r) = polygon_blob(&cell.outline);
+                rect = union_rect(rect, r);
                 rows.push(vec![
-                    Val::Blob(gpkg_blob(&g)?),
+                    Val::Blob(blob),
                     Val::text(&cell.cell),
                     Val::Int(Some(cell.resolution as i64)),
                     Val::Real(Some(cell.risk)),
@@ -862,13 +894,18 @@ impl Repository for GeoPackageStore {
             let columns = ["geom", "cell", "resolution", "risk", "label", "items"];
             insert_many(&mut tx, "risk_cells", &columns, rows).await?;
             extend_extent(&mut tx, "risk_cells", rect, &at).await?;
-            for h in hazard_risks {
-                sqlx::query("UPDATE hazards SET risk_expected_share = ?, risk_p_any = ? WHERE id = ?")
-                    .bind(h.expected_contaminated_share)
-                    .bind(h.p_any)
-                    .bind(&h.hazard_id)
-                    .execute(&mut *tx)
-                    .await?;
+            // Many hazards per statement (one statement each costs a round trip to SQLite).
+            for chunk in hazard_risks.chunks(2_000) {
+                let mut q = sqlx::QueryBuilder::<Sqlite>::new(
+                    "UPDATE hazards SET risk_expected_share = v.column2, risk_p_any = v.column3 FROM (",
+                );
+                q.push_values(chunk, |mut b, h| {
+                    b.push_bind(&h.hazard_id)
+                        .push_bind(h.expected_contaminated_share)
+                        .push_bind(h.p_any);
+                });
+                q.push(") AS v WHERE hazards.id = v.column1");
+                q.build().execute(&mut *tx).await?;
             }
             sqlx::query("INSERT INTO change_log (at, actor, action, entity, batch, after) VALUES (?, ?, 'replace', 'risk_cells', ?, ?)")
                 .bind(&at)
@@ -1011,5 +1048,30 @@ impl Repository for GeoPackageStore {
                 after: opt_str(r, "after"),
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    #[test]
+    fn hand_written_polygon_blob_is_the_geopackage_blob() {
+        let hexagon = polygon![
+            (x: 37.61, y: 55.75), (x: 37.62, y: 55.751), (x: 37.625, y: 55.76),
+            (x: 37.62, y: 55.769), (x: 37.61, y: 55.77), (x: 37.605, y: 55.76), (x: 37.61, y: 55.75),
+        ];
+        let holed = Polygon::new(
+            LineString::from(vec![(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0), (0.0, 0.0)]),
+            vec![LineString::from(vec![(2.0, 2.0), (4.0, 2.0), (4.0, 4.0), (2.0, 2.0)])],
+        );
+        for p in [hexagon, holed] {
+            let (blob, rect) = polygon_blob(&p);
+            assert_eq!(blob, gpkg_blob(&Geometry::Polygon(p.clone())).unwrap());
+            assert_eq!(rect, p.bounding_rect());
+            let back = GpkgWkb(blob).to_geo().unwrap();
+            assert_eq!(back, Geometry::Polygon(p));
+        }
     }
 }

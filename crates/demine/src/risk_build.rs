@@ -234,7 +234,7 @@ pub fn compute_risk_map(
     let cells: Vec<RiskCell> = table
         .grid
         .cells
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, c)| RiskCell {
             cell: c.to_string(),
