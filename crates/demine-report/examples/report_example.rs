@@ -237,6 +237,7 @@ fn main() {
         context_lines: &context_lines,
         context_points: &context_points,
         risk: None,
+        plan: None,
     });
     let t_render = t.elapsed();
     std::fs::write(&out, &html).expect("write the report");

@@ -47,6 +47,7 @@
 //!     context_lines: &[],
 //!     context_points: &[],
 //!     risk: None,
+//!     plan: None,
 //! });
 //! assert!(html.starts_with("<!DOCTYPE html>"));
 //! assert!(html.contains("<svg"));
@@ -58,6 +59,7 @@ mod tests;
 mod text;
 
 pub use map::{FULL_DETAIL_MAX_BYTES, FULL_DETAIL_MAX_HAZARDS};
+pub mod plan;
 pub mod risk;
 pub use risk::RiskSection;
 pub use text::escape;
@@ -94,6 +96,8 @@ pub struct ReportInput<'a> {
     pub context_points: &'a [(String, geo::Point<f64>)],
     /// A risk map to show (from `demine risk build`), or `None`.
     pub risk: Option<risk::RiskSection<'a>>,
+    /// The campaign plan and forecast (Gantt chart, released-area band), or `None`.
+    pub plan: Option<plan::PlanSection>,
 }
 
 /// Renders the land-release report as one self-contained HTML document.
@@ -113,6 +117,9 @@ pub fn render_html(input: &ReportInput) -> String {
     write_map(&mut out, input);
     if let Some(r) = &input.risk {
         risk::write_risk(&mut out, input, r);
+    }
+    if let Some(p) = &input.plan {
+        out.push_str(&plan::plan_fragment(p));
     }
     write_top_hazards(&mut out, input);
     write_finds_and_accidents(&mut out, input);

@@ -158,6 +158,7 @@ impl Fixture {
             context_lines: &self.lines,
             context_points: &self.points,
             risk: None,
+            plan: None,
         }
     }
 }

@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod output;
+mod plan;
 mod risk;
 mod risk_build;
 
