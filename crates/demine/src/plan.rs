@@ -401,7 +401,9 @@ fn productivity_sigma(activities: &[demine_core::Activity]) -> Option<f64> {
         ss += v.iter().map(|x| (x - mean).powi(2)).sum::<f64>();
         n += v.len() - 1;
     }
-    (n >= 10).then(|| (ss / n as f64).sqrt().clamp(0.05, 1.5))
+    // Capped: past activities mix methods and polygon shapes, which widen the spread beyond what
+    // one team's day-to-day productivity varies.
+    (n >= 10).then(|| (ss / n as f64).sqrt().clamp(0.05, 0.8))
 }
 
 fn is_continuous(p: &Problem) -> bool {
