@@ -82,6 +82,9 @@ pub struct PlanArgs {
     /// Also write a Gantt chart (.svg, or .html around it) to this file.
     #[arg(long, value_name = "FILE")]
     pub gantt: Option<PathBuf>,
+    /// Large-neighbourhood steps per piece of work (the deterministic search budget).
+    #[arg(long, value_name = "N", default_value_t = 30, hide = true)]
+    pub lns_steps: usize,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -554,6 +557,7 @@ pub async fn plan(db: &Path, args: PlanArgs) -> Result<ExitCode> {
         &PlanOptions {
             seed: args.seed,
             time_limit_s: args.time_limit,
+            lns_steps_per_job: args.lns_steps,
             ..Default::default()
         },
     );
