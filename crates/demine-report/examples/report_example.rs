@@ -238,6 +238,7 @@ fn main() {
         context_points: &context_points,
         risk: None,
         priorities: None,
+        plan: None,
     });
     let t_render = t.elapsed();
     std::fs::write(&out, &html).expect("write the report");

@@ -48,6 +48,7 @@
 //!     context_points: &[],
 //!     risk: None,
 //!     priorities: None,
+//!     plan: None,
 //! });
 //! assert!(html.starts_with("<!DOCTYPE html>"));
 //! assert!(html.contains("<svg"));
@@ -60,6 +61,7 @@ mod tests;
 mod text;
 
 pub use map::{FULL_DETAIL_MAX_BYTES, FULL_DETAIL_MAX_HAZARDS};
+pub mod plan;
 pub mod priority;
 pub mod risk;
 pub use priority::{PriorityRow, PrioritySection};
@@ -100,6 +102,8 @@ pub struct ReportInput<'a> {
     pub risk: Option<risk::RiskSection<'a>>,
     /// The ranked list from `demine priority`, or `None`.
     pub priorities: Option<priority::PrioritySection<'a>>,
+    /// The campaign plan and forecast (Gantt chart, released-area band), or `None`.
+    pub plan: Option<plan::PlanSection>,
 }
 
 /// Renders the land-release report as one self-contained HTML document.
@@ -122,6 +126,9 @@ pub fn render_html(input: &ReportInput) -> String {
     }
     if let Some(p) = &input.priorities {
         priority::write_priorities(&mut out, p);
+    }
+    if let Some(p) = &input.plan {
+        out.push_str(&plan::plan_fragment(p));
     }
     write_top_hazards(&mut out, input);
     write_finds_and_accidents(&mut out, input);

@@ -159,6 +159,7 @@ impl Fixture {
             context_points: &self.points,
             risk: None,
             priorities: None,
+            plan: None,
         }
     }
 }

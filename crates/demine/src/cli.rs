@@ -172,6 +172,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Team schedule minimising Σ value × release time (NTS → TS → clearance, travel,
+    /// calendar), from tasks.csv/teams.csv or the registry; text, JSON, CSV, Gantt chart.
+    Plan(crate::plan::PlanArgs),
+    /// Monte Carlo completion forecast of the plan (P10/P50/P90 dates, released-area band);
+    /// what-if with --add-teams.
+    Forecast(crate::plan::ForecastArgs),
+    /// The cheapest extra teams that finish by --deadline with --confidence.
+    Capacity(crate::plan::CapacityArgs),
     /// Contamination risk models on a CSV of cells: spatial cross-validation, training, scoring.
     Risk {
         #[command(subcommand)]

@@ -144,6 +144,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Residual(a) => crate::field::run(&cli.db, &actor, crate::field::FieldCommand::Residual(a)).await,
         Command::Certificate(a) => crate::field::run(&cli.db, &actor, crate::field::FieldCommand::Certificate(a)).await,
+        Command::Plan(args) => crate::plan::plan(&cli.db, args).await,
+        Command::Forecast(args) => crate::plan::forecast(&cli.db, args).await,
+        Command::Capacity(args) => crate::plan::capacity(&cli.db, args).await,
     }
 }
 
@@ -912,6 +915,7 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
     let settlements: Vec<(String, geo::Point<f64>)> = by_size.iter().map(|s| (s.name.clone(), s.location)).collect();
     let mut lines = campaign.roads.clone();
     lines.push(campaign.line_of_contact.clone());
+    let plan_section = crate::plan::demo_plan(&db, seed, matches!(scale, Scale::National)).await;
     let html = demine_report::render_html(&demine_report::ReportInput {
         title: format!("Land release — {}", campaign.name),
         synthetic: true,
@@ -948,6 +952,7 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
             suggested_cha: p.suggested_cha().count(),
             ranked: p.hazards.len(),
         }),
+        plan: plan_section,
     });
     std::fs::write(&report_path, html).with_context(|| format!("writing {}", report_path.display()))?;
 

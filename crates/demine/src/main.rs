@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod field;
 mod output;
+mod plan;
 mod priority;
 mod risk;
 mod risk_build;

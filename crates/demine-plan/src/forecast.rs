@@ -1,0 +1,397 @@
+//! Monte Carlo completion forecast of a plan, what-if extra teams, and the inverse question
+//! "which cheapest extra teams finish by a deadline with a given probability".
+//!
+//! Each run keeps the plan's team sequences and redraws what nobody knows in advance: each
+//! team's productivity (lognormal, mean 1, σ fitted from past activities when the registry
+//! has them), the weather downtime rate, the NTS/TS release shares, and the area of each task
+//! (hazards tend to be larger than estimated). Run r draws from ChaCha8 stream r of the seed,
+//! so results are the same on any number of threads.
+
+use crate::calendar::{end_date_of, Calendar};
+use crate::input::default_cost_per_day;
+use crate::instance::{release_events, simulate, Instance, Variation};
+use crate::model::{kind_index, Problem, Team, TeamKind, ALL_KINDS};
+use crate::plan::{plan, Plan, PlanOptions};
+use chrono::{Datelike, NaiveDate};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Downtime levels runs choose from (multipliers of the calendar's rate).
+const DOWNTIME_LEVELS: [f64; 9] = [0.5, 0.625, 0.75, 0.875, 1.0, 1.125, 1.25, 1.375, 1.5];
+/// Months tracked in the released curve at most (100 years); later land counts in the last.
+const MAX_MONTHS: usize = 1200;
+
+/// What varies and how much.
+#[derive(Debug, Clone)]
+pub struct ForecastOptions {
+    pub runs: usize,
+    pub seed: u64,
+    /// σ of log productivity per team (lognormal with mean 1).
+    pub productivity_sigma: f64,
+    /// Standard deviation of the NTS cancel and TS reduce shares.
+    pub rate_sd: f64,
+    /// Mean and σ of log area growth per task (hazards larger than estimated).
+    pub area_growth_mu: f64,
+    pub area_growth_sigma: f64,
+}
+
+impl Default for ForecastOptions {
+    fn default() -> Self {
+        ForecastOptions {
+            runs: 1000,
+            seed: 1,
+            productivity_sigma: 0.3,
+            rate_sd: 0.1,
+            // Assumptions: areas are on average ~5 % larger than registered, ±10 %.
+            area_growth_mu: 0.05,
+            area_growth_sigma: 0.1,
+        }
+    }
+}
+
+/// Quantiles of land released by the end of a month over the runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthBand {
+    pub month: String,
+    pub p10: f64,
+    pub p50: f64,
+    pub p90: f64,
+}
+
+/// The forecast: completion quantiles and the released-area band.
+#[derive(Debug, Clone)]
+pub struct Forecast {
+    pub start_date: NaiveDate,
+    pub runs: usize,
+    /// Completion day of each run, sorted.
+    pub completion_days: Vec<f64>,
+    pub p10_day: f64,
+    pub p50_day: f64,
+    pub p90_day: f64,
+    /// Cumulative m² released by each month's end.
+    pub released_curve: Vec<MonthBand>,
+}
+
+impl Forecast {
+    /// Share of runs that finish by `day`.
+    pub fn probability_by(&self, day: f64) -> f64 {
+        if self.completion_days.is_empty() {
+            return 0.0;
+        }
+        self.completion_days.iter().filter(|&&d| d <= day).count() as f64 / self.completion_days.len() as f64
+    }
+
+    /// The completion day reached with probability `q`.
+    pub fn quantile_day(&self, q: f64) -> f64 {
+        quantile(&self.completion_days, q)
+    }
+}
+
+/// Linear-interpolated quantile of sorted values.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// Day offsets (from `start`) of the end of each month, from the start month on.
+fn month_ends(start: NaiveDate, months: usize) -> (Vec<f64>, Vec<String>) {
+    let mut ends = Vec::with_capacity(months);
+    let mut names = Vec::with_capacity(months);
+    let (mut y, mut m) = (start.year(), start.month());
+    for _ in 0..months {
+        names.push(format!("{y:04}-{m:02}"));
+        let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        let first_next = NaiveDate::from_ymd_opt(ny, nm, 1).unwrap_or(NaiveDate::MAX);
+        ends.push((first_next - start).num_days() as f64);
+        y = ny;
+        m = nm;
+    }
+    (ends, names)
+}
+
+/// Runs the Monte Carlo forecast of `plan` (made for `p`).
+pub fn forecast(p: &Problem, plan: &Plan, opts: &ForecastOptions) -> Forecast {
+    let inst = Instance::new(p);
+    let calendars: Vec<Calendar> = DOWNTIME_LEVELS
+        .iter()
+        .map(|&s| Calendar::new(&p.calendar, p.start_date, s))
+        .collect();
+    let sigma = opts.productivity_sigma.max(0.0);
+    let runs = opts.runs.max(1);
+    let results: Vec<(f64, Vec<(f64, f64)>)> = (0..runs)
+        .into_par_iter()
+        .map(|r| {
+            let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+            rng.set_stream(r as u64);
+            let prod = Normal::new(-sigma * sigma / 2.0, sigma).unwrap_or(Normal::new(0.0, 0.0).expect("σ=0"));
+            let speed: Vec<f64> = p.teams.iter().map(|_| prod.sample(&mut rng).exp()).collect();
+            let growth_d = Normal::new(opts.area_growth_mu, opts.area_growth_sigma.max(0.0))
+                .unwrap_or(Normal::new(0.0, 0.0).expect("σ=0"));
+            let growth: Vec<f64> = p.tasks.iter().map(|_| growth_d.sample(&mut rng).exp()).collect();
+            let rate_d = Normal::new(0.0, opts.rate_sd.max(0.0)).unwrap_or(Normal::new(0.0, 0.0).expect("σ=0"));
+            let mut rates = p.rates;
+            rates.nts_cancel_share = (rates.nts_cancel_share + rate_d.sample(&mut rng)).clamp(0.0, 0.99);
+            rates.ts_reduce_share = (rates.ts_reduce_share + rate_d.sample(&mut rng)).clamp(0.0, 0.99);
+            let cal = &calendars[rng.gen_range(0..calendars.len())];
+            let var = Variation {
+                team_speed: Some(&speed),
+                task_area_factor: Some(&growth),
+                rates,
+            };
+            let sim = simulate(p, &inst, &plan.seqs, cal, &var);
+            let completion = sim.release.iter().copied().fold(0.0, f64::max);
+            (completion, release_events(&inst, &sim, &rates))
+        })
+        .collect();
+    let mut completion_days: Vec<f64> = results.iter().map(|r| r.0).collect();
+    completion_days.sort_by(f64::total_cmp);
+    let last = completion_days.last().copied().unwrap_or(0.0);
+    let months = {
+        let end = end_date_of(p.start_date, last);
+        let n = (end.year() - p.start_date.year()) * 12 + end.month() as i32 - p.start_date.month() as i32 + 1;
+        (n.max(1) as usize).min(MAX_MONTHS)
+    };
+    let (ends, names) = month_ends(p.start_date, months);
+    // Per run, cumulative release at each month end.
+    let per_run: Vec<Vec<f64>> = results
+        .par_iter()
+        .map(|(_, events)| {
+            let mut out = Vec::with_capacity(months);
+            let mut i = 0;
+            let mut cum = 0.0;
+            for (mi, &end) in ends.iter().enumerate() {
+                let last_month = mi + 1 == ends.len();
+                while i < events.len() && (events[i].0 <= end || last_month) {
+                    cum += events[i].1;
+                    i += 1;
+                }
+                out.push(cum);
+            }
+            out
+        })
+        .collect();
+    let released_curve = (0..months)
+        .map(|mi| {
+            let mut v: Vec<f64> = per_run.iter().map(|r| r[mi]).collect();
+            v.sort_by(f64::total_cmp);
+            MonthBand {
+                month: names[mi].clone(),
+                p10: quantile(&v, 0.1),
+                p50: quantile(&v, 0.5),
+                p90: quantile(&v, 0.9),
+            }
+        })
+        .collect();
+    Forecast {
+        start_date: p.start_date,
+        runs,
+        p10_day: quantile(&completion_days, 0.1),
+        p50_day: quantile(&completion_days, 0.5),
+        p90_day: quantile(&completion_days, 0.9),
+        completion_days,
+        released_curve,
+    }
+}
+
+/// Typical productivity of a kind when the problem has no team of it (m²/day; assumptions in
+/// the IMAS ranges: a manual team of ~10 deminers, a dog pair, a flail, survey teams).
+pub fn default_productivity_m2_per_day(kind: TeamKind) -> f64 {
+    match kind {
+        TeamKind::Manual => 300.0,
+        TeamKind::Mechanical => 4000.0,
+        TeamKind::Mdd => 1000.0,
+        TeamKind::Nts => 50_000.0,
+        TeamKind::Ts => 5_000.0,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(v[v.len() / 2])
+}
+
+/// The problem with extra teams: `counts[kind_index(kind)]` more of each kind, each like the
+/// median team of its kind (or the defaults), based where existing teams are.
+pub fn add_teams(p: &Problem, counts: &[usize; 5]) -> Problem {
+    let mut out = p.clone();
+    let bases: Vec<(f64, f64)> = p.teams.iter().filter_map(|t| t.base).collect();
+    let mut n = 0usize;
+    for kind in ALL_KINDS {
+        let same: Vec<&Team> = p.teams.iter().filter(|t| t.kind == kind).collect();
+        let prod = median(same.iter().map(|t| t.productivity_m2_per_day).collect())
+            .unwrap_or_else(|| default_productivity_m2_per_day(kind));
+        let cost = median(same.iter().map(|t| t.cost_per_day).collect()).unwrap_or_else(|| default_cost_per_day(kind));
+        for i in 0..counts[kind_index(kind)] {
+            let base = if bases.is_empty() {
+                None
+            } else {
+                Some(bases[n % bases.len()])
+            };
+            n += 1;
+            out.teams.push(Team {
+                id: format!("extra-{}-{}", kind.as_str(), i + 1),
+                kind,
+                productivity_m2_per_day: prod,
+                base,
+                start_day: 0.0,
+                end_day: None,
+                cost_per_day: cost,
+            });
+        }
+    }
+    out
+}
+
+/// Cost per day of `counts` extra teams (as [`add_teams`] makes them).
+pub fn extra_cost_per_day(p: &Problem, counts: &[usize; 5]) -> f64 {
+    ALL_KINDS
+        .iter()
+        .map(|&kind| {
+            let cost = median(
+                p.teams
+                    .iter()
+                    .filter(|t| t.kind == kind)
+                    .map(|t| t.cost_per_day)
+                    .collect(),
+            )
+            .unwrap_or_else(|| default_cost_per_day(kind));
+            cost * counts[kind_index(kind)] as f64
+        })
+        .sum()
+}
+
+/// The capacity question.
+#[derive(Debug, Clone)]
+pub struct CapacityOptions {
+    /// The deadline, days from the start (> 0).
+    pub deadline_day: f64,
+    /// Probability of finishing by the deadline to reach (0–1).
+    pub confidence: f64,
+    pub forecast: ForecastOptions,
+    /// Search budget for each trial plan, seconds.
+    pub plan_time_s: f64,
+    /// At most this many rounds of adding teams.
+    pub max_rounds: usize,
+}
+
+/// The cheapest extra mix found.
+#[derive(Debug, Clone)]
+pub struct CapacityAnswer {
+    /// Extra teams per kind ([`kind_index`] order).
+    pub extra: [usize; 5],
+    pub cost_per_day: f64,
+    /// Share of runs finishing by the deadline with the extra teams.
+    pub probability: f64,
+    /// Completion day at the asked confidence with the extra teams.
+    pub completion_day_at_confidence: f64,
+    pub achievable: bool,
+    pub trials: usize,
+}
+
+/// Searches extra team counts per kind: greedily adds the kind that brings the confidence
+/// date closest to the deadline per unit of cost, then drops teams the answer does not need.
+pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
+    // Kinds that could help: those some stage of some task may use.
+    let useful: Vec<TeamKind> = ALL_KINDS
+        .into_iter()
+        .filter(|&kind| {
+            let probe = Team {
+                id: String::new(),
+                kind,
+                productivity_m2_per_day: 1.0,
+                base: None,
+                start_day: 0.0,
+                end_day: None,
+                cost_per_day: 0.0,
+            };
+            p.tasks
+                .iter()
+                .any(|t| p.stage_areas(t).iter().any(|&(s, a)| a > 0.0 && probe.can_do(t, s)))
+        })
+        .collect();
+    let mut trials = 0;
+    let mut evaluate = |counts: &[usize; 5]| {
+        trials += 1;
+        let q = add_teams(p, counts);
+        let pl = plan(
+            &q,
+            &PlanOptions {
+                seed: opts.forecast.seed,
+                time_limit_s: opts.plan_time_s,
+                lns_steps_per_job: 2,
+                exact: false,
+            },
+        );
+        let f = forecast(&q, &pl, &opts.forecast);
+        (f.probability_by(opts.deadline_day), f.quantile_day(opts.confidence))
+    };
+    let mut counts = [0usize; 5];
+    let mut current = evaluate(&counts);
+    let existing = |k: TeamKind| p.teams.iter().filter(|t| t.kind == k).count();
+    let cost_of = |k: TeamKind| {
+        let mut c = [0usize; 5];
+        c[kind_index(k)] = 1;
+        extra_cost_per_day(p, &c).max(1e-9)
+    };
+    let mut rounds = 0;
+    while current.0 < opts.confidence && rounds < opts.max_rounds {
+        rounds += 1;
+        let mut best: Option<([usize; 5], (f64, f64), f64)> = None;
+        for &k in &useful {
+            let step = ((existing(k) + counts[kind_index(k)]) as f64 * 0.25).ceil().max(1.0) as usize;
+            let mut c = counts;
+            c[kind_index(k)] += step;
+            let r = evaluate(&c);
+            let score = (current.1 - r.1) / (step as f64 * cost_of(k));
+            if best.as_ref().is_none_or(|b| score > b.2) {
+                best = Some((c, r, score));
+            }
+        }
+        match best {
+            Some((c, r, score)) if score > 0.0 || r.0 > current.0 => {
+                counts = c;
+                current = r;
+            }
+            _ => break,
+        }
+    }
+    let achievable = current.0 >= opts.confidence;
+    if achievable {
+        // Drop what is not needed, dearest kinds first.
+        let mut kinds = useful.clone();
+        kinds.sort_by(|&a, &b| cost_of(b).total_cmp(&cost_of(a)));
+        for k in kinds {
+            while counts[kind_index(k)] > 0 {
+                let mut c = counts;
+                let drop = (counts[kind_index(k)] / 4).max(1);
+                c[kind_index(k)] -= drop;
+                let r = evaluate(&c);
+                if r.0 >= opts.confidence {
+                    counts = c;
+                    current = r;
+                } else {
+                    break;
+                }
+            }
+        }
+    }
+    CapacityAnswer {
+        extra: counts,
+        cost_per_day: extra_cost_per_day(p, &counts),
+        probability: current.0,
+        completion_day_at_confidence: current.1,
+        achievable,
+        trials,
+    }
+}

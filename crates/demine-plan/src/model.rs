@@ -1,0 +1,263 @@
+//! The planning model: tasks, teams, land-release rates, travel and the calendar, as plain values.
+
+use chrono::NaiveDate;
+pub use demine_core::TeamKind;
+use serde::Serialize;
+
+/// The land-release stage a piece of work belongs to (IMAS 07.11): non-technical survey cancels,
+/// technical survey reduces, clearance clears what is left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    Nts,
+    Ts,
+    Clearance,
+}
+
+impl Stage {
+    pub const ALLOWED: &'static [&'static str] = &["nts", "ts", "clearance"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Nts => "nts",
+            Stage::Ts => "ts",
+            Stage::Clearance => "clearance",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Stage> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "nts" => Some(Stage::Nts),
+            "ts" => Some(Stage::Ts),
+            "clearance" => Some(Stage::Clearance),
+            _ => None,
+        }
+    }
+
+    /// The stages a task entering at `self` goes through, in order.
+    pub fn chain(self) -> &'static [Stage] {
+        match self {
+            Stage::Nts => &[Stage::Nts, Stage::Ts, Stage::Clearance],
+            Stage::Ts => &[Stage::Ts, Stage::Clearance],
+            Stage::Clearance => &[Stage::Clearance],
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Team kinds that clear land (the `methods` of a clearance task choose among them).
+pub const CLEARANCE_KINDS: [TeamKind; 3] = [TeamKind::Manual, TeamKind::Mechanical, TeamKind::Mdd];
+
+/// Index of a team kind in per-kind tables.
+pub fn kind_index(kind: TeamKind) -> usize {
+    match kind {
+        TeamKind::Manual => 0,
+        TeamKind::Mechanical => 1,
+        TeamKind::Mdd => 2,
+        TeamKind::Nts => 3,
+        TeamKind::Ts => 4,
+    }
+}
+
+/// All kinds, in [`kind_index`] order.
+pub const ALL_KINDS: [TeamKind; 5] = [
+    TeamKind::Manual,
+    TeamKind::Mechanical,
+    TeamKind::Mdd,
+    TeamKind::Nts,
+    TeamKind::Ts,
+];
+
+/// A site as longitude, latitude in degrees (WGS84).
+pub type LonLat = (f64, f64);
+
+/// A piece of land to release: one hazard, or one line of tasks.csv.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub id: String,
+    /// Area still to release, m².
+    pub area_m2: f64,
+    /// Weight of the task in the objective Σ value × release time (≥ 0).
+    pub value: f64,
+    /// Where the work is; `None` means no travel to or from it.
+    pub site: Option<LonLat>,
+    /// The first stage the task still needs.
+    pub stage: Stage,
+    /// Clearance kinds allowed (empty = manual, mechanical and MDD).
+    pub methods: Vec<TeamKind>,
+    pub terrain: Option<String>,
+    /// Earliest start, days from the plan start.
+    pub ready_day: f64,
+    /// Whether several teams may share the task.
+    pub splittable: bool,
+}
+
+/// A team or asset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Team {
+    pub id: String,
+    pub kind: TeamKind,
+    /// Area the team works per working day, m² (> 0).
+    pub productivity_m2_per_day: f64,
+    pub base: Option<LonLat>,
+    /// First day the team is available, days from the plan start.
+    pub start_day: f64,
+    /// Last day the team is available, days from the plan start (`None`: open-ended).
+    pub end_day: Option<f64>,
+    pub cost_per_day: f64,
+}
+
+impl Team {
+    /// Whether the team may do `stage` work on `task`.
+    pub fn can_do(&self, task: &Task, stage: Stage) -> bool {
+        match stage {
+            Stage::Nts => self.kind == TeamKind::Nts,
+            Stage::Ts => self.kind == TeamKind::Ts,
+            Stage::Clearance => {
+                CLEARANCE_KINDS.contains(&self.kind) && (task.methods.is_empty() || task.methods.contains(&self.kind))
+            }
+        }
+    }
+}
+
+/// Shares of land released by survey, given or learned from past activities.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rates {
+    /// Share of the area NTS cancels (0–1).
+    pub nts_cancel_share: f64,
+    /// Share of what is left after NTS that TS reduces (0–1).
+    pub ts_reduce_share: f64,
+}
+
+impl Default for Rates {
+    fn default() -> Self {
+        // Assumptions, not measurements: NTS cancels about half of suspected land and TS
+        // reduces about half of what is left. `demine plan` on a registry learns them instead.
+        Rates {
+            nts_cancel_share: 0.5,
+            ts_reduce_share: 0.5,
+        }
+    }
+}
+
+/// Travel between sites: great-circle distance × road factor at a road speed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Travel {
+    pub road_factor: f64,
+    pub speed_km_per_h: f64,
+    /// Working hours in a day, to turn hours on the road into days.
+    pub hours_per_day: f64,
+}
+
+impl Default for Travel {
+    fn default() -> Self {
+        Travel {
+            road_factor: 1.4,
+            speed_km_per_h: 40.0,
+            hours_per_day: 8.0,
+        }
+    }
+}
+
+impl Travel {
+    /// Working days spent on the road between two points.
+    pub fn days(&self, a: LonLat, b: LonLat) -> f64 {
+        great_circle_km(a, b) * self.road_factor / (self.speed_km_per_h * self.hours_per_day)
+    }
+}
+
+/// Great-circle (haversine, mean Earth radius) distance in km: travel estimates need no more.
+pub fn great_circle_km(a: LonLat, b: LonLat) -> f64 {
+    const R_KM: f64 = 6371.0088;
+    let (lon1, lat1) = (a.0.to_radians(), a.1.to_radians());
+    let (lon2, lat2) = (b.0.to_radians(), b.1.to_radians());
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    2.0 * R_KM * h.sqrt().min(1.0).asin()
+}
+
+/// How working time maps onto calendar days.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CalendarSpec {
+    /// Continuous days from the start: duration = area / productivity.
+    None,
+    /// Working days with seasonal stops and weather downtime.
+    Working(WorkingCalendar),
+}
+
+/// A working calendar: which days teams work and how much is lost to weather.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkingCalendar {
+    /// Weekdays off, 0 = Monday … 6 = Sunday.
+    pub days_off: Vec<u32>,
+    /// Months (1–12) in which each kind stops, in [`kind_index`] order.
+    pub stop_months: [Vec<u32>; 5],
+    /// Share of working days lost to weather (0–1).
+    pub downtime_rate: f64,
+}
+
+impl Default for WorkingCalendar {
+    fn default() -> Self {
+        let mut stop_months: [Vec<u32>; 5] = Default::default();
+        // Frozen ground: machines stop December–February.
+        stop_months[kind_index(TeamKind::Mechanical)] = vec![12, 1, 2];
+        // Dogs do not work above 30 °C: July and August in a continental climate.
+        stop_months[kind_index(TeamKind::Mdd)] = vec![7, 8];
+        WorkingCalendar {
+            days_off: vec![5, 6],
+            stop_months,
+            downtime_rate: 0.1,
+        }
+    }
+}
+
+/// Everything the planner needs.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub start_date: NaiveDate,
+    pub tasks: Vec<Task>,
+    pub teams: Vec<Team>,
+    pub rates: Rates,
+    pub travel: Travel,
+    pub calendar: CalendarSpec,
+}
+
+impl Problem {
+    /// Whether any travel is modelled (a task with a site).
+    pub fn has_travel(&self) -> bool {
+        self.tasks.iter().any(|t| t.site.is_some())
+    }
+
+    /// Area of each stage of a task's chain, m², with the survey shares applied.
+    pub fn stage_areas(&self, task: &Task) -> Vec<(Stage, f64)> {
+        stage_areas(task.area_m2, task.stage, &self.rates)
+    }
+}
+
+/// Area of each stage when a task of `area_m2` enters at `first`; stages with no area are left out.
+pub fn stage_areas(area_m2: f64, first: Stage, rates: &Rates) -> Vec<(Stage, f64)> {
+    let mut out = Vec::with_capacity(3);
+    let mut left = area_m2;
+    for &s in first.chain() {
+        if left > 0.0 {
+            out.push((s, left));
+        }
+        left *= match s {
+            Stage::Nts => 1.0 - rates.nts_cancel_share,
+            Stage::Ts => 1.0 - rates.ts_reduce_share,
+            Stage::Clearance => 0.0,
+        };
+    }
+    out
+}
+
+/// Share of a stage's area released by that stage (the rest moves to the next stage).
+pub fn released_share(stage: Stage, rates: &Rates) -> f64 {
+    match stage {
+        Stage::Nts => rates.nts_cancel_share,
+        Stage::Ts => rates.ts_reduce_share,
+        Stage::Clearance => 1.0,
+    }
+}

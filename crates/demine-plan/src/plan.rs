@@ -1,0 +1,385 @@
+//! The planner's entry point: [`plan`] turns a [`Problem`] into a [`Plan`].
+
+use crate::calendar::{date_of, Calendar};
+use crate::instance::{release_events, simulate, Instance, Sequences, Variation};
+use crate::model::{Problem, Stage};
+use crate::search::{LayerCtx, LayerSearch};
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// Largest instance solved exactly (with the `highs` feature).
+pub const EXACT_MAX_TASKS: usize = 12;
+pub const EXACT_MAX_TEAMS: usize = 3;
+
+/// How hard to search.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    pub seed: u64,
+    /// Wall-clock budget, seconds. The search is anytime: it stops here with its best plan.
+    pub time_limit_s: f64,
+    /// Large-neighbourhood steps per job (the deterministic budget; the time limit caps it).
+    pub lns_steps_per_job: usize,
+    /// Try the exact MILP on small instances.
+    pub exact: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            seed: 1,
+            time_limit_s: 10.0,
+            lns_steps_per_job: 30,
+            exact: true,
+        }
+    }
+}
+
+/// One piece of work in the plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assignment {
+    pub task: String,
+    pub team: String,
+    pub stage: Stage,
+    /// Days from the plan start.
+    pub start_day: f64,
+    pub end_day: f64,
+    pub area_m2: f64,
+}
+
+/// Land released in one calendar month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthRelease {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub released_m2: f64,
+    pub cumulative_m2: f64,
+}
+
+/// A schedule and what it achieves.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub start_date: NaiveDate,
+    pub assignments: Vec<Assignment>,
+    /// Σ value × release day over tasks (value·days).
+    pub objective: f64,
+    /// A proven lower bound on the objective, when one is known.
+    pub lower_bound: Option<f64>,
+    /// Whether the objective is proven optimal (exact MILP).
+    pub optimal: bool,
+    /// The day the last task is released (days from the start).
+    pub completion_day: f64,
+    /// Release day of each task, in input order.
+    pub release_day: Vec<f64>,
+    /// (day, m² released) events in time order.
+    pub releases: Vec<(f64, f64)>,
+    /// The search stopped at the time limit rather than at a local optimum (then the result
+    /// may differ between machines for the same seed).
+    pub stopped_by_time_limit: bool,
+    /// Teams whose work runs past their end date (capacity too short).
+    pub overrunning_teams: Vec<String>,
+    pub method: &'static str,
+    pub(crate) seqs: Sequences,
+}
+
+impl Plan {
+    /// Relative gap between the objective and the lower bound.
+    pub fn gap(&self) -> Option<f64> {
+        let lb = self.lower_bound?;
+        if self.objective <= 0.0 {
+            return Some(0.0);
+        }
+        Some(((self.objective - lb) / self.objective).max(0.0))
+    }
+
+    /// Land released per calendar month, from the plan start to completion.
+    pub fn released_by_month(&self) -> Vec<MonthRelease> {
+        released_by_month(self.start_date, &self.releases)
+    }
+}
+
+/// Months from the first to the last event, with the m² released in each and cumulated.
+pub fn released_by_month(start: NaiveDate, events: &[(f64, f64)]) -> Vec<MonthRelease> {
+    let mut out: Vec<MonthRelease> = Vec::new();
+    let mut cumulative = 0.0;
+    let month_key = |d: NaiveDate| (d.year(), d.month());
+    let mut current = month_key(start);
+    let mut released = 0.0;
+    for &(day, m2) in events {
+        let key = month_key(crate::calendar::end_date_of(start, day));
+        while key > current {
+            cumulative += released;
+            out.push(MonthRelease {
+                month: format!("{:04}-{:02}", current.0, current.1),
+                released_m2: released,
+                cumulative_m2: cumulative,
+            });
+            released = 0.0;
+            current = if current.1 == 12 {
+                (current.0 + 1, 1)
+            } else {
+                (current.0, current.1 + 1)
+            };
+        }
+        released += m2;
+    }
+    cumulative += released;
+    out.push(MonthRelease {
+        month: format!("{:04}-{:02}", current.0, current.1),
+        released_m2: released,
+        cumulative_m2: cumulative,
+    });
+    out
+}
+
+/// Whether the instance is small enough, and simple enough, for the exact MILP.
+pub fn exact_applies(p: &Problem) -> bool {
+    p.tasks.len() <= EXACT_MAX_TASKS
+        && p.teams.len() <= EXACT_MAX_TEAMS
+        && !p.has_travel()
+        && p.tasks.iter().all(|t| !t.splittable)
+        && matches!(p.calendar, crate::model::CalendarSpec::None)
+}
+
+/// Ready day of each job of layer `li`, from the layers before it.
+fn layer_ready(p: &Problem, inst: &Instance, seqs: &Sequences, cal: &Calendar, li: usize) -> Vec<f64> {
+    let sim = simulate(
+        p,
+        inst,
+        seqs,
+        cal,
+        &Variation {
+            team_speed: None,
+            task_area_factor: None,
+            rates: p.rates,
+        },
+    );
+    let stage = inst.layers[li].0;
+    let mut ready = vec![0.0; inst.jobs.len()];
+    for (ti, per_stage) in inst.task_jobs.iter().enumerate() {
+        let prev_end = per_stage[..stage.index()]
+            .iter()
+            .flatten()
+            .map(|&j| sim.end[j as usize])
+            .fold(p.tasks[ti].ready_day, f64::max);
+        for &j in &per_stage[stage.index()] {
+            ready[j as usize] = prev_end;
+        }
+    }
+    ready
+}
+
+/// Plans the problem: heuristic search, and on small instances the exact MILP.
+pub fn plan(p: &Problem, opts: &PlanOptions) -> Plan {
+    let t0 = Instant::now();
+    let deadline = t0 + Duration::from_secs_f64(opts.time_limit_s.max(0.0));
+    let cal = Calendar::new(&p.calendar, p.start_date, 1.0);
+    let inst = Instance::new(p);
+    let total_jobs = inst.jobs.len().max(1);
+    let total_value: f64 = p.tasks.iter().map(|t| t.value).sum::<f64>().max(1.0);
+    let mut seqs: Sequences = inst.layers.iter().map(|_| vec![Vec::new(); p.teams.len()]).collect();
+    let mut stopped = false;
+    for li in 0..inst.layers.len() {
+        let ready = layer_ready(p, &inst, &seqs, &cal, li);
+        let jobs = inst.layers[li].1.clone();
+        // Time for this layer: its share of what is left.
+        let left_jobs: usize = inst.layers[li..].iter().map(|l| l.1.len()).sum();
+        let now = Instant::now();
+        let remaining = deadline.saturating_duration_since(now);
+        let layer_deadline = now + remaining.mul_f64(jobs.len() as f64 / left_jobs.max(1) as f64);
+        let ctx = LayerCtx {
+            p,
+            inst: &inst,
+            cal: &cal,
+            ready: &ready,
+            penalty: 1000.0 * total_value,
+        };
+        let mut search = LayerSearch::construct(ctx, &jobs, opts.seed.wrapping_add(li as u64));
+        let converged = search.local_search(layer_deadline)
+            && search.lns(opts.lns_steps_per_job * jobs.len(), layer_deadline)
+            && search.local_search(layer_deadline);
+        stopped |= !converged;
+        let _ = total_jobs;
+        seqs[li] = std::mem::take(&mut search.seqs);
+    }
+    let mut method = "heuristic";
+    let mut optimal = false;
+    let mut lower_bound = lower_bound(p, &inst);
+    if opts.exact && exact_applies(p) && crate::exact_dp::applies(&inst) {
+        if let Some(ex) = crate::exact_dp::solve(p, &inst) {
+            let mine = objective_of(p, &inst, &seqs, &cal);
+            let theirs = objective_of(p, &inst, &ex, &cal);
+            if theirs <= mine {
+                seqs = ex;
+            }
+            optimal = true;
+            method = "exact";
+            lower_bound = Some(lower_bound.unwrap_or(0.0).max(theirs.min(mine)));
+        }
+    }
+    #[cfg(feature = "highs")]
+    if opts.exact && exact_applies(p) && !optimal {
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64()
+            .max(5.0);
+        if let Some(ex) = crate::exact::solve(p, &inst, left) {
+            let mine = objective_of(p, &inst, &seqs, &cal);
+            let theirs = objective_of(p, &inst, &ex.seqs, &cal);
+            if theirs <= mine {
+                seqs = ex.seqs;
+                method = "exact";
+            }
+            if ex.optimal {
+                optimal = true;
+                lower_bound = Some(lower_bound.unwrap_or(0.0).max(theirs.min(mine)));
+                method = "exact";
+            }
+        }
+    }
+    finish(p, &inst, seqs, &cal, lower_bound, optimal, stopped, method)
+}
+
+fn objective_of(p: &Problem, inst: &Instance, seqs: &Sequences, cal: &Calendar) -> f64 {
+    let sim = simulate(
+        p,
+        inst,
+        seqs,
+        cal,
+        &Variation {
+            team_speed: None,
+            task_area_factor: None,
+            rates: p.rates,
+        },
+    );
+    p.tasks.iter().zip(&sim.release).map(|(t, r)| t.value * r).sum()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    p: &Problem,
+    inst: &Instance,
+    seqs: Sequences,
+    cal: &Calendar,
+    lower_bound: Option<f64>,
+    optimal: bool,
+    stopped: bool,
+    method: &'static str,
+) -> Plan {
+    let var = Variation {
+        team_speed: None,
+        task_area_factor: None,
+        rates: p.rates,
+    };
+    let sim = simulate(p, inst, &seqs, cal, &var);
+    let objective: f64 = p.tasks.iter().zip(&sim.release).map(|(t, r)| t.value * r).sum();
+    let mut assignments: Vec<Assignment> = Vec::with_capacity(inst.jobs.len());
+    let mut overrunning = Vec::new();
+    for layer in &seqs {
+        for (k, seq) in layer.iter().enumerate() {
+            let team = &p.teams[k];
+            for &j in seq {
+                let job = &inst.jobs[j as usize];
+                let end = sim.end[j as usize];
+                if team.end_day.is_some_and(|e| end > e + 1e-9) && !overrunning.contains(&team.id) {
+                    overrunning.push(team.id.clone());
+                }
+                assignments.push(Assignment {
+                    task: p.tasks[job.task as usize].id.clone(),
+                    team: team.id.clone(),
+                    stage: job.stage,
+                    start_day: sim.start[j as usize],
+                    end_day: end,
+                    area_m2: sim.area_m2[j as usize],
+                });
+            }
+        }
+    }
+    assignments.sort_by(|a, b| {
+        a.start_day
+            .total_cmp(&b.start_day)
+            .then_with(|| a.team.cmp(&b.team))
+            .then_with(|| a.task.cmp(&b.task))
+    });
+    let completion_day = sim.release.iter().copied().fold(0.0, f64::max);
+    Plan {
+        start_date: p.start_date,
+        assignments,
+        objective,
+        lower_bound: lower_bound.map(|lb| lb.min(objective)),
+        optimal,
+        completion_day,
+        release_day: sim.release.clone(),
+        releases: release_events(inst, &sim, &p.rates),
+        stopped_by_time_limit: stopped,
+        overrunning_teams: overrunning,
+        method,
+        seqs,
+    }
+}
+
+/// A valid lower bound on Σ value × release time, for continuous time (None otherwise):
+/// the larger of (a) each task alone, every stage on its fastest team from its ready day, and
+/// (b) the clearance work pooled on one machine as fast as all clearance teams together,
+/// sequenced by Smith's rule (the k-th task to finish cannot end before the first k tasks'
+/// clearance work is done at full capacity). Travel and team start dates only add time.
+pub(crate) fn lower_bound(p: &Problem, inst: &Instance) -> Option<f64> {
+    if !matches!(p.calendar, crate::model::CalendarSpec::None) {
+        return None;
+    }
+    let mut each_alone = 0.0;
+    for (ti, task) in p.tasks.iter().enumerate() {
+        let mut t = task.ready_day;
+        for per_stage in &inst.task_jobs[ti] {
+            if per_stage.is_empty() {
+                continue;
+            }
+            let job = &inst.jobs[per_stage[0] as usize];
+            let el = &inst.eligible[job.class as usize];
+            let area: f64 = per_stage.iter().map(|&j| inst.jobs[j as usize].area_m2).sum();
+            let fastest = el
+                .iter()
+                .map(|&k| p.teams[k as usize].productivity_m2_per_day)
+                .fold(0.0, f64::max);
+            let pooled: f64 = el.iter().map(|&k| p.teams[k as usize].productivity_m2_per_day).sum();
+            // Pieces of a split task may run side by side on different teams.
+            let rate = if per_stage.len() > 1 { pooled } else { fastest };
+            if rate <= 0.0 {
+                return None;
+            }
+            t += area / rate;
+        }
+        each_alone += task.value * t;
+    }
+    let capacity: f64 = p
+        .teams
+        .iter()
+        .filter(|t| crate::model::CLEARANCE_KINDS.contains(&t.kind))
+        .map(|t| t.productivity_m2_per_day)
+        .sum();
+    let mut pooled = 0.0;
+    if capacity > 0.0 {
+        let mut work: Vec<(f64, f64)> = (0..p.tasks.len())
+            .map(|ti| {
+                let area: f64 = inst.task_jobs[ti][Stage::Clearance.index()]
+                    .iter()
+                    .map(|&j| inst.jobs[j as usize].area_m2)
+                    .sum();
+                (area / capacity, p.tasks[ti].value)
+            })
+            .filter(|w| w.0 > 0.0)
+            .collect();
+        work.sort_by(|a, b| (b.1 / b.0).total_cmp(&(a.1 / a.0)));
+        let mut t = 0.0;
+        for (d, w) in work {
+            t += d;
+            pooled += w * t;
+        }
+    }
+    Some(f64::max(each_alone, pooled))
+}
+
+/// The date a day offset falls on.
+pub fn day_to_date(start: NaiveDate, day: f64) -> NaiveDate {
+    date_of(start, day)
+}

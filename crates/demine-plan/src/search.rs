@@ -1,0 +1,420 @@
+//! The heuristic: per layer (NTS, then TS, then clearance, each starting when the task's
+//! previous stage ends), a WSPT-ordered earliest-completion construction, then local search
+//! (relocate and swap between and within team sequences) and large-neighbourhood search
+//! (remove related jobs, reinsert each at its best place), accepting only improvements.
+//!
+//! A layer's cost is separable by team (Σ weight × end over the team's sequence), so a move
+//! is priced by re-running only the one or two sequences it touches.
+
+use crate::calendar::Calendar;
+use crate::instance::{travel_days, Instance};
+use crate::model::Problem;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::time::Instant;
+
+/// Teams tried for a job besides its own: the nearest by base, then random ones.
+const NEAR_TEAMS: usize = 10;
+const RANDOM_TEAMS: usize = 6;
+
+pub(crate) struct LayerCtx<'a> {
+    pub p: &'a Problem,
+    pub inst: &'a Instance,
+    pub cal: &'a Calendar,
+    /// Earliest start of each job (task ready date or end of its previous stage).
+    pub ready: &'a [f64],
+    /// Cost per day past a team's end date, so that overruns are taken only when unavoidable.
+    pub penalty: f64,
+}
+
+impl LayerCtx<'_> {
+    /// Σ weight × end of a sequence for team k.
+    #[inline]
+    pub fn seq_cost<I: IntoIterator<Item = u32>>(&self, k: usize, seq: I) -> f64 {
+        let team = &self.p.teams[k];
+        let mut t = team.start_day;
+        let mut pos = self.inst.team_base[k];
+        let mut cost = 0.0;
+        for j in seq {
+            let job = &self.inst.jobs[j as usize];
+            if let Some(site) = &job.site {
+                if let Some(from) = &pos {
+                    t = self
+                        .cal
+                        .advance(team.kind, t, travel_days(self.inst.travel_days_per_chord, from, site));
+                }
+                pos = Some(*site);
+            }
+            let st = self.cal.next_working(team.kind, t.max(self.ready[j as usize]));
+            let e = self
+                .cal
+                .advance(team.kind, st, job.area_m2 / team.productivity_m2_per_day);
+            cost += job.weight * e;
+            if let Some(end) = team.end_day {
+                if e > end {
+                    cost += self.penalty * (e - end + 1.0);
+                }
+            }
+            t = e;
+        }
+        cost
+    }
+
+    /// Cost of `seq` with `job` inserted before position `q` (q = len appends).
+    fn insert_cost(&self, k: usize, seq: &[u32], q: usize, job: u32) -> f64 {
+        self.seq_cost(
+            k,
+            seq[..q]
+                .iter()
+                .copied()
+                .chain(std::iter::once(job))
+                .chain(seq[q..].iter().copied()),
+        )
+    }
+
+    /// Best place for `job` in team k's sequence: (position, cost).
+    fn best_insert(&self, k: usize, seq: &[u32], job: u32) -> (usize, f64) {
+        let mut best = (seq.len(), f64::INFINITY);
+        for q in 0..=seq.len() {
+            let c = self.insert_cost(k, seq, q, job);
+            if c < best.1 {
+                best = (q, c);
+            }
+        }
+        best
+    }
+}
+
+/// Search state of one layer.
+pub(crate) struct LayerSearch<'a> {
+    ctx: LayerCtx<'a>,
+    pub seqs: Vec<Vec<u32>>,
+    cost: Vec<f64>,
+    /// Where each job is: (team, position) kept loosely; rebuilt when needed.
+    owner: Vec<u32>,
+    /// Candidate teams per job (its eligible teams nearest to the site first).
+    near: Vec<Vec<u32>>,
+    jobs: Vec<u32>,
+    rng: ChaCha8Rng,
+}
+
+impl<'a> LayerSearch<'a> {
+    /// WSPT order, each job appended to the eligible team that ends it earliest.
+    pub fn construct(ctx: LayerCtx<'a>, jobs: &[u32], seed: u64) -> LayerSearch<'a> {
+        let p = ctx.p;
+        let inst = ctx.inst;
+        let n_teams = p.teams.len();
+        let mut order: Vec<u32> = jobs.to_vec();
+        let ratio = |j: u32| {
+            let job = &inst.jobs[j as usize];
+            let el = &inst.eligible[job.class as usize];
+            let mean_prod = el
+                .iter()
+                .map(|&k| p.teams[k as usize].productivity_m2_per_day)
+                .sum::<f64>()
+                / el.len().max(1) as f64;
+            job.weight / (job.area_m2 / mean_prod).max(1e-9)
+        };
+        let keys: Vec<(f64, f64)> = order.iter().map(|&j| (ratio(j), ctx.ready[j as usize])).collect();
+        let mut idx: Vec<usize> = (0..order.len()).collect();
+        idx.sort_by(|&a, &b| {
+            keys[b]
+                .0
+                .total_cmp(&keys[a].0)
+                .then(keys[a].1.total_cmp(&keys[b].1))
+                .then(order[a].cmp(&order[b]))
+        });
+        order = idx.iter().map(|&i| order[i]).collect();
+
+        // Team state for appending: (time free, position).
+        let mut free: Vec<f64> = p.teams.iter().map(|t| t.start_day).collect();
+        let mut pos: Vec<Option<[f64; 3]>> = inst.team_base.clone();
+        let mut seqs: Vec<Vec<u32>> = vec![Vec::new(); n_teams];
+        let mut owner = vec![u32::MAX; inst.jobs.len()];
+        for &j in &order {
+            let job = &inst.jobs[j as usize];
+            let mut best = (u32::MAX, f64::INFINITY, 0.0);
+            for &k in &inst.eligible[job.class as usize] {
+                let team = &p.teams[k as usize];
+                let mut t = free[k as usize];
+                if let (Some(site), Some(from)) = (&job.site, &pos[k as usize]) {
+                    t = ctx
+                        .cal
+                        .advance(team.kind, t, travel_days(inst.travel_days_per_chord, from, site));
+                }
+                let st = ctx.cal.next_working(team.kind, t.max(ctx.ready[j as usize]));
+                let e = ctx
+                    .cal
+                    .advance(team.kind, st, job.area_m2 / team.productivity_m2_per_day);
+                let mut score = e;
+                if let Some(end) = team.end_day {
+                    if e > end {
+                        score += 1e9 + (e - end);
+                    }
+                }
+                if score < best.1 {
+                    best = (k, score, e);
+                }
+            }
+            let k = best.0 as usize;
+            free[k] = best.2;
+            if job.site.is_some() {
+                pos[k] = job.site;
+            }
+            seqs[k].push(j);
+            owner[j as usize] = k as u32;
+        }
+        let cost = (0..n_teams).map(|k| ctx.seq_cost(k, seqs[k].iter().copied())).collect();
+        let near = candidate_teams(p, inst, jobs);
+        LayerSearch {
+            ctx,
+            seqs,
+            cost,
+            owner,
+            near,
+            jobs: jobs.to_vec(),
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        }
+    }
+
+    fn candidates(&mut self, j: u32) -> Vec<u32> {
+        let job = &self.ctx.inst.jobs[j as usize];
+        let el = &self.ctx.inst.eligible[job.class as usize];
+        let mut c: Vec<u32> = Vec::with_capacity(NEAR_TEAMS + RANDOM_TEAMS + 1);
+        c.push(self.owner[j as usize]);
+        if el.len() <= NEAR_TEAMS + RANDOM_TEAMS + 1 {
+            c.extend(el.iter().copied().filter(|&k| k != self.owner[j as usize]));
+            return c;
+        }
+        let li = self.jobs.binary_search(&j).unwrap_or(0);
+        for &k in &self.near[li] {
+            if !c.contains(&k) {
+                c.push(k);
+            }
+        }
+        for _ in 0..RANDOM_TEAMS {
+            let k = el[self.rng.gen_range(0..el.len())];
+            if !c.contains(&k) {
+                c.push(k);
+            }
+        }
+        c
+    }
+
+    /// Best relocation of job j; applies it if it improves. Returns the gain.
+    fn relocate(&mut self, j: u32) -> f64 {
+        let a = self.owner[j as usize] as usize;
+        let Some(p) = self.seqs[a].iter().position(|&x| x == j) else {
+            return 0.0;
+        };
+        let mut without = self.seqs[a].clone();
+        without.remove(p);
+        let cost_a_without = self.ctx.seq_cost(a, without.iter().copied());
+        let mut best: Option<(usize, usize, f64, f64)> = None; // (team, pos, new cost of team, gain)
+        for b in self.candidates(j) {
+            let b = b as usize;
+            if b == a {
+                let (q, c) = self.ctx.best_insert(a, &without, j);
+                let gain = self.cost[a] - c;
+                if gain > best.map_or(1e-9 * self.cost[a].abs().max(1.0), |x| x.3) && q != p {
+                    best = Some((a, q, c, gain));
+                }
+            } else {
+                let (q, c) = self.ctx.best_insert(b, &self.seqs[b], j);
+                let gain = self.cost[a] + self.cost[b] - cost_a_without - c;
+                if gain > best.map_or(1e-9 * (self.cost[a] + self.cost[b]).abs().max(1.0), |x| x.3) {
+                    best = Some((b, q, c, gain));
+                }
+            }
+        }
+        let Some((b, q, c, gain)) = best else { return 0.0 };
+        if b == a {
+            without.insert(q, j);
+            self.seqs[a] = without;
+            self.cost[a] = c;
+        } else {
+            self.seqs[a] = without;
+            self.cost[a] = cost_a_without;
+            self.seqs[b].insert(q, j);
+            self.cost[b] = c;
+            self.owner[j as usize] = b as u32;
+        }
+        gain
+    }
+
+    /// Tries swapping job j with jobs of a few candidate teams (same positions).
+    fn swap(&mut self, j: u32) -> f64 {
+        let a = self.owner[j as usize] as usize;
+        let Some(p) = self.seqs[a].iter().position(|&x| x == j) else {
+            return 0.0;
+        };
+        let jclass = self.ctx.inst.jobs[j as usize].class;
+        let cands = self.candidates(j);
+        for b in cands.into_iter().skip(1).take(4) {
+            let b = b as usize;
+            if self.seqs[b].is_empty() {
+                continue;
+            }
+            let r = self.rng.gen_range(0..self.seqs[b].len());
+            let i = self.seqs[b][r];
+            let iclass = self.ctx.inst.jobs[i as usize].class;
+            let i_ok = iclass == jclass
+                || self.ctx.inst.eligible[iclass as usize]
+                    .binary_search(&(a as u32))
+                    .is_ok();
+            if !i_ok {
+                continue;
+            }
+            let mut sa = self.seqs[a].clone();
+            let mut sb = self.seqs[b].clone();
+            sa[p] = i;
+            sb[r] = j;
+            let ca = self.ctx.seq_cost(a, sa.iter().copied());
+            let cb = self.ctx.seq_cost(b, sb.iter().copied());
+            let gain = self.cost[a] + self.cost[b] - ca - cb;
+            if gain > 1e-9 * (self.cost[a] + self.cost[b]).abs().max(1.0) {
+                self.seqs[a] = sa;
+                self.seqs[b] = sb;
+                self.cost[a] = ca;
+                self.cost[b] = cb;
+                self.owner[j as usize] = b as u32;
+                self.owner[i as usize] = a as u32;
+                return gain;
+            }
+        }
+        0.0
+    }
+
+    /// Local search until no move improves or time runs out. Returns false if stopped by time.
+    pub fn local_search(&mut self, deadline: Instant) -> bool {
+        let mut order = self.jobs.clone();
+        loop {
+            order.shuffle(&mut self.rng);
+            let mut improved = false;
+            for (n, &j) in order.iter().enumerate() {
+                if n % 64 == 0 && Instant::now() >= deadline {
+                    return false;
+                }
+                if self.relocate(j) > 0.0 || self.swap(j) > 0.0 {
+                    improved = true;
+                }
+            }
+            if !improved {
+                return true;
+            }
+        }
+    }
+
+    /// Large-neighbourhood search: `iterations` ruin-and-recreate steps around random jobs,
+    /// each kept only if it lowers the layer's cost. Returns false if stopped by time.
+    pub fn lns(&mut self, iterations: usize, deadline: Instant) -> bool {
+        if self.jobs.len() < 3 {
+            return true;
+        }
+        for it in 0..iterations {
+            if it % 16 == 0 && Instant::now() >= deadline {
+                return false;
+            }
+            let j0 = self.jobs[self.rng.gen_range(0..self.jobs.len())];
+            let mut teams: Vec<u32> = self.candidates(j0).into_iter().take(3).collect();
+            teams.sort_unstable();
+            teams.dedup();
+            let old: Vec<(u32, Vec<u32>, f64)> = teams
+                .iter()
+                .map(|&k| (k, self.seqs[k as usize].clone(), self.cost[k as usize]))
+                .collect();
+            let old_total: f64 = old.iter().map(|o| o.2).sum();
+            // Ruin: about a third of the jobs of these teams, at most 24.
+            let mut removed = Vec::new();
+            for &k in &teams {
+                let seq = &mut self.seqs[k as usize];
+                let mut kept = Vec::with_capacity(seq.len());
+                for &x in seq.iter() {
+                    if removed.len() < 24 && self.rng.gen_bool(0.35) {
+                        removed.push(x);
+                    } else {
+                        kept.push(x);
+                    }
+                }
+                *seq = kept;
+            }
+            if removed.is_empty() {
+                continue;
+            }
+            removed.shuffle(&mut self.rng);
+            // Recreate: heaviest first, each at its best place among these teams.
+            removed.sort_by(|&x, &y| {
+                let (jx, jy) = (&self.ctx.inst.jobs[x as usize], &self.ctx.inst.jobs[y as usize]);
+                (jy.weight / jy.area_m2.max(1e-9)).total_cmp(&(jx.weight / jx.area_m2.max(1e-9)))
+            });
+            for &x in &removed {
+                let class = self.ctx.inst.jobs[x as usize].class as usize;
+                let mut best = (u32::MAX, 0usize, f64::INFINITY);
+                for &k in &teams {
+                    if self.ctx.inst.eligible[class].binary_search(&k).is_err() {
+                        continue;
+                    }
+                    let seq = &self.seqs[k as usize];
+                    let before = self.ctx.seq_cost(k as usize, seq.iter().copied());
+                    let (q, c) = self.ctx.best_insert(k as usize, seq, x);
+                    if c - before < best.2 {
+                        best = (k, q, c - before);
+                    }
+                }
+                self.seqs[best.0 as usize].insert(best.1, x);
+            }
+            let new_costs: Vec<f64> = teams
+                .iter()
+                .map(|&k| self.ctx.seq_cost(k as usize, self.seqs[k as usize].iter().copied()))
+                .collect();
+            let new_total: f64 = new_costs.iter().sum();
+            if new_total < old_total - 1e-9 * old_total.abs().max(1.0) {
+                for (i, &k) in teams.iter().enumerate() {
+                    self.cost[k as usize] = new_costs[i];
+                    for &x in &self.seqs[k as usize] {
+                        self.owner[x as usize] = k;
+                    }
+                }
+            } else {
+                for (k, seq, c) in old {
+                    self.seqs[k as usize] = seq;
+                    self.cost[k as usize] = c;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// For each job of the layer (in `jobs` order), its eligible teams nearest to its site.
+fn candidate_teams(p: &Problem, inst: &Instance, jobs: &[u32]) -> Vec<Vec<u32>> {
+    use rayon::prelude::*;
+    jobs.par_iter()
+        .map(|&j| {
+            let job = &inst.jobs[j as usize];
+            let el = &inst.eligible[job.class as usize];
+            if el.len() <= NEAR_TEAMS + RANDOM_TEAMS + 1 {
+                return Vec::new();
+            }
+            let Some(site) = &job.site else {
+                return Vec::new();
+            };
+            let mut d: Vec<(f64, u32)> = el
+                .iter()
+                .filter_map(|&k| {
+                    inst.team_base[k as usize].map(|b| (travel_days(inst.travel_days_per_chord, &b, site), k))
+                })
+                .collect();
+            let take = NEAR_TEAMS.min(d.len());
+            if take == 0 {
+                return Vec::new();
+            }
+            d.select_nth_unstable_by(take - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            d.truncate(take);
+            d.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let _ = p;
+            d.into_iter().map(|x| x.1).collect()
+        })
+        .collect()
+}
