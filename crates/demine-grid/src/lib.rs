@@ -277,6 +277,7 @@ impl Grid {
                 bin.2 += 1;
             }
         }
+        #[allow(clippy::type_complexity)] // (own cell, fine cell) → (Σx, Σy, count)
         let mut bins: Vec<((CellIndex, CellIndex), (f64, f64, u32))> = bins.into_iter().collect();
         bins.sort_unstable_by_key(|b| b.0); // deterministic summation order
         let located: Vec<([f64; 2], f64, Option<CellIndex>)> = bins
