@@ -885,7 +885,7 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
     let hazard_risks: Vec<demine_core::HazardRisk> = risk_map.as_ref().map(|m| m.hazards.clone()).unwrap_or_default();
     let priorities = crate::priority::compute_priorities(
         &campaign.hazards,
-        &campaign.activities,
+        &release,
         &campaign.finds,
         &campaign.accidents,
         &changes.context_features,

@@ -4,25 +4,25 @@
 use crate::commands::{is_synthetic, open, EXIT_REFUSED};
 use crate::output::thousands;
 use anyhow::{Context, Result};
-use demine_core::release::account_records;
-use demine_core::{Accident, Activity, ContextFeature, Find, Hazard, HazardRisk};
+use demine_core::release::{account_records, RegistryRelease};
+use demine_core::{Accident, ContextFeature, Find, Hazard, HazardRisk};
 use demine_priority::{prioritise, Config, PriorityInputs, PriorityReport};
 use demine_store::Repository;
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
 
-/// Registry values → priorities (no I/O).
+/// Registry values → priorities (no I/O). `release` is the land-release accounting of
+/// `hazards` (in their order), so a caller that already has it does not account twice.
 pub fn compute_priorities(
     hazards: &[Hazard],
-    activities: &[Activity],
+    release: &RegistryRelease,
     finds: &[Find],
     accidents: &[Accident],
     layers: &[ContextFeature],
     risks: &[HazardRisk],
     config: &Config,
 ) -> Result<PriorityReport> {
-    let release = account_records(hazards, activities, None, false);
     let remaining: Vec<f64> = release.per_hazard.iter().map(|r| r.remaining_m2).collect();
     let by_id: HashMap<&str, f64> = risks.iter().map(|r| (r.hazard_id.as_str(), r.p_any)).collect();
     let risk: Vec<Option<f64>> = hazards.iter().map(|h| by_id.get(h.id.as_str()).copied()).collect();
@@ -77,7 +77,8 @@ pub async fn priority(db: &Path, o: &PriorityOptions<'_>) -> Result<ExitCode> {
     let risks = store.hazard_risks().await?;
     let synthetic = is_synthetic(&store).await.unwrap_or(false);
     store.close().await?;
-    let report = compute_priorities(&hazards, &activities, &finds, &accidents, &layers, &risks, &config)?;
+    let release = account_records(&hazards, &activities, None, false);
+    let report = compute_priorities(&hazards, &release, &finds, &accidents, &layers, &risks, &config)?;
     if let Some(path) = o.csv {
         write_csv(path, &report).with_context(|| format!("writing {}", path.display()))?;
     }
