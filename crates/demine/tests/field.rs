@@ -564,30 +564,10 @@ fn qa_residual_and_certificate_of_a_cleared_hazard() {
 #[test]
 fn the_demo_brings_progress_qa_and_a_certificate() {
     let s = Scratch::new();
-    let out = s.dir.path().join("demo");
-    let (code, stdout, err) = s.run(&[
-        "demo",
-        "--scale",
-        "small",
-        "--seed",
-        "3",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let (out, stdout) = demo_in(&s, "demo", &["--scale", "small", "--seed", "3"]);
     assert!(stdout.contains("field work (SYNTHETIC)"), "{stdout}");
     let db = out.join("demine.gpkg");
-    let on_demo = |args: &[&str]| -> Value {
-        let o = assert_cmd::Command::cargo_bin("demine")
-            .unwrap()
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
-        serde_json::from_slice(&o.stdout).unwrap()
-    };
+    let on_demo = |args: &[&str]| -> Value { json_on(&db, args) };
     let stats = on_demo(&["progress", "stats", "--json"]);
     assert!(stats["reports"].as_u64().unwrap() >= 5, "{stats}");
     let certs: Vec<String> = std::fs::read_dir(&out)

@@ -44,22 +44,7 @@ fn layer_summary(db: &str, layer: &str) -> (u64, [f64; 4]) {
 #[test]
 fn ogrinfo_reads_the_demo_registry() {
     let s = Scratch::new();
-    let out = s.dir.path().join("demo");
-    let o = assert_cmd::Command::cargo_bin("demine")
-        .unwrap()
-        .args([
-            "demo",
-            "--scale",
-            "small",
-            "--seed",
-            "7",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let stdout = String::from_utf8_lossy(&o.stdout);
+    let (out, stdout) = demo_in(&s, "demo", &["--scale", "small", "--seed", "7"]);
     assert!(stdout.contains("SYNTHETIC"), "demo output must say SYNTHETIC: {stdout}");
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(

@@ -4,39 +4,21 @@ mod common;
 use common::*;
 use std::path::Path;
 
-fn demo(dir: &Path) -> std::path::PathBuf {
-    let o = assert_cmd::Command::cargo_bin("demine")
-        .unwrap()
-        .args([
-            "demo",
-            "--scale",
-            "small",
-            "--seed",
-            "5",
-            "--out",
-            dir.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    dir.join("demine.gpkg")
+fn priority(db: &Path, args: &[&str]) -> std::process::Output {
+    run_on(db, &[&["priority"], args].concat())
 }
 
-fn priority(db: &Path, args: &[&str]) -> std::process::Output {
-    assert_cmd::Command::cargo_bin("demine")
-        .unwrap()
-        .arg("--db")
-        .arg(db)
-        .arg("priority")
-        .args(args)
-        .output()
-        .unwrap()
+/// The small demo (seed 5) in the scratch folder; returns its registry.
+fn demo(s: &Scratch) -> std::path::PathBuf {
+    demo_in(s, "demo", &["--scale", "small", "--seed", "5"])
+        .0
+        .join("demine.gpkg")
 }
 
 #[test]
 fn priorities_are_ranked_with_their_breakdown() {
     let s = Scratch::new();
-    let db = demo(&s.dir.path().join("demo"));
+    let db = demo(&s);
     let o = priority(&db, &["--json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -115,7 +97,7 @@ fn priorities_are_ranked_with_their_breakdown() {
 #[test]
 fn the_authority_sets_the_weights() {
     let s = Scratch::new();
-    let db = demo(&s.dir.path().join("demo"));
+    let db = demo(&s);
     // Only people nearby counts: the ranking follows the settlements measure.
     let weights = s.dir.path().join("weights.toml");
     std::fs::write(

@@ -6,35 +6,13 @@ use common::*;
 #[test]
 fn risk_build_on_the_small_demo() {
     let s = Scratch::new();
-    let out = s.dir.path().join("demo");
-    let o = assert_cmd::Command::cargo_bin("demine")
-        .unwrap()
-        .args([
-            "demo",
-            "--scale",
-            "small",
-            "--seed",
-            "3",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (out, stdout) = demo_in(&s, "demo", &["--scale", "small", "--seed", "3"]);
     // The demo already built a risk map and shows it in the report.
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains("Contamination risk (model)") && report.contains("Hazards most likely to hold ordnance"));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("risk map:"));
+    assert!(stdout.contains("risk map:"));
     let db = out.join("demine.gpkg");
-    let run = |args: &[&str]| {
-        assert_cmd::Command::cargo_bin("demine")
-            .unwrap()
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| run_on(&db, args);
     let o = run(&["risk", "build", "--json", "--seed", "5"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -100,14 +78,8 @@ fn risk_build_refuses_bad_input() {
 fn demo_risk_map_finds_the_hidden_contamination() {
     let s = Scratch::new();
     for seed in ["11", "12"] {
-        let out = s.dir.path().join(format!("demo-{seed}"));
-        let o = assert_cmd::Command::cargo_bin("demine")
-            .unwrap()
-            .args(["demo", "--json", "--seed", seed, "--out", out.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let (out, stdout) = demo_in(&s, &format!("demo-{seed}"), &["--json", "--seed", seed]);
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
         let truth = &v["risk_map"]["truth"];
         assert!(truth["contaminated_cells"].as_u64().unwrap() > 100, "{truth}");
         assert_eq!(truth["top_share"].as_f64(), Some(0.2));
@@ -124,15 +96,7 @@ fn demo_risk_map_finds_the_hidden_contamination() {
             Some("lon,lat,hazard_id,category,depth_cm,found,synthetic")
         );
         let items = lines.count();
-        let status: serde_json::Value = serde_json::from_slice(
-            &assert_cmd::Command::cargo_bin("demine")
-                .unwrap()
-                .args(["--db", out.join("demine.gpkg").to_str().unwrap(), "status", "--json"])
-                .output()
-                .unwrap()
-                .stdout,
-        )
-        .unwrap();
+        let status = json_on(&out.join("demine.gpkg"), &["status", "--json"]);
         let recorded = status["finds"].as_u64().unwrap() as usize;
         assert!(
             recorded > 0 && items > 2 * recorded,

@@ -38,31 +38,9 @@ fn hazards_bbox(s: &Scratch, db: &std::path::Path) -> [f64; 4] {
 #[test]
 fn risk_build_covers_the_region_given() {
     let s = Scratch::new();
-    let out = s.dir.path().join("demo");
-    let o = assert_cmd::Command::cargo_bin("demine")
-        .unwrap()
-        .args([
-            "demo",
-            "--scale",
-            "small",
-            "--seed",
-            "4",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (out, _) = demo_in(&s, "demo", &["--scale", "small", "--seed", "4"]);
     let db = out.join("demine.gpkg");
-    let run = |args: &[&str]| {
-        assert_cmd::Command::cargo_bin("demine")
-            .unwrap()
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| run_on(&db, args);
     let [x0, y0, x1, y1] = hazards_bbox(&s, &db);
     // A rectangle around every hazard, 0.02° wider on each side.
     let (x0, y0, x1, y1) = (x0 - 0.02, y0 - 0.02, x1 + 0.02, y1 + 0.02);

@@ -50,14 +50,7 @@ fn inside_any(shapes: &[(geo::Rect<f64>, MultiPolygon<f64>)], p: &Point<f64>) ->
 #[test]
 fn suggestions_capture_the_unrecorded_contamination_of_the_region_demo() {
     let s = Scratch::new();
-    let out = s.dir.path().join("demo");
-    let o = assert_cmd::Command::cargo_bin("demine")
-        .unwrap()
-        .args(["demo", "--seed", "21", "--out", out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout);
+    let (out, text) = demo_in(&s, "demo", &["--seed", "21"]);
     assert!(
         text.contains("suggested SHAs"),
         "the demo shows its suggestions: {text}"
@@ -68,15 +61,7 @@ fn suggestions_capture_the_unrecorded_contamination_of_the_region_demo() {
         "report.html shows the suggestions"
     );
     let db = out.join("demine.gpkg");
-    let run = |args: &[&str]| {
-        assert_cmd::Command::cargo_bin("demine")
-            .unwrap()
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| run_on(&db, args);
     let status = |run: &dyn Fn(&[&str]) -> std::process::Output| run(&["status", "--json"]).stdout;
     let before = status(&run);
     let file = s.dir.path().join("suggested.geojson");

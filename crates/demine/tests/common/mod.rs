@@ -61,6 +61,49 @@ impl Scratch {
     }
 }
 
+/// Runs `demine demo ARGS --out <scratch>/NAME`; panics with demine's stderr if it fails.
+/// Returns the demo folder (its registry is `demine.gpkg` there) and what it printed.
+pub fn demo_in(s: &Scratch, name: &str, args: &[&str]) -> (PathBuf, String) {
+    let out = s.dir.path().join(name);
+    let o = Command::cargo_bin("demine")
+        .expect("binary")
+        .arg("demo")
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run demine demo");
+    assert!(
+        o.status.success(),
+        "demine demo {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (out, String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+/// Runs demine on the registry `db` (e.g. a demo's) and returns what it did.
+pub fn run_on(db: &Path, args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("demine")
+        .expect("binary")
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("run demine")
+}
+
+/// Runs demine on `db`, asserts success and parses stdout as JSON.
+pub fn json_on(db: &Path, args: &[&str]) -> Value {
+    let o = run_on(db, args);
+    assert!(
+        o.status.success(),
+        "demine {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
+}
+
 /// A GeoJSON FeatureCollection from (properties JSON, geometry JSON) pairs.
 pub fn collection(features: &[(&str, &str)]) -> String {
     let fs: Vec<String> = features
