@@ -863,9 +863,26 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
         }
     };
     store.close().await?;
-    if !matches!(scale, Scale::National) {
+    // Field work (daily progress, QA) changes the registry: priorities, the report and the
+    // printed figures read it back, so that they show the land as it stands after that work.
+    let after_field_work = if matches!(scale, Scale::National) {
+        None
+    } else {
         crate::field::demo_field_work(&db, out, seed, actor, json).await?;
-    }
+        let store = GeoPackageStore::open(&db).await?;
+        let registry = (store.hazards().await?, store.activities().await?, store.finds().await?);
+        store.close().await?;
+        Some(registry)
+    };
+    let (hazards, activities, finds): (&[demine_core::Hazard], &[demine_core::Activity], &[demine_core::Find]) =
+        match &after_field_work {
+            Some((h, a, f)) => (h, a, f),
+            None => (&campaign.hazards, &campaign.activities, &campaign.finds),
+        };
+    let release = match after_field_work {
+        Some(_) => account_records(hazards, activities, None, true),
+        None => release,
+    };
     let spin = spinner("suggesting new SHAs outside the hazards");
     let suggested = risk_map
         .as_ref()
@@ -884,9 +901,9 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
     // Priorities with the default weights, on the risk map just built.
     let hazard_risks: Vec<demine_core::HazardRisk> = risk_map.as_ref().map(|m| m.hazards.clone()).unwrap_or_default();
     let priorities = crate::priority::compute_priorities(
-        &campaign.hazards,
+        hazards,
         &release,
-        &campaign.finds,
+        finds,
         &campaign.accidents,
         &changes.context_features,
         &hazard_risks,
@@ -921,9 +938,9 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
         synthetic: true,
         generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         as_of: None,
-        hazards: &campaign.hazards,
+        hazards,
         release: &release,
-        finds: &campaign.finds,
+        finds,
         accidents: &campaign.accidents,
         context_lines: &lines,
         context_points: &settlements,
@@ -957,7 +974,7 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
     std::fs::write(&report_path, html).with_context(|| format!("writing {}", report_path.display()))?;
 
     if json {
-        let mut value = output::release_json(&campaign.hazards, &release, None, true);
+        let mut value = output::release_json(hazards, &release, None, true);
         if let Some(m) = &risk_map {
             value["risk_map"] = serde_json::json!({
                 "cells": m.cells.len(),
@@ -971,11 +988,11 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
         println!("{value}");
     } else {
         println!("{}", campaign.name);
-        print!("{}", output::release_text(&campaign.hazards, &release, None, true));
+        print!("{}", output::release_text(hazards, &release, None, true));
         println!(
             "  {} activities, {} finds, {} accidents, {} teams of {} organisations",
-            campaign.activities.len(),
-            campaign.finds.len(),
+            activities.len(),
+            finds.len(),
             campaign.accidents.len(),
             campaign.teams.len(),
             campaign.organisations.len()

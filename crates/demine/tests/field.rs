@@ -597,3 +597,31 @@ fn the_demo_brings_progress_qa_and_a_certificate() {
         .unwrap();
     assert!(f(h, "remaining_m2") < 1.0, "{h}");
 }
+
+/// The demo's field work clears land; the figures the demo prints afterwards are the
+/// registry's, exactly what `demine release` says of it.
+#[test]
+fn the_demo_figures_include_its_field_work() {
+    let s = Scratch::new();
+    let (out, stdout) = demo_in(&s, "demo", &["--scale", "small", "--seed", "3", "--json"]);
+    let demo: Value = serde_json::from_str(&stdout).unwrap();
+    let registry = json_on(&out.join("demine.gpkg"), &["release", "--json"]);
+    for key in [
+        "cancelled_m2",
+        "reduced_m2",
+        "cleared_m2",
+        "released_m2",
+        "remaining_m2",
+    ] {
+        assert_eq!(
+            demo[key], registry[key],
+            "{key}: demo printed {} but the registry holds {}",
+            demo[key], registry[key]
+        );
+    }
+    let stats = json_on(&out.join("demine.gpkg"), &["progress", "stats", "--json"]);
+    assert!(
+        stats["reports"].as_u64().unwrap() >= 5,
+        "the demo recorded field work: {stats}"
+    );
+}
