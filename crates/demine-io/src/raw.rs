@@ -157,14 +157,17 @@ fn read_geojson(path: &Path, bytes: &[u8]) -> Result<(Vec<RawRecord>, Vec<Proble
             _ => return Err(bad("a FeatureCollection needs a \"features\" array")),
         },
         Some("Feature") => vec![value.clone()],
-        Some(other) => {
-            return Err(bad(&format!(
-                "top-level \"type\" is \"{other}\"; expected a GeoJSON FeatureCollection (RFC 7946)"
-            )))
+        // A bare geometry (what many tools write for "a polygon file") is one feature without
+        // properties; a record kind that needs properties then says which are missing.
+        Some("Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon" | "MultiPolygon") => {
+            vec![serde_json::json!({"type": "Feature", "properties": {}, "geometry": value.clone()})]
         }
+        Some(other) => return Err(bad(&format!(
+            "top-level \"type\" is \"{other}\"; expected a GeoJSON FeatureCollection, Feature or geometry (RFC 7946)"
+        ))),
         None => {
             return Err(bad(
-                "no top-level \"type\"; expected a GeoJSON FeatureCollection (RFC 7946)",
+                "no top-level \"type\"; expected a GeoJSON FeatureCollection, Feature or geometry (RFC 7946)",
             ))
         }
     };

@@ -166,15 +166,52 @@ fn lanes_over_an_aligned_rectangle_and_refusals() {
     ]);
     assert_eq!(bad_w.0, 2, "{}", bad_w.2);
     assert!(bad_w.2.contains("lane width"));
+    // A sign mistake, written as users write it, reaches demine's own check.
     let neg = s.run(&[
         "lanes",
         "--polygon",
         poly.to_str().unwrap(),
-        "--width=-1",
+        "--width",
+        "-1",
         "--out",
         "x.geojson",
     ]);
     assert_eq!(neg.0, 2, "{}", neg.2);
+    assert!(neg.2.contains("lane width"), "{}", neg.2);
+    // A heading west of north, negative, is the same heading as 360° less.
+    let west = |h: &str, s: &Scratch| {
+        let o = s.dir.path().join(format!("h{h}.geojson"));
+        s.ok_json(&[
+            "lanes",
+            "--polygon",
+            poly.to_str().unwrap(),
+            "--width",
+            "5",
+            "--heading",
+            h,
+            "--out",
+            o.to_str().unwrap(),
+            "--json",
+        ])
+    };
+    let (minus, plus) = (west("-30", &s), west("330", &s));
+    assert_eq!(f(&minus, "heading_deg"), 330.0);
+    assert_eq!(minus["lanes"], plus["lanes"]);
+    // A file holding a bare Polygon geometry (no Feature around it) is a polygon file too.
+    let bare = s.file("bare.geojson", &rect(x0, y0, x1, y1));
+    let b = s.ok_json(&[
+        "lanes",
+        "--polygon",
+        bare.to_str().unwrap(),
+        "--width",
+        "5",
+        "--heading",
+        "0",
+        "--out",
+        s.dir.path().join("b.geojson").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(b["lanes"], v["lanes"]);
     let flat = s.file(
         "flat.geojson",
         &collection(&[(
