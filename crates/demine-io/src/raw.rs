@@ -162,9 +162,11 @@ fn read_geojson(path: &Path, bytes: &[u8]) -> Result<(Vec<RawRecord>, Vec<Proble
         Some("Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon" | "MultiPolygon") => {
             vec![serde_json::json!({"type": "Feature", "properties": {}, "geometry": value.clone()})]
         }
-        Some(other) => return Err(bad(&format!(
+        Some(other) => {
+            return Err(bad(&format!(
             "top-level \"type\" is \"{other}\"; expected a GeoJSON FeatureCollection, Feature or geometry (RFC 7946)"
-        ))),
+        )))
+        }
         None => {
             return Err(bad(
                 "no top-level \"type\"; expected a GeoJSON FeatureCollection, Feature or geometry (RFC 7946)",
