@@ -10,6 +10,10 @@
 //!   `NA` and `null` are missing values (NaN), and so are `NaN`/`inf` texts, which are counted and
 //!   reported; a column with any other text is ignored and listed with the line that made it so.
 //!
+//! - the delimiter is read from the header line: comma, semicolon or tab, whichever it holds most
+//!   of outside quotes; in a semicolon file a decimal comma (`0,25`, as spreadsheets in much of
+//!   Europe and Latin America write it) is read as a decimal point.
+//!
 //! Errors name the file and the column or line: see [`crate::RiskError`].
 
 use crate::{Result, RiskError};
@@ -298,6 +302,37 @@ fn parse_label(s: &str) -> std::result::Result<Option<bool>, ()> {
     }
 }
 
+/// The field delimiter of a CSV header line: `,`, `;` or tab, whichever appears most outside
+/// double quotes (a comma when none does, e.g. a single column).
+fn sniff_delimiter(header_line: &[u8]) -> u8 {
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &b in header_line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for c in counts.iter_mut().filter(|c| c.0 == b) {
+                c.1 += 1;
+            }
+        }
+    }
+    // Ties go to the earlier candidate: the comma first.
+    counts
+        .iter()
+        .fold((b',', 0), |best, c| if c.1 > best.1 { *c } else { best })
+        .0
+}
+
+/// A number, with a decimal comma accepted where the file's delimiter leaves it unambiguous.
+fn parse_number(s: &str, decimal_comma: bool) -> std::result::Result<f64, std::num::ParseFloatError> {
+    match s.parse::<f64>() {
+        Err(e) if decimal_comma && s.matches(',').count() == 1 && !s.contains('.') => {
+            s.replacen(',', ".", 1).parse::<f64>().map_err(|_| e)
+        }
+        r => r,
+    }
+}
+
 enum ColState {
     Numeric {
         values: Vec<f64>,
@@ -321,8 +356,22 @@ pub fn read_csv(path: &Path, spec: &CsvSpec) -> Result<(Dataset, ReadReport)> {
 
 /// Reads cells from any reader; `path` is only used in messages.
 pub fn read_csv_from<R: std::io::Read>(reader: R, path: &Path, spec: &CsvSpec) -> Result<(Dataset, ReadReport)> {
+    use std::io::{BufRead, Read};
     let pb: PathBuf = path.to_path_buf();
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(reader);
+    let mut buffered = std::io::BufReader::new(reader);
+    let mut header_line = Vec::new();
+    buffered
+        .read_until(b'\n', &mut header_line)
+        .map_err(|e| RiskError::Io {
+            path: pb.clone(),
+            message: e.to_string(),
+        })?;
+    let delimiter = sniff_delimiter(&header_line);
+    let decimal_comma = delimiter == b';';
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .trim(csv::Trim::All)
+        .from_reader(std::io::Cursor::new(header_line).chain(buffered));
     let csv_err = |e: csv::Error, pb: &PathBuf| RiskError::Csv {
         path: pb.clone(),
         line: e.position().map(|p| p.line()).unwrap_or(1),
@@ -409,7 +458,7 @@ pub fn read_csv_from<R: std::io::Read>(reader: R, path: &Path, spec: &CsvSpec) -
                     values.push(f64::NAN);
                     *missing += 1;
                 } else {
-                    match s.parse::<f64>() {
+                    match parse_number(s, decimal_comma) {
                         Ok(v) if v.is_finite() => values.push(v),
                         Ok(_) => {
                             values.push(f64::NAN);
@@ -539,6 +588,39 @@ mod tests {
         assert_eq!(ds.column(0)[4], 1000.0);
         assert_eq!(ds.group_name(3), "m2");
         assert!(rep.notes().iter().any(|n| n.contains("2 NaN/infinite")));
+    }
+
+    #[test]
+    fn semicolon_and_tab_files_with_decimal_commas() {
+        // A spreadsheet export from a locale that writes decimal commas, and a BOM.
+        let semi = "\u{feff}id;y;g;dist_road_m;share\n1;1;m1;120,5;0,25\n2;0;m2;80;1\n3;0;m2;;0,5\n";
+        let (ds, rep) = read(
+            semi,
+            &CsvSpec {
+                exclude: vec!["id".into()],
+                ..spec("y", "g")
+            },
+        )
+        .unwrap();
+        assert_eq!(ds.feature_names(), ["dist_road_m", "share"]);
+        assert_eq!(ds.column(0)[0], 120.5);
+        assert!(ds.column(0)[2].is_nan());
+        assert_eq!(ds.column(1), [0.25, 1.0, 0.5]);
+        assert_eq!(rep.groups, 2);
+        let tab = "id\ty\tg\ta\n1\t1\tm1\t0.5\n2\t0\tm2\t1.5\n";
+        let (ds, _) = read(
+            tab,
+            &CsvSpec {
+                exclude: vec!["id".into()],
+                ..spec("y", "g")
+            },
+        )
+        .unwrap();
+        assert_eq!(ds.column(0), [0.5, 1.5]);
+        // In a comma file a quoted "1,5" is text, not a number: the column is ignored, and said so.
+        let (ds, rep) = read("y,g,a,b\n1,m1,\"1,5\",1\n0,m2,2,2\n", &spec("y", "g")).unwrap();
+        assert_eq!(ds.feature_names(), ["b"]);
+        assert_eq!(rep.ignored[0].name, "a");
     }
 
     #[test]
