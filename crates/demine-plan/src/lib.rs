@@ -46,6 +46,6 @@ pub use model::{
     WorkingCalendar,
 };
 pub use plan::{
-    day_to_date, exact_applies, plan, released_by_month, Assignment, MonthRelease, Plan, PlanOptions, EXACT_MAX_TASKS,
-    EXACT_MAX_TEAMS,
+    day_to_date, exact_applies, lower_bound, plan, released_by_month, Assignment, MonthRelease, Plan, PlanOptions,
+    EXACT_MAX_TASKS, EXACT_MAX_TEAMS,
 };

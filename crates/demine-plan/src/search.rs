@@ -17,6 +17,8 @@ use std::time::Instant;
 /// Teams tried for a job besides its own: the nearest by base, then random ones.
 const NEAR_TEAMS: usize = 10;
 const RANDOM_TEAMS: usize = 6;
+/// In the linear case every eligible team is tried when there are at most this many.
+const ALL_TEAMS_UP_TO: usize = 64;
 
 pub(crate) struct LayerCtx<'a> {
     pub p: &'a Problem,
@@ -97,6 +99,22 @@ pub(crate) struct LayerSearch<'a> {
     near: Vec<Vec<u32>>,
     jobs: Vec<u32>,
     rng: ChaCha8Rng,
+    /// Continuous time, no binding ready days, no team end dates: a change to a sequence
+    /// shifts everything after it by the same amount, so moves are priced in O(1) from
+    /// per-team prefix sums ([`Timeline`]) instead of re-running the sequence.
+    linear: bool,
+    timelines: Vec<Timeline>,
+}
+
+/// Prefix sums of one team's sequence (linear case only).
+#[derive(Debug, Clone, Default)]
+struct Timeline {
+    /// End of each job.
+    end: Vec<f64>,
+    /// pc[i] = Σ weight × end of the first i jobs (len n + 1).
+    pc: Vec<f64>,
+    /// suf_w[i] = Σ weight of jobs i.. (len n + 1).
+    suf_w: Vec<f64>,
 }
 
 impl<'a> LayerSearch<'a> {
@@ -167,7 +185,13 @@ impl<'a> LayerSearch<'a> {
         }
         let cost = (0..n_teams).map(|k| ctx.seq_cost(k, seqs[k].iter().copied())).collect();
         let near = candidate_teams(p, inst, jobs);
-        LayerSearch {
+        let earliest_team = p.teams.iter().map(|t| t.start_day).fold(f64::INFINITY, f64::min);
+        let sited = jobs.iter().filter(|&&j| inst.jobs[j as usize].site.is_some()).count();
+        let linear = ctx.cal.is_continuous()
+            && p.teams.iter().all(|t| t.end_day.is_none())
+            && jobs.iter().all(|&j| ctx.ready[j as usize] <= earliest_team)
+            && (sited == 0 || sited == jobs.len());
+        let mut search = LayerSearch {
             ctx,
             seqs,
             cost,
@@ -175,7 +199,237 @@ impl<'a> LayerSearch<'a> {
             near,
             jobs: jobs.to_vec(),
             rng: ChaCha8Rng::seed_from_u64(seed),
+            linear,
+            timelines: vec![Timeline::default(); n_teams],
+        };
+        if linear {
+            for k in 0..n_teams {
+                search.refresh(k);
+            }
         }
+        search
+    }
+
+    /// Recomputes team k's cost (and timeline in the linear case) after its sequence changed.
+    fn refresh(&mut self, k: usize) {
+        if self.linear {
+            self.timelines[k] = self.timeline(k, &self.seqs[k]);
+            self.cost[k] = *self.timelines[k].pc.last().unwrap_or(&0.0);
+        } else {
+            self.cost[k] = self.ctx.seq_cost(k, self.seqs[k].iter().copied());
+        }
+    }
+
+    #[inline]
+    fn site(&self, j: u32) -> Option<&[f64; 3]> {
+        self.ctx.inst.jobs[j as usize].site.as_ref()
+    }
+
+    #[inline]
+    fn trav(&self, a: Option<&[f64; 3]>, b: Option<&[f64; 3]>) -> f64 {
+        match (a, b) {
+            (Some(a), Some(b)) => travel_days(self.ctx.inst.travel_days_per_chord, a, b),
+            _ => 0.0,
+        }
+    }
+
+    #[inline]
+    fn work_days(&self, k: usize, j: u32) -> f64 {
+        self.ctx.inst.jobs[j as usize].area_m2 / self.ctx.p.teams[k].productivity_m2_per_day
+    }
+
+    fn timeline(&self, k: usize, seq: &[u32]) -> Timeline {
+        let n = seq.len();
+        let mut tl = Timeline {
+            end: Vec::with_capacity(n),
+            pc: Vec::with_capacity(n + 1),
+            suf_w: vec![0.0; n + 1],
+        };
+        let mut t = self.ctx.p.teams[k].start_day;
+        let mut pos = self.ctx.inst.team_base[k].as_ref();
+        tl.pc.push(0.0);
+        for &j in seq {
+            let site = self.site(j);
+            t += self.trav(pos, site) + self.work_days(k, j);
+            if site.is_some() {
+                pos = site;
+            }
+            tl.end.push(t);
+            let last = tl.pc[tl.pc.len() - 1];
+            tl.pc.push(last + self.ctx.inst.jobs[j as usize].weight * t);
+        }
+        for i in (0..n).rev() {
+            tl.suf_w[i] = tl.suf_w[i + 1] + self.ctx.inst.jobs[seq[i] as usize].weight;
+        }
+        tl
+    }
+
+    /// Where the team is before position q, and when it is free there.
+    #[inline]
+    fn before(&self, k: usize, seq: &[u32], tl: &Timeline, q: usize) -> (Option<&[f64; 3]>, f64) {
+        if q == 0 {
+            (self.ctx.inst.team_base[k].as_ref(), self.ctx.p.teams[k].start_day)
+        } else {
+            (self.site(seq[q - 1]), tl.end[q - 1])
+        }
+    }
+
+    /// Linear case: cost of team k's sequence with `x` inserted before position q.
+    #[inline]
+    fn insert_lin(&self, k: usize, seq: &[u32], tl: &Timeline, q: usize, x: u32) -> f64 {
+        let n = seq.len();
+        let (prev, t0) = self.before(k, seq, tl, q);
+        let sx = self.site(x);
+        let cx = t0 + self.trav(prev, sx) + self.work_days(k, x);
+        let mut shift = cx - t0;
+        if q < n {
+            let next = self.site(seq[q]);
+            shift += self.trav(sx, next) - self.trav(prev, next);
+        }
+        tl.pc[q] + self.ctx.inst.jobs[x as usize].weight * cx + (tl.pc[n] - tl.pc[q]) + shift * tl.suf_w[q]
+    }
+
+    /// Linear case: cost of team k's sequence without its job at position p.
+    #[inline]
+    fn remove_lin(&self, k: usize, seq: &[u32], tl: &Timeline, p: usize) -> f64 {
+        let n = seq.len();
+        let (prev, t0) = self.before(k, seq, tl, p);
+        let mut shift = -(tl.end[p] - t0);
+        if p + 1 < n {
+            let next = self.site(seq[p + 1]);
+            shift += self.trav(prev, next) - self.trav(self.site(seq[p]), next);
+        }
+        tl.pc[p] + (tl.pc[n] - tl.pc[p + 1]) + shift * tl.suf_w[p + 1]
+    }
+
+    /// Linear case: cost of team k's sequence with its job at position p replaced by `y`.
+    #[inline]
+    fn replace_lin(&self, k: usize, seq: &[u32], tl: &Timeline, p: usize, y: u32) -> f64 {
+        let n = seq.len();
+        let (prev, t0) = self.before(k, seq, tl, p);
+        let sy = self.site(y);
+        let cy = t0 + self.trav(prev, sy) + self.work_days(k, y);
+        let mut shift = cy - tl.end[p];
+        if p + 1 < n {
+            let next = self.site(seq[p + 1]);
+            shift += self.trav(sy, next) - self.trav(self.site(seq[p]), next);
+        }
+        tl.pc[p] + self.ctx.inst.jobs[y as usize].weight * cy + (tl.pc[n] - tl.pc[p + 1]) + shift * tl.suf_w[p + 1]
+    }
+
+    /// Best place for `job` in team k's sequence `seq`: (position, cost of the new sequence).
+    fn best_insert_any(&self, k: usize, seq: &[u32], job: u32) -> (usize, f64) {
+        if !self.linear {
+            return self.ctx.best_insert(k, seq, job);
+        }
+        let tl = self.timeline(k, seq);
+        let mut best = (seq.len(), f64::INFINITY);
+        for q in 0..=seq.len() {
+            let c = self.insert_lin(k, seq, &tl, q, job);
+            if c < best.1 {
+                best = (q, c);
+            }
+        }
+        best
+    }
+
+    /// Linear case: candidate teams are every eligible team when there are not too many.
+    fn candidates_lin(&mut self, j: u32) -> Vec<u32> {
+        let job = &self.ctx.inst.jobs[j as usize];
+        let el = &self.ctx.inst.eligible[job.class as usize];
+        if el.len() > ALL_TEAMS_UP_TO {
+            return self.candidates(j);
+        }
+        let own = self.owner[j as usize];
+        std::iter::once(own)
+            .chain(el.iter().copied().filter(|&k| k != own))
+            .collect()
+    }
+
+    /// Linear case: the best relocation of job j to any place of any candidate team.
+    fn relocate_lin(&mut self, j: u32) -> f64 {
+        let a = self.owner[j as usize] as usize;
+        let Some(p) = self.seqs[a].iter().position(|&x| x == j) else {
+            return 0.0;
+        };
+        let cost_a_without = self.remove_lin(a, &self.seqs[a], &self.timelines[a], p);
+        let mut best: Option<(usize, usize, f64)> = None; // (team, pos, gain)
+        let mut best_gain = 1e-9 * self.cost[a].abs().max(1.0);
+        for b in self.candidates_lin(j) {
+            let b = b as usize;
+            if b == a {
+                let mut without = self.seqs[a].clone();
+                without.remove(p);
+                let tl = self.timeline(a, &without);
+                for q in 0..=without.len() {
+                    if q == p {
+                        continue;
+                    }
+                    let gain = self.cost[a] - self.insert_lin(a, &without, &tl, q, j);
+                    if gain > best_gain {
+                        best_gain = gain;
+                        best = Some((a, q, gain));
+                    }
+                }
+            } else {
+                let (seq, tl) = (&self.seqs[b], &self.timelines[b]);
+                for q in 0..=seq.len() {
+                    let gain = self.cost[a] + self.cost[b] - cost_a_without - self.insert_lin(b, seq, tl, q, j);
+                    if gain > best_gain {
+                        best_gain = gain;
+                        best = Some((b, q, gain));
+                    }
+                }
+            }
+        }
+        let Some((b, q, gain)) = best else { return 0.0 };
+        self.seqs[a].remove(p);
+        self.seqs[b].insert(q, j);
+        self.owner[j as usize] = b as u32;
+        self.refresh(a);
+        if b != a {
+            self.refresh(b);
+        }
+        gain
+    }
+
+    /// Linear case: the best exchange of job j with any job of another candidate team, each
+    /// taking the other's place.
+    fn swap_lin(&mut self, j: u32) -> f64 {
+        let a = self.owner[j as usize] as usize;
+        let Some(p) = self.seqs[a].iter().position(|&x| x == j) else {
+            return 0.0;
+        };
+        let inst = self.ctx.inst;
+        let jclass = inst.jobs[j as usize].class;
+        let mut best: Option<(usize, usize, f64)> = None; // (team, pos, gain)
+        let mut best_gain = 0.0f64;
+        for b in self.candidates_lin(j).into_iter().skip(1) {
+            let b = b as usize;
+            let (seq_b, tl_b) = (&self.seqs[b], &self.timelines[b]);
+            for (r, &i) in seq_b.iter().enumerate() {
+                let iclass = inst.jobs[i as usize].class;
+                if iclass != jclass && inst.eligible[iclass as usize].binary_search(&(a as u32)).is_err() {
+                    continue;
+                }
+                let ca = self.replace_lin(a, &self.seqs[a], &self.timelines[a], p, i);
+                let cb = self.replace_lin(b, seq_b, tl_b, r, j);
+                let gain = self.cost[a] + self.cost[b] - ca - cb;
+                if gain > best_gain.max(1e-9 * (self.cost[a] + self.cost[b]).abs().max(1.0)) {
+                    best_gain = gain;
+                    best = Some((b, r, gain));
+                }
+            }
+        }
+        let Some((b, r, gain)) = best else { return 0.0 };
+        let i = self.seqs[b][r];
+        self.seqs[a][p] = i;
+        self.seqs[b][r] = j;
+        self.owner[j as usize] = b as u32;
+        self.owner[i as usize] = a as u32;
+        self.refresh(a);
+        self.refresh(b);
+        gain
     }
 
     fn candidates(&mut self, j: u32) -> Vec<u32> {
@@ -296,7 +550,12 @@ impl<'a> LayerSearch<'a> {
                 if n % 64 == 0 && Instant::now() >= deadline {
                     return false;
                 }
-                if self.relocate(j) > 0.0 || self.swap(j) > 0.0 {
+                let moved = if self.linear {
+                    self.relocate_lin(j) > 0.0 || self.swap_lin(j) > 0.0
+                } else {
+                    self.relocate(j) > 0.0 || self.swap(j) > 0.0
+                };
+                if moved {
                     improved = true;
                 }
             }
@@ -357,7 +616,7 @@ impl<'a> LayerSearch<'a> {
                     }
                     let seq = &self.seqs[k as usize];
                     let before = self.ctx.seq_cost(k as usize, seq.iter().copied());
-                    let (q, c) = self.ctx.best_insert(k as usize, seq, x);
+                    let (q, c) = self.best_insert_any(k as usize, seq, x);
                     if c - before < best.2 {
                         best = (k, q, c - before);
                     }
@@ -375,6 +634,7 @@ impl<'a> LayerSearch<'a> {
                     for &x in &self.seqs[k as usize] {
                         self.owner[x as usize] = k;
                     }
+                    self.refresh(k as usize);
                 }
             } else {
                 for (k, seq, c) in old {

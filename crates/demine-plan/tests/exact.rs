@@ -255,3 +255,50 @@ fn staged_small_instance_is_solved_exactly_by_the_milp() {
     assert!(exact.objective <= heuristic.objective * (1.0 + 1e-9));
     assert!(exact.lower_bound.unwrap() <= exact.objective + 1e-6);
 }
+
+/// The lower bound the plan reports must never exceed the true optimum (heterogeneous teams,
+/// methods restricting tasks to some kinds, ready days and team start days).
+#[test]
+fn lower_bound_never_exceeds_the_optimum() {
+    let mut rng = ChaCha8Rng::seed_from_u64(31);
+    let mut checked = 0;
+    while checked < 20 {
+        let n = rng.gen_range(2..=7);
+        let m = rng.gen_range(1..=3);
+        let p = random_problem(&mut rng, n, m, checked % 2 == 0);
+        if !has_team_for_each(&p) {
+            continue;
+        }
+        let truth = brute_force(&p);
+        let lb = lower_bound(&p).expect("continuous time has a bound");
+        assert!(lb <= truth * (1.0 + 1e-9) + 1e-9, "bound {lb} above optimum {truth}");
+        checked += 1;
+    }
+}
+
+/// On one team with nothing else binding, the bound is the optimum itself (Smith's rule), so
+/// it is not needlessly weak; on several teams it still closes most of the gap.
+#[test]
+fn lower_bound_is_tight_on_one_team_and_close_on_several() {
+    let mut rng = ChaCha8Rng::seed_from_u64(41);
+    let mut p = random_problem(&mut rng, 7, 1, false);
+    for t in &mut p.tasks {
+        t.methods.clear();
+    }
+    let truth = brute_force(&p);
+    let lb = lower_bound(&p).unwrap();
+    assert!((lb - truth).abs() <= 1e-9 * truth, "bound {lb}, optimum {truth}");
+
+    let mut checked = 0;
+    while checked < 5 {
+        let mut p = random_problem(&mut rng, 8, 3, false);
+        for t in &mut p.tasks {
+            t.methods.clear();
+        }
+        let truth = optimum_by_assignment(&p);
+        let lb = lower_bound(&p).unwrap();
+        assert!(lb <= truth * (1.0 + 1e-9));
+        assert!(lb >= 0.6 * truth, "bound {lb} far below optimum {truth}");
+        checked += 1;
+    }
+}
