@@ -315,6 +315,7 @@ pub fn read_tasks(file: &Path, start: NaiveDate) -> Result<Vec<Task>, InputError
             terrain,
             ready_day,
             splittable,
+            under_way_by: None,
         });
     })?;
     Ok(tasks)

@@ -38,6 +38,8 @@ pub(crate) struct Instance {
     pub task_jobs: Vec<[Vec<u32>; 3]>,
     pub team_base: Vec<Option<[f64; 3]>>,
     pub travel_days_per_chord: f64,
+    /// The team each job is held on, first in its sequence (work under way).
+    pub pinned: Vec<Option<u32>>,
 }
 
 pub(crate) fn unit(lonlat: (f64, f64)) -> [f64; 3] {
@@ -115,6 +117,18 @@ impl Instance {
             }
             task_jobs.push(per_stage);
         }
+        let mut pinned = vec![None; jobs.len()];
+        for (ti, task) in p.tasks.iter().enumerate() {
+            let Some(by) = &task.under_way_by else { continue };
+            let Some(first) = task_jobs[ti].iter().flatten().next().copied() else {
+                continue;
+            };
+            let stage = jobs[first as usize].stage;
+            // Only a team that may do the task's next stage keeps it.
+            if let Some(k) = p.teams.iter().position(|t| &t.id == by && t.can_do(task, stage)) {
+                pinned[first as usize] = Some(k as u32);
+            }
+        }
         let layers = [Stage::Nts, Stage::Ts, Stage::Clearance]
             .into_iter()
             .map(|s| {
@@ -134,6 +148,7 @@ impl Instance {
             task_jobs,
             team_base: p.teams.iter().map(|t| t.base.map(unit)).collect(),
             travel_days_per_chord: per_km,
+            pinned,
         }
     }
 }

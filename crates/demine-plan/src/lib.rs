@@ -12,7 +12,7 @@
 //! let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
 //! let task = |id: &str, area_m2: f64| Task {
 //!     id: id.into(), area_m2, value: 1.0, site: None, stage: Stage::Clearance,
-//!     methods: vec![], terrain: None, ready_day: 0.0, splittable: false,
+//!     methods: vec![], terrain: None, ready_day: 0.0, splittable: false, under_way_by: None,
 //! };
 //! let team = Team {
 //!     id: "T1".into(), kind: TeamKind::Manual, productivity_m2_per_day: 100.0, base: None,

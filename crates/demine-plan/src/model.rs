@@ -93,6 +93,9 @@ pub struct Task {
     pub ready_day: f64,
     /// Whether several teams may share the task.
     pub splittable: bool,
+    /// Work already under way: the id of the team on site. The plan keeps that team on this
+    /// task first (its first stage, or first piece), then plans the rest around it.
+    pub under_way_by: Option<String>,
 }
 
 /// A team or asset.

@@ -139,6 +139,7 @@ pub fn exact_applies(p: &Problem) -> bool {
         && !p.has_travel()
         && p.tasks.iter().all(|t| !t.splittable)
         && matches!(p.calendar, crate::model::CalendarSpec::None)
+        && p.tasks.iter().all(|t| t.under_way_by.is_none())
 }
 
 /// Ready day of each job of layer `li`, from the layers before it.

@@ -75,10 +75,10 @@ impl LayerCtx<'_> {
         )
     }
 
-    /// Best place for `job` in team k's sequence: (position, cost).
-    fn best_insert(&self, k: usize, seq: &[u32], job: u32) -> (usize, f64) {
+    /// Best place at or after `from` for `job` in team k's sequence: (position, cost).
+    fn best_insert(&self, k: usize, seq: &[u32], from: usize, job: u32) -> (usize, f64) {
         let mut best = (seq.len(), f64::INFINITY);
-        for q in 0..=seq.len() {
+        for q in from..=seq.len() {
             let c = self.insert_cost(k, seq, q, job);
             if c < best.1 {
                 best = (q, c);
@@ -104,6 +104,8 @@ pub(crate) struct LayerSearch<'a> {
     /// per-team prefix sums ([`Timeline`]) instead of re-running the sequence.
     linear: bool,
     timelines: Vec<Timeline>,
+    /// Jobs held first in each team's sequence (work under way): never moved, nothing before them.
+    fixed: Vec<usize>,
 }
 
 /// Prefix sums of one team's sequence (linear case only).
@@ -119,10 +121,12 @@ struct Timeline {
 
 impl<'a> LayerSearch<'a> {
     /// WSPT order, each job appended to the eligible team that ends it earliest.
-    pub fn construct(ctx: LayerCtx<'a>, jobs: &[u32], seed: u64) -> LayerSearch<'a> {
+    pub fn construct(ctx: LayerCtx<'a>, all_jobs: &[u32], seed: u64) -> LayerSearch<'a> {
         let p = ctx.p;
         let inst = ctx.inst;
         let n_teams = p.teams.len();
+        let (held, movable): (Vec<u32>, Vec<u32>) = all_jobs.iter().partition(|&&j| inst.pinned[j as usize].is_some());
+        let jobs = &movable[..];
         let mut order: Vec<u32> = jobs.to_vec();
         let ratio = |j: u32| {
             let job = &inst.jobs[j as usize];
@@ -150,6 +154,28 @@ impl<'a> LayerSearch<'a> {
         let mut pos: Vec<Option<[f64; 3]>> = inst.team_base.clone();
         let mut seqs: Vec<Vec<u32>> = vec![Vec::new(); n_teams];
         let mut owner = vec![u32::MAX; inst.jobs.len()];
+        let mut fixed = vec![0usize; n_teams];
+        for &j in &held {
+            let k = inst.pinned[j as usize].unwrap_or(0) as usize;
+            let job = &inst.jobs[j as usize];
+            let team = &p.teams[k];
+            let mut t = free[k];
+            if let (Some(site), Some(from)) = (&job.site, &pos[k]) {
+                t = ctx
+                    .cal
+                    .advance(team.kind, t, travel_days(inst.travel_days_per_chord, from, site));
+            }
+            let st = ctx.cal.next_working(team.kind, t.max(ctx.ready[j as usize]));
+            free[k] = ctx
+                .cal
+                .advance(team.kind, st, job.area_m2 / team.productivity_m2_per_day);
+            if job.site.is_some() {
+                pos[k] = job.site;
+            }
+            seqs[k].push(j);
+            owner[j as usize] = k as u32;
+            fixed[k] += 1;
+        }
         for &j in &order {
             let job = &inst.jobs[j as usize];
             let mut best = (u32::MAX, f64::INFINITY, 0.0);
@@ -201,6 +227,7 @@ impl<'a> LayerSearch<'a> {
             rng: ChaCha8Rng::seed_from_u64(seed),
             linear,
             timelines: vec![Timeline::default(); n_teams],
+            fixed,
         };
         if linear {
             for k in 0..n_teams {
@@ -320,11 +347,11 @@ impl<'a> LayerSearch<'a> {
     /// Best place for `job` in team k's sequence `seq`: (position, cost of the new sequence).
     fn best_insert_any(&self, k: usize, seq: &[u32], job: u32) -> (usize, f64) {
         if !self.linear {
-            return self.ctx.best_insert(k, seq, job);
+            return self.ctx.best_insert(k, seq, self.fixed[k], job);
         }
         let tl = self.timeline(k, seq);
         let mut best = (seq.len(), f64::INFINITY);
-        for q in 0..=seq.len() {
+        for q in self.fixed[k]..=seq.len() {
             let c = self.insert_lin(k, seq, &tl, q, job);
             if c < best.1 {
                 best = (q, c);
@@ -361,7 +388,7 @@ impl<'a> LayerSearch<'a> {
                 let mut without = self.seqs[a].clone();
                 without.remove(p);
                 let tl = self.timeline(a, &without);
-                for q in 0..=without.len() {
+                for q in self.fixed[a]..=without.len() {
                     if q == p {
                         continue;
                     }
@@ -373,7 +400,7 @@ impl<'a> LayerSearch<'a> {
                 }
             } else {
                 let (seq, tl) = (&self.seqs[b], &self.timelines[b]);
-                for q in 0..=seq.len() {
+                for q in self.fixed[b]..=seq.len() {
                     let gain = self.cost[a] + self.cost[b] - cost_a_without - self.insert_lin(b, seq, tl, q, j);
                     if gain > best_gain {
                         best_gain = gain;
@@ -407,7 +434,7 @@ impl<'a> LayerSearch<'a> {
         for b in self.candidates_lin(j).into_iter().skip(1) {
             let b = b as usize;
             let (seq_b, tl_b) = (&self.seqs[b], &self.timelines[b]);
-            for (r, &i) in seq_b.iter().enumerate() {
+            for (r, &i) in seq_b.iter().enumerate().skip(self.fixed[b]) {
                 let iclass = inst.jobs[i as usize].class;
                 if iclass != jclass && inst.eligible[iclass as usize].binary_search(&(a as u32)).is_err() {
                     continue;
@@ -469,13 +496,13 @@ impl<'a> LayerSearch<'a> {
         for b in self.candidates(j) {
             let b = b as usize;
             if b == a {
-                let (q, c) = self.ctx.best_insert(a, &without, j);
+                let (q, c) = self.ctx.best_insert(a, &without, self.fixed[a], j);
                 let gain = self.cost[a] - c;
                 if gain > best.map_or(1e-9 * self.cost[a].abs().max(1.0), |x| x.3) && q != p {
                     best = Some((a, q, c, gain));
                 }
             } else {
-                let (q, c) = self.ctx.best_insert(b, &self.seqs[b], j);
+                let (q, c) = self.ctx.best_insert(b, &self.seqs[b], self.fixed[b], j);
                 let gain = self.cost[a] + self.cost[b] - cost_a_without - c;
                 if gain > best.map_or(1e-9 * (self.cost[a] + self.cost[b]).abs().max(1.0), |x| x.3) {
                     best = Some((b, q, c, gain));
@@ -507,10 +534,10 @@ impl<'a> LayerSearch<'a> {
         let cands = self.candidates(j);
         for b in cands.into_iter().skip(1).take(4) {
             let b = b as usize;
-            if self.seqs[b].is_empty() {
+            if self.seqs[b].len() <= self.fixed[b] {
                 continue;
             }
-            let r = self.rng.gen_range(0..self.seqs[b].len());
+            let r = self.rng.gen_range(self.fixed[b]..self.seqs[b].len());
             let i = self.seqs[b][r];
             let iclass = self.ctx.inst.jobs[i as usize].class;
             let i_ok = iclass == jclass
@@ -587,10 +614,11 @@ impl<'a> LayerSearch<'a> {
             // Ruin: about a third of the jobs of these teams, at most 24.
             let mut removed = Vec::new();
             for &k in &teams {
+                let fixed = self.fixed[k as usize];
                 let seq = &mut self.seqs[k as usize];
                 let mut kept = Vec::with_capacity(seq.len());
-                for &x in seq.iter() {
-                    if removed.len() < 24 && self.rng.gen_bool(0.35) {
+                for (q, &x) in seq.iter().enumerate() {
+                    if q >= fixed && removed.len() < 24 && self.rng.gen_bool(0.35) {
                         removed.push(x);
                     } else {
                         kept.push(x);

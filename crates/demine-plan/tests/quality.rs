@@ -42,6 +42,7 @@ fn instance(seed: u64, n_tasks: usize, n_teams: usize) -> Problem {
             terrain: None,
             ready_day: 0.0,
             splittable: false,
+            under_way_by: None,
         })
         .collect();
     Problem {
@@ -134,4 +135,46 @@ fn plan_is_priced_right_and_beats_the_list_schedule_on_fast_and_slow_teams() {
     );
     let lb = plan.lower_bound.unwrap();
     assert!(lb <= ours && lb >= 0.8 * ours, "bound {lb:.0} vs plan {ours:.0}");
+}
+
+/// Work under way stays where it is: the team on site keeps the task first, whatever the
+/// search would prefer, in continuous time and on a working calendar.
+#[test]
+fn work_under_way_keeps_its_team_first() {
+    for calendar in [CalendarSpec::None, CalendarSpec::Working(WorkingCalendar::default())] {
+        let mut p = instance(9, 30, 6);
+        p.calendar = calendar;
+        // The lowest-value, largest task, on the slowest manual team: no search would put it first.
+        let slow = (0..p.teams.len())
+            .filter(|&k| p.teams[k].kind == TeamKind::Manual)
+            .min_by(|&a, &b| {
+                p.teams[a]
+                    .productivity_m2_per_day
+                    .total_cmp(&p.teams[b].productivity_m2_per_day)
+            })
+            .unwrap();
+        let t = (0..p.tasks.len())
+            .min_by(|&a, &b| {
+                (p.tasks[a].value / p.tasks[a].area_m2).total_cmp(&(p.tasks[b].value / p.tasks[b].area_m2))
+            })
+            .unwrap();
+        p.tasks[t].methods.clear();
+        p.tasks[t].under_way_by = Some(p.teams[slow].id.clone());
+        let plan = plan(
+            &p,
+            &PlanOptions {
+                seed: 2,
+                time_limit_s: 60.0,
+                ..Default::default()
+            },
+        );
+        let on_slow: Vec<&Assignment> = plan.assignments.iter().filter(|a| a.team == p.teams[slow].id).collect();
+        let first = on_slow
+            .iter()
+            .min_by(|a, b| a.start_day.total_cmp(&b.start_day))
+            .unwrap();
+        assert_eq!(first.task, p.tasks[t].id);
+        assert_eq!(plan.assignments.iter().filter(|a| a.task == p.tasks[t].id).count(), 1);
+        assert!((first.area_m2 - p.tasks[t].area_m2).abs() < 1e-6);
+    }
 }

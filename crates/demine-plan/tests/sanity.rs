@@ -23,6 +23,7 @@ fn ukraine_uniform_takes_about_757_years() {
             terrain: None,
             ready_day: 0.0,
             splittable: false,
+            under_way_by: None,
         })
         .collect();
     let teams: Vec<Team> = (0..500)
