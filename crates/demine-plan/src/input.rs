@@ -322,7 +322,8 @@ pub fn read_tasks(file: &Path, start: NaiveDate) -> Result<Vec<Task>, InputError
 }
 
 /// Reads teams.csv (`id`, `kind`, `productivity_m2_per_day`; optional `base_lon`,`base_lat`,
-/// `start_date`, `end_date`, `cost_per_day`).
+/// `start_date`, `end_date`, `cost_per_day`, `productivity_by_terrain` as
+/// `forest:150|farmland:600`, m² per working day on tasks of that `terrain`).
 pub fn read_teams(file: &Path, start: NaiveDate) -> Result<Vec<Team>, InputError> {
     let mut teams = Vec::new();
     read_csv(file, &["id", "kind", "productivity_m2_per_day"], |row| {
@@ -363,6 +364,24 @@ pub fn read_teams(file: &Path, start: NaiveDate) -> Result<Vec<Team>, InputError
                 );
             }
         }
+        let mut by_terrain = Vec::new();
+        if let Some(spec) = row.get("productivity_by_terrain").map(str::to_string) {
+            for part in spec.split('|').map(str::trim).filter(|s| !s.is_empty()) {
+                let parsed = part
+                    .split_once(':')
+                    .and_then(|(t, v)| Some((t.trim().to_string(), v.trim().parse::<f64>().ok()?)))
+                    .filter(|(t, v)| !t.is_empty() && v.is_finite() && *v > 0.0);
+                match parsed {
+                    Some(tv) => by_terrain.push(tv),
+                    None => row.problem(
+                        "productivity_by_terrain",
+                        format!(
+                            "'{part}' is not TERRAIN:M2_PER_DAY with a figure > 0; write e.g. forest:150|farmland:600"
+                        ),
+                    ),
+                }
+            }
+        }
         let base = row.lonlat("base_lon", "base_lat");
         let start_date = row.date("start_date");
         let end_date = row.date("end_date");
@@ -390,6 +409,7 @@ pub fn read_teams(file: &Path, start: NaiveDate) -> Result<Vec<Team>, InputError
                 id,
                 kind,
                 productivity_m2_per_day: p,
+                productivity_by_terrain: by_terrain,
                 base,
                 start_day: start_date.map(|d| day_of(d, start).max(0.0)).unwrap_or(0.0),
                 end_day: end_date.map(|d| day_of(d, start)),

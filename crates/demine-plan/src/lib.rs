@@ -16,7 +16,7 @@
 //! };
 //! let team = Team {
 //!     id: "T1".into(), kind: TeamKind::Manual, productivity_m2_per_day: 100.0, base: None,
-//!     start_day: 0.0, end_day: None, cost_per_day: 1000.0,
+//!     start_day: 0.0, end_day: None, cost_per_day: 1000.0, productivity_by_terrain: vec![],
 //! };
 //! let p = Problem {
 //!     start_date: start, tasks: vec![task("big", 1000.0), task("small", 100.0)], teams: vec![team],

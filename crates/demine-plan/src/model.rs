@@ -103,8 +103,10 @@ pub struct Task {
 pub struct Team {
     pub id: String,
     pub kind: TeamKind,
-    /// Area the team works per working day, m² (> 0).
+    /// Area the team works per working day, m² (> 0), on terrain not listed below.
     pub productivity_m2_per_day: f64,
+    /// Area per working day on given terrains (task `terrain`, matched without case), m² (> 0).
+    pub productivity_by_terrain: Vec<(String, f64)>,
     pub base: Option<LonLat>,
     /// First day the team is available, days from the plan start.
     pub start_day: f64,
@@ -114,6 +116,17 @@ pub struct Team {
 }
 
 impl Team {
+    /// Area the team works per working day on `terrain`, m².
+    pub fn productivity_on(&self, terrain: Option<&str>) -> f64 {
+        terrain
+            .and_then(|t| {
+                self.productivity_by_terrain
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(t.trim()))
+            })
+            .map_or(self.productivity_m2_per_day, |(_, p)| *p)
+    }
+
     /// Whether the team may do `stage` work on `task`.
     pub fn can_do(&self, task: &Task, stage: Stage) -> bool {
         match stage {

@@ -327,7 +327,8 @@ fn finish(
 /// machine as fast as all teams of K together (S_K, work shared at will), on which Smith's rule
 /// minimises Σ value × mean busy time M_j; and a task worked at a rate of at most r_j (its
 /// fastest eligible team; all of them for a splittable task) ends at least a_j / (2 r_j) after
-/// its mean busy time. So Σ_A w_j C_j ≥ Σ_A w_j (C_j^Smith − a_j/(2 S_K) + a_j/(2 r_j)); the
+/// its mean busy time. So Σ_A w_j C_j ≥ Σ_A w_j (C_j^Smith − a_j/(2 S_K) + a_j/(2 r_j)) (with
+/// productivity by terrain, S_K counts each team at its best terrain); the
 /// tasks outside A add their bound (a). (b) is taken for each set K of clearance kinds.
 /// Travel, team start dates, ready days and earlier stages only add time.
 pub fn lower_bound(p: &Problem) -> Option<f64> {
@@ -355,9 +356,9 @@ pub(crate) fn lower_bound_of(p: &Problem, inst: &Instance) -> Option<f64> {
             let area: f64 = per_stage.iter().map(|&j| inst.jobs[j as usize].area_m2).sum();
             let fastest = el
                 .iter()
-                .map(|&k| p.teams[k as usize].productivity_m2_per_day)
+                .map(|&k| inst.speed(k as usize, per_stage[0]))
                 .fold(0.0, f64::max);
-            let pooled: f64 = el.iter().map(|&k| p.teams[k as usize].productivity_m2_per_day).sum();
+            let pooled: f64 = el.iter().map(|&k| inst.speed(k as usize, per_stage[0])).sum();
             // Pieces of a split task may run side by side on different teams.
             let rate = if per_stage.len() > 1 { pooled } else { fastest };
             if rate <= 0.0 {
@@ -378,9 +379,10 @@ pub(crate) fn lower_bound_of(p: &Problem, inst: &Instance) -> Option<f64> {
         if kinds & !all_clearance != 0 {
             continue;
         }
+        // A team works at most its best terrain's m² per day on any task.
         let speed: f64 = (0..p.teams.len())
             .filter(|&k| kind_bit(k) & kinds != 0 && CLEARANCE_KINDS.contains(&p.teams[k].kind))
-            .map(|k| p.teams[k].productivity_m2_per_day)
+            .map(|k| inst.speed[k].iter().copied().fold(0.0, f64::max))
             .sum();
         let mut inside: Vec<(f64, f64, f64)> = Vec::new();
         let mut outside = 0.0;

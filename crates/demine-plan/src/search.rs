@@ -49,9 +49,7 @@ impl LayerCtx<'_> {
                 pos = Some(*site);
             }
             let st = self.cal.next_working(team.kind, t.max(self.ready[j as usize]));
-            let e = self
-                .cal
-                .advance(team.kind, st, job.area_m2 / team.productivity_m2_per_day);
+            let e = self.cal.advance(team.kind, st, job.area_m2 / self.inst.speed(k, j));
             cost += job.weight * e;
             if let Some(end) = team.end_day {
                 if e > end {
@@ -131,11 +129,7 @@ impl<'a> LayerSearch<'a> {
         let ratio = |j: u32| {
             let job = &inst.jobs[j as usize];
             let el = &inst.eligible[job.class as usize];
-            let mean_prod = el
-                .iter()
-                .map(|&k| p.teams[k as usize].productivity_m2_per_day)
-                .sum::<f64>()
-                / el.len().max(1) as f64;
+            let mean_prod = el.iter().map(|&k| inst.speed(k as usize, j)).sum::<f64>() / el.len().max(1) as f64;
             job.weight / (job.area_m2 / mean_prod).max(1e-9)
         };
         let keys: Vec<(f64, f64)> = order.iter().map(|&j| (ratio(j), ctx.ready[j as usize])).collect();
@@ -166,9 +160,7 @@ impl<'a> LayerSearch<'a> {
                     .advance(team.kind, t, travel_days(inst.travel_days_per_chord, from, site));
             }
             let st = ctx.cal.next_working(team.kind, t.max(ctx.ready[j as usize]));
-            free[k] = ctx
-                .cal
-                .advance(team.kind, st, job.area_m2 / team.productivity_m2_per_day);
+            free[k] = ctx.cal.advance(team.kind, st, job.area_m2 / inst.speed(k, j));
             if job.site.is_some() {
                 pos[k] = job.site;
             }
@@ -188,9 +180,7 @@ impl<'a> LayerSearch<'a> {
                         .advance(team.kind, t, travel_days(inst.travel_days_per_chord, from, site));
                 }
                 let st = ctx.cal.next_working(team.kind, t.max(ctx.ready[j as usize]));
-                let e = ctx
-                    .cal
-                    .advance(team.kind, st, job.area_m2 / team.productivity_m2_per_day);
+                let e = ctx.cal.advance(team.kind, st, job.area_m2 / inst.speed(k as usize, j));
                 let mut score = e;
                 if let Some(end) = team.end_day {
                     if e > end {
@@ -262,7 +252,7 @@ impl<'a> LayerSearch<'a> {
 
     #[inline]
     fn work_days(&self, k: usize, j: u32) -> f64 {
-        self.ctx.inst.jobs[j as usize].area_m2 / self.ctx.p.teams[k].productivity_m2_per_day
+        self.ctx.inst.jobs[j as usize].area_m2 / self.ctx.inst.speed(k, j)
     }
 
     fn timeline(&self, k: usize, seq: &[u32]) -> Timeline {

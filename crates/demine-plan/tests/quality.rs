@@ -20,6 +20,7 @@ fn instance(seed: u64, n_tasks: usize, n_teams: usize) -> Problem {
                 id: format!("k{k}"),
                 kind,
                 productivity_m2_per_day: prod,
+                productivity_by_terrain: vec![],
                 base: Some((rng.gen_range(35.0..37.0), rng.gen_range(49.5..50.5))),
                 start_day: 0.0,
                 end_day: None,

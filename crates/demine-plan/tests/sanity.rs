@@ -31,6 +31,7 @@ fn ukraine_uniform_takes_about_757_years() {
             id: format!("team-{i}"),
             kind: TeamKind::Manual,
             productivity_m2_per_day: per_day,
+            productivity_by_terrain: vec![],
             base: None,
             start_day: 0.0,
             end_day: None,
@@ -117,4 +118,65 @@ fn a_task_no_team_can_do_is_refused() {
     let ids: Vec<_> = e.0.iter().map(|p| p.id.clone().unwrap()).collect();
     assert_eq!(ids, ["t1", "t2", "t2"], "{e}");
     assert!(e.to_string().contains("needs an nts team"), "{e}");
+}
+
+/// Productivity by terrain: a team fast in forest and slow on farmland gets the forest, and
+/// each piece of work lasts its area over the team's productivity on that terrain.
+#[test]
+fn productivity_by_terrain_sets_durations_and_who_does_what() {
+    let dir = tempfile::tempdir().unwrap();
+    let teams = read_teams(
+        &write(
+            &dir,
+            "teams.csv",
+            "id,kind,productivity_m2_per_day,productivity_by_terrain\n\
+             A,manual,100,Forest:1000\n\
+             B,manual,1000,forest:50|farmland:800\n",
+        ),
+        start(),
+    )
+    .unwrap();
+    let tasks = read_tasks(
+        &write(
+            &dir,
+            "tasks.csv",
+            "id,area_m2,value,terrain\nwood,10000,1,forest\nfield,8000,1,farmland\nother,2000,1,urban\n",
+        ),
+        start(),
+    )
+    .unwrap();
+    let p = Problem {
+        start_date: start(),
+        tasks,
+        teams,
+        rates: Rates::default(),
+        travel: Travel::default(),
+        calendar: CalendarSpec::None,
+    };
+    let plan = plan(&p, &PlanOptions::default());
+    let get = |task: &str| plan.assignments.iter().find(|a| a.task == task).unwrap();
+    let (wood, field) = (get("wood"), get("field"));
+    assert_eq!((wood.team.as_str(), field.team.as_str()), ("A", "B"));
+    assert!((wood.end_day - wood.start_day - 10.0).abs() < 1e-9);
+    assert!((field.end_day - field.start_day - 10.0).abs() < 1e-9);
+    // No figure for urban: the team's general productivity.
+    let other = get("other");
+    let general = if other.team == "A" { 100.0 } else { 1000.0 };
+    assert!((other.end_day - other.start_day - 2000.0 / general).abs() < 1e-9);
+    assert!(plan.lower_bound.unwrap() <= plan.objective + 1e-9);
+}
+
+#[test]
+fn bad_productivity_by_terrain_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        &dir,
+        "teams.csv",
+        "id,kind,productivity_m2_per_day,productivity_by_terrain\nA,manual,100,forest:150\nB,manual,100,forest:-3\n",
+    );
+    let e = read_teams(&f, start()).unwrap_err();
+    assert_eq!(e.0.len(), 1, "{e}");
+    assert_eq!(e.0[0].line, 3);
+    assert_eq!(e.0[0].field.as_deref(), Some("productivity_by_terrain"));
+    assert!(e.to_string().contains("forest:-3"), "{e}");
 }

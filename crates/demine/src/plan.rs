@@ -281,6 +281,7 @@ async fn load(db: &Path, input: &PlanInput) -> Result<Result<Loaded, Refused>> {
                         id: t.id.clone(),
                         kind: t.kind,
                         productivity_m2_per_day: t.productivity_m2_per_day,
+                        productivity_by_terrain: vec![],
                         base: t.base_lon.zip(t.base_lat),
                         start_day: 0.0,
                         end_day: None,
