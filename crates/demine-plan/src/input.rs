@@ -250,7 +250,8 @@ fn day_of(date: NaiveDate, start: NaiveDate) -> f64 {
 }
 
 /// Reads tasks.csv (`id`, `area_m2`, `value`; optional `lon`,`lat`, `stage`, `methods`,
-/// `terrain`, `ready_date`, `splittable`). Dates become days from `start`.
+/// `terrain`, `ready_date`, `splittable`, `prepare_ground`: a machine prepares the ground
+/// before clearance). Dates become days from `start`.
 pub fn read_tasks(file: &Path, start: NaiveDate) -> Result<Vec<Task>, InputError> {
     let mut tasks = Vec::new();
     read_csv(file, &["id", "area_m2", "value"], |row| {
@@ -304,6 +305,7 @@ pub fn read_tasks(file: &Path, start: NaiveDate) -> Result<Vec<Task>, InputError
         }
         let ready_day = row.date("ready_date").map(|d| day_of(d, start).max(0.0)).unwrap_or(0.0);
         let splittable = row.boolean("splittable").unwrap_or(false);
+        let prepare_ground = row.boolean("prepare_ground").unwrap_or(false);
         let terrain = row.get("terrain").map(str::to_string);
         tasks.push(Task {
             id,
@@ -316,6 +318,7 @@ pub fn read_tasks(file: &Path, start: NaiveDate) -> Result<Vec<Task>, InputError
             ready_day,
             splittable,
             under_way_by: None,
+            prepare_ground,
         });
     })?;
     Ok(tasks)
@@ -452,6 +455,7 @@ pub fn check_feasible(problem: &Problem, tasks_file: &str, teams_file: &str) -> 
             let needs = match stage {
                 Stage::Nts => "an nts team".to_string(),
                 Stage::Ts => "a ts team".to_string(),
+                Stage::Preparation => "a mechanical team to prepare the ground".to_string(),
                 Stage::Clearance if task.methods.is_empty() => "a manual, mechanical or mdd team".to_string(),
                 Stage::Clearance => format!(
                     "a team of kind {}",
@@ -464,6 +468,8 @@ pub fn check_feasible(problem: &Problem, tasks_file: &str, teams_file: &str) -> 
                 id: Some(task.id.clone()),
                 field: Some(if stage == Stage::Clearance && !task.methods.is_empty() {
                     "methods".into()
+                } else if stage == Stage::Preparation {
+                    "prepare_ground".into()
                 } else {
                     "stage".into()
                 }),

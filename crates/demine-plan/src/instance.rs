@@ -37,7 +37,7 @@ pub(crate) struct Instance {
     /// Jobs of each stage present, in stage order.
     pub layers: Vec<(Stage, Vec<u32>)>,
     /// For each task, its jobs per stage index (nts, ts, clearance).
-    pub task_jobs: Vec<[Vec<u32>; 3]>,
+    pub task_jobs: Vec<[Vec<u32>; 4]>,
     pub team_base: Vec<Option<[f64; 3]>>,
     pub travel_days_per_chord: f64,
     /// The team each job is held on, first in its sequence (work under way).
@@ -110,7 +110,7 @@ impl Instance {
         let mut jobs = Vec::new();
         let mut task_jobs = Vec::with_capacity(p.tasks.len());
         for (ti, task) in p.tasks.iter().enumerate() {
-            let mut per_stage: [Vec<u32>; 3] = Default::default();
+            let mut per_stage: [Vec<u32>; 4] = Default::default();
             for (stage, area) in p.stage_areas(task) {
                 let key = (
                     stage,
@@ -175,7 +175,7 @@ impl Instance {
                 pinned[first as usize] = Some(k as u32);
             }
         }
-        let layers = [Stage::Nts, Stage::Ts, Stage::Clearance]
+        let layers = [Stage::Nts, Stage::Ts, Stage::Preparation, Stage::Clearance]
             .into_iter()
             .map(|s| {
                 (
@@ -225,9 +225,15 @@ pub(crate) struct Simulated {
 /// Area of a job under `rates` and an area factor.
 fn job_area(p: &Problem, job: &Job, rates: &Rates, factor: f64) -> f64 {
     let task = &p.tasks[job.task as usize];
+    // Ground preparation covers the clearance area.
+    let stage = if job.stage == Stage::Preparation {
+        Stage::Clearance
+    } else {
+        job.stage
+    };
     stage_areas(task.area_m2 * factor, task.stage, rates)
         .into_iter()
-        .find(|(s, _)| *s == job.stage)
+        .find(|(s, _)| *s == stage)
         .map(|(_, a)| a * job.piece_share)
         .unwrap_or(0.0)
 }

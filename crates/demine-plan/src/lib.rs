@@ -13,6 +13,7 @@
 //! let task = |id: &str, area_m2: f64| Task {
 //!     id: id.into(), area_m2, value: 1.0, site: None, stage: Stage::Clearance,
 //!     methods: vec![], terrain: None, ready_day: 0.0, splittable: false, under_way_by: None,
+//!     prepare_ground: false,
 //! };
 //! let team = Team {
 //!     id: "T1".into(), kind: TeamKind::Manual, productivity_m2_per_day: 100.0, base: None,

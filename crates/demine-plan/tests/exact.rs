@@ -41,6 +41,7 @@ fn random_problem(rng: &mut ChaCha8Rng, n_tasks: usize, n_teams: usize, with_rea
                 ready_day: if with_ready { rng.gen_range(0.0..20.0) } else { 0.0 },
                 splittable: false,
                 under_way_by: None,
+                prepare_ground: false,
             }
         })
         .collect();

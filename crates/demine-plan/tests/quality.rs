@@ -44,6 +44,7 @@ fn instance(seed: u64, n_tasks: usize, n_teams: usize) -> Problem {
             ready_day: 0.0,
             splittable: false,
             under_way_by: None,
+            prepare_ground: false,
         })
         .collect();
     Problem {

@@ -24,6 +24,7 @@ fn ukraine_uniform_takes_about_757_years() {
             ready_day: 0.0,
             splittable: false,
             under_way_by: None,
+            prepare_ground: false,
         })
         .collect();
     let teams: Vec<Team> = (0..500)
@@ -179,4 +180,59 @@ fn bad_productivity_by_terrain_is_located() {
     assert_eq!(e.0[0].line, 3);
     assert_eq!(e.0[0].field.as_deref(), Some("productivity_by_terrain"));
     assert!(e.to_string().contains("forest:-3"), "{e}");
+}
+
+/// A machine prepares the ground before the manual team clears: clearance starts when the
+/// preparation ends, preparation releases nothing, and without a machine the task is refused.
+#[test]
+fn ground_preparation_gates_manual_clearance() {
+    let dir = tempfile::tempdir().unwrap();
+    let tasks_csv = write(
+        &dir,
+        "tasks.csv",
+        "id,area_m2,value,methods,prepare_ground\nbush,10000,5,manual,true\nopen,2000,1,manual,\n",
+    );
+    let tasks = read_tasks(&tasks_csv, start()).unwrap();
+    let teams = read_teams(
+        &write(
+            &dir,
+            "teams.csv",
+            "id,kind,productivity_m2_per_day\nM,mechanical,5000\nP,manual,500\n",
+        ),
+        start(),
+    )
+    .unwrap();
+    let mut p = Problem {
+        start_date: start(),
+        tasks,
+        teams,
+        rates: Rates::default(),
+        travel: Travel::default(),
+        calendar: CalendarSpec::None,
+    };
+    check_feasible(&p, "tasks.csv", "teams.csv").unwrap();
+    let plan = plan(&p, &PlanOptions::default());
+    let prep = plan
+        .assignments
+        .iter()
+        .find(|a| a.task == "bush" && a.stage == Stage::Preparation)
+        .expect("a preparation piece");
+    let clear = plan
+        .assignments
+        .iter()
+        .find(|a| a.task == "bush" && a.stage == Stage::Clearance)
+        .unwrap();
+    assert_eq!((prep.team.as_str(), clear.team.as_str()), ("M", "P"));
+    assert!((prep.end_day - prep.start_day - 2.0).abs() < 1e-9);
+    assert!(clear.start_day >= prep.end_day - 1e-9, "{clear:?} before {prep:?}");
+    assert!((prep.area_m2 - 10000.0).abs() < 1e-9);
+    // Released land is the tasks' area: preparation releases none of it.
+    let released: f64 = plan.releases.iter().map(|r| r.1).sum();
+    assert!((released - 12000.0).abs() < 1e-6, "{released}");
+    assert!(plan.lower_bound.unwrap() <= plan.objective + 1e-9);
+
+    p.teams.retain(|t| t.kind != TeamKind::Mechanical);
+    let e = check_feasible(&p, "tasks.csv", "teams.csv").unwrap_err();
+    assert_eq!(e.0[0].field.as_deref(), Some("prepare_ground"), "{e}");
+    assert_eq!(e.0[0].line, 2);
 }

@@ -355,6 +355,7 @@ async fn load(db: &Path, input: &PlanInput) -> Result<Result<Loaded, Refused>> {
                     ready_day: 0.0,
                     splittable: r.remaining_m2 > 200_000.0,
                     under_way_by: on_site.map(|g| g.team.clone()),
+                    prepare_ground: false,
                 });
                 if let Some(g) = on_site {
                     under_way.push((h.id.clone(), g.team.clone(), g.date));
