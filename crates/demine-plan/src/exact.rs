@@ -22,7 +22,7 @@ pub(crate) struct Exact {
 pub(crate) fn solve(p: &Problem, inst: &Instance, time_limit_s: f64) -> Option<Exact> {
     let n = inst.jobs.len();
     let m = p.teams.len();
-    let dur = |j: usize, k: usize| inst.jobs[j].area_m2 / p.teams[k].productivity_m2_per_day;
+    let dur = |j: usize, k: usize| inst.jobs[j].area_m2 / inst.speed(k, j as u32);
     let eligible = |j: usize| &inst.eligible[inst.jobs[j].class as usize];
     // Horizon: everything done one after another on its slowest team, after the latest ready
     // date and team start.

@@ -71,7 +71,7 @@ pub(crate) fn solve(p: &Problem, inst: &Instance) -> Option<Sequences> {
                     if s & (1 << j) != 0 || !can[j] {
                         continue;
                     }
-                    let end = e.end.max(ready[j]) + inst.jobs[j].area_m2 / team.productivity_m2_per_day;
+                    let end = e.end.max(ready[j]) + inst.jobs[j].area_m2 / inst.speed(k, j as u32);
                     if team.end_day.is_some_and(|d| end > d + 1e-9) {
                         continue;
                     }

@@ -250,7 +250,8 @@ fn day_of(date: NaiveDate, start: NaiveDate) -> f64 {
 }
 
 /// Reads tasks.csv (`id`, `area_m2`, `value`; optional `lon`,`lat`, `stage`, `methods`,
-/// `terrain`, `ready_date`, `splittable`). Dates become days from `start`.
+/// `terrain`, `ready_date`, `splittable`, `prepare_ground`: a machine prepares the ground
+/// before clearance). Dates become days from `start`.
 pub fn read_tasks(file: &Path, start: NaiveDate) -> Result<Vec<Task>, InputError> {
     let mut tasks = Vec::new();
     read_csv(file, &["id", "area_m2", "value"], |row| {
@@ -304,6 +305,7 @@ pub fn read_tasks(file: &Path, start: NaiveDate) -> Result<Vec<Task>, InputError
         }
         let ready_day = row.date("ready_date").map(|d| day_of(d, start).max(0.0)).unwrap_or(0.0);
         let splittable = row.boolean("splittable").unwrap_or(false);
+        let prepare_ground = row.boolean("prepare_ground").unwrap_or(false);
         let terrain = row.get("terrain").map(str::to_string);
         tasks.push(Task {
             id,
@@ -315,13 +317,16 @@ pub fn read_tasks(file: &Path, start: NaiveDate) -> Result<Vec<Task>, InputError
             terrain,
             ready_day,
             splittable,
+            under_way_by: None,
+            prepare_ground,
         });
     })?;
     Ok(tasks)
 }
 
 /// Reads teams.csv (`id`, `kind`, `productivity_m2_per_day`; optional `base_lon`,`base_lat`,
-/// `start_date`, `end_date`, `cost_per_day`).
+/// `start_date`, `end_date`, `cost_per_day`, `productivity_by_terrain` as
+/// `forest:150|farmland:600`, m² per working day on tasks of that `terrain`).
 pub fn read_teams(file: &Path, start: NaiveDate) -> Result<Vec<Team>, InputError> {
     let mut teams = Vec::new();
     read_csv(file, &["id", "kind", "productivity_m2_per_day"], |row| {
@@ -362,6 +367,24 @@ pub fn read_teams(file: &Path, start: NaiveDate) -> Result<Vec<Team>, InputError
                 );
             }
         }
+        let mut by_terrain = Vec::new();
+        if let Some(spec) = row.get("productivity_by_terrain").map(str::to_string) {
+            for part in spec.split('|').map(str::trim).filter(|s| !s.is_empty()) {
+                let parsed = part
+                    .split_once(':')
+                    .and_then(|(t, v)| Some((t.trim().to_string(), v.trim().parse::<f64>().ok()?)))
+                    .filter(|(t, v)| !t.is_empty() && v.is_finite() && *v > 0.0);
+                match parsed {
+                    Some(tv) => by_terrain.push(tv),
+                    None => row.problem(
+                        "productivity_by_terrain",
+                        format!(
+                            "'{part}' is not TERRAIN:M2_PER_DAY with a figure > 0; write e.g. forest:150|farmland:600"
+                        ),
+                    ),
+                }
+            }
+        }
         let base = row.lonlat("base_lon", "base_lat");
         let start_date = row.date("start_date");
         let end_date = row.date("end_date");
@@ -389,6 +412,7 @@ pub fn read_teams(file: &Path, start: NaiveDate) -> Result<Vec<Team>, InputError
                 id,
                 kind,
                 productivity_m2_per_day: p,
+                productivity_by_terrain: by_terrain,
                 base,
                 start_day: start_date.map(|d| day_of(d, start).max(0.0)).unwrap_or(0.0),
                 end_day: end_date.map(|d| day_of(d, start)),
@@ -431,6 +455,7 @@ pub fn check_feasible(problem: &Problem, tasks_file: &str, teams_file: &str) -> 
             let needs = match stage {
                 Stage::Nts => "an nts team".to_string(),
                 Stage::Ts => "a ts team".to_string(),
+                Stage::Preparation => "a mechanical team to prepare the ground".to_string(),
                 Stage::Clearance if task.methods.is_empty() => "a manual, mechanical or mdd team".to_string(),
                 Stage::Clearance => format!(
                     "a team of kind {}",
@@ -443,6 +468,8 @@ pub fn check_feasible(problem: &Problem, tasks_file: &str, teams_file: &str) -> 
                 id: Some(task.id.clone()),
                 field: Some(if stage == Stage::Clearance && !task.methods.is_empty() {
                     "methods".into()
+                } else if stage == Stage::Preparation {
+                    "prepare_ground".into()
                 } else {
                     "stage".into()
                 }),

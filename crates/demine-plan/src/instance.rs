@@ -24,6 +24,8 @@ pub(crate) struct Job {
     pub site: Option<[f64; 3]>,
     /// Index into [`Instance::eligible`].
     pub class: u32,
+    /// Index into each row of [`Instance::speed`].
+    pub terrain: u32,
 }
 
 /// Jobs, who may do them, and the layer (stage) order.
@@ -35,9 +37,13 @@ pub(crate) struct Instance {
     /// Jobs of each stage present, in stage order.
     pub layers: Vec<(Stage, Vec<u32>)>,
     /// For each task, its jobs per stage index (nts, ts, clearance).
-    pub task_jobs: Vec<[Vec<u32>; 3]>,
+    pub task_jobs: Vec<[Vec<u32>; 4]>,
     pub team_base: Vec<Option<[f64; 3]>>,
     pub travel_days_per_chord: f64,
+    /// The team each job is held on, first in its sequence (work under way).
+    pub pinned: Vec<Option<u32>>,
+    /// speed[team][terrain]: m² per working day on each terrain met in the tasks (0 = other).
+    pub speed: Vec<Vec<f64>>,
 }
 
 pub(crate) fn unit(lonlat: (f64, f64)) -> [f64; 3] {
@@ -56,14 +62,55 @@ pub(crate) fn travel_days(per_km: f64, a: &[f64; 3], b: &[f64; 3]) -> f64 {
 }
 
 impl Instance {
+    /// Team k's area per working day on job j's terrain, m².
+    #[inline]
+    pub fn speed(&self, k: usize, j: u32) -> f64 {
+        self.speed[k][self.jobs[j as usize].terrain as usize]
+    }
+
     pub fn new(p: &Problem) -> Instance {
         let per_km = p.travel.road_factor / (p.travel.speed_km_per_h * p.travel.hours_per_day);
+        // Terrains some team has its own productivity on; other tasks use index 0.
+        let mut terrains: Vec<String> = Vec::new();
+        let terrain_of: Vec<u32> = p
+            .tasks
+            .iter()
+            .map(|task| {
+                let Some(t) = task.terrain.as_deref().map(str::trim) else {
+                    return 0;
+                };
+                let listed = p
+                    .teams
+                    .iter()
+                    .any(|k| k.productivity_by_terrain.iter().any(|(n, _)| n.eq_ignore_ascii_case(t)));
+                if !listed {
+                    return 0;
+                }
+                let t = t.to_ascii_lowercase();
+                match terrains.iter().position(|x| *x == t) {
+                    Some(i) => i as u32 + 1,
+                    None => {
+                        terrains.push(t);
+                        terrains.len() as u32
+                    }
+                }
+            })
+            .collect();
+        let speed: Vec<Vec<f64>> = p
+            .teams
+            .iter()
+            .map(|k| {
+                std::iter::once(k.productivity_m2_per_day)
+                    .chain(terrains.iter().map(|t| k.productivity_on(Some(t))))
+                    .collect()
+            })
+            .collect();
         let mut classes: Vec<(Stage, Vec<TeamKind>)> = Vec::new();
         let mut eligible: Vec<Vec<u32>> = Vec::new();
         let mut jobs = Vec::new();
         let mut task_jobs = Vec::with_capacity(p.tasks.len());
         for (ti, task) in p.tasks.iter().enumerate() {
-            let mut per_stage: [Vec<u32>; 3] = Default::default();
+            let mut per_stage: [Vec<u32>; 4] = Default::default();
             for (stage, area) in p.stage_areas(task) {
                 let key = (
                     stage,
@@ -92,7 +139,7 @@ impl Instance {
                     let teams = &eligible[class];
                     let mut prods: Vec<f64> = teams
                         .iter()
-                        .map(|&k| p.teams[k as usize].productivity_m2_per_day)
+                        .map(|&k| speed[k as usize][terrain_of[ti] as usize])
                         .collect();
                     prods.sort_by(f64::total_cmp);
                     let median = prods.get(prods.len() / 2).copied().unwrap_or(1.0);
@@ -110,12 +157,25 @@ impl Instance {
                         weight: task.value / n_pieces as f64,
                         site: task.site.map(unit),
                         class: class as u32,
+                        terrain: terrain_of[ti],
                     });
                 }
             }
             task_jobs.push(per_stage);
         }
-        let layers = [Stage::Nts, Stage::Ts, Stage::Clearance]
+        let mut pinned = vec![None; jobs.len()];
+        for (ti, task) in p.tasks.iter().enumerate() {
+            let Some(by) = &task.under_way_by else { continue };
+            let Some(first) = task_jobs[ti].iter().flatten().next().copied() else {
+                continue;
+            };
+            let stage = jobs[first as usize].stage;
+            // Only a team that may do the task's next stage keeps it.
+            if let Some(k) = p.teams.iter().position(|t| &t.id == by && t.can_do(task, stage)) {
+                pinned[first as usize] = Some(k as u32);
+            }
+        }
+        let layers = [Stage::Nts, Stage::Ts, Stage::Preparation, Stage::Clearance]
             .into_iter()
             .map(|s| {
                 (
@@ -134,6 +194,8 @@ impl Instance {
             task_jobs,
             team_base: p.teams.iter().map(|t| t.base.map(unit)).collect(),
             travel_days_per_chord: per_km,
+            pinned,
+            speed,
         }
     }
 }
@@ -163,9 +225,15 @@ pub(crate) struct Simulated {
 /// Area of a job under `rates` and an area factor.
 fn job_area(p: &Problem, job: &Job, rates: &Rates, factor: f64) -> f64 {
     let task = &p.tasks[job.task as usize];
+    // Ground preparation covers the clearance area.
+    let stage = if job.stage == Stage::Preparation {
+        Stage::Clearance
+    } else {
+        job.stage
+    };
     stage_areas(task.area_m2 * factor, task.stage, rates)
         .into_iter()
-        .find(|(s, _)| *s == job.stage)
+        .find(|(s, _)| *s == stage)
         .map(|(_, a)| a * job.piece_share)
         .unwrap_or(0.0)
 }
@@ -188,7 +256,6 @@ pub(crate) fn simulate(p: &Problem, inst: &Instance, seqs: &Sequences, cal: &Cal
         for (k, seq) in seqs[li].iter().enumerate() {
             let team = &p.teams[k];
             let speed = var.team_speed.map_or(1.0, |s| s[k]);
-            let prod = team.productivity_m2_per_day * speed;
             let mut t = team.start_day;
             let mut pos = inst.team_base[k];
             for &j in seq {
@@ -206,7 +273,7 @@ pub(crate) fn simulate(p: &Problem, inst: &Instance, seqs: &Sequences, cal: &Cal
                     job_area(p, job, &var.rates, factor)
                 };
                 let st = cal.next_working(team.kind, t.max(stage_done[job.task as usize]));
-                let e = cal.advance(team.kind, st, area / prod);
+                let e = cal.advance(team.kind, st, area / (inst.speed(k, j) * speed));
                 sim.start[j as usize] = st;
                 sim.end[j as usize] = e;
                 sim.area_m2[j as usize] = area;

@@ -12,11 +12,12 @@
 //! let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
 //! let task = |id: &str, area_m2: f64| Task {
 //!     id: id.into(), area_m2, value: 1.0, site: None, stage: Stage::Clearance,
-//!     methods: vec![], terrain: None, ready_day: 0.0, splittable: false,
+//!     methods: vec![], terrain: None, ready_day: 0.0, splittable: false, under_way_by: None,
+//!     prepare_ground: false,
 //! };
 //! let team = Team {
 //!     id: "T1".into(), kind: TeamKind::Manual, productivity_m2_per_day: 100.0, base: None,
-//!     start_day: 0.0, end_day: None, cost_per_day: 1000.0,
+//!     start_day: 0.0, end_day: None, cost_per_day: 1000.0, productivity_by_terrain: vec![],
 //! };
 //! let p = Problem {
 //!     start_date: start, tasks: vec![task("big", 1000.0), task("small", 100.0)], teams: vec![team],
@@ -46,6 +47,6 @@ pub use model::{
     WorkingCalendar,
 };
 pub use plan::{
-    day_to_date, exact_applies, plan, released_by_month, Assignment, MonthRelease, Plan, PlanOptions, EXACT_MAX_TASKS,
-    EXACT_MAX_TEAMS,
+    day_to_date, exact_applies, lower_bound, plan, released_by_month, Assignment, MonthRelease, Plan, PlanOptions,
+    EXACT_MAX_TASKS, EXACT_MAX_TEAMS,
 };

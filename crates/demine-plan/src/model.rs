@@ -11,6 +11,9 @@ use serde::Serialize;
 pub enum Stage {
     Nts,
     Ts,
+    /// Ground preparation by a machine (vegetation cutting, ground processing) before manual
+    /// teams or dogs clear: it releases nothing, but clearance starts only when it ends.
+    Preparation,
     Clearance,
 }
 
@@ -21,6 +24,7 @@ impl Stage {
         match self {
             Stage::Nts => "nts",
             Stage::Ts => "ts",
+            Stage::Preparation => "preparation",
             Stage::Clearance => "clearance",
         }
     }
@@ -39,6 +43,7 @@ impl Stage {
         match self {
             Stage::Nts => &[Stage::Nts, Stage::Ts, Stage::Clearance],
             Stage::Ts => &[Stage::Ts, Stage::Clearance],
+            Stage::Preparation => &[Stage::Preparation, Stage::Clearance],
             Stage::Clearance => &[Stage::Clearance],
         }
     }
@@ -93,6 +98,11 @@ pub struct Task {
     pub ready_day: f64,
     /// Whether several teams may share the task.
     pub splittable: bool,
+    /// Whether a machine must prepare the ground before clearance (same area).
+    pub prepare_ground: bool,
+    /// Work already under way: the id of the team on site. The plan keeps that team on this
+    /// task first (its first stage, or first piece), then plans the rest around it.
+    pub under_way_by: Option<String>,
 }
 
 /// A team or asset.
@@ -100,8 +110,10 @@ pub struct Task {
 pub struct Team {
     pub id: String,
     pub kind: TeamKind,
-    /// Area the team works per working day, m² (> 0).
+    /// Area the team works per working day, m² (> 0), on terrain not listed below.
     pub productivity_m2_per_day: f64,
+    /// Area per working day on given terrains (task `terrain`, matched without case), m² (> 0).
+    pub productivity_by_terrain: Vec<(String, f64)>,
     pub base: Option<LonLat>,
     /// First day the team is available, days from the plan start.
     pub start_day: f64,
@@ -111,11 +123,23 @@ pub struct Team {
 }
 
 impl Team {
+    /// Area the team works per working day on `terrain`, m².
+    pub fn productivity_on(&self, terrain: Option<&str>) -> f64 {
+        terrain
+            .and_then(|t| {
+                self.productivity_by_terrain
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(t.trim()))
+            })
+            .map_or(self.productivity_m2_per_day, |(_, p)| *p)
+    }
+
     /// Whether the team may do `stage` work on `task`.
     pub fn can_do(&self, task: &Task, stage: Stage) -> bool {
         match stage {
             Stage::Nts => self.kind == TeamKind::Nts,
             Stage::Ts => self.kind == TeamKind::Ts,
+            Stage::Preparation => self.kind == TeamKind::Mechanical,
             Stage::Clearance => {
                 CLEARANCE_KINDS.contains(&self.kind) && (task.methods.is_empty() || task.methods.contains(&self.kind))
             }
@@ -230,9 +254,16 @@ impl Problem {
         self.tasks.iter().any(|t| t.site.is_some())
     }
 
-    /// Area of each stage of a task's chain, m², with the survey shares applied.
+    /// Area of each stage of a task's chain, m², with the survey shares applied (and ground
+    /// preparation of the clearance area first, when the task needs it).
     pub fn stage_areas(&self, task: &Task) -> Vec<(Stage, f64)> {
-        stage_areas(task.area_m2, task.stage, &self.rates)
+        let mut out = stage_areas(task.area_m2, task.stage, &self.rates);
+        if task.prepare_ground {
+            if let Some(i) = out.iter().position(|s| s.0 == Stage::Clearance) {
+                out.insert(i, (Stage::Preparation, out[i].1));
+            }
+        }
+        out
     }
 }
 
@@ -247,6 +278,7 @@ pub fn stage_areas(area_m2: f64, first: Stage, rates: &Rates) -> Vec<(Stage, f64
         left *= match s {
             Stage::Nts => 1.0 - rates.nts_cancel_share,
             Stage::Ts => 1.0 - rates.ts_reduce_share,
+            Stage::Preparation => 1.0,
             Stage::Clearance => 0.0,
         };
     }
@@ -258,6 +290,7 @@ pub fn released_share(stage: Stage, rates: &Rates) -> f64 {
     match stage {
         Stage::Nts => rates.nts_cancel_share,
         Stage::Ts => rates.ts_reduce_share,
+        Stage::Preparation => 0.0,
         Stage::Clearance => 1.0,
     }
 }

@@ -139,6 +139,7 @@ pub fn exact_applies(p: &Problem) -> bool {
         && !p.has_travel()
         && p.tasks.iter().all(|t| !t.splittable)
         && matches!(p.calendar, crate::model::CalendarSpec::None)
+        && p.tasks.iter().all(|t| t.under_way_by.is_none())
 }
 
 /// Ready day of each job of layer `li`, from the layers before it.
@@ -204,7 +205,7 @@ pub fn plan(p: &Problem, opts: &PlanOptions) -> Plan {
     }
     let mut method = "heuristic";
     let mut optimal = false;
-    let mut lower_bound = lower_bound(p, &inst);
+    let mut lower_bound = lower_bound_of(p, &inst);
     if opts.exact && exact_applies(p) && crate::exact_dp::applies(&inst) {
         if let Some(ex) = crate::exact_dp::solve(p, &inst) {
             let mine = objective_of(p, &inst, &seqs, &cal);
@@ -318,16 +319,32 @@ fn finish(
     }
 }
 
-/// A valid lower bound on Σ value × release time, for continuous time (None otherwise):
-/// the larger of (a) each task alone, every stage on its fastest team from its ready day, and
-/// (b) the clearance work pooled on one machine as fast as all clearance teams together,
-/// sequenced by Smith's rule (the k-th task to finish cannot end before the first k tasks'
-/// clearance work is done at full capacity). Travel and team start dates only add time.
-pub(crate) fn lower_bound(p: &Problem, inst: &Instance) -> Option<f64> {
+/// A valid lower bound on Σ value × release time, for continuous time (None otherwise).
+///
+/// The larger of (a) each task alone, every stage on its fastest eligible team from its ready
+/// day, and (b) a mean-busy-time relaxation of clearance on uniform parallel teams: for a set A
+/// of tasks that only teams of the kinds in K may clear, any schedule is a schedule of one
+/// machine as fast as all teams of K together (S_K, work shared at will), on which Smith's rule
+/// minimises Σ value × mean busy time M_j; and a task worked at a rate of at most r_j (its
+/// fastest eligible team; all of them for a splittable task) ends at least a_j / (2 r_j) after
+/// its mean busy time. So Σ_A w_j C_j ≥ Σ_A w_j (C_j^Smith − a_j/(2 S_K) + a_j/(2 r_j)) (with
+/// productivity by terrain, S_K counts each team at its best terrain); the
+/// tasks outside A add their bound (a). (b) is taken for each set K of clearance kinds.
+/// Travel, team start dates, ready days and earlier stages only add time.
+pub fn lower_bound(p: &Problem) -> Option<f64> {
+    lower_bound_of(p, &Instance::new(p))
+}
+
+pub(crate) fn lower_bound_of(p: &Problem, inst: &Instance) -> Option<f64> {
+    use crate::model::{kind_index, CLEARANCE_KINDS};
     if !matches!(p.calendar, crate::model::CalendarSpec::None) {
         return None;
     }
-    let mut each_alone = 0.0;
+    let n = p.tasks.len();
+    let mut alone = vec![0.0; n];
+    // Per task with clearance work: (area, value, fastest rate, mask of kinds that may clear it).
+    let mut clearance: Vec<Option<(f64, f64, f64, u8)>> = vec![None; n];
+    let kind_bit = |k: usize| 1u8 << kind_index(p.teams[k].kind);
     for (ti, task) in p.tasks.iter().enumerate() {
         let mut t = task.ready_day;
         for per_stage in &inst.task_jobs[ti] {
@@ -339,44 +356,55 @@ pub(crate) fn lower_bound(p: &Problem, inst: &Instance) -> Option<f64> {
             let area: f64 = per_stage.iter().map(|&j| inst.jobs[j as usize].area_m2).sum();
             let fastest = el
                 .iter()
-                .map(|&k| p.teams[k as usize].productivity_m2_per_day)
+                .map(|&k| inst.speed(k as usize, per_stage[0]))
                 .fold(0.0, f64::max);
-            let pooled: f64 = el.iter().map(|&k| p.teams[k as usize].productivity_m2_per_day).sum();
+            let pooled: f64 = el.iter().map(|&k| inst.speed(k as usize, per_stage[0])).sum();
             // Pieces of a split task may run side by side on different teams.
             let rate = if per_stage.len() > 1 { pooled } else { fastest };
             if rate <= 0.0 {
                 return None;
             }
             t += area / rate;
+            if job.stage == Stage::Clearance && area > 0.0 {
+                let mask = el.iter().fold(0u8, |m, &k| m | kind_bit(k as usize));
+                clearance[ti] = Some((area, task.value, rate, mask));
+            }
         }
-        each_alone += task.value * t;
+        alone[ti] = task.value * t;
     }
-    let capacity: f64 = p
-        .teams
-        .iter()
-        .filter(|t| crate::model::CLEARANCE_KINDS.contains(&t.kind))
-        .map(|t| t.productivity_m2_per_day)
-        .sum();
-    let mut pooled = 0.0;
-    if capacity > 0.0 {
-        let mut work: Vec<(f64, f64)> = (0..p.tasks.len())
-            .map(|ti| {
-                let area: f64 = inst.task_jobs[ti][Stage::Clearance.index()]
-                    .iter()
-                    .map(|&j| inst.jobs[j as usize].area_m2)
-                    .sum();
-                (area / capacity, p.tasks[ti].value)
-            })
-            .filter(|w| w.0 > 0.0)
-            .collect();
-        work.sort_by(|a, b| (b.1 / b.0).total_cmp(&(a.1 / a.0)));
-        let mut t = 0.0;
-        for (d, w) in work {
-            t += d;
-            pooled += w * t;
+    let each_alone: f64 = alone.iter().sum();
+    let mut best = each_alone;
+    let all_clearance: u8 = CLEARANCE_KINDS.iter().fold(0, |m, &k| m | 1 << kind_index(k));
+    for kinds in 1..=all_clearance {
+        if kinds & !all_clearance != 0 {
+            continue;
         }
+        // A team works at most its best terrain's m² per day on any task.
+        let speed: f64 = (0..p.teams.len())
+            .filter(|&k| kind_bit(k) & kinds != 0 && CLEARANCE_KINDS.contains(&p.teams[k].kind))
+            .map(|k| inst.speed[k].iter().copied().fold(0.0, f64::max))
+            .sum();
+        let mut inside: Vec<(f64, f64, f64)> = Vec::new();
+        let mut outside = 0.0;
+        for ti in 0..n {
+            match clearance[ti] {
+                Some((area, value, rate, mask)) if mask & !kinds == 0 => inside.push((area, value, rate)),
+                _ => outside += alone[ti],
+            }
+        }
+        if inside.is_empty() || speed <= 0.0 {
+            continue;
+        }
+        inside.sort_by(|a, b| (b.1 / b.0).total_cmp(&(a.1 / a.0)));
+        let mut done_m2 = 0.0;
+        let mut total = outside;
+        for (area, value, rate) in inside {
+            done_m2 += area;
+            total += value * (done_m2 / speed - area / (2.0 * speed) + area / (2.0 * rate));
+        }
+        best = best.max(total);
     }
-    Some(f64::max(each_alone, pooled))
+    Some(best)
 }
 
 /// The date a day offset falls on.

@@ -17,6 +17,8 @@ use std::time::Instant;
 /// Teams tried for a job besides its own: the nearest by base, then random ones.
 const NEAR_TEAMS: usize = 10;
 const RANDOM_TEAMS: usize = 6;
+/// In the linear case every eligible team is tried when there are at most this many.
+const ALL_TEAMS_UP_TO: usize = 64;
 
 pub(crate) struct LayerCtx<'a> {
     pub p: &'a Problem,
@@ -47,9 +49,7 @@ impl LayerCtx<'_> {
                 pos = Some(*site);
             }
             let st = self.cal.next_working(team.kind, t.max(self.ready[j as usize]));
-            let e = self
-                .cal
-                .advance(team.kind, st, job.area_m2 / team.productivity_m2_per_day);
+            let e = self.cal.advance(team.kind, st, job.area_m2 / self.inst.speed(k, j));
             cost += job.weight * e;
             if let Some(end) = team.end_day {
                 if e > end {
@@ -73,10 +73,10 @@ impl LayerCtx<'_> {
         )
     }
 
-    /// Best place for `job` in team k's sequence: (position, cost).
-    fn best_insert(&self, k: usize, seq: &[u32], job: u32) -> (usize, f64) {
+    /// Best place at or after `from` for `job` in team k's sequence: (position, cost).
+    fn best_insert(&self, k: usize, seq: &[u32], from: usize, job: u32) -> (usize, f64) {
         let mut best = (seq.len(), f64::INFINITY);
-        for q in 0..=seq.len() {
+        for q in from..=seq.len() {
             let c = self.insert_cost(k, seq, q, job);
             if c < best.1 {
                 best = (q, c);
@@ -97,23 +97,39 @@ pub(crate) struct LayerSearch<'a> {
     near: Vec<Vec<u32>>,
     jobs: Vec<u32>,
     rng: ChaCha8Rng,
+    /// Continuous time, no binding ready days, no team end dates: a change to a sequence
+    /// shifts everything after it by the same amount, so moves are priced in O(1) from
+    /// per-team prefix sums ([`Timeline`]) instead of re-running the sequence.
+    linear: bool,
+    timelines: Vec<Timeline>,
+    /// Jobs held first in each team's sequence (work under way): never moved, nothing before them.
+    fixed: Vec<usize>,
+}
+
+/// Prefix sums of one team's sequence (linear case only).
+#[derive(Debug, Clone, Default)]
+struct Timeline {
+    /// End of each job.
+    end: Vec<f64>,
+    /// pc[i] = Σ weight × end of the first i jobs (len n + 1).
+    pc: Vec<f64>,
+    /// suf_w[i] = Σ weight of jobs i.. (len n + 1).
+    suf_w: Vec<f64>,
 }
 
 impl<'a> LayerSearch<'a> {
     /// WSPT order, each job appended to the eligible team that ends it earliest.
-    pub fn construct(ctx: LayerCtx<'a>, jobs: &[u32], seed: u64) -> LayerSearch<'a> {
+    pub fn construct(ctx: LayerCtx<'a>, all_jobs: &[u32], seed: u64) -> LayerSearch<'a> {
         let p = ctx.p;
         let inst = ctx.inst;
         let n_teams = p.teams.len();
+        let (held, movable): (Vec<u32>, Vec<u32>) = all_jobs.iter().partition(|&&j| inst.pinned[j as usize].is_some());
+        let jobs = &movable[..];
         let mut order: Vec<u32> = jobs.to_vec();
         let ratio = |j: u32| {
             let job = &inst.jobs[j as usize];
             let el = &inst.eligible[job.class as usize];
-            let mean_prod = el
-                .iter()
-                .map(|&k| p.teams[k as usize].productivity_m2_per_day)
-                .sum::<f64>()
-                / el.len().max(1) as f64;
+            let mean_prod = el.iter().map(|&k| inst.speed(k as usize, j)).sum::<f64>() / el.len().max(1) as f64;
             job.weight / (job.area_m2 / mean_prod).max(1e-9)
         };
         let keys: Vec<(f64, f64)> = order.iter().map(|&j| (ratio(j), ctx.ready[j as usize])).collect();
@@ -132,6 +148,26 @@ impl<'a> LayerSearch<'a> {
         let mut pos: Vec<Option<[f64; 3]>> = inst.team_base.clone();
         let mut seqs: Vec<Vec<u32>> = vec![Vec::new(); n_teams];
         let mut owner = vec![u32::MAX; inst.jobs.len()];
+        let mut fixed = vec![0usize; n_teams];
+        for &j in &held {
+            let k = inst.pinned[j as usize].unwrap_or(0) as usize;
+            let job = &inst.jobs[j as usize];
+            let team = &p.teams[k];
+            let mut t = free[k];
+            if let (Some(site), Some(from)) = (&job.site, &pos[k]) {
+                t = ctx
+                    .cal
+                    .advance(team.kind, t, travel_days(inst.travel_days_per_chord, from, site));
+            }
+            let st = ctx.cal.next_working(team.kind, t.max(ctx.ready[j as usize]));
+            free[k] = ctx.cal.advance(team.kind, st, job.area_m2 / inst.speed(k, j));
+            if job.site.is_some() {
+                pos[k] = job.site;
+            }
+            seqs[k].push(j);
+            owner[j as usize] = k as u32;
+            fixed[k] += 1;
+        }
         for &j in &order {
             let job = &inst.jobs[j as usize];
             let mut best = (u32::MAX, f64::INFINITY, 0.0);
@@ -144,9 +180,7 @@ impl<'a> LayerSearch<'a> {
                         .advance(team.kind, t, travel_days(inst.travel_days_per_chord, from, site));
                 }
                 let st = ctx.cal.next_working(team.kind, t.max(ctx.ready[j as usize]));
-                let e = ctx
-                    .cal
-                    .advance(team.kind, st, job.area_m2 / team.productivity_m2_per_day);
+                let e = ctx.cal.advance(team.kind, st, job.area_m2 / inst.speed(k as usize, j));
                 let mut score = e;
                 if let Some(end) = team.end_day {
                     if e > end {
@@ -167,7 +201,13 @@ impl<'a> LayerSearch<'a> {
         }
         let cost = (0..n_teams).map(|k| ctx.seq_cost(k, seqs[k].iter().copied())).collect();
         let near = candidate_teams(p, inst, jobs);
-        LayerSearch {
+        let earliest_team = p.teams.iter().map(|t| t.start_day).fold(f64::INFINITY, f64::min);
+        let sited = jobs.iter().filter(|&&j| inst.jobs[j as usize].site.is_some()).count();
+        let linear = ctx.cal.is_continuous()
+            && p.teams.iter().all(|t| t.end_day.is_none())
+            && jobs.iter().all(|&j| ctx.ready[j as usize] <= earliest_team)
+            && (sited == 0 || sited == jobs.len());
+        let mut search = LayerSearch {
             ctx,
             seqs,
             cost,
@@ -175,7 +215,238 @@ impl<'a> LayerSearch<'a> {
             near,
             jobs: jobs.to_vec(),
             rng: ChaCha8Rng::seed_from_u64(seed),
+            linear,
+            timelines: vec![Timeline::default(); n_teams],
+            fixed,
+        };
+        if linear {
+            for k in 0..n_teams {
+                search.refresh(k);
+            }
         }
+        search
+    }
+
+    /// Recomputes team k's cost (and timeline in the linear case) after its sequence changed.
+    fn refresh(&mut self, k: usize) {
+        if self.linear {
+            self.timelines[k] = self.timeline(k, &self.seqs[k]);
+            self.cost[k] = *self.timelines[k].pc.last().unwrap_or(&0.0);
+        } else {
+            self.cost[k] = self.ctx.seq_cost(k, self.seqs[k].iter().copied());
+        }
+    }
+
+    #[inline]
+    fn site(&self, j: u32) -> Option<&[f64; 3]> {
+        self.ctx.inst.jobs[j as usize].site.as_ref()
+    }
+
+    #[inline]
+    fn trav(&self, a: Option<&[f64; 3]>, b: Option<&[f64; 3]>) -> f64 {
+        match (a, b) {
+            (Some(a), Some(b)) => travel_days(self.ctx.inst.travel_days_per_chord, a, b),
+            _ => 0.0,
+        }
+    }
+
+    #[inline]
+    fn work_days(&self, k: usize, j: u32) -> f64 {
+        self.ctx.inst.jobs[j as usize].area_m2 / self.ctx.inst.speed(k, j)
+    }
+
+    fn timeline(&self, k: usize, seq: &[u32]) -> Timeline {
+        let n = seq.len();
+        let mut tl = Timeline {
+            end: Vec::with_capacity(n),
+            pc: Vec::with_capacity(n + 1),
+            suf_w: vec![0.0; n + 1],
+        };
+        let mut t = self.ctx.p.teams[k].start_day;
+        let mut pos = self.ctx.inst.team_base[k].as_ref();
+        tl.pc.push(0.0);
+        for &j in seq {
+            let site = self.site(j);
+            t += self.trav(pos, site) + self.work_days(k, j);
+            if site.is_some() {
+                pos = site;
+            }
+            tl.end.push(t);
+            let last = tl.pc[tl.pc.len() - 1];
+            tl.pc.push(last + self.ctx.inst.jobs[j as usize].weight * t);
+        }
+        for i in (0..n).rev() {
+            tl.suf_w[i] = tl.suf_w[i + 1] + self.ctx.inst.jobs[seq[i] as usize].weight;
+        }
+        tl
+    }
+
+    /// Where the team is before position q, and when it is free there.
+    #[inline]
+    fn before(&self, k: usize, seq: &[u32], tl: &Timeline, q: usize) -> (Option<&[f64; 3]>, f64) {
+        if q == 0 {
+            (self.ctx.inst.team_base[k].as_ref(), self.ctx.p.teams[k].start_day)
+        } else {
+            (self.site(seq[q - 1]), tl.end[q - 1])
+        }
+    }
+
+    /// Linear case: cost of team k's sequence with `x` inserted before position q.
+    #[inline]
+    fn insert_lin(&self, k: usize, seq: &[u32], tl: &Timeline, q: usize, x: u32) -> f64 {
+        let n = seq.len();
+        let (prev, t0) = self.before(k, seq, tl, q);
+        let sx = self.site(x);
+        let cx = t0 + self.trav(prev, sx) + self.work_days(k, x);
+        let mut shift = cx - t0;
+        if q < n {
+            let next = self.site(seq[q]);
+            shift += self.trav(sx, next) - self.trav(prev, next);
+        }
+        tl.pc[q] + self.ctx.inst.jobs[x as usize].weight * cx + (tl.pc[n] - tl.pc[q]) + shift * tl.suf_w[q]
+    }
+
+    /// Linear case: cost of team k's sequence without its job at position p.
+    #[inline]
+    fn remove_lin(&self, k: usize, seq: &[u32], tl: &Timeline, p: usize) -> f64 {
+        let n = seq.len();
+        let (prev, t0) = self.before(k, seq, tl, p);
+        let mut shift = -(tl.end[p] - t0);
+        if p + 1 < n {
+            let next = self.site(seq[p + 1]);
+            shift += self.trav(prev, next) - self.trav(self.site(seq[p]), next);
+        }
+        tl.pc[p] + (tl.pc[n] - tl.pc[p + 1]) + shift * tl.suf_w[p + 1]
+    }
+
+    /// Linear case: cost of team k's sequence with its job at position p replaced by `y`.
+    #[inline]
+    fn replace_lin(&self, k: usize, seq: &[u32], tl: &Timeline, p: usize, y: u32) -> f64 {
+        let n = seq.len();
+        let (prev, t0) = self.before(k, seq, tl, p);
+        let sy = self.site(y);
+        let cy = t0 + self.trav(prev, sy) + self.work_days(k, y);
+        let mut shift = cy - tl.end[p];
+        if p + 1 < n {
+            let next = self.site(seq[p + 1]);
+            shift += self.trav(sy, next) - self.trav(self.site(seq[p]), next);
+        }
+        tl.pc[p] + self.ctx.inst.jobs[y as usize].weight * cy + (tl.pc[n] - tl.pc[p + 1]) + shift * tl.suf_w[p + 1]
+    }
+
+    /// Best place for `job` in team k's sequence `seq`: (position, cost of the new sequence).
+    fn best_insert_any(&self, k: usize, seq: &[u32], job: u32) -> (usize, f64) {
+        if !self.linear {
+            return self.ctx.best_insert(k, seq, self.fixed[k], job);
+        }
+        let tl = self.timeline(k, seq);
+        let mut best = (seq.len(), f64::INFINITY);
+        for q in self.fixed[k]..=seq.len() {
+            let c = self.insert_lin(k, seq, &tl, q, job);
+            if c < best.1 {
+                best = (q, c);
+            }
+        }
+        best
+    }
+
+    /// Linear case: candidate teams are every eligible team when there are not too many.
+    fn candidates_lin(&mut self, j: u32) -> Vec<u32> {
+        let job = &self.ctx.inst.jobs[j as usize];
+        let el = &self.ctx.inst.eligible[job.class as usize];
+        if el.len() > ALL_TEAMS_UP_TO {
+            return self.candidates(j);
+        }
+        let own = self.owner[j as usize];
+        std::iter::once(own)
+            .chain(el.iter().copied().filter(|&k| k != own))
+            .collect()
+    }
+
+    /// Linear case: the best relocation of job j to any place of any candidate team.
+    fn relocate_lin(&mut self, j: u32) -> f64 {
+        let a = self.owner[j as usize] as usize;
+        let Some(p) = self.seqs[a].iter().position(|&x| x == j) else {
+            return 0.0;
+        };
+        let cost_a_without = self.remove_lin(a, &self.seqs[a], &self.timelines[a], p);
+        let mut best: Option<(usize, usize, f64)> = None; // (team, pos, gain)
+        let mut best_gain = 1e-9 * self.cost[a].abs().max(1.0);
+        for b in self.candidates_lin(j) {
+            let b = b as usize;
+            if b == a {
+                let mut without = self.seqs[a].clone();
+                without.remove(p);
+                let tl = self.timeline(a, &without);
+                for q in self.fixed[a]..=without.len() {
+                    if q == p {
+                        continue;
+                    }
+                    let gain = self.cost[a] - self.insert_lin(a, &without, &tl, q, j);
+                    if gain > best_gain {
+                        best_gain = gain;
+                        best = Some((a, q, gain));
+                    }
+                }
+            } else {
+                let (seq, tl) = (&self.seqs[b], &self.timelines[b]);
+                for q in self.fixed[b]..=seq.len() {
+                    let gain = self.cost[a] + self.cost[b] - cost_a_without - self.insert_lin(b, seq, tl, q, j);
+                    if gain > best_gain {
+                        best_gain = gain;
+                        best = Some((b, q, gain));
+                    }
+                }
+            }
+        }
+        let Some((b, q, gain)) = best else { return 0.0 };
+        self.seqs[a].remove(p);
+        self.seqs[b].insert(q, j);
+        self.owner[j as usize] = b as u32;
+        self.refresh(a);
+        if b != a {
+            self.refresh(b);
+        }
+        gain
+    }
+
+    /// Linear case: the best exchange of job j with any job of another candidate team, each
+    /// taking the other's place.
+    fn swap_lin(&mut self, j: u32) -> f64 {
+        let a = self.owner[j as usize] as usize;
+        let Some(p) = self.seqs[a].iter().position(|&x| x == j) else {
+            return 0.0;
+        };
+        let inst = self.ctx.inst;
+        let jclass = inst.jobs[j as usize].class;
+        let mut best: Option<(usize, usize, f64)> = None; // (team, pos, gain)
+        let mut best_gain = 0.0f64;
+        for b in self.candidates_lin(j).into_iter().skip(1) {
+            let b = b as usize;
+            let (seq_b, tl_b) = (&self.seqs[b], &self.timelines[b]);
+            for (r, &i) in seq_b.iter().enumerate().skip(self.fixed[b]) {
+                let iclass = inst.jobs[i as usize].class;
+                if iclass != jclass && inst.eligible[iclass as usize].binary_search(&(a as u32)).is_err() {
+                    continue;
+                }
+                let ca = self.replace_lin(a, &self.seqs[a], &self.timelines[a], p, i);
+                let cb = self.replace_lin(b, seq_b, tl_b, r, j);
+                let gain = self.cost[a] + self.cost[b] - ca - cb;
+                if gain > best_gain.max(1e-9 * (self.cost[a] + self.cost[b]).abs().max(1.0)) {
+                    best_gain = gain;
+                    best = Some((b, r, gain));
+                }
+            }
+        }
+        let Some((b, r, gain)) = best else { return 0.0 };
+        let i = self.seqs[b][r];
+        self.seqs[a][p] = i;
+        self.seqs[b][r] = j;
+        self.owner[j as usize] = b as u32;
+        self.owner[i as usize] = a as u32;
+        self.refresh(a);
+        self.refresh(b);
+        gain
     }
 
     fn candidates(&mut self, j: u32) -> Vec<u32> {
@@ -215,13 +486,13 @@ impl<'a> LayerSearch<'a> {
         for b in self.candidates(j) {
             let b = b as usize;
             if b == a {
-                let (q, c) = self.ctx.best_insert(a, &without, j);
+                let (q, c) = self.ctx.best_insert(a, &without, self.fixed[a], j);
                 let gain = self.cost[a] - c;
                 if gain > best.map_or(1e-9 * self.cost[a].abs().max(1.0), |x| x.3) && q != p {
                     best = Some((a, q, c, gain));
                 }
             } else {
-                let (q, c) = self.ctx.best_insert(b, &self.seqs[b], j);
+                let (q, c) = self.ctx.best_insert(b, &self.seqs[b], self.fixed[b], j);
                 let gain = self.cost[a] + self.cost[b] - cost_a_without - c;
                 if gain > best.map_or(1e-9 * (self.cost[a] + self.cost[b]).abs().max(1.0), |x| x.3) {
                     best = Some((b, q, c, gain));
@@ -253,10 +524,10 @@ impl<'a> LayerSearch<'a> {
         let cands = self.candidates(j);
         for b in cands.into_iter().skip(1).take(4) {
             let b = b as usize;
-            if self.seqs[b].is_empty() {
+            if self.seqs[b].len() <= self.fixed[b] {
                 continue;
             }
-            let r = self.rng.gen_range(0..self.seqs[b].len());
+            let r = self.rng.gen_range(self.fixed[b]..self.seqs[b].len());
             let i = self.seqs[b][r];
             let iclass = self.ctx.inst.jobs[i as usize].class;
             let i_ok = iclass == jclass
@@ -296,7 +567,12 @@ impl<'a> LayerSearch<'a> {
                 if n % 64 == 0 && Instant::now() >= deadline {
                     return false;
                 }
-                if self.relocate(j) > 0.0 || self.swap(j) > 0.0 {
+                let moved = if self.linear {
+                    self.relocate_lin(j) > 0.0 || self.swap_lin(j) > 0.0
+                } else {
+                    self.relocate(j) > 0.0 || self.swap(j) > 0.0
+                };
+                if moved {
                     improved = true;
                 }
             }
@@ -328,10 +604,11 @@ impl<'a> LayerSearch<'a> {
             // Ruin: about a third of the jobs of these teams, at most 24.
             let mut removed = Vec::new();
             for &k in &teams {
+                let fixed = self.fixed[k as usize];
                 let seq = &mut self.seqs[k as usize];
                 let mut kept = Vec::with_capacity(seq.len());
-                for &x in seq.iter() {
-                    if removed.len() < 24 && self.rng.gen_bool(0.35) {
+                for (q, &x) in seq.iter().enumerate() {
+                    if q >= fixed && removed.len() < 24 && self.rng.gen_bool(0.35) {
                         removed.push(x);
                     } else {
                         kept.push(x);
@@ -357,7 +634,7 @@ impl<'a> LayerSearch<'a> {
                     }
                     let seq = &self.seqs[k as usize];
                     let before = self.ctx.seq_cost(k as usize, seq.iter().copied());
-                    let (q, c) = self.ctx.best_insert(k as usize, seq, x);
+                    let (q, c) = self.best_insert_any(k as usize, seq, x);
                     if c - before < best.2 {
                         best = (k, q, c - before);
                     }
@@ -375,6 +652,7 @@ impl<'a> LayerSearch<'a> {
                     for &x in &self.seqs[k as usize] {
                         self.owner[x as usize] = k;
                     }
+                    self.refresh(k as usize);
                 }
             } else {
                 for (k, seq, c) in old {

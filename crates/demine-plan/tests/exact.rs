@@ -15,6 +15,7 @@ fn random_problem(rng: &mut ChaCha8Rng, n_tasks: usize, n_teams: usize, with_rea
             id: format!("T{k}"),
             kind: KINDS[rng.gen_range(0..3)],
             productivity_m2_per_day: rng.gen_range(50.0..500.0),
+            productivity_by_terrain: vec![],
             base: None,
             start_day: if with_ready { rng.gen_range(0.0..5.0) } else { 0.0 },
             end_day: None,
@@ -39,6 +40,8 @@ fn random_problem(rng: &mut ChaCha8Rng, n_tasks: usize, n_teams: usize, with_rea
                 terrain: None,
                 ready_day: if with_ready { rng.gen_range(0.0..20.0) } else { 0.0 },
                 splittable: false,
+                under_way_by: None,
+                prepare_ground: false,
             }
         })
         .collect();
@@ -64,7 +67,7 @@ fn best_sequence(p: &Problem, k: usize, jobs: &mut Vec<usize>, fixed: usize, t: 
     for i in fixed..jobs.len() {
         jobs.swap(fixed, i);
         let task = &p.tasks[jobs[fixed]];
-        let end = t.max(task.ready_day) + task.area_m2 / p.teams[k].productivity_m2_per_day;
+        let end = t.max(task.ready_day) + task.area_m2 / p.teams[k].productivity_on(task.terrain.as_deref());
         best_sequence(p, k, jobs, fixed + 1, end, acc + task.value * end, best);
         jobs.swap(fixed, i);
     }
@@ -228,6 +231,7 @@ fn staged_small_instance_is_solved_exactly_by_the_milp() {
             id: id.into(),
             kind,
             productivity_m2_per_day: prod,
+            productivity_by_terrain: vec![],
             base: None,
             start_day: 0.0,
             end_day: None,
@@ -254,4 +258,69 @@ fn staged_small_instance_is_solved_exactly_by_the_milp() {
     assert!(exact.optimal, "{}", exact.method);
     assert!(exact.objective <= heuristic.objective * (1.0 + 1e-9));
     assert!(exact.lower_bound.unwrap() <= exact.objective + 1e-6);
+}
+
+/// The lower bound the plan reports must never exceed the true optimum (heterogeneous teams,
+/// methods restricting tasks to some kinds, ready days and team start days).
+#[test]
+fn lower_bound_never_exceeds_the_optimum() {
+    let mut rng = ChaCha8Rng::seed_from_u64(31);
+    let mut checked = 0;
+    while checked < 20 {
+        let n = rng.gen_range(2..=7);
+        let m = rng.gen_range(1..=3);
+        let mut p = random_problem(&mut rng, n, m, checked % 2 == 0);
+        if !has_team_for_each(&p) {
+            continue;
+        }
+        // Half the instances: productivity by terrain (unrelated rather than uniform teams).
+        if checked % 4 < 2 {
+            for t in &mut p.tasks {
+                t.terrain = [None, Some("forest"), Some("farmland")][rng.gen_range(0..3)].map(String::from);
+            }
+            for k in &mut p.teams {
+                k.productivity_by_terrain = vec![("forest".into(), rng.gen_range(20.0..400.0))];
+            }
+        }
+        let truth = brute_force(&p);
+        let lb = lower_bound(&p).expect("continuous time has a bound");
+        assert!(lb <= truth * (1.0 + 1e-9) + 1e-9, "bound {lb} above optimum {truth}");
+        let planned = plan(
+            &p,
+            &PlanOptions {
+                seed: 1,
+                time_limit_s: 20.0,
+                ..Default::default()
+            },
+        );
+        assert!(planned.objective <= truth * 1.01 + 1e-6 && planned.objective >= truth * (1.0 - 1e-6) - 1e-6);
+        checked += 1;
+    }
+}
+
+/// On one team with nothing else binding, the bound is the optimum itself (Smith's rule), so
+/// it is not needlessly weak; on several teams it still closes most of the gap.
+#[test]
+fn lower_bound_is_tight_on_one_team_and_close_on_several() {
+    let mut rng = ChaCha8Rng::seed_from_u64(41);
+    let mut p = random_problem(&mut rng, 7, 1, false);
+    for t in &mut p.tasks {
+        t.methods.clear();
+    }
+    let truth = brute_force(&p);
+    let lb = lower_bound(&p).unwrap();
+    assert!((lb - truth).abs() <= 1e-9 * truth, "bound {lb}, optimum {truth}");
+
+    let mut checked = 0;
+    while checked < 5 {
+        let mut p = random_problem(&mut rng, 8, 3, false);
+        for t in &mut p.tasks {
+            t.methods.clear();
+        }
+        let truth = optimum_by_assignment(&p);
+        let lb = lower_bound(&p).unwrap();
+        assert!(lb <= truth * (1.0 + 1e-9));
+        assert!(lb >= 0.6 * truth, "bound {lb} far below optimum {truth}");
+        checked += 1;
+    }
 }

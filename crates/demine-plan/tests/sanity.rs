@@ -23,6 +23,8 @@ fn ukraine_uniform_takes_about_757_years() {
             terrain: None,
             ready_day: 0.0,
             splittable: false,
+            under_way_by: None,
+            prepare_ground: false,
         })
         .collect();
     let teams: Vec<Team> = (0..500)
@@ -30,6 +32,7 @@ fn ukraine_uniform_takes_about_757_years() {
             id: format!("team-{i}"),
             kind: TeamKind::Manual,
             productivity_m2_per_day: per_day,
+            productivity_by_terrain: vec![],
             base: None,
             start_day: 0.0,
             end_day: None,
@@ -116,4 +119,120 @@ fn a_task_no_team_can_do_is_refused() {
     let ids: Vec<_> = e.0.iter().map(|p| p.id.clone().unwrap()).collect();
     assert_eq!(ids, ["t1", "t2", "t2"], "{e}");
     assert!(e.to_string().contains("needs an nts team"), "{e}");
+}
+
+/// Productivity by terrain: a team fast in forest and slow on farmland gets the forest, and
+/// each piece of work lasts its area over the team's productivity on that terrain.
+#[test]
+fn productivity_by_terrain_sets_durations_and_who_does_what() {
+    let dir = tempfile::tempdir().unwrap();
+    let teams = read_teams(
+        &write(
+            &dir,
+            "teams.csv",
+            "id,kind,productivity_m2_per_day,productivity_by_terrain\n\
+             A,manual,100,Forest:1000\n\
+             B,manual,1000,forest:50|farmland:800\n",
+        ),
+        start(),
+    )
+    .unwrap();
+    let tasks = read_tasks(
+        &write(
+            &dir,
+            "tasks.csv",
+            "id,area_m2,value,terrain\nwood,10000,1,forest\nfield,8000,1,farmland\nother,2000,1,urban\n",
+        ),
+        start(),
+    )
+    .unwrap();
+    let p = Problem {
+        start_date: start(),
+        tasks,
+        teams,
+        rates: Rates::default(),
+        travel: Travel::default(),
+        calendar: CalendarSpec::None,
+    };
+    let plan = plan(&p, &PlanOptions::default());
+    let get = |task: &str| plan.assignments.iter().find(|a| a.task == task).unwrap();
+    let (wood, field) = (get("wood"), get("field"));
+    assert_eq!((wood.team.as_str(), field.team.as_str()), ("A", "B"));
+    assert!((wood.end_day - wood.start_day - 10.0).abs() < 1e-9);
+    assert!((field.end_day - field.start_day - 10.0).abs() < 1e-9);
+    // No figure for urban: the team's general productivity.
+    let other = get("other");
+    let general = if other.team == "A" { 100.0 } else { 1000.0 };
+    assert!((other.end_day - other.start_day - 2000.0 / general).abs() < 1e-9);
+    assert!(plan.lower_bound.unwrap() <= plan.objective + 1e-9);
+}
+
+#[test]
+fn bad_productivity_by_terrain_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        &dir,
+        "teams.csv",
+        "id,kind,productivity_m2_per_day,productivity_by_terrain\nA,manual,100,forest:150\nB,manual,100,forest:-3\n",
+    );
+    let e = read_teams(&f, start()).unwrap_err();
+    assert_eq!(e.0.len(), 1, "{e}");
+    assert_eq!(e.0[0].line, 3);
+    assert_eq!(e.0[0].field.as_deref(), Some("productivity_by_terrain"));
+    assert!(e.to_string().contains("forest:-3"), "{e}");
+}
+
+/// A machine prepares the ground before the manual team clears: clearance starts when the
+/// preparation ends, preparation releases nothing, and without a machine the task is refused.
+#[test]
+fn ground_preparation_gates_manual_clearance() {
+    let dir = tempfile::tempdir().unwrap();
+    let tasks_csv = write(
+        &dir,
+        "tasks.csv",
+        "id,area_m2,value,methods,prepare_ground\nbush,10000,5,manual,true\nopen,2000,1,manual,\n",
+    );
+    let tasks = read_tasks(&tasks_csv, start()).unwrap();
+    let teams = read_teams(
+        &write(
+            &dir,
+            "teams.csv",
+            "id,kind,productivity_m2_per_day\nM,mechanical,5000\nP,manual,500\n",
+        ),
+        start(),
+    )
+    .unwrap();
+    let mut p = Problem {
+        start_date: start(),
+        tasks,
+        teams,
+        rates: Rates::default(),
+        travel: Travel::default(),
+        calendar: CalendarSpec::None,
+    };
+    check_feasible(&p, "tasks.csv", "teams.csv").unwrap();
+    let plan = plan(&p, &PlanOptions::default());
+    let prep = plan
+        .assignments
+        .iter()
+        .find(|a| a.task == "bush" && a.stage == Stage::Preparation)
+        .expect("a preparation piece");
+    let clear = plan
+        .assignments
+        .iter()
+        .find(|a| a.task == "bush" && a.stage == Stage::Clearance)
+        .unwrap();
+    assert_eq!((prep.team.as_str(), clear.team.as_str()), ("M", "P"));
+    assert!((prep.end_day - prep.start_day - 2.0).abs() < 1e-9);
+    assert!(clear.start_day >= prep.end_day - 1e-9, "{clear:?} before {prep:?}");
+    assert!((prep.area_m2 - 10000.0).abs() < 1e-9);
+    // Released land is the tasks' area: preparation releases none of it.
+    let released: f64 = plan.releases.iter().map(|r| r.1).sum();
+    assert!((released - 12000.0).abs() < 1e-6, "{released}");
+    assert!(plan.lower_bound.unwrap() <= plan.objective + 1e-9);
+
+    p.teams.retain(|t| t.kind != TeamKind::Mechanical);
+    let e = check_feasible(&p, "tasks.csv", "teams.csv").unwrap_err();
+    assert_eq!(e.0[0].field.as_deref(), Some("prepare_ground"), "{e}");
+    assert_eq!(e.0[0].line, 2);
 }

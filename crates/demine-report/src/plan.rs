@@ -44,6 +44,7 @@ fn stage_colour(stage: &str) -> &'static str {
     match stage {
         "nts" => "#8fb8de",
         "ts" => "#f2c572",
+        "preparation" => "#b58b5a",
         _ => "#6aa36f",
     }
 }

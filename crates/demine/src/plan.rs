@@ -145,6 +145,11 @@ pub struct Loaded {
     /// σ of log productivity fitted from past activities, if any.
     pub productivity_sigma: Option<f64>,
     pub source: String,
+    /// Where task values come from: `tasks.csv`, `priority_score`, `remaining_hectares`, or
+    /// `priority_score, else remaining_hectares` when some hazards have no score.
+    pub value_source: &'static str,
+    /// Work under way on the registry: (task, team, date of the latest progress report).
+    pub under_way: Vec<(String, String, NaiveDate)>,
 }
 
 fn refuse(json: bool, msg: &str) -> ExitCode {
@@ -215,6 +220,8 @@ async fn load(db: &Path, input: &PlanInput) -> Result<Result<Loaded, Refused>> {
         None => None,
     };
     let mut rates = Rates::default();
+    let mut value_source = "tasks.csv";
+    let mut under_way = Vec::new();
     let (tasks, teams, synthetic, sigma, source, tasks_name, teams_name) = match &input.tasks {
         Some(f) => {
             let tasks = match demine_plan::read_tasks(f, start) {
@@ -253,6 +260,11 @@ async fn load(db: &Path, input: &PlanInput) -> Result<Result<Loaded, Refused>> {
             let hazards = store.hazards().await?;
             let activities = store.activities().await?;
             let stored_teams = store.teams().await?;
+            let progress = store.daily_progress().await?;
+            let finds = store.finds().await?;
+            let accidents = store.accidents().await?;
+            let layers = store.context_features(None).await?;
+            let risks = store.hazard_risks().await?;
             store.close().await?;
             let teams = match teams_from_file {
                 Some(t) => t,
@@ -269,6 +281,7 @@ async fn load(db: &Path, input: &PlanInput) -> Result<Result<Loaded, Refused>> {
                         id: t.id.clone(),
                         kind: t.kind,
                         productivity_m2_per_day: t.productivity_m2_per_day,
+                        productivity_by_terrain: vec![],
                         base: t.base_lon.zip(t.base_lat),
                         start_day: 0.0,
                         end_day: None,
@@ -277,18 +290,53 @@ async fn load(db: &Path, input: &PlanInput) -> Result<Result<Loaded, Refused>> {
                     .collect(),
             };
             let release = account_records(&hazards, &activities, None, false);
+            // The priority score (0–100) of `demine priority` is each hazard's value.
+            let config = demine_priority::Config::default();
+            let scores: std::collections::HashMap<String, f64> = match crate::priority::compute_priorities(
+                &hazards, &release, &finds, &accidents, &layers, &risks, &config,
+            ) {
+                Ok(r) => r.hazards.into_iter().map(|h| (h.hazard_id, h.score)).collect(),
+                Err(e) => {
+                    eprintln!("note: no priority scores ({e:#}); task value = remaining hectares");
+                    Default::default()
+                }
+            };
+            let going = work_under_way(&progress);
             rates = learned_rates(&hazards, &activities, &release);
             let sigma = productivity_sigma(&activities);
             let has = |k: TeamKind| teams.iter().any(|t| t.kind == k);
             let mut tasks = Vec::new();
+            let (mut scored, mut unscored) = (0usize, 0usize);
             for (h, r) in hazards.iter().zip(&release.per_hazard) {
                 if r.remaining_m2 < 1.0 {
                     continue;
                 }
+                // Work under way: the team of the latest report keeps the task, at the stage
+                // it was doing, with what is left of it (finished land is already released).
+                let on_site = going
+                    .get(h.id.as_str())
+                    .filter(|g| teams.iter().any(|t| t.id == g.team));
+                let value = match scores.get(&h.id) {
+                    Some(&s) if s.is_finite() => {
+                        scored += 1;
+                        s
+                    }
+                    // Hectares still denied: the objective is then hectare-days of denied land.
+                    _ => {
+                        unscored += 1;
+                        r.remaining_m2 / 10_000.0
+                    }
+                };
                 let done = |t: ActivityType| activities.iter().any(|a| a.hazard_id == h.id && a.activity_type == t);
                 // SHA: survey first; CHA: technical survey, then clearance. Stages done already,
                 // or with no team of their kind, are skipped.
-                let stage = if h.class == HazardClass::Sha && !done(ActivityType::Nts) && has(TeamKind::Nts) {
+                let stage = if let Some(g) = on_site {
+                    match g.team_kind.as_str() {
+                        "nts" => Stage::Nts,
+                        "ts" => Stage::Ts,
+                        _ => Stage::Clearance,
+                    }
+                } else if h.class == HazardClass::Sha && !done(ActivityType::Nts) && has(TeamKind::Nts) {
                     Stage::Nts
                 } else if !done(ActivityType::Ts) && has(TeamKind::Ts) {
                     Stage::Ts
@@ -299,16 +347,25 @@ async fn load(db: &Path, input: &PlanInput) -> Result<Result<Loaded, Refused>> {
                 tasks.push(Task {
                     id: h.id.clone(),
                     area_m2: r.remaining_m2,
-                    // Hectares still denied: the objective is hectare-days of denied land.
-                    value: r.remaining_m2 / 10_000.0,
+                    value,
                     site: h.geometry.centroid().map(|c| (c.x(), c.y())),
                     stage,
                     methods: vec![],
                     terrain: h.land_use.clone(),
                     ready_day: 0.0,
                     splittable: r.remaining_m2 > 200_000.0,
+                    under_way_by: on_site.map(|g| g.team.clone()),
+                    prepare_ground: false,
                 });
+                if let Some(g) = on_site {
+                    under_way.push((h.id.clone(), g.team.clone(), g.date));
+                }
             }
+            value_source = match (scored, unscored) {
+                (_, 0) => "priority_score",
+                (0, _) => "remaining_hectares",
+                _ => "priority_score, else remaining_hectares",
+            };
             let teams_name = input
                 .teams
                 .as_ref()
@@ -350,7 +407,33 @@ async fn load(db: &Path, input: &PlanInput) -> Result<Result<Loaded, Refused>> {
         synthetic,
         productivity_sigma: sigma,
         source,
+        value_source,
+        under_way,
     }))
+}
+
+/// Hazards with work under way, each with its latest progress report: a team's work under way
+/// is the hazard it last reported on (a team is on one site at a time).
+fn work_under_way(
+    progress: &[demine_core::DailyProgress],
+) -> std::collections::HashMap<&str, &demine_core::DailyProgress> {
+    use std::collections::HashMap;
+    // Reports come in date order: the last one seen is the latest.
+    let mut by_team: HashMap<&str, &demine_core::DailyProgress> = HashMap::new();
+    for r in progress {
+        let e = by_team.entry(r.team.as_str()).or_insert(r);
+        if r.date >= e.date {
+            *e = r;
+        }
+    }
+    let mut by_hazard: HashMap<&str, &demine_core::DailyProgress> = HashMap::new();
+    for r in by_team.into_values() {
+        let e = by_hazard.entry(r.hazard_id.as_str()).or_insert(r);
+        if (r.date, &r.id) > (e.date, &e.id) {
+            *e = r;
+        }
+    }
+    by_hazard
 }
 
 /// NTS cancel and TS reduce shares from the registry: land cancelled over the area of
@@ -446,6 +529,10 @@ pub fn plan_json(l: &Loaded, plan: &Plan, time_s: f64) -> Value {
         "method": plan.method,
         "completion_date": completion_date(p, plan.completion_day),
         "completion_days": plan.completion_day,
+        "value_source": l.value_source,
+        "under_way": l.under_way.iter().map(|(task, team, since)| json!({
+            "task": task, "team": team, "last_report": since.to_string(),
+        })).collect::<Vec<_>>(),
         "nts_cancel_share": p.rates.nts_cancel_share,
         "ts_reduce_share": p.rates.ts_reduce_share,
         "stopped_by_time_limit": plan.stopped_by_time_limit,
@@ -585,9 +672,12 @@ pub async fn plan(db: &Path, args: PlanArgs) -> Result<ExitCode> {
         l.source
     );
     println!(
-        "  objective Σ value × release time: {:.4e} value·days ({})",
-        plan.objective, plan.method
+        "  objective Σ value × release time: {:.4e} value·days ({}); value = {}",
+        plan.objective, plan.method, l.value_source
     );
+    for (task, team, since) in &l.under_way {
+        println!("  under way: {task} stays with {team} first (last progress report {since})");
+    }
     match (plan.lower_bound, plan.gap()) {
         (Some(lb), Some(gap)) => println!("  lower bound: {lb:.4e} value·days, gap {:.2} %", gap * 100.0),
         _ => println!("  lower bound: not known for this calendar"),
