@@ -1,10 +1,18 @@
 //! Monte Carlo completion forecast of a plan, what-if extra teams, and the inverse question
 //! "which cheapest extra teams finish by a deadline with a given probability".
 //!
-//! Each run keeps the plan's team sequences and redraws what nobody knows in advance: each
-//! team's productivity (lognormal, mean 1, σ fitted from past activities when the registry
-//! has them), the weather downtime rate, the NTS/TS release shares, and the area of each task
-//! (hazards tend to be larger than estimated). Run r draws from ChaCha8 stream r of the seed,
+//! Each run keeps the plan's team sequences and redraws what nobody knows in advance: how long
+//! each piece of work takes against plan (productivity varies with the site — vegetation,
+//! soil, metal contamination — so each job draws its own time factor, lognormal with mean 1,
+//! σ fitted from past daily progress or activities when the registry has them), the weather
+//! downtime rate, the NTS/TS release shares, and the area of each task (hazards tend to be
+//! larger than estimated).
+//!
+//! The time factor has mean 1 because a team's declared productivity is what it achieved over
+//! past work (area ÷ days): its mean time per m², not its mean speed. One factor per team for
+//! the whole campaign would be wrong for a campaign of years: a team that is slow on one site
+//! is not slow on all of them, and a slow team's tasks would be handed to others long before
+//! its backlog ran decades late. Run r draws from ChaCha8 stream r of the seed,
 //! so results are the same on any number of threads.
 
 use crate::calendar::{end_date_of, Calendar};
@@ -29,7 +37,7 @@ const MAX_MONTHS: usize = 1200;
 pub struct ForecastOptions {
     pub runs: usize,
     pub seed: u64,
-    /// σ of log productivity per team (lognormal with mean 1).
+    /// σ of the log time factor of each job (lognormal with mean 1).
     pub productivity_sigma: f64,
     /// Standard deviation of the NTS cancel and TS reduce shares.
     pub rate_sd: f64,
@@ -131,8 +139,8 @@ pub fn forecast(p: &Problem, plan: &Plan, opts: &ForecastOptions) -> Forecast {
         .map(|r| {
             let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
             rng.set_stream(r as u64);
-            let prod = Normal::new(-sigma * sigma / 2.0, sigma).unwrap_or(Normal::new(0.0, 0.0).expect("σ=0"));
-            let speed: Vec<f64> = p.teams.iter().map(|_| prod.sample(&mut rng).exp()).collect();
+            let time = Normal::new(-sigma * sigma / 2.0, sigma).unwrap_or(Normal::new(0.0, 0.0).expect("σ=0"));
+            let time_factor: Vec<f64> = inst.jobs.iter().map(|_| time.sample(&mut rng).exp()).collect();
             let growth_d = Normal::new(opts.area_growth_mu, opts.area_growth_sigma.max(0.0))
                 .unwrap_or(Normal::new(0.0, 0.0).expect("σ=0"));
             let growth: Vec<f64> = p.tasks.iter().map(|_| growth_d.sample(&mut rng).exp()).collect();
@@ -142,7 +150,7 @@ pub fn forecast(p: &Problem, plan: &Plan, opts: &ForecastOptions) -> Forecast {
             rates.ts_reduce_share = (rates.ts_reduce_share + rate_d.sample(&mut rng)).clamp(0.0, 0.99);
             let cal = &calendars[rng.gen_range(0..calendars.len())];
             let var = Variation {
-                team_speed: Some(&speed),
+                job_time_factor: Some(&time_factor),
                 task_area_factor: Some(&growth),
                 rates,
             };

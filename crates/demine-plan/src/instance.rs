@@ -206,7 +206,8 @@ pub type Sequences = Vec<Vec<Vec<u32>>>;
 /// What varies between Monte Carlo runs (all 1 / the problem's own values in the plan).
 #[derive(Debug, Clone)]
 pub(crate) struct Variation<'a> {
-    pub team_speed: Option<&'a [f64]>,
+    /// Per job: how much longer (> 1) or shorter (< 1) the work takes than planned.
+    pub job_time_factor: Option<&'a [f64]>,
     pub task_area_factor: Option<&'a [f64]>,
     pub rates: Rates,
 }
@@ -255,7 +256,6 @@ pub(crate) fn simulate(p: &Problem, inst: &Instance, seqs: &Sequences, cal: &Cal
         let mut layer_end: Vec<f64> = stage_done.clone();
         for (k, seq) in seqs[li].iter().enumerate() {
             let team = &p.teams[k];
-            let speed = var.team_speed.map_or(1.0, |s| s[k]);
             let mut t = team.start_day;
             let mut pos = inst.team_base[k];
             for &j in seq {
@@ -273,7 +273,8 @@ pub(crate) fn simulate(p: &Problem, inst: &Instance, seqs: &Sequences, cal: &Cal
                     job_area(p, job, &var.rates, factor)
                 };
                 let st = cal.next_working(team.kind, t.max(stage_done[job.task as usize]));
-                let e = cal.advance(team.kind, st, area / (inst.speed(k, j) * speed));
+                let time_factor = var.job_time_factor.map_or(1.0, |f| f[j as usize]);
+                let e = cal.advance(team.kind, st, area / inst.speed(k, j) * time_factor);
                 sim.start[j as usize] = st;
                 sim.end[j as usize] = e;
                 sim.area_m2[j as usize] = area;

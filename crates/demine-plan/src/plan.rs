@@ -150,7 +150,7 @@ fn layer_ready(p: &Problem, inst: &Instance, seqs: &Sequences, cal: &Calendar, l
         seqs,
         cal,
         &Variation {
-            team_speed: None,
+            job_time_factor: None,
             task_area_factor: None,
             rates: p.rates,
         },
@@ -248,7 +248,7 @@ fn objective_of(p: &Problem, inst: &Instance, seqs: &Sequences, cal: &Calendar) 
         seqs,
         cal,
         &Variation {
-            team_speed: None,
+            job_time_factor: None,
             task_area_factor: None,
             rates: p.rates,
         },
@@ -268,7 +268,7 @@ fn finish(
     method: &'static str,
 ) -> Plan {
     let var = Variation {
-        team_speed: None,
+        job_time_factor: None,
         task_area_factor: None,
         rates: p.rates,
     };

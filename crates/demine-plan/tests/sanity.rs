@@ -236,3 +236,72 @@ fn ground_preparation_gates_manual_clearance() {
     assert_eq!(e.0[0].field.as_deref(), Some("prepare_ground"), "{e}");
     assert_eq!(e.0[0].line, 2);
 }
+
+/// A long campaign of many teams: productivity that varies from site to site (σ 0.8, a wide
+/// spread) moves the forecast completion only a little around the plan's, because over dozens
+/// of tasks per team slow and fast sites even out. (Drawing one factor per team for the whole
+/// campaign made the slowest of 40 teams set the date, decades late.)
+#[test]
+fn site_to_site_variation_evens_out_over_a_long_campaign() {
+    let tasks: Vec<Task> = (0..800)
+        .map(|i| Task {
+            id: format!("t{i}"),
+            area_m2: 20_000.0,
+            value: 1.0,
+            site: None,
+            stage: Stage::Clearance,
+            methods: vec![],
+            terrain: None,
+            ready_day: 0.0,
+            splittable: false,
+            under_way_by: None,
+            prepare_ground: false,
+        })
+        .collect();
+    let teams: Vec<Team> = (0..40)
+        .map(|i| Team {
+            id: format!("k{i}"),
+            kind: TeamKind::Manual,
+            productivity_m2_per_day: 500.0,
+            productivity_by_terrain: vec![],
+            base: None,
+            start_day: 0.0,
+            end_day: None,
+            cost_per_day: 1000.0,
+        })
+        .collect();
+    let p = Problem {
+        start_date: start(),
+        tasks,
+        teams,
+        rates: Rates::default(),
+        travel: Travel::default(),
+        calendar: CalendarSpec::None,
+    };
+    let plan = plan(&p, &PlanOptions::default());
+    // 20 tasks of 40 days per team: 800 days.
+    assert!((plan.completion_day - 800.0).abs() < 1e-6, "{}", plan.completion_day);
+    let f = forecast(
+        &p,
+        &plan,
+        &ForecastOptions {
+            runs: 300,
+            seed: 7,
+            productivity_sigma: 0.8,
+            rate_sd: 0.0,
+            area_growth_mu: 0.0,
+            area_growth_sigma: 0.0,
+        },
+    );
+    // Each team's time is a sum of 20 factors of mean 1 (sd ≈ 0.95): 800 days ± ~21 %, and the
+    // campaign ends with the last of 40 such teams (about +45 %). One factor per team instead
+    // would put the slowest team near 1/0.13 ≈ 8× late.
+    assert!(
+        f.p10_day > 800.0 && f.p90_day < 2.0 * 800.0,
+        "P10 {} P50 {} P90 {}",
+        f.p10_day,
+        f.p50_day,
+        f.p90_day
+    );
+    assert!(f.p10_day <= f.p50_day && f.p50_day <= f.p90_day);
+}

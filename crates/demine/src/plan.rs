@@ -103,7 +103,9 @@ pub struct ForecastArgs {
     /// Plan search time budget, seconds.
     #[arg(long, value_name = "S", default_value_t = 5.0)]
     pub time_limit: f64,
-    /// σ of log productivity per team; default fitted from past activities, else 0.3.
+    /// σ of the log time factor of each piece of work (lognormal, mean 1): how much productivity
+    /// varies from site to site. Default: fitted from daily progress reports, else from past
+    /// activities, else 0.3.
     #[arg(long, value_name = "SIGMA")]
     pub productivity_sigma: Option<f64>,
     #[arg(long)]
@@ -142,8 +144,10 @@ struct Refused(String);
 pub struct Loaded {
     pub problem: Problem,
     pub synthetic: bool,
-    /// σ of log productivity fitted from past activities, if any.
+    /// σ of log productivity fitted from the registry, if it could be.
     pub productivity_sigma: Option<f64>,
+    /// Where that σ comes from: `daily_progress`, `activities` or `default` (0.3).
+    pub productivity_sigma_source: &'static str,
     pub source: String,
     /// Where task values come from: `tasks.csv`, `priority_score`, `remaining_hectares`, or
     /// `priority_score, else remaining_hectares` when some hazards have no score.
@@ -222,6 +226,7 @@ async fn load(db: &Path, input: &PlanInput) -> Result<Result<Loaded, Refused>> {
     let mut rates = Rates::default();
     let mut value_source = "tasks.csv";
     let mut under_way = Vec::new();
+    let mut sigma_source = "default";
     let (tasks, teams, synthetic, sigma, source, tasks_name, teams_name) = match &input.tasks {
         Some(f) => {
             let tasks = match demine_plan::read_tasks(f, start) {
@@ -303,7 +308,18 @@ async fn load(db: &Path, input: &PlanInput) -> Result<Result<Loaded, Refused>> {
             };
             let going = work_under_way(&progress);
             rates = learned_rates(&hazards, &activities, &release);
-            let sigma = productivity_sigma(&activities);
+            // Daily progress measures productivity directly; activities only approximately.
+            let sigma = match (progress_sigma(&progress), productivity_sigma(&activities)) {
+                (Some(s), _) => {
+                    sigma_source = "daily_progress";
+                    Some(s)
+                }
+                (None, Some(s)) => {
+                    sigma_source = "activities";
+                    Some(s)
+                }
+                (None, None) => None,
+            };
             let has = |k: TeamKind| teams.iter().any(|t| t.kind == k);
             let mut tasks = Vec::new();
             let (mut scored, mut unscored) = (0usize, 0usize);
@@ -406,6 +422,7 @@ async fn load(db: &Path, input: &PlanInput) -> Result<Result<Loaded, Refused>> {
         problem,
         synthetic,
         productivity_sigma: sigma,
+        productivity_sigma_source: sigma_source,
         source,
         value_source,
         under_way,
@@ -463,6 +480,25 @@ fn learned_rates(
         rates.ts_reduce_share = (reduced / ts_area).clamp(0.0, 0.95);
     }
     rates
+}
+
+/// σ of log(m² per hour worked) in daily progress reports, around each team's own mean,
+/// pooled over teams with at least 3 reports; `None` below 5 degrees of freedom.
+fn progress_sigma(progress: &[demine_core::DailyProgress]) -> Option<f64> {
+    let mut by_team: std::collections::HashMap<&str, Vec<f64>> = Default::default();
+    for r in progress.iter().filter(|r| r.hours > 0.0 && r.area_m2 > 0.0) {
+        by_team
+            .entry(r.team.as_str())
+            .or_default()
+            .push((r.area_m2 / r.hours).ln());
+    }
+    let (mut ss, mut dof) = (0.0, 0usize);
+    for v in by_team.values().filter(|v| v.len() >= 3) {
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        ss += v.iter().map(|x| (x - mean).powi(2)).sum::<f64>();
+        dof += v.len() - 1;
+    }
+    (dof >= 5).then(|| (ss / dof as f64).sqrt().clamp(0.05, 0.8))
 }
 
 /// σ of log(area per day) of past clearance-like activities around each type's mean, pooled.
@@ -872,6 +908,7 @@ pub async fn forecast(db: &Path, args: ForecastArgs) -> Result<ExitCode> {
                 "added_teams": added_json,
                 "teams": p.teams.len(),
                 "productivity_sigma": forecast_options(&l, args.runs, args.seed, args.productivity_sigma).productivity_sigma,
+                "productivity_sigma_source": if args.productivity_sigma.is_some() { "--productivity-sigma" } else { l.productivity_sigma_source },
                 "plan_time_s": plan_s,
                 "monte_carlo_time_s": mc_s,
                 "released_curve": f.released_curve,
@@ -902,6 +939,20 @@ pub async fn forecast(db: &Path, args: ForecastArgs) -> Result<ExitCode> {
     println!(
         "  plan without uncertainty: {}; planned in {plan_s:.2} s, simulated in {mc_s:.2} s",
         completion_date(p, plan.completion_day)
+    );
+    let o = forecast_options(&l, args.runs, args.seed, args.productivity_sigma);
+    println!(
+        "  assumptions: time per piece of work lognormal, mean 1, σ {:.2} ({}); downtime × 0.5–1.5; \
+         NTS/TS shares ± {:.2}; task areas × lognormal(μ {:.2}, σ {:.2})",
+        o.productivity_sigma,
+        if args.productivity_sigma.is_some() {
+            "--productivity-sigma"
+        } else {
+            l.productivity_sigma_source
+        },
+        o.rate_sd,
+        o.area_growth_mu,
+        o.area_growth_sigma
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,7 @@
 //! with only the land still left, and finished hazards are not planned again.
 
 mod common;
-use common::{collection, rect, Scratch};
+use common::{collection, demo_in, json_on, rect, Scratch};
 use serde_json::Value;
 
 const TEAMS: &str = "id,kind,productivity_m2_per_day,base_lon,base_lat
@@ -167,4 +167,51 @@ fn replanning_keeps_work_under_way_and_drops_finished_work() {
         .collect();
     assert!(!tasks.contains(&"HZ-DONE"), "{tasks:?}");
     assert_eq!(tasks.iter().filter(|&&t| t == "HZ-NEAR").count(), 1);
+}
+
+/// The forecast fits site-to-site productivity from the demo's daily progress reports, and its
+/// dates stay near the plan's: a campaign of decades is not made centuries late by a few slow
+/// teams.
+#[test]
+fn forecast_learns_productivity_spread_from_daily_progress() {
+    let s = Scratch::new();
+    let (out, _) = demo_in(&s, "demo", &["--scale", "small", "--seed", "3"]);
+    let db = out.join("demine.gpkg");
+    let f = json_on(
+        &db,
+        &[
+            "forecast",
+            "--runs",
+            "100",
+            "--seed",
+            "2",
+            "--time-limit",
+            "2",
+            "--json",
+        ],
+    );
+    assert_eq!(f["productivity_sigma_source"], "daily_progress", "{f}");
+    let sigma = f["productivity_sigma"].as_f64().unwrap();
+    assert!(sigma > 0.0 && sigma < 0.8, "{f}");
+    let p50 = f["p50_days"].as_f64().unwrap();
+    let p90 = f["p90_days"].as_f64().unwrap();
+    let given = json_on(
+        &db,
+        &[
+            "forecast",
+            "--runs",
+            "100",
+            "--seed",
+            "2",
+            "--time-limit",
+            "2",
+            "--productivity-sigma",
+            "0.05",
+            "--json",
+        ],
+    );
+    assert_eq!(given["productivity_sigma_source"], "--productivity-sigma");
+    // More spread, later P90; and the median stays within half again of the narrow forecast.
+    assert!(p90 >= given["p90_days"].as_f64().unwrap() - 1e-9, "{f} vs {given}");
+    assert!(p50 < 1.5 * given["p50_days"].as_f64().unwrap(), "{f} vs {given}");
 }
