@@ -25,7 +25,8 @@
 
 use geo::{Closest, ClosestPoint, Coord, Distance, Haversine, Line, LineString, MultiPolygon, Point, Polygon};
 use h3o::geom::{ContainmentMode, TilerBuilder};
-use h3o::{CellIndex, LatLng, Resolution};
+pub use h3o::CellIndex;
+use h3o::{LatLng, Resolution};
 use rayon::prelude::*;
 use rstar::{RTree, RTreeObject, AABB};
 
@@ -44,10 +45,19 @@ pub enum GridError {
 }
 
 /// H3 cells covering a region, in ascending index order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Grid {
     pub resolution: Resolution,
     pub cells: Vec<CellIndex>,
+    /// Cell centres, computed once on first use: distances, densities and nearest features
+    /// all start from them (a million `cell → lat/lng` each time otherwise).
+    centres: std::sync::OnceLock<Vec<Point<f64>>>,
+}
+
+impl PartialEq for Grid {
+    fn eq(&self, other: &Grid) -> bool {
+        self.resolution == other.resolution && self.cells == other.cells
+    }
 }
 
 fn resolution(res: u8) -> Result<Resolution, GridError> {
@@ -57,9 +67,9 @@ fn resolution(res: u8) -> Result<Resolution, GridError> {
     Resolution::try_from(res).map_err(|_| GridError::Resolution(res))
 }
 
-/// Cells whose centre lies in any of `polygons`, deduplicated and sorted.
-fn tile(polygons: &[MultiPolygon<f64>], res: Resolution) -> Result<Vec<CellIndex>, GridError> {
-    let per_polygon: Vec<Result<Vec<CellIndex>, GridError>> = polygons
+/// Cells whose centre lies in each of `polygons` (sorted, unique), in the polygons' order.
+fn tile_each(polygons: &[MultiPolygon<f64>], res: Resolution) -> Result<Vec<Vec<CellIndex>>, GridError> {
+    polygons
         .par_iter()
         .enumerate()
         .map(|(index, mp)| {
@@ -72,16 +82,29 @@ fn tile(polygons: &[MultiPolygon<f64>], res: Resolution) -> Result<Vec<CellIndex
                     why: e.to_string(),
                 })?;
             }
-            Ok(tiler.into_coverage().collect())
+            let mut cells: Vec<CellIndex> = tiler.into_coverage().collect();
+            // Parts of a multipolygon may overlap.
+            cells.sort_unstable();
+            cells.dedup();
+            Ok(cells)
         })
-        .collect();
-    let mut cells = Vec::new();
-    for r in per_polygon {
-        cells.extend(r?);
+        .collect()
+}
+
+/// The cells of per-polygon covers, deduplicated and sorted.
+fn merge(per_polygon: &[Vec<CellIndex>]) -> Vec<CellIndex> {
+    let mut cells = Vec::with_capacity(per_polygon.iter().map(Vec::len).sum());
+    for c in per_polygon {
+        cells.extend_from_slice(c);
     }
     cells.par_sort_unstable();
     cells.dedup();
-    Ok(cells)
+    cells
+}
+
+/// Cells whose centre lies in any of `polygons`, deduplicated and sorted.
+fn tile(polygons: &[MultiPolygon<f64>], res: Resolution) -> Result<Vec<CellIndex>, GridError> {
+    Ok(merge(&tile_each(polygons, res)?))
 }
 
 impl Grid {
@@ -91,10 +114,27 @@ impl Grid {
         if region.iter().all(|m| m.0.is_empty()) {
             return Err(GridError::Empty);
         }
-        Ok(Grid {
+        Ok(Grid::from_cells(resolution, tile(region, resolution)?))
+    }
+
+    /// As [`Grid::cover`], also returning each polygon's own cells (those whose centre lies in
+    /// it), for per-polygon summaries without tiling the polygons a second time.
+    pub fn cover_each(region: &[MultiPolygon<f64>], res: u8) -> Result<(Grid, Vec<Vec<CellIndex>>), GridError> {
+        let resolution = resolution(res)?;
+        if region.iter().all(|m| m.0.is_empty()) {
+            return Err(GridError::Empty);
+        }
+        let each = tile_each(region, resolution)?;
+        Ok((Grid::from_cells(resolution, merge(&each)), each))
+    }
+
+    /// A grid of `cells`, which must be sorted and unique.
+    fn from_cells(resolution: Resolution, cells: Vec<CellIndex>) -> Grid {
+        Grid {
             resolution,
-            cells: tile(region, resolution)?,
-        })
+            cells,
+            centres: Default::default(),
+        }
     }
 
     /// This grid widened by about `margin_m` metres on every side: every cell within
@@ -113,10 +153,7 @@ impl Grid {
             .collect();
         cells.par_sort_unstable();
         cells.dedup();
-        Grid {
-            resolution: self.resolution,
-            cells,
-        }
+        Grid::from_cells(self.resolution, cells)
     }
 
     /// Number of cells.
@@ -134,15 +171,23 @@ impl Grid {
         self.cells.binary_search(&cell).ok()
     }
 
-    /// Centre of each cell as a lon/lat point.
-    pub fn centres(&self) -> Vec<Point<f64>> {
-        self.cells
-            .par_iter()
-            .map(|c| {
-                let ll = LatLng::from(*c);
-                Point::new(ll.lng(), ll.lat())
-            })
-            .collect()
+    /// Centre of each cell as a lon/lat point (computed on first use, then kept).
+    pub fn centres(&self) -> &[Point<f64>] {
+        let centres = self.centres.get_or_init(|| {
+            self.cells
+                .par_iter()
+                .map(|c| {
+                    let ll = LatLng::from(*c);
+                    Point::new(ll.lng(), ll.lat())
+                })
+                .collect()
+        });
+        debug_assert_eq!(
+            centres.len(),
+            self.cells.len(),
+            "cells changed after their centres were computed"
+        );
+        centres
     }
 
     /// Outline of a cell as a lon/lat polygon.
@@ -299,9 +344,8 @@ impl Grid {
         let inv_two_bw2 = 0.5 / (bandwidth_m * bandwidth_m);
         self.cells
             .par_iter()
-            .map(|cell| {
-                let ll = LatLng::from(*cell);
-                let c = Point::new(ll.lng(), ll.lat());
+            .zip(self.centres().par_iter())
+            .map(|(cell, &c)| {
                 let cos_lat = c.y().to_radians().cos();
                 let dlat = reach_m / 111_320.0;
                 let dlon = dlat / cos_lat.max(0.05);
