@@ -220,24 +220,40 @@ impl Grid {
             return vec![0.0; self.len()];
         };
         let per_cell = self.cells.first().map(|c| c.children_count(fine) as f64).unwrap_or(1.0);
-        // Children come sorted, so siblings are consecutive: one parent lookup per run.
-        let mut counts = vec![0u32; self.len()];
-        let mut last: Option<(CellIndex, Option<usize>)> = None;
-        for ch in children {
-            let Some(parent) = ch.parent(self.resolution) else {
-                continue;
-            };
-            let pos = match last {
-                Some((p, pos)) if p == parent => pos,
-                _ => {
-                    let pos = self.position(parent);
-                    last = Some((parent, pos));
-                    pos
+        // Children come sorted, so siblings are consecutive: one parent lookup per run, runs
+        // counted in parallel chunks (integer counts: the same in any order).
+        let runs: Vec<(usize, u32)> = children
+            .par_chunks(1 << 16)
+            .flat_map_iter(|chunk| {
+                let mut runs: Vec<(usize, u32)> = Vec::new();
+                let mut last: Option<(CellIndex, Option<usize>)> = None;
+                for ch in chunk {
+                    let Some(parent) = ch.parent(self.resolution) else {
+                        continue;
+                    };
+                    let pos = match last {
+                        Some((p, pos)) if p == parent => pos,
+                        _ => {
+                            let pos = self.position(parent);
+                            last = Some((parent, pos));
+                            if let Some(i) = pos {
+                                runs.push((i, 0));
+                            }
+                            pos
+                        }
+                    };
+                    if pos.is_some() {
+                        if let Some(run) = runs.last_mut() {
+                            run.1 += 1;
+                        }
+                    }
                 }
-            };
-            if let Some(i) = pos {
-                counts[i] += 1;
-            }
+                runs
+            })
+            .collect();
+        let mut counts = vec![0u32; self.len()];
+        for (i, n) in runs {
+            counts[i] += n;
         }
         counts.iter().map(|&n| (n as f64 / per_cell).min(1.0)).collect()
     }
@@ -292,11 +308,13 @@ impl Grid {
 
     /// Number of `points` inside each cell.
     pub fn counts(&self, points: &[Point<f64>]) -> Vec<u32> {
+        let positions: Vec<Option<usize>> = points
+            .par_iter()
+            .map(|p| self.cell_of(*p).and_then(|c| self.position(c)))
+            .collect();
         let mut out = vec![0u32; self.len()];
-        for p in points {
-            if let Some(i) = self.cell_of(*p).and_then(|c| self.position(c)) {
-                out[i] += 1;
-            }
+        for i in positions.into_iter().flatten() {
+            out[i] += 1;
         }
         out
     }
@@ -312,19 +330,31 @@ impl Grid {
         // bandwidth)², far below 1 % (tested against the exact sum). Keying by the point's own
         // cell keeps "leave the cell's own points out" exact.
         let fine = Resolution::try_from((u8::from(self.resolution) + 2).min(15)).unwrap_or(self.resolution);
-        let mut bins: std::collections::HashMap<(CellIndex, CellIndex), (f64, f64, u32)> =
-            std::collections::HashMap::new();
-        for p in points {
-            if let Ok(ll) = LatLng::new(p.y(), p.x()) {
-                let bin = bins.entry((ll.to_cell(self.resolution), ll.to_cell(fine))).or_default();
-                bin.0 += p.x();
-                bin.1 += p.y();
-                bin.2 += 1;
+        // (own cell, fine cell, point index), sorted: each bin's points lie together, in input
+        // order, so its sums are the same whatever the thread count.
+        let mut keyed: Vec<(CellIndex, CellIndex, u32)> = points
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let ll = LatLng::new(p.y(), p.x()).ok()?;
+                Some((ll.to_cell(self.resolution), ll.to_cell(fine), i as u32))
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        #[allow(clippy::type_complexity)] // (own cell, fine cell) → (Σx, Σy, count)
+        let mut bins: Vec<((CellIndex, CellIndex), (f64, f64, u32))> = Vec::new();
+        for &(own, fine_cell, i) in &keyed {
+            let p = points[i as usize];
+            match bins.last_mut() {
+                Some((key, bin)) if *key == (own, fine_cell) => {
+                    bin.0 += p.x();
+                    bin.1 += p.y();
+                    bin.2 += 1;
+                }
+                _ => bins.push(((own, fine_cell), (p.x(), p.y(), 1))),
             }
         }
-        #[allow(clippy::type_complexity)] // (own cell, fine cell) → (Σx, Σy, count)
-        let mut bins: Vec<((CellIndex, CellIndex), (f64, f64, u32))> = bins.into_iter().collect();
-        bins.sort_unstable_by_key(|b| b.0); // deterministic summation order
+        drop(keyed);
         let located: Vec<([f64; 2], f64, Option<CellIndex>)> = bins
             .iter()
             .map(|((own, _), (sx, sy, n))| {
