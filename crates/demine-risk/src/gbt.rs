@@ -864,9 +864,6 @@ fn boost(
     } else {
         best_round.max(1)
     };
-    if std::env::var_os("DEMINE_GBT_TRACE").is_some() {
-        eprintln!("boost: train {} valid {} ran {} kept {}", train.len(), valid.len(), trees.len(), kept);
-    }
     trees.truncate(kept);
     let model = GbtModel {
         features: data.feature_names().to_vec(),

@@ -313,17 +313,11 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
             store.path().display()
         );
     }
-    let t_hazards = started.elapsed().as_secs_f64();
     let activities = store.activities().await?;
-    let t_activities = started.elapsed().as_secs_f64();
     let finds = store.finds().await?;
-    let t_finds = started.elapsed().as_secs_f64();
     let accidents = store.accidents().await?;
     let layers = store.context_features(None).await?;
     let t_read = started.elapsed().as_secs_f64();
-    if std::env::var_os("DEMINE_GBT_TRACE").is_some() {
-        eprintln!("read: hazards {t_hazards:.2} activities {:.2} finds {:.2} rest {:.2}", t_activities - t_hazards, t_finds - t_activities, t_read - t_finds);
-    }
     let map = compute_risk_map(&hazards, &activities, &finds, &accidents, &layers, o)?;
     // The records are not needed past this point: free them before the hexagons are encoded.
     let n_hazards = hazards.len();
@@ -332,12 +326,8 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
         .map(|f| f.layer.as_str())
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    let t_mapped = started.elapsed().as_secs_f64();
     drop((hazards, activities, finds, accidents, layers));
     let t_computed = started.elapsed().as_secs_f64();
-    if std::env::var_os("DEMINE_GBT_TRACE").is_some() {
-        eprintln!("map {:.2} drop {:.2}", t_mapped - t_read, t_computed - t_mapped);
-    }
     let RiskMap {
         cells,
         hazards: hazard_summaries,
@@ -360,6 +350,7 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
     };
     store.apply(&changes, actor).await?;
     let mut timings = timings;
+    timings["read_s"] = serde_json::json!(t_read);
     timings["save_s"] = serde_json::json!(started.elapsed().as_secs_f64() - t_computed);
     timings["total_s"] = serde_json::json!(started.elapsed().as_secs_f64());
     let path = store.path().to_owned();
