@@ -18,8 +18,8 @@ Steps, as demine does them (crates/demine-risk/src/cells.rs, crates/demine/src/r
   5. labels: positive where a find or accident lies in the cell, negative where at least half of
      it was released and nothing was found; groups: the H3 parent two resolutions up;
   6. grouped 5-fold cross-validation (GroupKFold) of HistGradientBoostingClassifier on at most
-     200,000 labelled cells (whole groups drawn by seed), then a model on every labelled cell and
-     scores for every cell;
+     200,000 labelled cells (whole groups drawn by seed), then a model on at most 250,000
+     labelled cells (whole groups, the same order) and scores for every cell;
   7. per hazard: mean risk of its cells and P(any item) = 1 - prod(1 - p);
   8. the hexagons (h3.cell_to_boundary, shapely → WKB) with risk, label and items written to an
      SQLite table, as GeoPackage blobs.
@@ -99,6 +99,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--bandwidth-m", type=float, default=1000.0)
     ap.add_argument("--cv-max-rows", type=int, default=200_000)
+    ap.add_argument("--train-max-rows", type=int, default=250_000)
     ap.add_argument("--db", default=None, help="SQLite file to write the hexagons to")
     a = ap.parse_args()
     t = {}
@@ -214,7 +215,10 @@ def main():
         briers.append(brier_score_loss(ys[te], p))
     t["cv_s"] = time.perf_counter() - t3
     t4 = time.perf_counter()
-    model = HistGradientBoostingClassifier(random_state=a.seed).fit(x[labelled], y[labelled])
+    # The model on at most --train-max-rows labelled cells, whole groups in the same seeded order.
+    take = order[: int(np.searchsorted(np.cumsum(sizes[order]), a.train_max_rows)) + 1]
+    train = labelled[np.isin(lg, uniq[take])]
+    model = HistGradientBoostingClassifier(random_state=a.seed).fit(x[train], y[train])
     risk = model.predict_proba(x)[:, 1]
     t["model_and_scoring_s"] = time.perf_counter() - t4
 
