@@ -9,14 +9,17 @@ Steps, as demine does them (crates/demine-risk/src/cells.rs, crates/demine/src/r
      reduced or cleared by an activity, within a hazard), from which of its 7 children (R + 1)
      have their centre inside;
   3. distance from each cell centre to the nearest road, settlement and line of contact
-     (shapely STRtree nearest, in a metric projection from pyproj);
+     (shapely STRtree nearest, in a metric projection from pyproj), and each numeric attribute
+     of that nearest feature (the settlements' population);
   4. Gaussian kernel density (bandwidth 1 km) of finds and of accidents around each cell, its own
-     items left out (scikit-learn KDTree.kernel_density, minus each item's own-cell term);
+     items left out: points binned by (own cell, cell two resolutions finer) at their bins'
+     centroids, as demine does (scikit-learn KDTree.kernel_density with the bins' counts as
+     weights, minus each bin's own-cell term);
   5. labels: positive where a find or accident lies in the cell, negative where at least half of
      it was released and nothing was found; groups: the H3 parent two resolutions up;
   6. grouped 5-fold cross-validation (GroupKFold) of HistGradientBoostingClassifier on at most
-     200,000 labelled cells (whole groups drawn by seed), then a model on every labelled cell and
-     scores for every cell;
+     200,000 labelled cells (whole groups drawn by seed), then a model on at most 250,000
+     labelled cells (whole groups, the same order) and scores for every cell;
   7. per hazard: mean risk of its cells and P(any item) = 1 - prod(1 - p);
   8. the hexagons (h3.cell_to_boundary, shapely → WKB) with risk, label and items written to an
      SQLite table, as GeoPackage blobs.
@@ -52,6 +55,17 @@ def parent(cells, child_res, res):
     return out
 
 
+def number(v):
+    """A finite number from a JSON value (numbers, or strings that parse), else NaN."""
+    if isinstance(v, bool) or v is None:
+        return np.nan
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return np.nan
+    return x if np.isfinite(x) else np.nan
+
+
 def load(path):
     with open(path) as f:
         return json.load(f)["features"]
@@ -85,6 +99,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--bandwidth-m", type=float, default=1000.0)
     ap.add_argument("--cv-max-rows", type=int, default=200_000)
+    ap.add_argument("--train-max-rows", type=int, default=250_000)
     ap.add_argument("--db", default=None, help="SQLite file to write the hexagons to")
     a = ap.parse_args()
     t = {}
@@ -140,6 +155,13 @@ def main():
         out = np.full(n, np.nan)
         out[idx[0]] = dist
         features[f"dist_{name}_m"] = out
+        # Numeric attributes (a number in at least 90 % of the features) of the nearest feature.
+        for key in sorted({k for f in feats for k in f["properties"]} - {"synthetic"}):
+            vals = np.array([number(f["properties"].get(key)) for f in feats])
+            if np.count_nonzero(~np.isnan(vals)) >= 0.9 * len(feats):
+                att = np.full(n, np.nan)
+                att[idx[0]] = vals[idx[1]]
+                features[f"{name}_{key}_nearest"] = att
 
     # 4. Kernel densities around each cell (own cell's items left out).
     cell_xy = np.column_stack([cx, cy])
@@ -148,16 +170,23 @@ def main():
     items = np.zeros(n, dtype=np.int64)
     for label, pts in (("finds", finds), ("accidents", accidents)):
         ll = np.array([f["geometry"]["coordinates"] for f in pts]).reshape(-1, 2)
-        px, py = to_m.transform(ll[:, 0], ll[:, 1])
-        xy = np.column_stack([px, py])
-        dens = KDTree(xy).kernel_density(cell_xy, h=bw, kernel="gaussian", rtol=1e-4) * 1e6
         own_cells = np.array([h3n.latlng_to_cell(lat, lng, res) for lng, lat in ll], dtype=np.uint64)
         pos, ok = positions(grid, own_cells)
+        items += np.bincount(pos[ok], minlength=n)
+        # As demine does: points binned by (their cell, the cell two resolutions finer), each bin
+        # weighing its count at the mean position of its points.
+        fine = np.array([h3n.latlng_to_cell(lat, lng, res + 2) for lng, lat in ll], dtype=np.uint64)
+        keys, inv, w = np.unique(np.column_stack([own_cells, fine]), axis=0, return_inverse=True,
+                                 return_counts=True)
+        inv = inv.reshape(-1)
+        px, py = to_m.transform(np.bincount(inv, weights=ll[:, 0]) / w, np.bincount(inv, weights=ll[:, 1]) / w)
+        tree = KDTree(np.column_stack([px, py]), sample_weight=w.astype(float))
+        dens = tree.kernel_density(cell_xy, h=bw, kernel="gaussian", rtol=1e-4) * 1e6
+        pos, ok = positions(grid, keys[:, 0])
         dd = np.hypot(px - cx[pos], py - cy[pos])
         own = np.zeros(n)
-        np.add.at(own, pos[ok], norm * np.exp(-0.5 * (dd[ok] / bw) ** 2))
+        np.add.at(own, pos[ok], w[ok] * norm * np.exp(-0.5 * (dd[ok] / bw) ** 2))
         features[f"{label}_nearby_per_km2"] = np.maximum(dens - own, 0.0)
-        items += np.bincount(pos[ok], minlength=n)
     x = np.column_stack(list(features.values()))
     t["features_s"] = time.perf_counter() - t2
 
@@ -186,7 +215,10 @@ def main():
         briers.append(brier_score_loss(ys[te], p))
     t["cv_s"] = time.perf_counter() - t3
     t4 = time.perf_counter()
-    model = HistGradientBoostingClassifier(random_state=a.seed).fit(x[labelled], y[labelled])
+    # The model on at most --train-max-rows labelled cells, whole groups in the same seeded order.
+    take = order[: int(np.searchsorted(np.cumsum(sizes[order]), a.train_max_rows)) + 1]
+    train = labelled[np.isin(lg, uniq[take])]
+    model = HistGradientBoostingClassifier(random_state=a.seed).fit(x[train], y[train])
     risk = model.predict_proba(x)[:, 1]
     t["model_and_scoring_s"] = time.perf_counter() - t4
 

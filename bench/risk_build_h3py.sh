@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `demine risk build` on national data (`demine demo --scale national`: ~100,000 hazards over
-# ~170,000 km², ~100,000 finds) side by side with the same pipeline in Python: h3-py v4 + numpy +
+# ~170,000 km², ~1,000,000 finds) side by side with the same pipeline in Python: h3-py v4 + numpy +
 # scikit-learn + shapely + pyproj (bench/risk_build_h3py.py, installed from PyPI here). Both read
 # the same SYNTHETIC registry (demine from the GeoPackage, Python from `demine export` GeoJSON),
 # cover the hazards with H3 cells, compute the same features and labels, cross-validate on grouped
@@ -48,6 +48,8 @@ wall() { awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for
 echo "== demine risk build (resolution $res, seed $seed) =="
 cp "$work/base.gpkg" "$work/demine.gpkg"
 rm -f "$work/demine.gpkg-wal" "$work/demine.gpkg-shm"
+# The copy's 1.4 GB of dirty pages would otherwise be written back while demine reads.
+sync
 /usr/bin/time -v "$bin" --db "$work/demine.gpkg" risk build --res "$res" --seed "$seed" --json \
   > "$work/demine.json" 2> "$work/demine.time"
 

@@ -25,7 +25,8 @@
 
 use geo::{Closest, ClosestPoint, Coord, Distance, Haversine, Line, LineString, MultiPolygon, Point, Polygon};
 use h3o::geom::{ContainmentMode, TilerBuilder};
-use h3o::{CellIndex, LatLng, Resolution};
+pub use h3o::CellIndex;
+use h3o::{LatLng, Resolution};
 use rayon::prelude::*;
 use rstar::{RTree, RTreeObject, AABB};
 
@@ -44,10 +45,19 @@ pub enum GridError {
 }
 
 /// H3 cells covering a region, in ascending index order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Grid {
     pub resolution: Resolution,
     pub cells: Vec<CellIndex>,
+    /// Cell centres, computed once on first use: distances, densities and nearest features
+    /// all start from them (a million `cell → lat/lng` each time otherwise).
+    centres: std::sync::OnceLock<Vec<Point<f64>>>,
+}
+
+impl PartialEq for Grid {
+    fn eq(&self, other: &Grid) -> bool {
+        self.resolution == other.resolution && self.cells == other.cells
+    }
 }
 
 fn resolution(res: u8) -> Result<Resolution, GridError> {
@@ -57,9 +67,9 @@ fn resolution(res: u8) -> Result<Resolution, GridError> {
     Resolution::try_from(res).map_err(|_| GridError::Resolution(res))
 }
 
-/// Cells whose centre lies in any of `polygons`, deduplicated and sorted.
-fn tile(polygons: &[MultiPolygon<f64>], res: Resolution) -> Result<Vec<CellIndex>, GridError> {
-    let per_polygon: Vec<Result<Vec<CellIndex>, GridError>> = polygons
+/// Cells whose centre lies in each of `polygons` (sorted, unique), in the polygons' order.
+fn tile_each(polygons: &[MultiPolygon<f64>], res: Resolution) -> Result<Vec<Vec<CellIndex>>, GridError> {
+    polygons
         .par_iter()
         .enumerate()
         .map(|(index, mp)| {
@@ -72,16 +82,29 @@ fn tile(polygons: &[MultiPolygon<f64>], res: Resolution) -> Result<Vec<CellIndex
                     why: e.to_string(),
                 })?;
             }
-            Ok(tiler.into_coverage().collect())
+            let mut cells: Vec<CellIndex> = tiler.into_coverage().collect();
+            // Parts of a multipolygon may overlap.
+            cells.sort_unstable();
+            cells.dedup();
+            Ok(cells)
         })
-        .collect();
-    let mut cells = Vec::new();
-    for r in per_polygon {
-        cells.extend(r?);
+        .collect()
+}
+
+/// The cells of per-polygon covers, deduplicated and sorted.
+fn merge(per_polygon: &[Vec<CellIndex>]) -> Vec<CellIndex> {
+    let mut cells = Vec::with_capacity(per_polygon.iter().map(Vec::len).sum());
+    for c in per_polygon {
+        cells.extend_from_slice(c);
     }
     cells.par_sort_unstable();
     cells.dedup();
-    Ok(cells)
+    cells
+}
+
+/// Cells whose centre lies in any of `polygons`, deduplicated and sorted.
+fn tile(polygons: &[MultiPolygon<f64>], res: Resolution) -> Result<Vec<CellIndex>, GridError> {
+    Ok(merge(&tile_each(polygons, res)?))
 }
 
 impl Grid {
@@ -91,10 +114,27 @@ impl Grid {
         if region.iter().all(|m| m.0.is_empty()) {
             return Err(GridError::Empty);
         }
-        Ok(Grid {
+        Ok(Grid::from_cells(resolution, tile(region, resolution)?))
+    }
+
+    /// As [`Grid::cover`], also returning each polygon's own cells (those whose centre lies in
+    /// it), for per-polygon summaries without tiling the polygons a second time.
+    pub fn cover_each(region: &[MultiPolygon<f64>], res: u8) -> Result<(Grid, Vec<Vec<CellIndex>>), GridError> {
+        let resolution = resolution(res)?;
+        if region.iter().all(|m| m.0.is_empty()) {
+            return Err(GridError::Empty);
+        }
+        let each = tile_each(region, resolution)?;
+        Ok((Grid::from_cells(resolution, merge(&each)), each))
+    }
+
+    /// A grid of `cells`, which must be sorted and unique.
+    fn from_cells(resolution: Resolution, cells: Vec<CellIndex>) -> Grid {
+        Grid {
             resolution,
-            cells: tile(region, resolution)?,
-        })
+            cells,
+            centres: Default::default(),
+        }
     }
 
     /// This grid widened by about `margin_m` metres on every side: every cell within
@@ -113,10 +153,7 @@ impl Grid {
             .collect();
         cells.par_sort_unstable();
         cells.dedup();
-        Grid {
-            resolution: self.resolution,
-            cells,
-        }
+        Grid::from_cells(self.resolution, cells)
     }
 
     /// Number of cells.
@@ -134,15 +171,23 @@ impl Grid {
         self.cells.binary_search(&cell).ok()
     }
 
-    /// Centre of each cell as a lon/lat point.
-    pub fn centres(&self) -> Vec<Point<f64>> {
-        self.cells
-            .par_iter()
-            .map(|c| {
-                let ll = LatLng::from(*c);
-                Point::new(ll.lng(), ll.lat())
-            })
-            .collect()
+    /// Centre of each cell as a lon/lat point (computed on first use, then kept).
+    pub fn centres(&self) -> &[Point<f64>] {
+        let centres = self.centres.get_or_init(|| {
+            self.cells
+                .par_iter()
+                .map(|c| {
+                    let ll = LatLng::from(*c);
+                    Point::new(ll.lng(), ll.lat())
+                })
+                .collect()
+        });
+        debug_assert_eq!(
+            centres.len(),
+            self.cells.len(),
+            "cells changed after their centres were computed"
+        );
+        centres
     }
 
     /// Outline of a cell as a lon/lat polygon.
@@ -175,24 +220,40 @@ impl Grid {
             return vec![0.0; self.len()];
         };
         let per_cell = self.cells.first().map(|c| c.children_count(fine) as f64).unwrap_or(1.0);
-        // Children come sorted, so siblings are consecutive: one parent lookup per run.
-        let mut counts = vec![0u32; self.len()];
-        let mut last: Option<(CellIndex, Option<usize>)> = None;
-        for ch in children {
-            let Some(parent) = ch.parent(self.resolution) else {
-                continue;
-            };
-            let pos = match last {
-                Some((p, pos)) if p == parent => pos,
-                _ => {
-                    let pos = self.position(parent);
-                    last = Some((parent, pos));
-                    pos
+        // Children come sorted, so siblings are consecutive: one parent lookup per run, runs
+        // counted in parallel chunks (integer counts: the same in any order).
+        let runs: Vec<(usize, u32)> = children
+            .par_chunks(1 << 16)
+            .flat_map_iter(|chunk| {
+                let mut runs: Vec<(usize, u32)> = Vec::new();
+                let mut last: Option<(CellIndex, Option<usize>)> = None;
+                for ch in chunk {
+                    let Some(parent) = ch.parent(self.resolution) else {
+                        continue;
+                    };
+                    let pos = match last {
+                        Some((p, pos)) if p == parent => pos,
+                        _ => {
+                            let pos = self.position(parent);
+                            last = Some((parent, pos));
+                            if let Some(i) = pos {
+                                runs.push((i, 0));
+                            }
+                            pos
+                        }
+                    };
+                    if pos.is_some() {
+                        if let Some(run) = runs.last_mut() {
+                            run.1 += 1;
+                        }
+                    }
                 }
-            };
-            if let Some(i) = pos {
-                counts[i] += 1;
-            }
+                runs
+            })
+            .collect();
+        let mut counts = vec![0u32; self.len()];
+        for (i, n) in runs {
+            counts[i] += n;
         }
         counts.iter().map(|&n| (n as f64 / per_cell).min(1.0)).collect()
     }
@@ -247,11 +308,13 @@ impl Grid {
 
     /// Number of `points` inside each cell.
     pub fn counts(&self, points: &[Point<f64>]) -> Vec<u32> {
+        let positions: Vec<Option<usize>> = points
+            .par_iter()
+            .map(|p| self.cell_of(*p).and_then(|c| self.position(c)))
+            .collect();
         let mut out = vec![0u32; self.len()];
-        for p in points {
-            if let Some(i) = self.cell_of(*p).and_then(|c| self.position(c)) {
-                out[i] += 1;
-            }
+        for i in positions.into_iter().flatten() {
+            out[i] += 1;
         }
         out
     }
@@ -267,19 +330,31 @@ impl Grid {
         // bandwidth)², far below 1 % (tested against the exact sum). Keying by the point's own
         // cell keeps "leave the cell's own points out" exact.
         let fine = Resolution::try_from((u8::from(self.resolution) + 2).min(15)).unwrap_or(self.resolution);
-        let mut bins: std::collections::HashMap<(CellIndex, CellIndex), (f64, f64, u32)> =
-            std::collections::HashMap::new();
-        for p in points {
-            if let Ok(ll) = LatLng::new(p.y(), p.x()) {
-                let bin = bins.entry((ll.to_cell(self.resolution), ll.to_cell(fine))).or_default();
-                bin.0 += p.x();
-                bin.1 += p.y();
-                bin.2 += 1;
+        // (own cell, fine cell, point index), sorted: each bin's points lie together, in input
+        // order, so its sums are the same whatever the thread count.
+        let mut keyed: Vec<(CellIndex, CellIndex, u32)> = points
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let ll = LatLng::new(p.y(), p.x()).ok()?;
+                Some((ll.to_cell(self.resolution), ll.to_cell(fine), i as u32))
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        #[allow(clippy::type_complexity)] // (own cell, fine cell) → (Σx, Σy, count)
+        let mut bins: Vec<((CellIndex, CellIndex), (f64, f64, u32))> = Vec::new();
+        for &(own, fine_cell, i) in &keyed {
+            let p = points[i as usize];
+            match bins.last_mut() {
+                Some((key, bin)) if *key == (own, fine_cell) => {
+                    bin.0 += p.x();
+                    bin.1 += p.y();
+                    bin.2 += 1;
+                }
+                _ => bins.push(((own, fine_cell), (p.x(), p.y(), 1))),
             }
         }
-        #[allow(clippy::type_complexity)] // (own cell, fine cell) → (Σx, Σy, count)
-        let mut bins: Vec<((CellIndex, CellIndex), (f64, f64, u32))> = bins.into_iter().collect();
-        bins.sort_unstable_by_key(|b| b.0); // deterministic summation order
+        drop(keyed);
         let located: Vec<([f64; 2], f64, Option<CellIndex>)> = bins
             .iter()
             .map(|((own, _), (sx, sy, n))| {
@@ -299,9 +374,8 @@ impl Grid {
         let inv_two_bw2 = 0.5 / (bandwidth_m * bandwidth_m);
         self.cells
             .par_iter()
-            .map(|cell| {
-                let ll = LatLng::from(*cell);
-                let c = Point::new(ll.lng(), ll.lat());
+            .zip(self.centres().par_iter())
+            .map(|(cell, &c)| {
                 let cos_lat = c.y().to_radians().cos();
                 let dlat = reach_m / 111_320.0;
                 let dlon = dlat / cos_lat.max(0.05);

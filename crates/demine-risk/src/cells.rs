@@ -95,10 +95,14 @@ pub struct CellTable {
 /// The default grid: cells whose centre lies in a hazard, widened by `margin_m` (in whole H3
 /// rings), so that land just outside recorded hazards is mapped too.
 pub fn hazard_grid(hazards: &[Hazard], res: u8, margin_m: f64) -> Result<Grid> {
+    Ok(hazard_grid_each(hazards, res, margin_m)?.0)
+}
+
+/// As [`hazard_grid`], also returning each hazard's own cells (centre inside it, sorted).
+pub fn hazard_grid_each(hazards: &[Hazard], res: u8, margin_m: f64) -> Result<(Grid, Vec<Vec<h3o::CellIndex>>)> {
     let shapes: Vec<MultiPolygon<f64>> = hazards.iter().map(|h| h.geometry.clone()).collect();
-    Ok(Grid::cover(&shapes, res)
-        .map_err(|e| RiskError::Invalid(e.to_string()))?
-        .with_margin_m(margin_m))
+    let (grid, each) = Grid::cover_each(&shapes, res).map_err(|e| RiskError::Invalid(e.to_string()))?;
+    Ok((grid.with_margin_m(margin_m), each))
 }
 
 fn polygons_of(g: &Geometry<f64>) -> Vec<Polygon<f64>> {

@@ -610,8 +610,10 @@ impl Grower<'_> {
             })
     }
 
-    /// Grows one tree on the rows `idx` (reordered in place); returns the tree.
-    fn grow(&self, idx: &mut [u32], grad: &[f64], hess: &[f64], allowed: &[bool]) -> Tree {
+    /// Grows one tree on the rows `idx` (reordered in place); returns the tree and, for each
+    /// leaf, the range of `idx` holding its rows with the leaf's value (so the booster can add
+    /// it to those rows' scores without walking the tree again).
+    fn grow(&self, idx: &mut [u32], grad: &[f64], hess: &[f64], allowed: &[bool]) -> (Tree, Vec<LeafRows>) {
         let p = self.p;
         let leaf = |g: f64, h: f64| Node::Leaf {
             value: -p.learning_rate * g / (h + p.l2),
@@ -619,6 +621,7 @@ impl Grower<'_> {
         let hist = self.histogram(idx, grad, hess);
         let (g, h) = hist[0].iter().fold((0.0, 0.0), |(g, h), s| (g + s.g, h + s.h));
         let mut nodes = vec![Node::Leaf { value: 0.0 }];
+        let mut leaves: Vec<LeafRows> = Vec::new();
         let mut level = vec![Open {
             start: 0,
             end: idx.len(),
@@ -637,7 +640,15 @@ impl Grower<'_> {
                     None
                 };
                 let Some(b) = split else {
-                    nodes[o.node] = leaf(o.g, o.h);
+                    let node = leaf(o.g, o.h);
+                    if let Node::Leaf { value } = node {
+                        leaves.push(LeafRows {
+                            start: o.start,
+                            end: o.end,
+                            value,
+                        });
+                    }
+                    nodes[o.node] = node;
                     continue;
                 };
                 let seg = &mut idx[o.start..o.end];
@@ -717,8 +728,15 @@ impl Grower<'_> {
                 break;
             }
         }
-        Tree { nodes }
+        (Tree { nodes }, leaves)
     }
+}
+
+/// The rows `idx[start..end]` of a grown tree's leaf, and the leaf's value.
+struct LeafRows {
+    start: usize,
+    end: usize,
+    value: f64,
 }
 
 /// Boosts on `train` rows of `data` (labelled), optionally watching `valid` rows.
@@ -772,12 +790,9 @@ fn boost(
     let (mut best_loss, mut best_round, mut best_fv) = (f64::INFINITY, 0usize, fv.clone());
     let allowed = vec![true; p];
     let n_sample = ((params.subsample.clamp(0.05, 1.0) * train.len() as f64).round() as usize).max(1);
+    let mut in_sample = vec![false; train.len()];
+    let mut vprobs = vec![0.0; valid.len()];
     for round in 0..rounds {
-        for i in 0..train.len() {
-            let pr = sigmoid(f[i]);
-            grad[i] = pr - ty[i];
-            hess[i] = (pr * (1.0 - pr)).max(1e-16);
-        }
         let mut idx: Vec<u32> = if n_sample < train.len() {
             // Selection sampling (Knuth's algorithm S): a uniform sample of n_sample rows, already
             // in row order. The multiply-shift draw is uniform to within 2^-32 and costs no sort.
@@ -797,17 +812,44 @@ fn boost(
         } else {
             (0..train.len() as u32).collect()
         };
-        let tree = grower.grow(&mut idx, &grad, &hess, &allowed);
-        f.par_iter_mut()
-            .enumerate()
-            .for_each(|(i, fi)| *fi += tree.predict_binned(&tbins, i));
+        // Gradients of the rows the tree sees only (the others' are never read).
+        for &i in &idx {
+            let i = i as usize;
+            let pr = sigmoid(f[i]);
+            grad[i] = pr - ty[i];
+            hess[i] = (pr * (1.0 - pr)).max(1e-16);
+        }
+        let (tree, leaves) = grower.grow(&mut idx, &grad, &hess, &allowed);
+        // Sampled rows take their leaf's value from the partition the tree was grown on; only
+        // the rows left out of the sample walk the tree. The same leaf, so the same sums.
+        let all_sampled = idx.len() == train.len();
+        for leaf in &leaves {
+            for &i in &idx[leaf.start..leaf.end] {
+                f[i as usize] += leaf.value;
+                in_sample[i as usize] = true;
+            }
+        }
+        if !all_sampled {
+            f.par_iter_mut()
+                .zip(in_sample.par_iter_mut())
+                .enumerate()
+                .for_each(|(i, (fi, sampled))| {
+                    if !std::mem::take(sampled) {
+                        *fi += tree.predict_binned(&tbins, i);
+                    }
+                });
+        } else {
+            in_sample.fill(false);
+        }
         fv.par_iter_mut()
             .enumerate()
             .for_each(|(i, fi)| *fi += tree.predict_binned(&vbins, i));
         trees.push(tree);
         if !valid.is_empty() {
-            let probs: Vec<f64> = fv.iter().map(|&s| sigmoid(s)).collect();
-            let loss = log_loss(&vy, &probs).unwrap_or(f64::INFINITY);
+            for (p, &s) in vprobs.iter_mut().zip(&fv) {
+                *p = sigmoid(s);
+            }
+            let loss = log_loss(&vy, &vprobs).unwrap_or(f64::INFINITY);
             if loss < best_loss - 1e-7 {
                 best_loss = loss;
                 best_round = round + 1;

@@ -242,20 +242,22 @@ impl GeoPackageStore {
         columns: &str,
         parse: impl Fn(&sqlx::sqlite::SqliteRow, Geometry<f64>) -> Result<T, String>,
     ) -> Result<Vec<T>> {
+        use futures_util::TryStreamExt;
         let sql = format!("SELECT id, geom, {columns} FROM {table} ORDER BY fid");
-        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| {
-                let id: String = row.get("id");
-                let blob: Vec<u8> = row.get("geom");
-                let geometry = GpkgWkb(blob).to_geo().map_err(|e| StoreError::Corrupt {
-                    table,
-                    id: id.clone(),
-                    why: format!("geometry: {e}"),
-                })?;
-                parse(row, geometry).map_err(|why| StoreError::Corrupt { table, id, why })
-            })
-            .collect()
+        // Row by row: a million finds never sit in memory twice (as rows and as records).
+        let mut rows = sqlx::query(&sql).fetch(&self.pool);
+        let mut out = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            let id: String = row.get("id");
+            let blob: Vec<u8> = row.get("geom");
+            let geometry = GpkgWkb(blob).to_geo().map_err(|e| StoreError::Corrupt {
+                table,
+                id: id.clone(),
+                why: format!("geometry: {e}"),
+            })?;
+            out.push(parse(&row, geometry).map_err(|why| StoreError::Corrupt { table, id, why })?);
+        }
+        Ok(out)
     }
 }
 

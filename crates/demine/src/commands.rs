@@ -89,6 +89,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     region,
                     folds,
                     cv_max_rows,
+                    train_max_rows,
                     json,
                 },
         } => {
@@ -115,6 +116,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 region,
                 folds,
                 cv_max_rows,
+                train_max_rows,
                 json,
             };
             crate::risk_build::risk_build(open(&cli.db).await?, &actor, &opts).await
@@ -835,6 +837,7 @@ async fn demo(out: &Path, force: bool, seed: u64, scale: Scale, json: bool, acto
             region: None,
             folds: 5,
             cv_max_rows: 200_000,
+            train_max_rows: crate::risk_build::TRAIN_MAX_ROWS,
             json: false,
         };
         let map = crate::risk_build::compute_risk_map(

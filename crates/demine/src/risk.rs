@@ -85,6 +85,10 @@ pub enum RiskCommand {
         /// Cross-validate on at most about this many labelled cells (whole groups drawn by seed).
         #[arg(long, default_value_t = 200_000, value_name = "N")]
         cv_max_rows: usize,
+        /// Train the map's model on at most about this many labelled cells (whole groups drawn by
+        /// seed); 0 = every labelled cell. Every cell is still scored.
+        #[arg(long, default_value_t = crate::risk_build::TRAIN_MAX_ROWS, value_name = "N")]
+        train_max_rows: usize,
         #[arg(long)]
         json: bool,
     },

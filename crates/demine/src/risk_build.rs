@@ -4,8 +4,8 @@
 use anyhow::{bail, Context, Result};
 use demine_core::release::account_records;
 use demine_core::{HazardRisk, Outcome, RiskCell};
-use demine_grid::Grid;
-use demine_risk::cells::{build_cells, hazard_grid, newest_record_date, CellInputs};
+use demine_grid::{CellIndex, Grid};
+use demine_risk::cells::{build_cells, hazard_grid_each, newest_record_date, CellInputs};
 use demine_risk::{cross_validate, ModelKind, RiskModel};
 use demine_store::{Changeset, GeoPackageStore, Repository};
 use geo::MultiPolygon;
@@ -22,11 +22,18 @@ pub struct BuildOptions {
     /// The user's region: when given, the grid covers it instead of the hazards with a margin.
     pub region: Option<Vec<MultiPolygon<f64>>>,
     pub folds: usize,
-    /// Cross-validate on at most about this many labelled cells (whole groups, drawn by seed);
-    /// the model itself always learns from every labelled cell.
+    /// Cross-validate on at most about this many labelled cells (whole groups, drawn by seed).
     pub cv_max_rows: usize,
+    /// Train the map's model on at most about this many labelled cells (whole groups, drawn by
+    /// seed; 0 = all). Every cell is scored either way.
+    pub train_max_rows: usize,
     pub json: bool,
 }
+
+/// Default cap on the labelled cells the map's model trains on. Boosting time grows with the
+/// rows; past a few hundred thousand cells of whole groups, more rows of the same land add
+/// little (the national demo's CV figures are made from models fitted on 160,000).
+pub const TRAIN_MAX_ROWS: usize = 250_000;
 
 /// Refuses grid arguments that cannot make a map: the resolution outside 7–11, a bandwidth
 /// that is not a positive number of metres, a negative margin.
@@ -100,19 +107,29 @@ fn geometry_name(g: &geo::Geometry<f64>) -> &'static str {
     }
 }
 
-/// The grid a map covers: the user's region, or the hazards widened by the margin.
-pub fn map_grid(hazards: &[demine_core::Hazard], o: &BuildOptions) -> Result<Grid> {
+/// The grid a map covers: the user's region, or the hazards widened by the margin (then with
+/// each hazard's own cells).
+#[allow(clippy::type_complexity)]
+pub fn map_grid(hazards: &[demine_core::Hazard], o: &BuildOptions) -> Result<(Grid, Option<Vec<Vec<CellIndex>>>)> {
     match &o.region {
-        Some(region) => Grid::cover(region, o.resolution).context("covering the region with H3 cells"),
-        None => hazard_grid(hazards, o.resolution, o.margin_m).context("covering the hazards with H3 cells"),
+        Some(region) => Ok((
+            Grid::cover(region, o.resolution).context("covering the region with H3 cells")?,
+            None,
+        )),
+        None => {
+            let (grid, each) =
+                hazard_grid_each(hazards, o.resolution, o.margin_m).context("covering the hazards with H3 cells")?;
+            Ok((grid, Some(each)))
+        }
     }
 }
 
-/// The labelled cells of whole groups, drawn in a seeded order until `max_rows` is reached:
-/// cross-validation figures on a national map without cross-validating millions of cells.
+/// The labelled cells of whole groups, drawn in a seeded order until `max_rows` is reached
+/// (0: all of them): cross-validation figures and a model on a national map without fitting
+/// millions of cells. For one seed a larger sample holds every smaller one.
 fn cv_sample(data: &demine_risk::Dataset, max_rows: usize, seed: u64) -> demine_risk::Dataset {
     let labelled = data.labelled_rows();
-    if labelled.len() <= max_rows {
+    if max_rows == 0 || labelled.len() <= max_rows {
         return data.subset(&labelled);
     }
     let groups = data.group_ids();
@@ -139,19 +156,32 @@ fn cv_sample(data: &demine_risk::Dataset, max_rows: usize, seed: u64) -> demine_
 /// Each hazard's summary: the cells whose centre lies in it (or, for a hazard smaller than a
 /// cell, the cell holding its first vertex), weighted equally (H3 cells of one resolution have
 /// nearly equal areas). Hazards with no cell on the map (outside a `--region`) are left out.
-fn hazard_risks(hazards: &[demine_core::Hazard], grid: &Grid, risk: &[f64]) -> Vec<HazardRisk> {
+/// `covers`: each hazard's cells when the grid was made from them (else each is tiled here).
+fn hazard_risks(
+    hazards: &[demine_core::Hazard],
+    covers: Option<&[Vec<CellIndex>]>,
+    grid: &Grid,
+    risk: &[f64],
+) -> Vec<HazardRisk> {
     hazards
         .par_iter()
-        .filter_map(|h| {
-            let mut ps: Vec<f64> = Grid::cover(std::slice::from_ref(&h.geometry), u8::from(grid.resolution))
-                .map(|g| {
-                    g.cells
-                        .iter()
-                        .filter_map(|c| grid.position(*c))
-                        .map(|i| risk[i])
-                        .collect()
-                })
-                .unwrap_or_default();
+        .enumerate()
+        .filter_map(|(k, h)| {
+            let tiled;
+            let cells: &[CellIndex] = match covers.and_then(|c| c.get(k)) {
+                Some(c) => c,
+                None => {
+                    tiled = Grid::cover(std::slice::from_ref(&h.geometry), u8::from(grid.resolution))
+                        .map(|g| g.cells)
+                        .unwrap_or_default();
+                    &tiled
+                }
+            };
+            let mut ps: Vec<f64> = cells
+                .iter()
+                .filter_map(|c| grid.position(*c))
+                .map(|i| risk[i])
+                .collect();
             if ps.is_empty() {
                 let first = h.geometry.0.first().and_then(|p| p.exterior().0.first()).copied();
                 if let Some(i) = first
@@ -181,6 +211,8 @@ pub struct RiskMap {
     pub hazards: Vec<HazardRisk>,
     pub cv: demine_risk::CvReport,
     pub cv_rows: usize,
+    /// Labelled cells the model was trained on.
+    pub trained_rows: usize,
     pub positives: usize,
     pub negatives: usize,
     pub features: Vec<String>,
@@ -215,7 +247,7 @@ pub fn compute_risk_map(
         as_of: newest_record_date(activities, finds, accidents),
     };
     let t_load = started.elapsed().as_secs_f64();
-    let grid = map_grid(hazards, o)?;
+    let (grid, covers) = map_grid(hazards, o)?;
     let t_grid = started.elapsed().as_secs_f64();
     let table = build_cells(grid, &inputs).context("building cell features")?;
     let t_features = started.elapsed().as_secs_f64();
@@ -228,7 +260,14 @@ pub fn compute_risk_map(
     }
     let cv_data = cv_sample(&table.dataset, o.cv_max_rows, o.seed);
     let cv = cross_validate(&cv_data, o.model, o.folds, o.seed).context("spatial cross-validation")?;
-    let model = RiskModel::fit(o.model, &table.dataset, o.seed).context("training the risk model")?;
+    let cv_rows = cv_data.n_rows();
+    drop(cv_data);
+    // Whole groups, as for CV: the model's inner early-stopping and calibration folds stay
+    // spatial, so its calibration is still fitted on land it did not train on.
+    let train_data = cv_sample(&table.dataset, o.train_max_rows, o.seed);
+    let trained_rows = train_data.n_rows();
+    let model = RiskModel::fit(o.model, &train_data, o.seed).context("training the risk model")?;
+    drop(train_data);
     let risk = model.predict_proba(&table.dataset).context("scoring cells")?;
     let labels = table.dataset.labels();
     let cells: Vec<RiskCell> = table
@@ -246,12 +285,14 @@ pub fn compute_risk_map(
         })
         .collect();
     let t_model = started.elapsed().as_secs_f64();
-    let hazard_summaries = hazard_risks(hazards, &table.grid, &risk);
+    let hazard_summaries = hazard_risks(hazards, covers.as_deref(), &table.grid, &risk);
+    drop(covers);
     let t_total = started.elapsed().as_secs_f64();
     Ok(RiskMap {
         cells,
         hazards: hazard_summaries,
-        cv_rows: cv_data.n_rows(),
+        cv_rows,
+        trained_rows,
         cv,
         positives,
         negatives,
@@ -276,13 +317,23 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
     let finds = store.finds().await?;
     let accidents = store.accidents().await?;
     let layers = store.context_features(None).await?;
+    let t_read = started.elapsed().as_secs_f64();
     let map = compute_risk_map(&hazards, &activities, &finds, &accidents, &layers, o)?;
+    // The records are not needed past this point: free them before the hexagons are encoded.
+    let n_hazards = hazards.len();
+    let n_layers = layers
+        .iter()
+        .map(|f| f.layer.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    drop((hazards, activities, finds, accidents, layers));
     let t_computed = started.elapsed().as_secs_f64();
     let RiskMap {
         cells,
         hazards: hazard_summaries,
         cv,
         cv_rows,
+        trained_rows,
         positives,
         negatives,
         features,
@@ -299,6 +350,7 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
     };
     store.apply(&changes, actor).await?;
     let mut timings = timings;
+    timings["read_s"] = serde_json::json!(t_read);
     timings["save_s"] = serde_json::json!(started.elapsed().as_secs_f64() - t_computed);
     timings["total_s"] = serde_json::json!(started.elapsed().as_secs_f64());
     let path = store.path().to_owned();
@@ -314,6 +366,7 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
                 "model": o.model.to_string(),
                 "seed": o.seed,
                 "labelled": {"positive": positives, "negative": negatives},
+                "trained_rows": trained_rows,
                 "features": features,
                 "cv": {"rows": cv_rows, "folds": cv.folds, "folds_single_class": cv.folds_single_class, "auc_mean": cv.auc_mean, "pr_auc_mean": cv.pr_auc_mean, "brier_mean": cv.brier_mean},
                 "hazards": hazard_summaries,
@@ -327,16 +380,14 @@ pub async fn risk_build(store: GeoPackageStore, actor: &str, o: &BuildOptions) -
             if o.region.is_some() {
                 "the region given".to_string()
             } else {
-                format!("{} hazards", hazards.len())
+                format!("{n_hazards} hazards")
             },
-            layers
-                .iter()
-                .map(|f| f.layer.as_str())
-                .collect::<std::collections::BTreeSet<_>>()
-                .len(),
+            n_layers,
             o.model
         );
-        println!("  labelled cells: {positives} with finds or accidents, {negatives} searched clean");
+        println!(
+            "  labelled cells: {positives} with finds or accidents, {negatives} searched clean; model trained on {trained_rows}"
+        );
         println!(
             "  spatial cross-validation ({} folds over {} labelled cells): ROC-AUC {:.3}, PR-AUC {:.3}, Brier {:.4}",
             cv.folds,
