@@ -8,14 +8,13 @@ fn start() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
 }
 
-/// GLOBSEC's figure: 174,000 km² with 500 teams at 0.46 km² per team per year is ~757 years.
-#[test]
-fn ukraine_uniform_takes_about_757_years() {
-    let per_day = 0.46e6 / 365.0;
-    let tasks: Vec<Task> = (0..1000)
+/// `n` equal clearance tasks of `area_m2` each and `k` manual teams at `per_day` m²/day, in
+/// continuous time without travel.
+fn uniform_problem(n: usize, area_m2: f64, k: usize, per_day: f64) -> Problem {
+    let tasks: Vec<Task> = (0..n)
         .map(|i| Task {
             id: format!("area-{i}"),
-            area_m2: 174_000e6 / 1000.0,
+            area_m2,
             value: 1.0,
             site: None,
             stage: Stage::Clearance,
@@ -27,7 +26,7 @@ fn ukraine_uniform_takes_about_757_years() {
             prepare_ground: false,
         })
         .collect();
-    let teams: Vec<Team> = (0..500)
+    let teams: Vec<Team> = (0..k)
         .map(|i| Team {
             id: format!("team-{i}"),
             kind: TeamKind::Manual,
@@ -39,14 +38,20 @@ fn ukraine_uniform_takes_about_757_years() {
             cost_per_day: 1000.0,
         })
         .collect();
-    let p = Problem {
+    Problem {
         start_date: start(),
         tasks,
         teams,
         rates: Rates::default(),
         travel: Travel::default(),
         calendar: CalendarSpec::None,
-    };
+    }
+}
+
+/// GLOBSEC's figure: 174,000 km² with 500 teams at 0.46 km² per team per year is ~757 years.
+#[test]
+fn ukraine_uniform_takes_about_757_years() {
+    let p = uniform_problem(1000, 174_000e6 / 1000.0, 500, 0.46e6 / 365.0);
     let plan = plan(
         &p,
         &PlanOptions {
@@ -243,41 +248,7 @@ fn ground_preparation_gates_manual_clearance() {
 /// campaign made the slowest of 40 teams set the date, decades late.)
 #[test]
 fn site_to_site_variation_evens_out_over_a_long_campaign() {
-    let tasks: Vec<Task> = (0..800)
-        .map(|i| Task {
-            id: format!("t{i}"),
-            area_m2: 20_000.0,
-            value: 1.0,
-            site: None,
-            stage: Stage::Clearance,
-            methods: vec![],
-            terrain: None,
-            ready_day: 0.0,
-            splittable: false,
-            under_way_by: None,
-            prepare_ground: false,
-        })
-        .collect();
-    let teams: Vec<Team> = (0..40)
-        .map(|i| Team {
-            id: format!("k{i}"),
-            kind: TeamKind::Manual,
-            productivity_m2_per_day: 500.0,
-            productivity_by_terrain: vec![],
-            base: None,
-            start_day: 0.0,
-            end_day: None,
-            cost_per_day: 1000.0,
-        })
-        .collect();
-    let p = Problem {
-        start_date: start(),
-        tasks,
-        teams,
-        rates: Rates::default(),
-        travel: Travel::default(),
-        calendar: CalendarSpec::None,
-    };
+    let p = uniform_problem(800, 20_000.0, 40, 500.0);
     let plan = plan(&p, &PlanOptions::default());
     // 20 tasks of 40 days per team: 800 days.
     assert!((plan.completion_day - 800.0).abs() < 1e-6, "{}", plan.completion_day);
