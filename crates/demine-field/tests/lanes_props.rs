@@ -34,9 +34,9 @@ fn uncovered_share_and_outside(site: &MultiPolygon<f64>, plan: &LanePlan) -> (f6
     let step = (bb.width() * bb.height() / 40_000.0).sqrt();
     let (mut inside, mut missed) = (0usize, 0usize);
     // An irrational offset keeps sample points off lane edges, which lie on round numbers.
-    let mut y = bb.min().y + step * 0.318_309_886;
+    let mut y = bb.min().y + step * 0.381_966_011;
     while y < bb.max().y {
-        let mut x = bb.min().x + step * 0.577_215_664;
+        let mut x = bb.min().x + step * 0.414_213_562;
         while x < bb.max().x {
             let p = Point::new(x, y);
             if site.contains(&p) {
