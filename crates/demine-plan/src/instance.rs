@@ -212,6 +212,17 @@ pub(crate) struct Variation<'a> {
     pub rates: Rates,
 }
 
+impl Variation<'_> {
+    /// Nothing varies: the plan's own durations, areas and rates.
+    pub fn planned(rates: Rates) -> Variation<'static> {
+        Variation {
+            job_time_factor: None,
+            task_area_factor: None,
+            rates,
+        }
+    }
+}
+
 /// Times of every job under fixed sequences.
 #[derive(Debug, Clone)]
 pub(crate) struct Simulated {
