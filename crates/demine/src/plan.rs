@@ -874,12 +874,14 @@ pub async fn forecast(db: &Path, args: ForecastArgs) -> Result<ExitCode> {
         },
     );
     let plan_s = t0.elapsed().as_secs_f64();
+    let opts = forecast_options(&l, args.runs, args.seed, args.productivity_sigma);
+    let sigma_source = if args.productivity_sigma.is_some() {
+        "--productivity-sigma"
+    } else {
+        l.productivity_sigma_source
+    };
     let t1 = std::time::Instant::now();
-    let f = demine_plan::forecast(
-        &l.problem,
-        &plan,
-        &forecast_options(&l, args.runs, args.seed, args.productivity_sigma),
-    );
+    let f = demine_plan::forecast(&l.problem, &plan, &opts);
     let mc_s = t1.elapsed().as_secs_f64();
     let p = &l.problem;
     let added_json = added.map(|c| {
@@ -907,8 +909,8 @@ pub async fn forecast(db: &Path, args: ForecastArgs) -> Result<ExitCode> {
                 "plan_completion_date": completion_date(p, plan.completion_day),
                 "added_teams": added_json,
                 "teams": p.teams.len(),
-                "productivity_sigma": forecast_options(&l, args.runs, args.seed, args.productivity_sigma).productivity_sigma,
-                "productivity_sigma_source": if args.productivity_sigma.is_some() { "--productivity-sigma" } else { l.productivity_sigma_source },
+                "productivity_sigma": opts.productivity_sigma,
+                "productivity_sigma_source": sigma_source,
                 "plan_time_s": plan_s,
                 "monte_carlo_time_s": mc_s,
                 "released_curve": f.released_curve,
@@ -940,19 +942,10 @@ pub async fn forecast(db: &Path, args: ForecastArgs) -> Result<ExitCode> {
         "  plan without uncertainty: {}; planned in {plan_s:.2} s, simulated in {mc_s:.2} s",
         completion_date(p, plan.completion_day)
     );
-    let o = forecast_options(&l, args.runs, args.seed, args.productivity_sigma);
     println!(
         "  assumptions: time per piece of work lognormal, mean 1, σ {:.2} ({}); downtime × 0.5–1.5; \
          NTS/TS shares ± {:.2}; task areas × lognormal(μ {:.2}, σ {:.2})",
-        o.productivity_sigma,
-        if args.productivity_sigma.is_some() {
-            "--productivity-sigma"
-        } else {
-            l.productivity_sigma_source
-        },
-        o.rate_sd,
-        o.area_growth_mu,
-        o.area_growth_sigma
+        opts.productivity_sigma, sigma_source, opts.rate_sd, opts.area_growth_mu, opts.area_growth_sigma
     );
     Ok(ExitCode::SUCCESS)
 }
