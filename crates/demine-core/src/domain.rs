@@ -161,6 +161,9 @@ pub struct Hazard {
     pub contamination: Option<String>,
     pub evidence: Option<String>,
     pub blockages: Option<String>,
+    /// The day the hazard was recorded (surveyed or reported). `--as-of D` counts the hazard only
+    /// from this day; an import without it records the day of import.
+    pub recorded_date: Option<NaiveDate>,
     pub attributes: Attributes,
 }
 
@@ -226,32 +229,110 @@ pub struct Team {
     pub productivity_m2_per_day: f64,
     pub base_lon: Option<f64>,
     pub base_lat: Option<f64>,
+    /// First day the team is available (planning starts it no earlier).
+    #[serde(default)]
+    pub start_date: Option<NaiveDate>,
+    /// Last day the team is available (contract end, rotation).
+    #[serde(default)]
+    pub end_date: Option<NaiveDate>,
+    /// Cost of one team-day, in the programme's currency.
+    #[serde(default)]
+    pub cost_per_day: Option<f64>,
 }
 
-/// The four record kinds that `demine import` and `demine export` handle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The kinds of registry record: each is imported, corrected (amend, retire, upsert) and
+/// versioned the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     Hazards,
     Activities,
     Finds,
     Accidents,
+    Organisations,
+    Teams,
+    /// Daily progress reports (each also recorded as a clearance activity).
+    Progress,
+    /// Post-clearance inspections (QA).
+    Qa,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 4] = [
+    /// Every kind.
+    pub const ALL: [RecordKind; 8] = [
+        RecordKind::Hazards,
+        RecordKind::Activities,
+        RecordKind::Finds,
+        RecordKind::Accidents,
+        RecordKind::Organisations,
+        RecordKind::Teams,
+        RecordKind::Progress,
+        RecordKind::Qa,
+    ];
+    /// The four kinds of the import contract that carry a geometry of their own.
+    pub const FEATURES: [RecordKind; 4] = [
         RecordKind::Hazards,
         RecordKind::Activities,
         RecordKind::Finds,
         RecordKind::Accidents,
     ];
-    /// Table/layer name in the store and plural noun on the command line.
+    /// Plural noun on the command line and in messages.
     pub fn as_str(self) -> &'static str {
         match self {
             RecordKind::Hazards => "hazards",
             RecordKind::Activities => "activities",
             RecordKind::Finds => "finds",
             RecordKind::Accidents => "accidents",
+            RecordKind::Organisations => "organisations",
+            RecordKind::Teams => "teams",
+            RecordKind::Progress => "progress",
+            RecordKind::Qa => "qa",
         }
+    }
+    /// The table (GeoPackage layer) that holds the kind.
+    pub fn table(self) -> &'static str {
+        match self {
+            RecordKind::Progress => "daily_progress",
+            RecordKind::Qa => "qa_inspections",
+            other => other.as_str(),
+        }
+    }
+    /// One record of the kind, for messages ("hazard 'H1'").
+    pub fn singular(self) -> &'static str {
+        match self {
+            RecordKind::Hazards => "hazard",
+            RecordKind::Activities => "activity",
+            RecordKind::Finds => "find",
+            RecordKind::Accidents => "accident",
+            RecordKind::Organisations => "organisation",
+            RecordKind::Teams => "team",
+            RecordKind::Progress => "daily progress report",
+            RecordKind::Qa => "QA inspection",
+        }
+    }
+}
+
+impl FromStr for RecordKind {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, UnknownValue> {
+        const ALLOWED: &[&str] = &[
+            "hazards",
+            "activities",
+            "finds",
+            "accidents",
+            "organisations",
+            "teams",
+            "progress",
+            "qa",
+        ];
+        let t = s.trim().to_ascii_lowercase();
+        RecordKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == t || k.singular() == t || k.table() == t)
+            .ok_or(UnknownValue {
+                value: s.to_string(),
+                allowed: ALLOWED,
+            })
     }
 }
 
@@ -335,6 +416,7 @@ impl Record for Hazard {
         put(&mut m, "contamination", self.contamination.clone());
         put(&mut m, "evidence", self.evidence.clone());
         put(&mut m, "blockages", self.blockages.clone());
+        put(&mut m, "recorded_date", self.recorded_date.map(|d| d.to_string()));
         merge_free(&mut m, &self.attributes);
         m
     }
@@ -474,4 +556,59 @@ pub struct HazardRisk {
     pub expected_contaminated_share: f64,
     /// Probability that the hazard holds at least one item: 1 − Π(1 − p_cell · share_cell).
     pub p_any: f64,
+}
+
+/// A registry record of any kind: what corrections (amend, retire, upsert) and versioned
+/// reads carry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyRecord {
+    Hazard(Hazard),
+    Activity(Activity),
+    Find(Find),
+    Accident(Accident),
+    Organisation(Organisation),
+    Team(Team),
+    Progress(crate::DailyProgress),
+    Qa(crate::QaInspection),
+}
+
+impl AnyRecord {
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            AnyRecord::Hazard(_) => RecordKind::Hazards,
+            AnyRecord::Activity(_) => RecordKind::Activities,
+            AnyRecord::Find(_) => RecordKind::Finds,
+            AnyRecord::Accident(_) => RecordKind::Accidents,
+            AnyRecord::Organisation(_) => RecordKind::Organisations,
+            AnyRecord::Team(_) => RecordKind::Teams,
+            AnyRecord::Progress(_) => RecordKind::Progress,
+            AnyRecord::Qa(_) => RecordKind::Qa,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            AnyRecord::Hazard(r) => &r.id,
+            AnyRecord::Activity(r) => &r.id,
+            AnyRecord::Find(r) => &r.id,
+            AnyRecord::Accident(r) => &r.id,
+            AnyRecord::Organisation(r) => &r.id,
+            AnyRecord::Team(r) => &r.id,
+            AnyRecord::Progress(r) => &r.id,
+            AnyRecord::Qa(r) => &r.id,
+        }
+    }
+
+    /// The hazard the record belongs to (a hazard belongs to itself).
+    pub fn hazard_id(&self) -> Option<&str> {
+        match self {
+            AnyRecord::Hazard(r) => Some(&r.id),
+            AnyRecord::Activity(r) => Some(&r.hazard_id),
+            AnyRecord::Find(r) => r.hazard_id.as_deref(),
+            AnyRecord::Accident(r) => r.hazard_id.as_deref(),
+            AnyRecord::Progress(r) => Some(&r.hazard_id),
+            AnyRecord::Qa(r) => Some(&r.hazard_id),
+            AnyRecord::Organisation(_) | AnyRecord::Team(_) => None,
+        }
+    }
 }

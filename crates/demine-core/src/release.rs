@@ -402,6 +402,33 @@ pub fn account_records(
     account_registry(&inputs, keep_pieces)
 }
 
+/// Accounts each hazard on its own, without totals over their union: what the store writes as
+/// each hazard's computed columns. `result[i]` belongs to `hazards[i]`.
+pub fn account_each(
+    hazards: &[crate::Hazard],
+    activities: &[crate::Activity],
+    keep_pieces: bool,
+) -> Vec<HazardRelease> {
+    let index: std::collections::HashMap<&str, usize> =
+        hazards.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
+    let mut footprints: Vec<Vec<Footprint<'_>>> = vec![Vec::new(); hazards.len()];
+    for a in activities {
+        if let Some(&i) = index.get(a.hazard_id.as_str()) {
+            footprints[i].push(Footprint {
+                id: &a.id,
+                end_date: a.end_date,
+                outcome: a.outcome,
+                geometry: &a.geometry,
+            });
+        }
+    }
+    hazards
+        .par_iter()
+        .zip(footprints)
+        .map(|(h, fps)| account_hazard(&h.geometry, fps, keep_pieces))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

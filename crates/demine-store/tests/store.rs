@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use demine_core::{Activity, ActivityType, Attributes, Find, FindCategory, Hazard, HazardClass, Outcome, RecordKind};
-use demine_store::{Changeset, GeoPackageStore, Repository};
+use demine_store::{Author, Changeset, GeoPackageStore, LogQuery, Query, Repository};
 use geo::{polygon, MultiPolygon, Point};
 
 fn hazard(id: &str, x: f64) -> Hazard {
@@ -22,6 +22,7 @@ fn hazard(id: &str, x: f64) -> Hazard {
         contamination: None,
         evidence: Some("mine found".into()),
         blockages: None,
+        recorded_date: NaiveDate::from_ymd_opt(2024, 3, 1),
         attributes,
     }
 }
@@ -74,17 +75,25 @@ async fn records_read_back_exactly() {
         finds: vec![f.clone()],
         ..Default::default()
     };
-    s.apply(&c, "tester").await.unwrap();
-    assert_eq!(s.hazards().await.unwrap(), vec![h]);
-    assert_eq!(s.activities().await.unwrap(), vec![a]);
-    assert_eq!(s.finds().await.unwrap(), vec![f]);
+    s.apply(&c, &Author::named("tester")).await.unwrap();
+    assert_eq!(s.hazards(&Query::all()).await.unwrap(), vec![h]);
+    assert_eq!(s.activities(&Query::all()).await.unwrap(), vec![a]);
+    assert_eq!(s.finds(&Query::all()).await.unwrap(), vec![f]);
     let counts = s.counts().await.unwrap();
     assert_eq!(
         (counts.hazards, counts.activities, counts.finds, counts.change_log),
-        (1, 1, 1, 3)
+        (1, 1, 1, 4)
     );
-    let log = s.change_log(10).await.unwrap();
-    assert!(log.iter().all(|e| e.actor == "tester" && e.action == "insert"));
+    let log = s
+        .change_log(&LogQuery {
+            limit: Some(10),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(log.iter().all(|e| e.actor == "tester"));
+    assert_eq!(log.iter().filter(|e| e.action == "insert").count(), 3);
+    assert_eq!(log[0].action, "recompute");
     assert!(log
         .iter()
         .any(|e| e.entity_id.as_deref() == Some("H1") && e.after.as_deref().unwrap().contains("Поле")));
@@ -106,7 +115,7 @@ async fn a_failing_changeset_writes_nothing() {
             hazards: vec![hazard("H1", 30.0)],
             ..Default::default()
         },
-        "t",
+        &Author::named("t"),
     )
     .await
     .unwrap();
@@ -117,14 +126,14 @@ async fn a_failing_changeset_writes_nothing() {
         activities: vec![activity("A1", "MISSING")],
         ..Default::default()
     };
-    assert!(s.apply(&bad, "t").await.is_err());
+    assert!(s.apply(&bad, &Author::named("t")).await.is_err());
     assert_eq!(s.counts().await.unwrap(), before);
     // A duplicate id fails too, and leaves nothing behind.
     let dup = Changeset {
         hazards: vec![hazard("H3", 32.0), hazard("H1", 33.0)],
         ..Default::default()
     };
-    assert!(s.apply(&dup, "t").await.is_err());
+    assert!(s.apply(&dup, &Author::named("t")).await.is_err());
     assert_eq!(s.counts().await.unwrap(), before);
 }
 
@@ -136,7 +145,7 @@ async fn change_log_is_append_only() {
             hazards: vec![hazard("H1", 30.0)],
             ..Default::default()
         },
-        "t",
+        &Author::named("t"),
     )
     .await
     .unwrap();
@@ -160,7 +169,7 @@ async fn file_is_a_geopackage_with_extents() {
             hazards: vec![hazard("H1", 30.0), hazard("H2", 31.0)],
             ..Default::default()
         },
-        "t",
+        &Author::named("t"),
     )
     .await
     .unwrap();
@@ -201,4 +210,345 @@ async fn refuses_files_that_are_not_registries() {
     let e = GeoPackageStore::open(&p).await.unwrap_err().to_string();
     assert!(e.contains("not a demine registry"), "{e}");
     assert_eq!(std::fs::read_to_string(&p).unwrap(), "plain text");
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn square(x0: f64, y0: f64, side: f64) -> MultiPolygon<f64> {
+    MultiPolygon::new(vec![polygon![
+        (x: x0, y: y0), (x: x0 + side, y: y0), (x: x0 + side, y: y0 + side), (x: x0, y: y0 + side)
+    ]])
+}
+
+/// A hazard H1 (a 0.01° square) with an activity A1 clearing the whole of it.
+async fn cleared_hazard() -> (tempfile::TempDir, GeoPackageStore) {
+    let (d, s) = store().await;
+    let mut h = hazard("H1", 30.0);
+    h.geometry = square(30.0, 50.0, 0.01);
+    let mut a = activity("A1", "H1");
+    a.geometry = square(30.0, 50.0, 0.01);
+    let c = Changeset {
+        hazards: vec![h],
+        activities: vec![a],
+        ..Changeset::new("setup")
+    };
+    s.apply(&c, &Author::named("t")).await.unwrap();
+    (d, s)
+}
+
+use demine_core::{AnyRecord, HazardStatus};
+use demine_store::{Replacement, Retirement, StoreError};
+
+#[tokio::test]
+async fn computed_columns_are_written_by_the_write_that_changes_them() {
+    let (_d, s) = cleared_hazard().await;
+    let c = s.computed(&Query::all()).await.unwrap();
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].1.status, HazardStatus::Released);
+    assert_eq!(c[0].1.figures.remaining_m2, 0.0);
+    // Halving the activity (an amendment) leaves half the hazard remaining, recomputed in the
+    // same write.
+    let mut a = activity("A1", "H1");
+    a.geometry = square(30.0, 50.0, 0.005);
+    let applied = s
+        .apply(
+            &Changeset {
+                replacements: vec![Replacement {
+                    record: AnyRecord::Activity(a),
+                    based_on: Some(1),
+                }],
+                reason: Some("re-surveyed boundary".into()),
+                ..Changeset::new("amend activities A1")
+            },
+            &Author::named("t"),
+        )
+        .await
+        .unwrap();
+    let after = applied.computed("H1").unwrap();
+    assert_eq!(after.status, HazardStatus::PartiallyReleased);
+    let share = after.figures.remaining_m2 / after.figures.area_m2;
+    assert!(
+        (share - 0.75).abs() < 1e-3,
+        "a quarter of the square is cleared, three quarters remain: {share}"
+    );
+    assert_eq!(s.computed(&Query::all()).await.unwrap()[0].1, *after);
+    assert_eq!(applied.versions, vec![(RecordKind::Activities, "A1".to_string(), 2)]);
+    let versions = s.versions(RecordKind::Activities, "A1").await.unwrap();
+    assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(versions[0].ended_by.as_deref(), Some("amended"));
+    assert_eq!(versions[0].reason.as_deref(), Some("re-surveyed boundary"));
+    let log = s
+        .change_log(&LogQuery {
+            entity_id: Some("A1".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let amend = log.iter().find(|e| e.action == "amend").expect("an amend entry");
+    assert!(amend.before.is_some() && amend.after.is_some());
+    assert_eq!(amend.reason.as_deref(), Some("re-surveyed boundary"));
+}
+
+#[tokio::test]
+async fn a_change_based_on_a_stale_version_is_refused_and_writes_nothing() {
+    let (_d, s) = cleared_hazard().await;
+    let mut h = hazard("H1", 30.0);
+    h.geometry = square(30.0, 50.0, 0.01);
+    h.name = Some("first edit".into());
+    let edit = |h: Hazard, v| Changeset {
+        replacements: vec![Replacement {
+            record: AnyRecord::Hazard(h),
+            based_on: Some(v),
+        }],
+        ..Changeset::new("amend")
+    };
+    s.apply(&edit(h.clone(), 1), &Author::named("a")).await.unwrap();
+    let before = s.counts().await.unwrap();
+    h.name = Some("second edit from the same version".into());
+    let e = s.apply(&edit(h, 1), &Author::named("b")).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            StoreError::Stale {
+                expected: 1,
+                current: 2,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.contains("hazard 'H1'") && msg.contains("version 1") && msg.contains("version 2"),
+        "{msg}"
+    );
+    assert_eq!(s.counts().await.unwrap(), before);
+    let stored = s.record(RecordKind::Hazards, "H1").await.unwrap().unwrap();
+    assert_eq!(stored.version, 2);
+    match stored.record {
+        AnyRecord::Hazard(h) => assert_eq!(h.name.as_deref(), Some("first edit")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn retired_and_amended_records_stay_in_what_was_known_before() {
+    let (_d, s) = cleared_hazard().await;
+    let today = chrono::Utc::now().date_naive();
+    let yesterday = today.pred_opt().unwrap();
+    // Retire the activity: the hazard has no land released any more.
+    s.apply(
+        &Changeset {
+            retirements: vec![Retirement {
+                kind: RecordKind::Activities,
+                id: "A1".into(),
+                based_on: Some(1),
+            }],
+            reason: Some("duplicate of another report".into()),
+            ..Changeset::new("retire")
+        },
+        &Author::named("t"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.computed(&Query::all()).await.unwrap()[0].1.status,
+        HazardStatus::Active
+    );
+    assert!(s.activities(&Query::all()).await.unwrap().is_empty());
+    // As of yesterday it was there; as of today it is gone.
+    let then = s.activities(&Query::as_of(Some(yesterday))).await.unwrap();
+    assert_eq!(then.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), vec!["A1"]);
+    assert!(s.activities(&Query::as_of(Some(today))).await.unwrap().is_empty());
+    // Before the activity's own end date it did not exist yet.
+    assert!(s
+        .activities(&Query::as_of(Some(day("2024-05-08"))))
+        .await
+        .unwrap()
+        .is_empty());
+    // The hazard's recorded date bounds it the same way.
+    assert!(s
+        .hazards(&Query::as_of(Some(day("2024-02-29"))))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.hazards(&Query::as_of(Some(day("2024-03-01")))).await.unwrap().len(),
+        1
+    );
+    // Retiring it again names it.
+    let e = s
+        .apply(
+            &Changeset {
+                retirements: vec![Retirement {
+                    kind: RecordKind::Activities,
+                    id: "A1".into(),
+                    based_on: None,
+                }],
+                ..Changeset::new("retire again")
+            },
+            &Author::named("t"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), "no activity 'A1' in the registry");
+    // A hazard with activities cannot be retired on its own.
+    let (_d2, s2) = cleared_hazard().await;
+    let e = s2
+        .apply(
+            &Changeset {
+                retirements: vec![Retirement {
+                    kind: RecordKind::Hazards,
+                    id: "H1".into(),
+                    based_on: None,
+                }],
+                ..Changeset::new("retire")
+            },
+            &Author::named("t"),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("hazard 'H1' cannot be retired"), "{e}");
+    assert_eq!(s2.hazards(&Query::all()).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn box_organisation_and_paging_reads() {
+    let (_d, s) = store().await;
+    let mut hazards = Vec::new();
+    for (i, org) in ["NGO-A", "NGO-B", "NGO-A"].iter().enumerate() {
+        let mut h = hazard(&format!("H{}", i + 1), 30.0 + i as f64);
+        h.organisation = Some(org.to_string());
+        hazards.push(h);
+    }
+    s.apply(
+        &Changeset {
+            hazards,
+            ..Changeset::new("setup")
+        },
+        &Author::named("t"),
+    )
+    .await
+    .unwrap();
+    let bbox = demine_store::Bbox {
+        min_lon: 30.9,
+        min_lat: 49.9,
+        max_lon: 31.1,
+        max_lat: 50.1,
+    };
+    let hit = s
+        .hazards(&Query {
+            bbox: Some(bbox),
+            ..Query::all()
+        })
+        .await
+        .unwrap();
+    assert_eq!(hit.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), vec!["H2"]);
+    let a = Query::all().in_organisations(Some(vec!["NGO-A".into()]));
+    let ids: Vec<String> = s.hazards(&a).await.unwrap().into_iter().map(|h| h.id).collect();
+    assert_eq!(ids, vec!["H1", "H3"]);
+    assert_eq!(s.count(RecordKind::Hazards, &a).await.unwrap(), 2);
+    assert!(
+        s.dossier("H2", &a).await.unwrap().is_none(),
+        "another organisation's hazard is not found"
+    );
+    let first = s
+        .records(
+            RecordKind::Hazards,
+            &Query {
+                limit: Some(2),
+                ..Query::all()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 2);
+    let rest = s
+        .records(
+            RecordKind::Hazards,
+            &Query {
+                after: Some(first[1].fid),
+                limit: Some(2),
+                ..Query::all()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].record.id(), "H3");
+}
+
+#[tokio::test]
+async fn the_change_log_is_a_hash_chain() {
+    let (_d, s) = cleared_hazard().await;
+    let log = s
+        .change_log(&LogQuery {
+            oldest_first: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(log.len() >= 3);
+    let mut prev = String::new();
+    for e in &log {
+        assert_eq!(e.prev_hash.as_deref(), Some(prev.as_str()));
+        let h = demine_store::entry_hash(&prev, e);
+        assert_eq!(e.hash.as_deref(), Some(h.as_str()), "entry {}", e.seq);
+        prev = h;
+    }
+    // Any change to an entry changes its hash.
+    let mut forged = log[1].clone();
+    forged.actor = "mallory".into();
+    assert_ne!(
+        demine_store::entry_hash(log[0].hash.as_deref().unwrap(), &forged),
+        log[1].hash.clone().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn opening_a_missing_registry_to_read_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("typo.gpkg");
+    let e = GeoPackageStore::open_existing(&p).await.unwrap_err();
+    assert!(e.to_string().contains("typo.gpkg: no such registry"), "{e}");
+    assert!(!p.exists());
+}
+
+#[tokio::test]
+async fn two_writers_on_different_hazards_both_succeed() {
+    let (d, s) = store().await;
+    let mut h1 = hazard("H1", 30.0);
+    h1.geometry = square(30.0, 50.0, 0.01);
+    let mut h2 = hazard("H2", 31.0);
+    h2.geometry = square(31.0, 50.0, 0.01);
+    s.apply(
+        &Changeset {
+            hazards: vec![h1, h2],
+            ..Changeset::new("setup")
+        },
+        &Author::named("t"),
+    )
+    .await
+    .unwrap();
+    // A second connection pool on the same file, as a second process would have.
+    let other = GeoPackageStore::open_existing(&d.path().join("t.gpkg")).await.unwrap();
+    let work = |id: &str, hazard: &str, x: f64| {
+        let mut a = activity(id, hazard);
+        a.geometry = square(x, 50.0, 0.005);
+        Changeset {
+            activities: vec![a],
+            ..Changeset::new("progress")
+        }
+    };
+    let (c1, c2) = (work("A1", "H1", 30.0), work("A2", "H2", 31.0));
+    let (one, two) = (Author::named("one"), Author::named("two"));
+    let (r1, r2) = tokio::join!(s.apply(&c1, &one), other.apply(&c2, &two));
+    r1.unwrap();
+    r2.unwrap();
+    for (id, c) in s.computed(&Query::all()).await.unwrap() {
+        let share = c.figures.remaining_m2 / c.figures.area_m2;
+        assert!((share - 0.75).abs() < 1e-3, "{id}: {share}");
+    }
 }

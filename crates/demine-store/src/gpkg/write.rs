@@ -1,0 +1,697 @@
+//! Writes: one changeset, one `BEGIN IMMEDIATE` transaction: inserts, corrections (with their
+//! history), context layers, the risk map, the computed columns of every hazard touched, and
+//! the hash-chained change log.
+
+use super::codec::{
+    constraint, context_feature, context_json, decode, extend_extent, gpkg_blob, insert_many, polygon_blob, spec,
+    union_rect, Columns, Val,
+};
+use super::read::log_entry;
+use crate::{
+    entry_hash, Applied, Author, ChangeLogEntry, Changeset, Computed, Replacement, Result, Retirement, StoreError,
+};
+use chrono::{SecondsFormat, Utc};
+use demine_core::release::account_each;
+use demine_core::{Activity, AnyRecord, Hazard, RecordKind};
+use geo::{BoundingRect, Geometry, Rect};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The time of a write, as every timestamp of the registry is written (sortable as text).
+pub(crate) fn now_stamp() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+static BATCHES: AtomicU64 = AtomicU64::new(0);
+
+/// One change-log entry to write.
+struct LogRow {
+    action: &'static str,
+    entity: String,
+    entity_id: Option<String>,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+/// The order kinds are written in: parents before children (inserts, replacements); retirements
+/// go the other way.
+fn parent_rank(kind: RecordKind) -> u8 {
+    match kind {
+        RecordKind::Organisations => 0,
+        RecordKind::Teams => 1,
+        RecordKind::Hazards => 2,
+        RecordKind::Activities => 3,
+        RecordKind::Finds => 4,
+        RecordKind::Accidents => 5,
+        RecordKind::Progress => 6,
+        RecordKind::Qa => 7,
+    }
+}
+
+struct Writer<'c> {
+    at: String,
+    reason: Option<String>,
+    log: Vec<LogRow>,
+    applied: Applied,
+    /// Hazards whose computed columns must be recomputed.
+    affected: BTreeSet<String>,
+    retired_hazards: HashSet<String>,
+    changes: &'c Changeset,
+}
+
+pub(super) async fn apply(pool: &SqlitePool, c: &Changeset, author: &Author) -> Result<Applied> {
+    let at = now_stamp();
+    let batch = format!(
+        "{at}/{}/{}",
+        std::process::id(),
+        BATCHES.fetch_add(1, Ordering::Relaxed)
+    );
+    // IMMEDIATE: take the write lock now, so that a second writer waits (busy timeout) instead
+    // of failing when its read turns into a write.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut w = Writer {
+        at: at.clone(),
+        reason: c.reason.clone(),
+        log: Vec::new(),
+        applied: Applied {
+            batch: batch.clone(),
+            at,
+            ..Applied::default()
+        },
+        affected: BTreeSet::new(),
+        retired_hazards: HashSet::new(),
+        changes: c,
+    };
+    for (k, v) in &c.meta {
+        sqlx::query(
+            "INSERT INTO demine_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(k)
+        .bind(v)
+        .execute(&mut *tx)
+        .await?;
+    }
+    w.insert(&mut tx, &c.organisations).await?;
+    w.insert(&mut tx, &c.teams).await?;
+    w.insert(&mut tx, &c.hazards).await?;
+    w.affected.extend(c.hazards.iter().map(|h| h.id.clone()));
+    w.insert(&mut tx, &c.activities).await?;
+    w.affected.extend(c.activities.iter().map(|a| a.hazard_id.clone()));
+    w.insert(&mut tx, &c.finds).await?;
+    w.insert(&mut tx, &c.accidents).await?;
+    w.insert(&mut tx, &c.daily_progress).await?;
+    w.insert(&mut tx, &c.qa_inspections).await?;
+
+    let mut replacements: Vec<&Replacement> = c.replacements.iter().collect();
+    replacements.sort_by_key(|r| parent_rank(r.record.kind()));
+    for r in replacements {
+        w.replace(&mut tx, r).await?;
+    }
+    let mut retirements: Vec<&Retirement> = c.retirements.iter().collect();
+    retirements.sort_by_key(|r| std::cmp::Reverse(parent_rank(r.kind)));
+    for r in retirements {
+        w.retire(&mut tx, r).await?;
+    }
+    w.context_layers(&mut tx).await?;
+    w.risk_map(&mut tx).await?;
+    w.recompute(&mut tx).await?;
+    let mut applied = w.applied;
+    applied.log_entries = w.log.len() as u64;
+    write_log(&mut tx, w.log, author, &batch, &applied.at, w.reason.as_deref()).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+impl Writer<'_> {
+    fn entry(
+        &mut self,
+        action: &'static str,
+        entity: &str,
+        id: Option<&str>,
+        before: Option<String>,
+        after: Option<String>,
+    ) {
+        self.log.push(LogRow {
+            action,
+            entity: entity.to_string(),
+            entity_id: id.map(str::to_string),
+            before,
+            after,
+        });
+    }
+
+    async fn insert<T: Columns>(&mut self, tx: &mut Transaction<'_, Sqlite>, records: &[T]) -> Result<()> {
+        let Some(first) = records.first() else {
+            return Ok(());
+        };
+        let kind = first.kind();
+        let s = spec(kind);
+        // A record retired earlier and now imported again continues its history: its next
+        // version, in force from now (not from its own date: that version was known then).
+        let continued = history_versions(tx, s.table, records.iter().map(|r| r.id())).await?;
+        let mut columns: Vec<&str> = s.columns.to_vec();
+        columns.extend(["version", "valid_from", "in_force_from"]);
+        let mut rect = None;
+        let mut rows = Vec::with_capacity(records.len());
+        for r in records {
+            let mut v = r.values()?;
+            let (version, in_force) = match continued.get(r.id()) {
+                Some(last) => {
+                    self.applied.versions.push((kind, r.id().to_string(), last + 1));
+                    (last + 1, Some(self.at.clone()))
+                }
+                None => (1, None),
+            };
+            v.push(Val::Int(Some(version as i64)));
+            v.push(Val::text(&self.at));
+            v.push(Val::Text(in_force));
+            rows.push(v);
+            rect = union_rect(rect, r.rect());
+            self.entry("insert", s.table, Some(r.id()), None, Some(r.json()));
+        }
+        insert_many(tx, s.table, &columns, rows).await?;
+        extend_extent(tx, s.table, rect, &self.at).await
+    }
+
+    /// Reads the stored version of a record for a correction, refusing a stale one.
+    async fn current(
+        &self,
+        tx: &mut Transaction<'_, Sqlite>,
+        kind: RecordKind,
+        id: &str,
+        based_on: Option<u64>,
+    ) -> Result<AnyRecord> {
+        let s = spec(kind);
+        let sql = format!("SELECT version, {} FROM {} WHERE id = ?", s.columns.join(", "), s.table);
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                kind,
+                id: id.to_string(),
+            })?;
+        let version = row.try_get::<i64, _>("version")?.max(1) as u64;
+        if let Some(expected) = based_on {
+            if expected != version {
+                return Err(StoreError::Stale {
+                    kind,
+                    id: id.to_string(),
+                    expected,
+                    current: version,
+                });
+            }
+        }
+        decode(kind, &row)
+    }
+
+    /// Moves the stored version of a record to its history table, ended now by `how`.
+    async fn keep_history(
+        &self,
+        tx: &mut Transaction<'_, Sqlite>,
+        kind: RecordKind,
+        id: &str,
+        how: &str,
+    ) -> Result<()> {
+        let s = spec(kind);
+        let cols = s.columns.join(", ");
+        let sql = format!(
+            "INSERT INTO {t}_history ({cols}, version, valid_from, in_force_from, valid_to, ended_by, reason) \
+             SELECT {cols}, version, valid_from, in_force_from, ?, ?, ? FROM {t} WHERE id = ?",
+            t = s.table
+        );
+        sqlx::query(&sql)
+            .bind(&self.at)
+            .bind(how)
+            .bind(&self.reason)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn replace(&mut self, tx: &mut Transaction<'_, Sqlite>, r: &Replacement) -> Result<()> {
+        let kind = r.record.kind();
+        let id = r.record.id();
+        let s = spec(kind);
+        let before = self.current(tx, kind, id, r.based_on).await?;
+        self.keep_history(tx, kind, id, "amended").await?;
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(format!("UPDATE {} SET ", s.table));
+        {
+            let mut set = qb.separated(", ");
+            for (col, v) in s.columns.iter().zip(r.record.values()?) {
+                set.push(format!("{col} = "));
+                match v {
+                    Val::Text(t) => set.push_bind_unseparated(t),
+                    Val::Real(x) => set.push_bind_unseparated(x),
+                    Val::Int(i) => set.push_bind_unseparated(i),
+                    Val::Blob(b) => set.push_bind_unseparated(b),
+                };
+            }
+            set.push("version = version + 1");
+            set.push("valid_from = ");
+            set.push_bind_unseparated(self.at.clone());
+            set.push("in_force_from = ");
+            set.push_bind_unseparated(self.at.clone());
+        }
+        qb.push(" WHERE id = ");
+        qb.push_bind(id.to_string());
+        qb.push(" RETURNING version");
+        let version: i64 = qb
+            .build_query_scalar()
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(|e| constraint(e, s.table))?;
+        extend_extent(tx, s.table, r.record.rect(), &self.at).await?;
+        self.applied
+            .versions
+            .push((kind, id.to_string(), version.max(1) as u64));
+        for h in [before.hazard_id(), r.record.hazard_id()].into_iter().flatten() {
+            if matches!(kind, RecordKind::Hazards | RecordKind::Activities) {
+                self.affected.insert(h.to_string());
+            }
+        }
+        self.entry("amend", s.table, Some(id), Some(before.json()), Some(r.record.json()));
+        Ok(())
+    }
+
+    async fn retire(&mut self, tx: &mut Transaction<'_, Sqlite>, r: &Retirement) -> Result<()> {
+        let s = spec(r.kind);
+        let before = self.current(tx, r.kind, &r.id, r.based_on).await?;
+        self.keep_history(tx, r.kind, &r.id, "retired").await?;
+        // Pieces of released land are derived: they go with the hazard or activity, and are
+        // recomputed for what stays.
+        match r.kind {
+            RecordKind::Hazards => {
+                sqlx::query("DELETE FROM released_land WHERE hazard_id = ?")
+                    .bind(&r.id)
+                    .execute(&mut **tx)
+                    .await?;
+                self.retired_hazards.insert(r.id.clone());
+            }
+            RecordKind::Activities => {
+                sqlx::query("DELETE FROM released_land WHERE activity_id = ?")
+                    .bind(&r.id)
+                    .execute(&mut **tx)
+                    .await?;
+                if let Some(h) = before.hazard_id() {
+                    self.affected.insert(h.to_string());
+                }
+            }
+            _ => {}
+        }
+        sqlx::query(&format!("DELETE FROM {} WHERE id = ?", s.table))
+            .bind(&r.id)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| match constraint(e, s.table) {
+                StoreError::Refused(_) => StoreError::Refused(format!(
+                    "{} '{}' cannot be retired: other records still refer to it; retire them first (with `demine retire ... --cascade` for a hazard's activities, progress and QA)",
+                    r.kind.singular(),
+                    r.id
+                )),
+                other => other,
+            })?;
+        self.entry("retire", s.table, Some(&r.id), Some(before.json()), None);
+        Ok(())
+    }
+
+    async fn context_layers(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
+        let c = self.changes;
+        for layer in &c.replace_layers {
+            let old = sqlx::query("SELECT fid, geom, layer, id, attributes FROM context_features WHERE layer = ?")
+                .bind(layer)
+                .fetch_all(&mut **tx)
+                .await?;
+            for row in &old {
+                let fid: i64 = row.get("fid");
+                let before = context_feature(row).map(|f| context_json(&f)).unwrap_or_default();
+                self.entry("delete", "context_features", Some(&fid.to_string()), Some(before), None);
+            }
+            sqlx::query("DELETE FROM context_features WHERE layer = ?")
+                .bind(layer)
+                .execute(&mut **tx)
+                .await?;
+        }
+        let mut rect = None;
+        let mut rows = Vec::with_capacity(c.context_features.len());
+        for f in &c.context_features {
+            rect = union_rect(rect, f.geometry.bounding_rect());
+            self.entry(
+                "insert",
+                "context_features",
+                Some(f.id.as_deref().unwrap_or("")),
+                None,
+                Some(context_json(f)),
+            );
+            rows.push(vec![
+                Val::Blob(gpkg_blob(&f.geometry)?),
+                Val::text(&f.layer),
+                Val::opt(&f.id),
+                Val::Text(super::codec::json_attributes(&f.attributes)),
+            ]);
+        }
+        insert_many(tx, "context_features", &["geom", "layer", "id", "attributes"], rows).await?;
+        extend_extent(tx, "context_features", rect, &self.at).await
+    }
+
+    async fn risk_map(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
+        let Some((cells, hazard_risks)) = &self.changes.risk_map else {
+            return Ok(());
+        };
+        sqlx::query("DELETE FROM risk_cells").execute(&mut **tx).await?;
+        sqlx::query("UPDATE hazards SET risk_expected_share = NULL, risk_p_any = NULL")
+            .execute(&mut **tx)
+            .await?;
+        let mut rect = None;
+        let mut rows = Vec::with_capacity(cells.len());
+        for cell in cells {
+            let (blob, r) = polygon_blob(&cell.outline);
+            rect = union_rect(rect, r);
+            rows.push(vec![
+                Val::Blob(blob),
+                Val::text(&cell.cell),
+                Val::Int(Some(i64::from(cell.resolution))),
+                Val::Real(Some(cell.risk)),
+                Val::Int(cell.label.map(i64::from)),
+                Val::Int(Some(i64::from(cell.items))),
+            ]);
+        }
+        let columns = ["geom", "cell", "resolution", "risk", "label", "items"];
+        insert_many(tx, "risk_cells", &columns, rows).await?;
+        extend_extent(tx, "risk_cells", rect, &self.at).await?;
+        // Many hazards per statement (one statement each costs a round trip to SQLite).
+        for chunk in hazard_risks.chunks(2_000) {
+            let mut q = sqlx::QueryBuilder::<Sqlite>::new(
+                "UPDATE hazards SET risk_expected_share = v.column2, risk_p_any = v.column3 FROM (",
+            );
+            q.push_values(chunk, |mut b, h| {
+                b.push_bind(&h.hazard_id)
+                    .push_bind(h.expected_contaminated_share)
+                    .push_bind(h.p_any);
+            });
+            q.push(") AS v WHERE hazards.id = v.column1");
+            q.build().execute(&mut **tx).await?;
+        }
+        let summary = serde_json::json!({ "cells": cells.len(), "hazards": hazard_risks.len() }).to_string();
+        self.entry("replace", "risk_cells", None, None, Some(summary));
+        Ok(())
+    }
+
+    /// Accounts every hazard touched by this changeset, from what the transaction sees, and
+    /// writes its computed columns and released pieces.
+    async fn recompute(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
+        let ids: Vec<String> = self
+            .affected
+            .iter()
+            .filter(|id| !self.retired_hazards.contains(*id))
+            .cloned()
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let c = self.changes;
+        // Hazards inserted by this changeset have no stored activities but the changeset's
+        // own (unless a correction moved one onto them): no need to read them back.
+        let corrections_move_activities = c.replacements.iter().any(|r| r.record.kind() == RecordKind::Activities)
+            || c.retirements.iter().any(|r| r.kind == RecordKind::Activities);
+        let fresh: HashMap<&str, &Hazard> = if corrections_move_activities {
+            HashMap::new()
+        } else {
+            c.hazards.iter().map(|h| (h.id.as_str(), h)).collect()
+        };
+        let stored_ids: Vec<String> = ids
+            .iter()
+            .filter(|id| !fresh.contains_key(id.as_str()))
+            .cloned()
+            .collect();
+        let mut hazards: Vec<Hazard> = ids
+            .iter()
+            .filter_map(|id| fresh.get(id.as_str()).map(|h| (*h).clone()))
+            .collect();
+        let mut activities: Vec<Activity> = c
+            .activities
+            .iter()
+            .filter(|a| fresh.contains_key(a.hazard_id.as_str()))
+            .cloned()
+            .collect();
+        for chunk in stored_ids.chunks(500) {
+            hazards.extend(
+                read_kind(tx, RecordKind::Hazards, "id", chunk)
+                    .await?
+                    .into_iter()
+                    .filter_map(|r| match r {
+                        AnyRecord::Hazard(h) => Some(h),
+                        _ => None,
+                    }),
+            );
+            activities.extend(
+                read_kind(tx, RecordKind::Activities, "hazard_id", chunk)
+                    .await?
+                    .into_iter()
+                    .filter_map(|r| match r {
+                        AnyRecord::Activity(a) => Some(a),
+                        _ => None,
+                    }),
+            );
+        }
+        let release = account_each(&hazards, &activities, true);
+        for chunk in hazards.iter().zip(&release).collect::<Vec<_>>().chunks(1_000) {
+            let mut q = sqlx::QueryBuilder::<Sqlite>::new(
+                "UPDATE hazards SET area_m2 = v.column2, cancelled_m2 = v.column3, reduced_m2 = v.column4, \
+                 cleared_m2 = v.column5, remaining_m2 = v.column6, status = v.column7 FROM (",
+            );
+            q.push_values(chunk, |mut b, (h, r)| {
+                b.push_bind(h.id.clone())
+                    .push_bind(r.area_m2)
+                    .push_bind(r.cancelled_m2)
+                    .push_bind(r.reduced_m2)
+                    .push_bind(r.cleared_m2)
+                    .push_bind(r.remaining_m2)
+                    .push_bind(r.status.as_str());
+            });
+            q.push(") AS v WHERE hazards.id = v.column1");
+            q.build().execute(&mut **tx).await?;
+            let mut del = sqlx::QueryBuilder::<Sqlite>::new("DELETE FROM released_land WHERE hazard_id IN (");
+            let mut sep = del.separated(", ");
+            for (h, _) in chunk {
+                sep.push_bind(h.id.clone());
+            }
+            del.push(")");
+            del.build().execute(&mut **tx).await?;
+        }
+        let mut rect: Option<Rect<f64>> = None;
+        let mut pieces = Vec::new();
+        for (h, r) in hazards.iter().zip(&release) {
+            for piece in &r.pieces {
+                let g = Geometry::MultiPolygon(piece.geometry.clone());
+                rect = union_rect(rect, g.bounding_rect());
+                pieces.push(vec![
+                    Val::Blob(gpkg_blob(&g)?),
+                    Val::text(&h.id),
+                    Val::text(&piece.activity_id),
+                    Val::text(piece.outcome.as_str()),
+                    Val::Real(Some(piece.area_m2)),
+                ]);
+            }
+        }
+        let columns = ["geom", "hazard_id", "activity_id", "outcome", "area_m2"];
+        insert_many(tx, "released_land", &columns, pieces).await?;
+        extend_extent(tx, "released_land", rect, &self.at).await?;
+        let summary = serde_json::json!({ "hazards_recomputed": hazards.len() }).to_string();
+        self.entry("recompute", "hazards", None, None, Some(summary));
+        self.applied.recomputed = hazards
+            .into_iter()
+            .zip(release)
+            .map(|(h, r)| {
+                (
+                    h.id,
+                    Computed {
+                        figures: r.figures,
+                        status: r.status,
+                    },
+                )
+            })
+            .collect();
+        Ok(())
+    }
+}
+
+/// Records of `kind` whose `column` is one of `values`, read inside the transaction.
+async fn read_kind(
+    tx: &mut Transaction<'_, Sqlite>,
+    kind: RecordKind,
+    column: &str,
+    values: &[String],
+) -> Result<Vec<AnyRecord>> {
+    let s = spec(kind);
+    let mut qb = sqlx::QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {} FROM {} WHERE {column} IN (",
+        s.columns.join(", "),
+        s.table
+    ));
+    let mut sep = qb.separated(", ");
+    for v in values {
+        sep.push_bind(v.clone());
+    }
+    qb.push(") ORDER BY fid");
+    let rows = qb.build().fetch_all(&mut **tx).await?;
+    rows.iter().map(|r| decode(kind, r)).collect()
+}
+
+/// The last version in `<table>_history` of each of `ids` that has one.
+async fn history_versions<'a>(
+    tx: &mut Transaction<'_, Sqlite>,
+    table: &str,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, u64>> {
+    let any: bool = sqlx::query_scalar(&format!("SELECT EXISTS (SELECT 1 FROM {table}_history)"))
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut out = HashMap::new();
+    if !any {
+        return Ok(out);
+    }
+    let ids: Vec<&str> = ids.collect();
+    for chunk in ids.chunks(500) {
+        let mut qb = sqlx::QueryBuilder::<Sqlite>::new(format!(
+            "SELECT id, max(version) AS v FROM {table}_history WHERE id IN ("
+        ));
+        let mut sep = qb.separated(", ");
+        for id in chunk {
+            sep.push_bind(id.to_string());
+        }
+        qb.push(") GROUP BY id");
+        for row in qb.build().fetch_all(&mut **tx).await? {
+            out.insert(row.try_get("id")?, row.try_get::<i64, _>("v")?.max(1) as u64);
+        }
+    }
+    Ok(out)
+}
+
+const LOG_COLUMNS: [&str; 14] = [
+    "fid",
+    "at",
+    "actor",
+    "organisation",
+    "request_id",
+    "action",
+    "entity",
+    "entity_id",
+    "batch",
+    "before",
+    "after",
+    "reason",
+    "prev_hash",
+    "hash",
+];
+
+async fn write_log(
+    tx: &mut Transaction<'_, Sqlite>,
+    log: Vec<LogRow>,
+    author: &Author,
+    batch: &str,
+    at: &str,
+    reason: Option<&str>,
+) -> Result<()> {
+    if log.is_empty() {
+        return Ok(());
+    }
+    let last = sqlx::query("SELECT fid, hash FROM change_log ORDER BY fid DESC LIMIT 1")
+        .fetch_optional(&mut **tx)
+        .await?;
+    let (mut seq, mut prev) = match last {
+        Some(r) => (
+            r.try_get::<i64, _>("fid")?,
+            r.try_get::<Option<String>, _>("hash")?.unwrap_or_default(),
+        ),
+        None => (0, String::new()),
+    };
+    let mut rows = Vec::with_capacity(log.len());
+    for l in log {
+        seq += 1;
+        let mut e = ChangeLogEntry {
+            seq,
+            at: at.to_string(),
+            actor: author.name.clone(),
+            organisation: author.organisation.clone(),
+            request_id: author.request_id.clone(),
+            action: l.action.to_string(),
+            entity: l.entity,
+            entity_id: l.entity_id,
+            batch: Some(batch.to_string()),
+            before: l.before,
+            after: l.after,
+            reason: reason.map(str::to_string),
+            prev_hash: Some(prev.clone()),
+            hash: None,
+        };
+        let hash = entry_hash(&prev, &e);
+        e.hash = Some(hash.clone());
+        prev = hash;
+        rows.push(vec![
+            Val::Int(Some(e.seq)),
+            Val::Text(Some(e.at)),
+            Val::Text(Some(e.actor)),
+            Val::Text(e.organisation),
+            Val::Text(e.request_id),
+            Val::Text(Some(e.action)),
+            Val::Text(Some(e.entity)),
+            Val::Text(e.entity_id),
+            Val::Text(e.batch),
+            Val::Text(e.before),
+            Val::Text(e.after),
+            Val::Text(e.reason),
+            Val::Text(e.prev_hash),
+            Val::Text(e.hash),
+        ]);
+    }
+    insert_many(tx, "change_log", &LOG_COLUMNS, rows).await
+}
+
+/// Chains entries written before the log was hash-chained (registries from before demine's
+/// migration 0005), once: from then on every entry is covered by `demine audit verify`.
+pub(super) async fn seal_unhashed_log(pool: &SqlitePool) -> Result<()> {
+    let unhashed: i64 = sqlx::query_scalar("SELECT count(*) FROM change_log WHERE hash IS NULL")
+        .fetch_one(pool)
+        .await?;
+    if unhashed == 0 {
+        return Ok(());
+    }
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    sqlx::query("DROP TRIGGER IF EXISTS change_log_no_update")
+        .execute(&mut *tx)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT fid, at, actor, organisation, request_id, action, entity, entity_id, batch, before, after, reason, \
+         prev_hash, hash FROM change_log ORDER BY fid",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut prev = String::new();
+    for row in &rows {
+        let mut e = log_entry(row)?;
+        if let Some(h) = &e.hash {
+            prev = h.clone();
+            continue;
+        }
+        e.prev_hash = Some(prev.clone());
+        let h = entry_hash(&prev, &e);
+        sqlx::query("UPDATE change_log SET prev_hash = ?, hash = ? WHERE fid = ?")
+            .bind(&prev)
+            .bind(&h)
+            .bind(e.seq)
+            .execute(&mut *tx)
+            .await?;
+        prev = h;
+    }
+    sqlx::query(
+        "CREATE TRIGGER change_log_no_update BEFORE UPDATE ON change_log \
+         BEGIN SELECT RAISE(ABORT, 'change_log is append-only: entries cannot be changed'); END",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

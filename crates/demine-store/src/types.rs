@@ -1,0 +1,265 @@
+//! The values the repository takes and returns.
+
+use crate::Computed;
+use chrono::NaiveDate;
+use demine_core::{
+    Accident, Activity, AnyRecord, ContextFeature, DailyProgress, Find, Hazard, HazardRisk, Organisation, QaInspection,
+    RecordKind, RiskCell, Team,
+};
+
+/// A box in longitude/latitude degrees (WGS84).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Bbox {
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+}
+
+impl Bbox {
+    /// Whether two boxes share any point.
+    pub fn intersects(&self, o: &Bbox) -> bool {
+        self.min_lon <= o.max_lon && o.min_lon <= self.max_lon && self.min_lat <= o.max_lat && o.min_lat <= self.max_lat
+    }
+}
+
+/// Which records a read wants. The default is every current record.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Only these ids.
+    pub ids: Option<Vec<String>>,
+    /// Only records of these hazards (for hazards: the hazards themselves).
+    pub hazard_ids: Option<Vec<String>>,
+    /// Only records of these organisations; `None` is every organisation. A record's
+    /// organisation is its own (hazards, activities, teams), else its hazard's.
+    pub organisations: Option<Vec<String>>,
+    /// Only records whose geometry's box meets this one (records without geometry: none).
+    pub bbox: Option<Bbox>,
+    /// The registry as it stood at the end of this day: versions in force then, records whose
+    /// own date (hazards: recorded date; activities: end date; finds, accidents, progress, QA:
+    /// date) is on or before it, retired ones included if retired later.
+    pub as_of: Option<NaiveDate>,
+    /// Only records whose own date is on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Only records whose own date is on or before this day.
+    pub to: Option<NaiveDate>,
+    /// Paging: only records stored after this position ([`Stored::fid`]); not with `as_of`.
+    pub after: Option<i64>,
+    /// Paging: at most this many records.
+    pub limit: Option<u64>,
+}
+
+impl Query {
+    /// Every current record.
+    pub fn all() -> Query {
+        Query::default()
+    }
+    /// The registry as of the end of day `d` (every record when `None`).
+    pub fn as_of(d: Option<NaiveDate>) -> Query {
+        Query {
+            as_of: d,
+            ..Query::default()
+        }
+    }
+    /// Records of one hazard.
+    pub fn hazard(id: &str) -> Query {
+        Query {
+            hazard_ids: Some(vec![id.to_string()]),
+            ..Query::default()
+        }
+    }
+    /// Only these organisations (`None`: all).
+    pub fn in_organisations(mut self, orgs: Option<Vec<String>>) -> Query {
+        self.organisations = orgs;
+        self
+    }
+}
+
+/// A record as stored: where (position for paging), which version, since when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored<T> {
+    /// Position in its table (GeoPackage `fid`): stable, increasing, the paging cursor.
+    pub fid: i64,
+    pub version: u64,
+    /// When this version was written (RFC 3339, UTC); `None` for records older than versions.
+    pub valid_from: Option<String>,
+    pub record: T,
+}
+
+/// One version of a record, as `demine show` lists them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Version {
+    pub version: u64,
+    pub valid_from: Option<String>,
+    /// When it ended (`None`: it is the stored version).
+    pub valid_to: Option<String>,
+    /// `amended` or `retired` (`None`: it is the stored version).
+    pub ended_by: Option<String>,
+    pub reason: Option<String>,
+    #[serde(skip)]
+    pub record: AnyRecord,
+}
+
+/// A stored record replaced by a corrected one (amend, upsert).
+#[derive(Debug, Clone)]
+pub struct Replacement {
+    pub record: AnyRecord,
+    /// The version the correction was based on: refused as stale if the registry holds another.
+    pub based_on: Option<u64>,
+}
+
+/// A record retired (taken out of the registry, kept in its history).
+#[derive(Debug, Clone)]
+pub struct Retirement {
+    pub kind: RecordKind,
+    pub id: String,
+    /// The version the retirement was based on: refused as stale if the registry holds another.
+    pub based_on: Option<u64>,
+}
+
+/// Who makes a change, for the change log.
+#[derive(Debug, Clone, Default)]
+pub struct Author {
+    pub name: String,
+    pub organisation: Option<String>,
+    /// The request (HTTP) or command the change came in, to trace it.
+    pub request_id: Option<String>,
+}
+
+impl Author {
+    pub fn named(name: &str) -> Author {
+        Author {
+            name: name.to_string(),
+            ..Author::default()
+        }
+    }
+}
+
+/// Everything one write brings, applied in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Changeset {
+    /// What the change is, for the change log (e.g. `import hazards from field.geojson`).
+    pub description: String,
+    /// Why (required of corrections), for the change log.
+    pub reason: Option<String>,
+    pub organisations: Vec<Organisation>,
+    pub teams: Vec<Team>,
+    pub hazards: Vec<Hazard>,
+    pub activities: Vec<Activity>,
+    pub finds: Vec<Find>,
+    pub accidents: Vec<Accident>,
+    /// Daily progress reports to add (their activities go in `activities`).
+    pub daily_progress: Vec<DailyProgress>,
+    /// Post-clearance inspections to add.
+    pub qa_inspections: Vec<QaInspection>,
+    /// Stored records to replace by corrected ones.
+    pub replacements: Vec<Replacement>,
+    /// Stored records to retire. Children (activities, progress, QA) before their hazard.
+    pub retirements: Vec<Retirement>,
+    /// A new risk map: replaces every stored cell (and the hazards' risk columns) when `Some`.
+    pub risk_map: Option<(Vec<RiskCell>, Vec<HazardRisk>)>,
+    /// Context-layer features to add.
+    pub context_features: Vec<ContextFeature>,
+    /// Context layers whose existing features are removed first (re-import of a layer).
+    pub replace_layers: Vec<String>,
+    /// Registry facts to set (key, value), e.g. `("synthetic", "true")`.
+    pub meta: Vec<(String, String)>,
+}
+
+impl Changeset {
+    /// A changeset described as `description`.
+    pub fn new(description: impl Into<String>) -> Changeset {
+        Changeset {
+            description: description.into(),
+            ..Changeset::default()
+        }
+    }
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Applied {
+    /// The change-log batch of this write.
+    pub batch: String,
+    /// When it was written (RFC 3339, UTC).
+    pub at: String,
+    /// New versions of the records written: (kind, id, version).
+    pub versions: Vec<(RecordKind, String, u64)>,
+    /// Hazards whose computed figures were recomputed, with the new figures.
+    pub recomputed: Vec<(String, Computed)>,
+    /// Change-log entries written.
+    pub log_entries: u64,
+}
+
+impl Applied {
+    /// The recomputed figures of one hazard.
+    pub fn computed(&self, hazard_id: &str) -> Option<&Computed> {
+        self.recomputed.iter().find(|(id, _)| id == hazard_id).map(|(_, c)| c)
+    }
+}
+
+/// Record counts per layer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub hazards: u64,
+    pub activities: u64,
+    pub finds: u64,
+    pub accidents: u64,
+    pub released_land: u64,
+    pub organisations: u64,
+    pub teams: u64,
+    pub daily_progress: u64,
+    pub qa_inspections: u64,
+    pub change_log: u64,
+    pub context_features: u64,
+    pub risk_cells: u64,
+    /// Versions kept by corrections (amended or retired records).
+    pub history: u64,
+}
+
+/// One entry of the change log.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ChangeLogEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub organisation: Option<String>,
+    pub request_id: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub batch: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub reason: Option<String>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+/// Which change-log entries to read.
+#[derive(Debug, Clone, Default)]
+pub struct LogQuery {
+    /// At most this many (newest first); `None`: all.
+    pub limit: Option<u32>,
+    /// Only entries about this table (e.g. `hazards`).
+    pub entity: Option<String>,
+    /// Only entries about this record id.
+    pub entity_id: Option<String>,
+    /// Only entries after this sequence number.
+    pub after_seq: Option<i64>,
+    /// Oldest first (for verification) instead of newest first.
+    pub oldest_first: bool,
+}
+
+/// A hazard with everything recorded on it.
+#[derive(Debug, Clone)]
+pub struct HazardDossier {
+    pub hazard: Stored<Hazard>,
+    pub computed: Option<Computed>,
+    pub activities: Vec<Stored<Activity>>,
+    pub finds: Vec<Stored<Find>>,
+    pub accidents: Vec<Stored<Accident>>,
+    pub progress: Vec<Stored<DailyProgress>>,
+    pub qa: Vec<Stored<QaInspection>>,
+    pub risk: Option<HazardRisk>,
+}
