@@ -132,6 +132,9 @@ pub(crate) fn teams(world: &World, params: &Params, seed: u64) -> Vec<Team> {
                     productivity_m2_per_day: productivity(&mut rng, kind),
                     base_lon: lon,
                     base_lat: lat,
+                    start_date: None,
+                    end_date: None,
+                    cost_per_day: None,
                 });
             }
         }

@@ -30,6 +30,16 @@ use h3o::{LatLng, Resolution};
 use rayon::prelude::*;
 use rstar::{RTree, RTreeObject, AABB};
 
+/// The mean area of an H3 cell at `res`, in m² (0 for a resolution H3 does not have): what a
+/// caller needs to know how many cells a region will make before making them.
+///
+/// ```
+/// assert!((demine_grid::cell_area_m2(9) - 105_332.5).abs() < 1.0);
+/// ```
+pub fn cell_area_m2(res: u8) -> f64 {
+    Resolution::try_from(res).map(|r| r.area_m2()).unwrap_or(0.0)
+}
+
 /// Resolutions demine accepts: 7 (~5.2 km² cells) to 11 (~2,150 m² cells).
 pub const RESOLUTIONS: std::ops::RangeInclusive<u8> = 7..=11;
 

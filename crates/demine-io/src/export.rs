@@ -5,7 +5,7 @@
 
 use crate::FileError;
 use demine_core::Record;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 /// Writes records to `path`, in the format its extension names (`.geojson`/`.json`, `.csv`).
@@ -15,34 +15,16 @@ pub fn write_records<R: Record>(path: &Path, layer: &str, records: &[R], synthet
         .extension()
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase());
-    let tmp = path.with_extension(format!("{}.partial", ext.as_deref().unwrap_or("out")));
-    let werr = |e: std::io::Error| FileError::Write {
-        path: path.to_owned(),
-        source: e,
-    };
-    let file = std::fs::File::create(&tmp).map_err(werr)?;
-    let mut out = BufWriter::new(file);
-    let result = match ext.as_deref() {
-        Some("geojson") | Some("json") => write_geojson(&mut out, layer, records, synthetic),
-        Some("csv") => write_csv(&mut out, records),
-        _ => {
-            drop(out);
-            let _ = std::fs::remove_file(&tmp);
-            return Err(FileError::UnsupportedExport { path: path.to_owned() });
+    match ext.as_deref() {
+        Some("geojson") | Some("json") => {
+            crate::atomic::write_with(path, |out| write_geojson(out, layer, records, synthetic))
         }
-    };
-    let result = result.and_then(|_| out.flush()).and_then(|_| {
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
-    });
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(werr(e));
+        Some("csv") => crate::atomic::write_with(path, |out| write_csv(out, records)),
+        _ => Err(FileError::UnsupportedExport { path: path.to_owned() }),
     }
-    Ok(())
 }
 
-fn write_geojson<R: Record, W: Write>(out: &mut W, layer: &str, records: &[R], synthetic: bool) -> std::io::Result<()> {
+fn write_geojson<R: Record, W: Write + ?Sized>(out: &mut W, layer: &str, records: &[R], synthetic: bool) -> std::io::Result<()> {
     write!(
         out,
         "{{\"type\":\"FeatureCollection\",\"name\":{}",
@@ -70,7 +52,7 @@ fn write_geojson<R: Record, W: Write>(out: &mut W, layer: &str, records: &[R], s
     out.write_all(b"\n]}\n")
 }
 
-fn write_csv<R: Record, W: Write>(out: &mut W, records: &[R]) -> std::io::Result<()> {
+fn write_csv<R: Record, W: Write + ?Sized>(out: &mut W, records: &[R]) -> std::io::Result<()> {
     use wkt::ToWkt;
     let props: Vec<demine_core::Attributes> = records.iter().map(|r| r.properties()).collect();
     let mut columns: Vec<String> = Vec::new();

@@ -59,16 +59,7 @@ pub fn write_field_features(
         FieldFormat::Gpx => gpx_text(title, features, synthetic),
         FieldFormat::Kml => kml_text(title, features, synthetic),
     };
-    let tmp = path.with_extension("partial");
-    let werr = |e: std::io::Error| FileError::Write {
-        path: path.to_owned(),
-        source: e,
-    };
-    std::fs::write(&tmp, text).map_err(werr)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        werr(e)
-    })
+    crate::atomic::write_atomically(path, text.as_bytes())
 }
 
 fn geojson_text(title: &str, features: &[OutFeature], synthetic: bool) -> String {

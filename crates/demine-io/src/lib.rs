@@ -18,21 +18,23 @@
 //! let path = dir.path().join("h.csv");
 //! std::fs::write(&path, "id,class,wkt\nH1,XHA,\"POLYGON((30 50,30.01 50,30.01 50.01,30 50))\"\n").unwrap();
 //! let none = HashSet::new();
-//! let known = Known { existing_ids: &none, hazard_ids: &none, activity_ids: &none };
+//! let known = Known { existing_ids: &none, hazard_ids: &none, activity_ids: &none, organisation_ids: &none };
 //! let parsed = parse_file(RecordKind::Hazards, &path, &known, false).unwrap();
 //! let p = &parsed.problems()[0];
 //! assert_eq!((p.index, p.field.as_str()), (1, "class"));
 //! assert!(p.message.contains("allowed values: SHA, CHA"));
 //! ```
 
+pub mod atomic;
 pub mod export;
 pub mod field_export;
 pub mod raw;
 pub mod records;
 
+pub use atomic::{write_atomically, write_with};
 pub use records::{Known, Parsed};
 
-use demine_core::{Accident, Activity, Find, Hazard, RecordKind};
+use demine_core::{Accident, Activity, AnyRecord, DailyProgress, Find, Hazard, Organisation, RecordKind, Team};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -52,6 +54,8 @@ pub enum FileError {
     Write { path: PathBuf, source: std::io::Error },
     #[error("{path}: unsupported export format; use a .geojson, .json or .csv file name")]
     UnsupportedExport { path: PathBuf },
+    #[error("{path}: {kind} cannot be imported from a file; record them with their own command")]
+    UnsupportedImport { path: PathBuf, kind: RecordKind },
 }
 
 /// A defect of one record (or a note about it): where, which field, what.
@@ -107,40 +111,54 @@ pub enum ParsedFile {
     Activities(Parsed<Activity>),
     Finds(Parsed<Find>),
     Accidents(Parsed<Accident>),
+    Organisations(Parsed<Organisation>),
+    Teams(Parsed<Team>),
+    Progress(Parsed<DailyProgress>),
+}
+
+macro_rules! each_parsed {
+    ($self:expr, $p:ident => $e:expr) => {
+        match $self {
+            ParsedFile::Hazards($p) => $e,
+            ParsedFile::Activities($p) => $e,
+            ParsedFile::Finds($p) => $e,
+            ParsedFile::Accidents($p) => $e,
+            ParsedFile::Organisations($p) => $e,
+            ParsedFile::Teams($p) => $e,
+            ParsedFile::Progress($p) => $e,
+        }
+    };
 }
 
 impl ParsedFile {
     /// Every defect, in record order.
     pub fn problems(&self) -> Vec<&Problem> {
-        let mut v: Vec<&Problem> = match self {
-            ParsedFile::Hazards(p) => p.problems.iter().collect(),
-            ParsedFile::Activities(p) => p.problems.iter().collect(),
-            ParsedFile::Finds(p) => p.problems.iter().collect(),
-            ParsedFile::Accidents(p) => p.problems.iter().collect(),
-        };
+        let mut v: Vec<&Problem> = each_parsed!(self, p => p.problems.iter().collect());
         v.sort_by_key(|p| p.index);
         v
     }
     /// Repairs and tolerated oddities.
     pub fn notes(&self) -> &[Problem] {
-        match self {
-            ParsedFile::Hazards(p) => &p.notes,
-            ParsedFile::Activities(p) => &p.notes,
-            ParsedFile::Finds(p) => &p.notes,
-            ParsedFile::Accidents(p) => &p.notes,
-        }
+        each_parsed!(self, p => &p.notes)
     }
     /// Number of valid records.
     pub fn len(&self) -> usize {
-        match self {
-            ParsedFile::Hazards(p) => p.records.len(),
-            ParsedFile::Activities(p) => p.records.len(),
-            ParsedFile::Finds(p) => p.records.len(),
-            ParsedFile::Accidents(p) => p.records.len(),
-        }
+        each_parsed!(self, p => p.records.len())
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+    /// The valid records, of whatever kind.
+    pub fn into_records(self) -> Vec<AnyRecord> {
+        match self {
+            ParsedFile::Hazards(p) => p.records.into_iter().map(AnyRecord::Hazard).collect(),
+            ParsedFile::Activities(p) => p.records.into_iter().map(AnyRecord::Activity).collect(),
+            ParsedFile::Finds(p) => p.records.into_iter().map(AnyRecord::Find).collect(),
+            ParsedFile::Accidents(p) => p.records.into_iter().map(AnyRecord::Accident).collect(),
+            ParsedFile::Organisations(p) => p.records.into_iter().map(AnyRecord::Organisation).collect(),
+            ParsedFile::Teams(p) => p.records.into_iter().map(AnyRecord::Team).collect(),
+            ParsedFile::Progress(p) => p.records.into_iter().map(AnyRecord::Progress).collect(),
+        }
     }
 }
 
@@ -148,18 +166,35 @@ impl ParsedFile {
 /// are in the result's [`ParsedFile::problems`].
 pub fn parse_file(kind: RecordKind, path: &Path, known: &Known<'_>, fix: bool) -> Result<ParsedFile, FileError> {
     let (raw, syntax_problems) = raw::read_raw(path)?;
+    parse_raw(kind, path, &raw, syntax_problems, known, fix)
+}
+
+/// Validates raw records of `kind` (from a file, or built from a stored record and an
+/// amendment) exactly as an import does.
+pub fn parse_raw(
+    kind: RecordKind,
+    path: &Path,
+    raw: &[raw::RawRecord],
+    syntax_problems: Vec<Problem>,
+    known: &Known<'_>,
+    fix: bool,
+) -> Result<ParsedFile, FileError> {
     let mut parsed = match kind {
-        RecordKind::Hazards => ParsedFile::Hazards(records::hazards(&raw, known, fix)),
-        RecordKind::Activities => ParsedFile::Activities(records::activities(&raw, known, fix)),
-        RecordKind::Finds => ParsedFile::Finds(records::finds(&raw, known, fix)),
-        RecordKind::Accidents => ParsedFile::Accidents(records::accidents(&raw, known, fix)),
+        RecordKind::Hazards => ParsedFile::Hazards(records::hazards(raw, known, fix)),
+        RecordKind::Activities => ParsedFile::Activities(records::activities(raw, known, fix)),
+        RecordKind::Finds => ParsedFile::Finds(records::finds(raw, known, fix)),
+        RecordKind::Accidents => ParsedFile::Accidents(records::accidents(raw, known, fix)),
+        RecordKind::Organisations => ParsedFile::Organisations(records::organisations(raw, known)),
+        RecordKind::Teams => ParsedFile::Teams(records::teams(raw, known)),
+        RecordKind::Progress => ParsedFile::Progress(records::progress(raw, known, fix)),
+        RecordKind::Qa => {
+            return Err(FileError::UnsupportedImport {
+                path: path.to_owned(),
+                kind,
+            })
+        }
     };
-    let problems = match &mut parsed {
-        ParsedFile::Hazards(p) => &mut p.problems,
-        ParsedFile::Activities(p) => &mut p.problems,
-        ParsedFile::Finds(p) => &mut p.problems,
-        ParsedFile::Accidents(p) => &mut p.problems,
-    };
+    let problems = each_parsed!(&mut parsed, p => &mut p.problems);
     merge_syntax_problems(problems, syntax_problems);
     Ok(parsed)
 }

@@ -39,6 +39,36 @@ impl RawGeometry {
     }
 }
 
+impl RawGeometry {
+    /// A stored geometry as raw coordinates, to validate it again as an import would (an
+    /// amendment is checked exactly as the import of the corrected record).
+    pub fn from_geo(g: &geo::Geometry<f64>) -> RawGeometry {
+        use geo::Geometry as G;
+        let ring = |l: &geo::LineString<f64>| -> RawRing { l.0.iter().map(|c| [c.x, c.y]).collect() };
+        let poly = |p: &geo::Polygon<f64>| -> RawPolygon {
+            std::iter::once(ring(p.exterior())).chain(p.interiors().iter().map(ring)).collect()
+        };
+        match g {
+            G::Point(p) => RawGeometry::Point([p.x(), p.y()]),
+            G::Polygon(p) => RawGeometry::Polygons(vec![poly(p)]),
+            G::MultiPolygon(m) if m.0.is_empty() => RawGeometry::Missing,
+            G::MultiPolygon(m) => RawGeometry::Polygons(m.0.iter().map(poly).collect()),
+            G::LineString(l) => RawGeometry::Lines(vec![ring(l)]),
+            G::MultiLineString(m) => RawGeometry::Lines(m.0.iter().map(ring).collect()),
+            G::MultiPoint(m) => RawGeometry::Points(m.0.iter().map(|p| [p.x(), p.y()]).collect()),
+            G::Line(_) => RawGeometry::Other("Line".into()),
+            G::GeometryCollection(_) => RawGeometry::Other("GeometryCollection".into()),
+            G::Rect(_) => RawGeometry::Other("Rect".into()),
+            G::Triangle(_) => RawGeometry::Other("Triangle".into()),
+        }
+    }
+}
+
+/// A GeoJSON geometry object as raw coordinates; `Err` says what is wrong with it.
+pub fn geometry_from_geojson(g: &Value) -> Result<RawGeometry, String> {
+    geojson_geometry(g)
+}
+
 /// One record of a file: where it is, its properties, its geometry.
 #[derive(Debug, Clone)]
 pub struct RawRecord {

@@ -5,7 +5,8 @@ use crate::Problem;
 use chrono::NaiveDate;
 use demine_core::validate::{validate_point, validate_polygons};
 use demine_core::{
-    Accident, Activity, ActivityType, Attributes, Find, FindCategory, Hazard, HazardClass, Outcome, UnknownValue,
+    Accident, Activity, ActivityType, Attributes, DailyProgress, Find, FindCategory, Hazard, HazardClass, Organisation,
+    Outcome, Team, TeamKind, UnknownValue,
 };
 use geo::{MultiPolygon, Point};
 use serde_json::Value;
@@ -21,6 +22,8 @@ pub struct Known<'a> {
     pub hazard_ids: &'a HashSet<String>,
     /// Activity ids in the registry.
     pub activity_ids: &'a HashSet<String>,
+    /// Organisation ids in the registry (teams refer to them).
+    pub organisation_ids: &'a HashSet<String>,
 }
 
 /// Validated records, every problem, and what was repaired or tolerated.
@@ -345,6 +348,7 @@ pub fn hazards(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<Hazard
         let contamination = f.text("contamination");
         let evidence = f.text("evidence");
         let blockages = f.text("blockages");
+        let recorded_date = f.date("recorded_date", false);
         match (f.id.clone(), class, geometry) {
             (Some(id), Some(class), Some(geometry)) => Some(Hazard {
                 id,
@@ -357,6 +361,7 @@ pub fn hazards(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<Hazard
                 contamination,
                 evidence,
                 blockages,
+                recorded_date,
                 attributes: std::mem::take(&mut f.props),
             }),
             _ => None,
@@ -576,4 +581,153 @@ pub fn layer_features(layer: &str, raw: &[RawRecord], fix: bool) -> Parsed<demin
         parsed = finish(parsed, f, record);
     }
     parsed
+}
+
+/// Organisations: `id`, `name`; optional `kind` (military, ngo, commercial, authority). No
+/// geometry.
+pub fn organisations(raw: &[RawRecord], known: &Known<'_>) -> Parsed<Organisation> {
+    parse_each(raw, known, "organisation", |f, _notes| {
+        let name = f.required_text("name");
+        let kind = f.text("kind");
+        match (f.id.clone(), name) {
+            (Some(id), Some(name)) => Some(Organisation { id, name, kind }),
+            _ => None,
+        }
+    })
+}
+
+/// Teams, as `teams.csv` of the planning contract: `id`, `kind`
+/// (manual|mechanical|mdd|nts|ts), `productivity_m2_per_day`; optional `organisation`, the base
+/// (a Point geometry, or `base_lon`,`base_lat`), `start_date`, `end_date`, `cost_per_day`.
+pub fn teams(raw: &[RawRecord], known: &Known<'_>) -> Parsed<Team> {
+    parse_each(raw, known, "team", |f, _notes| {
+        let kind = f.enumerated::<TeamKind>("kind", true);
+        let productivity = match f.number("productivity_m2_per_day") {
+            Some(p) if p > 0.0 => Some(p),
+            Some(p) => {
+                f.problem("productivity_m2_per_day", format!("{p} m² per day: give a number above 0"));
+                None
+            }
+            None => {
+                if f.problems.iter().all(|p| p.field != "productivity_m2_per_day") {
+                    f.problem(
+                        "productivity_m2_per_day",
+                        "missing required field `productivity_m2_per_day` (m² a team clears in a day)",
+                    );
+                }
+                None
+            }
+        };
+        let organisation = f.text("organisation");
+        unknown_ref(f, "organisation", &organisation, known.organisation_ids, "organisation");
+        let base_lon = f.number("base_lon");
+        let base_lat = f.number("base_lat");
+        let base = match (&f.rec.geometry, base_lon, base_lat) {
+            (RawGeometry::Point(_), _, _) => f.point().map(|p| (p.x(), p.y())),
+            (RawGeometry::Missing, Some(x), Some(y)) => match validate_point(x, y) {
+                Ok(_) => Some((x, y)),
+                Err(e) => {
+                    f.problem("base_lon", e);
+                    None
+                }
+            },
+            (RawGeometry::Missing, None, None) => None,
+            (RawGeometry::Missing, _, _) => {
+                f.problem("base_lat", "give both `base_lon` and `base_lat`, or neither");
+                None
+            }
+            (other, _, _) => {
+                let t = other.type_name().to_string();
+                f.problem("geometry", format!("wrong geometry type {t}: a team's base is a Point"));
+                None
+            }
+        };
+        let start_date = f.date("start_date", false);
+        let end_date = f.date("end_date", false);
+        if let (Some(s), Some(e)) = (start_date, end_date) {
+            if e < s {
+                f.problem("end_date", format!("end_date {e} is before start_date {s}"));
+            }
+        }
+        let cost_per_day = f.number("cost_per_day");
+        if let Some(c) = cost_per_day.filter(|c| *c < 0.0) {
+            f.problem("cost_per_day", format!("{c} is negative"));
+        }
+        match (f.id.clone(), kind, productivity) {
+            (Some(id), Some(kind), Some(productivity_m2_per_day)) => Some(Team {
+                id,
+                organisation,
+                kind,
+                productivity_m2_per_day,
+                base_lon: base.map(|b| b.0),
+                base_lat: base.map(|b| b.1),
+                start_date,
+                end_date,
+                cost_per_day,
+            }),
+            _ => None,
+        }
+    })
+}
+
+/// Daily progress reports: `id`, `date`, `task` (or `hazard_id`), `team`, `team_kind`
+/// (manual|mechanical|mdd|ts|nts), `hours`, the land worked (Polygon/MultiPolygon); optional
+/// `downtime_hours`, `downtime_reason`, `finds`, `lanes`, `terrain`. Whether the work fits the
+/// task and the team is checked against the registry afterwards (`demine_field::progress`).
+pub fn progress(raw: &[RawRecord], known: &Known<'_>, fix: bool) -> Parsed<DailyProgress> {
+    parse_each(raw, known, "daily progress report", |f, notes| {
+        let date = f.date("date", true);
+        let hazard_id = match f.text("task") {
+            Some(t) => Some(t),
+            None => f.text("hazard_id"),
+        };
+        if hazard_id.is_none() {
+            f.problem("task", "missing: the hazard id the work was on (`task` or `hazard_id`)");
+        }
+        unknown_ref(f, "task", &hazard_id, known.hazard_ids, "hazard");
+        let team = f.required_text("team");
+        let team_kind = f.enumerated::<TeamKind>("team_kind", true);
+        let hours = f.number("hours");
+        if hours.is_none() && f.problems.iter().all(|p| p.field != "hours") {
+            f.problem("hours", "missing required field `hours` (hours worked on site)");
+        }
+        let downtime_hours = f.number("downtime_hours").unwrap_or(0.0);
+        let downtime_reason = f.text("downtime_reason");
+        let finds = if f.props.keys().any(|k| k.eq_ignore_ascii_case("finds")) {
+            match f.number("finds") {
+                Some(x) if x >= 0.0 && x.fract() == 0.0 && x <= u32::MAX as f64 => x as u32,
+                Some(x) => {
+                    f.problem("finds", format!("{x} is not a count (0, 1, 2, …)"));
+                    0
+                }
+                None => 0,
+            }
+        } else {
+            0
+        };
+        let lanes = f.text("lanes");
+        let terrain = f.text("terrain");
+        let geometry = f.polygons(fix, notes);
+        match (f.id.clone(), date, hazard_id, team, team_kind, hours, geometry) {
+            (Some(id), Some(date), Some(hazard_id), Some(team), Some(kind), Some(hours), Some(geometry)) => {
+                Some(DailyProgress {
+                    id,
+                    date,
+                    hazard_id,
+                    team,
+                    team_kind: kind.as_str().to_string(),
+                    geometry,
+                    hours,
+                    downtime_hours,
+                    downtime_reason,
+                    finds,
+                    lanes,
+                    terrain,
+                    area_m2: 0.0,
+                    activity_id: None,
+                })
+            }
+            _ => None,
+        }
+    })
 }

@@ -35,7 +35,7 @@
 //!         vec![(35.0, 50.0), (35.01, 50.0), (35.01, 50.01), (35.0, 50.01), (35.0, 50.0)].into(), vec![])]),
 //!     name: None, reported_status: None, organisation: None,
 //!     land_use: Some("agricultural".into()), contamination: None, evidence: None,
-//!     blockages: Some("access to farmland; 40 households".into()), attributes: Default::default(),
+//!     blockages: Some("access to farmland; 40 households".into()), recorded_date: None, attributes: Default::default(),
 //! };
 //! let report = prioritise(&PriorityInputs {
 //!     hazards: &[hazard], remaining_m2: &[800_000.0], risk_p_any: &[Some(0.5)],

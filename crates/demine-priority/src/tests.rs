@@ -25,6 +25,7 @@ fn square(id: &str, lon: f64, lat: f64, class: HazardClass) -> Hazard {
         contamination: None,
         evidence: None,
         blockages: None,
+        recorded_date: None,
         attributes: Default::default(),
     }
 }

@@ -158,6 +158,7 @@ fn main() {
             contamination: None,
             evidence: None,
             blockages: None,
+            recorded_date: None,
             attributes: Default::default(),
         });
     }
@@ -239,6 +240,7 @@ fn main() {
         risk: None,
         priorities: None,
         plan: None,
+        breakdowns: Vec::new(),
     });
     let t_render = t.elapsed();
     std::fs::write(&out, &html).expect("write the report");

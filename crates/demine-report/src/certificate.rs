@@ -67,11 +67,15 @@ pub struct CertificateInput {
     /// (outcome, land) pieces.
     pub released_geometry: Vec<(String, MultiPolygon<f64>)>,
     pub find_points: Vec<Point<f64>>,
+    /// Why the certificate is not valid (not all land released, QA rejected or missing): when
+    /// not empty, the page is a draft, watermarked NOT VALID with these reasons.
+    pub draft_reasons: Vec<String>,
 }
 
 struct Words {
     title: &'static str,
     synthetic: &'static str,
+    not_valid: &'static str,
     hazard: &'static str,
     class: &'static str,
     organisation: &'static str,
@@ -104,6 +108,7 @@ struct Words {
 const EN: Words = Words {
     title: "Land release certificate",
     synthetic: "SYNTHETIC DATA — demonstration only, not a real release",
+    not_valid: "NOT VALID — draft, not a release certificate",
     hazard: "Hazardous area",
     class: "Class",
     organisation: "Organisation",
@@ -136,6 +141,7 @@ const EN: Words = Words {
 const UK: Words = Words {
     title: "Сертифікат про повернення земель",
     synthetic: "СИНТЕТИЧНІ ДАНІ — лише для демонстрації, не реальне повернення земель",
+    not_valid: "НЕДІЙСНИЙ — чернетка, не сертифікат про повернення земель",
     hazard: "Небезпечна територія",
     class: "Клас",
     organisation: "Організація",
@@ -220,6 +226,14 @@ pub fn render_certificate(c: &CertificateInput) -> String {
     );
     if c.synthetic {
         let _ = writeln!(s, "<p class=\"synthetic\">{}</p>", w.synthetic);
+    }
+    if !c.draft_reasons.is_empty() {
+        let _ = writeln!(s, "<div class=\"watermark\" aria-hidden=\"true\">NOT VALID</div>");
+        let _ = write!(s, "<div class=\"draft\"><p><strong>{}</strong></p><ul>", w.not_valid);
+        for r in &c.draft_reasons {
+            let _ = write!(s, "<li>{}</li>", escape(r));
+        }
+        let _ = writeln!(s, "</ul></div>");
     }
     let _ = writeln!(s, "<h1>{}</h1>", w.title);
     let name = c
@@ -441,6 +455,7 @@ const CSS: &str = "@page{size:A4;margin:14mm}body{font-family:'DejaVu Sans','Not
 h1{font-size:18pt;margin:0 0 4pt}h2{font-size:13pt;margin:0 0 8pt;color:#333}h3{font-size:11.5pt;margin:12pt 0 4pt;border-bottom:1px solid #999}\
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #bbb;padding:2pt 4pt;text-align:left;vertical-align:top}td.n,th.n{text-align:right}\
 tr.total td{font-weight:bold}.facts th{width:18%;background:#f2f2f2}.synthetic{background:#c00;color:#fff;font-weight:bold;padding:4pt;text-align:center}\
+.draft{border:3px solid #c00;color:#c00;padding:4pt 8pt;margin-bottom:8pt}.watermark{position:fixed;top:40%;left:0;right:0;text-align:center;font-size:88pt;font-weight:bold;color:rgba(200,0,0,.18);transform:rotate(-30deg);pointer-events:none;z-index:10}\
 .map{border:1px solid #999;max-height:90mm}.hz{fill:#f4c7c3;stroke:#b00;stroke-width:1}.rel{fill:#8fd19e;stroke:#2a7a3b;stroke-width:.5}.find{fill:#000}\
 .legend .sw{display:inline-block;width:10pt;height:10pt;border:1px solid #666;vertical-align:middle}.sw.hz{background:#f4c7c3}.sw.rel{background:#8fd19e}.sw.find{background:#000;border-radius:50%}\
 table.rel td{font-size:9pt;white-space:nowrap}.sign td{border:none;padding-top:24pt}.foot{color:#666;font-size:8.5pt;margin-top:12pt}";
@@ -494,6 +509,7 @@ mod tests {
             hazard_geometry: hz.clone(),
             released_geometry: vec![("cleared".into(), hz)],
             find_points: vec![Point::new(30.0005, 50.0005)],
+            draft_reasons: Vec::new(),
         }
     }
 
@@ -506,5 +522,51 @@ mod tests {
         let uk = render_certificate(&input(Lang::Uk));
         assert!(uk.contains("Сертифікат про повернення земель") && uk.contains("ПРИЙНЯТО"));
         assert!(uk.contains("ручне розмінування") && uk.contains("lang=\"uk\""));
+    }
+}
+
+#[cfg(test)]
+mod draft_tests {
+    use super::*;
+
+    #[test]
+    fn a_draft_says_not_valid_and_why_in_both_languages() {
+        let mut c = tests_input();
+        assert!(!render_certificate(&c).contains("NOT VALID"));
+        c.draft_reasons = vec!["1,234 m² remain to be released".into()];
+        let en = render_certificate(&c);
+        assert!(en.contains("NOT VALID") && en.contains("1,234 m² remain"));
+        c.lang = Lang::Uk;
+        let uk = render_certificate(&c);
+        assert!(uk.contains("НЕДІЙСНИЙ"));
+    }
+
+    fn tests_input() -> CertificateInput {
+        let hz = MultiPolygon(vec![geo::Polygon::new(geo::LineString::from(vec![(30.0, 50.0), (30.001, 50.0), (30.001, 50.001), (30.0, 50.0)]), vec![])]);
+        CertificateInput {
+            lang: Lang::En,
+            synthetic: false,
+            generated_at: "2025-07-01T00:00:00Z".into(),
+            hazard_id: "H1".into(),
+            hazard_name: None,
+            hazard_class: "CHA".into(),
+            organisation: None,
+            area_m2: 1.0,
+            remaining_m2: 0.0,
+            status: "released".into(),
+            released: vec![],
+            teams: vec![],
+            finds: 0,
+            finds_by_category: Default::default(),
+            qa: None,
+            expected_remaining: 0.0,
+            p_any_remaining: 0.0,
+            prior_density_per_m2: 1e-4,
+            prior_source: "class default".into(),
+            hazard_geometry: hz,
+            released_geometry: vec![],
+            find_points: vec![],
+            draft_reasons: vec![],
+        }
     }
 }

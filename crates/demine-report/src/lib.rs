@@ -28,7 +28,7 @@
 //!     geometry: MultiPolygon::new(vec![polygon![
 //!         (x: 30.0, y: 50.0), (x: 30.01, y: 50.0), (x: 30.01, y: 50.01), (x: 30.0, y: 50.01)]]),
 //!     name: None, reported_status: None, organisation: None, land_use: None,
-//!     contamination: None, evidence: None, blockages: None, attributes: Default::default(),
+//!     contamination: None, evidence: None, blockages: None, recorded_date: None, attributes: Default::default(),
 //! };
 //! let release = account_registry(
 //!     &[HazardWithActivities { id: &hazard.id, geometry: &hazard.geometry, activities: vec![] }],
@@ -49,11 +49,13 @@
 //!     risk: None,
 //!     priorities: None,
 //!     plan: None,
+//!     breakdowns: Vec::new(),
 //! });
 //! assert!(html.starts_with("<!DOCTYPE html>"));
 //! assert!(html.contains("<svg"));
 //! ```
 
+pub mod breakdown;
 pub mod certificate;
 mod map;
 #[cfg(test)]
@@ -104,6 +106,8 @@ pub struct ReportInput<'a> {
     pub priorities: Option<priority::PrioritySection<'a>>,
     /// The campaign plan and forecast (Gantt chart, released-area band), or `None`.
     pub plan: Option<plan::PlanSection>,
+    /// Released area by month, organisation or class.
+    pub breakdowns: Vec<breakdown::Breakdown>,
 }
 
 /// Renders the land-release report as one self-contained HTML document.
@@ -121,6 +125,7 @@ pub fn render_html(input: &ReportInput) -> String {
     write_totals(&mut out, input.release);
     write_status(&mut out, input);
     write_map(&mut out, input);
+    breakdown::write_breakdowns(&mut out, &input.breakdowns);
     if let Some(r) = &input.risk {
         risk::write_risk(&mut out, input, r);
     }

@@ -941,6 +941,7 @@ mod tests {
                 contamination: None,
                 evidence: None,
                 blockages: None,
+                recorded_date: None,
                 attributes: Default::default(),
             })
             .collect();

@@ -29,6 +29,7 @@ fn hazard(id: &str, class: HazardClass, geometry: MultiPolygon<f64>) -> Hazard {
         contamination: None,
         evidence: None,
         blockages: None,
+        recorded_date: None,
         attributes: Default::default(),
     }
 }
@@ -160,6 +161,7 @@ impl Fixture {
             risk: None,
             priorities: None,
             plan: None,
+            breakdowns: Vec::new(),
         }
     }
 }

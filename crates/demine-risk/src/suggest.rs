@@ -521,6 +521,7 @@ mod tests {
             contamination: None,
             evidence: None,
             blockages: None,
+            recorded_date: None,
             attributes: Default::default(),
         };
         let hazards = vec![

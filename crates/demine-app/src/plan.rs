@@ -1,0 +1,886 @@
+//! Plans, forecasts and capacity: planning inputs from the standalone CSVs or from the registry
+//! (remaining area of each hazard after land release), handed to demine-plan.
+
+use crate::actor::Act;
+use crate::util::{check_share, parse_date, today};
+use crate::{Actor, AppError, AppResult, Progress, Registry};
+use chrono::NaiveDate;
+use demine_core::release::account_records;
+use demine_core::{ActivityType, HazardClass, Outcome};
+use demine_plan::{
+    CalendarSpec, Forecast, ForecastOptions, Plan, PlanOptions, Problem, Rates, Stage, Task, Team, TeamKind, Travel,
+    WorkingCalendar,
+};
+use demine_store::{Query, Repository};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+/// The working calendar of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CalendarKind {
+    /// Monday–Friday, machines stop December–February, dogs stop July–August, a share of days
+    /// lost to weather.
+    #[default]
+    Working,
+    /// Continuous days from the start: duration = area / productivity.
+    None,
+}
+
+/// Where tasks and teams come from, and the planning assumptions.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct PlanInput {
+    /// Tasks CSV; without it, the registry's hazards with land still to release.
+    pub tasks: Option<PathBuf>,
+    /// Teams CSV; without it, the registry's teams.
+    pub teams: Option<PathBuf>,
+    /// First day of the plan (YYYY-MM-DD); default today.
+    pub start: Option<String>,
+    pub calendar: CalendarKind,
+    pub downtime_rate: f64,
+    pub nts_cancel_share: Option<f64>,
+    pub ts_reduce_share: Option<f64>,
+    pub road_factor: f64,
+    pub speed_km_per_h: f64,
+}
+
+impl Default for PlanInput {
+    fn default() -> Self {
+        PlanInput {
+            tasks: None,
+            teams: None,
+            start: None,
+            calendar: CalendarKind::Working,
+            downtime_rate: 0.1,
+            nts_cancel_share: None,
+            ts_reduce_share: None,
+            road_factor: 1.4,
+            speed_km_per_h: 40.0,
+        }
+    }
+}
+
+/// A loaded problem and what it was made from.
+pub struct Loaded {
+    pub problem: Problem,
+    pub synthetic: bool,
+    /// σ of log productivity fitted from the registry, if it could be.
+    pub productivity_sigma: Option<f64>,
+    /// Where that σ comes from: `daily_progress`, `activities` or `default` (0.3).
+    pub productivity_sigma_source: &'static str,
+    pub source: String,
+    /// Where task values come from.
+    pub value_source: &'static str,
+    /// Work under way on the registry: (task, team, date of the latest progress report).
+    pub under_way: Vec<(String, String, NaiveDate)>,
+    /// Notes for the user (e.g. no priority scores).
+    pub notes: Vec<String>,
+}
+
+/// Loads a planning problem: from `tasks`/`teams` CSVs, or from the registry `reg` (which must
+/// then be open).
+pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> AppResult<Loaded> {
+    let start = match &input.start {
+        Some(s) => parse_date("--start", s)?,
+        None => today(),
+    };
+    check_share("--downtime-rate", Some(input.downtime_rate))?;
+    check_share("--nts-cancel-share", input.nts_cancel_share)?;
+    check_share("--ts-reduce-share", input.ts_reduce_share)?;
+    if !(input.road_factor >= 1.0 && input.road_factor.is_finite()) {
+        return Err(AppError::refused(format!("--road-factor {} must be ≥ 1", input.road_factor)));
+    }
+    if !(input.speed_km_per_h > 0.0 && input.speed_km_per_h.is_finite()) {
+        return Err(AppError::refused(format!(
+            "--speed-km-per-h {} must be > 0",
+            input.speed_km_per_h
+        )));
+    }
+    let calendar = match input.calendar {
+        CalendarKind::None => CalendarSpec::None,
+        CalendarKind::Working => CalendarSpec::Working(WorkingCalendar {
+            downtime_rate: input.downtime_rate,
+            ..Default::default()
+        }),
+    };
+    let travel = Travel {
+        road_factor: input.road_factor,
+        speed_km_per_h: input.speed_km_per_h,
+        ..Default::default()
+    };
+    let teams_from_file = match &input.teams {
+        Some(f) => Some(demine_plan::read_teams(f, start).map_err(|e| AppError::refused(e.to_string()))?),
+        None => None,
+    };
+    let mut rates = Rates::default();
+    let mut value_source = "tasks.csv";
+    let mut under_way = Vec::new();
+    let mut sigma_source = "default";
+    let mut notes = Vec::new();
+    let (tasks, teams, synthetic, sigma, source, tasks_name, teams_name) = match (&input.tasks, reg) {
+        (Some(f), _) => {
+            let tasks = demine_plan::read_tasks(f, start).map_err(|e| AppError::refused(e.to_string()))?;
+            let Some(teams) = teams_from_file else {
+                return Err(AppError::refused(
+                    "--tasks needs --teams teams.csv (id, kind, productivity_m2_per_day)",
+                ));
+            };
+            let teams_name = input.teams.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+            (
+                tasks,
+                teams,
+                false,
+                None,
+                f.display().to_string(),
+                f.display().to_string(),
+                teams_name,
+            )
+        }
+        (None, None) => {
+            return Err(AppError::refused(
+                "no registry: pass --tasks tasks.csv --teams teams.csv, or --db a registry",
+            ))
+        }
+        (None, Some(reg)) => {
+            actor.require(Act::Read)?;
+            let db = reg.name();
+            let q = Query::all().in_organisations(actor.scope());
+            let synthetic = reg.synthetic().await?;
+            let hazards = reg.store.hazards(&q).await?;
+            let activities = reg.store.activities(&q).await?;
+            let stored_teams = reg.store.teams(&q).await?;
+            let progress = reg.store.daily_progress(&q).await?;
+            let finds = reg.store.finds(&q).await?;
+            let accidents = reg.store.accidents(&q).await?;
+            let layers = reg.store.context_features(None).await?;
+            let risks = reg.store.hazard_risks().await?;
+            let teams = match teams_from_file {
+                Some(t) => t,
+                None if stored_teams.is_empty() => {
+                    return Err(AppError::refused(format!(
+                        "the registry {db} has no teams; import them with `demine import teams teams.csv`, or pass --teams teams.csv"
+                    )))
+                }
+                None => stored_teams
+                    .iter()
+                    .filter(|t| t.productivity_m2_per_day > 0.0)
+                    .filter(|t| t.end_date.is_none_or(|e| e >= start))
+                    .map(|t| Team {
+                        id: t.id.clone(),
+                        kind: t.kind,
+                        productivity_m2_per_day: t.productivity_m2_per_day,
+                        productivity_by_terrain: vec![],
+                        base: t.base_lon.zip(t.base_lat),
+                        start_day: t
+                            .start_date
+                            .map(|d| ((d - start).num_days() as f64).max(0.0))
+                            .unwrap_or(0.0),
+                        end_day: t.end_date.map(|d| (d - start).num_days() as f64 + 1.0),
+                        cost_per_day: t
+                            .cost_per_day
+                            .unwrap_or_else(|| demine_plan::input::default_cost_per_day(t.kind)),
+                    })
+                    .collect(),
+            };
+            let release = account_records(&hazards, &activities, None, false);
+            // The priority score (0–100) of `demine priority` is each hazard's value.
+            let config = demine_priority::Config::default();
+            let scores: std::collections::HashMap<String, f64> = match crate::priority::compute_priorities(
+                &hazards, &release, &finds, &accidents, &layers, &risks, &config,
+            ) {
+                Ok(r) => r.hazards.into_iter().map(|h| (h.hazard_id, h.score)).collect(),
+                Err(e) => {
+                    notes.push(format!("no priority scores ({e}); task value = remaining hectares"));
+                    Default::default()
+                }
+            };
+            let going = work_under_way(&progress);
+            rates = learned_rates(&hazards, &activities, &release);
+            // Daily progress measures productivity directly; activities only approximately.
+            let sigma = match (progress_sigma(&progress), productivity_sigma(&activities)) {
+                (Some(s), _) => {
+                    sigma_source = "daily_progress";
+                    Some(s)
+                }
+                (None, Some(s)) => {
+                    sigma_source = "activities";
+                    Some(s)
+                }
+                (None, None) => None,
+            };
+            let has = |k: TeamKind| teams.iter().any(|t| t.kind == k);
+            let mut tasks = Vec::new();
+            let (mut scored, mut unscored) = (0usize, 0usize);
+            for (h, r) in hazards.iter().zip(&release.per_hazard) {
+                if r.remaining_m2 < 1.0 {
+                    continue;
+                }
+                // Work under way: the team of the latest report keeps the task, at the stage
+                // it was doing, with what is left of it.
+                let on_site = going.get(h.id.as_str()).filter(|g| teams.iter().any(|t| t.id == g.team));
+                let value = match scores.get(&h.id) {
+                    Some(&s) if s.is_finite() => {
+                        scored += 1;
+                        s
+                    }
+                    _ => {
+                        unscored += 1;
+                        r.remaining_m2 / 10_000.0
+                    }
+                };
+                let done = |t: ActivityType| activities.iter().any(|a| a.hazard_id == h.id && a.activity_type == t);
+                // SHA: survey first; CHA: technical survey, then clearance. Stages done already,
+                // or with no team of their kind, are skipped.
+                let stage = if let Some(g) = on_site {
+                    match g.team_kind.as_str() {
+                        "nts" => Stage::Nts,
+                        "ts" => Stage::Ts,
+                        _ => Stage::Clearance,
+                    }
+                } else if h.class == HazardClass::Sha && !done(ActivityType::Nts) && has(TeamKind::Nts) {
+                    Stage::Nts
+                } else if !done(ActivityType::Ts) && has(TeamKind::Ts) {
+                    Stage::Ts
+                } else {
+                    Stage::Clearance
+                };
+                use geo::Centroid;
+                tasks.push(Task {
+                    id: h.id.clone(),
+                    area_m2: r.remaining_m2,
+                    value,
+                    site: h.geometry.centroid().map(|c| (c.x(), c.y())),
+                    stage,
+                    methods: vec![],
+                    terrain: h.land_use.clone(),
+                    ready_day: 0.0,
+                    splittable: r.remaining_m2 > 200_000.0,
+                    under_way_by: on_site.map(|g| g.team.clone()),
+                    prepare_ground: false,
+                });
+                if let Some(g) = on_site {
+                    under_way.push((h.id.clone(), g.team.clone(), g.date));
+                }
+            }
+            value_source = match (scored, unscored) {
+                (_, 0) => "priority_score",
+                (0, _) => "remaining_hectares",
+                _ => "priority_score, else remaining_hectares",
+            };
+            let teams_name = input
+                .teams
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| format!("{db} (teams)"));
+            (
+                tasks,
+                teams,
+                synthetic,
+                sigma,
+                format!("registry {db}"),
+                format!("{db} (hazards)"),
+                teams_name,
+            )
+        }
+    };
+    if let Some(c) = input.nts_cancel_share {
+        rates.nts_cancel_share = c;
+    }
+    if let Some(r) = input.ts_reduce_share {
+        rates.ts_reduce_share = r;
+    }
+    let problem = Problem {
+        start_date: start,
+        tasks,
+        teams,
+        rates,
+        travel,
+        calendar,
+    };
+    if problem.tasks.is_empty() {
+        return Err(AppError::refused(format!("{source}: no tasks: nothing left to release")));
+    }
+    if problem.teams.is_empty() {
+        return Err(AppError::refused(format!(
+            "{teams_name}: no teams available from {start}; import or add teams"
+        )));
+    }
+    demine_plan::check_feasible(&problem, &tasks_name, &teams_name).map_err(|e| AppError::refused(e.to_string()))?;
+    Ok(Loaded {
+        problem,
+        synthetic,
+        productivity_sigma: sigma,
+        productivity_sigma_source: sigma_source,
+        source,
+        value_source,
+        under_way,
+        notes,
+    })
+}
+
+/// Hazards with work under way, each with its latest progress report: a team's work under way
+/// is the hazard it last reported on (a team is on one site at a time).
+fn work_under_way(progress: &[demine_core::DailyProgress]) -> std::collections::HashMap<&str, &demine_core::DailyProgress> {
+    use std::collections::HashMap;
+    let mut by_team: HashMap<&str, &demine_core::DailyProgress> = HashMap::new();
+    for r in progress {
+        let e = by_team.entry(r.team.as_str()).or_insert(r);
+        if r.date >= e.date {
+            *e = r;
+        }
+    }
+    let mut by_hazard: HashMap<&str, &demine_core::DailyProgress> = HashMap::new();
+    for r in by_team.into_values() {
+        let e = by_hazard.entry(r.hazard_id.as_str()).or_insert(r);
+        if (r.date, &r.id) > (e.date, &e.id) {
+            *e = r;
+        }
+    }
+    by_hazard
+}
+
+/// NTS cancel and TS reduce shares from the registry: land cancelled over the area of
+/// hazards that had NTS, land reduced over what NTS left of hazards that had TS.
+pub fn learned_rates(
+    hazards: &[demine_core::Hazard],
+    activities: &[demine_core::Activity],
+    release: &demine_core::release::RegistryRelease,
+) -> Rates {
+    let mut rates = Rates::default();
+    let mut had: std::collections::HashSet<(&str, ActivityType)> = Default::default();
+    for a in activities {
+        had.insert((a.hazard_id.as_str(), a.activity_type));
+    }
+    let (mut nts_area, mut cancelled, mut ts_area, mut reduced) = (0.0, 0.0, 0.0, 0.0);
+    for (h, r) in hazards.iter().zip(&release.per_hazard) {
+        if had.contains(&(h.id.as_str(), ActivityType::Nts)) {
+            nts_area += r.area_m2;
+            cancelled += r.cancelled_m2;
+        }
+        if had.contains(&(h.id.as_str(), ActivityType::Ts)) {
+            ts_area += r.area_m2 - r.cancelled_m2;
+            reduced += r.reduced_m2;
+        }
+    }
+    if nts_area > 0.0 {
+        rates.nts_cancel_share = (cancelled / nts_area).clamp(0.0, 0.95);
+    }
+    if ts_area > 0.0 {
+        rates.ts_reduce_share = (reduced / ts_area).clamp(0.0, 0.95);
+    }
+    rates
+}
+
+/// σ of log(m² per hour worked) in daily progress reports, around each team's own mean,
+/// pooled over teams with at least 3 reports; `None` below 5 degrees of freedom.
+fn progress_sigma(progress: &[demine_core::DailyProgress]) -> Option<f64> {
+    let mut by_team: std::collections::HashMap<&str, Vec<f64>> = Default::default();
+    for r in progress.iter().filter(|r| r.hours > 0.0 && r.area_m2 > 0.0) {
+        by_team.entry(r.team.as_str()).or_default().push((r.area_m2 / r.hours).ln());
+    }
+    let (mut ss, mut dof) = (0.0, 0usize);
+    for v in by_team.values().filter(|v| v.len() >= 3) {
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        ss += v.iter().map(|x| (x - mean).powi(2)).sum::<f64>();
+        dof += v.len() - 1;
+    }
+    (dof >= 5).then(|| (ss / dof as f64).sqrt().clamp(0.05, 0.8))
+}
+
+/// σ of log(area per day) of past clearance-like activities around each type's mean, pooled.
+fn productivity_sigma(activities: &[demine_core::Activity]) -> Option<f64> {
+    let mut by_type: std::collections::HashMap<&str, Vec<f64>> = Default::default();
+    for a in activities {
+        if a.outcome == Outcome::Cancelled {
+            continue;
+        }
+        let days = (a.end_date - a.start_date).num_days() as f64 + 1.0;
+        let area = demine_core::geodesy::area_m2(&a.geometry);
+        if area > 0.0 && days > 0.0 {
+            by_type.entry(a.activity_type.as_str()).or_default().push((area / days).ln());
+        }
+    }
+    let (mut ss, mut n) = (0.0, 0usize);
+    for v in by_type.values().filter(|v| v.len() >= 5) {
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        ss += v.iter().map(|x| (x - mean).powi(2)).sum::<f64>();
+        n += v.len() - 1;
+    }
+    // Capped: past activities mix methods and polygon shapes, which widen the spread beyond what
+    // one team's day-to-day productivity varies.
+    (n >= 10).then(|| (ss / n as f64).sqrt().clamp(0.05, 0.8))
+}
+
+pub fn is_continuous(p: &Problem) -> bool {
+    matches!(p.calendar, CalendarSpec::None)
+}
+
+/// A time in JSON: a number of days for continuous time, else a date.
+pub fn when(p: &Problem, day: f64, end: bool) -> Value {
+    if is_continuous(p) {
+        json!(day)
+    } else if end {
+        json!(demine_plan::calendar::end_date_of(p.start_date, day).to_string())
+    } else {
+        json!(demine_plan::day_to_date(p.start_date, day).to_string())
+    }
+}
+
+pub fn completion_date(p: &Problem, day: f64) -> String {
+    demine_plan::calendar::end_date_of(p.start_date, day).to_string()
+}
+
+/// Search settings of a plan.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct PlanSettings {
+    pub time_limit_s: f64,
+    pub seed: u64,
+    pub lns_steps: usize,
+}
+
+impl Default for PlanSettings {
+    fn default() -> Self {
+        PlanSettings {
+            time_limit_s: 10.0,
+            seed: 1,
+            lns_steps: 30,
+        }
+    }
+}
+
+/// A plan and what it was made from.
+pub struct Planned {
+    pub loaded: Loaded,
+    pub plan: Plan,
+    pub time_s: f64,
+}
+
+/// `plan`: the team schedule minimising Σ value × release time.
+pub async fn plan(reg: Option<&Registry>, actor: &Actor, input: &PlanInput, s: &PlanSettings) -> AppResult<Planned> {
+    if !(s.time_limit_s >= 0.0 && s.time_limit_s.is_finite()) {
+        return Err(AppError::refused("--time-limit must be a number of seconds ≥ 0"));
+    }
+    let loaded = load(reg, actor, input).await?;
+    let t0 = std::time::Instant::now();
+    let plan = demine_plan::plan(
+        &loaded.problem,
+        &PlanOptions {
+            seed: s.seed,
+            time_limit_s: s.time_limit_s,
+            lns_steps_per_job: s.lns_steps,
+            ..Default::default()
+        },
+    );
+    Ok(Planned {
+        loaded,
+        plan,
+        time_s: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// The plan as the JSON object `demine plan --json` prints.
+pub fn plan_json(p: &Planned) -> Value {
+    let (l, plan, time_s) = (&p.loaded, &p.plan, p.time_s);
+    let pr = &l.problem;
+    json!({
+        "synthetic": l.synthetic,
+        "source": l.source,
+        "tasks": pr.tasks.len(),
+        "teams": pr.teams.len(),
+        "start_date": pr.start_date.to_string(),
+        "calendar": if is_continuous(pr) { "none" } else { "working" },
+        "objective": plan.objective,
+        "objective_unit": "value × days",
+        "lower_bound": plan.lower_bound,
+        "gap": plan.gap(),
+        "optimal": plan.optimal,
+        "method": plan.method,
+        "completion_date": completion_date(pr, plan.completion_day),
+        "completion_days": plan.completion_day,
+        "value_source": l.value_source,
+        "under_way": l.under_way.iter().map(|(task, team, since)| json!({
+            "task": task, "team": team, "last_report": since.to_string(),
+        })).collect::<Vec<_>>(),
+        "nts_cancel_share": pr.rates.nts_cancel_share,
+        "ts_reduce_share": pr.rates.ts_reduce_share,
+        "stopped_by_time_limit": plan.stopped_by_time_limit,
+        "overrunning_teams": plan.overrunning_teams,
+        "time_s": time_s,
+        "assignments": plan.assignments.iter().map(|a| json!({
+            "task": a.task,
+            "team": a.team,
+            "stage": a.stage.as_str(),
+            "start": when(pr, a.start_day, false),
+            "end": when(pr, a.end_day, true),
+            "area_m2": a.area_m2,
+        })).collect::<Vec<_>>(),
+        "released_by_month": plan.released_by_month(),
+    })
+}
+
+/// The assignments as CSV.
+pub fn plan_csv(p: &Planned) -> AppResult<String> {
+    let err = |e: csv::Error| AppError::Internal(e.into());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["task", "team", "stage", "start", "end", "area_m2"]).map_err(err)?;
+    let plain = |v: Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+    for a in &p.plan.assignments {
+        w.write_record([
+            a.task.clone(),
+            a.team.clone(),
+            a.stage.as_str().to_string(),
+            plain(when(&p.loaded.problem, a.start_day, false)),
+            plain(when(&p.loaded.problem, a.end_day, true)),
+            format!("{:.2}", a.area_m2),
+        ])
+        .map_err(err)?;
+    }
+    let bytes = w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// The Gantt chart and released-area band of a plan (and its forecast).
+pub fn gantt_input(l: &Loaded, plan: &Plan, forecast: Option<&Forecast>) -> demine_report::plan::PlanSection {
+    let p = &l.problem;
+    demine_report::plan::PlanSection {
+        start_date: p.start_date,
+        continuous_days: is_continuous(p),
+        team_ids: p.teams.iter().map(|t| t.id.clone()).collect(),
+        bars: plan
+            .assignments
+            .iter()
+            .map(|a| demine_report::plan::Bar {
+                team: a.team.clone(),
+                task: a.task.clone(),
+                stage: a.stage.as_str().to_string(),
+                start_day: a.start_day,
+                end_day: a.end_day,
+            })
+            .collect(),
+        released: plan
+            .released_by_month()
+            .iter()
+            .map(|m| (m.month.clone(), m.cumulative_m2))
+            .collect(),
+        band: forecast
+            .map(|f| {
+                f.released_curve
+                    .iter()
+                    .map(|b| (b.month.clone(), b.p10, b.p50, b.p90))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        completion: completion_date(p, plan.completion_day),
+        completion_p: forecast.map(|f| {
+            [
+                completion_date(p, f.p10_day),
+                completion_date(p, f.p50_day),
+                completion_date(p, f.p90_day),
+            ]
+        }),
+        synthetic: l.synthetic,
+    }
+}
+
+/// The Gantt chart as SVG (`svg`) or a page around it.
+pub fn gantt(p: &Planned, svg: bool) -> String {
+    let section = gantt_input(&p.loaded, &p.plan, None);
+    if svg {
+        demine_report::plan::gantt_svg(&section)
+    } else {
+        demine_report::plan::plan_html(&section)
+    }
+}
+
+/// `manual:20,mechanical:5` → counts per kind.
+pub fn parse_add_teams(spec: &str) -> AppResult<[usize; 5]> {
+    let mut counts = [0usize; 5];
+    for part in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (kind, n) = part.split_once(':').ok_or_else(|| {
+            AppError::refused(format!(
+                "--add-teams '{part}': write KIND:COUNT, e.g. manual:20,mechanical:5"
+            ))
+        })?;
+        let kind: TeamKind = kind.trim().parse().map_err(|_| {
+            AppError::refused(format!(
+                "--add-teams: unknown team kind '{kind}'; use manual, mechanical, mdd, nts or ts"
+            ))
+        })?;
+        let n: usize = n
+            .trim()
+            .parse()
+            .map_err(|_| AppError::refused(format!("--add-teams: '{n}' is not a whole number of teams")))?;
+        counts[demine_plan::model::kind_index(kind)] += n;
+    }
+    Ok(counts)
+}
+
+pub fn forecast_options(l: &Loaded, runs: usize, seed: u64, sigma: Option<f64>) -> ForecastOptions {
+    ForecastOptions {
+        runs,
+        seed,
+        productivity_sigma: sigma.or(l.productivity_sigma).unwrap_or(0.3),
+        ..Default::default()
+    }
+}
+
+/// `forecast` settings.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct ForecastSettings {
+    pub runs: usize,
+    pub seed: u64,
+    pub add_teams: Option<String>,
+    pub time_limit_s: f64,
+    pub productivity_sigma: Option<f64>,
+}
+
+impl Default for ForecastSettings {
+    fn default() -> Self {
+        ForecastSettings {
+            runs: 1000,
+            seed: 1,
+            add_teams: None,
+            time_limit_s: 5.0,
+            productivity_sigma: None,
+        }
+    }
+}
+
+/// A Monte Carlo forecast of the plan.
+pub struct Forecasted {
+    pub loaded: Loaded,
+    pub plan: Plan,
+    pub forecast: Forecast,
+    pub options: ForecastOptions,
+    pub sigma_source: &'static str,
+    pub added: Option<[usize; 5]>,
+    pub plan_s: f64,
+    pub monte_carlo_s: f64,
+    pub seed: u64,
+}
+
+pub async fn forecast(
+    reg: Option<&Registry>,
+    actor: &Actor,
+    input: &PlanInput,
+    s: &ForecastSettings,
+    progress: &dyn Progress,
+) -> AppResult<Forecasted> {
+    if s.runs == 0 {
+        return Err(AppError::refused("--runs must be at least 1"));
+    }
+    if s.runs > 1_000_000 {
+        return Err(AppError::refused(format!(
+            "--runs {}: at most 1,000,000 Monte Carlo runs",
+            s.runs
+        )));
+    }
+    if let Some(sigma) = s.productivity_sigma {
+        if !(sigma.is_finite() && (0.0..=3.0).contains(&sigma)) {
+            return Err(AppError::refused(format!(
+                "--productivity-sigma {sigma}: give σ of the log time factor between 0 and 3 (0.3 is typical)"
+            )));
+        }
+    }
+    let mut l = load(reg, actor, input).await?;
+    let added = s.add_teams.as_deref().map(parse_add_teams).transpose()?;
+    if let Some(counts) = &added {
+        l.problem = demine_plan::forecast::add_teams(&l.problem, counts);
+    }
+    progress.stage("planning");
+    let t0 = std::time::Instant::now();
+    let plan = demine_plan::plan(
+        &l.problem,
+        &PlanOptions {
+            seed: s.seed,
+            time_limit_s: s.time_limit_s,
+            ..Default::default()
+        },
+    );
+    let plan_s = t0.elapsed().as_secs_f64();
+    let options = forecast_options(&l, s.runs, s.seed, s.productivity_sigma);
+    let sigma_source = if s.productivity_sigma.is_some() {
+        "--productivity-sigma"
+    } else {
+        l.productivity_sigma_source
+    };
+    progress.stage(&format!("{} Monte Carlo runs", s.runs));
+    let t1 = std::time::Instant::now();
+    let f = demine_plan::forecast(&l.problem, &plan, &options);
+    progress.finish();
+    Ok(Forecasted {
+        loaded: l,
+        plan,
+        forecast: f,
+        options,
+        sigma_source,
+        added,
+        plan_s,
+        monte_carlo_s: t1.elapsed().as_secs_f64(),
+        seed: s.seed,
+    })
+}
+
+pub fn forecast_json(f: &Forecasted) -> Value {
+    let p = &f.loaded.problem;
+    let added = f.added.map(|c| {
+        demine_plan::model::ALL_KINDS
+            .iter()
+            .filter(|k| c[demine_plan::model::kind_index(**k)] > 0)
+            .map(|k| (k.as_str().to_string(), json!(c[demine_plan::model::kind_index(*k)])))
+            .collect::<serde_json::Map<_, _>>()
+    });
+    json!({
+        "synthetic": f.loaded.synthetic,
+        "source": f.loaded.source,
+        "runs": f.forecast.runs,
+        "seed": f.seed,
+        "start_date": p.start_date.to_string(),
+        "p10": completion_date(p, f.forecast.p10_day),
+        "p50": completion_date(p, f.forecast.p50_day),
+        "p90": completion_date(p, f.forecast.p90_day),
+        "p10_days": f.forecast.p10_day,
+        "p50_days": f.forecast.p50_day,
+        "p90_days": f.forecast.p90_day,
+        "plan_completion_date": completion_date(p, f.plan.completion_day),
+        "added_teams": added,
+        "teams": p.teams.len(),
+        "productivity_sigma": f.options.productivity_sigma,
+        "productivity_sigma_source": f.sigma_source,
+        "plan_time_s": f.plan_s,
+        "monte_carlo_time_s": f.monte_carlo_s,
+        "released_curve": f.forecast.released_curve,
+    })
+}
+
+/// `capacity` settings.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct CapacitySettings {
+    pub deadline: String,
+    pub confidence: f64,
+    pub runs: usize,
+    pub seed: u64,
+    pub time_limit_s: f64,
+    pub max_rounds: usize,
+}
+
+impl Default for CapacitySettings {
+    fn default() -> Self {
+        CapacitySettings {
+            deadline: String::new(),
+            confidence: 0.9,
+            runs: 200,
+            seed: 1,
+            time_limit_s: 1.0,
+            max_rounds: 40,
+        }
+    }
+}
+
+/// The cheapest extra teams that finish by the deadline at the confidence asked.
+pub struct CapacityAnswer {
+    pub loaded: Loaded,
+    pub deadline: NaiveDate,
+    pub settings: CapacitySettings,
+    pub answer: demine_plan::CapacityAnswer,
+}
+
+pub async fn capacity(reg: Option<&Registry>, actor: &Actor, input: &PlanInput, s: &CapacitySettings) -> AppResult<CapacityAnswer> {
+    if !(s.confidence > 0.0 && s.confidence < 1.0) {
+        return Err(AppError::refused(
+            "--confidence must be between 0 and 1 (exclusive), e.g. 0.9",
+        ));
+    }
+    if s.runs == 0 {
+        return Err(AppError::refused("--runs must be at least 1"));
+    }
+    let deadline = parse_date("--deadline", &s.deadline)?;
+    let l = load(reg, actor, input).await?;
+    let p = &l.problem;
+    if deadline <= p.start_date {
+        return Err(AppError::refused(format!(
+            "--deadline {deadline} is not after the plan start {}: give a future date (or an earlier --start)",
+            p.start_date
+        )));
+    }
+    let answer = demine_plan::capacity(
+        p,
+        &demine_plan::CapacityOptions {
+            deadline_day: (deadline - p.start_date).num_days() as f64 + 1.0,
+            confidence: s.confidence,
+            forecast: forecast_options(&l, s.runs, s.seed, None),
+            plan_time_s: s.time_limit_s,
+            max_rounds: s.max_rounds,
+        },
+    );
+    Ok(CapacityAnswer {
+        loaded: l,
+        deadline,
+        settings: s.clone(),
+        answer,
+    })
+}
+
+pub fn capacity_json(c: &CapacityAnswer) -> Value {
+    let p = &c.loaded.problem;
+    let extra: serde_json::Map<String, Value> = demine_plan::model::ALL_KINDS
+        .iter()
+        .map(|k| {
+            (
+                k.as_str().to_string(),
+                json!(c.answer.extra[demine_plan::model::kind_index(*k)]),
+            )
+        })
+        .collect();
+    json!({
+        "synthetic": c.loaded.synthetic,
+        "deadline": c.deadline.to_string(),
+        "confidence": c.settings.confidence,
+        "achievable": c.answer.achievable,
+        "extra_teams": extra,
+        "extra_cost_per_day": c.answer.cost_per_day,
+        "probability": c.answer.probability,
+        "completion_date_at_confidence": completion_date(p, c.answer.completion_day_at_confidence),
+        "trials": c.answer.trials,
+        "runs_per_trial": c.settings.runs,
+    })
+}
+
+/// The demo's plan and forecast for report.html: the registry's hazards and teams, from the
+/// day after the last recorded activity (so the same seed gives the same report), 3 s of
+/// search, 300 Monte Carlo runs. `None` (with a note) when it cannot be planned.
+pub async fn report_plan(reg: &Registry, actor: &Actor, seed: u64, progress: &dyn Progress) -> Option<demine_report::plan::PlanSection> {
+    let last = reg
+        .store
+        .activities(&Query::all())
+        .await
+        .ok()?
+        .iter()
+        .map(|a| a.end_date)
+        .max();
+    let input = PlanInput {
+        start: last.map(|d| (d + chrono::Duration::days(1)).to_string()),
+        ..PlanInput::default()
+    };
+    let l = match load(Some(reg), actor, &input).await {
+        Ok(l) => l,
+        Err(e) => {
+            progress.note(&format!("no plan in the report: {e}"));
+            return None;
+        }
+    };
+    let plan = demine_plan::plan(
+        &l.problem,
+        &PlanOptions {
+            seed,
+            time_limit_s: 3.0,
+            ..Default::default()
+        },
+    );
+    let f = demine_plan::forecast(&l.problem, &plan, &forecast_options(&l, 300, seed, None));
+    Some(gantt_input(&l, &plan, Some(&f)))
+}

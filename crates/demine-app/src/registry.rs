@@ -1,0 +1,265 @@
+//! Where the registry is, and opening it: readers open what exists (a typo in `--db` is an
+//! error, never an empty registry); only `init`, an import and the demo create one.
+
+use crate::{Actor, AppError, AppResult};
+use demine_store::{Applied, Changeset, GeoPackageStore, Repository, Store};
+use std::path::{Path, PathBuf};
+
+/// Where a registry lives: a GeoPackage file, or (later) a PostgreSQL database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    GeoPackage(PathBuf),
+}
+
+impl Location {
+    /// `--db` as given: a file path (a GeoPackage) or a `postgres://` URL.
+    pub fn parse(s: &str) -> AppResult<Location> {
+        let t = s.trim();
+        if t.starts_with("postgres://") || t.starts_with("postgresql://") {
+            return Err(AppError::refused(format!(
+                "--db {}: PostgreSQL registries are not supported by this build yet; use a GeoPackage file",
+                redact(t)
+            )));
+        }
+        if t.is_empty() {
+            return Err(AppError::refused("--db is empty; give a registry file, e.g. demine.gpkg"));
+        }
+        Ok(Location::GeoPackage(PathBuf::from(t)))
+    }
+
+    /// For messages (no password).
+    pub fn describe(&self) -> String {
+        match self {
+            Location::GeoPackage(p) => p.display().to_string(),
+        }
+    }
+
+    /// Whether the registry exists.
+    pub fn exists(&self) -> bool {
+        match self {
+            Location::GeoPackage(p) => p.exists(),
+        }
+    }
+
+    fn check_folder(&self) -> AppResult<()> {
+        let Location::GeoPackage(p) = self;
+        if let Some(parent) = p.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.exists() {
+                return Err(AppError::refused(format!(
+                    "{}: folder {} does not exist; create it or pass another --db",
+                    p.display(),
+                    parent.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A URL with its password replaced by `***`, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s + 3 => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// An open registry.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    pub store: Store,
+    pub location: Location,
+}
+
+impl Registry {
+    /// Opens an existing registry; refuses, naming it, when there is none.
+    pub async fn open(location: &Location) -> AppResult<Registry> {
+        location.check_folder()?;
+        let store = match location {
+            Location::GeoPackage(p) => Store::GeoPackage(GeoPackageStore::open_existing(p).await?),
+        };
+        Ok(Registry {
+            store,
+            location: location.clone(),
+        })
+    }
+
+    /// Opens a registry, creating an empty one if there is none (`demine init`, the demo).
+    pub async fn open_or_create(location: &Location) -> AppResult<Registry> {
+        location.check_folder()?;
+        let store = match location {
+            Location::GeoPackage(p) => Store::GeoPackage(GeoPackageStore::open(p).await?),
+        };
+        Ok(Registry {
+            store,
+            location: location.clone(),
+        })
+    }
+
+    /// For messages.
+    pub fn name(&self) -> String {
+        self.location.describe()
+    }
+
+    /// Whether the registry holds SYNTHETIC demo data.
+    pub async fn synthetic(&self) -> AppResult<bool> {
+        Ok(self.store.meta("synthetic").await?.as_deref() == Some("true"))
+    }
+
+    /// Flushes and closes.
+    pub async fn close(self) -> AppResult<()> {
+        Ok(self.store.close().await?)
+    }
+
+    /// Applies a changeset as `actor`.
+    pub async fn apply(&self, changes: &Changeset, actor: &Actor) -> AppResult<Applied> {
+        Ok(self.store.apply(changes, &actor.author()).await?)
+    }
+}
+
+/// What `demine init` did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Initialised {
+    pub db: String,
+    pub created: bool,
+}
+
+/// Creates an empty registry (or says it exists).
+pub async fn init(location: &Location) -> AppResult<Initialised> {
+    let existed = location.exists();
+    let r = Registry::open_or_create(location).await?;
+    r.close().await?;
+    Ok(Initialised {
+        db: location.describe(),
+        created: !existed,
+    })
+}
+
+/// Writes `changes` to the registry at `location`: the existing one, or a new one created
+/// atomically (written under a temporary name in the same folder, then renamed), so that a
+/// refused or killed first import leaves no file.
+pub async fn write_or_create(location: &Location, changes: &Changeset, actor: &Actor) -> AppResult<Applied> {
+    location.check_folder()?;
+    if location.exists() {
+        let r = Registry::open(location).await?;
+        let applied = r.apply(changes, actor).await?;
+        r.close().await?;
+        return Ok(applied);
+    }
+    let Location::GeoPackage(db) = location;
+    create_geopackage_with(db, changes, actor).await
+}
+
+async fn create_geopackage_with(db: &Path, changes: &Changeset, actor: &Actor) -> AppResult<Applied> {
+    let name = db
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "demine.gpkg".into());
+    let tmp = db.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let sidecars = |p: &Path| ["-wal", "-shm", "-journal"].map(|s| PathBuf::from(format!("{}{s}", p.display())));
+    let _ = std::fs::remove_file(&tmp);
+    let result = async {
+        let store = GeoPackageStore::open(&tmp).await?;
+        let applied = store.apply(changes, &actor.author()).await?;
+        store.close().await?;
+        Ok::<_, AppError>(applied)
+    }
+    .await;
+    match result {
+        Ok(applied) => {
+            std::fs::rename(&tmp, db)?;
+            for p in sidecars(&tmp) {
+                let _ = std::fs::remove_file(p);
+            }
+            Ok(applied)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            for p in sidecars(&tmp) {
+                let _ = std::fs::remove_file(p);
+            }
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://demine:s3cret@db.example:5432/registry"),
+            "postgres://demine:***@db.example:5432/registry"
+        );
+        assert_eq!(redact("postgres://db/registry"), "postgres://db/registry");
+    }
+}
+
+/// What the registry holds: records per layer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Status {
+    #[serde(flatten)]
+    pub counts: demine_store::Counts,
+    pub db: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<&'static str>,
+}
+
+pub async fn status(reg: &Registry, actor: &Actor) -> AppResult<Status> {
+    actor.require(crate::actor::Act::Aggregates)?;
+    Ok(Status {
+        counts: reg.store.counts().await?,
+        db: reg.name(),
+        data: reg.synthetic().await?.then_some("SYNTHETIC"),
+    })
+}
+
+/// The data-quality report over the records the actor may see.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Checked {
+    pub errors: usize,
+    pub warnings: usize,
+    pub issues: Vec<demine_core::quality::QualityIssue>,
+    #[serde(skip)]
+    pub hazards: usize,
+    #[serde(skip)]
+    pub activities: usize,
+    #[serde(skip)]
+    pub finds: usize,
+}
+
+pub async fn check(reg: &Registry, actor: &Actor) -> AppResult<Checked> {
+    actor.require(crate::actor::Act::Read)?;
+    let q = demine_store::Query::all().in_organisations(actor.scope());
+    let hazards = reg.store.hazards(&q).await?;
+    let activities = reg.store.activities(&q).await?;
+    let finds = reg.store.finds(&q).await?;
+    let issues = demine_core::quality::check_registry(&hazards, &activities, &finds);
+    let errors = issues.iter().filter(|i| i.severity == "error").count();
+    Ok(Checked {
+        errors,
+        warnings: issues.len() - errors,
+        issues,
+        hazards: hazards.len(),
+        activities: activities.len(),
+        finds: finds.len(),
+    })
+}
+
+/// The change log, newest first (everything for the authority; an operator's own entries).
+pub async fn change_log(reg: &Registry, actor: &Actor, q: &demine_store::LogQuery) -> AppResult<Vec<demine_store::ChangeLogEntry>> {
+    actor.require(crate::actor::Act::Read)?;
+    let mut entries = reg.store.change_log(q).await?;
+    if let Some(orgs) = actor.scope() {
+        entries.retain(|e| e.organisation.as_ref().is_some_and(|o| orgs.contains(o)));
+    }
+    Ok(entries)
+}
