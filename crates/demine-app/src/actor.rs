@@ -46,15 +46,12 @@ impl std::str::FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Role, String> {
         let t = s.trim().to_ascii_lowercase().replace('-', "_");
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == t)
-            .ok_or_else(|| {
-                format!(
-                    "'{s}' is not a role; use one of {}",
-                    Role::ALL.map(Role::as_str).join(", ")
-                )
-            })
+        Role::ALL.into_iter().find(|r| r.as_str() == t).ok_or_else(|| {
+            format!(
+                "'{s}' is not a role; use one of {}",
+                Role::ALL.map(Role::as_str).join(", ")
+            )
+        })
     }
 }
 

@@ -165,7 +165,8 @@ impl DemoSuggestions {
     /// Share of the unrecorded true items caught, over the share of the outside area suggested.
     pub fn lift(&self) -> Option<f64> {
         let area_share = self.area_m2 / self.outside_area_m2;
-        (self.outside_items > 0 && area_share > 0.0).then(|| self.caught_items as f64 / self.outside_items as f64 / area_share)
+        (self.outside_items > 0 && area_share > 0.0)
+            .then(|| self.caught_items as f64 / self.outside_items as f64 / area_share)
     }
 
     pub fn json(&self) -> Value {
@@ -319,7 +320,11 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
     }
     let all = Query::all();
     let (hazards, activities, finds) = if national {
-        (campaign.hazards.clone(), campaign.activities.clone(), campaign.finds.clone())
+        (
+            campaign.hazards.clone(),
+            campaign.activities.clone(),
+            campaign.finds.clone(),
+        )
     } else {
         (
             reg.store.hazards(&all).await?,
@@ -384,7 +389,12 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
     } else {
         [crate::release::By::Month, crate::release::By::Organisation]
             .into_iter()
-            .map(|b| (b, crate::release::breakdown(b, &hazards, &activities, &release, None, None)))
+            .map(|b| {
+                (
+                    b,
+                    crate::release::breakdown(b, &hazards, &activities, &release, None, None),
+                )
+            })
             .collect()
     };
     let html = demine_report::render_html(&demine_report::ReportInput {
@@ -457,7 +467,11 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
         value["suggested_shas"] = s.json();
     }
     let mut text = vec![campaign.name.clone()];
-    text.push(crate::text::release_text(&rel.hazards, &rel.release, None, true).trim_end().to_string());
+    text.push(
+        crate::text::release_text(&rel.hazards, &rel.release, None, true)
+            .trim_end()
+            .to_string(),
+    );
     text.push(format!(
         "  {} activities, {} finds, {} accidents, {} teams of {} organisations",
         rel.activities.len(),
@@ -543,7 +557,9 @@ async fn demo_field_work(reg: &Registry, actor: &Actor, out: &Path, seed: u64) -
         }
     }
     let Some((hazard, acts, rest)) = choice else {
-        return Err(AppError::refused("no confirmed hazard with 5,000–25,000 m² left to clear"));
+        return Err(AppError::refused(
+            "no confirmed hazard with 5,000–25,000 m² left to clear",
+        ));
     };
     let plane = LocalPlane::around(&rest).context("empty land")?;
     let plan = plan_lanes_xy(
@@ -610,6 +626,14 @@ async fn demo_field_work(reg: &Registry, actor: &Actor, out: &Path, seed: u64) -
             land = land.union(&lane_polys[next]);
             next += 1;
         }
+        // The last day clears what is left of the task, slivers between lanes included.
+        if next == lane_polys.len() {
+            let earlier = reports.iter().fold(
+                MultiPolygon::<f64>(vec![]),
+                |acc: MultiPolygon<f64>, r: &DailyProgress| acc.union(&r.geometry),
+            );
+            land = rest.difference(&earlier);
+        }
         reports.push(DailyProgress {
             id: format!("DP-{}-{date}", hazard.id),
             date,
@@ -642,7 +666,12 @@ async fn demo_field_work(reg: &Registry, actor: &Actor, out: &Path, seed: u64) -
     .await?
     {
         Ok((c, _)) => c,
-        Err(errors) => return Err(AppError::refused(format!("demo progress refused: {}", errors.join("; ")))),
+        Err(errors) => {
+            return Err(AppError::refused(format!(
+                "demo progress refused: {}",
+                errors.join("; ")
+            )))
+        }
     };
     reg.apply(&changes, actor).await?;
 

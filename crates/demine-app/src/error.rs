@@ -59,7 +59,7 @@ impl std::fmt::Display for Refusal {
 pub enum AppError {
     /// Bad input or a rule that does not hold: nothing was written. CLI exit 2, HTTP 400/422.
     #[error("{0}")]
-    Refused(Refusal),
+    Refused(Box<Refusal>),
     /// No such record, or one the actor may not see (never told apart). CLI exit 2, HTTP 404.
     #[error("{0}")]
     NotFound(String),
@@ -77,13 +77,13 @@ pub enum AppError {
 impl AppError {
     /// A refusal with one located problem.
     pub fn refused(problem: impl Into<String>) -> AppError {
-        AppError::Refused(Refusal::one(problem))
+        AppError::Refused(Box::new(Refusal::one(problem)))
     }
 
     /// Adds what to do (refusals only).
     pub fn with_hint(self, hint: impl Into<String>) -> AppError {
         match self {
-            AppError::Refused(r) => AppError::Refused(r.hint(hint)),
+            AppError::Refused(r) => AppError::Refused(Box::new(r.hint(hint))),
             other => other,
         }
     }

@@ -71,7 +71,11 @@ pub async fn export_layer(reg: &Registry, actor: &Actor, name: &str, file: &Path
         return Err(AppError::NotFound(format!(
             "no layer '{name}' in {}; layers: {}",
             reg.name(),
-            if known.is_empty() { "none".into() } else { known.join(", ") }
+            if known.is_empty() {
+                "none".into()
+            } else {
+                known.join(", ")
+            }
         )));
     }
     demine_io::export::write_records(file, name, &features, synthetic)?;

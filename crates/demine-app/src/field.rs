@@ -18,6 +18,9 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// Detection probability of QA inspectors, when not given.
+pub const DEFAULT_QA_DETECTION: f64 = residual::DEFAULT_QA_DETECTION;
+
 /// The largest QA lot considered (units): a lot of 10 × 10 m boxes this large is 10,000 km²,
 /// far beyond any clearance task; larger asks exhaust memory and time, not a real lot.
 pub const MAX_LOT_UNITS: u64 = 100_000_000;
@@ -74,7 +77,8 @@ pub struct QaPlanAnswer {
     pub oc: Vec<qa::OcPoint>,
 }
 
-const LOT_MEANING: &str = "units (boxes) of the cleared land only: land cancelled by NTS or reduced by TS is not inspected";
+const LOT_MEANING: &str =
+    "units (boxes) of the cleared land only: land cancelled by NTS or reduced by TS is not inspected";
 
 fn check_lot(lot_units: u64) -> AppResult<()> {
     if lot_units > MAX_LOT_UNITS {
@@ -324,7 +328,10 @@ pub async fn qa_sample(reg: Option<&Registry>, actor: &Actor, r: &QaSampleReques
     }
     write_field_features(
         r.out,
-        &format!("QA sample of {label} (post-clearance inspection lot: cleared land only), seed {}", r.seed),
+        &format!(
+            "QA sample of {label} (post-clearance inspection lot: cleared land only), seed {}",
+            r.seed
+        ),
         &features,
         synthetic,
     )?;
@@ -392,7 +399,9 @@ pub async fn qa_record(reg: &Registry, actor: &Actor, r: &QaRecordRequest) -> Ap
         )));
     }
     if !(r.box_m.is_finite() && r.box_m > 0.0 && (0.0..=1.0).contains(&r.detection)) {
-        return Err(AppError::refused("--box-m must be > 0 metres and --detection in [0, 1]"));
+        return Err(AppError::refused(
+            "--box-m must be > 0 metres and --detection in [0, 1]",
+        ));
     }
     let mut ncs = Vec::new();
     for n in &r.nonconformities {
@@ -481,7 +490,11 @@ fn nearest_road(roads: &[demine_core::ContextFeature], site: &MultiPolygon<f64>)
                 Closest::SinglePoint(p) | Closest::Intersection(p) => p,
                 Closest::Indeterminate => return None,
             };
-            Some((demine_core::geodesy::distance_m(p, c), p.0, r.id.clone().unwrap_or_default()))
+            Some((
+                demine_core::geodesy::distance_m(p, c),
+                p.0,
+                r.id.clone().unwrap_or_default(),
+            ))
         })
         .min_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, p, id)| (p, id))
@@ -867,7 +880,13 @@ pub async fn progress_add(reg: &Registry, actor: &Actor, a: &ProgressAddRequest<
     let hazard = dossier(reg, actor, a.task).await?;
     let team_kind = match (a.team_kind, reg.store.record(RecordKind::Teams, a.team).await?) {
         (Some(k), _) => k.to_lowercase(),
-        (None, Some(demine_store::Stored { record: AnyRecord::Team(t), .. })) => t.kind.as_str().to_string(),
+        (
+            None,
+            Some(demine_store::Stored {
+                record: AnyRecord::Team(t),
+                ..
+            }),
+        ) => t.kind.as_str().to_string(),
         _ => {
             return Err(AppError::refused(format!(
                 "team '{}' is not in the registry; say its kind with --team-kind manual|mechanical|mdd|ts|nts",
@@ -899,11 +918,11 @@ pub async fn progress_add(reg: &Registry, actor: &Actor, a: &ProgressAddRequest<
     let (changes, warnings) = progress_changeset(reg, vec![report], &caps, today(), desc)
         .await?
         .map_err(|errors| {
-            AppError::Refused(Refusal {
+            AppError::Refused(Box::new(Refusal {
                 problems: errors,
                 hint: Some(format!("nothing was written: the registry {} is unchanged", reg.name())),
                 ..Refusal::default()
-            })
+            }))
         })?;
     let area = changes.daily_progress[0].area_m2;
     let remaining = if a.dry_run {
@@ -1113,7 +1132,8 @@ pub fn residual_of(
         defects: q.defects,
         detection: q.detection,
     });
-    let r = residual::residual_risk(&prior, &pieces, finds, qa.as_ref()).map_err(|e| AppError::refused(e.to_string()))?;
+    let r =
+        residual::residual_risk(&prior, &pieces, finds, qa.as_ref()).map_err(|e| AppError::refused(e.to_string()))?;
     let methods: Vec<Value> = r
         .area_by_methods_m2
         .iter()
@@ -1224,9 +1244,13 @@ pub fn certificate_blockers(ev: &HazardEvidence) -> Vec<String> {
     let mut why = Vec::new();
     if hr.status != demine_core::HazardStatus::Released {
         why.push(format!(
-            "hazard {} is not fully released: {:.0} m² of {:.0} m² remain (status {}); record the survey or clearance of the rest first",
+            "hazard {} is not fully released: {} m² of {:.0} m² remain (status {}); record the survey or clearance of the rest first",
             ev.hazard.id,
-            hr.remaining_m2,
+            if hr.remaining_m2 < 10.0 {
+                format!("{:.2}", hr.remaining_m2)
+            } else {
+                format!("{:.0}", hr.remaining_m2)
+            },
             hr.area_m2,
             hr.status.as_str()
         ));
@@ -1361,13 +1385,13 @@ pub async fn certificate(reg: &Registry, actor: &Actor, id: &str, lang: &str, dr
     let ev = hazard_evidence(reg, actor, id).await?;
     let blockers = certificate_blockers(&ev);
     if !blockers.is_empty() && !draft {
-        return Err(AppError::Refused(Refusal {
+        return Err(AppError::Refused(Box::new(Refusal {
             problems: blockers.iter().map(|b| format!("no certificate: {b}")).collect(),
             hint: Some(
                 "a land release certificate needs all the hazard's land released and its latest QA lot accepted; pass --draft for a copy watermarked NOT VALID".into(),
             ),
             ..Refusal::default()
-        }));
+        })));
     }
     let table = residual::detection_table(&[]).map_err(|e| AppError::refused(e.to_string()))?;
     let est = residual_of(&ev, None, Some(1.0), &table)?;

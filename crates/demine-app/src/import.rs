@@ -55,15 +55,9 @@ pub struct Imported {
 }
 
 /// The refusal of a file with record problems.
-pub(crate) fn refuse_problems(
-    db: &str,
-    file: &Path,
-    problems: &[Problem],
-    notes: &[Problem],
-    fix: bool,
-) -> AppError {
+pub(crate) fn refuse_problems(db: &str, file: &Path, problems: &[Problem], notes: &[Problem], fix: bool) -> AppError {
     let records: HashSet<usize> = problems.iter().map(|p| p.index).collect();
-    AppError::Refused(Refusal {
+    AppError::Refused(Box::new(Refusal {
         problems: problems.iter().map(|p| format!("{}: {p}", file.display())).collect(),
         notes: notes.iter().map(|n| format!("{}: {n}", file.display())).collect(),
         hint: Some(format!(
@@ -80,17 +74,17 @@ pub(crate) fn refuse_problems(
         detail: serde_json::json!({
             "ok": false, "file": file.display().to_string(), "problems": problems, "notes": notes, "written": 0
         }),
-    })
+    }))
 }
 
 /// The refusal of a file that cannot be read at all.
 pub(crate) fn refuse_file(db: &str, file: &Path, e: &demine_io::FileError) -> AppError {
-    AppError::Refused(Refusal {
+    AppError::Refused(Box::new(Refusal {
         problems: vec![e.to_string()],
         notes: Vec::new(),
         hint: Some(format!("nothing was written: the registry {db} is unchanged")),
         detail: serde_json::json!({"ok": false, "file": file.display().to_string(), "error": e.to_string(), "written": 0}),
-    })
+    }))
 }
 
 pub(crate) fn no_such_file(file: &Path) -> AppError {
@@ -106,7 +100,11 @@ pub async fn import_records(
     file: &Path,
     opts: &ImportOptions,
 ) -> AppResult<Imported> {
-    actor.require(if kind == RecordKind::Progress { Act::Progress } else { Act::Write })?;
+    actor.require(if kind == RecordKind::Progress {
+        Act::Progress
+    } else {
+        Act::Write
+    })?;
     if !file.exists() {
         return Err(no_such_file(file));
     }
@@ -265,7 +263,7 @@ async fn import_progress(
     let (changes, warnings) = progress_changeset(registry, reports, &caps, today(), desc)
         .await?
         .map_err(|errors| {
-            AppError::Refused(Refusal {
+            AppError::Refused(Box::new(Refusal {
                 problems: errors.iter().map(|e| format!("{}: {e}", file.display())).collect(),
                 notes: Vec::new(),
                 hint: Some(format!(
@@ -274,7 +272,7 @@ async fn import_progress(
                     errors.len()
                 )),
                 detail: serde_json::json!({"ok": false, "file": file.display().to_string(), "problems": errors, "written": 0}),
-            })
+            }))
         })?;
     if !opts.dry_run {
         registry.apply(&changes, actor).await?;
@@ -335,7 +333,11 @@ pub async fn import_layer(
     }
     let n = parsed.records.len();
     let changes = Changeset {
-        replace_layers: if existing > 0 { vec![name.to_string()] } else { Vec::new() },
+        replace_layers: if existing > 0 {
+            vec![name.to_string()]
+        } else {
+            Vec::new()
+        },
         context_features: parsed.records,
         ..Changeset::new(format!("import layer {name} from {}", file.display()))
     };

@@ -36,6 +36,7 @@ pub mod upkeep;
 pub mod util;
 
 pub use actor::{Actor, Role};
+pub use demine_core::RecordKind;
 pub use error::{AppError, Refusal};
 pub use progress::{NoProgress, Progress};
 pub use registry::{Location, Registry};

@@ -89,7 +89,10 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
     check_share("--nts-cancel-share", input.nts_cancel_share)?;
     check_share("--ts-reduce-share", input.ts_reduce_share)?;
     if !(input.road_factor >= 1.0 && input.road_factor.is_finite()) {
-        return Err(AppError::refused(format!("--road-factor {} must be ≥ 1", input.road_factor)));
+        return Err(AppError::refused(format!(
+            "--road-factor {} must be ≥ 1",
+            input.road_factor
+        )));
     }
     if !(input.speed_km_per_h > 0.0 && input.speed_km_per_h.is_finite()) {
         return Err(AppError::refused(format!(
@@ -126,7 +129,11 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
                     "--tasks needs --teams teams.csv (id, kind, productivity_m2_per_day)",
                 ));
             };
-            let teams_name = input.teams.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+            let teams_name = input
+                .teams
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
             (
                 tasks,
                 teams,
@@ -218,7 +225,9 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
                 }
                 // Work under way: the team of the latest report keeps the task, at the stage
                 // it was doing, with what is left of it.
-                let on_site = going.get(h.id.as_str()).filter(|g| teams.iter().any(|t| t.id == g.team));
+                let on_site = going
+                    .get(h.id.as_str())
+                    .filter(|g| teams.iter().any(|t| t.id == g.team));
                 let value = match scores.get(&h.id) {
                     Some(&s) if s.is_finite() => {
                         scored += 1;
@@ -299,7 +308,9 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
         calendar,
     };
     if problem.tasks.is_empty() {
-        return Err(AppError::refused(format!("{source}: no tasks: nothing left to release")));
+        return Err(AppError::refused(format!(
+            "{source}: no tasks: nothing left to release"
+        )));
     }
     if problem.teams.is_empty() {
         return Err(AppError::refused(format!(
@@ -321,7 +332,9 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
 
 /// Hazards with work under way, each with its latest progress report: a team's work under way
 /// is the hazard it last reported on (a team is on one site at a time).
-fn work_under_way(progress: &[demine_core::DailyProgress]) -> std::collections::HashMap<&str, &demine_core::DailyProgress> {
+fn work_under_way(
+    progress: &[demine_core::DailyProgress],
+) -> std::collections::HashMap<&str, &demine_core::DailyProgress> {
     use std::collections::HashMap;
     let mut by_team: HashMap<&str, &demine_core::DailyProgress> = HashMap::new();
     for r in progress {
@@ -377,7 +390,10 @@ pub fn learned_rates(
 fn progress_sigma(progress: &[demine_core::DailyProgress]) -> Option<f64> {
     let mut by_team: std::collections::HashMap<&str, Vec<f64>> = Default::default();
     for r in progress.iter().filter(|r| r.hours > 0.0 && r.area_m2 > 0.0) {
-        by_team.entry(r.team.as_str()).or_default().push((r.area_m2 / r.hours).ln());
+        by_team
+            .entry(r.team.as_str())
+            .or_default()
+            .push((r.area_m2 / r.hours).ln());
     }
     let (mut ss, mut dof) = (0.0, 0usize);
     for v in by_team.values().filter(|v| v.len() >= 3) {
@@ -398,7 +414,10 @@ fn productivity_sigma(activities: &[demine_core::Activity]) -> Option<f64> {
         let days = (a.end_date - a.start_date).num_days() as f64 + 1.0;
         let area = demine_core::geodesy::area_m2(&a.geometry);
         if area > 0.0 && days > 0.0 {
-            by_type.entry(a.activity_type.as_str()).or_default().push((area / days).ln());
+            by_type
+                .entry(a.activity_type.as_str())
+                .or_default()
+                .push((area / days).ln());
         }
     }
     let (mut ss, mut n) = (0.0, 0usize);
@@ -524,7 +543,8 @@ pub fn plan_json(p: &Planned) -> Value {
 pub fn plan_csv(p: &Planned) -> AppResult<String> {
     let err = |e: csv::Error| AppError::Internal(e.into());
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["task", "team", "stage", "start", "end", "area_m2"]).map_err(err)?;
+    w.write_record(["task", "team", "stage", "start", "end", "area_m2"])
+        .map_err(err)?;
     let plain = |v: Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
     for a in &p.plan.assignments {
         w.write_record([
@@ -789,7 +809,12 @@ pub struct CapacityAnswer {
     pub answer: demine_plan::CapacityAnswer,
 }
 
-pub async fn capacity(reg: Option<&Registry>, actor: &Actor, input: &PlanInput, s: &CapacitySettings) -> AppResult<CapacityAnswer> {
+pub async fn capacity(
+    reg: Option<&Registry>,
+    actor: &Actor,
+    input: &PlanInput,
+    s: &CapacitySettings,
+) -> AppResult<CapacityAnswer> {
     if !(s.confidence > 0.0 && s.confidence < 1.0) {
         return Err(AppError::refused(
             "--confidence must be between 0 and 1 (exclusive), e.g. 0.9",
@@ -853,7 +878,12 @@ pub fn capacity_json(c: &CapacityAnswer) -> Value {
 /// The demo's plan and forecast for report.html: the registry's hazards and teams, from the
 /// day after the last recorded activity (so the same seed gives the same report), 3 s of
 /// search, 300 Monte Carlo runs. `None` (with a note) when it cannot be planned.
-pub async fn report_plan(reg: &Registry, actor: &Actor, seed: u64, progress: &dyn Progress) -> Option<demine_report::plan::PlanSection> {
+pub async fn report_plan(
+    reg: &Registry,
+    actor: &Actor,
+    seed: u64,
+    progress: &dyn Progress,
+) -> Option<demine_report::plan::PlanSection> {
     let last = reg
         .store
         .activities(&Query::all())

@@ -3,6 +3,7 @@
 
 use crate::{Actor, AppError, AppResult};
 use demine_store::{Applied, Changeset, GeoPackageStore, Repository, Store};
+pub use demine_store::{ChangeLogEntry, Computed, LogQuery};
 use std::path::{Path, PathBuf};
 
 /// Where a registry lives: a GeoPackage file, or (later) a PostgreSQL database.
@@ -22,7 +23,9 @@ impl Location {
             )));
         }
         if t.is_empty() {
-            return Err(AppError::refused("--db is empty; give a registry file, e.g. demine.gpkg"));
+            return Err(AppError::refused(
+                "--db is empty; give a registry file, e.g. demine.gpkg",
+            ));
         }
         Ok(Location::GeoPackage(PathBuf::from(t)))
     }
@@ -255,7 +258,11 @@ pub async fn check(reg: &Registry, actor: &Actor) -> AppResult<Checked> {
 }
 
 /// The change log, newest first (everything for the authority; an operator's own entries).
-pub async fn change_log(reg: &Registry, actor: &Actor, q: &demine_store::LogQuery) -> AppResult<Vec<demine_store::ChangeLogEntry>> {
+pub async fn change_log(
+    reg: &Registry,
+    actor: &Actor,
+    q: &demine_store::LogQuery,
+) -> AppResult<Vec<demine_store::ChangeLogEntry>> {
     actor.require(crate::actor::Act::Read)?;
     let mut entries = reg.store.change_log(q).await?;
     if let Some(orgs) = actor.scope() {

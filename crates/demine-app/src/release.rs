@@ -95,9 +95,8 @@ pub async fn release(reg: &Registry, actor: &Actor, r: &ReleaseRequest) -> AppRe
     // Pieces are needed for months and periods (who released what, when).
     let need_pieces = r.by == Some(By::Month) || r.from.is_some() || r.to.is_some();
     let release = account_records(&hazards, &activities, r.as_of, need_pieces);
-    let groups = r
-        .by
-        .map(|by| (by, breakdown(by, &hazards, &activities, &release, r.from, r.to)));
+    let groups =
+        r.by.map(|by| (by, breakdown(by, &hazards, &activities, &release, r.from, r.to)));
     Ok(Release {
         synthetic: reg.synthetic().await?,
         hazards,
@@ -149,7 +148,9 @@ pub fn breakdown(
                 if periodic {
                     let mut released_by_end = 0.0;
                     for p in &r.pieces {
-                        let Some(&d) = end_of.get(p.activity_id.as_str()) else { continue };
+                        let Some(&d) = end_of.get(p.activity_id.as_str()) else {
+                            continue;
+                        };
                         if to.is_none_or(|t| d <= t) {
                             released_by_end += p.area_m2;
                         }
@@ -173,7 +174,9 @@ pub fn breakdown(
             let mut hazards_in: BTreeMap<String, std::collections::HashSet<usize>> = BTreeMap::new();
             for (i, r) in release.per_hazard.iter().enumerate() {
                 for p in &r.pieces {
-                    let Some(&d) = end_of.get(p.activity_id.as_str()) else { continue };
+                    let Some(&d) = end_of.get(p.activity_id.as_str()) else {
+                        continue;
+                    };
                     let key = d.format("%Y-%m").to_string();
                     let g = months.entry(key.clone()).or_insert_with(|| Group {
                         key: key.clone(),

@@ -41,9 +41,12 @@ impl Default for ReportRequest {
     }
 }
 
+/// A settlement (or other named point) for the map.
+pub type NamedPoint = (String, geo::Point<f64>);
+
 /// Lines (roads, lines of contact, boundaries) and named points (settlements) of the context
 /// layers, for the report's map.
-pub fn context_for_map(layers: &[ContextFeature]) -> (Vec<geo::LineString<f64>>, Vec<(String, geo::Point<f64>)>) {
+pub fn context_for_map(layers: &[ContextFeature]) -> (Vec<geo::LineString<f64>>, Vec<NamedPoint>) {
     let mut lines = Vec::new();
     let mut points: Vec<(f64, String, geo::Point<f64>)> = Vec::new();
     for f in layers {
@@ -70,7 +73,11 @@ pub fn context_for_map(layers: &[ContextFeature]) -> (Vec<geo::LineString<f64>>,
 }
 
 /// The breakdown sections of the report.
-pub fn breakdown_sections(groups: &[(By, Vec<crate::release::Group>)], from: Option<NaiveDate>, to: Option<NaiveDate>) -> Vec<demine_report::breakdown::Breakdown> {
+pub fn breakdown_sections(
+    groups: &[(By, Vec<crate::release::Group>)],
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Vec<demine_report::breakdown::Breakdown> {
     let span = match (from, to) {
         (Some(f), Some(t)) => format!(", {f} to {t}"),
         (Some(f), None) => format!(", from {f}"),
@@ -207,7 +214,13 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
         }),
         priorities: priorities.as_ref().map(|p| demine_report::PrioritySection {
             rows: &rows,
-            criteria: p.config.weights.entries().iter().map(|(c, w)| (c.to_string(), *w)).collect(),
+            criteria: p
+                .config
+                .weights
+                .entries()
+                .iter()
+                .map(|(c, w)| (c.to_string(), *w))
+                .collect(),
             suggested_cha: p.suggested_cha().count(),
             ranked: p.hazards.len(),
         }),

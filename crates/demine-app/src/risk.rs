@@ -10,7 +10,8 @@ use demine_grid::{CellIndex, Grid};
 use demine_risk::cells::{build_cells, hazard_grid, hazard_grid_each, newest_record_date, CellInputs};
 use demine_risk::cv::RECALL_FRACTIONS;
 use demine_risk::suggest::{outside_every_hazard, suggest as suggest_areas, SuggestOptions, SuggestReport, Suggestion};
-use demine_risk::{cross_validate, read_csv, CsvSpec, CvReport, ModelKind, ReadReport, RiskError, RiskModel};
+pub use demine_risk::ModelKind;
+use demine_risk::{cross_validate, read_csv, CsvSpec, CvReport, ReadReport, RiskError, RiskModel};
 use demine_store::{Changeset, Query, Repository};
 use geo::MultiPolygon;
 use rayon::prelude::*;
@@ -138,14 +139,14 @@ pub fn read_region(path: &Path) -> AppResult<Vec<MultiPolygon<f64>>> {
         }
     }
     if !problems.is_empty() {
-        return Err(AppError::Refused(crate::Refusal {
+        return Err(AppError::Refused(Box::new(crate::Refusal {
             problems,
             hint: Some(format!(
-                "{}: mend the region file (Polygon/MultiPolygon features, WGS84 lon/lat) and run again",
+                "{}: mend the region file (Polygon/MultiPolygon features, WGS84 lon/lat) and run again; nothing was written: the registry is unchanged",
                 path.display()
             )),
             ..Default::default()
-        }));
+        })));
     }
     if region.is_empty() {
         return Err(AppError::refused(format!(
@@ -229,7 +230,11 @@ fn hazard_risks(hazards: &[Hazard], covers: Option<&[Vec<CellIndex>]>, grid: &Gr
                     &tiled
                 }
             };
-            let mut ps: Vec<f64> = cells.iter().filter_map(|c| grid.position(*c)).map(|i| risk[i]).collect();
+            let mut ps: Vec<f64> = cells
+                .iter()
+                .filter_map(|c| grid.position(*c))
+                .map(|i| risk[i])
+                .collect();
             if ps.is_empty() {
                 let first = h.geometry.0.first().and_then(|p| p.exterior().0.first()).copied();
                 if let Some(i) = first
@@ -372,7 +377,12 @@ pub struct BuiltMap {
 }
 
 /// Builds the registry's risk map and saves it (layer `risk_cells`, hazards' risk columns).
-pub async fn risk_build(reg: &Registry, actor: &Actor, o: &BuildOptions, progress: &dyn Progress) -> AppResult<BuiltMap> {
+pub async fn risk_build(
+    reg: &Registry,
+    actor: &Actor,
+    o: &BuildOptions,
+    progress: &dyn Progress,
+) -> AppResult<BuiltMap> {
     actor.require(Act::Administer)?;
     check_grid_args(o.resolution, o.bandwidth_m, o.margin_m)?;
     let started = std::time::Instant::now();
@@ -510,7 +520,9 @@ pub fn compute_suggestions(
     let grid = match &run.region {
         Some(region) => Grid::cover(region, run.resolution).context("covering the region")?,
         None if hazards.is_empty() => {
-            return Err(AppError::refused("no hazards: import hazards first, or give a --region"))
+            return Err(AppError::refused(
+                "no hazards: import hazards first, or give a --region",
+            ))
         }
         None => hazard_grid(hazards, run.resolution, run.margin_m).context("covering the hazards")?,
     };
@@ -640,7 +652,10 @@ pub async fn suggest(reg: &Registry, actor: &Actor, run: &SuggestRequest) -> App
         ));
     }
     if let Some(out) = &run.out {
-        let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         if !dir.is_dir() {
             return Err(AppError::refused(format!(
                 "--out {}: folder {} does not exist",
@@ -714,7 +729,11 @@ fn risk_refusal(e: RiskError) -> AppError {
     }
 }
 
-fn read_cells(cells: &CellsSpec, group: Option<&str>, progress: &dyn Progress) -> AppResult<(demine_risk::Dataset, ReadReport)> {
+fn read_cells(
+    cells: &CellsSpec,
+    group: Option<&str>,
+    progress: &dyn Progress,
+) -> AppResult<(demine_risk::Dataset, ReadReport)> {
     let spec = CsvSpec {
         label: Some(cells.label.clone()),
         group: group.map(str::to_string),
@@ -778,7 +797,9 @@ pub fn evaluate(
                     Some(false) => "0",
                     None => "",
                 };
-                let fold = cv.assignment.fold_of_row[i].map(|f| (f + 1).to_string()).unwrap_or_default();
+                let fold = cv.assignment.fold_of_row[i]
+                    .map(|f| (f + 1).to_string())
+                    .unwrap_or_default();
                 let oof = cv.oof[i].map(|p| format!("{p}")).unwrap_or_default();
                 writeln!(w, "{i},{g},{label},{fold},{oof}")?;
             }

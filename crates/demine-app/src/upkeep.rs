@@ -121,11 +121,17 @@ fn as_raw(r: &AnyRecord) -> (serde_json::Map<String, Value>, RawGeometry) {
         AnyRecord::Find(x) => (x.properties(), RawGeometry::from_geo(&x.geometry())),
         AnyRecord::Accident(x) => (x.properties(), RawGeometry::from_geo(&x.geometry())),
         AnyRecord::Organisation(x) => (
-            serde_json::to_value(x).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default(),
+            serde_json::to_value(x)
+                .ok()
+                .and_then(|v| v.as_object().cloned())
+                .unwrap_or_default(),
             RawGeometry::Missing,
         ),
         AnyRecord::Team(x) => {
-            let mut m = serde_json::to_value(x).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default();
+            let mut m = serde_json::to_value(x)
+                .ok()
+                .and_then(|v| v.as_object().cloned())
+                .unwrap_or_default();
             m.retain(|_, v| !v.is_null());
             (m, RawGeometry::Missing)
         }
@@ -200,11 +206,11 @@ pub async fn amend(reg: &Registry, actor: &Actor, kind: RecordKind, id: &str, a:
         }
     }
     if !problems.is_empty() {
-        return Err(AppError::Refused(Refusal {
+        return Err(AppError::Refused(Box::new(Refusal {
             problems,
             hint: Some(format!("nothing was written: the registry {} is unchanged", reg.name())),
             ..Refusal::default()
-        }));
+        })));
     }
     let source = match (&a.geometry_file, &a.geometry) {
         (Some(f), _) => {
@@ -237,7 +243,7 @@ pub async fn amend(reg: &Registry, actor: &Actor, kind: RecordKind, id: &str, a:
     let parsed = parse_raw(kind, Path::new(&source), &[raw], Vec::new(), &known, false)?;
     let problems = parsed.problems();
     if !problems.is_empty() {
-        return Err(AppError::Refused(Refusal {
+        return Err(AppError::Refused(Box::new(Refusal {
             problems: problems
                 .iter()
                 .map(|p| format!("{source}: {}", p.to_string().replacen("record 1, ", "", 1)))
@@ -247,7 +253,7 @@ pub async fn amend(reg: &Registry, actor: &Actor, kind: RecordKind, id: &str, a:
                 reg.name()
             )),
             ..Refusal::default()
-        }));
+        })));
     }
     let mut record = parsed
         .into_records()
@@ -305,7 +311,13 @@ pub struct RetireRequest {
 }
 
 /// Retires one record (kept in its history, out of the registry from now on).
-pub async fn retire(reg: &Registry, actor: &Actor, kind: RecordKind, id: &str, r: &RetireRequest) -> AppResult<Corrected> {
+pub async fn retire(
+    reg: &Registry,
+    actor: &Actor,
+    kind: RecordKind,
+    id: &str,
+    r: &RetireRequest,
+) -> AppResult<Corrected> {
     actor.require(write_act(kind))?;
     require_reason(&r.reason)?;
     let stored = visible(reg, actor, kind, id).await?;
@@ -335,27 +347,45 @@ pub async fn retire(reg: &Registry, actor: &Actor, kind: RecordKind, id: &str, r
                 )));
             }
             for p in &progress {
-                changes.retirements.push(Retirement { kind: RecordKind::Progress, id: p.id.clone(), based_on: None });
+                changes.retirements.push(Retirement {
+                    kind: RecordKind::Progress,
+                    id: p.id.clone(),
+                    based_on: None,
+                });
                 cascaded.push(format!("progress {}", p.id));
             }
             for q in &qa {
-                changes.retirements.push(Retirement { kind: RecordKind::Qa, id: q.id.clone(), based_on: None });
+                changes.retirements.push(Retirement {
+                    kind: RecordKind::Qa,
+                    id: q.id.clone(),
+                    based_on: None,
+                });
                 cascaded.push(format!("qa {}", q.id));
             }
             for a in &activities {
-                changes.retirements.push(Retirement { kind: RecordKind::Activities, id: a.id.clone(), based_on: None });
+                changes.retirements.push(Retirement {
+                    kind: RecordKind::Activities,
+                    id: a.id.clone(),
+                    based_on: None,
+                });
                 cascaded.push(format!("activities {}", a.id));
             }
             for mut f in finds {
                 f.hazard_id = None;
                 f.activity_id = None;
                 cascaded.push(format!("finds {} (unlinked)", f.id));
-                changes.replacements.push(Replacement { record: AnyRecord::Find(f), based_on: None });
+                changes.replacements.push(Replacement {
+                    record: AnyRecord::Find(f),
+                    based_on: None,
+                });
             }
             for mut a in accidents {
                 a.hazard_id = None;
                 cascaded.push(format!("accidents {} (unlinked)", a.id));
-                changes.replacements.push(Replacement { record: AnyRecord::Accident(a), based_on: None });
+                changes.replacements.push(Replacement {
+                    record: AnyRecord::Accident(a),
+                    based_on: None,
+                });
             }
         }
         AnyRecord::Activity(a) => {
@@ -373,14 +403,21 @@ pub async fn retire(reg: &Registry, actor: &Actor, kind: RecordKind, id: &str, r
                 )));
             }
             for p in progress {
-                changes.retirements.push(Retirement { kind: RecordKind::Progress, id: p.id.clone(), based_on: None });
+                changes.retirements.push(Retirement {
+                    kind: RecordKind::Progress,
+                    id: p.id.clone(),
+                    based_on: None,
+                });
                 cascaded.push(format!("progress {}", p.id));
             }
             for mut f in reg.store.finds(&of(RecordKind::Finds, Some(&a.hazard_id))).await? {
                 if f.activity_id.as_deref() == Some(&a.id) {
                     f.activity_id = None;
                     cascaded.push(format!("finds {} (unlinked)", f.id));
-                    changes.replacements.push(Replacement { record: AnyRecord::Find(f), based_on: None });
+                    changes.replacements.push(Replacement {
+                        record: AnyRecord::Find(f),
+                        based_on: None,
+                    });
                 }
             }
         }
@@ -389,7 +426,11 @@ pub async fn retire(reg: &Registry, actor: &Actor, kind: RecordKind, id: &str, r
         AnyRecord::Progress(p) => {
             if let Some(act) = &p.activity_id {
                 if reg.store.record(RecordKind::Activities, act).await?.is_some() {
-                    changes.retirements.push(Retirement { kind: RecordKind::Activities, id: act.clone(), based_on: None });
+                    changes.retirements.push(Retirement {
+                        kind: RecordKind::Activities,
+                        id: act.clone(),
+                        based_on: None,
+                    });
                     cascaded.push(format!("activities {act}"));
                 }
             }
@@ -406,7 +447,12 @@ pub async fn retire(reg: &Registry, actor: &Actor, kind: RecordKind, id: &str, r
                 return Err(AppError::refused(format!(
                     "organisation '{id}' still has {} team(s) ({}); retire or amend them first",
                     teams.len(),
-                    teams.iter().take(5).map(|t| t.id.as_str()).collect::<Vec<_>>().join(", ")
+                    teams
+                        .iter()
+                        .take(5)
+                        .map(|t| t.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
         }

@@ -25,9 +25,9 @@ pub fn today() -> NaiveDate {
 /// A share between 0 and 1.
 pub fn check_share(what: &str, v: Option<f64>) -> AppResult<Option<f64>> {
     match v {
-        Some(x) if !(0.0..=1.0).contains(&x) || !x.is_finite() => Err(AppError::refused(format!(
-            "{what} {x} must be a share between 0 and 1"
-        ))),
+        Some(x) if !(0.0..=1.0).contains(&x) || !x.is_finite() => {
+            Err(AppError::refused(format!("{what} {x} must be a share between 0 and 1")))
+        }
         _ => Ok(v),
     }
 }
@@ -59,4 +59,9 @@ pub fn period(from: Option<NaiveDate>, to: Option<NaiveDate>) -> AppResult<()> {
         }
     }
     Ok(())
+}
+
+/// Writes a file whole or not at all.
+pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> AppResult<()> {
+    Ok(demine_io::write_atomically(path, bytes)?)
 }

@@ -164,7 +164,8 @@ pub fn account_hazard(
     // relative, noise that must not keep a fully released hazard open.
     let subtracted = (figures.area_m2 - figures.released_m2()).max(0.0);
     let nearly_gone = subtracted <= 1e-5 * figures.area_m2 + 1.0;
-    figures.remaining_m2 = if remaining.0.is_empty() || (nearly_gone && area_m2(&remaining) <= RELEASE_TOLERANCE_M2) {
+    let noise_only = area_m2(&remaining) <= RELEASE_TOLERANCE_M2 || only_slivers(&remaining);
+    figures.remaining_m2 = if remaining.0.is_empty() || (nearly_gone && noise_only) {
         0.0
     } else {
         subtracted
@@ -175,6 +176,22 @@ pub fn account_hazard(
         status,
         pieces,
     }
+}
+
+/// Pieces narrower than this on average (2 × area / perimeter, metres) are overlay noise, not
+/// land: a strip 1 cm wide cannot be surveyed, cleared or even measured in the field. Polygon
+/// clipping (i_overlay, as GEOS) leaves such slivers where a task is released by many lanes
+/// whose edges meet at slightly different floating-point positions (seen: 0.19 m² over
+/// ~16 km of lane edges, micrometres wide).
+pub const SLIVER_WIDTH_M: f64 = 0.01;
+
+/// Whether every piece of `land` is a sliver ([`SLIVER_WIDTH_M`]).
+fn only_slivers(land: &MultiPolygon<f64>) -> bool {
+    use geo::GeodesicArea;
+    land.0.iter().all(|p| {
+        let perimeter = p.geodesic_perimeter();
+        perimeter > 0.0 && 2.0 * crate::geodesy::polygon_area_m2(p) / perimeter < SLIVER_WIDTH_M
+    })
 }
 
 /// One hazard and the activities recorded on it, for [`account_registry`].
@@ -441,6 +458,35 @@ mod tests {
     }
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// A hazard cleared but for a strip: a strip a millimetre wide is overlay noise and the
+    /// hazard is released; a strip a metre wide is land still to clear.
+    #[test]
+    fn slivers_of_overlay_noise_do_not_keep_a_hazard_open() {
+        let hazard = rect(30.0, 50.0, 30.01, 50.001);
+        // 1e-8 degrees of longitude at 50°N is ~0.7 mm; 1e-5 is ~0.7 m.
+        for (gap_deg, released) in [(1e-8, true), (1e-5, false)] {
+            let cleared = rect(30.0, 50.0, 30.01 - gap_deg, 50.001);
+            let fp = Footprint {
+                id: "A1",
+                end_date: d("2025-01-01"),
+                outcome: Outcome::Cleared,
+                geometry: &cleared,
+            };
+            let r = account_hazard(&hazard, vec![fp], false);
+            assert_eq!(
+                r.status == HazardStatus::Released,
+                released,
+                "gap of {gap_deg}°: {:?}",
+                r.figures
+            );
+            if released {
+                assert_eq!(r.remaining_m2, 0.0);
+            } else {
+                assert!(r.remaining_m2 > 50.0, "{:?}", r.figures);
+            }
+        }
     }
 
     #[test]

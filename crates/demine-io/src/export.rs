@@ -24,7 +24,12 @@ pub fn write_records<R: Record>(path: &Path, layer: &str, records: &[R], synthet
     }
 }
 
-fn write_geojson<R: Record, W: Write + ?Sized>(out: &mut W, layer: &str, records: &[R], synthetic: bool) -> std::io::Result<()> {
+fn write_geojson<R: Record, W: Write + ?Sized>(
+    out: &mut W,
+    layer: &str,
+    records: &[R],
+    synthetic: bool,
+) -> std::io::Result<()> {
     write!(
         out,
         "{{\"type\":\"FeatureCollection\",\"name\":{}",

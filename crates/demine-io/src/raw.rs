@@ -46,7 +46,9 @@ impl RawGeometry {
         use geo::Geometry as G;
         let ring = |l: &geo::LineString<f64>| -> RawRing { l.0.iter().map(|c| [c.x, c.y]).collect() };
         let poly = |p: &geo::Polygon<f64>| -> RawPolygon {
-            std::iter::once(ring(p.exterior())).chain(p.interiors().iter().map(ring)).collect()
+            std::iter::once(ring(p.exterior()))
+                .chain(p.interiors().iter().map(ring))
+                .collect()
         };
         match g {
             G::Point(p) => RawGeometry::Point([p.x(), p.y()]),

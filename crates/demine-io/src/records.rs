@@ -605,7 +605,10 @@ pub fn teams(raw: &[RawRecord], known: &Known<'_>) -> Parsed<Team> {
         let productivity = match f.number("productivity_m2_per_day") {
             Some(p) if p > 0.0 => Some(p),
             Some(p) => {
-                f.problem("productivity_m2_per_day", format!("{p} m² per day: give a number above 0"));
+                f.problem(
+                    "productivity_m2_per_day",
+                    format!("{p} m² per day: give a number above 0"),
+                );
                 None
             }
             None => {

@@ -105,7 +105,11 @@ fn month_chart(rows: &[BreakdownRow]) -> String {
     for (i, r) in rows.iter().enumerate() {
         let x = pad + i as f64 * bw;
         let mut y = h - pad;
-        for (v, class) in [(r.cancelled_m2, "cancelled"), (r.reduced_m2, "reduced"), (r.cleared_m2, "cleared")] {
+        for (v, class) in [
+            (r.cancelled_m2, "cancelled"),
+            (r.reduced_m2, "reduced"),
+            (r.cleared_m2, "cleared"),
+        ] {
             let bh = (h - 2.0 * pad) * v / max;
             if bh > 0.0 {
                 y -= bh;

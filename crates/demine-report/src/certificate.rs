@@ -542,7 +542,10 @@ mod draft_tests {
     }
 
     fn tests_input() -> CertificateInput {
-        let hz = MultiPolygon(vec![geo::Polygon::new(geo::LineString::from(vec![(30.0, 50.0), (30.001, 50.0), (30.001, 50.001), (30.0, 50.0)]), vec![])]);
+        let hz = MultiPolygon(vec![geo::Polygon::new(
+            geo::LineString::from(vec![(30.0, 50.0), (30.001, 50.0), (30.001, 50.001), (30.0, 50.0)]),
+            vec![],
+        )]);
         CertificateInput {
             lang: Lang::En,
             synthetic: false,

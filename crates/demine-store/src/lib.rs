@@ -192,7 +192,7 @@ pub trait Repository: Send + Sync {
                 AnyRecord::Progress(p) => Some(p),
                 _ => None,
             });
-            v.sort_by(|a, b| a.date.cmp(&b.date));
+            v.sort_by_key(|a| a.date);
             Ok(v)
         }
     }
@@ -203,7 +203,7 @@ pub trait Repository: Send + Sync {
                 AnyRecord::Qa(i) => Some(i),
                 _ => None,
             });
-            v.sort_by(|a, b| a.date.cmp(&b.date));
+            v.sort_by_key(|a| a.date);
             Ok(v)
         }
     }

@@ -1,17 +1,19 @@
 //! Command-line arguments.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// demine: from evidence to safe land.
 ///
 /// Keeps a registry of hazardous areas (SHA/CHA), validates what operators import, computes
 /// land release (cancelled, reduced, cleared, remaining m², geodesic on WGS84) from polygons,
-/// and reports it. The registry is one GeoPackage file that QGIS and GDAL open directly.
+/// maps risk, plans teams, forecasts completion, guides field work and QA, and reports it. The
+/// registry is one GeoPackage file that QGIS and GDAL open directly.
 #[derive(Debug, Parser)]
 #[command(name = "demine", version, propagate_version = true, max_term_width = 110)]
 pub struct Cli {
-    /// The registry file (a GeoPackage), created on first use.
+    /// The registry: a GeoPackage file. Commands that only read refuse one that does not exist;
+    /// `init`, an import and the demo create it.
     #[arg(
         long,
         global = true,
@@ -19,7 +21,7 @@ pub struct Cli {
         default_value = "demine.gpkg",
         value_name = "PATH"
     )]
-    pub db: PathBuf,
+    pub db: String,
 
     /// Who makes the change, for the change log (defaults to $USER).
     #[arg(long, global = true, env = "DEMINE_ACTOR", value_name = "NAME")]
@@ -29,29 +31,41 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// What a file holds, or what a record is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Kind {
     Hazards,
     Activities,
     Finds,
     Accidents,
+    /// Operators and the authority (CSV or GeoJSON: id, name, kind).
+    Organisations,
+    /// Teams and assets (teams.csv of the planning contract; GeoJSON points for bases).
+    Teams,
+    /// Daily progress reports (import: GeoJSON features with id, date, task, team, team_kind,
+    /// hours; export: .geojson/.gpx/.kml).
+    Progress,
+    /// Post-clearance inspections (QA records).
+    Qa,
     /// A context layer (roads, settlements, land cover, lines of contact): `layer NAME FILE`.
     Layer,
-    /// Daily progress reports (import: GeoJSON features with id, date, task, team, team_kind, hours;
-    /// export: .geojson/.gpx/.kml).
-    Progress,
 }
 
 impl Kind {
     /// The registry record kind, or `None` for a context layer.
-    pub fn record_kind(self) -> Option<demine_core::RecordKind> {
-        match self {
-            Kind::Hazards => Some(demine_core::RecordKind::Hazards),
-            Kind::Activities => Some(demine_core::RecordKind::Activities),
-            Kind::Finds => Some(demine_core::RecordKind::Finds),
-            Kind::Accidents => Some(demine_core::RecordKind::Accidents),
-            Kind::Layer | Kind::Progress => None,
-        }
+    pub fn record_kind(self) -> Option<demine_app::RecordKind> {
+        use demine_app::RecordKind as R;
+        Some(match self {
+            Kind::Hazards => R::Hazards,
+            Kind::Activities => R::Activities,
+            Kind::Finds => R::Finds,
+            Kind::Accidents => R::Accidents,
+            Kind::Organisations => R::Organisations,
+            Kind::Teams => R::Teams,
+            Kind::Progress => R::Progress,
+            Kind::Qa => R::Qa,
+            Kind::Layer => return None,
+        })
     }
 }
 
@@ -65,15 +79,39 @@ pub enum Scale {
     National,
 }
 
+/// How to break figures down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ByArg {
+    Organisation,
+    Month,
+    Class,
+}
+
+impl From<ByArg> for demine_app::release::By {
+    fn from(b: ByArg) -> Self {
+        match b {
+            ByArg::Organisation => demine_app::release::By::Organisation,
+            ByArg::Month => demine_app::release::By::Month,
+            ByArg::Class => demine_app::release::By::Class,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create an empty registry (a GeoPackage file) at --db.
+    Init {
+        #[arg(long)]
+        json: bool,
+    },
     /// Import records from GeoJSON or CSV, validated at entry: all or nothing.
     ///
     /// GeoJSON: a FeatureCollection in WGS84 lon/lat (RFC 7946). CSV: a `wkt` column (or `lon`,`lat`
-    /// for points). Required fields: hazards `id`,`class` (SHA|CHA); activities `id`,`hazard_id`,
-    /// `type` (NTS|TS|clearance|BAC|EOD), `outcome` (cancelled|reduced|cleared), `start_date`,
-    /// `end_date`; finds `id`,`date`,`category`; accidents `id`,`date`,`killed`,`injured`.
-    /// If any record is bad, nothing is written and every problem is listed.
+    /// for points). Required fields: hazards `id`,`class` (SHA|CHA) (optional `recorded_date`, by
+    /// default the day of import); activities `id`,`hazard_id`, `type` (NTS|TS|clearance|BAC|EOD),
+    /// `outcome` (cancelled|reduced|cleared), `start_date`, `end_date`; finds `id`,`date`,`category`;
+    /// accidents `id`,`date`,`killed`,`injured`; organisations `id`,`name`; teams `id`,`kind`,
+    /// `productivity_m2_per_day`. If any record is bad, nothing is written and every problem is listed.
     Import {
         /// What the file holds.
         #[arg(value_enum)]
@@ -87,6 +125,13 @@ pub enum Command {
         /// For `layer`: replace the layer's existing features instead of refusing.
         #[arg(long)]
         replace: bool,
+        /// Records whose id is already in the registry replace the stored ones (a re-survey),
+        /// the others are added; all in one transaction, each replaced version kept in history.
+        #[arg(long)]
+        upsert: bool,
+        /// Why (kept in the change log), e.g. with --upsert "re-survey of March 2026".
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
         /// Repair what is safely repairable (ring orientation, closing rings, repeated vertices)
         /// and say what was changed.
         #[arg(long)]
@@ -101,6 +146,57 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Correct one record: fields (--set) or geometry (--geometry), validated exactly as an
+    /// import; land release recomputed; the change log keeps before, after and the reason.
+    Amend {
+        #[arg(value_enum)]
+        kind: Kind,
+        /// The record's id.
+        id: String,
+        /// FIELD=VALUE (repeatable); an empty VALUE clears an optional field;
+        /// attributes.NAME=VALUE sets a free attribute.
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<String>,
+        /// A GeoJSON or CSV file whose one feature holds the corrected geometry.
+        #[arg(long, value_name = "FILE")]
+        geometry: Option<PathBuf>,
+        /// Why the record is corrected (required; kept in the change log).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// The version you read (`demine show`): refused if someone changed it since.
+        #[arg(long, value_name = "N")]
+        if_version: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Retire one record: out of the registry from now on, kept in its history; land release
+    /// recomputed; `--as-of` an earlier day still sees it.
+    Retire {
+        #[arg(value_enum)]
+        kind: Kind,
+        id: String,
+        /// Why (required; kept in the change log).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// Also retire what depends on it (a hazard's activities, daily progress and QA; an
+        /// activity's progress report); finds and accidents are kept and unlinked.
+        #[arg(long)]
+        cascade: bool,
+        /// The version you read: refused if someone changed it since.
+        #[arg(long, value_name = "N")]
+        if_version: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One record in full: fields, version history, change-log entries; for a hazard also its
+    /// status, land-release figures, activities, finds, QA, residual risk and certificate state.
+    Show {
+        #[arg(value_enum)]
+        kind: Kind,
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Export records to GeoJSON (exact coordinates) or CSV (WKT geometry).
     Export {
         #[arg(value_enum)]
@@ -111,23 +207,61 @@ pub enum Command {
         /// For `layer`: the output file.
         #[arg(value_name = "FILE")]
         layer_file: Option<PathBuf>,
+        /// The records as they stood at the end of this day (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
     },
     /// Context layers in the registry, with feature counts.
     Layers {
         #[arg(long)]
         json: bool,
     },
-    /// Land release: per hazard and over the union of hazards, computed from polygons.
+    /// Land release: per hazard and over the union of hazards, computed from polygons; by
+    /// organisation, month or class over a period.
     Release {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
-        /// What was released by the end of this day (YYYY-MM-DD): activities ending later are left out.
+        /// The breakdown (with --by) as CSV on stdout.
+        #[arg(long, requires = "by")]
+        csv: bool,
+        /// What existed and was known at the end of this day (YYYY-MM-DD): records recorded
+        /// later, and corrections made later, are left out; records retired later are in.
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
+        /// Break down by organisation, month or class.
+        #[arg(long, value_enum)]
+        by: Option<ByArg>,
+        /// Released land from this day (by the releasing activity's end date).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// … to this day.
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
         /// Write load and accounting times (seconds) to this JSON file (for bench/).
         #[arg(long, value_name = "FILE", hide = true)]
-        timings_json: Option<std::path::PathBuf>,
+        timings_json: Option<PathBuf>,
+    },
+    /// The land-release report of the registry as one HTML page (or PDF): totals, map, released
+    /// area by month and organisation, risk map, priorities, plan and forecast.
+    Report {
+        /// Output: FILE.html, or FILE.pdf (headless Chromium).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Breakdowns (repeatable; default month and organisation).
+        #[arg(long, value_enum)]
+        by: Vec<ByArg>,
+        /// Leave out the plan and forecast (which take a few seconds).
+        #[arg(long)]
+        no_plan: bool,
+        #[arg(long, value_name = "TEXT")]
+        title: Option<String>,
     },
     /// What the registry holds: records per layer.
     Status {
@@ -147,6 +281,9 @@ pub enum Command {
     Log {
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: u32,
+        /// Only entries about this record id.
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -174,16 +311,16 @@ pub enum Command {
     },
     /// Team schedule minimising Σ value × release time (NTS → TS → clearance, travel,
     /// calendar), from tasks.csv/teams.csv or the registry; text, JSON, CSV, Gantt chart.
-    Plan(crate::plan::PlanArgs),
+    Plan(PlanArgs),
     /// Monte Carlo completion forecast of the plan (P10/P50/P90 dates, released-area band);
     /// what-if with --add-teams.
-    Forecast(crate::plan::ForecastArgs),
+    Forecast(ForecastArgs),
     /// The cheapest extra teams that finish by --deadline with --confidence.
-    Capacity(crate::plan::CapacityArgs),
+    Capacity(CapacityArgs),
     /// Contamination risk models on a CSV of cells: spatial cross-validation, training, scoring.
     Risk {
         #[command(subcommand)]
-        command: crate::risk::RiskCommand,
+        command: RiskCommand,
     },
     /// Rank hazards with land left by a transparent multi-criteria score, with its breakdown,
     /// and suggest SHA → CHA from weighted evidence.
@@ -212,20 +349,536 @@ pub enum Command {
         #[arg(long, value_name = "FILE.csv")]
         csv: Option<PathBuf>,
     },
-    /// Post-clearance inspection (QA): sampling plans (exact hypergeometric), sample units, results.
+    /// Post-clearance inspection (QA): sampling plans (exact hypergeometric), sample units over
+    /// the cleared land, results.
     Qa {
         #[command(subcommand)]
-        command: crate::field::QaCommand,
+        command: QaCommand,
     },
     /// Clearance lanes (or a grid of search boxes) over a task or a polygon, for teams.
-    Lanes(crate::field::LanesArgs),
+    Lanes(LanesArgs),
     /// Daily progress: add a team's day of work (checked), productivity statistics.
     Progress {
         #[command(subcommand)]
-        command: crate::field::ProgressCommand,
+        command: ProgressCommand,
     },
     /// Residual risk of a hazard's released land: expected items remaining, P(any remains).
-    Residual(crate::field::ResidualArgs),
-    /// Land release certificate of a hazard (HTML or PDF, English or Ukrainian).
-    Certificate(crate::field::CertificateArgs),
+    Residual(ResidualArgs),
+    /// Land release certificate of a hazard (HTML or PDF, English or Ukrainian): issued only
+    /// when all its land is released and its latest QA lot was accepted (--draft: a copy
+    /// watermarked NOT VALID).
+    Certificate(CertificateArgs),
+}
+
+/// `demine residual`.
+#[derive(Debug, Args)]
+pub struct ResidualArgs {
+    #[arg(value_name = "HAZARD_ID")]
+    pub hazard_id: String,
+    /// Prior item density, items/m² (default: from the risk map, else by class: CHA 1e-3, SHA 1e-4).
+    #[arg(long, value_name = "ITEMS_PER_M2")]
+    pub density_per_m2: Option<f64>,
+    /// Gamma shape of the prior on density (> 0; smaller = less sure). `known` = density known.
+    #[arg(long, default_value = "1", value_name = "K|known")]
+    pub prior_shape: String,
+    /// Detection probability per method, e.g. manual=0.99,mdd=0.9 (defaults in the output).
+    #[arg(long, value_name = "METHOD=P,...")]
+    pub detection: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `demine certificate`.
+#[derive(Debug, Args)]
+pub struct CertificateArgs {
+    #[arg(value_name = "HAZARD_ID")]
+    pub hazard_id: String,
+    /// Output: FILE.html, or FILE.pdf (printed by headless Chromium: scripts/install-chromium.sh).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Language of the certificate.
+    #[arg(long, default_value = "en", value_parser = ["en", "uk"])]
+    pub lang: String,
+    /// Issue a draft even when the hazard cannot be certified yet: watermarked NOT VALID, with
+    /// the reasons on the page.
+    #[arg(long)]
+    pub draft: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QaCommand {
+    /// The smallest inspection sample: n units with acceptance number c such that a lot whose
+    /// defect rate is LQ is accepted with probability at most beta (exact hypergeometric OC).
+    ///
+    /// A lot of N units at LQ holds D = ⌈LQ·N⌉ defective units. With --budget, answers the
+    /// reverse question: the LQ that a sample of that many units guarantees at beta.
+    Plan {
+        /// Units in the lot: boxes (e.g. 10 × 10 m) of the cleared land only, not of cancelled or
+        /// reduced land (`qa sample` counts them).
+        #[arg(long, value_name = "N")]
+        lot_units: u64,
+        /// Limiting quality: the defect rate (0..1, exclusive) a lot must be rejected at, e.g. 0.05.
+        #[arg(long, value_name = "P")]
+        lq: Option<f64>,
+        /// Consumer's risk: the largest acceptable probability of accepting a lot at LQ, e.g. 0.1.
+        #[arg(long, value_name = "B")]
+        beta: f64,
+        /// Acceptance number: the most defective units in the sample that still accept the lot.
+        #[arg(long, default_value_t = 0, value_name = "C")]
+        c: u64,
+        /// Sample budget in units: answer "which LQ does this sample guarantee?" instead.
+        #[arg(long, value_name = "N")]
+        budget: Option<u64>,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Draw sample units (boxes) inside the cleared land of a hazard, or a polygon, for inspectors.
+    ///
+    /// The lot of a post-clearance inspection is the hazard's cleared land only: land cancelled
+    /// by non-technical survey or reduced by technical survey is not part of it.
+    Sample {
+        /// Hazard whose cleared land is the lot.
+        #[arg(value_name = "HAZARD_ID")]
+        hazard_id: Option<String>,
+        /// A GeoJSON polygon file instead of a hazard.
+        #[arg(long, value_name = "FILE")]
+        polygon: Option<PathBuf>,
+        /// Sample units to draw (n from `qa plan`).
+        #[arg(long, value_name = "N")]
+        units: usize,
+        /// Side of a unit box, metres.
+        #[arg(long, default_value_t = 10.0, value_name = "M")]
+        box_m: f64,
+        /// Random seed: the same seed draws the same units.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Output file: .geojson (boxes and centres) or .gpx (centres as waypoints) or .kml.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record an inspection result: the lot is accepted when defects ≤ c.
+    Record {
+        #[arg(value_name = "HAZARD_ID")]
+        hazard_id: String,
+        /// Inspection date (YYYY-MM-DD).
+        #[arg(long)]
+        date: String,
+        /// Units in the lot.
+        #[arg(long, value_name = "N")]
+        lot_units: u64,
+        /// Units inspected.
+        #[arg(long, value_name = "N")]
+        sample_units: u64,
+        /// Defective units found (units where an item was missed).
+        #[arg(long, default_value_t = 0)]
+        defects: u64,
+        /// Acceptance number of the plan.
+        #[arg(long, default_value_t = 0)]
+        c: u64,
+        /// Side of a unit box, metres.
+        #[arg(long, default_value_t = 10.0, value_name = "M")]
+        box_m: f64,
+        /// Detection probability of the inspectors (used by `residual`).
+        #[arg(long, default_value_t = demine_app::field::DEFAULT_QA_DETECTION)]
+        detection: f64,
+        /// A nonconformity as SEVERITY:NOTE (severity critical|major|minor); repeat for several.
+        #[arg(long, value_name = "SEVERITY:NOTE")]
+        nonconformity: Vec<String>,
+        /// Inspector's name.
+        #[arg(long)]
+        inspector: Option<String>,
+        /// Record id (default QA-HAZARD-DATE).
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `demine lanes`.
+#[derive(Debug, Args)]
+pub struct LanesArgs {
+    /// Task (hazard) id: lanes over its land not yet released.
+    #[arg(value_name = "TASK_ID")]
+    pub task_id: Option<String>,
+    /// A GeoJSON polygon file instead of a task (holes and multipolygons allowed).
+    #[arg(long, value_name = "FILE")]
+    pub polygon: Option<PathBuf>,
+    /// Lane width, metres (1 for manual teams, the flail width for machines).
+    #[arg(long, value_name = "M")]
+    pub width: Option<f64>,
+    /// Lane heading: degrees clockwise from north, or `auto` (fewest lanes, then fewest turns).
+    #[arg(long, default_value = "auto", value_name = "auto|DEG")]
+    pub heading: String,
+    /// Where the team arrives, as LON,LAT: lane 1 starts nearest to it. Default for a task: the
+    /// nearest point of the `roads` context layer, else the first vertex of the land.
+    #[arg(long, value_name = "LON,LAT", allow_hyphen_values = true)]
+    pub access: Option<String>,
+    /// Instead of lanes: a grid of boxes of this side (metres) covering the land, e.g. 10.
+    #[arg(long, value_name = "M")]
+    pub boxes: Option<f64>,
+    /// Output file: .geojson, .gpx or .kml.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// One JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProgressCommand {
+    /// Add one day's work of one team: checked, then recorded as a clearance activity.
+    Add(Box<ProgressAddArgs>),
+    /// Productivity per team kind and terrain, from the daily progress recorded.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ProgressAddArgs {
+    /// Date of the work (YYYY-MM-DD), not in the future.
+    #[arg(long)]
+    pub date: String,
+    /// Task (hazard) id.
+    #[arg(long, value_name = "HAZARD_ID")]
+    pub task: String,
+    /// Team id.
+    #[arg(long)]
+    pub team: String,
+    /// Team kind (manual|mechanical|mdd|ts|nts); taken from the registry's team when known.
+    #[arg(long)]
+    pub team_kind: Option<String>,
+    /// The land worked, as a GeoJSON polygon file.
+    #[arg(long, value_name = "FILE")]
+    pub polygon: Option<PathBuf>,
+    /// Or lanes of a lane plan, e.g. 1-20 or 1-5,8 (with --lane-plan).
+    #[arg(long, value_name = "RANGES")]
+    pub lanes: Option<String>,
+    /// The lane plan (.geojson written by `demine lanes`).
+    #[arg(long, value_name = "FILE")]
+    pub lane_plan: Option<PathBuf>,
+    /// Hours worked on site.
+    #[arg(long)]
+    pub hours: f64,
+    /// Hours lost (weather, medevac, equipment).
+    #[arg(long, default_value_t = 0.0)]
+    pub downtime_hours: f64,
+    /// Why (required with downtime).
+    #[arg(long)]
+    pub downtime_reason: Option<String>,
+    /// Items found that day.
+    #[arg(long, default_value_t = 0)]
+    pub finds: u32,
+    /// Terrain or vegetation (for productivity statistics); the hazard's land use by default.
+    #[arg(long)]
+    pub terrain: Option<String>,
+    /// Report id (default DP-TASK-DATE-TEAM).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Ceilings in m² per team-hour, e.g. manual=150,mdd=400 (defaults per team kind).
+    #[arg(long, value_name = "KIND=M2,...")]
+    pub max_m2_per_hour: Option<String>,
+    /// Check only: say what would be recorded, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CalendarArg {
+    /// Monday–Friday, machines stop December–February (frozen ground), dogs stop July–August
+    /// (above 30 °C), a share of days lost to weather (--downtime-rate).
+    Working,
+    /// Continuous days from the start: duration = area / productivity; `start`/`end` in JSON
+    /// are numbers of days.
+    None,
+}
+
+/// Where tasks and teams come from, and the planning assumptions.
+#[derive(Debug, Clone, Args)]
+pub struct PlanInput {
+    /// Tasks CSV (id, area_m2, value; optional lon, lat, stage, methods, terrain, ready_date,
+    /// splittable). Without it, tasks are the registry's hazards with land still to release.
+    #[arg(long, value_name = "FILE")]
+    pub tasks: Option<PathBuf>,
+    /// Teams CSV (id, kind, productivity_m2_per_day; optional base_lon, base_lat, start_date,
+    /// end_date, cost_per_day). Without it, the registry's teams.
+    #[arg(long, value_name = "FILE")]
+    pub teams: Option<PathBuf>,
+    /// First day of the plan (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
+    /// Working calendar, or `none` for continuous days.
+    #[arg(long, value_enum, default_value_t = CalendarArg::Working)]
+    pub calendar: CalendarArg,
+    /// Share of working days lost to weather (0–1), working calendar only.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.1)]
+    pub downtime_rate: f64,
+    /// Share of surveyed area NTS cancels (0–1); default learned from the registry, else 0.5.
+    #[arg(long, value_name = "SHARE")]
+    pub nts_cancel_share: Option<f64>,
+    /// Share of what is left after NTS that TS reduces (0–1); default learned, else 0.5.
+    #[arg(long, value_name = "SHARE")]
+    pub ts_reduce_share: Option<f64>,
+    /// Road distance over great-circle distance.
+    #[arg(long, value_name = "RATIO", default_value_t = 1.4)]
+    pub road_factor: f64,
+    /// Average road speed, km/h (8 working hours a day).
+    #[arg(long, value_name = "KM_PER_H", default_value_t = 40.0)]
+    pub speed_km_per_h: f64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub input: PlanInput,
+    /// Search time budget, seconds (the search is anytime and stops early at a local optimum).
+    #[arg(long, value_name = "S", default_value_t = 10.0)]
+    pub time_limit: f64,
+    /// Random seed of the search: the same seed gives the same plan when the search ends
+    /// before the time limit.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// One JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the assignments as CSV to this file.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Also write a Gantt chart (.svg, or .html around it) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub gantt: Option<PathBuf>,
+    /// Large-neighbourhood steps per piece of work (the deterministic search budget).
+    #[arg(long, value_name = "N", default_value_t = 30, hide = true)]
+    pub lns_steps: usize,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ForecastArgs {
+    #[command(flatten)]
+    pub input: PlanInput,
+    /// Monte Carlo runs.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub runs: usize,
+    /// Random seed (plan search and Monte Carlo): the same seed gives the same forecast.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// What-if: extra teams, e.g. `manual:20,mechanical:5` (each like the median team of its kind).
+    #[arg(long, value_name = "KIND:N,...")]
+    pub add_teams: Option<String>,
+    /// Plan search time budget, seconds.
+    #[arg(long, value_name = "S", default_value_t = 5.0)]
+    pub time_limit: f64,
+    /// σ of the log time factor of each piece of work (lognormal, mean 1): how much productivity
+    /// varies from site to site. Default: fitted from daily progress reports, else from past
+    /// activities, else 0.3.
+    #[arg(long, value_name = "SIGMA")]
+    pub productivity_sigma: Option<f64>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CapacityArgs {
+    #[command(flatten)]
+    pub input: PlanInput,
+    /// Date everything must be released by (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub deadline: String,
+    /// Probability of meeting the deadline (0–1).
+    #[arg(long, value_name = "P", default_value_t = 0.9)]
+    pub confidence: f64,
+    /// Monte Carlo runs per trial mix.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub runs: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Plan search budget per trial mix, seconds.
+    #[arg(long, value_name = "S", default_value_t = 1.0)]
+    pub time_limit: f64,
+    /// At most this many rounds of adding teams.
+    #[arg(long, value_name = "N", default_value_t = 40)]
+    pub max_rounds: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelArg {
+    /// Logistic regression (median imputation, missing indicators, standardised, L2).
+    Lr,
+    /// Gradient-boosted trees (histograms, native missing values, grouped early stopping).
+    Gbt,
+}
+
+impl From<ModelArg> for demine_app::risk::ModelKind {
+    fn from(m: ModelArg) -> Self {
+        match m {
+            ModelArg::Lr => demine_app::risk::ModelKind::Logistic,
+            ModelArg::Gbt => demine_app::risk::ModelKind::Gbt,
+        }
+    }
+}
+
+/// Which columns of the cells CSV play which part.
+#[derive(Debug, Args)]
+pub struct CellsArgs {
+    /// The cells: a CSV with a header, one row per cell. Numeric columns are features; others
+    /// are ignored (and listed).
+    #[arg(long, value_name = "FILE.csv")]
+    pub cells: PathBuf,
+    /// Label column: 1/0 (also true/false, yes/no); empty = unlabelled.
+    #[arg(long, value_name = "COL")]
+    pub label: String,
+    /// Columns that are not features (ids, coordinates…), comma-separated.
+    #[arg(long, value_name = "COL,...", value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Model family.
+    #[arg(long, value_enum, default_value_t = ModelArg::Gbt)]
+    pub model: ModelArg,
+    /// Random seed: the same seed gives the same folds, models and figures.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RiskCommand {
+    /// Build the risk map of the registry: features on H3 cells over the hazards (with a
+    /// margin), a model trained on cells with finds or accidents (positive) and cells searched
+    /// clean (negative), scored by spatial cross-validation; saved as the `risk_cells` layer and
+    /// per hazard as expected contaminated share and P(any item).
+    Build {
+        /// H3 resolution, 7 (~5 km² cells) to 11 (~2,150 m²); 9 is ~0.1 km².
+        #[arg(long, default_value_t = 9)]
+        res: u8,
+        #[arg(long, value_enum, default_value_t = ModelArg::Gbt)]
+        model: ModelArg,
+        /// Random seed: the same seed gives the same map.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Kernel bandwidth for find and accident densities, in metres.
+        #[arg(long, default_value_t = 1000.0, value_name = "M")]
+        bandwidth_m: f64,
+        /// Margin the grid adds around the hazards, in metres (whole H3 rings). Cells there carry
+        /// no labels (nothing was searched), so their risk is the model's extrapolation: read it
+        /// as a lead for non-technical survey, not as evidence.
+        #[arg(long, default_value_t = 0.0, value_name = "M")]
+        margin_m: f64,
+        /// Map this region instead of the hazards: a GeoJSON or CSV (`wkt` column) file of
+        /// Polygon/MultiPolygon features, WGS84. The grid is every cell whose centre lies in it
+        /// (`--margin-m` is then ignored).
+        #[arg(long, value_name = "FILE")]
+        region: Option<PathBuf>,
+        /// Folds of the spatial cross-validation reported with the map.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Cross-validate on at most about this many labelled cells (whole groups drawn by seed).
+        #[arg(long, default_value_t = 200_000, value_name = "N")]
+        cv_max_rows: usize,
+        /// Train the map's model on at most about this many labelled cells (whole groups drawn by
+        /// seed); 0 = every labelled cell. Every cell is still scored.
+        #[arg(long, default_value_t = demine_app::risk::TRAIN_MAX_ROWS, value_name = "N")]
+        train_max_rows: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Suggest new SHAs: high-risk land outside every hazard, for non-technical survey.
+    ///
+    /// A model trained on the labelled cells (with features that mean the same outside hazards)
+    /// scores the land around the hazards (or in --region); finds and accidents outside every
+    /// hazard count as direct evidence. Neighbouring cells above the threshold become one area;
+    /// areas are ranked by expected contaminated cells. Nothing is written to the registry:
+    /// --out writes a GeoJSON file that `demine import hazards` takes as it is.
+    Suggest(SuggestArgs),
+    /// Spatial cross-validation on a CSV of cells: ROC-AUC, PR-AUC, Brier, recall in the top 10/20/30 %.
+    ///
+    /// Cells of one group (a municipality, an H3 parent cell…) always fall in the same fold.
+    /// Folds whose held-out cells are all of one class are left out of the AUC means and counted.
+    Evaluate {
+        #[command(flatten)]
+        cells: CellsArgs,
+        /// Group column: cells of a group are held out together.
+        #[arg(long, value_name = "COL")]
+        group: String,
+        /// Number of folds (leave-one-group-out when there are no more groups than this).
+        #[arg(long, default_value_t = 5, value_name = "K")]
+        folds: usize,
+        /// Write each row's fold and out-of-fold probability to this CSV
+        /// (`row,group,label,fold,risk_oof`; row is the 0-based data row, fold is 1-based).
+        #[arg(long, value_name = "FILE.csv")]
+        folds_out: Option<PathBuf>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fit a calibrated model on all labelled cells and write it as JSON.
+    Train {
+        #[command(flatten)]
+        cells: CellsArgs,
+        /// Group column (optional): used for the inner held-out split (early stopping, calibration).
+        #[arg(long, value_name = "COL")]
+        group: Option<String>,
+        /// The model file to write.
+        #[arg(long, value_name = "MODEL.json")]
+        out: PathBuf,
+    },
+    /// Score cells with a trained model: writes the CSV with a `risk` column (probability 0..1) added.
+    Score {
+        /// The cells: a CSV with the model's feature columns.
+        #[arg(long, value_name = "FILE.csv")]
+        cells: PathBuf,
+        /// A model written by `demine risk train`.
+        #[arg(long, value_name = "MODEL.json")]
+        model: PathBuf,
+        /// The scored CSV to write (all input columns, then `risk`).
+        #[arg(long, value_name = "SCORED.csv")]
+        out: PathBuf,
+    },
+}
+
+/// Arguments of `demine risk suggest`.
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// H3 resolution, 7 (~5 km² cells) to 11 (~2,150 m²); 9 is ~0.1 km².
+    #[arg(long, default_value_t = 9)]
+    pub res: u8,
+    /// How far around the hazards to look, in metres (whole H3 rings). Ignored with --region.
+    #[arg(long, default_value_t = 2000.0, value_name = "M")]
+    pub margin_m: f64,
+    /// Look inside this region instead: a GeoJSON or CSV (`wkt` column) file of polygons.
+    #[arg(long, value_name = "FILE")]
+    pub region: Option<PathBuf>,
+    /// Keep cells at or above this risk (0..1). Default: the median out-of-fold risk of the
+    /// cells with finds or accidents (land at least as risky as half the places ordnance was found).
+    #[arg(long, value_name = "P")]
+    pub threshold: Option<f64>,
+    /// Suggest at most N areas (the highest ranked by expected contaminated cells).
+    #[arg(long, value_name = "N")]
+    pub max: Option<usize>,
+    /// Drop areas of fewer than K cells, unless a find or accident lies in them.
+    #[arg(long, default_value_t = 3, value_name = "K")]
+    pub min_cells: usize,
+    /// Model family.
+    #[arg(long, value_enum, default_value_t = ModelArg::Gbt)]
+    pub model: ModelArg,
+    /// Random seed: the same seed gives the same suggestions.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Kernel bandwidth for find and accident densities, in metres.
+    #[arg(long, default_value_t = 1000.0, value_name = "M")]
+    pub bandwidth_m: f64,
+    /// Write the suggested areas to this GeoJSON file, importable with `demine import hazards`.
+    #[arg(long, value_name = "FILE.geojson")]
+    pub out: Option<PathBuf>,
+    /// Machine-readable summary: one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -1,16 +1,11 @@
-//! `demine`: the command-line face of demine. It only wires the library crates together:
-//! files (demine-io) → validation (demine-core) → accounting (demine-core) → store
-//! (demine-store) → reports (demine-report). No domain logic lives here.
+//! `demine`: the command-line face of demine. It parses arguments, calls the use cases of
+//! `demine-app`, formats what they return and sets the exit code — nothing else:
+//! 0 done; 1 something failed that is not the input (disk, database); 2 input refused (bad
+//! file or option, unknown record, stale version): nothing was written.
 
 mod cli;
-mod commands;
-mod field;
-mod output;
-mod plan;
-mod priority;
-mod risk;
-mod risk_build;
-mod risk_suggest;
+mod run;
+mod ui;
 
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
@@ -42,18 +37,16 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(e) => e.exit(),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(commands::run(args)) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
-        }
-    }
+    runtime.block_on(run::run(args))
 }

@@ -63,12 +63,14 @@ fn bad_layers_are_refused() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("record 2") && err.contains("latitude 95"), "{err}");
     assert!(!s.db().exists(), "a refused first import leaves no registry");
-    let (code, _, err) = s.run(&[
-        "export",
-        "layer",
-        "nope",
-        s.dir.path().join("x.geojson").to_str().unwrap(),
-    ]);
-    assert_ne!(code, 0);
+    let out = s.dir.path().join("x.geojson");
+    let export = ["export", "layer", "nope", out.to_str().unwrap()];
+    let (code, _, err) = s.run(&export);
+    assert_eq!(code, 2);
+    assert!(err.contains("no such registry"), "{err}");
+    assert!(!s.db().exists(), "a command that only reads creates no registry");
+    assert_eq!(s.run(&["init"]).0, 0);
+    let (code, _, err) = s.run(&export);
+    assert_eq!(code, 2);
     assert!(err.contains("no layer 'nope'"), "{err}");
 }

@@ -30,7 +30,10 @@ fn setup() -> Scratch {
         [[[32.0,49.0],[32.01,49.0],[32.01,49.01],[32.0,49.01],[32.0,49.0]]],
         [[[32.02,49.0],[32.03,49.0],[32.03,49.01],[32.02,49.01],[32.02,49.0]]]]}"#;
     let hz = collection(&[
-        (r#"{"id":"H-CLIP","class":"SHA"}"#, &rect(30.0, 50.0, 30.02, 50.01)),
+        (
+            r#"{"id":"H-CLIP","class":"SHA","recorded_date":"2023-06-01"}"#,
+            &rect(30.0, 50.0, 30.02, 50.01),
+        ),
         (r#"{"id":"H-HOLE","class":"CHA"}"#, holed),
         (r#"{"id":"H-MULTI","class":"SHA"}"#, multi),
         (
@@ -190,6 +193,12 @@ fn as_of_leaves_out_later_activities() {
     );
     assert_eq!(f(&clip, "cleared_m2"), 0.0);
     assert_eq!(clip["status"], "partially_released");
+    // Hazards recorded after the day (here: on the day of import, as none gives a recorded
+    // date but H-CLIP) did not exist yet.
+    assert_eq!(v["hazards"], 1, "only H-CLIP was recorded by 2024-01-31: {v}");
+    let before = s.ok_json(&["release", "--json", "--as-of", "2023-05-31"]);
+    assert_eq!(before["hazards"], 0, "{before}");
+    assert_eq!(before["hazard_area_m2"], 0.0);
     let (code, _, err) = s.run(&["release", "--as-of", "31/01/2024"]);
     assert_ne!(code, 0);
     assert!(err.contains("YYYY-MM-DD"), "{err}");

@@ -67,7 +67,11 @@ fn risk_build_refuses_bad_input() {
     assert!(err.contains("needs both"), "{err}");
     let empty = Scratch::new();
     let (code, _, err) = empty.run(&["risk", "build"]);
-    assert_ne!(code, 0);
+    assert_eq!(code, 2);
+    assert!(err.contains("no such registry"), "{err}");
+    assert_eq!(empty.run(&["init"]).0, 0);
+    let (code, _, err) = empty.run(&["risk", "build"]);
+    assert_eq!(code, 2);
     assert!(err.contains("no hazards"), "{err}");
 }
 

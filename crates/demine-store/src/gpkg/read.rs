@@ -85,7 +85,7 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, s: &Spec, q: &Query, indexed:
 }
 
 fn select_columns(s: &Spec) -> String {
-    s.columns.iter().map(|c| format!("{c}")).collect::<Vec<_>>().join(", ")
+    s.columns.join(", ")
 }
 
 /// The statement that reads records of `s` matching `q`.
@@ -322,12 +322,12 @@ pub(super) async fn dossier(pool: &SqlitePool, id: &str, q: &Query) -> Result<Op
         AnyRecord::Progress(p) => Some(p),
         _ => None,
     });
-    progress.sort_by(|a, b| (a.record.date, a.fid).cmp(&(b.record.date, b.fid)));
+    progress.sort_by_key(|a| (a.record.date, a.fid));
     let mut qa = typed(records(pool, RecordKind::Qa, &of_hazard).await?, |r| match r {
         AnyRecord::Qa(i) => Some(i),
         _ => None,
     });
-    qa.sort_by(|a, b| (a.record.date, a.fid).cmp(&(b.record.date, b.fid)));
+    qa.sort_by_key(|a| (a.record.date, a.fid));
     let computed = computed(
         pool,
         &Query {

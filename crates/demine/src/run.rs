@@ -1,0 +1,1640 @@
+//! One arm per subcommand: arguments → a use case of `demine-app` → text or JSON → exit code.
+
+use crate::cli::{
+    CapacityArgs, CertificateArgs, Cli, Command, ForecastArgs, Kind, LanesArgs, PlanArgs, PlanInput, ProgressCommand,
+    QaCommand, ResidualArgs, RiskCommand, Scale,
+};
+use crate::ui::Bars;
+use demine_app::release::By;
+use demine_app::text::{release_text, thousands};
+use demine_app::{Actor, AppError, AppResult, Location, Progress, RecordKind, Registry};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit status for input that was refused: nothing was written.
+pub const EXIT_REFUSED: u8 = 2;
+
+/// Runs the command and turns its outcome into an exit code, printing refusals.
+pub async fn run(cli: Cli) -> ExitCode {
+    let json = wants_json(&cli.command);
+    let max_problems = match &cli.command {
+        Command::Import { max_problems, .. } => *max_problems,
+        _ => usize::MAX,
+    };
+    match dispatch(cli).await {
+        Ok(code) => code,
+        Err(e) => report_error(&e, json, max_problems),
+    }
+}
+
+fn wants_json(c: &Command) -> bool {
+    match c {
+        Command::Init { json }
+        | Command::Import { json, .. }
+        | Command::Amend { json, .. }
+        | Command::Retire { json, .. }
+        | Command::Show { json, .. }
+        | Command::Layers { json }
+        | Command::Release { json, .. }
+        | Command::Status { json }
+        | Command::Check { json, .. }
+        | Command::Log { json, .. }
+        | Command::Demo { json, .. }
+        | Command::Priority { json, .. } => *json,
+        Command::Plan(a) => a.json,
+        Command::Forecast(a) => a.json,
+        Command::Capacity(a) => a.json,
+        Command::Residual(a) => a.json,
+        Command::Certificate(a) => a.json,
+        Command::Lanes(a) => a.json,
+        Command::Progress {
+            command: ProgressCommand::Add(a),
+        } => a.json,
+        Command::Progress {
+            command: ProgressCommand::Stats { json },
+        } => *json,
+        Command::Qa { command } => match command {
+            QaCommand::Plan { json, .. } | QaCommand::Sample { json, .. } | QaCommand::Record { json, .. } => *json,
+        },
+        Command::Risk { command } => match command {
+            RiskCommand::Build { json, .. } | RiskCommand::Evaluate { json, .. } => *json,
+            RiskCommand::Suggest(a) => a.json,
+            RiskCommand::Train { .. } | RiskCommand::Score { .. } => false,
+        },
+        Command::Export { .. } | Command::Report { .. } => false,
+    }
+}
+
+/// Prints why a command did not do what was asked; the exit code says how.
+fn report_error(e: &AppError, json: bool, max_problems: usize) -> ExitCode {
+    match e {
+        AppError::Refused(r) => {
+            if json {
+                let v = if r.detail.is_null() {
+                    json!({"ok": false, "error": r.to_string(), "problems": r.problems})
+                } else {
+                    r.detail.clone()
+                };
+                println!("{v}");
+            }
+            for n in r.notes.iter().take(max_problems) {
+                eprintln!("note: {n}");
+            }
+            for p in r.problems.iter().take(max_problems) {
+                eprintln!("error: {p}");
+            }
+            if r.problems.len() > max_problems {
+                eprintln!(
+                    "… and {} more problems (raise --max-problems to see them)",
+                    r.problems.len() - max_problems
+                );
+            }
+            if let Some(h) = &r.hint {
+                eprintln!("{h}");
+            }
+            ExitCode::from(EXIT_REFUSED)
+        }
+        AppError::NotFound(m) | AppError::Stale(m) | AppError::Forbidden(m) => {
+            if json {
+                println!("{}", json!({"ok": false, "error": m}));
+            }
+            eprintln!("error: {m}");
+            ExitCode::from(EXIT_REFUSED)
+        }
+        AppError::Internal(e) => {
+            if json {
+                println!("{}", json!({"ok": false, "error": format!("{e:#}")}));
+            }
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn actor(cli: &Cli) -> Actor {
+    let name = cli
+        .actor
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".into());
+    Actor::local(&name)
+}
+
+async fn open(db: &str) -> AppResult<Registry> {
+    Registry::open(&Location::parse(db)?).await
+}
+
+fn date(flag: &str, s: &Option<String>) -> AppResult<Option<chrono::NaiveDate>> {
+    demine_app::util::parse_opt_date(flag, s.as_deref())
+}
+
+fn print_json(v: &impl serde::Serialize) -> AppResult<ExitCode> {
+    println!("{}", serde_json::to_string(v).map_err(anyhow::Error::from)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `import layer NAME FILE` takes two positionals, the other kinds one.
+fn layer_target(kind: Kind, target: &str, layer_file: Option<PathBuf>) -> AppResult<(String, PathBuf)> {
+    match (kind, layer_file) {
+        (Kind::Layer, Some(file)) => Ok((target.to_string(), file)),
+        (Kind::Layer, None) => Err(AppError::refused(
+            "`layer` needs a NAME and a FILE, e.g. `demine import layer roads roads.geojson`",
+        )),
+        (_, Some(extra)) => Err(AppError::refused(format!(
+            "unexpected second file {}: only `layer` takes a NAME and a FILE",
+            extra.display()
+        ))),
+        (_, None) => Ok((String::new(), PathBuf::from(target))),
+    }
+}
+
+fn record_kind(kind: Kind) -> AppResult<RecordKind> {
+    kind.record_kind()
+        .ok_or_else(|| AppError::refused("`layer` is not a record kind here; use hazards, activities, finds, accidents, organisations, teams, progress or qa"))
+}
+
+async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
+    let actor = actor(&cli);
+    let bars = Bars::default();
+    match cli.command {
+        Command::Init { json } => {
+            let i = demine_app::registry::init(&Location::parse(&cli.db)?).await?;
+            if json {
+                return print_json(&i);
+            }
+            println!(
+                "{} registry {}",
+                if i.created {
+                    "created an empty"
+                } else {
+                    "there already is a"
+                },
+                i.db
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            kind,
+            target,
+            layer_file,
+            replace,
+            upsert,
+            reason,
+            fix,
+            dry_run,
+            json,
+            ..
+        } => {
+            let opts = demine_app::import::ImportOptions {
+                fix,
+                dry_run,
+                upsert,
+                replace,
+                reason,
+            };
+            let location = Location::parse(&cli.db)?;
+            let (name, file) = layer_target(kind, &target, layer_file)?;
+            bars.stage(&format!("reading and validating {}", file.display()));
+            let done = match kind.record_kind() {
+                Some(rk) => demine_app::import::import_records(&location, &actor, rk, &file, &opts).await,
+                None => demine_app::import::import_layer(&location, &actor, &name, &file, &opts).await,
+            };
+            bars.finish();
+            let i = done?;
+            for n in &i.notes {
+                eprintln!("note: {}: {n}", i.file);
+            }
+            for w in &i.warnings {
+                eprintln!("warning: {w}");
+            }
+            if json {
+                return print_json(&i);
+            }
+            if i.dry_run {
+                eprintln!("{}: {} {} valid; --dry-run: nothing written", i.file, i.valid, i.kind);
+            } else if i.replaced > 0 && kind != Kind::Layer {
+                println!(
+                    "imported {} {} from {} into {}: {} added, {} replaced (previous versions kept in history)",
+                    i.written, i.kind, i.file, i.db, i.inserted, i.replaced
+                );
+            } else if kind == Kind::Layer {
+                println!(
+                    "imported {} features into {} of {}{}",
+                    i.written,
+                    i.kind,
+                    i.db,
+                    if i.replaced > 0 {
+                        format!(" (replacing {})", i.replaced)
+                    } else {
+                        String::new()
+                    }
+                );
+            } else {
+                println!("imported {} {} from {} into {}", i.written, i.kind, i.file, i.db);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Amend {
+            kind,
+            id,
+            set,
+            geometry,
+            reason,
+            if_version,
+            json,
+        } => {
+            let kind = record_kind(kind)?;
+            let mut pairs = Vec::new();
+            for s in &set {
+                let (f, v) = s.split_once('=').ok_or_else(|| {
+                    AppError::refused(format!("--set '{s}': write FIELD=VALUE, e.g. --set class=CHA"))
+                })?;
+                pairs.push((f.to_string(), v.to_string()));
+            }
+            let reg = open(&cli.db).await?;
+            let a = demine_app::upkeep::Amendment {
+                set: pairs,
+                geometry_file: geometry,
+                geometry: None,
+                reason,
+                based_on: if_version,
+            };
+            let c = demine_app::upkeep::amend(&reg, &actor, kind, &id, &a).await?;
+            reg.close().await?;
+            if json {
+                return print_json(&c);
+            }
+            println!(
+                "amended {} {}: version {} → {} ({})",
+                kind.singular(),
+                c.id,
+                c.from_version,
+                c.version.map_or("?".to_string(), |v| v.to_string()),
+                c.reason
+            );
+            print_recomputed(&c.recomputed);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Retire {
+            kind,
+            id,
+            reason,
+            cascade,
+            if_version,
+            json,
+        } => {
+            let kind = record_kind(kind)?;
+            let reg = open(&cli.db).await?;
+            let r = demine_app::upkeep::RetireRequest {
+                reason,
+                cascade,
+                based_on: if_version,
+            };
+            let c = demine_app::upkeep::retire(&reg, &actor, kind, &id, &r).await?;
+            reg.close().await?;
+            if json {
+                return print_json(&c);
+            }
+            println!(
+                "retired {} {} (version {}; kept in its history): {}",
+                kind.singular(),
+                c.id,
+                c.from_version,
+                c.reason
+            );
+            for x in &c.cascaded {
+                println!("  with it: {x}");
+            }
+            print_recomputed(&c.recomputed);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { kind, id, json } => {
+            let kind = record_kind(kind)?;
+            let reg = open(&cli.db).await?;
+            let s = demine_app::show::show(&reg, &actor, kind, &id).await?;
+            reg.close().await?;
+            if json {
+                return print_json(&s);
+            }
+            print!("{}", show_text(&s));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export {
+            kind,
+            target,
+            layer_file,
+            as_of,
+        } => {
+            let (name, file) = layer_target(kind, &target, layer_file)?;
+            let as_of = date("--as-of", &as_of)?;
+            let reg = open(&cli.db).await?;
+            let e = match kind.record_kind() {
+                Some(rk) => demine_app::export::export_records(&reg, &actor, rk, &file, as_of).await?,
+                None => demine_app::export::export_layer(&reg, &actor, &name, &file).await?,
+            };
+            reg.close().await?;
+            eprintln!(
+                "exported {} {} to {}{}",
+                e.records,
+                match kind {
+                    Kind::Layer => format!("features of layer {name}"),
+                    Kind::Progress => "daily progress reports".into(),
+                    k => record_kind(k)?.as_str().to_string(),
+                },
+                e.file,
+                if e.synthetic { " (SYNTHETIC data)" } else { "" }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Layers { json } => {
+            let reg = open(&cli.db).await?;
+            let layers = demine_app::export::layers(&reg, &actor).await?;
+            if json {
+                let v: Vec<_> = layers.iter().map(|(l, n)| json!({"layer": l, "features": n})).collect();
+                return print_json(&v);
+            }
+            if layers.is_empty() {
+                println!("no context layers; add one with `demine import layer NAME FILE`");
+            }
+            for (l, n) in &layers {
+                println!("{l:<24} {n:>9} features");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Release {
+            json,
+            csv,
+            as_of,
+            by,
+            from,
+            to,
+            timings_json,
+        } => {
+            let req = demine_app::release::ReleaseRequest {
+                as_of: date("--as-of", &as_of)?,
+                from: date("--from", &from)?,
+                to: date("--to", &to)?,
+                by: by.map(By::from),
+            };
+            let t0 = std::time::Instant::now();
+            let reg = open(&cli.db).await?;
+            bars.stage("accounting land release");
+            let r = demine_app::release::release(&reg, &actor, &req).await?;
+            bars.finish();
+            if let Some(path) = timings_json {
+                let t = json!({"total_s": t0.elapsed().as_secs_f64(), "threads": rayon_threads()});
+                demine_io_write(&path, t.to_string().as_bytes())?;
+            }
+            let as_of = req.as_of.map(|d| d.to_string());
+            if csv {
+                if let Some((by, groups)) = &r.groups {
+                    print!("{}", demine_app::release::groups_csv(*by, groups)?);
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            if json {
+                println!("{}", demine_app::release::release_json(&r));
+                return Ok(ExitCode::SUCCESS);
+            }
+            print!(
+                "{}",
+                release_text(&r.hazards, &r.release, as_of.as_deref(), r.synthetic)
+            );
+            if let Some((by, groups)) = &r.groups {
+                print!("{}", groups_text(*by, groups, req.from, req.to));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report {
+            out,
+            as_of,
+            from,
+            to,
+            by,
+            no_plan,
+            title,
+        } => {
+            let ext = out.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+            if !matches!(ext.as_deref(), Some("html") | Some("htm") | Some("pdf")) {
+                return Err(AppError::refused(format!(
+                    "{}: write the report to a .html or .pdf file",
+                    out.display()
+                )));
+            }
+            let req = demine_app::report::ReportRequest {
+                as_of: date("--as-of", &as_of)?,
+                from: date("--from", &from)?,
+                to: date("--to", &to)?,
+                by: by.into_iter().map(By::from).collect(),
+                title,
+                plan: !no_plan,
+                seed: 1,
+            };
+            let reg = open(&cli.db).await?;
+            let html = demine_app::report::report(&reg, &actor, &req, &bars).await?;
+            reg.close().await?;
+            if ext.as_deref() == Some("pdf") {
+                demine_io_write(&out, &demine_app::report::print_pdf(&html)?)?;
+            } else {
+                demine_io_write(&out, html.as_bytes())?;
+            }
+            println!("report written to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { json } => {
+            let reg = open(&cli.db).await?;
+            let s = demine_app::registry::status(&reg, &actor).await?;
+            if json {
+                return print_json(&s);
+            }
+            if s.data.is_some() {
+                println!("*** SYNTHETIC DATA ***");
+            }
+            let c = &s.counts;
+            println!("registry {}", s.db);
+            println!("  hazards        {:>9}", c.hazards);
+            println!("  activities     {:>9}", c.activities);
+            println!("  finds          {:>9}", c.finds);
+            println!("  accidents      {:>9}", c.accidents);
+            println!("  released land  {:>9} pieces", c.released_land);
+            println!("  organisations  {:>9}", c.organisations);
+            println!("  teams          {:>9}", c.teams);
+            println!("  daily progress {:>9} reports", c.daily_progress);
+            println!("  QA             {:>9} inspections", c.qa_inspections);
+            println!("  history        {:>9} earlier versions", c.history);
+            println!("  change log     {:>9} entries", c.change_log);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { json, strict } => {
+            let reg = open(&cli.db).await?;
+            bars.stage("checking data quality");
+            let c = demine_app::registry::check(&reg, &actor).await?;
+            bars.finish();
+            if json {
+                print_json(&c)?;
+            } else {
+                for i in &c.issues {
+                    println!("{}: {} {}: [{}] {}", i.severity, i.layer, i.id, i.check, i.message);
+                }
+                let mut by_check: std::collections::BTreeMap<&str, usize> = Default::default();
+                for i in &c.issues {
+                    *by_check.entry(i.check).or_default() += 1;
+                }
+                println!(
+                    "{} issue(s): {} error(s), {} warning(s) over {} hazards, {} activities, {} finds{}",
+                    c.issues.len(),
+                    c.errors,
+                    c.warnings,
+                    c.hazards,
+                    c.activities,
+                    c.finds,
+                    if by_check.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " ({})",
+                            by_check
+                                .iter()
+                                .map(|(k, v)| format!("{k}: {v}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
+                );
+            }
+            Ok(if c.errors > 0 || (strict && !c.issues.is_empty()) {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Log { limit, id, json } => {
+            let reg = open(&cli.db).await?;
+            let q = demine_app::registry::LogQuery {
+                limit: Some(limit),
+                entity_id: id,
+                ..Default::default()
+            };
+            let entries = demine_app::registry::change_log(&reg, &actor, &q).await?;
+            if json {
+                return print_json(&entries);
+            }
+            for e in &entries {
+                println!(
+                    "#{:<7} {} {:<10} {:<9} {:<16} {:<14} {}",
+                    e.seq,
+                    e.at,
+                    e.actor,
+                    e.action,
+                    e.entity,
+                    e.entity_id.as_deref().unwrap_or("-"),
+                    e.reason.as_deref().unwrap_or_else(|| e.batch.as_deref().unwrap_or(""))
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo {
+            out,
+            force,
+            seed,
+            scale,
+            json,
+        } => {
+            let r = demine_app::demo::DemoRequest {
+                out,
+                force,
+                seed,
+                scale: match scale {
+                    Scale::Small => demine_app::demo::Scale::Small,
+                    Scale::Region => demine_app::demo::Scale::Region,
+                    Scale::National => demine_app::demo::Scale::National,
+                },
+            };
+            let s = demine_app::demo::demo(&actor, &r, &bars).await?;
+            if json {
+                println!("{}", s.json);
+            } else {
+                for l in &s.lines {
+                    println!("{l}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan(a) => plan(&cli.db, &actor, a).await,
+        Command::Forecast(a) => forecast(&cli.db, &actor, a, &bars).await,
+        Command::Capacity(a) => capacity(&cli.db, &actor, a).await,
+        Command::Risk { command } => risk(&cli.db, &actor, command, &bars).await,
+        Command::Priority {
+            weights,
+            json,
+            top,
+            csv,
+        } => {
+            let reg = open(&cli.db).await?;
+            let p = demine_app::priority::priority(&reg, &actor, weights.as_deref()).await?;
+            if let Some(path) = &csv {
+                demine_io_write(path, demine_app::priority::priority_csv(&p.report)?.as_bytes())?;
+            }
+            if json {
+                let mut v = serde_json::to_value(&p.report).map_err(anyhow::Error::from)?;
+                v["synthetic"] = p.synthetic.into();
+                println!("{v}");
+                return Ok(ExitCode::SUCCESS);
+            }
+            print!("{}", demine_app::priority::priority_text(&p.report, top, p.synthetic));
+            if let Some(path) = csv {
+                println!("all {} ranked hazards: {}", p.report.hazards.len(), path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Qa { command } => qa(&cli.db, &actor, command).await,
+        Command::Lanes(a) => lanes(&cli.db, &actor, a).await,
+        Command::Progress { command } => progress(&cli.db, &actor, command).await,
+        Command::Residual(a) => residual(&cli.db, &actor, a).await,
+        Command::Certificate(a) => certificate(&cli.db, &actor, a).await,
+    }
+}
+
+fn demine_io_write(path: &Path, bytes: &[u8]) -> AppResult<()> {
+    demine_app::util::write_file(path, bytes)
+}
+
+fn rayon_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+}
+
+fn print_recomputed(recomputed: &[(String, demine_app::registry::Computed)]) {
+    for (id, c) in recomputed {
+        println!(
+            "  hazard {id}: {} m² remaining of {} m² ({})",
+            thousands(c.figures.remaining_m2),
+            thousands(c.figures.area_m2),
+            c.status.as_str()
+        );
+    }
+}
+
+fn groups_text(
+    by: By,
+    groups: &[demine_app::release::Group],
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> String {
+    let mut s = format!(
+        "\nReleased by {}{}{} (km²):\n",
+        by.as_str(),
+        from.map(|d| format!(" from {d}")).unwrap_or_default(),
+        to.map(|d| format!(" to {d}")).unwrap_or_default()
+    );
+    s.push_str(&format!(
+        "  {:<24} {:>7} {:>11} {:>11} {:>11} {:>11} {:>12}\n",
+        by.as_str(),
+        "hazards",
+        "cancelled",
+        "reduced",
+        "cleared",
+        "released",
+        if by == By::Month { "cumulative" } else { "remaining" }
+    ));
+    let k = |m2: f64| format!("{:.3}", m2 / 1e6);
+    for g in groups {
+        s.push_str(&format!(
+            "  {:<24} {:>7} {:>11} {:>11} {:>11} {:>11} {:>12}\n",
+            g.key,
+            g.hazards,
+            k(g.cancelled_m2),
+            k(g.reduced_m2),
+            k(g.cleared_m2),
+            k(g.released_m2),
+            k(if by == By::Month {
+                g.cumulative_released_m2.unwrap_or(0.0)
+            } else {
+                g.remaining_m2
+            })
+        ));
+    }
+    s
+}
+
+fn show_text(s: &demine_app::show::Shown) -> String {
+    let mut out = String::new();
+    if s.synthetic {
+        out.push_str("*** SYNTHETIC DATA ***\n");
+    }
+    out.push_str(&format!(
+        "{} {} — version {}{}\n",
+        s.kind,
+        s.id,
+        s.version,
+        s.valid_from
+            .as_deref()
+            .map(|v| format!(" (since {v})"))
+            .unwrap_or_default()
+    ));
+    if let Some(props) = s.record["properties"].as_object() {
+        for (k, v) in props {
+            let v = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+            out.push_str(&format!("  {k:<22} {v}\n"));
+        }
+    }
+    if let Some(h) = &s.hazard {
+        let n = |k: &str| h[k].as_f64().unwrap_or(0.0);
+        out.push_str(&format!(
+            "land release: {} — area {} m²; cancelled {}, reduced {}, cleared {}, remaining {} m²\n",
+            h["status"].as_str().unwrap_or(""),
+            thousands(n("area_m2")),
+            thousands(n("cancelled_m2")),
+            thousands(n("reduced_m2")),
+            thousands(n("cleared_m2")),
+            thousands(n("remaining_m2"))
+        ));
+        let list = |k: &str| h[k].as_array().cloned().unwrap_or_default();
+        for a in list("activities") {
+            out.push_str(&format!(
+                "  activity {:<14} {:<9} {:<9} {} → {}  team {}\n",
+                a["id"].as_str().unwrap_or(""),
+                a["type"].as_str().unwrap_or(""),
+                a["outcome"].as_str().unwrap_or(""),
+                a["start_date"].as_str().unwrap_or(""),
+                a["end_date"].as_str().unwrap_or(""),
+                a["team"].as_str().unwrap_or("-")
+            ));
+        }
+        out.push_str(&format!(
+            "  finds: {}; accidents: {}; daily progress reports: {}; QA inspections: {}\n",
+            list("finds").len(),
+            list("accidents").len(),
+            list("daily_progress").len(),
+            list("qa").len()
+        ));
+        if let Some(q) = list("qa").last() {
+            out.push_str(&format!(
+                "  latest QA {} on {}: {} defective of {} units inspected — lot {}\n",
+                q["id"].as_str().unwrap_or(""),
+                q["date"].as_str().unwrap_or(""),
+                q["defects"],
+                q["sample_units"],
+                if q["accepted"].as_bool() == Some(true) {
+                    "ACCEPTED"
+                } else {
+                    "REJECTED"
+                }
+            ));
+        }
+        if let Some(r) = h["residual"].as_object() {
+            out.push_str(&format!(
+                "  residual risk of the released land: {:.4} items expected, P(any remains) {:.2} %\n",
+                r["expected_remaining"].as_f64().unwrap_or(0.0),
+                100.0 * r["p_any_remaining"].as_f64().unwrap_or(0.0)
+            ));
+        }
+        let cert = &h["certificate"];
+        if cert["can_issue"].as_bool() == Some(true) {
+            out.push_str("  certificate: can be issued (`demine certificate`)\n");
+        } else {
+            out.push_str("  certificate: not yet —\n");
+            for r in cert["not_yet_because"].as_array().cloned().unwrap_or_default() {
+                out.push_str(&format!("    {}\n", r.as_str().unwrap_or("")));
+            }
+        }
+    }
+    if !s.versions.is_empty() {
+        out.push_str("earlier versions:\n");
+        for v in &s.versions {
+            out.push_str(&format!(
+                "  version {} from {} to {}: {}{}\n",
+                v.version,
+                v.valid_from.as_deref().unwrap_or("the start"),
+                v.valid_to.as_deref().unwrap_or("-"),
+                v.ended_by.as_deref().unwrap_or(""),
+                v.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+            ));
+        }
+    }
+    out.push_str("change log:\n");
+    for e in &s.change_log {
+        out.push_str(&format!(
+            "  #{} {} {} {}{}\n",
+            e.seq,
+            e.at,
+            e.actor,
+            e.action,
+            e.reason.as_ref().map(|r| format!(" — {r}")).unwrap_or_default()
+        ));
+    }
+    out
+}
+
+// ---------------------------------------------------------------- planning
+
+fn plan_input(i: &PlanInput) -> demine_app::plan::PlanInput {
+    demine_app::plan::PlanInput {
+        tasks: i.tasks.clone(),
+        teams: i.teams.clone(),
+        start: i.start.clone(),
+        calendar: match i.calendar {
+            crate::cli::CalendarArg::Working => demine_app::plan::CalendarKind::Working,
+            crate::cli::CalendarArg::None => demine_app::plan::CalendarKind::None,
+        },
+        downtime_rate: i.downtime_rate,
+        nts_cancel_share: i.nts_cancel_share,
+        ts_reduce_share: i.ts_reduce_share,
+        road_factor: i.road_factor,
+        speed_km_per_h: i.speed_km_per_h,
+    }
+}
+
+/// The registry a plan reads, unless both CSVs are given.
+async fn plan_registry(db: &str, input: &PlanInput) -> AppResult<Option<Registry>> {
+    if input.tasks.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(open(db).await?))
+}
+
+fn fmt_days(d: f64) -> String {
+    if d >= 730.0 {
+        format!("{d:.0} days ({:.1} years)", d / 365.25)
+    } else {
+        format!("{d:.1} days")
+    }
+}
+
+fn plain(v: Value) -> String {
+    match v {
+        Value::Number(n) => format!("day {:.1}", n.as_f64().unwrap_or(0.0)),
+        other => other.as_str().map(str::to_string).unwrap_or_default(),
+    }
+}
+
+async fn plan(db: &str, actor: &Actor, a: PlanArgs) -> AppResult<ExitCode> {
+    use demine_app::plan::{completion_date, is_continuous, when};
+    let reg = plan_registry(db, &a.input).await?;
+    let settings = demine_app::plan::PlanSettings {
+        time_limit_s: a.time_limit,
+        seed: a.seed,
+        lns_steps: a.lns_steps,
+    };
+    let p = demine_app::plan::plan(reg.as_ref(), actor, &plan_input(&a.input), &settings).await?;
+    for n in &p.loaded.notes {
+        eprintln!("note: {n}");
+    }
+    if let Some(path) = &a.csv {
+        demine_io_write(path, demine_app::plan::plan_csv(&p)?.as_bytes())?;
+    }
+    if let Some(path) = &a.gantt {
+        let svg = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+        demine_io_write(path, demine_app::plan::gantt(&p, svg).as_bytes())?;
+    }
+    if a.json {
+        println!("{}", demine_app::plan::plan_json(&p));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (l, plan, pr) = (&p.loaded, &p.plan, &p.loaded.problem);
+    if l.synthetic {
+        println!("SYNTHETIC data");
+    }
+    println!(
+        "plan: {} tasks, {} teams, from {} ({} calendar), {}",
+        pr.tasks.len(),
+        pr.teams.len(),
+        pr.start_date,
+        if is_continuous(pr) { "continuous" } else { "working" },
+        l.source
+    );
+    println!(
+        "  objective Σ value × release time: {:.4e} value·days ({}); value = {}",
+        plan.objective, plan.method, l.value_source
+    );
+    for (task, team, since) in &l.under_way {
+        println!("  under way: {task} stays with {team} first (last progress report {since})");
+    }
+    match (plan.lower_bound, plan.gap()) {
+        (Some(lb), Some(gap)) => println!("  lower bound: {lb:.4e} value·days, gap {:.2} %", gap * 100.0),
+        _ => println!("  lower bound: not known for this calendar"),
+    }
+    println!(
+        "  completion: {} (after {})",
+        completion_date(pr, plan.completion_day),
+        fmt_days(plan.completion_day)
+    );
+    let total: f64 = pr.tasks.iter().map(|t| t.area_m2).sum();
+    println!(
+        "  land to release: {:.1} ha in {} pieces of work; planned in {:.2} s{}",
+        total / 10_000.0,
+        plan.assignments.len(),
+        p.time_s,
+        if plan.stopped_by_time_limit {
+            " (stopped at the time limit)"
+        } else {
+            ""
+        }
+    );
+    if !plan.overrunning_teams.is_empty() {
+        println!(
+            "  warning: {} team(s) work past their end date: {}",
+            plan.overrunning_teams.len(),
+            plan.overrunning_teams.join(", ")
+        );
+    }
+    for x in plan.assignments.iter().take(20) {
+        println!(
+            "  {:<14} {:<12} {:<9} {} → {}  {:.0} m²",
+            x.task,
+            x.team,
+            x.stage.as_str(),
+            plain(when(pr, x.start_day, false)),
+            plain(when(pr, x.end_day, true)),
+            x.area_m2
+        );
+    }
+    if plan.assignments.len() > 20 {
+        println!(
+            "  … {} more (--json or --csv FILE for all)",
+            plan.assignments.len() - 20
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn forecast(db: &str, actor: &Actor, a: ForecastArgs, bars: &Bars) -> AppResult<ExitCode> {
+    use demine_app::plan::completion_date;
+    let reg = plan_registry(db, &a.input).await?;
+    let s = demine_app::plan::ForecastSettings {
+        runs: a.runs,
+        seed: a.seed,
+        add_teams: a.add_teams.clone(),
+        time_limit_s: a.time_limit,
+        productivity_sigma: a.productivity_sigma,
+    };
+    let f = demine_app::plan::forecast(reg.as_ref(), actor, &plan_input(&a.input), &s, bars).await?;
+    if a.json {
+        println!("{}", demine_app::plan::forecast_json(&f));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let p = &f.loaded.problem;
+    if f.loaded.synthetic {
+        println!("SYNTHETIC data");
+    }
+    println!(
+        "forecast: {} Monte Carlo runs (seed {}), {} tasks, {} teams, from {}",
+        f.forecast.runs,
+        f.seed,
+        p.tasks.len(),
+        p.teams.len(),
+        p.start_date
+    );
+    println!(
+        "  completion P10 {} ({}), P50 {} ({}), P90 {} ({})",
+        completion_date(p, f.forecast.p10_day),
+        fmt_days(f.forecast.p10_day),
+        completion_date(p, f.forecast.p50_day),
+        fmt_days(f.forecast.p50_day),
+        completion_date(p, f.forecast.p90_day),
+        fmt_days(f.forecast.p90_day)
+    );
+    println!(
+        "  plan without uncertainty: {}; planned in {:.2} s, simulated in {:.2} s",
+        completion_date(p, f.plan.completion_day),
+        f.plan_s,
+        f.monte_carlo_s
+    );
+    println!(
+        "  assumptions: time per piece of work lognormal, mean 1, σ {:.2} ({}); downtime × 0.5–1.5; \
+         NTS/TS shares ± {:.2}; task areas × lognormal(μ {:.2}, σ {:.2})",
+        f.options.productivity_sigma,
+        f.sigma_source,
+        f.options.rate_sd,
+        f.options.area_growth_mu,
+        f.options.area_growth_sigma
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn capacity(db: &str, actor: &Actor, a: CapacityArgs) -> AppResult<ExitCode> {
+    use demine_app::plan::completion_date;
+    let reg = plan_registry(db, &a.input).await?;
+    let s = demine_app::plan::CapacitySettings {
+        deadline: a.deadline.clone(),
+        confidence: a.confidence,
+        runs: a.runs,
+        seed: a.seed,
+        time_limit_s: a.time_limit,
+        max_rounds: a.max_rounds,
+    };
+    let c = demine_app::plan::capacity(reg.as_ref(), actor, &plan_input(&a.input), &s).await?;
+    let v = demine_app::plan::capacity_json(&c);
+    if a.json {
+        println!("{v}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if c.loaded.synthetic {
+        println!("SYNTHETIC data");
+    }
+    let mix: Vec<String> = v["extra_teams"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(_, n)| n.as_u64().unwrap_or(0) > 0)
+                .map(|(k, n)| format!("{k}:{n}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let ans = &c.answer;
+    if ans.achievable {
+        println!(
+            "capacity: to finish by {} with probability {:.0} %: add {} (cost {:.0} per day); P = {:.0} % over {} runs, {} trial mixes",
+            c.deadline,
+            a.confidence * 100.0,
+            if mix.is_empty() { "no teams".into() } else { mix.join(", ") },
+            ans.cost_per_day,
+            ans.probability * 100.0,
+            a.runs,
+            ans.trials
+        );
+    } else {
+        println!(
+            "capacity: no mix found that finishes by {} with probability {:.0} % (best tried: {}, P = {:.0} %, {} at that confidence)",
+            c.deadline,
+            a.confidence * 100.0,
+            if mix.is_empty() { "no teams".into() } else { mix.join(", ") },
+            ans.probability * 100.0,
+            completion_date(&c.loaded.problem, ans.completion_day_at_confidence)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+// ---------------------------------------------------------------- risk
+
+fn cells_spec(c: &crate::cli::CellsArgs) -> demine_app::risk::CellsSpec {
+    demine_app::risk::CellsSpec {
+        cells: c.cells.clone(),
+        label: c.label.clone(),
+        exclude: c.exclude.clone(),
+        model: c.model.into(),
+        seed: c.seed,
+    }
+}
+
+async fn risk(db: &str, actor: &Actor, cmd: RiskCommand, bars: &Bars) -> AppResult<ExitCode> {
+    match cmd {
+        RiskCommand::Build {
+            res,
+            model,
+            seed,
+            bandwidth_m,
+            margin_m,
+            region,
+            folds,
+            cv_max_rows,
+            train_max_rows,
+            json,
+        } => {
+            demine_app::risk::check_grid_args(res, bandwidth_m, margin_m)?;
+            let region = region.as_deref().map(demine_app::risk::read_region).transpose()?;
+            let o = demine_app::risk::BuildOptions {
+                resolution: res,
+                model: model.into(),
+                seed,
+                bandwidth_m,
+                margin_m,
+                region,
+                folds,
+                cv_max_rows,
+                train_max_rows,
+            };
+            let reg = open(db).await?;
+            let m = demine_app::risk::risk_build(&reg, actor, &o, bars).await?;
+            let path = reg.name();
+            reg.close().await?;
+            if json {
+                return print_json(&m);
+            }
+            println!(
+                "risk map: {} H3 cells at resolution {} over {} ({} layer(s) of context), model {}",
+                m.cells,
+                m.resolution,
+                if m.region {
+                    "the region given".to_string()
+                } else {
+                    format!("{} hazards", m.hazards_mapped_from)
+                },
+                m.context_layers,
+                m.model
+            );
+            println!(
+                "  labelled cells: {} with finds or accidents, {} searched clean; model trained on {}",
+                m.labelled["positive"], m.labelled["negative"], m.trained_rows
+            );
+            let f = |k: &str| m.cv[k].as_f64().unwrap_or(f64::NAN);
+            println!(
+                "  spatial cross-validation ({} folds over {} labelled cells): ROC-AUC {:.3}, PR-AUC {:.3}, Brier {:.4}",
+                m.cv["folds"],
+                m.cv["rows"],
+                f("auc_mean"),
+                f("pr_auc_mean"),
+                f("brier_mean")
+            );
+            let mut top: Vec<_> = m.hazards.iter().collect();
+            top.sort_by(|a, b| b.p_any.total_cmp(&a.p_any).then_with(|| a.hazard_id.cmp(&b.hazard_id)));
+            println!("  hazards most likely to hold ordnance (P(any item), expected contaminated share):");
+            for h in top.iter().take(10) {
+                println!(
+                    "    {:<14} {:>6.3}  {:>6.3}",
+                    h.hazard_id, h.p_any, h.expected_contaminated_share
+                );
+            }
+            eprintln!("timings (s): {}", m.timings);
+            println!("saved: layer risk_cells and hazards.risk_p_any / risk_expected_share in {path}");
+            Ok(ExitCode::SUCCESS)
+        }
+        RiskCommand::Suggest(a) => {
+            let region = a.region.as_deref().map(demine_app::risk::read_region).transpose()?;
+            let req = demine_app::risk::SuggestRequest {
+                resolution: a.res,
+                margin_m: a.margin_m,
+                region,
+                region_file: a.region.clone(),
+                bandwidth_m: a.bandwidth_m,
+                threshold: a.threshold,
+                max: a.max,
+                min_cells: a.min_cells,
+                model: a.model.into(),
+                seed: a.seed,
+                out: a.out.clone(),
+            };
+            let reg = open(db).await?;
+            bars.stage("scoring the land around the hazards");
+            let s = demine_app::risk::suggest(&reg, actor, &req).await?;
+            bars.finish();
+            if a.json {
+                println!("{}", s.json);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let r = &s.report;
+            let total_m2: f64 = r.suggestions.iter().map(|s| s.area_m2).sum();
+            let tag = if s.synthetic { " (SYNTHETIC registry)" } else { "" };
+            println!(
+                "suggested SHAs{tag}: {} area(s), {:.2} km² of the {:.2} km² outside every hazard that was looked at ({} H3 cells at resolution {})",
+                r.suggestions.len(),
+                total_m2 / 1e6,
+                r.outside_area_m2 / 1e6,
+                r.outside_cells,
+                a.res
+            );
+            println!("  threshold: risk ≥ {:.3} — {}", r.threshold, r.threshold_rule);
+            if r.dropped_areas > 0 || r.beyond_max > 0 {
+                println!(
+                    "  left out: {} area(s) under {} cells without finds or accidents, {} beyond --max",
+                    r.dropped_areas,
+                    a.min_cells.max(1),
+                    r.beyond_max
+                );
+            }
+            println!(
+                "  {:<10} {:>6} {:>9} {:>9} {:>8} {:>13} {:>6} {:>9}  reason",
+                "id", "cells", "area km²", "mean risk", "max risk", "expected cells", "finds", "accidents"
+            );
+            for x in &r.suggestions {
+                println!(
+                    "  {:<10} {:>6} {:>9.3} {:>9.3} {:>8.3} {:>13.2} {:>6} {:>9}  {}",
+                    x.id,
+                    x.cells.len(),
+                    x.area_m2 / 1e6,
+                    x.mean_risk,
+                    x.max_risk,
+                    x.expected_contaminated_cells,
+                    x.finds,
+                    x.accidents,
+                    x.reason
+                );
+            }
+            match &a.out {
+                Some(out) => println!(
+                    "wrote {} (import with `demine import hazards {}`); nothing was written to the registry",
+                    out.display(),
+                    out.display()
+                ),
+                None => println!("nothing was written to the registry; pass --out FILE.geojson to keep the areas"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RiskCommand::Evaluate {
+            cells,
+            group,
+            folds,
+            folds_out,
+            json,
+        } => {
+            let e = demine_app::risk::evaluate(&cells_spec(&cells), &group, folds, folds_out.as_deref(), bars)?;
+            if json {
+                println!("{}", e.json);
+            } else {
+                print!("{}", evaluate_text(&e.json));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RiskCommand::Train { cells, group, out } => {
+            let msg = demine_app::risk::train(&cells_spec(&cells), group.as_deref(), &out, bars)?;
+            eprintln!("{msg}");
+            Ok(ExitCode::SUCCESS)
+        }
+        RiskCommand::Score { cells, model, out } => {
+            let msg = demine_app::risk::score(&cells, &model, &out)?;
+            eprintln!("{msg}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The cross-validation table, from the JSON `risk evaluate --json` prints.
+fn evaluate_text(v: &Value) -> String {
+    let f3 = |x: &Value| x.as_f64().map(|x| format!("{x:.3}")).unwrap_or_else(|| "—".into());
+    let pct = |x: &Value| {
+        x.as_f64()
+            .map(|x| format!("{:.1} %", 100.0 * x))
+            .unwrap_or_else(|| "—".into())
+    };
+    let mut s = String::new();
+    let scheme = match v["scheme"].as_str().unwrap_or("") {
+        "leave_one_group_out" | "LeaveOneGroupOut" => "leave-one-group-out",
+        _ => "grouped K-fold",
+    };
+    s.push_str(&format!(
+        "Spatial cross-validation of {} — model {} (seed {})\n",
+        v["cells"].as_str().unwrap_or(""),
+        v["model"].as_str().unwrap_or(""),
+        v["seed"]
+    ));
+    let labelled = v["labelled"].as_u64().unwrap_or(0);
+    let positives = v["positives"].as_u64().unwrap_or(0);
+    s.push_str(&format!(
+        "cells: {} rows, {labelled} labelled, {positives} positive ({:.1} % of labelled); {} groups by '{}'\n",
+        v["rows"],
+        100.0 * positives as f64 / labelled.max(1) as f64,
+        v["groups"],
+        v["group"].as_str().unwrap_or("")
+    ));
+    let features: Vec<String> = v["features"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    s.push_str(&format!("features ({}): {}\n", features.len(), features.join(", ")));
+    if let Some(ign) = v["ignored_columns"].as_array().filter(|a| !a.is_empty()) {
+        let list: Vec<String> = ign
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} ({})",
+                    c["name"].as_str().unwrap_or(""),
+                    c["reason"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        s.push_str(&format!("ignored columns: {}\n", list.join("; ")));
+    }
+    s.push_str(&format!(
+        "folds: {} ({scheme}); {} with a single class in the held-out cells (left out of AUC and recall means)\n\n",
+        v["folds"], v["folds_single_class"]
+    ));
+    s.push_str(&format!(
+        "{:>4} {:>6} {:>9} {:>9} {:>8} {:>8} {:>7} {:>10} {:>9} {:>9}\n",
+        "fold", "groups", "held-out", "positive", "ROC-AUC", "PR-AUC", "Brier", "recall@10%", "@20%", "@30%"
+    ));
+    for f in v["per_fold"].as_array().cloned().unwrap_or_default() {
+        s.push_str(&format!(
+            "{:>4} {:>6} {:>9} {:>9} {:>8} {:>8} {:>7} {:>10} {:>9} {:>9}\n",
+            f["fold"],
+            f["groups"],
+            f["test_rows"],
+            f["test_positives"],
+            f3(&f["auc"]),
+            f3(&f["pr_auc"]),
+            f3(&f["brier"]),
+            pct(&f["recall_at"]["0.1"]),
+            pct(&f["recall_at"]["0.2"]),
+            pct(&f["recall_at"]["0.3"]),
+        ));
+    }
+    s.push_str(&format!(
+        "{:>4} {:>6} {:>9} {:>9} {:>8} {:>8} {:>7} {:>10} {:>9} {:>9}\n",
+        "mean",
+        "",
+        "",
+        "",
+        f3(&v["auc_mean"]),
+        f3(&v["pr_auc_mean"]),
+        f3(&v["brier_mean"]),
+        pct(&v["recall_at"]["0.1"]),
+        pct(&v["recall_at"]["0.2"]),
+        pct(&v["recall_at"]["0.3"]),
+    ));
+    s.push_str(&format!(
+        "\nROC-AUC: 0.5 = random, 1 = perfect ranking (± {} over folds). PR-AUC: average precision; random = the \
+         positive share ({:.3}). Brier: mean squared error of the probability (lower is better). recall@q: share of \
+         the held-out positives among the top q of held-out cells by risk (random = q).\n",
+        f3(&v["auc_std"]),
+        positives as f64 / labelled.max(1) as f64,
+    ));
+    s
+}
+
+// ---------------------------------------------------------------- field work
+
+/// Opens the registry only when a hazard is named (a polygon needs none).
+async fn maybe_open(db: &str, needed: bool) -> AppResult<Option<Registry>> {
+    if needed {
+        Ok(Some(open(db).await?))
+    } else {
+        Ok(None)
+    }
+}
+
+async fn qa(db: &str, actor: &Actor, cmd: QaCommand) -> AppResult<ExitCode> {
+    match cmd {
+        QaCommand::Plan {
+            lot_units,
+            lq,
+            beta,
+            c,
+            budget,
+            json,
+        } => {
+            let a = demine_app::field::qa_plan(&demine_app::field::QaPlanRequest {
+                lot_units,
+                lq,
+                beta,
+                c,
+                budget,
+            })?;
+            if json {
+                return print_json(&a);
+            }
+            if a.mode == "budget" {
+                println!(
+                    "a sample of {} of {} units (accept with ≤ {} defective) rejects, with probability ≥ {:.1} %, every lot whose defect rate is ≥ {:.4} ({} defective units)",
+                    a.n,
+                    a.lot_units,
+                    a.c,
+                    100.0 * (1.0 - beta),
+                    a.lq,
+                    a.defective_units
+                );
+                if let (Some(p), Some(pa)) = (a.requested_lq, a.p_accept_at_requested_lq) {
+                    println!(
+                        "at the requested LQ {p}: P(accept) = {pa:.6} ({} beta {beta})",
+                        if pa <= beta { "meets" } else { "does NOT meet" }
+                    );
+                }
+            } else {
+                println!(
+                    "inspect n = {} of {} units ({:.1} %), accept the lot if at most c = {} are defective",
+                    a.n,
+                    a.lot_units,
+                    100.0 * a.sampled_fraction.unwrap_or(0.0),
+                    a.c
+                );
+                println!(
+                    "a lot at LQ {} ({} defective units) is accepted with probability {:.6} (≤ beta {})",
+                    a.lq, a.defective_units, a.p_accept_at_lq, a.beta
+                );
+            }
+            println!("the lot: {}", a.lot);
+            println!("operating characteristic (exact hypergeometric):");
+            println!("  {:>10} {:>10} {:>12}", "defect rate", "defective", "P(accept)");
+            for o in &a.oc {
+                println!("  {:>10.4} {:>10} {:>12.6}", o.p, o.defective_units, o.p_accept);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        QaCommand::Sample {
+            hazard_id,
+            polygon,
+            units,
+            box_m,
+            seed,
+            out,
+            json,
+        } => {
+            let reg = maybe_open(db, hazard_id.is_some() && polygon.is_none()).await?;
+            let s = demine_app::field::qa_sample(
+                reg.as_ref(),
+                actor,
+                &demine_app::field::QaSampleRequest {
+                    hazard_id: hazard_id.as_deref(),
+                    polygon: polygon.as_deref(),
+                    units,
+                    box_m,
+                    seed,
+                    out: &out,
+                },
+            )
+            .await?;
+            if json {
+                return print_json(&s);
+            }
+            println!(
+                "{} of {} units ({} × {} m boxes) drawn with seed {} inside {} ({:.0} m²); written to {}",
+                s.units, s.lot_units, s.box_m, s.box_m, s.seed, s.lot, s.lot_area_m2, s.out
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        QaCommand::Record {
+            hazard_id,
+            date,
+            lot_units,
+            sample_units,
+            defects,
+            c,
+            box_m,
+            detection,
+            nonconformity,
+            inspector,
+            id,
+            json,
+        } => {
+            let reg = open(db).await?;
+            let rec = demine_app::field::qa_record(
+                &reg,
+                actor,
+                &demine_app::field::QaRecordRequest {
+                    hazard_id,
+                    date,
+                    lot_units,
+                    sample_units,
+                    defects,
+                    c,
+                    box_m,
+                    detection,
+                    nonconformities: nonconformity,
+                    inspector,
+                    id,
+                },
+            )
+            .await?;
+            reg.close().await?;
+            if json {
+                return print_json(&rec);
+            }
+            println!(
+                "{}: {} defective of {} units inspected (c = {}): lot {}",
+                rec.id,
+                rec.defects,
+                rec.sample_units,
+                rec.c,
+                if rec.accepted { "ACCEPTED" } else { "REJECTED" }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn lanes(db: &str, actor: &Actor, a: LanesArgs) -> AppResult<ExitCode> {
+    let reg = maybe_open(db, a.task_id.is_some() && a.polygon.is_none()).await?;
+    let r = demine_app::field::lanes(
+        reg.as_ref(),
+        actor,
+        &demine_app::field::LanesRequest {
+            task_id: a.task_id.as_deref(),
+            polygon: a.polygon.as_deref(),
+            width_m: a.width,
+            heading: &a.heading,
+            access: a.access.as_deref(),
+            boxes_m: a.boxes,
+            out: &a.out,
+        },
+    )
+    .await?;
+    if a.json {
+        println!("{}", r.json);
+    } else {
+        println!("{}", r.summary);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn progress(db: &str, actor: &Actor, cmd: ProgressCommand) -> AppResult<ExitCode> {
+    match cmd {
+        ProgressCommand::Add(a) => {
+            let reg = open(db).await?;
+            let r = demine_app::field::progress_add(
+                &reg,
+                actor,
+                &demine_app::field::ProgressAddRequest {
+                    date: &a.date,
+                    task: &a.task,
+                    team: &a.team,
+                    team_kind: a.team_kind.as_deref(),
+                    polygon: a.polygon.as_deref(),
+                    lanes: a.lanes.as_deref(),
+                    lane_plan: a.lane_plan.as_deref(),
+                    hours: a.hours,
+                    downtime_hours: a.downtime_hours,
+                    downtime_reason: a.downtime_reason.as_deref(),
+                    finds: a.finds,
+                    terrain: a.terrain.as_deref(),
+                    id: a.id.as_deref(),
+                    max_m2_per_hour: a.max_m2_per_hour.as_deref(),
+                    dry_run: a.dry_run,
+                },
+            )
+            .await?;
+            reg.close().await?;
+            for w in &r.warnings {
+                eprintln!("warning: {w}");
+            }
+            if a.json {
+                return print_json(&r);
+            }
+            println!(
+                "{}: {:.0} m² worked on {} ({} h); {:.0} m² of it remain{}",
+                r.id,
+                r.area_m2,
+                a.task,
+                a.hours,
+                r.remaining_m2,
+                if r.dry_run { " (--dry-run: nothing written)" } else { "" }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ProgressCommand::Stats { json } => {
+            let reg = open(db).await?;
+            let s = demine_app::field::progress_stats(&reg, actor).await?;
+            if json {
+                return print_json(&s);
+            }
+            if s.groups.is_empty() {
+                println!(
+                    "no daily progress recorded; add some with `demine progress add` or `demine import progress FILE`"
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!(
+                "{:<11} {:<14} {:>7} {:>12} {:>9} {:>10} {:>14}",
+                "team kind", "terrain", "reports", "area m²", "hours", "m²/hour", "m²/team-day"
+            );
+            for g in &s.groups {
+                println!(
+                    "{:<11} {:<14} {:>7} {:>12.0} {:>9.1} {:>10.1} {:>8.0} ± {:<5.0}",
+                    g.team_kind,
+                    g.terrain,
+                    g.reports,
+                    g.area_m2,
+                    g.hours,
+                    g.m2_per_hour,
+                    g.m2_per_team_day,
+                    g.sd_m2_per_team_day
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn residual(db: &str, actor: &Actor, a: ResidualArgs) -> AppResult<ExitCode> {
+    let reg = open(db).await?;
+    let r = demine_app::field::residual(
+        &reg,
+        actor,
+        &a.hazard_id,
+        &demine_app::field::ResidualRequest {
+            density_per_m2: a.density_per_m2,
+            prior_shape: Some(a.prior_shape.clone()),
+            detection: a.detection.clone(),
+        },
+    )
+    .await?;
+    if a.json {
+        println!("{}", r.json);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let e = &r.estimate;
+    let x = &e.residual;
+    if r.synthetic {
+        println!("*** SYNTHETIC DATA ***");
+    }
+    println!(
+        "hazard {}: released {:.0} m² ({:.0} m² not released, not covered here)",
+        a.hazard_id,
+        x.area_m2,
+        e.unreleased_m2.max(0.0)
+    );
+    println!(
+        "  expected items remaining {:.4}; P(at least one remains) = {:.2} %",
+        x.expected_remaining,
+        100.0 * x.p_any_remaining
+    );
+    println!(
+        "  prior {:.2e} items/m² ({}), shape {}; {} finds; mean miss probability {:.4}",
+        x.prior.density_per_m2,
+        x.prior.source,
+        x.prior.shape.map_or("known".into(), |k| k.to_string()),
+        x.finds,
+        x.miss_probability
+    );
+    for m in &e.methods {
+        println!(
+            "  {} over {:.0} m²",
+            m["methods"].as_str().unwrap_or(""),
+            m["area_m2"].as_f64().unwrap_or(0.0)
+        );
+    }
+    match &x.qa {
+        Some(q) => println!(
+            "  QA: {:.2} % of the land inspected, {} defects, detection {}",
+            100.0 * q.inspected_share,
+            q.defects,
+            q.detection
+        ),
+        None => println!("  QA: no inspection recorded"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn certificate(db: &str, actor: &Actor, a: CertificateArgs) -> AppResult<ExitCode> {
+    let ext = a
+        .out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase());
+    if !matches!(ext.as_deref(), Some("html") | Some("htm") | Some("pdf")) {
+        return Err(AppError::refused(format!(
+            "{}: write the certificate to a .html or .pdf file",
+            a.out.display()
+        )));
+    }
+    let reg = open(db).await?;
+    let c = demine_app::field::certificate(&reg, actor, &a.hazard_id, &a.lang, a.draft).await?;
+    demine_app::field::write_certificate(&c, &a.out)?;
+    if a.json {
+        let mut v = serde_json::to_value(&c).map_err(anyhow::Error::from)?;
+        v["out"] = json!(a.out.display().to_string());
+        println!("{v}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if c.draft {
+        println!(
+            "DRAFT certificate of {} ({}) written to {}: watermarked NOT VALID because",
+            a.hazard_id,
+            a.lang,
+            a.out.display()
+        );
+        for r in &c.not_valid_because {
+            println!("  {r}");
+        }
+    } else {
+        println!(
+            "certificate of {} ({}) written to {}",
+            a.hazard_id,
+            a.lang,
+            a.out.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
