@@ -180,6 +180,8 @@ pub async fn import_records(
         file.display()
     ));
     changes.reason = opts.reason.clone();
+    // An upsert corrects the registry: what it adds was not known before today.
+    changes.inserts_in_force_now = opts.upsert;
     let (mut inserted, mut replaced) = (0, 0);
     for r in records {
         if opts.upsert && stored.contains(r.id()) {

@@ -165,7 +165,8 @@ impl ParsedFile {
 /// Reads and validates a file of `kind` records. `Err` is a file-level defect; record defects
 /// are in the result's [`ParsedFile::problems`].
 pub fn parse_file(kind: RecordKind, path: &Path, known: &Known<'_>, fix: bool) -> Result<ParsedFile, FileError> {
-    let (raw, syntax_problems) = raw::read_raw(path)?;
+    let geometry_required = !matches!(kind, RecordKind::Organisations | RecordKind::Teams);
+    let (raw, syntax_problems) = raw::read_raw_with(path, geometry_required)?;
     parse_raw(kind, path, &raw, syntax_problems, known, fix)
 }
 

@@ -111,13 +111,19 @@ impl Format {
 /// Reads every raw record of a file. File-level defects (unreadable, malformed) are errors;
 /// record-level geometry syntax defects are returned as problems alongside the records.
 pub fn read_raw(path: &Path) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError> {
+    read_raw_with(path, true)
+}
+
+/// As [`read_raw`]; with `geometry_required` false a CSV may have no geometry column at all
+/// (organisations, teams), and its records have [`RawGeometry::Missing`].
+pub fn read_raw_with(path: &Path, geometry_required: bool) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError> {
     let bytes = std::fs::read(path).map_err(|e| FileError::Io {
         path: path.to_owned(),
         source: e,
     })?;
     match Format::detect(path, &bytes) {
         Format::GeoJson => read_geojson(path, &bytes),
-        Format::Csv => read_csv(path, &bytes),
+        Format::Csv => read_csv(path, &bytes, geometry_required),
     }
 }
 
@@ -370,7 +376,7 @@ fn geojson_geometry(g: &Value) -> Result<RawGeometry, String> {
     }
 }
 
-fn read_csv(path: &Path, bytes: &[u8]) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError> {
+fn read_csv(path: &Path, bytes: &[u8], geometry_required: bool) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::All)
@@ -386,7 +392,7 @@ fn read_csv(path: &Path, bytes: &[u8]) -> Result<(Vec<RawRecord>, Vec<Problem>),
         .position(|h| h == "wkt" || h == "geometry" || h == "geom");
     let lon_col = headers.iter().position(|h| h == "lon" || h == "longitude" || h == "x");
     let lat_col = headers.iter().position(|h| h == "lat" || h == "latitude" || h == "y");
-    if wkt_col.is_none() && (lon_col.is_none() || lat_col.is_none()) {
+    if geometry_required && wkt_col.is_none() && (lon_col.is_none() || lat_col.is_none()) {
         return Err(malformed(
             path,
             1,

@@ -225,6 +225,77 @@ impl GbtModel {
     }
 }
 
+impl GbtModel {
+    /// Checks a model read from a file before it is followed: every split names a feature the
+    /// model has and children that exist, every node is reached once from the root (so there is
+    /// no cycle to walk forever), depth and sizes are bounded, numbers are finite. `Err` says
+    /// which tree and node is wrong.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        const MAX_TREES: usize = 100_000;
+        const MAX_NODES: usize = 1 << 20;
+        const MAX_ALL_NODES: usize = 1 << 24;
+        let all: usize = self.trees.iter().map(|t| t.nodes.len()).sum();
+        if all > MAX_ALL_NODES {
+            return Err(format!("{all} nodes in all; at most {MAX_ALL_NODES}"));
+        }
+        const MAX_DEPTH: usize = 64;
+        if !self.base_score.is_finite() {
+            return Err(format!("base_score {} is not a finite number", self.base_score));
+        }
+        if self.trees.len() > MAX_TREES {
+            return Err(format!("{} trees; at most {MAX_TREES}", self.trees.len()));
+        }
+        for (t, tree) in self.trees.iter().enumerate() {
+            let n = tree.nodes.len();
+            if n == 0 || n > MAX_NODES {
+                return Err(format!("tree {t} has {n} nodes; a tree has 1 to {MAX_NODES}"));
+            }
+            let mut seen = vec![false; n];
+            // (node, depth), from the root.
+            let mut stack = vec![(0usize, 0usize)];
+            while let Some((k, depth)) = stack.pop() {
+                if seen[k] {
+                    return Err(format!("tree {t}, node {k}: reached twice (the nodes form a cycle or share a child)"));
+                }
+                seen[k] = true;
+                if depth > MAX_DEPTH {
+                    return Err(format!("tree {t}: deeper than {MAX_DEPTH} levels"));
+                }
+                match &tree.nodes[k] {
+                    Node::Leaf { value } if !value.is_finite() => {
+                        return Err(format!("tree {t}, node {k}: leaf value {value} is not a finite number"))
+                    }
+                    Node::Leaf { .. } => {}
+                    Node::Split {
+                        feature,
+                        threshold,
+                        left,
+                        right,
+                        ..
+                    } => {
+                        if *feature as usize >= self.features.len() {
+                            return Err(format!(
+                                "tree {t}, node {k}: feature {feature} does not exist (the model has {})",
+                                self.features.len()
+                            ));
+                        }
+                        if threshold.is_nan() {
+                            return Err(format!("tree {t}, node {k}: the threshold is not a number"));
+                        }
+                        for child in [*left, *right] {
+                            if child as usize >= n {
+                                return Err(format!("tree {t}, node {k}: child {child} does not exist (the tree has {n} nodes)"));
+                            }
+                            stack.push((child as usize, depth + 1));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Missing value in [`Forest`] codes.
 const FOREST_MISSING: u16 = u16::MAX;
 /// Rows scored together: their codes stay in cache while every tree walks them.
@@ -296,6 +367,10 @@ impl Forest {
         let mut depth = 0;
         for t in &m.trees {
             depth = depth.max(depth_of(t, 0, 0)?);
+        }
+        // The padded trees must fit in memory (a hostile or huge model walks node by node).
+        if m.trees.len().saturating_mul(1usize << depth) > 1 << 26 {
+            return None;
         }
         let n_splits = (1usize << depth) - 1;
         let always_left = FlatSplit {

@@ -63,6 +63,35 @@ pub struct LogisticModel {
     pub intercept: f64,
 }
 
+impl LogisticModel {
+    /// Checks a model read from a file: one median and indicator flag per feature, one mean,
+    /// scale and coefficient per design column, finite numbers. `Err` says what is wrong.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let f = self.features.len();
+        if self.medians.len() != f || self.indicators.len() != f {
+            return Err(format!(
+                "{f} features but {} medians and {} indicator flags",
+                self.medians.len(),
+                self.indicators.len()
+            ));
+        }
+        let columns = f + self.indicators.iter().filter(|x| **x).count();
+        for (name, v) in [("means", &self.means), ("scales", &self.scales), ("coef", &self.coef)] {
+            if v.len() != columns {
+                return Err(format!("{name} has {} values; the model has {columns} design columns", v.len()));
+            }
+        }
+        let all = self.medians.iter().chain(&self.means).chain(&self.scales).chain(&self.coef);
+        if let Some(x) = all.chain(std::iter::once(&self.intercept)).find(|x| !x.is_finite()) {
+            return Err(format!("{x} is not a finite number"));
+        }
+        if let Some(s) = self.scales.iter().find(|s| **s <= 0.0) {
+            return Err(format!("scale {s} must be above 0"));
+        }
+        Ok(())
+    }
+}
+
 fn median(values: &mut [f64]) -> f64 {
     if values.is_empty() {
         return 0.0;

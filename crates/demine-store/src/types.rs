@@ -164,6 +164,9 @@ pub struct Changeset {
     pub replace_layers: Vec<String>,
     /// Registry facts to set (key, value), e.g. `("synthetic", "true")`.
     pub meta: Vec<(String, String)>,
+    /// The new records are part of a correction (an upsert): in force from now, not from their
+    /// own dates, so that `--as-of` an earlier day still gives what was known then.
+    pub inserts_in_force_now: bool,
 }
 
 impl Changeset {

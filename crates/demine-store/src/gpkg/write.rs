@@ -161,6 +161,7 @@ impl Writer<'_> {
                     self.applied.versions.push((kind, r.id().to_string(), last + 1));
                     (last + 1, Some(self.at.clone()))
                 }
+                None if self.changes.inserts_in_force_now => (1, Some(self.at.clone())),
                 None => (1, None),
             };
             v.push(Val::Int(Some(version as i64)));

@@ -145,3 +145,11 @@ pub fn assert_close(actual: f64, expected: f64, rel: f64, what: &str) {
         "{what}: {actual} vs expected {expected} (relative error {err:.2e} > {rel:.0e})"
     );
 }
+
+/// A GeoJSON Point.
+pub fn point(x: f64, y: f64) -> String {
+    format!(r#"{{"type":"Point","coordinates":[{x},{y}]}}"#)
+}
+
+#[allow(unused_imports)]
+pub use assert_cmd::Command as Cmd;
