@@ -255,7 +255,9 @@ impl GbtModel {
             let mut stack = vec![(0usize, 0usize)];
             while let Some((k, depth)) = stack.pop() {
                 if seen[k] {
-                    return Err(format!("tree {t}, node {k}: reached twice (the nodes form a cycle or share a child)"));
+                    return Err(format!(
+                        "tree {t}, node {k}: reached twice (the nodes form a cycle or share a child)"
+                    ));
                 }
                 seen[k] = true;
                 if depth > MAX_DEPTH {
@@ -284,7 +286,9 @@ impl GbtModel {
                         }
                         for child in [*left, *right] {
                             if child as usize >= n {
-                                return Err(format!("tree {t}, node {k}: child {child} does not exist (the tree has {n} nodes)"));
+                                return Err(format!(
+                                    "tree {t}, node {k}: child {child} does not exist (the tree has {n} nodes)"
+                                ));
                             }
                             stack.push((child as usize, depth + 1));
                         }

@@ -340,7 +340,11 @@ impl RiskModel {
             Fitted::Logistic(l) => l.validate(),
             Fitted::Gbt(g) => g.validate(),
         };
-        checked.map_err(|why| err(format!("the model is malformed: {why}; write a model with `demine risk train`")))?;
+        checked.map_err(|why| {
+            err(format!(
+                "the model is malformed: {why}; write a model with `demine risk train`"
+            ))
+        })?;
         if !(m.calibration.a.is_finite() && m.calibration.b.is_finite()) {
             return Err(err("the calibration is not finite numbers".into()));
         }

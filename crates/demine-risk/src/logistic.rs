@@ -78,10 +78,18 @@ impl LogisticModel {
         let columns = f + self.indicators.iter().filter(|x| **x).count();
         for (name, v) in [("means", &self.means), ("scales", &self.scales), ("coef", &self.coef)] {
             if v.len() != columns {
-                return Err(format!("{name} has {} values; the model has {columns} design columns", v.len()));
+                return Err(format!(
+                    "{name} has {} values; the model has {columns} design columns",
+                    v.len()
+                ));
             }
         }
-        let all = self.medians.iter().chain(&self.means).chain(&self.scales).chain(&self.coef);
+        let all = self
+            .medians
+            .iter()
+            .chain(&self.means)
+            .chain(&self.scales)
+            .chain(&self.coef);
         if let Some(x) = all.chain(std::iter::once(&self.intercept)).find(|x| !x.is_finite()) {
             return Err(format!("{x} is not a finite number"));
         }

@@ -20,7 +20,10 @@ fn spawn(s: &Scratch, args: &[&str]) -> Child {
 
 fn finish(c: Child) -> (i32, String) {
     let o = c.wait_with_output().expect("wait");
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -31,8 +34,14 @@ fn two_processes_record_progress_on_different_hazards_at_once() {
         &s.file(
             "h.geojson",
             &collection(&[
-                (r#"{"id":"HZ-1","class":"CHA","recorded_date":"2024-01-01"}"#, &rect(30.0, 50.0, 30.002, 50.001)),
-                (r#"{"id":"HZ-2","class":"CHA","recorded_date":"2024-01-01"}"#, &rect(31.0, 50.0, 31.002, 50.001)),
+                (
+                    r#"{"id":"HZ-1","class":"CHA","recorded_date":"2024-01-01"}"#,
+                    &rect(30.0, 50.0, 30.002, 50.001),
+                ),
+                (
+                    r#"{"id":"HZ-2","class":"CHA","recorded_date":"2024-01-01"}"#,
+                    &rect(31.0, 50.0, 31.002, 50.001),
+                ),
             ]),
         ),
     );
@@ -40,7 +49,10 @@ fn two_processes_record_progress_on_different_hazards_at_once() {
     for day in 0..5 {
         let strip = |x0: f64| {
             let a = x0 + 0.0004 * day as f64;
-            s.file(&format!("p-{x0}-{day}.geojson"), &collection(&[(r#"{"id":"L"}"#, &rect(a, 50.0, a + 0.0004, 50.001))]))
+            s.file(
+                &format!("p-{x0}-{day}.geojson"),
+                &collection(&[(r#"{"id":"L"}"#, &rect(a, 50.0, a + 0.0004, 50.001))]),
+            )
         };
         let (p1, p2) = (strip(30.0), strip(31.0));
         let date = format!("2024-05-0{}", day + 1);
@@ -48,8 +60,20 @@ fn two_processes_record_progress_on_different_hazards_at_once() {
             spawn(
                 &s,
                 &[
-                    "progress", "add", "--date", &date, "--task", task, "--team", team, "--team-kind", "mechanical",
-                    "--hours", "8", "--polygon", p.to_str().unwrap(),
+                    "progress",
+                    "add",
+                    "--date",
+                    &date,
+                    "--task",
+                    task,
+                    "--team",
+                    team,
+                    "--team-kind",
+                    "mechanical",
+                    "--hours",
+                    "8",
+                    "--polygon",
+                    p.to_str().unwrap(),
                 ],
             )
         };
@@ -72,7 +96,12 @@ fn two_processes_record_progress_on_different_hazards_at_once() {
     }
     // The computed columns the store wrote (what QGIS shows) equal a fresh accounting.
     let o = std::process::Command::new("ogrinfo")
-        .args(["-ro", "-q", "-sql", "SELECT id, status, remaining_m2 FROM hazards ORDER BY id"])
+        .args([
+            "-ro",
+            "-q",
+            "-sql",
+            "SELECT id, status, remaining_m2 FROM hazards ORDER BY id",
+        ])
         .arg(s.db())
         .output()
         .expect("ogrinfo (GDAL) reads the registry; scripts/install-test-deps.sh installs it");
@@ -85,14 +114,27 @@ fn of_two_edits_based_on_the_same_version_one_wins_and_the_other_is_refused() {
     let s = Scratch::new();
     s.import_ok(
         "hazards",
-        &s.file("h.geojson", &collection(&[(r#"{"id":"HZ-1","class":"SHA"}"#, &rect(30.0, 50.0, 30.01, 50.01))])),
+        &s.file(
+            "h.geojson",
+            &collection(&[(r#"{"id":"HZ-1","class":"SHA"}"#, &rect(30.0, 50.0, 30.01, 50.01))]),
+        ),
     );
     let shown: Value = s.ok_json(&["show", "hazards", "HZ-1", "--json"]);
     assert_eq!(shown["version"], 1);
     let edit = |name: &str| {
         spawn(
             &s,
-            &["amend", "hazards", "HZ-1", "--set", &format!("name={name}"), "--reason", "rename", "--if-version", "1"],
+            &[
+                "amend",
+                "hazards",
+                "HZ-1",
+                "--set",
+                &format!("name={name}"),
+                "--reason",
+                "rename",
+                "--if-version",
+                "1",
+            ],
         )
     };
     let (a, b) = (edit("North field"), edit("South field"));
@@ -101,7 +143,11 @@ fn of_two_edits_based_on_the_same_version_one_wins_and_the_other_is_refused() {
     assert_eq!(won, 1, "exactly one edit wins: {results:?}");
     let lost = results.iter().find(|r| r.0 != 0).unwrap();
     assert_eq!(lost.0, 2);
-    assert!(lost.1.contains("hazard 'HZ-1'") && lost.1.contains("version 1"), "{}", lost.1);
+    assert!(
+        lost.1.contains("hazard 'HZ-1'") && lost.1.contains("version 1"),
+        "{}",
+        lost.1
+    );
     let shown: Value = s.ok_json(&["show", "hazards", "HZ-1", "--json"]);
     assert_eq!(shown["version"], 2);
 }

@@ -8,8 +8,14 @@ use common::*;
 use serde_json::Value;
 
 const HAZARDS: &[(&str, (f64, f64, f64, f64))] = &[
-    (r#"{"id":"HZ-A","class":"CHA","organisation":"NGO-1","recorded_date":"2024-01-05"}"#, (30.0, 50.0, 30.01, 50.004)),
-    (r#"{"id":"HZ-B","class":"SHA","organisation":"NGO-2","recorded_date":"2024-01-06"}"#, (30.02, 50.0, 30.03, 50.006)),
+    (
+        r#"{"id":"HZ-A","class":"CHA","organisation":"NGO-1","recorded_date":"2024-01-05"}"#,
+        (30.0, 50.0, 30.01, 50.004),
+    ),
+    (
+        r#"{"id":"HZ-B","class":"SHA","organisation":"NGO-2","recorded_date":"2024-01-06"}"#,
+        (30.02, 50.0, 30.03, 50.006),
+    ),
 ];
 
 /// The hazards as first surveyed (HZ-A's boundary wrong: 0.004° instead of 0.005° of latitude).
@@ -36,7 +42,14 @@ fn activity(id: &str, hazard: &str, kind: &str, outcome: &str, end: &str, r: (f6
 
 fn activities_file(s: &Scratch, name: &str, corrected: bool) -> std::path::PathBuf {
     let mut a = vec![
-        activity("A-1", "HZ-A", "NTS", "cancelled", "2024-03-01", (30.0, 50.0, 30.004, 50.005)),
+        activity(
+            "A-1",
+            "HZ-A",
+            "NTS",
+            "cancelled",
+            "2024-03-01",
+            (30.0, 50.0, 30.004, 50.005),
+        ),
         // Entered with the wrong end date (after A-3, which overlaps it): corrected to before.
         activity(
             "A-2",
@@ -46,12 +59,33 @@ fn activities_file(s: &Scratch, name: &str, corrected: bool) -> std::path::PathB
             if corrected { "2024-03-10" } else { "2024-05-10" },
             (30.004, 50.0, 30.007, 50.005),
         ),
-        activity("A-3", "HZ-A", "TS", "reduced", "2024-04-01", (30.006, 50.0, 30.008, 50.005)),
-        activity("B-1", "HZ-B", "NTS", "cancelled", "2024-03-15", (30.02, 50.0, 30.025, 50.006)),
+        activity(
+            "A-3",
+            "HZ-A",
+            "TS",
+            "reduced",
+            "2024-04-01",
+            (30.006, 50.0, 30.008, 50.005),
+        ),
+        activity(
+            "B-1",
+            "HZ-B",
+            "NTS",
+            "cancelled",
+            "2024-03-15",
+            (30.02, 50.0, 30.025, 50.006),
+        ),
     ];
     if !corrected {
         // A duplicate of B-1 sent twice by the operator under another id.
-        a.push(activity("B-1-dup", "HZ-B", "TS", "reduced", "2024-03-14", (30.02, 50.0, 30.027, 50.006)));
+        a.push(activity(
+            "B-1-dup",
+            "HZ-B",
+            "TS",
+            "reduced",
+            "2024-03-14",
+            (30.02, 50.0, 30.027, 50.006),
+        ));
     }
     let refs: Vec<(&str, &str)> = a.iter().map(|(p, g)| (p.as_str(), g.as_str())).collect();
     s.file(name, &collection(&refs))
@@ -66,7 +100,13 @@ fn figures(v: &Value) -> Vec<(String, [f64; 5])> {
             let f = |k: &str| h[k].as_f64().unwrap();
             (
                 h["id"].as_str().unwrap().to_string(),
-                [f("area_m2"), f("cancelled_m2"), f("reduced_m2"), f("cleared_m2"), f("remaining_m2")],
+                [
+                    f("area_m2"),
+                    f("cancelled_m2"),
+                    f("reduced_m2"),
+                    f("cleared_m2"),
+                    f("remaining_m2"),
+                ],
             )
         })
         .collect();
@@ -76,7 +116,13 @@ fn figures(v: &Value) -> Vec<(String, [f64; 5])> {
 
 fn totals(v: &Value) -> [f64; 5] {
     let f = |k: &str| v[k].as_f64().unwrap();
-    [f("hazard_area_m2"), f("cancelled_m2"), f("reduced_m2"), f("cleared_m2"), f("remaining_m2")]
+    [
+        f("hazard_area_m2"),
+        f("cancelled_m2"),
+        f("reduced_m2"),
+        f("cleared_m2"),
+        f("remaining_m2"),
+    ]
 }
 
 #[test]
@@ -89,15 +135,34 @@ fn corrections_give_the_figures_of_the_corrected_data() {
 
     // The corrections: a re-surveyed boundary (amend --geometry), a wrong date (amend --set),
     // a duplicate (retire).
-    let boundary = s.file("boundary.geojson", &collection(&[(r#"{"id":"HZ-A"}"#, &rect(30.0, 50.0, 30.01, 50.005))]));
+    let boundary = s.file(
+        "boundary.geojson",
+        &collection(&[(r#"{"id":"HZ-A"}"#, &rect(30.0, 50.0, 30.01, 50.005))]),
+    );
     let ok = |args: &[&str]| {
         let (code, out, err) = s.run(args);
         assert_eq!(code, 0, "{args:?}: {err}");
         out
     };
-    let out = ok(&["amend", "hazards", "HZ-A", "--geometry", boundary.to_str().unwrap(), "--reason", "re-survey of 2026-11"]);
+    let out = ok(&[
+        "amend",
+        "hazards",
+        "HZ-A",
+        "--geometry",
+        boundary.to_str().unwrap(),
+        "--reason",
+        "re-survey of 2026-11",
+    ]);
     assert!(out.contains("version 1 → 2"), "{out}");
-    ok(&["amend", "activities", "A-2", "--set", "end_date=2024-03-10", "--reason", "end date typed wrong"]);
+    ok(&[
+        "amend",
+        "activities",
+        "A-2",
+        "--set",
+        "end_date=2024-03-10",
+        "--reason",
+        "end date typed wrong",
+    ]);
     ok(&["retire", "activities", "B-1-dup", "--reason", "duplicate of B-1"]);
 
     // The same data imported fresh, correct from the start.
@@ -159,14 +224,28 @@ fn an_upsert_replaces_re_surveyed_records_in_one_transaction() {
         v["features"].as_array_mut().unwrap().push(c["features"][0].clone());
         s.file("resurvey.geojson", &v.to_string())
     };
-    let out = s.ok_json(&["import", "hazards", resurvey.to_str().unwrap(), "--upsert", "--reason", "re-survey", "--json"]);
+    let out = s.ok_json(&[
+        "import",
+        "hazards",
+        resurvey.to_str().unwrap(),
+        "--upsert",
+        "--reason",
+        "re-survey",
+        "--json",
+    ]);
     assert_eq!((out["inserted"].as_u64(), out["replaced"].as_u64()), (Some(1), Some(2)));
     let fresh = Scratch::new();
     fresh.import_ok("hazards", &resurvey);
     fresh.import_ok("activities", &activities_file(&fresh, "a.geojson", true));
-    assert_eq!(figures(&s.ok_json(&["release", "--json"])), figures(&fresh.ok_json(&["release", "--json"])));
+    assert_eq!(
+        figures(&s.ok_json(&["release", "--json"])),
+        figures(&fresh.ok_json(&["release", "--json"]))
+    );
     let yesterday = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
-    assert_eq!(figures(&s.ok_json(&["release", "--json", "--as-of", &yesterday])), figures(&before));
+    assert_eq!(
+        figures(&s.ok_json(&["release", "--json", "--as-of", &yesterday])),
+        figures(&before)
+    );
     // Without --upsert the same file is refused: the ids are taken.
     let (code, _, err) = s.run(&["import", "hazards", resurvey.to_str().unwrap()]);
     assert_eq!(code, 2);
@@ -193,8 +272,19 @@ fn bad_corrections_are_refused_and_change_nothing() {
             r#"{"type":"Polygon","coordinates":[[[30,50],[30.01,50.005],[30.01,50],[30,50.005],[30,50]]]}"#,
         )]),
     );
-    let e = refused(&["amend", "hazards", "HZ-A", "--geometry", bowtie.to_str().unwrap(), "--reason", "x"]);
-    assert!(e.contains("bowtie.geojson") && e.contains("id 'HZ-A'") && e.contains("field `geometry`"), "{e}");
+    let e = refused(&[
+        "amend",
+        "hazards",
+        "HZ-A",
+        "--geometry",
+        bowtie.to_str().unwrap(),
+        "--reason",
+        "x",
+    ]);
+    assert!(
+        e.contains("bowtie.geojson") && e.contains("id 'HZ-A'") && e.contains("field `geometry`"),
+        "{e}"
+    );
     assert!(e.contains("self-intersect"), "{e}");
     // A value outside the contract.
     let e = refused(&["amend", "hazards", "HZ-A", "--set", "class=XHA", "--reason", "x"]);
@@ -203,18 +293,44 @@ fn bad_corrections_are_refused_and_change_nothing() {
     let e = refused(&["amend", "hazards", "HZ-A", "--set", "clas=CHA", "--reason", "x"]);
     assert!(e.contains("field `clas`"), "{e}");
     // An end date before the start date.
-    let e = refused(&["amend", "activities", "A-1", "--set", "end_date=2023-01-01", "--reason", "x"]);
+    let e = refused(&[
+        "amend",
+        "activities",
+        "A-1",
+        "--set",
+        "end_date=2023-01-01",
+        "--reason",
+        "x",
+    ]);
     assert!(e.contains("field `end_date`") && e.contains("before start_date"), "{e}");
     // An unknown id, an unknown hazard reference.
     let e = refused(&["amend", "hazards", "HZ-404", "--set", "name=x", "--reason", "x"]);
     assert!(e.contains("no hazard 'HZ-404'"), "{e}");
-    let e = refused(&["amend", "activities", "A-1", "--set", "hazard_id=HZ-404", "--reason", "x"]);
+    let e = refused(&[
+        "amend",
+        "activities",
+        "A-1",
+        "--set",
+        "hazard_id=HZ-404",
+        "--reason",
+        "x",
+    ]);
     assert!(e.contains("field `hazard_id`") && e.contains("HZ-404"), "{e}");
     // No reason.
     let e = refused(&["amend", "hazards", "HZ-A", "--set", "name=x", "--reason", " "]);
     assert!(e.contains("--reason"), "{e}");
     // A stale version.
-    let e = refused(&["amend", "hazards", "HZ-A", "--set", "name=x", "--reason", "x", "--if-version", "7"]);
+    let e = refused(&[
+        "amend",
+        "hazards",
+        "HZ-A",
+        "--set",
+        "name=x",
+        "--reason",
+        "x",
+        "--if-version",
+        "7",
+    ]);
     assert!(e.contains("hazard 'HZ-A'") && e.contains("version 7"), "{e}");
     // A hazard with activities is not retired alone.
     let e = refused(&["retire", "hazards", "HZ-A", "--reason", "x"]);
@@ -228,7 +344,10 @@ fn bad_corrections_are_refused_and_change_nothing() {
         ]),
     );
     let e = refused(&["import", "hazards", bad.to_str().unwrap(), "--upsert"]);
-    assert!(e.contains("record 2") && e.contains("id 'HZ-B'") && e.contains("field `class`"), "{e}");
+    assert!(
+        e.contains("record 2") && e.contains("id 'HZ-B'") && e.contains("field `class`"),
+        "{e}"
+    );
 
     // Retiring twice: the second time names the record and when it was retired.
     let (code, _, err) = s.run(&["retire", "activities", "B-1-dup", "--reason", "duplicate"]);
@@ -249,14 +368,36 @@ fn a_hazard_retired_with_cascade_takes_its_work_and_keeps_its_finds() {
         "finds",
         &s.file(
             "f.geojson",
-            &collection(&[(r#"{"id":"F-1","date":"2024-03-02","category":"AP_mine","hazard_id":"HZ-B"}"#, &point(30.021, 50.001))]),
+            &collection(&[(
+                r#"{"id":"F-1","date":"2024-03-02","category":"AP_mine","hazard_id":"HZ-B"}"#,
+                &point(30.021, 50.001),
+            )]),
         ),
     );
-    let v = s.ok_json(&["retire", "hazards", "HZ-B", "--reason", "entered twice", "--cascade", "--json"]);
-    let cascaded: Vec<&str> = v["cascaded"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
-    assert!(cascaded.contains(&"activities B-1") && cascaded.contains(&"finds F-1 (unlinked)"), "{cascaded:?}");
+    let v = s.ok_json(&[
+        "retire",
+        "hazards",
+        "HZ-B",
+        "--reason",
+        "entered twice",
+        "--cascade",
+        "--json",
+    ]);
+    let cascaded: Vec<&str> = v["cascaded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert!(
+        cascaded.contains(&"activities B-1") && cascaded.contains(&"finds F-1 (unlinked)"),
+        "{cascaded:?}"
+    );
     let status = s.ok_json(&["status", "--json"]);
-    assert_eq!((status["hazards"].as_u64(), status["finds"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (status["hazards"].as_u64(), status["finds"].as_u64()),
+        (Some(1), Some(1))
+    );
     let find = s.ok_json(&["show", "finds", "F-1", "--json"]);
     assert!(find["record"]["properties"]["hazard_id"].is_null(), "{find}");
 }
@@ -265,27 +406,49 @@ fn a_hazard_retired_with_cascade_takes_its_work_and_keeps_its_finds() {
 fn teams_and_organisations_come_from_the_registry() {
     let s = Scratch::new();
     s.import_ok("hazards", &hazards_file(&s, "h.geojson", true));
-    let orgs = s.file("orgs.csv", "id,name,kind\nNGO-1,Demining NGO,ngo\nNGO-2,Engineers,military\n");
+    let orgs = s.file(
+        "orgs.csv",
+        "id,name,kind\nNGO-1,Demining NGO,ngo\nNGO-2,Engineers,military\n",
+    );
     s.import_ok("organisations", &orgs);
     // A team of an organisation that is not there is refused with its record and field.
-    let bad = s.file("bad-teams.csv", "id,kind,productivity_m2_per_day,organisation\nT9,manual,40,NOPE\n");
+    let bad = s.file(
+        "bad-teams.csv",
+        "id,kind,productivity_m2_per_day,organisation\nT9,manual,40,NOPE\n",
+    );
     let (code, _, err) = s.run(&["import", "teams", bad.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("record 1") && err.contains("field `organisation`") && err.contains("NOPE"), "{err}");
+    assert!(
+        err.contains("record 1") && err.contains("field `organisation`") && err.contains("NOPE"),
+        "{err}"
+    );
     let teams = s.file(
         "teams.geojson",
         &collection(&[
-            (r#"{"id":"T-M1","kind":"manual","productivity_m2_per_day":300,"organisation":"NGO-1"}"#, &point(30.0, 49.99)),
-            (r#"{"id":"T-NTS","kind":"nts","productivity_m2_per_day":40000,"organisation":"NGO-2"}"#, &point(30.02, 49.99)),
-            (r#"{"id":"T-TS","kind":"ts","productivity_m2_per_day":5000,"organisation":"NGO-2"}"#, &point(30.02, 49.99)),
+            (
+                r#"{"id":"T-M1","kind":"manual","productivity_m2_per_day":300,"organisation":"NGO-1"}"#,
+                &point(30.0, 49.99),
+            ),
+            (
+                r#"{"id":"T-NTS","kind":"nts","productivity_m2_per_day":40000,"organisation":"NGO-2"}"#,
+                &point(30.02, 49.99),
+            ),
+            (
+                r#"{"id":"T-TS","kind":"ts","productivity_m2_per_day":5000,"organisation":"NGO-2"}"#,
+                &point(30.02, 49.99),
+            ),
         ]),
     );
     s.import_ok("teams", &teams);
     // Plans and forecasts use the registry's teams without --teams.
     let plan = s.ok_json(&["plan", "--json", "--calendar", "none", "--time-limit", "1"]);
     assert_eq!(plan["teams"], 3, "{plan}");
-    let teams_used: std::collections::BTreeSet<&str> =
-        plan["assignments"].as_array().unwrap().iter().map(|a| a["team"].as_str().unwrap()).collect();
+    let teams_used: std::collections::BTreeSet<&str> = plan["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["team"].as_str().unwrap())
+        .collect();
     assert!(teams_used.contains("T-M1"), "{teams_used:?}");
     let shown = s.ok_json(&["show", "teams", "T-M1", "--json"]);
     assert_eq!(shown["record"]["geometry"]["coordinates"][0], 30.0);
@@ -298,12 +461,32 @@ fn reports_and_breakdowns_for_any_registry() {
     s.import_ok("activities", &activities_file(&s, "a.geojson", true));
     let v = s.ok_json(&["release", "--json", "--by", "organisation"]);
     let groups = v["groups"].as_array().unwrap();
-    assert_eq!(groups.iter().map(|g| g["key"].as_str().unwrap()).collect::<Vec<_>>(), ["NGO-1", "NGO-2"]);
+    assert_eq!(
+        groups.iter().map(|g| g["key"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["NGO-1", "NGO-2"]
+    );
     let sum: f64 = groups.iter().map(|g| g["released_m2"].as_f64().unwrap()).sum();
-    assert!((sum - v["released_m2"].as_f64().unwrap()).abs() < 0.1, "no overlap here: groups sum to the total");
+    assert!(
+        (sum - v["released_m2"].as_f64().unwrap()).abs() < 0.1,
+        "no overlap here: groups sum to the total"
+    );
     // By month, within a period: March 2024 only.
-    let m = s.ok_json(&["release", "--json", "--by", "month", "--from", "2024-03-01", "--to", "2024-03-31"]);
-    let months: Vec<&str> = m["groups"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
+    let m = s.ok_json(&[
+        "release",
+        "--json",
+        "--by",
+        "month",
+        "--from",
+        "2024-03-01",
+        "--to",
+        "2024-03-31",
+    ]);
+    let months: Vec<&str> = m["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["key"].as_str().unwrap())
+        .collect();
     assert_eq!(months, ["2024-03"]);
     let (code, csv, err) = s.run(&["release", "--by", "month", "--csv"]);
     assert_eq!(code, 0, "{err}");
@@ -328,7 +511,15 @@ fn reports_and_breakdowns_for_any_registry() {
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(html.contains("Released by organisation, 2024-01-01 to 2024-12-31") && html.contains("NGO-2"));
     assert!(html.contains("Released by month") && html.contains("2024-04"));
-    let (code, _, err) = s.run(&["report", "--out", report.to_str().unwrap(), "--from", "2024-05-01", "--to", "2024-01-01"]);
+    let (code, _, err) = s.run(&[
+        "report",
+        "--out",
+        report.to_str().unwrap(),
+        "--from",
+        "2024-05-01",
+        "--to",
+        "2024-01-01",
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("--to"), "{err}");
 }

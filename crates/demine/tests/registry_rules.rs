@@ -4,8 +4,8 @@
 //! files and sizes that would exhaust the machine are refused.
 
 mod common;
-use common::*;
 use common::Cmd as Command;
+use common::*;
 use serde_json::Value;
 
 fn f(v: &Value, k: &str) -> f64 {
@@ -67,11 +67,20 @@ fn a_command_that_only_reads_refuses_a_missing_registry_and_creates_none() {
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains("typo.gpkg") && err.contains("no such registry"), "{args:?}: {err}");
+        assert!(
+            err.contains("typo.gpkg") && err.contains("no such registry"),
+            "{args:?}: {err}"
+        );
         assert!(!typo.exists(), "{args:?} created {}", typo.display());
     }
     // `init` creates it; then status reads it.
-    let init = Command::cargo_bin("demine").unwrap().arg("--db").arg(&typo).arg("init").output().unwrap();
+    let init = Command::cargo_bin("demine")
+        .unwrap()
+        .arg("--db")
+        .arg(&typo)
+        .arg("init")
+        .output()
+        .unwrap();
     assert!(init.status.success());
     assert!(typo.exists());
 }
@@ -92,9 +101,17 @@ fn a_dry_run_writes_nothing_for_any_import_kind() {
     let orgs = s.file("o.csv", "id,name,kind\nNGO-1,Demining NGO,ngo\n");
     let finds = s.file(
         "f.geojson",
-        &collection(&[(r#"{"id":"F-9","date":"2024-03-02","category":"AP_mine"}"#, &point(30.006, 50.001))]),
+        &collection(&[(
+            r#"{"id":"F-9","date":"2024-03-02","category":"AP_mine"}"#,
+            &point(30.006, 50.001),
+        )]),
     );
-    for (kind, file) in [("progress", &progress), ("teams", &teams), ("organisations", &orgs), ("finds", &finds)] {
+    for (kind, file) in [
+        ("progress", &progress),
+        ("teams", &teams),
+        ("organisations", &orgs),
+        ("finds", &finds),
+    ] {
         let (code, _, err) = s.run(&["import", kind, file.to_str().unwrap(), "--dry-run"]);
         assert_eq!(code, 0, "{kind}: {err}");
         assert!(err.contains("--dry-run: nothing written"), "{kind}: {err}");
@@ -141,19 +158,31 @@ fn a_qa_lot_is_the_cleared_land_only() {
     ]);
     // The lot counts the boxes of the cleared quarter (~2.8 ha), not the cancelled half.
     let lot = v["lot_units"].as_f64().unwrap();
-    assert!((lot * 100.0 - cleared).abs() / cleared < 0.15, "lot {lot} boxes for {cleared} m² cleared");
+    assert!(
+        (lot * 100.0 - cleared).abs() / cleared < 0.15,
+        "lot {lot} boxes for {cleared} m² cleared"
+    );
     assert!(v["lot"].as_str().unwrap().contains("cleared land"), "{v}");
     for u in v["sample"].as_array().unwrap() {
         let lon = u["centre"][0].as_f64().unwrap();
-        assert!((30.005..=30.0075).contains(&lon), "a sample unit outside the cleared land: {u}");
+        assert!(
+            (30.005..=30.0075).contains(&lon),
+            "a sample unit outside the cleared land: {u}"
+        );
     }
     let text = std::fs::read_to_string(&out).unwrap();
-    assert!(text.contains("cleared land only"), "the exported sample says what the lot is");
+    assert!(
+        text.contains("cleared land only"),
+        "the exported sample says what the lot is"
+    );
     // A hazard with no cleared land (only cancelled) has no lot.
     let s2 = Scratch::new();
     s2.import_ok(
         "hazards",
-        &s2.file("h.geojson", &collection(&[(r#"{"id":"HZ-2","class":"SHA"}"#, &rect(30.0, 50.0, 30.01, 50.002))])),
+        &s2.file(
+            "h.geojson",
+            &collection(&[(r#"{"id":"HZ-2","class":"SHA"}"#, &rect(30.0, 50.0, 30.01, 50.002))]),
+        ),
     );
     s2.import_ok(
         "activities",
@@ -181,7 +210,10 @@ fn a_certificate_needs_all_land_released_and_an_accepted_lot() {
     // A quarter of the hazard remains.
     let (code, _, err) = s.run(&["certificate", "HZ-1", "--out", c]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("not fully released") && err.contains("no post-clearance inspection"), "{err}");
+    assert!(
+        err.contains("not fully released") && err.contains("no post-clearance inspection"),
+        "{err}"
+    );
     assert!(!cert.exists(), "no certificate written");
     let (code, out, err) = s.run(&["certificate", "HZ-1", "--out", c, "--draft"]);
     assert_eq!(code, 0, "{err}");
@@ -240,19 +272,36 @@ fn release_as_of_leaves_out_hazards_recorded_later() {
         ),
     );
     let ids = |v: &Value| -> Vec<String> {
-        v["per_hazard"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect()
+        v["per_hazard"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_string())
+            .collect()
     };
-    assert_eq!(ids(&s.ok_json(&["release", "--json", "--as-of", "2025-05-31"])), vec!["HZ-1"]);
-    assert_eq!(ids(&s.ok_json(&["release", "--json", "--as-of", "2025-06-01"])), vec!["HZ-1", "HZ-LATER"]);
+    assert_eq!(
+        ids(&s.ok_json(&["release", "--json", "--as-of", "2025-05-31"])),
+        vec!["HZ-1"]
+    );
+    assert_eq!(
+        ids(&s.ok_json(&["release", "--json", "--as-of", "2025-06-01"])),
+        vec!["HZ-1", "HZ-LATER"]
+    );
     // A hazard imported without a recorded date is recorded today: not there yesterday.
     s.import_ok(
         "hazards",
-        &s.file("today.geojson", &collection(&[(r#"{"id":"HZ-NOW","class":"SHA"}"#, &rect(32.0, 50.0, 32.01, 50.01))])),
+        &s.file(
+            "today.geojson",
+            &collection(&[(r#"{"id":"HZ-NOW","class":"SHA"}"#, &rect(32.0, 50.0, 32.01, 50.01))]),
+        ),
     );
     let yesterday = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
     assert!(!ids(&s.ok_json(&["release", "--json", "--as-of", &yesterday])).contains(&"HZ-NOW".to_string()));
     let shown = s.ok_json(&["show", "hazards", "HZ-NOW", "--json"]);
-    assert_eq!(shown["record"]["properties"]["recorded_date"], chrono::Utc::now().date_naive().to_string());
+    assert_eq!(
+        shown["record"]["properties"]["recorded_date"],
+        chrono::Utc::now().date_naive().to_string()
+    );
 }
 
 #[test]
@@ -266,8 +315,18 @@ fn hostile_model_files_are_refused_not_followed() {
     let cells = s.file("cells.csv", &csv);
     let model = s.dir.path().join("m.json");
     let (code, _, err) = s.run(&[
-        "risk", "train", "--cells", cells.to_str().unwrap(), "--label", "mine", "--group", "g", "--exclude", "cell",
-        "--out", model.to_str().unwrap(),
+        "risk",
+        "train",
+        "--cells",
+        cells.to_str().unwrap(),
+        "--label",
+        "mine",
+        "--group",
+        "g",
+        "--exclude",
+        "cell",
+        "--out",
+        model.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
     let good: Value = serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
@@ -283,10 +342,22 @@ fn hostile_model_files_are_refused_not_followed() {
     };
     let (t, k) = first_split(&good);
     let mutations: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
-        ("cycle", Box::new(move |m: &mut Value| m["model"]["trees"][t]["nodes"][k]["split"]["left"] = Value::from(k))),
-        ("missing child", Box::new(move |m: &mut Value| m["model"]["trees"][t]["nodes"][k]["split"]["right"] = Value::from(99_999))),
-        ("unknown feature", Box::new(move |m: &mut Value| m["model"]["trees"][t]["nodes"][k]["split"]["feature"] = Value::from(7))),
-        ("empty tree", Box::new(move |m: &mut Value| m["model"]["trees"][t]["nodes"] = Value::Array(vec![]))),
+        (
+            "cycle",
+            Box::new(move |m: &mut Value| m["model"]["trees"][t]["nodes"][k]["split"]["left"] = Value::from(k)),
+        ),
+        (
+            "missing child",
+            Box::new(move |m: &mut Value| m["model"]["trees"][t]["nodes"][k]["split"]["right"] = Value::from(99_999)),
+        ),
+        (
+            "unknown feature",
+            Box::new(move |m: &mut Value| m["model"]["trees"][t]["nodes"][k]["split"]["feature"] = Value::from(7)),
+        ),
+        (
+            "empty tree",
+            Box::new(move |m: &mut Value| m["model"]["trees"][t]["nodes"] = Value::Array(vec![])),
+        ),
     ];
     let score_out = s.dir.path().join("scored.csv");
     for (what, mutate) in mutations {
@@ -295,7 +366,15 @@ fn hostile_model_files_are_refused_not_followed() {
         let bad = s.file("bad.json", &m.to_string());
         let out = s
             .demine()
-            .args(["risk", "score", "--cells", cells.to_str().unwrap(), "--model", bad.to_str().unwrap(), "--out"])
+            .args([
+                "risk",
+                "score",
+                "--cells",
+                cells.to_str().unwrap(),
+                "--model",
+                bad.to_str().unwrap(),
+                "--out",
+            ])
             .arg(&score_out)
             .timeout(std::time::Duration::from_secs(60))
             .output()
@@ -311,21 +390,44 @@ fn hostile_model_files_are_refused_not_followed() {
 fn work_that_would_exhaust_the_machine_is_refused() {
     let s = Scratch::new();
     // A lot of a trillion units.
-    let (code, _, err) = s.run(&["qa", "plan", "--lot-units", "1000000000000", "--lq", "0.00000001", "--beta", "0.1"]);
+    let (code, _, err) = s.run(&[
+        "qa",
+        "plan",
+        "--lot-units",
+        "1000000000000",
+        "--lq",
+        "0.00000001",
+        "--beta",
+        "0.1",
+    ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--lot-units"), "{err}");
     // A risk map of a country at the finest resolution: tens of millions of cells.
     s.import_ok(
         "hazards",
-        &s.file("h.geojson", &collection(&[(r#"{"id":"BIG","class":"SHA"}"#, &rect(30.0, 46.0, 38.0, 52.0))])),
+        &s.file(
+            "h.geojson",
+            &collection(&[(r#"{"id":"BIG","class":"SHA"}"#, &rect(30.0, 46.0, 38.0, 52.0))]),
+        ),
     );
     let (code, _, err) = s.run(&["risk", "build", "--res", "11"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("million cells"), "{err}");
     // Boxes of a centimetre over a hectare.
-    let poly = s.file("p.geojson", &collection(&[(r#"{"id":"P"}"#, &rect(30.0, 50.0, 30.002, 50.001))]));
+    let poly = s.file(
+        "p.geojson",
+        &collection(&[(r#"{"id":"P"}"#, &rect(30.0, 50.0, 30.002, 50.001))]),
+    );
     let out = s.dir.path().join("b.geojson");
-    let (code, _, err) = s.run(&["lanes", "--polygon", poly.to_str().unwrap(), "--boxes", "0.01", "--out", out.to_str().unwrap()]);
+    let (code, _, err) = s.run(&[
+        "lanes",
+        "--polygon",
+        poly.to_str().unwrap(),
+        "--boxes",
+        "0.01",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("pieces"), "{err}");
 }
