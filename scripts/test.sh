@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite: unit, property, doc and CLI integration tests, with GDAL as a real client.
+# The whole test suite: formatting, lints, unit, property, doc and CLI integration tests, with
+# GDAL as a real client.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
 cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked "$@"
 # The national-scale generator test is #[ignore]d in debug builds (minutes); it runs here in release.
 cargo test --release --locked -p demine-demo -- --ignored

@@ -360,20 +360,7 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
         &hazard_risks,
         &demine_priority::Config::default(),
     )?;
-    let priority_rows: Vec<demine_report::PriorityRow> = priorities
-        .hazards
-        .iter()
-        .take(demine_report::priority::TOP_PRIORITY_HAZARDS)
-        .map(|h| demine_report::PriorityRow {
-            rank: h.rank,
-            hazard_id: h.hazard_id.clone(),
-            class: h.class.to_string(),
-            suggested_class: h.classification.suggested.to_string(),
-            score: h.score,
-            remaining_m2: h.remaining_m2,
-            points: h.breakdown.iter().map(|c| c.points).collect(),
-        })
-        .collect();
+    let priority_rows = crate::priority::report_rows(&priorities);
     let report_path = out.join("report.html");
     let (context_lines, context_points) = crate::report::context_for_map(&context);
     let plan_section = if national {
@@ -427,18 +414,7 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
             }),
             suggested: suggested.as_ref().map(|s| s.section()),
         }),
-        priorities: Some(demine_report::PrioritySection {
-            rows: &priority_rows,
-            criteria: priorities
-                .config
-                .weights
-                .entries()
-                .iter()
-                .map(|(c, w)| (c.to_string(), *w))
-                .collect(),
-            suggested_cha: priorities.suggested_cha().count(),
-            ranked: priorities.hazards.len(),
-        }),
+        priorities: Some(crate::priority::report_section(&priorities, &priority_rows)),
         plan: plan_section,
         breakdowns: crate::report::breakdown_sections(&groups, None, None),
     });

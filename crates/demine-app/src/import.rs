@@ -4,7 +4,7 @@
 
 use crate::actor::Act;
 use crate::field::progress_changeset;
-use crate::registry::write_or_create;
+use crate::registry::finish_import;
 use crate::util::today;
 use crate::{Actor, AppError, AppResult, Location, Refusal, Registry};
 use demine_core::{AnyRecord, RecordKind};
@@ -207,19 +207,7 @@ pub async fn import_records(
         }
     }
     let created = registry.is_none();
-    if !opts.dry_run {
-        match &registry {
-            Some(reg) => {
-                reg.apply(&changes, actor).await?;
-            }
-            None => {
-                write_or_create(location, &changes, actor).await?;
-            }
-        }
-    }
-    if let Some(r) = registry {
-        r.close().await?;
-    }
+    finish_import(location, registry, &changes, actor, opts.dry_run).await?;
     Ok(Imported {
         ok: true,
         file: file.display().to_string(),
@@ -276,9 +264,7 @@ async fn import_progress(
                 detail: serde_json::json!({"ok": false, "file": file.display().to_string(), "problems": errors, "written": 0}),
             }))
         })?;
-    if !opts.dry_run {
-        registry.apply(&changes, actor).await?;
-    }
+    registry.apply_unless(opts.dry_run, &changes, actor).await?;
     Ok(Imported {
         ok: true,
         file: file.display().to_string(),
@@ -344,19 +330,7 @@ pub async fn import_layer(
         ..Changeset::new(format!("import layer {name} from {}", file.display()))
     };
     let created = registry.is_none();
-    if !opts.dry_run {
-        match &registry {
-            Some(r) => {
-                r.apply(&changes, actor).await?;
-            }
-            None => {
-                write_or_create(location, &changes, actor).await?;
-            }
-        }
-    }
-    if let Some(r) = registry {
-        r.close().await?;
-    }
+    finish_import(location, registry, &changes, actor, opts.dry_run).await?;
     Ok(Imported {
         ok: true,
         file: file.display().to_string(),

@@ -154,13 +154,15 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
             let db = reg.name();
             let q = Query::all().in_organisations(actor.scope());
             let synthetic = reg.synthetic().await?;
-            let hazards = reg.store.hazards(&q).await?;
-            let activities = reg.store.activities(&q).await?;
+            let crate::registry::Evidence {
+                hazards,
+                activities,
+                finds,
+                accidents,
+                layers,
+            } = reg.evidence(&q).await?;
             let stored_teams = reg.store.teams(&q).await?;
             let progress = reg.store.daily_progress(&q).await?;
-            let finds = reg.store.finds(&q).await?;
-            let accidents = reg.store.accidents(&q).await?;
-            let layers = reg.store.context_features(None).await?;
             let risks = reg.store.hazard_risks().await?;
             let teams = match teams_from_file {
                 Some(t) => t,

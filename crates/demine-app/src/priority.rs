@@ -61,15 +61,10 @@ pub struct Priorities {
 pub async fn priority(reg: &Registry, actor: &Actor, weights: Option<&Path>) -> AppResult<Priorities> {
     actor.require(Act::Read)?;
     let config = read_config(weights).map_err(AppError::refused)?;
-    let q = Query::all().in_organisations(actor.scope());
-    let hazards = reg.store.hazards(&q).await?;
-    let activities = reg.store.activities(&q).await?;
-    let finds = reg.store.finds(&q).await?;
-    let accidents = reg.store.accidents(&q).await?;
-    let layers = reg.store.context_features(None).await?;
+    let e = reg.evidence(&Query::all().in_organisations(actor.scope())).await?;
     let risks = reg.store.hazard_risks().await?;
-    let release = account_records(&hazards, &activities, None, false);
-    let report = compute_priorities(&hazards, &release, &finds, &accidents, &layers, &risks, &config)?;
+    let release = account_records(&e.hazards, &e.activities, None, false);
+    let report = compute_priorities(&e.hazards, &release, &e.finds, &e.accidents, &e.layers, &risks, &config)?;
     Ok(Priorities {
         report,
         synthetic: reg.synthetic().await?,
@@ -131,6 +126,43 @@ pub fn priority_text(report: &PriorityReport, top: usize, synthetic: bool) -> St
         report.config.evidence.cha_threshold
     ));
     s
+}
+
+/// The report's rows: the first [`demine_report::priority::TOP_PRIORITY_HAZARDS`] ranked hazards.
+pub fn report_rows(report: &PriorityReport) -> Vec<demine_report::PriorityRow> {
+    report
+        .hazards
+        .iter()
+        .take(demine_report::priority::TOP_PRIORITY_HAZARDS)
+        .map(|h| demine_report::PriorityRow {
+            rank: h.rank,
+            hazard_id: h.hazard_id.clone(),
+            class: h.class.to_string(),
+            suggested_class: h.classification.suggested.to_string(),
+            score: h.score,
+            remaining_m2: h.remaining_m2,
+            points: h.breakdown.iter().map(|c| c.points).collect(),
+        })
+        .collect()
+}
+
+/// The report's priority section over `rows` (from [`report_rows`]).
+pub fn report_section<'a>(
+    report: &'a PriorityReport,
+    rows: &'a [demine_report::PriorityRow],
+) -> demine_report::PrioritySection<'a> {
+    demine_report::PrioritySection {
+        rows,
+        criteria: report
+            .config
+            .weights
+            .entries()
+            .iter()
+            .map(|(c, w)| (c.to_string(), *w))
+            .collect(),
+        suggested_cha: report.suggested_cha().count(),
+        ranked: report.hazards.len(),
+    }
 }
 
 /// The full ranked list with per-criterion points, as CSV.

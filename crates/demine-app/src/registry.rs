@@ -126,6 +126,56 @@ impl Registry {
     }
 }
 
+/// The registry's records an engine works on: hazards, activities, finds, accidents and the
+/// context layers.
+pub struct Evidence {
+    pub hazards: Vec<demine_core::Hazard>,
+    pub activities: Vec<demine_core::Activity>,
+    pub finds: Vec<demine_core::Find>,
+    pub accidents: Vec<demine_core::Accident>,
+    pub layers: Vec<demine_core::ContextFeature>,
+}
+
+impl Registry {
+    /// The records matching `q`, with every context layer.
+    pub async fn evidence(&self, q: &demine_store::Query) -> AppResult<Evidence> {
+        Ok(Evidence {
+            hazards: self.store.hazards(q).await?,
+            activities: self.store.activities(q).await?,
+            finds: self.store.finds(q).await?,
+            accidents: self.store.accidents(q).await?,
+            layers: self.store.context_features(None).await?,
+        })
+    }
+
+    /// Writes `changes` unless `dry_run`.
+    pub async fn apply_unless(&self, dry_run: bool, changes: &Changeset, actor: &Actor) -> AppResult<()> {
+        if !dry_run {
+            self.apply(changes, actor).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes an import: to the open registry, or to a new one created atomically; nothing with
+/// `dry_run`. Closes the registry.
+pub async fn finish_import(
+    location: &Location,
+    registry: Option<Registry>,
+    changes: &Changeset,
+    actor: &Actor,
+    dry_run: bool,
+) -> AppResult<()> {
+    match registry {
+        Some(r) => {
+            r.apply_unless(dry_run, changes, actor).await?;
+            r.close().await
+        }
+        None if dry_run => Ok(()),
+        None => write_or_create(location, changes, actor).await.map(|_| ()),
+    }
+}
+
 /// What `demine init` did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Initialised {

@@ -126,11 +126,13 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
     period(r.from, r.to)?;
     progress.stage("reading the registry");
     let q = Query::as_of(r.as_of).in_organisations(actor.scope());
-    let hazards = reg.store.hazards(&q).await?;
-    let activities = reg.store.activities(&q).await?;
-    let finds = reg.store.finds(&q).await?;
-    let accidents = reg.store.accidents(&q).await?;
-    let layers = reg.store.context_features(None).await?;
+    let crate::registry::Evidence {
+        hazards,
+        activities,
+        finds,
+        accidents,
+        layers,
+    } = reg.evidence(&q).await?;
     let synthetic = reg.synthetic().await?;
     progress.stage(&format!("accounting land release of {} hazards", hazards.len()));
     let release = account_records(&hazards, &activities, r.as_of, true);
@@ -161,23 +163,9 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
         )
         .ok()
     };
-    let rows: Vec<demine_report::PriorityRow> = priorities
+    let rows = priorities
         .as_ref()
-        .map(|p| {
-            p.hazards
-                .iter()
-                .take(demine_report::priority::TOP_PRIORITY_HAZARDS)
-                .map(|h| demine_report::PriorityRow {
-                    rank: h.rank,
-                    hazard_id: h.hazard_id.clone(),
-                    class: h.class.to_string(),
-                    suggested_class: h.classification.suggested.to_string(),
-                    score: h.score,
-                    remaining_m2: h.remaining_m2,
-                    points: h.breakdown.iter().map(|c| c.points).collect(),
-                })
-                .collect()
-        })
+        .map(crate::priority::report_rows)
         .unwrap_or_default();
     let plan = if r.plan && r.as_of.is_none() {
         progress.stage("planning the remaining land and forecasting completion");
@@ -212,18 +200,7 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
             truth_note: None,
             suggested: None,
         }),
-        priorities: priorities.as_ref().map(|p| demine_report::PrioritySection {
-            rows: &rows,
-            criteria: p
-                .config
-                .weights
-                .entries()
-                .iter()
-                .map(|(c, w)| (c.to_string(), *w))
-                .collect(),
-            suggested_cha: p.suggested_cha().count(),
-            ranked: p.hazards.len(),
-        }),
+        priorities: priorities.as_ref().map(|p| crate::priority::report_section(p, &rows)),
         plan,
         breakdowns: breakdown_sections(&groups, r.from, r.to),
     });

@@ -12,7 +12,7 @@ use demine_risk::cv::RECALL_FRACTIONS;
 use demine_risk::suggest::{outside_every_hazard, suggest as suggest_areas, SuggestOptions, SuggestReport, Suggestion};
 pub use demine_risk::ModelKind;
 use demine_risk::{cross_validate, read_csv, CsvSpec, CvReport, ReadReport, RiskError, RiskModel};
-use demine_store::{Changeset, Query, Repository};
+use demine_store::{Changeset, Query};
 use geo::MultiPolygon;
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -257,6 +257,15 @@ fn hazard_risks(hazards: &[Hazard], covers: Option<&[Vec<CellIndex>]>, grid: &Gr
         .collect()
 }
 
+/// Every piece of released land with how it was released: what cell features measure.
+fn released_land(hazards: &[Hazard], activities: &[Activity]) -> Vec<(Outcome, MultiPolygon<f64>)> {
+    account_records(hazards, activities, None, true)
+        .per_hazard
+        .into_iter()
+        .flat_map(|r| r.pieces.into_iter().map(|p| (p.outcome, p.geometry)))
+        .collect()
+}
+
 /// A risk map, computed from registry values (no I/O).
 pub struct RiskMap {
     pub cells: Vec<RiskCell>,
@@ -284,12 +293,7 @@ pub fn compute_risk_map(
     check_grid_args(o.resolution, o.bandwidth_m, o.margin_m)?;
     check_map_size(hazards, o)?;
     let started = std::time::Instant::now();
-    let release = account_records(hazards, activities, None, true);
-    let released: Vec<(Outcome, MultiPolygon<f64>)> = release
-        .per_hazard
-        .iter()
-        .flat_map(|r| r.pieces.iter().map(|p| (p.outcome, p.geometry.clone())))
-        .collect();
+    let released = released_land(hazards, activities);
     let inputs = CellInputs {
         hazards,
         released: &released,
@@ -387,18 +391,19 @@ pub async fn risk_build(
     check_grid_args(o.resolution, o.bandwidth_m, o.margin_m)?;
     let started = std::time::Instant::now();
     progress.stage("reading the registry");
-    let all = Query::all();
-    let hazards = reg.store.hazards(&all).await?;
+    let crate::registry::Evidence {
+        hazards,
+        activities,
+        finds,
+        accidents,
+        layers,
+    } = reg.evidence(&Query::all()).await?;
     if hazards.is_empty() && o.region.is_none() {
         return Err(AppError::refused(format!(
             "{}: no hazards; import hazards first (the risk map covers the hazards with a margin)",
             reg.name()
         )));
     }
-    let activities = reg.store.activities(&all).await?;
-    let finds = reg.store.finds(&all).await?;
-    let accidents = reg.store.accidents(&all).await?;
-    let layers = reg.store.context_features(None).await?;
     let t_read = started.elapsed().as_secs_f64();
     progress.stage("building the risk map on H3 cells");
     let map = compute_risk_map(&hazards, &activities, &finds, &accidents, &layers, o)?;
@@ -511,12 +516,7 @@ pub fn compute_suggestions(
     layers: &[ContextFeature],
     run: &SuggestRequest,
 ) -> AppResult<SuggestReport> {
-    let release = account_records(hazards, activities, None, true);
-    let released: Vec<(Outcome, MultiPolygon<f64>)> = release
-        .per_hazard
-        .iter()
-        .flat_map(|r| r.pieces.iter().map(|p| (p.outcome, p.geometry.clone())))
-        .collect();
+    let released = released_land(hazards, activities);
     let grid = match &run.region {
         Some(region) => Grid::cover(region, run.resolution).context("covering the region")?,
         None if hazards.is_empty() => {
@@ -666,12 +666,8 @@ pub async fn suggest(reg: &Registry, actor: &Actor, run: &SuggestRequest) -> App
     }
     let synthetic = reg.synthetic().await?;
     let q = Query::all().in_organisations(actor.scope());
-    let hazards = reg.store.hazards(&q).await?;
-    let activities = reg.store.activities(&q).await?;
-    let finds = reg.store.finds(&q).await?;
-    let accidents = reg.store.accidents(&q).await?;
-    let layers = reg.store.context_features(None).await?;
-    let r = compute_suggestions(&hazards, &activities, &finds, &accidents, &layers, run)?;
+    let e = reg.evidence(&q).await?;
+    let r = compute_suggestions(&e.hazards, &e.activities, &e.finds, &e.accidents, &e.layers, run)?;
     if let Some(out) = &run.out {
         let text = serde_json::to_string_pretty(&feature_collection(&r, synthetic)).map_err(anyhow::Error::from)?;
         demine_io::write_atomically(out, text.as_bytes())?;

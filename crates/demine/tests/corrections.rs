@@ -7,7 +7,10 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-const HAZARDS: &[(&str, (f64, f64, f64, f64))] = &[
+/// West, south, east, north (degrees).
+type Bounds = (f64, f64, f64, f64);
+
+const HAZARDS: &[(&str, Bounds)] = &[
     (
         r#"{"id":"HZ-A","class":"CHA","organisation":"NGO-1","recorded_date":"2024-01-05"}"#,
         (30.0, 50.0, 30.01, 50.004),
@@ -31,7 +34,7 @@ fn hazards_file(s: &Scratch, name: &str, corrected: bool) -> std::path::PathBuf 
     s.file(name, &collection(&refs))
 }
 
-fn activity(id: &str, hazard: &str, kind: &str, outcome: &str, end: &str, r: (f64, f64, f64, f64)) -> (String, String) {
+fn activity(id: &str, hazard: &str, kind: &str, outcome: &str, end: &str, r: Bounds) -> (String, String) {
     (
         format!(
             r#"{{"id":"{id}","hazard_id":"{hazard}","type":"{kind}","outcome":"{outcome}","start_date":"2024-02-01","end_date":"{end}","team":"T1"}}"#

@@ -8,9 +8,8 @@ use common::Cmd as Command;
 use common::*;
 use serde_json::Value;
 
-fn f(v: &Value, k: &str) -> f64 {
-    v[k].as_f64().unwrap_or_else(|| panic!("{k} missing in {v}"))
-}
+/// A change to a model file, named.
+type Mutation = (&'static str, Box<dyn Fn(&mut Value)>);
 
 /// A CHA of 0.01° × 0.002° at 30°E 50°N: its western half cancelled by NTS, the next quarter
 /// cleared, the last quarter still to do.
@@ -341,7 +340,7 @@ fn hostile_model_files_are_refused_not_followed() {
         panic!("no split in {m}")
     };
     let (t, k) = first_split(&good);
-    let mutations: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let mutations: Vec<Mutation> = vec![
         (
             "cycle",
             Box::new(move |m: &mut Value| m["model"]["trees"][t]["nodes"][k]["split"]["left"] = Value::from(k)),

@@ -88,6 +88,15 @@ fn select_columns(s: &Spec) -> String {
     s.columns.join(", ")
 }
 
+/// The record's columns, each prefixed with the alias `t.`.
+fn aliased_columns(s: &Spec) -> String {
+    s.columns
+        .iter()
+        .map(|c| format!("t.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The statement that reads records of `s` matching `q`.
 fn records_sql<'a>(s: &Spec, q: &Query) -> QueryBuilder<'a, Sqlite> {
     let cols = select_columns(s);
@@ -96,11 +105,7 @@ fn records_sql<'a>(s: &Spec, q: &Query) -> QueryBuilder<'a, Sqlite> {
         None => {
             qb.push(format!(
                 "SELECT t.fid, t.version, t.valid_from, {} FROM {} t WHERE 1",
-                s.columns
-                    .iter()
-                    .map(|c| format!("t.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                aliased_columns(s),
                 s.table
             ));
             push_filters(&mut qb, s, q, true);
@@ -247,11 +252,7 @@ async fn unlinked_near(pool: &SqlitePool, kind: RecordKind, b: &Bbox) -> Result<
     let s = spec(kind);
     let mut qb = QueryBuilder::<Sqlite>::new(format!(
         "SELECT t.fid, t.version, t.valid_from, {} FROM {} t WHERE t.hazard_id IS NULL",
-        s.columns
-            .iter()
-            .map(|c| format!("t.{c}"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        aliased_columns(s),
         s.table
     ));
     push_rtree(&mut qb, s.table, b);
