@@ -256,6 +256,8 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
     let reg = Registry::open_or_create(&location).await?;
     progress.stage(&format!("writing {} (and accounting land release)", db.display()));
     let context = demo_context_layers(&campaign);
+    let mut campaign = campaign;
+    // The records move into the changeset and back (a national campaign is a million finds).
     let changes = Changeset {
         meta: vec![
             ("synthetic".into(), "true".into()),
@@ -263,15 +265,19 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
         ],
         organisations: campaign.organisations.clone(),
         teams: campaign.teams.clone(),
-        hazards: campaign.hazards.clone(),
-        activities: campaign.activities.clone(),
-        finds: campaign.finds.clone(),
-        accidents: campaign.accidents.clone(),
+        hazards: std::mem::take(&mut campaign.hazards),
+        activities: std::mem::take(&mut campaign.activities),
+        finds: std::mem::take(&mut campaign.finds),
+        accidents: std::mem::take(&mut campaign.accidents),
         context_features: context.clone(),
         ..Changeset::new(format!("demo: SYNTHETIC {demo_scale} campaign, seed {seed}"))
     };
-    reg.apply(&changes, actor).await?;
-    drop(changes);
+    let written = reg.apply(&changes, actor).await;
+    campaign.hazards = changes.hazards;
+    campaign.activities = changes.activities;
+    campaign.finds = changes.finds;
+    campaign.accidents = changes.accidents;
+    written?;
     progress.finish();
 
     // The risk map (issue 4) for the smaller scales; national scale has its own bench.
@@ -320,10 +326,11 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
     }
     let all = Query::all();
     let (hazards, activities, finds) = if national {
+        // Nothing below needs the campaign's own copies at national scale.
         (
-            campaign.hazards.clone(),
-            campaign.activities.clone(),
-            campaign.finds.clone(),
+            std::mem::take(&mut campaign.hazards),
+            std::mem::take(&mut campaign.activities),
+            std::mem::take(&mut campaign.finds),
         )
     } else {
         (

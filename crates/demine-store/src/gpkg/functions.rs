@@ -56,6 +56,33 @@ fn envelope(blob: &[u8]) -> Option<Option<[f64; 4]>> {
         }
         return Some(Some(e));
     }
+    // Points carry no envelope: read the WKB point directly (a million finds are indexed).
+    let wkb = &blob[8 + envelope_len..];
+    if wkb.len() >= 21 {
+        let le = wkb[0] == 1;
+        let word: [u8; 4] = wkb[1..5].try_into().unwrap_or([0; 4]);
+        let kind = if le {
+            u32::from_le_bytes(word)
+        } else {
+            u32::from_be_bytes(word)
+        };
+        if kind == 1 {
+            let read = |i: usize| {
+                let b: [u8; 8] = wkb[5 + 8 * i..13 + 8 * i].try_into().unwrap_or([0; 8]);
+                if le {
+                    f64::from_le_bytes(b)
+                } else {
+                    f64::from_be_bytes(b)
+                }
+            };
+            let (x, y) = (read(0), read(1));
+            return Some(if x.is_nan() || y.is_nan() {
+                None
+            } else {
+                Some([x, x, y, y])
+            });
+        }
+    }
     let g = GpkgWkb(blob.to_vec()).to_geo().ok()?;
     Some(g.bounding_rect().map(|r| [r.min().x, r.max().x, r.min().y, r.max().y]))
 }

@@ -53,7 +53,10 @@ impl GeoPackageStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(60));
+            .busy_timeout(Duration::from_secs(60))
+            // 64 MiB of page cache per connection: a national import is one transaction, and
+            // a small cache spills it to the WAL page by page.
+            .pragma("cache_size", "-65536");
         let pool = SqlitePoolOptions::new()
             // WAL: readers run beside the one writer; writes queue on BEGIN IMMEDIATE.
             .max_connections(4)

@@ -52,7 +52,12 @@ fn parent_rank(kind: RecordKind) -> u8 {
 struct Writer<'c> {
     at: String,
     reason: Option<String>,
+    author: &'c Author,
+    batch: String,
+    /// Change-log entries not yet written.
     log: Vec<LogRow>,
+    /// The last entry written (sequence number, hash), once read.
+    chain: Option<(i64, String)>,
     applied: Applied,
     /// Hazards whose computed columns must be recomputed.
     affected: BTreeSet<String>,
@@ -73,7 +78,10 @@ pub(super) async fn apply(pool: &SqlitePool, c: &Changeset, author: &Author) -> 
     let mut w = Writer {
         at: at.clone(),
         reason: c.reason.clone(),
+        author,
+        batch: batch.clone(),
         log: Vec::new(),
+        chain: None,
         applied: Applied {
             batch: batch.clone(),
             at,
@@ -116,11 +124,9 @@ pub(super) async fn apply(pool: &SqlitePool, c: &Changeset, author: &Author) -> 
     w.context_layers(&mut tx).await?;
     w.risk_map(&mut tx).await?;
     w.recompute(&mut tx).await?;
-    let mut applied = w.applied;
-    applied.log_entries = w.log.len() as u64;
-    write_log(&mut tx, w.log, author, &batch, &applied.at, w.reason.as_deref()).await?;
+    w.flush_log(&mut tx).await?;
     tx.commit().await?;
-    Ok(applied)
+    Ok(w.applied)
 }
 
 impl Writer<'_> {
@@ -153,26 +159,96 @@ impl Writer<'_> {
         let mut columns: Vec<&str> = s.columns.to_vec();
         columns.extend(["version", "valid_from", "in_force_from"]);
         let mut rect = None;
-        let mut rows = Vec::with_capacity(records.len());
-        for r in records {
-            let mut v = r.values()?;
-            let (version, in_force) = match continued.get(r.id()) {
-                Some(last) => {
-                    self.applied.versions.push((kind, r.id().to_string(), last + 1));
-                    (last + 1, Some(self.at.clone()))
-                }
-                None if self.changes.inserts_in_force_now => (1, Some(self.at.clone())),
-                None => (1, None),
-            };
-            v.push(Val::Int(Some(version as i64)));
-            v.push(Val::text(&self.at));
-            v.push(Val::Text(in_force));
-            rows.push(v);
-            rect = union_rect(rect, r.rect());
-            self.entry("insert", s.table, Some(r.id()), None, Some(r.json()));
+        // In chunks, each with its change-log entries: a million finds never sit in memory
+        // three times (records, rows, log).
+        for chunk in records.chunks(20_000) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                let mut v = r.values()?;
+                let (version, in_force) = match continued.get(r.id()) {
+                    Some(last) => {
+                        self.applied.versions.push((kind, r.id().to_string(), last + 1));
+                        (last + 1, Some(self.at.clone()))
+                    }
+                    None if self.changes.inserts_in_force_now => (1, Some(self.at.clone())),
+                    None => (1, None),
+                };
+                v.push(Val::Int(Some(version as i64)));
+                v.push(Val::text(&self.at));
+                v.push(Val::Text(in_force));
+                rows.push(v);
+                rect = union_rect(rect, r.rect());
+                self.entry("insert", s.table, Some(r.id()), None, Some(r.json()));
+            }
+            insert_many(tx, s.table, &columns, rows).await?;
+            self.flush_log(tx).await?;
         }
-        insert_many(tx, s.table, &columns, rows).await?;
         extend_extent(tx, s.table, rect, &self.at).await
+    }
+
+    /// Writes the pending change-log entries, each chained to the one before.
+    async fn flush_log(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
+        if self.log.is_empty() {
+            return Ok(());
+        }
+        let (mut seq, mut prev) = match self.chain.take() {
+            Some(c) => c,
+            None => {
+                let last = sqlx::query("SELECT fid, hash FROM change_log ORDER BY fid DESC LIMIT 1")
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                match last {
+                    Some(r) => (
+                        r.try_get::<i64, _>("fid")?,
+                        r.try_get::<Option<String>, _>("hash")?.unwrap_or_default(),
+                    ),
+                    None => (0, String::new()),
+                }
+            }
+        };
+        let log = std::mem::take(&mut self.log);
+        self.applied.log_entries += log.len() as u64;
+        let mut rows = Vec::with_capacity(log.len());
+        for l in log {
+            seq += 1;
+            let mut e = ChangeLogEntry {
+                seq,
+                at: self.at.clone(),
+                actor: self.author.name.clone(),
+                organisation: self.author.organisation.clone(),
+                request_id: self.author.request_id.clone(),
+                action: l.action.to_string(),
+                entity: l.entity,
+                entity_id: l.entity_id,
+                batch: Some(self.batch.clone()),
+                before: l.before,
+                after: l.after,
+                reason: self.reason.clone(),
+                prev_hash: Some(prev.clone()),
+                hash: None,
+            };
+            let hash = entry_hash(&prev, &e);
+            e.hash = Some(hash.clone());
+            prev = hash;
+            rows.push(vec![
+                Val::Int(Some(e.seq)),
+                Val::Text(Some(e.at)),
+                Val::Text(Some(e.actor)),
+                Val::Text(e.organisation),
+                Val::Text(e.request_id),
+                Val::Text(Some(e.action)),
+                Val::Text(Some(e.entity)),
+                Val::Text(e.entity_id),
+                Val::Text(e.batch),
+                Val::Text(e.before),
+                Val::Text(e.after),
+                Val::Text(e.reason),
+                Val::Text(e.prev_hash),
+                Val::Text(e.hash),
+            ]);
+        }
+        self.chain = Some((seq, prev));
+        insert_many(tx, "change_log", &LOG_COLUMNS, rows).await
     }
 
     /// Reads the stored version of a record for a correction, refusing a stale one.
@@ -588,76 +664,15 @@ const LOG_COLUMNS: [&str; 14] = [
     "hash",
 ];
 
-async fn write_log(
-    tx: &mut Transaction<'_, Sqlite>,
-    log: Vec<LogRow>,
-    author: &Author,
-    batch: &str,
-    at: &str,
-    reason: Option<&str>,
-) -> Result<()> {
-    if log.is_empty() {
-        return Ok(());
-    }
-    let last = sqlx::query("SELECT fid, hash FROM change_log ORDER BY fid DESC LIMIT 1")
-        .fetch_optional(&mut **tx)
-        .await?;
-    let (mut seq, mut prev) = match last {
-        Some(r) => (
-            r.try_get::<i64, _>("fid")?,
-            r.try_get::<Option<String>, _>("hash")?.unwrap_or_default(),
-        ),
-        None => (0, String::new()),
-    };
-    let mut rows = Vec::with_capacity(log.len());
-    for l in log {
-        seq += 1;
-        let mut e = ChangeLogEntry {
-            seq,
-            at: at.to_string(),
-            actor: author.name.clone(),
-            organisation: author.organisation.clone(),
-            request_id: author.request_id.clone(),
-            action: l.action.to_string(),
-            entity: l.entity,
-            entity_id: l.entity_id,
-            batch: Some(batch.to_string()),
-            before: l.before,
-            after: l.after,
-            reason: reason.map(str::to_string),
-            prev_hash: Some(prev.clone()),
-            hash: None,
-        };
-        let hash = entry_hash(&prev, &e);
-        e.hash = Some(hash.clone());
-        prev = hash;
-        rows.push(vec![
-            Val::Int(Some(e.seq)),
-            Val::Text(Some(e.at)),
-            Val::Text(Some(e.actor)),
-            Val::Text(e.organisation),
-            Val::Text(e.request_id),
-            Val::Text(Some(e.action)),
-            Val::Text(Some(e.entity)),
-            Val::Text(e.entity_id),
-            Val::Text(e.batch),
-            Val::Text(e.before),
-            Val::Text(e.after),
-            Val::Text(e.reason),
-            Val::Text(e.prev_hash),
-            Val::Text(e.hash),
-        ]);
-    }
-    insert_many(tx, "change_log", &LOG_COLUMNS, rows).await
-}
-
 /// Chains entries written before the log was hash-chained (registries from before demine's
 /// migration 0005), once: from then on every entry is covered by `demine audit verify`.
 pub(super) async fn seal_unhashed_log(pool: &SqlitePool) -> Result<()> {
-    let unhashed: i64 = sqlx::query_scalar("SELECT count(*) FROM change_log WHERE hash IS NULL")
-        .fetch_one(pool)
+    // Entries from before the chain are the oldest ones: when the first is hashed, all are
+    // (one indexed row, not a scan of a million).
+    let first: Option<Option<String>> = sqlx::query_scalar("SELECT hash FROM change_log ORDER BY fid LIMIT 1")
+        .fetch_optional(pool)
         .await?;
-    if unhashed == 0 {
+    if !matches!(first, Some(None)) {
         return Ok(());
     }
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
