@@ -145,18 +145,16 @@ pub fn forecast(p: &Problem, plan: &Plan, opts: &ForecastOptions) -> Forecast {
                 .unwrap_or(Normal::new(0.0, 0.0).expect("σ=0"));
             let growth: Vec<f64> = p.tasks.iter().map(|_| growth_d.sample(&mut rng).exp()).collect();
             let rate_d = Normal::new(0.0, opts.rate_sd.max(0.0)).unwrap_or(Normal::new(0.0, 0.0).expect("σ=0"));
-            let mut rates = p.rates;
-            rates.nts_cancel_share = (rates.nts_cancel_share + rate_d.sample(&mut rng)).clamp(0.0, 0.99);
-            rates.ts_reduce_share = (rates.ts_reduce_share + rate_d.sample(&mut rng)).clamp(0.0, 0.99);
+            let rate_shift = [rate_d.sample(&mut rng), rate_d.sample(&mut rng)];
             let cal = &calendars[rng.gen_range(0..calendars.len())];
             let var = Variation {
                 job_time_factor: Some(&time_factor),
                 task_area_factor: Some(&growth),
-                rates,
+                rate_shift,
             };
             let sim = simulate(p, &inst, &plan.seqs, cal, &var);
             let completion = sim.release.iter().copied().fold(0.0, f64::max);
-            (completion, release_events(&inst, &sim, &rates))
+            (completion, release_events(&inst, &sim, rate_shift))
         })
         .collect();
     let mut completion_days: Vec<f64> = results.iter().map(|r| r.0).collect();
