@@ -253,6 +253,9 @@ pub struct UnitLand {
     pub share: f64,
     pub found_share: f64,
     pub treatment: Treatment,
+    /// Whether the land lies around the unit's finds or accidents: when the unit has any, its
+    /// items lie there (they were found or hit there), not in its other pieces.
+    pub holds_evidence: bool,
 }
 
 /// A unit of land: its prior, its pieces, and what was seen there (finds; direct evidence of
@@ -361,6 +364,7 @@ fn ln_nb(prior: &UnitPrior, d: f64, finds: u64) -> f64 {
 /// Per piece: P(F | Z, piece) · share, P(none remains | F, piece), E[remaining | F, piece],
 /// E[unfound | F, piece], P(escalated | F, piece).
 fn piece_terms(u: &UnitCase) -> Vec<(f64, f64, f64, f64, f64)> {
+    let located = (u.finds > 0 || u.evidence) && u.land.iter().any(|l| l.holds_evidence && l.share > 0.0);
     let k = u.prior.shape;
     let beta0 = k / u.prior.mu.max(1e-300);
     let alpha = k + u.finds as f64;
@@ -368,7 +372,12 @@ fn piece_terms(u: &UnitCase) -> Vec<(f64, f64, f64, f64, f64)> {
         .iter()
         .map(|l| {
             let d = l.found_share.clamp(0.0, 1.0);
-            let w = l.share.max(0.0) * ln_nb(&u.prior, d, u.finds).exp();
+            let possible = !located || l.holds_evidence;
+            let w = if possible {
+                l.share.max(0.0) * ln_nb(&u.prior, d, u.finds).exp()
+            } else {
+                0.0
+            };
             let beta = beta0 + d;
             let unfound = 1.0 - d;
             let (p0, e, esc) = match l.treatment {
@@ -380,8 +389,10 @@ fn piece_terms(u: &UnitCase) -> Vec<(f64, f64, f64, f64, f64)> {
                     let t = unfound * detect;
                     let v = unfound * (1.0 - detect);
                     let q = clear_miss;
-                    let p0 = gamma_mgf(alpha, beta, t + v) + gamma_mgf(alpha, beta, v * q) - gamma_mgf(alpha, beta, t + v * q);
-                    let e = v * (1.0 - q) * (alpha / beta) * (beta / (beta + t)).powf(alpha + 1.0) + v * q * alpha / beta;
+                    let p0 = gamma_mgf(alpha, beta, t + v) + gamma_mgf(alpha, beta, v * q)
+                        - gamma_mgf(alpha, beta, t + v * q);
+                    let e =
+                        v * (1.0 - q) * (alpha / beta) * (beta / (beta + t)).powf(alpha + 1.0) + v * q * alpha / beta;
                     (p0.clamp(0.0, 1.0), e, 1.0 - gamma_mgf(alpha, beta, t))
                 }
             };
@@ -396,11 +407,7 @@ pub fn ln_likelihood(rho: f64, units: &[UnitCase]) -> f64 {
     let mut all_clean = true;
     let mut ln_contaminated = rho.max(1e-300).ln();
     for u in units {
-        let nb: f64 = u
-            .land
-            .iter()
-            .map(|l| l.share.max(0.0) * ln_nb(&u.prior, l.found_share.clamp(0.0, 1.0), u.finds).exp())
-            .sum();
+        let nb: f64 = piece_terms(u).iter().map(|t| t.0).sum();
         let term = if u.finds == 0 {
             (1.0 - u.prior.phi) + u.prior.phi * nb
         } else {
@@ -432,7 +439,7 @@ pub fn ln_likelihood(rho: f64, units: &[UnitCase]) -> f64 {
 /// ```
 /// use demine_field::residual::*;
 /// let prior = UnitPrior { phi: 0.5, mu: 10.0, shape: 1.0 };
-/// let land = |share, m| UnitLand { share, found_share: 0.0, treatment: Treatment::Miss(m) };
+/// let land = |share, m| UnitLand { share, found_share: 0.0, treatment: Treatment::Miss(m), holds_evidence: false };
 /// let unit = UnitCase { prior, land: vec![land(0.5, 1.0), land(0.5, 0.0)], finds: 0, evidence: false };
 /// // Nothing seen; the items lie in the cancelled half with probability ½:
 /// // P(any) = ρ φ ½ (1 − M(1)), M(1) = 1/(1 + 10).

@@ -226,19 +226,24 @@ impl TaskRates {
     }
 
     /// These shares moved by `shift` (NTS cancel, TS reduce), clamped to [0, 0.99]: what a
-    /// Monte Carlo run draws. Shares a strategy fixed at exactly 0 or 1 stay as they are when
-    /// `keep_decided` (land it decided to cancel, or to clear, whatever a run draws).
-    pub fn shifted(&self, shift: [f64; 2], keep_decided: bool) -> TaskRates {
+    /// Monte Carlo run draws. A task's own shares (`decided`, a strategy's) keep their NTS share
+    /// — what NTS cancels is a decision on evidence, not a chance — and a TS share of exactly 0
+    /// or 1; what TS reduces otherwise depends on what it finds, so it moves.
+    pub fn shifted(&self, shift: [f64; 2], decided: bool) -> TaskRates {
         let still = shift == [0.0, 0.0];
         let mv = |s: f64, d: f64| {
-            if still || (keep_decided && (s <= 0.0 || s >= 1.0)) {
+            if still || (decided && (s <= 0.0 || s >= 1.0)) {
                 s
             } else {
                 (s + d).clamp(0.0, 0.99)
             }
         };
         TaskRates {
-            nts_cancel_share: mv(self.nts_cancel_share, shift[0]),
+            nts_cancel_share: if decided {
+                self.nts_cancel_share
+            } else {
+                mv(self.nts_cancel_share, shift[0])
+            },
             ts_survey_share: self.ts_survey_share,
             ts_reduce_share: mv(self.ts_reduce_share, shift[1]),
         }

@@ -20,19 +20,46 @@ fn main() {
         let units = hazard_units(&reg, &Methods::default()).unwrap();
         let t_units = t.elapsed().as_secs_f64();
         let f = fit(&units);
-        println!("seed {seed}: units {:.1}s, fit {:.1}s: {:?} ll {:.1} on {} hazards, {} evals",
-            t_units, t.elapsed().as_secs_f64() - t_units, f.model, f.log_likelihood, f.hazards_used, f.evaluations);
+        println!(
+            "seed {seed}: units {:.1}s, fit {:.1}s: {:?} ll {:.1} on {} hazards, {} evals",
+            t_units,
+            t.elapsed().as_secs_f64() - t_units,
+            f.model,
+            f.log_likelihood,
+            f.hazards_used,
+            f.evaluations
+        );
         let res = released_land_residual(&units, &f.model);
-        let items: Vec<TruthItem> = c.ground_truth.iter().map(|i| TruthItem { location: i.location, hazard_id: i.hazard_id.as_deref(), found: i.found }).collect();
+        let items: Vec<TruthItem> = c
+            .ground_truth
+            .iter()
+            .map(|i| TruthItem {
+                location: i.location,
+                hazard_id: i.hazard_id.as_deref(),
+                found: i.found,
+            })
+            .collect();
         let truth = true_items_in_released(&c.hazards, &c.activities, &items);
         let pred: Vec<f64> = res.iter().map(|x| x.p_any).collect();
         let obs: Vec<bool> = res.iter().map(|x| truth[x.hazard] > 0).collect();
         let e: f64 = res.iter().map(|x| x.expected_items).sum();
         let t_n: u32 = res.iter().map(|x| truth[x.hazard]).sum();
-        println!("  released hazards {}, expected items {e:.0}, true {t_n} ({:+.0} %)", res.len(), 100.0 * (e / t_n as f64 - 1.0));
+        println!(
+            "  released hazards {}, expected items {e:.0}, true {t_n} ({:+.0} %)",
+            res.len(),
+            100.0 * (e / t_n as f64 - 1.0)
+        );
         diagnostics(&units, &f.model, c);
         for b in calibration_bins(&pred, &obs, 10) {
-            println!("  [{:.3}, {:.3}] n {:4} predicted {:.3} observed {:.3}  {:+.1} pp", b.lo, b.hi, b.n, b.mean_predicted, b.observed, 100.0 * (b.mean_predicted - b.observed));
+            println!(
+                "  [{:.3}, {:.3}] n {:4} predicted {:.3} observed {:.3}  {:+.1} pp",
+                b.lo,
+                b.hi,
+                b.n,
+                b.mean_predicted,
+                b.observed,
+                100.0 * (b.mean_predicted - b.observed)
+            );
         }
     }
 }
@@ -64,10 +91,16 @@ pub fn diagnostics(units: &[HazardUnits], model: &PriorModel, c: &demine_demo::C
     println!("  unfound items: expected {e_unf:.0}, true {t_unf}");
     println!("  prior rho vs contaminated:");
     for b in calibration_bins(&prior, &truth, 10) {
-        println!("    n {:4} predicted {:.3} observed {:.3}", b.n, b.mean_predicted, b.observed);
+        println!(
+            "    n {:4} predicted {:.3} observed {:.3}",
+            b.n, b.mean_predicted, b.observed
+        );
     }
     println!("  posterior vs contaminated:");
     for b in calibration_bins(&post, &truth, 10) {
-        println!("    n {:4} predicted {:.3} observed {:.3}", b.n, b.mean_predicted, b.observed);
+        println!(
+            "    n {:4} predicted {:.3} observed {:.3}",
+            b.n, b.mean_predicted, b.observed
+        );
     }
 }

@@ -63,6 +63,8 @@ pub struct LandPiece {
     pub work_detection: f64,
     /// Whether the land has been released.
     pub released: bool,
+    /// Whether it lies within [`Methods::evidence_radius_m`] of a find or accident of the hazard.
+    pub near_evidence: bool,
 }
 
 fn ser_cell<S: serde::Serializer>(c: &CellIndex, s: S) -> Result<S::Ok, S::Error> {
@@ -171,6 +173,20 @@ fn sample_points(h: &Hazard, map_res: Resolution) -> Vec<Point<f64>> {
     last
 }
 
+/// Whether `p` lies within `radius_m` of any of `points` (local equirectangular metres).
+pub(crate) fn near_any(p: &Point<f64>, points: &[(Point<f64>, bool)], radius_m: f64) -> bool {
+    if radius_m <= 0.0 {
+        return false;
+    }
+    let k = p.y().to_radians().cos();
+    let r2 = radius_m * radius_m;
+    points.iter().any(|(q, _)| {
+        let dx = (q.x() - p.x()) * k * 111_320.0;
+        let dy = (q.y() - p.y()) * 110_574.0;
+        dx * dx + dy * dy <= r2
+    })
+}
+
 /// Cuts every hazard into units (see the module doc).
 pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardUnits>, EvidenceError> {
     if reg.release.per_hazard.len() != reg.hazards.len() {
@@ -191,7 +207,12 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
     }
     let mean_risk = reg.cells.iter().map(|c| c.risk).sum::<f64>() / reg.cells.len() as f64;
 
-    let index: HashMap<&str, usize> = reg.hazards.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = reg
+        .hazards
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.id.as_str(), i))
+        .collect();
     let mut acts: Vec<Vec<&Activity>> = vec![Vec::new(); reg.hazards.len()];
     for a in reg.activities {
         if let Some(&i) = index.get(a.hazard_id.as_str()) {
@@ -237,7 +258,8 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
             let pts = sample_points(h, res);
             // Per cell: (points, found mass, missed mass, remaining points, by outcome, pieces).
             #[allow(clippy::type_complexity)]
-            let mut acc: Vec<(CellIndex, f64, f64, f64, f64, [f64; 3], Vec<(bool, f64, f64)>)> = Vec::new();
+            let mut acc: Vec<(CellIndex, f64, f64, f64, f64, [f64; 3], Vec<(bool, f64, bool, f64)>)> = Vec::new();
+            let near = |p: &Point<f64>| near_any(p, &points_of[i], methods.evidence_radius_m);
             for p in &pts {
                 let Some(cell) = cell_of(*p, res) else { continue };
                 let mut q = 1.0;
@@ -269,11 +291,11 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
                     }
                     None => e.4 += 1.0,
                 }
-                // Pieces: same released state and detection (to 0.1 %).
-                let key = (outcome.is_some(), ((1.0 - q) * 1000.0).round() / 1000.0);
-                match e.6.iter_mut().find(|p| p.0 == key.0 && p.1 == key.1) {
-                    Some(p) => p.2 += 1.0,
-                    None => e.6.push((key.0, key.1, 1.0)),
+                // Pieces: same released state, detection (to 0.1 %) and nearness to evidence.
+                let key = (outcome.is_some(), ((1.0 - q) * 1000.0).round() / 1000.0, near(p));
+                match e.6.iter_mut().find(|p| p.0 == key.0 && p.1 == key.1 && p.2 == key.2) {
+                    Some(p) => p.3 += 1.0,
+                    None => e.6.push((key.0, key.1, key.2, 1.0)),
                 }
             }
             let n = pts.len().max(1) as f64;
@@ -296,9 +318,10 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
                         .6
                         .iter()
                         .map(|p| LandPiece {
-                            share: p.2 / e.1,
+                            share: p.3 / e.1,
                             work_detection: p.1,
                             released: p.0,
+                            near_evidence: p.2,
                         })
                         .collect(),
                     found_share: e.2 / e.1,

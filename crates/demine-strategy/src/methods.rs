@@ -19,6 +19,9 @@ pub struct Methods {
     pub bac_detection: f64,
     /// Detection of an EOD spot task in its spot.
     pub eod_detection: f64,
+    /// Radius cleared around direct evidence (a find, an accident) and around what a technical
+    /// survey finds, metres: the confirmed area and its buffer.
+    pub evidence_radius_m: f64,
 }
 
 impl Default for Methods {
@@ -29,6 +32,7 @@ impl Default for Methods {
             clearance_detection: 0.99,
             bac_detection: 0.9,
             eod_detection: 0.99,
+            evidence_radius_m: 100.0,
         }
     }
 }
@@ -55,7 +59,18 @@ impl Methods {
                 return Err(MethodError { name, value });
             }
         }
+        if !(self.evidence_radius_m.is_finite() && self.evidence_radius_m >= 0.0) {
+            return Err(MethodError {
+                name: "evidence_radius_m (metres, ≥ 0)",
+                value: self.evidence_radius_m,
+            });
+        }
         Ok(())
+    }
+
+    /// Area cleared around one piece of evidence, m².
+    pub fn evidence_area_m2(&self) -> f64 {
+        std::f64::consts::PI * self.evidence_radius_m.powi(2)
     }
 
     /// Probability that an item in land a TS works is found (lane coverage × detection).

@@ -24,8 +24,8 @@
 //! their unit as contaminated in every posterior.
 
 use crate::evidence::HazardUnits;
-use demine_core::HazardClass;
 use crate::evidence::{LandPiece, Unit};
+use demine_core::HazardClass;
 use demine_field::residual::{ln_likelihood, Treatment, UnitCase, UnitLand, UnitPrior};
 use serde::Serialize;
 
@@ -156,6 +156,7 @@ impl PriorModel {
                         share: p.share,
                         found_share: 1.0 - (1.0 - self.report) * (1.0 - p.work_detection),
                         treatment: treat(u, p),
+                        holds_evidence: p.near_evidence,
                     })
                     .collect(),
                 finds: u64::from(u.finds),

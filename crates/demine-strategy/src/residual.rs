@@ -28,7 +28,11 @@ pub struct ReleasedResidual {
 }
 
 /// The residual of a hazard, each piece of land with the treatment `treat(unit, piece)`.
-pub fn residual_of(h: &HazardUnits, model: &PriorModel, treat: &dyn Fn(&Unit, &LandPiece) -> Treatment) -> HazardResidual {
+pub fn residual_of(
+    h: &HazardUnits,
+    model: &PriorModel,
+    treat: &dyn Fn(&Unit, &LandPiece) -> Treatment,
+) -> HazardResidual {
     let (rho, cases) = model.cases(h, treat);
     hazard_residual(rho, &cases)
 }

@@ -17,7 +17,10 @@ impl<'a> HazardLocator<'a> {
             .enumerate()
             .filter_map(|(i, h)| {
                 h.geometry.bounding_rect().map(|r| {
-                    GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i)
+                    GeomWithData::new(
+                        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                        i,
+                    )
                 })
             })
             .collect();

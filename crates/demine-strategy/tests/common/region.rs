@@ -63,15 +63,27 @@ pub const RESOLUTION: u8 = 9;
 pub const BANDWIDTH_M: f64 = 1000.0;
 
 /// Per-hazard summary as `risk build` makes it (today's saturating P(any)).
-fn hazard_risks(hazards: &[demine_core::Hazard], covers: &[Vec<CellIndex>], grid: &Grid, risk: &[f64]) -> Vec<HazardRisk> {
+fn hazard_risks(
+    hazards: &[demine_core::Hazard],
+    covers: &[Vec<CellIndex>],
+    grid: &Grid,
+    risk: &[f64],
+) -> Vec<HazardRisk> {
     hazards
         .par_iter()
         .enumerate()
         .filter_map(|(k, h)| {
-            let mut ps: Vec<f64> = covers[k].iter().filter_map(|c| grid.position(*c)).map(|i| risk[i]).collect();
+            let mut ps: Vec<f64> = covers[k]
+                .iter()
+                .filter_map(|c| grid.position(*c))
+                .map(|i| risk[i])
+                .collect();
             if ps.is_empty() {
                 let first = h.geometry.0.first().and_then(|p| p.exterior().0.first()).copied();
-                if let Some(i) = first.and_then(|c| grid.cell_of(geo::Point(c))).and_then(|c| grid.position(c)) {
+                if let Some(i) = first
+                    .and_then(|c| grid.cell_of(geo::Point(c)))
+                    .and_then(|c| grid.position(c))
+                {
                     ps.push(risk[i]);
                 }
             }
