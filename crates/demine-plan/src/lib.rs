@@ -33,6 +33,7 @@ pub mod calendar;
 mod exact;
 mod exact_dp;
 pub mod forecast;
+pub mod history;
 pub mod input;
 mod instance;
 pub mod model;
