@@ -4,6 +4,7 @@ pub mod evidence;
 pub mod methods;
 pub mod model;
 pub mod residual;
+pub mod risk_summary;
 mod spatial;
 pub mod strategy;
 pub mod truth;
@@ -16,6 +17,7 @@ pub use evidence::{hazard_units, EvidenceError, HazardUnits, Registry, Unit};
 pub use methods::Methods;
 pub use model::{fit, Fit, PriorModel};
 pub use residual::{calibration_bins, released_land_residual, true_items_in_released, CalibrationBin, TruthItem};
+pub use risk_summary::{hazard_risk_summaries, HazardRiskSummary};
 pub use strategy::{
     decide, decide_for_horizon, learned_shares, Action, Capacity, Context, Reason, StrategyKind, StrategyPlan,
     Thresholds, Zone,
