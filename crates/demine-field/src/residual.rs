@@ -478,7 +478,7 @@ pub fn hazard_residual(rho: f64, units: &[UnitCase]) -> HazardResidual {
     let clean_w = if all_clean { (1.0 - rho).max(0.0) } else { 0.0 };
     let cont_w = rho * ln_s.exp();
     let total = clean_w + cont_w;
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         let zero = UnitResidual {
             p_contaminated: 0.0,
             expected_remaining: 0.0,

@@ -1,4 +1,22 @@
-//! demine-strategy (in progress).
+//! # demine-strategy
+//!
+//! Evidence-led land release (IMAS 07.11): per hazard, and within a hazard per risk-map cell,
+//! what non-technical survey cancels, technical survey samples and clearance clears, under the
+//! strategies `clear-all`, `survey-led` and `evidence-led`; each strategy sized as demine-plan
+//! tasks, planned and forecast; the residual risk it leaves (expected items, P(any) per hazard)
+//! from a contamination model fitted on the registry's own finds and reports; the frontier of
+//! completion against residual items; and, where the truth is known (the SYNTHETIC demo), the
+//! items really left.
+//!
+//! **Owns:** hazard units and their evidence ([`evidence`]), method detection and coverage
+//! ([`methods`]), the contamination prior and its maximum-likelihood fit ([`model`]), residual
+//! risk of released land and its calibration bins ([`residual`]), non-saturating hazard risk
+//! ([`risk_summary`]), strategy decisions ([`strategy`]), plan sizing, evaluation and the frontier
+//! ([`evaluate`]), true residual counts ([`truth`]).
+//!
+//! **Must never depend on:** the store, SQL, the CLI, file formats or an async runtime. It takes
+//! and returns domain values (demine-core, demine-plan); the residual mathematics lives in
+//! `demine_field::residual`. Everything random takes a seed.
 pub mod evaluate;
 pub mod evidence;
 pub mod methods;

@@ -291,8 +291,8 @@ fn nelder_mead(
             } else {
                 let best = simplex[0].0;
                 for s in simplex.iter_mut().skip(1) {
-                    for j in 0..n {
-                        s.0[j] = best[j] + 0.5 * (s.0[j] - best[j]);
+                    for (x, b) in s.0.iter_mut().zip(best.iter()) {
+                        *x = b + 0.5 * (*x - b);
                     }
                     s.1 = f(&s.0);
                 }

@@ -516,8 +516,8 @@ fn decide_scored(
         .collect();
     let mut by_outcome = [0.0; 3];
     for h in &hazards {
-        for k in 0..3 {
-            by_outcome[k] += h.released_by_outcome_m2[k];
+        for (acc, a) in by_outcome.iter_mut().zip(h.released_by_outcome_m2) {
+            *acc += a;
         }
     }
     StrategyPlan {
