@@ -223,6 +223,297 @@ pub fn density_from_p_any(p_any: f64, area_m2: f64) -> Option<f64> {
     (p_any.is_finite() && (0.0..1.0).contains(&p_any) && area_m2 > 0.0).then(|| -(-p_any).ln_1p() / area_m2)
 }
 
+// ------------------------------------------------------------------ contamination in clusters
+
+/// What a unit of land (a hazard's land inside one risk-map cell) is known to hold, before the
+/// evidence: the *contaminated-hazard* model of [`hazard_residual`].
+///
+/// Contamination comes in clusters (a minefield, a strike area), so most suspected land holds
+/// nothing and the land that does holds several items. A hazard is contaminated with
+/// probability ρ; a unit of a contaminated hazard with probability φ; a contaminated unit holds
+/// Poisson(λ) items with λ ~ Gamma(shape k, mean μ), spread evenly over its land. Units of one
+/// hazard are independent given that the hazard is contaminated; so the hazard's P(any item)
+/// is at most ρ however many units it has (the product over cells of the risk map saturates at
+/// 1 for large hazards; this does not).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct UnitPrior {
+    /// P(the unit is contaminated | its hazard is).
+    pub phi: f64,
+    /// Mean items of a contaminated unit.
+    pub mu: f64,
+    /// Gamma shape k of λ (small: counts vary a lot from one contaminated unit to another).
+    pub shape: f64,
+}
+
+/// One piece of a unit's land: its share of the unit's area, the probability that an item lying
+/// there has been found (by the methods that worked it, by people reporting it), and what becomes
+/// of the items there that were not found.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct UnitLand {
+    pub share: f64,
+    pub found_share: f64,
+    pub treatment: Treatment,
+    /// Whether the land lies around the unit's finds or accidents: when the unit has any, its
+    /// items lie there (they were found or hit there), not in its other pieces.
+    pub holds_evidence: bool,
+}
+
+/// A unit of land: its prior, its pieces, and what was seen there (finds; direct evidence of
+/// contamination whose chance is not modelled, e.g. an accident).
+///
+/// A contaminated unit's items lie together — a minefield, a strike area — in one of its pieces,
+/// chosen with probability equal to the piece's share: a unit half cancelled holds its items in
+/// the cancelled half or in the other, not a few in each.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitCase {
+    pub prior: UnitPrior,
+    pub land: Vec<UnitLand>,
+    pub finds: u64,
+    pub evidence: bool,
+}
+
+/// What becomes of the items of a piece of land that were not found: the land a residual figure
+/// is asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Treatment {
+    /// Each item not found stays with this probability: 1 for land released with no further
+    /// look (or already released), 1 − p for land cleared with detection p, 0 for land not
+    /// asked about.
+    Miss(f64),
+    /// Technical survey: it finds each item with probability `detect`; if it finds anything the
+    /// land is cleared, and each item still there stays with probability `clear_miss`; if it
+    /// finds nothing the land is reduced and what it missed stays.
+    SurveyThenClear { detect: f64, clear_miss: f64 },
+}
+
+/// The posterior of one unit, inside [`HazardResidual`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct UnitResidual {
+    /// P(the unit is contaminated | the hazard's evidence).
+    pub p_contaminated: f64,
+    /// Expected items left after the treatments.
+    pub expected_remaining: f64,
+    /// Expected items in the unit not found yet (wherever they lie), before the treatments.
+    pub expected_unfound: f64,
+    /// P(a survey treatment finds something and the land is cleared).
+    pub p_escalated: f64,
+}
+
+/// A hazard's residual risk under the contaminated-hazard model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HazardResidual {
+    /// P(the hazard is contaminated | evidence).
+    pub p_contaminated: f64,
+    /// P(at least one item remains after the treatments).
+    pub p_any_remaining: f64,
+    /// Expected items remaining after the treatments.
+    pub expected_remaining: f64,
+    pub units: Vec<UnitResidual>,
+}
+
+/// Laplace transform of Gamma(α, rate β): E[e^{−sλ}] = (β/(β+s))^α.
+fn gamma_mgf(alpha: f64, beta: f64, s: f64) -> f64 {
+    if s <= 0.0 {
+        return 1.0;
+    }
+    (-alpha * (s / beta).ln_1p()).exp()
+}
+
+fn ln_gamma(x: f64) -> f64 {
+    // Lanczos (g = 7, n = 9): ~1e-15 relative for x > 0.
+    const G: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut a = G[0];
+    let t = x + 7.5;
+    for (i, g) in G.iter().enumerate().skip(1) {
+        a += g / (x + i as f64);
+    }
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+}
+
+/// ln P(F = finds | the items lie in a piece with found share d): negative binomial,
+/// Gamma(k, k/μ) thinned by d.
+fn ln_nb(prior: &UnitPrior, d: f64, finds: u64) -> f64 {
+    let k = prior.shape;
+    let beta = k / prior.mu.max(1e-300);
+    let d = d.max(0.0);
+    let f = finds as f64;
+    if d <= 0.0 {
+        return if finds == 0 { 0.0 } else { f64::NEG_INFINITY };
+    }
+    let mut l = -k * (d / beta).ln_1p();
+    if finds > 0 {
+        l += ln_gamma(k + f) - ln_gamma(k) - ln_gamma(f + 1.0) + f * (d / (beta + d)).ln();
+    }
+    l
+}
+
+/// Per piece: P(F | Z, piece) · share, P(none remains | F, piece), E[remaining | F, piece],
+/// E[unfound | F, piece], P(escalated | F, piece).
+fn piece_terms(u: &UnitCase) -> Vec<(f64, f64, f64, f64, f64)> {
+    let located = (u.finds > 0 || u.evidence) && u.land.iter().any(|l| l.holds_evidence && l.share > 0.0);
+    let k = u.prior.shape;
+    let beta0 = k / u.prior.mu.max(1e-300);
+    let alpha = k + u.finds as f64;
+    u.land
+        .iter()
+        .map(|l| {
+            let d = l.found_share.clamp(0.0, 1.0);
+            let possible = !located || l.holds_evidence;
+            let w = if possible {
+                l.share.max(0.0) * ln_nb(&u.prior, d, u.finds).exp()
+            } else {
+                0.0
+            };
+            let beta = beta0 + d;
+            let unfound = 1.0 - d;
+            let (p0, e, esc) = match l.treatment {
+                Treatment::Miss(m) => {
+                    let r = unfound * m.clamp(0.0, 1.0);
+                    (gamma_mgf(alpha, beta, r), alpha * r / beta, 0.0)
+                }
+                Treatment::SurveyThenClear { detect, clear_miss } => {
+                    let t = unfound * detect;
+                    let v = unfound * (1.0 - detect);
+                    let q = clear_miss;
+                    let p0 = gamma_mgf(alpha, beta, t + v) + gamma_mgf(alpha, beta, v * q)
+                        - gamma_mgf(alpha, beta, t + v * q);
+                    let e =
+                        v * (1.0 - q) * (alpha / beta) * (beta / (beta + t)).powf(alpha + 1.0) + v * q * alpha / beta;
+                    (p0.clamp(0.0, 1.0), e, 1.0 - gamma_mgf(alpha, beta, t))
+                }
+            };
+            (w, p0, e, alpha / beta * unfound, esc)
+        })
+        .collect()
+}
+
+/// ln P(what was seen in the hazard) under the model, for fitting ρ, φ, μ and k. Direct
+/// evidence is left out (its chance is not modelled); finds are in.
+pub fn ln_likelihood(rho: f64, units: &[UnitCase]) -> f64 {
+    let mut all_clean = true;
+    let mut ln_contaminated = rho.max(1e-300).ln();
+    for u in units {
+        let nb: f64 = piece_terms(u).iter().map(|t| t.0).sum();
+        let term = if u.finds == 0 {
+            (1.0 - u.prior.phi) + u.prior.phi * nb
+        } else {
+            all_clean = false;
+            u.prior.phi * nb
+        };
+        ln_contaminated += term.max(1e-300).ln();
+    }
+    if all_clean {
+        ((1.0 - rho).max(0.0) + ln_contaminated.exp()).max(1e-300).ln()
+    } else {
+        ln_contaminated
+    }
+}
+
+/// The residual risk of a hazard under the contaminated-hazard model: its prior ρ and its units
+/// (see [`UnitPrior`], [`UnitCase`]), each piece of land with its treatment.
+///
+/// Given its hazard and its own contamination, and that its items lie in piece j, a unit's λ is
+/// Gamma(k + F, k/μ + d_j) after F finds; what remains of the items not found (a share 1 − d_j)
+/// under the piece's treatment follows from the Gamma's Laplace transform M(s) = (β/(β + s))^α:
+/// `Miss(m)`, r = (1 − d)m: P(none) = M(r), E = α r/β; `SurveyThenClear` (the survey finds
+/// Poisson(λt), t = (1 − d)p, and misses Poisson(λv), v = (1 − d)(1 − p)): P(none) = M(t + v) +
+/// M(vq) − M(t + vq) and E = v(1 − q)(α/β)(β/(β + t))^{α+1} + vq α/β, q = clear_miss. Pieces are
+/// weighted by share × P(F | piece); units mix clean (1 − φ, only with no finds and no
+/// evidence) and contaminated (φ); the hazard mixes clean (1 − ρ, only if every unit can be
+/// clean) and contaminated.
+///
+/// ```
+/// use demine_field::residual::*;
+/// let prior = UnitPrior { phi: 0.5, mu: 10.0, shape: 1.0 };
+/// let land = |share, m| UnitLand { share, found_share: 0.0, treatment: Treatment::Miss(m), holds_evidence: false };
+/// let unit = UnitCase { prior, land: vec![land(0.5, 1.0), land(0.5, 0.0)], finds: 0, evidence: false };
+/// // Nothing seen; the items lie in the cancelled half with probability ½:
+/// // P(any) = ρ φ ½ (1 − M(1)), M(1) = 1/(1 + 10).
+/// let r = hazard_residual(0.4, &[unit]);
+/// assert!((r.p_any_remaining - 0.4 * 0.5 * 0.5 * (1.0 - 1.0 / 11.0)).abs() < 1e-12);
+/// assert!((r.expected_remaining - 0.4 * 0.5 * 0.5 * 10.0).abs() < 1e-12);
+/// ```
+pub fn hazard_residual(rho: f64, units: &[UnitCase]) -> HazardResidual {
+    let n = units.len();
+    let mut all_clean = true;
+    let (mut ln_s, mut ln_s0) = (0.0f64, 0.0f64);
+    // (S, contaminated term, E|Z, unfound|Z, escalated|Z)
+    let mut per: Vec<(f64, f64, f64, f64, f64)> = Vec::with_capacity(n);
+    for u in units {
+        let terms = piece_terms(u);
+        let nb: f64 = terms.iter().map(|t| t.0).sum();
+        let clean = u.finds == 0 && !u.evidence;
+        if !clean {
+            all_clean = false;
+        }
+        let zero = if clean { 1.0 - u.prior.phi } else { 0.0 };
+        let contaminated = u.prior.phi * nb;
+        let big_s = zero + contaminated;
+        let big_s0 = zero + u.prior.phi * terms.iter().map(|t| t.0 * t.1).sum::<f64>();
+        ln_s += big_s.max(1e-300).ln();
+        ln_s0 += big_s0.max(1e-300).ln();
+        let cond = |f: fn(&(f64, f64, f64, f64, f64)) -> f64| {
+            if nb > 0.0 {
+                terms.iter().map(|t| t.0 * f(t)).sum::<f64>() / nb
+            } else {
+                0.0
+            }
+        };
+        per.push((big_s, contaminated, cond(|t| t.2), cond(|t| t.3), cond(|t| t.4)));
+    }
+    let clean_w = if all_clean { (1.0 - rho).max(0.0) } else { 0.0 };
+    let cont_w = rho * ln_s.exp();
+    let total = clean_w + cont_w;
+    if total.is_nan() || total <= 0.0 {
+        let zero = UnitResidual {
+            p_contaminated: 0.0,
+            expected_remaining: 0.0,
+            expected_unfound: 0.0,
+            p_escalated: 0.0,
+        };
+        return HazardResidual {
+            p_contaminated: if all_clean { 0.0 } else { 1.0 },
+            p_any_remaining: 0.0,
+            expected_remaining: 0.0,
+            units: vec![zero; n],
+        };
+    }
+    let p_h = cont_w / total;
+    let p_none = (clean_w + rho * ln_s0.exp()) / total;
+    let units: Vec<UnitResidual> = per
+        .iter()
+        .map(|&(big_s, contaminated, e, unfound, esc)| {
+            let pz = p_h * if big_s > 0.0 { contaminated / big_s } else { 0.0 };
+            UnitResidual {
+                p_contaminated: pz,
+                expected_remaining: pz * e,
+                expected_unfound: pz * unfound,
+                p_escalated: pz * esc,
+            }
+        })
+        .collect();
+    HazardResidual {
+        p_contaminated: p_h,
+        p_any_remaining: (1.0 - p_none).clamp(0.0, 1.0),
+        expected_remaining: units.iter().map(|u| u.expected_remaining).sum(),
+        units,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -145,18 +145,16 @@ pub fn forecast(p: &Problem, plan: &Plan, opts: &ForecastOptions) -> Forecast {
                 .unwrap_or(Normal::new(0.0, 0.0).expect("σ=0"));
             let growth: Vec<f64> = p.tasks.iter().map(|_| growth_d.sample(&mut rng).exp()).collect();
             let rate_d = Normal::new(0.0, opts.rate_sd.max(0.0)).unwrap_or(Normal::new(0.0, 0.0).expect("σ=0"));
-            let mut rates = p.rates;
-            rates.nts_cancel_share = (rates.nts_cancel_share + rate_d.sample(&mut rng)).clamp(0.0, 0.99);
-            rates.ts_reduce_share = (rates.ts_reduce_share + rate_d.sample(&mut rng)).clamp(0.0, 0.99);
+            let rate_shift = [rate_d.sample(&mut rng), rate_d.sample(&mut rng)];
             let cal = &calendars[rng.gen_range(0..calendars.len())];
             let var = Variation {
                 job_time_factor: Some(&time_factor),
                 task_area_factor: Some(&growth),
-                rates,
+                rate_shift,
             };
             let sim = simulate(p, &inst, &plan.seqs, cal, &var);
             let completion = sim.release.iter().copied().fold(0.0, f64::max);
-            (completion, release_events(&inst, &sim, &rates))
+            (completion, release_events(&inst, &sim, rate_shift))
         })
         .collect();
     let mut completion_days: Vec<f64> = results.iter().map(|r| r.0).collect();
@@ -262,6 +260,33 @@ pub fn add_teams(p: &Problem, counts: &[usize; 5]) -> Problem {
     out
 }
 
+/// [`add_teams`] with at most as many extra teams of a kind as there are (at least one), their
+/// kind's teams made faster so that the kind's total productivity is the same: a cheap stand-in
+/// for large mixes while searching.
+fn add_capacity(p: &Problem, counts: &[usize; 5]) -> Problem {
+    let mut capped = *counts;
+    let mut boost = [1.0f64; 5];
+    for kind in ALL_KINDS {
+        let i = kind_index(kind);
+        let have = p.teams.iter().filter(|t| t.kind == kind).count().max(1);
+        if counts[i] > have {
+            capped[i] = have;
+            boost[i] = (have + counts[i]) as f64 / (2 * have) as f64;
+        }
+    }
+    let mut q = add_teams(p, &capped);
+    for t in &mut q.teams {
+        let b = boost[kind_index(t.kind)];
+        if b != 1.0 {
+            t.productivity_m2_per_day *= b;
+            for (_, v) in &mut t.productivity_by_terrain {
+                *v *= b;
+            }
+        }
+    }
+    q
+}
+
 /// Cost per day of `counts` extra teams (as [`add_teams`] makes them).
 pub fn extra_cost_per_day(p: &Problem, counts: &[usize; 5]) -> f64 {
     ALL_KINDS
@@ -290,7 +315,8 @@ pub struct CapacityOptions {
     pub forecast: ForecastOptions,
     /// Search budget for each trial plan, seconds.
     pub plan_time_s: f64,
-    /// At most this many rounds of adding teams.
+    /// Not used since the search grows the teams by factors (up to [`CAPACITY_MAX_FACTOR`]);
+    /// kept so existing callers compile.
     pub max_rounds: usize,
 }
 
@@ -306,10 +332,25 @@ pub struct CapacityAnswer {
     pub completion_day_at_confidence: f64,
     pub achievable: bool,
     pub trials: usize,
+    /// When no mix finishes by the deadline: the earliest completion day at the asked
+    /// confidence over the mixes tried (the largest: [`CAPACITY_MAX_FACTOR`] times the teams).
+    pub earliest_day_at_confidence: Option<f64>,
 }
 
-/// Searches extra team counts per kind: greedily adds the kind that brings the confidence
-/// date closest to the deadline per unit of cost, then drops teams the answer does not need.
+/// The largest mix `capacity` tries: this many times the teams of each useful kind.
+pub const CAPACITY_MAX_FACTOR: usize = 16;
+/// Monte Carlo runs per trial mix while searching (the answer is confirmed with the full runs).
+pub const CAPACITY_SEARCH_RUNS: usize = 30;
+
+/// Searches the cheapest extra teams that finish by the deadline with the asked confidence.
+///
+/// Trials plan quickly (no large-neighbourhood search) and forecast with
+/// [`CAPACITY_SEARCH_RUNS`] runs; the answer is confirmed with the full runs. The search grows
+/// every useful kind together (×2, ×4, … up to [`CAPACITY_MAX_FACTOR`] times the teams there are)
+/// until a mix finishes in time, bisects the factor, then lowers each kind, dearest first, by
+/// bisection while the deadline still holds. When even the largest mix is late, it says so with
+/// that mix's completion at the asked confidence: no mix can finish by the deadline, the
+/// earliest is then.
 pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
     // Kinds that could help: those some stage of some task may use.
     let useful: Vec<TeamKind> = ALL_KINDS
@@ -330,78 +371,139 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
                 .any(|t| p.stage_areas(t).iter().any(|&(s, a)| a > 0.0 && probe.can_do(t, s)))
         })
         .collect();
+    let existing = |k: TeamKind| p.teams.iter().filter(|t| t.kind == k).count();
+    let quick = ForecastOptions {
+        runs: opts.forecast.runs.clamp(1, CAPACITY_SEARCH_RUNS),
+        ..opts.forecast.clone()
+    };
     let mut trials = 0;
-    let mut evaluate = |counts: &[usize; 5]| {
+    let mut evaluate = |counts: &[usize; 5], f_opts: &ForecastOptions| {
         trials += 1;
-        let q = add_teams(p, counts);
+        // While searching, a kind grows to at most twice its teams and the rest of the extra
+        // capacity goes into their productivity (planning time grows with the teams); the
+        // answer is confirmed with real teams.
+        let q = if std::ptr::eq(f_opts, &opts.forecast) {
+            add_teams(p, counts)
+        } else {
+            add_capacity(p, counts)
+        };
         let pl = plan(
             &q,
             &PlanOptions {
                 seed: opts.forecast.seed,
-                time_limit_s: opts.plan_time_s,
-                lns_steps_per_job: 2,
+                time_limit_s: opts.plan_time_s.min(0.5),
+                lns_steps_per_job: 0,
                 exact: false,
             },
         );
-        let f = forecast(&q, &pl, &opts.forecast);
+        let f = forecast(&q, &pl, f_opts);
         (f.probability_by(opts.deadline_day), f.quantile_day(opts.confidence))
     };
-    let mut counts = [0usize; 5];
-    let mut current = evaluate(&counts);
-    let existing = |k: TeamKind| p.teams.iter().filter(|t| t.kind == k).count();
+    let meets = |r: &(f64, f64)| r.0 >= opts.confidence;
+    let scaled = |factor: f64| -> [usize; 5] {
+        let mut c = [0usize; 5];
+        for &k in &useful {
+            let base = existing(k).max(1) as f64;
+            c[kind_index(k)] = ((factor - 1.0) * base).round().max(0.0) as usize;
+        }
+        c
+    };
+    let zero = [0usize; 5];
+    let base = evaluate(&zero, &quick);
+    let (mut counts, mut current) = (zero, base);
+    let mut earliest = base.1;
+    if !meets(&base) {
+        // Grow all useful kinds together until the deadline holds.
+        let mut lo = 1.0f64;
+        let mut hi: Option<(f64, [usize; 5], (f64, f64))> = None;
+        let mut factor = 2.0;
+        while factor <= CAPACITY_MAX_FACTOR as f64 {
+            let c = scaled(factor);
+            let r = evaluate(&c, &quick);
+            earliest = earliest.min(r.1);
+            if meets(&r) {
+                hi = Some((factor, c, r));
+                break;
+            }
+            lo = factor;
+            factor *= 2.0;
+        }
+        let Some((mut hi_f, mut hi_c, mut hi_r)) = hi else {
+            return CapacityAnswer {
+                extra: scaled(lo),
+                cost_per_day: extra_cost_per_day(p, &scaled(lo)),
+                probability: 0.0,
+                completion_day_at_confidence: earliest,
+                achievable: false,
+                trials,
+                earliest_day_at_confidence: Some(earliest),
+            };
+        };
+        // Bisect the factor (to about 30 %).
+        while hi_f / lo > 1.3 {
+            let mid = (lo * hi_f).sqrt();
+            let c = scaled(mid);
+            if c == hi_c || c == scaled(lo) {
+                break;
+            }
+            let r = evaluate(&c, &quick);
+            if meets(&r) {
+                (hi_f, hi_c, hi_r) = (mid, c, r);
+            } else {
+                lo = mid;
+            }
+        }
+        counts = hi_c;
+        current = hi_r;
+    }
+    // Lower each kind, dearest first, by half if the deadline still holds.
     let cost_of = |k: TeamKind| {
         let mut c = [0usize; 5];
         c[kind_index(k)] = 1;
         extra_cost_per_day(p, &c).max(1e-9)
     };
-    let mut rounds = 0;
-    while current.0 < opts.confidence && rounds < opts.max_rounds {
-        rounds += 1;
-        let mut best: Option<([usize; 5], (f64, f64), f64)> = None;
-        for &k in &useful {
-            let step = ((existing(k) + counts[kind_index(k)]) as f64 * 0.25).ceil().max(1.0) as usize;
-            let mut c = counts;
-            c[kind_index(k)] += step;
-            let r = evaluate(&c);
-            let score = (current.1 - r.1) / (step as f64 * cost_of(k));
-            if best.as_ref().is_none_or(|b| score > b.2) {
-                best = Some((c, r, score));
+    let mut kinds = useful.clone();
+    kinds.sort_by(|&a, &b| cost_of(b).total_cmp(&cost_of(a)));
+    for k in kinds {
+        let i = kind_index(k);
+        for _ in 0..1 {
+            if counts[i] < 2 {
+                break;
             }
-        }
-        match best {
-            Some((c, r, score)) if score > 0.0 || r.0 > current.0 => {
+            let mut c = counts;
+            c[i] /= 2;
+            let r = evaluate(&c, &quick);
+            if meets(&r) {
                 counts = c;
                 current = r;
-            }
-            _ => break,
-        }
-    }
-    let achievable = current.0 >= opts.confidence;
-    if achievable {
-        // Drop what is not needed, dearest kinds first.
-        let mut kinds = useful.clone();
-        kinds.sort_by(|&a, &b| cost_of(b).total_cmp(&cost_of(a)));
-        for k in kinds {
-            while counts[kind_index(k)] > 0 {
-                let mut c = counts;
-                let drop = (counts[kind_index(k)] / 4).max(1);
-                c[kind_index(k)] -= drop;
-                let r = evaluate(&c);
-                if r.0 >= opts.confidence {
-                    counts = c;
-                    current = r;
-                } else {
-                    break;
-                }
+            } else {
+                break;
             }
         }
     }
+    // Confirm with the full runs; if the quick runs were lucky, add a quarter more of each
+    // kind used until it holds (at most a few times).
+    let mut confirmed = evaluate(&counts, &opts.forecast);
+    let mut tries = 0;
+    while !meets(&confirmed) && tries < 4 && counts != zero {
+        for &k in &useful {
+            let i = kind_index(k);
+            if counts[i] > 0 {
+                counts[i] += counts[i].div_ceil(4);
+            }
+        }
+        confirmed = evaluate(&counts, &opts.forecast);
+        tries += 1;
+    }
+    let _ = current;
+    let achievable = meets(&confirmed);
     CapacityAnswer {
         extra: counts,
         cost_per_day: extra_cost_per_day(p, &counts),
-        probability: current.0,
-        completion_day_at_confidence: current.1,
+        probability: confirmed.0,
+        completion_day_at_confidence: confirmed.1,
         achievable,
         trials,
+        earliest_day_at_confidence: (!achievable).then_some(earliest.min(confirmed.1)),
     }
 }

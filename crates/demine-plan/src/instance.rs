@@ -3,7 +3,7 @@
 //! of fixed team sequences that both the plan and the forecast use.
 
 use crate::calendar::Calendar;
-use crate::model::{released_share, stage_areas, Problem, Rates, Stage, TeamKind};
+use crate::model::{stage_areas_with, Problem, Stage, TaskRates, TeamKind};
 
 /// Working days of the median eligible team a piece of a splittable task should take.
 const PIECE_DAYS: f64 = 20.0;
@@ -44,6 +44,10 @@ pub(crate) struct Instance {
     pub pinned: Vec<Option<u32>>,
     /// speed[team][terrain]: m² per working day on each terrain met in the tasks (0 = other).
     pub speed: Vec<Vec<f64>>,
+    /// Each task's land-release shares (its own, else the problem's).
+    pub task_rates: Vec<TaskRates>,
+    /// Whether the task's shares are its own (a strategy's decision) rather than the problem's.
+    pub own_rates: Vec<bool>,
 }
 
 pub(crate) fn unit(lonlat: (f64, f64)) -> [f64; 3] {
@@ -196,7 +200,14 @@ impl Instance {
             travel_days_per_chord: per_km,
             pinned,
             speed,
+            task_rates: p.tasks.iter().map(|t| p.rates.for_task(&t.id)).collect(),
+            own_rates: p.tasks.iter().map(|t| p.rates.per_task.contains_key(&t.id)).collect(),
         }
+    }
+
+    /// The shares task `ti` is worked with under a run's `shift` of the NTS and TS shares.
+    pub fn rates_of(&self, ti: usize, shift: [f64; 2]) -> TaskRates {
+        self.task_rates[ti].shifted(shift, self.own_rates[ti])
     }
 }
 
@@ -209,16 +220,17 @@ pub(crate) struct Variation<'a> {
     /// Per job: how much longer (> 1) or shorter (< 1) the work takes than planned.
     pub job_time_factor: Option<&'a [f64]>,
     pub task_area_factor: Option<&'a [f64]>,
-    pub rates: Rates,
+    /// How much a run moves the NTS cancel and TS reduce shares (0 in the plan).
+    pub rate_shift: [f64; 2],
 }
 
 impl Variation<'_> {
     /// Nothing varies: the plan's own durations, areas and rates.
-    pub fn planned(rates: Rates) -> Variation<'static> {
+    pub fn planned() -> Variation<'static> {
         Variation {
             job_time_factor: None,
             task_area_factor: None,
-            rates,
+            rate_shift: [0.0, 0.0],
         }
     }
 }
@@ -234,8 +246,8 @@ pub(crate) struct Simulated {
     pub release: Vec<f64>,
 }
 
-/// Area of a job under `rates` and an area factor.
-fn job_area(p: &Problem, job: &Job, rates: &Rates, factor: f64) -> f64 {
+/// Area of a job under its task's `rates` and an area factor.
+fn job_area(p: &Problem, job: &Job, rates: &TaskRates, factor: f64) -> f64 {
     let task = &p.tasks[job.task as usize];
     // Ground preparation covers the clearance area.
     let stage = if job.stage == Stage::Preparation {
@@ -243,7 +255,7 @@ fn job_area(p: &Problem, job: &Job, rates: &Rates, factor: f64) -> f64 {
     } else {
         job.stage
     };
-    stage_areas(task.area_m2 * factor, task.stage, rates)
+    stage_areas_with(task.area_m2 * factor, task.stage, rates)
         .into_iter()
         .find(|(s, _)| *s == stage)
         .map(|(_, a)| a * job.piece_share)
@@ -278,10 +290,10 @@ pub(crate) fn simulate(p: &Problem, inst: &Instance, seqs: &Sequences, cal: &Cal
                     pos = Some(*site);
                 }
                 let factor = var.task_area_factor.map_or(1.0, |f| f[job.task as usize]);
-                let area = if var.task_area_factor.is_none() && var.rates == p.rates {
+                let area = if var.task_area_factor.is_none() && var.rate_shift == [0.0, 0.0] {
                     job.area_m2
                 } else {
-                    job_area(p, job, &var.rates, factor)
+                    job_area(p, job, &inst.rates_of(job.task as usize, var.rate_shift), factor)
                 };
                 let st = cal.next_working(team.kind, t.max(stage_done[job.task as usize]));
                 let time_factor = var.job_time_factor.map_or(1.0, |f| f[j as usize]);
@@ -311,12 +323,15 @@ pub(crate) fn simulate(p: &Problem, inst: &Instance, seqs: &Sequences, cal: &Cal
 }
 
 /// Land released over time: (day, m²) events, in time order.
-pub(crate) fn release_events(inst: &Instance, sim: &Simulated, rates: &Rates) -> Vec<(f64, f64)> {
+pub(crate) fn release_events(inst: &Instance, sim: &Simulated, rate_shift: [f64; 2]) -> Vec<(f64, f64)> {
     let mut ev: Vec<(f64, f64)> = inst
         .jobs
         .iter()
         .enumerate()
-        .map(|(j, job)| (sim.end[j], sim.area_m2[j] * released_share(job.stage, rates)))
+        .map(|(j, job)| {
+            let share = inst.rates_of(job.task as usize, rate_shift).released_share(job.stage);
+            (sim.end[j], sim.area_m2[j] * share)
+        })
         .filter(|e| e.1 > 0.0)
         .collect();
     ev.sort_by(|a, b| a.0.total_cmp(&b.0));

@@ -33,6 +33,7 @@ pub mod calendar;
 mod exact;
 mod exact_dp;
 pub mod forecast;
+pub mod history;
 pub mod input;
 mod instance;
 pub mod model;
@@ -43,8 +44,8 @@ pub use calendar::Calendar;
 pub use forecast::{capacity, forecast, CapacityAnswer, CapacityOptions, Forecast, ForecastOptions, MonthBand};
 pub use input::{check_feasible, read_tasks, read_teams, InputError, InputProblem};
 pub use model::{
-    great_circle_km, stage_areas, CalendarSpec, LonLat, Problem, Rates, Stage, Task, Team, TeamKind, Travel,
-    WorkingCalendar,
+    great_circle_km, stage_areas, stage_areas_with, CalendarSpec, LonLat, Problem, Rates, Stage, Task, TaskRates, Team,
+    TeamKind, Travel, WorkingCalendar,
 };
 pub use plan::{
     day_to_date, exact_applies, lower_bound, plan, released_by_month, Assignment, MonthRelease, Plan, PlanOptions,

@@ -147,13 +147,18 @@ impl Team {
     }
 }
 
-/// Shares of land released by survey, given or learned from past activities.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Shares of land released by survey, given or learned from past activities: one pair for the
+/// whole problem, and optionally a task's own shares (a strategy sizes each hazard's stages from
+/// its evidence: [`TaskRates`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Rates {
     /// Share of the area NTS cancels (0–1).
     pub nts_cancel_share: f64,
     /// Share of what is left after NTS that TS reduces (0–1).
     pub ts_reduce_share: f64,
+    /// A task's own shares, by task id; tasks not listed use the two shares above (and TS
+    /// surveys all that NTS leaves).
+    pub per_task: std::collections::BTreeMap<String, TaskRates>,
 }
 
 impl Default for Rates {
@@ -163,6 +168,84 @@ impl Default for Rates {
         Rates {
             nts_cancel_share: 0.5,
             ts_reduce_share: 0.5,
+            per_task: Default::default(),
+        }
+    }
+}
+
+impl Rates {
+    /// The problem-wide shares as a task's shares (TS surveys all that NTS leaves).
+    pub fn global(&self) -> TaskRates {
+        TaskRates {
+            nts_cancel_share: self.nts_cancel_share,
+            ts_survey_share: 1.0,
+            ts_reduce_share: self.ts_reduce_share,
+        }
+    }
+
+    /// The shares task `id` is planned with: its own, else the problem-wide ones.
+    pub fn for_task(&self, id: &str) -> TaskRates {
+        self.per_task.get(id).copied().unwrap_or_else(|| self.global())
+    }
+}
+
+/// One task's land-release shares, as a strategy decides them from the task's evidence.
+///
+/// Entering at NTS, a task of area A is worked by NTS over A, which cancels `nts_cancel_share`
+/// of it; TS surveys `ts_survey_share` of what is left and reduces `ts_reduce_share` of what it
+/// surveys; clearance clears everything else (what TS did not survey, and what it did not
+/// reduce). Released land always sums to A.
+///
+/// ```
+/// use demine_plan::{stage_areas_with, Stage, TaskRates};
+/// let r = TaskRates { nts_cancel_share: 0.8, ts_survey_share: 0.5, ts_reduce_share: 0.9 };
+/// let s = stage_areas_with(1000.0, Stage::Nts, &r);
+/// // NTS works 1000 m² and cancels 800; TS surveys 100 and reduces 90; clearance clears 110.
+/// assert_eq!(s[0], (Stage::Nts, 1000.0));
+/// assert!((s[1].1 - 100.0).abs() < 1e-9 && (s[2].1 - 110.0).abs() < 1e-9);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct TaskRates {
+    /// Share of the task's area NTS cancels (0–1).
+    pub nts_cancel_share: f64,
+    /// Share of what NTS leaves that TS surveys (0–1); the rest goes straight to clearance.
+    pub ts_survey_share: f64,
+    /// Share of the surveyed area TS reduces (0–1); the rest of it is cleared.
+    pub ts_reduce_share: f64,
+}
+
+impl TaskRates {
+    /// Share of a stage's area released by that stage (the rest moves on).
+    pub fn released_share(&self, stage: Stage) -> f64 {
+        match stage {
+            Stage::Nts => self.nts_cancel_share,
+            Stage::Ts => self.ts_reduce_share,
+            Stage::Preparation => 0.0,
+            Stage::Clearance => 1.0,
+        }
+    }
+
+    /// These shares moved by `shift` (NTS cancel, TS reduce), clamped to [0, 0.99]: what a
+    /// Monte Carlo run draws. A task's own shares (`decided`, a strategy's) keep their NTS share
+    /// — what NTS cancels is a decision on evidence, not a chance — and a TS share of exactly 0
+    /// or 1; what TS reduces otherwise depends on what it finds, so it moves.
+    pub fn shifted(&self, shift: [f64; 2], decided: bool) -> TaskRates {
+        let still = shift == [0.0, 0.0];
+        let mv = |s: f64, d: f64| {
+            if still || (decided && (s <= 0.0 || s >= 1.0)) {
+                s
+            } else {
+                (s + d).clamp(0.0, 0.99)
+            }
+        };
+        TaskRates {
+            nts_cancel_share: if decided {
+                self.nts_cancel_share
+            } else {
+                mv(self.nts_cancel_share, shift[0])
+            },
+            ts_survey_share: self.ts_survey_share,
+            ts_reduce_share: mv(self.ts_reduce_share, shift[1]),
         }
     }
 }
@@ -257,7 +340,7 @@ impl Problem {
     /// Area of each stage of a task's chain, m², with the survey shares applied (and ground
     /// preparation of the clearance area first, when the task needs it).
     pub fn stage_areas(&self, task: &Task) -> Vec<(Stage, f64)> {
-        let mut out = stage_areas(task.area_m2, task.stage, &self.rates);
+        let mut out = stage_areas_with(task.area_m2, task.stage, &self.rates.for_task(&task.id));
         if task.prepare_ground {
             if let Some(i) = out.iter().position(|s| s.0 == Stage::Clearance) {
                 out.insert(i, (Stage::Preparation, out[i].1));
@@ -267,30 +350,48 @@ impl Problem {
     }
 }
 
-/// Area of each stage when a task of `area_m2` enters at `first`; stages with no area are left out.
+/// Area of each stage when a task of `area_m2` enters at `first`, with the problem-wide shares
+/// of `rates`; stages with no area are left out.
 pub fn stage_areas(area_m2: f64, first: Stage, rates: &Rates) -> Vec<(Stage, f64)> {
+    stage_areas_with(area_m2, first, &rates.global())
+}
+
+/// Area of each stage when a task of `area_m2` enters at `first`, with a task's own shares
+/// ([`TaskRates`]); stages with no area are left out.
+pub fn stage_areas_with(area_m2: f64, first: Stage, rates: &TaskRates) -> Vec<(Stage, f64)> {
     let mut out = Vec::with_capacity(3);
     let mut left = area_m2;
     for &s in first.chain() {
-        if left > 0.0 {
-            out.push((s, left));
+        match s {
+            Stage::Ts => {
+                let t = rates.ts_survey_share.clamp(0.0, 1.0);
+                let surveyed = left * t;
+                if surveyed > 0.0 {
+                    out.push((s, surveyed));
+                }
+                if t == 1.0 {
+                    left *= 1.0 - rates.ts_reduce_share;
+                } else {
+                    left -= surveyed * rates.ts_reduce_share;
+                }
+            }
+            _ => {
+                if left > 0.0 {
+                    out.push((s, left));
+                }
+                left *= match s {
+                    Stage::Nts => 1.0 - rates.nts_cancel_share,
+                    Stage::Preparation => 1.0,
+                    _ => 0.0,
+                };
+            }
         }
-        left *= match s {
-            Stage::Nts => 1.0 - rates.nts_cancel_share,
-            Stage::Ts => 1.0 - rates.ts_reduce_share,
-            Stage::Preparation => 1.0,
-            Stage::Clearance => 0.0,
-        };
     }
     out
 }
 
-/// Share of a stage's area released by that stage (the rest moves to the next stage).
+/// Share of a stage's area released by that stage (the rest moves to the next stage), with the
+/// problem-wide shares.
 pub fn released_share(stage: Stage, rates: &Rates) -> f64 {
-    match stage {
-        Stage::Nts => rates.nts_cancel_share,
-        Stage::Ts => rates.ts_reduce_share,
-        Stage::Preparation => 0.0,
-        Stage::Clearance => 1.0,
-    }
+    rates.global().released_share(stage)
 }

@@ -144,7 +144,7 @@ pub fn exact_applies(p: &Problem) -> bool {
 
 /// Ready day of each job of layer `li`, from the layers before it.
 fn layer_ready(p: &Problem, inst: &Instance, seqs: &Sequences, cal: &Calendar, li: usize) -> Vec<f64> {
-    let sim = simulate(p, inst, seqs, cal, &Variation::planned(p.rates));
+    let sim = simulate(p, inst, seqs, cal, &Variation::planned());
     let stage = inst.layers[li].0;
     let mut ready = vec![0.0; inst.jobs.len()];
     for (ti, per_stage) in inst.task_jobs.iter().enumerate() {
@@ -232,7 +232,7 @@ pub fn plan(p: &Problem, opts: &PlanOptions) -> Plan {
 }
 
 fn objective_of(p: &Problem, inst: &Instance, seqs: &Sequences, cal: &Calendar) -> f64 {
-    let sim = simulate(p, inst, seqs, cal, &Variation::planned(p.rates));
+    let sim = simulate(p, inst, seqs, cal, &Variation::planned());
     p.tasks.iter().zip(&sim.release).map(|(t, r)| t.value * r).sum()
 }
 
@@ -247,7 +247,7 @@ fn finish(
     stopped: bool,
     method: &'static str,
 ) -> Plan {
-    let var = Variation::planned(p.rates);
+    let var = Variation::planned();
     let sim = simulate(p, inst, &seqs, cal, &var);
     let objective: f64 = p.tasks.iter().zip(&sim.release).map(|(t, r)| t.value * r).sum();
     let mut assignments: Vec<Assignment> = Vec::with_capacity(inst.jobs.len());
@@ -287,7 +287,7 @@ fn finish(
         optimal,
         completion_day,
         release_day: sim.release.clone(),
-        releases: release_events(inst, &sim, &p.rates),
+        releases: release_events(inst, &sim, [0.0, 0.0]),
         stopped_by_time_limit: stopped,
         overrunning_teams: overrunning,
         method,

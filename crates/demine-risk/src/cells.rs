@@ -253,6 +253,62 @@ pub fn build_cells(grid: Grid, inputs: &CellInputs<'_>) -> Result<CellTable> {
     Ok(CellTable { grid, dataset, items })
 }
 
+/// Names of the features made from finds and accidents (the labels' own evidence).
+pub const LABEL_DERIVED_FEATURES: [&str; 2] = ["finds_nearby_per_km2", "accidents_nearby_per_km2"];
+
+/// The table's data set with its label-derived features ([`LABEL_DERIVED_FEATURES`]) rebuilt
+/// from the finds and accidents that do not lie in a `held_out` cell (row of the table): a fold's
+/// features that its held-out cells' labels cannot reach. `inputs` must be those the table was
+/// built from.
+pub fn features_without(table: &CellTable, inputs: &CellInputs<'_>, held_out: &[bool]) -> Result<Dataset> {
+    let grid = &table.grid;
+    let keep = |p: &Point<f64>| -> bool {
+        match grid.cell_of(*p).and_then(|c| grid.position(c)) {
+            Some(i) => !held_out.get(i).copied().unwrap_or(false),
+            None => true,
+        }
+    };
+    let finds: Vec<Point<f64>> = inputs.finds.iter().map(|f| f.location).filter(|p| keep(p)).collect();
+    let accidents: Vec<Point<f64>> = inputs
+        .accidents
+        .iter()
+        .map(|a| a.location)
+        .filter(|p| keep(p))
+        .collect();
+    let d = &table.dataset;
+    let names = d.feature_names().to_vec();
+    let columns: Vec<Vec<f64>> = names
+        .iter()
+        .enumerate()
+        .map(|(j, n)| match n.as_str() {
+            "finds_nearby_per_km2" => grid.neighbour_density_per_km2(&finds, inputs.bandwidth_m),
+            "accidents_nearby_per_km2" => grid.neighbour_density_per_km2(&accidents, inputs.bandwidth_m),
+            _ => d.column(j).to_vec(),
+        })
+        .collect();
+    let groups: Vec<String> = d
+        .group_ids()
+        .iter()
+        .map(|&g| d.group_names()[g as usize].clone())
+        .collect();
+    Ok(Dataset::new(names, columns, d.labels().to_vec(), groups)?
+        .with_names(d.name().to_string(), d.label_name().to_string()))
+}
+
+/// Honest spatial cross-validation of a cell table: each fold's find and accident densities
+/// are rebuilt without the finds and accidents of its held-out cells ([`features_without`]), so
+/// a held-out cell's label never reaches a feature the model sees.
+pub fn cross_validate_cells(
+    table: &CellTable,
+    inputs: &CellInputs<'_>,
+    kind: crate::ModelKind,
+    k: usize,
+    seed: u64,
+) -> Result<crate::CvReport> {
+    let make = |held: &[bool]| features_without(table, inputs, held);
+    crate::cv::cross_validate_with(&table.dataset, kind, k, seed, Some(&make))
+}
+
 /// `s` as a feature-name part: lower case, every run of other characters than `a-z`, `0-9`
 /// turned into one `_`, no `_` at either end (`"Arable land"` → `arable_land`).
 pub fn sanitise(s: &str) -> String {

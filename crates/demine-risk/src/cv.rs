@@ -206,7 +206,26 @@ fn mean(v: &[f64]) -> Option<f64> {
 }
 
 /// Cross-validates a calibrated model of `kind` with `k` grouped folds (see the module doc).
+///
+/// Use [`cross_validate_with`] when some features are made from the labels (densities of finds
+/// around a cell): each fold must then rebuild them without its held-out cells' labels.
 pub fn cross_validate(data: &Dataset, kind: ModelKind, k: usize, seed: u64) -> Result<CvReport> {
+    cross_validate_with(data, kind, k, seed, None)
+}
+
+/// Rebuilds a data set's features for one fold, given which rows are held out (their labels must
+/// not reach any row's features).
+pub type FoldFeatures<'a> = &'a (dyn Fn(&[bool]) -> Result<Dataset> + Sync);
+
+/// [`cross_validate`] where each fold's features are rebuilt by `fold_features` from what the
+/// held-out rows' labels cannot have touched (`None`: the features as they are).
+pub fn cross_validate_with(
+    data: &Dataset,
+    kind: ModelKind,
+    k: usize,
+    seed: u64,
+    fold_features: Option<FoldFeatures<'_>>,
+) -> Result<CvReport> {
     let assignment = assign_folds(data, k, seed)?;
     let parts = |f: usize| -> (Vec<usize>, Vec<usize>) {
         let train = (0..data.n_rows())
@@ -238,6 +257,17 @@ pub fn cross_validate(data: &Dataset, kind: ModelKind, k: usize, seed: u64) -> R
         .map(|f| -> Result<(FoldReport, Vec<usize>, Vec<f64>)> {
             let (train, test) = parts(f);
             let fold_seed = seed.wrapping_add((f as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let rebuilt;
+            let data = match fold_features {
+                Some(make) => {
+                    let held: Vec<bool> = (0..data.n_rows())
+                        .map(|i| assignment.fold_of_row[i] == Some(f))
+                        .collect();
+                    rebuilt = make(&held)?;
+                    &rebuilt
+                }
+                None => data,
+            };
             let model = RiskModel::fit(kind, &data.subset(&train), fold_seed)?;
             let test_ds = data.subset(&test);
             let probs = model.predict_proba(&test_ds)?;

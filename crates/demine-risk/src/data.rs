@@ -356,6 +356,26 @@ pub fn read_csv(path: &Path, spec: &CsvSpec) -> Result<(Dataset, ReadReport)> {
 
 /// Reads cells from any reader; `path` is only used in messages.
 pub fn read_csv_from<R: std::io::Read>(reader: R, path: &Path, spec: &CsvSpec) -> Result<(Dataset, ReadReport)> {
+    read_csv_from_with(reader, path, spec, None)
+}
+
+/// [`read_csv`] where the label value `unlabelled_value` (e.g. `-1`, scikit-learn's convention)
+/// also marks an unlabelled row, besides an empty cell or `NA`.
+pub fn read_csv_with(path: &Path, spec: &CsvSpec, unlabelled_value: Option<&str>) -> Result<(Dataset, ReadReport)> {
+    let file = std::fs::File::open(path).map_err(|e| RiskError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    read_csv_from_with(std::io::BufReader::new(file), path, spec, unlabelled_value)
+}
+
+/// [`read_csv_from`] with an extra value meaning "unlabelled" ([`read_csv_with`]).
+pub fn read_csv_from_with<R: std::io::Read>(
+    reader: R,
+    path: &Path,
+    spec: &CsvSpec,
+    unlabelled_value: Option<&str>,
+) -> Result<(Dataset, ReadReport)> {
     use std::io::{BufRead, Read};
     let pb: PathBuf = path.to_path_buf();
     let mut buffered = std::io::BufReader::new(reader);
@@ -433,7 +453,9 @@ pub fn read_csv_from<R: std::io::Read>(reader: R, path: &Path, spec: &CsvSpec) -
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         if let Some(lc) = label_col {
             let v = record.get(lc).unwrap_or("");
-            let l = parse_label(v).map_err(|_| RiskError::BadLabel {
+            let unlabelled = unlabelled_value.is_some_and(|u| v.trim() == u.trim());
+            let l = if unlabelled { Ok(None) } else { parse_label(v) };
+            let l = l.map_err(|_| RiskError::BadLabel {
                 path: pb.clone(),
                 column: headers[lc].clone(),
                 line,

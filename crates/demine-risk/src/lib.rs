@@ -41,8 +41,10 @@ pub mod metrics;
 pub mod suggest;
 pub mod truth;
 
-pub use cv::{assign_folds, cross_validate, CvReport, FoldAssignment, FoldReport, FoldScheme};
-pub use data::{read_csv, CsvSpec, Dataset, IgnoredColumn, ReadReport};
+pub use cv::{
+    assign_folds, cross_validate, cross_validate_with, CvReport, FoldAssignment, FoldFeatures, FoldReport, FoldScheme,
+};
+pub use data::{read_csv, read_csv_with, CsvSpec, Dataset, IgnoredColumn, ReadReport};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

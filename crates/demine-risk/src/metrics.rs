@@ -216,3 +216,45 @@ mod tests {
     const SK_BRIER: f64 = 0.149875;
     const SK_LOGLOSS: f64 = 0.446453673743441;
 }
+
+/// One bin of a reliability diagram: predictions in [lo, hi), their mean and the observed
+/// share of positives.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ReliabilityBin {
+    /// Lower edge of the bin.
+    pub lo: f64,
+    /// Upper edge of the bin.
+    pub hi: f64,
+    /// Cases in the bin.
+    pub n: usize,
+    /// Mean predicted probability in the bin (`None` when empty).
+    pub mean_predicted: Option<f64>,
+    /// Share of positives in the bin (`None` when empty).
+    pub observed: Option<f64>,
+}
+
+/// Reliability diagram of probabilities against outcomes: `bins` equal-width bins over [0, 1]
+/// (the last includes 1). A calibrated model's bins lie on the diagonal.
+pub fn reliability_bins(labels: &[bool], probs: &[f64], bins: usize) -> Vec<ReliabilityBin> {
+    let bins = bins.max(1);
+    let mut acc = vec![(0usize, 0.0f64, 0usize); bins];
+    for (l, p) in labels.iter().zip(probs) {
+        if !p.is_finite() {
+            continue;
+        }
+        let b = ((p.clamp(0.0, 1.0) * bins as f64) as usize).min(bins - 1);
+        acc[b].0 += 1;
+        acc[b].1 += p;
+        acc[b].2 += usize::from(*l);
+    }
+    acc.iter()
+        .enumerate()
+        .map(|(b, &(n, sum, pos))| ReliabilityBin {
+            lo: b as f64 / bins as f64,
+            hi: (b + 1) as f64 / bins as f64,
+            n,
+            mean_predicted: (n > 0).then(|| sum / n as f64),
+            observed: (n > 0).then(|| pos as f64 / n as f64),
+        })
+        .collect()
+}

@@ -1,0 +1,635 @@
+//! Forecasts learned from a programme's history: monthly released area (by organisation) → when
+//! the remaining area will be released, P10/P50/P90, and a hindcast that fits on the months up to
+//! a date and scores the months after.
+//!
+//! **Model.** The programme's monthly total R_t is a level L_t times a calendar-month factor S_m
+//! (winter stops, summer heat; estimated when there are two years of history) times noise. The
+//! level is an exponentially weighted mean of the deseasonalised months (half-life
+//! [`LEVEL_HALF_LIFE_MONTHS`]); it then wanders as a random walk on the log scale with the σ the
+//! history shows (the spread of 6-month log changes of its own rolling level). Each Monte Carlo run
+//! draws the starting level's error, the walk, and each month's noise from the history's own
+//! deseasonalised ratios (a bootstrap), so the band widens with the horizon as real programmes
+//! drift (funding, teams, access). Runs take ChaCha8 streams of the seed.
+//!
+//! ```
+//! use demine_plan::history::*;
+//! let h: Vec<MonthlyRelease> = (0..36)
+//!     .map(|i| MonthlyRelease { month: YearMonth::new(2020 + i / 12, (i % 12 + 1) as u32).unwrap(),
+//!          organisation: "A".into(), area_m2: 100_000.0 })
+//!     .collect();
+//! let f = forecast_history(&h, 1_200_000.0, &HistoryOptions::default()).unwrap();
+//! // 100,000 m² a month: the 1.2 km² left take about a year.
+//! assert!(f.p50_month >= YearMonth::new(2023, 11).unwrap() && f.p50_month <= YearMonth::new(2024, 2).unwrap());
+//! ```
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Half-life of the level's exponential weights, months.
+pub const LEVEL_HALF_LIFE_MONTHS: f64 = 6.0;
+/// Forecasts stop this many months ahead (50 years).
+pub const MAX_MONTHS_AHEAD: usize = 600;
+
+/// A calendar month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct YearMonth {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl YearMonth {
+    /// `None` unless 1 ≤ month ≤ 12.
+    pub fn new(year: i32, month: u32) -> Option<YearMonth> {
+        (1..=12).contains(&month).then_some(YearMonth { year, month })
+    }
+
+    /// Parses `YYYY-MM` (also `YYYY-MM-DD`, taking its month).
+    pub fn parse(s: &str) -> Option<YearMonth> {
+        let s = s.trim();
+        let (y, rest) = s.split_once('-')?;
+        let m = rest.get(..2)?;
+        if y.len() != 4 || !(rest.len() == 2 || (rest.len() == 5 && rest.as_bytes()[2] == b'-')) {
+            return None;
+        }
+        YearMonth::new(y.parse().ok()?, m.parse().ok()?)
+    }
+
+    /// Months since year 0.
+    pub fn index(self) -> i64 {
+        self.year as i64 * 12 + self.month as i64 - 1
+    }
+
+    pub fn from_index(i: i64) -> YearMonth {
+        YearMonth {
+            year: i.div_euclid(12) as i32,
+            month: (i.rem_euclid(12) + 1) as u32,
+        }
+    }
+
+    pub fn plus(self, months: i64) -> YearMonth {
+        YearMonth::from_index(self.index() + months)
+    }
+}
+
+impl std::fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// Land released by one organisation in one month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthlyRelease {
+    pub month: YearMonth,
+    pub organisation: String,
+    pub area_m2: f64,
+}
+
+/// Which CSV columns hold the month, the organisation and the area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnMap {
+    pub month: String,
+    pub organisation: String,
+    pub area_m2: String,
+}
+
+impl Default for ColumnMap {
+    fn default() -> Self {
+        ColumnMap {
+            month: "month".into(),
+            organisation: "organisation".into(),
+            area_m2: "area_m2".into(),
+        }
+    }
+}
+
+impl ColumnMap {
+    /// Parses `month=COL,organisation=COL,area_m2=COL` (any subset; the rest keep their names).
+    pub fn parse(spec: &str) -> Result<ColumnMap, HistoryError> {
+        let mut m = ColumnMap::default();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| HistoryError::Mapping(format!("'{part}': write FIELD=COLUMN, e.g. month=Month")))?;
+            let v = v.trim().to_string();
+            match k.trim() {
+                "month" => m.month = v,
+                "organisation" => m.organisation = v,
+                "area_m2" => m.area_m2 = v,
+                other => {
+                    return Err(HistoryError::Mapping(format!(
+                        "unknown field '{other}'; map month, organisation and area_m2"
+                    )))
+                }
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// What is wrong with a history, located.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HistoryError {
+    #[error("--columns: {0}")]
+    Mapping(String),
+    #[error("{path}: cannot read: {message}")]
+    Io { path: String, message: String },
+    #[error("{path}: no column '{column}' (for {field}); the columns are: {available}; map it with --columns {field}=COLUMN")]
+    UnknownColumn {
+        path: String,
+        field: &'static str,
+        column: String,
+        available: String,
+    },
+    #[error("{path}: line {line}, column '{column}': {problem}")]
+    Value {
+        path: String,
+        line: u64,
+        column: String,
+        problem: String,
+    },
+    #[error("{path}: line {line}: month {month} of organisation '{organisation}' is already given on line {first}; give one total per organisation and month")]
+    Duplicate {
+        path: String,
+        line: u64,
+        first: u64,
+        month: String,
+        organisation: String,
+    },
+    #[error("the history has {0} month(s) with released land; a forecast needs at least 6")]
+    TooShort(usize),
+    #[error("the history releases nothing over its last 12 months: no rate to forecast from")]
+    NoRecentRelease,
+    #[error("the remaining area must be a number of m² ≥ 0; got {0}")]
+    Remaining(f64),
+    #[error("--fit-until {fit_until}: the history must have at least 6 months up to it and 1 after it (it runs {first} to {last})")]
+    FitUntil {
+        fit_until: String,
+        first: String,
+        last: String,
+    },
+}
+
+/// Reads a monthly history CSV with a column mapping. Every problem names the file, the line and
+/// the column; duplicate months of one organisation and negative areas are refused.
+pub fn read_history(path: &Path, map: &ColumnMap) -> Result<Vec<MonthlyRelease>, HistoryError> {
+    let p = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| HistoryError::Io {
+        path: p.clone(),
+        message: e.to_string(),
+    })?;
+    parse_history(&text, &p, map)
+}
+
+/// [`read_history`] on text already read; `name` is used in messages.
+pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<MonthlyRelease>, HistoryError> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| HistoryError::Io {
+            path: name.into(),
+            message: e.to_string(),
+        })?
+        .clone();
+    let names: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+    let find = |field: &'static str, column: &str| -> Result<usize, HistoryError> {
+        names
+            .iter()
+            .position(|n| n == column)
+            .ok_or_else(|| HistoryError::UnknownColumn {
+                path: name.into(),
+                field,
+                column: column.into(),
+                available: names.join(", "),
+            })
+    };
+    let (mi, oi, ai) = (
+        find("month", &map.month)?,
+        find("organisation", &map.organisation)?,
+        find("area_m2", &map.area_m2)?,
+    );
+    let mut out = Vec::new();
+    let mut seen: BTreeMap<(YearMonth, String), u64> = BTreeMap::new();
+    for (k, rec) in rdr.records().enumerate() {
+        let line = k as u64 + 2;
+        let rec = rec.map_err(|e| HistoryError::Value {
+            path: name.into(),
+            line,
+            column: "(row)".into(),
+            problem: format!("malformed CSV: {e}"),
+        })?;
+        let bad = |column: &str, problem: String| HistoryError::Value {
+            path: name.into(),
+            line,
+            column: column.into(),
+            problem,
+        };
+        let ms = rec.get(mi).unwrap_or("");
+        let month = YearMonth::parse(ms).ok_or_else(|| {
+            bad(
+                &map.month,
+                format!("'{ms}' is not a month; write YYYY-MM, e.g. 2024-03"),
+            )
+        })?;
+        let organisation = rec.get(oi).unwrap_or("").trim().to_string();
+        let organisation = if organisation.is_empty() {
+            "(none)".to_string()
+        } else {
+            organisation
+        };
+        let s = rec.get(ai).unwrap_or("").trim();
+        let area: f64 = s
+            .parse()
+            .map_err(|_| bad(&map.area_m2, format!("'{s}' is not a number of m²")))?;
+        if !area.is_finite() || area < 0.0 {
+            return Err(bad(&map.area_m2, format!("{s} m²: released area cannot be negative")));
+        }
+        if let Some(&first) = seen.get(&(month, organisation.clone())) {
+            return Err(HistoryError::Duplicate {
+                path: name.into(),
+                line,
+                first,
+                month: month.to_string(),
+                organisation,
+            });
+        }
+        seen.insert((month, organisation.clone()), line);
+        out.push(MonthlyRelease {
+            month,
+            organisation,
+            area_m2: area,
+        });
+    }
+    Ok(out)
+}
+
+/// The same history from a registry: each released piece (activity id, m²) counted in the month
+/// its activity ended, for the activity's organisation.
+pub fn history_from_activities(
+    activities: &[demine_core::Activity],
+    release: &demine_core::release::RegistryRelease,
+) -> Vec<MonthlyRelease> {
+    use chrono::Datelike;
+    let by_id: std::collections::HashMap<&str, &demine_core::Activity> =
+        activities.iter().map(|a| (a.id.as_str(), a)).collect();
+    let mut sums: BTreeMap<(YearMonth, String), f64> = BTreeMap::new();
+    for h in &release.per_hazard {
+        for piece in &h.pieces {
+            if let Some(a) = by_id.get(piece.activity_id.as_str()) {
+                let m = YearMonth {
+                    year: a.end_date.year(),
+                    month: a.end_date.month(),
+                };
+                let org = a.organisation.clone().unwrap_or_else(|| "(none)".into());
+                *sums.entry((m, org)).or_default() += piece.area_m2;
+            }
+        }
+    }
+    sums.into_iter()
+        .map(|((month, organisation), area_m2)| MonthlyRelease {
+            month,
+            organisation,
+            area_m2,
+        })
+        .collect()
+}
+
+/// Monthly totals over organisations from the first to the last month (gaps are 0).
+pub fn monthly_totals(history: &[MonthlyRelease]) -> Vec<(YearMonth, f64)> {
+    let (Some(first), Some(last)) = (
+        history.iter().map(|r| r.month).min(),
+        history.iter().map(|r| r.month).max(),
+    ) else {
+        return Vec::new();
+    };
+    let mut v: Vec<(YearMonth, f64)> = (first.index()..=last.index())
+        .map(|i| (YearMonth::from_index(i), 0.0))
+        .collect();
+    for r in history {
+        v[(r.month.index() - first.index()) as usize].1 += r.area_m2;
+    }
+    v
+}
+
+/// Monte Carlo settings.
+#[derive(Debug, Clone)]
+pub struct HistoryOptions {
+    pub runs: usize,
+    pub seed: u64,
+}
+
+impl Default for HistoryOptions {
+    fn default() -> Self {
+        HistoryOptions { runs: 2000, seed: 1 }
+    }
+}
+
+/// The fitted rate model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RateModel {
+    /// Level at the end of the history, m² a month (deseasonalised).
+    pub level_m2: f64,
+    /// σ of the level's error at the start (log scale).
+    pub level_sigma: f64,
+    /// σ of the level's monthly log change.
+    pub walk_sigma: f64,
+    /// Calendar-month factors, January first (all 1 without two years of history).
+    pub seasonal: [f64; 12],
+    /// Deseasonalised month / level ratios the noise is drawn from.
+    #[serde(skip)]
+    pub noise: Vec<f64>,
+    pub last_month: YearMonth,
+}
+
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+fn sd(v: &[f64]) -> f64 {
+    if v.len() < 2 {
+        return 0.0;
+    }
+    let m = mean(v);
+    (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+}
+
+/// Fits the rate model on monthly totals.
+pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError> {
+    let n = totals.len();
+    let active = totals.iter().filter(|t| t.1 > 0.0).count();
+    if n < 6 || active < 6 {
+        return Err(HistoryError::TooShort(active));
+    }
+    let x: Vec<f64> = totals.iter().map(|t| t.1).collect();
+    let recent = mean(&x[n.saturating_sub(12)..]);
+    if recent <= 0.0 {
+        return Err(HistoryError::NoRecentRelease);
+    }
+    // Seasonal factors: month over its centred 12-month mean, averaged by calendar month.
+    let mut seasonal = [1.0f64; 12];
+    if n >= 24 {
+        let mut by_month: [Vec<f64>; 12] = Default::default();
+        for t in 6..n.saturating_sub(6) {
+            let c = mean(&x[t - 6..t + 6]);
+            if c > 0.0 {
+                by_month[(totals[t].0.month - 1) as usize].push(x[t] / c);
+            }
+        }
+        for (m, v) in by_month.iter().enumerate() {
+            if v.len() >= 2 {
+                // Shrunk towards 1 by the number of years seen.
+                let k = v.len() as f64;
+                seasonal[m] = (k * mean(v) + 1.0) / (k + 1.0);
+            }
+        }
+        let norm = mean(&seasonal);
+        if norm > 0.0 {
+            for s in &mut seasonal {
+                *s = (*s / norm).max(0.05);
+            }
+        }
+    }
+    let d: Vec<f64> = totals
+        .iter()
+        .map(|(m, v)| v / seasonal[(m.month - 1) as usize])
+        .collect();
+    // Level: exponentially weighted mean of the deseasonalised months.
+    let lambda = 0.5f64.powf(1.0 / LEVEL_HALF_LIFE_MONTHS);
+    let (mut num, mut den, mut w2) = (0.0, 0.0, 0.0);
+    for (k, v) in d.iter().rev().enumerate() {
+        let w = lambda.powi(k as i32);
+        num += w * v;
+        den += w;
+        w2 += w * w;
+    }
+    let level = (num / den).max(recent * 0.05);
+    // Noise: months over their trailing 6-month level.
+    let mut noise = Vec::new();
+    for t in 6..n {
+        let l = mean(&d[t - 6..t]);
+        if l > 0.0 {
+            noise.push(d[t] / l);
+        }
+    }
+    if noise.is_empty() {
+        noise.push(1.0);
+    }
+    let noise_m = mean(&noise);
+    let noise: Vec<f64> = noise.iter().map(|v| v / noise_m.max(1e-9)).collect();
+    let cv = sd(&noise).min(3.0);
+    // The level's error: the noise averaged by the weights.
+    let level_sigma = (cv * (w2.sqrt() / den)).min(1.0);
+    // The walk: 6-month log changes of the rolling 6-month level.
+    let rolling: Vec<f64> = (5..n).map(|t| mean(&d[t - 5..=t])).collect();
+    let changes: Vec<f64> = (6..rolling.len())
+        .filter(|&t| rolling[t] > 0.0 && rolling[t - 6] > 0.0)
+        .map(|t| (rolling[t] / rolling[t - 6]).ln())
+        .collect();
+    let walk_sigma = if changes.len() >= 3 {
+        (sd(&changes) / 6f64.sqrt()).clamp(0.02, 0.5)
+    } else {
+        0.1
+    };
+    Ok(RateModel {
+        level_m2: level,
+        level_sigma,
+        walk_sigma,
+        seasonal,
+        noise,
+        last_month: totals[n - 1].0,
+    })
+}
+
+/// Simulated cumulative release for `months` months after the model's last month, per run.
+fn simulate(model: &RateModel, months: usize, opts: &HistoryOptions, stop_at: Option<f64>) -> Vec<Vec<f64>> {
+    let runs = opts.runs.max(1);
+    (0..runs)
+        .map(|r| {
+            let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+            rng.set_stream(r as u64);
+            let z = Normal::new(0.0, 1.0).expect("unit normal");
+            let mut log_level = model.level_m2.ln() + model.level_sigma * z.sample(&mut rng)
+                - 0.5 * model.level_sigma * model.level_sigma;
+            let mut cum = 0.0;
+            let mut out = Vec::with_capacity(months);
+            for j in 1..=months {
+                log_level += model.walk_sigma * z.sample(&mut rng) - 0.5 * model.walk_sigma * model.walk_sigma;
+                let m = model.last_month.plus(j as i64);
+                let e = model.noise[rng.gen_range(0..model.noise.len())];
+                cum += log_level.exp() * model.seasonal[(m.month - 1) as usize] * e;
+                out.push(cum);
+                if stop_at.is_some_and(|s| cum >= s) {
+                    break;
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// When the remaining area is released, from the history alone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryForecast {
+    pub model: RateModel,
+    pub remaining_m2: f64,
+    pub p10_month: YearMonth,
+    pub p50_month: YearMonth,
+    pub p90_month: YearMonth,
+    /// Whether some runs had not finished within [`MAX_MONTHS_AHEAD`] (then the quantiles at or
+    /// past that horizon read as the horizon).
+    pub beyond_horizon: bool,
+}
+
+/// Forecasts when `remaining_m2` will be released at the pace the history shows.
+pub fn forecast_history(
+    history: &[MonthlyRelease],
+    remaining_m2: f64,
+    opts: &HistoryOptions,
+) -> Result<HistoryForecast, HistoryError> {
+    if !(remaining_m2.is_finite() && remaining_m2 >= 0.0) {
+        return Err(HistoryError::Remaining(remaining_m2));
+    }
+    let model = fit_rates(&monthly_totals(history))?;
+    let paths = simulate(&model, MAX_MONTHS_AHEAD, opts, Some(remaining_m2));
+    let mut done: Vec<f64> = paths
+        .iter()
+        .map(|p| match p.iter().position(|&c| c >= remaining_m2) {
+            Some(i) => (i + 1) as f64,
+            None => (MAX_MONTHS_AHEAD + 1) as f64,
+        })
+        .collect();
+    done.sort_by(f64::total_cmp);
+    let month = |q: f64| model.last_month.plus(quantile(&done, q).ceil() as i64);
+    Ok(HistoryForecast {
+        remaining_m2,
+        p10_month: month(0.1),
+        p50_month: month(0.5),
+        p90_month: month(0.9),
+        beyond_horizon: done.iter().any(|&d| d > MAX_MONTHS_AHEAD as f64),
+        model,
+    })
+}
+
+/// One forecast month of a hindcast.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HindcastMonth {
+    pub month: String,
+    /// Cumulative area released after the fit month, m².
+    pub actual_cum_m2: f64,
+    pub p10_cum_m2: f64,
+    pub p50_cum_m2: f64,
+    pub p90_cum_m2: f64,
+    /// The straight line through the last 12 fitted months of the cumulative curve.
+    pub baseline_cum_m2: f64,
+}
+
+/// A hindcast: fitted up to a month, scored on the months after.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hindcast {
+    pub fit_until: String,
+    pub months: Vec<HindcastMonth>,
+    /// Share of forecast months whose actual cumulative area lies in the P10–P90 band.
+    pub coverage_p10_p90: f64,
+    /// Median |P50 − actual| over the forecast months, m².
+    pub median_abs_error_m2: f64,
+    /// The same for the straight line through the last 12 fitted months.
+    pub baseline_median_abs_error_m2: f64,
+    pub model: RateModel,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    quantile(&v, 0.5)
+}
+
+/// Fits on the months up to `fit_until` and forecasts the months after it, up to the history's
+/// last month.
+pub fn hindcast(
+    history: &[MonthlyRelease],
+    fit_until: YearMonth,
+    opts: &HistoryOptions,
+) -> Result<Hindcast, HistoryError> {
+    let totals = monthly_totals(history);
+    let bad = || HistoryError::FitUntil {
+        fit_until: fit_until.to_string(),
+        first: totals.first().map(|t| t.0.to_string()).unwrap_or_default(),
+        last: totals.last().map(|t| t.0.to_string()).unwrap_or_default(),
+    };
+    let cut = totals.iter().position(|t| t.0 == fit_until).ok_or_else(bad)?;
+    if cut + 1 < 6 || cut + 1 >= totals.len() {
+        return Err(bad());
+    }
+    let fitted = &totals[..=cut];
+    let after = &totals[cut + 1..];
+    let model = fit_rates(fitted)?;
+    let paths = simulate(&model, after.len(), opts, None);
+    // Straight line through the last 12 fitted months of the cumulative curve.
+    let mut cum = 0.0;
+    let cum_fit: Vec<f64> = fitted
+        .iter()
+        .map(|t| {
+            cum += t.1;
+            cum
+        })
+        .collect();
+    let k = cum_fit.len().min(12);
+    let ys = &cum_fit[cum_fit.len() - k..];
+    let xs: Vec<f64> = (0..k).map(|i| i as f64).collect();
+    let (mx, my) = (mean(&xs), mean(ys));
+    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+    let slope = if sxx > 0.0 {
+        xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum::<f64>() / sxx
+    } else {
+        0.0
+    };
+    let end_fit = my + slope * ((k - 1) as f64 - mx);
+    let mut actual = 0.0;
+    let mut months = Vec::with_capacity(after.len());
+    for (j, (m, v)) in after.iter().enumerate() {
+        actual += v;
+        let mut at: Vec<f64> = paths.iter().map(|p| p[j]).collect();
+        at.sort_by(f64::total_cmp);
+        months.push(HindcastMonth {
+            month: m.to_string(),
+            actual_cum_m2: actual,
+            p10_cum_m2: quantile(&at, 0.1),
+            p50_cum_m2: quantile(&at, 0.5),
+            p90_cum_m2: quantile(&at, 0.9),
+            baseline_cum_m2: (end_fit + slope * (j + 1) as f64 - cum_fit[cum_fit.len() - 1]).max(0.0),
+        });
+    }
+    let inside = months
+        .iter()
+        .filter(|m| m.actual_cum_m2 >= m.p10_cum_m2 && m.actual_cum_m2 <= m.p90_cum_m2)
+        .count();
+    Ok(Hindcast {
+        fit_until: fit_until.to_string(),
+        coverage_p10_p90: inside as f64 / months.len() as f64,
+        median_abs_error_m2: median(months.iter().map(|m| (m.p50_cum_m2 - m.actual_cum_m2).abs()).collect()),
+        baseline_median_abs_error_m2: median(
+            months
+                .iter()
+                .map(|m| (m.baseline_cum_m2 - m.actual_cum_m2).abs())
+                .collect(),
+        ),
+        months,
+        model,
+    })
+}

@@ -1,0 +1,106 @@
+//! Residual risk of the region demo's released land against its hidden truth (SYNTHETIC).
+#[path = "../tests/common/region.rs"]
+mod region;
+
+use demine_strategy::*;
+
+fn main() {
+    for seed in std::env::args().skip(1).filter_map(|s| s.parse::<u64>().ok()) {
+        let t = std::time::Instant::now();
+        let r = region::region(seed);
+        let c = &r.campaign;
+        let reg = Registry {
+            hazards: &c.hazards,
+            activities: &c.activities,
+            release: &r.release,
+            finds: &c.finds,
+            accidents: &c.accidents,
+            cells: &r.cells,
+        };
+        let units = hazard_units(&reg, &Methods::default()).unwrap();
+        let t_units = t.elapsed().as_secs_f64();
+        let f = fit(&units);
+        println!(
+            "seed {seed}: units {:.1}s, fit {:.1}s: {:?} ll {:.1} on {} hazards, {} evals",
+            t_units,
+            t.elapsed().as_secs_f64() - t_units,
+            f.model,
+            f.log_likelihood,
+            f.hazards_used,
+            f.evaluations
+        );
+        let res = released_land_residual(&units, &f.model);
+        let items: Vec<TruthItem> = c
+            .ground_truth
+            .iter()
+            .map(|i| TruthItem {
+                location: i.location,
+                hazard_id: i.hazard_id.as_deref(),
+                found: i.found,
+            })
+            .collect();
+        let truth = true_items_in_released(&c.hazards, &c.activities, &items);
+        let pred: Vec<f64> = res.iter().map(|x| x.p_any).collect();
+        let obs: Vec<bool> = res.iter().map(|x| truth[x.hazard] > 0).collect();
+        let e: f64 = res.iter().map(|x| x.expected_items).sum();
+        let t_n: u32 = res.iter().map(|x| truth[x.hazard]).sum();
+        println!(
+            "  released hazards {}, expected items {e:.0}, true {t_n} ({:+.0} %)",
+            res.len(),
+            100.0 * (e / t_n as f64 - 1.0)
+        );
+        diagnostics(&units, &f.model, c);
+        for b in calibration_bins(&pred, &obs, 10) {
+            println!(
+                "  [{:.3}, {:.3}] n {:4} predicted {:.3} observed {:.3}  {:+.1} pp",
+                b.lo,
+                b.hi,
+                b.n,
+                b.mean_predicted,
+                b.observed,
+                100.0 * (b.mean_predicted - b.observed)
+            );
+        }
+    }
+}
+
+#[allow(dead_code)]
+pub fn diagnostics(units: &[HazardUnits], model: &PriorModel, c: &demine_demo::Campaign) {
+    use demine_field::residual::Treatment;
+    let mut contaminated = std::collections::HashMap::new();
+    let mut unfound = std::collections::HashMap::new();
+    for it in &c.ground_truth {
+        if let Some(h) = &it.hazard_id {
+            *contaminated.entry(h.as_str()).or_insert(0u32) += 1;
+            if !it.found {
+                *unfound.entry(h.as_str()).or_insert(0u32) += 1;
+            }
+        }
+    }
+    let (mut prior, mut post, mut truth) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut e_unf, mut t_unf) = (0.0, 0u32);
+    for h in units {
+        let (rho, _) = model.priors(h);
+        let r = demine_strategy::residual::residual_of(h, model, &|_, _| Treatment::Miss(0.0));
+        prior.push(rho);
+        post.push(r.p_contaminated);
+        truth.push(contaminated.contains_key(h.id.as_str()));
+        e_unf += r.units.iter().map(|u| u.expected_unfound).sum::<f64>();
+        t_unf += unfound.get(h.id.as_str()).copied().unwrap_or(0);
+    }
+    println!("  unfound items: expected {e_unf:.0}, true {t_unf}");
+    println!("  prior rho vs contaminated:");
+    for b in calibration_bins(&prior, &truth, 10) {
+        println!(
+            "    n {:4} predicted {:.3} observed {:.3}",
+            b.n, b.mean_predicted, b.observed
+        );
+    }
+    println!("  posterior vs contaminated:");
+    for b in calibration_bins(&post, &truth, 10) {
+        println!(
+            "    n {:4} predicted {:.3} observed {:.3}",
+            b.n, b.mean_predicted, b.observed
+        );
+    }
+}

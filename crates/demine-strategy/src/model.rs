@@ -1,0 +1,305 @@
+//! The contamination prior, learned from the registry: the risk map's probabilities turned into
+//! P(hazard contaminated), P(unit contaminated | hazard) and items per contaminated unit, fitted
+//! by maximum likelihood on the finds of past work (each method's detection thins the items).
+//!
+//! The risk map says how likely a *find* is in a cell, which is not how likely an item is, nor how
+//! many there are: labels mix cleared land (items found), surveyed land (a share found) and
+//! cancelled land (none found, whatever lies there). Here, with L = logit(p_cell) and f the share
+//! of the cell inside the unit's hazard:
+//!
+//! - marginal P(unit contaminated) π = σ(a₀ + a₁L + a₂ ln f);
+//! - P(hazard contaminated) ρ = 1 − Π(1 − π)^η, η = n^(−γ), n = Σ f the hazard's size in cells:
+//!   γ = 0 makes the units independent (the saturating product), γ = 1 makes them one
+//!   (ρ ≈ mean π); the data choose. A confirmed hazard (CHA) has ρ' = 1 − (1 − ρ)(1 − κ);
+//! - P(unit | hazard) φ = π/ρ (at most 1); items of a contaminated unit: mean μ = e^(m₀ + m₁L) f^m₂,
+//!   Gamma shape k.
+//!
+//! - each item is reported by people (EOD call-outs) with probability r wherever it lies, so
+//!   finds outside worked land count too, and land without a report in years is evidence of
+//!   absence.
+//!
+//! The ten numbers are fitted by Nelder–Mead on the log-likelihood of the finds in worked land
+//! and of the reports ([`demine_field::residual::ln_likelihood`]) with a weak ridge towards
+//! neutral values. Accidents are not in the likelihood (their chance is not modelled) but mark
+//! their unit as contaminated in every posterior.
+
+use crate::evidence::HazardUnits;
+use crate::evidence::{LandPiece, Unit};
+use demine_core::HazardClass;
+use demine_field::residual::{ln_likelihood, Treatment, UnitCase, UnitLand, UnitPrior};
+use serde::Serialize;
+
+/// Number of parameters.
+pub const N_PARAMS: usize = 10;
+
+/// The fitted parameters (see the module doc), on their natural scales.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PriorModel {
+    pub a0: f64,
+    pub a1: f64,
+    pub a2: f64,
+    /// Correlation exponent γ in [0, 1].
+    pub gamma: f64,
+    /// Extra contamination of confirmed hazards κ in [0, 1].
+    pub kappa: f64,
+    pub m0: f64,
+    pub m1: f64,
+    pub m2: f64,
+    /// Gamma shape k of items per contaminated unit.
+    pub shape: f64,
+    /// Probability that an item is reported by people (EOD call-outs, evidence before the
+    /// hazard was recorded) whether or not work reaches it: a detection over all land.
+    pub report: f64,
+}
+
+impl Default for PriorModel {
+    /// Neutral values: the risk map taken at its word, units independent, 10 items a unit.
+    fn default() -> Self {
+        PriorModel::from_vec(&START)
+    }
+}
+
+const START: [f64; N_PARAMS] = [0.0, 1.0, 1.0, 0.0, 0.0, 2.3, 0.0, 1.0, -0.7, -2.0];
+/// Ridge weight towards `START`, per parameter (a weak prior: data dominate).
+const RIDGE: f64 = 0.05;
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+fn logit(p: f64) -> f64 {
+    let p = p.clamp(1e-4, 1.0 - 1e-4);
+    (p / (1.0 - p)).ln()
+}
+
+impl PriorModel {
+    fn from_vec(v: &[f64; N_PARAMS]) -> PriorModel {
+        PriorModel {
+            a0: v[0],
+            a1: v[1],
+            a2: v[2],
+            gamma: sigmoid(v[3]),
+            kappa: sigmoid(v[4] - 3.0),
+            m0: v[5],
+            m1: v[6],
+            m2: v[7],
+            shape: v[8].exp().clamp(0.02, 50.0),
+            report: sigmoid(v[9]),
+        }
+    }
+
+    /// Share of a unit's items found so far, by work or by reports.
+    pub fn found_share(&self, u: &crate::evidence::Unit) -> f64 {
+        1.0 - (1.0 - self.report) * (1.0 - u.found_share)
+    }
+
+    /// Share of a unit's items that lie in land already released and were neither found by
+    /// work nor reported.
+    pub fn missed_share(&self, u: &crate::evidence::Unit) -> f64 {
+        (1.0 - self.report) * u.missed_share
+    }
+
+    /// Share of a unit's items that lie in its land still to release, not reported.
+    pub fn unreleased_share(&self, u: &crate::evidence::Unit) -> f64 {
+        (1.0 - self.report) * u.remaining_share
+    }
+
+    /// ρ and the units' priors for a hazard.
+    pub fn priors(&self, h: &HazardUnits) -> (f64, Vec<UnitPrior>) {
+        let mut ln_clean = 0.0;
+        let mut size = 0.0;
+        let mut max_pi: f64 = 0.0;
+        let mut pis = Vec::with_capacity(h.units.len());
+        for u in &h.units {
+            let f = u.cell_share.clamp(1e-4, 1.0);
+            size += f;
+            let l = logit(u.risk);
+            let pi = sigmoid(self.a0 + self.a1 * l + self.a2 * f.ln()).clamp(1e-9, 1.0 - 1e-9);
+            ln_clean += (1.0 - pi).ln();
+            max_pi = max_pi.max(pi);
+            let mu = (self.m0 + self.m1 * l).exp() * f.powf(self.m2);
+            pis.push((pi, mu.clamp(1e-6, 1e6)));
+        }
+        let eta = size.max(1.0).powf(-self.gamma);
+        let mut rho = (1.0 - (eta * ln_clean).exp()).max(max_pi);
+        if h.class == HazardClass::Cha {
+            rho = 1.0 - (1.0 - rho) * (1.0 - self.kappa);
+        }
+        let rho = rho.clamp(1e-9, 1.0);
+        let priors = pis
+            .into_iter()
+            .map(|(pi, mu)| UnitPrior {
+                phi: (pi / rho).min(1.0),
+                mu,
+                shape: self.shape,
+            })
+            .collect();
+        (rho, priors)
+    }
+}
+
+impl PriorModel {
+    /// The hazard's units as the residual model takes them, each piece of land with the
+    /// treatment `treat(unit, piece)` gives its items not found.
+    pub fn cases(&self, h: &HazardUnits, treat: &dyn Fn(&Unit, &LandPiece) -> Treatment) -> (f64, Vec<UnitCase>) {
+        let (rho, priors) = self.priors(h);
+        let cases = h
+            .units
+            .iter()
+            .zip(priors)
+            .map(|(u, prior)| UnitCase {
+                prior,
+                land: u
+                    .land
+                    .iter()
+                    .map(|p| UnitLand {
+                        share: p.share,
+                        found_share: 1.0 - (1.0 - self.report) * (1.0 - p.work_detection),
+                        treatment: treat(u, p),
+                        holds_evidence: p.near_evidence,
+                    })
+                    .collect(),
+                finds: u64::from(u.finds),
+                evidence: u.evidence,
+            })
+            .collect();
+        (rho, cases)
+    }
+}
+
+/// The fit and how it went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fit {
+    pub model: PriorModel,
+    /// Log-likelihood of the registry's finds at the fit.
+    pub log_likelihood: f64,
+    /// Hazards the fit used.
+    pub hazards_used: usize,
+    pub evaluations: usize,
+}
+
+fn objective(v: &[f64; N_PARAMS], data: &[&HazardUnits]) -> f64 {
+    let m = PriorModel::from_vec(v);
+    let mut ll = 0.0;
+    for h in data {
+        let (rho, cases) = m.cases(h, &|_, _| Treatment::Miss(0.0));
+        ll += ln_likelihood(rho, &cases);
+    }
+    let ridge: f64 = v.iter().zip(START.iter()).map(|(a, b)| (a - b).powi(2)).sum::<f64>() * RIDGE;
+    -ll + ridge
+}
+
+/// Fits the prior on the hazards' units (deterministic: Nelder–Mead from fixed starts).
+pub fn fit(hazards: &[HazardUnits]) -> Fit {
+    // Every hazard informs the fit: people report items wherever they lie, so even land no
+    // work reached says something (no report in years is evidence of absence).
+    let data: Vec<&HazardUnits> = hazards.iter().filter(|h| !h.units.is_empty()).collect();
+    if data.is_empty() {
+        return Fit {
+            model: PriorModel::default(),
+            log_likelihood: 0.0,
+            hazards_used: 0,
+            evaluations: 0,
+        };
+    }
+    let f = |v: &[f64; N_PARAMS]| objective(v, &data);
+    let mut evaluations = 0;
+    let mut best = START;
+    let mut best_f = f(&best);
+    // Restarts from the best point shrink the simplex around it: Nelder–Mead alone stalls.
+    for step in [1.0, 0.5, 0.25] {
+        let (x, fx, n) = nelder_mead(&f, best, step, 1500);
+        evaluations += n;
+        if fx < best_f {
+            best = x;
+            best_f = fx;
+        }
+    }
+    let m = PriorModel::from_vec(&best);
+    let ll: f64 = data
+        .iter()
+        .map(|h| {
+            let (rho, cases) = m.cases(h, &|_, _| Treatment::Miss(0.0));
+            ln_likelihood(rho, &cases)
+        })
+        .sum();
+    Fit {
+        model: m,
+        log_likelihood: ll,
+        hazards_used: data.len(),
+        evaluations,
+    }
+}
+
+/// Minimises `f` from `x0` with a simplex of edge `step`; returns (x, f(x), evaluations).
+fn nelder_mead(
+    f: &dyn Fn(&[f64; N_PARAMS]) -> f64,
+    x0: [f64; N_PARAMS],
+    step: f64,
+    max_evals: usize,
+) -> ([f64; N_PARAMS], f64, usize) {
+    let n = N_PARAMS;
+    let mut simplex: Vec<([f64; N_PARAMS], f64)> = Vec::with_capacity(n + 1);
+    simplex.push((x0, f(&x0)));
+    for i in 0..n {
+        let mut x = x0;
+        x[i] += step;
+        simplex.push((x, f(&x)));
+    }
+    let mut evals = n + 1;
+    while evals < max_evals {
+        simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let spread = simplex[n].1 - simplex[0].1;
+        if spread.abs() < 1e-7 * (1.0 + simplex[0].1.abs()) {
+            break;
+        }
+        let mut c = [0.0; N_PARAMS];
+        for (x, _) in &simplex[..n] {
+            for j in 0..n {
+                c[j] += x[j] / n as f64;
+            }
+        }
+        let worst = simplex[n].0;
+        let at = |t: f64| {
+            let mut x = [0.0; N_PARAMS];
+            for j in 0..n {
+                x[j] = c[j] + t * (worst[j] - c[j]);
+            }
+            x
+        };
+        let xr = at(-1.0);
+        let fr = f(&xr);
+        evals += 1;
+        if fr < simplex[0].1 {
+            let xe = at(-2.0);
+            let fe = f(&xe);
+            evals += 1;
+            simplex[n] = if fe < fr { (xe, fe) } else { (xr, fr) };
+        } else if fr < simplex[n - 1].1 {
+            simplex[n] = (xr, fr);
+        } else {
+            let (xc, fc) = if fr < simplex[n].1 {
+                let x = at(-0.5);
+                (x, f(&x))
+            } else {
+                let x = at(0.5);
+                (x, f(&x))
+            };
+            evals += 1;
+            if fc < simplex[n].1.min(fr) {
+                simplex[n] = (xc, fc);
+            } else {
+                let best = simplex[0].0;
+                for s in simplex.iter_mut().skip(1) {
+                    for (x, b) in s.0.iter_mut().zip(best.iter()) {
+                        *x = b + 0.5 * (*x - b);
+                    }
+                    s.1 = f(&s.0);
+                }
+                evals += n;
+            }
+        }
+    }
+    simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
+    (simplex[0].0, simplex[0].1, evals)
+}
