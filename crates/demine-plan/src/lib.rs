@@ -1,7 +1,7 @@
 //! demine-plan: the campaign planner. It owns the planning model (tasks, teams, land-release
 //! rates, travel, calendar), reading the standalone planning CSVs, the scheduler that
-//! minimises Σ value × release time (heuristic search; an exact MILP through HiGHS on small
-//! instances, behind the optional `highs` feature, off by default so the demo builds without a C++ toolchain), lower bounds, the Monte Carlo completion
+//! minimises Σ value × release time (heuristic search; an exact subset DP on small instances
+//! without stages), lower bounds, the Monte Carlo completion
 //! forecast and capacity questions.
 //!
 //! It takes and returns plain values. It must never depend on the store, SQL, the CLI or any
@@ -29,8 +29,6 @@
 //! ```
 
 pub mod calendar;
-#[cfg(feature = "highs")]
-mod exact;
 mod exact_dp;
 pub mod forecast;
 pub mod history;

@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
-/// Largest instance solved exactly (with the `highs` feature).
+/// Largest instance solved exactly (by the subset DP, when it applies).
 pub const EXACT_MAX_TASKS: usize = 12;
 pub const EXACT_MAX_TEAMS: usize = 3;
 
@@ -206,26 +206,6 @@ pub fn plan(p: &Problem, opts: &PlanOptions) -> Plan {
             optimal = true;
             method = "exact";
             lower_bound = Some(lower_bound.unwrap_or(0.0).max(theirs.min(mine)));
-        }
-    }
-    #[cfg(feature = "highs")]
-    if opts.exact && exact_applies(p) && !optimal {
-        let left = deadline
-            .saturating_duration_since(Instant::now())
-            .as_secs_f64()
-            .max(5.0);
-        if let Some(ex) = crate::exact::solve(p, &inst, left) {
-            let mine = objective_of(p, &inst, &seqs, &cal);
-            let theirs = objective_of(p, &inst, &ex.seqs, &cal);
-            if theirs <= mine {
-                seqs = ex.seqs;
-                method = "exact";
-            }
-            if ex.optimal {
-                optimal = true;
-                lower_bound = Some(lower_bound.unwrap_or(0.0).max(theirs.min(mine)));
-                method = "exact";
-            }
         }
     }
     finish(p, &inst, seqs, &cal, lower_bound, optimal, stopped, method)

@@ -214,52 +214,6 @@ fn twelve_tasks_three_teams_within_one_percent() {
     }
 }
 
-/// Staged tasks (NTS → TS → clearance across teams) go to the HiGHS MILP: proven optimal, never
-/// worse than the heuristic alone, and its bound holds.
-#[cfg(feature = "highs")]
-#[test]
-fn staged_small_instance_is_solved_exactly_by_the_milp() {
-    let mut rng = ChaCha8Rng::seed_from_u64(21);
-    let mut p = random_problem(&mut rng, 4, 1, false);
-    p.teams[0].kind = TeamKind::Manual;
-    for (i, t) in p.tasks.iter_mut().enumerate() {
-        t.methods.clear();
-        t.stage = if i % 2 == 0 { Stage::Nts } else { Stage::Ts };
-    }
-    for (id, kind, prod) in [("N", TeamKind::Nts, 2000.0), ("S", TeamKind::Ts, 800.0)] {
-        p.teams.push(Team {
-            id: id.into(),
-            kind,
-            productivity_m2_per_day: prod,
-            productivity_by_terrain: vec![],
-            base: None,
-            start_day: 0.0,
-            end_day: None,
-            cost_per_day: 1.0,
-        });
-    }
-    let exact = plan(
-        &p,
-        &PlanOptions {
-            seed: 1,
-            time_limit_s: 20.0,
-            ..Default::default()
-        },
-    );
-    let heuristic = plan(
-        &p,
-        &PlanOptions {
-            seed: 1,
-            time_limit_s: 20.0,
-            exact: false,
-            ..Default::default()
-        },
-    );
-    assert!(exact.optimal, "{}", exact.method);
-    assert!(exact.objective <= heuristic.objective * (1.0 + 1e-9));
-    assert!(exact.lower_bound.unwrap() <= exact.objective + 1e-6);
-}
-
 /// The lower bound the plan reports must never exceed the true optimum (heterogeneous teams,
 /// methods restricting tasks to some kinds, ready days and team start days).
 #[test]
