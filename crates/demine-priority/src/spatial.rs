@@ -9,45 +9,8 @@ use geo::{BoundingRect, Centroid, Coord, Distance, Euclidean, Line, MultiPolygon
 use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
 
-const WGS84_A: f64 = 6_378_137.0;
-const WGS84_E2: f64 = 0.006_694_379_990_14;
-
 /// A local metric frame around a point.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Local {
-    lon0: f64,
-    lat0: f64,
-    /// Metres per degree of longitude and latitude at the origin.
-    kx: f64,
-    ky: f64,
-}
-
-impl Local {
-    pub(crate) fn at(lon0: f64, lat0: f64) -> Local {
-        let phi = lat0.to_radians();
-        let w = 1.0 - WGS84_E2 * phi.sin().powi(2);
-        let n = WGS84_A / w.sqrt();
-        let m = WGS84_A * (1.0 - WGS84_E2) / w.powf(1.5);
-        Local {
-            lon0,
-            lat0,
-            kx: n * phi.cos() * std::f64::consts::PI / 180.0,
-            ky: m * std::f64::consts::PI / 180.0,
-        }
-    }
-
-    pub(crate) fn xy(&self, c: Coord<f64>) -> Coord<f64> {
-        Coord {
-            x: (c.x - self.lon0) * self.kx,
-            y: (c.y - self.lat0) * self.ky,
-        }
-    }
-
-    /// Degrees of longitude and latitude that `metres` spans here (for search envelopes).
-    pub(crate) fn degrees(&self, metres: f64) -> (f64, f64) {
-        (metres / self.kx.max(1e-9), metres / self.ky)
-    }
-}
+pub(crate) type Local = demine_core::geodesy::LocalFrame;
 
 /// A hazard in its local frame, with its lon/lat bounding box.
 pub(crate) struct LocalHazard {

@@ -178,12 +178,11 @@ pub(crate) fn near_any(p: &Point<f64>, points: &[(Point<f64>, bool)], radius_m: 
     if radius_m <= 0.0 {
         return false;
     }
-    let k = p.y().to_radians().cos();
+    let frame = demine_core::geodesy::LocalFrame::at(p.x(), p.y());
     let r2 = radius_m * radius_m;
     points.iter().any(|(q, _)| {
-        let dx = (q.x() - p.x()) * k * 111_320.0;
-        let dy = (q.y() - p.y()) * 110_574.0;
-        dx * dx + dy * dy <= r2
+        let d = frame.xy(q.0);
+        d.x * d.x + d.y * d.y <= r2
     })
 }
 
