@@ -319,3 +319,50 @@ pub async fn revoke(reg: &Registry, actor: &Actor, token: Option<&str>, username
         .revoke_tokens(user, hash.as_deref(), &demine_store::now_stamp())
         .await?)
 }
+
+/// How many accounts the registry has.
+pub async fn count_users(reg: &Registry) -> AppResult<usize> {
+    Ok(reg.store.users().await?.len())
+}
+
+/// The login of a demo registry.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DemoLogin {
+    pub username: String,
+    pub password: String,
+}
+
+/// The SYNTHETIC administrator of a demo registry, with a new random password each time the
+/// demo runs (printed once, stored only as its argon2id hash). Refused on a registry that is not
+/// SYNTHETIC: real registries get their accounts from `demine user add`.
+pub async fn demo_admin(db: &std::path::Path, actor: &Actor) -> AppResult<DemoLogin> {
+    use rand::distributions::{Alphanumeric, DistString};
+    let reg = Registry::open(&crate::Location::GeoPackage(db.to_path_buf())).await?;
+    if reg.store.meta("synthetic").await?.as_deref() != Some("true") {
+        return Err(AppError::refused(format!(
+            "{}: not a SYNTHETIC demo registry; add accounts with `demine user add`",
+            db.display()
+        )));
+    }
+    let username = "demo-admin".to_string();
+    let password = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 20);
+    match reg.store.user(&username).await? {
+        Some(_) => set_password(&reg, actor, &username, &password).await?,
+        None => {
+            add_user(
+                &reg,
+                actor,
+                &NewUser {
+                    username: username.clone(),
+                    role: Role::Admin,
+                    organisation: None,
+                    assigned: Vec::new(),
+                    password: password.clone(),
+                },
+            )
+            .await?;
+        }
+    }
+    reg.close().await?;
+    Ok(DemoLogin { username, password })
+}

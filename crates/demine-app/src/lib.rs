@@ -19,6 +19,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod audit;
 pub mod demo;
 pub mod error;
 pub mod export;

@@ -117,6 +117,9 @@ pub trait Repository: Send + Sync {
     fn context_layers(&self) -> impl Future<Output = Result<Vec<(String, u64)>>> + Send;
     /// A registry fact (e.g. `synthetic`), if set.
     fn meta(&self, key: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// A consistent copy of the whole registry at `path` (a new file), taken while others
+    /// read and write: what `demine backup` writes.
+    fn snapshot_to(&self, path: &std::path::Path) -> impl Future<Output = Result<()>> + Send;
     /// Change-log entries matching `q`, newest first.
     fn change_log(&self, q: &LogQuery) -> impl Future<Output = Result<Vec<ChangeLogEntry>>> + Send;
     /// Each hazard's risk summary from the last `risk build` (hazards without one are left out).
@@ -319,6 +322,9 @@ impl Repository for Store {
     }
     async fn change_log(&self, q: &LogQuery) -> Result<Vec<ChangeLogEntry>> {
         delegate!(self, s => s.change_log(q).await)
+    }
+    async fn snapshot_to(&self, path: &std::path::Path) -> Result<()> {
+        delegate!(self, s => s.snapshot_to(path).await)
     }
     async fn hazard_risks(&self) -> Result<Vec<HazardRisk>> {
         delegate!(self, s => s.hazard_risks().await)

@@ -371,6 +371,128 @@ pub enum Command {
     /// when all its land is released and its latest QA lot was accepted (--draft: a copy
     /// watermarked NOT VALID).
     Certificate(CertificateArgs),
+    /// Serve the registry over HTTP to many users: REST API (/api/v1, Swagger UI at
+    /// /api/v1/docs), accounts and roles, review and approval, field submissions; /healthz,
+    /// /metrics. Stops gracefully on Ctrl-C or SIGTERM. Create accounts with `demine user add`.
+    Serve {
+        /// Address and port to listen on (127.0.0.1: this machine only; 0.0.0.0: the network,
+        /// then give --tls-cert and --tls-key).
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+        addr: String,
+        /// PEM certificate chain: serve HTTPS (with --tls-key).
+        #[arg(long, value_name = "PEM", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of --tls-cert.
+        #[arg(long, value_name = "PEM", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+    },
+    /// Accounts of the shared registry (`demine serve`): add, list, disable, enable, passwd.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The tamper-evident audit log: verify the hash chain, or export a signed checkpoint.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// A consistent copy of the registry in FILE, safe while `demine serve` runs.
+    Backup {
+        /// The new file (never overwritten).
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a backup in place of --db, after checking its audit log. Stop the server first; the
+    /// replaced registry is kept beside it as *.gpkg.before-restore.
+    Restore {
+        /// A file written by `demine backup`.
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Roles of the shared registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Everything, including accounts and the audit log.
+    Admin,
+    /// The authority: reads every organisation, approves submissions.
+    Analyst,
+    /// An operator's planner: writes and plans for their organisation.
+    Planner,
+    /// Submits progress and finds for their organisation's tasks.
+    TeamLeader,
+    /// Records QA for the organisations assigned.
+    QaInspector,
+    /// Published aggregates only (e.g. donors).
+    Viewer,
+}
+
+impl From<RoleArg> for demine_app::Role {
+    fn from(r: RoleArg) -> Self {
+        use demine_app::Role as R;
+        match r {
+            RoleArg::Admin => R::Admin,
+            RoleArg::Analyst => R::Analyst,
+            RoleArg::Planner => R::Planner,
+            RoleArg::TeamLeader => R::TeamLeader,
+            RoleArg::QaInspector => R::QaInspector,
+            RoleArg::Viewer => R::Viewer,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// A new account; the password is read from standard input (at least 10 characters).
+    Add {
+        username: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The organisation the user works for (planners and team leaders need one).
+        #[arg(long, value_name = "ORG")]
+        org: Option<String>,
+        /// QA inspectors: the organisations they inspect (comma-separated).
+        #[arg(long, value_name = "ORG,...", value_delimiter = ',')]
+        assigned: Vec<String>,
+    },
+    /// Every account: role, organisation, state.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable an account and revoke its tokens.
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// A new password (from standard input); unlocks the account and revokes its tokens.
+    Passwd { username: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain of the change log: names the first altered, deleted or reordered
+    /// entry and exits 3. With --checkpoint, also proves the log up to a signed head.
+    Verify {
+        /// A checkpoint written by `demine audit checkpoint`.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign the head of the chain with an Ed25519 key and write the checkpoint: keep it outside
+    /// the registry.
+    Checkpoint {
+        /// Where to write the checkpoint (JSON).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The signing key (PKCS#8 PEM; created, mode 0600, if missing). Keep it away from the
+        /// registry's machine if you can.
+        #[arg(long, env = "DEMINE_AUDIT_KEY", value_name = "PEM")]
+        key: Option<PathBuf>,
+    },
 }
 
 /// `demine residual`.

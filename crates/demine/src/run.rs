@@ -1,8 +1,8 @@
 //! One arm per subcommand: arguments → a use case of `demine-app` → text or JSON → exit code.
 
 use crate::cli::{
-    CapacityArgs, CertificateArgs, Cli, Command, ForecastArgs, Kind, LanesArgs, PlanArgs, PlanInput, ProgressCommand,
-    QaCommand, ResidualArgs, RiskCommand, Scale,
+    AuditCommand, CapacityArgs, CertificateArgs, Cli, Command, ForecastArgs, Kind, LanesArgs, PlanArgs, PlanInput,
+    ProgressCommand, QaCommand, ResidualArgs, RiskCommand, Scale, UserCommand,
 };
 use crate::ui::Bars;
 use demine_app::release::By;
@@ -41,7 +41,16 @@ fn wants_json(c: &Command) -> bool {
         | Command::Check { json, .. }
         | Command::Log { json, .. }
         | Command::Demo { json, .. }
-        | Command::Priority { json, .. } => *json,
+        | Command::Priority { json, .. }
+        | Command::Backup { json, .. }
+        | Command::Restore { json, .. }
+        | Command::User {
+            command: UserCommand::List { json },
+        }
+        | Command::Audit {
+            command: AuditCommand::Verify { json, .. },
+        } => *json,
+        Command::Serve { .. } | Command::User { .. } | Command::Audit { .. } => false,
         Command::Plan(a) => a.json,
         Command::Forecast(a) => a.json,
         Command::Capacity(a) => a.json,
@@ -558,12 +567,25 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 },
             };
             let s = demine_app::demo::demo(&actor, &r, &bars).await?;
+            let login = demine_app::accounts::demo_admin(&s.db, &actor).await?;
             if json {
-                println!("{}", s.json);
+                let mut v = s.json.clone();
+                v["login"] = json!({"username": login.username, "password": login.password, "synthetic": true});
+                println!("{v}");
             } else {
                 for l in &s.lines {
                     println!("{l}");
                 }
+                println!();
+                println!("To share this registry: demine --db {} serve", s.db.display());
+                println!(
+                    "  then open http://127.0.0.1:8080/api/v1/docs and log in as {} with password {}",
+                    login.username, login.password
+                );
+                println!(
+                    "  (a SYNTHETIC demo account; `demine user passwd {}` changes the password)",
+                    login.username
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -599,7 +621,225 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
         Command::Progress { command } => progress(&cli.db, &actor, command).await,
         Command::Residual(a) => residual(&cli.db, &actor, a).await,
         Command::Certificate(a) => certificate(&cli.db, &actor, a).await,
+        Command::Serve {
+            addr,
+            tls_cert,
+            tls_key,
+        } => serve(&cli.db, &addr, tls_cert.zip(tls_key)).await,
+        Command::User { command } => user(&cli.db, &actor, command).await,
+        Command::Audit { command } => audit(&cli.db, &actor, command).await,
+        Command::Backup { file, json } => {
+            let reg = open(&cli.db).await?;
+            let bytes = demine_app::audit::backup(&reg, &actor, &file).await?;
+            if json {
+                return print_json(&json!({"backup": file.display().to_string(), "bytes": bytes}));
+            }
+            println!(
+                "backup written: {} ({} MB)",
+                file.display(),
+                thousands(bytes as f64 / 1e6)
+            );
+            println!("restore it with: demine --db {} restore {}", cli.db, file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file, json } => {
+            let r = demine_app::audit::restore(&file, &Location::parse(&cli.db)?, &actor).await?;
+            if json {
+                return print_json(&r);
+            }
+            println!(
+                "restored {} into {} (audit log verified: {} entries); the replaced registry, if any, is {}.before-restore",
+                r.from,
+                r.to,
+                thousands(r.audit_entries as f64),
+                r.to.trim_end_matches(".gpkg")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// Exit status when the audit log does not hold.
+pub const EXIT_TAMPERED: u8 = 3;
+
+async fn serve(db: &str, addr: &str, tls: Option<(PathBuf, PathBuf)>) -> AppResult<ExitCode> {
+    let addr: std::net::SocketAddr = addr
+        .parse()
+        .map_err(|e| AppError::refused(format!("--addr {addr}: {e}; give HOST:PORT, e.g. 127.0.0.1:8080")))?;
+    let reg = open(db).await?;
+    let users = demine_app::accounts::count_users(&reg).await?;
+    crate::ui::init_logs();
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    eprintln!("demine serving {} on {scheme}://{addr}", reg.location.describe());
+    eprintln!(
+        "  API {scheme}://{addr}/api/v1 (docs {scheme}://{addr}/api/v1/docs); log in with POST /api/v1/auth/token"
+    );
+    if users == 0 {
+        eprintln!("  no accounts yet: create one with `demine --db {db} user add NAME --role admin` (password on standard input)");
+    }
+    if !addr.ip().is_loopback() && tls.is_none() {
+        eprintln!("  warning: serving plain HTTP beyond this machine; passwords and tokens cross the network in clear. Give --tls-cert and --tls-key.");
+    }
+    let state = demine_server::AppState::new(reg);
+    demine_server::serve(state, demine_server::ServeOptions { addr, tls })
+        .await
+        .map_err(AppError::Internal)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn user(db: &str, actor: &Actor, command: UserCommand) -> AppResult<ExitCode> {
+    use demine_app::accounts;
+    let reg = open(db).await?;
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            org,
+            assigned,
+        } => {
+            let password = crate::ui::read_password(&format!("password for {username}: "))?;
+            let u = accounts::add_user(
+                &reg,
+                actor,
+                &accounts::NewUser {
+                    username,
+                    role: role.into(),
+                    organisation: org,
+                    assigned,
+                    password,
+                },
+            )
+            .await?;
+            println!(
+                "user {} added: {}{}",
+                u.username,
+                u.role,
+                u.organisation.map(|o| format!(" of {o}")).unwrap_or_default()
+            );
+        }
+        UserCommand::List { json } => {
+            let users = accounts::list_users(&reg, actor).await?;
+            let rows: Vec<Value> = users
+                .iter()
+                .map(|u| {
+                    json!({"username": u.username, "role": u.role, "organisation": u.organisation,
+                           "assigned": u.assigned, "disabled": u.disabled, "locked_until": u.locked_until,
+                           "created_at": u.created_at})
+                })
+                .collect();
+            if json {
+                return print_json(&rows);
+            }
+            if users.is_empty() {
+                println!("no accounts; add one with `demine user add NAME --role admin`");
+            }
+            for u in &users {
+                let state = if u.disabled {
+                    "disabled".to_string()
+                } else if let Some(t) = &u.locked_until {
+                    format!("locked until {t}")
+                } else {
+                    "active".to_string()
+                };
+                println!(
+                    "{:<24} {:<13} {:<16} {}{}",
+                    u.username,
+                    u.role,
+                    u.organisation.as_deref().unwrap_or("-"),
+                    state,
+                    if u.assigned.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (inspects {})", u.assigned.join(", "))
+                    }
+                );
+            }
+        }
+        UserCommand::Disable { username } => {
+            accounts::set_disabled(&reg, actor, &username, true).await?;
+            println!("user {username} disabled; their tokens are revoked");
+        }
+        UserCommand::Enable { username } => {
+            accounts::set_disabled(&reg, actor, &username, false).await?;
+            println!("user {username} enabled");
+        }
+        UserCommand::Passwd { username } => {
+            let password = crate::ui::read_password(&format!("new password for {username}: "))?;
+            accounts::set_password(&reg, actor, &username, &password).await?;
+            println!("password of {username} changed; the account is unlocked and its tokens revoked");
+        }
+    }
+    reg.close().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn audit(db: &str, actor: &Actor, command: AuditCommand) -> AppResult<ExitCode> {
+    use demine_app::audit;
+    let reg = open(db).await?;
+    match command {
+        AuditCommand::Verify { checkpoint, json } => {
+            let c = checkpoint.as_deref().map(audit::read_checkpoint).transpose()?;
+            let v = audit::verify(&reg, actor, c.as_ref()).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&json!({"ok": v.ok(), "verification": v})).map_err(anyhow::Error::from)?
+                );
+            } else {
+                match &v.first_bad {
+                    None => println!(
+                        "audit log holds: {} entries, head entry {} ({})",
+                        thousands(v.entries as f64),
+                        v.head_seq.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+                        v.head_hash.as_deref().unwrap_or("-")
+                    ),
+                    Some(b) => eprintln!("error: the audit log does not hold at entry {}: {}", b.seq, b.problem),
+                }
+                if let Some(c) = &v.checkpoint {
+                    match &c.problem {
+                        None => println!("checkpoint holds: entry {} signed by key {}", c.seq, c.public_key),
+                        Some(p) => eprintln!("error: checkpoint (entry {}): {p}", c.seq),
+                    }
+                }
+            }
+            Ok(if v.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_TAMPERED)
+            })
+        }
+        AuditCommand::Checkpoint { out, key } => {
+            let key_path = key.unwrap_or_else(default_audit_key);
+            let (key, created) = audit::signing_key(&key_path)?;
+            let c = audit::checkpoint(&reg, actor, &key).await?;
+            let text = serde_json::to_string_pretty(&c).map_err(anyhow::Error::from)?;
+            demine_io_write(&out, text.as_bytes())?;
+            if created {
+                println!("new signing key: {} (mode 0600; keep it safe)", key_path.display());
+            }
+            println!(
+                "checkpoint written: {} (entry {}, {} entries, key {})",
+                out.display(),
+                c.seq,
+                thousands(c.entries as f64),
+                c.public_key
+            );
+            println!(
+                "keep it outside the registry; later: demine audit verify --checkpoint {}",
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `$XDG_CONFIG_HOME/demine/audit-signing-key.pem` (or under ~/.config).
+fn default_audit_key() -> PathBuf {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("demine").join("audit-signing-key.pem")
 }
 
 fn demine_io_write(path: &Path, bytes: &[u8]) -> AppResult<()> {

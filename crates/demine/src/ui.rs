@@ -64,3 +64,81 @@ impl Drop for Bars {
         self.replace(None);
     }
 }
+
+/// Structured logs of `demine serve` on standard error: `RUST_LOG` filters (default `info`),
+/// `DEMINE_LOG_FORMAT=json` gives one JSON object per line for log collectors.
+pub fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("DEMINE_LOG_FORMAT").is_ok_and(|v| v == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// A password from standard input: prompted without echo on a terminal, else the first line.
+pub fn read_password(prompt: &str) -> demine_app::AppResult<String> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    let terminal = stdin.is_terminal();
+    if terminal {
+        eprint!("{prompt}");
+    }
+    let _echo = terminal.then(EchoOff::new).flatten();
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| demine_app::AppError::refused(format!("reading the password from standard input: {e}")))?;
+    if terminal {
+        eprintln!();
+    }
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        return Err(demine_app::AppError::refused(
+            "no password on standard input: type it, or pipe it (e.g. `demine user add NAME --role admin < secret.txt`)",
+        ));
+    }
+    Ok(password)
+}
+
+/// Terminal echo off while it lives (Unix); restored on drop.
+struct EchoOff {
+    #[cfg(unix)]
+    saved: libc::termios,
+}
+
+impl EchoOff {
+    #[cfg(unix)]
+    fn new() -> Option<EchoOff> {
+        // SAFETY: tcgetattr/tcsetattr on standard input with a zeroed, then filled, termios.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(0, &mut t) != 0 {
+                return None;
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            libc::tcsetattr(0, libc::TCSANOW, &t);
+            Some(EchoOff { saved })
+        }
+    }
+    #[cfg(not(unix))]
+    fn new() -> Option<EchoOff> {
+        None
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        // SAFETY: restoring the attributes read in `new`.
+        unsafe {
+            libc::tcsetattr(0, libc::TCSANOW, &self.saved);
+        }
+    }
+}

@@ -28,7 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/qa/inspections", post(qa_record))
         .route("/api/v1/progress/stats", get(progress_stats))
         .route("/api/v1/layers", get(layers))
-        .route("/api/v1/jobs/{kind}", post(start_job))
+        .route("/api/v1/analyses/{kind}", post(start_job))
 }
 
 fn value<T: serde::Serialize>(t: &T) -> ApiResult<Json<Value>> {
@@ -245,7 +245,7 @@ fn parse_body<T: serde::de::DeserializeOwned + Default>(body: &Option<Json<Value
 
 /// Starts long work as a job: `risk-build`, `plan`, `forecast`, `capacity` or `report`. The
 /// answer (202) is the job; poll `/api/v1/jobs/{id}`, then fetch its result.
-#[utoipa::path(post, path = "/api/v1/jobs/{kind}", tag = "jobs",
+#[utoipa::path(post, path = "/api/v1/analyses/{kind}", tag = "jobs",
     params(("kind" = String, Path, description = "risk-build, plan, forecast, capacity or report")),
     responses((status = 202, description = "started", body = JobView), (status = 403, description = "the role may not"),
               (status = 404, description = "no such kind of job"), (status = 400, description = "bad options")),

@@ -204,6 +204,15 @@ impl Repository for GeoPackageStore {
     async fn change_log(&self, q: &LogQuery) -> Result<Vec<ChangeLogEntry>> {
         read::change_log(&self.pool, q).await
     }
+    async fn snapshot_to(&self, path: &Path) -> Result<()> {
+        // VACUUM INTO reads one consistent snapshot (WAL readers do not block the writer) and
+        // writes a compact, self-contained file: no -wal beside it to forget.
+        sqlx::query("VACUUM INTO ?")
+            .bind(path.to_string_lossy().as_ref())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
     async fn hazard_risks(&self) -> Result<Vec<HazardRisk>> {
         read::hazard_risks(&self.pool).await
     }
