@@ -255,7 +255,8 @@ pub async fn check_basic(
     Ok(actor)
 }
 
-fn token_hash(token: &str) -> String {
+/// How a token is stored: its SHA-256, hex (the token itself is never stored).
+pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -266,10 +266,28 @@ pub struct Status {
     pub data: Option<&'static str>,
 }
 
+/// What the registry holds; an operator sees their own organisations' records counted (and
+/// no registry-wide figures: the change log and history counts are 0 for them).
 pub async fn status(reg: &Registry, actor: &Actor) -> AppResult<Status> {
     actor.require(crate::actor::Act::Aggregates)?;
+    let mut counts = reg.store.counts().await?;
+    if let Some(orgs) = actor.scope() {
+        use demine_core::RecordKind as K;
+        let q = demine_store::Query::all().in_organisations(Some(orgs.clone()));
+        let n = |k| reg.store.count(k, &q);
+        counts.hazards = n(K::Hazards).await?;
+        counts.activities = n(K::Activities).await?;
+        counts.finds = n(K::Finds).await?;
+        counts.accidents = n(K::Accidents).await?;
+        counts.teams = n(K::Teams).await?;
+        counts.daily_progress = n(K::Progress).await?;
+        counts.qa_inspections = n(K::Qa).await?;
+        counts.released_land = reg.store.computed(&q).await?.iter().filter(|(_, c)| c.figures.released_m2() > 0.0).count() as u64;
+        counts.change_log = 0;
+        counts.history = 0;
+    }
     Ok(Status {
-        counts: reg.store.counts().await?,
+        counts,
         db: reg.name(),
         data: reg.synthetic().await?.then_some("SYNTHETIC"),
     })

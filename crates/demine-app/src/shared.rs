@@ -259,10 +259,16 @@ fn check_client_id(id: &str) -> AppResult<()> {
 
 /// What came before: the stored answer of the same client id, or a conflict when the body
 /// differs.
-async fn earlier(reg: &Registry, client_id: &str, hash: &str) -> AppResult<Option<Submitted>> {
+async fn earlier(reg: &Registry, actor: &Actor, client_id: &str, hash: &str) -> AppResult<Option<Submitted>> {
     let Some(s) = reg.store.submission(client_id).await? else {
         return Ok(None);
     };
+    if s.username != actor.name {
+        // Someone else's submission: say nothing of it.
+        return Err(AppError::Conflict(format!(
+            "submission id {client_id} is already taken; make a new UUID for each submission"
+        )));
+    }
     let body: Value = serde_json::from_str(&s.response).unwrap_or(Value::Null);
     if s.body_hash == hash {
         return Ok(Some(Submitted {
@@ -289,7 +295,7 @@ pub async fn submit_progress(
 ) -> AppResult<Submitted> {
     check_client_id(client_id)?;
     let hash = body_hash(body);
-    if let Some(done) = earlier(reg, client_id, &hash).await? {
+    if let Some(done) = earlier(reg, actor, client_id, &hash).await? {
         return Ok(done);
     }
     let (mut changes, answer) = progress_add_changes(reg, actor, r).await?;
@@ -310,7 +316,7 @@ pub async fn submit_progress(
             replayed: false,
         }),
         // The same submission raced this one and won: answer as it was answered.
-        Err(AppError::Conflict(_)) => earlier(reg, client_id, &hash)
+        Err(AppError::Conflict(_)) => earlier(reg, actor, client_id, &hash)
             .await?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("submission {client_id} vanished"))),
         Err(e) => Err(e),
@@ -329,7 +335,7 @@ pub async fn submit_find(
     actor.require(Act::Progress)?;
     check_client_id(client_id)?;
     let hash = body_hash(body);
-    if let Some(done) = earlier(reg, client_id, &hash).await? {
+    if let Some(done) = earlier(reg, actor, client_id, &hash).await? {
         return Ok(done);
     }
     let fc = json!({"type": "FeatureCollection", "features": [feature]}).to_string();
@@ -383,7 +389,7 @@ pub async fn submit_find(
             body: answer,
             replayed: false,
         }),
-        Err(AppError::Conflict(_)) => earlier(reg, client_id, &hash)
+        Err(AppError::Conflict(_)) => earlier(reg, actor, client_id, &hash)
             .await?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("submission {client_id} vanished"))),
         Err(e) => Err(e),

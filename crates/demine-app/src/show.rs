@@ -16,6 +16,8 @@ pub struct Shown {
     pub id: String,
     pub version: u64,
     pub valid_from: Option<String>,
+    /// `submitted`, `approved` or `rejected` (an operator's record awaiting or after review).
+    pub review: String,
     /// The record: a GeoJSON feature with the import contract's properties.
     pub record: Value,
     /// Earlier versions (amended) and when each ended, and why.
@@ -107,6 +109,7 @@ pub async fn show(reg: &Registry, actor: &Actor, kind: RecordKind, id: &str) -> 
         id: id.to_string(),
         version: stored.version,
         valid_from: stored.valid_from,
+        review: stored.review.clone(),
         record: record_feature(&stored.record),
         versions,
         hazard,

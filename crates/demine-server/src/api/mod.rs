@@ -78,13 +78,15 @@ pub async fn health(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus metrics (administrators: Prometheus scrapes with Basic or Bearer credentials).
+async fn metrics(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult<Response> {
+    actor.require(demine_app::actor::Act::Administer)?;
     let mut r = state.metrics.render().into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4"),
     );
-    r
+    Ok(r)
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {

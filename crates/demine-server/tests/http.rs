@@ -1,0 +1,453 @@
+//! The shared registry over real HTTP: every route × every role, organisation isolation,
+//! tokens, lockout, review and approval, idempotent field submissions, edit conflicts.
+
+mod support;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use support::{collection, login, rect, start, TestServer, PASSWORD};
+
+const ROLES: [&str; 6] = ["admin1", "analyst1", "planner-a", "leader-a", "qa-a", "viewer1"];
+const READERS: &[&str] = &["admin1", "analyst1", "planner-a", "leader-a", "qa-a"];
+const EVERYONE: &[&str] = &["admin1", "analyst1", "planner-a", "leader-a", "qa-a", "viewer1"];
+const WRITERS: &[&str] = &["admin1", "analyst1", "planner-a"];
+const REVIEWERS: &[&str] = &["admin1", "analyst1"];
+const QA: &[&str] = &["admin1", "analyst1", "qa-a"];
+const FIELD: &[&str] = &["admin1", "planner-a", "leader-a"];
+const ADMIN: &[&str] = &["admin1"];
+
+/// One row of the matrix: a route, a request to it, and the roles that may use it.
+struct Row {
+    method: Method,
+    /// The route as documented (OpenAPI path).
+    route: &'static str,
+    /// The request path; `{user}` is replaced by the caller's name.
+    path: &'static str,
+    body: Option<Value>,
+    allowed: &'static [&'static str],
+}
+
+fn row(method: Method, route: &'static str, path: &'static str, body: Option<Value>, allowed: &'static [&'static str]) -> Row {
+    Row {
+        method,
+        route,
+        path,
+        body,
+        allowed,
+    }
+}
+
+fn uuid_for(user: &str, n: u32) -> String {
+    let h = user.bytes().fold(0u64, |a, b| a.wrapping_mul(131).wrapping_add(b as u64));
+    format!("{:08x}-0000-4000-8000-{:012x}", n, h & 0xffff_ffff_ffff)
+}
+
+fn matrix() -> Vec<Row> {
+    let hazard = collection(vec![(
+        json!({"id": "HZ-NEW", "class": "SHA", "organisation": "NGO-A"}),
+        rect(30.02, 50.0, 30.021, 50.001),
+    )]);
+    vec![
+        row(Method::GET, "/api/v1/status", "/api/v1/status", None, EVERYONE),
+        row(Method::GET, "/api/v1/release", "/api/v1/release?by=organisation", None, EVERYONE),
+        row(Method::GET, "/api/v1/check", "/api/v1/check", None, READERS),
+        row(Method::GET, "/api/v1/log", "/api/v1/log?limit=5", None, READERS),
+        row(Method::GET, "/api/v1/priorities", "/api/v1/priorities", None, READERS),
+        row(Method::GET, "/api/v1/hazards/{id}/residual", "/api/v1/hazards/HZ-A1/residual", None, READERS),
+        row(Method::GET, "/api/v1/hazards/{id}/certificate", "/api/v1/hazards/HZ-A1/certificate?draft=true", None, READERS),
+        row(Method::POST, "/api/v1/qa/plan", "/api/v1/qa/plan", Some(json!({"lot_units": 1000, "lq": 0.01, "beta": 0.05})), EVERYONE),
+        row(
+            Method::POST,
+            "/api/v1/qa/inspections",
+            "/api/v1/qa/inspections",
+            Some(json!({"hazard_id": "HZ-A1", "date": "2024-03-01", "lot_units": 100, "sample_units": 20,
+                        "box_m": 10.0, "detection": 0.9})),
+            QA,
+        ),
+        row(Method::GET, "/api/v1/progress/stats", "/api/v1/progress/stats", None, READERS),
+        row(Method::GET, "/api/v1/layers", "/api/v1/layers", None, READERS),
+        row(Method::POST, "/api/v1/analyses/{kind}", "/api/v1/analyses/plan", Some(json!({})), READERS),
+        row(Method::GET, "/api/v1/records/{kind}", "/api/v1/records/hazards", None, READERS),
+        row(Method::POST, "/api/v1/records/{kind}", "/api/v1/records/hazards?dry_run=true", Some(serde_json::from_str(&hazard).unwrap()), WRITERS),
+        row(Method::GET, "/api/v1/records/{kind}/{id}", "/api/v1/records/hazards/HZ-A1", None, READERS),
+        row(
+            Method::PATCH,
+            "/api/v1/records/{kind}/{id}",
+            "/api/v1/records/hazards/HZ-A1",
+            Some(json!({"set": {"attributes.note": "checked"}, "reason": "matrix test"})),
+            WRITERS,
+        ),
+        row(Method::DELETE, "/api/v1/records/{kind}/{id}", "/api/v1/records/hazards/HZ-DEL-{user}?reason=duplicate", None, WRITERS),
+        row(Method::GET, "/api/v1/review", "/api/v1/review", None, QA),
+        row(Method::POST, "/api/v1/review/{kind}/{id}", "/api/v1/review/hazards/HZ-A1", Some(json!({"decision": "approve"})), REVIEWERS),
+        row(Method::GET, "/api/v1/conflicts", "/api/v1/conflicts", None, READERS),
+        row(Method::POST, "/api/v1/conflicts/{fid}/resolve", "/api/v1/conflicts/999/resolve", Some(json!({"resolution": "kept"})), WRITERS),
+        row(Method::POST, "/api/v1/submissions/progress", "/api/v1/submissions/progress", Some(json!({"__progress": true})), FIELD),
+        row(Method::POST, "/api/v1/submissions/finds", "/api/v1/submissions/finds", Some(json!({"__find": true})), FIELD),
+        row(Method::GET, "/metrics", "/metrics", None, ADMIN),
+    ]
+}
+
+/// The body of a row for one caller (submissions need the caller's own client UUID).
+fn body_for(r: &Row, user: &str) -> Option<Value> {
+    let b = r.body.clone()?;
+    if b.get("__progress").is_some() {
+        return Some(json!({"client_id": uuid_for(user, 1), "date": "2024-03-02", "task": "HZ-A1", "team": "T-1",
+            "team_kind": "manual", "hours": 6.0, "geometry": rect(30.0012, 50.0, 30.0014, 50.0002)}));
+    }
+    if b.get("__find").is_some() {
+        return Some(json!({"client_id": uuid_for(user, 2), "feature": {"type": "Feature",
+            "properties": {"id": format!("F-{user}"), "date": "2024-03-02", "category": "AP mine", "hazard_id": "HZ-A1"},
+            "geometry": {"type": "Point", "coordinates": [30.0015, 50.0005]}}}));
+    }
+    Some(b)
+}
+
+/// Hazards each writer may retire (one per caller, so that every allowed retirement finds one).
+async fn seed_retirable(s: &TestServer) {
+    let features = ROLES
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let x = 30.03 + i as f64 * 0.003;
+            (
+                json!({"id": format!("HZ-DEL-{u}"), "class": "SHA", "organisation": "NGO-A"}),
+                rect(x, 50.0, x + 0.001, 50.001),
+            )
+        })
+        .collect();
+    let r = s
+        .request(Some("admin1"), Method::POST, "/api/v1/records/hazards")
+        .header("content-type", "application/geo+json")
+        .body(collection(features))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_gets_exactly_its_row_of_every_route() {
+    let s = start().await;
+    seed_retirable(&s).await;
+    let rows = matrix();
+
+    // Every documented route is in the matrix (a new route must say who may use it).
+    let doc: Value = s.client.get(s.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let exempt = ["/healthz", "/api/v1/auth/token", "/api/v1/auth/revoke", "/api/v1/jobs/{id}", "/api/v1/jobs/{id}/result"];
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let covered = rows
+                .iter()
+                .any(|r| r.route == path && r.method.as_str().eq_ignore_ascii_case(method))
+                || exempt.contains(&path.as_str());
+            assert!(covered, "{method} {path} is not in the role × route matrix");
+        }
+    }
+
+    let mut failures = Vec::new();
+    for r in &rows {
+        // Nobody logged in: 401, whatever the route.
+        let path = r.path.replace("{user}", "anonymous");
+        let mut req = s.client.request(r.method.clone(), s.url(&path));
+        if let Some(b) = body_for(r, "anonymous") {
+            req = req.json(&b);
+        }
+        let status = req.send().await.unwrap().status().as_u16();
+        if status != 401 {
+            failures.push(format!("anonymous {} {path}: {status}, expected 401", r.method));
+        }
+        for user in ROLES {
+            let path = r.path.replace("{user}", user);
+            let mut req = s.request(Some(user), r.method.clone(), &path);
+            if let Some(b) = body_for(r, user) {
+                req = req.json(&b);
+            }
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap_or_default();
+            let allowed = r.allowed.contains(&user);
+            let denied = status == 401 || status == 403;
+            if status >= 500 {
+                failures.push(format!("{user} {} {path}: {status} {text}", r.method));
+            } else if allowed && denied {
+                failures.push(format!("{user} {} {path}: denied ({status} {text}) but the role may", r.method));
+            } else if !allowed && !(status == 403 || status == 404) {
+                failures.push(format!("{user} {} {path}: {status}, but the role may not", r.method));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} cells of the matrix do not hold:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_organisations_records_are_invisible_not_forbidden() {
+    let s = start().await;
+    let b = "planner-b";
+    // Item: 404, as for a record that does not exist, and the message does not name it.
+    for path in [
+        "/api/v1/records/hazards/HZ-A1",
+        "/api/v1/records/activities/ACT-A1",
+        "/api/v1/hazards/HZ-A1/residual",
+        "/api/v1/hazards/HZ-A1/certificate?draft=true",
+    ] {
+        let (status, body) = s.get_json(b, path).await;
+        let (missing_status, missing) = s.get_json(b, &path.replace("A1", "ZZ9")).await;
+        assert_eq!(status, 404, "{path}: {body}");
+        assert_eq!(missing_status, 404);
+        assert!(!body.to_string().contains("NGO-A"), "{path} leaks the owner: {body}");
+        assert_eq!(
+            body["detail"].as_str().unwrap().replace("A1", "ZZ9"),
+            missing["detail"].as_str().unwrap(),
+            "{path}: the answer differs from a missing record's"
+        );
+    }
+    // Lists, counts, bbox.
+    let (_, page) = s.get_json(b, "/api/v1/records/hazards?bbox=29,49,31,51&limit=1000").await;
+    assert_eq!(page["number_matched"], 1, "{page}");
+    let ids: Vec<&str> = page["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["HZ-B1"]);
+    let (_, acts) = s.get_json(b, "/api/v1/records/activities").await;
+    assert_eq!(acts["number_matched"], 1);
+    // Aggregates: their own land only.
+    let (_, status) = s.get_json(b, "/api/v1/status").await;
+    assert_eq!(status["hazards"], 1, "{status}");
+    let (_, rel) = s.get_json(b, "/api/v1/release").await;
+    assert_eq!(rel["hazards"], 1, "{rel}");
+    let (_, all) = s.get_json("analyst1", "/api/v1/release").await;
+    assert_eq!(all["hazards"], 3);
+    // The change log: nothing of NGO-A.
+    let (_, log) = s.get_json(b, "/api/v1/log?limit=1000").await;
+    assert!(!log.to_string().contains("HZ-A1"), "{log}");
+    // Writes: the same 404.
+    let r = s
+        .request(Some(b), Method::PATCH, "/api/v1/records/hazards/HZ-A1")
+        .json(&json!({"set": {"class": "SHA"}, "reason": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let r = s
+        .request(Some(b), Method::POST, "/api/v1/submissions/progress")
+        .json(&json!({"client_id": uuid_for(b, 7), "date": "2024-03-02", "task": "HZ-A1", "team": "T-1",
+            "team_kind": "manual", "hours": 6.0, "geometry": rect(30.0012, 50.0, 30.0014, 50.0002)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404, "{}", r.text().await.unwrap());
+    // Importing into another organisation is refused, naming the record and field.
+    let other = collection(vec![(
+        json!({"id": "HZ-X", "class": "SHA", "organisation": "NGO-A"}),
+        rect(30.05, 50.0, 30.051, 50.001),
+    )]);
+    let r = s
+        .request(Some(b), Method::POST, "/api/v1/records/hazards")
+        .header("content-type", "application/geo+json")
+        .body(other)
+        .send()
+        .await
+        .unwrap();
+    assert!(matches!(r.status().as_u16(), 403 | 422), "{}", r.status());
+    let (_, after) = s.get_json("analyst1", "/api/v1/records/hazards/HZ-X").await;
+    assert_eq!(after["status"], 404, "nothing was written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_expire_and_can_be_revoked_and_guessing_is_locked_out() {
+    let s = start().await;
+    // Revoked: the token stops working at once.
+    let t = login(&s.client, &s.base, "leader-a", PASSWORD).await.unwrap();
+    let ok = s.client.get(s.url("/api/v1/status")).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    let r = s.client.post(s.url("/api/v1/auth/revoke")).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let r = s.client.get(s.url("/api/v1/status")).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+
+    // Expired: a token past its time is refused.
+    let reg = demine_app::Registry::open(&demine_app::Location::GeoPackage(s.db.clone())).await.unwrap();
+    use demine_app::Accounts as _;
+    reg.store
+        .save_token(&demine_store::TokenRecord {
+            token_hash: demine_app::accounts::token_hash("an-expired-token"),
+            username: "analyst1".into(),
+            created_at: "2020-01-01T00:00:00.000Z".into(),
+            expires_at: "2020-01-01T12:00:00.000Z".into(),
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+    let r = s.client.get(s.url("/api/v1/status")).bearer_auth("an-expired-token").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+
+    // HTTP Basic works for GIS clients, and a wrong password is refused.
+    let r = s.client.get(s.url("/api/v1/status")).basic_auth("viewer1", Some(PASSWORD)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let r = s.client.get(s.url("/api/v1/status")).basic_auth("viewer1", Some("wrong")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+
+    // Five wrong passwords lock the account: then even the right one is refused.
+    for _ in 0..5 {
+        assert_eq!(login(&s.client, &s.base, "qa-a", "not the password").await, Err(401));
+    }
+    assert_eq!(login(&s.client, &s.base, "qa-a", PASSWORD).await, Err(401));
+    // Disabled accounts' tokens stop working.
+    let t = s.token("planner-b").to_string();
+    demine_app::accounts::set_disabled(&reg, &demine_app::Actor::local("setup"), "planner-b", true)
+        .await
+        .unwrap();
+    let r = s.client.get(s.url("/api/v1/status")).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    // Guessing across accounts from one address is slowed down (429), even for a real account.
+    let mut limited = false;
+    for i in 0..12 {
+        if login(&s.client, &s.base, &format!("nobody{i}"), "guess").await == Err(429) {
+            limited = true;
+        }
+    }
+    assert!(limited, "repeated failed logins from one address were never limited");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn field_submissions_are_idempotent_and_stale_edits_become_conflicts() {
+    let s = start().await;
+    let form = json!({"client_id": uuid_for("leader-a", 1), "date": "2024-03-02", "task": "HZ-A1", "team": "T-1",
+        "team_kind": "manual", "hours": 6.0, "geometry": rect(30.0012, 50.0, 30.0014, 50.0002)});
+    let send = |body: Value, user: &'static str| {
+        s.request(Some(user), Method::POST, "/api/v1/submissions/progress").json(&body).send()
+    };
+    let first = send(form.clone(), "leader-a").await.unwrap();
+    assert_eq!(first.status().as_u16(), 201);
+    let first: Value = first.json().await.unwrap();
+    // The same id and body: the original answer, recorded once.
+    let again = send(form.clone(), "leader-a").await.unwrap();
+    assert_eq!(again.status().as_u16(), 200);
+    assert_eq!(again.headers()["x-demine-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    let (_, page) = s.get_json("analyst1", "/api/v1/records/progress").await;
+    assert_eq!(page["number_matched"], 1);
+    // The same id with another body: 409 with the stored copy.
+    let mut changed = form.clone();
+    changed["hours"] = json!(7.5);
+    let r = send(changed, "leader-a").await.unwrap();
+    assert_eq!(r.status().as_u16(), 409);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["stored"], first, "{p}");
+    // Another user reusing the id learns nothing of the first submission.
+    let r = send(form.clone(), "planner-a").await.unwrap();
+    assert_eq!(r.status().as_u16(), 409);
+    assert!(r.json::<Value>().await.unwrap().get("stored").is_none());
+
+    // An operator's progress is stored as submitted, for review.
+    let (_, shown) = s.get_json("analyst1", &format!("/api/v1/records/progress/{}", first["id"].as_str().unwrap())).await;
+    assert_eq!(shown["review"], "submitted", "{shown}");
+
+    // A stale edit is kept as a conflict, never applied over the newer version.
+    let read = s.request(Some("planner-a"), Method::GET, "/api/v1/records/hazards/HZ-A2").send().await.unwrap();
+    let etag = read.headers()["etag"].to_str().unwrap().to_string();
+    let edit = |note: &str, user: &'static str| {
+        s.request(Some(user), Method::PATCH, "/api/v1/records/hazards/HZ-A2")
+            .header("if-match", etag.clone())
+            .json(&json!({"set": {"attributes.note": note}, "reason": "field check"}))
+            .send()
+    };
+    assert_eq!(edit("first", "analyst1").await.unwrap().status().as_u16(), 200);
+    let stale = edit("second", "planner-a").await.unwrap();
+    assert_eq!(stale.status().as_u16(), 409);
+    let (_, conflicts) = s.get_json("analyst1", "/api/v1/conflicts").await;
+    let c = &conflicts.as_array().unwrap()[0];
+    assert_eq!(c["record_id"], "HZ-A2");
+    assert_eq!(c["username"], "planner-a");
+    let (_, hz) = s.get_json("analyst1", "/api/v1/records/hazards/HZ-A2").await;
+    assert!(hz.to_string().contains("first") && !hz.to_string().contains("\"second\""), "{hz}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_submissions_wait_for_approval_and_totals_can_leave_them_out() {
+    let s = start().await;
+    let hz = collection(vec![(
+        json!({"id": "HZ-A9", "class": "CHA", "organisation": "NGO-A", "recorded_date": "2024-01-05"}),
+        rect(30.07, 50.0, 30.072, 50.001),
+    )]);
+    let r = s
+        .request(Some("planner-a"), Method::POST, "/api/v1/records/hazards")
+        .header("content-type", "application/geo+json")
+        .body(hz)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+    let (_, with) = s.get_json("analyst1", "/api/v1/release").await;
+    let (_, approved) = s.get_json("analyst1", "/api/v1/release?approved_only=true").await;
+    assert_eq!(with["hazards"], 4);
+    assert_eq!(approved["hazards"], 3);
+    let (_, queue) = s.get_json("analyst1", "/api/v1/review").await;
+    assert!(queue.to_string().contains("HZ-A9"), "{queue}");
+    // The operator cannot approve their own submission.
+    let r = s
+        .request(Some("planner-a"), Method::POST, "/api/v1/review/hazards/HZ-A9")
+        .json(&json!({"decision": "approve"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // A rejection needs a reason.
+    let r = s
+        .request(Some("analyst1"), Method::POST, "/api/v1/review/hazards/HZ-A9")
+        .json(&json!({"decision": "reject"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let r = s
+        .request(Some("analyst1"), Method::POST, "/api/v1/review/hazards/HZ-A9")
+        .json(&json!({"decision": "approve"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let (_, approved) = s.get_json("analyst1", "/api/v1/release?approved_only=true").await;
+    assert_eq!(approved["hazards"], 4);
+    // Each transition is in the audit log, with who did it.
+    let (_, log) = s.get_json("analyst1", "/api/v1/log?id=HZ-A9").await;
+    let actors: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["actor"].as_str().unwrap()).collect();
+    assert!(actors.contains(&"planner-a") && actors.contains(&"analyst1"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_problem_details_naming_the_record_and_field() {
+    let s = start().await;
+    let bad = collection(vec![(
+        json!({"id": "HZ-BAD", "class": "XYZ", "organisation": "NGO-A"}),
+        rect(30.08, 50.0, 30.081, 50.001),
+    )]);
+    let r = s
+        .request(Some("planner-a"), Method::POST, "/api/v1/records/hazards")
+        .header("content-type", "application/geo+json")
+        .body(bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let p: Value = r.json().await.unwrap();
+    let all = p.to_string();
+    assert!(all.contains("HZ-BAD") && all.contains("class"), "{p}");
+    let (_, missing) = s.get_json("analyst1", "/api/v1/records/hazards/HZ-BAD").await;
+    assert_eq!(missing["status"], 404, "nothing was written");
+    // Malformed JSON and unknown kinds: 4xx problem details, never 5xx.
+    let r = s
+        .request(Some("analyst1"), Method::PATCH, "/api/v1/records/hazards/HZ-A1")
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error());
+    let (st, _) = s.get_json("analyst1", "/api/v1/records/unicorns").await;
+    assert_eq!(st, 404);
+    let (st, p) = s.get_json("analyst1", "/api/v1/records/hazards?bbox=1,2,3").await;
+    assert_eq!(st, 400);
+    assert!(p["detail"].as_str().unwrap().contains("bbox"));
+}
