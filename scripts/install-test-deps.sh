@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs beyond the Rust toolchain: GDAL's command-line tools
-# (Debian gdal-bin), so that tests read demine's files with a real GIS client.
+# Installs what the test suite needs beyond the Rust toolchain, from Debian: GDAL's command-line
+# tools (gdal-bin: tests read demine's files and server with a real GIS client), Python's venv
+# (the Python clients — schemathesis, OWSLib, ogctests — go in a venv outside the clone) and curl.
 set -euo pipefail
-if command -v ogrinfo >/dev/null 2>&1; then
+missing=()
+command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 export DEBIAN_FRONTEND=noninteractive
-echo "installing gdal-bin (ogrinfo, ogr2ogr) from Debian ..." >&2
+echo "installing ${missing[*]} from Debian ..." >&2
 for attempt in 1 2; do
-  if $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends gdal-bin >/dev/null; then
+  if $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
     break
   fi
-  [ "$attempt" = 2 ] && { echo "could not install gdal-bin" >&2; exit 1; }
+  [ "$attempt" = 2 ] && { echo "could not install ${missing[*]}" >&2; exit 1; }
   sleep 5
 done
-ogrinfo --version >&2

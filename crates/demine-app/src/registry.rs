@@ -282,7 +282,13 @@ pub async fn status(reg: &Registry, actor: &Actor) -> AppResult<Status> {
         counts.teams = n(K::Teams).await?;
         counts.daily_progress = n(K::Progress).await?;
         counts.qa_inspections = n(K::Qa).await?;
-        counts.released_land = reg.store.computed(&q).await?.iter().filter(|(_, c)| c.figures.released_m2() > 0.0).count() as u64;
+        counts.released_land = reg
+            .store
+            .computed(&q)
+            .await?
+            .iter()
+            .filter(|(_, c)| c.figures.released_m2() > 0.0)
+            .count() as u64;
         counts.change_log = 0;
         counts.history = 0;
     }

@@ -27,7 +27,13 @@ struct Row {
     allowed: &'static [&'static str],
 }
 
-fn row(method: Method, route: &'static str, path: &'static str, body: Option<Value>, allowed: &'static [&'static str]) -> Row {
+fn row(
+    method: Method,
+    route: &'static str,
+    path: &'static str,
+    body: Option<Value>,
+    allowed: &'static [&'static str],
+) -> Row {
     Row {
         method,
         route,
@@ -38,7 +44,9 @@ fn row(method: Method, route: &'static str, path: &'static str, body: Option<Val
 }
 
 fn uuid_for(user: &str, n: u32) -> String {
-    let h = user.bytes().fold(0u64, |a, b| a.wrapping_mul(131).wrapping_add(b as u64));
+    let h = user
+        .bytes()
+        .fold(0u64, |a, b| a.wrapping_mul(131).wrapping_add(b as u64));
     format!("{:08x}-0000-4000-8000-{:012x}", n, h & 0xffff_ffff_ffff)
 }
 
@@ -49,27 +57,83 @@ fn matrix() -> Vec<Row> {
     )]);
     vec![
         row(Method::GET, "/api/v1/status", "/api/v1/status", None, EVERYONE),
-        row(Method::GET, "/api/v1/release", "/api/v1/release?by=organisation", None, EVERYONE),
+        row(
+            Method::GET,
+            "/api/v1/release",
+            "/api/v1/release?by=organisation",
+            None,
+            EVERYONE,
+        ),
         row(Method::GET, "/api/v1/check", "/api/v1/check", None, READERS),
         row(Method::GET, "/api/v1/log", "/api/v1/log?limit=5", None, READERS),
         row(Method::GET, "/api/v1/priorities", "/api/v1/priorities", None, READERS),
-        row(Method::GET, "/api/v1/hazards/{id}/residual", "/api/v1/hazards/HZ-A1/residual", None, READERS),
-        row(Method::GET, "/api/v1/hazards/{id}/certificate", "/api/v1/hazards/HZ-A1/certificate?draft=true", None, READERS),
-        row(Method::POST, "/api/v1/qa/plan", "/api/v1/qa/plan", Some(json!({"lot_units": 1000, "lq": 0.01, "beta": 0.05})), EVERYONE),
+        row(
+            Method::GET,
+            "/api/v1/hazards/{id}/residual",
+            "/api/v1/hazards/HZ-A1/residual",
+            None,
+            READERS,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/hazards/{id}/certificate",
+            "/api/v1/hazards/HZ-A1/certificate?draft=true",
+            None,
+            READERS,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/qa/plan",
+            "/api/v1/qa/plan",
+            Some(json!({"lot_units": 1000, "lq": 0.01, "beta": 0.05})),
+            EVERYONE,
+        ),
         row(
             Method::POST,
             "/api/v1/qa/inspections",
             "/api/v1/qa/inspections",
-            Some(json!({"hazard_id": "HZ-A1", "date": "2024-03-01", "lot_units": 100, "sample_units": 20,
-                        "box_m": 10.0, "detection": 0.9})),
+            Some(
+                json!({"hazard_id": "HZ-A1", "date": "2024-03-01", "lot_units": 100, "sample_units": 20,
+                        "box_m": 10.0, "detection": 0.9}),
+            ),
             QA,
         ),
-        row(Method::GET, "/api/v1/progress/stats", "/api/v1/progress/stats", None, READERS),
+        row(
+            Method::GET,
+            "/api/v1/progress/stats",
+            "/api/v1/progress/stats",
+            None,
+            READERS,
+        ),
         row(Method::GET, "/api/v1/layers", "/api/v1/layers", None, READERS),
-        row(Method::POST, "/api/v1/analyses/{kind}", "/api/v1/analyses/plan", Some(json!({})), READERS),
-        row(Method::GET, "/api/v1/records/{kind}", "/api/v1/records/hazards", None, READERS),
-        row(Method::POST, "/api/v1/records/{kind}", "/api/v1/records/hazards?dry_run=true", Some(serde_json::from_str(&hazard).unwrap()), WRITERS),
-        row(Method::GET, "/api/v1/records/{kind}/{id}", "/api/v1/records/hazards/HZ-A1", None, READERS),
+        row(
+            Method::POST,
+            "/api/v1/analyses/{kind}",
+            "/api/v1/analyses/plan",
+            Some(json!({})),
+            READERS,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/records/{kind}",
+            "/api/v1/records/hazards",
+            None,
+            READERS,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/records/{kind}",
+            "/api/v1/records/hazards?dry_run=true",
+            Some(serde_json::from_str(&hazard).unwrap()),
+            WRITERS,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/records/{kind}/{id}",
+            "/api/v1/records/hazards/HZ-A1",
+            None,
+            READERS,
+        ),
         row(
             Method::PATCH,
             "/api/v1/records/{kind}/{id}",
@@ -77,13 +141,43 @@ fn matrix() -> Vec<Row> {
             Some(json!({"set": {"attributes.note": "checked"}, "reason": "matrix test"})),
             WRITERS,
         ),
-        row(Method::DELETE, "/api/v1/records/{kind}/{id}", "/api/v1/records/hazards/HZ-DEL-{user}?reason=duplicate", None, WRITERS),
+        row(
+            Method::DELETE,
+            "/api/v1/records/{kind}/{id}",
+            "/api/v1/records/hazards/HZ-DEL-{user}?reason=duplicate",
+            None,
+            WRITERS,
+        ),
         row(Method::GET, "/api/v1/review", "/api/v1/review", None, QA),
-        row(Method::POST, "/api/v1/review/{kind}/{id}", "/api/v1/review/hazards/HZ-A1", Some(json!({"decision": "approve"})), REVIEWERS),
+        row(
+            Method::POST,
+            "/api/v1/review/{kind}/{id}",
+            "/api/v1/review/hazards/HZ-A1",
+            Some(json!({"decision": "approve"})),
+            REVIEWERS,
+        ),
         row(Method::GET, "/api/v1/conflicts", "/api/v1/conflicts", None, READERS),
-        row(Method::POST, "/api/v1/conflicts/{fid}/resolve", "/api/v1/conflicts/999/resolve", Some(json!({"resolution": "kept"})), WRITERS),
-        row(Method::POST, "/api/v1/submissions/progress", "/api/v1/submissions/progress", Some(json!({"__progress": true})), FIELD),
-        row(Method::POST, "/api/v1/submissions/finds", "/api/v1/submissions/finds", Some(json!({"__find": true})), FIELD),
+        row(
+            Method::POST,
+            "/api/v1/conflicts/{fid}/resolve",
+            "/api/v1/conflicts/999/resolve",
+            Some(json!({"resolution": "kept"})),
+            WRITERS,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/submissions/progress",
+            "/api/v1/submissions/progress",
+            Some(json!({"__progress": true})),
+            FIELD,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/submissions/finds",
+            "/api/v1/submissions/finds",
+            Some(json!({"__find": true})),
+            FIELD,
+        ),
         row(Method::GET, "/metrics", "/metrics", None, ADMIN),
     ]
 }
@@ -92,8 +186,10 @@ fn matrix() -> Vec<Row> {
 fn body_for(r: &Row, user: &str) -> Option<Value> {
     let b = r.body.clone()?;
     if b.get("__progress").is_some() {
-        return Some(json!({"client_id": uuid_for(user, 1), "date": "2024-03-02", "task": "HZ-A1", "team": "T-1",
-            "team_kind": "manual", "hours": 6.0, "geometry": rect(30.0012, 50.0, 30.0014, 50.0002)}));
+        return Some(
+            json!({"client_id": uuid_for(user, 1), "date": "2024-03-02", "task": "HZ-A1", "team": "T-1",
+            "team_kind": "manual", "hours": 6.0, "geometry": rect(30.0012, 50.0, 30.0014, 50.0002)}),
+        );
     }
     if b.get("__find").is_some() {
         return Some(json!({"client_id": uuid_for(user, 2), "feature": {"type": "Feature",
@@ -133,8 +229,22 @@ async fn every_role_gets_exactly_its_row_of_every_route() {
     let rows = matrix();
 
     // Every documented route is in the matrix (a new route must say who may use it).
-    let doc: Value = s.client.get(s.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
-    let exempt = ["/healthz", "/api/v1/auth/token", "/api/v1/auth/revoke", "/api/v1/jobs/{id}", "/api/v1/jobs/{id}/result"];
+    let doc: Value = s
+        .client
+        .get(s.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let exempt = [
+        "/healthz",
+        "/api/v1/auth/token",
+        "/api/v1/auth/revoke",
+        "/api/v1/jobs/{id}",
+        "/api/v1/jobs/{id}/result",
+    ];
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
             let covered = rows
@@ -171,13 +281,21 @@ async fn every_role_gets_exactly_its_row_of_every_route() {
             if status >= 500 {
                 failures.push(format!("{user} {} {path}: {status} {text}", r.method));
             } else if allowed && denied {
-                failures.push(format!("{user} {} {path}: denied ({status} {text}) but the role may", r.method));
+                failures.push(format!(
+                    "{user} {} {path}: denied ({status} {text}) but the role may",
+                    r.method
+                ));
             } else if !allowed && !(status == 403 || status == 404) {
                 failures.push(format!("{user} {} {path}: {status}, but the role may not", r.method));
             }
         }
     }
-    assert!(failures.is_empty(), "{} cells of the matrix do not hold:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} cells of the matrix do not hold:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -203,9 +321,16 @@ async fn another_organisations_records_are_invisible_not_forbidden() {
         );
     }
     // Lists, counts, bbox.
-    let (_, page) = s.get_json(b, "/api/v1/records/hazards?bbox=29,49,31,51&limit=1000").await;
+    let (_, page) = s
+        .get_json(b, "/api/v1/records/hazards?bbox=29,49,31,51&limit=1000")
+        .await;
     assert_eq!(page["number_matched"], 1, "{page}");
-    let ids: Vec<&str> = page["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = page["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["HZ-B1"]);
     let (_, acts) = s.get_json(b, "/api/v1/records/activities").await;
     assert_eq!(acts["number_matched"], 1);
@@ -229,8 +354,10 @@ async fn another_organisations_records_are_invisible_not_forbidden() {
     assert_eq!(r.status().as_u16(), 404);
     let r = s
         .request(Some(b), Method::POST, "/api/v1/submissions/progress")
-        .json(&json!({"client_id": uuid_for(b, 7), "date": "2024-03-02", "task": "HZ-A1", "team": "T-1",
-            "team_kind": "manual", "hours": 6.0, "geometry": rect(30.0012, 50.0, 30.0014, 50.0002)}))
+        .json(
+            &json!({"client_id": uuid_for(b, 7), "date": "2024-03-02", "task": "HZ-A1", "team": "T-1",
+            "team_kind": "manual", "hours": 6.0, "geometry": rect(30.0012, 50.0, 30.0014, 50.0002)}),
+        )
         .send()
         .await
         .unwrap();
@@ -257,16 +384,36 @@ async fn tokens_expire_and_can_be_revoked_and_guessing_is_locked_out() {
     let s = start().await;
     // Revoked: the token stops working at once.
     let t = login(&s.client, &s.base, "leader-a", PASSWORD).await.unwrap();
-    let ok = s.client.get(s.url("/api/v1/status")).bearer_auth(&t).send().await.unwrap();
+    let ok = s
+        .client
+        .get(s.url("/api/v1/status"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status().as_u16(), 200);
-    let r = s.client.post(s.url("/api/v1/auth/revoke")).bearer_auth(&t).send().await.unwrap();
+    let r = s
+        .client
+        .post(s.url("/api/v1/auth/revoke"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let r = s.client.get(s.url("/api/v1/status")).bearer_auth(&t).send().await.unwrap();
+    let r = s
+        .client
+        .get(s.url("/api/v1/status"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
 
     // Expired: a token past its time is refused.
-    let reg = demine_app::Registry::open(&demine_app::Location::GeoPackage(s.db.clone())).await.unwrap();
+    let reg = demine_app::Registry::open(&demine_app::Location::GeoPackage(s.db.clone()))
+        .await
+        .unwrap();
     use demine_app::Accounts as _;
     reg.store
         .save_token(&demine_store::TokenRecord {
@@ -278,13 +425,31 @@ async fn tokens_expire_and_can_be_revoked_and_guessing_is_locked_out() {
         })
         .await
         .unwrap();
-    let r = s.client.get(s.url("/api/v1/status")).bearer_auth("an-expired-token").send().await.unwrap();
+    let r = s
+        .client
+        .get(s.url("/api/v1/status"))
+        .bearer_auth("an-expired-token")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
 
     // HTTP Basic works for GIS clients, and a wrong password is refused.
-    let r = s.client.get(s.url("/api/v1/status")).basic_auth("viewer1", Some(PASSWORD)).send().await.unwrap();
+    let r = s
+        .client
+        .get(s.url("/api/v1/status"))
+        .basic_auth("viewer1", Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let r = s.client.get(s.url("/api/v1/status")).basic_auth("viewer1", Some("wrong")).send().await.unwrap();
+    let r = s
+        .client
+        .get(s.url("/api/v1/status"))
+        .basic_auth("viewer1", Some("wrong"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
 
     // Five wrong passwords lock the account: then even the right one is refused.
@@ -297,7 +462,13 @@ async fn tokens_expire_and_can_be_revoked_and_guessing_is_locked_out() {
     demine_app::accounts::set_disabled(&reg, &demine_app::Actor::local("setup"), "planner-b", true)
         .await
         .unwrap();
-    let r = s.client.get(s.url("/api/v1/status")).bearer_auth(&t).send().await.unwrap();
+    let r = s
+        .client
+        .get(s.url("/api/v1/status"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
     // Guessing across accounts from one address is slowed down (429), even for a real account.
     let mut limited = false;
@@ -315,7 +486,9 @@ async fn field_submissions_are_idempotent_and_stale_edits_become_conflicts() {
     let form = json!({"client_id": uuid_for("leader-a", 1), "date": "2024-03-02", "task": "HZ-A1", "team": "T-1",
         "team_kind": "manual", "hours": 6.0, "geometry": rect(30.0012, 50.0, 30.0014, 50.0002)});
     let send = |body: Value, user: &'static str| {
-        s.request(Some(user), Method::POST, "/api/v1/submissions/progress").json(&body).send()
+        s.request(Some(user), Method::POST, "/api/v1/submissions/progress")
+            .json(&body)
+            .send()
     };
     let first = send(form.clone(), "leader-a").await.unwrap();
     assert_eq!(first.status().as_u16(), 201);
@@ -340,11 +513,20 @@ async fn field_submissions_are_idempotent_and_stale_edits_become_conflicts() {
     assert!(r.json::<Value>().await.unwrap().get("stored").is_none());
 
     // An operator's progress is stored as submitted, for review.
-    let (_, shown) = s.get_json("analyst1", &format!("/api/v1/records/progress/{}", first["id"].as_str().unwrap())).await;
+    let (_, shown) = s
+        .get_json(
+            "analyst1",
+            &format!("/api/v1/records/progress/{}", first["id"].as_str().unwrap()),
+        )
+        .await;
     assert_eq!(shown["review"], "submitted", "{shown}");
 
     // A stale edit is kept as a conflict, never applied over the newer version.
-    let read = s.request(Some("planner-a"), Method::GET, "/api/v1/records/hazards/HZ-A2").send().await.unwrap();
+    let read = s
+        .request(Some("planner-a"), Method::GET, "/api/v1/records/hazards/HZ-A2")
+        .send()
+        .await
+        .unwrap();
     let etag = read.headers()["etag"].to_str().unwrap().to_string();
     let edit = |note: &str, user: &'static str| {
         s.request(Some(user), Method::PATCH, "/api/v1/records/hazards/HZ-A2")
@@ -360,7 +542,10 @@ async fn field_submissions_are_idempotent_and_stale_edits_become_conflicts() {
     assert_eq!(c["record_id"], "HZ-A2");
     assert_eq!(c["username"], "planner-a");
     let (_, hz) = s.get_json("analyst1", "/api/v1/records/hazards/HZ-A2").await;
-    assert!(hz.to_string().contains("first") && !hz.to_string().contains("\"second\""), "{hz}");
+    assert!(
+        hz.to_string().contains("first") && !hz.to_string().contains("\"second\""),
+        "{hz}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -411,7 +596,12 @@ async fn operators_submissions_wait_for_approval_and_totals_can_leave_them_out()
     assert_eq!(approved["hazards"], 4);
     // Each transition is in the audit log, with who did it.
     let (_, log) = s.get_json("analyst1", "/api/v1/log?id=HZ-A9").await;
-    let actors: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["actor"].as_str().unwrap()).collect();
+    let actors: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["actor"].as_str().unwrap())
+        .collect();
     assert!(actors.contains(&"planner-a") && actors.contains(&"analyst1"), "{log}");
 }
 

@@ -61,16 +61,27 @@ impl TestServer {
     }
 
     pub async fn get_json(&self, user: &str, path: &str) -> (u16, Value) {
-        let r = self.request(Some(user), reqwest::Method::GET, path).send().await.unwrap();
+        let r = self
+            .request(Some(user), reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 }
 
 async fn import(loc: &Location, kind: RecordKind, name: &str, text: &str) {
-    import_bytes(loc, &Actor::local("setup"), kind, Path::new(name), text.as_bytes(), &ImportOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("setup import of {name}: {e}"));
+    import_bytes(
+        loc,
+        &Actor::local("setup"),
+        kind,
+        Path::new(name),
+        text.as_bytes(),
+        &ImportOptions::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("setup import of {name}: {e}"));
 }
 
 /// Two operators (NGO-A, NGO-B), hazards of each, a cleared activity on HZ-A1, and one account
