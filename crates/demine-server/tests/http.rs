@@ -641,3 +641,24 @@ async fn errors_are_problem_details_naming_the_record_and_field() {
     assert_eq!(st, 400);
     assert!(p["detail"].as_str().unwrap().contains("bbox"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn next_links_page_through_every_record_keeping_the_filter() {
+    let s = start().await;
+    let mut path = "/api/v1/records/hazards?limit=1&bbox=29.9,49.9,30.0065,50.1".to_string();
+    let mut seen = Vec::new();
+    loop {
+        let (status, page) = s.get_json("analyst1", &path).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["number_matched"], 2, "the bbox holds HZ-A1 and HZ-A2 only: {page}");
+        for f in page["features"].as_array().unwrap() {
+            seen.push(f["id"].as_str().unwrap().to_string());
+        }
+        match page["links"].as_array().and_then(|l| l.iter().find(|l| l["rel"] == "next")) {
+            Some(l) => path = l["href"].as_str().unwrap().to_string(),
+            None => break,
+        }
+        assert!(seen.len() <= 2, "paging does not end: {seen:?}");
+    }
+    assert_eq!(seen, ["HZ-A1", "HZ-A2"]);
+}

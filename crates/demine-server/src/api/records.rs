@@ -81,6 +81,7 @@ pub async fn list(
     Caller(actor): Caller,
     Path(k): Path<String>,
     Query(p): Query<ListParams>,
+    uri: axum::http::Uri,
 ) -> ApiResult<Json<Value>> {
     let kind = kind(&k)?;
     let l = ListQuery {
@@ -95,8 +96,16 @@ pub async fn list(
     let page = demine_app::shared::list(&state.registry, &actor, kind, &l).await?;
     let mut v = serde_json::to_value(&page).map_err(|e| AppError::Internal(e.into()))?;
     if let Some(n) = page.next {
-        v["links"] =
-            json!([{"rel": "next", "href": format!("/api/v1/records/{k}?after={n}&limit={}", p.limit.unwrap_or(100))}]);
+        // The same query (bbox, hazard, review …), one page on.
+        let mut query: Vec<&str> = uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("after="))
+            .collect();
+        let after = format!("after={n}");
+        query.push(&after);
+        v["links"] = json!([{"rel": "next", "href": format!("{}?{}", uri.path(), query.join("&"))}]);
     }
     Ok(Json(v))
 }
