@@ -654,7 +654,10 @@ async fn next_links_page_through_every_record_keeping_the_filter() {
         for f in page["features"].as_array().unwrap() {
             seen.push(f["id"].as_str().unwrap().to_string());
         }
-        match page["links"].as_array().and_then(|l| l.iter().find(|l| l["rel"] == "next")) {
+        match page["links"]
+            .as_array()
+            .and_then(|l| l.iter().find(|l| l["rel"] == "next"))
+        {
             Some(l) => path = l["href"].as_str().unwrap().to_string(),
             None => break,
         }
