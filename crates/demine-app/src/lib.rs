@@ -22,6 +22,7 @@ pub mod actor;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod features;
 pub mod field;
 pub mod import;
 pub mod plan;
