@@ -23,6 +23,7 @@ pub mod audit;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod features;
 pub mod field;
 pub mod import;
 pub mod plan;

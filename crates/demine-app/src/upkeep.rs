@@ -47,7 +47,7 @@ pub struct Corrected {
 }
 
 /// The fields of the import contract per kind (what `--set` may name).
-fn contract_fields(kind: RecordKind) -> &'static [&'static str] {
+pub(crate) fn contract_fields(kind: RecordKind) -> &'static [&'static str] {
     match kind {
         RecordKind::Hazards => &[
             "class",

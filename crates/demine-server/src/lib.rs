@@ -16,6 +16,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod jobs;
+pub mod ogc;
 pub mod state;
 
 pub use state::AppState;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID);
     Router::new()
         .merge(api::routes())
+        .merge(ogc::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), state::observe))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(

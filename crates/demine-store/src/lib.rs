@@ -29,9 +29,11 @@
 //! - `change_log` is append-only (triggers refuse UPDATE and DELETE) and hash-chained: each
 //!   entry's hash covers the previous entry's hash and the entry itself ([`entry_hash`]).
 
+pub mod features;
 mod gpkg;
 mod types;
 
+pub use features::{CmpOp, FeatureQuery, FeatureRow, Field, FieldType, Filter, Layer, Literal};
 pub use gpkg::GeoPackageStore;
 pub use types::*;
 
@@ -120,6 +122,15 @@ pub trait Repository: Send + Sync {
     /// A consistent copy of the whole registry at `path` (a new file), taken while others
     /// read and write: what `demine backup` writes.
     fn snapshot_to(&self, path: &std::path::Path) -> impl Future<Output = Result<()>> + Send;
+    /// Features of one layer for map clients (OGC API, tiles): properties and geometry, in
+    /// stored order, filtered and paged as `q` says.
+    fn features(&self, q: &FeatureQuery) -> impl Future<Output = Result<Vec<FeatureRow>>> + Send;
+    /// How many features match `q` (ignoring its paging).
+    fn count_features(&self, q: &FeatureQuery) -> impl Future<Output = Result<u64>> + Send;
+    /// The box of the features matching `q` (ignoring its paging); `None` when there are none.
+    fn feature_extent(&self, q: &FeatureQuery) -> impl Future<Output = Result<Option<Bbox>>> + Send;
+    /// A token that changes whenever what map clients read changes (tile caches key on it).
+    fn generation(&self) -> impl Future<Output = Result<String>> + Send;
     /// Change-log entries matching `q`, newest first.
     fn change_log(&self, q: &LogQuery) -> impl Future<Output = Result<Vec<ChangeLogEntry>>> + Send;
     /// Each hazard's risk summary from the last `risk build` (hazards without one are left out).
@@ -331,6 +342,18 @@ impl Repository for Store {
     }
     async fn risk_cells(&self, q: &Query) -> Result<Vec<RiskCell>> {
         delegate!(self, s => s.risk_cells(q).await)
+    }
+    async fn features(&self, q: &FeatureQuery) -> Result<Vec<FeatureRow>> {
+        delegate!(self, s => s.features(q).await)
+    }
+    async fn count_features(&self, q: &FeatureQuery) -> Result<u64> {
+        delegate!(self, s => s.count_features(q).await)
+    }
+    async fn feature_extent(&self, q: &FeatureQuery) -> Result<Option<Bbox>> {
+        delegate!(self, s => s.feature_extent(q).await)
+    }
+    async fn generation(&self) -> Result<String> {
+        delegate!(self, s => s.generation().await)
     }
 }
 

@@ -1,7 +1,7 @@
 //! REST API under `/api/v1`: one route per use case of `demine-app`.
 
 mod analyses;
-mod records;
+pub(crate) mod records;
 
 use crate::auth::{self, Caller};
 use crate::error::{ApiError, ApiResult};

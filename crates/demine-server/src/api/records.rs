@@ -169,7 +169,7 @@ pub async fn create(
     Ok((status, Json(done)).into_response())
 }
 
-fn etag(version: u64) -> HeaderValue {
+pub(crate) fn etag(version: u64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
 }
 

@@ -133,6 +133,45 @@ static PARTS: [(&[u8], Part); 5] = [
     (b"ST_MaxY\0", Part::MaxY),
 ];
 
+/// `demine_intersects(a, b)`: 1 when two GeoPackage geometry blobs share a point, 0 when not,
+/// NULL when either is not a geometry. Used by exact spatial filters (after the R-tree).
+unsafe extern "C" fn intersects_function(
+    ctx: *mut ffi::sqlite3_context,
+    argc: c_int,
+    argv: *mut *mut ffi::sqlite3_value,
+) {
+    if argc != 2 {
+        ffi::sqlite3_result_null(ctx);
+        return;
+    }
+    let blob = |i: usize| -> Option<&[u8]> {
+        // SAFETY: SQLite passes `argc` valid values; the slice lives for this call.
+        let value = *argv.add(i);
+        if ffi::sqlite3_value_type(value) != ffi::SQLITE_BLOB {
+            return None;
+        }
+        let len = ffi::sqlite3_value_bytes(value);
+        let ptr = ffi::sqlite3_value_blob(value) as *const u8;
+        (!ptr.is_null() && len > 0).then(|| std::slice::from_raw_parts(ptr, len as usize))
+    };
+    let (Some(a), Some(b)) = (blob(0), blob(1)) else {
+        ffi::sqlite3_result_null(ctx);
+        return;
+    };
+    // A panic must not unwind into SQLite's C frames.
+    let r = std::panic::catch_unwind(|| {
+        use geo::Intersects;
+        let ga = GpkgWkb(a.to_vec()).to_geo().ok()?;
+        let gb = GpkgWkb(b.to_vec()).to_geo().ok()?;
+        Some(ga.intersects(&gb))
+    })
+    .unwrap_or(None);
+    match r {
+        Some(v) => ffi::sqlite3_result_int(ctx, c_int::from(v)),
+        None => ffi::sqlite3_result_null(ctx),
+    }
+}
+
 /// Registers the functions on one connection. `Err` is SQLite's result code.
 ///
 /// # Safety
@@ -153,6 +192,20 @@ pub(crate) unsafe fn register(db: *mut ffi::sqlite3) -> Result<(), c_int> {
         if rc != ffi::SQLITE_OK {
             return Err(rc);
         }
+    }
+    let rc = ffi::sqlite3_create_function_v2(
+        db,
+        b"demine_intersects\0".as_ptr().cast(),
+        2,
+        ffi::SQLITE_UTF8 | ffi::SQLITE_DETERMINISTIC,
+        std::ptr::null_mut(),
+        Some(intersects_function),
+        None,
+        None,
+        None,
+    );
+    if rc != ffi::SQLITE_OK {
+        return Err(rc);
     }
     Ok(())
 }

@@ -2,13 +2,14 @@
 
 mod accounts;
 mod codec;
+mod features;
 mod functions;
 mod read;
 mod write;
 
 use crate::{
-    Applied, Author, ChangeLogEntry, Changeset, Computed, Counts, HazardDossier, LogQuery, Query, Repository, Result,
-    StoreError, Stored, Version,
+    Applied, Author, ChangeLogEntry, Changeset, Computed, Counts, FeatureQuery, FeatureRow, HazardDossier, LogQuery,
+    Query, Repository, Result, StoreError, Stored, Version,
 };
 use demine_core::{AnyRecord, ContextFeature, HazardRisk, RecordKind, RiskCell};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
@@ -218,5 +219,17 @@ impl Repository for GeoPackageStore {
     }
     async fn risk_cells(&self, q: &Query) -> Result<Vec<RiskCell>> {
         read::risk_cells(&self.pool, q).await
+    }
+    async fn features(&self, q: &FeatureQuery) -> Result<Vec<FeatureRow>> {
+        features::features(&self.pool, q).await
+    }
+    async fn count_features(&self, q: &FeatureQuery) -> Result<u64> {
+        features::count(&self.pool, q).await
+    }
+    async fn feature_extent(&self, q: &FeatureQuery) -> Result<Option<crate::Bbox>> {
+        features::extent(&self.pool, q).await
+    }
+    async fn generation(&self) -> Result<String> {
+        features::generation(&self.pool).await
     }
 }

@@ -26,7 +26,7 @@ fn push_in(qb: &mut QueryBuilder<'_, Sqlite>, expr: &str, values: &[String]) {
     qb.push(")");
 }
 
-fn push_rtree(qb: &mut QueryBuilder<'_, Sqlite>, table: &str, b: &Bbox) {
+pub(super) fn push_rtree(qb: &mut QueryBuilder<'_, Sqlite>, table: &str, b: &Bbox) {
     qb.push(format!(
         " AND t.fid IN (SELECT id FROM rtree_{table}_geom WHERE minx <= "
     ));

@@ -1,0 +1,400 @@
+//! Mapbox vector tiles (`/tiles/{layer}/{z}/{x}/{y}.mvt`, `.pbf` too) and TileJSON
+//! (`/tiles/{layer}.json`, `/tiles/{layer}/tilejson.json`, and `/tiles/{layer}/metadata.json`
+//! where GDAL's MVT driver looks).
+//!
+//! A tile is made from the features whose boxes meet the tile and a buffer of 64/4096, read
+//! through `demine_app::features::in_box` in the caller's organisations; geometries go to tile
+//! coordinates (4096 per tile), are simplified by half a tile unit (Douglas–Peucker), clipped to
+//! the buffered tile (`geo`'s boolean operations for polygons and lines), oriented as MVT wants,
+//! and encoded with geozero. Tiles are cached in memory by registry, layer, z/x/y and the
+//! caller's organisation scope, and dropped when the registry's generation changes; the ETag is
+//! a hash of the bytes, so `If-None-Match` gives 304.
+
+use super::{bad_param, base_url};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use demine_app::features::{self as uc, Collection};
+use demine_app::features::{FeatureRow, FieldType, Layer};
+use demine_app::registry::Bbox;
+use geo::{BooleanOps, BoundingRect, MapCoords, Orient, Simplify};
+use geozero::mvt::{tile, Message, TagsBuilder, TileValue};
+use geozero::ToMvt;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Tile coordinate units per tile side.
+pub const EXTENT: u32 = 4096;
+/// Buffer around a tile, in tile units (as martin and PostGIS default to).
+const BUFFER: f64 = 64.0;
+pub const MAX_ZOOM: u8 = 22;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    registry: String,
+    layer: String,
+    z: u8,
+    x: u32,
+    y: u32,
+    scope: Option<Vec<String>>,
+}
+
+struct Cached {
+    generation: String,
+    body: Arc<Vec<u8>>,
+    etag: String,
+}
+
+/// Tiles made, by key; emptied when it holds [`CACHE_MAX`] tiles.
+fn cache() -> &'static Mutex<HashMap<Key, Cached>> {
+    static C: OnceLock<Mutex<HashMap<Key, Cached>>> = OnceLock::new();
+    C.get_or_init(Default::default)
+}
+const CACHE_MAX: usize = 20_000;
+
+/// The longitude/latitude box of tile z/x/y (Web Mercator quad), widened by `buffer` tile units.
+pub fn tile_bbox(z: u8, x: u32, y: u32, buffer: f64) -> Bbox {
+    let n = f64::from(1u32 << z);
+    let b = buffer / f64::from(EXTENT);
+    let lon = |t: f64| t / n * 360.0 - 180.0;
+    let lat = |t: f64| {
+        let m = std::f64::consts::PI * (1.0 - 2.0 * t / n);
+        m.sinh().atan().to_degrees()
+    };
+    Bbox {
+        min_lon: lon(f64::from(x) - b).max(-180.0),
+        max_lon: lon(f64::from(x) + 1.0 + b).min(180.0),
+        min_lat: lat(f64::from(y) + 1.0 + b).max(-85.051_128_78),
+        max_lat: lat(f64::from(y) - b).min(85.051_128_78),
+    }
+}
+
+/// Tile coordinates (y down, 0..4096 inside the tile) of a longitude/latitude.
+fn to_tile(z: u8, x: u32, y: u32) -> impl Fn(geo::Coord<f64>) -> geo::Coord<f64> {
+    let scale = f64::from(1u32 << z) * f64::from(EXTENT);
+    let (ox, oy) = (f64::from(x) * f64::from(EXTENT), f64::from(y) * f64::from(EXTENT));
+    move |c: geo::Coord<f64>| {
+        let lat = c.y.clamp(-85.051_128_78, 85.051_128_78).to_radians();
+        let gx = (c.x + 180.0) / 360.0 * scale;
+        let gy = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * scale;
+        geo::coord! {x: gx - ox, y: gy - oy}
+    }
+}
+
+/// A feature's geometry in tile units, simplified and clipped to the buffered tile; `None`
+/// when nothing of it is left.
+fn tile_geometry(
+    g: &geo::Geometry<f64>,
+    project: &impl Fn(geo::Coord<f64>) -> geo::Coord<f64>,
+) -> Option<geo::Geometry<f64>> {
+    use geo::Geometry as G;
+    let lo = -BUFFER;
+    let hi = f64::from(EXTENT) + BUFFER;
+    let clip = geo::Rect::new(geo::coord! {x: lo, y: lo}, geo::coord! {x: hi, y: hi}).to_polygon();
+    let inside = |c: &geo::Coord<f64>| c.x >= lo && c.x <= hi && c.y >= lo && c.y <= hi;
+    let g = g.map_coords(project);
+    let polygons = |m: geo::MultiPolygon<f64>| -> Option<geo::Geometry<f64>> {
+        let m = m.simplify(0.5);
+        let r = m.bounding_rect()?;
+        if r.width() < 0.5 && r.height() < 0.5 {
+            return None; // smaller than a pixel at this zoom
+        }
+        let fully = r.min().x >= lo && r.max().x <= hi && r.min().y >= lo && r.max().y <= hi;
+        let m = if fully {
+            m
+        } else {
+            m.intersection(&geo::MultiPolygon(vec![clip.clone()]))
+        };
+        let m: geo::MultiPolygon<f64> = m
+            .into_iter()
+            .filter(|p| p.exterior().0.len() >= 4)
+            .collect::<Vec<_>>()
+            .into();
+        (!m.0.is_empty()).then(|| G::MultiPolygon(m.orient(geo::orient::Direction::Default)))
+    };
+    let lines = |m: geo::MultiLineString<f64>| -> Option<geo::Geometry<f64>> {
+        let m = m.simplify(0.5);
+        let m = clip.clip(&m, false);
+        let m = geo::MultiLineString(m.into_iter().filter(|l| l.0.len() >= 2).collect::<Vec<_>>());
+        (!m.0.is_empty()).then_some(G::MultiLineString(m))
+    };
+    match g {
+        G::Point(p) => inside(&p.0).then_some(G::Point(p)),
+        G::MultiPoint(m) => {
+            let v: Vec<_> = m.0.into_iter().filter(|p| inside(&p.0)).collect();
+            (!v.is_empty()).then(|| G::MultiPoint(v.into()))
+        }
+        G::Polygon(p) => polygons(geo::MultiPolygon(vec![p])),
+        G::MultiPolygon(m) => polygons(m),
+        G::Rect(r) => polygons(geo::MultiPolygon(vec![r.to_polygon()])),
+        G::Triangle(t) => polygons(geo::MultiPolygon(vec![t.to_polygon()])),
+        G::LineString(l) => lines(geo::MultiLineString(vec![l])),
+        G::MultiLineString(m) => lines(m),
+        G::Line(l) => lines(geo::MultiLineString(vec![l.into()])),
+        G::GeometryCollection(_) => None,
+    }
+}
+
+fn tag_value(v: &Value, ty: FieldType) -> Option<TileValue> {
+    match (v, ty) {
+        (Value::String(s), _) => Some(TileValue::Str(s.clone())),
+        (Value::Number(n), FieldType::Integer) => n.as_i64().map(TileValue::Sint),
+        (Value::Number(n), _) => n.as_f64().map(TileValue::Double),
+        (Value::Bool(b), _) => Some(TileValue::Bool(b == &true)),
+        _ => None,
+    }
+}
+
+/// Encodes the features of one layer as a tile (empty when nothing is in it).
+pub fn encode(layer_name: &str, layer: &Layer, rows: &[FeatureRow], z: u8, x: u32, y: u32) -> Vec<u8> {
+    let project = to_tile(z, x, y);
+    let mut tags = TagsBuilder::new();
+    let mut features = Vec::new();
+    let mut seen_points = std::collections::HashSet::new();
+    for (i, r) in rows.iter().enumerate() {
+        let Some(g) = tile_geometry(&r.geometry, &project) else {
+            continue;
+        };
+        // One point per tile unit is enough (a million finds at zoom 6).
+        if let geo::Geometry::Point(p) = &g {
+            if !seen_points.insert((p.x().round() as i64, p.y().round() as i64)) {
+                continue;
+            }
+        }
+        let Ok(mut f) = g.to_mvt_unscaled() else {
+            continue;
+        };
+        if f.geometry.is_empty() {
+            continue;
+        }
+        f.id = Some(u64::try_from(r.fid).unwrap_or(i as u64));
+        for fd in layer.fields() {
+            if let Some(v) = r.properties.get(fd.name).and_then(|v| tag_value(v, fd.ty)) {
+                let (k, val) = tags.insert_ref(fd.name, v);
+                f.tags.push(k);
+                f.tags.push(val);
+            }
+        }
+        features.push(f);
+    }
+    if features.is_empty() {
+        return Vec::new();
+    }
+    let (keys, values) = tags.into_tags();
+    let l = tile::Layer {
+        version: 2,
+        name: layer_name.to_string(),
+        features,
+        keys,
+        values: values.into_iter().map(Into::into).collect(),
+        extent: Some(EXTENT),
+    };
+    geozero::mvt::Tile { layers: vec![l] }.encode_to_vec()
+}
+
+fn strong_etag(body: &[u8], generation: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(generation.as_bytes());
+    h.update(body);
+    format!("\"{}\"", &hex::encode(h.finalize())[..32])
+}
+
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+pub async fn tile(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((layer, z, x, yext)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let (ys, _ext) = yext
+        .rsplit_once('.')
+        .filter(|(_, e)| matches!(*e, "mvt" | "pbf"))
+        .ok_or_else(|| ApiError::not_found(format!("no tile '{yext}': tiles end in .mvt or .pbf")))?;
+    let z: u8 = z
+        .parse()
+        .ok()
+        .filter(|z| *z <= MAX_ZOOM)
+        .ok_or_else(|| bad_param("z", format!("zoom '{z}': give 0 to {MAX_ZOOM}")))?;
+    let n = 1u32 << z;
+    let x: u32 = x
+        .parse()
+        .ok()
+        .filter(|v| *v < n)
+        .ok_or_else(|| bad_param("x", format!("x '{x}': give 0 to {} at zoom {z}", n - 1)))?;
+    let y: u32 = ys
+        .parse()
+        .ok()
+        .filter(|v| *v < n)
+        .ok_or_else(|| bad_param("y", format!("y '{ys}': give 0 to {} at zoom {z}", n - 1)))?;
+    let c = uc::collection(&state.registry, &actor, &layer).await?;
+    let generation = uc::generation(&state.registry).await?;
+    let key = Key {
+        registry: state.registry.store.location(),
+        layer: c.id.clone(),
+        z,
+        x,
+        y,
+        scope: if c.layer.organisation_scoped() {
+            actor.scope()
+        } else {
+            None
+        },
+    };
+    let hit = {
+        let map = cache().lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&key)
+            .filter(|t| t.generation == generation)
+            .map(|t| (t.body.clone(), t.etag.clone()))
+    };
+    let (body, etag) = match hit {
+        Some(h) => h,
+        None => {
+            let rows = uc::in_box(&state.registry, &actor, &c, tile_bbox(z, x, y, BUFFER)).await?;
+            let name = c.id.clone();
+            let l = c.layer.clone();
+            let body = tokio::task::spawn_blocking(move || encode(&name, &l, &rows, z, x, y))
+                .await
+                .map_err(|e| demine_app::AppError::Internal(e.into()))?;
+            let etag = strong_etag(&body, &generation);
+            let body = Arc::new(body);
+            let mut map = cache().lock().unwrap_or_else(|e| e.into_inner());
+            if map.len() >= CACHE_MAX {
+                map.clear();
+            }
+            map.insert(
+                key,
+                Cached {
+                    generation,
+                    body: body.clone(),
+                    etag: etag.clone(),
+                },
+            );
+            (body, etag)
+        }
+    };
+    let mut r = if not_modified(&headers, &etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else if body.is_empty() {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        let mut r = (*body).clone().into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/vnd.mapbox-vector-tile"),
+        );
+        r
+    };
+    if let Ok(h) = HeaderValue::from_str(&etag) {
+        r.headers_mut().insert(header::ETAG, h);
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    Ok(r)
+}
+
+async fn tilejson_of(
+    state: &AppState,
+    actor: &demine_app::Actor,
+    c: &Collection,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let base = base_url(headers);
+    let b = uc::extent(&state.registry, actor, c).await?;
+    let bounds = b.map_or(json!([-180.0, -85.0511, 180.0, 85.0511]), |b| {
+        json!([b.min_lon, b.min_lat, b.max_lon, b.max_lat])
+    });
+    let fields: serde_json::Map<String, Value> = c
+        .layer
+        .fields()
+        .iter()
+        .map(|f| {
+            let t = match f.ty {
+                FieldType::Integer | FieldType::Number => "Number",
+                _ => "String",
+            };
+            (f.name.to_string(), json!(t))
+        })
+        .collect();
+    let v = json!({
+        "tilejson": "3.0.0",
+        "name": c.id,
+        "description": c.description,
+        "tiles": [format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", c.id)],
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "bounds": bounds,
+        "vector_layers": [{"id": c.id, "description": c.title, "minzoom": 0, "maxzoom": MAX_ZOOM, "fields": fields}],
+    });
+    Ok(super::json_body(&v, "application/json"))
+}
+
+/// `/tiles/{layer}.json`.
+pub async fn tilejson_flat(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let layer = file
+        .strip_suffix(".json")
+        .ok_or_else(|| ApiError::not_found(format!("no '{file}' under /tiles: try /tiles/LAYER.json")))?;
+    let c = uc::collection(&state.registry, &actor, layer).await?;
+    tilejson_of(&state, &actor, &c, &headers).await
+}
+
+/// `/tiles/{layer}/tilejson.json` and `/tiles/{layer}/metadata.json`.
+pub async fn tilejson(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((layer, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    if !matches!(file.as_str(), "tilejson.json" | "metadata.json") {
+        return Err(ApiError::not_found(format!(
+            "no '{file}' under /tiles/{layer}: try tilejson.json or metadata.json"
+        )));
+    }
+    let c = uc::collection(&state.registry, &actor, &layer).await?;
+    tilejson_of(&state, &actor, &c, &headers).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tile_box_and_projection_agree() {
+        let b = tile_bbox(8, 149, 120, 0.0);
+        let p = to_tile(8, 149, 120);
+        let c = p(geo::coord! {x: b.min_lon, y: b.max_lat});
+        assert!(c.x.abs() < 1e-6 && c.y.abs() < 1e-6, "{c:?}");
+        let c = p(geo::coord! {x: b.max_lon, y: b.min_lat});
+        assert!((c.x - 4096.0).abs() < 1e-6 && (c.y - 4096.0).abs() < 1e-6, "{c:?}");
+    }
+
+    #[test]
+    fn polygons_are_clipped_and_oriented() {
+        let b = tile_bbox(10, 600, 340, 0.0);
+        let (w, e) = (b.min_lon - 1.0, (b.min_lon + b.max_lon) / 2.0);
+        let (s, n) = (b.min_lat + 0.01, b.max_lat - 0.01);
+        let ring = geo::LineString::from(vec![(w, s), (e, s), (e, n), (w, n), (w, s)]);
+        let g = geo::Geometry::Polygon(geo::Polygon::new(ring, vec![]));
+        let t = tile_geometry(&g, &to_tile(10, 600, 340)).unwrap();
+        let r = t.bounding_rect().unwrap();
+        assert!((r.min().x + BUFFER).abs() < 1e-3, "clipped at the buffer: {r:?}");
+        let geo::Geometry::MultiPolygon(m) = t else { panic!() };
+        use geo::Area;
+        assert!(m.0[0].exterior().signed_area() > 0.0 || m.signed_area() > 0.0);
+    }
+}
