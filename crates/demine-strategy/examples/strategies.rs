@@ -41,7 +41,10 @@ fn main() {
         tasks: registry_tasks(&c.hazards, &r.release, None),
         teams: registry_teams(&c.teams),
         rates: demine_plan::Rates::default(),
-        travel: demine_plan::Travel::default(),
+        travel: demine_plan::Travel {
+            speed_km_per_h: std::env::var("SPEED").ok().and_then(|s| s.parse().ok()).unwrap_or(40.0),
+            ..Default::default()
+        },
         calendar: if std::env::var("NOCAL").is_ok() {
             demine_plan::CalendarSpec::None
         } else {
