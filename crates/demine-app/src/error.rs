@@ -66,6 +66,12 @@ pub enum AppError {
     /// The change was based on a version the registry no longer holds. CLI exit 2, HTTP 409.
     #[error("{0}")]
     Stale(String),
+    /// Not logged in, or the credentials are wrong, expired or revoked. HTTP 401.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The same submission id came with another body. HTTP 409.
+    #[error("{0}")]
+    Conflict(String),
     /// The actor's role does not allow this. CLI exit 2, HTTP 403.
     #[error("{0}")]
     Forbidden(String),
@@ -94,6 +100,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound { .. } => AppError::NotFound(e.to_string()),
             StoreError::Stale { .. } => AppError::Stale(e.to_string()),
+            StoreError::DuplicateSubmission { .. } => AppError::Conflict(e.to_string()),
             StoreError::Refused(_) | StoreError::Missing { .. } | StoreError::NotARegistry { .. } => {
                 AppError::refused(e.to_string())
             }

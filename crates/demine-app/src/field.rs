@@ -42,6 +42,7 @@ fn ll(c: Coord<f64>) -> Value {
 
 /// `qa plan`: the smallest sample, or the LQ a sample budget guarantees.
 #[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QaPlanRequest {
     pub lot_units: u64,
     pub lq: Option<f64>,
@@ -359,6 +360,7 @@ pub async fn qa_sample(reg: Option<&Registry>, actor: &Actor, r: &QaSampleReques
 
 /// `qa record`: an inspection result.
 #[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QaRecordRequest {
     pub hazard_id: String,
     pub date: String,
@@ -440,6 +442,7 @@ pub async fn qa_record(reg: &Registry, actor: &Actor, r: &QaRecordRequest) -> Ap
     reg.apply(
         &Changeset {
             qa_inspections: vec![rec.clone()],
+            review_state: crate::shared::review_state_for(actor),
             ..Changeset::new(format!("qa record {id}"))
         },
         actor,
@@ -833,6 +836,8 @@ pub async fn progress_changeset(
 #[derive(Debug, Clone)]
 pub struct ProgressAddRequest<'a> {
     pub date: &'a str,
+    /// The land worked, when given directly (a field form) rather than as a file.
+    pub geometry: Option<MultiPolygon<f64>>,
     pub task: &'a str,
     pub team: &'a str,
     pub team_kind: Option<&'a str>,
@@ -860,13 +865,29 @@ pub struct ProgressAdded {
 }
 
 pub async fn progress_add(reg: &Registry, actor: &Actor, a: &ProgressAddRequest<'_>) -> AppResult<ProgressAdded> {
+    let (mut changes, answer) = progress_add_changes(reg, actor, a).await?;
+    if !a.dry_run {
+        changes.review_state = crate::shared::review_state_for(actor);
+        reg.apply(&changes, actor).await?;
+    }
+    Ok(answer)
+}
+
+/// A day's progress checked against the registry: the changeset that records it and the answer
+/// (the remaining land is accounted as it will be once written).
+pub async fn progress_add_changes(
+    reg: &Registry,
+    actor: &Actor,
+    a: &ProgressAddRequest<'_>,
+) -> AppResult<(Changeset, ProgressAdded)> {
     actor.require(Act::Progress)?;
     let date = crate::util::parse_date("--date", a.date)?;
     let caps = ceilings(a.max_m2_per_hour).map_err(AppError::refused)?;
-    let geometry = match (a.polygon, a.lanes, a.lane_plan) {
-        (Some(p), None, None) => read_polygon_file(p)?,
-        (None, Some(r), Some(plan)) => lanes_from_plan(plan, r)?,
-        (None, Some(_), None) => {
+    let geometry = match (&a.geometry, a.polygon, a.lanes, a.lane_plan) {
+        (Some(g), None, None, None) => g.clone(),
+        (None, Some(p), None, None) => read_polygon_file(p)?,
+        (None, None, Some(r), Some(plan)) => lanes_from_plan(plan, r)?,
+        (None, None, Some(_), None) => {
             return Err(AppError::refused(
                 "--lanes needs --lane-plan FILE (the .geojson `demine lanes` wrote)",
             ))
@@ -925,25 +946,21 @@ pub async fn progress_add(reg: &Registry, actor: &Actor, a: &ProgressAddRequest<
             }))
         })?;
     let area = changes.daily_progress[0].area_m2;
-    let remaining = if a.dry_run {
-        let mut acts = records(&hazard.activities);
-        acts.extend(changes.activities.iter().cloned());
-        account_records(std::slice::from_ref(&hazard.hazard.record), &acts, None, false).per_hazard[0].remaining_m2
-    } else {
-        let applied = reg.apply(&changes, actor).await?;
-        applied
-            .computed(a.task)
-            .map(|c| c.figures.remaining_m2)
-            .unwrap_or(f64::NAN)
-    };
-    Ok(ProgressAdded {
-        ok: true,
-        id,
-        area_m2: area,
-        remaining_m2: remaining,
-        warnings,
-        dry_run: a.dry_run,
-    })
+    let mut acts = records(&hazard.activities);
+    acts.extend(changes.activities.iter().cloned());
+    let remaining =
+        account_records(std::slice::from_ref(&hazard.hazard.record), &acts, None, false).per_hazard[0].remaining_m2;
+    Ok((
+        changes,
+        ProgressAdded {
+            ok: true,
+            id,
+            area_m2: area,
+            remaining_m2: remaining,
+            warnings,
+            dry_run: a.dry_run,
+        },
+    ))
 }
 
 /// Productivity per team kind and terrain from the daily progress recorded.
@@ -1424,6 +1441,22 @@ pub fn write_certificate(c: &Certificate, out: &Path) -> AppResult<()> {
         _ => Err(AppError::refused(format!(
             "{}: write the certificate to a .html or .pdf file",
             out.display()
+        ))),
+    }
+}
+
+/// A GeoJSON Polygon or MultiPolygon (a form's land worked), validated as an import validates
+/// polygons; `what` names it in messages.
+pub fn polygons_from_geojson(what: &str, v: &Value) -> AppResult<MultiPolygon<f64>> {
+    let raw = demine_io::raw::geometry_from_geojson(v)
+        .map_err(|e| AppError::refused(format!("{what}, field `geometry`: {e}")))?;
+    match raw {
+        demine_io::raw::RawGeometry::Polygons(p) => demine_core::validate::validate_polygons(&p, false)
+            .map(|v| v.geometry)
+            .map_err(|errors| AppError::refused(format!("{what}, field `geometry`: {}", errors.join("; ")))),
+        other => Err(AppError::refused(format!(
+            "{what}, field `geometry`: {}: the land worked must be a Polygon or MultiPolygon",
+            other.type_name()
         ))),
     }
 }

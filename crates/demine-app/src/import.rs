@@ -8,7 +8,7 @@ use crate::registry::finish_import;
 use crate::util::today;
 use crate::{Actor, AppError, AppResult, Location, Refusal, Registry};
 use demine_core::{AnyRecord, RecordKind};
-use demine_io::{parse_file, Known, ParsedFile, Problem};
+use demine_io::{parse_bytes, Known, ParsedFile, Problem};
 use demine_store::{Changeset, Replacement, Repository};
 use std::collections::HashSet;
 use std::path::Path;
@@ -100,14 +100,37 @@ pub async fn import_records(
     file: &Path,
     opts: &ImportOptions,
 ) -> AppResult<Imported> {
+    if !file.exists() {
+        return Err(no_such_file(file));
+    }
+    let bytes = std::fs::read(file).map_err(|e| {
+        refuse_file(
+            &location.describe(),
+            file,
+            &demine_io::FileError::Io {
+                path: file.to_owned(),
+                source: e,
+            },
+        )
+    })?;
+    import_bytes(location, actor, kind, file, &bytes, opts).await
+}
+
+/// As [`import_records`], from bytes (a request body) named `file` in messages; its extension
+/// (`.geojson`, `.csv`), else the first byte, gives the format.
+pub async fn import_bytes(
+    location: &Location,
+    actor: &Actor,
+    kind: RecordKind,
+    file: &Path,
+    bytes: &[u8],
+    opts: &ImportOptions,
+) -> AppResult<Imported> {
     actor.require(if kind == RecordKind::Progress {
         Act::Progress
     } else {
         Act::Write
     })?;
-    if !file.exists() {
-        return Err(no_such_file(file));
-    }
     let db = location.describe();
     let registry = if location.exists() {
         Some(Registry::open(location).await?)
@@ -135,7 +158,7 @@ pub async fn import_records(
         activity_ids: &activity_ids,
         organisation_ids: &organisation_ids,
     };
-    let parsed = parse_file(kind, file, &known, opts.fix).map_err(|e| refuse_file(&db, file, &e))?;
+    let parsed = parse_bytes(kind, file, bytes, &known, opts.fix).map_err(|e| refuse_file(&db, file, &e))?;
     let problems: Vec<Problem> = parsed.problems().into_iter().cloned().collect();
     let notes: Vec<Problem> = parsed.notes().to_vec();
     if !problems.is_empty() {
@@ -171,6 +194,9 @@ pub async fn import_records(
             }
         }
     }
+    if let (Some(orgs), Some(reg)) = (actor.scope(), &registry) {
+        date_problems.extend(outside_scope(reg, actor, &orgs, &mut records).await?);
+    }
     if !date_problems.is_empty() {
         return Err(refuse_problems(&db, file, &date_problems, &notes, opts.fix));
     }
@@ -182,6 +208,7 @@ pub async fn import_records(
     changes.reason = opts.reason.clone();
     // An upsert corrects the registry: what it adds was not known before today.
     changes.inserts_in_force_now = opts.upsert;
+    changes.review_state = crate::shared::review_state_for(actor);
     let (mut inserted, mut replaced) = (0, 0);
     for r in records {
         if opts.upsert && stored.contains(r.id()) {
@@ -222,6 +249,79 @@ pub async fn import_records(
         warnings: Vec::new(),
         db,
     })
+}
+
+/// Records an operator may not write: another organisation's (or none), or on another
+/// organisation's hazard. A hazard without an organisation becomes the operator's.
+async fn outside_scope(
+    reg: &Registry,
+    actor: &Actor,
+    orgs: &[String],
+    records: &mut [AnyRecord],
+) -> AppResult<Vec<Problem>> {
+    let mut hazard_ids: Vec<String> = records
+        .iter()
+        .filter_map(|r| r.hazard_id().map(str::to_string))
+        .collect();
+    hazard_ids.sort();
+    hazard_ids.dedup();
+    let visible: HashSet<String> = reg
+        .store
+        .hazards(&demine_store::Query {
+            ids: Some(hazard_ids),
+            organisations: Some(orgs.to_vec()),
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    let new_hazards: HashSet<String> = records
+        .iter()
+        .filter_map(|r| match r {
+            AnyRecord::Hazard(h) => Some(h.id.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for (i, r) in records.iter_mut().enumerate() {
+        let id = r.id().to_string();
+        let mut problem = |field: &str, message: String| {
+            problems.push(Problem {
+                index: i + 1,
+                line: None,
+                id: Some(id.clone()),
+                field: field.into(),
+                message,
+            })
+        };
+        match r {
+            AnyRecord::Hazard(h) => match &h.organisation {
+                None => h.organisation = actor.organisation.clone(),
+                Some(o) if orgs.contains(o) => {}
+                Some(o) => problem(
+                    "organisation",
+                    format!("'{o}' is not your organisation; you may only submit your own records"),
+                ),
+            },
+            AnyRecord::Organisation(_) => problem("id", "organisations are added by the authority".into()),
+            AnyRecord::Team(t) => match &t.organisation {
+                Some(o) if orgs.contains(o) => {}
+                _ => problem("organisation", "a team you submit must be of your organisation".into()),
+            },
+            other => {
+                if let Some(h) = other.hazard_id() {
+                    if !visible.contains(h) && !new_hazards.contains(h) {
+                        problem(
+                            "hazard_id",
+                            format!("unknown hazard '{h}': import the hazard first, or correct the reference"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(problems)
 }
 
 /// Adds a new record to the changeset's inserts.

@@ -17,6 +17,7 @@
 //! **Must never:** speak SQL (only demine-store does), parse command lines or HTTP, print, or
 //! exit. Long work reports progress through a [`Progress`] sink.
 
+pub mod accounts;
 pub mod actor;
 pub mod demo;
 pub mod error;
@@ -30,13 +31,15 @@ pub mod registry;
 pub mod release;
 pub mod report;
 pub mod risk;
+pub mod shared;
 pub mod show;
 pub mod text;
 pub mod upkeep;
 pub mod util;
 
 pub use actor::{Actor, Role};
-pub use demine_core::RecordKind;
+pub use demine_core::{RecordKind, UnknownValue};
+pub use demine_store::{Accounts, Repository};
 pub use error::{AppError, Refusal};
 pub use progress::{NoProgress, Progress};
 pub use registry::{Location, Registry};

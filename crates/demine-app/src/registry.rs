@@ -3,7 +3,7 @@
 
 use crate::{Actor, AppError, AppResult};
 use demine_store::{Applied, Changeset, GeoPackageStore, Repository, Store};
-pub use demine_store::{ChangeLogEntry, Computed, LogQuery};
+pub use demine_store::{Bbox, ChangeLogEntry, Computed, LogQuery};
 use std::path::{Path, PathBuf};
 
 /// Where a registry lives: a GeoPackage file, or (later) a PostgreSQL database.

@@ -54,6 +54,8 @@ pub struct ReleaseRequest {
     /// … to this day (inclusive).
     pub to: Option<NaiveDate>,
     pub by: Option<By>,
+    /// Only records the authority approved (without operators' submissions awaiting review).
+    pub approved_only: bool,
 }
 
 /// One row of a breakdown. Areas in m²; `released_*` are what was released in the period (all
@@ -89,7 +91,10 @@ pub struct Release {
 pub async fn release(reg: &Registry, actor: &Actor, r: &ReleaseRequest) -> AppResult<Release> {
     actor.require(Act::Aggregates)?;
     period(r.from, r.to)?;
-    let q = Query::as_of(r.as_of).in_organisations(actor.scope());
+    let q = Query {
+        approved_only: r.approved_only,
+        ..Query::as_of(r.as_of).in_organisations(actor.scope())
+    };
     let hazards = reg.store.hazards(&q).await?;
     let activities = reg.store.activities(&q).await?;
     // Pieces are needed for months and periods (who released what, when).
@@ -304,6 +309,18 @@ pub fn release_json(r: &Release) -> Value {
     }
     if r.synthetic {
         v["data"] = json!("SYNTHETIC");
+    }
+    v
+}
+
+/// The release JSON as `actor` may read it: published aggregates only for a viewer (no list of
+/// hazards), everything for the others.
+pub fn release_json_for(r: &Release, actor: &Actor) -> Value {
+    let mut v = release_json(r);
+    if !actor.may(Act::Read) {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("per_hazard");
+        }
     }
     v
 }

@@ -285,6 +285,7 @@ pub async fn amend(reg: &Registry, actor: &Actor, kind: RecordKind, id: &str, a:
             based_on: Some(based_on),
         }],
         reason: Some(a.reason.trim().to_string()),
+        review_state: crate::shared::review_state_for(actor),
         ..Changeset::new(label)
     };
     let applied = reg.apply(&changes, actor).await?;

@@ -65,3 +65,8 @@ pub fn period(from: Option<NaiveDate>, to: Option<NaiveDate>) -> AppResult<()> {
 pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> AppResult<()> {
     Ok(demine_io::write_atomically(path, bytes)?)
 }
+
+/// The time now, as the registry writes timestamps (RFC 3339, UTC, milliseconds).
+pub fn now_stamp() -> String {
+    demine_store::now_stamp()
+}

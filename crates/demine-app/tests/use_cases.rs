@@ -290,6 +290,7 @@ async fn field_work_qa_residual_and_the_certificate_rule() {
         assert!(l.json["lanes"].as_u64().unwrap() > 10, "{}", l.json);
         let add = |dry_run| ProgressAddRequest {
             date: "2024-03-01",
+            geometry: None,
             task: "HZ-1",
             team: "T1",
             team_kind: Some("mechanical"),

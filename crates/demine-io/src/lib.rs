@@ -170,6 +170,19 @@ pub fn parse_file(kind: RecordKind, path: &Path, known: &Known<'_>, fix: bool) -
     parse_raw(kind, path, &raw, syntax_problems, known, fix)
 }
 
+/// As [`parse_file`], from bytes (a request body) named `label` in messages.
+pub fn parse_bytes(
+    kind: RecordKind,
+    label: &Path,
+    bytes: &[u8],
+    known: &Known<'_>,
+    fix: bool,
+) -> Result<ParsedFile, FileError> {
+    let geometry_required = !matches!(kind, RecordKind::Organisations | RecordKind::Teams);
+    let (raw, syntax_problems) = raw::read_raw_bytes(label, bytes, geometry_required)?;
+    parse_raw(kind, label, &raw, syntax_problems, known, fix)
+}
+
 /// Validates raw records of `kind` (from a file, or built from a stored record and an
 /// amendment) exactly as an import does.
 pub fn parse_raw(

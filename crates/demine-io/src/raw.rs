@@ -121,9 +121,19 @@ pub fn read_raw_with(path: &Path, geometry_required: bool) -> Result<(Vec<RawRec
         path: path.to_owned(),
         source: e,
     })?;
-    match Format::detect(path, &bytes) {
-        Format::GeoJson => read_geojson(path, &bytes),
-        Format::Csv => read_csv(path, &bytes, geometry_required),
+    read_raw_bytes(path, &bytes, geometry_required)
+}
+
+/// As [`read_raw_with`], from bytes already read (a request body); `label` names them in
+/// messages and its extension, if any, gives the format.
+pub fn read_raw_bytes(
+    label: &Path,
+    bytes: &[u8],
+    geometry_required: bool,
+) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError> {
+    match Format::detect(label, bytes) {
+        Format::GeoJson => read_geojson(label, bytes),
+        Format::Csv => read_csv(label, bytes, geometry_required),
     }
 }
 

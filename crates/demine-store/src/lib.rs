@@ -81,6 +81,8 @@ pub enum StoreError {
     },
     #[error("{0}")]
     Refused(String),
+    #[error("submission {client_id} was already received")]
+    DuplicateSubmission { client_id: String },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -213,6 +215,34 @@ fn unwrap_kind<T>(records: Vec<Stored<AnyRecord>>, pick: impl Fn(AnyRecord) -> O
     records.into_iter().filter_map(|s| pick(s.record)).collect()
 }
 
+/// Accounts, tokens, submissions and conflicts of the shared registry.
+pub trait Accounts: Send + Sync {
+    fn user(&self, username: &str) -> impl Future<Output = Result<Option<UserRecord>>> + Send;
+    fn users(&self) -> impl Future<Output = Result<Vec<UserRecord>>> + Send;
+    /// Creates or replaces an account (logged in the change log, without its password hash).
+    fn save_user(&self, user: &UserRecord, author: &Author) -> impl Future<Output = Result<()>> + Send;
+    /// Counts a login: a success clears the failures; a failure adds one, and locks the account
+    /// until `lock_until` when `failures_to_lock` is reached. Returns the account after.
+    fn login_attempt(
+        &self,
+        username: &str,
+        ok: bool,
+        failures_to_lock: u32,
+        lock_until: &str,
+    ) -> impl Future<Output = Result<Option<UserRecord>>> + Send;
+    fn save_token(&self, token: &TokenRecord) -> impl Future<Output = Result<()>> + Send;
+    fn token(&self, token_hash: &str) -> impl Future<Output = Result<Option<TokenRecord>>> + Send;
+    /// Revokes one token, or every token of `username` (`token_hash` None). Returns how many.
+    fn revoke_tokens(
+        &self,
+        username: &str,
+        token_hash: Option<&str>,
+        at: &str,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    fn submission(&self, client_id: &str) -> impl Future<Output = Result<Option<Submission>>> + Send;
+    fn conflicts(&self, open_only: bool) -> impl Future<Output = Result<Vec<Conflict>>> + Send;
+}
+
 /// The stored computed figures of one hazard.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Computed {
@@ -296,6 +326,47 @@ impl Repository for Store {
     async fn risk_cells(&self, q: &Query) -> Result<Vec<RiskCell>> {
         delegate!(self, s => s.risk_cells(q).await)
     }
+}
+
+impl Accounts for Store {
+    async fn user(&self, username: &str) -> Result<Option<UserRecord>> {
+        delegate!(self, s => s.user(username).await)
+    }
+    async fn users(&self) -> Result<Vec<UserRecord>> {
+        delegate!(self, s => s.users().await)
+    }
+    async fn save_user(&self, user: &UserRecord, author: &Author) -> Result<()> {
+        delegate!(self, s => s.save_user(user, author).await)
+    }
+    async fn login_attempt(
+        &self,
+        username: &str,
+        ok: bool,
+        failures_to_lock: u32,
+        lock_until: &str,
+    ) -> Result<Option<UserRecord>> {
+        delegate!(self, s => s.login_attempt(username, ok, failures_to_lock, lock_until).await)
+    }
+    async fn save_token(&self, token: &TokenRecord) -> Result<()> {
+        delegate!(self, s => s.save_token(token).await)
+    }
+    async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
+        delegate!(self, s => s.token(token_hash).await)
+    }
+    async fn revoke_tokens(&self, username: &str, token_hash: Option<&str>, at: &str) -> Result<u64> {
+        delegate!(self, s => s.revoke_tokens(username, token_hash, at).await)
+    }
+    async fn submission(&self, client_id: &str) -> Result<Option<Submission>> {
+        delegate!(self, s => s.submission(client_id).await)
+    }
+    async fn conflicts(&self, open_only: bool) -> Result<Vec<Conflict>> {
+        delegate!(self, s => s.conflicts(open_only).await)
+    }
+}
+
+/// The time now, as every timestamp of the registry is written (sortable as text).
+pub fn now_stamp() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// The end of day `d` (UTC), as stored timestamps are written: what `--as-of d` compares with.

@@ -47,6 +47,11 @@ pub struct Query {
     pub after: Option<i64>,
     /// Paging: at most this many records.
     pub limit: Option<u64>,
+    /// Only records the authority approved (leaves out operators' submissions awaiting review,
+    /// and rejected ones).
+    pub approved_only: bool,
+    /// Only records in this review state (`submitted`, `approved`, `rejected`).
+    pub review: Option<String>,
 }
 
 impl Query {
@@ -83,6 +88,9 @@ pub struct Stored<T> {
     pub version: u64,
     /// When this version was written (RFC 3339, UTC); `None` for records older than versions.
     pub valid_from: Option<String>,
+    /// `approved`, `submitted` (an operator's, awaiting the authority) or `rejected`; records
+    /// without review (organisations, teams) are `approved`.
+    pub review: String,
     pub record: T,
 }
 
@@ -167,6 +175,83 @@ pub struct Changeset {
     /// The new records are part of a correction (an upsert): in force from now, not from their
     /// own dates, so that `--as-of` an earlier day still gives what was known then.
     pub inserts_in_force_now: bool,
+    /// Review state of the records this changeset writes (inserts and replacements): `None`
+    /// is `approved`; an operator's submissions are `submitted`.
+    pub review_state: Option<String>,
+    /// Review decisions on stored records.
+    pub reviews: Vec<Review>,
+    /// A field submission by client id, written in the same transaction as its records: a
+    /// second one with the same id fails ([`StoreError::DuplicateSubmission`]).
+    pub submission: Option<Submission>,
+    /// Edits based on a replaced version, kept for review.
+    pub conflicts: Vec<Conflict>,
+    /// Conflicts resolved: (position, resolution).
+    pub resolved_conflicts: Vec<(i64, String)>,
+}
+
+/// The authority's decision on a submitted record.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Review {
+    pub kind: RecordKind,
+    pub id: String,
+    /// `approved` or `rejected`.
+    pub decision: String,
+    pub reason: Option<String>,
+}
+
+/// A field submission and the answer it got.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Submission {
+    pub client_id: String,
+    pub username: String,
+    /// SHA-256 of the request body (hex).
+    pub body_hash: String,
+    pub status: u16,
+    pub response: String,
+    pub created_at: String,
+}
+
+/// An edit that was based on a version replaced meanwhile.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Conflict {
+    /// Position (0 until stored).
+    pub fid: i64,
+    pub kind: RecordKind,
+    pub record_id: String,
+    pub based_on: u64,
+    pub stored_version: u64,
+    /// The proposed record (GeoJSON feature).
+    pub proposed: serde_json::Value,
+    pub username: String,
+    pub organisation: Option<String>,
+    pub created_at: String,
+    pub status: String,
+    pub resolution: Option<String>,
+}
+
+/// An account of the shared registry.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct UserRecord {
+    pub username: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub role: String,
+    pub organisation: Option<String>,
+    pub assigned: Vec<String>,
+    pub disabled: bool,
+    pub failed_logins: u32,
+    pub locked_until: Option<String>,
+    pub created_at: String,
+}
+
+/// A bearer token, as stored: its SHA-256, never the token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRecord {
+    pub token_hash: String,
+    pub username: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub revoked_at: Option<String>,
 }
 
 impl Changeset {

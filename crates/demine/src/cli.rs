@@ -238,6 +238,9 @@ pub enum Command {
         /// … to this day.
         #[arg(long, value_name = "DATE")]
         to: Option<String>,
+        /// Only records the authority approved (leave out operators' submissions awaiting review).
+        #[arg(long)]
+        approved_only: bool,
         /// Write load and accounting times (seconds) to this JSON file (for bench/).
         #[arg(long, value_name = "FILE", hide = true)]
         timings_json: Option<PathBuf>,

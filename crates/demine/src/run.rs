@@ -95,7 +95,11 @@ fn report_error(e: &AppError, json: bool, max_problems: usize) -> ExitCode {
             }
             ExitCode::from(EXIT_REFUSED)
         }
-        AppError::NotFound(m) | AppError::Stale(m) | AppError::Forbidden(m) => {
+        AppError::NotFound(m)
+        | AppError::Stale(m)
+        | AppError::Forbidden(m)
+        | AppError::Unauthorized(m)
+        | AppError::Conflict(m) => {
             if json {
                 println!("{}", json!({"ok": false, "error": m}));
             }
@@ -369,6 +373,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             by,
             from,
             to,
+            approved_only,
             timings_json,
         } => {
             let req = demine_app::release::ReleaseRequest {
@@ -376,6 +381,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 from: date("--from", &from)?,
                 to: date("--to", &to)?,
                 by: by.map(By::from),
+                approved_only,
             };
             let t0 = std::time::Instant::now();
             let reg = open(&cli.db).await?;
@@ -1468,6 +1474,7 @@ async fn progress(db: &str, actor: &Actor, cmd: ProgressCommand) -> AppResult<Ex
                 actor,
                 &demine_app::field::ProgressAddRequest {
                     date: &a.date,
+                    geometry: None,
                     task: &a.task,
                     team: &a.team,
                     team_kind: a.team_kind.as_deref(),

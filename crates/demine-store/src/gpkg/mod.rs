@@ -1,5 +1,6 @@
 //! The embedded GeoPackage store (SQLite through sqlx).
 
+mod accounts;
 mod codec;
 mod functions;
 mod read;

@@ -57,6 +57,15 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, s: &Spec, q: &Query, indexed:
     if let Some(orgs) = &q.organisations {
         push_in(qb, s.organisation, orgs);
     }
+    if super::accounts::reviewed(s.kind) {
+        if q.approved_only {
+            qb.push(" AND t.review = 'approved'");
+        }
+        if let Some(r) = &q.review {
+            qb.push(" AND t.review = ");
+            qb.push_bind(r.clone());
+        }
+    }
     if let Some(col) = s.own_date {
         // A record without its own date (hazards from before recorded dates) always existed.
         if let Some(d) = q.from {
@@ -88,6 +97,15 @@ fn select_columns(s: &Spec) -> String {
     s.columns.join(", ")
 }
 
+/// The review state column (`'approved'` for kinds without review).
+fn review_column(s: &Spec, alias: &str) -> String {
+    if super::accounts::reviewed(s.kind) {
+        format!("{alias}review AS review")
+    } else {
+        "'approved' AS review".into()
+    }
+}
+
 /// The record's columns, each prefixed with the alias `t.`.
 fn aliased_columns(s: &Spec) -> String {
     s.columns
@@ -104,7 +122,8 @@ fn records_sql<'a>(s: &Spec, q: &Query) -> QueryBuilder<'a, Sqlite> {
     match q.as_of {
         None => {
             qb.push(format!(
-                "SELECT t.fid, t.version, t.valid_from, {} FROM {} t WHERE 1",
+                "SELECT t.fid, t.version, t.valid_from, {}, {} FROM {} t WHERE 1",
+                review_column(s, "t."),
                 aliased_columns(s),
                 s.table
             ));
@@ -120,13 +139,14 @@ fn records_sql<'a>(s: &Spec, q: &Query) -> QueryBuilder<'a, Sqlite> {
             // import, in force from its own date), and not ended before then.
             let end = end_of_day(d);
             qb.push(format!(
-                "SELECT * FROM (SELECT fid, version, valid_from, {cols}, 0 AS hist FROM {table} \
+                "SELECT * FROM (SELECT fid, version, valid_from, {review}, {cols}, 0 AS hist FROM {table} \
                  WHERE (in_force_from IS NULL OR in_force_from < ",
-                table = s.table
+                table = s.table,
+                review = review_column(s, "")
             ));
             qb.push_bind(end.clone());
             qb.push(format!(
-                ") UNION ALL SELECT fid, version, valid_from, {cols}, 1 AS hist FROM {table}_history \
+                ") UNION ALL SELECT fid, version, valid_from, 'approved' AS review, {cols}, 1 AS hist FROM {table}_history \
                  WHERE (in_force_from IS NULL OR in_force_from < ",
                 table = s.table
             ));
@@ -146,6 +166,7 @@ fn stored(kind: RecordKind, row: &SqliteRow) -> Result<Stored<AnyRecord>> {
         fid: row.try_get("fid")?,
         version: row.try_get::<i64, _>("version")?.max(1) as u64,
         valid_from: opt_str(row, "valid_from"),
+        review: opt_str(row, "review").unwrap_or_else(|| "approved".into()),
         record: decode(kind, row)?,
     })
 }
@@ -241,6 +262,7 @@ fn typed<T>(v: Vec<Stored<AnyRecord>>, pick: impl Fn(AnyRecord) -> Option<T>) ->
                 fid: s.fid,
                 version: s.version,
                 valid_from: s.valid_from,
+                review: s.review,
                 record: pick(s.record)?,
             })
         })
@@ -251,7 +273,8 @@ fn typed<T>(v: Vec<Stored<AnyRecord>>, pick: impl Fn(AnyRecord) -> Option<T>) ->
 async fn unlinked_near(pool: &SqlitePool, kind: RecordKind, b: &Bbox) -> Result<Vec<Stored<AnyRecord>>> {
     let s = spec(kind);
     let mut qb = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT t.fid, t.version, t.valid_from, {} FROM {} t WHERE t.hazard_id IS NULL",
+        "SELECT t.fid, t.version, t.valid_from, {}, {} FROM {} t WHERE t.hazard_id IS NULL",
+        review_column(s, "t."),
         aliased_columns(s),
         s.table
     ));

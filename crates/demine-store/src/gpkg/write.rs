@@ -121,6 +121,7 @@ pub(super) async fn apply(pool: &SqlitePool, c: &Changeset, author: &Author) -> 
     for r in retirements {
         w.retire(&mut tx, r).await?;
     }
+    w.review_and_submissions(&mut tx).await?;
     w.context_layers(&mut tx).await?;
     w.risk_map(&mut tx).await?;
     w.recompute(&mut tx).await?;
@@ -130,6 +131,103 @@ pub(super) async fn apply(pool: &SqlitePool, c: &Changeset, author: &Author) -> 
 }
 
 impl Writer<'_> {
+    /// The review state of what this changeset writes.
+    fn review_state(&self) -> String {
+        self.changes.review_state.clone().unwrap_or_else(|| "approved".into())
+    }
+
+    /// Review decisions, the submission record, conflicts kept and resolved.
+    async fn review_and_submissions(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
+        let c = self.changes;
+        for r in &c.reviews {
+            let s = spec(r.kind);
+            if !super::accounts::reviewed(r.kind) || !matches!(r.decision.as_str(), "approved" | "rejected") {
+                return Err(StoreError::Refused(format!(
+                    "{} cannot be {}: only hazards, activities, finds, accidents, progress and QA are reviewed, as approved or rejected",
+                    r.kind, r.decision
+                )));
+            }
+            let done = sqlx::query(&format!(
+                "UPDATE {} SET review = ?, review_reason = ? WHERE id = ?",
+                s.table
+            ))
+            .bind(&r.decision)
+            .bind(&r.reason)
+            .bind(&r.id)
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound {
+                    kind: r.kind,
+                    id: r.id.clone(),
+                });
+            }
+            let after = serde_json::json!({"review": r.decision, "reason": r.reason}).to_string();
+            self.entry("review", s.table, Some(&r.id), None, Some(after));
+        }
+        if let Some(sub) = &c.submission {
+            sqlx::query(
+                "INSERT INTO submissions (client_id, username, body_hash, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&sub.client_id)
+            .bind(&sub.username)
+            .bind(&sub.body_hash)
+            .bind(i64::from(sub.status))
+            .bind(&sub.response)
+            .bind(&self.at)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.message().contains("UNIQUE") => StoreError::DuplicateSubmission {
+                    client_id: sub.client_id.clone(),
+                },
+                _ => StoreError::Sql(e),
+            })?;
+        }
+        for k in &c.conflicts {
+            sqlx::query(
+                "INSERT INTO conflicts (kind, record_id, based_on, stored_version, proposed, username, organisation, created_at)                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(k.kind.as_str())
+            .bind(&k.record_id)
+            .bind(k.based_on as i64)
+            .bind(k.stored_version as i64)
+            .bind(k.proposed.to_string())
+            .bind(&k.username)
+            .bind(&k.organisation)
+            .bind(&self.at)
+            .execute(&mut **tx)
+            .await?;
+            self.entry(
+                "conflict",
+                spec(k.kind).table,
+                Some(&k.record_id),
+                None,
+                Some(k.proposed.to_string()),
+            );
+        }
+        for (fid, resolution) in &c.resolved_conflicts {
+            let done = sqlx::query(
+                "UPDATE conflicts SET status = 'resolved', resolution = ? WHERE fid = ? AND status = 'open'",
+            )
+            .bind(resolution)
+            .bind(fid)
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Refused(format!("no open conflict {fid}")));
+            }
+            self.entry(
+                "resolve",
+                "conflicts",
+                Some(&fid.to_string()),
+                None,
+                Some(resolution.clone()),
+            );
+        }
+        Ok(())
+    }
+
     fn entry(
         &mut self,
         action: &'static str,
@@ -158,6 +256,10 @@ impl Writer<'_> {
         let continued = history_versions(tx, s.table, records.iter().map(|r| r.id())).await?;
         let mut columns: Vec<&str> = s.columns.to_vec();
         columns.extend(["version", "valid_from", "in_force_from"]);
+        let review = super::accounts::reviewed(kind).then(|| self.review_state());
+        if review.is_some() {
+            columns.push("review");
+        }
         let mut rect = None;
         // In chunks, each with its change-log entries: a million finds never sit in memory
         // three times (records, rows, log).
@@ -176,6 +278,9 @@ impl Writer<'_> {
                 v.push(Val::Int(Some(version as i64)));
                 v.push(Val::text(&self.at));
                 v.push(Val::Text(in_force));
+                if let Some(r) = &review {
+                    v.push(Val::text(r));
+                }
                 rows.push(v);
                 rect = union_rect(rect, r.rect());
                 self.entry("insert", s.table, Some(r.id()), None, Some(r.json()));
@@ -331,6 +436,11 @@ impl Writer<'_> {
             set.push_bind_unseparated(self.at.clone());
             set.push("in_force_from = ");
             set.push_bind_unseparated(self.at.clone());
+            if super::accounts::reviewed(kind) {
+                set.push("review = ");
+                set.push_bind_unseparated(self.review_state());
+                set.push("review_reason = NULL");
+            }
         }
         qb.push(" WHERE id = ");
         qb.push_bind(id.to_string());
@@ -663,6 +773,34 @@ const LOG_COLUMNS: [&str; 14] = [
     "prev_hash",
     "hash",
 ];
+
+/// One change-log entry outside a changeset (accounts), chained like the others.
+pub(crate) async fn log_standalone(
+    tx: &mut Transaction<'_, Sqlite>,
+    author: &Author,
+    action: &'static str,
+    entity: &str,
+    id: &str,
+    before: Option<String>,
+    after: Option<String>,
+) -> Result<()> {
+    let none = Changeset::default();
+    let at = now_stamp();
+    let mut w = Writer {
+        at: at.clone(),
+        reason: None,
+        author,
+        batch: format!("{at}/{}/account", std::process::id()),
+        log: Vec::new(),
+        chain: None,
+        applied: Applied::default(),
+        affected: BTreeSet::new(),
+        retired_hazards: HashSet::new(),
+        changes: &none,
+    };
+    w.entry(action, entity, Some(id), before, after);
+    w.flush_log(tx).await
+}
 
 /// Chains entries written before the log was hash-chained (registries from before demine's
 /// migration 0005), once: from then on every entry is covered by `demine audit verify`.

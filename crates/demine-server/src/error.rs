@@ -1,0 +1,110 @@
+//! Errors as problem details (RFC 9457, `application/problem+json`), with the same located
+//! messages the CLI prints.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use demine_app::AppError;
+use serde_json::json;
+
+/// An error of a route (boxed: results stay small on the happy path).
+#[derive(Debug)]
+pub struct ApiError(pub Box<Problem>);
+
+/// The members of a problem-details answer.
+#[derive(Debug)]
+pub struct Problem {
+    pub status: StatusCode,
+    pub title: &'static str,
+    pub detail: String,
+    /// Every located problem (file or request, record, field) of a refusal.
+    pub problems: Vec<String>,
+    /// Extra members (e.g. the stored copy of a conflicting submission).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError(Box::new(Problem {
+            status,
+            title,
+            detail: detail.into(),
+            problems: Vec::new(),
+            extra: serde_json::Map::new(),
+        }))
+    }
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "Bad request", detail)
+    }
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "Not found", detail)
+    }
+    pub fn unauthorized(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail)
+    }
+    pub fn with(mut self, key: &str, value: serde_json::Value) -> ApiError {
+        self.0.extra.insert(key.into(), value);
+        self
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        match e {
+            AppError::Refused(r) => {
+                let mut a = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Refused", r.to_string());
+                a.0.problems = r.problems.clone();
+                if !r.detail.is_null() {
+                    a.0.extra.insert("detail_json".into(), r.detail.clone());
+                }
+                a
+            }
+            AppError::NotFound(m) => ApiError::not_found(m),
+            AppError::Stale(m) => ApiError::new(StatusCode::PRECONDITION_FAILED, "Stale version", m),
+            AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "Conflict", m),
+            AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "Forbidden", m),
+            AppError::Unauthorized(m) => ApiError::unauthorized(m),
+            AppError::Internal(e) => {
+                // The cause goes to the log; the client gets no internals.
+                tracing::error!(error = %format!("{e:#}"), "internal error");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal error",
+                    "the server could not do this; the log has the cause",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let p = *self.0;
+        let mut body = json!({
+            "type": "about:blank",
+            "title": p.title,
+            "status": p.status.as_u16(),
+            "detail": p.detail,
+        });
+        if !p.problems.is_empty() {
+            body["problems"] = json!(p.problems);
+        }
+        for (k, v) in p.extra {
+            body[k] = v;
+        }
+        let mut r = (p.status, body.to_string()).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if p.status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"demine\", Basic realm=\"demine\""),
+            );
+        }
+        r
+    }
+}
+
+/// Result of a route.
+pub type ApiResult<T> = Result<T, ApiError>;
