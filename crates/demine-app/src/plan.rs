@@ -43,6 +43,9 @@ pub struct PlanInput {
     pub ts_reduce_share: Option<f64>,
     pub road_factor: f64,
     pub speed_km_per_h: f64,
+    /// How a registry's tasks are sized: `clear-all`, `survey-led` or `evidence-led` (the
+    /// default; today's chain when the registry has no risk map). Not used with --tasks.
+    pub strategy: Option<String>,
 }
 
 impl Default for PlanInput {
@@ -57,6 +60,7 @@ impl Default for PlanInput {
             ts_reduce_share: None,
             road_factor: 1.4,
             speed_km_per_h: 40.0,
+            strategy: None,
         }
     }
 }
@@ -76,6 +80,8 @@ pub struct Loaded {
     pub under_way: Vec<(String, String, NaiveDate)>,
     /// Notes for the user (e.g. no priority scores).
     pub notes: Vec<String>,
+    /// The strategy that sized the registry's tasks (`None` for --tasks).
+    pub strategy: Option<String>,
 }
 
 /// Loads a planning problem: from `tasks`/`teams` CSVs, or from the registry `reg` (which must
@@ -301,7 +307,7 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
     if let Some(r) = input.ts_reduce_share {
         rates.ts_reduce_share = r;
     }
-    let problem = Problem {
+    let mut problem = Problem {
         start_date: start,
         tasks,
         teams,
@@ -309,6 +315,7 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
         travel,
         calendar,
     };
+    let mut strategy = None;
     if problem.tasks.is_empty() {
         return Err(AppError::refused(format!(
             "{source}: no tasks: nothing left to release"
@@ -318,6 +325,19 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
         return Err(AppError::refused(format!(
             "{teams_name}: no teams available from {start}; import or add teams"
         )));
+    }
+    match (reg, &input.tasks) {
+        (Some(reg), None) if input.strategy.as_deref() != Some("none") => {
+            strategy = Some(
+                crate::strategy::apply_strategy(reg, actor, input.strategy.as_deref(), &mut problem, &mut notes).await?,
+            );
+        }
+        (_, Some(_)) if input.strategy.is_some() && input.strategy.as_deref() != Some("none") => {
+            return Err(AppError::refused(
+                "--strategy sizes the registry's hazards; with --tasks the CSV gives each task's stage",
+            ))
+        }
+        _ => {}
     }
     demine_plan::check_feasible(&problem, &tasks_name, &teams_name).map_err(|e| AppError::refused(e.to_string()))?;
     Ok(Loaded {
@@ -329,6 +349,7 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
         value_source,
         under_way,
         notes,
+        strategy,
     })
 }
 
@@ -565,7 +586,16 @@ pub fn plan_csv(p: &Planned) -> AppResult<String> {
 
 /// The Gantt chart and released-area band of a plan (and its forecast).
 pub fn gantt_input(l: &Loaded, plan: &Plan, forecast: Option<&Forecast>) -> demine_report::plan::PlanSection {
-    let p = &l.problem;
+    gantt_section(&l.problem, plan, forecast, l.synthetic)
+}
+
+/// The Gantt chart and released-area band of a plan of `p` (and its forecast).
+pub fn gantt_section(
+    p: &Problem,
+    plan: &Plan,
+    forecast: Option<&Forecast>,
+    synthetic: bool,
+) -> demine_report::plan::PlanSection {
     demine_report::plan::PlanSection {
         start_date: p.start_date,
         continuous_days: is_continuous(p),
@@ -602,7 +632,7 @@ pub fn gantt_input(l: &Loaded, plan: &Plan, forecast: Option<&Forecast>) -> demi
                 completion_date(p, f.p90_day),
             ]
         }),
-        synthetic: l.synthetic,
+        synthetic,
     }
 }
 

@@ -202,6 +202,7 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
         }),
         priorities: priorities.as_ref().map(|p| crate::priority::report_section(p, &rows)),
         plan,
+        strategy: None,
         breakdowns: breakdown_sections(&groups, r.from, r.to),
     });
     progress.finish();

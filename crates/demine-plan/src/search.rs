@@ -203,9 +203,18 @@ impl<'a> LayerSearch<'a> {
             owner[j as usize] = k as u32;
             fixed[k] += 1;
         }
-        for &j in &order {
+        // A job whose task is not ready when a team could take it waits (in ready order) until
+        // some team is free at its ready time: appended at once, it would idle its team until then
+        // while ready work queues behind it (a stage of many tasks gated by an earlier stage
+        // would idle every team).
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        // (ready day's bits — ready days are ≥ 0, so bits order as numbers — arrival, job)
+        let mut waiting: BinaryHeap<Reverse<(u64, usize, u32)>> = BinaryHeap::new();
+        let ready = ctx.ready;
+        let mut place = |j: u32, defer: bool, free: &mut Vec<f64>, pos: &mut Vec<Option<[f64; 3]>>| -> bool {
             let job = &inst.jobs[j as usize];
-            let mut best = (u32::MAX, f64::INFINITY, 0.0);
+            let mut best = (u32::MAX, f64::INFINITY, 0.0, false);
             for &k in &inst.eligible[job.class as usize] {
                 let team = &p.teams[k as usize];
                 let mut t = free[k as usize];
@@ -214,7 +223,8 @@ impl<'a> LayerSearch<'a> {
                         .cal
                         .advance(team.kind, t, travel_days(inst.travel_days_per_chord, from, site));
                 }
-                let st = ctx.cal.next_working(team.kind, t.max(ctx.ready[j as usize]));
+                let waits = ready[j as usize] > t + 1e-9;
+                let st = ctx.cal.next_working(team.kind, t.max(ready[j as usize]));
                 let e = ctx.cal.advance(team.kind, st, job.area_m2 / inst.speed(k as usize, j));
                 let mut score = e;
                 if let Some(end) = team.end_day {
@@ -223,8 +233,11 @@ impl<'a> LayerSearch<'a> {
                     }
                 }
                 if score < best.1 {
-                    best = (k, score, e);
+                    best = (k, score, e, waits);
                 }
+            }
+            if defer && best.3 {
+                return false;
             }
             let k = best.0 as usize;
             free[k] = best.2;
@@ -233,6 +246,24 @@ impl<'a> LayerSearch<'a> {
             }
             seqs[k].push(j);
             owner[j as usize] = k as u32;
+            true
+        };
+        for (n, &j) in order.iter().enumerate() {
+            if !place(j, true, &mut free, &mut pos) {
+                waiting.push(Reverse((ready[j as usize].max(0.0).to_bits(), n, j)));
+                continue;
+            }
+            let soonest = free.iter().copied().fold(f64::INFINITY, f64::min);
+            while let Some(&Reverse((r, _, w))) = waiting.peek() {
+                if f64::from_bits(r) > soonest {
+                    break;
+                }
+                waiting.pop();
+                place(w, false, &mut free, &mut pos);
+            }
+        }
+        while let Some(Reverse((_, _, w))) = waiting.pop() {
+            place(w, false, &mut free, &mut pos);
         }
         let cost = (0..n_teams).map(|k| ctx.seq_cost(k, seqs[k].iter().copied())).collect();
         let near = candidate_teams(p, inst, jobs);
