@@ -373,13 +373,20 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
     // The strategies (issue 14): the contamination model is fitted on the registry as the field
     // work left it and kept with the risk map; each strategy is planned, forecast and scored
     // against the hidden truth written above.
+    let mut calibrated: Vec<demine_core::HazardRisk> = Vec::new();
     let strategies = if national || risk_map.is_none() {
         None
     } else {
-        if let Err(e) = crate::strategy::store_prior(&reg, actor, progress).await {
-            progress.note(&format!("no contamination model: {e}"));
+        match crate::strategy::store_prior(&reg, actor, progress).await {
+            Ok(Some((_, risks))) => calibrated = risks,
+            Ok(None) => {}
+            Err(e) => progress.note(&format!("no contamination model: {e}")),
         }
-        let start = activities.iter().map(|a| a.end_date).max().map(|d| (d + chrono::Duration::days(1)).to_string());
+        let start = activities
+            .iter()
+            .map(|a| a.end_date)
+            .max()
+            .map(|d| (d + chrono::Duration::days(1)).to_string());
         let input = crate::plan::PlanInput {
             start,
             ..Default::default()
@@ -431,7 +438,7 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
         context_points: &context_points,
         risk: risk_map.as_ref().map(|m| demine_report::RiskSection {
             cells: &m.cells,
-            hazards: &m.hazards,
+            hazards: if calibrated.is_empty() { &m.hazards } else { &calibrated },
             auc: m.cv.auc_mean,
             model: "gbt".into(),
             truth_note: truth_score.as_ref().map(|t| {

@@ -67,6 +67,93 @@ impl StrategyData {
     }
 }
 
+impl StrategyData {
+    /// Cuts the hazards into units of the risk map `cells`; fits the contamination model unless
+    /// `model` is given.
+    pub fn prepare(
+        ev: crate::registry::Evidence,
+        cells: Vec<RiskCell>,
+        model: Option<PriorModel>,
+        progress: &dyn Progress,
+    ) -> AppResult<StrategyData> {
+        let release = account_records(&ev.hazards, &ev.activities, None, false);
+        let methods = Methods::default();
+        progress.stage("cutting hazards into risk-map units");
+        let units = demine_strategy::hazard_units(
+            &demine_strategy::Registry {
+                hazards: &ev.hazards,
+                activities: &ev.activities,
+                release: &release,
+                finds: &ev.finds,
+                accidents: &ev.accidents,
+                cells: &cells,
+            },
+            &methods,
+        )
+        .map_err(|e| AppError::refused(e.to_string()))?;
+        progress.finish();
+        let (model, model_source) = match model {
+            Some(m) => (m, "stored"),
+            None => {
+                progress.stage("fitting the contamination model");
+                let f = demine_strategy::fit(&units);
+                progress.finish();
+                (f.model, "fitted")
+            }
+        };
+        let shares = demine_strategy::learned_shares(&ev.hazards, &ev.activities, &release);
+        Ok(StrategyData {
+            hazards: ev.hazards,
+            activities: ev.activities,
+            finds: ev.finds,
+            accidents: ev.accidents,
+            release,
+            cells,
+            units,
+            model,
+            model_source,
+            shares,
+            methods,
+        })
+    }
+
+    /// The metadata entry that keeps the model with its fingerprint.
+    pub fn prior_meta(&self) -> (String, String) {
+        let fp = fingerprint(
+            &self.hazards,
+            &self.activities,
+            &self.finds,
+            &self.accidents,
+            &self.cells,
+        );
+        (
+            PRIOR_META_KEY.into(),
+            json!({"fingerprint": fp, "model": self.model}).to_string(),
+        )
+    }
+
+    /// Hazards' risk from the fitted model: P(contaminated) calibrated against finds and
+    /// reports (it does not saturate at 1 for large hazards) and the expected contaminated
+    /// share; ranked by expected items not yet found, then expected contaminated area.
+    pub fn hazard_risks(&self) -> (Vec<demine_core::HazardRisk>, Vec<demine_strategy::HazardRiskSummary>) {
+        let ranked = demine_strategy::hazard_risk_summaries(&self.units, &self.model);
+        let area: std::collections::HashMap<&str, f64> =
+            self.units.iter().map(|h| (h.id.as_str(), h.area_m2)).collect();
+        let risks = ranked
+            .iter()
+            .map(|r| demine_core::HazardRisk {
+                hazard_id: r.id.clone(),
+                expected_contaminated_share: area
+                    .get(r.id.as_str())
+                    .filter(|a| **a > 0.0)
+                    .map_or(0.0, |a| (r.expected_contaminated_m2 / a).clamp(0.0, 1.0)),
+                p_any: r.p_contaminated.clamp(0.0, 1.0),
+            })
+            .collect();
+        (risks, ranked)
+    }
+}
+
 /// A fingerprint of the evidence a model is fitted on: counts, latest dates and the risk map.
 fn fingerprint(
     hazards: &[Hazard],
@@ -80,9 +167,19 @@ fn fingerprint(
         "h{}:a{}:{}:f{}:{}:x{}:c{}:{:.6}",
         hazards.len(),
         activities.len(),
-        activities.iter().map(|a| a.end_date).max().map(|d| d.to_string()).unwrap_or_default(),
+        activities
+            .iter()
+            .map(|a| a.end_date)
+            .max()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         finds.len(),
-        finds.iter().map(|f| f.date).max().map(|d| d.to_string()).unwrap_or_default(),
+        finds
+            .iter()
+            .map(|f| f.date)
+            .max()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         accidents.len(),
         cells.len(),
         area
@@ -107,22 +204,6 @@ pub async fn load_data(reg: &Registry, actor: &Actor, progress: &dyn Progress) -
         return Ok(None);
     }
     let ev = reg.evidence(&q).await?;
-    let release = account_records(&ev.hazards, &ev.activities, None, false);
-    let methods = Methods::default();
-    progress.stage("cutting hazards into risk-map units");
-    let units = demine_strategy::hazard_units(
-        &demine_strategy::Registry {
-            hazards: &ev.hazards,
-            activities: &ev.activities,
-            release: &release,
-            finds: &ev.finds,
-            accidents: &ev.accidents,
-            cells: &cells,
-        },
-        &methods,
-    )
-    .map_err(|e| AppError::refused(format!("{}: {e}", reg.name())))?;
-    progress.finish();
     let fp = fingerprint(&ev.hazards, &ev.activities, &ev.finds, &ev.accidents, &cells);
     let stored: Option<PriorModel> = reg
         .store
@@ -131,45 +212,31 @@ pub async fn load_data(reg: &Registry, actor: &Actor, progress: &dyn Progress) -
         .and_then(|s| serde_json::from_str::<Value>(&s).ok())
         .filter(|v| v["fingerprint"].as_str() == Some(fp.as_str()))
         .and_then(|v| serde_json::from_value(v["model"].clone()).ok());
-    let (model, model_source) = match stored {
-        Some(m) => (m, "stored"),
-        None => {
-            progress.stage("fitting the contamination model (kept by `demine risk build`)");
-            let f = demine_strategy::fit(&units);
-            progress.finish();
-            (f.model, "fitted")
-        }
-    };
-    let shares = demine_strategy::learned_shares(&ev.hazards, &ev.activities, &release);
-    Ok(Some(StrategyData {
-        hazards: ev.hazards,
-        activities: ev.activities,
-        finds: ev.finds,
-        accidents: ev.accidents,
-        release,
-        cells,
-        units,
-        model,
-        model_source,
-        shares,
-        methods,
-    }))
+    StrategyData::prepare(ev, cells, stored, progress)
+        .map(Some)
+        .map_err(|e| match e {
+            AppError::Refused(r) => AppError::refused(format!("{}: {r}", reg.name())),
+            other => other,
+        })
 }
 
 /// Fits the contamination model on the registry as it stands and keeps it in the registry's
-/// metadata (called after the risk map is saved). Returns the fitted model.
-pub async fn store_prior(reg: &Registry, actor: &Actor, progress: &dyn Progress) -> AppResult<Option<PriorModel>> {
+/// metadata (called after the risk map is saved). Returns the fitted model and the hazards'
+/// calibrated risk ([`StrategyData::hazard_risks`]).
+pub async fn store_prior(
+    reg: &Registry,
+    actor: &Actor,
+    progress: &dyn Progress,
+) -> AppResult<Option<(PriorModel, Vec<demine_core::HazardRisk>)>> {
     let Some(d) = load_data(reg, actor, progress).await? else {
         return Ok(None);
     };
-    let fp = fingerprint(&d.hazards, &d.activities, &d.finds, &d.accidents, &d.cells);
-    let v = json!({"fingerprint": fp, "model": d.model});
     let changes = Changeset {
-        meta: vec![(PRIOR_META_KEY.into(), v.to_string())],
+        meta: vec![d.prior_meta()],
         ..Changeset::new("risk build: contamination model of the strategies")
     };
     reg.apply(&changes, actor).await?;
-    Ok(Some(d.model))
+    Ok(Some((d.model, d.hazard_risks().0)))
 }
 
 /// Sizes a registry plan's tasks by a strategy (`plan`, `forecast`, `capacity`): `None` means
@@ -469,7 +536,11 @@ pub async fn strategies(
     let chosen_h: f64 = if let Some(d) = deadline {
         let day = (d - base.start_date).num_days() as f64 + 1.0;
         let ok: Vec<&(f64, StrategyRun)> = frontier.iter().filter(|(_, r)| at_conf(r) <= day).collect();
-        match ok.iter().map(|(h, _)| *h).fold(None, |m: Option<f64>, h| Some(m.map_or(h, |m| m.max(h)))) {
+        match ok
+            .iter()
+            .map(|(h, _)| *h)
+            .fold(None, |m: Option<f64>, h| Some(m.map_or(h, |m| m.max(h))))
+        {
             None => {
                 deadline_met = Some(false);
                 let fastest = frontier
@@ -488,7 +559,11 @@ pub async fn strategies(
                 deadline_met = Some(true);
                 // Refine between the last horizon that makes it and the next that does not.
                 let mut lo = best;
-                let mut hi = frontier.iter().map(|(h, _)| *h).filter(|&h| h > best).fold(f64::NAN, f64::min);
+                let mut hi = frontier
+                    .iter()
+                    .map(|(h, _)| *h)
+                    .filter(|&h| h > best)
+                    .fold(f64::NAN, f64::min);
                 if hi.is_finite() {
                     for _ in 0..3 {
                         let mid = 0.5 * (lo + hi);
@@ -612,7 +687,11 @@ impl StrategyRun {
 pub fn strategies_json(s: &Strategies, hazards_limit: usize) -> Value {
     let chosen = s.chosen();
     let mut hazards: Vec<&demine_strategy::HazardDecision> = chosen.plan.hazards.iter().collect();
-    hazards.sort_by(|a, b| b.expected_residual_items.total_cmp(&a.expected_residual_items).then(a.id.cmp(&b.id)));
+    hazards.sort_by(|a, b| {
+        b.expected_residual_items
+            .total_cmp(&a.expected_residual_items)
+            .then(a.id.cmp(&b.id))
+    });
     json!({
         "synthetic": s.synthetic,
         "start_date": s.start_date.to_string(),
@@ -738,8 +817,7 @@ pub fn strategies_text(s: &Strategies, hazards: usize) -> Vec<String> {
             e.reduced_m2 / 1e6,
             e.cleared_m2 / 1e6,
             e.expected_residual_items,
-            r.true_residual_items
-                .map_or(String::new(), |t| format!(", true {t}"))
+            r.true_residual_items.map_or(String::new(), |t| format!(", true {t}"))
         ));
     }
     if let (Some(c), Some(e)) = (
@@ -780,7 +858,11 @@ pub fn strategies_text(s: &Strategies, hazards: usize) -> Vec<String> {
     if hazards > 0 {
         let chosen = s.chosen();
         let mut hz: Vec<&demine_strategy::HazardDecision> = chosen.plan.hazards.iter().collect();
-        hz.sort_by(|a, b| b.expected_residual_items.total_cmp(&a.expected_residual_items).then(a.id.cmp(&b.id)));
+        hz.sort_by(|a, b| {
+            b.expected_residual_items
+                .total_cmp(&a.expected_residual_items)
+                .then(a.id.cmp(&b.id))
+        });
         out.push(format!(
             "  {} per hazard (most expected items left first; --json for {} more):",
             chosen.plan.kind,

@@ -120,7 +120,9 @@ fn main() {
             let mut by_team: std::collections::BTreeMap<&str, (f64, f64, usize, f64)> = Default::default();
             for a in &pl.assignments {
                 let t = pp.teams.iter().find(|t| t.id == a.team).unwrap();
-                let e = by_team.entry(a.team.as_str()).or_insert((0.0, 0.0, 0, t.productivity_m2_per_day));
+                let e = by_team
+                    .entry(a.team.as_str())
+                    .or_insert((0.0, 0.0, 0, t.productivity_m2_per_day));
                 e.0 += a.area_m2 / t.productivity_m2_per_day;
                 e.1 = e.1.max(a.end_day);
                 e.2 += 1;
@@ -129,11 +131,21 @@ fn main() {
                 let mut v: Vec<_> = pl.assignments.iter().filter(|a| a.team == tm).collect();
                 v.sort_by(|a, b| a.start_day.total_cmp(&b.start_day));
                 for a in v {
-                    println!("    {} {} {:.0} m2 {:.1}->{:.1}", a.task, a.stage.as_str(), a.area_m2, a.start_day, a.end_day);
+                    println!(
+                        "    {} {} {:.0} m2 {:.1}->{:.1}",
+                        a.task,
+                        a.stage.as_str(),
+                        a.area_m2,
+                        a.start_day,
+                        a.end_day
+                    );
                 }
             }
             for (k, v) in &by_team {
-                println!("  team {k}: workdays {:.0} last {:.0} jobs {} prod {:.0}", v.0, v.1, v.2, v.3);
+                println!(
+                    "  team {k}: workdays {:.0} last {:.0} jobs {} prod {:.0}",
+                    v.0, v.1, v.2, v.3
+                );
             }
         }
         let (truth, _) = true_residual_items(
