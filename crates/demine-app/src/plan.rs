@@ -127,6 +127,8 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
     let mut under_way = Vec::new();
     let mut sigma_source = "default";
     let mut notes = Vec::new();
+    // The registry's evidence and accounting, kept for the strategy that sizes the tasks.
+    let mut evidence: Option<(crate::registry::Evidence, demine_core::release::RegistryRelease)> = None;
     let (tasks, teams, synthetic, sigma, source, tasks_name, teams_name) = match (&input.tasks, reg) {
         (Some(f), _) => {
             let tasks = demine_plan::read_tasks(f, start).map_err(|e| AppError::refused(e.to_string()))?;
@@ -290,6 +292,16 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| format!("{db} (teams)"));
+            evidence = Some((
+                crate::registry::Evidence {
+                    hazards,
+                    activities,
+                    finds,
+                    accidents,
+                    layers,
+                },
+                release,
+            ));
             (
                 tasks,
                 teams,
@@ -329,8 +341,15 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
     match (reg, &input.tasks) {
         (Some(reg), None) if input.strategy.as_deref() != Some("none") => {
             strategy = Some(
-                crate::strategy::apply_strategy(reg, actor, input.strategy.as_deref(), &mut problem, &mut notes)
-                    .await?,
+                crate::strategy::apply_strategy(
+                    reg,
+                    actor,
+                    input.strategy.as_deref(),
+                    &mut problem,
+                    &mut notes,
+                    evidence.take(),
+                )
+                .await?,
             );
         }
         (_, Some(_)) if input.strategy.is_some() && input.strategy.as_deref() != Some("none") => {

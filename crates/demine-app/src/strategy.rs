@@ -76,7 +76,18 @@ impl StrategyData {
         model: Option<PriorModel>,
         progress: &dyn Progress,
     ) -> AppResult<StrategyData> {
-        let release = account_records(&ev.hazards, &ev.activities, None, false);
+        Self::prepare_with(ev, None, cells, model, progress)
+    }
+
+    /// [`StrategyData::prepare`] with the evidence's accounting when it is at hand.
+    pub fn prepare_with(
+        ev: crate::registry::Evidence,
+        release: Option<RegistryRelease>,
+        cells: Vec<RiskCell>,
+        model: Option<PriorModel>,
+        progress: &dyn Progress,
+    ) -> AppResult<StrategyData> {
+        let release = release.unwrap_or_else(|| account_records(&ev.hazards, &ev.activities, None, false));
         let methods = Methods::default();
         progress.stage("cutting hazards into risk-map units");
         let units = demine_strategy::hazard_units(
@@ -197,13 +208,26 @@ fn no_risk_map(reg: &Registry) -> AppError {
 /// Reads the registry's evidence and risk map and prepares the strategies' inputs; `None`
 /// when the registry has no risk map.
 pub async fn load_data(reg: &Registry, actor: &Actor, progress: &dyn Progress) -> AppResult<Option<StrategyData>> {
+    load_data_with(reg, actor, progress, None).await
+}
+
+/// [`load_data`] with the registry's evidence (and its accounting) already read.
+pub async fn load_data_with(
+    reg: &Registry,
+    actor: &Actor,
+    progress: &dyn Progress,
+    read: Option<(crate::registry::Evidence, RegistryRelease)>,
+) -> AppResult<Option<StrategyData>> {
     actor.require(Act::Read)?;
     let q = Query::all().in_organisations(actor.scope());
     let cells = reg.store.risk_cells(&Query::all()).await?;
     if cells.is_empty() {
         return Ok(None);
     }
-    let ev = reg.evidence(&q).await?;
+    let (ev, release) = match read {
+        Some((ev, r)) => (ev, Some(r)),
+        None => (reg.evidence(&q).await?, None),
+    };
     let fp = fingerprint(&ev.hazards, &ev.activities, &ev.finds, &ev.accidents, &cells);
     let stored: Option<PriorModel> = reg
         .store
@@ -212,7 +236,7 @@ pub async fn load_data(reg: &Registry, actor: &Actor, progress: &dyn Progress) -
         .and_then(|s| serde_json::from_str::<Value>(&s).ok())
         .filter(|v| v["fingerprint"].as_str() == Some(fp.as_str()))
         .and_then(|v| serde_json::from_value(v["model"].clone()).ok());
-    StrategyData::prepare(ev, cells, stored, progress)
+    StrategyData::prepare_with(ev, release, cells, stored, progress)
         .map(Some)
         .map_err(|e| match e {
             AppError::Refused(r) => AppError::refused(format!("{}: {r}", reg.name())),
@@ -248,6 +272,7 @@ pub async fn apply_strategy(
     name: Option<&str>,
     problem: &mut Problem,
     notes: &mut Vec<String>,
+    read: Option<(crate::registry::Evidence, RegistryRelease)>,
 ) -> AppResult<String> {
     let kind: StrategyKind = match name {
         Some(n) => n.parse().map_err(AppError::refused)?,
@@ -259,7 +284,7 @@ pub async fn apply_strategy(
         }
         return Ok(kind.to_string());
     }
-    let Some(d) = load_data(reg, actor, &crate::NoProgress).await? else {
+    let Some(d) = load_data_with(reg, actor, &crate::NoProgress, read).await? else {
         if name.is_some() {
             return Err(no_risk_map(reg));
         }
@@ -630,6 +655,15 @@ pub async fn strategies(
     frontier.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut points: Vec<Point> = frontier.iter().map(|(h, r)| point(r, Some(*h))).collect();
     points.push(point(&runs[0], None));
+    // The frontier keeps the points no other point beats on both date and residual.
+    let all = points.clone();
+    points.retain(|p| {
+        !all.iter().any(|q| {
+            q.days_at_confidence <= p.days_at_confidence
+                && q.expected_residual_items <= p.expected_residual_items
+                && (q.days_at_confidence < p.days_at_confidence || q.expected_residual_items < p.expected_residual_items)
+        })
+    });
     let calibration = truth.as_ref().map(|(_, items)| {
         let items: Vec<demine_strategy::TruthItem> = items
             .iter()

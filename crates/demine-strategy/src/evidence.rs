@@ -212,25 +212,6 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
         .enumerate()
         .map(|(i, h)| (h.id.as_str(), i))
         .collect();
-    // Clearance works to a depth (IMAS 09.10): what lies deeper is found only by chance. The
-    // share of items within an activity's depth comes from the depths of the registry's finds.
-    let mut depths: Vec<f64> = reg
-        .finds
-        .iter()
-        .filter_map(|f| f.depth_cm)
-        .filter(|d| d.is_finite() && *d >= 0.0)
-        .collect();
-    depths.sort_by(f64::total_cmp);
-    let detection: HashMap<&str, f64> = reg
-        .activities
-        .iter()
-        .map(|a| {
-            (
-                a.id.as_str(),
-                methods.detection_to_depth(a.activity_type, a.depth_cm, &depths),
-            )
-        })
-        .collect();
     let mut acts: Vec<Vec<&Activity>> = vec![Vec::new(); reg.hazards.len()];
     for a in reg.activities {
         if let Some(&i) = index.get(a.hazard_id.as_str()) {
@@ -288,11 +269,7 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
                         continue;
                     }
                     if a.geometry.contains(p) {
-                        let p = detection
-                            .get(a.id.as_str())
-                            .copied()
-                            .unwrap_or_else(|| methods.item_detection(a.activity_type));
-                        q *= 1.0 - p;
+                        q *= 1.0 - methods.item_detection(a.activity_type);
                         outcome.get_or_insert(a.outcome);
                     }
                 }

@@ -22,9 +22,6 @@ pub struct Methods {
     /// Radius cleared around direct evidence (a find, an accident) and around what a technical
     /// survey finds, metres: the confirmed area and its buffer.
     pub evidence_radius_m: f64,
-    /// Detection of an item lying deeper than the depth a clearance, BAC or EOD task worked to
-    /// (its `depth_cm`): found only by chance.
-    pub beyond_depth_detection: f64,
 }
 
 impl Default for Methods {
@@ -36,7 +33,6 @@ impl Default for Methods {
             bac_detection: 0.9,
             eod_detection: 0.99,
             evidence_radius_m: 100.0,
-            beyond_depth_detection: 0.2,
         }
     }
 }
@@ -58,7 +54,6 @@ impl Methods {
             ("clearance_detection", self.clearance_detection),
             ("bac_detection", self.bac_detection),
             ("eod_detection", self.eod_detection),
-            ("beyond_depth_detection", self.beyond_depth_detection),
         ] {
             if !(0.0..=1.0).contains(&value) {
                 return Err(MethodError { name, value });
@@ -81,21 +76,6 @@ impl Methods {
     /// Probability that an item in land a TS works is found (lane coverage × detection).
     pub fn ts_item_detection(&self) -> f64 {
         self.ts_coverage * self.ts_detection
-    }
-
-    /// Detection of an activity of `t` that worked to `depth_cm`, for items whose depths are
-    /// distributed as `depths` (sorted, cm; e.g. those of the registry's finds): within the
-    /// depth its own detection, below it [`Methods::beyond_depth_detection`]. Without a depth
-    /// or depths, [`Methods::item_detection`].
-    pub fn detection_to_depth(&self, t: ActivityType, depth_cm: Option<f64>, depths: &[f64]) -> f64 {
-        let p = self.item_detection(t);
-        match (t, depth_cm) {
-            (ActivityType::Clearance | ActivityType::Bac | ActivityType::Eod, Some(d)) if !depths.is_empty() => {
-                let within = depths.partition_point(|&x| x <= d) as f64 / depths.len() as f64;
-                p * within + self.beyond_depth_detection.min(p) * (1.0 - within)
-            }
-            _ => p,
-        }
     }
 
     /// Probability that an item in land an activity of `t` worked is found.
