@@ -661,7 +661,8 @@ pub async fn strategies(
         !all.iter().any(|q| {
             q.days_at_confidence <= p.days_at_confidence
                 && q.expected_residual_items <= p.expected_residual_items
-                && (q.days_at_confidence < p.days_at_confidence || q.expected_residual_items < p.expected_residual_items)
+                && (q.days_at_confidence < p.days_at_confidence
+                    || q.expected_residual_items < p.expected_residual_items)
         })
     });
     let calibration = truth.as_ref().map(|(_, items)| {
