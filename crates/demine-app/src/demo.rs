@@ -439,6 +439,7 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
         risk: risk_map.as_ref().map(|m| demine_report::RiskSection {
             cells: &m.cells,
             hazards: if calibrated.is_empty() { &m.hazards } else { &calibrated },
+            ranked: !calibrated.is_empty(),
             auc: m.cv.auc_mean,
             model: "gbt".into(),
             truth_note: truth_score.as_ref().map(|t| {

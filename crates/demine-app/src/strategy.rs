@@ -385,8 +385,11 @@ impl Strategies {
     }
 }
 
+/// Items of a known truth: location, hazard id, found already.
+type TruthRows = Vec<(geo::Point<f64>, Option<String>, bool)>;
+
 /// The demo's hidden truth next to a SYNTHETIC registry (`ground_truth.SYNTHETIC.csv`).
-fn read_truth(reg: &Registry) -> Option<(String, Vec<(geo::Point<f64>, Option<String>, bool)>)> {
+fn read_truth(reg: &Registry) -> Option<(String, TruthRows)> {
     let crate::Location::GeoPackage(db) = &reg.location;
     let path = db.parent()?.join("ground_truth.SYNTHETIC.csv");
     let mut r = csv::Reader::from_path(&path).ok()?;
