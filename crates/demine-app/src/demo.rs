@@ -370,6 +370,40 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
     let priority_rows = crate::priority::report_rows(&priorities);
     let report_path = out.join("report.html");
     let (context_lines, context_points) = crate::report::context_for_map(&context);
+    // The strategies (issue 14): the contamination model is fitted on the registry as the field
+    // work left it and kept with the risk map; each strategy is planned, forecast and scored
+    // against the hidden truth written above.
+    let mut calibrated: Vec<demine_core::HazardRisk> = Vec::new();
+    let strategies = if national || risk_map.is_none() {
+        None
+    } else {
+        match crate::strategy::store_prior(&reg, actor, progress).await {
+            Ok(Some((_, risks))) => calibrated = risks,
+            Ok(None) => {}
+            Err(e) => progress.note(&format!("no contamination model: {e}")),
+        }
+        let start = activities
+            .iter()
+            .map(|a| a.end_date)
+            .max()
+            .map(|d| (d + chrono::Duration::days(1)).to_string());
+        let input = crate::plan::PlanInput {
+            start,
+            ..Default::default()
+        };
+        let settings = crate::strategy::StrategySettings {
+            seed,
+            ..Default::default()
+        };
+        match crate::strategy::strategies(&reg, actor, &input, &settings, progress).await {
+            Ok(s) => Some(s),
+            Err(e) => {
+                progress.note(&format!("no strategies: {e}"));
+                None
+            }
+        }
+    };
+    let strategy_section = strategies.as_ref().map(crate::strategy::report_section);
     let plan_section = if national {
         None
     } else {
@@ -404,7 +438,8 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
         context_points: &context_points,
         risk: risk_map.as_ref().map(|m| demine_report::RiskSection {
             cells: &m.cells,
-            hazards: &m.hazards,
+            hazards: if calibrated.is_empty() { &m.hazards } else { &calibrated },
+            ranked: !calibrated.is_empty(),
             auc: m.cv.auc_mean,
             model: "gbt".into(),
             truth_note: truth_score.as_ref().map(|t| {
@@ -423,6 +458,7 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
         }),
         priorities: Some(crate::priority::report_section(&priorities, &priority_rows)),
         plan: plan_section,
+        strategy: strategy_section,
         breakdowns: crate::report::breakdown_sections(&groups, None, None),
     });
     demine_io::write_atomically(&report_path, html.as_bytes())?;
@@ -448,6 +484,9 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
     }
     if let Some(s) = &suggested {
         value["suggested_shas"] = s.json();
+    }
+    if let Some(s) = &strategies {
+        value["strategy"] = crate::strategy::strategies_json(s, 20);
     }
     let mut text = vec![campaign.name.clone()];
     text.push(
@@ -492,6 +531,9 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
     }
     if let Some(s) = &suggested {
         text.push(s.text());
+    }
+    if let Some(s) = &strategies {
+        text.extend(crate::strategy::strategies_text(s, 0));
     }
     text.extend(lines);
     text.push(format!(

@@ -35,6 +35,7 @@ pub mod report;
 pub mod risk;
 pub mod shared;
 pub mod show;
+pub mod strategy;
 pub mod text;
 pub mod upkeep;
 pub mod util;

@@ -43,6 +43,9 @@ pub struct PlanInput {
     pub ts_reduce_share: Option<f64>,
     pub road_factor: f64,
     pub speed_km_per_h: f64,
+    /// How a registry's tasks are sized: `clear-all`, `survey-led` or `evidence-led` (the
+    /// default; today's chain when the registry has no risk map). Not used with --tasks.
+    pub strategy: Option<String>,
 }
 
 impl Default for PlanInput {
@@ -57,6 +60,7 @@ impl Default for PlanInput {
             ts_reduce_share: None,
             road_factor: 1.4,
             speed_km_per_h: 40.0,
+            strategy: None,
         }
     }
 }
@@ -76,6 +80,8 @@ pub struct Loaded {
     pub under_way: Vec<(String, String, NaiveDate)>,
     /// Notes for the user (e.g. no priority scores).
     pub notes: Vec<String>,
+    /// The strategy that sized the registry's tasks (`None` for --tasks).
+    pub strategy: Option<String>,
 }
 
 /// Loads a planning problem: from `tasks`/`teams` CSVs, or from the registry `reg` (which must
@@ -121,6 +127,8 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
     let mut under_way = Vec::new();
     let mut sigma_source = "default";
     let mut notes = Vec::new();
+    // The registry's evidence and accounting, kept for the strategy that sizes the tasks.
+    let mut evidence: Option<(crate::registry::Evidence, demine_core::release::RegistryRelease)> = None;
     let (tasks, teams, synthetic, sigma, source, tasks_name, teams_name) = match (&input.tasks, reg) {
         (Some(f), _) => {
             let tasks = demine_plan::read_tasks(f, start).map_err(|e| AppError::refused(e.to_string()))?;
@@ -284,6 +292,16 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| format!("{db} (teams)"));
+            evidence = Some((
+                crate::registry::Evidence {
+                    hazards,
+                    activities,
+                    finds,
+                    accidents,
+                    layers,
+                },
+                release,
+            ));
             (
                 tasks,
                 teams,
@@ -301,7 +319,7 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
     if let Some(r) = input.ts_reduce_share {
         rates.ts_reduce_share = r;
     }
-    let problem = Problem {
+    let mut problem = Problem {
         start_date: start,
         tasks,
         teams,
@@ -309,6 +327,7 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
         travel,
         calendar,
     };
+    let mut strategy = None;
     if problem.tasks.is_empty() {
         return Err(AppError::refused(format!(
             "{source}: no tasks: nothing left to release"
@@ -318,6 +337,27 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
         return Err(AppError::refused(format!(
             "{teams_name}: no teams available from {start}; import or add teams"
         )));
+    }
+    match (reg, &input.tasks) {
+        (Some(reg), None) if input.strategy.as_deref() != Some("none") => {
+            strategy = Some(
+                crate::strategy::apply_strategy(
+                    reg,
+                    actor,
+                    input.strategy.as_deref(),
+                    &mut problem,
+                    &mut notes,
+                    evidence.take(),
+                )
+                .await?,
+            );
+        }
+        (_, Some(_)) if input.strategy.is_some() && input.strategy.as_deref() != Some("none") => {
+            return Err(AppError::refused(
+                "--strategy sizes the registry's hazards; with --tasks the CSV gives each task's stage",
+            ))
+        }
+        _ => {}
     }
     demine_plan::check_feasible(&problem, &tasks_name, &teams_name).map_err(|e| AppError::refused(e.to_string()))?;
     Ok(Loaded {
@@ -329,6 +369,7 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
         value_source,
         under_way,
         notes,
+        strategy,
     })
 }
 
@@ -524,6 +565,7 @@ pub fn plan_json(p: &Planned) -> Value {
         "under_way": l.under_way.iter().map(|(task, team, since)| json!({
             "task": task, "team": team, "last_report": since.to_string(),
         })).collect::<Vec<_>>(),
+        "strategy": l.strategy,
         "nts_cancel_share": pr.rates.nts_cancel_share,
         "ts_reduce_share": pr.rates.ts_reduce_share,
         "stopped_by_time_limit": plan.stopped_by_time_limit,
@@ -565,7 +607,16 @@ pub fn plan_csv(p: &Planned) -> AppResult<String> {
 
 /// The Gantt chart and released-area band of a plan (and its forecast).
 pub fn gantt_input(l: &Loaded, plan: &Plan, forecast: Option<&Forecast>) -> demine_report::plan::PlanSection {
-    let p = &l.problem;
+    gantt_section(&l.problem, plan, forecast, l.synthetic)
+}
+
+/// The Gantt chart and released-area band of a plan of `p` (and its forecast).
+pub fn gantt_section(
+    p: &Problem,
+    plan: &Plan,
+    forecast: Option<&Forecast>,
+    synthetic: bool,
+) -> demine_report::plan::PlanSection {
     demine_report::plan::PlanSection {
         start_date: p.start_date,
         continuous_days: is_continuous(p),
@@ -602,7 +653,7 @@ pub fn gantt_input(l: &Loaded, plan: &Plan, forecast: Option<&Forecast>) -> demi
                 completion_date(p, f.p90_day),
             ]
         }),
-        synthetic: l.synthetic,
+        synthetic,
     }
 }
 
@@ -761,6 +812,7 @@ pub fn forecast_json(f: &Forecasted) -> Value {
         "runs": f.forecast.runs,
         "seed": f.seed,
         "start_date": p.start_date.to_string(),
+        "strategy": f.loaded.strategy,
         "p10": completion_date(p, f.forecast.p10_day),
         "p50": completion_date(p, f.forecast.p50_day),
         "p90": completion_date(p, f.forecast.p90_day),
@@ -872,6 +924,8 @@ pub fn capacity_json(c: &CapacityAnswer) -> Value {
         "extra_cost_per_day": c.answer.cost_per_day,
         "probability": c.answer.probability,
         "completion_date_at_confidence": completion_date(p, c.answer.completion_day_at_confidence),
+        "earliest_date_at_confidence": c.answer.earliest_day_at_confidence.map(|d| completion_date(p, d)),
+        "strategy": c.loaded.strategy,
         "trials": c.answer.trials,
         "runs_per_trial": c.settings.runs,
     })
@@ -915,4 +969,167 @@ pub async fn report_plan(
     );
     let f = demine_plan::forecast(&l.problem, &plan, &forecast_options(&l, 300, seed, None));
     Some(gantt_input(&l, &plan, Some(&f)))
+}
+
+/// `forecast --history`: a forecast learned from a programme's monthly history.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct HistoryRequest {
+    /// A CSV of monthly released area (`month`, `organisation`, `area_m2`), or `registry` for
+    /// the registry's own activities (each released piece in the month its activity ended).
+    pub history: String,
+    /// `month=COL,organisation=COL,area_m2=COL`.
+    pub columns: Option<String>,
+    /// Area still to release, m²; default the registry's.
+    pub remaining_m2: Option<f64>,
+    /// YYYY-MM: a hindcast fitted on the months up to it, scored on the months after.
+    pub fit_until: Option<String>,
+    pub runs: usize,
+    pub seed: u64,
+}
+
+impl Default for HistoryRequest {
+    fn default() -> Self {
+        HistoryRequest {
+            history: String::new(),
+            columns: None,
+            remaining_m2: None,
+            fit_until: None,
+            runs: 2000,
+            seed: 1,
+        }
+    }
+}
+
+/// What a history gives.
+pub enum HistoryAnswer {
+    Forecast {
+        source: String,
+        remaining_source: &'static str,
+        months: usize,
+        forecast: demine_plan::history::HistoryForecast,
+    },
+    Hindcast {
+        source: String,
+        hindcast: demine_plan::history::Hindcast,
+    },
+}
+
+/// `forecast --history`: when the remaining area will be released at the pace the history
+/// shows (P10/P50/P90 months), or with `fit_until` a hindcast. `reg` is needed for
+/// `--history registry` and for the registry's remaining area.
+pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &HistoryRequest) -> AppResult<HistoryAnswer> {
+    use demine_plan::history::{self, ColumnMap, HistoryOptions, YearMonth};
+    let refuse = |e: history::HistoryError| AppError::refused(e.to_string());
+    if r.runs == 0 || r.runs > 1_000_000 {
+        return Err(AppError::refused("--runs must be between 1 and 1,000,000"));
+    }
+    if let Some(x) = r.remaining_m2 {
+        if !(x.is_finite() && x >= 0.0) {
+            return Err(AppError::refused(format!(
+                "--remaining-m2 {x}: give the area still to release, m² ≥ 0"
+            )));
+        }
+    }
+    let fit_until = match &r.fit_until {
+        Some(s) => Some(YearMonth::parse(s).ok_or_else(|| {
+            AppError::refused(format!("--fit-until '{s}': write the month as YYYY-MM, e.g. 2023-06"))
+        })?),
+        None => None,
+    };
+    let from_registry = r.history.eq_ignore_ascii_case("registry");
+    if from_registry && r.columns.is_some() {
+        return Err(AppError::refused(
+            "--columns maps a CSV's columns; --history registry has none",
+        ));
+    }
+    let needs_registry = from_registry || (fit_until.is_none() && r.remaining_m2.is_none());
+    let registry_data = match (needs_registry, reg) {
+        (false, _) => None,
+        (true, None) => {
+            return Err(AppError::refused(
+                "no registry: give --remaining-m2 (or --fit-until for a hindcast), or --db a registry",
+            ))
+        }
+        (true, Some(reg)) => {
+            actor.require(Act::Read)?;
+            let q = Query::all().in_organisations(actor.scope());
+            let hazards = reg.store.hazards(&q).await?;
+            let activities = reg.store.activities(&q).await?;
+            let release = account_records(&hazards, &activities, None, from_registry);
+            Some((reg.name(), activities, release))
+        }
+    };
+    let (source, rows) = if from_registry {
+        let (name, activities, release) = registry_data.as_ref().expect("registry read above");
+        (
+            format!("registry {name} (activities)"),
+            history::history_from_activities(activities, release),
+        )
+    } else {
+        let map = match &r.columns {
+            Some(c) => ColumnMap::parse(c).map_err(refuse)?,
+            None => ColumnMap::default(),
+        };
+        let path = PathBuf::from(&r.history);
+        (
+            path.display().to_string(),
+            history::read_history(&path, &map).map_err(refuse)?,
+        )
+    };
+    let opts = HistoryOptions {
+        runs: r.runs,
+        seed: r.seed,
+    };
+    if let Some(m) = fit_until {
+        let hindcast = history::hindcast(&rows, m, &opts).map_err(refuse)?;
+        return Ok(HistoryAnswer::Hindcast { source, hindcast });
+    }
+    let (remaining, remaining_source) = match (r.remaining_m2, &registry_data) {
+        (Some(x), _) => (x, "--remaining-m2"),
+        (None, Some((_, _, release))) => (
+            release.per_hazard.iter().map(|h| h.remaining_m2).sum::<f64>(),
+            "registry",
+        ),
+        (None, None) => unreachable!("a registry is read when --remaining-m2 is missing"),
+    };
+    let months = history::monthly_totals(&rows).len();
+    let forecast = history::forecast_history(&rows, remaining, &opts).map_err(refuse)?;
+    Ok(HistoryAnswer::Forecast {
+        source,
+        remaining_source,
+        months,
+        forecast,
+    })
+}
+
+/// The history forecast or hindcast as one JSON object.
+pub fn history_json(a: &HistoryAnswer) -> Value {
+    match a {
+        HistoryAnswer::Forecast {
+            source,
+            remaining_source,
+            months,
+            forecast: f,
+        } => json!({
+            "source": source,
+            "history_months": months,
+            "remaining_m2": f.remaining_m2,
+            "remaining_source": remaining_source,
+            "p10": f.p10_month.to_string(),
+            "p50": f.p50_month.to_string(),
+            "p90": f.p90_month.to_string(),
+            "beyond_horizon": f.beyond_horizon,
+            "level_m2_per_month": f.model.level_m2,
+        }),
+        HistoryAnswer::Hindcast { source, hindcast: h } => json!({
+            "source": source,
+            "fit_until": h.fit_until,
+            "months": h.months,
+            "coverage_p10_p90": h.coverage_p10_p90,
+            "median_abs_error_m2": h.median_abs_error_m2,
+            "baseline_median_abs_error_m2": h.baseline_median_abs_error_m2,
+            "level_m2_per_month": h.model.level_m2,
+        }),
+    }
 }

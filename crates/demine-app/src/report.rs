@@ -195,6 +195,7 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
         risk: (!risk_cells.is_empty()).then(|| demine_report::RiskSection {
             cells: &risk_cells,
             hazards: &hazard_risks,
+            ranked: false,
             auc: None,
             model: "stored risk map (`demine risk build`)".into(),
             truth_note: None,
@@ -202,6 +203,7 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
         }),
         priorities: priorities.as_ref().map(|p| crate::priority::report_section(p, &rows)),
         plan,
+        strategy: None,
         breakdowns: breakdown_sections(&groups, r.from, r.to),
     });
     progress.finish();

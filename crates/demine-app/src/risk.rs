@@ -272,6 +272,8 @@ pub struct RiskMap {
     pub hazards: Vec<HazardRisk>,
     pub cv: CvReport,
     pub cv_rows: usize,
+    /// Whether each fold's features were built without its held-out cells' labels.
+    pub cv_honest: bool,
     /// Labelled cells the model was trained on.
     pub trained_rows: usize,
     pub positives: usize,
@@ -315,10 +317,20 @@ pub fn compute_risk_map(
              a risk model needs both (record finds, and clearance or technical survey that found nothing)"
         )));
     }
-    let cv_data = cv_sample(&table.dataset, o.cv_max_rows, o.seed);
-    let cv = cross_validate(&cv_data, o.model, o.folds, o.seed).context("spatial cross-validation")?;
-    let cv_rows = cv_data.n_rows();
-    drop(cv_data);
+    // Honest cross-validation: each fold's find and accident densities are rebuilt without the
+    // held-out cells' finds and accidents (on the seed-42 region demo ROC-AUC
+    // 0.885 with every label in the features, 0.865 honestly; see README). Above `cv_max_rows` labelled cells
+    // a sample of whole groups is cross-validated instead, with all labels in its features.
+    let labelled = table.dataset.labelled_rows().len();
+    let (cv, cv_rows, cv_honest) = if o.cv_max_rows == 0 || labelled <= o.cv_max_rows {
+        let cv = demine_risk::cells::cross_validate_cells(&table, &inputs, o.model, o.folds, o.seed)
+            .context("spatial cross-validation")?;
+        (cv, labelled, true)
+    } else {
+        let cv_data = cv_sample(&table.dataset, o.cv_max_rows, o.seed);
+        let cv = cross_validate(&cv_data, o.model, o.folds, o.seed).context("spatial cross-validation")?;
+        (cv, cv_data.n_rows(), false)
+    };
     let train_data = cv_sample(&table.dataset, o.train_max_rows, o.seed);
     let trained_rows = train_data.n_rows();
     let model = RiskModel::fit(o.model, &train_data, o.seed).context("training the risk model")?;
@@ -347,6 +359,7 @@ pub fn compute_risk_map(
         cells,
         hazards: hazard_summaries,
         cv_rows,
+        cv_honest,
         trained_rows,
         cv,
         positives,
@@ -371,6 +384,9 @@ pub struct BuiltMap {
     pub features: Vec<String>,
     pub cv: Value,
     pub hazards: Vec<HazardRisk>,
+    /// The 20 hazards with the most expected items not yet found (the contamination model's
+    /// calibrated figures; empty for a --region map).
+    pub hazard_ranking: Vec<demine_strategy::HazardRiskSummary>,
     pub timings: Value,
     #[serde(skip)]
     pub hazards_mapped_from: usize,
@@ -413,13 +429,13 @@ pub async fn risk_build(
         .map(|f| f.layer.as_str())
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    drop((hazards, activities, finds, accidents, layers));
     let t_computed = started.elapsed().as_secs_f64();
     let RiskMap {
         cells,
         hazards: summaries,
         cv,
         cv_rows,
+        cv_honest,
         trained_rows,
         positives,
         negatives,
@@ -427,8 +443,28 @@ pub async fn risk_build(
         timings,
     } = map;
     let n_cells = cells.len();
+    // The strategies' contamination model, fitted on this map and kept beside it; the hazards'
+    // risk columns take its calibrated P(contaminated) (which does not saturate at 1 for large
+    // hazards) rather than 1 − Π(1 − p) over their cells.
+    let t_prior = std::time::Instant::now();
+    let ev = crate::registry::Evidence {
+        hazards,
+        activities,
+        finds,
+        accidents,
+        layers,
+    };
+    let (summaries, ranking, meta) = if o.region.is_none() && !ev.hazards.is_empty() {
+        let d = crate::strategy::StrategyData::prepare(ev, cells.clone(), None, progress)?;
+        let (risks, ranked) = d.hazard_risks();
+        (risks, ranked, vec![d.prior_meta()])
+    } else {
+        (summaries, Vec::new(), Vec::new())
+    };
+    let t_prior = t_prior.elapsed().as_secs_f64();
     progress.stage(&format!("saving {n_cells} cells"));
     let changes = Changeset {
+        meta,
         risk_map: Some((cells, summaries.clone())),
         ..Changeset::new(format!(
             "risk build: H3 resolution {}, model {}, seed {}",
@@ -438,6 +474,7 @@ pub async fn risk_build(
     reg.apply(&changes, actor).await?;
     progress.finish();
     let mut timings = timings;
+    timings["strategy_model_s"] = json!(t_prior);
     timings["read_s"] = json!(t_read);
     timings["save_s"] = json!(started.elapsed().as_secs_f64() - t_computed);
     timings["total_s"] = json!(started.elapsed().as_secs_f64());
@@ -449,8 +486,9 @@ pub async fn risk_build(
         labelled: json!({"positive": positives, "negative": negatives}),
         trained_rows,
         features,
-        cv: json!({"rows": cv_rows, "folds": cv.folds, "folds_single_class": cv.folds_single_class, "auc_mean": cv.auc_mean, "pr_auc_mean": cv.pr_auc_mean, "brier_mean": cv.brier_mean}),
+        cv: json!({"rows": cv_rows, "honest": cv_honest, "folds": cv.folds, "folds_single_class": cv.folds_single_class, "auc_mean": cv.auc_mean, "pr_auc_mean": cv.pr_auc_mean, "brier_mean": cv.brier_mean}),
         hazards: summaries,
+        hazard_ranking: ranking.into_iter().take(20).collect(),
         timings,
         hazards_mapped_from: n_hazards,
         context_layers: n_layers,
@@ -716,6 +754,9 @@ pub struct CellsSpec {
     pub exclude: Vec<String>,
     pub model: ModelKind,
     pub seed: u64,
+    /// A label value that marks a row unlabelled (e.g. `-1`, scikit-learn's convention), besides
+    /// an empty cell.
+    pub unlabelled_value: Option<String>,
 }
 
 fn risk_refusal(e: RiskError) -> AppError {
@@ -735,7 +776,8 @@ fn read_cells(
         group: group.map(str::to_string),
         exclude: cells.exclude.iter().filter(|e| !e.is_empty()).cloned().collect(),
     };
-    let (ds, report) = read_csv(&cells.cells, &spec).map_err(risk_refusal)?;
+    let (ds, report) =
+        demine_risk::read_csv_with(&cells.cells, &spec, cells.unlabelled_value.as_deref()).map_err(risk_refusal)?;
     for n in report.notes() {
         progress.note(&format!("{}: {n}", cells.cells.display()));
     }

@@ -427,6 +427,41 @@ async fn the_demo_and_the_use_cases_that_need_a_whole_campaign() {
     .await
     .unwrap();
     assert!(f.forecast.p10_day <= f.forecast.p90_day);
+    // Issue 14: the strategies, from the model the demo stored, scored against its truth.
+    let st = demine_app::strategy::strategies(
+        &reg,
+        &me(),
+        &input,
+        &demine_app::strategy::StrategySettings {
+            runs: 30,
+            time_limit_s: 0.5,
+            ..Default::default()
+        },
+        &demine_app::NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(st.model_source, "stored");
+    let names: Vec<&str> = st.runs.iter().map(|r| r.plan.kind.as_str()).collect();
+    assert_eq!(names, ["clear-all", "survey-led", "evidence-led"]);
+    let (clear, evidence) = (&st.runs[0].evaluation, &st.runs[2].evaluation);
+    assert!(evidence.p50_days < clear.p50_days, "{evidence:?} vs {clear:?}");
+    assert!(clear.expected_residual_items < evidence.expected_residual_items);
+    assert!(st.runs.iter().all(|r| r.true_residual_items.is_some()));
+    assert!(st.calibration.as_ref().is_some_and(|c| !c.deciles.is_empty()));
+    assert_eq!(f.loaded.strategy.as_deref(), Some("evidence-led"));
+    let cap = demine_app::strategy::strategies(
+        &reg,
+        &me(),
+        &input,
+        &demine_app::strategy::StrategySettings {
+            max_residual_items: Some(-1.0),
+            ..Default::default()
+        },
+        &demine_app::NoProgress,
+    )
+    .await;
+    assert!(matches!(cap, Err(AppError::Refused(_))));
     let html = demine_app::report::report(
         &reg,
         &me(),

@@ -391,7 +391,7 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
             &q,
             &PlanOptions {
                 seed: opts.forecast.seed,
-                time_limit_s: opts.plan_time_s.min(0.5),
+                time_limit_s: opts.plan_time_s.min(0.3),
                 lns_steps_per_job: 0,
                 exact: false,
             },

@@ -184,6 +184,7 @@ pub fn plan(p: &Problem, opts: &PlanOptions) -> Plan {
             cal: &cal,
             ready: &ready,
             penalty: 1000.0 * total_value,
+            monotone: inst.jobs.iter().all(|j| j.weight >= 0.0),
         };
         let mut search = LayerSearch::construct(ctx, &jobs, opts.seed.wrapping_add(li as u64));
         let converged = search.local_search(layer_deadline)

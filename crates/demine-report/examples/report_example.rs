@@ -240,6 +240,7 @@ fn main() {
         risk: None,
         priorities: None,
         plan: None,
+        strategy: None,
         breakdowns: Vec::new(),
     });
     let t_render = t.elapsed();

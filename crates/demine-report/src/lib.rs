@@ -49,6 +49,7 @@
 //!     risk: None,
 //!     priorities: None,
 //!     plan: None,
+//!     strategy: None,
 //!     breakdowns: Vec::new(),
 //! });
 //! assert!(html.starts_with("<!DOCTYPE html>"));
@@ -66,6 +67,7 @@ pub use map::{FULL_DETAIL_MAX_BYTES, FULL_DETAIL_MAX_HAZARDS};
 pub mod plan;
 pub mod priority;
 pub mod risk;
+pub mod strategy;
 pub use priority::{PriorityRow, PrioritySection};
 pub use risk::{RiskSection, Suggested};
 pub use text::escape;
@@ -106,6 +108,8 @@ pub struct ReportInput<'a> {
     pub priorities: Option<priority::PrioritySection<'a>>,
     /// The campaign plan and forecast (Gantt chart, released-area band), or `None`.
     pub plan: Option<plan::PlanSection>,
+    /// The release strategies compared (frontier, chosen plan, reliability), or `None`.
+    pub strategy: Option<strategy::StrategySection>,
     /// Released area by month, organisation or class.
     pub breakdowns: Vec<breakdown::Breakdown>,
 }
@@ -134,6 +138,9 @@ pub fn render_html(input: &ReportInput) -> String {
     }
     if let Some(p) = &input.plan {
         out.push_str(&plan::plan_fragment(p));
+    }
+    if let Some(s) = &input.strategy {
+        out.push_str(&strategy::strategy_fragment(s));
     }
     write_top_hazards(&mut out, input);
     write_finds_and_accidents(&mut out, input);

@@ -23,6 +23,9 @@ pub struct RiskSection<'a> {
     pub model: String,
     /// How the map scored against a known truth (the SYNTHETIC demo's), in words.
     pub truth_note: Option<String>,
+    /// `hazards` come ranked (by the contamination model: expected items not yet found, then
+    /// expected contaminated area) and are listed in that order; otherwise by P(any item).
+    pub ranked: bool,
     /// Suggested new SHAs outside every hazard (`demine risk suggest`), when computed.
     pub suggested: Option<Suggested<'a>>,
 }
@@ -133,11 +136,18 @@ pub(crate) fn write_risk(out: &mut String, input: &ReportInput, risk: &RiskSecti
         );
     }
     let mut ranked: Vec<&HazardRisk> = risk.hazards.iter().collect();
-    ranked.sort_by(|a, b| b.p_any.total_cmp(&a.p_any).then_with(|| a.hazard_id.cmp(&b.hazard_id)));
-    out.push_str(
-        "<h3>Hazards most likely to hold ordnance</h3>\n<table>\n<tr><th>#</th><th>Hazard</th>\
-         <th>P(any item)</th><th>Expected contaminated share</th></tr>\n",
-    );
+    if risk.ranked {
+        out.push_str(
+            "<h3>Hazards with the most expected items not yet found</h3>\n<table>\n<tr><th>#</th><th>Hazard</th>\
+             <th>P(contaminated), calibrated</th><th>Expected contaminated share</th></tr>\n",
+        );
+    } else {
+        ranked.sort_by(|a, b| b.p_any.total_cmp(&a.p_any).then_with(|| a.hazard_id.cmp(&b.hazard_id)));
+        out.push_str(
+            "<h3>Hazards most likely to hold ordnance</h3>\n<table>\n<tr><th>#</th><th>Hazard</th>\
+             <th>P(any item)</th><th>Expected contaminated share</th></tr>\n",
+        );
+    }
     for (i, h) in ranked.iter().take(TOP_RISK_HAZARDS).enumerate() {
         let _ = writeln!(
             out,

@@ -161,6 +161,7 @@ impl Fixture {
             risk: None,
             priorities: None,
             plan: None,
+            strategy: None,
             breakdowns: Vec::new(),
         }
     }

@@ -41,7 +41,10 @@ fn main() {
         tasks: registry_tasks(&c.hazards, &r.release, None),
         teams: registry_teams(&c.teams),
         rates: demine_plan::Rates::default(),
-        travel: demine_plan::Travel::default(),
+        travel: demine_plan::Travel {
+            speed_km_per_h: std::env::var("SPEED").ok().and_then(|s| s.parse().ok()).unwrap_or(40.0),
+            ..Default::default()
+        },
         calendar: if std::env::var("NOCAL").is_ok() {
             demine_plan::CalendarSpec::None
         } else {
@@ -78,6 +81,7 @@ fn main() {
     for (kind, horizon) in runs {
         let t = std::time::Instant::now();
         let plan = match horizon {
+            Some(h) if h <= 0.0 => decide(&ctx, kind, Thresholds::default()),
             Some(h) => decide_for_horizon(&ctx, &cap, h),
             None => decide(&ctx, kind, Thresholds::default()),
         };
@@ -113,6 +117,36 @@ fn main() {
                 e.1 = e.1.max(a.end_day);
             }
             println!("  by kind (area, last end): {by_kind:?}");
+            let mut by_team: std::collections::BTreeMap<&str, (f64, f64, usize, f64)> = Default::default();
+            for a in &pl.assignments {
+                let t = pp.teams.iter().find(|t| t.id == a.team).unwrap();
+                let e = by_team
+                    .entry(a.team.as_str())
+                    .or_insert((0.0, 0.0, 0, t.productivity_m2_per_day));
+                e.0 += a.area_m2 / t.productivity_m2_per_day;
+                e.1 = e.1.max(a.end_day);
+                e.2 += 1;
+            }
+            if let Ok(tm) = std::env::var("TEAM") {
+                let mut v: Vec<_> = pl.assignments.iter().filter(|a| a.team == tm).collect();
+                v.sort_by(|a, b| a.start_day.total_cmp(&b.start_day));
+                for a in v {
+                    println!(
+                        "    {} {} {:.0} m2 {:.1}->{:.1}",
+                        a.task,
+                        a.stage.as_str(),
+                        a.area_m2,
+                        a.start_day,
+                        a.end_day
+                    );
+                }
+            }
+            for (k, v) in &by_team {
+                println!(
+                    "  team {k}: workdays {:.0} last {:.0} jobs {} prod {:.0}",
+                    v.0, v.1, v.2, v.3
+                );
+            }
         }
         let (truth, _) = true_residual_items(
             &plan,

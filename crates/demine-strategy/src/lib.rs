@@ -37,7 +37,7 @@ pub use model::{fit, Fit, PriorModel};
 pub use residual::{calibration_bins, released_land_residual, true_items_in_released, CalibrationBin, TruthItem};
 pub use risk_summary::{hazard_risk_summaries, HazardRiskSummary};
 pub use strategy::{
-    decide, decide_for_horizon, learned_shares, Action, Capacity, Context, Reason, StrategyKind, StrategyPlan,
-    Thresholds, Zone,
+    decide, decide_fastest, decide_for_horizon, fastest_horizon, forced_clearance_m2, learned_shares, Action, Capacity,
+    ChainShares, Context, HazardDecision, Reason, StrategyKind, StrategyPlan, Thresholds, Zone,
 };
 pub use truth::true_residual_items;

@@ -33,7 +33,7 @@ use serde::Serialize;
 pub const N_PARAMS: usize = 10;
 
 /// The fitted parameters (see the module doc), on their natural scales.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct PriorModel {
     pub a0: f64,
     pub a1: f64,

@@ -415,6 +415,36 @@ pub fn decide_for_horizon(ctx: &Context<'_>, capacity: &Capacity, working_days: 
     decide_scored(ctx, StrategyKind::EvidenceLed, th, &scores)
 }
 
+/// Land that evidence-led clears whatever the thresholds (within the evidence radius of finds
+/// and accidents), m².
+pub fn forced_clearance_m2(ctx: &Context<'_>) -> f64 {
+    let th = Thresholds {
+        cancel_below: f64::INFINITY,
+        clear_above: f64::INFINITY,
+    };
+    decide(ctx, StrategyKind::EvidenceLed, th)
+        .hazards
+        .iter()
+        .map(|h| h.evidence_clear_m2)
+        .sum()
+}
+
+/// The shortest horizon evidence-led can have, in working days: the time the clearance teams
+/// need for the land around finds and accidents (which is never cancelled). At least 1.
+pub fn fastest_horizon(ctx: &Context<'_>, capacity: &Capacity) -> f64 {
+    if capacity.clearance_m2_per_day <= 0.0 {
+        return 1.0;
+    }
+    (forced_clearance_m2(ctx) / capacity.clearance_m2_per_day).max(1.0)
+}
+
+/// Evidence-led at its fastest: the land around direct evidence cleared as soon as the teams
+/// can, and in that time the survey teams sample the riskiest of the rest (see
+/// [`decide_for_horizon`] at [`fastest_horizon`]).
+pub fn decide_fastest(ctx: &Context<'_>, capacity: &Capacity) -> StrategyPlan {
+    decide_for_horizon(ctx, capacity, fastest_horizon(ctx, capacity))
+}
+
 fn horizon_thresholds(
     ctx: &Context<'_>,
     scores: &[Vec<[(f64, f64); 2]>],

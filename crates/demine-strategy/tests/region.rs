@@ -49,8 +49,8 @@ fn released_land_residual_is_calibrated_against_truth() {
         let left = true_items_in_released(&c.hazards, &c.activities, &truth(c));
         let pred: Vec<f64> = res.iter().map(|x| x.p_any).collect();
         let obs: Vec<bool> = res.iter().map(|x| left[x.hazard] > 0).collect();
-        // The acceptance target is ±10 pp; seed 2's worst decile measures −10.2 pp (seed 1: 5.2),
-        // so the test allows 12 pp and prints every decile.
+        // The acceptance target is ±10 pp per decile; seed 2's seventh decile measures −10.1 pp
+        // (seeds 1, 3, 4, 42: within 7.4 pp), so the test allows 12 pp and prints every decile.
         for b in calibration_bins(&pred, &obs, 10) {
             eprintln!(
                 "seed {seed}: predicted {:.3}, true share {:.3}",
@@ -113,7 +113,7 @@ fn strategies_predict_their_residual_and_evidence_led_wins() {
     let plans = [
         decide(&ctx, StrategyKind::ClearAll, Thresholds::default()),
         decide(&ctx, StrategyKind::SurveyLed, Thresholds::default()),
-        decide_for_horizon(&ctx, &capacity, 150.0),
+        decide_fastest(&ctx, &capacity),
     ];
     let remaining: f64 =
         f.r.release
@@ -162,6 +162,7 @@ fn strategies_predict_their_residual_and_evidence_led_wins() {
         "{true_left:?}"
     );
     let opts = EvalOptions::default();
+    let (_, _, _, clear_all) = evaluate(&base, &plans[0], &opts);
     let (_, _, _, survey) = evaluate(&base, &plans[1], &opts);
     let (_, _, _, evidence_led) = evaluate(&base, &plans[2], &opts);
     assert!(
@@ -171,6 +172,13 @@ fn strategies_predict_their_residual_and_evidence_led_wins() {
         survey.completion_p50
     );
     assert!(evidence_led.team_days < survey.team_days);
+    // From decades to months: at least 10× sooner than clearing everything.
+    assert!(
+        evidence_led.p50_days * 10.0 <= clear_all.p50_days,
+        "evidence-led P50 {} vs clear-all {}",
+        evidence_led.completion_p50,
+        clear_all.completion_p50
+    );
 }
 
 #[test]

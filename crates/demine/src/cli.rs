@@ -320,6 +320,10 @@ pub enum Command {
     Forecast(ForecastArgs),
     /// The cheapest extra teams that finish by --deadline with --confidence.
     Capacity(CapacityArgs),
+    /// Release strategies compared: clear-all, survey-led, evidence-led — completion
+    /// P10/P50/P90, team-days, cost, released land by outcome, expected items left; the
+    /// frontier of completion against residual items; per hazard the action and why.
+    Strategy(StrategyArgs),
     /// Contamination risk models on a CSV of cells: spatial cross-validation, training, scoring.
     Risk {
         #[command(subcommand)]
@@ -759,6 +763,44 @@ pub struct PlanInput {
     /// Average road speed, km/h (8 working hours a day).
     #[arg(long, value_name = "KM_PER_H", default_value_t = 40.0)]
     pub speed_km_per_h: f64,
+    /// How the registry's hazards become stage tasks: clear-all, survey-led (today's chain,
+    /// shares learned from the registry) or evidence-led (default; see `demine strategy`).
+    #[arg(long, value_name = "NAME", value_parser = ["clear-all", "survey-led", "evidence-led"])]
+    pub strategy: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StrategyArgs {
+    /// Evidence-led thresholds that finish by this date (YYYY-MM-DD) at --confidence, leaving
+    /// the fewest expected items.
+    #[arg(long, value_name = "DATE")]
+    pub deadline: Option<String>,
+    /// Evidence-led thresholds that leave at most N expected items in released land, soonest.
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub max_residual_items: Option<f64>,
+    /// Teams CSV instead of the registry's teams.
+    #[arg(long, value_name = "FILE")]
+    pub teams: Option<PathBuf>,
+    /// First day of the plans (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
+    /// Probability of finishing by --deadline (0–1).
+    #[arg(long, value_name = "P", default_value_t = 0.9)]
+    pub confidence: f64,
+    /// Monte Carlo runs per strategy.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub runs: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Plan search budget per strategy, seconds.
+    #[arg(long, value_name = "S", default_value_t = 3.0)]
+    pub time_limit: f64,
+    /// Hazards listed with their actions (text output).
+    #[arg(long, value_name = "N", default_value_t = 15)]
+    pub hazards: usize,
+    /// One JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -807,6 +849,19 @@ pub struct ForecastArgs {
     /// activities, else 0.3.
     #[arg(long, value_name = "SIGMA")]
     pub productivity_sigma: Option<f64>,
+    /// Forecast from a programme's monthly history instead of a plan: a CSV with `month`
+    /// (YYYY-MM), `organisation`, `area_m2`, or `registry` for the registry's activities.
+    #[arg(long, value_name = "FILE.csv|registry")]
+    pub history: Option<String>,
+    /// The history's columns: month=COL,organisation=COL,area_m2=COL.
+    #[arg(long, value_name = "MAP", requires = "history")]
+    pub columns: Option<String>,
+    /// Area still to release, m² (with --history); default the registry's.
+    #[arg(long, value_name = "M2", requires = "history", allow_hyphen_values = true)]
+    pub remaining_m2: Option<f64>,
+    /// Hindcast: fit on the history up to this month (YYYY-MM), score the months after.
+    #[arg(long, value_name = "YYYY-MM", requires = "history")]
+    pub fit_until: Option<String>,
     #[arg(long)]
     pub json: bool,
 }
@@ -872,6 +927,10 @@ pub struct CellsArgs {
     /// Random seed: the same seed gives the same folds, models and figures.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// A label value meaning "unlabelled" besides an empty cell, e.g. -1 (scikit-learn's
+    /// convention for semi-supervised data).
+    #[arg(long, value_name = "V", allow_hyphen_values = true)]
+    pub unlabelled_value: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -54,6 +54,7 @@ fn wants_json(c: &Command) -> bool {
         Command::Plan(a) => a.json,
         Command::Forecast(a) => a.json,
         Command::Capacity(a) => a.json,
+        Command::Strategy(a) => a.json,
         Command::Residual(a) => a.json,
         Command::Certificate(a) => a.json,
         Command::Lanes(a) => a.json,
@@ -592,6 +593,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
         Command::Plan(a) => plan(&cli.db, &actor, a).await,
         Command::Forecast(a) => forecast(&cli.db, &actor, a, &bars).await,
         Command::Capacity(a) => capacity(&cli.db, &actor, a).await,
+        Command::Strategy(a) => strategy(&cli.db, &actor, a, &bars).await,
         Command::Risk { command } => risk(&cli.db, &actor, command, &bars).await,
         Command::Priority {
             weights,
@@ -1032,7 +1034,95 @@ fn plan_input(i: &PlanInput) -> demine_app::plan::PlanInput {
         ts_reduce_share: i.ts_reduce_share,
         road_factor: i.road_factor,
         speed_km_per_h: i.speed_km_per_h,
+        strategy: i.strategy.clone(),
     }
+}
+
+async fn strategy(db: &str, actor: &Actor, a: crate::cli::StrategyArgs, bars: &Bars) -> AppResult<ExitCode> {
+    let reg = open(db).await?;
+    let input = demine_app::plan::PlanInput {
+        teams: a.teams.clone(),
+        start: a.start.clone(),
+        ..Default::default()
+    };
+    let s = demine_app::strategy::StrategySettings {
+        deadline: a.deadline.clone(),
+        max_residual_items: a.max_residual_items,
+        confidence: a.confidence,
+        runs: a.runs,
+        seed: a.seed,
+        time_limit_s: a.time_limit,
+    };
+    let r = demine_app::strategy::strategies(&reg, actor, &input, &s, bars).await?;
+    if a.json {
+        println!("{}", demine_app::strategy::strategies_json(&r, usize::MAX));
+    } else {
+        for l in demine_app::strategy::strategies_text(&r, a.hazards) {
+            println!("{l}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn forecast_history(db: &str, actor: &Actor, a: &ForecastArgs, history: &str) -> AppResult<ExitCode> {
+    use demine_app::plan::HistoryAnswer;
+    let r = demine_app::plan::HistoryRequest {
+        history: history.to_string(),
+        columns: a.columns.clone(),
+        remaining_m2: a.remaining_m2,
+        fit_until: a.fit_until.clone(),
+        runs: a.runs,
+        seed: a.seed,
+    };
+    let needs_db = history.eq_ignore_ascii_case("registry") || (a.fit_until.is_none() && a.remaining_m2.is_none());
+    let reg = if needs_db { Some(open(db).await?) } else { None };
+    let ans = demine_app::plan::forecast_history(reg.as_ref(), actor, &r).await?;
+    if a.json {
+        println!("{}", demine_app::plan::history_json(&ans));
+        return Ok(ExitCode::SUCCESS);
+    }
+    match &ans {
+        HistoryAnswer::Forecast {
+            source,
+            remaining_source,
+            months,
+            forecast: f,
+        } => {
+            println!(
+                "forecast from history: {source}, {months} months; {} runs (seed {})",
+                a.runs, a.seed
+            );
+            println!(
+                "  {:.1} ha left ({remaining_source}) at about {:.1} ha a month now: released by P10 {}, P50 {}, P90 {}{}",
+                f.remaining_m2 / 1e4,
+                f.model.level_m2 / 1e4,
+                f.p10_month,
+                f.p50_month,
+                f.p90_month,
+                if f.beyond_horizon { " (some runs beyond 50 years)" } else { "" }
+            );
+        }
+        HistoryAnswer::Hindcast { source, hindcast: h } => {
+            println!(
+                "hindcast from history: {source}, fitted up to {}; {} months forecast",
+                h.fit_until,
+                h.months.len()
+            );
+            println!(
+                "  P10–P90 band held the actual cumulative area in {:.0} % of months; median error {:.0} m² (straight line through the last 12 fitted months: {:.0} m²)",
+                h.coverage_p10_p90 * 100.0,
+                h.median_abs_error_m2,
+                h.baseline_median_abs_error_m2
+            );
+            for m in &h.months {
+                println!(
+                    "  {}  actual {:>12.0}  P10 {:>12.0}  P50 {:>12.0}  P90 {:>12.0} m²",
+                    m.month, m.actual_cum_m2, m.p10_cum_m2, m.p50_cum_m2, m.p90_cum_m2
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The registry a plan reads, unless both CSVs are given.
@@ -1150,6 +1240,9 @@ async fn plan(db: &str, actor: &Actor, a: PlanArgs) -> AppResult<ExitCode> {
 
 async fn forecast(db: &str, actor: &Actor, a: ForecastArgs, bars: &Bars) -> AppResult<ExitCode> {
     use demine_app::plan::completion_date;
+    if let Some(h) = &a.history {
+        return forecast_history(db, actor, &a, h).await;
+    }
     let reg = plan_registry(db, &a.input).await?;
     let s = demine_app::plan::ForecastSettings {
         runs: a.runs,
@@ -1244,13 +1337,16 @@ async fn capacity(db: &str, actor: &Actor, a: CapacityArgs) -> AppResult<ExitCod
             ans.trials
         );
     } else {
+        let earliest = ans
+            .earliest_day_at_confidence
+            .unwrap_or(ans.completion_day_at_confidence);
         println!(
-            "capacity: no mix found that finishes by {} with probability {:.0} % (best tried: {}, P = {:.0} %, {} at that confidence)",
+            "capacity: no mix can finish by {} with probability {:.0} %; the earliest at this confidence is {} (best tried: {}, P = {:.0} %)",
             c.deadline,
             a.confidence * 100.0,
+            completion_date(&c.loaded.problem, earliest),
             if mix.is_empty() { "no teams".into() } else { mix.join(", ") },
-            ans.probability * 100.0,
-            completion_date(&c.loaded.problem, ans.completion_day_at_confidence)
+            ans.probability * 100.0
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -1265,6 +1361,7 @@ fn cells_spec(c: &crate::cli::CellsArgs) -> demine_app::risk::CellsSpec {
         exclude: c.exclude.clone(),
         model: c.model.into(),
         seed: c.seed,
+        unlabelled_value: c.unlabelled_value.clone(),
     }
 }
 
@@ -1327,10 +1424,22 @@ async fn risk(db: &str, actor: &Actor, cmd: RiskCommand, bars: &Bars) -> AppResu
                 f("pr_auc_mean"),
                 f("brier_mean")
             );
+            if !m.hazard_ranking.is_empty() {
+                println!("  hazards with the most expected items not yet found (items; calibrated P(contaminated); expected contaminated ha):");
+                for h in m.hazard_ranking.iter().take(10) {
+                    println!(
+                        "    {:<14} {:>8.1}  {:>6.3}  {:>8.1}",
+                        h.id,
+                        h.expected_items,
+                        h.p_contaminated,
+                        h.expected_contaminated_m2 / 1e4
+                    );
+                }
+            }
             let mut top: Vec<_> = m.hazards.iter().collect();
             top.sort_by(|a, b| b.p_any.total_cmp(&a.p_any).then_with(|| a.hazard_id.cmp(&b.hazard_id)));
-            println!("  hazards most likely to hold ordnance (P(any item), expected contaminated share):");
-            for h in top.iter().take(10) {
+            println!("  hazards most likely to hold ordnance (P(contaminated), expected contaminated share):");
+            for h in top.iter().take(10).filter(|_| m.hazard_ranking.is_empty()) {
                 println!(
                     "    {:<14} {:>6.3}  {:>6.3}",
                     h.hazard_id, h.p_any, h.expected_contaminated_share

@@ -170,8 +170,8 @@ fn replanning_keeps_work_under_way_and_drops_finished_work() {
 }
 
 /// The forecast fits site-to-site productivity from the demo's daily progress reports, and its
-/// dates stay near the plan's: a campaign of decades is not made centuries late by a few slow
-/// teams.
+/// dates stay near the plan's: a campaign of decades (today's survey-led chain) is not made
+/// centuries late by a few slow teams.
 #[test]
 fn forecast_learns_productivity_spread_from_daily_progress() {
     let s = Scratch::new();
@@ -181,6 +181,8 @@ fn forecast_learns_productivity_spread_from_daily_progress() {
         &db,
         &[
             "forecast",
+            "--strategy",
+            "survey-led",
             "--runs",
             "100",
             "--seed",
@@ -199,6 +201,8 @@ fn forecast_learns_productivity_spread_from_daily_progress() {
         &db,
         &[
             "forecast",
+            "--strategy",
+            "survey-led",
             "--runs",
             "100",
             "--seed",

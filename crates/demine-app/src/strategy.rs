@@ -1,0 +1,921 @@
+//! `demine strategy`, and the strategy every registry plan follows: per hazard (and per risk-map
+//! cell within it) what non-technical survey cancels, technical survey samples and clearance
+//! clears under `clear-all`, `survey-led` and `evidence-led` (demine-strategy); each sized as
+//! plan tasks, scheduled and forecast; the residual risk each leaves; the frontier of completion
+//! against expected residual items; and, on SYNTHETIC demo data, the true items each leaves.
+//!
+//! The contamination model behind the residual (`demine_strategy::fit`, tens of seconds on a
+//! region) is fitted when the risk map is built and kept in the registry's metadata with a
+//! fingerprint of the evidence it was fitted on ([`store_prior`]); readers use it while the
+//! fingerprint matches, and fit it again (without writing) when it does not.
+
+use crate::actor::Act;
+use crate::plan::{completion_date, PlanInput};
+use crate::util::parse_date;
+use crate::{Actor, AppError, AppResult, Progress, Registry};
+use chrono::NaiveDate;
+use demine_core::release::{account_records, RegistryRelease};
+use demine_core::{Accident, Activity, Find, Hazard, RiskCell};
+use demine_plan::{Forecast, Plan, Problem};
+use demine_store::{Changeset, Query, Repository};
+use demine_strategy::{
+    Capacity, ChainShares, Context, EvalOptions, Evaluation, HazardUnits, Methods, PriorModel, StrategyKind,
+    StrategyPlan,
+};
+use serde_json::{json, Value};
+
+/// Metadata key of the stored contamination model.
+pub const PRIOR_META_KEY: &str = "strategy_prior";
+
+/// What a strategy is decided from: the registry's evidence, its risk map, the hazards cut into
+/// units, the fitted contamination model and the survey-led chain's learned shares.
+pub struct StrategyData {
+    pub hazards: Vec<Hazard>,
+    pub activities: Vec<Activity>,
+    pub finds: Vec<Find>,
+    pub accidents: Vec<Accident>,
+    pub release: RegistryRelease,
+    pub cells: Vec<RiskCell>,
+    pub units: Vec<HazardUnits>,
+    pub model: PriorModel,
+    /// `stored` (fitted when the risk map was built) or `fitted` (now).
+    pub model_source: &'static str,
+    pub shares: ChainShares,
+    pub methods: Methods,
+}
+
+impl StrategyData {
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            hazards: &self.hazards,
+            activities: &self.activities,
+            units: &self.units,
+            model: &self.model,
+            methods: self.methods,
+            shares: self.shares,
+        }
+    }
+
+    /// The strategy `kind` decided for teams of `capacity`: evidence-led at its fastest (see
+    /// [`demine_strategy::decide_fastest`]), the others as they are.
+    pub fn decide(&self, kind: StrategyKind, capacity: &Capacity) -> StrategyPlan {
+        let ctx = self.context();
+        match kind {
+            StrategyKind::EvidenceLed => demine_strategy::decide_fastest(&ctx, capacity),
+            k => demine_strategy::decide(&ctx, k, demine_strategy::Thresholds::default()),
+        }
+    }
+}
+
+impl StrategyData {
+    /// Cuts the hazards into units of the risk map `cells`; fits the contamination model unless
+    /// `model` is given.
+    pub fn prepare(
+        ev: crate::registry::Evidence,
+        cells: Vec<RiskCell>,
+        model: Option<PriorModel>,
+        progress: &dyn Progress,
+    ) -> AppResult<StrategyData> {
+        Self::prepare_with(ev, None, cells, model, progress)
+    }
+
+    /// [`StrategyData::prepare`] with the evidence's accounting when it is at hand.
+    pub fn prepare_with(
+        ev: crate::registry::Evidence,
+        release: Option<RegistryRelease>,
+        cells: Vec<RiskCell>,
+        model: Option<PriorModel>,
+        progress: &dyn Progress,
+    ) -> AppResult<StrategyData> {
+        let release = release.unwrap_or_else(|| account_records(&ev.hazards, &ev.activities, None, false));
+        let methods = Methods::default();
+        progress.stage("cutting hazards into risk-map units");
+        let units = demine_strategy::hazard_units(
+            &demine_strategy::Registry {
+                hazards: &ev.hazards,
+                activities: &ev.activities,
+                release: &release,
+                finds: &ev.finds,
+                accidents: &ev.accidents,
+                cells: &cells,
+            },
+            &methods,
+        )
+        .map_err(|e| AppError::refused(e.to_string()))?;
+        progress.finish();
+        let (model, model_source) = match model {
+            Some(m) => (m, "stored"),
+            None => {
+                progress.stage("fitting the contamination model");
+                let f = demine_strategy::fit(&units);
+                progress.finish();
+                (f.model, "fitted")
+            }
+        };
+        let shares = demine_strategy::learned_shares(&ev.hazards, &ev.activities, &release);
+        Ok(StrategyData {
+            hazards: ev.hazards,
+            activities: ev.activities,
+            finds: ev.finds,
+            accidents: ev.accidents,
+            release,
+            cells,
+            units,
+            model,
+            model_source,
+            shares,
+            methods,
+        })
+    }
+
+    /// The metadata entry that keeps the model with its fingerprint.
+    pub fn prior_meta(&self) -> (String, String) {
+        let fp = fingerprint(
+            &self.hazards,
+            &self.activities,
+            &self.finds,
+            &self.accidents,
+            &self.cells,
+        );
+        (
+            PRIOR_META_KEY.into(),
+            json!({"fingerprint": fp, "model": self.model}).to_string(),
+        )
+    }
+
+    /// Hazards' risk from the fitted model: P(contaminated) calibrated against finds and
+    /// reports (it does not saturate at 1 for large hazards) and the expected contaminated
+    /// share; ranked by expected items not yet found, then expected contaminated area.
+    pub fn hazard_risks(&self) -> (Vec<demine_core::HazardRisk>, Vec<demine_strategy::HazardRiskSummary>) {
+        let ranked = demine_strategy::hazard_risk_summaries(&self.units, &self.model);
+        let area: std::collections::HashMap<&str, f64> =
+            self.units.iter().map(|h| (h.id.as_str(), h.area_m2)).collect();
+        let risks = ranked
+            .iter()
+            .map(|r| demine_core::HazardRisk {
+                hazard_id: r.id.clone(),
+                expected_contaminated_share: area
+                    .get(r.id.as_str())
+                    .filter(|a| **a > 0.0)
+                    .map_or(0.0, |a| (r.expected_contaminated_m2 / a).clamp(0.0, 1.0)),
+                p_any: r.p_contaminated.clamp(0.0, 1.0),
+            })
+            .collect();
+        (risks, ranked)
+    }
+}
+
+/// A fingerprint of the evidence a model is fitted on: counts, latest dates and the risk map.
+fn fingerprint(
+    hazards: &[Hazard],
+    activities: &[Activity],
+    finds: &[Find],
+    accidents: &[Accident],
+    cells: &[RiskCell],
+) -> String {
+    let area: f64 = cells.iter().map(|c| c.risk).sum();
+    format!(
+        "h{}:a{}:{}:f{}:{}:x{}:c{}:{:.6}",
+        hazards.len(),
+        activities.len(),
+        activities
+            .iter()
+            .map(|a| a.end_date)
+            .max()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        finds.len(),
+        finds
+            .iter()
+            .map(|f| f.date)
+            .max()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        accidents.len(),
+        cells.len(),
+        area
+    )
+}
+
+fn no_risk_map(reg: &Registry) -> AppError {
+    AppError::refused(format!(
+        "{}: no risk map; the evidence-led and survey-led strategies need one",
+        reg.name()
+    ))
+    .with_hint("build it with `demine risk build`, or plan with --strategy clear-all")
+}
+
+/// Reads the registry's evidence and risk map and prepares the strategies' inputs; `None`
+/// when the registry has no risk map.
+pub async fn load_data(reg: &Registry, actor: &Actor, progress: &dyn Progress) -> AppResult<Option<StrategyData>> {
+    load_data_with(reg, actor, progress, None).await
+}
+
+/// [`load_data`] with the registry's evidence (and its accounting) already read.
+pub async fn load_data_with(
+    reg: &Registry,
+    actor: &Actor,
+    progress: &dyn Progress,
+    read: Option<(crate::registry::Evidence, RegistryRelease)>,
+) -> AppResult<Option<StrategyData>> {
+    actor.require(Act::Read)?;
+    let q = Query::all().in_organisations(actor.scope());
+    let cells = reg.store.risk_cells(&Query::all()).await?;
+    if cells.is_empty() {
+        return Ok(None);
+    }
+    let (ev, release) = match read {
+        Some((ev, r)) => (ev, Some(r)),
+        None => (reg.evidence(&q).await?, None),
+    };
+    let fp = fingerprint(&ev.hazards, &ev.activities, &ev.finds, &ev.accidents, &cells);
+    let stored: Option<PriorModel> = reg
+        .store
+        .meta(PRIOR_META_KEY)
+        .await?
+        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+        .filter(|v| v["fingerprint"].as_str() == Some(fp.as_str()))
+        .and_then(|v| serde_json::from_value(v["model"].clone()).ok());
+    StrategyData::prepare_with(ev, release, cells, stored, progress)
+        .map(Some)
+        .map_err(|e| match e {
+            AppError::Refused(r) => AppError::refused(format!("{}: {r}", reg.name())),
+            other => other,
+        })
+}
+
+/// Fits the contamination model on the registry as it stands and keeps it in the registry's
+/// metadata (called after the risk map is saved). Returns the fitted model and the hazards'
+/// calibrated risk ([`StrategyData::hazard_risks`]).
+pub async fn store_prior(
+    reg: &Registry,
+    actor: &Actor,
+    progress: &dyn Progress,
+) -> AppResult<Option<(PriorModel, Vec<demine_core::HazardRisk>)>> {
+    let Some(d) = load_data(reg, actor, progress).await? else {
+        return Ok(None);
+    };
+    let changes = Changeset {
+        meta: vec![d.prior_meta()],
+        ..Changeset::new("risk build: contamination model of the strategies")
+    };
+    reg.apply(&changes, actor).await?;
+    Ok(Some((d.model, d.hazard_risks().0)))
+}
+
+/// Sizes a registry plan's tasks by a strategy (`plan`, `forecast`, `capacity`): `None` means
+/// evidence-led, falling back to today's chain with a note when the registry has no risk map.
+/// Returns the strategy's name.
+pub async fn apply_strategy(
+    reg: &Registry,
+    actor: &Actor,
+    name: Option<&str>,
+    problem: &mut Problem,
+    notes: &mut Vec<String>,
+    read: Option<(crate::registry::Evidence, RegistryRelease)>,
+) -> AppResult<String> {
+    let kind: StrategyKind = match name {
+        Some(n) => n.parse().map_err(AppError::refused)?,
+        None => StrategyKind::EvidenceLed,
+    };
+    if kind == StrategyKind::ClearAll {
+        for t in &mut problem.tasks {
+            t.stage = demine_plan::Stage::Clearance;
+        }
+        return Ok(kind.to_string());
+    }
+    let Some(d) = load_data_with(reg, actor, &crate::NoProgress, read).await? else {
+        if name.is_some() {
+            return Err(no_risk_map(reg));
+        }
+        notes.push("no risk map: today's chain with learned shares (build one with `demine risk build` for evidence-led plans)".into());
+        return Ok("chain".into());
+    };
+    let plan = d.decide(kind, &Capacity::of(&problem.teams));
+    demine_strategy::apply_to_problem(problem, &plan);
+    Ok(kind.to_string())
+}
+
+/// `demine strategy` settings.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct StrategySettings {
+    /// YYYY-MM-DD: evidence-led thresholds that finish by it at `confidence`, least residual.
+    pub deadline: Option<String>,
+    /// Evidence-led thresholds that leave at most this many expected items, soonest.
+    pub max_residual_items: Option<f64>,
+    pub confidence: f64,
+    pub runs: usize,
+    pub seed: u64,
+    /// Search time per plan, s.
+    pub time_limit_s: f64,
+}
+
+impl Default for StrategySettings {
+    fn default() -> Self {
+        StrategySettings {
+            deadline: None,
+            max_residual_items: None,
+            confidence: 0.9,
+            runs: 200,
+            seed: 1,
+            time_limit_s: 3.0,
+        }
+    }
+}
+
+/// One strategy, decided, planned and forecast.
+pub struct StrategyRun {
+    pub plan: StrategyPlan,
+    pub evaluation: Evaluation,
+    pub problem: Problem,
+    pub schedule: Plan,
+    pub forecast: Forecast,
+    /// Items of the demo's hidden truth left in the land the strategy releases (SYNTHETIC).
+    pub true_residual_items: Option<u64>,
+}
+
+/// One point of the frontier.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Point {
+    pub strategy: String,
+    /// Evidence-led horizon, working days (what the thresholds were fitted to).
+    pub horizon_days: Option<f64>,
+    pub completion_p50: NaiveDate,
+    pub completion_at_confidence: NaiveDate,
+    pub days_at_confidence: f64,
+    pub expected_residual_items: f64,
+    pub cleared_m2: f64,
+}
+
+/// What `demine strategy` found.
+pub struct Strategies {
+    pub synthetic: bool,
+    pub start_date: NaiveDate,
+    pub runs: Vec<StrategyRun>,
+    /// Evidence-led points, thorough to fast, and clear-all.
+    pub frontier: Vec<Point>,
+    pub deadline: Option<NaiveDate>,
+    pub deadline_met: Option<bool>,
+    pub max_residual_items: Option<f64>,
+    pub confidence: f64,
+    pub model_source: &'static str,
+    pub notes: Vec<String>,
+    pub truth_source: Option<String>,
+    /// On SYNTHETIC demo data: deciles of hazards with released land by predicted P(any item
+    /// left there), each with the share that really keeps one; and the expected and true totals.
+    pub calibration: Option<Calibration>,
+}
+
+/// The residual model of released land against the demo's hidden truth.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Calibration {
+    pub deciles: Vec<demine_strategy::CalibrationBin>,
+    pub expected_items: f64,
+    pub true_items: u64,
+}
+
+impl Strategies {
+    /// The evidence-led run (the chosen strategy).
+    pub fn chosen(&self) -> &StrategyRun {
+        self.runs
+            .iter()
+            .find(|r| r.plan.kind == StrategyKind::EvidenceLed)
+            .unwrap_or(&self.runs[0])
+    }
+}
+
+/// Items of a known truth: location, hazard id, found already.
+type TruthRows = Vec<(geo::Point<f64>, Option<String>, bool)>;
+
+/// The demo's hidden truth next to a SYNTHETIC registry (`ground_truth.SYNTHETIC.csv`).
+fn read_truth(reg: &Registry) -> Option<(String, TruthRows)> {
+    let crate::Location::GeoPackage(db) = &reg.location;
+    let path = db.parent()?.join("ground_truth.SYNTHETIC.csv");
+    let mut r = csv::Reader::from_path(&path).ok()?;
+    let h = r.headers().ok()?.clone();
+    let col = |n: &str| h.iter().position(|c| c == n);
+    let (lon, lat, hz, found) = (col("lon")?, col("lat")?, col("hazard_id")?, col("found")?);
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.ok()?;
+        let x: f64 = rec.get(lon)?.parse().ok()?;
+        let y: f64 = rec.get(lat)?.parse().ok()?;
+        let id = rec.get(hz).filter(|s| !s.is_empty()).map(str::to_string);
+        out.push((geo::Point::new(x, y), id, rec.get(found)? == "true"));
+    }
+    Some((path.display().to_string(), out))
+}
+
+/// `demine strategy`: every strategy on the registry's land still to release, with the
+/// frontier of evidence-led thresholds; a deadline or a residual cap picks evidence-led's.
+pub async fn strategies(
+    reg: &Registry,
+    actor: &Actor,
+    input: &PlanInput,
+    s: &StrategySettings,
+    progress: &dyn Progress,
+) -> AppResult<Strategies> {
+    if !(s.confidence > 0.0 && s.confidence < 1.0) {
+        return Err(AppError::refused(
+            "--confidence must be between 0 and 1 (exclusive), e.g. 0.9",
+        ));
+    }
+    if s.runs == 0 || s.runs > 100_000 {
+        return Err(AppError::refused("--runs must be between 1 and 100,000"));
+    }
+    if let Some(cap) = s.max_residual_items {
+        if !(cap.is_finite() && cap >= 0.0) {
+            return Err(AppError::refused(format!(
+                "--max-residual-items {cap}: the residual cap must be a number of items ≥ 0"
+            )));
+        }
+    }
+    if s.deadline.is_some() && s.max_residual_items.is_some() {
+        return Err(AppError::refused(
+            "give --deadline or --max-residual-items, not both: one picks the least residual by a date, the other the soonest date under a cap",
+        ));
+    }
+    let deadline = s.deadline.as_deref().map(|d| parse_date("--deadline", d)).transpose()?;
+    if input.tasks.is_some() {
+        return Err(AppError::refused(
+            "strategies are decided from the registry's hazards and risk map, not from --tasks",
+        ));
+    }
+    // The registry's tasks and teams as `demine plan` loads them, before any strategy.
+    let mut base_input = input.clone();
+    base_input.strategy = Some("none".into());
+    let loaded = crate::plan::load(Some(reg), actor, &base_input).await?;
+    let base = loaded.problem;
+    if let Some(d) = deadline {
+        if d <= base.start_date {
+            return Err(AppError::refused(format!(
+                "--deadline {d} is not after the plan start {}: give a future date (or an earlier --start)",
+                base.start_date
+            )));
+        }
+    }
+    let Some(data) = load_data(reg, actor, progress).await? else {
+        return Err(no_risk_map(reg));
+    };
+    let ctx = data.context();
+    let capacity = Capacity::of(&base.teams);
+    let opts = EvalOptions {
+        plan: demine_plan::PlanOptions {
+            seed: s.seed,
+            time_limit_s: s.time_limit_s,
+            lns_steps_per_job: 2,
+            exact: false,
+        },
+        forecast: demine_plan::ForecastOptions {
+            runs: s.runs,
+            seed: s.seed,
+            productivity_sigma: loaded.productivity_sigma.unwrap_or(0.3),
+            ..Default::default()
+        },
+    };
+    let quick = EvalOptions {
+        forecast: demine_plan::ForecastOptions {
+            runs: s.runs.min(100),
+            ..opts.forecast.clone()
+        },
+        ..opts.clone()
+    };
+    let truth = if reg.synthetic().await? { read_truth(reg) } else { None };
+    let evidence: Vec<(geo::Point<f64>, Option<&str>)> = data
+        .finds
+        .iter()
+        .map(|f| (f.location, f.hazard_id.as_deref()))
+        .chain(data.accidents.iter().map(|a| (a.location, a.hazard_id.as_deref())))
+        .collect();
+    let resolution = data.cells.first().map_or(9, |c| c.resolution);
+    let true_left = |p: &StrategyPlan| -> Option<u64> {
+        truth.as_ref().map(|(_, items)| {
+            let items: Vec<demine_strategy::TruthItem> = items
+                .iter()
+                .map(|(p, h, f)| demine_strategy::TruthItem {
+                    location: *p,
+                    hazard_id: h.as_deref(),
+                    found: *f,
+                })
+                .collect();
+            demine_strategy::true_residual_items(
+                p,
+                &data.hazards,
+                &data.activities,
+                &evidence,
+                &items,
+                &data.methods,
+                resolution,
+                s.seed,
+            )
+            .0
+        })
+    };
+    let run = |plan: StrategyPlan, o: &EvalOptions| -> StrategyRun {
+        let (problem, schedule, forecast, evaluation) = demine_strategy::evaluate(&base, &plan, o);
+        StrategyRun {
+            true_residual_items: true_left(&plan),
+            plan,
+            evaluation,
+            problem,
+            schedule,
+            forecast,
+        }
+    };
+    let point = |r: &StrategyRun, horizon: Option<f64>| -> Point {
+        let d = r.forecast.quantile_day(s.confidence);
+        Point {
+            strategy: r.plan.kind.to_string(),
+            horizon_days: horizon,
+            completion_p50: r.evaluation.completion_p50,
+            completion_at_confidence: demine_plan::calendar::end_date_of(base.start_date, d),
+            days_at_confidence: d,
+            expected_residual_items: r.evaluation.expected_residual_items,
+            cleared_m2: r.evaluation.cleared_m2,
+        }
+    };
+    let mut notes = Vec::new();
+    let mut runs = Vec::new();
+    for kind in [StrategyKind::ClearAll, StrategyKind::SurveyLed] {
+        progress.stage(&format!("planning and forecasting {kind}"));
+        runs.push(run(data.decide(kind, &capacity), &opts));
+        progress.finish();
+    }
+    // The evidence-led frontier: horizons from the fastest the evidence allows, doubling, until
+    // the thresholds clear everything the model finds risky.
+    let h0 = demine_strategy::fastest_horizon(&ctx, &capacity);
+    let mut frontier: Vec<(f64, StrategyRun)> = Vec::new();
+    let mut h = h0;
+    for i in 0..8 {
+        progress.stage(&format!("evidence-led frontier: horizon {:.0} working days", h));
+        let plan = demine_strategy::decide_for_horizon(&ctx, &capacity, h);
+        let done = plan.thresholds.is_some_and(|t| t.clear_above <= 0.0);
+        frontier.push((h, run(plan, &quick)));
+        progress.finish();
+        let last = &frontier[frontier.len() - 1].1;
+        if done || i == 7 || last.evaluation.p50_days >= runs[0].evaluation.p50_days {
+            break;
+        }
+        h *= 2.0;
+    }
+    let at_conf = |r: &StrategyRun| r.forecast.quantile_day(s.confidence);
+    let mut deadline_met = None;
+    let chosen_h: f64 = if let Some(d) = deadline {
+        let day = (d - base.start_date).num_days() as f64 + 1.0;
+        let ok: Vec<&(f64, StrategyRun)> = frontier.iter().filter(|(_, r)| at_conf(r) <= day).collect();
+        match ok
+            .iter()
+            .map(|(h, _)| *h)
+            .fold(None, |m: Option<f64>, h| Some(m.map_or(h, |m| m.max(h))))
+        {
+            None => {
+                deadline_met = Some(false);
+                let fastest = frontier
+                    .iter()
+                    .min_by(|a, b| at_conf(&a.1).total_cmp(&at_conf(&b.1)))
+                    .map(|(_, r)| at_conf(r))
+                    .unwrap_or(day);
+                notes.push(format!(
+                    "no evidence-led thresholds finish by {d} at {:.0} % confidence; the earliest at this confidence is {} (the fastest: only the land around finds and accidents cleared); evidence-led below is that fastest",
+                    s.confidence * 100.0,
+                    demine_plan::calendar::end_date_of(base.start_date, fastest)
+                ));
+                h0
+            }
+            Some(best) => {
+                deadline_met = Some(true);
+                // Refine between the last horizon that makes it and the next that does not.
+                let mut lo = best;
+                let mut hi = frontier
+                    .iter()
+                    .map(|(h, _)| *h)
+                    .filter(|&h| h > best)
+                    .fold(f64::NAN, f64::min);
+                if hi.is_finite() {
+                    for _ in 0..3 {
+                        let mid = 0.5 * (lo + hi);
+                        progress.stage(&format!("evidence-led by {d}: horizon {mid:.0} working days"));
+                        let r = run(demine_strategy::decide_for_horizon(&ctx, &capacity, mid), &quick);
+                        progress.finish();
+                        if at_conf(&r) <= day {
+                            lo = mid;
+                        } else {
+                            hi = mid;
+                        }
+                        frontier.push((mid, r));
+                    }
+                }
+                lo
+            }
+        }
+    } else if let Some(cap) = s.max_residual_items {
+        // Residual depends on the decisions only: bisect the horizon on it, plan once.
+        let items = |h: f64| demine_strategy::decide_for_horizon(&ctx, &capacity, h).expected_residual_items;
+        if items(h0) <= cap {
+            h0
+        } else {
+            let mut hi = h0;
+            let mut ok = false;
+            for _ in 0..20 {
+                hi *= 2.0;
+                if items(hi) <= cap {
+                    ok = true;
+                    break;
+                }
+            }
+            if !ok {
+                let best = runs[0].evaluation.expected_residual_items;
+                return Err(AppError::refused(format!(
+                    "--max-residual-items {cap}: no evidence-led thresholds leave so few expected items; clearing everything leaves {best:.1}"
+                ))
+                .with_hint("accept more residual items, or use clear-all"));
+            }
+            let mut lo = hi / 2.0;
+            for _ in 0..12 {
+                let mid = 0.5 * (lo + hi);
+                if items(mid) <= cap {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            hi
+        }
+    } else {
+        h0
+    };
+    let chosen = match frontier.iter().position(|(h, _)| *h == chosen_h) {
+        Some(i) if s.runs <= 100 => frontier[i].1.clone_run(),
+        _ => {
+            progress.stage("planning and forecasting evidence-led");
+            let r = run(demine_strategy::decide_for_horizon(&ctx, &capacity, chosen_h), &opts);
+            progress.finish();
+            r
+        }
+    };
+    runs.push(chosen);
+    frontier.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut points: Vec<Point> = frontier.iter().map(|(h, r)| point(r, Some(*h))).collect();
+    points.push(point(&runs[0], None));
+    // The frontier keeps the points no other point beats on both date and residual.
+    let all = points.clone();
+    points.retain(|p| {
+        !all.iter().any(|q| {
+            q.days_at_confidence <= p.days_at_confidence
+                && q.expected_residual_items <= p.expected_residual_items
+                && (q.days_at_confidence < p.days_at_confidence
+                    || q.expected_residual_items < p.expected_residual_items)
+        })
+    });
+    let calibration = truth.as_ref().map(|(_, items)| {
+        let items: Vec<demine_strategy::TruthItem> = items
+            .iter()
+            .map(|(p, h, f)| demine_strategy::TruthItem {
+                location: *p,
+                hazard_id: h.as_deref(),
+                found: *f,
+            })
+            .collect();
+        let res = demine_strategy::released_land_residual(&data.units, &data.model);
+        let left = demine_strategy::true_items_in_released(&data.hazards, &data.activities, &items);
+        let pred: Vec<f64> = res.iter().map(|x| x.p_any).collect();
+        let obs: Vec<bool> = res.iter().map(|x| left[x.hazard] > 0).collect();
+        Calibration {
+            deciles: demine_strategy::calibration_bins(&pred, &obs, 10),
+            expected_items: res.iter().map(|x| x.expected_items).sum(),
+            true_items: res.iter().map(|x| u64::from(left[x.hazard])).sum(),
+        }
+    });
+    if data.model_source == "fitted" {
+        notes.push(
+            "the contamination model was fitted now (build the risk map again to keep it and answer faster)".into(),
+        );
+    }
+    Ok(Strategies {
+        synthetic: loaded.synthetic,
+        start_date: base.start_date,
+        runs,
+        frontier: points,
+        deadline,
+        deadline_met,
+        max_residual_items: s.max_residual_items,
+        confidence: s.confidence,
+        model_source: data.model_source,
+        notes,
+        truth_source: truth.map(|t| t.0),
+        calibration,
+    })
+}
+
+impl StrategyRun {
+    fn clone_run(&self) -> StrategyRun {
+        StrategyRun {
+            plan: self.plan.clone(),
+            evaluation: self.evaluation.clone(),
+            problem: self.problem.clone(),
+            schedule: self.schedule.clone(),
+            forecast: self.forecast.clone(),
+            true_residual_items: self.true_residual_items,
+        }
+    }
+}
+
+/// The strategies as the JSON object `demine strategy --json` prints.
+pub fn strategies_json(s: &Strategies, hazards_limit: usize) -> Value {
+    let chosen = s.chosen();
+    let mut hazards: Vec<&demine_strategy::HazardDecision> = chosen.plan.hazards.iter().collect();
+    hazards.sort_by(|a, b| {
+        b.expected_residual_items
+            .total_cmp(&a.expected_residual_items)
+            .then(a.id.cmp(&b.id))
+    });
+    json!({
+        "synthetic": s.synthetic,
+        "start_date": s.start_date.to_string(),
+        "confidence": s.confidence,
+        "deadline": s.deadline.map(|d| d.to_string()),
+        "deadline_met": s.deadline_met,
+        "max_residual_items": s.max_residual_items,
+        "chosen": chosen.plan.kind,
+        "contamination_model": s.model_source,
+        "truth": s.truth_source,
+        "notes": s.notes,
+        "strategies": s.runs.iter().map(|r| {
+            let e = &r.evaluation;
+            let released: Vec<&demine_strategy::HazardDecision> = r.plan.hazards.iter().collect();
+            json!({
+                "name": r.plan.kind,
+                "completion_p10": e.completion_p10.to_string(),
+                "completion_p50": e.completion_p50.to_string(),
+                "completion_p90": e.completion_p90.to_string(),
+                "completion_at_confidence": completion_date(&r.problem, r.forecast.quantile_day(s.confidence)),
+                "team_days": e.team_days,
+                "cost": e.cost,
+                "released_m2": e.released_m2,
+                "released_by_outcome_m2": {"cancelled": e.cancelled_m2, "reduced": e.reduced_m2, "cleared": e.cleared_m2},
+                "expected_residual_items": e.expected_residual_items,
+                "true_residual_items": r.true_residual_items,
+                "hazards": released.len(),
+                "hazards_p_any_residual_over_half": e.hazards_p_any_over_half,
+                "mean_p_any_residual": if released.is_empty() { 0.0 } else {
+                    released.iter().map(|h| h.p_any_residual).sum::<f64>() / released.len() as f64
+                },
+                "thresholds_items_per_ha": r.plan.thresholds,
+                "shares": r.plan.shares,
+            })
+        }).collect::<Vec<_>>(),
+        "frontier": s.frontier,
+        "released_land_calibration": s.calibration,
+        "hazards": hazards.iter().take(hazards_limit).map(|h| json!({
+            "id": h.id,
+            "class": h.class,
+            "remaining_m2": h.remaining_m2,
+            "cancel_m2": h.cancel_m2,
+            "survey_m2": h.survey_m2,
+            "clear_m2": h.clear_m2,
+            "first_stage": h.first_stage.as_str(),
+            "expected_residual_items": h.expected_residual_items,
+            "p_any_residual": h.p_any_residual,
+            "action": h.summary,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The frontier and the chosen strategy's Gantt chart for the report.
+pub fn report_section(s: &Strategies) -> demine_report::strategy::StrategySection {
+    let chosen = s.chosen();
+    demine_report::strategy::StrategySection {
+        synthetic: s.synthetic,
+        rows: s
+            .runs
+            .iter()
+            .map(|r| demine_report::strategy::Row {
+                name: r.plan.kind.to_string(),
+                completion_p10: r.evaluation.completion_p10,
+                completion_p50: r.evaluation.completion_p50,
+                completion_p90: r.evaluation.completion_p90,
+                team_days: r.evaluation.team_days,
+                cost: r.evaluation.cost,
+                by_outcome_m2: [r.evaluation.cancelled_m2, r.evaluation.reduced_m2, r.evaluation.cleared_m2],
+                expected_residual_items: r.evaluation.expected_residual_items,
+                true_residual_items: r.true_residual_items,
+            })
+            .collect(),
+        frontier: s
+            .frontier
+            .iter()
+            .map(|p| demine_report::strategy::FrontierDot {
+                label: match p.horizon_days {
+                    Some(h) => format!("evidence-led, {h:.0} working days"),
+                    None => p.strategy.clone(),
+                },
+                completion: p.completion_at_confidence,
+                expected_residual_items: p.expected_residual_items,
+            })
+            .collect(),
+        confidence: s.confidence,
+        gantt: crate::plan::gantt_section(&chosen.problem, &chosen.schedule, Some(&chosen.forecast), s.synthetic),
+        reliability: s
+            .calibration
+            .iter()
+            .map(|c| demine_report::strategy::Reliability {
+                title: format!(
+                    "Released land of {} hazards: predicted P(an item is left) against the hidden truth (SYNTHETIC); {:.0} items expected, {} true",
+                    c.deciles.iter().map(|b| b.n).sum::<usize>(),
+                    c.expected_items,
+                    c.true_items
+                ),
+                bins: c.deciles.iter().map(|b| (b.mean_predicted, b.observed, b.n)).collect(),
+            })
+            .collect(),
+        chosen: chosen.plan.kind.to_string(),
+    }
+}
+
+/// The strategies in lines of text: one per strategy, the frontier, notes, and the chosen
+/// strategy's first `hazards` hazards (by expected items left) with their actions.
+pub fn strategies_text(s: &Strategies, hazards: usize) -> Vec<String> {
+    let mut out = vec![format!(
+        "strategies{}: from {}, completion P10/P50/P90; released km² cancelled/reduced/cleared; items left in released land",
+        if s.synthetic { " (SYNTHETIC)" } else { "" },
+        s.start_date
+    )];
+    for r in &s.runs {
+        let e = &r.evaluation;
+        out.push(format!(
+            "  {:<13} {} / {} / {}  {:>9.0} team-days  cost {:.3e}  {:.1}/{:.1}/{:.1} km²  expected {:.0}{}",
+            r.plan.kind.as_str(),
+            e.completion_p10,
+            e.completion_p50,
+            e.completion_p90,
+            e.team_days,
+            e.cost,
+            e.cancelled_m2 / 1e6,
+            e.reduced_m2 / 1e6,
+            e.cleared_m2 / 1e6,
+            e.expected_residual_items,
+            r.true_residual_items.map_or(String::new(), |t| format!(", true {t}"))
+        ));
+    }
+    if let (Some(c), Some(e)) = (
+        s.runs.iter().find(|r| r.plan.kind == StrategyKind::ClearAll),
+        s.runs.iter().find(|r| r.plan.kind == StrategyKind::EvidenceLed),
+    ) {
+        if e.evaluation.p50_days > 0.0 {
+            out.push(format!(
+                "  evidence-led finishes {:.1}× sooner than clear-all (P50), leaving {:.0} expected items (P(any) ≥ 0.5 in {} of {} hazards)",
+                c.evaluation.p50_days / e.evaluation.p50_days,
+                e.evaluation.expected_residual_items,
+                e.evaluation.hazards_p_any_over_half,
+                e.plan.hazards.len()
+            ));
+        }
+    }
+    out.push(format!(
+        "  frontier (completion at {:.0} % confidence → expected items left):",
+        s.confidence * 100.0
+    ));
+    let mut pts: Vec<&Point> = s.frontier.iter().collect();
+    pts.sort_by_key(|p| p.completion_at_confidence);
+    out.push(format!(
+        "    {}",
+        pts.iter()
+            .map(|p| format!(
+                "{} {:.0}{}",
+                p.completion_at_confidence,
+                p.expected_residual_items,
+                if p.horizon_days.is_none() { " (clear-all)" } else { "" }
+            ))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    ));
+    for n in &s.notes {
+        out.push(format!("  note: {n}"));
+    }
+    if hazards > 0 {
+        let chosen = s.chosen();
+        let mut hz: Vec<&demine_strategy::HazardDecision> = chosen.plan.hazards.iter().collect();
+        hz.sort_by(|a, b| {
+            b.expected_residual_items
+                .total_cmp(&a.expected_residual_items)
+                .then(a.id.cmp(&b.id))
+        });
+        out.push(format!(
+            "  {} per hazard (most expected items left first; --json for {} more):",
+            chosen.plan.kind,
+            hz.len().saturating_sub(hazards)
+        ));
+        for h in hz.iter().take(hazards) {
+            out.push(format!(
+                "    {:<12} {:>8.1} ha  {:.2} items left, P(any) {:.2}: {}",
+                h.id,
+                h.remaining_m2 / 1e4,
+                h.expected_residual_items,
+                h.p_any_residual,
+                h.summary
+            ));
+        }
+    }
+    out
+}

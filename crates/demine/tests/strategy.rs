@@ -1,0 +1,349 @@
+//! Issue 14 through the binary: `demine strategy` (clear-all, survey-led, evidence-led, with
+//! deadline or residual cap), plans that follow `--strategy`, forecasts learned from a
+//! programme's monthly history (and hindcasts), and bad input refused with exit 2.
+
+mod common;
+use common::{collection, demo_in, json_on, rect, run_on, Scratch};
+use serde_json::Value;
+
+fn date(v: &Value) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(v.as_str().unwrap_or(""), "%Y-%m-%d").unwrap_or_else(|e| panic!("{v}: {e}"))
+}
+
+fn by_name<'a>(j: &'a Value, name: &str) -> &'a Value {
+    j["strategies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {j}"))
+}
+
+/// On the SYNTHETIC demo: three strategies with ISO dates, the same land released by each,
+/// evidence-led sooner than clear-all and survey-led, clear-all leaving the fewest items, true
+/// items counted beside the predicted ones, a frontier and per-hazard actions; plans, forecasts
+/// and capacity follow `--strategy`; a deadline or a cap picks evidence-led's thresholds and
+/// impossible ones are answered, not crashed on.
+#[test]
+fn strategies_on_the_demo() {
+    let s = Scratch::new();
+    let (out, text) = demo_in(&s, "demo", &["--scale", "small", "--seed", "3"]);
+    assert!(text.contains("evidence-led") && text.contains("frontier"), "{text}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("Release strategies") && html.contains("Frontier"),
+        "no strategy section"
+    );
+    let db = out.join("demine.gpkg");
+    let start = "2026-01-05";
+    let j = json_on(
+        &db,
+        &[
+            "strategy",
+            "--start",
+            start,
+            "--runs",
+            "50",
+            "--time-limit",
+            "1",
+            "--json",
+        ],
+    );
+    assert_eq!(j["synthetic"], true);
+    assert_eq!(j["strategies"].as_array().unwrap().len(), 3, "{j}");
+    let (clear, survey, evidence) = (
+        by_name(&j, "clear-all"),
+        by_name(&j, "survey-led"),
+        by_name(&j, "evidence-led"),
+    );
+    for st in [clear, survey, evidence] {
+        let (p10, p50, p90) = (
+            date(&st["completion_p10"]),
+            date(&st["completion_p50"]),
+            date(&st["completion_p90"]),
+        );
+        assert!(p10 <= p50 && p50 <= p90, "{st}");
+        assert!(p10 >= date(&Value::from(start)), "{st}");
+        for f in ["team_days", "released_m2", "expected_residual_items", "cost"] {
+            assert!(st[f].as_f64().unwrap() >= 0.0, "{f} in {st}");
+        }
+        assert!(
+            st["true_residual_items"].as_u64().is_some(),
+            "demo data counts true items: {st}"
+        );
+        // Every strategy releases all the land still to release.
+        let r = st["released_m2"].as_f64().unwrap();
+        let c = clear["released_m2"].as_f64().unwrap();
+        assert!((r - c).abs() <= 1e-6 * c, "{r} vs {c}");
+    }
+    assert!(
+        date(&evidence["completion_p50"]) < date(&clear["completion_p50"]),
+        "{j}"
+    );
+    assert!(
+        date(&evidence["completion_p50"]) < date(&survey["completion_p50"]),
+        "{j}"
+    );
+    assert!(
+        clear["expected_residual_items"].as_f64().unwrap() < evidence["expected_residual_items"].as_f64().unwrap(),
+        "{j}"
+    );
+    assert!(evidence["team_days"].as_f64().unwrap() < clear["team_days"].as_f64().unwrap());
+    assert!(j["frontier"].as_array().unwrap().len() >= 2, "{j}");
+    let hz = j["hazards"].as_array().unwrap();
+    assert!(
+        !hz.is_empty() && hz.iter().all(|h| h["action"].as_str().is_some_and(|a| !a.is_empty())),
+        "{j}"
+    );
+    assert!(j["released_land_calibration"]["deciles"].as_array().is_some(), "{j}");
+
+    // A residual cap: evidence-led leaves at most that many expected items.
+    let cap = evidence["expected_residual_items"].as_f64().unwrap() / 2.0;
+    let capped = json_on(
+        &db,
+        &[
+            "strategy",
+            "--start",
+            start,
+            "--runs",
+            "30",
+            "--time-limit",
+            "1",
+            "--max-residual-items",
+            &cap.to_string(),
+            "--json",
+        ],
+    );
+    let e = by_name(&capped, "evidence-led");
+    assert!(e["expected_residual_items"].as_f64().unwrap() <= cap + 1e-9, "{capped}");
+    // A deadline nothing can meet is answered with the earliest date, not refused.
+    let d = json_on(
+        &db,
+        &[
+            "strategy",
+            "--start",
+            start,
+            "--runs",
+            "30",
+            "--time-limit",
+            "1",
+            "--deadline",
+            "2026-01-09",
+            "--json",
+        ],
+    );
+    assert_eq!(d["deadline_met"], false, "{d}");
+    assert!(
+        d["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("the earliest at this confidence is"),
+        "{d}"
+    );
+
+    // Plans and forecasts follow --strategy (evidence-led by default).
+    let f = |strategy: Option<&str>| -> Value {
+        let mut args = vec![
+            "forecast",
+            "--start",
+            start,
+            "--runs",
+            "50",
+            "--time-limit",
+            "1",
+            "--json",
+        ];
+        if let Some(n) = strategy {
+            args.extend(["--strategy", n]);
+        }
+        json_on(&db, &args)
+    };
+    let (fe, fc) = (f(None), f(Some("clear-all")));
+    assert_eq!(fe["strategy"], "evidence-led");
+    assert_eq!(fc["strategy"], "clear-all");
+    assert!(
+        fe["p50_days"].as_f64().unwrap() < fc["p50_days"].as_f64().unwrap(),
+        "{fe} vs {fc}"
+    );
+    let p = json_on(
+        &db,
+        &[
+            "plan",
+            "--start",
+            start,
+            "--strategy",
+            "survey-led",
+            "--time-limit",
+            "1",
+            "--json",
+        ],
+    );
+    assert_eq!(p["strategy"], "survey-led");
+    let o = run_on(
+        &db,
+        &["capacity", "--start", start, "--deadline", "2026-01-08", "--runs", "20"],
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        text.contains("no mix can finish by 2026-01-08") && text.contains("the earliest at this confidence is"),
+        "{text}"
+    );
+
+    // Bad input: exit 2 with a message naming the problem, no panic.
+    for (args, says) in [
+        (
+            vec!["strategy", "--start", start, "--deadline", "2025-12-01"],
+            "is not after the plan start",
+        ),
+        (
+            vec!["strategy", "--max-residual-items", "-3"],
+            "residual cap must be a number of items ≥ 0",
+        ),
+        (vec!["strategy", "--deadline", "next week"], "--deadline"),
+        (vec!["plan", "--strategy", "fastest"], "fastest"),
+    ] {
+        let o = run_on(&db, &args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says) && !err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+/// A registry with hazards but no teams: strategies and plans say so.
+#[test]
+fn no_teams_is_refused() {
+    let s = Scratch::new();
+    let hz = s.file(
+        "hz.geojson",
+        &collection(&[(r#"{"id":"HZ-1","class":"CHA"}"#, &rect(36.05, 50.0, 36.051, 50.0005))]),
+    );
+    s.import_ok("hazards", &hz);
+    for args in [vec!["strategy"], vec!["forecast", "--strategy", "clear-all"]] {
+        let (code, _, err) = s.run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("no teams"), "{args:?}: {err}");
+    }
+    let empty = s.file("teams.csv", "id,kind,productivity_m2_per_day\n");
+    let (code, _, err) = s.run(&["strategy", "--teams", empty.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// Five years of two organisations' monthly releases with a winter dip and a slow rise.
+fn history_csv(extra: &str) -> String {
+    let mut s = String::from("Month,Operator,Released\n");
+    for i in 0..60 {
+        let (y, m) = (2019 + i / 12, i % 12 + 1);
+        let season = if m <= 2 || m == 12 { 0.4 } else { 1.0 };
+        for (org, base) in [("A", 60_000.0), ("B", 30_000.0)] {
+            let a = base * season * (1.0 + 0.01 * i as f64) * (1.0 + 0.1 * ((i * 7 % 5) as f64 - 2.0) / 2.0);
+            s.push_str(&format!("{y}-{m:02},{org},{a:.0}\n"));
+        }
+    }
+    s.push_str(extra);
+    s
+}
+
+/// `forecast --history`: a forecast with P10 ≤ P50 ≤ P90 months; a hindcast with the JSON the
+/// issue names; located errors for duplicate months, negative areas and unknown columns.
+#[test]
+fn forecasts_learned_from_a_monthly_history() {
+    let s = Scratch::new();
+    let cols = "month=Month,organisation=Operator,area_m2=Released";
+    let h = s.file("history.csv", &history_csv(""));
+    let hp = h.to_str().unwrap();
+    let f = s.ok_json(&[
+        "forecast",
+        "--history",
+        hp,
+        "--columns",
+        cols,
+        "--remaining-m2",
+        "5000000",
+        "--json",
+    ]);
+    let (p10, p50, p90) = (
+        f["p10"].as_str().unwrap(),
+        f["p50"].as_str().unwrap(),
+        f["p90"].as_str().unwrap(),
+    );
+    assert!(p10 <= p50 && p50 <= p90, "{f}");
+    // ~100,000 m² a month: 5 km² take about four years from 2024.
+    assert!(("2026-06".."2030-12").contains(&p50), "{f}");
+    let hc = s.ok_json(&[
+        "forecast",
+        "--history",
+        hp,
+        "--columns",
+        cols,
+        "--fit-until",
+        "2022-12",
+        "--json",
+    ]);
+    let months = hc["months"].as_array().unwrap();
+    assert_eq!(months.len(), 12, "{hc}");
+    for m in months {
+        for k in ["month", "actual_cum_m2", "p10_cum_m2", "p50_cum_m2", "p90_cum_m2"] {
+            assert!(!m[k].is_null(), "{k} in {m}");
+        }
+        assert!(
+            m["p10_cum_m2"].as_f64() <= m["p50_cum_m2"].as_f64()
+                && m["p50_cum_m2"].as_f64() <= m["p90_cum_m2"].as_f64()
+        );
+    }
+    let cov = hc["coverage_p10_p90"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&cov), "{hc}");
+    assert!(hc["median_abs_error_m2"].as_f64().unwrap() >= 0.0);
+    assert!(hc["baseline_median_abs_error_m2"].as_f64().unwrap() >= 0.0);
+
+    for (name, content, args, says) in [
+        (
+            "dup.csv",
+            history_csv("2020-03,A,1000\n"),
+            cols,
+            "already given on line",
+        ),
+        ("neg.csv", history_csv("2024-01,C,-5\n"), cols, "line 122"),
+        (
+            "plain.csv",
+            history_csv(""),
+            "month=Month,organisation=Org,area_m2=Released",
+            "no column 'Org'",
+        ),
+        (
+            "plain2.csv",
+            history_csv(""),
+            "month=Month,colour=Operator",
+            "unknown field 'colour'",
+        ),
+    ] {
+        let p = s.file(name, &content);
+        let (code, _, err) = s.run(&[
+            "forecast",
+            "--history",
+            p.to_str().unwrap(),
+            "--columns",
+            args,
+            "--remaining-m2",
+            "1000",
+        ]);
+        assert_eq!(code, 2, "{name}: {err}");
+        assert!(err.contains(says) && !err.contains("panicked"), "{name}: {err}");
+    }
+    let (code, _, err) = s.run(&["forecast", "--history", hp, "--columns", cols, "--remaining-m2", "-1"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+/// The same history derived from the registry's activities.
+#[test]
+fn history_from_the_registry() {
+    let s = Scratch::new();
+    let (out, _) = demo_in(&s, "demo", &["--scale", "small", "--seed", "5"]);
+    let db = out.join("demine.gpkg");
+    let f = json_on(&db, &["forecast", "--history", "registry", "--json"]);
+    assert!(f["source"].as_str().unwrap().contains("activities"), "{f}");
+    assert_eq!(f["remaining_source"], "registry");
+    assert!(f["remaining_m2"].as_f64().unwrap() > 0.0);
+    assert!(f["p10"].as_str().unwrap() <= f["p90"].as_str().unwrap());
+}
