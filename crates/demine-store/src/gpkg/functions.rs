@@ -195,7 +195,7 @@ pub(crate) unsafe fn register(db: *mut ffi::sqlite3) -> Result<(), c_int> {
     }
     let rc = ffi::sqlite3_create_function_v2(
         db,
-        b"demine_intersects\0".as_ptr().cast(),
+        c"demine_intersects".as_ptr().cast(),
         2,
         ffi::SQLITE_UTF8 | ffi::SQLITE_DETERMINISTIC,
         std::ptr::null_mut(),
