@@ -354,3 +354,123 @@ async fn accounts_tokens_submissions_and_conflicts() {
     assert!(s.conflicts(true).await.unwrap().is_empty());
     assert_eq!(s.conflicts(false).await.unwrap().len(), 1);
 }
+
+/// The second wall: with the application's organisation filter turned off, row-level security
+/// alone still hides every other organisation's rows from a store connected as an ordinary
+/// role (not the schema's owner, not a superuser), through every read.
+#[tokio::test]
+async fn row_level_security_alone_hides_other_organisations() {
+    let Some((url, s)) = registry().await else { return };
+    let mut changes = Changeset::new("two organisations");
+    for (i, org) in ["NGO-A", "NGO-B"].iter().enumerate() {
+        let x = 30.0 + i as f64;
+        let mut h = hazard(&format!("H-{org}"), x);
+        h.organisation = Some(org.to_string());
+        changes.hazards.push(h);
+        changes
+            .activities
+            .push(strip(&format!("A-{org}"), &format!("H-{org}"), x, 0));
+        changes.finds.push(demine_core::Find {
+            id: format!("F-{org}"),
+            date: NaiveDate::from_ymd_opt(2024, 5, 3).unwrap(),
+            category: demine_core::FindCategory::ApMine,
+            location: geo::Point::new(x + 0.0005, 50.005),
+            hazard_id: Some(format!("H-{org}")),
+            activity_id: None,
+            depth_cm: None,
+            condition: None,
+            disposition: None,
+            attributes: Attributes::new(),
+        });
+    }
+    s.apply(&changes, &Author::named("t")).await.unwrap();
+
+    // An ordinary role, as the server would connect with.
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
+    let role = format!(
+        "demine_t_server_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    for sql in [
+        format!("CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS"),
+        format!("GRANT USAGE ON SCHEMA public TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
+        format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+    ] {
+        sqlx::query(&sql).execute(&admin).await.unwrap();
+    }
+    let role_url = url.replacen("postgres://postgres@", &format!("postgres://{role}@"), 1);
+    assert_ne!(role_url, url);
+
+    // Without a declared scope the role sees nothing at all: deny by default.
+    let raw = sqlx::PgPool::connect(&role_url).await.unwrap();
+    for table in ["hazards", "activities", "finds", "released_land"] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&raw)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "{table} without demine.organisations");
+    }
+
+    let server = PgStore::open_existing(&role_url)
+        .await
+        .unwrap()
+        .without_application_filter_for_tests();
+    let a = Query::all().in_organisations(Some(vec!["NGO-A".into()]));
+    let ids = |v: Vec<String>| v.into_iter().collect::<Vec<_>>();
+    assert_eq!(
+        ids(server.hazards(&a).await.unwrap().into_iter().map(|h| h.id).collect()),
+        vec!["H-NGO-A"]
+    );
+    assert_eq!(
+        ids(server.activities(&a).await.unwrap().into_iter().map(|x| x.id).collect()),
+        vec!["A-NGO-A"]
+    );
+    assert_eq!(
+        ids(server.finds(&a).await.unwrap().into_iter().map(|x| x.id).collect()),
+        vec!["F-NGO-A"]
+    );
+    assert_eq!(server.count(demine_core::RecordKind::Hazards, &a).await.unwrap(), 1);
+    assert_eq!(server.count(demine_core::RecordKind::Finds, &a).await.unwrap(), 1);
+    let computed = server.computed(&a).await.unwrap();
+    assert_eq!(
+        computed.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+        vec!["H-NGO-A"]
+    );
+    assert!(server.dossier("H-NGO-B", &a).await.unwrap().is_none());
+    let dossier = server.dossier("H-NGO-A", &a).await.unwrap().unwrap();
+    assert_eq!((dossier.activities.len(), dossier.finds.len()), (1, 1));
+    let then = Query {
+        as_of: NaiveDate::from_ymd_opt(2030, 1, 1),
+        ..a.clone()
+    };
+    assert_eq!(server.hazards(&then).await.unwrap().len(), 1);
+    // An empty scope sees nothing; no scope (an unscoped reader) sees everything.
+    let none = Query::all().in_organisations(Some(vec![]));
+    assert!(server.hazards(&none).await.unwrap().is_empty());
+    assert_eq!(server.hazards(&Query::all()).await.unwrap().len(), 2);
+    // The scope was per transaction: the pool's connections carry nothing over.
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM hazards")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    // And the role can write through the store (writes declare every organisation).
+    server
+        .apply(
+            &Changeset {
+                hazards: vec![hazard("H-ORG", 35.0)],
+                ..Changeset::new("server write")
+            },
+            &Author::named("planner"),
+        )
+        .await
+        .unwrap();
+    raw.close().await;
+    server.close().await.unwrap();
+    admin.close().await;
+}

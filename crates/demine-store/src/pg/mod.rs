@@ -38,6 +38,9 @@ pub struct PgStore {
     pool: PgPool,
     /// The URL without its password, for messages.
     location: String,
+    /// Whether reads filter by organisation in SQL (the first wall). Row-level security (the
+    /// second) holds either way; only tests turn this off, to show that it does.
+    app_filter: bool,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-pg");
@@ -93,8 +96,35 @@ impl PgStore {
                 why: "the database has sqlx migrations but no demine schema".into(),
             });
         }
-        store.migrate().await?;
+        // A server role that does not own the schema cannot run migrations: only run them when
+        // some are pending.
+        let applied: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&store.pool)
+            .await?;
+        let latest = MIGRATOR.iter().map(|m| m.version).max();
+        if applied < latest {
+            store.migrate().await?;
+        }
         Ok(store)
+    }
+
+    /// The same store without the application's organisation filter: reads are left to
+    /// row-level security alone. For tests that prove the second wall holds; never use it to
+    /// serve anyone.
+    #[doc(hidden)]
+    pub fn without_application_filter_for_tests(mut self) -> Self {
+        self.app_filter = false;
+        self
+    }
+
+    /// The SQL query and the row-level security scope of a read.
+    fn split(&self, q: &Query) -> (Query, Option<Vec<String>>) {
+        let scope = q.organisations.clone();
+        let mut sql = q.clone();
+        if !self.app_filter {
+            sql.organisations = None;
+        }
+        (sql, scope)
     }
 
     async fn connect(url: &str) -> Result<Self> {
@@ -115,7 +145,11 @@ impl PgStore {
                 path: PathBuf::from(&location),
                 source,
             })?;
-        Ok(PgStore { pool, location })
+        Ok(PgStore {
+            pool,
+            location,
+            app_filter: true,
+        })
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -171,30 +205,36 @@ pub(crate) fn wkb_of_gpkg(blob: Vec<u8>) -> Vec<u8> {
 
 impl Repository for PgStore {
     async fn records(&self, kind: RecordKind, q: &Query) -> Result<Vec<Stored<AnyRecord>>> {
-        read::records(&self.pool, kind, q).await
+        let (q, scope) = self.split(q);
+        read::records(&self.pool, kind, &q, scope.as_deref()).await
     }
     async fn count(&self, kind: RecordKind, q: &Query) -> Result<u64> {
-        read::count(&self.pool, kind, q).await
+        let (q, scope) = self.split(q);
+        read::count(&self.pool, kind, &q, scope.as_deref()).await
     }
     async fn record(&self, kind: RecordKind, id: &str) -> Result<Option<Stored<AnyRecord>>> {
         let q = Query {
             ids: Some(vec![id.to_string()]),
             ..Query::default()
         };
-        Ok(read::records(&self.pool, kind, &q).await?.into_iter().next())
+        Ok(read::records(&self.pool, kind, &q, None).await?.into_iter().next())
     }
     async fn versions(&self, kind: RecordKind, id: &str) -> Result<Vec<Version>> {
         read::versions(&self.pool, kind, id).await
     }
     async fn dossier(&self, id: &str, q: &Query) -> Result<Option<HazardDossier>> {
-        read::dossier(&self.pool, id, q).await
+        let (q, scope) = self.split(q);
+        read::dossier(&self.pool, id, &q, scope.as_deref()).await
     }
     async fn computed(&self, q: &Query) -> Result<Vec<(String, Computed)>> {
-        read::computed(&self.pool, q).await
+        let (q, scope) = self.split(q);
+        read::computed(&self.pool, &q, scope.as_deref()).await
     }
     async fn ids(&self, kind: RecordKind) -> Result<HashSet<String>> {
         let sql = format!("SELECT id FROM {}", crate::gpkg::codec::spec(kind).table);
-        let ids: Vec<String> = sqlx::query_scalar(&sql).fetch_all(&self.pool).await?;
+        let mut tx = read::scoped(&self.pool, None).await?;
+        let ids: Vec<String> = sqlx::query_scalar(&sql).fetch_all(&mut *tx).await?;
+        tx.commit().await?;
         Ok(ids.into_iter().collect())
     }
     async fn counts(&self) -> Result<Counts> {

@@ -14,6 +14,37 @@ use geo::{BoundingRect, Contains, Geometry};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
+/// The organisations a transaction may see under row-level security (`None`: all of them), as
+/// `demine.organisations` holds them: `*`, or a comma-separated list (an empty list sees none).
+pub(super) fn scope_setting(orgs: Option<&[String]>) -> String {
+    match orgs {
+        None => "*".into(),
+        Some(list) => list
+            .iter()
+            .filter(|o| !o.is_empty() && !o.contains(',') && o.as_str() != "*")
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(","),
+    }
+}
+
+/// Declares the transaction's organisations for row-level security (`SET LOCAL`: it ends with
+/// the transaction, so a pooled connection never carries it to the next caller).
+pub(super) async fn set_scope(tx: &mut sqlx::Transaction<'_, Postgres>, orgs: Option<&[String]>) -> Result<()> {
+    sqlx::query("SELECT set_config('demine.organisations', $1, true)")
+        .bind(scope_setting(orgs))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A read-only transaction that sees `orgs` (`None`: all) under row-level security.
+pub(super) async fn scoped(pool: &PgPool, orgs: Option<&[String]>) -> Result<sqlx::Transaction<'static, Postgres>> {
+    let mut tx = pool.begin().await?;
+    set_scope(&mut tx, orgs).await?;
+    Ok(tx)
+}
+
 /// How a column is stored in PostgreSQL, where it differs from what the codec binds and reads
 /// (text, reals, integers, GeoPackage blobs).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -195,21 +226,32 @@ pub(super) fn stored(kind: RecordKind, row: &PgRow) -> Result<Stored<AnyRecord>>
     })
 }
 
-pub(super) async fn records(pool: &PgPool, kind: RecordKind, q: &Query) -> Result<Vec<Stored<AnyRecord>>> {
+/// Records matching `q` (its organisations filter, if any, is the application's), read in a
+/// transaction that sees `scope` under row-level security.
+pub(super) async fn records(
+    pool: &PgPool,
+    kind: RecordKind,
+    q: &Query,
+    scope: Option<&[String]>,
+) -> Result<Vec<Stored<AnyRecord>>> {
     let s = spec(kind);
     let mut qb = records_sql(s, q);
-    // Row by row: a million finds never sit in memory twice (as rows and as records).
-    let mut rows = qb.build().fetch(pool);
+    let mut tx = scoped(pool, scope).await?;
     let mut out = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        out.push(stored(kind, &row)?);
+    {
+        // Row by row: a million finds never sit in memory twice (as rows and as records).
+        let mut rows = qb.build().fetch(&mut *tx);
+        while let Some(row) = rows.try_next().await? {
+            out.push(stored(kind, &row)?);
+        }
     }
+    tx.commit().await?;
     Ok(out)
 }
 
-pub(super) async fn count(pool: &PgPool, kind: RecordKind, q: &Query) -> Result<u64> {
+pub(super) async fn count(pool: &PgPool, kind: RecordKind, q: &Query, scope: Option<&[String]>) -> Result<u64> {
     if q.as_of.is_some() {
-        return Ok(records(pool, kind, q).await?.len() as u64);
+        return Ok(records(pool, kind, q, scope).await?.len() as u64);
     }
     let s = spec(kind);
     let mut qb = QueryBuilder::<Postgres>::new(format!("SELECT count(*) FROM {} t WHERE true", s.table));
@@ -219,7 +261,9 @@ pub(super) async fn count(pool: &PgPool, kind: RecordKind, q: &Query) -> Result<
         ..q.clone()
     };
     push_filters(&mut qb, s, &unpaged, true);
-    let n: i64 = qb.build_query_scalar().fetch_one(pool).await?;
+    let mut tx = scoped(pool, scope).await?;
+    let n: i64 = qb.build_query_scalar().fetch_one(&mut *tx).await?;
+    tx.commit().await?;
     Ok(n.max(0) as u64)
 }
 
@@ -231,7 +275,9 @@ pub(super) async fn versions(pool: &PgPool, kind: RecordKind, id: &str) -> Resul
         select_columns(s, "t."),
         s.table
     );
-    let rows = sqlx::query(&sql).bind(id).fetch_all(pool).await?;
+    let mut tx = scoped(pool, None).await?;
+    let rows = sqlx::query(&sql).bind(id).fetch_all(&mut *tx).await?;
+    tx.commit().await?;
     let mut out = Vec::with_capacity(rows.len() + 1);
     for row in &rows {
         out.push(Version {
@@ -247,7 +293,7 @@ pub(super) async fn versions(pool: &PgPool, kind: RecordKind, id: &str) -> Resul
         ids: Some(vec![id.to_string()]),
         ..Query::default()
     };
-    if let Some(current) = records(pool, kind, &q).await?.into_iter().next() {
+    if let Some(current) = records(pool, kind, &q, None).await?.into_iter().next() {
         out.push(Version {
             version: current.version,
             valid_from: current.valid_from,
@@ -285,20 +331,27 @@ async fn unlinked_near(pool: &PgPool, kind: RecordKind, b: &Bbox) -> Result<Vec<
     ));
     push_bbox(&mut qb, b);
     qb.push(" ORDER BY t.fid");
-    let rows = qb.build().fetch_all(pool).await?;
+    let mut tx = scoped(pool, None).await?;
+    let rows = qb.build().fetch_all(&mut *tx).await?;
+    tx.commit().await?;
     rows.iter().map(|r| stored(kind, r)).collect()
 }
 
-pub(super) async fn dossier(pool: &PgPool, id: &str, q: &Query) -> Result<Option<HazardDossier>> {
-    let scope = |mut base: Query| {
+pub(super) async fn dossier(
+    pool: &PgPool,
+    id: &str,
+    q: &Query,
+    scope: Option<&[String]>,
+) -> Result<Option<HazardDossier>> {
+    let in_scope = |mut base: Query| {
         base.organisations = q.organisations.clone();
         base
     };
-    let hq = scope(Query {
+    let hq = in_scope(Query {
         ids: Some(vec![id.to_string()]),
         ..Query::default()
     });
-    let Some(hazard) = typed(records(pool, RecordKind::Hazards, &hq).await?, |r| match r {
+    let Some(hazard) = typed(records(pool, RecordKind::Hazards, &hq, scope).await?, |r| match r {
         AnyRecord::Hazard(h) => Some(h),
         _ => None,
     })
@@ -306,16 +359,19 @@ pub(super) async fn dossier(pool: &PgPool, id: &str, q: &Query) -> Result<Option
     .next() else {
         return Ok(None);
     };
-    let of_hazard = scope(Query::hazard(id));
-    let activities = typed(records(pool, RecordKind::Activities, &of_hazard).await?, |r| match r {
-        AnyRecord::Activity(a) => Some(a),
-        _ => None,
-    });
-    let mut finds = records(pool, RecordKind::Finds, &of_hazard).await?;
-    let mut accidents = records(pool, RecordKind::Accidents, &of_hazard).await?;
+    let of_hazard = in_scope(Query::hazard(id));
+    let activities = typed(
+        records(pool, RecordKind::Activities, &of_hazard, scope).await?,
+        |r| match r {
+            AnyRecord::Activity(a) => Some(a),
+            _ => None,
+        },
+    );
+    let mut finds = records(pool, RecordKind::Finds, &of_hazard, scope).await?;
+    let mut accidents = records(pool, RecordKind::Accidents, &of_hazard, scope).await?;
     // Finds and accidents recorded without a hazard but inside it belong to its evidence; they
     // have no organisation, so only an unscoped reader sees them.
-    if let (Some(b), None) = (hazard.record.geometry.bounding_rect(), &q.organisations) {
+    if let (Some(b), None) = (hazard.record.geometry.bounding_rect(), scope) {
         let b = Bbox {
             min_lon: b.min().x,
             min_lat: b.min().y,
@@ -347,12 +403,15 @@ pub(super) async fn dossier(pool: &PgPool, id: &str, q: &Query) -> Result<Option
         AnyRecord::Accident(a) => Some(a),
         _ => None,
     });
-    let mut progress = typed(records(pool, RecordKind::Progress, &of_hazard).await?, |r| match r {
-        AnyRecord::Progress(p) => Some(p),
-        _ => None,
-    });
+    let mut progress = typed(
+        records(pool, RecordKind::Progress, &of_hazard, scope).await?,
+        |r| match r {
+            AnyRecord::Progress(p) => Some(p),
+            _ => None,
+        },
+    );
     progress.sort_by_key(|a| (a.record.date, a.fid));
-    let mut qa = typed(records(pool, RecordKind::Qa, &of_hazard).await?, |r| match r {
+    let mut qa = typed(records(pool, RecordKind::Qa, &of_hazard, scope).await?, |r| match r {
         AnyRecord::Qa(i) => Some(i),
         _ => None,
     });
@@ -363,6 +422,7 @@ pub(super) async fn dossier(pool: &PgPool, id: &str, q: &Query) -> Result<Option
             ids: Some(vec![id.to_string()]),
             ..Query::default()
         },
+        scope,
     )
     .await?
     .into_iter()
@@ -381,7 +441,7 @@ pub(super) async fn dossier(pool: &PgPool, id: &str, q: &Query) -> Result<Option
     }))
 }
 
-pub(super) async fn computed(pool: &PgPool, q: &Query) -> Result<Vec<(String, Computed)>> {
+pub(super) async fn computed(pool: &PgPool, q: &Query, scope: Option<&[String]>) -> Result<Vec<(String, Computed)>> {
     let s = spec(RecordKind::Hazards);
     let mut qb = QueryBuilder::<Postgres>::new(
         "SELECT t.id, t.area_m2, t.cancelled_m2, t.reduced_m2, t.cleared_m2, t.remaining_m2, t.status FROM hazards t \
@@ -393,7 +453,9 @@ pub(super) async fn computed(pool: &PgPool, q: &Query) -> Result<Vec<(String, Co
     };
     push_filters(&mut qb, s, &current, true);
     qb.push(" ORDER BY t.fid");
-    let rows = qb.build().fetch_all(pool).await?;
+    let mut tx = scoped(pool, scope).await?;
+    let rows = qb.build().fetch_all(&mut *tx).await?;
+    tx.commit().await?;
     rows.iter()
         .map(|r| {
             let id: String = r.try_get("id")?;
@@ -422,35 +484,49 @@ pub(super) async fn computed(pool: &PgPool, q: &Query) -> Result<Vec<(String, Co
 }
 
 pub(super) async fn counts(pool: &PgPool) -> Result<Counts> {
-    let n = |table: &'static str| {
-        let pool = pool.clone();
-        async move {
-            let v: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
-                .fetch_one(&pool)
-                .await?;
-            Ok::<u64, StoreError>(v.max(0) as u64)
-        }
-    };
+    let mut tx = scoped(pool, None).await?;
+    let mut n = std::collections::HashMap::new();
+    let tables = [
+        "hazards",
+        "activities",
+        "finds",
+        "accidents",
+        "released_land",
+        "organisations",
+        "teams",
+        "daily_progress",
+        "qa_inspections",
+        "change_log",
+        "context_features",
+        "risk_cells",
+    ];
+    for table in tables {
+        let v: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&mut *tx)
+            .await?;
+        n.insert(table, v.max(0) as u64);
+    }
     let mut history = 0;
     for s in &codec::SPECS {
         let v: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {}_history", s.table))
-            .fetch_one(pool)
+            .fetch_one(&mut *tx)
             .await?;
         history += v.max(0) as u64;
     }
+    tx.commit().await?;
     Ok(Counts {
-        hazards: n("hazards").await?,
-        activities: n("activities").await?,
-        finds: n("finds").await?,
-        accidents: n("accidents").await?,
-        released_land: n("released_land").await?,
-        organisations: n("organisations").await?,
-        teams: n("teams").await?,
-        daily_progress: n("daily_progress").await?,
-        qa_inspections: n("qa_inspections").await?,
-        change_log: n("change_log").await?,
-        context_features: n("context_features").await?,
-        risk_cells: n("risk_cells").await?,
+        hazards: n["hazards"],
+        activities: n["activities"],
+        finds: n["finds"],
+        accidents: n["accidents"],
+        released_land: n["released_land"],
+        organisations: n["organisations"],
+        teams: n["teams"],
+        daily_progress: n["daily_progress"],
+        qa_inspections: n["qa_inspections"],
+        change_log: n["change_log"],
+        context_features: n["context_features"],
+        risk_cells: n["risk_cells"],
         history,
     })
 }
@@ -490,7 +566,7 @@ pub(super) async fn hazard_risks(pool: &PgPool) -> Result<Vec<HazardRisk>> {
         "SELECT id, risk_expected_share, risk_p_any FROM hazards \
          WHERE risk_p_any IS NOT NULL AND risk_expected_share IS NOT NULL ORDER BY id",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *scoped(pool, None).await?)
     .await?;
     Ok(rows
         .into_iter()
@@ -505,7 +581,7 @@ pub(super) async fn hazard_risks(pool: &PgPool) -> Result<Vec<HazardRisk>> {
 async fn hazard_risk(pool: &PgPool, hazard_id: &str) -> Result<Option<HazardRisk>> {
     let row = sqlx::query("SELECT risk_expected_share, risk_p_any FROM hazards WHERE id = $1")
         .bind(hazard_id)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *scoped(pool, None).await?)
         .await?;
     Ok(row.and_then(|r| {
         let share: Option<f64> = r.get("risk_expected_share");

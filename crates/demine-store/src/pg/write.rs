@@ -93,9 +93,12 @@ pub(super) fn constraint(e: sqlx::Error, table: &str) -> StoreError {
     StoreError::Sql(e)
 }
 
-/// Begins a write: a transaction holding the registry's write lock until it ends.
+/// Begins a write: a transaction holding the registry's write lock until it ends. It sees
+/// every organisation under row-level security: the accounting needs every activity of a
+/// hazard, and who may write what is decided before (`demine-app`).
 pub(super) async fn begin_write(pool: &PgPool) -> Result<Tx<'static>> {
     let mut tx = pool.begin().await?;
+    super::read::set_scope(&mut tx, None).await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(WRITE_LOCK)
         .execute(&mut *tx)
