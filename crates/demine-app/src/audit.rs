@@ -288,7 +288,18 @@ pub struct Restored {
 /// server must be stopped: a running server keeps the old file open.
 pub async fn restore(from: &Path, to: &crate::Location, actor: &Actor) -> AppResult<Restored> {
     actor.require(Act::Administer)?;
-    let crate::Location::GeoPackage(target) = to;
+    // Infallible without the `postgres` feature.
+    #[allow(clippy::infallible_destructuring_match)]
+    let target = match to {
+        crate::Location::GeoPackage(p) => p,
+        #[cfg(feature = "postgres")]
+        crate::Location::Postgres(_) => {
+            return Err(AppError::refused(format!(
+                "{}: `demine restore` into a PostgreSQL registry is not implemented yet; restore the database with pg_restore",
+                to.describe()
+            )))
+        }
+    };
     let source = crate::Location::GeoPackage(from.to_path_buf());
     let reg = Registry::open(&source).await?;
     let v = verify(&reg, actor, None).await?;

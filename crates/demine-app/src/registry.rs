@@ -6,10 +6,14 @@ use demine_store::{Applied, Changeset, GeoPackageStore, Repository, Store};
 pub use demine_store::{Bbox, ChangeLogEntry, Computed, LogQuery};
 use std::path::{Path, PathBuf};
 
-/// Where a registry lives: a GeoPackage file, or (later) a PostgreSQL database.
+/// Where a registry lives: a GeoPackage file, or a PostgreSQL + PostGIS database (builds with
+/// the cargo feature `postgres`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
     GeoPackage(PathBuf),
+    /// A `postgres://` URL (it may hold a password: print [`Location::describe`], never this).
+    #[cfg(feature = "postgres")]
+    Postgres(String),
 }
 
 impl Location {
@@ -17,6 +21,9 @@ impl Location {
     pub fn parse(s: &str) -> AppResult<Location> {
         let t = s.trim();
         if t.starts_with("postgres://") || t.starts_with("postgresql://") {
+            #[cfg(feature = "postgres")]
+            return Ok(Location::Postgres(t.to_string()));
+            #[cfg(not(feature = "postgres"))]
             return Err(AppError::refused(format!(
                 "--db {}: PostgreSQL registries are not supported by this build yet; use a GeoPackage file",
                 redact(t)
@@ -34,18 +41,28 @@ impl Location {
     pub fn describe(&self) -> String {
         match self {
             Location::GeoPackage(p) => p.display().to_string(),
+            #[cfg(feature = "postgres")]
+            Location::Postgres(url) => redact(url),
         }
     }
 
-    /// Whether the registry exists.
+    /// Whether the registry exists (a database is asked when it is opened: this says yes).
     pub fn exists(&self) -> bool {
         match self {
             Location::GeoPackage(p) => p.exists(),
+            #[cfg(feature = "postgres")]
+            Location::Postgres(_) => true,
         }
     }
 
     fn check_folder(&self) -> AppResult<()> {
-        let Location::GeoPackage(p) = self;
+        // Infallible without the `postgres` feature.
+        #[allow(clippy::infallible_destructuring_match)]
+        let p = match self {
+            Location::GeoPackage(p) => p,
+            #[cfg(feature = "postgres")]
+            Location::Postgres(_) => return Ok(()),
+        };
         if let Some(parent) = p.parent().filter(|p| !p.as_os_str().is_empty()) {
             if !parent.exists() {
                 return Err(AppError::refused(format!(
@@ -86,6 +103,8 @@ impl Registry {
         location.check_folder()?;
         let store = match location {
             Location::GeoPackage(p) => Store::GeoPackage(GeoPackageStore::open_existing(p).await?),
+            #[cfg(feature = "postgres")]
+            Location::Postgres(url) => Store::Postgres(demine_store::PgStore::open_existing(url).await?),
         };
         Ok(Registry {
             store,
@@ -98,6 +117,8 @@ impl Registry {
         location.check_folder()?;
         let store = match location {
             Location::GeoPackage(p) => Store::GeoPackage(GeoPackageStore::open(p).await?),
+            #[cfg(feature = "postgres")]
+            Location::Postgres(url) => Store::Postgres(demine_store::PgStore::open(url).await?),
         };
         Ok(Registry {
             store,
@@ -205,8 +226,18 @@ pub async fn write_or_create(location: &Location, changes: &Changeset, actor: &A
         r.close().await?;
         return Ok(applied);
     }
-    let Location::GeoPackage(db) = location;
-    create_geopackage_with(db, changes, actor).await
+    match location {
+        Location::GeoPackage(db) => create_geopackage_with(db, changes, actor).await,
+        // A database creates its schema in the transaction-safe migrations; the changeset is
+        // then one transaction like any other.
+        #[cfg(feature = "postgres")]
+        Location::Postgres(_) => {
+            let r = Registry::open_or_create(location).await?;
+            let applied = r.apply(changes, actor).await?;
+            r.close().await?;
+            Ok(applied)
+        }
+    }
 }
 
 async fn create_geopackage_with(db: &Path, changes: &Changeset, actor: &Actor) -> AppResult<Applied> {

@@ -3,7 +3,8 @@
 //! The registry store. The embedded default is one SQLite file that is a valid **GeoPackage 1.3**
 //! with R-tree spatial indexes: QGIS and GDAL open it directly and see the `hazards`,
 //! `activities`, `finds`, `accidents` and `released_land` layers, and the `*_history` layers of
-//! what corrections replaced. A PostgreSQL/PostGIS backend implements the same [`Repository`].
+//! what corrections replaced. A PostgreSQL/PostGIS backend (`PgStore`, cargo feature `postgres`,
+//! not yet complete) implements the same [`Repository`].
 //!
 //! **Owns:** the schema and its migrations, reading and writing domain values, transactions,
 //! record versions and their history, the hash-chained change log, GeoPackage bookkeeping
@@ -31,10 +32,14 @@
 
 pub mod features;
 mod gpkg;
+#[cfg(feature = "postgres")]
+mod pg;
 mod types;
 
 pub use features::{CmpOp, FeatureQuery, FeatureRow, Field, FieldType, Filter, Layer, Literal};
 pub use gpkg::GeoPackageStore;
+#[cfg(feature = "postgres")]
+pub use pg::{redact_url, PgStore};
 pub use types::*;
 
 use chrono::NaiveDate;
@@ -268,6 +273,9 @@ pub struct Computed {
 #[derive(Debug, Clone)]
 pub enum Store {
     GeoPackage(GeoPackageStore),
+    /// A PostgreSQL + PostGIS registry (`--db postgres://…`).
+    #[cfg(feature = "postgres")]
+    Postgres(PgStore),
 }
 
 impl Store {
@@ -275,6 +283,8 @@ impl Store {
     pub fn location(&self) -> String {
         match self {
             Store::GeoPackage(s) => s.path().display().to_string(),
+            #[cfg(feature = "postgres")]
+            Store::Postgres(s) => s.location().to_string(),
         }
     }
 
@@ -282,6 +292,8 @@ impl Store {
     pub async fn close(self) -> Result<()> {
         match self {
             Store::GeoPackage(s) => s.close().await,
+            #[cfg(feature = "postgres")]
+            Store::Postgres(s) => s.close().await,
         }
     }
 }
@@ -290,6 +302,8 @@ macro_rules! delegate {
     ($self:ident, $s:ident => $e:expr) => {
         match $self {
             Store::GeoPackage($s) => $e,
+            #[cfg(feature = "postgres")]
+            Store::Postgres($s) => $e,
         }
     };
 }

@@ -674,25 +674,63 @@ pub(crate) fn opt_str(row: &SqliteRow, col: &str) -> Option<String> {
     row.try_get::<Option<String>, _>(col).ok().flatten()
 }
 
-fn attributes(row: &SqliteRow) -> Result<Attributes, String> {
-    match opt_str(row, "attributes") {
+/// What decoding a record needs of a row, whatever the backend: columns read as text, reals,
+/// integers, and the row's geometry (`geom`).
+pub(crate) trait Cells {
+    fn text(&self, col: &str) -> Result<Option<String>, String>;
+    fn real(&self, col: &str) -> Result<Option<f64>, String>;
+    fn int(&self, col: &str) -> Result<Option<i64>, String>;
+    fn geometry(&self) -> Result<Geometry<f64>, String>;
+
+    fn req_text(&self, col: &str) -> Result<String, String> {
+        self.text(col)?.ok_or_else(|| format!("{col}: missing"))
+    }
+    fn req_real(&self, col: &str) -> Result<f64, String> {
+        self.real(col)?.ok_or_else(|| format!("{col}: missing"))
+    }
+    fn req_int(&self, col: &str) -> Result<i64, String> {
+        self.int(col)?.ok_or_else(|| format!("{col}: missing"))
+    }
+    /// A nullable text column; an unreadable value reads as none.
+    fn opt_text(&self, col: &str) -> Option<String> {
+        self.text(col).ok().flatten()
+    }
+}
+
+impl Cells for SqliteRow {
+    fn text(&self, col: &str) -> Result<Option<String>, String> {
+        self.try_get(col).map_err(|e| format!("{col}: {e}"))
+    }
+    fn real(&self, col: &str) -> Result<Option<f64>, String> {
+        self.try_get(col).map_err(|e| format!("{col}: {e}"))
+    }
+    fn int(&self, col: &str) -> Result<Option<i64>, String> {
+        self.try_get(col).map_err(|e| format!("{col}: {e}"))
+    }
+    fn geometry(&self) -> Result<Geometry<f64>, String> {
+        decode_geometry(self)
+    }
+}
+
+fn attributes(row: &impl Cells) -> Result<Attributes, String> {
+    match row.opt_text("attributes") {
         None => Ok(Attributes::new()),
         Some(s) => serde_json::from_str(&s).map_err(|e| format!("attributes: {e}")),
     }
 }
 
-fn parse_enum<T: FromStr<Err = demine_core::UnknownValue>>(row: &SqliteRow, col: &str) -> Result<T, String> {
-    let s: String = row.try_get(col).map_err(|e| format!("{col}: {e}"))?;
+fn parse_enum<T: FromStr<Err = demine_core::UnknownValue>>(row: &impl Cells, col: &str) -> Result<T, String> {
+    let s = row.req_text(col)?;
     s.parse().map_err(|e| format!("{col}: {e}"))
 }
 
-pub(crate) fn parse_date(row: &SqliteRow, col: &str) -> Result<NaiveDate, String> {
-    let s: String = row.try_get(col).map_err(|e| format!("{col}: {e}"))?;
+pub(crate) fn parse_date(row: &impl Cells, col: &str) -> Result<NaiveDate, String> {
+    let s = row.req_text(col)?;
     NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| format!("{col} '{s}': {e}"))
 }
 
-fn opt_date(row: &SqliteRow, col: &str) -> Result<Option<NaiveDate>, String> {
-    match opt_str(row, col) {
+fn opt_date(row: &impl Cells, col: &str) -> Result<Option<NaiveDate>, String> {
+    match row.opt_text(col) {
         None => Ok(None),
         Some(s) if s.is_empty() => Ok(None),
         Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
@@ -719,8 +757,8 @@ fn into_point(g: Geometry<f64>) -> Result<Point<f64>, String> {
     }
 }
 
-fn count(row: &SqliteRow, col: &str) -> Result<i64, String> {
-    row.try_get::<i64, _>(col).map_err(|e| format!("{col}: {e}"))
+fn count(row: &impl Cells, col: &str) -> Result<i64, String> {
+    row.req_int(col)
 }
 
 pub(crate) fn decode_geometry(row: &SqliteRow) -> Result<Geometry<f64>, String> {
@@ -729,8 +767,8 @@ pub(crate) fn decode_geometry(row: &SqliteRow) -> Result<Geometry<f64>, String> 
 }
 
 /// A row of the kind's table (or its history) as a record.
-pub(crate) fn decode(kind: RecordKind, row: &SqliteRow) -> Result<AnyRecord> {
-    let id: String = row.try_get("id").unwrap_or_default();
+pub(crate) fn decode(kind: RecordKind, row: &impl Cells) -> Result<AnyRecord> {
+    let id: String = row.opt_text("id").unwrap_or_default();
     decode_inner(kind, row).map_err(|why| StoreError::Corrupt {
         table: spec(kind).table,
         id,
@@ -738,47 +776,47 @@ pub(crate) fn decode(kind: RecordKind, row: &SqliteRow) -> Result<AnyRecord> {
     })
 }
 
-fn decode_inner(kind: RecordKind, row: &SqliteRow) -> Result<AnyRecord, String> {
-    let id: String = row.try_get("id").map_err(|e| format!("id: {e}"))?;
+fn decode_inner(kind: RecordKind, row: &impl Cells) -> Result<AnyRecord, String> {
+    let id: String = row.req_text("id")?;
     Ok(match kind {
         RecordKind::Hazards => AnyRecord::Hazard(Hazard {
             id,
             class: parse_enum::<HazardClass>(row, "class")?,
-            geometry: into_multipolygon(decode_geometry(row)?)?,
-            name: opt_str(row, "name"),
-            reported_status: opt_str(row, "reported_status"),
-            organisation: opt_str(row, "organisation"),
-            land_use: opt_str(row, "land_use"),
-            contamination: opt_str(row, "contamination"),
-            evidence: opt_str(row, "evidence"),
-            blockages: opt_str(row, "blockages"),
+            geometry: into_multipolygon(row.geometry()?)?,
+            name: row.opt_text("name"),
+            reported_status: row.opt_text("reported_status"),
+            organisation: row.opt_text("organisation"),
+            land_use: row.opt_text("land_use"),
+            contamination: row.opt_text("contamination"),
+            evidence: row.opt_text("evidence"),
+            blockages: row.opt_text("blockages"),
             recorded_date: opt_date(row, "recorded_date")?,
             attributes: attributes(row)?,
         }),
         RecordKind::Activities => AnyRecord::Activity(Activity {
             id,
-            hazard_id: row.try_get("hazard_id").map_err(|e| format!("hazard_id: {e}"))?,
+            hazard_id: row.req_text("hazard_id")?,
             activity_type: parse_enum::<ActivityType>(row, "type")?,
             outcome: parse_enum::<Outcome>(row, "outcome")?,
             start_date: parse_date(row, "start_date")?,
             end_date: parse_date(row, "end_date")?,
-            geometry: into_multipolygon(decode_geometry(row)?)?,
-            organisation: opt_str(row, "organisation"),
-            team: opt_str(row, "team"),
-            method: opt_str(row, "method"),
-            depth_cm: row.try_get("depth_cm").ok().flatten(),
+            geometry: into_multipolygon(row.geometry()?)?,
+            organisation: row.opt_text("organisation"),
+            team: row.opt_text("team"),
+            method: row.opt_text("method"),
+            depth_cm: row.real("depth_cm").ok().flatten(),
             attributes: attributes(row)?,
         }),
         RecordKind::Finds => AnyRecord::Find(Find {
             id,
             date: parse_date(row, "date")?,
             category: parse_enum::<FindCategory>(row, "category")?,
-            location: into_point(decode_geometry(row)?)?,
-            hazard_id: opt_str(row, "hazard_id"),
-            activity_id: opt_str(row, "activity_id"),
-            depth_cm: row.try_get("depth_cm").ok().flatten(),
-            condition: opt_str(row, "condition"),
-            disposition: opt_str(row, "disposition"),
+            location: into_point(row.geometry()?)?,
+            hazard_id: row.opt_text("hazard_id"),
+            activity_id: row.opt_text("activity_id"),
+            depth_cm: row.real("depth_cm").ok().flatten(),
+            condition: row.opt_text("condition"),
+            disposition: row.opt_text("disposition"),
             attributes: attributes(row)?,
         }),
         RecordKind::Accidents => AnyRecord::Accident(Accident {
@@ -786,73 +824,67 @@ fn decode_inner(kind: RecordKind, row: &SqliteRow) -> Result<AnyRecord, String> 
             date: parse_date(row, "date")?,
             killed: count(row, "killed")?.max(0) as u32,
             injured: count(row, "injured")?.max(0) as u32,
-            location: into_point(decode_geometry(row)?)?,
-            hazard_id: opt_str(row, "hazard_id"),
+            location: into_point(row.geometry()?)?,
+            hazard_id: row.opt_text("hazard_id"),
             attributes: attributes(row)?,
         }),
         RecordKind::Organisations => AnyRecord::Organisation(Organisation {
             id,
-            name: row.try_get("name").map_err(|e| format!("name: {e}"))?,
-            kind: opt_str(row, "kind"),
+            name: row.req_text("name")?,
+            kind: row.opt_text("kind"),
         }),
         RecordKind::Teams => AnyRecord::Team(Team {
             id,
-            organisation: opt_str(row, "organisation"),
+            organisation: row.opt_text("organisation"),
             kind: parse_enum::<TeamKind>(row, "kind")?,
-            productivity_m2_per_day: row
-                .try_get("productivity_m2_per_day")
-                .map_err(|e| format!("productivity_m2_per_day: {e}"))?,
-            base_lon: row.try_get("base_lon").ok().flatten(),
-            base_lat: row.try_get("base_lat").ok().flatten(),
+            productivity_m2_per_day: row.req_real("productivity_m2_per_day")?,
+            base_lon: row.real("base_lon").ok().flatten(),
+            base_lat: row.real("base_lat").ok().flatten(),
             start_date: opt_date(row, "start_date")?,
             end_date: opt_date(row, "end_date")?,
-            cost_per_day: row.try_get("cost_per_day").ok().flatten(),
+            cost_per_day: row.real("cost_per_day").ok().flatten(),
         }),
         RecordKind::Progress => AnyRecord::Progress(DailyProgress {
             id,
             date: parse_date(row, "date")?,
-            hazard_id: row.try_get("hazard_id").map_err(|e| format!("hazard_id: {e}"))?,
-            team: row.try_get("team").map_err(|e| format!("team: {e}"))?,
-            team_kind: row.try_get("team_kind").map_err(|e| format!("team_kind: {e}"))?,
-            geometry: into_multipolygon(decode_geometry(row)?)?,
-            hours: row.try_get("hours").map_err(|e| format!("hours: {e}"))?,
-            downtime_hours: row
-                .try_get("downtime_hours")
-                .map_err(|e| format!("downtime_hours: {e}"))?,
-            downtime_reason: opt_str(row, "downtime_reason"),
+            hazard_id: row.req_text("hazard_id")?,
+            team: row.req_text("team")?,
+            team_kind: row.req_text("team_kind")?,
+            geometry: into_multipolygon(row.geometry()?)?,
+            hours: row.req_real("hours")?,
+            downtime_hours: row.req_real("downtime_hours")?,
+            downtime_reason: row.opt_text("downtime_reason"),
             finds: count(row, "finds")?.max(0) as u32,
-            lanes: opt_str(row, "lanes"),
-            terrain: opt_str(row, "terrain"),
-            area_m2: row.try_get("area_m2").map_err(|e| format!("area_m2: {e}"))?,
-            activity_id: opt_str(row, "activity_id"),
+            lanes: row.opt_text("lanes"),
+            terrain: row.opt_text("terrain"),
+            area_m2: row.req_real("area_m2")?,
+            activity_id: row.opt_text("activity_id"),
         }),
         RecordKind::Qa => {
-            let nc: String = row
-                .try_get("nonconformities")
-                .map_err(|e| format!("nonconformities: {e}"))?;
+            let nc = row.req_text("nonconformities")?;
             AnyRecord::Qa(QaInspection {
                 id,
-                hazard_id: row.try_get("hazard_id").map_err(|e| format!("hazard_id: {e}"))?,
+                hazard_id: row.req_text("hazard_id")?,
                 date: parse_date(row, "date")?,
                 lot_units: count(row, "lot_units")?.max(0) as u64,
                 sample_units: count(row, "sample_units")?.max(0) as u64,
-                box_m: row.try_get("box_m").map_err(|e| format!("box_m: {e}"))?,
+                box_m: row.req_real("box_m")?,
                 c: count(row, "c")?.max(0) as u64,
                 defects: count(row, "defects")?.max(0) as u64,
                 accepted: count(row, "accepted")? != 0,
-                detection: row.try_get("detection").map_err(|e| format!("detection: {e}"))?,
+                detection: row.req_real("detection")?,
                 nonconformities: serde_json::from_str(&nc).map_err(|e| format!("nonconformities: {e}"))?,
-                inspector: opt_str(row, "inspector"),
+                inspector: row.opt_text("inspector"),
             })
         }
     })
 }
 
-pub(crate) fn context_feature(row: &SqliteRow) -> Result<ContextFeature, String> {
+pub(crate) fn context_feature(row: &impl Cells) -> Result<ContextFeature, String> {
     Ok(ContextFeature {
-        layer: row.get("layer"),
-        id: opt_str(row, "id"),
-        geometry: decode_geometry(row)?,
+        layer: row.req_text("layer")?,
+        id: row.opt_text("id"),
+        geometry: row.geometry()?,
         attributes: attributes(row)?,
     })
 }

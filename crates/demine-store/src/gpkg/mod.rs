@@ -1,7 +1,7 @@
 //! The embedded GeoPackage store (SQLite through sqlx).
 
-mod accounts;
-mod codec;
+pub(crate) mod accounts;
+pub(crate) mod codec;
 mod features;
 mod functions;
 mod read;

@@ -1,0 +1,847 @@
+//! Writes: one changeset, one transaction holding the registry's write lock: inserts,
+//! corrections (with their history), context layers, the risk map, the computed columns of
+//! every hazard touched, and the hash-chained change log. The same steps, in the same order,
+//! as the GeoPackage store's `write.rs`.
+
+use super::read::{col_type, select_columns, ColType, CONTEXT_COLUMNS};
+use super::{wkb_of_gpkg, WRITE_LOCK};
+use crate::gpkg::accounts::reviewed;
+use crate::gpkg::codec::{context_feature, context_json, decode, gpkg_blob, polygon_blob, spec, Columns, Val};
+use crate::{
+    entry_hash, now_stamp, Applied, Author, ChangeLogEntry, Changeset, Computed, Replacement, Result, Retirement,
+    StoreError,
+};
+use demine_core::release::account_each;
+use demine_core::{Activity, AnyRecord, Hazard, RecordKind};
+use geo::Geometry;
+use sqlx::postgres::PgPool;
+use sqlx::query_builder::Separated;
+use sqlx::{Postgres, QueryBuilder, Row, Transaction};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static BATCHES: AtomicU64 = AtomicU64::new(0);
+
+type Tx<'t> = Transaction<'t, Postgres>;
+
+/// One change-log entry to write.
+struct LogRow {
+    action: &'static str,
+    entity: String,
+    entity_id: Option<String>,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+/// The order kinds are written in: parents before children (inserts, replacements); retirements
+/// go the other way.
+fn parent_rank(kind: RecordKind) -> u8 {
+    match kind {
+        RecordKind::Organisations => 0,
+        RecordKind::Teams => 1,
+        RecordKind::Hazards => 2,
+        RecordKind::Activities => 3,
+        RecordKind::Finds => 4,
+        RecordKind::Accidents => 5,
+        RecordKind::Progress => 6,
+        RecordKind::Qa => 7,
+    }
+}
+
+/// Binds one value of column `col` in its PostgreSQL form, as the next item of a list.
+fn push_val(b: &mut Separated<'_, '_, Postgres, &'static str>, col: &str, v: Val) {
+    b.push("");
+    push_set_val(b, col, v);
+}
+
+/// Inserts rows with multi-row INSERTs (PostgreSQL allows 65,535 bound values per statement).
+pub(super) async fn insert_many(tx: &mut Tx<'_>, table: &str, columns: &[&str], rows: Vec<Vec<Val>>) -> Result<()> {
+    let per_statement = (60_000 / columns.len().max(1)).clamp(1, 1_000);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_statement).collect();
+        let mut q = QueryBuilder::<Postgres>::new(format!("INSERT INTO {table} ({}) ", columns.join(", ")));
+        q.push_values(chunk, |mut b, row| {
+            for (col, v) in columns.iter().zip(row) {
+                push_val(&mut b, col, v);
+            }
+        });
+        q.build().execute(&mut **tx).await.map_err(|e| constraint(e, table))?;
+    }
+    Ok(())
+}
+
+/// A constraint failure as a message that names the table and says what to do; other errors
+/// as they are.
+pub(super) fn constraint(e: sqlx::Error, table: &str) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        let msg = db.message().to_string();
+        match db.code().as_deref() {
+            Some("23505") => {
+                return StoreError::Refused(format!(
+                    "{table}: a record with the same id is already in the registry ({msg}); another change may have added it meanwhile: read the registry again and retry"
+                ))
+            }
+            Some("23503") => {
+                return StoreError::Refused(format!(
+                    "{table}: the change would leave a record referring to one that does not exist ({msg}); retire or re-link the records that refer to it first"
+                ))
+            }
+            _ => {}
+        }
+    }
+    StoreError::Sql(e)
+}
+
+/// Begins a write: a transaction holding the registry's write lock until it ends. It sees
+/// every organisation under row-level security: the accounting needs every activity of a
+/// hazard, and who may write what is decided before (`demine-app`).
+pub(super) async fn begin_write(pool: &PgPool) -> Result<Tx<'static>> {
+    let mut tx = pool.begin().await?;
+    super::read::set_scope(&mut tx, None).await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(WRITE_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+struct Writer<'c> {
+    at: String,
+    reason: Option<String>,
+    author: &'c Author,
+    batch: String,
+    /// Change-log entries not yet written.
+    log: Vec<LogRow>,
+    /// The last entry written (sequence number, hash), once read.
+    chain: Option<(i64, String)>,
+    applied: Applied,
+    /// Hazards whose computed columns must be recomputed.
+    affected: BTreeSet<String>,
+    retired_hazards: HashSet<String>,
+    changes: &'c Changeset,
+}
+
+pub(super) async fn apply(pool: &PgPool, c: &Changeset, author: &Author) -> Result<Applied> {
+    let mut tx = begin_write(pool).await?;
+    // The time is read under the lock, so that versions and log entries are in time order.
+    let at = now_stamp();
+    let batch = format!(
+        "{at}/{}/{}",
+        std::process::id(),
+        BATCHES.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut w = Writer {
+        at: at.clone(),
+        reason: c.reason.clone(),
+        author,
+        batch: batch.clone(),
+        log: Vec::new(),
+        chain: None,
+        applied: Applied {
+            batch: batch.clone(),
+            at,
+            ..Applied::default()
+        },
+        affected: BTreeSet::new(),
+        retired_hazards: HashSet::new(),
+        changes: c,
+    };
+    for (k, v) in &c.meta {
+        sqlx::query(
+            "INSERT INTO demine_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(k)
+        .bind(v)
+        .execute(&mut *tx)
+        .await?;
+    }
+    w.insert(&mut tx, &c.organisations).await?;
+    w.insert(&mut tx, &c.teams).await?;
+    w.insert(&mut tx, &c.hazards).await?;
+    w.affected.extend(c.hazards.iter().map(|h| h.id.clone()));
+    w.insert(&mut tx, &c.activities).await?;
+    w.affected.extend(c.activities.iter().map(|a| a.hazard_id.clone()));
+    w.insert(&mut tx, &c.finds).await?;
+    w.insert(&mut tx, &c.accidents).await?;
+    w.insert(&mut tx, &c.daily_progress).await?;
+    w.insert(&mut tx, &c.qa_inspections).await?;
+
+    let mut replacements: Vec<&Replacement> = c.replacements.iter().collect();
+    replacements.sort_by_key(|r| parent_rank(r.record.kind()));
+    for r in replacements {
+        w.replace(&mut tx, r).await?;
+    }
+    let mut retirements: Vec<&Retirement> = c.retirements.iter().collect();
+    retirements.sort_by_key(|r| std::cmp::Reverse(parent_rank(r.kind)));
+    for r in retirements {
+        w.retire(&mut tx, r).await?;
+    }
+    w.review_and_submissions(&mut tx).await?;
+    w.context_layers(&mut tx).await?;
+    w.risk_map(&mut tx).await?;
+    w.recompute(&mut tx).await?;
+    w.flush_log(&mut tx).await?;
+    tx.commit().await?;
+    Ok(w.applied)
+}
+
+impl Writer<'_> {
+    /// The review state of what this changeset writes.
+    fn review_state(&self) -> String {
+        self.changes.review_state.clone().unwrap_or_else(|| "approved".into())
+    }
+
+    /// Review decisions, the submission record, conflicts kept and resolved.
+    async fn review_and_submissions(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+        let c = self.changes;
+        for r in &c.reviews {
+            let s = spec(r.kind);
+            if !reviewed(r.kind) || !matches!(r.decision.as_str(), "approved" | "rejected") {
+                return Err(StoreError::Refused(format!(
+                    "{} cannot be {}: only hazards, activities, finds, accidents, progress and QA are reviewed, as approved or rejected",
+                    r.kind, r.decision
+                )));
+            }
+            let done = sqlx::query(&format!(
+                "UPDATE {} SET review = $1, review_reason = $2 WHERE id = $3",
+                s.table
+            ))
+            .bind(&r.decision)
+            .bind(&r.reason)
+            .bind(&r.id)
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound {
+                    kind: r.kind,
+                    id: r.id.clone(),
+                });
+            }
+            let after = serde_json::json!({"review": r.decision, "reason": r.reason}).to_string();
+            self.entry("review", s.table, Some(&r.id), None, Some(after));
+        }
+        if let Some(sub) = &c.submission {
+            sqlx::query(
+                "INSERT INTO submissions (client_id, username, body_hash, status, response, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&sub.client_id)
+            .bind(&sub.username)
+            .bind(&sub.body_hash)
+            .bind(i64::from(sub.status))
+            .bind(&sub.response)
+            .bind(&self.at)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => StoreError::DuplicateSubmission {
+                    client_id: sub.client_id.clone(),
+                },
+                _ => StoreError::Sql(e),
+            })?;
+        }
+        for k in &c.conflicts {
+            sqlx::query(
+                "INSERT INTO conflicts (kind, record_id, based_on, stored_version, proposed, username, organisation, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(k.kind.as_str())
+            .bind(&k.record_id)
+            .bind(k.based_on as i64)
+            .bind(k.stored_version as i64)
+            .bind(k.proposed.to_string())
+            .bind(&k.username)
+            .bind(&k.organisation)
+            .bind(&self.at)
+            .execute(&mut **tx)
+            .await?;
+            self.entry(
+                "conflict",
+                spec(k.kind).table,
+                Some(&k.record_id),
+                None,
+                Some(k.proposed.to_string()),
+            );
+        }
+        for (fid, resolution) in &c.resolved_conflicts {
+            let done = sqlx::query(
+                "UPDATE conflicts SET status = 'resolved', resolution = $1 WHERE fid = $2 AND status = 'open'",
+            )
+            .bind(resolution)
+            .bind(fid)
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Refused(format!("no open conflict {fid}")));
+            }
+            self.entry(
+                "resolve",
+                "conflicts",
+                Some(&fid.to_string()),
+                None,
+                Some(resolution.clone()),
+            );
+        }
+        Ok(())
+    }
+
+    fn entry(
+        &mut self,
+        action: &'static str,
+        entity: &str,
+        id: Option<&str>,
+        before: Option<String>,
+        after: Option<String>,
+    ) {
+        self.log.push(LogRow {
+            action,
+            entity: entity.to_string(),
+            entity_id: id.map(str::to_string),
+            before,
+            after,
+        });
+    }
+
+    async fn insert<T: Columns>(&mut self, tx: &mut Tx<'_>, records: &[T]) -> Result<()> {
+        let Some(first) = records.first() else {
+            return Ok(());
+        };
+        let kind = first.kind();
+        let s = spec(kind);
+        // A record retired earlier and now imported again continues its history: its next
+        // version, in force from now (not from its own date: that version was known then).
+        let continued = history_versions(tx, s.table, records.iter().map(|r| r.id())).await?;
+        let mut columns: Vec<&str> = s.columns.to_vec();
+        columns.extend(["version", "valid_from", "in_force_from"]);
+        let review = reviewed(kind).then(|| self.review_state());
+        if review.is_some() {
+            columns.push("review");
+        }
+        // In chunks, each with its change-log entries: a million finds never sit in memory
+        // three times (records, rows, log).
+        for chunk in records.chunks(20_000) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                let mut v = r.values()?;
+                let (version, in_force) = match continued.get(r.id()) {
+                    Some(last) => {
+                        self.applied.versions.push((kind, r.id().to_string(), last + 1));
+                        (last + 1, Some(self.at.clone()))
+                    }
+                    None if self.changes.inserts_in_force_now => (1, Some(self.at.clone())),
+                    None => (1, None),
+                };
+                v.push(Val::Int(Some(version as i64)));
+                v.push(Val::text(&self.at));
+                v.push(Val::Text(in_force));
+                if let Some(r) = &review {
+                    v.push(Val::text(r));
+                }
+                rows.push(v);
+                self.entry("insert", s.table, Some(r.id()), None, Some(r.json()));
+            }
+            insert_many(tx, s.table, &columns, rows).await?;
+            self.flush_log(tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending change-log entries, each chained to the one before.
+    async fn flush_log(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+        if self.log.is_empty() {
+            return Ok(());
+        }
+        let (mut seq, mut prev) = match self.chain.take() {
+            Some(c) => c,
+            None => last_entry(tx).await?,
+        };
+        let log = std::mem::take(&mut self.log);
+        self.applied.log_entries += log.len() as u64;
+        let mut rows = Vec::with_capacity(log.len());
+        for l in log {
+            seq += 1;
+            let mut e = ChangeLogEntry {
+                seq,
+                at: self.at.clone(),
+                actor: self.author.name.clone(),
+                organisation: self.author.organisation.clone(),
+                request_id: self.author.request_id.clone(),
+                action: l.action.to_string(),
+                entity: l.entity,
+                entity_id: l.entity_id,
+                batch: Some(self.batch.clone()),
+                before: l.before,
+                after: l.after,
+                reason: self.reason.clone(),
+                prev_hash: Some(prev.clone()),
+                hash: None,
+            };
+            let hash = entry_hash(&prev, &e);
+            e.hash = Some(hash.clone());
+            prev = hash;
+            rows.push(vec![
+                Val::Int(Some(e.seq)),
+                Val::Text(Some(e.at)),
+                Val::Text(Some(e.actor)),
+                Val::Text(e.organisation),
+                Val::Text(e.request_id),
+                Val::Text(Some(e.action)),
+                Val::Text(Some(e.entity)),
+                Val::Text(e.entity_id),
+                Val::Text(e.batch),
+                Val::Text(e.before),
+                Val::Text(e.after),
+                Val::Text(e.reason),
+                Val::Text(e.prev_hash),
+                Val::Text(e.hash),
+            ]);
+        }
+        self.chain = Some((seq, prev));
+        insert_many(tx, "change_log", &LOG_COLUMNS, rows).await
+    }
+
+    /// Reads the stored version of a record for a correction, refusing a stale one.
+    async fn current(&self, tx: &mut Tx<'_>, kind: RecordKind, id: &str, based_on: Option<u64>) -> Result<AnyRecord> {
+        let s = spec(kind);
+        let sql = format!(
+            "SELECT t.version, {} FROM {} t WHERE t.id = $1",
+            select_columns(s, "t."),
+            s.table
+        );
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                kind,
+                id: id.to_string(),
+            })?;
+        let version = row.try_get::<i64, _>("version")?.max(1) as u64;
+        if let Some(expected) = based_on {
+            if expected != version {
+                return Err(StoreError::Stale {
+                    kind,
+                    id: id.to_string(),
+                    expected,
+                    current: version,
+                });
+            }
+        }
+        decode(kind, &row)
+    }
+
+    /// Moves the stored version of a record to its history table, ended now by `how`.
+    async fn keep_history(&self, tx: &mut Tx<'_>, kind: RecordKind, id: &str, how: &str) -> Result<()> {
+        let s = spec(kind);
+        let cols = s.columns.join(", ");
+        let sql = format!(
+            "INSERT INTO {t}_history ({cols}, version, valid_from, in_force_from, valid_to, ended_by, reason) \
+             SELECT {cols}, version, valid_from, in_force_from, $1, $2, $3 FROM {t} WHERE id = $4",
+            t = s.table
+        );
+        sqlx::query(&sql)
+            .bind(&self.at)
+            .bind(how)
+            .bind(&self.reason)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn replace(&mut self, tx: &mut Tx<'_>, r: &Replacement) -> Result<()> {
+        let kind = r.record.kind();
+        let id = r.record.id();
+        let s = spec(kind);
+        let before = self.current(tx, kind, id, r.based_on).await?;
+        self.keep_history(tx, kind, id, "amended").await?;
+        let mut qb = QueryBuilder::<Postgres>::new(format!("UPDATE {} SET ", s.table));
+        {
+            let mut set = qb.separated(", ");
+            for (col, v) in s.columns.iter().zip(r.record.values()?) {
+                set.push(format!("{col} = "));
+                push_set_val(&mut set, col, v);
+            }
+            set.push("version = version + 1");
+            set.push("valid_from = ");
+            set.push_bind_unseparated(self.at.clone());
+            set.push("in_force_from = ");
+            set.push_bind_unseparated(self.at.clone());
+            if reviewed(kind) {
+                set.push("review = ");
+                set.push_bind_unseparated(self.review_state());
+                set.push("review_reason = NULL");
+            }
+        }
+        qb.push(" WHERE id = ");
+        qb.push_bind(id.to_string());
+        qb.push(" RETURNING version");
+        let version: i64 = qb
+            .build_query_scalar()
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(|e| constraint(e, s.table))?;
+        self.applied
+            .versions
+            .push((kind, id.to_string(), version.max(1) as u64));
+        for h in [before.hazard_id(), r.record.hazard_id()].into_iter().flatten() {
+            if matches!(kind, RecordKind::Hazards | RecordKind::Activities) {
+                self.affected.insert(h.to_string());
+            }
+        }
+        self.entry("amend", s.table, Some(id), Some(before.json()), Some(r.record.json()));
+        Ok(())
+    }
+
+    async fn retire(&mut self, tx: &mut Tx<'_>, r: &Retirement) -> Result<()> {
+        let s = spec(r.kind);
+        let before = self.current(tx, r.kind, &r.id, r.based_on).await?;
+        self.keep_history(tx, r.kind, &r.id, "retired").await?;
+        // Pieces of released land are derived: they go with the hazard or activity, and are
+        // recomputed for what stays.
+        match r.kind {
+            RecordKind::Hazards => {
+                sqlx::query("DELETE FROM released_land WHERE hazard_id = $1")
+                    .bind(&r.id)
+                    .execute(&mut **tx)
+                    .await?;
+                self.retired_hazards.insert(r.id.clone());
+            }
+            RecordKind::Activities => {
+                sqlx::query("DELETE FROM released_land WHERE activity_id = $1")
+                    .bind(&r.id)
+                    .execute(&mut **tx)
+                    .await?;
+                if let Some(h) = before.hazard_id() {
+                    self.affected.insert(h.to_string());
+                }
+            }
+            _ => {}
+        }
+        sqlx::query(&format!("DELETE FROM {} WHERE id = $1", s.table))
+            .bind(&r.id)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| match constraint(e, s.table) {
+                StoreError::Refused(_) => StoreError::Refused(format!(
+                    "{} '{}' cannot be retired: other records still refer to it; retire them first (with `demine retire ... --cascade` for a hazard's activities, progress and QA)",
+                    r.kind.singular(),
+                    r.id
+                )),
+                other => other,
+            })?;
+        self.entry("retire", s.table, Some(&r.id), Some(before.json()), None);
+        Ok(())
+    }
+
+    async fn context_layers(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+        let c = self.changes;
+        for layer in &c.replace_layers {
+            let old = sqlx::query(&format!(
+                "SELECT {CONTEXT_COLUMNS} FROM context_features WHERE layer = $1 ORDER BY fid"
+            ))
+            .bind(layer)
+            .fetch_all(&mut **tx)
+            .await?;
+            for row in &old {
+                let fid: i64 = row.get("fid");
+                let before = context_feature(row).map(|f| context_json(&f)).unwrap_or_default();
+                self.entry("delete", "context_features", Some(&fid.to_string()), Some(before), None);
+            }
+            sqlx::query("DELETE FROM context_features WHERE layer = $1")
+                .bind(layer)
+                .execute(&mut **tx)
+                .await?;
+        }
+        let mut rows = Vec::with_capacity(c.context_features.len());
+        for f in &c.context_features {
+            self.entry(
+                "insert",
+                "context_features",
+                Some(f.id.as_deref().unwrap_or("")),
+                None,
+                Some(context_json(f)),
+            );
+            rows.push(vec![
+                Val::Blob(gpkg_blob(&f.geometry)?),
+                Val::text(&f.layer),
+                Val::opt(&f.id),
+                Val::Text(crate::gpkg::codec::json_attributes(&f.attributes)),
+            ]);
+        }
+        insert_many(tx, "context_features", &["geom", "layer", "id", "attributes"], rows).await
+    }
+
+    async fn risk_map(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+        let Some((cells, hazard_risks)) = &self.changes.risk_map else {
+            return Ok(());
+        };
+        sqlx::query("DELETE FROM risk_cells").execute(&mut **tx).await?;
+        sqlx::query("UPDATE hazards SET risk_expected_share = NULL, risk_p_any = NULL")
+            .execute(&mut **tx)
+            .await?;
+        let mut rows = Vec::with_capacity(cells.len());
+        for cell in cells {
+            let (blob, _) = polygon_blob(&cell.outline);
+            rows.push(vec![
+                Val::Blob(blob),
+                Val::text(&cell.cell),
+                Val::Int(Some(i64::from(cell.resolution))),
+                Val::Real(Some(cell.risk)),
+                Val::Int(cell.label.map(i64::from)),
+                Val::Int(Some(i64::from(cell.items))),
+            ]);
+        }
+        let columns = ["geom", "cell", "resolution", "risk", "label", "items"];
+        insert_many(tx, "risk_cells", &columns, rows).await?;
+        for chunk in hazard_risks.chunks(5_000) {
+            let mut q = QueryBuilder::<Postgres>::new(
+                "UPDATE hazards SET risk_expected_share = v.share, risk_p_any = v.p_any FROM (",
+            );
+            q.push_values(chunk, |mut b, h| {
+                b.push_bind(&h.hazard_id)
+                    .push_bind(h.expected_contaminated_share)
+                    .push_bind(h.p_any);
+            });
+            q.push(") AS v(id, share, p_any) WHERE hazards.id = v.id");
+            q.build().execute(&mut **tx).await?;
+        }
+        let summary = serde_json::json!({ "cells": cells.len(), "hazards": hazard_risks.len() }).to_string();
+        self.entry("replace", "risk_cells", None, None, Some(summary));
+        Ok(())
+    }
+
+    /// Accounts every hazard touched by this changeset, from what the transaction sees, and
+    /// writes its computed columns and released pieces.
+    async fn recompute(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+        let ids: Vec<String> = self
+            .affected
+            .iter()
+            .filter(|id| !self.retired_hazards.contains(*id))
+            .cloned()
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let c = self.changes;
+        // Hazards inserted by this changeset have no stored activities but the changeset's
+        // own (unless a correction moved one onto them): no need to read them back.
+        let corrections_move_activities = c.replacements.iter().any(|r| r.record.kind() == RecordKind::Activities)
+            || c.retirements.iter().any(|r| r.kind == RecordKind::Activities);
+        let fresh: HashMap<&str, &Hazard> = if corrections_move_activities {
+            HashMap::new()
+        } else {
+            c.hazards.iter().map(|h| (h.id.as_str(), h)).collect()
+        };
+        let stored_ids: Vec<String> = ids
+            .iter()
+            .filter(|id| !fresh.contains_key(id.as_str()))
+            .cloned()
+            .collect();
+        let mut hazards: Vec<Hazard> = ids
+            .iter()
+            .filter_map(|id| fresh.get(id.as_str()).map(|h| (*h).clone()))
+            .collect();
+        let mut activities: Vec<Activity> = c
+            .activities
+            .iter()
+            .filter(|a| fresh.contains_key(a.hazard_id.as_str()))
+            .cloned()
+            .collect();
+        for chunk in stored_ids.chunks(5_000) {
+            hazards.extend(
+                read_kind(tx, RecordKind::Hazards, "id", chunk)
+                    .await?
+                    .into_iter()
+                    .filter_map(|r| match r {
+                        AnyRecord::Hazard(h) => Some(h),
+                        _ => None,
+                    }),
+            );
+            activities.extend(
+                read_kind(tx, RecordKind::Activities, "hazard_id", chunk)
+                    .await?
+                    .into_iter()
+                    .filter_map(|r| match r {
+                        AnyRecord::Activity(a) => Some(a),
+                        _ => None,
+                    }),
+            );
+        }
+        let release = account_each(&hazards, &activities, true);
+        for chunk in hazards.iter().zip(&release).collect::<Vec<_>>().chunks(5_000) {
+            let mut q = QueryBuilder::<Postgres>::new(
+                "UPDATE hazards SET area_m2 = v.area, cancelled_m2 = v.cancelled, reduced_m2 = v.reduced, \
+                 cleared_m2 = v.cleared, remaining_m2 = v.remaining, status = v.status FROM (",
+            );
+            q.push_values(chunk, |mut b, (h, r)| {
+                b.push_bind(h.id.clone())
+                    .push_bind(r.area_m2)
+                    .push_bind(r.cancelled_m2)
+                    .push_bind(r.reduced_m2)
+                    .push_bind(r.cleared_m2)
+                    .push_bind(r.remaining_m2)
+                    .push_bind(r.status.as_str());
+            });
+            q.push(") AS v(id, area, cancelled, reduced, cleared, remaining, status) WHERE hazards.id = v.id");
+            q.build().execute(&mut **tx).await?;
+            let ids: Vec<String> = chunk.iter().map(|(h, _)| h.id.clone()).collect();
+            sqlx::query("DELETE FROM released_land WHERE hazard_id = ANY($1)")
+                .bind(ids)
+                .execute(&mut **tx)
+                .await?;
+        }
+        let mut pieces = Vec::new();
+        for (h, r) in hazards.iter().zip(&release) {
+            for piece in &r.pieces {
+                let g = Geometry::MultiPolygon(piece.geometry.clone());
+                pieces.push(vec![
+                    Val::Blob(gpkg_blob(&g)?),
+                    Val::text(&h.id),
+                    Val::text(&piece.activity_id),
+                    Val::text(piece.outcome.as_str()),
+                    Val::Real(Some(piece.area_m2)),
+                ]);
+            }
+        }
+        let columns = ["geom", "hazard_id", "activity_id", "outcome", "area_m2"];
+        insert_many(tx, "released_land", &columns, pieces).await?;
+        let summary = serde_json::json!({ "hazards_recomputed": hazards.len() }).to_string();
+        self.entry("recompute", "hazards", None, None, Some(summary));
+        self.applied.recomputed = hazards
+            .into_iter()
+            .zip(release)
+            .map(|(h, r)| {
+                (
+                    h.id,
+                    Computed {
+                        figures: r.figures,
+                        status: r.status,
+                    },
+                )
+            })
+            .collect();
+        Ok(())
+    }
+}
+
+/// `col = value` in an UPDATE's SET list, the value in its PostgreSQL form.
+fn push_set_val(set: &mut Separated<'_, '_, Postgres, &'static str>, col: &str, v: Val) {
+    let ty = col_type(col);
+    let (open, close) = match ty {
+        ColType::Geom => ("ST_GeomFromWKB(", ", 4326)"),
+        ColType::Date => ("CAST(", " AS date)"),
+        ColType::Json => ("CAST(", " AS json)"),
+        ColType::Bool => ("CAST(", " AS integer)::boolean"),
+        ColType::Plain => ("", ""),
+    };
+    set.push_unseparated(open);
+    match v {
+        Val::Text(t) => set.push_bind_unseparated(t),
+        Val::Real(x) => set.push_bind_unseparated(x),
+        Val::Int(i) => set.push_bind_unseparated(i),
+        Val::Blob(bytes) => set.push_bind_unseparated(wkb_of_gpkg(bytes)),
+    };
+    set.push_unseparated(close);
+}
+
+/// The last change-log entry (sequence number, hash), or (0, "") for an empty log.
+pub(super) async fn last_entry(tx: &mut Tx<'_>) -> Result<(i64, String)> {
+    let last = sqlx::query("SELECT fid, hash FROM change_log ORDER BY fid DESC LIMIT 1")
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(match last {
+        Some(r) => (
+            r.try_get::<i64, _>("fid")?,
+            r.try_get::<Option<String>, _>("hash")?.unwrap_or_default(),
+        ),
+        None => (0, String::new()),
+    })
+}
+
+/// Records of `kind` whose `column` is one of `values`, read inside the transaction.
+async fn read_kind(tx: &mut Tx<'_>, kind: RecordKind, column: &str, values: &[String]) -> Result<Vec<AnyRecord>> {
+    let s = spec(kind);
+    let sql = format!(
+        "SELECT {} FROM {} t WHERE t.{column} = ANY($1) ORDER BY t.fid",
+        select_columns(s, "t."),
+        s.table
+    );
+    let rows = sqlx::query(&sql).bind(values.to_vec()).fetch_all(&mut **tx).await?;
+    rows.iter().map(|r| decode(kind, r)).collect()
+}
+
+/// The last version in `<table>_history` of each of `ids` that has one.
+async fn history_versions<'a>(
+    tx: &mut Tx<'_>,
+    table: &str,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, u64>> {
+    let any: bool = sqlx::query_scalar(&format!("SELECT EXISTS (SELECT 1 FROM {table}_history)"))
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut out = HashMap::new();
+    if !any {
+        return Ok(out);
+    }
+    let ids: Vec<String> = ids.map(str::to_string).collect();
+    for chunk in ids.chunks(10_000) {
+        let rows = sqlx::query(&format!(
+            "SELECT id, max(version) AS v FROM {table}_history WHERE id = ANY($1) GROUP BY id"
+        ))
+        .bind(chunk.to_vec())
+        .fetch_all(&mut **tx)
+        .await?;
+        for row in rows {
+            out.insert(row.try_get("id")?, row.try_get::<i64, _>("v")?.max(1) as u64);
+        }
+    }
+    Ok(out)
+}
+
+const LOG_COLUMNS: [&str; 14] = [
+    "fid",
+    "at",
+    "actor",
+    "organisation",
+    "request_id",
+    "action",
+    "entity",
+    "entity_id",
+    "batch",
+    "before",
+    "after",
+    "reason",
+    "prev_hash",
+    "hash",
+];
+
+/// One change-log entry outside a changeset (accounts), chained like the others. The caller's
+/// transaction must hold the write lock ([`begin_write`]).
+pub(super) async fn log_standalone(
+    tx: &mut Tx<'_>,
+    author: &Author,
+    action: &'static str,
+    entity: &str,
+    id: &str,
+    before: Option<String>,
+    after: Option<String>,
+) -> Result<()> {
+    let none = Changeset::default();
+    let at = now_stamp();
+    let mut w = Writer {
+        at: at.clone(),
+        reason: None,
+        author,
+        batch: format!("{at}/{}/account", std::process::id()),
+        log: Vec::new(),
+        chain: None,
+        applied: Applied::default(),
+        affected: BTreeSet::new(),
+        retired_hazards: HashSet::new(),
+        changes: &none,
+    };
+    w.entry(action, entity, Some(id), before, after);
+    w.flush_log(tx).await
+}
