@@ -9,7 +9,10 @@ fn risk_build_on_the_small_demo() {
     let (out, stdout) = demo_in(&s, "demo", &["--scale", "small", "--seed", "3"]);
     // The demo already built a risk map and shows it in the report.
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(report.contains("Contamination risk (model)") && report.contains("Hazards most likely to hold ordnance"));
+    assert!(
+        report.contains("Contamination risk (model)")
+            && report.contains("Hazards with the most expected items not yet found")
+    );
     assert!(stdout.contains("risk map:"));
     let db = out.join("demine.gpkg");
     let run = |args: &[&str]| run_on(&db, args);
