@@ -20,8 +20,14 @@ mkdir -p "$DATA" "$CACHE"
 command -v hey >/dev/null || { apt-get install -y -qq hey >/dev/null; }
 command -v curl >/dev/null || { echo "needs curl" >&2; exit 1; }
 
-cargo build -q --release --locked -p demine -p demine-server --example ogc_serve
-T="${CARGO_TARGET_DIR:-target}/release"
+# PROFILE=debug measures the dev profile (dependencies at opt-level 2, demine's crates at 0).
+PROFILE=${PROFILE:-release}
+if [ "$PROFILE" = release ]; then
+  cargo build -q --release --locked -p demine -p demine-server --bin demine --example ogc_serve
+else
+  cargo build -q --locked -p demine -p demine-server --bin demine --example ogc_serve
+fi
+T="${CARGO_TARGET_DIR:-target}/$PROFILE"
 GPKG="$DATA/demine.gpkg"
 if [ ! -s "$GPKG" ]; then
   echo "building the national demo into $DATA (a few minutes) ..." >&2
@@ -54,8 +60,6 @@ DEEP=$(( NHAZ / 2 ))
 
 DPORT=18080; PPORT=18081
 export DEMINE_PASSWORD="bench password 1"
-RUST_LOG=warn "$T/examples/ogc_serve" "$GPKG" "127.0.0.1:$DPORT" bench analyst >"$W/demine.log" 2>&1 &
-PIDS+=($!)
 cat >"$W/pygeoapi.yml" <<YML
 server:
   bind: {host: 127.0.0.1, port: $PPORT}
@@ -88,47 +92,47 @@ resources:
         table: hazards
 YML
 export PYGEOAPI_CONFIG="$W/pygeoapi.yml" PYGEOAPI_OPENAPI="$W/openapi.yml"
-"$PV/bin/pygeoapi" openapi generate "$PYGEOAPI_CONFIG" --output-file "$PYGEOAPI_OPENAPI" >/dev/null 2>&1
-(cd "$W" && "$PV/bin/gunicorn" -w 2 -b "127.0.0.1:$PPORT" pygeoapi.flask_app:APP >"$W/pygeoapi.log" 2>&1) &
-PIDS+=($!)
-for u in "http://127.0.0.1:$DPORT/healthz" "http://127.0.0.1:$PPORT/collections/hazards"; do
-  for _ in $(seq 300); do curl -sf "$u" >/dev/null && break; sleep 0.2; done
-  curl -sf "$u" >/dev/null || { echo "server at $u did not start"; tail "$W"/*.log; exit 1; }
-done
-AUTH=(-a "bench:$DEMINE_PASSWORD")
+"$PV/bin/pygeoapi" openapi generate "$PYGEOAPI_CONFIG" --output-file "$PYGEOAPI_OPENAPI" >"$W/openapi.log" 2>&1 || { cat "$W/openapi.log"; exit 1; }
+# One server at a time: pygeoapi's SQLite provider cannot load the GeoPackage
+# (AutoGPKGStart() returns 0) while another process has it open.
+(cd "$W" && exec "$PV/bin/gunicorn" -w 2 -b "127.0.0.1:$PPORT" pygeoapi.flask_app:APP >"$W/pygeoapi.log" 2>&1) &
+PG_PID=$!
+PIDS+=($PG_PID)
+. bench/http_load.sh
+up "http://127.0.0.1:$PPORT/collections/hazards"
+# (hey's -a mangles passwords with spaces: send the header itself)
+AUTH=(-H "Authorization: Basic $(printf '%s' "bench:$DEMINE_PASSWORD" | base64)")
 D="http://127.0.0.1:$DPORT/ogc/collections/hazards/items"
 P="http://127.0.0.1:$PPORT/collections/hazards/items"
 
-# hey: "<req/s> <p50 ms> <p99 ms> <non-2xx>"
-run() {
-  local out
-  out=$(hey -z "$DUR" -c "$CONC" "$@" 2>&1)
-  local rps p50 p99 bad
-  rps=$(sed -n 's/^ *Requests\/sec:[[:space:]]*//p' <<<"$out")
-  p50=$(awk '/ 50% in /{print $3*1000}' <<<"$out")
-  p99=$(awk '/ 99% in /{print $3*1000}' <<<"$out")
-  bad=$(awk '/Status code distribution/{f=1;next} f && /\[/{gsub(/[\[\]]/,"",$1); if ($1 !~ /^2/) s+=$2} END{print s+0}' <<<"$out")
-  echo "${rps:-0} ${p50:-0} ${p99:-0} $bad"
-}
-warm() { for _ in 1 2 3; do curl -sf "$@" >/dev/null || true; done; }
 
-printf '\nSYNTHETIC data: national demo, %s hazards. Machine: %s, %s cores. %s per run, %s connections.\n' \
-  "$NHAZ" "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" "$(nproc)" "$DUR" "$CONC"
+printf '\nSYNTHETIC data: national demo, %s hazards. demine %s build. Machine: %s, %s cores. %s per run, %s connections.\n' \
+  "$NHAZ" "$PROFILE" "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" "$(nproc)" "$DUR" "$CONC"
+WORKLOADS=("items, bbox (limit 100)|bbox=$BBOX&limit=100|bbox=$BBOX&limit=100"
+           "items, filter class=CHA (CQL2)|filter=class%3D%27CHA%27&limit=100|class=CHA&limit=100"
+           "items, deep page (offset $DEEP)|offset=$DEEP&limit=100|offset=$DEEP&limit=100")
+# pygeoapi's SQLite/GPKG provider has no CQL2: its nearest equivalent is the property filter.
+declare -A PYG
+for w in "${WORKLOADS[@]}"; do
+  IFS='|' read -r name dq pq <<<"$w"
+  warm "$P?$pq"
+  PYG[$name]=$(run "$P?$pq")
+done
+kill "$PG_PID" 2>/dev/null || true; wait "$PG_PID" 2>/dev/null || true
+RUST_LOG=warn "$T/examples/ogc_serve" "$GPKG" "127.0.0.1:$DPORT" bench analyst >"$W/demine.log" 2>&1 &
+PIDS+=($!)
+up "http://127.0.0.1:$DPORT/healthz"
 printf '%-34s %10s %9s %9s %10s %9s %9s %8s\n' workload "demine/s" "p50 ms" "p99 ms" "pygeoapi/s" "p50 ms" "p99 ms" ratio
-compare() {
-  local name=$1 dq=$2 pq=$3
-  warm -u "bench:$DEMINE_PASSWORD" "$D?$dq"; warm "$P?$pq"
+for w in "${WORKLOADS[@]}"; do
+  IFS='|' read -r name dq pq <<<"$w"
+  warm -u "bench:$DEMINE_PASSWORD" "$D?$dq"
   read -r dr d50 d99 dbad < <(run "${AUTH[@]}" "$D?$dq")
-  read -r pr p50 p99 pbad < <(run "$P?$pq")
+  read -r pr p50 p99 pbad <<<"${PYG[$name]}"
   printf '%-34s %10.0f %9.1f %9.1f %10.1f %9.1f %9.1f %7.1fx' "$name" "$dr" "$d50" "$d99" "$pr" "$p50" "$p99" \
     "$(/usr/bin/python3 -c "print($dr/max($pr,1e-9))")"
   [ "$dbad$pbad" != "00" ] && printf '  (non-2xx: demine %s, pygeoapi %s)' "$dbad" "$pbad"
   echo
-}
-compare "items, bbox (limit 100)" "bbox=$BBOX&limit=100" "bbox=$BBOX&limit=100"
-# pygeoapi's SQLite/GPKG provider has no CQL2: its nearest equivalent is the property filter.
-compare "items, filter class=CHA (CQL2)" "filter=class%3D%27CHA%27&limit=100" "class=CHA&limit=100"
-compare "items, deep page (offset $DEEP)" "offset=$DEEP&limit=100" "offset=$DEEP&limit=100"
+done
 
 # Tiles (pygeoapi serves no tiles from a GeoPackage): demine alone, three zooms around the middle.
 tile_of() { /usr/bin/python3 -c "

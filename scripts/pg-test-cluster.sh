@@ -5,7 +5,8 @@
 #
 #   scripts/pg-test-cluster.sh start   # start it (installs PostgreSQL/PostGIS from Debian if missing)
 #   eval "$(scripts/pg-test-cluster.sh env)"   # export DEMINE_TEST_PG=postgres://…
-#   scripts/pg-test-cluster.sh stop    # stop it and delete its directory
+#   scripts/pg-test-cluster.sh replica # add a hot standby (streaming replica) on another port
+#   scripts/pg-test-cluster.sh stop    # stop them and delete the directory
 #
 # DEMINE_TEST_PG names the `postgres` database (the tests connect there as the superuser to
 # create theirs). The cluster holds a database `demine_template` with PostGIS: tests create one database per
@@ -101,7 +102,40 @@ EOF
   echo "DEMINE_TEST_PG=$(url)"
 }
 
+# A hot standby of the cluster (streaming replication, pg_basebackup -R) on another loopback
+# port: what `demine serve --read-replica` is tested against.
+replica() {
+  running || die "the primary is not running; start it with: $0 start"
+  if replica_running; then
+    echo "DEMINE_TEST_PG_REPLICA=$(replica_url)"
+    return
+  fi
+  local port rport
+  port="$(cat "$STATE/port")"
+  rport="$(free_port)"
+  echo "$rport" >"$STATE/replica-port"
+  rm -rf "$STATE/replica"
+  as_owner "$BIN/pg_basebackup" -h 127.0.0.1 -p "$port" -U postgres -D "$STATE/replica" -R -X stream -c fast \
+    >"$STATE/basebackup.log" 2>&1 || { cat "$STATE/basebackup.log" >&2; die "pg_basebackup failed"; }
+  printf 'port = %s\nhot_standby = on\n' "$rport" >>"$STATE/replica/postgresql.conf"
+  as_owner "$BIN/pg_ctl" -D "$STATE/replica" -l "$STATE/replica.log" -w -t 60 start >/dev/null \
+    || { cat "$STATE/replica.log" >&2; die "the replica did not start"; }
+  echo "pg-test-cluster: hot standby on 127.0.0.1:$rport, streaming from :$port" >&2
+  echo "DEMINE_TEST_PG_REPLICA=$(replica_url)"
+}
+
+replica_url() {
+  echo "postgres://postgres@127.0.0.1:$(cat "$STATE/replica-port")/postgres"
+}
+
+replica_running() {
+  [[ -f "$STATE/replica-port" ]] && as_owner "$BIN/pg_ctl" -D "$STATE/replica" status >/dev/null 2>&1
+}
+
 stop() {
+  if [[ -d "$STATE/replica" ]]; then
+    as_owner "$BIN/pg_ctl" -D "$STATE/replica" -m fast -w stop >/dev/null 2>&1 || true
+  fi
   if [[ -d "$STATE/data" ]]; then
     as_owner "$BIN/pg_ctl" -D "$STATE/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
@@ -111,10 +145,12 @@ stop() {
 
 case "${1:-}" in
   start) start ;;
+  replica) replica ;;
   stop) stop ;;
   env)
     running || die "not running; start it with: $0 start"
     echo "export DEMINE_TEST_PG=$(url)"
+    if replica_running; then echo "export DEMINE_TEST_PG_REPLICA=$(replica_url)"; fi
     ;;
-  *) die "usage: $0 start|stop|env" ;;
+  *) die "usage: $0 start|replica|stop|env" ;;
 esac

@@ -112,6 +112,25 @@ impl Actor {
         }
     }
 
+    /// Whether the actor approves or rejects what operators submit (the authority's analysts).
+    pub fn may_review(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Analyst)
+    }
+
+    /// What the actor may do, by act: what a client shows (menus follow it; the server still
+    /// checks every request).
+    pub fn rights(&self) -> serde_json::Value {
+        serde_json::json!({
+            "read": self.may(Act::Read),
+            "write": self.may(Act::Write),
+            "progress": self.may(Act::Progress),
+            "qa": self.may(Act::Qa),
+            "administer": self.may(Act::Administer),
+            "aggregates": self.may(Act::Aggregates),
+            "review": self.may_review(),
+        })
+    }
+
     /// Whether the role allows `act` (deny by default).
     pub fn may(&self, act: Act) -> bool {
         use Act::*;

@@ -5,7 +5,7 @@
 //! chain, or cutting entries off its end, is detected too.
 
 use crate::actor::Act;
-use crate::{Actor, AppError, AppResult, Registry, Repository};
+use crate::{Actor, AppError, AppResult, Progress, Registry, Repository};
 use demine_store::{entry_hash, LogQuery};
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
@@ -343,4 +343,99 @@ pub async fn restore(from: &Path, to: &crate::Location, actor: &Actor) -> AppRes
         to: target.display().to_string(),
         audit_entries: v.entries,
     })
+}
+
+/// What `demine migrate` moved, and what it checked on the copy.
+#[derive(Debug, Clone, Serialize)]
+pub struct Migrated {
+    pub from: String,
+    pub to: String,
+    /// Rows copied per table.
+    pub tables: Vec<(String, u64)>,
+    pub rows: u64,
+    /// The audit chain of the copy, verified after the move.
+    pub audit_entries: u64,
+    pub audit_head_hash: Option<String>,
+    /// Released area of the copy (m², geodesic), equal to the source's.
+    pub released_m2: f64,
+    pub remaining_m2: f64,
+}
+
+/// `demine migrate --from A --to B`: copies the registry at `from` into a new, empty registry
+/// at `to` (GeoPackage ⇄ PostgreSQL), row for row, in one transaction on the target; then checks
+/// the copy — its audit chain verifies with the same head as the source's, and its land-release
+/// figures equal the source's. Any difference is an error (the copy is kept for inspection).
+pub async fn migrate(
+    from: &crate::Location,
+    to: &crate::Location,
+    actor: &Actor,
+    progress: &dyn Progress,
+) -> AppResult<Migrated> {
+    actor.require(Act::Administer)?;
+    if from.describe() == to.describe() {
+        return Err(AppError::refused(format!(
+            "--from and --to are the same registry ({}); give a new, empty target",
+            from.describe()
+        )));
+    }
+    let source = Registry::open(from).await?;
+    let before = verify(&source, actor, None).await?;
+    if let Some(bad) = &before.first_bad {
+        return Err(AppError::refused(format!(
+            "{}: the audit chain does not verify (entry {}: {}); a registry is moved only when its log holds — run `demine audit verify` there first",
+            source.name(),
+            bad.seq,
+            bad.problem
+        )));
+    }
+    let target = Registry::open_or_create(to).await?;
+    progress.stage(&format!("copying {} → {}", source.name(), target.name()));
+    let mut current = String::new();
+    let report = demine_store::transfer::copy_registry(&source.store, &target.store, &mut |table, n| {
+        if table != current {
+            current = table.to_string();
+        }
+        progress.advance(n, n);
+    })
+    .await
+    .map_err(|e| AppError::refused(format!("{} → {}: {e}", source.name(), target.name())))?;
+    progress.finish();
+    progress.stage("checking the copy: audit chain and land release");
+    let after = verify(&target, actor, None).await?;
+    if !after.ok() || after.head_hash != before.head_hash || after.entries != before.entries {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "{}: the copy's audit chain differs from the source's ({} entries, head {:?}; source {} entries, head {:?})",
+            target.name(),
+            after.entries,
+            after.head_hash,
+            before.entries,
+            before.head_hash
+        )));
+    }
+    let req = crate::release::ReleaseRequest::default();
+    let a = crate::release::release(&source, actor, &req).await?;
+    let b = crate::release::release(&target, actor, &req).await?;
+    let (ja, jb) = (crate::release::release_json(&a), crate::release::release_json(&b));
+    if ja != jb {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "{}: the copy's land-release figures differ from the source's; the copy is kept for inspection",
+            target.name()
+        )));
+    }
+    progress.finish();
+    let released_m2 = b.release.totals.released_m2();
+    let remaining_m2 = b.release.totals.remaining_m2;
+    let out = Migrated {
+        from: source.name(),
+        to: target.name(),
+        rows: report.rows(),
+        tables: report.tables,
+        audit_entries: after.entries,
+        audit_head_hash: after.head_hash,
+        released_m2,
+        remaining_m2,
+    };
+    source.close().await?;
+    target.close().await?;
+    Ok(out)
 }

@@ -473,6 +473,8 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
         groups: None,
         from: None,
         to: None,
+        read_s: 0.0,
+        accounting_s: 0.0,
     };
     let mut value = crate::release::release_json(&rel);
     if let Some(m) = &risk_map {

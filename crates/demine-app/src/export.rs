@@ -14,6 +14,83 @@ pub struct Exported {
     pub synthetic: bool,
 }
 
+/// How to write an export (`demine export … --format F --crs EPSG:N --encoding E`).
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    pub format: Option<String>,
+    pub crs: Option<String>,
+    pub encoding: Option<String>,
+}
+
+impl ExportOptions {
+    fn write_options(&self) -> AppResult<demine_formats::write::WriteOptions> {
+        Ok(demine_formats::write::WriteOptions {
+            format: self
+                .format
+                .as_deref()
+                .map(demine_formats::Format::from_name)
+                .transpose()
+                .map_err(AppError::refused)?,
+            crs: self
+                .crs
+                .as_deref()
+                .map(demine_formats::crs::Crs::parse)
+                .transpose()
+                .map_err(|e| AppError::refused(format!("--crs: {e}")))?,
+            encoding: self.encoding.clone(),
+        })
+    }
+}
+
+/// An export never replaces the registry it reads (`demine export hazards demine.gpkg`).
+fn refuse_the_registry_itself(reg: &Registry, file: &Path) -> AppResult<()> {
+    #[allow(irrefutable_let_patterns)]
+    if let crate::Location::GeoPackage(db) = &reg.location {
+        let same = match (std::fs::canonicalize(db), std::fs::canonicalize(file)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if same {
+            return Err(AppError::refused(format!(
+                "{} is the registry itself; export to another file",
+                file.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Writes records in the format the options or the file name choose: a GeoPackage through the
+/// store (it speaks the SQL), every other format through `demine-formats`.
+async fn write_any<R: demine_core::Record>(
+    file: &Path,
+    layer: &str,
+    records: &[R],
+    synthetic: bool,
+    wo: &demine_formats::write::WriteOptions,
+) -> AppResult<()> {
+    if demine_formats::write::format_of(file, wo) != Some(demine_formats::Format::GeoPackage) {
+        demine_formats::write::write_records(file, layer, records, synthetic, wo)?;
+        return Ok(());
+    }
+    let (srs, rows) = demine_formats::write::geopackage_layer(file, records, wo)?;
+    let out = demine_store::foreign::ForeignLayer {
+        name: layer.to_string(),
+        srs_id: srs.srs_id,
+        organization: srs.organization,
+        organization_coordsys_id: srs.organization_coordsys_id,
+        definition: srs.definition,
+        rows,
+    };
+    demine_store::foreign::write_geopackage_layer(file, &out)
+        .await
+        .map_err(|what| demine_io::FileError::Invalid {
+            path: file.to_owned(),
+            what: format!("{what}; nothing was written"),
+        })?;
+    Ok(())
+}
+
 /// Exports the records of `kind` the actor may see (all of them, as of a day with `as_of`).
 pub async fn export_records(
     reg: &Registry,
@@ -22,29 +99,43 @@ pub async fn export_records(
     file: &Path,
     as_of: Option<chrono::NaiveDate>,
 ) -> AppResult<Exported> {
+    export_records_with(reg, actor, kind, file, as_of, &ExportOptions::default()).await
+}
+
+/// As [`export_records`], in any format `demine-formats` writes and any supported CRS.
+pub async fn export_records_with(
+    reg: &Registry,
+    actor: &Actor,
+    kind: RecordKind,
+    file: &Path,
+    as_of: Option<chrono::NaiveDate>,
+    opts: &ExportOptions,
+) -> AppResult<Exported> {
+    let wo = opts.write_options()?;
     actor.require(Act::Read)?;
+    refuse_the_registry_itself(reg, file)?;
     let synthetic = reg.synthetic().await?;
     let q = Query::as_of(as_of).in_organisations(actor.scope());
     let layer = kind.as_str();
     let n = match kind {
         RecordKind::Hazards => {
             let r = reg.store.hazards(&q).await?;
-            demine_io::export::write_records(file, layer, &r, synthetic)?;
+            write_any(file, layer, &r, synthetic, &wo).await?;
             r.len()
         }
         RecordKind::Activities => {
             let r = reg.store.activities(&q).await?;
-            demine_io::export::write_records(file, layer, &r, synthetic)?;
+            write_any(file, layer, &r, synthetic, &wo).await?;
             r.len()
         }
         RecordKind::Finds => {
             let r = reg.store.finds(&q).await?;
-            demine_io::export::write_records(file, layer, &r, synthetic)?;
+            write_any(file, layer, &r, synthetic, &wo).await?;
             r.len()
         }
         RecordKind::Accidents => {
             let r = reg.store.accidents(&q).await?;
-            demine_io::export::write_records(file, layer, &r, synthetic)?;
+            write_any(file, layer, &r, synthetic, &wo).await?;
             r.len()
         }
         RecordKind::Progress => crate::field::export_progress(reg, actor, file).await?,
@@ -63,7 +154,20 @@ pub async fn export_records(
 
 /// Exports a context layer.
 pub async fn export_layer(reg: &Registry, actor: &Actor, name: &str, file: &Path) -> AppResult<Exported> {
+    export_layer_with(reg, actor, name, file, &ExportOptions::default()).await
+}
+
+/// As [`export_layer`], in any format and supported CRS.
+pub async fn export_layer_with(
+    reg: &Registry,
+    actor: &Actor,
+    name: &str,
+    file: &Path,
+    opts: &ExportOptions,
+) -> AppResult<Exported> {
+    let wo = opts.write_options()?;
     actor.require(Act::Read)?;
+    refuse_the_registry_itself(reg, file)?;
     let synthetic = reg.synthetic().await?;
     let features = reg.store.context_features(Some(name)).await?;
     if features.is_empty() {
@@ -78,7 +182,7 @@ pub async fn export_layer(reg: &Registry, actor: &Actor, name: &str, file: &Path
             }
         )));
     }
-    demine_io::export::write_records(file, name, &features, synthetic)?;
+    write_any(file, name, &features, synthetic, &wo).await?;
     Ok(Exported {
         records: features.len(),
         file: file.display().to_string(),

@@ -30,6 +30,156 @@ pub struct ImportOptions {
     pub reason: Option<String>,
 }
 
+/// How to read a file of another format or coordinate system (`demine import … --format F
+/// --layer NAME --encoding E --crs EPSG:N --profile P --strict`). The default reads GeoJSON and
+/// CSV as before, and every other format `demine-formats` knows from its extension.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SourceOptions {
+    /// The format (`shp`, `kml`, `kmz`, `gpx`, `fgb`, `gpkg`, `geojson`, `csv`); else from the
+    /// extension, else from the first bytes.
+    pub format: Option<String>,
+    /// A GeoPackage table, a KML Folder, a shapefile in a zip, a GPX part.
+    pub layer: Option<String>,
+    /// A shapefile's `.dbf` encoding, overriding `.cpg` and LDID.
+    pub encoding: Option<String>,
+    /// The source CRS (`EPSG:NNNN`), overriding what the file declares.
+    pub crs: Option<String>,
+    /// A field-mapping profile: a shipped name or a TOML file.
+    pub profile: Option<String>,
+    /// Plausibility warnings refuse the import.
+    pub strict: bool,
+}
+
+/// The input of an import: bytes in the import contract's formats, or records already read.
+enum Input<'a> {
+    Bytes(&'a [u8]),
+    Raw(Vec<demine_io::raw::RawRecord>, Vec<Problem>),
+}
+
+/// Reads `file` with `src` into raw records in WGS84 (any format `demine-formats` knows; a
+/// GeoPackage through the store's read-only SQLite reader), mapped by the profile if any.
+pub(crate) async fn read_source(
+    file: &Path,
+    src: &SourceOptions,
+    geometry_required: bool,
+) -> Result<(Vec<demine_io::raw::RawRecord>, Vec<Problem>), demine_io::FileError> {
+    use demine_formats::{crs::Crs, Format, ReadOptions};
+    let bad = |what: String| demine_io::FileError::Invalid {
+        path: file.to_owned(),
+        what,
+    };
+    let format = src.format.as_deref().map(Format::from_name).transpose().map_err(bad)?;
+    let crs = src
+        .crs
+        .as_deref()
+        .map(Crs::parse)
+        .transpose()
+        .map_err(|e| bad(format!("--crs: {e}")))?;
+    // The profile is checked before the file is read: its defects are the user's first fix.
+    let profile = src
+        .profile
+        .as_deref()
+        .map(|p| demine_formats::profile::Profile::load(p).map_err(|e| bad(format!("--profile {p}: {e}"))))
+        .transpose()?;
+    let opts = ReadOptions {
+        format,
+        layer: src.layer.clone(),
+        encoding: src.encoding.clone(),
+        crs,
+        geometry_required,
+    };
+    let mut head = Vec::new();
+    {
+        use std::io::Read as _;
+        let f = std::fs::File::open(file).map_err(|e| demine_io::FileError::Io {
+            path: file.to_owned(),
+            source: e,
+        })?;
+        f.take(512)
+            .read_to_end(&mut head)
+            .map_err(|e| demine_io::FileError::Io {
+                path: file.to_owned(),
+                source: e,
+            })?;
+    }
+    let read = if demine_formats::detect(file, &head, format) == Format::GeoPackage {
+        let layer = demine_store::foreign::read_geopackage_layer(file, src.layer.as_deref())
+            .await
+            .map_err(bad)?;
+        let srs = demine_formats::gpkg::SpatialRef {
+            srs_id: layer.srs_id,
+            organization: layer.organization,
+            organization_coordsys_id: layer.organization_coordsys_id,
+            definition: layer.definition,
+        };
+        demine_formats::gpkg::records_from_rows(file, layer.rows, &srs, &opts)?
+    } else {
+        demine_formats::read(file, &opts)?
+    };
+    let (mut records, mut problems) = (read.records, read.problems);
+    if let Some(profile) = &profile {
+        problems.extend(profile.apply(&mut records));
+        problems.sort_by_key(|p| p.index);
+    }
+    Ok((records, problems))
+}
+
+/// A valid profile, summarised (`demine profile check`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProfileSummary {
+    pub ok: bool,
+    pub name: String,
+    pub kind: String,
+    pub fields: usize,
+    pub code_lists: Vec<String>,
+}
+
+/// Checks a profile (a TOML file or a shipped name); a refusal lists every defect with its line.
+pub fn check_profile(name_or_file: &str) -> AppResult<ProfileSummary> {
+    let p = demine_formats::profile::Profile::load(name_or_file)
+        .map_err(|e| AppError::refused(format!("profile {name_or_file}: {e}")))?;
+    Ok(ProfileSummary {
+        ok: true,
+        name: p.name.clone(),
+        kind: p.kind.clone(),
+        fields: p.mapped_fields(),
+        code_lists: p.code_lists(),
+    })
+}
+
+/// The shipped profiles: (name, kind).
+pub fn shipped_profiles() -> Vec<(String, String)> {
+    demine_formats::profile::SHIPPED
+        .iter()
+        .filter_map(|(n, src)| {
+            demine_formats::profile::Profile::parse(n, src)
+                .ok()
+                .map(|p| (n.to_string(), p.kind))
+        })
+        .collect()
+}
+
+/// Imports a file in any supported format and coordinate system (see [`SourceOptions`]).
+pub async fn import_file(
+    location: &Location,
+    actor: &Actor,
+    kind: RecordKind,
+    file: &Path,
+    opts: &ImportOptions,
+    src: &SourceOptions,
+) -> AppResult<Imported> {
+    if !file.exists() {
+        return Err(no_such_file(file));
+    }
+    let db = location.describe();
+    let geometry_required = !matches!(kind, RecordKind::Organisations | RecordKind::Teams);
+    let (raw, problems) = read_source(file, src, geometry_required)
+        .await
+        .map_err(|e| refuse_file(&db, file, &e))?;
+    import_with(location, actor, kind, file, Input::Raw(raw, problems), opts, src.strict).await
+}
+
 /// What an import did (or, with a dry run, would do).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Imported {
@@ -126,13 +276,26 @@ pub async fn import_bytes(
     bytes: &[u8],
     opts: &ImportOptions,
 ) -> AppResult<Imported> {
+    import_with(location, actor, kind, file, Input::Bytes(bytes), opts, false).await
+}
+
+async fn import_with(
+    location: &Location,
+    actor: &Actor,
+    kind: RecordKind,
+    file: &Path,
+    input: Input<'_>,
+    opts: &ImportOptions,
+    strict: bool,
+) -> AppResult<Imported> {
+    let _ = strict;
     actor.require(if kind == RecordKind::Progress {
         Act::Progress
     } else {
         Act::Write
     })?;
     let db = location.describe();
-    let registry = if location.exists() {
+    let registry = if location.exists().await? {
         Some(Registry::open(location).await?)
     } else {
         None
@@ -158,7 +321,11 @@ pub async fn import_bytes(
         activity_ids: &activity_ids,
         organisation_ids: &organisation_ids,
     };
-    let parsed = parse_bytes(kind, file, bytes, &known, opts.fix).map_err(|e| refuse_file(&db, file, &e))?;
+    let parsed = match input {
+        Input::Bytes(bytes) => parse_bytes(kind, file, bytes, &known, opts.fix),
+        Input::Raw(raw, syntax) => demine_io::parse_raw(kind, file, &raw, syntax, &known, opts.fix),
+    }
+    .map_err(|e| refuse_file(&db, file, &e))?;
     let problems: Vec<Problem> = parsed.problems().into_iter().cloned().collect();
     let notes: Vec<Problem> = parsed.notes().to_vec();
     if !problems.is_empty() {
@@ -200,6 +367,23 @@ pub async fn import_bytes(
     if !date_problems.is_empty() {
         return Err(refuse_problems(&db, file, &date_problems, &notes, opts.fix));
     }
+    let plausibility = plausibility(registry.as_ref(), &records).await?;
+    if strict && !plausibility.is_empty() {
+        return Err(AppError::Refused(Box::new(Refusal {
+            problems: plausibility.iter().map(|p| format!("{}: {p}", file.display())).collect(),
+            notes: notes.iter().map(|n| format!("{}: {n}", file.display())).collect(),
+            hint: Some(format!(
+                "{}: --strict: {} plausibility warning(s); nothing was written: the registry {db} is unchanged. Check the records, or import without --strict to accept them",
+                file.display(),
+                plausibility.len()
+            )),
+            detail: serde_json::json!({"ok": false, "file": file.display().to_string(), "problems": plausibility, "written": 0}),
+        })));
+    }
+    let warnings: Vec<String> = plausibility
+        .iter()
+        .map(|p| format!("{}: {p}", file.display()))
+        .collect();
     let mut changes = Changeset::new(format!(
         "import {kind}{} from {}",
         if opts.upsert { " (upsert)" } else { "" },
@@ -246,9 +430,116 @@ pub async fn import_bytes(
         dry_run: opts.dry_run,
         created: created && !opts.dry_run,
         notes,
-        warnings: Vec::new(),
+        warnings,
         db,
     })
+}
+
+/// Beyond this many degrees (~150–220 km) from every stored hazard a record is "far from the rest".
+const FAR_DEGREES: i32 = 2;
+
+/// What `demine check` would flag on the new records, as warnings naming record and field:
+/// shape defects (spikes, edges over 5 km, invalid polygons), activities reaching outside their
+/// hazard (with the share outside), finds outside every hazard, and records lying far from
+/// every hazard already in the registry.
+async fn plausibility(registry: Option<&Registry>, records: &[AnyRecord]) -> AppResult<Vec<Problem>> {
+    use demine_core::{Activity, Find, Hazard};
+    let index: std::collections::HashMap<&str, usize> =
+        records.iter().enumerate().map(|(i, r)| (r.id(), i + 1)).collect();
+    let new_hazards: Vec<Hazard> = records
+        .iter()
+        .filter_map(|r| match r {
+            AnyRecord::Hazard(h) => Some(h.clone()),
+            _ => None,
+        })
+        .collect();
+    let activities: Vec<Activity> = records
+        .iter()
+        .filter_map(|r| match r {
+            AnyRecord::Activity(a) => Some(a.clone()),
+            _ => None,
+        })
+        .collect();
+    let finds: Vec<Find> = records
+        .iter()
+        .filter_map(|r| match r {
+            AnyRecord::Find(f) => Some(f.clone()),
+            _ => None,
+        })
+        .collect();
+    if new_hazards.is_empty() && activities.is_empty() && finds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stored: Vec<Hazard> = match registry {
+        Some(r) => r.store.hazards(&demine_store::Query::all()).await?,
+        None => Vec::new(),
+    };
+    let mut out = Vec::new();
+    let mut push = |id: &str, field: &str, message: String| {
+        out.push(Problem {
+            index: index.get(id).copied().unwrap_or(0),
+            line: None,
+            id: Some(id.to_string()),
+            field: field.into(),
+            message: format!("warning: {message}"),
+        })
+    };
+    // Far from the rest: no stored hazard in the surrounding cells of a 1° grid.
+    if stored.len() >= 3 {
+        use geo::BoundingRect;
+        let cell = |x: f64, y: f64| (x.floor() as i32, y.floor() as i32);
+        let occupied: HashSet<(i32, i32)> = stored
+            .iter()
+            .filter_map(|h| h.geometry.bounding_rect())
+            .map(|b| cell(b.center().x, b.center().y))
+            .collect();
+        for r in records {
+            let g = match r {
+                AnyRecord::Hazard(x) => demine_core::Record::geometry(x),
+                AnyRecord::Activity(x) => demine_core::Record::geometry(x),
+                AnyRecord::Find(x) => demine_core::Record::geometry(x),
+                AnyRecord::Accident(x) => demine_core::Record::geometry(x),
+                _ => continue,
+            };
+            let Some(b) = g.bounding_rect() else { continue };
+            let (cx, cy) = cell(b.center().x, b.center().y);
+            let near = (-FAR_DEGREES..=FAR_DEGREES)
+                .any(|dx| (-FAR_DEGREES..=FAR_DEGREES).any(|dy| occupied.contains(&(cx + dx, cy + dy))));
+            if !near {
+                push(
+                    r.id(),
+                    "geometry",
+                    format!(
+                        "lies at ({:.4}, {:.4}), more than ~{} km from every hazard in the registry: a typo in a coordinate, or another CRS?",
+                        b.center().x,
+                        b.center().y,
+                        FAR_DEGREES * 75
+                    ),
+                );
+            }
+        }
+    }
+    // The hazards the checks need: the new ones, and for activities and finds the stored ones.
+    let mut hazards = new_hazards.clone();
+    if !activities.is_empty() || !finds.is_empty() {
+        let new_ids: HashSet<&str> = new_hazards.iter().map(|h| h.id.as_str()).collect();
+        hazards.extend(stored.into_iter().filter(|h| !new_ids.contains(h.id.as_str())));
+    }
+    let new_ids: HashSet<&str> = records.iter().map(|r| r.id()).collect();
+    let issues = demine_core::quality::check_registry(&hazards, &activities, &finds);
+    for i in issues {
+        let ours = match i.layer {
+            "hazards" => !new_hazards.is_empty() && new_ids.contains(i.id.as_str()),
+            "activities" => !activities.is_empty() && new_ids.contains(i.id.as_str()),
+            "finds" => !finds.is_empty() && new_ids.contains(i.id.as_str()),
+            _ => false,
+        };
+        if ours {
+            push(&i.id, "geometry", format!("{} ({})", i.message, i.check));
+        }
+    }
+    out.sort_by_key(|p| p.index);
+    Ok(out)
 }
 
 /// Records an operator may not write: another organisation's (or none), or on another
@@ -389,17 +680,44 @@ pub async fn import_layer(
     file: &Path,
     opts: &ImportOptions,
 ) -> AppResult<Imported> {
+    import_layer_file(location, actor, name, file, opts, None).await
+}
+
+/// As [`import_layer`], from any supported format and coordinate system.
+pub async fn import_layer_file(
+    location: &Location,
+    actor: &Actor,
+    name: &str,
+    file: &Path,
+    opts: &ImportOptions,
+    src: Option<&SourceOptions>,
+) -> AppResult<Imported> {
     actor.require(Act::Write)?;
     demine_core::check_layer_name(name).map_err(AppError::refused)?;
     if !file.exists() {
         return Err(no_such_file(file));
     }
     let db = location.describe();
-    let parsed = demine_io::parse_layer_file(name, file, opts.fix).map_err(|e| refuse_file(&db, file, &e))?;
+    let parsed = match src {
+        None => demine_io::parse_layer_file(name, file, opts.fix).map_err(|e| refuse_file(&db, file, &e))?,
+        Some(src) => {
+            let (raw, syntax) = read_source(file, src, true)
+                .await
+                .map_err(|e| refuse_file(&db, file, &e))?;
+            let mut parsed = demine_io::records::layer_features(name, &raw, opts.fix);
+            let bad: HashSet<usize> = syntax.iter().map(|p| p.index).collect();
+            parsed
+                .problems
+                .retain(|p| !(bad.contains(&p.index) && p.field == "geometry"));
+            parsed.problems.extend(syntax);
+            parsed.problems.sort_by_key(|p| p.index);
+            parsed
+        }
+    };
     if !parsed.problems.is_empty() {
         return Err(refuse_problems(&db, file, &parsed.problems, &parsed.notes, opts.fix));
     }
-    let registry = if location.exists() {
+    let registry = if location.exists().await? {
         Some(Registry::open(location).await?)
     } else {
         None

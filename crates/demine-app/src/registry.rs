@@ -46,12 +46,20 @@ impl Location {
         }
     }
 
-    /// Whether the registry exists (a database is asked when it is opened: this says yes).
-    pub fn exists(&self) -> bool {
+    /// Whether a registry is there: the file exists, or the database holds the demine schema
+    /// (a database the DBA made is empty until `init` or a first import).
+    pub async fn exists(&self) -> AppResult<bool> {
         match self {
-            Location::GeoPackage(p) => p.exists(),
+            Location::GeoPackage(p) => Ok(p.exists()),
             #[cfg(feature = "postgres")]
-            Location::Postgres(_) => true,
+            Location::Postgres(url) => match demine_store::PgStore::open_existing(url).await {
+                Ok(s) => {
+                    s.close().await?;
+                    Ok(true)
+                }
+                Err(demine_store::StoreError::Missing { .. }) => Ok(false),
+                Err(e) => Err(e.into()),
+            },
         }
     }
 
@@ -110,6 +118,39 @@ impl Registry {
             store,
             location: location.clone(),
         })
+    }
+
+    /// Opens an existing registry whose reads that may lag go to a streaming replica
+    /// (`demine serve --read-replica URL`); PostgreSQL registries only.
+    pub async fn open_with_replica(location: &Location, replica: Option<&str>) -> AppResult<Registry> {
+        let Some(replica) = replica else {
+            return Registry::open(location).await;
+        };
+        match location {
+            #[cfg(feature = "postgres")]
+            Location::Postgres(url) => {
+                if !matches!(Location::parse(replica)?, Location::Postgres(_)) {
+                    return Err(AppError::refused(format!(
+                        "--read-replica {}: a read replica is a postgres:// URL of a hot standby of {}",
+                        redact(replica),
+                        location.describe()
+                    )));
+                }
+                let store = demine_store::PgStore::open_existing(url)
+                    .await?
+                    .with_read_replica(replica)
+                    .await?;
+                Ok(Registry {
+                    store: Store::Postgres(store),
+                    location: location.clone(),
+                })
+            }
+            _ => Err(AppError::refused(format!(
+                "--read-replica {}: {} is a GeoPackage file; read replicas are for registries on PostgreSQL (--db postgres://…)",
+                redact(replica),
+                location.describe()
+            ))),
+        }
     }
 
     /// Opens a registry, creating an empty one if there is none (`demine init`, the demo).
@@ -206,7 +247,7 @@ pub struct Initialised {
 
 /// Creates an empty registry (or says it exists).
 pub async fn init(location: &Location) -> AppResult<Initialised> {
-    let existed = location.exists();
+    let existed = location.exists().await?;
     let r = Registry::open_or_create(location).await?;
     r.close().await?;
     Ok(Initialised {
@@ -220,7 +261,7 @@ pub async fn init(location: &Location) -> AppResult<Initialised> {
 /// refused or killed first import leaves no file.
 pub async fn write_or_create(location: &Location, changes: &Changeset, actor: &Actor) -> AppResult<Applied> {
     location.check_folder()?;
-    if location.exists() {
+    if location.exists().await? {
         let r = Registry::open(location).await?;
         let applied = r.apply(changes, actor).await?;
         r.close().await?;

@@ -85,6 +85,9 @@ pub struct Release {
     pub groups: Option<(By, Vec<Group>)>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// Seconds spent reading the records from the store, and accounting them (benchmarks).
+    pub read_s: f64,
+    pub accounting_s: f64,
 }
 
 /// Land release of the registry (the actor's organisations) as of `r.as_of`, with a breakdown.
@@ -95,11 +98,15 @@ pub async fn release(reg: &Registry, actor: &Actor, r: &ReleaseRequest) -> AppRe
         approved_only: r.approved_only,
         ..Query::as_of(r.as_of).in_organisations(actor.scope())
     };
+    let t0 = std::time::Instant::now();
     let hazards = reg.store.hazards(&q).await?;
     let activities = reg.store.activities(&q).await?;
+    let read_s = t0.elapsed().as_secs_f64();
     // Pieces are needed for months and periods (who released what, when).
     let need_pieces = r.by == Some(By::Month) || r.from.is_some() || r.to.is_some();
+    let t1 = std::time::Instant::now();
     let release = account_records(&hazards, &activities, r.as_of, need_pieces);
+    let accounting_s = t1.elapsed().as_secs_f64();
     let groups =
         r.by.map(|by| (by, breakdown(by, &hazards, &activities, &release, r.from, r.to)));
     Ok(Release {
@@ -111,6 +118,8 @@ pub async fn release(reg: &Registry, actor: &Actor, r: &ReleaseRequest) -> AppRe
         groups,
         from: r.from,
         to: r.to,
+        read_s,
+        accounting_s,
     })
 }
 

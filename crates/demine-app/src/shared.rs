@@ -141,7 +141,7 @@ pub async fn decide(
     approve: bool,
     reason: Option<String>,
 ) -> AppResult<()> {
-    if !matches!(actor.role, Role::Admin | Role::Analyst) {
+    if !actor.may_review() {
         return Err(AppError::Forbidden(format!(
             "{} ({}) may not approve or reject: the authority's analysts do",
             actor.name,

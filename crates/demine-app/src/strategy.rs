@@ -390,7 +390,12 @@ type TruthRows = Vec<(geo::Point<f64>, Option<String>, bool)>;
 
 /// The demo's hidden truth next to a SYNTHETIC registry (`ground_truth.SYNTHETIC.csv`).
 fn read_truth(reg: &Registry) -> Option<(String, TruthRows)> {
-    let crate::Location::GeoPackage(db) = &reg.location;
+    // Only a demo's GeoPackage has its truth beside it.
+    #[allow(irrefutable_let_patterns)]
+    let crate::Location::GeoPackage(db) = &reg.location
+    else {
+        return None;
+    };
     let path = db.parent()?.join("ground_truth.SYNTHETIC.csv");
     let mut r = csv::Reader::from_path(&path).ok()?;
     let h = r.headers().ok()?.clone();

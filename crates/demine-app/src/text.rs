@@ -74,3 +74,25 @@ pub fn release_text(hazards: &[Hazard], release: &RegistryRelease, as_of: Option
     }
     s
 }
+
+/// What `demine migrate` prints.
+pub fn migrated(m: &crate::audit::Migrated) -> String {
+    let mut out = format!(
+        "moved {} → {}: {} rows in {} tables\n",
+        m.from,
+        m.to,
+        thousands(m.rows as f64),
+        m.tables.len()
+    );
+    for (table, n) in m.tables.iter().filter(|(_, n)| *n > 0) {
+        out.push_str(&format!("  {table:<24} {:>12}\n", thousands(*n as f64)));
+    }
+    out.push_str(&format!(
+        "checked on the copy: audit chain verified ({} entries, head {}); land release equal to the source's: {} released, {} remaining",
+        thousands(m.audit_entries as f64),
+        m.audit_head_hash.as_deref().map_or("none", |h| &h[..h.len().min(16)]),
+        area(m.released_m2).trim(),
+        area(m.remaining_m2).trim()
+    ));
+    out
+}

@@ -92,7 +92,10 @@ async fn import_is_all_or_nothing_and_a_dry_run_writes_nothing() {
             r.problems[0].contains("record 2") && r.problems[0].contains("field `class`"),
             "{r}"
         );
-        assert!(!loc.exists(), "a refused first import creates no registry");
+        assert!(
+            !loc.exists().await.unwrap(),
+            "a refused first import creates no registry"
+        );
         let good = write(
             dir.path(),
             "good.geojson",
@@ -106,7 +109,7 @@ async fn import_is_all_or_nothing_and_a_dry_run_writes_nothing() {
             .await
             .unwrap();
         assert_eq!((i.valid, i.written), (1, 0));
-        assert!(!loc.exists());
+        assert!(!loc.exists().await.unwrap());
         let i = import_records(&loc, &me(), RecordKind::Hazards, &good, &ImportOptions::default())
             .await
             .unwrap();

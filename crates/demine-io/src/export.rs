@@ -47,7 +47,9 @@ fn write_geojson<R: Record, W: Write + ?Sized>(
         }
         let feature = geojson::Feature {
             bbox: None,
-            geometry: Some(geojson::Geometry::new(geojson::Value::from(&r.geometry()))),
+            geometry: Some(geojson::Geometry::new(geojson::Value::from(&rfc7946_oriented(
+                r.geometry(),
+            )))),
             id: Some(geojson::feature::Id::String(r.id().to_string())),
             properties: Some(r.properties()),
             foreign_members: None,
@@ -55,6 +57,17 @@ fn write_geojson<R: Record, W: Write + ?Sized>(
         serde_json::to_writer(&mut *out, &feature)?;
     }
     out.write_all(b"\n]}\n")
+}
+
+/// Rings wound as RFC 7946 §3.1.6 requires (exterior counter-clockwise, holes clockwise),
+/// whatever winding the source had (a shapefile's is the reverse); the vertices are the same.
+fn rfc7946_oriented(g: geo::Geometry) -> geo::Geometry {
+    use geo::orient::{Direction, Orient};
+    match g {
+        geo::Geometry::Polygon(p) => geo::Geometry::Polygon(p.orient(Direction::Default)),
+        geo::Geometry::MultiPolygon(m) => geo::Geometry::MultiPolygon(m.orient(Direction::Default)),
+        other => other,
+    }
 }
 
 fn write_csv<R: Record, W: Write + ?Sized>(out: &mut W, records: &[R]) -> std::io::Result<()> {

@@ -50,6 +50,10 @@ pub enum FileError {
         column: usize,
         what: String,
     },
+    /// A file-level defect of a format other than GeoJSON and CSV (a shapefile without its
+    /// `.dbf`, a `.prj` no supported CRS matches, a truncated FlatGeobuf…), said with what to do.
+    #[error("{path}: {what}")]
+    Invalid { path: PathBuf, what: String },
     #[error("{path}: cannot write: {source}")]
     Write { path: PathBuf, source: std::io::Error },
     #[error("{path}: unsupported export format; use a .geojson, .json or .csv file name")]

@@ -18,7 +18,7 @@
 use crate::calendar::{end_date_of, Calendar};
 use crate::input::default_cost_per_day;
 use crate::instance::{release_events, simulate, Instance, Variation};
-use crate::model::{kind_index, Problem, Team, TeamKind, ALL_KINDS};
+use crate::model::{kind_index, Problem, Stage, Team, TeamKind, ALL_KINDS};
 use crate::plan::{plan, Plan, PlanOptions};
 use chrono::{Datelike, NaiveDate};
 use rand::{Rng, SeedableRng};
@@ -127,6 +127,20 @@ fn month_ends(start: NaiveDate, months: usize) -> (Vec<f64>, Vec<String>) {
 
 /// Runs the Monte Carlo forecast of `plan` (made for `p`).
 pub fn forecast(p: &Problem, plan: &Plan, opts: &ForecastOptions) -> Forecast {
+    let results = runs_of(p, plan, opts, true);
+    forecast_from_runs(p, results)
+}
+
+/// The completion day of each Monte Carlo run of `plan`, sorted: [`forecast`] without the
+/// released-area band (the same runs, the same days), for questions that only need when.
+pub fn completion_days(p: &Problem, plan: &Plan, opts: &ForecastOptions) -> Vec<f64> {
+    let mut days: Vec<f64> = runs_of(p, plan, opts, false).into_iter().map(|r| r.0).collect();
+    days.sort_by(f64::total_cmp);
+    days
+}
+
+/// Per run: the completion day and, with `events`, the release events.
+fn runs_of(p: &Problem, plan: &Plan, opts: &ForecastOptions, events: bool) -> Vec<(f64, Vec<(f64, f64)>)> {
     let inst = Instance::new(p);
     let calendars: Vec<Calendar> = DOWNTIME_LEVELS
         .iter()
@@ -134,7 +148,7 @@ pub fn forecast(p: &Problem, plan: &Plan, opts: &ForecastOptions) -> Forecast {
         .collect();
     let sigma = opts.productivity_sigma.max(0.0);
     let runs = opts.runs.max(1);
-    let results: Vec<(f64, Vec<(f64, f64)>)> = (0..runs)
+    (0..runs)
         .into_par_iter()
         .map(|r| {
             let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
@@ -154,9 +168,18 @@ pub fn forecast(p: &Problem, plan: &Plan, opts: &ForecastOptions) -> Forecast {
             };
             let sim = simulate(p, &inst, &plan.seqs, cal, &var);
             let completion = sim.release.iter().copied().fold(0.0, f64::max);
-            (completion, release_events(&inst, &sim, rate_shift))
+            let ev = if events {
+                release_events(&inst, &sim, rate_shift)
+            } else {
+                Vec::new()
+            };
+            (completion, ev)
         })
-        .collect();
+        .collect()
+}
+
+fn forecast_from_runs(p: &Problem, results: Vec<(f64, Vec<(f64, f64)>)>) -> Forecast {
+    let runs = results.len();
     let mut completion_days: Vec<f64> = results.iter().map(|r| r.0).collect();
     completion_days.sort_by(f64::total_cmp);
     let last = completion_days.last().copied().unwrap_or(0.0);
@@ -342,6 +365,57 @@ pub const CAPACITY_MAX_FACTOR: usize = 16;
 /// Monte Carlo runs per trial mix while searching (the answer is confirmed with the full runs).
 pub const CAPACITY_SEARCH_RUNS: usize = 30;
 
+/// A lower bound on the working days any plan of `p` needs, cheap beside a plan: per stage, its
+/// total area over the summed best productivity of every team that can work it anywhere, all of
+/// them from day 0 (start dates, end dates, travel, terrain and the order of stages only add
+/// time). Infinite when a stage has work and no team.
+pub fn stage_work_bound_days(p: &Problem) -> f64 {
+    let best = |t: &Team| {
+        t.productivity_by_terrain
+            .iter()
+            .map(|x| x.1)
+            .fold(t.productivity_m2_per_day, f64::max)
+    };
+    let mut worst = 0.0f64;
+    for stage in [Stage::Nts, Stage::Ts, Stage::Preparation, Stage::Clearance] {
+        let mut area = 0.0;
+        let mut able = vec![false; p.teams.len()];
+        for task in &p.tasks {
+            for (s, a) in p.stage_areas(task) {
+                if s != stage || a <= 0.0 {
+                    continue;
+                }
+                area += a;
+                for (k, team) in p.teams.iter().enumerate() {
+                    if !able[k] && team.can_do(task, s) {
+                        able[k] = true;
+                    }
+                }
+            }
+        }
+        if area <= 0.0 {
+            continue;
+        }
+        let speed: f64 = p
+            .teams
+            .iter()
+            .zip(&able)
+            .filter(|(_, &a)| a)
+            .map(|(t, _)| best(t))
+            .sum();
+        if speed <= 0.0 {
+            return f64::INFINITY;
+        }
+        worst = worst.max(area / speed);
+    }
+    worst
+}
+
+/// A mix is not worth a plan when even [`stage_work_bound_days`] is this many times past the
+/// deadline (working days never outnumber calendar days; the margin covers runs luckier than
+/// the plan).
+const BOUND_MARGIN: f64 = 1.25;
+
 /// Searches the cheapest extra teams that finish by the deadline with the asked confidence.
 ///
 /// Trials plan quickly (no large-neighbourhood search) and forecast with
@@ -350,7 +424,8 @@ pub const CAPACITY_SEARCH_RUNS: usize = 30;
 /// until a mix finishes in time, bisects the factor, then lowers each kind, dearest first, by
 /// bisection while the deadline still holds. When even the largest mix is late, it says so with
 /// that mix's completion at the asked confidence: no mix can finish by the deadline, the
-/// earliest is then.
+/// earliest is then. A mix whose [`stage_work_bound_days`] is well past the deadline is not
+/// planned: it cannot finish in time.
 pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
     // Kinds that could help: those some stage of some task may use.
     let useful: Vec<TeamKind> = ALL_KINDS
@@ -377,12 +452,18 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
         ..opts.forecast.clone()
     };
     let mut trials = 0;
+    // A mix is evaluated once per kind of run (quick or full): the search revisits mixes.
+    let mut seen: std::collections::HashMap<([usize; 5], bool), (f64, f64)> = Default::default();
     let mut evaluate = |counts: &[usize; 5], f_opts: &ForecastOptions| {
+        let full = std::ptr::eq(f_opts, &opts.forecast);
+        if let Some(&r) = seen.get(&(*counts, full)) {
+            return r;
+        }
         trials += 1;
         // While searching, a kind grows to at most twice its teams and the rest of the extra
         // capacity goes into their productivity (planning time grows with the teams); the
         // answer is confirmed with real teams.
-        let q = if std::ptr::eq(f_opts, &opts.forecast) {
+        let q = if full {
             add_teams(p, counts)
         } else {
             add_capacity(p, counts)
@@ -396,10 +477,17 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
                 exact: false,
             },
         );
-        let f = forecast(&q, &pl, f_opts);
-        (f.probability_by(opts.deadline_day), f.quantile_day(opts.confidence))
+        // Only the completion days matter here: no released-area band.
+        let days = completion_days(&q, &pl, f_opts);
+        let by_deadline = days.iter().filter(|&&d| d <= opts.deadline_day).count() as f64 / days.len().max(1) as f64;
+        let r = (by_deadline, quantile(&days, opts.confidence));
+        seen.insert((*counts, full), r);
+        r
     };
     let meets = |r: &(f64, f64)| r.0 >= opts.confidence;
+    // Mixes that cannot finish in time whatever the plan: no trial needed.
+    let hopeless =
+        |counts: &[usize; 5]| stage_work_bound_days(&add_capacity(p, counts)) > BOUND_MARGIN * opts.deadline_day;
     let scaled = |factor: f64| -> [usize; 5] {
         let mut c = [0usize; 5];
         for &k in &useful {
@@ -419,6 +507,12 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
         let mut factor = 2.0;
         while factor <= CAPACITY_MAX_FACTOR as f64 {
             let c = scaled(factor);
+            // The largest mix is always tried: its completion is the earliest date to report.
+            if factor < CAPACITY_MAX_FACTOR as f64 && hopeless(&c) {
+                lo = factor;
+                factor *= 2.0;
+                continue;
+            }
             let r = evaluate(&c, &quick);
             earliest = earliest.min(r.1);
             if meets(&r) {
@@ -446,6 +540,10 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
             if c == hi_c || c == scaled(lo) {
                 break;
             }
+            if hopeless(&c) {
+                lo = mid;
+                continue;
+            }
             let r = evaluate(&c, &quick);
             if meets(&r) {
                 (hi_f, hi_c, hi_r) = (mid, c, r);
@@ -472,6 +570,9 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
             }
             let mut c = counts;
             c[i] /= 2;
+            if hopeless(&c) {
+                break;
+            }
             let r = evaluate(&c, &quick);
             if meets(&r) {
                 counts = c;

@@ -276,3 +276,44 @@ fn site_to_site_variation_evens_out_over_a_long_campaign() {
     );
     assert!(f.p10_day <= f.p50_day && f.p50_day <= f.p90_day);
 }
+
+/// The cheap bound capacity checks before planning a mix: it never exceeds what a plan takes,
+/// and in continuous time with equal tasks on equal teams it is the plan's completion.
+#[test]
+fn stage_work_bound_is_a_lower_bound_on_completion() {
+    // Manual teams only (no machines or dogs to add).
+    let mut p = uniform_problem(12, 1000.0, 3, 100.0);
+    for t in &mut p.tasks {
+        t.methods = vec![TeamKind::Manual];
+    }
+    let bound = demine_plan::forecast::stage_work_bound_days(&p);
+    assert!((bound - 40.0).abs() < 1e-9, "{bound}");
+    let pl = plan(&p, &PlanOptions::default());
+    assert!(pl.completion_day >= bound - 1e-9 && (pl.completion_day - 40.0).abs() < 1e-6);
+    // No team for the work: infinite.
+    let mut none = p.clone();
+    none.teams.clear();
+    assert!(demine_plan::forecast::stage_work_bound_days(&none).is_infinite());
+    // Capacity: a deadline no mix can meet is answered with the earliest day, the same with or
+    // without the bound (every mix but the largest is hopeless); a reachable one is met.
+    let opts = |deadline_day: f64| CapacityOptions {
+        deadline_day,
+        confidence: 0.9,
+        forecast: ForecastOptions {
+            runs: 40,
+            seed: 7,
+            ..Default::default()
+        },
+        plan_time_s: 0.2,
+        max_rounds: 0,
+    };
+    let late = capacity(&p, &opts(1.0));
+    assert!(!late.achievable, "{late:?}");
+    let earliest = late.earliest_day_at_confidence.unwrap();
+    assert!(earliest > 1.0 && earliest < 40.0, "{earliest}");
+    // Only the base and the largest mix were planned.
+    assert_eq!(late.trials, 2, "{late:?}");
+    let met = capacity(&p, &opts(30.0));
+    assert!(met.achievable && met.probability >= 0.9, "{met:?}");
+    assert!(met.extra.iter().sum::<usize>() >= 1);
+}

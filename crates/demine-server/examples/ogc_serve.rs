@@ -11,6 +11,7 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_target(false)
+        .with_ansi(false)
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(db), Some(addr)) = (args.first(), args.get(1)) else {

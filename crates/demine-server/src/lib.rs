@@ -18,6 +18,8 @@ pub mod error;
 pub mod jobs;
 pub mod ogc;
 pub mod state;
+#[cfg(feature = "web")]
+pub mod web;
 
 pub use state::AppState;
 
@@ -40,12 +42,26 @@ pub struct ServeOptions {
     pub tls: Option<(PathBuf, PathBuf)>,
 }
 
+/// Whether this binary serves the web application at `/` (cargo feature `web`, with the app
+/// built into it).
+pub fn web_app_embedded() -> bool {
+    #[cfg(feature = "web")]
+    {
+        web::embedded()
+    }
+    #[cfg(not(feature = "web"))]
+    {
+        false
+    }
+}
+
 /// Every route of the server, over `state`.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID);
-    Router::new()
-        .merge(api::routes())
-        .merge(ogc::routes())
+    let routes = Router::new().merge(api::routes()).merge(ogc::routes());
+    #[cfg(feature = "web")]
+    let routes = routes.fallback(web::fallback);
+    routes
         .layer(axum::middleware::from_fn_with_state(state.clone(), state::observe))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(

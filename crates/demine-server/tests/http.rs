@@ -57,6 +57,7 @@ fn matrix() -> Vec<Row> {
     )]);
     vec![
         row(Method::GET, "/api/v1/status", "/api/v1/status", None, EVERYONE),
+        row(Method::GET, "/api/v1/auth/me", "/api/v1/auth/me", None, EVERYONE),
         row(
             Method::GET,
             "/api/v1/release",
@@ -298,6 +299,39 @@ async fn every_role_gets_exactly_its_row_of_every_route() {
     );
 }
 
+/// `GET /api/v1/auth/me` says who is logged in and what the role may do: the web application's
+/// menus follow it, and it must agree with what the routes allow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn me_tells_the_role_and_what_it_may_do() {
+    let s = start().await;
+    let (code, me) = s.get_json("leader-a", "/api/v1/auth/me").await;
+    assert_eq!(code, 200);
+    assert_eq!(me["username"], "leader-a");
+    assert_eq!(me["role"], "team_leader");
+    assert_eq!(me["organisation"], "NGO-A");
+    assert_eq!(me["may"]["progress"], true);
+    assert_eq!(me["may"]["write"], false);
+    assert_eq!(me["may"]["review"], false);
+    let (_, me) = s.get_json("analyst1", "/api/v1/auth/me").await;
+    assert_eq!(me["may"]["review"], true);
+    assert_eq!(me["may"]["progress"], false);
+    let (_, me) = s.get_json("viewer1", "/api/v1/auth/me").await;
+    assert_eq!(me["may"]["read"], false);
+    assert_eq!(me["may"]["aggregates"], true);
+    let (_, me) = s.get_json("qa-a", "/api/v1/auth/me").await;
+    assert_eq!(me["assigned"], serde_json::json!(["NGO-A"]));
+    assert_eq!(me["may"]["qa"], true);
+    // Each claim holds at the routes: the analyst's review queue opens, the team leader's does not.
+    assert_eq!(s.get_json("analyst1", "/api/v1/review").await.0, 200);
+    assert_eq!(s.get_json("leader-a", "/api/v1/review").await.0, 403);
+    let anonymous = s
+        .request(None, reqwest::Method::GET, "/api/v1/auth/me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_organisations_records_are_invisible_not_forbidden() {
     let s = start().await;
@@ -411,9 +445,7 @@ async fn tokens_expire_and_can_be_revoked_and_guessing_is_locked_out() {
     assert_eq!(r.headers()["content-type"], "application/problem+json");
 
     // Expired: a token past its time is refused.
-    let reg = demine_app::Registry::open(&demine_app::Location::GeoPackage(s.db.clone()))
-        .await
-        .unwrap();
+    let reg = demine_app::Registry::open(&s.location).await.unwrap();
     use demine_app::Accounts as _;
     reg.store
         .save_token(&demine_store::TokenRecord {

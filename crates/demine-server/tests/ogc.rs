@@ -1,9 +1,11 @@
 //! OGC API – Features and vector tiles over real HTTP: a server on a loopback port over a
 //! registry built with demine-app's own use cases, asked as GIS clients ask.
 
+mod support;
+
 use base64::Engine;
 use demine_app::accounts::{add_user, NewUser};
-use demine_app::registry::{init, Location, Registry};
+use demine_app::registry::Registry;
 use demine_app::{Actor, Role};
 use geozero::mvt::{Message, Tile};
 use serde_json::{json, Value};
@@ -79,13 +81,11 @@ fn square(id: &str, class: &str, org: &str, lon: f64, lat: f64, d: f64) -> Value
 
 struct Server {
     addr: SocketAddr,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 async fn start() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let loc = Location::GeoPackage(dir.path().join("ogc.gpkg"));
-    init(&loc).await.unwrap();
+    let (loc, dir) = support::new_location("ogc.gpkg").await;
     let admin = Actor::local("test");
     // Five hazards of organisation alpha in a row along 30°E, one of beta further east.
     let mut features: Vec<Value> = (0..5)
@@ -143,14 +143,14 @@ async fn start() -> Server {
         .await
         .unwrap();
     }
-    // The OGC routes alone: the full router of 62b72f2 panics on a route conflict in /api/v1.
-    let app = axum::Router::new()
-        .merge(demine_server::ogc::routes())
-        .with_state(demine_server::AppState::new(reg));
+    reg.close().await.unwrap();
+    let app = demine_server::router(demine_server::AppState::new(support::serving_registry(&loc).await));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .unwrap();
     });
     Server { addr, _dir: dir }
 }

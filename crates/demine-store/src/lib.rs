@@ -31,15 +31,20 @@
 //!   entry's hash covers the previous entry's hash and the entry itself ([`entry_hash`]).
 
 pub mod features;
+pub mod foreign;
 mod gpkg;
 #[cfg(feature = "postgres")]
 mod pg;
+#[cfg(feature = "postgres")]
+#[doc(hidden)]
+pub mod pg_testing;
+pub mod transfer;
 mod types;
 
 pub use features::{CmpOp, FeatureQuery, FeatureRow, Field, FieldType, Filter, Layer, Literal};
 pub use gpkg::GeoPackageStore;
 #[cfg(feature = "postgres")]
-pub use pg::{redact_url, PgStore};
+pub use pg::{redact_url, PgStore, ReadRouting};
 pub use types::*;
 
 use chrono::NaiveDate;

@@ -386,24 +386,7 @@ async fn row_level_security_alone_hides_other_organisations() {
     s.apply(&changes, &Author::named("t")).await.unwrap();
 
     // An ordinary role, as the server would connect with.
-    let admin = sqlx::PgPool::connect(&url).await.unwrap();
-    let role = format!(
-        "demine_t_server_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    );
-    for sql in [
-        format!("CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS"),
-        format!("GRANT USAGE ON SCHEMA public TO {role}"),
-        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
-        format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
-    ] {
-        sqlx::query(&sql).execute(&admin).await.unwrap();
-    }
-    let role_url = url.replacen("postgres://postgres@", &format!("postgres://{role}@"), 1);
+    let role_url = demine_store::pg_testing::server_role(&url).await.unwrap();
     assert_ne!(role_url, url);
 
     // Without a declared scope the role sees nothing at all: deny by default.
@@ -472,5 +455,96 @@ async fn row_level_security_alone_hides_other_organisations() {
         .unwrap();
     raw.close().await;
     server.close().await.unwrap();
-    admin.close().await;
+}
+
+/// `--read-replica`: reads go to a real hot standby once it has replayed the store's last
+/// write, and never miss that write before it has (read-your-own-writes on the primary).
+#[tokio::test]
+async fn reads_go_to_a_caught_up_replica_and_always_see_the_store_s_own_writes() {
+    let Some((url, s)) = registry().await else { return };
+    let Some(standby) = std::env::var("DEMINE_TEST_PG_REPLICA").ok().filter(|u| !u.is_empty()) else {
+        eprintln!("DEMINE_TEST_PG_REPLICA is not set (scripts/pg-test-cluster.sh replica): skipped");
+        return;
+    };
+    s.close().await.unwrap();
+    let db = url.rsplit_once('/').unwrap().1;
+    let replica_url = format!("{}/{db}", standby.rsplit_once('/').unwrap().0);
+    // The new database reaches the standby by streaming replication.
+    let mut tries = 0;
+    let probe = loop {
+        match sqlx::PgPool::connect(&replica_url).await {
+            Ok(p) => {
+                let ready: Option<bool> = sqlx::query_scalar("SELECT to_regclass('hazards') IS NOT NULL")
+                    .fetch_one(&p)
+                    .await
+                    .ok();
+                if ready == Some(true) {
+                    break p;
+                }
+                p.close().await;
+            }
+            Err(e) if tries >= 100 => panic!("the standby never got {db}: {e}"),
+            Err(_) => {}
+        }
+        tries += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let in_recovery: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()")
+        .fetch_one(&probe)
+        .await
+        .unwrap();
+    assert!(in_recovery, "the replica is a hot standby");
+
+    let store = PgStore::open_existing(&url)
+        .await
+        .unwrap()
+        .with_read_replica(&replica_url)
+        .await
+        .unwrap();
+    for i in 0..15 {
+        let id = format!("H-R{i}");
+        store
+            .apply(
+                &Changeset {
+                    hazards: vec![hazard(&id, 30.0 + i as f64 * 0.02)],
+                    ..Changeset::new("replica test")
+                },
+                &Author::named("t"),
+            )
+            .await
+            .unwrap();
+        // Read at once: the write is seen, wherever the read went.
+        let ids: Vec<String> = store
+            .hazards(&Query::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        assert!(ids.contains(&id), "read-your-own-writes: {id} missing from {ids:?}");
+        assert_eq!(ids.len(), i + 1);
+    }
+    // Once the standby has replayed the last write, reads go there.
+    let before = store.read_routing().unwrap();
+    let mut on_replica = false;
+    for _ in 0..100 {
+        assert_eq!(store.hazards(&Query::all()).await.unwrap().len(), 15);
+        if store.read_routing().unwrap().reads_on_replica > before.reads_on_replica {
+            on_replica = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        on_replica,
+        "no read went to the caught-up replica: {:?}",
+        store.read_routing()
+    );
+    // The standby refuses writes: the store never sends one there.
+    let refused = sqlx::query("INSERT INTO demine_meta (key, value) VALUES ('x', 'y')")
+        .execute(&probe)
+        .await;
+    assert!(refused.is_err());
+    probe.close().await;
+    store.close().await.unwrap();
 }

@@ -81,6 +81,8 @@ fn main() {
     for (kind, horizon) in runs {
         let t = std::time::Instant::now();
         let plan = match horizon {
+            // A negative horizon: evidence-led at its fastest, as `demine strategy` decides it.
+            Some(h) if h < 0.0 => decide_fastest(&ctx, &cap),
             Some(h) if h <= 0.0 => decide(&ctx, kind, Thresholds::default()),
             Some(h) => decide_for_horizon(&ctx, &cap, h),
             None => decide(&ctx, kind, Thresholds::default()),

@@ -40,24 +40,31 @@ fn truth(c: &demine_demo::Campaign) -> Vec<TruthItem<'_>> {
         .collect()
 }
 
-#[test]
-fn released_land_residual_is_calibrated_against_truth() {
-    for seed in [1u64, 2] {
-        let f = fitted(seed);
-        let c = &f.r.campaign;
-        let res = released_land_residual(&f.units, &f.fit.model);
-        let left = true_items_in_released(&c.hazards, &c.activities, &truth(c));
-        let pred: Vec<f64> = res.iter().map(|x| x.p_any).collect();
-        let obs: Vec<bool> = res.iter().map(|x| left[x.hazard] > 0).collect();
-        // The acceptance target is ±10 pp per decile; seed 2's seventh decile measures −10.1 pp
-        // (seeds 1, 3, 4, 42: within 7.4 pp), so the test allows 12 pp and prints every decile.
-        for b in calibration_bins(&pred, &obs, 10) {
-            eprintln!(
-                "seed {seed}: predicted {:.3}, true share {:.3}",
-                b.mean_predicted, b.observed
-            );
+/// The residual of released land against the hidden truth on `seed`: the total of expected
+/// items within 25 % of the true count, every decile of predicted P(any item remains) within
+/// `decile_allowance` of the share of hazards whose released land still holds an item (printed
+/// either way), and large hazards no longer all reading P(any) = 1.
+fn check_calibration(seed: u64, decile_allowance: Option<f64>) {
+    let f = fitted(seed);
+    let c = &f.r.campaign;
+    let res = released_land_residual(&f.units, &f.fit.model);
+    let left = true_items_in_released(&c.hazards, &c.activities, &truth(c));
+    let pred: Vec<f64> = res.iter().map(|x| x.p_any).collect();
+    let obs: Vec<bool> = res.iter().map(|x| left[x.hazard] > 0).collect();
+    let bins = calibration_bins(&pred, &obs, 10);
+    for b in &bins {
+        eprintln!(
+            "seed {seed}: n {} predicted {:.3}, true share {:.3} ({:+.1} pp)",
+            b.n,
+            b.mean_predicted,
+            b.observed,
+            100.0 * (b.mean_predicted - b.observed)
+        );
+    }
+    if let Some(allowance) = decile_allowance {
+        for b in &bins {
             assert!(
-                (b.mean_predicted - b.observed).abs() <= 0.12,
+                (b.mean_predicted - b.observed).abs() <= allowance,
                 "seed {seed}: decile [{:.3}, {:.3}] predicts {:.3}, truth {:.3}",
                 b.lo,
                 b.hi,
@@ -65,17 +72,40 @@ fn released_land_residual_is_calibrated_against_truth() {
                 b.observed
             );
         }
-        let expected: f64 = res.iter().map(|x| x.expected_items).sum();
-        let actual: u32 = res.iter().map(|x| left[x.hazard]).sum();
-        assert!(
-            (expected / actual as f64 - 1.0).abs() <= 0.25,
-            "seed {seed}: {expected:.0} items expected, {actual} true"
-        );
-        // Large hazards no longer all read P(any) = 1.
-        let risk = hazard_risk_summaries(&f.units, &f.fit.model);
-        let top: Vec<&HazardRiskSummary> = risk.iter().take(20).collect();
-        assert!(top.windows(2).all(|w| w[0].expected_items >= w[1].expected_items));
-        assert!(risk.iter().filter(|h| h.p_contaminated < 0.5).count() > risk.len() / 4);
+    }
+    let expected: f64 = res.iter().map(|x| x.expected_items).sum();
+    let actual: u32 = res.iter().map(|x| left[x.hazard]).sum();
+    assert!(
+        (expected / actual as f64 - 1.0).abs() <= 0.25,
+        "seed {seed}: {expected:.0} items expected, {actual} true"
+    );
+    // Large hazards no longer all read P(any) = 1.
+    let risk = hazard_risk_summaries(&f.units, &f.fit.model);
+    let top: Vec<&HazardRiskSummary> = risk.iter().take(20).collect();
+    assert!(top.windows(2).all(|w| w[0].expected_items >= w[1].expected_items));
+    assert!(risk.iter().filter(|h| h.p_contaminated < 0.5).count() > risk.len() / 4);
+}
+
+#[test]
+fn released_land_residual_is_calibrated_against_truth() {
+    // The acceptance target is ±10 pp per decile. Measured (examples/calibration), largest
+    // decile error and expected against true items: seed 1 +5.8 pp (+5 %), 2 −10.1 pp (−3 %),
+    // 3 +2.1 pp (+0 %), 7 −8.8 pp (−3 %), 11 −7.2 pp (−2 %), 42 −5.7 pp (−12 %), 2024 −17.9 pp
+    // (−12 %): the middle and upper deciles under-predict on most seeds, so the test allows
+    // 12 pp on seeds 1 and 2 and the target is not met on every seed (see README, "Release
+    // strategies").
+    for seed in [1u64, 2] {
+        check_calibration(seed, Some(0.12));
+    }
+}
+
+/// Totals on more seeds (minutes in a debug build): run in release by `scripts/test.sh`
+/// (`cargo test --release -p demine-strategy -- --ignored`); the deciles are printed.
+#[test]
+#[ignore = "minutes in a debug build: five region demos; scripts/test.sh runs it in release with --ignored"]
+fn released_land_residual_totals_hold_on_more_seeds() {
+    for seed in [3u64, 7, 11, 42, 2024] {
+        check_calibration(seed, None);
     }
 }
 

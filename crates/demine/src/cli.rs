@@ -12,8 +12,9 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "demine", version, propagate_version = true, max_term_width = 110)]
 pub struct Cli {
-    /// The registry: a GeoPackage file. Commands that only read refuse one that does not exist;
-    /// `init`, an import and the demo create it.
+    /// The registry: a GeoPackage file, or a postgres://USER@HOST:PORT/DB URL (builds with the
+    /// `postgres` feature). Commands that only read refuse one that does not exist; `init`, an
+    /// import and the demo create a file; `init` creates the schema in a database.
     #[arg(
         long,
         global = true,
@@ -104,10 +105,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Import records from GeoJSON or CSV, validated at entry: all or nothing.
+    /// Import records from GeoJSON, CSV, Shapefile, KML/KMZ, GPX, FlatGeobuf or a GeoPackage
+    /// layer, validated at entry: all or nothing.
     ///
     /// GeoJSON: a FeatureCollection in WGS84 lon/lat (RFC 7946). CSV: a `wkt` column (or `lon`,`lat`
-    /// for points). Required fields: hazards `id`,`class` (SHA|CHA) (optional `recorded_date`, by
+    /// for points). Other coordinate systems are read from the file (.prj, srs_id, crs) or
+    /// --crs, and transformed to WGS84. Required fields: hazards `id`,`class` (SHA|CHA) (optional `recorded_date`, by
     /// default the day of import); activities `id`,`hazard_id`, `type` (NTS|TS|clearance|BAC|EOD),
     /// `outcome` (cancelled|reduced|cleared), `start_date`, `end_date`; finds `id`,`date`,`category`;
     /// accidents `id`,`date`,`killed`,`injured`; organisations `id`,`name`; teams `id`,`kind`,
@@ -116,7 +119,8 @@ pub enum Command {
         /// What the file holds.
         #[arg(value_enum)]
         kind: Kind,
-        /// The file (.geojson/.json or .csv); for `layer`, the layer's NAME, then the file.
+        /// The file (.geojson/.json, .csv, .shp/.zip, .kml, .kmz, .gpx, .fgb, .gpkg); for
+        /// `layer`, the layer's NAME, then the file.
         #[arg(value_name = "FILE | NAME")]
         target: String,
         /// For `layer`: the file.
@@ -139,6 +143,31 @@ pub enum Command {
         /// Check only: validate and report, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// The file's format: geojson, csv, shp (a .shp or a .zip of its parts), kml, kmz, gpx,
+        /// fgb, gpkg. By default from the extension, else from the first bytes.
+        #[arg(long, value_name = "F")]
+        format: Option<String>,
+        /// Which layer of the file: a GeoPackage table, a KML Folder, a shapefile in a zip, a GPX
+        /// part (waypoints, tracks, routes).
+        #[arg(long = "layer", value_name = "NAME")]
+        source_layer: Option<String>,
+        /// A shapefile's text encoding (cp1251, utf-8, cp866, …), overriding its .cpg and
+        /// language driver byte.
+        #[arg(long, value_name = "E")]
+        encoding: Option<String>,
+        /// The coordinate system of the file (EPSG:NNNN), overriding what it declares (.prj,
+        /// GeoPackage srs_id, GeoJSON crs). Transformed to WGS84 at import: WGS 84 / UTM,
+        /// Pulkovo 1942 / Gauss-Krüger, UCS-2000, Web Mercator.
+        #[arg(long, value_name = "EPSG:N")]
+        crs: Option<String>,
+        /// A field-mapping profile (a shipped name such as imsma-hazards, or a TOML file) that
+        /// renames fields and maps code lists to the import contract.
+        #[arg(long, value_name = "NAME|FILE")]
+        profile: Option<String>,
+        /// Refuse the import when a plausibility check warns (activities outside their hazard,
+        /// spikes, long edges, finds outside every hazard, far-away coordinates).
+        #[arg(long)]
+        strict: bool,
         /// Print at most this many problems.
         #[arg(long, default_value_t = 100, value_name = "N")]
         max_problems: usize,
@@ -201,7 +230,8 @@ pub enum Command {
     Export {
         #[arg(value_enum)]
         kind: Kind,
-        /// Output file (.geojson/.json or .csv); for `layer`, the layer's NAME, then the file.
+        /// Output file (.geojson/.json, .csv, .shp, .zip, .kml, .kmz, .gpx, .fgb); for `layer`,
+        /// the layer's NAME, then the file.
         #[arg(value_name = "FILE | NAME")]
         target: String,
         /// For `layer`: the output file.
@@ -210,6 +240,16 @@ pub enum Command {
         /// The records as they stood at the end of this day (YYYY-MM-DD).
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
+        /// geojson, csv, shp (a .zip holds its parts), kml, kmz, gpx, fgb; else from the extension.
+        #[arg(long, value_name = "F")]
+        format: Option<String>,
+        /// Write coordinates in this system (EPSG:NNNN: UTM, Pulkovo 1942 GK, UCS-2000, Web
+        /// Mercator); Shapefile and FlatGeobuf only. Default WGS 84.
+        #[arg(long, value_name = "EPSG:N")]
+        crs: Option<String>,
+        /// A shapefile's .dbf text encoding (default utf-8; cp1251 for older ArcGIS/MapInfo).
+        #[arg(long, value_name = "E")]
+        encoding: Option<String>,
     },
     /// Context layers in the registry, with feature counts.
     Layers {
@@ -389,11 +429,20 @@ pub enum Command {
         /// PEM private key of --tls-cert.
         #[arg(long, value_name = "PEM", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// A hot standby of --db (postgres:// URL) for reads that may lag; writes, accounts and
+        /// reads that must see this server's latest write go to --db.
+        #[arg(long, value_name = "URL", env = "DEMINE_READ_REPLICA")]
+        read_replica: Option<String>,
     },
     /// Accounts of the shared registry (`demine serve`): add, list, disable, enable, passwd.
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Field-mapping profiles (TOML) for `import --profile`: check one, or list those shipped.
+    Profile {
+        #[command(subcommand)]
+        command: ProfileCommand,
     },
     /// The tamper-evident audit log: verify the hash chain, or export a signed checkpoint.
     Audit {
@@ -412,6 +461,21 @@ pub enum Command {
     Restore {
         /// A file written by `demine backup`.
         file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a whole registry between stores (GeoPackage ⇄ PostgreSQL + PostGIS): records,
+    /// versions, change log and audit chain, accounts. The target must be new or empty; the
+    /// copy is checked (audit chain and land-release figures equal) before this succeeds.
+    ///
+    /// Example: demine migrate --from registry.gpkg --to postgres://demine@db/registry
+    Migrate {
+        /// The registry to copy: a GeoPackage file or a postgres:// URL.
+        #[arg(long, value_name = "FILE|URL")]
+        from: String,
+        /// The new registry: a GeoPackage file (created) or a postgres:// URL of an empty database.
+        #[arg(long, value_name = "FILE|URL")]
+        to: String,
         #[arg(long)]
         json: bool,
     },
@@ -473,6 +537,20 @@ pub enum UserCommand {
     Enable { username: String },
     /// A new password (from standard input); unlocks the account and revokes its tokens.
     Passwd { username: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Check a profile: TOML syntax, record kind, every mapped field in the import contract,
+    /// date formats. Errors name the profile line.
+    Check {
+        /// A TOML file, or the name of a shipped profile.
+        file: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The profiles shipped with demine.
+    List,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,7 @@
 
 use crate::cli::{
     AuditCommand, CapacityArgs, CertificateArgs, Cli, Command, ForecastArgs, Kind, LanesArgs, PlanArgs, PlanInput,
-    ProgressCommand, QaCommand, ResidualArgs, RiskCommand, Scale, UserCommand,
+    ProfileCommand, ProgressCommand, QaCommand, ResidualArgs, RiskCommand, Scale, UserCommand,
 };
 use crate::ui::Bars;
 use demine_app::release::By;
@@ -44,13 +44,17 @@ fn wants_json(c: &Command) -> bool {
         | Command::Priority { json, .. }
         | Command::Backup { json, .. }
         | Command::Restore { json, .. }
+        | Command::Migrate { json, .. }
         | Command::User {
             command: UserCommand::List { json },
         }
         | Command::Audit {
             command: AuditCommand::Verify { json, .. },
         } => *json,
-        Command::Serve { .. } | Command::User { .. } | Command::Audit { .. } => false,
+        Command::Profile {
+            command: ProfileCommand::Check { json, .. },
+        } => *json,
+        Command::Serve { .. } | Command::User { .. } | Command::Audit { .. } | Command::Profile { .. } => false,
         Command::Plan(a) => a.json,
         Command::Forecast(a) => a.json,
         Command::Capacity(a) => a.json,
@@ -198,6 +202,12 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             fix,
             dry_run,
             json,
+            format,
+            source_layer,
+            encoding,
+            crs,
+            profile,
+            strict,
             ..
         } => {
             let opts = demine_app::import::ImportOptions {
@@ -207,12 +217,20 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 replace,
                 reason,
             };
+            let src = demine_app::import::SourceOptions {
+                format,
+                layer: source_layer,
+                encoding,
+                crs,
+                profile,
+                strict,
+            };
             let location = Location::parse(&cli.db)?;
             let (name, file) = layer_target(kind, &target, layer_file)?;
             bars.stage(&format!("reading and validating {}", file.display()));
             let done = match kind.record_kind() {
-                Some(rk) => demine_app::import::import_records(&location, &actor, rk, &file, &opts).await,
-                None => demine_app::import::import_layer(&location, &actor, &name, &file, &opts).await,
+                Some(rk) => demine_app::import::import_file(&location, &actor, rk, &file, &opts, &src).await,
+                None => demine_app::import::import_layer_file(&location, &actor, &name, &file, &opts, Some(&src)).await,
             };
             bars.finish();
             let i = done?;
@@ -339,13 +357,17 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             target,
             layer_file,
             as_of,
+            format,
+            crs,
+            encoding,
         } => {
             let (name, file) = layer_target(kind, &target, layer_file)?;
             let as_of = date("--as-of", &as_of)?;
+            let eo = demine_app::export::ExportOptions { format, crs, encoding };
             let reg = open(&cli.db).await?;
             let e = match kind.record_kind() {
-                Some(rk) => demine_app::export::export_records(&reg, &actor, rk, &file, as_of).await?,
-                None => demine_app::export::export_layer(&reg, &actor, &name, &file).await?,
+                Some(rk) => demine_app::export::export_records_with(&reg, &actor, rk, &file, as_of, &eo).await?,
+                None => demine_app::export::export_layer_with(&reg, &actor, &name, &file, &eo).await?,
             };
             reg.close().await?;
             eprintln!(
@@ -399,7 +421,12 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             let r = demine_app::release::release(&reg, &actor, &req).await?;
             bars.finish();
             if let Some(path) = timings_json {
-                let t = json!({"total_s": t0.elapsed().as_secs_f64(), "threads": rayon_threads()});
+                let t = json!({
+                    "total_s": t0.elapsed().as_secs_f64(),
+                    "read_s": r.read_s,
+                    "accounting_s": r.accounting_s,
+                    "threads": rayon_threads(),
+                });
                 demine_io_write(&path, t.to_string().as_bytes())?;
             }
             let as_of = req.as_of.map(|d| d.to_string());
@@ -627,8 +654,35 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             addr,
             tls_cert,
             tls_key,
-        } => serve(&cli.db, &addr, tls_cert.zip(tls_key)).await,
+            read_replica,
+        } => serve(&cli.db, &addr, tls_cert.zip(tls_key), read_replica.as_deref()).await,
         Command::User { command } => user(&cli.db, &actor, command).await,
+        Command::Profile { command } => match command {
+            ProfileCommand::Check { file, json } => {
+                let p = demine_app::import::check_profile(&file)?;
+                if json {
+                    return print_json(&p);
+                }
+                println!(
+                    "profile {} is valid: kind {}, {} field(s) mapped, code lists for {}",
+                    p.name,
+                    p.kind,
+                    p.fields,
+                    if p.code_lists.is_empty() {
+                        "none".to_string()
+                    } else {
+                        p.code_lists.join(", ")
+                    }
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            ProfileCommand::List => {
+                for (name, kind) in demine_app::import::shipped_profiles() {
+                    println!("{name:<20} {kind}");
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+        },
         Command::Audit { command } => audit(&cli.db, &actor, command).await,
         Command::Backup { file, json } => {
             let reg = open(&cli.db).await?;
@@ -642,6 +696,14 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 thousands(bytes as f64 / 1e6)
             );
             println!("restore it with: demine --db {} restore {}", cli.db, file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { from, to, json } => {
+            let m = demine_app::audit::migrate(&Location::parse(&from)?, &Location::parse(&to)?, &actor, &bars).await?;
+            if json {
+                return print_json(&m);
+            }
+            println!("{}", demine_app::text::migrated(&m));
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { file, json } => {
@@ -664,18 +726,27 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
 /// Exit status when the audit log does not hold.
 pub const EXIT_TAMPERED: u8 = 3;
 
-async fn serve(db: &str, addr: &str, tls: Option<(PathBuf, PathBuf)>) -> AppResult<ExitCode> {
+async fn serve(db: &str, addr: &str, tls: Option<(PathBuf, PathBuf)>, replica: Option<&str>) -> AppResult<ExitCode> {
     let addr: std::net::SocketAddr = addr
         .parse()
         .map_err(|e| AppError::refused(format!("--addr {addr}: {e}; give HOST:PORT, e.g. 127.0.0.1:8080")))?;
-    let reg = open(db).await?;
+    let reg = Registry::open_with_replica(&Location::parse(db)?, replica).await?;
     let users = demine_app::accounts::count_users(&reg).await?;
     crate::ui::init_logs();
     let scheme = if tls.is_some() { "https" } else { "http" };
     eprintln!("demine serving {} on {scheme}://{addr}", reg.location.describe());
+    if let Some(r) = replica {
+        eprintln!(
+            "  reads that may lag go to the replica {}",
+            demine_app::registry::redact(r)
+        );
+    }
     eprintln!(
         "  API {scheme}://{addr}/api/v1 (docs {scheme}://{addr}/api/v1/docs); log in with POST /api/v1/auth/token"
     );
+    if demine_server::web_app_embedded() {
+        eprintln!("  web application {scheme}://{addr}/");
+    }
     if users == 0 {
         eprintln!("  no accounts yet: create one with `demine --db {db} user add NAME --role admin` (password on standard input)");
     }

@@ -10,7 +10,7 @@ use std::process::{Child, Stdio};
 fn spawn(s: &Scratch, args: &[&str]) -> Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("demine"))
         .arg("--db")
-        .arg(s.db())
+        .arg(s.db_arg())
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -102,7 +102,7 @@ fn two_processes_record_progress_on_different_hazards_at_once() {
             "-sql",
             "SELECT id, status, remaining_m2 FROM hazards ORDER BY id",
         ])
-        .arg(s.db())
+        .arg(s.gdal_source())
         .output()
         .expect("ogrinfo (GDAL) reads the registry; scripts/install-test-deps.sh installs it");
     let text = String::from_utf8_lossy(&o.stdout);

@@ -329,7 +329,7 @@ fn a_refused_first_import_creates_no_registry() {
     let (code, _, err) = s.run(&["import", "hazards", bad.to_str().unwrap()]);
     assert_ne!(code, 0, "{err}");
     assert!(
-        !s.db().exists(),
+        !s.registry_exists(),
         "a refused import must not leave a registry file behind"
     );
     let names: Vec<_> = std::fs::read_dir(s.dir.path())
@@ -345,6 +345,6 @@ fn a_refused_first_import_creates_no_registry() {
         "hazards",
         &s.file("ok.geojson", &collection(&[(GOOD, &rect(30.0, 50.0, 30.01, 50.01))])),
     );
-    assert!(s.db().exists());
+    assert!(s.registry_exists());
     assert_eq!(s.ok_json(&["status", "--json"])["hazards"], 1);
 }

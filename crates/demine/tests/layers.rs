@@ -62,13 +62,13 @@ fn bad_layers_are_refused() {
     let (code, _, err) = s.run(&["import", "layer", "roads", bad.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("record 2") && err.contains("latitude 95"), "{err}");
-    assert!(!s.db().exists(), "a refused first import leaves no registry");
+    assert!(!s.registry_exists(), "a refused first import leaves no registry");
     let out = s.dir.path().join("x.geojson");
     let export = ["export", "layer", "nope", out.to_str().unwrap()];
     let (code, _, err) = s.run(&export);
     assert_eq!(code, 2);
     assert!(err.contains("no such registry"), "{err}");
-    assert!(!s.db().exists(), "a command that only reads creates no registry");
+    assert!(!s.registry_exists(), "a command that only reads creates no registry");
     assert_eq!(s.run(&["init"]).0, 0);
     let (code, _, err) = s.run(&export);
     assert_eq!(code, 2);

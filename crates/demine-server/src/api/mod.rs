@@ -19,7 +19,7 @@ use utoipa::OpenApi;
 #[openapi(
     info(title = "demine API", description = "The shared registry of a mine action programme: records, land release, risk, plans, field work, QA. Errors are problem details (RFC 9457)."),
     paths(
-        auth::token, auth::revoke, health, job, job_result,
+        auth::token, auth::revoke, me, health, job, job_result,
         records::list, records::create, records::show, records::amend, records::retire,
         records::review_queue, records::decide, records::conflicts, records::resolve,
         records::submit_progress, records::submit_find,
@@ -59,10 +59,27 @@ pub fn routes() -> Router<AppState> {
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs").url("/api/v1/docs/openapi.json", ApiDoc::openapi()))
         .route("/api/v1/auth/token", post(auth::token))
         .route("/api/v1/auth/revoke", post(auth::revoke))
+        .route("/api/v1/auth/me", get(me))
         .route("/api/v1/jobs/{id}", get(job))
         .route("/api/v1/jobs/{id}/result", get(job_result))
         .merge(records::routes())
         .merge(analyses::routes())
+}
+
+/// Who is logged in: name, role, organisation, assigned organisations and what the role may do
+/// (the web application's menus follow `may`; every route still checks for itself).
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+    responses((status = 200, description = "the caller"), (status = 401, description = "not logged in")),
+    security(("bearer" = []), ("basic" = [])))]
+pub async fn me(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(serde_json::json!({
+        "username": actor.name,
+        "role": actor.role.as_str(),
+        "organisation": actor.organisation,
+        "assigned": actor.assigned,
+        "may": actor.rights(),
+        "synthetic": state.registry.synthetic().await?,
+    })))
 }
 
 /// Whether the server and its registry answer.

@@ -153,7 +153,7 @@ async fn collection_json(
     let crs: Value = if full_crs {
         json!(Crs::all_uris())
     } else {
-        json!(["#/crs"])
+        json!([CRS84, "#/crs"])
     };
     Ok(json!({
         "id": c.id, "title": c.title, "description": c.description, "itemType": "feature",

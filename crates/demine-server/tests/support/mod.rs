@@ -38,8 +38,66 @@ pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
     pub tokens: HashMap<String, String>,
-    pub db: std::path::PathBuf,
-    pub _dir: tempfile::TempDir,
+    /// The registry, as its owner opens it (setup and checks, not the server's connection).
+    pub location: Location,
+    pub _dir: Option<tempfile::TempDir>,
+}
+
+/// Which store the tests run on: the GeoPackage file, or, with `DEMINE_TEST_BACKEND=postgres`
+/// (tests built with `--features postgres`, `DEMINE_TEST_PG` naming the cluster of
+/// `scripts/pg-test-cluster.sh`), a fresh PostGIS database.
+pub fn backend() -> &'static str {
+    match std::env::var("DEMINE_TEST_BACKEND").as_deref() {
+        Ok("postgres") => "postgres",
+        Ok("") | Ok("geopackage") | Err(_) => "geopackage",
+        Ok(other) => panic!("DEMINE_TEST_BACKEND={other}: use geopackage or postgres"),
+    }
+}
+
+/// A new, empty registry on the configured backend (`name`: the GeoPackage's file name), and
+/// the folder that holds it.
+pub async fn new_location(name: &str) -> (Location, Option<tempfile::TempDir>) {
+    if backend() == "postgres" {
+        #[cfg(feature = "postgres")]
+        {
+            let admin = demine_store::pg_testing::cluster()
+                .expect("DEMINE_TEST_BACKEND=postgres needs DEMINE_TEST_PG (scripts/pg-test-cluster.sh env)");
+            let url = demine_store::pg_testing::new_database(&admin).await.unwrap();
+            eprintln!("backend: postgres ({})", demine_app::registry::redact(&url));
+            let loc = Location::Postgres(url);
+            demine_app::registry::init(&loc).await.unwrap();
+            return (loc, None);
+        }
+        #[cfg(not(feature = "postgres"))]
+        panic!("DEMINE_TEST_BACKEND=postgres needs the tests built with --features postgres");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let loc = Location::GeoPackage(dir.path().join(name));
+    demine_app::registry::init(&loc).await.unwrap();
+    (loc, Some(dir))
+}
+
+/// The registry as the server holds it. On PostGIS the server connects as an ordinary role (not
+/// the owner, not a superuser), as in production, so row-level security applies; with
+/// `DEMINE_TEST_RLS_ONLY=1` the store's own organisation filter is turned off, and row-level
+/// security alone must keep every organisation's rows from the others.
+pub async fn serving_registry(loc: &Location) -> Registry {
+    match loc {
+        Location::GeoPackage(_) => Registry::open(loc).await.unwrap(),
+        #[cfg(feature = "postgres")]
+        Location::Postgres(url) => {
+            let role_url = demine_store::pg_testing::server_role(url).await.unwrap();
+            let mut store = demine_store::PgStore::open_existing(&role_url).await.unwrap();
+            if std::env::var("DEMINE_TEST_RLS_ONLY").as_deref() == Ok("1") {
+                eprintln!("row-level security only: the application's organisation filter is off");
+                store = store.without_application_filter_for_tests();
+            }
+            Registry {
+                store: demine_store::Store::Postgres(store),
+                location: Location::Postgres(role_url),
+            }
+        }
+    }
 }
 
 impl TestServer {
@@ -87,9 +145,7 @@ async fn import(loc: &Location, kind: RecordKind, name: &str, text: &str) {
 /// Two operators (NGO-A, NGO-B), hazards of each, a cleared activity on HZ-A1, and one account
 /// per role, each logged in.
 pub async fn start() -> TestServer {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("registry.gpkg");
-    let loc = Location::GeoPackage(db.clone());
+    let (loc, dir) = new_location("registry.gpkg").await;
     import(
         &loc,
         RecordKind::Organisations,
@@ -162,7 +218,8 @@ pub async fn start() -> TestServer {
         .await
         .unwrap();
     }
-    let state = demine_server::AppState::new(reg);
+    reg.close().await.unwrap();
+    let state = demine_server::AppState::new(serving_registry(&loc).await);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = demine_server::router(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -177,7 +234,7 @@ pub async fn start() -> TestServer {
         base,
         client,
         tokens,
-        db,
+        location: loc,
         _dir: dir,
     }
 }

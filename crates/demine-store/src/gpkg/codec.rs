@@ -889,6 +889,22 @@ pub(crate) fn context_feature(row: &impl Cells) -> Result<ContextFeature, String
     })
 }
 
+/// The WKB inside a GeoPackage geometry blob (the codec writes GeoPackage blobs; PostGIS takes
+/// the WKB after the header and its envelope).
+pub(crate) fn wkb_of_gpkg(blob: Vec<u8>) -> Vec<u8> {
+    if blob.len() < 8 || &blob[..2] != b"GP" {
+        return blob;
+    }
+    let envelope = match (blob[3] >> 1) & 0b111 {
+        0 => 0,
+        1 => 32,
+        2 | 3 => 48,
+        4 => 64,
+        _ => 0,
+    };
+    blob[(8 + envelope).min(blob.len())..].to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,30 +5,28 @@
 //! Column and table names come from the static tables below, never from the request; every
 //! value a client sent is a bound parameter.
 
-use super::codec::gpkg_blob;
+use super::codec::{gpkg_blob, Cells};
 use super::read::push_rtree;
 use crate::features::{CmpOp, FeatureQuery, FeatureRow, FieldType, Filter, Layer, Literal};
 use crate::{Bbox, Result, StoreError};
 use futures_util::TryStreamExt;
-use geozero::wkb::GpkgWkb;
-use geozero::ToGeo;
 use serde_json::{json, Map, Value};
-use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 const HAZARD_ORG: &str = "(SELECT h.organisation FROM hazards h WHERE h.id = t.hazard_id)";
 
-/// Where a layer lives.
-struct Source {
-    table: &'static str,
-    id: &'static str,
+/// Where a layer lives (the SQL here is the same in SQLite and PostgreSQL: the PostGIS backend
+/// reads its layers through these too).
+pub(crate) struct Source {
+    pub(crate) table: &'static str,
+    pub(crate) id: &'static str,
     /// SQL for the row's organisation (`None`: not an organisation's data).
-    organisation: Option<&'static str>,
-    version: &'static str,
-    attributes: Option<&'static str>,
+    pub(crate) organisation: Option<&'static str>,
+    pub(crate) version: &'static str,
+    pub(crate) attributes: Option<&'static str>,
 }
 
-fn source(layer: &Layer) -> Source {
+pub(crate) fn source(layer: &Layer) -> Source {
     match layer {
         Layer::Hazards => Source {
             table: "hazards",
@@ -64,28 +62,28 @@ fn source(layer: &Layer) -> Source {
             table: "released_land",
             id: "CAST(t.fid AS TEXT)",
             organisation: Some(HAZARD_ORG),
-            version: "1",
+            version: "CAST(1 AS BIGINT)",
             attributes: None,
         },
         Layer::RiskCells => Source {
             table: "risk_cells",
             id: "t.cell",
             organisation: None,
-            version: "1",
+            version: "CAST(1 AS BIGINT)",
             attributes: None,
         },
         Layer::Context(_) => Source {
             table: "context_features",
             id: "COALESCE(t.id, CAST(t.fid AS TEXT))",
             organisation: None,
-            version: "1",
+            version: "CAST(1 AS BIGINT)",
             attributes: Some("t.attributes"),
         },
     }
 }
 
 /// The SQL expression of a field (names come from [`Layer::fields`], never from a request).
-fn column(layer: &Layer, name: &str) -> Option<String> {
+pub(crate) fn column(layer: &Layer, name: &str) -> Option<String> {
     let f = layer.field(name)?;
     Some(match f.name {
         "id" => source(layer).id.to_string(),
@@ -93,7 +91,7 @@ fn column(layer: &Layer, name: &str) -> Option<String> {
     })
 }
 
-fn unknown(layer: &Layer, name: &str) -> StoreError {
+pub(crate) fn unknown(layer: &Layer, name: &str) -> StoreError {
     StoreError::Refused(format!("{layer:?} has no field '{name}'"))
 }
 
@@ -311,34 +309,55 @@ fn push_where(qb: &mut QueryBuilder<'_, Sqlite>, q: &FeatureQuery) -> Result<()>
     Ok(())
 }
 
-fn select_list(layer: &Layer) -> String {
+/// The select list of a layer's features. `postgres`: geometry as WKB, dates and JSON as text
+/// (the GeoPackage stores them so already).
+pub(crate) fn select_list(layer: &Layer, postgres: bool) -> String {
     let s = source(layer);
     let mut cols = vec![
         "t.fid AS _fid".to_string(),
         format!("{} AS _id", s.id),
         format!("{} AS _version", s.version),
-        "t.geom AS _geom".to_string(),
+        if postgres {
+            "ST_AsBinary(t.geom) AS geom".to_string()
+        } else {
+            "t.geom AS geom".to_string()
+        },
     ];
     for f in layer.fields() {
         if f.name != "id" {
-            cols.push(format!("t.{0} AS {0}", f.name));
+            cols.push(match (postgres, f.ty) {
+                (true, FieldType::Date) => format!("to_char(t.{0}, 'YYYY-MM-DD') AS {0}", f.name),
+                _ => format!("t.{0} AS {0}", f.name),
+            });
         }
     }
     if let Some(a) = s.attributes {
-        cols.push(format!("{a} AS _attributes"));
+        cols.push(if postgres {
+            format!("{a}::text AS _attributes")
+        } else {
+            format!("{a} AS _attributes")
+        });
     }
     cols.join(", ")
 }
 
-fn row_feature(layer: &Layer, row: &SqliteRow) -> Result<FeatureRow> {
-    let id: String = row.try_get("_id")?;
+/// A feature from a row of [`select_list`], of either backend.
+pub(crate) fn row_feature(layer: &Layer, row: &impl Cells) -> Result<FeatureRow> {
+    let table = source(layer).table;
+    let cell = |r: Result<_, String>| {
+        r.map_err(|why| StoreError::Corrupt {
+            table,
+            id: String::new(),
+            why,
+        })
+    };
+    let id = cell(row.req_text("_id"))?;
     let corrupt = |why: String| StoreError::Corrupt {
-        table: source(layer).table,
+        table,
         id: id.clone(),
         why,
     };
-    let blob: Vec<u8> = row.try_get("_geom")?;
-    let geometry = GpkgWkb(blob).to_geo().map_err(|e| corrupt(format!("geometry: {e}")))?;
+    let geometry = row.geometry().map_err(corrupt)?;
     let mut properties = Map::new();
     properties.insert("id".into(), json!(id));
     for f in layer.fields() {
@@ -346,16 +365,16 @@ fn row_feature(layer: &Layer, row: &SqliteRow) -> Result<FeatureRow> {
             continue;
         }
         let v = match f.ty {
-            FieldType::String | FieldType::Date => row.try_get::<Option<String>, _>(f.name)?.map(Value::from),
-            FieldType::Integer => row.try_get::<Option<i64>, _>(f.name)?.map(Value::from),
-            FieldType::Number => row.try_get::<Option<f64>, _>(f.name)?.map(Value::from),
+            FieldType::String | FieldType::Date => row.text(f.name).map_err(corrupt)?.map(Value::from),
+            FieldType::Integer => row.int(f.name).map_err(corrupt)?.map(Value::from),
+            FieldType::Number => row.real(f.name).map_err(corrupt)?.map(Value::from),
         };
         if let Some(v) = v {
             properties.insert(f.name.into(), v);
         }
     }
     if source(layer).attributes.is_some() {
-        if let Some(text) = row.try_get::<Option<String>, _>("_attributes")? {
+        if let Some(text) = row.text("_attributes").map_err(corrupt)? {
             if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&text) {
                 for (k, v) in m {
                     properties.entry(k).or_insert(v);
@@ -364,8 +383,8 @@ fn row_feature(layer: &Layer, row: &SqliteRow) -> Result<FeatureRow> {
         }
     }
     Ok(FeatureRow {
-        fid: row.try_get("_fid")?,
-        version: row.try_get::<i64, _>("_version")?.max(1) as u64,
+        fid: row.req_int("_fid").map_err(corrupt)?,
+        version: row.req_int("_version").map_err(corrupt)?.max(1) as u64,
         id,
         geometry,
         properties,
@@ -373,7 +392,7 @@ fn row_feature(layer: &Layer, row: &SqliteRow) -> Result<FeatureRow> {
 }
 
 pub(super) async fn features(pool: &SqlitePool, q: &FeatureQuery) -> Result<Vec<FeatureRow>> {
-    let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {}", select_list(&q.layer)));
+    let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {}", select_list(&q.layer, false)));
     push_where(&mut qb, q)?;
     if let Some(after) = q.after {
         qb.push(" AND t.fid > ");

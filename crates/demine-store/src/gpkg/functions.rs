@@ -24,7 +24,7 @@ enum Part {
 
 /// The box of a GeoPackage geometry blob: `Some(None)` when the geometry is empty, `None` when
 /// the blob is not a GeoPackage geometry.
-fn envelope(blob: &[u8]) -> Option<Option<[f64; 4]>> {
+pub(crate) fn envelope(blob: &[u8]) -> Option<Option<[f64; 4]>> {
     if blob.len() < 8 || &blob[0..2] != b"GP" {
         return None;
     }

@@ -2,8 +2,8 @@
 
 pub(crate) mod accounts;
 pub(crate) mod codec;
-mod features;
-mod functions;
+pub(crate) mod features;
+pub(crate) mod functions;
 mod read;
 mod write;
 
@@ -96,6 +96,10 @@ impl GeoPackageStore {
     }
 
     /// Where the registry lives.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

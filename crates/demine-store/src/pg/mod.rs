@@ -13,13 +13,15 @@
 //! previous one). Reads never take it.
 
 mod accounts;
+mod features;
 mod read;
 mod write;
 
+use crate::features::{FeatureQuery, FeatureRow};
 use crate::gpkg::codec::Cells;
 use crate::{
-    Applied, Author, ChangeLogEntry, Changeset, Computed, Counts, HazardDossier, LogQuery, Query, Repository, Result,
-    StoreError, Stored, Version,
+    Applied, Author, Bbox, ChangeLogEntry, Changeset, Computed, Counts, HazardDossier, LogQuery, Query, Repository,
+    Result, StoreError, Stored, Version,
 };
 use demine_core::{AnyRecord, ContextFeature, HazardRisk, RecordKind, RiskCell};
 use geo::Geometry;
@@ -30,6 +32,8 @@ use sqlx::Row;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The registry on a PostgreSQL + PostGIS database.
@@ -41,6 +45,27 @@ pub struct PgStore {
     /// Whether reads filter by organisation in SQL (the first wall). Row-level security (the
     /// second) holds either way; only tests turn this off, to show that it does.
     app_filter: bool,
+    /// A streaming replica for reads that may lag (`demine serve --read-replica`).
+    replica: Option<Arc<Replica>>,
+}
+
+/// A read replica (a hot standby of the primary) and what decides whether a read may go there.
+#[derive(Debug)]
+struct Replica {
+    pool: PgPool,
+    location: String,
+    /// The primary's WAL position after this store's last write: a read goes to the replica
+    /// only once the replica has replayed up to it (read-your-own-writes), else to the primary.
+    last_write_lsn: Mutex<Option<String>>,
+    reads_on_replica: AtomicU64,
+    reads_on_primary: AtomicU64,
+}
+
+/// Where this store's reads went (with a replica).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ReadRouting {
+    pub reads_on_replica: u64,
+    pub reads_on_primary: u64,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-pg");
@@ -149,7 +174,84 @@ impl PgStore {
             pool,
             location,
             app_filter: true,
+            replica: None,
         })
+    }
+
+    /// Sends reads that may lag to the hot standby at `url` (a streaming replica of this
+    /// registry's database), and writes, accounts and reads that must see this store's own
+    /// latest write to the primary. Refuses a replica that is not a registry.
+    pub async fn with_read_replica(mut self, url: &str) -> Result<Self> {
+        let replica = Self::connect(url).await?;
+        let ours: bool =
+            sqlx::query_scalar("SELECT to_regclass('change_log') IS NOT NULL AND to_regclass('hazards') IS NOT NULL")
+                .fetch_one(&replica.pool)
+                .await?;
+        if !ours {
+            return Err(StoreError::NotARegistry {
+                path: PathBuf::from(&replica.location),
+                why: "the read replica holds no demine registry (is it a standby of the primary?)".into(),
+            });
+        }
+        self.replica = Some(Arc::new(Replica {
+            pool: replica.pool,
+            location: replica.location,
+            last_write_lsn: Mutex::new(None),
+            reads_on_replica: AtomicU64::new(0),
+            reads_on_primary: AtomicU64::new(0),
+        }));
+        Ok(self)
+    }
+
+    /// Where reads went so far (`None` without a replica).
+    pub fn read_routing(&self) -> Option<ReadRouting> {
+        self.replica.as_ref().map(|r| ReadRouting {
+            reads_on_replica: r.reads_on_replica.load(Ordering::Relaxed),
+            reads_on_primary: r.reads_on_primary.load(Ordering::Relaxed),
+        })
+    }
+
+    /// The replica's URL without its password, if there is one.
+    pub fn replica_location(&self) -> Option<&str> {
+        self.replica.as_ref().map(|r| r.location.as_str())
+    }
+
+    /// The pool a read that may lag goes to: the replica once it has replayed this store's last
+    /// write, else (or when the replica cannot answer) the primary.
+    async fn reader(&self) -> &PgPool {
+        let Some(r) = &self.replica else {
+            return &self.pool;
+        };
+        let lsn = r.last_write_lsn.lock().map(|l| l.clone()).unwrap_or(None);
+        let caught_up: Option<bool> = sqlx::query_scalar(
+            "SELECT pg_is_in_recovery() AND ($1::text IS NULL OR pg_last_wal_replay_lsn() >= $1::pg_lsn)",
+        )
+        .bind(lsn)
+        .fetch_one(&r.pool)
+        .await
+        .unwrap_or(None);
+        if caught_up == Some(true) {
+            r.reads_on_replica.fetch_add(1, Ordering::Relaxed);
+            &r.pool
+        } else {
+            r.reads_on_primary.fetch_add(1, Ordering::Relaxed);
+            &self.pool
+        }
+    }
+
+    /// Remembers the primary's WAL position after a write (with a replica). The *insert*
+    /// position: with asynchronous commit the commit record may not be written yet, and a
+    /// standby that has replayed up to the write position could still miss it.
+    async fn wrote(&self) {
+        if let Some(r) = &self.replica {
+            let lsn: Option<String> = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
+                .fetch_one(&self.pool)
+                .await
+                .ok();
+            if let (Some(lsn), Ok(mut last)) = (lsn, r.last_write_lsn.lock()) {
+                *last = Some(lsn);
+            }
+        }
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -162,6 +264,10 @@ impl PgStore {
     /// Where the registry lives (its URL without the password).
     pub fn location(&self) -> &str {
         &self.location
+    }
+
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     /// Closes the pool.
@@ -187,67 +293,58 @@ impl Cells for PgRow {
     }
 }
 
-/// The WKB inside a GeoPackage geometry blob (the codec writes GeoPackage blobs; PostGIS takes
-/// the WKB after the header and its envelope).
-pub(crate) fn wkb_of_gpkg(blob: Vec<u8>) -> Vec<u8> {
-    if blob.len() < 8 || &blob[..2] != b"GP" {
-        return blob;
-    }
-    let envelope = match (blob[3] >> 1) & 0b111 {
-        0 => 0,
-        1 => 32,
-        2 | 3 => 48,
-        4 => 64,
-        _ => 0,
-    };
-    blob[(8 + envelope).min(blob.len())..].to_vec()
-}
+pub(crate) use crate::gpkg::codec::wkb_of_gpkg;
 
 impl Repository for PgStore {
     async fn records(&self, kind: RecordKind, q: &Query) -> Result<Vec<Stored<AnyRecord>>> {
         let (q, scope) = self.split(q);
-        read::records(&self.pool, kind, &q, scope.as_deref()).await
+        read::records(self.reader().await, kind, &q, scope.as_deref()).await
     }
     async fn count(&self, kind: RecordKind, q: &Query) -> Result<u64> {
         let (q, scope) = self.split(q);
-        read::count(&self.pool, kind, &q, scope.as_deref()).await
+        read::count(self.reader().await, kind, &q, scope.as_deref()).await
     }
     async fn record(&self, kind: RecordKind, id: &str) -> Result<Option<Stored<AnyRecord>>> {
         let q = Query {
             ids: Some(vec![id.to_string()]),
             ..Query::default()
         };
-        Ok(read::records(&self.pool, kind, &q, None).await?.into_iter().next())
+        Ok(read::records(self.reader().await, kind, &q, None)
+            .await?
+            .into_iter()
+            .next())
     }
     async fn versions(&self, kind: RecordKind, id: &str) -> Result<Vec<Version>> {
-        read::versions(&self.pool, kind, id).await
+        read::versions(self.reader().await, kind, id).await
     }
     async fn dossier(&self, id: &str, q: &Query) -> Result<Option<HazardDossier>> {
         let (q, scope) = self.split(q);
-        read::dossier(&self.pool, id, &q, scope.as_deref()).await
+        read::dossier(self.reader().await, id, &q, scope.as_deref()).await
     }
     async fn computed(&self, q: &Query) -> Result<Vec<(String, Computed)>> {
         let (q, scope) = self.split(q);
-        read::computed(&self.pool, &q, scope.as_deref()).await
+        read::computed(self.reader().await, &q, scope.as_deref()).await
     }
     async fn ids(&self, kind: RecordKind) -> Result<HashSet<String>> {
         let sql = format!("SELECT id FROM {}", crate::gpkg::codec::spec(kind).table);
-        let mut tx = read::scoped(&self.pool, None).await?;
+        let mut tx = read::scoped(self.reader().await, None).await?;
         let ids: Vec<String> = sqlx::query_scalar(&sql).fetch_all(&mut *tx).await?;
         tx.commit().await?;
         Ok(ids.into_iter().collect())
     }
     async fn counts(&self) -> Result<Counts> {
-        read::counts(&self.pool).await
+        read::counts(self.reader().await).await
     }
     async fn apply(&self, changes: &Changeset, author: &Author) -> Result<Applied> {
-        write::apply(&self.pool, changes, author).await
+        let applied = write::apply(&self.pool, changes, author).await?;
+        self.wrote().await;
+        Ok(applied)
     }
     async fn context_features(&self, layer: Option<&str>) -> Result<Vec<ContextFeature>> {
-        read::context_features(&self.pool, layer).await
+        read::context_features(self.reader().await, layer).await
     }
     async fn context_layers(&self) -> Result<Vec<(String, u64)>> {
-        read::context_layers(&self.pool).await
+        read::context_layers(self.reader().await).await
     }
     async fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(sqlx::query_scalar("SELECT value FROM demine_meta WHERE key = $1")
@@ -256,7 +353,7 @@ impl Repository for PgStore {
             .await?)
     }
     async fn change_log(&self, q: &LogQuery) -> Result<Vec<ChangeLogEntry>> {
-        read::change_log(&self.pool, q).await
+        read::change_log(self.reader().await, q).await
     }
     async fn snapshot_to(&self, _path: &Path) -> Result<()> {
         Err(StoreError::Refused(format!(
@@ -265,10 +362,22 @@ impl Repository for PgStore {
         )))
     }
     async fn hazard_risks(&self) -> Result<Vec<HazardRisk>> {
-        read::hazard_risks(&self.pool).await
+        read::hazard_risks(self.reader().await).await
     }
     async fn risk_cells(&self, q: &Query) -> Result<Vec<RiskCell>> {
-        read::risk_cells(&self.pool, q).await
+        read::risk_cells(self.reader().await, q).await
+    }
+    async fn features(&self, q: &FeatureQuery) -> Result<Vec<FeatureRow>> {
+        features::features(self.reader().await, q, self.app_filter).await
+    }
+    async fn count_features(&self, q: &FeatureQuery) -> Result<u64> {
+        features::count(self.reader().await, q, self.app_filter).await
+    }
+    async fn feature_extent(&self, q: &FeatureQuery) -> Result<Option<Bbox>> {
+        features::extent(self.reader().await, q, self.app_filter).await
+    }
+    async fn generation(&self) -> Result<String> {
+        features::generation(self.reader().await).await
     }
 }
 

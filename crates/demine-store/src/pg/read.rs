@@ -94,7 +94,7 @@ fn push_in(qb: &mut QueryBuilder<'_, Postgres>, expr: &str, values: &[String]) {
 }
 
 /// The row's geometry meets box `b` (through the GiST index).
-fn push_bbox(qb: &mut QueryBuilder<'_, Postgres>, b: &Bbox) {
+pub(super) fn push_bbox(qb: &mut QueryBuilder<'_, Postgres>, b: &Bbox) {
     qb.push(" AND t.geom && ST_MakeEnvelope(");
     qb.push_bind(b.min_lon);
     qb.push(", ");

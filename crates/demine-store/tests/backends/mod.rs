@@ -82,48 +82,18 @@ impl Fixture {
 /// The test cluster's admin URL, when configured.
 #[cfg(feature = "postgres")]
 pub fn cluster() -> Option<String> {
-    std::env::var("DEMINE_TEST_PG").ok().filter(|s| !s.is_empty())
+    demine_store::pg_testing::cluster()
 }
 
-/// A new, empty database on the test cluster (from its `demine_template`, which has PostGIS),
-/// returned as its URL.
+/// A new, empty database on the test cluster, as its URL.
 #[cfg(feature = "postgres")]
 pub async fn new_database() -> Option<String> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
     let admin = cluster()?;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let name = format!(
-        "demine_t_{}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        nanos
-    );
-    let pool = sqlx::PgPool::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("DEMINE_TEST_PG is set but the cluster cannot be reached: {e}"));
-    // CREATE DATABASE … TEMPLATE needs the template to be unused: retry while another test
-    // copies it.
-    let mut tries = 0;
-    loop {
-        match sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE demine_template"))
-            .execute(&pool)
+    Some(
+        demine_store::pg_testing::new_database(&admin)
             .await
-        {
-            Ok(_) => break,
-            Err(e) if tries < 50 && e.to_string().contains("being accessed by other users") => {
-                tries += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("cannot create a test database: {e}"),
-        }
-    }
-    pool.close().await;
-    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    Some(format!("{base}/{name}"))
+            .unwrap_or_else(|e| panic!("DEMINE_TEST_PG is set but no test database can be made: {e}")),
+    )
 }
 
 #[cfg(feature = "postgres")]

@@ -7,16 +7,133 @@ use std::path::{Path, PathBuf};
 
 pub struct Scratch {
     pub dir: tempfile::TempDir,
+    /// The registry's PostgreSQL URL, on the PostGIS backend (see [`backend`]).
+    pub pg_url: Option<String>,
+}
+
+/// Which store the CLI tests run on: the GeoPackage file, or, with
+/// `DEMINE_TEST_BACKEND=postgres` (the binary built with `--features postgres`, `DEMINE_TEST_PG`
+/// naming the cluster of `scripts/pg-test-cluster.sh`), a fresh PostGIS database per test.
+pub fn backend() -> &'static str {
+    match std::env::var("DEMINE_TEST_BACKEND").as_deref() {
+        Ok("postgres") => "postgres",
+        Ok("") | Ok("geopackage") | Err(_) => "geopackage",
+        Ok(other) => panic!("DEMINE_TEST_BACKEND={other}: use geopackage or postgres"),
+    }
+}
+
+/// Runs SQL on the test cluster with psql; its output.
+pub fn psql(url: &str, sql: &str) -> String {
+    let out = std::process::Command::new("psql")
+        .args([url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql])
+        .output()
+        .expect("psql (scripts/pg-test-cluster.sh installs it)");
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn new_pg_database() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let admin = std::env::var("DEMINE_TEST_PG").expect("DEMINE_TEST_BACKEND=postgres needs DEMINE_TEST_PG");
+    let name = format!(
+        "demine_cli_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    // The template may be busy while another test copies it.
+    for _ in 0..100 {
+        let out = std::process::Command::new("psql")
+            .args([
+                &admin,
+                "-qAtc",
+                &format!("CREATE DATABASE {name} TEMPLATE demine_template"),
+            ])
+            .output()
+            .expect("psql");
+        if out.status.success() {
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+            return format!("{base}/{name}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("cannot create a test database on {admin}");
 }
 
 impl Scratch {
     pub fn new() -> Scratch {
         Scratch {
             dir: tempfile::tempdir().expect("tempdir"),
+            pg_url: (backend() == "postgres").then(new_pg_database),
         }
     }
+    /// The GeoPackage file (on the GeoPackage backend).
     pub fn db(&self) -> PathBuf {
         self.dir.path().join("registry.gpkg")
+    }
+    /// What `--db` is given: the GeoPackage's path or the database's URL.
+    pub fn db_arg(&self) -> String {
+        match &self.pg_url {
+            Some(u) => u.clone(),
+            None => self.db().display().to_string(),
+        }
+    }
+    /// The registry as GDAL opens it (`ogrinfo`): the file, or `PG:` and the database's URL.
+    pub fn gdal_source(&self) -> String {
+        match &self.pg_url {
+            // GDAL 3.6 wants libpq's keyword form: postgres://USER@HOST:PORT/DB → PG:host=… .
+            Some(u) => {
+                let rest = u.split_once("://").expect("a URL").1;
+                let (user, rest) = rest.split_once('@').expect("USER@");
+                let (hostport, db) = rest.split_once('/').expect("/DB");
+                let (host, port) = hostport.split_once(':').unwrap_or((hostport, "5432"));
+                format!("PG:host={host} port={port} user={user} dbname={db}")
+            }
+            None => self.db().display().to_string(),
+        }
+    }
+    /// A copy of the registry to spoil in a test: a file copy, or a database made from this one
+    /// as its template. What `--db` is given for the copy.
+    pub fn copy_of_registry(&self, name: &str) -> String {
+        match &self.pg_url {
+            Some(u) => {
+                let (base, db) = u.rsplit_once('/').expect("/DB");
+                let copy = format!("{db}_{name}");
+                let admin = std::env::var("DEMINE_TEST_PG").expect("DEMINE_TEST_PG");
+                psql(&admin, &format!("CREATE DATABASE {copy} TEMPLATE {db}"));
+                format!("{base}/{copy}")
+            }
+            None => {
+                let copy = self.db().with_extension(format!("{name}.gpkg"));
+                std::fs::copy(self.db(), &copy).expect("copy the registry");
+                copy.display().to_string()
+            }
+        }
+    }
+    /// Runs SQL on a registry behind the store's back, as an intruder with database access
+    /// would: sqlite3 on a file, psql on a database.
+    pub fn sql_on(&self, db_arg: &str, sql: &str) {
+        match &self.pg_url {
+            Some(_) => {
+                psql(db_arg, sql);
+            }
+            None => sqlite(Path::new(db_arg), sql),
+        }
+    }
+    /// Whether a registry exists yet (a refused first import, or a read, creates none).
+    pub fn registry_exists(&self) -> bool {
+        match &self.pg_url {
+            Some(u) => psql(u, "SELECT to_regclass('hazards') IS NOT NULL") == "t",
+            None => self.db().exists(),
+        }
     }
     pub fn file(&self, name: &str, content: &str) -> PathBuf {
         let p = self.dir.path().join(name);
@@ -25,7 +142,7 @@ impl Scratch {
     }
     pub fn demine(&self) -> Command {
         let mut c = Command::cargo_bin("demine").expect("binary");
-        c.arg("--db").arg(self.db()).env("DEMINE_ACTOR", "test");
+        c.arg("--db").arg(self.db_arg()).env("DEMINE_ACTOR", "test");
         c
     }
     /// Runs and returns (exit code, stdout, stderr).
@@ -153,3 +270,17 @@ pub fn point(x: f64, y: f64) -> String {
 
 #[allow(unused_imports)]
 pub use assert_cmd::Command as Cmd;
+
+/// Runs SQL on a GeoPackage behind demine's back (Python's sqlite3), as an intruder would.
+pub fn sqlite(db: &Path, sql: &str) {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()",
+        ])
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("python3 (sqlite3) edits the registry as an intruder would");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

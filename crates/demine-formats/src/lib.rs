@@ -1,0 +1,442 @@
+//! # demine-formats
+//!
+//! The formats and coordinate systems mine action data really arrives in, read into the same
+//! raw records the GeoJSON reader of `demine-io` produces (so the import contract, its
+//! validation, all-or-nothing and `--dry-run` apply unchanged), and written back out.
+//!
+//! **Owns:** ESRI Shapefile (`.shp`/`.shx`/`.dbf`/`.prj`/`.cpg`, or a `.zip` of them; `.dbf`
+//! text in the encoding of the `.cpg`, the LDID byte or `--encoding`), KML and KMZ (Placemarks
+//! in any Folder, ExtendedData/SchemaData with the Schema's types, polygons with holes), GPX
+//! (waypoints as points, tracks and routes as lines), FlatGeobuf, GeoPackage feature layers of
+//! other tools (from rows the store hands over: see [`gpkg`]); coordinate reference systems
+//! ([`crs`]: `.prj` WKT, EPSG codes, transformation to and from WGS84 with `proj4rs`); the
+//! field-mapping profiles that turn another system's fields and code lists into the import
+//! contract ([`profile`]).
+//!
+//! **Must never depend on:** the store, SQL, an async runtime, the CLI, C libraries (GDAL,
+//! PROJ). It turns bytes into `demine_io::raw::RawRecord`s in WGS84 and domain records into
+//! files; what is validated, written to the registry and when is `demine-io`'s and
+//! `demine-app`'s business.
+//!
+//! ```
+//! use demine_formats::crs::Crs;
+//! let gk6 = Crs::parse("EPSG:28406").unwrap(); // Pulkovo 1942 / Gauss-Krüger zone 6
+//! let [lon, lat] = gk6.to_wgs84([6_537_069.942, 5_374_256.947]).unwrap();
+//! assert!((lon - 33.5).abs() < 1e-7 && (lat - 48.5).abs() < 1e-7);
+//! ```
+
+pub mod crs;
+pub mod fgb;
+pub mod gpkg;
+pub mod gpx;
+pub mod kml;
+pub mod profile;
+pub mod shp;
+pub mod write;
+mod xml;
+
+use crs::Crs;
+use demine_core::Attributes;
+use demine_io::raw::{RawGeometry, RawRecord};
+use demine_io::{FileError, Problem};
+use std::path::Path;
+
+/// The formats demine reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    GeoJson,
+    Csv,
+    Shapefile,
+    Kml,
+    Kmz,
+    Gpx,
+    FlatGeobuf,
+    GeoPackage,
+}
+
+impl Format {
+    /// Every format, for messages.
+    pub const NAMES: &'static str = "geojson, csv, shp (or a .zip of one), kml, kmz, gpx, fgb, gpkg";
+
+    /// From a `--format` value.
+    pub fn from_name(s: &str) -> Result<Format, String> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "geojson" | "json" => Format::GeoJson,
+            "csv" | "txt" => Format::Csv,
+            "shp" | "shapefile" | "esri shapefile" | "zip" => Format::Shapefile,
+            "kml" => Format::Kml,
+            "kmz" => Format::Kmz,
+            "gpx" => Format::Gpx,
+            "fgb" | "flatgeobuf" => Format::FlatGeobuf,
+            "gpkg" | "geopackage" => Format::GeoPackage,
+            "parquet" | "geoparquet" => {
+                return Err(
+                    "GeoParquet is not supported yet; write GeoJSON or FlatGeobuf, or convert with `ogr2ogr`".into(),
+                )
+            }
+            other => return Err(format!("unknown format '{other}'; formats: {}", Format::NAMES)),
+        })
+    }
+
+    /// From a file name's extension.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Format::from_name(&ext).ok()
+    }
+
+    /// The usual name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::GeoJson => "GeoJSON",
+            Format::Csv => "CSV",
+            Format::Shapefile => "ESRI Shapefile",
+            Format::Kml => "KML",
+            Format::Kmz => "KMZ",
+            Format::Gpx => "GPX",
+            Format::FlatGeobuf => "FlatGeobuf",
+            Format::GeoPackage => "GeoPackage",
+        }
+    }
+}
+
+/// How to read a file.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// The format (else from the extension, else sniffed).
+    pub format: Option<Format>,
+    /// The layer: a GeoPackage table, a KML Folder, a GPX part (`waypoints`, `tracks`, `routes`).
+    pub layer: Option<String>,
+    /// The `.dbf` text encoding, overriding `.cpg` and LDID (`cp1251`, `utf-8`, any WHATWG label).
+    pub encoding: Option<String>,
+    /// The source CRS, overriding what the file declares.
+    pub crs: Option<Crs>,
+    /// Whether records need a geometry (CSV organisations and teams do not).
+    pub geometry_required: bool,
+}
+
+/// What a reader returns: records in WGS84, and per-record problems found while reading.
+#[derive(Debug)]
+pub struct Read {
+    pub records: Vec<RawRecord>,
+    pub problems: Vec<Problem>,
+    /// The CRS the file was in (transformed to WGS84).
+    pub crs: Crs,
+    pub format: Format,
+}
+
+/// A file-level defect with a message that says what to do.
+pub(crate) fn invalid(path: &Path, what: impl Into<String>) -> FileError {
+    FileError::Invalid {
+        path: path.to_owned(),
+        what: what.into(),
+    }
+}
+
+/// The format of `path`: `--format`, else its extension, else its first bytes.
+pub fn detect(path: &Path, head: &[u8], format: Option<Format>) -> Format {
+    if let Some(f) = format {
+        return f;
+    }
+    if let Some(f) = Format::from_path(path) {
+        return f;
+    }
+    if head.starts_with(b"fgb\x03") {
+        Format::FlatGeobuf
+    } else if head.starts_with(b"PK\x03\x04") {
+        Format::Shapefile
+    } else if head.starts_with(b"SQLite format 3") {
+        Format::GeoPackage
+    } else if head.starts_with(&[0, 0, 0x27, 0x0a]) {
+        Format::Shapefile
+    } else {
+        let text = String::from_utf8_lossy(&head[..head.len().min(512)]).to_ascii_lowercase();
+        if text.contains("<kml") {
+            Format::Kml
+        } else if text.contains("<gpx") {
+            Format::Gpx
+        } else {
+            match head.iter().find(|b| !b.is_ascii_whitespace()) {
+                Some(b'{') => Format::GeoJson,
+                _ => Format::Csv,
+            }
+        }
+    }
+}
+
+/// Reads a file of any supported format except GeoPackage (whose SQL lives in the store:
+/// see [`gpkg::records_from_rows`]) into raw records in WGS84.
+pub fn read(path: &Path, opts: &ReadOptions) -> Result<Read, FileError> {
+    let io = |e: std::io::Error| FileError::Io {
+        path: path.to_owned(),
+        source: e,
+    };
+    let mut head = vec![0u8; 512];
+    let n = {
+        use std::io::Read as _;
+        let mut f = std::fs::File::open(path).map_err(io)?;
+        f.read(&mut head).map_err(io)?
+    };
+    head.truncate(n);
+    let format = detect(path, &head, opts.format);
+    // The GeoJSON and CSV readers take their format from the label's extension.
+    let label = if Format::from_path(path) == Some(format) {
+        path.to_path_buf()
+    } else {
+        path.with_extension(if format == Format::Csv { "csv" } else { "geojson" })
+    };
+    let (records, mut problems, declared) = match format {
+        Format::GeoJson => {
+            let bytes = std::fs::read(path).map_err(io)?;
+            read_geojson(&label, &bytes)?
+        }
+        Format::Csv => {
+            let bytes = std::fs::read(path).map_err(io)?;
+            let (r, p) = demine_io::raw::read_raw_bytes(&label, &bytes, opts.geometry_required)?;
+            (r, p, None)
+        }
+        Format::Shapefile => shp::read(path, opts)?,
+        Format::Kml => {
+            let bytes = std::fs::read(path).map_err(io)?;
+            kml::read(path, &bytes, opts)?
+        }
+        Format::Kmz => kml::read_kmz(path, opts)?,
+        Format::Gpx => {
+            let bytes = std::fs::read(path).map_err(io)?;
+            gpx::read(path, &bytes, opts)?
+        }
+        Format::FlatGeobuf => fgb::read(path, opts)?,
+        Format::GeoPackage => {
+            return Err(invalid(
+                path,
+                "a GeoPackage is read through the registry's SQLite driver (demine-app), not here",
+            ))
+        }
+    };
+    let crs = match (&opts.crs, declared) {
+        (Some(c), _) => c.clone(),
+        (None, Some(c)) => c,
+        (None, None) => Crs::wgs84(),
+    };
+    let mut records = records;
+    problems.extend(to_wgs84(&mut records, &crs));
+    if !matches!(format, Format::GeoJson | Format::Csv) {
+        for r in &mut records {
+            orient(&mut r.geometry);
+        }
+    }
+    problems.sort_by_key(|p| p.index);
+    Ok(Read {
+        records,
+        problems,
+        crs,
+        format,
+    })
+}
+
+/// Records and per-record problems as read, and the CRS the file declares, if any.
+type ReadWithCrs = (Vec<RawRecord>, Vec<Problem>, Option<Crs>);
+
+/// GeoJSON, with a GeoJSON 2008 `crs` member honoured (RFC 7946 files have none).
+fn read_geojson(path: &Path, bytes: &[u8]) -> Result<ReadWithCrs, FileError> {
+    // Only a file that names a CRS is parsed twice.
+    let declares = bytes.windows(5).any(|w| w == b"\"crs\"");
+    if declares {
+        if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            if let Some(name) = v
+                .pointer("/crs/properties/name")
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+            {
+                let crs = Crs::parse(&name).map_err(|e| invalid(path, format!("\"crs\": {e}")))?;
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("crs");
+                }
+                let stripped = serde_json::to_vec(&v).map_err(|e| invalid(path, e.to_string()))?;
+                let (r, p) = demine_io::raw::read_raw_bytes(path, &stripped, true)?;
+                return Ok((r, p, Some(crs)));
+            }
+        }
+    }
+    let (r, p) = demine_io::raw::read_raw_bytes(path, bytes, true)?;
+    Ok((r, p, None))
+}
+
+/// A text value as read; GDAL writes OGR dates as `YYYY/MM/DD` (KML, GPX), which is the ISO
+/// date `YYYY-MM-DD`.
+pub(crate) fn text_value(s: &str) -> serde_json::Value {
+    let b = s.as_bytes();
+    if b.len() == 10
+        && b[4] == b'/'
+        && b[7] == b'/'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    {
+        serde_json::Value::String(s.replace('/', "-"))
+    } else {
+        serde_json::Value::String(s.to_string())
+    }
+}
+
+/// The id of a record, for problems.
+pub(crate) fn record_id(props: &Attributes) -> Option<String> {
+    props
+        .get("id")
+        .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+}
+
+/// A problem of one record.
+pub(crate) fn problem(r: &RawRecord, field: &str, message: String) -> Problem {
+    Problem {
+        index: r.index,
+        line: r.line,
+        id: record_id(&r.properties),
+        field: field.to_string(),
+        message,
+    }
+}
+
+/// Transforms every coordinate to WGS84; a coordinate that is not in `crs` is a problem of its
+/// record (the record keeps no geometry, so nothing half-transformed survives).
+pub fn to_wgs84(records: &mut [RawRecord], crs: &Crs) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if crs.is_wgs84() {
+        return problems;
+    }
+    for r in records.iter_mut() {
+        let mut err = None;
+        map_coords(&mut r.geometry, &mut |p| match crs.to_wgs84(*p) {
+            Ok(q) => *p = q,
+            Err(e) => {
+                if err.is_none() {
+                    err = Some(e);
+                }
+            }
+        });
+        if let Some(e) = err {
+            problems.push(problem(r, "geometry", e));
+            r.geometry = RawGeometry::Missing;
+        }
+    }
+    problems
+}
+
+/// Applies `f` to every position of a geometry.
+pub fn map_coords(g: &mut RawGeometry, f: &mut impl FnMut(&mut [f64; 2])) {
+    match g {
+        RawGeometry::Point(p) => f(p),
+        RawGeometry::Polygons(ps) => ps.iter_mut().flatten().flatten().for_each(f),
+        RawGeometry::Lines(ls) => ls.iter_mut().flatten().for_each(f),
+        RawGeometry::Points(ps) => ps.iter_mut().for_each(f),
+        RawGeometry::Missing | RawGeometry::Other(_) => {}
+    }
+}
+
+/// Twice the signed area (positive: counter-clockwise).
+fn signed_area(ring: &[[f64; 2]]) -> f64 {
+    ring.windows(2).map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1]).sum()
+}
+
+/// RFC 7946 orientation (exterior counter-clockwise, holes clockwise). Formats other than
+/// GeoJSON carry no such rule (Shapefile's is the opposite), so this is a faithful
+/// conversion, not a repair.
+pub fn orient(g: &mut RawGeometry) {
+    if let RawGeometry::Polygons(ps) = g {
+        for p in ps {
+            for (i, ring) in p.iter_mut().enumerate() {
+                let a = signed_area(ring);
+                if (i == 0 && a < 0.0) || (i > 0 && a > 0.0) {
+                    ring.reverse();
+                }
+            }
+        }
+    }
+}
+
+/// The import contract's field names, to restore names that formats shorten or upper-case
+/// (a `.dbf` keeps 10 characters: `organisati` is `organisation`).
+pub(crate) const CONTRACT_FIELDS: &[&str] = &[
+    "id",
+    "class",
+    "name",
+    "status",
+    "organisation",
+    "land_use",
+    "contamination",
+    "recorded_date",
+    "hazard_id",
+    "type",
+    "outcome",
+    "start_date",
+    "end_date",
+    "team",
+    "method",
+    "depth_cm",
+    "date",
+    "category",
+    "activity_id",
+    "condition",
+    "killed",
+    "injured",
+    "kind",
+    "productivity_m2_per_day",
+];
+
+/// The contract name a (possibly shortened, upper-cased) field name stands for, else itself.
+pub(crate) fn contract_name(name: &str) -> String {
+    let lower = name.to_lowercase();
+    if let Some(f) = CONTRACT_FIELDS.iter().find(|f| **f == lower) {
+        return (*f).to_string();
+    }
+    if lower.len() == 10 {
+        if let Some(f) = CONTRACT_FIELDS.iter().find(|f| f.len() > 10 && f.starts_with(&lower)) {
+            return (*f).to_string();
+        }
+    }
+    if name.chars().any(|c| c.is_lowercase()) {
+        name.to_string()
+    } else {
+        lower
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_from_names_and_bytes() {
+        assert_eq!(Format::from_name("SHP").unwrap(), Format::Shapefile);
+        assert!(Format::from_name("dxf").unwrap_err().contains("unknown format"));
+        assert_eq!(detect(Path::new("x"), b"fgb\x03\x00", None), Format::FlatGeobuf);
+        assert_eq!(detect(Path::new("x"), b"<?xml ?><kml>", None), Format::Kml);
+        assert_eq!(detect(Path::new("x.bin"), b"<gpx version", None), Format::Gpx);
+        assert_eq!(detect(Path::new("x.kml"), b"{", Some(Format::GeoJson)), Format::GeoJson);
+    }
+
+    #[test]
+    fn shortened_dbf_names_are_restored() {
+        assert_eq!(contract_name("organisati"), "organisation");
+        assert_eq!(contract_name("HAZARD_ID"), "hazard_id");
+        assert_eq!(contract_name("Назва"), "Назва");
+        assert_eq!(contract_name("OPERATOR"), "operator");
+    }
+
+    #[test]
+    fn geojson_2008_crs_is_honoured() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.geojson");
+        std::fs::write(
+            &p,
+            r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::28406"}},
+            "features":[{"type":"Feature","properties":{"id":"F1"},"geometry":{"type":"Point","coordinates":[6537069.942,5374256.947]}}]}"#,
+        )
+        .unwrap();
+        let r = read(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(r.crs.epsg(), 28406);
+        let RawGeometry::Point([x, y]) = r.records[0].geometry else {
+            panic!()
+        };
+        assert!((x - 33.5).abs() < 1e-7 && (y - 48.5).abs() < 1e-7);
+    }
+}

@@ -1,0 +1,9 @@
+-- Indexes on the columns map clients filter by (OGC API - Features queryables): counts and pages
+-- of `class = ?`, `status = ?` or one organisation's hazards read the index, not every row with
+-- its geometry.
+CREATE INDEX IF NOT EXISTS hazards_class ON hazards(class);
+CREATE INDEX IF NOT EXISTS hazards_status ON hazards(status);
+CREATE INDEX IF NOT EXISTS hazards_organisation ON hazards(organisation);
+CREATE INDEX IF NOT EXISTS hazards_recorded_date ON hazards(recorded_date);
+CREATE INDEX IF NOT EXISTS finds_category ON finds(category);
+CREATE INDEX IF NOT EXISTS finds_date ON finds(date);
