@@ -114,15 +114,18 @@ impl Jobs {
             id: id.clone(),
             jobs: self.clone(),
         });
+        // The job's own thread keeps its computing off the server's workers, but its I/O runs on
+        // the server's runtime: a database connection it opens joins the shared pool, and must
+        // not be bound to a runtime that ends with the job (the next request to take it would fail).
+        let server_runtime = tokio::runtime::Handle::try_current();
         std::thread::spawn(move || {
-            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(rt) => rt,
-                Err(e) => {
-                    jobs.finish(&id, Err(AppError::Internal(anyhow::anyhow!("starting the job: {e}"))));
-                    return;
-                }
+            let result = match server_runtime {
+                Ok(handle) => handle.block_on(work(progress)),
+                Err(_) => match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(rt) => rt.block_on(work(progress)),
+                    Err(e) => Err(AppError::Internal(anyhow::anyhow!("starting the job: {e}"))),
+                },
             };
-            let result = rt.block_on(work(progress));
             jobs.finish(&id, result);
         });
         view
@@ -167,5 +170,49 @@ impl Jobs {
     /// The server is stopping: new jobs are not started.
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job's database connections join the server's pool and serve later requests: I/O a job
+    /// opens must still work once the job has finished.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn io_opened_by_a_job_outlives_the_job() {
+        let jobs = Jobs::default();
+        let owner = Actor::local("tester");
+        let kept: Arc<Mutex<Option<tokio::net::TcpListener>>> = Arc::default();
+        let k = kept.clone();
+        let view = jobs.start(
+            "test",
+            &owner,
+            Box::new(move |_progress| {
+                Box::pin(async move {
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                        .await
+                        .map_err(|e| AppError::Internal(e.into()))?;
+                    *k.lock().unwrap() = Some(listener);
+                    Ok(Output {
+                        content_type: "text/plain",
+                        body: Vec::new(),
+                    })
+                })
+            }),
+        );
+        while jobs.view(&view.id, &owner).is_some_and(|v| v.status == "running") {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(jobs.view(&view.id, &owner).unwrap().status, "done");
+        let listener = kept.lock().unwrap().take().unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = tokio::spawn(async move { tokio::net::TcpStream::connect(addr).await });
+        let accepted = tokio::time::timeout(std::time::Duration::from_secs(10), listener.accept()).await;
+        assert!(
+            matches!(accepted, Ok(Ok(_))),
+            "a listener the job opened no longer works: {accepted:?}"
+        );
+        client.await.unwrap().unwrap();
     }
 }

@@ -145,6 +145,11 @@ async fn import(loc: &Location, kind: RecordKind, name: &str, text: &str) {
 /// Two operators (NGO-A, NGO-B), hazards of each, a cleared activity on HZ-A1, and one account
 /// per role, each logged in.
 pub async fn start() -> TestServer {
+    // The server's warnings and errors (an internal error's cause) go to the failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+        .with_test_writer()
+        .try_init();
     let (loc, dir) = new_location("registry.gpkg").await;
     import(
         &loc,
