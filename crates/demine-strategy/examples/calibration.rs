@@ -50,6 +50,7 @@ fn main() {
             100.0 * (e / t_n as f64 - 1.0)
         );
         diagnostics(&units, &f.model, c);
+        by_work(&units, &f.model, c);
         for b in calibration_bins(&pred, &obs, 10) {
             println!(
                 "  [{:.3}, {:.3}] n {:4} predicted {:.3} observed {:.3}  {:+.1} pp",
@@ -102,5 +103,62 @@ pub fn diagnostics(units: &[HazardUnits], model: &PriorModel, c: &demine_demo::C
             "    n {:4} predicted {:.3} observed {:.3}",
             b.n, b.mean_predicted, b.observed
         );
+    }
+}
+
+/// The released-land residual split by the work that released the land (its first activity):
+/// predicted expected items and Σ P(any) per hazard against the true items left and the hazards
+/// still holding one. Pieces are told apart by their detection, so clearance and EOD (both
+/// 0.99 by default) share a line.
+pub fn by_work(units: &[HazardUnits], model: &PriorModel, c: &demine_demo::Campaign) {
+    use demine_core::ActivityType;
+    use demine_field::residual::Treatment;
+    use geo::Contains;
+    let methods = Methods::default();
+    let groups: [(&str, &[ActivityType]); 4] = [
+        ("cancelled (NTS)", &[ActivityType::Nts]),
+        ("technical survey", &[ActivityType::Ts]),
+        ("clearance, EOD", &[ActivityType::Clearance, ActivityType::Eod]),
+        ("BAC", &[ActivityType::Bac]),
+    ];
+    let released: Vec<&HazardUnits> = units.iter().filter(|h| h.released_m2() >= 1.0).collect();
+    let index: std::collections::HashMap<&str, usize> =
+        c.hazards.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
+    let mut acts: Vec<Vec<&demine_core::Activity>> = vec![Vec::new(); c.hazards.len()];
+    for a in &c.activities {
+        if let Some(&i) = index.get(a.hazard_id.as_str()) {
+            acts[i].push(a);
+        }
+    }
+    for v in acts.iter_mut() {
+        v.sort_by(|a, b| (a.end_date, &a.id).cmp(&(b.end_date, &b.id)));
+    }
+    // True items left, per hazard and group: the first activity covering the item released it.
+    let mut left = vec![[0u32; 4]; c.hazards.len()];
+    for it in c.ground_truth.iter().filter(|i| !i.found) {
+        let Some(&h) = it.hazard_id.as_deref().and_then(|id| index.get(id)) else {
+            continue;
+        };
+        if let Some(a) = acts[h].iter().find(|a| a.geometry.contains(&it.location)) {
+            if let Some(g) = groups.iter().position(|g| g.1.contains(&a.activity_type)) {
+                left[h][g] += 1;
+            }
+        }
+    }
+    println!("  released land by the work that released it: expected / true items, sum P(any) / hazards with an item");
+    for (g, (name, types)) in groups.iter().enumerate() {
+        let detections: Vec<f64> = types.iter().map(|t| methods.item_detection(*t)).collect();
+        let (mut e, mut p) = (0.0, 0.0);
+        for h in &released {
+            let r = demine_strategy::residual::residual_of(h, model, &|_, piece| {
+                let ours = piece.released && detections.iter().any(|d| (piece.work_detection - d).abs() < 1e-3);
+                Treatment::Miss(if ours { 1.0 } else { 0.0 })
+            });
+            e += r.expected_remaining;
+            p += r.p_any_remaining;
+        }
+        let t: u32 = released.iter().map(|h| left[h.index][g]).sum();
+        let n = released.iter().filter(|h| left[h.index][g] > 0).count();
+        println!("    {name:17} {e:7.0} / {t:5}   {p:6.1} / {n:4}");
     }
 }

@@ -90,10 +90,12 @@ fn check_calibration(seed: u64, decile_allowance: Option<f64>) {
 fn released_land_residual_is_calibrated_against_truth() {
     // The acceptance target is ±10 pp per decile. Measured (examples/calibration), largest
     // decile error and expected against true items: seed 1 +5.8 pp (+5 %), 2 −10.1 pp (−3 %),
-    // 3 +2.1 pp (+0 %), 7 −8.8 pp (−3 %), 11 −7.2 pp (−2 %), 42 −5.7 pp (−12 %), 2024 −17.9 pp
-    // (−12 %): the middle and upper deciles under-predict on most seeds, so the test allows
-    // 12 pp on seeds 1 and 2 and the target is not met on every seed (see README, "Release
-    // strategies").
+    // 3 +2.1 pp (+0 %), 5 −8.5 pp (+6 %), 7 −8.8 pp (−3 %), 8 −8.1 pp (−5 %), 11 −7.2 pp
+    // (−2 %), 13 −2.1 pp (+5 %), 42 −5.7 pp (−12 %), 99 −9.3 pp (+4 %), 123 −9.7 pp (+4 %),
+    // 2024 −17.9 pp (−12 %): the middle and upper deciles under-predict on most seeds (land
+    // cleared above items buried below its search depth keeps ~10× the items the model
+    // expects), so the test allows 12 pp on seeds 1 and 2 and the target is not met on every
+    // seed (see README, "Release strategies").
     for seed in [1u64, 2] {
         check_calibration(seed, Some(0.12));
     }
@@ -102,9 +104,9 @@ fn released_land_residual_is_calibrated_against_truth() {
 /// Totals on more seeds (minutes in a debug build): run in release by `scripts/test.sh`
 /// (`cargo test --release -p demine-strategy -- --ignored`); the deciles are printed.
 #[test]
-#[ignore = "minutes in a debug build: five region demos; scripts/test.sh runs it in release with --ignored"]
+#[ignore = "minutes in a debug build: ten region demos; scripts/test.sh runs it in release with --ignored"]
 fn released_land_residual_totals_hold_on_more_seeds() {
-    for seed in [3u64, 7, 11, 42, 2024] {
+    for seed in [3u64, 5, 7, 8, 11, 13, 42, 99, 123, 2024] {
         check_calibration(seed, None);
     }
 }
