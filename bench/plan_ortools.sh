@@ -29,14 +29,14 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 echo "== quality: 1,000 tasks x 50 teams (SYNTHETIC, seed $seed) =="
 $py bench/plan_ortools.py gen "$work/q" 1000 50 "$seed"
 "$bin" plan --tasks "$work/q/tasks.csv" --teams "$work/q/teams.csv" --start 2026-01-01 --calendar none \
-  --time-limit "$secs" --seed "$seed" --json > "$work/q/demine.json"
+  --search-budget "$secs" --seed "$seed" --json > "$work/q/demine.json"
 $py bench/plan_ortools.py compare "$work/q" "$work/q/demine.json" "$((secs * 10))"
 
 echo "== scale: 10,000 tasks x 500 teams (SYNTHETIC, seed $seed) =="
 $py bench/plan_ortools.py gen "$work/s" 10000 500 "$seed"
 /usr/bin/time -f "plan wall %e s, max RSS %M KiB" "$bin" plan --tasks "$work/s/tasks.csv" --teams "$work/s/teams.csv" \
-  --start 2026-01-01 --time-limit 20 --seed "$seed" --json > "$work/s/plan.json"
-python3 -c "import json; p=json.load(open('$work/s/plan.json')); print(f\"plan: {p['time_s']:.1f} s search, objective {p['objective']:.4e}, completion {p['completion_date']}, stopped by time limit: {p['stopped_by_time_limit']}\")"
-"$bin" forecast --tasks "$work/s/tasks.csv" --teams "$work/s/teams.csv" --start 2026-01-01 --time-limit 20 \
+  --start 2026-01-01 --search-budget 20 --seed "$seed" --json > "$work/s/plan.json"
+python3 -c "import json; p=json.load(open('$work/s/plan.json')); print(f\"plan: {p['time_s']:.1f} s search, objective {p['objective']:.4e}, completion {p['completion_date']}, stopped by search budget: {p['stopped_by_search_budget']}\")"
+"$bin" forecast --tasks "$work/s/tasks.csv" --teams "$work/s/teams.csv" --start 2026-01-01 --search-budget 20 \
   --runs 1000 --seed "$seed" --json > "$work/s/forecast.json"
 python3 -c "import json; f=json.load(open('$work/s/forecast.json')); print(f\"forecast: {f['runs']} runs in {f['monte_carlo_time_s']:.1f} s (plan {f['plan_time_s']:.1f} s); P10 {f['p10']}, P50 {f['p50']}, P90 {f['p90']}\")"

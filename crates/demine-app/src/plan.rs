@@ -497,7 +497,7 @@ pub fn completion_date(p: &Problem, day: f64) -> String {
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(default)]
 pub struct PlanSettings {
-    pub time_limit_s: f64,
+    pub search_budget_s: f64,
     pub seed: u64,
     pub lns_steps: usize,
 }
@@ -505,7 +505,7 @@ pub struct PlanSettings {
 impl Default for PlanSettings {
     fn default() -> Self {
         PlanSettings {
-            time_limit_s: 10.0,
+            search_budget_s: 10.0,
             seed: 1,
             lns_steps: 30,
         }
@@ -521,8 +521,8 @@ pub struct Planned {
 
 /// `plan`: the team schedule minimising Σ value × release time.
 pub async fn plan(reg: Option<&Registry>, actor: &Actor, input: &PlanInput, s: &PlanSettings) -> AppResult<Planned> {
-    if !(s.time_limit_s >= 0.0 && s.time_limit_s.is_finite()) {
-        return Err(AppError::refused("--time-limit must be a number of seconds ≥ 0"));
+    if !(s.search_budget_s >= 0.0 && s.search_budget_s.is_finite()) {
+        return Err(AppError::refused("--search-budget must be a number of seconds ≥ 0"));
     }
     let loaded = load(reg, actor, input).await?;
     let t0 = std::time::Instant::now();
@@ -530,7 +530,7 @@ pub async fn plan(reg: Option<&Registry>, actor: &Actor, input: &PlanInput, s: &
         &loaded.problem,
         &PlanOptions {
             seed: s.seed,
-            time_limit_s: s.time_limit_s,
+            search_budget_s: s.search_budget_s,
             lns_steps_per_job: s.lns_steps,
             ..Default::default()
         },
@@ -568,7 +568,7 @@ pub fn plan_json(p: &Planned) -> Value {
         "strategy": l.strategy,
         "nts_cancel_share": pr.rates.nts_cancel_share,
         "ts_reduce_share": pr.rates.ts_reduce_share,
-        "stopped_by_time_limit": plan.stopped_by_time_limit,
+        "stopped_by_search_budget": plan.stopped_by_search_budget,
         "overrunning_teams": plan.overrunning_teams,
         "time_s": time_s,
         "assignments": plan.assignments.iter().map(|a| json!({
@@ -706,7 +706,7 @@ pub struct ForecastSettings {
     pub runs: usize,
     pub seed: u64,
     pub add_teams: Option<String>,
-    pub time_limit_s: f64,
+    pub search_budget_s: f64,
     pub productivity_sigma: Option<f64>,
 }
 
@@ -716,7 +716,7 @@ impl Default for ForecastSettings {
             runs: 1000,
             seed: 1,
             add_teams: None,
-            time_limit_s: 5.0,
+            search_budget_s: 5.0,
             productivity_sigma: None,
         }
     }
@@ -769,7 +769,7 @@ pub async fn forecast(
         &l.problem,
         &PlanOptions {
             seed: s.seed,
-            time_limit_s: s.time_limit_s,
+            search_budget_s: s.search_budget_s,
             ..Default::default()
         },
     );
@@ -838,7 +838,7 @@ pub struct CapacitySettings {
     pub confidence: f64,
     pub runs: usize,
     pub seed: u64,
-    pub time_limit_s: f64,
+    pub search_budget_s: f64,
     pub max_rounds: usize,
 }
 
@@ -849,7 +849,7 @@ impl Default for CapacitySettings {
             confidence: 0.9,
             runs: 200,
             seed: 1,
-            time_limit_s: 1.0,
+            search_budget_s: 1.0,
             max_rounds: 40,
         }
     }
@@ -892,7 +892,7 @@ pub async fn capacity(
             deadline_day: (deadline - p.start_date).num_days() as f64 + 1.0,
             confidence: s.confidence,
             forecast: forecast_options(&l, s.runs, s.seed, None),
-            plan_time_s: s.time_limit_s,
+            plan_budget_s: s.search_budget_s,
             max_rounds: s.max_rounds,
         },
     );
@@ -963,7 +963,7 @@ pub async fn report_plan(
         &l.problem,
         &PlanOptions {
             seed,
-            time_limit_s: 3.0,
+            search_budget_s: 3.0,
             ..Default::default()
         },
     );

@@ -308,7 +308,7 @@ pub struct StrategySettings {
     pub runs: usize,
     pub seed: u64,
     /// Search time per plan, s.
-    pub time_limit_s: f64,
+    pub search_budget_s: f64,
 }
 
 impl Default for StrategySettings {
@@ -319,7 +319,7 @@ impl Default for StrategySettings {
             confidence: 0.9,
             runs: 200,
             seed: 1,
-            time_limit_s: 3.0,
+            search_budget_s: 3.0,
         }
     }
 }
@@ -468,7 +468,7 @@ pub async fn strategies(
     let opts = EvalOptions {
         plan: demine_plan::PlanOptions {
             seed: s.seed,
-            time_limit_s: s.time_limit_s,
+            search_budget_s: s.search_budget_s,
             lns_steps_per_job: 2,
             exact: false,
         },

@@ -409,7 +409,7 @@ async fn the_demo_and_the_use_cases_that_need_a_whole_campaign() {
         &me(),
         &input,
         &demine_app::plan::PlanSettings {
-            time_limit_s: 1.0,
+            search_budget_s: 1.0,
             ..Default::default()
         },
     )
@@ -422,7 +422,7 @@ async fn the_demo_and_the_use_cases_that_need_a_whole_campaign() {
         &input,
         &demine_app::plan::ForecastSettings {
             runs: 50,
-            time_limit_s: 0.5,
+            search_budget_s: 0.5,
             ..Default::default()
         },
         &demine_app::NoProgress,
@@ -437,7 +437,7 @@ async fn the_demo_and_the_use_cases_that_need_a_whole_campaign() {
         &input,
         &demine_app::strategy::StrategySettings {
             runs: 30,
-            time_limit_s: 0.5,
+            search_budget_s: 0.5,
             ..Default::default()
         },
         &demine_app::NoProgress,

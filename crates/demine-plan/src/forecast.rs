@@ -337,7 +337,7 @@ pub struct CapacityOptions {
     pub confidence: f64,
     pub forecast: ForecastOptions,
     /// Search budget for each trial plan, seconds.
-    pub plan_time_s: f64,
+    pub plan_budget_s: f64,
     /// Not used since the search grows the teams by factors (up to [`CAPACITY_MAX_FACTOR`]);
     /// kept so existing callers compile.
     pub max_rounds: usize,
@@ -472,7 +472,7 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
             &q,
             &PlanOptions {
                 seed: opts.forecast.seed,
-                time_limit_s: opts.plan_time_s.min(0.3),
+                search_budget_s: opts.plan_budget_s.min(0.3),
                 lns_steps_per_job: 0,
                 exact: false,
             },

@@ -49,5 +49,5 @@ pub use model::{
 };
 pub use plan::{
     day_to_date, exact_applies, lower_bound, plan, released_by_month, Assignment, MonthRelease, Plan, PlanOptions,
-    EXACT_MAX_TASKS, EXACT_MAX_TEAMS,
+    EXACT_MAX_TASKS, EXACT_MAX_TEAMS, WORK_UNITS_PER_BUDGET_S,
 };

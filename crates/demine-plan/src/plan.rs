@@ -2,23 +2,32 @@
 
 use crate::calendar::{date_of, Calendar};
 use crate::instance::{release_events, simulate, Instance, Sequences, Variation};
-use crate::model::{Problem, Stage};
-use crate::search::{LayerCtx, LayerSearch};
+use crate::model::{CalendarSpec, Problem, Stage};
+use crate::search::{LayerCtx, LayerSearch, CALENDAR_STEP_WORK_UNITS};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use std::time::{Duration, Instant};
+use std::cell::Cell;
 
 /// Largest instance solved exactly (by the subset DP, when it applies).
 pub const EXACT_MAX_TASKS: usize = 12;
 pub const EXACT_MAX_TEAMS: usize = 3;
 
+/// Jobs priced per second of search by a release build on the reference machine (2-core AMD
+/// EPYC, see README), measured with `cargo run --release -p demine-plan --example
+/// search_work_rate`. It turns [`PlanOptions::search_budget_s`] into a count of work.
+pub const WORK_UNITS_PER_BUDGET_S: f64 = 38_000_000.0;
+
 /// How hard to search.
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
     pub seed: u64,
-    /// Wall-clock budget, seconds. The search is anytime: it stops here with its best plan.
-    pub time_limit_s: f64,
-    /// Large-neighbourhood steps per job (the deterministic budget; the time limit caps it).
+    /// Search budget, in seconds of search on the reference machine (README, "Planning"). The
+    /// search counts its work ([`WORK_UNITS_PER_BUDGET_S`] per second) instead of reading the
+    /// clock: the same seed and budget give the same plan on any machine and under any load,
+    /// and a slower machine or a debug build takes proportionally longer. The search is
+    /// anytime: it stops at the budget with its best plan, or earlier at a local optimum.
+    pub search_budget_s: f64,
+    /// Large-neighbourhood steps per job (the search budget caps them).
     pub lns_steps_per_job: usize,
     /// Try the exact MILP on small instances.
     pub exact: bool,
@@ -28,7 +37,7 @@ impl Default for PlanOptions {
     fn default() -> Self {
         PlanOptions {
             seed: 1,
-            time_limit_s: 10.0,
+            search_budget_s: 10.0,
             lns_steps_per_job: 30,
             exact: true,
         }
@@ -73,9 +82,11 @@ pub struct Plan {
     pub release_day: Vec<f64>,
     /// (day, m² released) events in time order.
     pub releases: Vec<(f64, f64)>,
-    /// The search stopped at the time limit rather than at a local optimum (then the result
-    /// may differ between machines for the same seed).
-    pub stopped_by_time_limit: bool,
+    /// The search used its whole budget rather than stopping at a local optimum (a larger
+    /// budget may find a better plan; the result is still the same on any machine).
+    pub stopped_by_search_budget: bool,
+    /// Search work done (jobs priced; [`WORK_UNITS_PER_BUDGET_S`] make one second of budget).
+    pub search_work_units: u64,
     /// Teams whose work runs past their end date (capacity too short).
     pub overrunning_teams: Vec<String>,
     pub method: &'static str,
@@ -162,8 +173,8 @@ fn layer_ready(p: &Problem, inst: &Instance, seqs: &Sequences, cal: &Calendar, l
 
 /// Plans the problem: heuristic search, and on small instances the exact MILP.
 pub fn plan(p: &Problem, opts: &PlanOptions) -> Plan {
-    let t0 = Instant::now();
-    let deadline = t0 + Duration::from_secs_f64(opts.time_limit_s.max(0.0));
+    let work = Cell::new(0u64);
+    let budget = (opts.search_budget_s.max(0.0) * WORK_UNITS_PER_BUDGET_S) as u64;
     let cal = Calendar::new(&p.calendar, p.start_date, 1.0);
     let inst = Instance::new(p);
     let total_jobs = inst.jobs.len().max(1);
@@ -173,11 +184,10 @@ pub fn plan(p: &Problem, opts: &PlanOptions) -> Plan {
     for li in 0..inst.layers.len() {
         let ready = layer_ready(p, &inst, &seqs, &cal, li);
         let jobs = inst.layers[li].1.clone();
-        // Time for this layer: its share of what is left.
+        // Work for this layer: its share of what is left.
         let left_jobs: usize = inst.layers[li..].iter().map(|l| l.1.len()).sum();
-        let now = Instant::now();
-        let remaining = deadline.saturating_duration_since(now);
-        let layer_deadline = now + remaining.mul_f64(jobs.len() as f64 / left_jobs.max(1) as f64);
+        let remaining = budget.saturating_sub(work.get());
+        let layer_limit = work.get() + (remaining as f64 * jobs.len() as f64 / left_jobs.max(1) as f64) as u64;
         let ctx = LayerCtx {
             p,
             inst: &inst,
@@ -185,11 +195,16 @@ pub fn plan(p: &Problem, opts: &PlanOptions) -> Plan {
             ready: &ready,
             penalty: 1000.0 * total_value,
             monotone: inst.jobs.iter().all(|j| j.weight >= 0.0),
+            work: &work,
+            step_work_units: match p.calendar {
+                CalendarSpec::None => 1,
+                CalendarSpec::Working(_) => CALENDAR_STEP_WORK_UNITS,
+            },
         };
         let mut search = LayerSearch::construct(ctx, &jobs, opts.seed.wrapping_add(li as u64));
-        let converged = search.local_search(layer_deadline)
-            && search.lns(opts.lns_steps_per_job * jobs.len(), layer_deadline)
-            && search.local_search(layer_deadline);
+        let converged = search.local_search(layer_limit)
+            && search.lns(opts.lns_steps_per_job * jobs.len(), layer_limit)
+            && search.local_search(layer_limit);
         stopped |= !converged;
         let _ = total_jobs;
         seqs[li] = std::mem::take(&mut search.seqs);
@@ -209,7 +224,9 @@ pub fn plan(p: &Problem, opts: &PlanOptions) -> Plan {
             lower_bound = Some(lower_bound.unwrap_or(0.0).max(theirs.min(mine)));
         }
     }
-    finish(p, &inst, seqs, &cal, lower_bound, optimal, stopped, method)
+    let mut plan = finish(p, &inst, seqs, &cal, lower_bound, optimal, stopped, method);
+    plan.search_work_units = work.get();
+    plan
 }
 
 fn objective_of(p: &Problem, inst: &Instance, seqs: &Sequences, cal: &Calendar) -> f64 {
@@ -269,7 +286,8 @@ fn finish(
         completion_day,
         release_day: sim.release.clone(),
         releases: release_events(inst, &sim, [0.0, 0.0]),
-        stopped_by_time_limit: stopped,
+        stopped_by_search_budget: stopped,
+        search_work_units: 0,
         overrunning_teams: overrunning,
         method,
         seqs,

@@ -12,7 +12,11 @@ use crate::model::Problem;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::time::Instant;
+use std::cell::Cell;
+
+/// Work units of one [`LayerCtx::step`] on a working calendar: walking the calendar takes about
+/// seven times as long as pricing a job in continuous time (examples/search_work_rate.rs).
+pub(crate) const CALENDAR_STEP_WORK_UNITS: u64 = 7;
 
 /// Teams tried for a job besides its own: the nearest by base, then random ones.
 const NEAR_TEAMS: usize = 10;
@@ -30,9 +34,22 @@ pub(crate) struct LayerCtx<'a> {
     pub penalty: f64,
     /// Every weight is ≥ 0, so a sequence's running cost only grows (lets pricing stop early).
     pub monotone: bool,
+    /// Search work done so far: one unit per job priced in the linear case, more for a step on
+    /// a working calendar (see
+    /// [`WORK_UNITS_PER_BUDGET_S`](crate::plan::WORK_UNITS_PER_BUDGET_S)). The search stops on this count, never on the clock, so a seed gives the
+    /// same plan on any machine and under any load.
+    pub work: &'a Cell<u64>,
+    /// Work units of one step: 1 in continuous time, [`CALENDAR_STEP_WORK_UNITS`] on a
+    /// working calendar.
+    pub step_work_units: u64,
 }
 
 impl LayerCtx<'_> {
+    #[inline]
+    fn count_work(&self, units: u64) {
+        self.work.set(self.work.get() + units);
+    }
+
     /// Σ weight × end of a sequence for team k.
     #[inline]
     pub fn seq_cost<I: IntoIterator<Item = u32>>(&self, k: usize, seq: I) -> f64 {
@@ -56,6 +73,7 @@ impl LayerCtx<'_> {
     /// Team k after doing job j from state `s`.
     #[inline]
     fn step(&self, k: usize, mut s: SeqState, j: u32) -> SeqState {
+        self.count_work(self.step_work_units);
         let team = &self.p.teams[k];
         let job = &self.inst.jobs[j as usize];
         if let Some(site) = &job.site {
@@ -323,6 +341,7 @@ impl<'a> LayerSearch<'a> {
 
     fn timeline(&self, k: usize, seq: &[u32]) -> Timeline {
         let n = seq.len();
+        self.ctx.count_work(n as u64);
         let mut tl = Timeline {
             end: Vec::with_capacity(n),
             pc: Vec::with_capacity(n + 1),
@@ -361,6 +380,7 @@ impl<'a> LayerSearch<'a> {
     #[inline]
     fn insert_lin(&self, k: usize, seq: &[u32], tl: &Timeline, q: usize, x: u32) -> f64 {
         let n = seq.len();
+        self.ctx.count_work(1);
         let (prev, t0) = self.before(k, seq, tl, q);
         let sx = self.site(x);
         let cx = t0 + self.trav(prev, sx) + self.work_days(k, x);
@@ -376,6 +396,7 @@ impl<'a> LayerSearch<'a> {
     #[inline]
     fn remove_lin(&self, k: usize, seq: &[u32], tl: &Timeline, p: usize) -> f64 {
         let n = seq.len();
+        self.ctx.count_work(1);
         let (prev, t0) = self.before(k, seq, tl, p);
         let mut shift = -(tl.end[p] - t0);
         if p + 1 < n {
@@ -389,6 +410,7 @@ impl<'a> LayerSearch<'a> {
     #[inline]
     fn replace_lin(&self, k: usize, seq: &[u32], tl: &Timeline, p: usize, y: u32) -> f64 {
         let n = seq.len();
+        self.ctx.count_work(1);
         let (prev, t0) = self.before(k, seq, tl, p);
         let sy = self.site(y);
         let cy = t0 + self.trav(prev, sy) + self.work_days(k, y);
@@ -623,15 +645,15 @@ impl<'a> LayerSearch<'a> {
         0.0
     }
 
-    /// Local search until no move improves or time runs out. Returns false if stopped by time.
-    pub fn local_search(&mut self, deadline: Instant) -> bool {
+    /// Local search until no move improves or the work count reaches `work_limit`. Returns
+    /// false if stopped by the budget.
+    pub fn local_search(&mut self, work_limit: u64) -> bool {
         let mut order = self.jobs.clone();
         loop {
             order.shuffle(&mut self.rng);
             let mut improved = false;
-            for (n, &j) in order.iter().enumerate() {
-                // A move on a working calendar re-prices whole sequences: check the time often.
-                if (!self.linear || n % 64 == 0) && Instant::now() >= deadline {
+            for &j in order.iter() {
+                if self.ctx.work.get() >= work_limit {
                     return false;
                 }
                 let moved = if self.linear {
@@ -650,13 +672,13 @@ impl<'a> LayerSearch<'a> {
     }
 
     /// Large-neighbourhood search: `iterations` ruin-and-recreate steps around random jobs,
-    /// each kept only if it lowers the layer's cost. Returns false if stopped by time.
-    pub fn lns(&mut self, iterations: usize, deadline: Instant) -> bool {
+    /// each kept only if it lowers the layer's cost. Returns false if stopped by the budget.
+    pub fn lns(&mut self, iterations: usize, work_limit: u64) -> bool {
         if self.jobs.len() < 3 {
             return true;
         }
-        for it in 0..iterations {
-            if (!self.linear || it % 16 == 0) && Instant::now() >= deadline {
+        for _ in 0..iterations {
+            if self.ctx.work.get() >= work_limit {
                 return false;
             }
             let j0 = self.jobs[self.rng.gen_range(0..self.jobs.len())];

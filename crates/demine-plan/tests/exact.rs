@@ -125,7 +125,7 @@ fn within_one_percent_of_brute_force_with_ready_dates() {
             &p,
             &PlanOptions {
                 seed: 3,
-                time_limit_s: 20.0,
+                search_budget_s: 20.0,
                 ..Default::default()
             },
         );
@@ -200,7 +200,7 @@ fn twelve_tasks_three_teams_within_one_percent() {
             &p,
             &PlanOptions {
                 seed: 5,
-                time_limit_s: 30.0,
+                search_budget_s: 30.0,
                 ..Default::default()
             },
         );
@@ -243,7 +243,7 @@ fn lower_bound_never_exceeds_the_optimum() {
             &p,
             &PlanOptions {
                 seed: 1,
-                time_limit_s: 20.0,
+                search_budget_s: 20.0,
                 ..Default::default()
             },
         );

@@ -104,7 +104,7 @@ fn plan_is_priced_right_and_beats_the_list_schedule_on_fast_and_slow_teams() {
         &p,
         &PlanOptions {
             seed: 5,
-            time_limit_s: 60.0,
+            search_budget_s: 60.0,
             ..Default::default()
         },
     );
@@ -166,7 +166,7 @@ fn work_under_way_keeps_its_team_first() {
             &p,
             &PlanOptions {
                 seed: 2,
-                time_limit_s: 60.0,
+                search_budget_s: 60.0,
                 ..Default::default()
             },
         );
@@ -179,4 +179,49 @@ fn work_under_way_keeps_its_team_first() {
         assert_eq!(plan.assignments.iter().filter(|a| a.task == p.tasks[t].id).count(), 1);
         assert!((first.area_m2 - p.tasks[t].area_m2).abs() < 1e-6);
     }
+}
+
+/// A search cut short by its budget gives the same plan whatever the machine's load: the budget
+/// is counted work, not the clock (a forecast in the web app must equal the CLI's for one seed).
+#[test]
+fn a_budget_cut_search_is_the_same_under_load() {
+    let p = instance(11, 300, 20);
+    let opts = PlanOptions {
+        seed: 4,
+        search_budget_s: 0.01,
+        ..Default::default()
+    };
+    let quiet = plan(&p, &opts);
+    assert!(quiet.stopped_by_search_budget, "the budget must cut this search short");
+    // Every core busy while the second search runs.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let burners: Vec<_> = (0..std::thread::available_parallelism().map_or(2, |n| n.get()) * 2)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut x = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+                }
+            })
+        })
+        .collect();
+    let loaded = plan(&p, &opts);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for b in burners {
+        b.join().expect("a burner thread");
+    }
+    assert_eq!(quiet.search_work_units, loaded.search_work_units);
+    assert_eq!(quiet.assignments, loaded.assignments);
+    assert_eq!(quiet.objective, loaded.objective);
+    // A larger budget is allowed to do better, never worse than the cut search's start.
+    let longer = plan(
+        &p,
+        &PlanOptions {
+            search_budget_s: 10.0,
+            ..opts
+        },
+    );
+    assert!(longer.search_work_units > quiet.search_work_units);
+    assert!(longer.objective <= quiet.objective + 1e-9 * quiet.objective.abs());
 }

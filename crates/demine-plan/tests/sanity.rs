@@ -55,7 +55,7 @@ fn ukraine_uniform_takes_about_757_years() {
     let plan = plan(
         &p,
         &PlanOptions {
-            time_limit_s: 5.0,
+            search_budget_s: 5.0,
             lns_steps_per_job: 1,
             ..Default::default()
         },
@@ -304,7 +304,7 @@ fn stage_work_bound_is_a_lower_bound_on_completion() {
             seed: 7,
             ..Default::default()
         },
-        plan_time_s: 0.2,
+        plan_budget_s: 0.2,
         max_rounds: 0,
     };
     let late = capacity(&p, &opts(1.0));

@@ -64,7 +64,7 @@ fn main() {
                 seed: 1,
                 ..Default::default()
             },
-            plan_time_s: 1.0,
+            plan_budget_s: 1.0,
             max_rounds: 40,
         },
     );
@@ -84,7 +84,7 @@ pub fn timing(p: &demine_plan::Problem) {
             &q,
             &demine_plan::PlanOptions {
                 seed: 1,
-                time_limit_s: 0.5,
+                search_budget_s: 0.5,
                 lns_steps_per_job: 0,
                 exact: false,
             },

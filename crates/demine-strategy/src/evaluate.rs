@@ -158,7 +158,7 @@ impl Default for EvalOptions {
         EvalOptions {
             plan: PlanOptions {
                 seed: 1,
-                time_limit_s: 5.0,
+                search_budget_s: 5.0,
                 lns_steps_per_job: 2,
                 exact: false,
             },

@@ -870,9 +870,10 @@ pub struct StrategyArgs {
     pub runs: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Plan search budget per strategy, seconds.
-    #[arg(long, value_name = "S", default_value_t = 3.0)]
-    pub time_limit: f64,
+    /// Plan search budget per strategy, in seconds of search on the reference machine (counted
+    /// work, not the clock: the same seed gives the same result on any machine).
+    #[arg(long, visible_alias = "time-limit", value_name = "S", default_value_t = 3.0)]
+    pub search_budget: f64,
     /// Hazards listed with their actions (text output).
     #[arg(long, value_name = "N", default_value_t = 15)]
     pub hazards: usize,
@@ -885,11 +886,11 @@ pub struct StrategyArgs {
 pub struct PlanArgs {
     #[command(flatten)]
     pub input: PlanInput,
-    /// Search time budget, seconds (the search is anytime and stops early at a local optimum).
-    #[arg(long, value_name = "S", default_value_t = 10.0)]
-    pub time_limit: f64,
-    /// Random seed of the search: the same seed gives the same plan when the search ends
-    /// before the time limit.
+    /// Search budget, in seconds of search on the reference machine. The search counts its work
+    /// instead of reading the clock, and stops early at a local optimum.
+    #[arg(long, visible_alias = "time-limit", value_name = "S", default_value_t = 10.0)]
+    pub search_budget: f64,
+    /// Random seed of the search: the same seed and budget give the same plan on any machine.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// One JSON object on stdout.
@@ -919,9 +920,10 @@ pub struct ForecastArgs {
     /// What-if: extra teams, e.g. `manual:20,mechanical:5` (each like the median team of its kind).
     #[arg(long, value_name = "KIND:N,...")]
     pub add_teams: Option<String>,
-    /// Plan search time budget, seconds.
-    #[arg(long, value_name = "S", default_value_t = 5.0)]
-    pub time_limit: f64,
+    /// Plan search budget, in seconds of search on the reference machine (counted work, not the
+    /// clock: the same seed gives the same forecast on any machine and under any load).
+    #[arg(long, visible_alias = "time-limit", value_name = "S", default_value_t = 5.0)]
+    pub search_budget: f64,
     /// σ of the log time factor of each piece of work (lognormal, mean 1): how much productivity
     /// varies from site to site. Default: fitted from daily progress reports, else from past
     /// activities, else 0.3.
@@ -959,9 +961,10 @@ pub struct CapacityArgs {
     pub runs: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Plan search budget per trial mix, seconds.
-    #[arg(long, value_name = "S", default_value_t = 1.0)]
-    pub time_limit: f64,
+    /// Plan search budget per trial mix, in seconds of search on the reference machine
+    /// (counted work, not the clock).
+    #[arg(long, visible_alias = "time-limit", value_name = "S", default_value_t = 1.0)]
+    pub search_budget: f64,
     /// At most this many rounds of adding teams.
     #[arg(long, value_name = "N", default_value_t = 40)]
     pub max_rounds: usize,

@@ -1122,7 +1122,7 @@ async fn strategy(db: &str, actor: &Actor, a: crate::cli::StrategyArgs, bars: &B
         confidence: a.confidence,
         runs: a.runs,
         seed: a.seed,
-        time_limit_s: a.time_limit,
+        search_budget_s: a.search_budget,
     };
     let r = demine_app::strategy::strategies(&reg, actor, &input, &s, bars).await?;
     if a.json {
@@ -1223,7 +1223,7 @@ async fn plan(db: &str, actor: &Actor, a: PlanArgs) -> AppResult<ExitCode> {
     use demine_app::plan::{completion_date, is_continuous, when};
     let reg = plan_registry(db, &a.input).await?;
     let settings = demine_app::plan::PlanSettings {
-        time_limit_s: a.time_limit,
+        search_budget_s: a.search_budget,
         seed: a.seed,
         lns_steps: a.lns_steps,
     };
@@ -1276,8 +1276,8 @@ async fn plan(db: &str, actor: &Actor, a: PlanArgs) -> AppResult<ExitCode> {
         total / 10_000.0,
         plan.assignments.len(),
         p.time_s,
-        if plan.stopped_by_time_limit {
-            " (stopped at the time limit)"
+        if plan.stopped_by_search_budget {
+            " (stopped at the search budget; a larger --search-budget may find a better plan)"
         } else {
             ""
         }
@@ -1319,7 +1319,7 @@ async fn forecast(db: &str, actor: &Actor, a: ForecastArgs, bars: &Bars) -> AppR
         runs: a.runs,
         seed: a.seed,
         add_teams: a.add_teams.clone(),
-        time_limit_s: a.time_limit,
+        search_budget_s: a.search_budget,
         productivity_sigma: a.productivity_sigma,
     };
     let f = demine_app::plan::forecast(reg.as_ref(), actor, &plan_input(&a.input), &s, bars).await?;
@@ -1374,7 +1374,7 @@ async fn capacity(db: &str, actor: &Actor, a: CapacityArgs) -> AppResult<ExitCod
         confidence: a.confidence,
         runs: a.runs,
         seed: a.seed,
-        time_limit_s: a.time_limit,
+        search_budget_s: a.search_budget,
         max_rounds: a.max_rounds,
     };
     let c = demine_app::plan::capacity(reg.as_ref(), actor, &plan_input(&a.input), &s).await?;

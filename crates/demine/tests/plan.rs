@@ -255,7 +255,7 @@ fn ukraine_757_years_through_the_cli() {
             "2026-01-01",
             "--calendar",
             "none",
-            "--time-limit",
+            "--search-budget",
             "5",
             "--json",
         ],
