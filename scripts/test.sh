@@ -5,10 +5,16 @@
 # and torn down on exit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-test-deps.sh
-cargo fmt --all -- --check
+# Each step prints its wall time, so that a slow CI run says where the time went.
+step() {
+  local started=$SECONDS
+  "$@"
+  echo "test.sh: $((SECONDS - started)) s for: $*" >&2
+}
+step bash scripts/install-test-deps.sh
+step cargo fmt --all -- --check
 # The default build (no PostgreSQL) is what `cargo run --release -- demo` compiles: lint it too.
-cargo clippy --workspace --locked -- -D warnings
+step cargo clippy --workspace --locked -- -D warnings
 
 bash scripts/pg-test-cluster.sh start >/dev/null
 trap 'bash scripts/pg-test-cluster.sh stop' EXIT
@@ -17,25 +23,25 @@ eval "$(bash scripts/pg-test-cluster.sh env)"
 export DEMINE_CARGO_FEATURES=demine/postgres,demine-server/postgres
 FEATURES=(--features "$DEMINE_CARGO_FEATURES")
 
-cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
+step cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
 # Every suite; the store's bodies run on both backends in one run.
-cargo test --workspace --locked "${FEATURES[@]}" "$@"
+step cargo test --workspace --locked "${FEATURES[@]}" "$@"
 # Both backends, one suite: the server's HTTP and OGC suites and the backend-neutral CLI suites
 # again, on PostGIS (a fresh database per test; the server connects as an ordinary role) …
 PG_SUITES=(--test http --test ogc --test registry_rules --test corrections --test release --test import_errors
   --test layers --test check --test concurrency --test field --test migrate --test server_faults --test interchange)
-DEMINE_TEST_BACKEND=postgres cargo test --workspace --locked "${FEATURES[@]}" "${PG_SUITES[@]}"
+DEMINE_TEST_BACKEND=postgres step cargo test --workspace --locked "${FEATURES[@]}" "${PG_SUITES[@]}"
 # … and once more with the application's organisation filter off: row-level security alone must
 # keep every organisation's rows from the others, through every route.
-DEMINE_TEST_BACKEND=postgres DEMINE_TEST_RLS_ONLY=1 cargo test --workspace --locked "${FEATURES[@]}" --test http --test ogc
+DEMINE_TEST_BACKEND=postgres DEMINE_TEST_RLS_ONLY=1 step cargo test --workspace --locked "${FEATURES[@]}" --test http --test ogc
 
 # Real GIS clients (GDAL OAPIF/MVT, OWSLib, ogctests) against /ogc and /tiles.
-bash tests/clients/ogc_clients.sh
+step bash tests/clients/ogc_clients.sh
 # Real clients of `demine serve`: schemathesis on the REST API's OpenAPI document.
-bash tests/clients/api_schemathesis.sh "${CARGO_TARGET_DIR:-target}/debug/demine"
+step bash tests/clients/api_schemathesis.sh "${CARGO_TARGET_DIR:-target}/debug/demine"
 # The web application in a real browser (Debian's chromium, playwright-core, axe-core): builds
 # web/ with npm (node_modules outside the clone) and `demine --features web`.
-bash tests/web/run.sh
+step bash tests/web/run.sh
 # The national-scale generator test is #[ignore]d in debug builds (minutes); it runs here in release,
 # with the strategy engine's residual against the region demo's truth on more seeds.
-cargo test --release --locked -p demine-demo -p demine-strategy -- --ignored
+step cargo test --release --locked -p demine-demo -p demine-strategy -- --ignored
