@@ -20,7 +20,10 @@ bash scripts/pg-test-cluster.sh start >/dev/null
 trap 'bash scripts/pg-test-cluster.sh stop' EXIT
 bash scripts/pg-test-cluster.sh replica >/dev/null
 eval "$(bash scripts/pg-test-cluster.sh env)"
-export DEMINE_CARGO_FEATURES=demine/postgres,demine-server/postgres
+# The server is tested as it ships: with the web application built in (`web`), so the browser
+# tests below reuse the binary this build makes instead of building another.
+step bash scripts/build-web.sh
+export DEMINE_CARGO_FEATURES=demine/postgres,demine-server/postgres,demine/web
 FEATURES=(--features "$DEMINE_CARGO_FEATURES")
 
 step cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
@@ -41,7 +44,7 @@ step bash tests/clients/ogc_clients.sh
 step bash tests/clients/api_schemathesis.sh "${CARGO_TARGET_DIR:-target}/debug/demine"
 # The web application in a real browser (Debian's chromium, playwright-core, axe-core): builds
 # web/ with npm (node_modules outside the clone) and `demine --features web`.
-step bash tests/web/run.sh
+DEMINE_BIN="${CARGO_TARGET_DIR:-target}/debug/demine" step bash tests/web/run.sh
 # The national-scale generator test is #[ignore]d in debug builds (minutes); it runs here in release,
 # with the strategy engine's residual against the region demo's truth on more seeds.
 step cargo test --release --locked -p demine-demo -p demine-strategy -- --ignored

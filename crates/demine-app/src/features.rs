@@ -42,16 +42,37 @@ fn record_collection(id: &str, layer: Layer, title: &str, description: &str) -> 
 pub async fn collections(reg: &Registry, actor: &Actor) -> AppResult<Vec<Collection>> {
     actor.require(Act::Read)?;
     let all = catalogue(reg).await?;
-    let unscoped = actor.scope().is_none();
-    Ok(all
-        .into_iter()
-        .filter(|c| c.layer != Layer::RiskCells || unscoped)
-        .collect())
+    Ok(all.into_iter().filter(|c| readable(actor, c)).collect())
+}
+
+/// The risk map is the authority's: an organisation's reader does not see it.
+fn readable(actor: &Actor, c: &Collection) -> bool {
+    c.layer != Layer::RiskCells || actor.scope().is_none()
 }
 
 /// Every layer the registry offers (names and descriptions only, no contents): what the public
 /// API description lists.
 pub async fn catalogue(reg: &Registry) -> AppResult<Vec<Collection>> {
+    let mut out = built_in_collections();
+    for (name, _) in reg.store.context_layers().await? {
+        out.push(context_collection(name));
+    }
+    Ok(out)
+}
+
+const CONTEXT_PREFIX: &str = "context_";
+
+fn context_collection(name: String) -> Collection {
+    Collection {
+        id: format!("{CONTEXT_PREFIX}{name}"),
+        title: format!("Context: {name}"),
+        description: format!("Context layer '{name}' (imported with `demine import layer`)"),
+        layer: Layer::Context(name),
+    }
+}
+
+/// The layers every registry has (records, released land, risk map), in a fixed order.
+fn built_in_collections() -> Vec<Collection> {
     let mut out = vec![
         record_collection(
             "hazards",
@@ -90,23 +111,21 @@ pub async fn catalogue(reg: &Registry) -> AppResult<Vec<Collection>> {
         "Risk map",
         "Probability of contamination on H3 cells (demine risk build)",
     ));
-    for (name, _) in reg.store.context_layers().await? {
-        out.push(Collection {
-            id: format!("context_{name}"),
-            layer: Layer::Context(name.clone()),
-            title: format!("Context: {name}"),
-            description: format!("Context layer '{name}' (imported with `demine import layer`)"),
-        });
-    }
-    Ok(out)
+    out
 }
 
 /// One collection the actor may read; any other id is "not found".
+///
+/// A built-in layer is found without reading the store (every tile request asks for one).
 pub async fn collection(reg: &Registry, actor: &Actor, id: &str) -> AppResult<Collection> {
-    collections(reg, actor)
-        .await?
-        .into_iter()
-        .find(|c| c.id == id)
+    actor.require(Act::Read)?;
+    let all = if id.starts_with(CONTEXT_PREFIX) {
+        catalogue(reg).await?
+    } else {
+        built_in_collections()
+    };
+    all.into_iter()
+        .find(|c| c.id == id && readable(actor, c))
         .ok_or_else(|| AppError::NotFound(format!("no collection '{id}'")))
 }
 
@@ -213,11 +232,13 @@ pub async fn count(reg: &Registry, actor: &Actor, c: &Collection) -> AppResult<u
     Ok(reg.store.count_features(&scoped(actor, &c.layer)).await?)
 }
 
-/// Features of `c` whose boxes meet `b` (a tile and its buffer), in the actor's organisations.
+/// Features of `c` whose boxes meet `b` (a tile and its buffer), in the actor's organisations,
+/// with the layer's fields only (no free attributes: a tile carries the fields).
 pub async fn in_box(reg: &Registry, actor: &Actor, c: &Collection, b: Bbox) -> AppResult<Vec<FeatureRow>> {
     actor.require(Act::Read)?;
     let mut q = scoped(actor, &c.layer);
     q.bbox = Some(b);
+    q.with_attributes = false;
     Ok(reg.store.features(&q).await?)
 }
 

@@ -249,6 +249,9 @@ pub struct FeatureQuery {
     /// Offset paging (ignored when `after` is given).
     pub offset: Option<u64>,
     pub limit: Option<u64>,
+    /// Read the records' free attributes too (`true`); map tiles carry only the layer's fields
+    /// and skip them.
+    pub with_attributes: bool,
 }
 
 impl FeatureQuery {
@@ -262,6 +265,7 @@ impl FeatureQuery {
             after: None,
             offset: None,
             limit: None,
+            with_attributes: true,
         }
     }
 }

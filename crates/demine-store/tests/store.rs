@@ -723,3 +723,76 @@ async fn land_release_is_the_same_on_every_backend() {
         }
     }
 }
+
+/// Tile caches key on the generation: it must change with every change a map shows (a record,
+/// a context layer replaced by as many features, a risk map rebuilt with as many cells) and
+/// stay put when nothing changed.
+#[tokio::test]
+async fn the_generation_moves_with_every_change_a_map_shows() {
+    for f in backends().await {
+        the_generation_moves_with_every_change_a_map_shows_on(&f).await;
+    }
+}
+
+async fn the_generation_moves_with_every_change_a_map_shows_on(f: &Fixture) {
+    let s = &f.store;
+    let author = Author::named("tester");
+    let mut seen = vec![s.generation().await.unwrap()];
+    let mut changed = |g: String, what: &str| {
+        assert!(
+            !seen.contains(&g),
+            "{}: the generation {g} did not move after {what}",
+            f.name
+        );
+        seen.push(g);
+    };
+    let hazards = Changeset {
+        hazards: vec![hazard("H1", 30.0)],
+        ..Default::default()
+    };
+    s.apply(&hazards, &author).await.unwrap();
+    assert_eq!(
+        s.generation().await.unwrap(),
+        s.generation().await.unwrap(),
+        "a read moves nothing"
+    );
+    changed(s.generation().await.unwrap(), "a hazard was added");
+    let cell = |risk: f64| demine_core::RiskCell {
+        cell: "8928308280fffff".into(),
+        resolution: 9,
+        outline: polygon![(x: 30.0, y: 50.0), (x: 30.01, y: 50.0), (x: 30.0, y: 50.01)],
+        risk,
+        label: None,
+        items: 0,
+    };
+    for (n, risk) in [0.2, 0.7].into_iter().enumerate() {
+        let map = Changeset {
+            risk_map: Some((vec![cell(risk)], vec![])),
+            ..Default::default()
+        };
+        s.apply(&map, &author).await.unwrap();
+        changed(
+            s.generation().await.unwrap(),
+            &format!("risk map {n} (one cell, same as before)"),
+        );
+    }
+    for name in ["roads v1", "roads v2"] {
+        let mut attributes = Attributes::new();
+        attributes.insert("name".into(), name.into());
+        let layer = Changeset {
+            context_features: vec![demine_core::ContextFeature {
+                layer: "roads".into(),
+                id: Some("R1".into()),
+                geometry: geo::Geometry::Point(Point::new(30.0, 50.0)),
+                attributes,
+            }],
+            replace_layers: vec!["roads".into()],
+            ..Default::default()
+        };
+        s.apply(&layer, &author).await.unwrap();
+        changed(
+            s.generation().await.unwrap(),
+            &format!("context layer '{name}' (one feature, same as before)"),
+        );
+    }
+}

@@ -309,9 +309,10 @@ fn push_where(qb: &mut QueryBuilder<'_, Sqlite>, q: &FeatureQuery) -> Result<()>
     Ok(())
 }
 
-/// The select list of a layer's features. `postgres`: geometry as WKB, dates and JSON as text
+/// The select list of a query's features. `postgres`: geometry as WKB, dates and JSON as text
 /// (the GeoPackage stores them so already).
-pub(crate) fn select_list(layer: &Layer, postgres: bool) -> String {
+pub(crate) fn select_list(q: &FeatureQuery, postgres: bool) -> String {
+    let layer = &q.layer;
     let s = source(layer);
     let mut cols = vec![
         "t.fid AS _fid".to_string(),
@@ -331,7 +332,7 @@ pub(crate) fn select_list(layer: &Layer, postgres: bool) -> String {
             });
         }
     }
-    if let Some(a) = s.attributes {
+    if let Some(a) = s.attributes.filter(|_| q.with_attributes) {
         cols.push(if postgres {
             format!("{a}::text AS _attributes")
         } else {
@@ -342,7 +343,8 @@ pub(crate) fn select_list(layer: &Layer, postgres: bool) -> String {
 }
 
 /// A feature from a row of [`select_list`], of either backend.
-pub(crate) fn row_feature(layer: &Layer, row: &impl Cells) -> Result<FeatureRow> {
+pub(crate) fn row_feature(q: &FeatureQuery, row: &impl Cells) -> Result<FeatureRow> {
+    let layer = &q.layer;
     let table = source(layer).table;
     let cell = |r: Result<_, String>| {
         r.map_err(|why| StoreError::Corrupt {
@@ -373,7 +375,7 @@ pub(crate) fn row_feature(layer: &Layer, row: &impl Cells) -> Result<FeatureRow>
             properties.insert(f.name.into(), v);
         }
     }
-    if source(layer).attributes.is_some() {
+    if source(layer).attributes.is_some() && q.with_attributes {
         if let Some(text) = row.text("_attributes").map_err(corrupt)? {
             if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&text) {
                 for (k, v) in m {
@@ -392,7 +394,7 @@ pub(crate) fn row_feature(layer: &Layer, row: &impl Cells) -> Result<FeatureRow>
 }
 
 pub(super) async fn features(pool: &SqlitePool, q: &FeatureQuery) -> Result<Vec<FeatureRow>> {
-    let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {}", select_list(&q.layer, false)));
+    let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {}", select_list(q, false)));
     push_where(&mut qb, q)?;
     if let Some(after) = q.after {
         qb.push(" AND t.fid > ");
@@ -407,7 +409,7 @@ pub(super) async fn features(pool: &SqlitePool, q: &FeatureQuery) -> Result<Vec<
     let mut rows = qb.build().fetch(pool);
     let mut out = Vec::new();
     while let Some(row) = rows.try_next().await? {
-        out.push(row_feature(&q.layer, &row)?);
+        out.push(row_feature(q, &row)?);
     }
     Ok(out)
 }
@@ -439,16 +441,17 @@ pub(super) async fn extent(pool: &SqlitePool, q: &FeatureQuery) -> Result<Option
 }
 
 /// A token that changes whenever anything map clients read changes: the change log's head
-/// (every record change), and the newest risk cell and context feature (rebuilt maps and layers).
+/// (every record and context-layer change) and the newest risk cell (a rebuilt risk map).
 pub(super) async fn generation(pool: &SqlitePool) -> Result<String> {
+    // Fids are never reused (AUTOINCREMENT, serial), every record and context-layer change is
+    // logged, and a risk map replaces all its cells: two maxima (index look-ups, no count)
+    // change whenever anything a tile shows changes.
     let row = sqlx::query(
-        "SELECT (SELECT coalesce(max(fid), 0) FROM change_log), (SELECT coalesce(max(fid), 0) FROM risk_cells), \
-         (SELECT count(*) FROM risk_cells), (SELECT coalesce(max(fid), 0) FROM context_features), \
-         (SELECT count(*) FROM context_features)",
+        "SELECT (SELECT coalesce(max(fid), 0) FROM change_log), (SELECT coalesce(max(fid), 0) FROM risk_cells)",
     )
     .fetch_one(pool)
     .await?;
-    let v: Vec<i64> = (0..5).map(|i| row.try_get::<i64, _>(i)).collect::<Result<_, _>>()?;
+    let v: Vec<i64> = (0..2).map(|i| row.try_get::<i64, _>(i)).collect::<Result<_, _>>()?;
     Ok(v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("."))
 }
 
