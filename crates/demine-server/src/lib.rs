@@ -16,6 +16,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod jobs;
+pub mod memo;
 pub mod ogc;
 pub mod state;
 #[cfg(feature = "web")]

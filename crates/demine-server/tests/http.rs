@@ -583,6 +583,14 @@ async fn field_submissions_are_idempotent_and_stale_edits_become_conflicts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_submissions_wait_for_approval_and_totals_can_leave_them_out() {
     let s = start().await;
+    // The server keeps totals until the registry changes: asked before the submission, they
+    // must still follow it.
+    let (_, before) = s.get_json("analyst1", "/api/v1/release").await;
+    assert_eq!(before["hazards"], 3);
+    assert!(before["per_hazard"].is_array(), "{before}");
+    let (_, totals_only) = s.get_json("analyst1", "/api/v1/release?per_hazard=false").await;
+    assert_eq!(totals_only["released_m2"], before["released_m2"]);
+    assert!(totals_only.get("per_hazard").is_none(), "{totals_only}");
     let hz = collection(vec![(
         json!({"id": "HZ-A9", "class": "CHA", "organisation": "NGO-A", "recorded_date": "2024-01-05"}),
         rect(30.07, 50.0, 30.072, 50.001),

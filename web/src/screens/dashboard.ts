@@ -33,7 +33,8 @@ function download(name: string, text: string): void {
 
 export async function dashboardScreen(main: HTMLElement): Promise<Screen> {
   const approved = new URLSearchParams(location.hash.split('?')[1] ?? '').get('approved') === '1';
-  const q = approved ? '&approved_only=true' : '';
+  // Totals and groups only: the figures of every hazard are megabytes on a national registry.
+  const q = '&per_hazard=false' + (approved ? '&approved_only=true' : '');
   const [tot, month, org, cls] = await Promise.all([
     getJson('/api/v1/release?' + q.slice(1)),
     getJson('/api/v1/release?by=month' + q),

@@ -187,7 +187,7 @@ export async function mapScreen(main: HTMLElement): Promise<Screen> {
 
   async function loadFigures(): Promise<void> {
     clear(figures);
-    const q = asOf.value ? `?as_of=${asOf.value}` : '';
+    const q = '?per_hazard=false' + (asOf.value ? `&as_of=${asOf.value}` : '');
     try {
       const r = await getJson<Record<string, number>>('/api/v1/release' + q);
       figures.append(

@@ -6,6 +6,7 @@ use super::records::parse_day;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{JobView, Output, Work};
+use crate::memo::{caller_key, Memo};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -59,6 +60,9 @@ pub struct ReleaseParams {
     by: Option<String>,
     /// Only approved records (leave out submissions awaiting review).
     approved_only: bool,
+    /// Include the figures of every hazard (default true; `false` gives totals and groups only,
+    /// a few hundred bytes instead of megabytes on a national registry).
+    per_hazard: Option<bool>,
 }
 
 /// Land release: totals over the union of hazards, per hazard (not for viewers), by
@@ -70,7 +74,26 @@ pub async fn release(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Query(p): Query<ReleaseParams>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
+    // Kept until the registry changes: the dashboard and the map ask on every visit, and a
+    // national registry takes seconds to account.
+    static RELEASE: Memo<Vec<u8>> = Memo::new();
+    let key = format!(
+        "{}\u{1f}{p:?}\u{1f}{}",
+        caller_key(&actor),
+        chrono::Utc::now().date_naive()
+    );
+    let body = RELEASE
+        .get_or_make(&state, key, || release_body(&state, &actor, &p))
+        .await?;
+    Ok((
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        (*body).clone(),
+    )
+        .into_response())
+}
+
+async fn release_body(state: &AppState, actor: &Actor, p: &ReleaseParams) -> ApiResult<Vec<u8>> {
     let by = match p.by.as_deref() {
         None | Some("") => None,
         Some(b) => Some(b.parse().map_err(|e: String| ApiError::from(AppError::refused(e)))?),
@@ -82,8 +105,14 @@ pub async fn release(
         by,
         approved_only: p.approved_only,
     };
-    let r = demine_app::release::release(&state.registry, &actor, &req).await?;
-    Ok(Json(demine_app::release::release_json_for(&r, &actor)))
+    let r = demine_app::release::release(&state.registry, actor, &req).await?;
+    let mut v = demine_app::release::release_json_for(&r, actor);
+    if p.per_hazard == Some(false) {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("per_hazard");
+        }
+    }
+    serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.into()).into())
 }
 
 /// The data-quality report.

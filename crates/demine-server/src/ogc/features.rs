@@ -6,6 +6,7 @@ use super::{bad_param, base_url, html_body, json_body, wants_html};
 use crate::api::records::{etag, if_match};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::memo::{caller_key, Memo};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -140,6 +141,26 @@ fn bbox_json(b: Option<Bbox>) -> Value {
     }
 }
 
+/// The box and the number of the features of `c` the actor sees, kept until the registry
+/// changes: a million finds take seconds to bound and count, and every collection list and
+/// TileJSON asks.
+pub async fn extent_and_count(
+    state: &AppState,
+    actor: &Actor,
+    c: &Collection,
+) -> ApiResult<(Option<demine_app::registry::Bbox>, u64)> {
+    static EXTENT_AND_COUNT: Memo<(Option<demine_app::registry::Bbox>, u64)> = Memo::new();
+    let key = format!("{}\u{1f}{}", caller_key(actor), c.id);
+    let kept = EXTENT_AND_COUNT
+        .get_or_make(state, key, || async {
+            let extent = uc::extent(&state.registry, actor, c).await?;
+            let count = uc::count(&state.registry, actor, c).await?;
+            Ok((extent, count))
+        })
+        .await?;
+    Ok(*kept)
+}
+
 async fn collection_json(
     state: &AppState,
     actor: &Actor,
@@ -148,8 +169,7 @@ async fn collection_json(
     full_crs: bool,
 ) -> ApiResult<Value> {
     let u = format!("{base}/collections/{}", c.id);
-    let extent = uc::extent(&state.registry, actor, c).await?;
-    let count = uc::count(&state.registry, actor, c).await?;
+    let (extent, count) = extent_and_count(state, actor, c).await?;
     let crs: Value = if full_crs {
         json!(Crs::all_uris())
     } else {

@@ -310,7 +310,7 @@ async fn tilejson_of(
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
     let base = base_url(headers);
-    let b = uc::extent(&state.registry, actor, c).await?;
+    let (b, _) = super::features::extent_and_count(state, actor, c).await?;
     let bounds = b.map_or(json!([-180.0, -85.0511, 180.0, 85.0511]), |b| {
         json!([b.min_lon, b.min_lat, b.max_lon, b.max_lat])
     });
