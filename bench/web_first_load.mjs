@@ -32,6 +32,12 @@ for (let run = 0; run < RUNS; run++) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await ctx.newPage();
   const seen = new Map();
+  const finished = [];
+  page.on('requestfinished', async (r) => {
+    const tm = r.timing();
+    const size = await r.sizes().then((z) => z.responseBodySize).catch(() => 0);
+    finished.push({ url: r.url().replace(base, ''), start: tm.startTime, end: tm.startTime + tm.responseEnd, size });
+  });
   page.on('request', (r) => {
     const u = r.url();
     if (!/^(data:|blob:)/.test(u) && new URL(u).host !== `127.0.0.1:${port}`) outside++;
@@ -49,6 +55,12 @@ for (let run = 0; run < RUNS; run++) {
   if (!page.url().includes('#/map')) await page.goto(base + '/#/map');
   await page.waitForSelector('#map[data-idle=true], [data-idle=true]', { timeout: 60000 });
   const t3 = Date.now();
+  if (process.env.DETAIL) {
+    // Where the time went: each request's start and end after the click on "log in", and size.
+    const rows = finished.filter((f) => f.end >= t2).sort((a, b) => a.start - b.start);
+    console.log(`run ${run + 1}: map idle at ${t3 - t2} ms after the log-in click; requests after it:`);
+    for (const f of rows) console.log(`  ${String(Math.round(f.start - t2)).padStart(6)} → ${String(Math.round(f.end - t2)).padStart(6)} ms  ${String(f.size).padStart(9)} B  ${f.url}`);
+  }
   shell.push(t1 - t0); toMap.push(t3 - t2); total.push(t1 - t0 + t3 - t2);
   if (run === RUNS - 1) {
     // Pan away and back: the tiles already loaded must not be fetched again.

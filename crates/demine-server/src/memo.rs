@@ -18,7 +18,8 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-/// Entries kept per memo before it is emptied (a bound on memory, not an eviction policy).
+/// Entries kept per memo before it is emptied, unless it says otherwise (a bound on memory,
+/// not an eviction policy).
 const MAX_ENTRIES: usize = 2_000;
 
 /// Kept answers by key, each with the generation it was made at.
@@ -27,12 +28,19 @@ type Entries<V> = HashMap<String, (String, Arc<V>)>;
 /// Answers of one kind.
 pub struct Memo<V> {
     entries: Mutex<Option<Entries<V>>>,
+    max_entries: usize,
 }
 
 impl<V> Memo<V> {
     pub const fn new() -> Memo<V> {
+        Memo::bounded(MAX_ENTRIES)
+    }
+
+    /// A memo emptied when it holds `max_entries` answers.
+    pub const fn bounded(max_entries: usize) -> Memo<V> {
         Memo {
             entries: Mutex::new(None),
+            max_entries,
         }
     }
 
@@ -51,7 +59,7 @@ impl<V> Memo<V> {
         let v = Arc::new(make().await?);
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let map = entries.get_or_insert_with(HashMap::new);
-        if map.len() >= MAX_ENTRIES {
+        if map.len() >= self.max_entries {
             map.clear();
         }
         map.insert(key, (generation, v.clone()));

@@ -29,6 +29,12 @@ function tiles(layer: string): string[] {
   return [`${location.origin}/tiles/${layer}/{z}/{x}/{y}.mvt`];
 }
 
+/** Overview dots (points in a polygon layer) and the polygons themselves. */
+const DOTS: ExpressionSpecification = ['==', ['geometry-type'], 'Point'];
+const SHAPES: ExpressionSpecification = ['!=', ['geometry-type'], 'Point'];
+/** A dot grows with the number of features it stands for. */
+const DOT_RADIUS: ExpressionSpecification = ['interpolate', ['linear'], ['coalesce', ['get', 'count'], 1], 1, 2.5, 10, 4, 100, 6];
+
 function style(ids: Set<string>): StyleSpecification {
   const sources: StyleSpecification['sources'] = {};
   const layers: LayerSpecification[] = [{ id: 'background', type: 'background', paint: { 'background-color': COLORS.background } }];
@@ -68,6 +74,20 @@ function style(ids: Set<string>): StyleSpecification {
   if (ids.has('hazards')) {
     layers.push(
       {
+        // Below zoom 10 the server sends hazards too small to see as dots (one per few pixels,
+        // with a count): tens of thousands of specks would cost seconds to triangulate.
+        id: 'hazards-dot',
+        type: 'circle',
+        source: 'hazards',
+        'source-layer': 'hazards',
+        filter: DOTS,
+        paint: {
+          'circle-color': ['match', ['get', 'class'], 'CHA', COLORS.CHA, COLORS.SHA],
+          'circle-opacity': ['match', ['get', 'status'], 'released', 0.25, 0.85],
+          'circle-radius': DOT_RADIUS,
+        },
+      },
+      {
         id: 'hazards-fill',
         type: 'fill',
         source: 'hazards',
@@ -91,17 +111,12 @@ function style(ids: Set<string>): StyleSpecification {
   }
   for (const [src, key] of [['released_land', 'outcome'], ['activities', 'outcome']] as const) {
     if (!ids.has(src)) continue;
-    layers.push({
-      id: src + '-fill',
-      type: 'fill',
-      source: src,
-      'source-layer': src,
-      layout: { visibility: src === 'released_land' ? 'visible' : 'none' },
-      paint: {
-        'fill-color': ['match', ['get', key], 'cancelled', COLORS.cancelled, 'reduced', COLORS.reduced, COLORS.cleared],
-        'fill-opacity': 0.75,
-      },
-    });
+    const color: ExpressionSpecification = ['match', ['get', key], 'cancelled', COLORS.cancelled, 'reduced', COLORS.reduced, COLORS.cleared];
+    const visibility = src === 'released_land' ? 'visible' : 'none';
+    layers.push(
+      { id: src + '-dot', type: 'circle', source: src, 'source-layer': src, filter: DOTS, layout: { visibility }, paint: { 'circle-color': color, 'circle-opacity': 0.8, 'circle-radius': DOT_RADIUS } },
+      { id: src + '-fill', type: 'fill', source: src, 'source-layer': src, filter: SHAPES, layout: { visibility }, paint: { 'fill-color': color, 'fill-opacity': 0.75 } },
+    );
   }
   if (ids.has('finds'))
     layers.push({
@@ -174,14 +189,19 @@ export async function mapScreen(main: HTMLElement): Promise<Screen> {
       ['in', ['get', 'status'], ['literal', Object.entries(statusOn).filter(([, v]) => v).map(([k]) => k)]],
       ...(d ? [['<=', ['get', 'recorded_date'], d] as ExpressionSpecification] : []),
     ];
-    for (const l of ['hazards-fill', 'hazards-line']) if (map.getLayer(l)) map.setFilter(l, hzFilter);
+    for (const [l, shape] of [['hazards-fill', SHAPES], ['hazards-line', SHAPES], ['hazards-dot', DOTS]] as const)
+      if (map.getLayer(l)) map.setFilter(l, ['all', shape, hzFilter]);
     if (map.getLayer('finds-point')) map.setFilter('finds-point', d ? ['<=', ['get', 'date'], d] : null);
     if (map.getLayer('accidents-point')) map.setFilter('accidents-point', d ? ['<=', ['get', 'date'], d] : null);
     // As of a date, land released is drawn from the activities that ended by then.
-    if (map.getLayer('released_land-fill')) map.setLayoutProperty('released_land-fill', 'visibility', d ? 'none' : 'visible');
-    if (map.getLayer('activities-fill')) {
-      map.setLayoutProperty('activities-fill', 'visibility', d ? 'visible' : 'none');
-      map.setFilter('activities-fill', d ? ['<=', ['get', 'end_date'], d] : null);
+    for (const shape of ['fill', 'dot'] as const) {
+      const [released, activities] = ['released_land-' + shape, 'activities-' + shape];
+      const own = shape === 'fill' ? SHAPES : DOTS;
+      if (map.getLayer(released)) map.setLayoutProperty(released, 'visibility', d ? 'none' : 'visible');
+      if (map.getLayer(activities)) {
+        map.setLayoutProperty(activities, 'visibility', d ? 'visible' : 'none');
+        map.setFilter(activities, d ? ['all', own, ['<=', ['get', 'end_date'], d]] : own);
+      }
     }
   }
 
@@ -214,6 +234,19 @@ export async function mapScreen(main: HTMLElement): Promise<Screen> {
     const p = f.properties as Record<string, string | number>;
     const layer = f.sourceLayer ?? f.source;
     const rows: [string, string][] = [];
+    const count = Number(p.count ?? 1);
+    if (count > 1 && f.geometry.type === 'Point') {
+      // A dot standing for several features: how many, their area, and a way in to see each.
+      const at = f.geometry.coordinates as [number, number];
+      add(
+        details,
+        h('h2', {}, t('layer.' + layer)),
+        h('p', {}, t('map.dot_count', { count })),
+        h('dl', { class: 'figures' }, h('dt', {}, t('hazard.area')), h('dd', {}, fmtArea(Number(p.area_m2)))),
+        h('button', { type: 'button', onclick: () => map.easeTo({ center: at, zoom: Math.max(map.getZoom() + 3, 10) }) }, t('map.zoom_here')),
+      );
+      return;
+    }
     if (layer === 'hazards') {
       rows.push(
         [t('hazard.class'), term('class', String(p.class))],
@@ -238,7 +271,7 @@ export async function mapScreen(main: HTMLElement): Promise<Screen> {
     );
   }
 
-  const clickable = ['accidents-point', 'finds-point', 'released_land-fill', 'activities-fill', 'hazards-fill'];
+  const clickable = ['accidents-point', 'finds-point', 'released_land-fill', 'released_land-dot', 'activities-fill', 'activities-dot', 'hazards-fill', 'hazards-dot'];
   map.on('click', (e) => {
     const layers = clickable.filter((l) => map.getLayer(l));
     const hit = map.queryRenderedFeatures(e.point, { layers });
@@ -260,7 +293,7 @@ export async function mapScreen(main: HTMLElement): Promise<Screen> {
     return h('li', {}, h('label', { class: 'check' }, box, swatch(color, shape), label));
   };
   const layerToggle = (layerIds: string[], label: string, color: string, shape: 'fill' | 'dot' = 'fill') => {
-    if (!layerIds.some((l) => ids.has(l.replace(/-(fill|point|line)$/, '')))) return null;
+    if (!layerIds.some((l) => ids.has(l.replace(/-(fill|point|line|dot)$/, '')))) return null;
     return check(label, color, () => true, (v) => {
       for (const l of layerIds) if (map.getLayer(l)) map.setLayoutProperty(l, 'visibility', v ? 'visible' : 'none');
     }, shape);
@@ -284,7 +317,7 @@ export async function mapScreen(main: HTMLElement): Promise<Screen> {
     h(
       'ul',
       {},
-      layerToggle(['released_land-fill'], t('layer.released_land'), COLORS.cleared),
+      layerToggle(['released_land-fill', 'released_land-dot'], t('layer.released_land'), COLORS.cleared),
       h('li', { class: 'sub' }, swatch(COLORS.cancelled), term('outcome', 'cancelled'), ' ', swatch(COLORS.reduced), term('outcome', 'reduced'), ' ', swatch(COLORS.cleared), term('outcome', 'cleared')),
       layerToggle(['finds-point'], t('layer.finds'), COLORS.find, 'dot'),
       layerToggle(['accidents-point'], t('layer.accidents'), COLORS.accident, 'dot'),

@@ -8,6 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::jobs::{JobView, Output, Work};
 use crate::memo::{caller_key, Memo};
 use crate::state::AppState;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -77,7 +78,7 @@ pub async fn release(
 ) -> ApiResult<Response> {
     // Kept until the registry changes: the dashboard and the map ask on every visit, and a
     // national registry takes seconds to account.
-    static RELEASE: Memo<Vec<u8>> = Memo::new();
+    static RELEASE: Memo<Bytes> = Memo::new();
     let key = format!(
         "{}\u{1f}{p:?}\u{1f}{}",
         caller_key(&actor),
@@ -88,12 +89,12 @@ pub async fn release(
         .await?;
     Ok((
         [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        (*body).clone(),
+        Bytes::clone(&body),
     )
         .into_response())
 }
 
-async fn release_body(state: &AppState, actor: &Actor, p: &ReleaseParams) -> ApiResult<Vec<u8>> {
+async fn release_body(state: &AppState, actor: &Actor, p: &ReleaseParams) -> ApiResult<Bytes> {
     let by = match p.by.as_deref() {
         None | Some("") => None,
         Some(b) => Some(b.parse().map_err(|e: String| ApiError::from(AppError::refused(e)))?),
@@ -112,7 +113,9 @@ async fn release_body(state: &AppState, actor: &Actor, p: &ReleaseParams) -> Api
             o.remove("per_hazard");
         }
     }
-    serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.into()).into())
+    serde_json::to_vec(&v)
+        .map(Bytes::from)
+        .map_err(|e| AppError::Internal(e.into()).into())
 }
 
 /// The data-quality report.

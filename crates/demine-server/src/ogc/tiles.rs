@@ -6,14 +6,17 @@
 //! through `demine_app::features::in_box` in the caller's organisations; geometries go to tile
 //! coordinates (4096 per tile), are simplified by half a tile unit (Douglas–Peucker), clipped to
 //! the buffered tile (`geo`'s boolean operations for polygons and lines), oriented as MVT wants,
-//! and encoded with geozero. Tiles are cached in memory by registry, layer, z/x/y and the
-//! caller's organisation scope, and dropped when the registry's generation changes; the ETag is
-//! a hash of the bytes, so `If-None-Match` gives 304.
+//! and encoded with geozero. Below [`OVERVIEW_BELOW_ZOOM`], hazards and released land too
+//! small to see are dots (see [`encode`]). Tiles are kept in a [`Memo`] by registry, layer,
+//! z/x/y and the caller's organisation scope until the registry changes; the ETag is a hash of
+//! the bytes, so `If-None-Match` gives 304.
 
 use super::{bad_param, base_url};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::memo::Memo;
 use crate::state::AppState;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,8 +28,6 @@ use geozero::mvt::{tile, Message, TagsBuilder, TileValue};
 use geozero::ToMvt;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
 
 /// Tile coordinate units per tile side.
 pub const EXTENT: u32 = 4096;
@@ -39,28 +40,8 @@ pub const MAX_ZOOM: u8 = 22;
 /// this zoom on, and always from `/ogc`.
 pub const OVERVIEW_BELOW_ZOOM: u8 = 10;
 
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct Key {
-    registry: String,
-    layer: String,
-    z: u8,
-    x: u32,
-    y: u32,
-    scope: Option<Vec<String>>,
-}
-
-struct Cached {
-    generation: String,
-    body: Arc<Vec<u8>>,
-    etag: String,
-}
-
-/// Tiles made, by key; emptied when it holds [`CACHE_MAX`] tiles.
-fn cache() -> &'static Mutex<HashMap<Key, Cached>> {
-    static C: OnceLock<Mutex<HashMap<Key, Cached>>> = OnceLock::new();
-    C.get_or_init(Default::default)
-}
-const CACHE_MAX: usize = 20_000;
+/// Tiles kept per server until the registry changes (a tile's body and ETag).
+static TILES: Memo<(Bytes, String)> = Memo::bounded(20_000);
 
 /// The longitude/latitude box of tile z/x/y (Web Mercator quad), widened by `buffer` tile units.
 pub fn tile_bbox(z: u8, x: u32, y: u32, buffer: f64) -> Bbox {
@@ -155,13 +136,135 @@ fn tag_value(v: &Value, ty: FieldType) -> Option<TileValue> {
     }
 }
 
+/// Below [`OVERVIEW_BELOW_ZOOM`], a polygon less than this many tile units across (two pixels
+/// of a 512-pixel tile) is drawn as a dot. Tens of thousands of such specks make a national
+/// zoom-6 tile that a browser spends seconds triangulating, for nothing anyone can see.
+const DOT_BELOW_UNITS: f64 = 16.0;
+/// Dots falling in one cell of this many tile units, with the same drawing values, become one
+/// dot with a `count`.
+const DOT_CELL_UNITS: f64 = 32.0;
+
+/// The fields that choose how a layer's dots are drawn and filtered (one dot per cell and values
+/// of these); `None` for layers that are never dotted.
+fn dot_fields(layer: &Layer) -> Option<&'static [&'static str]> {
+    match layer {
+        Layer::Hazards => Some(&["class", "status"]),
+        Layer::ReleasedLand | Layer::Activities => Some(&["outcome"]),
+        _ => None,
+    }
+}
+
+/// The tile-unit centre of a polygon too small to draw at this zoom, from its box alone.
+fn speck_centre(
+    g: &geo::Geometry<f64>,
+    project: &impl Fn(geo::Coord<f64>) -> geo::Coord<f64>,
+) -> Option<geo::Coord<f64>> {
+    if !matches!(g, geo::Geometry::Polygon(_) | geo::Geometry::MultiPolygon(_)) {
+        return None;
+    }
+    let r = g.bounding_rect()?;
+    let (a, b) = (project(r.min()), project(r.max()));
+    let small = (b.x - a.x).abs() < DOT_BELOW_UNITS && (b.y - a.y).abs() < DOT_BELOW_UNITS;
+    small.then(|| geo::coord! {x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0})
+}
+
+/// Polygons gathered into one dot.
+struct Dot {
+    members: Vec<usize>,
+    sum_x: f64,
+    sum_y: f64,
+}
+
+/// Adds the layer's fields of `properties` to a feature as tags (trimmed at overview zooms).
+fn push_tags(
+    f: &mut tile::Feature,
+    tags: &mut TagsBuilder,
+    layer: &Layer,
+    properties: &serde_json::Map<String, Value>,
+    overview: bool,
+) {
+    for fd in layer.fields() {
+        if overview && fd.name == "name" {
+            continue;
+        }
+        let value = properties.get(fd.name).and_then(|v| match v {
+            Value::Number(n) if overview && fd.name.ends_with("_m2") => {
+                n.as_f64().map(|m2| TileValue::Sint(m2.round() as i64))
+            }
+            _ => tag_value(v, fd.ty),
+        });
+        if let Some(v) = value {
+            let (k, val) = tags.insert_ref(fd.name, v);
+            f.tags.push(k);
+            f.tags.push(val);
+        }
+    }
+}
+
+/// The properties of a dot standing for several features: its drawing values, `count`, the
+/// sum of each area in m², and the earliest of each date (so that "as of" shows a dot from
+/// the day its first member existed).
+fn dot_properties(layer: &Layer, group: &[&str], rows: &[&FeatureRow]) -> serde_json::Map<String, Value> {
+    let mut p = serde_json::Map::new();
+    for name in group {
+        if let Some(v) = rows[0].properties.get(*name) {
+            p.insert((*name).to_string(), v.clone());
+        }
+    }
+    for fd in layer.fields() {
+        let values = rows.iter().filter_map(|r| r.properties.get(fd.name));
+        if fd.name.ends_with("_m2") {
+            let sum: f64 = values.filter_map(Value::as_f64).sum();
+            p.insert(fd.name.to_string(), json!(sum));
+        } else if fd.ty == FieldType::Date {
+            if let Some(min) = values.filter_map(Value::as_str).min() {
+                p.insert(fd.name.to_string(), json!(min));
+            }
+        }
+    }
+    p
+}
+
 /// Encodes the features of one layer as a tile (empty when nothing is in it).
+///
+/// Below [`OVERVIEW_BELOW_ZOOM`], the polygons of hazards and released land that are too small
+/// to see are dots, one per cell of [`DOT_CELL_UNITS`] and drawing values; a dot of several
+/// carries `count`, summed areas and earliest dates, a dot of one carries that feature's fields.
 pub fn encode(layer_name: &str, layer: &Layer, rows: &[FeatureRow], z: u8, x: u32, y: u32) -> Vec<u8> {
     let project = to_tile(z, x, y);
+    let overview = z < OVERVIEW_BELOW_ZOOM;
+    let dot_group = dot_fields(layer).filter(|_| overview);
     let mut tags = TagsBuilder::new();
     let mut features = Vec::new();
     let mut seen_points = std::collections::HashSet::new();
+    let mut dots: std::collections::BTreeMap<(i64, i64, Vec<String>), Dot> = Default::default();
     for (i, r) in rows.iter().enumerate() {
+        if let Some(group) = dot_group {
+            if let Some(c) = speck_centre(&r.geometry, &project) {
+                // A dot belongs to the one tile holding its centre (no buffer): drawn once.
+                let inside = (0.0..f64::from(EXTENT)).contains(&c.x) && (0.0..f64::from(EXTENT)).contains(&c.y);
+                if inside {
+                    let values = group
+                        .iter()
+                        .map(|g| r.properties.get(*g).and_then(Value::as_str).unwrap_or("").to_string())
+                        .collect();
+                    let cell = (
+                        (c.x / DOT_CELL_UNITS).floor() as i64,
+                        (c.y / DOT_CELL_UNITS).floor() as i64,
+                        values,
+                    );
+                    let d = dots.entry(cell).or_insert(Dot {
+                        members: Vec::new(),
+                        sum_x: 0.0,
+                        sum_y: 0.0,
+                    });
+                    d.members.push(i);
+                    d.sum_x += c.x;
+                    d.sum_y += c.y;
+                }
+                continue;
+            }
+        }
         let Some(g) = tile_geometry(&r.geometry, &project) else {
             continue;
         };
@@ -178,22 +281,25 @@ pub fn encode(layer_name: &str, layer: &Layer, rows: &[FeatureRow], z: u8, x: u3
             continue;
         }
         f.id = Some(u64::try_from(r.fid).unwrap_or(i as u64));
-        for fd in layer.fields() {
-            let overview = z < OVERVIEW_BELOW_ZOOM;
-            if overview && fd.name == "name" {
-                continue;
-            }
-            let value = r.properties.get(fd.name).and_then(|v| match v {
-                Value::Number(n) if overview && fd.name.ends_with("_m2") => {
-                    n.as_f64().map(|m2| TileValue::Sint(m2.round() as i64))
-                }
-                _ => tag_value(v, fd.ty),
-            });
-            if let Some(v) = value {
-                let (k, val) = tags.insert_ref(fd.name, v);
-                f.tags.push(k);
-                f.tags.push(val);
-            }
+        push_tags(&mut f, &mut tags, layer, &r.properties, overview);
+        features.push(f);
+    }
+    for ((_, _, _), d) in dots {
+        let n = d.members.len() as f64;
+        let centre = geo::Point::new(d.sum_x / n, d.sum_y / n);
+        let Ok(mut f) = geo::Geometry::Point(centre).to_mvt_unscaled() else {
+            continue;
+        };
+        if let [only] = d.members[..] {
+            f.id = Some(u64::try_from(rows[only].fid).unwrap_or(only as u64));
+            push_tags(&mut f, &mut tags, layer, &rows[only].properties, overview);
+        } else {
+            let members: Vec<&FeatureRow> = d.members.iter().map(|&i| &rows[i]).collect();
+            let p = dot_properties(layer, dot_group.unwrap_or(&[]), &members);
+            push_tags(&mut f, &mut tags, layer, &p, overview);
+            let (k, v) = tags.insert_ref("count", TileValue::Sint(members.len() as i64));
+            f.tags.push(k);
+            f.tags.push(v);
         }
         features.push(f);
     }
@@ -212,9 +318,9 @@ pub fn encode(layer_name: &str, layer: &Layer, rows: &[FeatureRow], z: u8, x: u3
     geozero::mvt::Tile { layers: vec![l] }.encode_to_vec()
 }
 
-fn strong_etag(body: &[u8], generation: &str) -> String {
+/// A strong ETag: the hash of the bytes (the same tile after a change elsewhere keeps its tag).
+fn strong_etag(body: &[u8]) -> String {
     let mut h = Sha256::new();
-    h.update(generation.as_bytes());
     h.update(body);
     format!("\"{}\"", &hex::encode(h.finalize())[..32])
 }
@@ -253,64 +359,35 @@ pub async fn tile(
         .filter(|v| *v < n)
         .ok_or_else(|| bad_param("y", format!("y '{ys}': give 0 to {} at zoom {z}", n - 1)))?;
     let c = uc::collection(&state.registry, &actor, &layer).await?;
-    let generation = uc::generation(&state.registry).await?;
-    let key = Key {
-        registry: state.registry.store.location(),
-        layer: c.id.clone(),
-        z,
-        x,
-        y,
-        scope: if c.layer.organisation_scoped() {
-            actor.scope()
-        } else {
-            None
-        },
-    };
-    let hit = {
-        let map = cache().lock().unwrap_or_else(|e| e.into_inner());
-        map.get(&key)
-            .filter(|t| t.generation == generation)
-            .map(|t| (t.body.clone(), t.etag.clone()))
-    };
-    let (body, etag) = match hit {
-        Some(h) => h,
-        None => {
+    // A tile depends on the caller only through the organisations whose rows it holds.
+    let scope = c.layer.organisation_scoped().then(|| actor.scope());
+    let key = format!("{}/{z}/{x}/{y}\u{1f}{scope:?}", c.id);
+    let kept = TILES
+        .get_or_make(&state, key, || async {
             let rows = uc::in_box(&state.registry, &actor, &c, tile_bbox(z, x, y, BUFFER)).await?;
             let name = c.id.clone();
             let l = c.layer.clone();
             let body = tokio::task::spawn_blocking(move || encode(&name, &l, &rows, z, x, y))
                 .await
                 .map_err(|e| demine_app::AppError::Internal(e.into()))?;
-            let etag = strong_etag(&body, &generation);
-            let body = Arc::new(body);
-            let mut map = cache().lock().unwrap_or_else(|e| e.into_inner());
-            if map.len() >= CACHE_MAX {
-                map.clear();
-            }
-            map.insert(
-                key,
-                Cached {
-                    generation,
-                    body: body.clone(),
-                    etag: etag.clone(),
-                },
-            );
-            (body, etag)
-        }
-    };
-    let mut r = if not_modified(&headers, &etag) {
+            let etag = strong_etag(&body);
+            Ok((Bytes::from(body), etag))
+        })
+        .await?;
+    let (body, etag) = (&kept.0, &kept.1);
+    let mut r = if not_modified(&headers, etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else if body.is_empty() {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        let mut r = (*body).clone().into_response();
+        let mut r = body.clone().into_response();
         r.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/vnd.mapbox-vector-tile"),
         );
         r
     };
-    if let Ok(h) = HeaderValue::from_str(&etag) {
+    if let Ok(h) = HeaderValue::from_str(etag) {
         r.headers_mut().insert(header::ETAG, h);
     }
     r.headers_mut()
@@ -438,6 +515,88 @@ mod tests {
             "the name from zoom {OVERVIEW_BELOW_ZOOM}"
         );
         assert_eq!(area.and_then(|v| v.double_value), Some(1234.56));
+    }
+
+    /// A square of `side_deg` degrees at (lon, lat), as a hazard row.
+    fn hazard(fid: i64, lon: f64, lat: f64, side_deg: f64, class: &str, area_m2: f64, recorded: &str) -> FeatureRow {
+        let ring = geo::LineString::from(vec![
+            (lon, lat),
+            (lon + side_deg, lat),
+            (lon + side_deg, lat + side_deg),
+            (lon, lat + side_deg),
+            (lon, lat),
+        ]);
+        FeatureRow {
+            fid,
+            id: format!("HZ-{fid}"),
+            version: 1,
+            geometry: geo::Geometry::Polygon(geo::Polygon::new(ring, vec![])),
+            properties: serde_json::from_value(json!({
+                "id": format!("HZ-{fid}"), "class": class, "status": "active",
+                "area_m2": area_m2, "recorded_date": recorded
+            }))
+            .unwrap(),
+        }
+    }
+
+    #[test]
+    fn specks_become_dots_below_the_overview_zoom_with_counts_sums_and_earliest_dates() {
+        let (z, x, y) = (6, 38, 21);
+        let b = tile_bbox(z, x, y, 0.0);
+        let (lon, lat) = ((b.min_lon + b.max_lon) / 2.0, (b.min_lat + b.max_lat) / 2.0);
+        // Three 0.003° (~300 m, ~2 tile units) CHAs within one dot cell, an SHA beside them, one
+        // large hazard (0.5°, ~360 units) that stays a polygon, and a speck just outside the tile.
+        let rows = vec![
+            hazard(1, lon, lat, 0.003, "CHA", 1000.0, "2024-05-01"),
+            hazard(2, lon + 0.004, lat, 0.003, "CHA", 2000.0, "2023-01-09"),
+            hazard(3, lon, lat + 0.004, 0.003, "CHA", 500.5, "2025-02-02"),
+            hazard(4, lon + 0.001, lat + 0.001, 0.003, "SHA", 700.0, "2022-03-03"),
+            hazard(5, lon - 1.0, lat - 1.0, 0.5, "SHA", 9.0e8, "2021-01-01"),
+            hazard(6, b.max_lon + 0.01, lat, 0.003, "CHA", 10.0, "2020-01-01"),
+        ];
+        let body = encode("hazards", &Layer::Hazards, &rows, z, x, y);
+        let l = geozero::mvt::Tile::decode(&body[..]).unwrap().layers.remove(0);
+        let get = |f: &tile::Feature, key: &str| {
+            let k = l.keys.iter().position(|k| k == key)? as u32;
+            let i = f.tags.chunks(2).find(|c| c[0] == k)?[1];
+            Some(l.values[i as usize].clone())
+        };
+        let point = |f: &tile::Feature| f.r#type == Some(tile::GeomType::Point as i32);
+        assert_eq!(l.features.len(), 3, "one polygon, a CHA dot and an SHA dot: {l:?}");
+        let polygon = l.features.iter().find(|f| !point(f)).unwrap();
+        assert_eq!(polygon.id, Some(5));
+        let cha = l
+            .features
+            .iter()
+            .find(|f| point(f) && get(f, "class").and_then(|v| v.string_value).as_deref() == Some("CHA"))
+            .unwrap();
+        assert_eq!(get(cha, "count").and_then(|v| v.sint_value), Some(3));
+        assert_eq!(
+            get(cha, "area_m2").and_then(|v| v.sint_value),
+            Some(3501),
+            "summed, whole m²"
+        );
+        assert_eq!(
+            get(cha, "recorded_date").and_then(|v| v.string_value).as_deref(),
+            Some("2023-01-09")
+        );
+        assert_eq!(cha.id, None, "a dot of several is no one feature");
+        let sha = l.features.iter().find(|f| point(f) && f.id == Some(4)).unwrap();
+        assert_eq!(get(sha, "count"), None, "a dot of one is that feature");
+        assert_eq!(get(sha, "area_m2").and_then(|v| v.sint_value), Some(700));
+        // From the overview zoom on, every hazard is its polygon.
+        let tz = 1u32 << OVERVIEW_BELOW_ZOOM;
+        let c = to_tile(OVERVIEW_BELOW_ZOOM, 0, 0)(geo::coord! {x: lon + 0.002, y: lat + 0.002});
+        let (tx, ty) = ((c.x / 4096.0) as u32, (c.y / 4096.0) as u32);
+        assert!(tx < tz && ty < tz);
+        let body = encode("hazards", &Layer::Hazards, &rows[..4], OVERVIEW_BELOW_ZOOM, tx, ty);
+        let l = geozero::mvt::Tile::decode(&body[..]).unwrap().layers.remove(0);
+        assert!(
+            l.features.iter().all(|f| !point(f)),
+            "no dots at zoom {OVERVIEW_BELOW_ZOOM}"
+        );
+        // Finds are points already and never gathered into dots by this rule.
+        assert!(dot_fields(&Layer::Finds).is_none());
     }
 
     #[test]
