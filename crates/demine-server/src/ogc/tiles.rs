@@ -9,7 +9,7 @@
 //! and encoded with geozero. Below [`OVERVIEW_BELOW_ZOOM`], hazards and released land too
 //! small to see are dots (see [`encode`]). Tiles are kept in a [`Memo`] by registry, layer,
 //! z/x/y and the caller's organisation scope until the registry changes; the ETag is a hash of
-//! the bytes, so `If-None-Match` gives 304.
+//! the generation and the bytes, so `If-None-Match` gives 304.
 
 use super::{bad_param, base_url};
 use crate::auth::Caller;
@@ -318,9 +318,10 @@ pub fn encode(layer_name: &str, layer: &Layer, rows: &[FeatureRow], z: u8, x: u3
     geozero::mvt::Tile { layers: vec![l] }.encode_to_vec()
 }
 
-/// A strong ETag: the hash of the bytes (the same tile after a change elsewhere keeps its tag).
-fn strong_etag(body: &[u8]) -> String {
+/// A strong ETag: the hash of the registry generation and the bytes.
+fn strong_etag(body: &[u8], generation: &str) -> String {
     let mut h = Sha256::new();
+    h.update(generation.as_bytes());
     h.update(body);
     format!("\"{}\"", &hex::encode(h.finalize())[..32])
 }
@@ -370,7 +371,10 @@ pub async fn tile(
             let body = tokio::task::spawn_blocking(move || encode(&name, &l, &rows, z, x, y))
                 .await
                 .map_err(|e| demine_app::AppError::Internal(e.into()))?;
-            let etag = strong_etag(&body);
+            // The generation is in the tag too: after any change a client revalidates to a new
+            // tag, even when this tile's bytes came out the same.
+            let generation = uc::generation(&state.registry).await?;
+            let etag = strong_etag(&body, &generation);
             Ok((Bytes::from(body), etag))
         })
         .await?;
