@@ -119,9 +119,17 @@ for w in "${WORKLOADS[@]}"; do
   PYG[$name]=$(run "$P?$pq")
 done
 kill "$PG_PID" 2>/dev/null || true; wait "$PG_PID" 2>/dev/null || true
-RUST_LOG=warn "$T/examples/ogc_serve" "$GPKG" "127.0.0.1:$DPORT" bench analyst >"$W/demine.log" 2>&1 &
-PIDS+=($!)
-up "http://127.0.0.1:$DPORT/healthz"
+# demine with KEEP=1 keeps pages until the registry changes (its default); KEEP=0 makes every
+# page afresh, as pygeoapi does: the side-by-side items runs use KEEP=0.
+start_demine() {
+  [ -n "${DEMINE_PID:-}" ] && { kill "$DEMINE_PID" 2>/dev/null || true; wait "$DEMINE_PID" 2>/dev/null || true; }
+  DEMINE_KEEP_PAGES=$1 RUST_LOG=warn "$T/examples/ogc_serve" "$GPKG" "127.0.0.1:$DPORT" bench analyst >"$W/demine.log" 2>&1 &
+  DEMINE_PID=$!
+  PIDS+=($DEMINE_PID)
+  up "http://127.0.0.1:$DPORT/healthz"
+}
+start_demine 0
+echo "items: every page made afresh on both sides (demine: DEMINE_KEEP_PAGES=0)"
 printf '%-34s %10s %9s %9s %10s %9s %9s %8s\n' workload "demine/s" "p50 ms" "p99 ms" "pygeoapi/s" "p50 ms" "p99 ms" ratio
 for w in "${WORKLOADS[@]}"; do
   IFS='|' read -r name dq pq <<<"$w"
@@ -154,21 +162,33 @@ done; done
 printf '%-34s %10s %9.1f (mean of 64 tiles made from the registry)\n' "hazard tile z12, uncached" "" \
   "$(/usr/bin/python3 -c "import time; print((time.time()-$t0)*1000/64)")"
 
-# demine at a fixed 1,000 requests/s of mixed reads: four URLs at 250/s each (25 workers × 10/s).
+# Pages kept until the registry changes (demine's default): the same items URLs again.
+start_demine 1
 echo
+echo "items, pages kept until the registry changes (demine's default; pygeoapi keeps none):"
+for w in "${WORKLOADS[@]}"; do
+  IFS='|' read -r name dq pq <<<"$w"
+  warm -u "bench:$DEMINE_PASSWORD" "$D?$dq"
+  read -r dr d50 d99 dbad < <(run "${AUTH[@]}" "$D?$dq")
+  printf '%-34s %10.0f %9.1f %9.1f\n' "$name" "$dr" "$d50" "$d99"
+done
+
+# demine at a fixed 1,000 requests/s of mixed reads: four URLs at 250/s each (25 workers × 10/s),
+# with pages kept (the default) and with every page made afresh.
+mixed_run() {
 mixed=("$D?bbox=$BBOX&limit=100" "$D?filter=class%3D%27CHA%27&limit=100" "$D?offset=$DEEP&limit=100"
        "http://127.0.0.1:$DPORT/tiles/hazards/$(tile_of 11).mvt")
 i=0
 for u in "${mixed[@]}"; do
-  hey -z 20s -c 25 -q 10 -o csv "${AUTH[@]}" "$u" >"$W/mixed-$i.csv" 2>/dev/null &
+  hey -z 20s -c 25 -q 10 -o csv "${AUTH[@]}" "$u" >"$W/mixed-$1-$i.csv" 2>/dev/null &
   i=$((i+1))
 done
 wait_hey() { while pgrep -x hey >/dev/null; do sleep 0.5; done; }
 wait_hey
-/usr/bin/python3 - "$W"/mixed-*.csv <<'PY'
+/usr/bin/python3 - "$1" "$W"/mixed-"$1"-*.csv <<'PY'
 import csv, sys
 lat, bad, t_end = [], 0, 0.0
-for p in sys.argv[1:]:
+for p in sys.argv[2:]:
     for r in csv.DictReader(open(p)):
         lat.append(float(r["response-time"]) * 1000)
         t_end = max(t_end, float(r["offset"]))
@@ -176,6 +196,11 @@ for p in sys.argv[1:]:
             bad += 1
 lat.sort()
 q = lambda f: lat[min(len(lat) - 1, int(f * len(lat)))]
-print(f"demine, mixed reads at 1,000 req/s offered: {len(lat)/max(t_end,1e-9):.0f} req/s served, "
+print(f"demine, mixed reads at 1,000 req/s offered, {sys.argv[1]}: {len(lat)/max(t_end,1e-9):.0f} req/s served, "
       f"p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {lat[-1]:.1f} ms, non-2xx {bad} of {len(lat)}")
 PY
+}
+echo
+mixed_run "pages kept"
+start_demine 0
+mixed_run "every page made afresh"

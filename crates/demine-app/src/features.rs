@@ -163,8 +163,6 @@ pub struct ItemsRequest {
 #[derive(Debug, Clone)]
 pub struct ItemsPage {
     pub features: Vec<FeatureRow>,
-    /// Features matching, all pages together, in the actor's organisations.
-    pub number_matched: u64,
     /// Whether there is a page after this one.
     pub more: bool,
 }
@@ -172,10 +170,9 @@ pub struct ItemsPage {
 /// The most features one page holds; larger `limit`s are clamped to it.
 pub const MAX_ITEMS: u64 = 10_000;
 
-/// A page of features of `c` that `actor` may see. A `bbox` is exact: features whose geometry
-/// meets the box (not only its bounding box).
-pub async fn items(reg: &Registry, actor: &Actor, c: &Collection, r: &ItemsRequest) -> AppResult<ItemsPage> {
-    actor.require(Act::Read)?;
+/// The query of a request, in the actor's organisations, without paging. A `bbox` is exact:
+/// features whose geometry meets the box (not only its bounding box).
+fn items_query(actor: &Actor, c: &Collection, r: &ItemsRequest) -> FeatureQuery {
     let mut q = scoped(actor, &c.layer);
     let mut all = Vec::new();
     if let Some(b) = r.bbox {
@@ -191,19 +188,28 @@ pub async fn items(reg: &Registry, actor: &Actor, c: &Collection, r: &ItemsReque
         1 => all.pop(),
         _ => Some(Filter::And(all)),
     };
+    q
+}
+
+/// A page of features of `c` that `actor` may see (paging by `after`, `offset` and `limit`).
+pub async fn items(reg: &Registry, actor: &Actor, c: &Collection, r: &ItemsRequest) -> AppResult<ItemsPage> {
+    actor.require(Act::Read)?;
+    let mut q = items_query(actor, c, r);
     let limit = r.limit.clamp(1, MAX_ITEMS);
-    let number_matched = reg.store.count_features(&q).await?;
     q.after = r.after;
     q.offset = r.offset;
     q.limit = Some(limit + 1);
     let mut features = reg.store.features(&q).await?;
     let more = features.len() as u64 > limit;
     features.truncate(limit as usize);
-    Ok(ItemsPage {
-        features,
-        number_matched,
-        more,
-    })
+    Ok(ItemsPage { features, more })
+}
+
+/// How many features of `c` that `actor` may see match the request, all pages together (its
+/// paging is ignored).
+pub async fn number_matched(reg: &Registry, actor: &Actor, c: &Collection, r: &ItemsRequest) -> AppResult<u64> {
+    actor.require(Act::Read)?;
+    Ok(reg.store.count_features(&items_query(actor, c, r)).await?)
 }
 
 /// One feature by id; another organisation's is "not found", as a missing one.

@@ -480,6 +480,14 @@ async fn ogc_api_features_and_tiles() {
         !r.header("allow").unwrap().contains("POST"),
         "computed layers are not edited"
     );
+    let sha_matched = |who: String| async move {
+        get("/ogc/collections/hazards/items?filter=class%3D%27SHA%27&limit=1", &who)
+            .await
+            .json()["numberMatched"]
+            .as_u64()
+            .unwrap()
+    };
+    let sha_before = sha_matched(pat.clone()).await;
     let mut new = square("N1", "SHA", "alpha", 30.7, 10.0, 0.01);
     new["properties"].as_object_mut().unwrap().remove("id");
     let body = new.to_string();
@@ -494,6 +502,11 @@ async fn ogc_api_features_and_tiles() {
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
     let loc = r.header("location").unwrap().to_string();
     assert!(loc.contains("/items/"));
+    assert_eq!(
+        sha_matched(pat.clone()).await,
+        sha_before + 1,
+        "a count asked before a write is not given again after it"
+    );
     let item = path_of(&loc);
     let r = get(&item, &pat).await;
     assert_eq!(r.status, 200);

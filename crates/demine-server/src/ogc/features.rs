@@ -2,7 +2,7 @@
 //! item, and Part 4 writes.
 
 use super::crs::{Crs, CRS84};
-use super::{bad_param, base_url, html_body, json_body, wants_html};
+use super::{bad_param, base_url, html_body, html_text, json_body, wants_html};
 use crate::api::records::{etag, if_match};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -16,6 +16,8 @@ use demine_app::features::{self as uc, Collection, FilterError, ItemsRequest};
 use demine_app::features::{FeatureRow, FieldType, Filter};
 use demine_app::registry::Bbox;
 use demine_app::{Actor, AppError};
+use serde::ser::{SerializeMap, SerializeTuple, Serializer};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 const GEOJSON: &str = "application/geo+json";
@@ -156,6 +158,28 @@ pub async fn extent_and_count(
             let extent = uc::extent(&state.registry, actor, c).await?;
             let count = uc::count(&state.registry, actor, c).await?;
             Ok((extent, count))
+        })
+        .await?;
+    Ok(*kept)
+}
+
+/// How many features match a request's filter and box, kept until the registry changes: a
+/// client paging through a filter asks the same count on every page, and counting reads every
+/// matching row while a page reads `limit` of them.
+async fn number_matched(state: &AppState, actor: &Actor, c: &Collection, r: &ItemsRequest) -> ApiResult<u64> {
+    static NUMBER_MATCHED: Memo<u64> = Memo::new();
+    // The filter's debug form spells every operator, property and literal (and the box every
+    // coordinate), so two requests share a key only when they match the same features.
+    let key = format!(
+        "{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}",
+        caller_key(actor),
+        c.id,
+        r.bbox,
+        r.filter
+    );
+    let kept = NUMBER_MATCHED
+        .get_or_make(state, key, || async {
+            Ok(uc::number_matched(&state.registry, actor, c, r).await?)
         })
         .await?;
     Ok(*kept)
@@ -405,41 +429,113 @@ const ITEMS_PARAMS: &[&str] = &[
     "f",
 ];
 
-/// The GeoJSON geometry of `g`, in `crs` (its axis order).
-pub(crate) fn geometry_json(g: &geo::Geometry<f64>, crs: Crs) -> Value {
-    use geo::Geometry as G;
-    let pt = |c: &geo::Coord<f64>| {
-        let (x, y) = crs.from_lon_lat(c.x, c.y);
-        json!([x, y])
-    };
-    let line = |l: &geo::LineString<f64>| Value::Array(l.0.iter().map(pt).collect());
-    let poly = |p: &geo::Polygon<f64>| {
-        let mut rings = vec![line(p.exterior())];
-        rings.extend(p.interiors().iter().map(line));
-        Value::Array(rings)
-    };
-    match g {
-        G::Point(p) => json!({"type": "Point", "coordinates": pt(&p.0)}),
-        G::MultiPoint(m) => {
-            json!({"type": "MultiPoint", "coordinates": m.0.iter().map(|p| pt(&p.0)).collect::<Vec<_>>()})
-        }
-        G::LineString(l) => json!({"type": "LineString", "coordinates": line(l)}),
-        G::Line(l) => json!({"type": "LineString", "coordinates": [pt(&l.start), pt(&l.end)]}),
-        G::MultiLineString(m) => {
-            json!({"type": "MultiLineString", "coordinates": m.0.iter().map(line).collect::<Vec<_>>()})
-        }
-        G::Polygon(p) => json!({"type": "Polygon", "coordinates": poly(p)}),
-        G::Rect(r) => json!({"type": "Polygon", "coordinates": poly(&r.to_polygon())}),
-        G::Triangle(t) => json!({"type": "Polygon", "coordinates": poly(&t.to_polygon())}),
-        G::MultiPolygon(m) => json!({"type": "MultiPolygon", "coordinates": m.0.iter().map(poly).collect::<Vec<_>>()}),
-        G::GeometryCollection(c) => {
-            json!({"type": "GeometryCollection", "geometries": c.0.iter().map(|g| geometry_json(g, crs)).collect::<Vec<_>>()})
+/// A geometry as GeoJSON in `crs` (its axis order), written straight from its coordinates: a
+/// page of national-size polygons would otherwise first build a tree of small values, one
+/// array per coordinate, and spend most of its time allocating and freeing them.
+pub(crate) struct GeoJson<'a>(pub &'a geo::Geometry<f64>, pub Crs);
+
+/// A position in `crs`.
+struct Position(geo::Coord<f64>, Crs);
+
+impl Serialize for Position {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (x, y) = self.1.from_lon_lat(self.0.x, self.0.y);
+        let mut t = s.serialize_tuple(2)?;
+        t.serialize_element(&x)?;
+        t.serialize_element(&y)?;
+        t.end()
+    }
+}
+
+/// The positions of a line (or of a multipoint).
+struct Positions<'a>(&'a [geo::Coord<f64>], Crs);
+
+impl Serialize for Positions<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|c| Position(*c, self.1)))
+    }
+}
+
+/// The rings of a polygon, exterior first.
+struct Rings<'a>(&'a geo::Polygon<f64>, Crs);
+
+impl Serialize for Rings<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let rings = std::iter::once(self.0.exterior()).chain(self.0.interiors());
+        s.collect_seq(rings.map(|l| Positions(&l.0, self.1)))
+    }
+}
+
+/// `{"type": ty, key: value}`.
+fn typed<S: Serializer>(s: S, ty: &str, key: &str, value: &impl Serialize) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(Some(2))?;
+    m.serialize_entry("type", ty)?;
+    m.serialize_entry(key, value)?;
+    m.end()
+}
+
+impl Serialize for GeoJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use geo::Geometry as G;
+        let crs = self.1;
+        match self.0 {
+            G::Point(p) => typed(s, "Point", "coordinates", &Position(p.0, crs)),
+            G::MultiPoint(m) => {
+                let cs: Vec<geo::Coord<f64>> = m.0.iter().map(|p| p.0).collect();
+                typed(s, "MultiPoint", "coordinates", &Positions(&cs, crs))
+            }
+            G::LineString(l) => typed(s, "LineString", "coordinates", &Positions(&l.0, crs)),
+            G::Line(l) => typed(s, "LineString", "coordinates", &Positions(&[l.start, l.end], crs)),
+            G::MultiLineString(m) => {
+                let lines: Vec<Positions> = m.0.iter().map(|l| Positions(&l.0, crs)).collect();
+                typed(s, "MultiLineString", "coordinates", &lines)
+            }
+            G::Polygon(p) => typed(s, "Polygon", "coordinates", &Rings(p, crs)),
+            G::Rect(r) => typed(s, "Polygon", "coordinates", &Rings(&r.to_polygon(), crs)),
+            G::Triangle(t) => typed(s, "Polygon", "coordinates", &Rings(&t.to_polygon(), crs)),
+            G::MultiPolygon(m) => {
+                let polygons: Vec<Rings> = m.0.iter().map(|p| Rings(p, crs)).collect();
+                typed(s, "MultiPolygon", "coordinates", &polygons)
+            }
+            G::GeometryCollection(c) => {
+                let parts: Vec<GeoJson> = c.0.iter().map(|g| GeoJson(g, crs)).collect();
+                typed(s, "GeometryCollection", "geometries", &parts)
+            }
         }
     }
 }
 
+/// A feature as GeoJSON in `crs`.
+struct FeatureJson<'a>(&'a FeatureRow, Crs);
+
+impl Serialize for FeatureJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("type", "Feature")?;
+        m.serialize_entry("id", &self.0.id)?;
+        m.serialize_entry("geometry", &GeoJson(&self.0.geometry, self.1))?;
+        m.serialize_entry("properties", &self.0.properties)?;
+        m.end()
+    }
+}
+
 fn feature_json(f: &FeatureRow, crs: Crs) -> Value {
-    json!({"type": "Feature", "id": f.id, "geometry": geometry_json(&f.geometry, crs), "properties": f.properties})
+    serde_json::to_value(FeatureJson(f, crs)).unwrap_or(Value::Null)
+}
+
+/// A page of features, its fields in the order OGC API – Features lists them.
+#[derive(Serialize)]
+struct FeaturePage<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    features: Vec<FeatureJson<'a>>,
+    #[serde(rename = "numberMatched")]
+    number_matched: u64,
+    #[serde(rename = "numberReturned")]
+    number_returned: usize,
+    #[serde(rename = "timeStamp")]
+    time_stamp: String,
+    links: &'a [Value],
 }
 
 fn content_crs(crs: Crs) -> HeaderValue {
@@ -543,56 +639,161 @@ pub async fn items(
         offset,
         limit,
     };
-    let page = uc::items(&state.registry, &actor, &c, &req).await?;
-    let start = offset.unwrap_or(0);
-    let path = format!("{base}/collections/{cid}/items");
-    let keep: Vec<(String, String)> = p
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "offset" | "after" | "limit"))
-        .cloned()
-        .collect();
-    let page_url = |off: u64, after: Option<i64>| {
-        let mut v = keep.clone();
-        v.push(("limit".into(), limit.to_string()));
-        if off > 0 {
-            v.push(("offset".into(), off.to_string()));
-        }
-        if let Some(a) = after {
-            v.push(("after".into(), a.to_string()));
-        }
-        with_query(&path, &v)
-    };
     let is_html = wants_html(&headers, f);
     let ty = if is_html { "text/html" } else { GEOJSON };
-    let mut links = vec![link("self", ty, with_query(&path, &p), "This page")];
-    if page.more {
-        let next_after = page.features.last().map(|r| r.fid);
-        links.push(link("next", ty, page_url(start + limit, next_after), "Next page"));
+    let page = PageRequest {
+        state: &state,
+        actor: &actor,
+        collection: &c,
+        request: &req,
+        pairs: &p,
+        base: &base,
+        ty,
+    };
+    let (body, link_header) = if is_html {
+        let d = page.data().await?;
+        let v = serde_json::to_value(d.json(crs)).unwrap_or(Value::Null);
+        (Bytes::from(html_text(&c.title, &v)), link_header(&d.links))
+    } else if limit <= KEEP_PAGES_UP_TO && keep_pages() {
+        // A page asked again before the registry changes (a map panning back, many users on
+        // one region, a client paging a filter again) is given as it was made.
+        static PAGES: Memo<(Bytes, String)> = Memo::bounded(256);
+        let key = format!(
+            "{}\u{1f}{base}\u{1f}{cid}\u{1f}{}",
+            caller_key(&actor),
+            q.as_deref().unwrap_or("")
+        );
+        let kept = PAGES
+            .get_or_make(&state, key, || async {
+                let d = page.data().await?;
+                Ok((Bytes::from(json_text(&d.json(crs))?), link_header(&d.links)))
+            })
+            .await?;
+        kept.as_ref().clone()
+    } else {
+        let d = page.data().await?;
+        (Bytes::from(json_text(&d.json(crs))?), link_header(&d.links))
+    };
+    let mut r = (StatusCode::OK, body).into_response();
+    let content_type = if is_html { "text/html; charset=utf-8" } else { GEOJSON };
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(h) = HeaderValue::from_str(&link_header) {
+        r.headers_mut().insert(header::LINK, h);
     }
-    if start > 0 {
+    r.headers_mut().insert("content-crs", content_crs(crs));
+    Ok(r)
+}
+
+/// Pages of at most this many features are kept until the registry changes (256 of them: at
+/// most a few hundred MB of national-size polygons).
+const KEEP_PAGES_UP_TO: u64 = 1_000;
+
+/// Whether pages are kept: yes, unless `DEMINE_KEEP_PAGES=0` (a server short of memory, or a
+/// benchmark that measures making every page).
+fn keep_pages() -> bool {
+    static KEEP: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *KEEP.get_or_init(|| std::env::var("DEMINE_KEEP_PAGES").map_or(true, |v| v.trim() != "0"))
+}
+
+/// What a page of items is made from.
+struct PageRequest<'a> {
+    state: &'a AppState,
+    actor: &'a Actor,
+    collection: &'a Collection,
+    request: &'a ItemsRequest,
+    /// The request's query pairs (kept in the links).
+    pairs: &'a [(String, String)],
+    base: &'a str,
+    /// The media type of the page's own links.
+    ty: &'static str,
+}
+
+/// A page of items and its links.
+struct PageData {
+    features: Vec<FeatureRow>,
+    number_matched: u64,
+    links: Vec<Value>,
+}
+
+impl PageRequest<'_> {
+    async fn data(&self) -> ApiResult<PageData> {
+        let (c, req, ty) = (self.collection, self.request, self.ty);
+        let number_matched = number_matched(self.state, self.actor, c, req).await?;
+        let page = uc::items(&self.state.registry, self.actor, c, req).await?;
+        let start = req.offset.unwrap_or(0);
+        let path = format!("{}/collections/{}/items", self.base, c.id);
+        let keep: Vec<(String, String)> = self
+            .pairs
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "offset" | "after" | "limit"))
+            .cloned()
+            .collect();
+        let page_url = |off: u64, after: Option<i64>| {
+            let mut v = keep.clone();
+            v.push(("limit".into(), req.limit.to_string()));
+            if off > 0 {
+                v.push(("offset".into(), off.to_string()));
+            }
+            if let Some(a) = after {
+                v.push(("after".into(), a.to_string()));
+            }
+            with_query(&path, &v)
+        };
+        let mut links = vec![link("self", ty, with_query(&path, self.pairs), "This page")];
+        if page.more {
+            let next_after = page.features.last().map(|r| r.fid);
+            links.push(link("next", ty, page_url(start + req.limit, next_after), "Next page"));
+        }
+        if start > 0 {
+            links.push(link(
+                "prev",
+                ty,
+                page_url(start.saturating_sub(req.limit), None),
+                "Previous page",
+            ));
+        }
         links.push(link(
-            "prev",
-            ty,
-            page_url(start.saturating_sub(limit), None),
-            "Previous page",
+            "collection",
+            JSON,
+            format!("{}/collections/{}", self.base, c.id),
+            "The collection",
         ));
+        Ok(PageData {
+            features: page.features,
+            number_matched,
+            links,
+        })
     }
-    links.push(link(
-        "collection",
-        JSON,
-        format!("{base}/collections/{cid}"),
-        "The collection",
-    ));
-    let v = json!({
-        "type": "FeatureCollection",
-        "features": page.features.iter().map(|r| feature_json(r, crs)).collect::<Vec<_>>(),
-        "numberMatched": page.number_matched,
-        "numberReturned": page.features.len(),
-        "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "links": links,
-    });
-    let mut r = respond(&headers, f, &c.title, &v, GEOJSON);
-    let link_header = links
+}
+
+impl PageData {
+    fn json(&self, crs: Crs) -> FeaturePage<'_> {
+        FeaturePage {
+            kind: "FeatureCollection",
+            features: self.features.iter().map(|r| FeatureJson(r, crs)).collect(),
+            number_matched: self.number_matched,
+            number_returned: self.features.len(),
+            time_stamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            links: &self.links,
+        }
+    }
+}
+
+/// JSON text of a page, straight from its features (no tree of values).
+fn json_text(page: &FeaturePage) -> ApiResult<Vec<u8>> {
+    serde_json::to_vec(page).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+            e.to_string(),
+        )
+    })
+}
+
+/// The `Link` header of a page's links.
+fn link_header(links: &[Value]) -> String {
+    links
         .iter()
         .filter_map(|l| {
             Some(format!(
@@ -603,12 +804,7 @@ pub async fn items(
             ))
         })
         .collect::<Vec<_>>()
-        .join(", ");
-    if let Ok(h) = HeaderValue::from_str(&link_header) {
-        r.headers_mut().insert(header::LINK, h);
-    }
-    r.headers_mut().insert("content-crs", content_crs(crs));
-    Ok(r)
+        .join(", ")
 }
 
 pub async fn item(

@@ -101,6 +101,16 @@ fn escape(s: &str) -> String {
 
 /// A minimal HTML view of a JSON document: its title, its links, and the JSON itself.
 pub(crate) fn html_body(title: &str, v: &Value) -> Response {
+    let mut r = (StatusCode::OK, html_text(title, v)).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r
+}
+
+/// The HTML page of a JSON document: its title, its links, and the document.
+pub(crate) fn html_text(title: &str, v: &Value) -> String {
     let mut links = String::new();
     let mut all: Vec<&Value> = v["links"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
     if let Some(cs) = v["collections"].as_array() {
@@ -119,18 +129,12 @@ pub(crate) fn html_body(title: &str, v: &Value) -> Response {
         let text = l["title"].as_str().or(l["rel"].as_str()).unwrap_or(href);
         links.push_str(&format!("<li><a href=\"{}\">{}</a></li>", escape(href), escape(text)));
     }
-    let body = format!(
+    format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title></head><body>\
          <h1>{t}</h1><ul>{links}</ul><pre>{json}</pre></body></html>",
         t = escape(title),
         json = escape(&serde_json::to_string_pretty(v).unwrap_or_default())
-    );
-    let mut r = (StatusCode::OK, body).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    r
+    )
 }
 
 /// A 400 naming the parameter and the problem (problem details, with the OGC `code`).
