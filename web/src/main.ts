@@ -6,7 +6,6 @@ import { t, getLang, setLang, onLangChange, type Lang, type Params } from './i18
 import { session, logout, setUnauthorizedHandler, type Me } from './api';
 import { sync, unsentCount, onOutboxChange } from './outbox';
 import { loginScreen } from './screens/login';
-import { mapScreen } from './screens/map';
 import { dossierScreen } from './screens/dossier';
 import { dashboardScreen } from './screens/dashboard';
 import { planningScreen } from './screens/planning';
@@ -25,8 +24,12 @@ interface Route {
   render: (main: HTMLElement, arg: string | undefined) => Screen | void | Promise<Screen | void>;
 }
 
+/** The map (MapLibre: most of the app's code) is its own chunk, fetched while the log-in form
+ * shows, so the form appears sooner and the map is ready when the log-in is done. */
+const loadMap = () => import('./screens/map');
+
 const routes: Route[] = [
-  { path: 'map', label: 'nav.map', allowed: (m) => m.may.read, render: mapScreen },
+  { path: 'map', label: 'nav.map', allowed: (m) => m.may.read, render: async (main) => (await loadMap()).mapScreen(main) },
   { path: 'dashboard', label: 'nav.dashboard', allowed: (m) => m.may.aggregates, render: dashboardScreen },
   { path: 'planning', label: 'nav.planning', allowed: (m) => m.may.read, render: planningScreen },
   { path: 'review', label: 'nav.review', allowed: (m) => m.may.review, render: reviewScreen },
@@ -134,6 +137,7 @@ async function render(): Promise<void> {
     const main = h('main', { id: 'main', class: 'narrow' });
     app.append(main);
     loginScreen(main, (me) => go(home(me)));
+    void loadMap();
     return;
   }
   const route = routes.find((r) => r.path === path && r.allowed(s.me));

@@ -5,7 +5,7 @@ import { add, h } from '../dom';
 import { t, term, fmtArea, fmtNum, fmtDate, areaUnit } from '../i18n';
 import { getJson } from '../api';
 import { timeChart } from '../chart';
-import { COLORS } from './map';
+import { COLORS } from '../colors';
 import type { Screen } from '../main';
 
 interface Group {

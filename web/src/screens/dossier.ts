@@ -6,7 +6,7 @@ import { getJson, request, session, ApiError } from '../api';
 import { field } from '../dom';
 import { diffTable } from '../diff';
 import { polygons, frame, path, svg, type Polys } from '../geo';
-import { COLORS } from './map';
+import { COLORS } from '../colors';
 import { cachePut, cacheGet } from '../outbox';
 import type { Screen } from '../main';
 

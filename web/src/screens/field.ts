@@ -7,7 +7,7 @@ import { t, term, fmtArea, fmtDateTime, fmtNum } from '../i18n';
 import { getJson, postJson, session, ApiError, NetworkError } from '../api';
 import { enqueue, items, remove, retry, cachePut, cacheGet, sentItems, onOutboxChange, type OutboxItem } from '../outbox';
 import { polygons, frame, path, svg, type Polys } from '../geo';
-import { COLORS } from './map';
+import { COLORS } from '../colors';
 import { diffTable } from '../diff';
 import { syncNow, type Screen } from '../main';
 

@@ -7,18 +7,8 @@ import { add, h, clear, field } from '../dom';
 import { t, term, fmtArea, fmtDate, fmtNum } from '../i18n';
 import { getJson, session } from '../api';
 import { go, type Screen } from '../main';
+import { COLORS } from '../colors';
 
-export const COLORS = {
-  SHA: '#e08a00',
-  CHA: '#c4122f',
-  cancelled: '#8bc34a',
-  reduced: '#1e88a8',
-  cleared: '#2e7d32',
-  find: '#5b1a8f',
-  accident: '#111111',
-  background: '#f3f1ea',
-  context: '#9a9a9a',
-};
 
 interface Collection {
   id: string;
@@ -166,6 +156,8 @@ export async function mapScreen(main: HTMLElement): Promise<Screen> {
     center: bbox ? undefined : [31, 49],
     zoom: bbox ? undefined : 5,
     attributionControl: false,
+    // No labels fade in or out here: the map is ready (idle) as soon as its tiles are drawn.
+    fadeDuration: 0,
     locale: {
       'Map.Title': t('map.region'),
       'NavigationControl.ZoomIn': t('map.zoom_in'),

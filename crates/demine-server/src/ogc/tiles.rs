@@ -136,13 +136,21 @@ fn tag_value(v: &Value, ty: FieldType) -> Option<TileValue> {
     }
 }
 
-/// Below [`OVERVIEW_BELOW_ZOOM`], a polygon less than this many tile units across (two pixels
+/// Below [`OVERVIEW_BELOW_ZOOM`], a polygon less than this many tile units across (four pixels
 /// of a 512-pixel tile) is drawn as a dot. Tens of thousands of such specks make a national
-/// zoom-6 tile that a browser spends seconds triangulating, for nothing anyone can see.
-const DOT_BELOW_UNITS: f64 = 16.0;
+/// zoom-6 tile that a browser spends seconds triangulating, for a shape nobody can make out.
+const DOT_BELOW_UNITS: f64 = 32.0;
+
 /// Dots falling in one cell of this many tile units, with the same drawing values, become one
-/// dot with a `count`.
-const DOT_CELL_UNITS: f64 = 32.0;
+/// dot with a `count`: 16 pixels when a country fills the screen (zoom 5 and below, where
+/// 4-pixel cells made 12,000–25,000 dots a tile), 8 pixels at zoom 6, 4 pixels nearer.
+fn dot_cell_units(z: u8) -> f64 {
+    match z {
+        0..=5 => 128.0,
+        6 => 64.0,
+        _ => 32.0,
+    }
+}
 
 /// The fields that choose how a layer's dots are drawn and filtered (one dot per cell and values
 /// of these); `None` for layers that are never dotted.
@@ -228,12 +236,13 @@ fn dot_properties(layer: &Layer, group: &[&str], rows: &[&FeatureRow]) -> serde_
 /// Encodes the features of one layer as a tile (empty when nothing is in it).
 ///
 /// Below [`OVERVIEW_BELOW_ZOOM`], the polygons of hazards and released land that are too small
-/// to see are dots, one per cell of [`DOT_CELL_UNITS`] and drawing values; a dot of several
+/// to see are dots, one per cell of [`dot_cell_units`] and drawing values; a dot of several
 /// carries `count`, summed areas and earliest dates, a dot of one carries that feature's fields.
 pub fn encode(layer_name: &str, layer: &Layer, rows: &[FeatureRow], z: u8, x: u32, y: u32) -> Vec<u8> {
     let project = to_tile(z, x, y);
     let overview = z < OVERVIEW_BELOW_ZOOM;
     let dot_group = dot_fields(layer).filter(|_| overview);
+    let cell_units = dot_cell_units(z);
     let mut tags = TagsBuilder::new();
     let mut features = Vec::new();
     let mut seen_points = std::collections::HashSet::new();
@@ -249,8 +258,8 @@ pub fn encode(layer_name: &str, layer: &Layer, rows: &[FeatureRow], z: u8, x: u3
                         .map(|g| r.properties.get(*g).and_then(Value::as_str).unwrap_or("").to_string())
                         .collect();
                     let cell = (
-                        (c.x / DOT_CELL_UNITS).floor() as i64,
-                        (c.y / DOT_CELL_UNITS).floor() as i64,
+                        (c.x / cell_units).floor() as i64,
+                        (c.y / cell_units).floor() as i64,
                         values,
                     );
                     let d = dots.entry(cell).or_insert(Dot {
