@@ -50,6 +50,9 @@ pub struct PriorModel {
     /// Probability that an item is reported by people (EOD call-outs, evidence before the
     /// hazard was recorded) whether or not work reaches it: a detection over all land.
     pub report: f64,
+    /// ρ recalibrated on whether hazards have any finds at all, per class (suspected, then
+    /// confirmed): ρ' = σ(α + β·logit ρ) with `[α_SHA, β_SHA, α_CHA, β_CHA]` (see [`fit`]).
+    pub recalibration: [f64; 4],
 }
 
 impl Default for PriorModel {
@@ -58,6 +61,8 @@ impl Default for PriorModel {
         PriorModel::from_vec(&START)
     }
 }
+
+const IDENTITY: [f64; 4] = [0.0, 1.0, 0.0, 1.0];
 
 const START: [f64; N_PARAMS] = [0.0, 1.0, 1.0, 0.0, 0.0, 2.3, 0.0, 1.0, -0.7, -2.0];
 /// Ridge weight towards `START`, per parameter (a weak prior: data dominate).
@@ -69,6 +74,12 @@ fn sigmoid(x: f64) -> f64 {
 
 fn logit(p: f64) -> f64 {
     let p = p.clamp(1e-4, 1.0 - 1e-4);
+    (p / (1.0 - p)).ln()
+}
+
+/// logit over (1e-9, 1 − 1e-9).
+fn logit_wide(p: f64) -> f64 {
+    let p = p.clamp(1e-9, 1.0 - 1e-9);
     (p / (1.0 - p)).ln()
 }
 
@@ -85,6 +96,7 @@ impl PriorModel {
             m2: v[7],
             shape: v[8].exp().clamp(0.02, 50.0),
             report: sigmoid(v[9]),
+            recalibration: IDENTITY,
         }
     }
 
@@ -102,6 +114,16 @@ impl PriorModel {
     /// Share of a unit's items that lie in its land still to release, not reported.
     pub fn unreleased_share(&self, u: &crate::evidence::Unit) -> f64 {
         (1.0 - self.report) * u.remaining_share
+    }
+
+    /// ρ of a hazard of `class` after the recalibration.
+    pub fn recalibrated(&self, class: HazardClass, rho: f64) -> f64 {
+        let k = if class == HazardClass::Cha { 2 } else { 0 };
+        let (a, b) = (self.recalibration[k], self.recalibration[k + 1]);
+        if a == 0.0 && b == 1.0 {
+            return rho;
+        }
+        sigmoid(a + b * logit_wide(rho)).clamp(1e-9, 1.0)
     }
 
     /// ρ and the units' priors for a hazard.
@@ -126,6 +148,9 @@ impl PriorModel {
             rho = 1.0 - (1.0 - rho) * (1.0 - self.kappa);
         }
         let rho = rho.clamp(1e-9, 1.0);
+        // The units' shares of a contaminated hazard come from ρ as fitted; the hazard-level
+        // probability itself is the recalibrated one.
+        let rho_h = self.recalibrated(h.class, rho);
         let priors = pis
             .into_iter()
             .map(|(pi, mu)| UnitPrior {
@@ -134,7 +159,7 @@ impl PriorModel {
                 shape: self.shape,
             })
             .collect();
-        (rho, priors)
+        (rho_h, priors)
     }
 }
 
@@ -215,7 +240,8 @@ pub fn fit(hazards: &[HazardUnits]) -> Fit {
             best_f = fx;
         }
     }
-    let m = PriorModel::from_vec(&best);
+    let mut m = PriorModel::from_vec(&best);
+    m.recalibration = recalibrate(&m, &data);
     let ll: f64 = data
         .iter()
         .map(|h| {
@@ -229,6 +255,76 @@ pub fn fit(hazards: &[HazardUnits]) -> Fit {
         hazards_used: data.len(),
         evaluations,
     }
+}
+
+/// Recalibrates ρ on the presence of finds. The likelihood of the counts of finds fits items
+/// per unit with one negative binomial; where counts are clustered (a minefield, a strike area)
+/// the compromise mis-states how often a contaminated hazard yields no find at all, and so the
+/// hazard-level ρ of hazards without finds. Given each hazard's P(no find | contaminated) e
+/// under the fitted units (unchanged), ρ' = σ(α + β·logit ρ) per class maximises the
+/// likelihood of whether each hazard has any finds, P(finds) = ρ'(1 − e): Platt scaling of ρ on
+/// the registry's own outcome.
+fn recalibrate(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 4] {
+    let mut out = IDENTITY;
+    for (k, class) in [(0, HazardClass::Sha), (2, HazardClass::Cha)] {
+        let obs: Vec<(f64, f64, bool)> = data
+            .iter()
+            .filter(|h| h.class == class)
+            .map(|h| {
+                let (rho, mut cases) = m.cases(h, &|_, _| Treatment::Miss(0.0));
+                for c in cases.iter_mut() {
+                    c.finds = 0;
+                    c.evidence = false;
+                }
+                let e = ln_likelihood(1.0, &cases).exp().clamp(0.0, 1.0);
+                (logit_wide(rho), 1.0 - e, h.finds() > 0)
+            })
+            .collect();
+        if obs.iter().filter(|o| o.2).count() < 10 || obs.iter().filter(|o| !o.2).count() < 10 {
+            continue;
+        }
+        let ll = |a: f64, b: f64| -> f64 {
+            obs.iter()
+                .map(|&(l, d, y)| {
+                    let p = (sigmoid(a + b * l) * d).clamp(1e-12, 1.0 - 1e-12);
+                    if y {
+                        p.ln()
+                    } else {
+                        (1.0 - p).ln()
+                    }
+                })
+                .sum::<f64>()
+                // A weak ridge towards the identity.
+                - RIDGE * (a * a + (b - 1.0) * (b - 1.0))
+        };
+        // Coordinate grid, refined around the best point.
+        let (mut a, mut b) = (0.0, 1.0);
+        let mut best = ll(a, b);
+        let (mut sa, mut sb) = (1.0, 0.25);
+        for _ in 0..40 {
+            let mut moved = false;
+            for (da, db) in [(sa, 0.0), (-sa, 0.0), (0.0, sb), (0.0, -sb)] {
+                let (x, y) = (a + da, (b + db).clamp(0.05, 5.0));
+                let v = ll(x, y);
+                if v > best {
+                    best = v;
+                    a = x;
+                    b = y;
+                    moved = true;
+                }
+            }
+            if !moved {
+                sa *= 0.5;
+                sb *= 0.5;
+                if sa < 1e-3 {
+                    break;
+                }
+            }
+        }
+        out[k] = a;
+        out[k + 1] = b;
+    }
+    out
 }
 
 /// Minimises `f` from `x0` with a simplex of edge `step`; returns (x, f(x), evaluations).
