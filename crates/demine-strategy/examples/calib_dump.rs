@@ -19,15 +19,25 @@ fn main() {
             accidents: &c.accidents,
             cells: &r.cells,
         };
-        let methods = Methods { depth_aware: std::env::var("DEPTH").map_or(true, |v| v != "0"), ..Methods::default() };
-        eprintln!("seed {seed}: depth {:?}", DepthModel::fit(&c.hazards, &c.activities, &c.finds).map(|d| (d.tolerance_cm, d.beyond_ratio)));
+        let methods = Methods {
+            depth_aware: std::env::var("DEPTH").map_or(true, |v| v != "0"),
+            ..Methods::default()
+        };
+        eprintln!(
+            "seed {seed}: depth {:?}",
+            DepthModel::fit(&c.hazards, &c.activities, &c.finds).map(|d| (d.tolerance_cm, d.beyond_ratio))
+        );
         let units = hazard_units(&reg, &methods).unwrap();
         let f = fit(&units);
         eprintln!("seed {seed}: {:?}", f.model);
         let items: Vec<TruthItem> = c
             .ground_truth
             .iter()
-            .map(|i| TruthItem { location: i.location, hazard_id: i.hazard_id.as_deref(), found: i.found })
+            .map(|i| TruthItem {
+                location: i.location,
+                hazard_id: i.hazard_id.as_deref(),
+                found: i.found,
+            })
             .collect();
         let left = true_items_in_released(&c.hazards, &c.activities, &items);
         let mut total = std::collections::HashMap::new();
@@ -63,7 +73,11 @@ fn main() {
             let (mut ea, mut e0) = (1.0, 1.0);
             for u in &cases {
                 let (phi, mu, k) = (u.prior.phi, u.prior.mu, u.prior.shape);
-                let nb: f64 = u.land.iter().map(|l| l.share * (1.0 + mu * l.found_share / k).powf(-k)).sum();
+                let nb: f64 = u
+                    .land
+                    .iter()
+                    .map(|l| l.share * (1.0 + mu * l.found_share / k).powf(-k))
+                    .sum();
                 ea *= 1.0 - phi + phi * nb;
                 e0 *= 1.0 - phi + phi * (1.0 + mu / k).powf(-k);
             }

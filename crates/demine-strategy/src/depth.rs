@@ -7,8 +7,8 @@
 //! the work's detection of an item of unknown depth is p_t·(F_c(D + τ) + β_t·(1 − F_c(D + τ))).
 //!
 //! Everything comes from the registry's finds made by work (a find matched to the activity whose
-//! land and dates hold it): f_c is their depth profile with each find weighted by 1/(relative
-//! detection at its depth) — Horvitz–Thompson — shrunk towards the profile of all finds when a
+//! land and dates hold it): f_c is the maximum-likelihood profile of items under that biased
+//! sampling (each find's work saw depths below D + τ at β_t; [`npmle`]), of all finds when a
 //! contamination type has few; β_t and τ maximise the likelihood of each find's depth given the
 //! depth its activity worked to, f_c(z)·g(z, D)/Σ f_c(z')g(z', D), g = 1 within and β_t below. The
 //! spread of recorded depths identifies β: an item at 20 cm is within a 30 cm clearance and
@@ -24,8 +24,8 @@ use std::collections::HashMap;
 
 /// Deepest depth bin, cm (deeper finds count here).
 const MAX_CM: usize = 200;
-/// Pseudo-finds of the pooled profile added to each contamination type's.
-const SHRINK: f64 = 50.0;
+/// Finds by work a contamination type needs for a profile of its own (else the pooled one).
+const MIN_TYPE_FINDS: usize = 100;
 /// Finds by depth-recorded work needed to fit β and τ; below, detection ignores depth.
 pub const MIN_FINDS: usize = 30;
 const BETAS: [f64; 17] = [
@@ -93,6 +93,53 @@ fn share_at(cum: &[f64], d: f64) -> f64 {
     cum[bin(d)]
 }
 
+/// The maximum-likelihood depth profile (cumulative) of the items in worked land, from finds
+/// each sampled with relative detection g(z) = 1 within its work's depth + τ and β below
+/// (biased sampling, Vardi 1985): f(z) ∝ n(z) / Σᵢ gᵢ(z)/Gᵢ, Gᵢ = Σ_z f(z)gᵢ(z), iterated.
+fn npmle(obs: &[&Obs], beta: [f64; 2], tol: f64) -> Vec<f64> {
+    let mut n = vec![0.0; MAX_CM + 1];
+    for o in obs {
+        n[o.z] += 1.0;
+    }
+    let total: f64 = n.iter().sum();
+    if total <= 0.0 {
+        return vec![1.0; MAX_CM + 1];
+    }
+    let mut f: Vec<f64> = n.iter().map(|x| x / total).collect();
+    for _ in 0..200 {
+        let cum = cumulative(&f);
+        // Σᵢ gᵢ(z)/Gᵢ = base + Σ_{i: z ≤ tᵢ} (1 − βᵢ)/Gᵢ, the second a suffix sum over thresholds.
+        let mut base = 0.0;
+        let mut at = vec![0.0; MAX_CM + 1];
+        for o in obs {
+            match o.work {
+                Some((g, d)) if d + tol >= 0.0 => {
+                    let t = d + tol;
+                    let within = share_at(&cum, t);
+                    let big_g = (within + beta[g] * (1.0 - within)).max(1e-300);
+                    base += beta[g] / big_g;
+                    at[bin(t)] += (1.0 - beta[g]) / big_g;
+                }
+                Some(_) => base += 1.0,
+                None => base += 1.0,
+            }
+        }
+        let mut suffix = 0.0;
+        let mut next = vec![0.0; MAX_CM + 1];
+        for z in (0..=MAX_CM).rev() {
+            suffix += at[z];
+            next[z] = n[z] / (base + suffix).max(1e-300);
+        }
+        let s: f64 = next.iter().sum();
+        let change: f64 = next.iter().zip(&f).map(|(a, b)| (a / s - b).abs()).sum();
+        f = next.into_iter().map(|x| x / s).collect();
+        if change < 1e-9 {
+            break;
+        }
+    }
+    cumulative(&f)
+}
+
 impl DepthModel {
     /// Learns the model from the registry (see the module doc). `None` when too few finds by
     /// depth-recorded work carry a depth.
@@ -119,17 +166,21 @@ impl DepthModel {
                 .or_else(|| locate.hazard_of(f.location));
             let Some(h) = h else { continue };
             // The activity that found it: by id, else the hazard's work holding it on that day.
-            let work = f.activity_id.as_deref().and_then(|id| by_id.get(id).copied()).or_else(|| {
-                acts[h].iter().copied().find(|a| {
-                    a.start_date <= f.date
-                        && f.date <= a.end_date
-                        && a.geometry.bounding_rect().is_some_and(|b| {
-                            let p = f.location;
-                            p.x() >= b.min().x && p.x() <= b.max().x && p.y() >= b.min().y && p.y() <= b.max().y
-                        })
-                        && a.geometry.contains(&f.location)
-                })
-            });
+            let work = f
+                .activity_id
+                .as_deref()
+                .and_then(|id| by_id.get(id).copied())
+                .or_else(|| {
+                    acts[h].iter().copied().find(|a| {
+                        a.start_date <= f.date
+                            && f.date <= a.end_date
+                            && a.geometry.bounding_rect().is_some_and(|b| {
+                                let p = f.location;
+                                p.x() >= b.min().x && p.x() <= b.max().x && p.y() >= b.min().y && p.y() <= b.max().y
+                            })
+                            && a.geometry.contains(&f.location)
+                    })
+                });
             let Some(a) = work else { continue };
             if a.activity_type == ActivityType::Nts {
                 continue;
@@ -152,37 +203,19 @@ impl DepthModel {
             return None;
         }
         let profiles_for = |beta: [f64; 2], tol: f64| -> (Vec<Vec<f64>>, Vec<f64>) {
-            let mut per = vec![vec![0.0; MAX_CM + 1]; types.len()];
-            let mut pooled = vec![0.0; MAX_CM + 1];
-            let mut counts = vec![0.0; types.len()];
-            for o in &obs {
-                let w = match o.work {
-                    Some((g, d)) if (o.z as f64) > d + tol => 1.0 / beta[g],
-                    _ => 1.0,
-                };
-                pooled[o.z] += w;
-                if let Some(c) = o.contamination {
-                    per[c][o.z] += w;
-                    counts[c] += 1.0;
-                }
-            }
-            let pooled_total: f64 = pooled.iter().sum();
-            let per = per
-                .into_iter()
-                .zip(counts)
-                .map(|(h, n)| {
-                    let total: f64 = h.iter().sum();
-                    // Shrink towards the pooled profile: SHRINK pseudo-finds, weights kept.
-                    let scale = if n > 0.0 { total / n } else { 1.0 };
-                    let mixed: Vec<f64> = h
-                        .iter()
-                        .zip(&pooled)
-                        .map(|(x, p)| x + SHRINK * scale * p / pooled_total.max(1e-300))
-                        .collect();
-                    cumulative(&mixed)
+            let pooled: Vec<&Obs> = obs.iter().collect();
+            let pooled_cum = npmle(&pooled, beta, tol);
+            let per = (0..types.len())
+                .map(|c| {
+                    let mine: Vec<&Obs> = obs.iter().filter(|o| o.contamination == Some(c)).collect();
+                    if mine.len() >= MIN_TYPE_FINDS {
+                        npmle(&mine, beta, tol)
+                    } else {
+                        pooled_cum.clone()
+                    }
                 })
                 .collect();
-            (per, cumulative(&pooled))
+            (per, pooled_cum)
         };
         let log_lik = |beta: [f64; 2], tol: f64| -> f64 {
             let (per, pooled) = profiles_for(beta, tol);
@@ -239,7 +272,13 @@ impl DepthModel {
     /// Detection of an activity of `t` that worked to `depth_cm` on a hazard recorded with
     /// `contamination`, for an item of unknown depth. Technical survey, NTS and work without a
     /// recorded depth: [`Methods::item_detection`].
-    pub fn detection(&self, methods: &Methods, t: ActivityType, depth_cm: Option<f64>, contamination: Option<&str>) -> f64 {
+    pub fn detection(
+        &self,
+        methods: &Methods,
+        t: ActivityType,
+        depth_cm: Option<f64>,
+        contamination: Option<&str>,
+    ) -> f64 {
         let p = methods.item_detection(t);
         match (group(t), depth_cm.filter(|d| d.is_finite())) {
             (Some(g), Some(d)) => {

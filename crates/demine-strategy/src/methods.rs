@@ -24,7 +24,8 @@ pub struct Methods {
     pub evidence_radius_m: f64,
     /// Whether past clearance, BAC and EOD find items below the depth they recorded only by
     /// chance, as the registry's finds say ([`crate::depth::DepthModel`]); else each finds
-    /// with its detection whatever the depth.
+    /// with its detection whatever the depth (the default: see README, "Release strategies",
+    /// for why depth-aware detection is not on yet).
     pub depth_aware: bool,
 }
 
@@ -37,7 +38,7 @@ impl Default for Methods {
             bac_detection: 0.9,
             eod_detection: 0.99,
             evidence_radius_m: 100.0,
-            depth_aware: true,
+            depth_aware: false,
         }
     }
 }

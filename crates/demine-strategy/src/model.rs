@@ -51,8 +51,8 @@ pub struct PriorModel {
     /// hazard was recorded) whether or not work reaches it: a detection over all land.
     pub report: f64,
     /// ρ recalibrated on whether hazards have any finds at all, per class (suspected, then
-    /// confirmed): ρ' = σ(α + β·logit ρ) with `[α_SHA, β_SHA, α_CHA, β_CHA]` (see [`fit`]).
-    pub recalibration: [f64; 4],
+    /// confirmed): `[α, β, θ]` for SHAs then CHAs (see [`recalibrate`]).
+    pub recalibration: [f64; 6],
 }
 
 impl Default for PriorModel {
@@ -62,7 +62,7 @@ impl Default for PriorModel {
     }
 }
 
-const IDENTITY: [f64; 4] = [0.0, 1.0, 0.0, 1.0];
+const IDENTITY: [f64; 6] = [0.0, 1.0, 1.0, 0.0, 1.0, 1.0];
 
 const START: [f64; N_PARAMS] = [0.0, 1.0, 1.0, 0.0, 0.0, 2.3, 0.0, 1.0, -0.7, -2.0];
 /// Ridge weight towards `START`, per parameter (a weak prior: data dominate).
@@ -116,14 +116,14 @@ impl PriorModel {
         (1.0 - self.report) * u.remaining_share
     }
 
-    /// ρ of a hazard of `class` after the recalibration.
-    pub fn recalibrated(&self, class: HazardClass, rho: f64) -> f64 {
-        let k = if class == HazardClass::Cha { 2 } else { 0 };
-        let (a, b) = (self.recalibration[k], self.recalibration[k + 1]);
-        if a == 0.0 && b == 1.0 {
-            return rho;
-        }
-        sigmoid(a + b * logit_wide(rho)).clamp(1e-9, 1.0)
+    /// The recalibration of a class: (α, β, θ).
+    fn recalibration_of(&self, class: HazardClass) -> (f64, f64, f64) {
+        let k = if class == HazardClass::Cha { 3 } else { 0 };
+        (
+            self.recalibration[k],
+            self.recalibration[k + 1],
+            self.recalibration[k + 2],
+        )
     }
 
     /// ρ and the units' priors for a hazard.
@@ -148,10 +148,7 @@ impl PriorModel {
             rho = 1.0 - (1.0 - rho) * (1.0 - self.kappa);
         }
         let rho = rho.clamp(1e-9, 1.0);
-        // The units' shares of a contaminated hazard come from ρ as fitted; the hazard-level
-        // probability itself is the recalibrated one.
-        let rho_h = self.recalibrated(h.class, rho);
-        let priors = pis
+        let priors: Vec<UnitPrior> = pis
             .into_iter()
             .map(|(pi, mu)| UnitPrior {
                 phi: (pi / rho).min(1.0),
@@ -159,7 +156,31 @@ impl PriorModel {
                 shape: self.shape,
             })
             .collect();
+        // The units of a contaminated hazard keep ρ as fitted; the hazard-level probability is
+        // the recalibrated one: logit ρ' = α + β·logit ρ + (θ − 1)·ln e, e = P(no find so far |
+        // contaminated), so that a hazard without finds has the posterior odds of ρ'' = σ(α +
+        // β·logit ρ) with its evidence e^θ (see [`recalibrate`]). With finds, ρ' does not matter.
+        let (a, b, theta) = self.recalibration_of(h.class);
+        if a == 0.0 && b == 1.0 && theta == 1.0 {
+            return (rho, priors);
+        }
+        let ln_e = self.ln_no_find(h, &priors);
+        let rho_h = sigmoid(a + b * logit_wide(rho) + (theta - 1.0) * ln_e).clamp(1e-9, 1.0);
         (rho_h, priors)
+    }
+
+    /// ln P(no find so far | the hazard is contaminated), for units with `priors`.
+    fn ln_no_find(&self, h: &HazardUnits, priors: &[UnitPrior]) -> f64 {
+        let cases: Vec<UnitCase> = self
+            .cases_with(h, priors, &|_, _| Treatment::Miss(0.0))
+            .into_iter()
+            .map(|mut c| {
+                c.finds = 0;
+                c.evidence = false;
+                c
+            })
+            .collect();
+        ln_likelihood(1.0, &cases).min(0.0)
     }
 }
 
@@ -168,12 +189,20 @@ impl PriorModel {
     /// treatment `treat(unit, piece)` gives its items not found.
     pub fn cases(&self, h: &HazardUnits, treat: &dyn Fn(&Unit, &LandPiece) -> Treatment) -> (f64, Vec<UnitCase>) {
         let (rho, priors) = self.priors(h);
-        let cases = h
-            .units
+        (rho, self.cases_with(h, &priors, treat))
+    }
+
+    fn cases_with(
+        &self,
+        h: &HazardUnits,
+        priors: &[UnitPrior],
+        treat: &dyn Fn(&Unit, &LandPiece) -> Treatment,
+    ) -> Vec<UnitCase> {
+        h.units
             .iter()
             .zip(priors)
             .map(|(u, prior)| UnitCase {
-                prior,
+                prior: *prior,
                 land: u
                     .land
                     .iter()
@@ -187,8 +216,7 @@ impl PriorModel {
                 finds: u64::from(u.finds),
                 evidence: u.evidence,
             })
-            .collect();
-        (rho, cases)
+            .collect()
     }
 }
 
@@ -214,8 +242,17 @@ fn objective(v: &[f64; N_PARAMS], data: &[&HazardUnits]) -> f64 {
     -ll + ridge
 }
 
-/// Fits the prior on the hazards' units (deterministic: Nelder–Mead from fixed starts).
+/// Fits the prior on the hazards' units (deterministic: Nelder–Mead from fixed starts), without
+/// the recalibration of ρ ([`fit_with`]).
 pub fn fit(hazards: &[HazardUnits]) -> Fit {
+    fit_with(hazards, false)
+}
+
+/// [`fit`], then, with `recalibrate`, ρ recalibrated on the presence of finds ([`recalibrate`]).
+/// Not the default: on the region demo it removes the over-reading of suspected hazards without
+/// finds but, with depth-aware detection, over-predicts the residual of the middle deciles
+/// (README, "Release strategies").
+pub fn fit_with(hazards: &[HazardUnits], recalibrate_rho: bool) -> Fit {
     // Every hazard informs the fit: people report items wherever they lie, so even land no
     // work reached says something (no report in years is evidence of absence).
     let data: Vec<&HazardUnits> = hazards.iter().filter(|h| !h.units.is_empty()).collect();
@@ -241,7 +278,9 @@ pub fn fit(hazards: &[HazardUnits]) -> Fit {
         }
     }
     let mut m = PriorModel::from_vec(&best);
-    m.recalibration = recalibrate(&m, &data);
+    if recalibrate_rho {
+        m.recalibration = recalibrate(&m, &data);
+    }
     let ll: f64 = data
         .iter()
         .map(|h| {
@@ -259,34 +298,31 @@ pub fn fit(hazards: &[HazardUnits]) -> Fit {
 
 /// Recalibrates ρ on the presence of finds. The likelihood of the counts of finds fits items
 /// per unit with one negative binomial; where counts are clustered (a minefield, a strike area)
-/// the compromise mis-states how often a contaminated hazard yields no find at all, and so the
-/// hazard-level ρ of hazards without finds. Given each hazard's P(no find | contaminated) e
-/// under the fitted units (unchanged), ρ' = σ(α + β·logit ρ) per class maximises the
-/// likelihood of whether each hazard has any finds, P(finds) = ρ'(1 − e): Platt scaling of ρ on
-/// the registry's own outcome.
-fn recalibrate(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 4] {
+/// that compromise mis-states how often a contaminated hazard yields no find at all, and so
+/// the posterior of hazards without finds. Given each hazard's ρ and e = P(no find so far |
+/// contaminated) under the fitted units, per class (α, β, θ) maximise the likelihood of
+/// whether each hazard has any finds, P(finds) = σ(α + β·logit ρ)·(1 − e^θ): Platt scaling of
+/// ρ, and θ the weight of the evidence "no find" (θ > 1: a contaminated hazard rarely goes
+/// without a find). A weak ridge keeps them near the identity (0, 1, 1).
+fn recalibrate(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 6] {
     let mut out = IDENTITY;
-    for (k, class) in [(0, HazardClass::Sha), (2, HazardClass::Cha)] {
+    for (k, class) in [(0, HazardClass::Sha), (3, HazardClass::Cha)] {
         let obs: Vec<(f64, f64, bool)> = data
             .iter()
             .filter(|h| h.class == class)
             .map(|h| {
-                let (rho, mut cases) = m.cases(h, &|_, _| Treatment::Miss(0.0));
-                for c in cases.iter_mut() {
-                    c.finds = 0;
-                    c.evidence = false;
-                }
-                let e = ln_likelihood(1.0, &cases).exp().clamp(0.0, 1.0);
-                (logit_wide(rho), 1.0 - e, h.finds() > 0)
+                let (rho, priors) = m.priors(h);
+                (logit_wide(rho), m.ln_no_find(h, &priors), h.finds() > 0)
             })
             .collect();
         if obs.iter().filter(|o| o.2).count() < 10 || obs.iter().filter(|o| !o.2).count() < 10 {
             continue;
         }
-        let ll = |a: f64, b: f64| -> f64 {
+        let ll = |x: [f64; 3]| -> f64 {
+            let [a, b, theta] = x;
             obs.iter()
-                .map(|&(l, d, y)| {
-                    let p = (sigmoid(a + b * l) * d).clamp(1e-12, 1.0 - 1e-12);
+                .map(|&(l, ln_e, y)| {
+                    let p = (sigmoid(a + b * l) * -(theta * ln_e).exp_m1()).clamp(1e-12, 1.0 - 1e-12);
                     if y {
                         p.ln()
                     } else {
@@ -294,35 +330,36 @@ fn recalibrate(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 4] {
                     }
                 })
                 .sum::<f64>()
-                // A weak ridge towards the identity.
-                - RIDGE * (a * a + (b - 1.0) * (b - 1.0))
+                - RIDGE * (a * a + (b - 1.0).powi(2) + (theta - 1.0).powi(2))
         };
-        // Coordinate grid, refined around the best point.
-        let (mut a, mut b) = (0.0, 1.0);
-        let mut best = ll(a, b);
-        let (mut sa, mut sb) = (1.0, 0.25);
-        for _ in 0..40 {
+        // Coordinate search, steps halved when no move improves.
+        let mut x = [0.0, 1.0, 1.0];
+        let mut best = ll(x);
+        let mut step = [1.0, 0.25, 0.25];
+        for _ in 0..200 {
             let mut moved = false;
-            for (da, db) in [(sa, 0.0), (-sa, 0.0), (0.0, sb), (0.0, -sb)] {
-                let (x, y) = (a + da, (b + db).clamp(0.05, 5.0));
-                let v = ll(x, y);
-                if v > best {
-                    best = v;
-                    a = x;
-                    b = y;
-                    moved = true;
+            for d in 0..3 {
+                for sign in [1.0, -1.0] {
+                    let mut y = x;
+                    y[d] += sign * step[d];
+                    y[1] = y[1].clamp(0.05, 5.0);
+                    y[2] = y[2].clamp(0.1, 10.0);
+                    let v = ll(y);
+                    if v > best {
+                        best = v;
+                        x = y;
+                        moved = true;
+                    }
                 }
             }
             if !moved {
-                sa *= 0.5;
-                sb *= 0.5;
-                if sa < 1e-3 {
+                step.iter_mut().for_each(|s| *s *= 0.5);
+                if step[0] < 1e-3 {
                     break;
                 }
             }
         }
-        out[k] = a;
-        out[k + 1] = b;
+        out[k..k + 3].copy_from_slice(&x);
     }
     out
 }
