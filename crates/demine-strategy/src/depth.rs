@@ -289,3 +289,96 @@ impl DepthModel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use demine_core::{Attributes, FindCategory, HazardClass, Outcome};
+    use geo::{MultiPolygon, Point, Rect};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn square(x: f64, y: f64, side: f64) -> MultiPolygon<f64> {
+        MultiPolygon::new(vec![Rect::new((x, y), (x + side, y + side)).to_polygon()])
+    }
+
+    /// Finds simulated with the demo's rule (0.99 within the worked depth + 5 cm, 0.2 below):
+    /// the fit recovers the tolerance and the ratio 0.2/0.99 from the finds' depths alone.
+    #[test]
+    fn beyond_depth_ratio_and_tolerance_are_recovered() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let day = |k: i64| chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Duration::days(k);
+        let hazard = Hazard {
+            id: "H".into(),
+            class: HazardClass::Cha,
+            geometry: square(30.0, 50.0, 0.5),
+            name: None,
+            reported_status: None,
+            organisation: None,
+            land_use: None,
+            contamination: Some("UXO".into()),
+            evidence: None,
+            blockages: None,
+            recorded_date: None,
+            attributes: Attributes::new(),
+        };
+        let (mut activities, mut finds) = (Vec::new(), Vec::new());
+        for k in 0..400 {
+            let depth = [10.0, 15.0, 20.0, 25.0, 30.0][k % 5];
+            let (x, y) = (30.0 + (k % 20) as f64 * 0.02, 50.0 + (k / 20) as f64 * 0.02);
+            let id = format!("A{k}");
+            for _ in 0..30 {
+                let z: f64 = if rng.gen::<f64>() < 0.5 {
+                    0.0
+                } else {
+                    rng.gen_range(5..=60) as f64
+                };
+                let p = if z <= depth + 5.0 { 0.99 } else { 0.2 };
+                if rng.gen::<f64>() < p {
+                    finds.push(Find {
+                        id: format!("F{}", finds.len()),
+                        date: day(k as i64),
+                        category: FindCategory::Uxo,
+                        location: Point::new(x + 0.01, y + 0.01),
+                        hazard_id: Some("H".into()),
+                        activity_id: Some(id.clone()),
+                        depth_cm: Some(z),
+                        condition: None,
+                        disposition: None,
+                        attributes: Attributes::new(),
+                    });
+                }
+            }
+            activities.push(Activity {
+                id,
+                hazard_id: "H".into(),
+                activity_type: ActivityType::Clearance,
+                outcome: Outcome::Cleared,
+                start_date: day(k as i64),
+                end_date: day(k as i64),
+                geometry: square(x, y, 0.02),
+                organisation: None,
+                team: None,
+                method: None,
+                depth_cm: Some(depth),
+                attributes: Attributes::new(),
+            });
+        }
+        let m = DepthModel::fit(std::slice::from_ref(&hazard), &activities, &finds).unwrap();
+        assert_eq!(m.tolerance_cm, 5.0, "{m:?}");
+        assert!((0.13..=0.3).contains(&m.beyond_ratio[0]), "{m:?}");
+        // Half the items lie at the surface, the rest evenly to 60 cm: 15 cm + 5 holds ~0.64.
+        let within = m.share_within(Some("UXO"), 20.0);
+        assert!((0.57..=0.71).contains(&within), "{within}");
+        let methods = Methods::default();
+        let shallow = m.detection(&methods, ActivityType::Clearance, Some(10.0), Some("UXO"));
+        let deep = m.detection(&methods, ActivityType::Clearance, Some(30.0), Some("UXO"));
+        assert!(shallow < deep && deep < 0.99, "{shallow} {deep}");
+        assert_eq!(
+            m.detection(&methods, ActivityType::Ts, Some(30.0), Some("UXO")),
+            methods.ts_item_detection()
+        );
+        // Too few finds: no model.
+        assert!(DepthModel::fit(std::slice::from_ref(&hazard), &activities, &finds[..10]).is_none());
+    }
+}
