@@ -1,4 +1,6 @@
-//! Per-hazard dump of the released-land residual against the demo's truth (CSV, for analysis).
+//! Per-hazard dump of the released-land residual against the demo's truth (CSV, for analysis):
+//! `DUMP_DIR=/tmp/x calib_dump SEEDS…` writes `seed_S.csv`; depth-aware detection and the ρ
+//! recalibration are on unless `DEPTH=0` / `RECALIBRATE=0`.
 #[path = "../tests/common/region.rs"]
 mod region;
 
@@ -20,7 +22,7 @@ fn main() {
             cells: &r.cells,
         };
         let methods = Methods {
-            depth_aware: std::env::var("DEPTH").map_or(true, |v| v != "0"),
+            depth_aware: std::env::var("DEPTH").as_deref() != Ok("0"),
             ..Methods::default()
         };
         eprintln!(
@@ -28,7 +30,7 @@ fn main() {
             DepthModel::fit(&c.hazards, &c.activities, &c.finds).map(|d| (d.tolerance_cm, d.beyond_ratio))
         );
         let units = hazard_units(&reg, &methods).unwrap();
-        let f = fit(&units);
+        let f = fit_with(&units, std::env::var("RECALIBRATE").as_deref() != Ok("0"));
         eprintln!("seed {seed}: {:?}", f.model);
         let items: Vec<TruthItem> = c
             .ground_truth
