@@ -4,8 +4,18 @@ mod region;
 
 use demine_strategy::*;
 
+/// `calibration [--depth] [--recalibrate] SEEDS…`: `--depth` takes past clearance's detection to
+/// its recorded depth (`Methods::depth_aware`), `--recalibrate` recalibrates ρ on the presence of
+/// finds (`fit_with`).
 fn main() {
-    for seed in std::env::args().skip(1).filter_map(|s| s.parse::<u64>().ok()) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let depth = args.iter().any(|a| a == "--depth");
+    let recalibrate = args.iter().any(|a| a == "--recalibrate");
+    let methods = Methods {
+        depth_aware: depth,
+        ..Methods::default()
+    };
+    for seed in args.iter().filter_map(|s| s.parse::<u64>().ok()) {
         let t = std::time::Instant::now();
         let r = region::region(seed);
         let c = &r.campaign;
@@ -17,9 +27,17 @@ fn main() {
             accidents: &c.accidents,
             cells: &r.cells,
         };
-        let units = hazard_units(&reg, &Methods::default()).unwrap();
+        if depth {
+            if let Some(d) = DepthModel::fit(&c.hazards, &c.activities, &c.finds) {
+                println!(
+                    "seed {seed}: depth tolerance {} cm, beyond-depth ratio clearance/EOD {}, BAC {} ({} finds by work, {} with a worked depth)",
+                    d.tolerance_cm, d.beyond_ratio[0], d.beyond_ratio[1], d.finds_used, d.finds_with_work_depth
+                );
+            }
+        }
+        let units = hazard_units(&reg, &methods).unwrap();
         let t_units = t.elapsed().as_secs_f64();
-        let f = fit(&units);
+        let f = fit_with(&units, recalibrate);
         println!(
             "seed {seed}: units {:.1}s, fit {:.1}s: {:?} ll {:.1} on {} hazards, {} evals",
             t_units,
@@ -50,7 +68,7 @@ fn main() {
             100.0 * (e / t_n as f64 - 1.0)
         );
         diagnostics(&units, &f.model, c);
-        by_work(&units, &f.model, c);
+        by_work(&units, &f.model, c, &methods);
         for b in calibration_bins(&pred, &obs, 10) {
             println!(
                 "  [{:.3}, {:.3}] n {:4} predicted {:.3} observed {:.3}  {:+.1} pp",
@@ -110,11 +128,10 @@ pub fn diagnostics(units: &[HazardUnits], model: &PriorModel, c: &demine_demo::C
 /// predicted expected items and Σ P(any) per hazard against the true items left and the hazards
 /// still holding one. Pieces are told apart by their detection, so clearance and EOD (both
 /// 0.99 by default) share a line.
-pub fn by_work(units: &[HazardUnits], model: &PriorModel, c: &demine_demo::Campaign) {
+pub fn by_work(units: &[HazardUnits], model: &PriorModel, c: &demine_demo::Campaign, methods: &Methods) {
     use demine_core::ActivityType;
     use demine_field::residual::Treatment;
     use geo::Contains;
-    let methods = Methods::default();
     let groups: [(&str, &[ActivityType]); 4] = [
         ("cancelled (NTS)", &[ActivityType::Nts]),
         ("technical survey", &[ActivityType::Ts]),
@@ -141,6 +158,7 @@ pub fn by_work(units: &[HazardUnits], model: &PriorModel, c: &demine_demo::Campa
         };
         if let Some(a) = acts[h].iter().find(|a| a.geometry.contains(&it.location)) {
             if let Some(g) = groups.iter().position(|g| g.1.contains(&a.activity_type)) {
+                let g = if methods.depth_aware && g == 3 { 2 } else { g };
                 left[h][g] += 1;
             }
         }
@@ -149,9 +167,17 @@ pub fn by_work(units: &[HazardUnits], model: &PriorModel, c: &demine_demo::Campa
     for (g, (name, types)) in groups.iter().enumerate() {
         let detections: Vec<f64> = types.iter().map(|t| methods.item_detection(*t)).collect();
         let (mut e, mut p) = (0.0, 0.0);
+        // With detection to depth, clearance, BAC and EOD detections vary by work: every
+        // detection above technical survey's counts as clearance (BAC's line is then empty).
+        let ts = methods.item_detection(ActivityType::Ts);
         for h in &released {
             let r = demine_strategy::residual::residual_of(h, model, &|_, piece| {
-                let ours = piece.released && detections.iter().any(|d| (piece.work_detection - d).abs() < 1e-3);
+                let ours = piece.released
+                    && if methods.depth_aware && g >= 2 {
+                        g == 2 && piece.work_detection > ts + 1e-3
+                    } else {
+                        detections.iter().any(|d| (piece.work_detection - d).abs() < 1e-3)
+                    };
                 Treatment::Miss(if ours { 1.0 } else { 0.0 })
             });
             e += r.expected_remaining;

@@ -218,6 +218,17 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
             acts[i].push(a);
         }
     }
+    // Work to a recorded depth finds deeper items only by chance (`depth`), learned from the
+    // depths of the registry's finds.
+    let depth = if methods.depth_aware {
+        crate::depth::DepthModel::fit(reg.hazards, reg.activities, reg.finds)
+    } else {
+        None
+    };
+    let detection_of = |a: &Activity, contamination: Option<&str>| match &depth {
+        Some(d) => d.detection(methods, a.activity_type, a.depth_cm, contamination),
+        None => methods.item_detection(a.activity_type),
+    };
     // Finds and accidents by hazard: their hazard id, else the hazard holding them.
     let locate = crate::spatial::HazardLocator::new(reg.hazards);
     let mut points_of: Vec<Vec<(Point<f64>, bool)>> = vec![Vec::new(); reg.hazards.len()];
@@ -269,7 +280,7 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
                         continue;
                     }
                     if a.geometry.contains(p) {
-                        q *= 1.0 - methods.item_detection(a.activity_type);
+                        q *= 1.0 - detection_of(a, h.contamination.as_deref());
                         outcome.get_or_insert(a.outcome);
                     }
                 }

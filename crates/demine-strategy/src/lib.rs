@@ -17,6 +17,7 @@
 //! **Must never depend on:** the store, SQL, the CLI, file formats or an async runtime. It takes
 //! and returns domain values (demine-core, demine-plan); the residual mathematics lives in
 //! `demine_field::residual`. Everything random takes a seed.
+pub mod depth;
 pub mod evaluate;
 pub mod evidence;
 pub mod methods;
@@ -27,13 +28,14 @@ mod spatial;
 pub mod strategy;
 pub mod truth;
 
+pub use depth::DepthModel;
 pub use evaluate::{
     apply_to_problem, choose_for_cap, choose_for_deadline, evaluate, frontier, registry_tasks, registry_teams,
     ChoiceError, EvalOptions, Evaluation, FrontierPoint,
 };
 pub use evidence::{hazard_units, EvidenceError, HazardUnits, Registry, Unit};
 pub use methods::Methods;
-pub use model::{fit, Fit, PriorModel};
+pub use model::{fit, fit_with, Fit, PriorModel};
 pub use residual::{calibration_bins, released_land_residual, true_items_in_released, CalibrationBin, TruthItem};
 pub use risk_summary::{hazard_risk_summaries, HazardRiskSummary};
 pub use strategy::{

@@ -22,6 +22,11 @@ pub struct Methods {
     /// Radius cleared around direct evidence (a find, an accident) and around what a technical
     /// survey finds, metres: the confirmed area and its buffer.
     pub evidence_radius_m: f64,
+    /// Whether past clearance, BAC and EOD find items below the depth they recorded only by
+    /// chance, as the registry's finds say ([`crate::depth::DepthModel`]); else each finds
+    /// with its detection whatever the depth (the default: see README, "Release strategies",
+    /// for why depth-aware detection is not on yet).
+    pub depth_aware: bool,
 }
 
 impl Default for Methods {
@@ -33,6 +38,7 @@ impl Default for Methods {
             bac_detection: 0.9,
             eod_detection: 0.99,
             evidence_radius_m: 100.0,
+            depth_aware: false,
         }
     }
 }

@@ -50,6 +50,9 @@ pub struct PriorModel {
     /// Probability that an item is reported by people (EOD call-outs, evidence before the
     /// hazard was recorded) whether or not work reaches it: a detection over all land.
     pub report: f64,
+    /// ρ recalibrated on whether hazards have any finds at all, per class (suspected, then
+    /// confirmed): `[α, β, θ]` for SHAs then CHAs (see [`recalibrate`]).
+    pub recalibration: [f64; 6],
 }
 
 impl Default for PriorModel {
@@ -58,6 +61,8 @@ impl Default for PriorModel {
         PriorModel::from_vec(&START)
     }
 }
+
+const IDENTITY: [f64; 6] = [0.0, 1.0, 1.0, 0.0, 1.0, 1.0];
 
 const START: [f64; N_PARAMS] = [0.0, 1.0, 1.0, 0.0, 0.0, 2.3, 0.0, 1.0, -0.7, -2.0];
 /// Ridge weight towards `START`, per parameter (a weak prior: data dominate).
@@ -69,6 +74,12 @@ fn sigmoid(x: f64) -> f64 {
 
 fn logit(p: f64) -> f64 {
     let p = p.clamp(1e-4, 1.0 - 1e-4);
+    (p / (1.0 - p)).ln()
+}
+
+/// logit over (1e-9, 1 − 1e-9).
+fn logit_wide(p: f64) -> f64 {
+    let p = p.clamp(1e-9, 1.0 - 1e-9);
     (p / (1.0 - p)).ln()
 }
 
@@ -85,6 +96,7 @@ impl PriorModel {
             m2: v[7],
             shape: v[8].exp().clamp(0.02, 50.0),
             report: sigmoid(v[9]),
+            recalibration: IDENTITY,
         }
     }
 
@@ -102,6 +114,16 @@ impl PriorModel {
     /// Share of a unit's items that lie in its land still to release, not reported.
     pub fn unreleased_share(&self, u: &crate::evidence::Unit) -> f64 {
         (1.0 - self.report) * u.remaining_share
+    }
+
+    /// The recalibration of a class: (α, β, θ).
+    fn recalibration_of(&self, class: HazardClass) -> (f64, f64, f64) {
+        let k = if class == HazardClass::Cha { 3 } else { 0 };
+        (
+            self.recalibration[k],
+            self.recalibration[k + 1],
+            self.recalibration[k + 2],
+        )
     }
 
     /// ρ and the units' priors for a hazard.
@@ -126,7 +148,7 @@ impl PriorModel {
             rho = 1.0 - (1.0 - rho) * (1.0 - self.kappa);
         }
         let rho = rho.clamp(1e-9, 1.0);
-        let priors = pis
+        let priors: Vec<UnitPrior> = pis
             .into_iter()
             .map(|(pi, mu)| UnitPrior {
                 phi: (pi / rho).min(1.0),
@@ -134,7 +156,31 @@ impl PriorModel {
                 shape: self.shape,
             })
             .collect();
-        (rho, priors)
+        // The units of a contaminated hazard keep ρ as fitted; the hazard-level probability is
+        // the recalibrated one: logit ρ' = α + β·logit ρ + (θ − 1)·ln e, e = P(no find so far |
+        // contaminated), so that a hazard without finds has the posterior odds of ρ'' = σ(α +
+        // β·logit ρ) with its evidence e^θ (see [`recalibrate`]). With finds, ρ' does not matter.
+        let (a, b, theta) = self.recalibration_of(h.class);
+        if a == 0.0 && b == 1.0 && theta == 1.0 {
+            return (rho, priors);
+        }
+        let ln_e = self.ln_no_find(h, &priors);
+        let rho_h = sigmoid(a + b * logit_wide(rho) + (theta - 1.0) * ln_e).clamp(1e-9, 1.0);
+        (rho_h, priors)
+    }
+
+    /// ln P(no find so far | the hazard is contaminated), for units with `priors`.
+    fn ln_no_find(&self, h: &HazardUnits, priors: &[UnitPrior]) -> f64 {
+        let cases: Vec<UnitCase> = self
+            .cases_with(h, priors, &|_, _| Treatment::Miss(0.0))
+            .into_iter()
+            .map(|mut c| {
+                c.finds = 0;
+                c.evidence = false;
+                c
+            })
+            .collect();
+        ln_likelihood(1.0, &cases).min(0.0)
     }
 }
 
@@ -143,12 +189,20 @@ impl PriorModel {
     /// treatment `treat(unit, piece)` gives its items not found.
     pub fn cases(&self, h: &HazardUnits, treat: &dyn Fn(&Unit, &LandPiece) -> Treatment) -> (f64, Vec<UnitCase>) {
         let (rho, priors) = self.priors(h);
-        let cases = h
-            .units
+        (rho, self.cases_with(h, &priors, treat))
+    }
+
+    fn cases_with(
+        &self,
+        h: &HazardUnits,
+        priors: &[UnitPrior],
+        treat: &dyn Fn(&Unit, &LandPiece) -> Treatment,
+    ) -> Vec<UnitCase> {
+        h.units
             .iter()
             .zip(priors)
             .map(|(u, prior)| UnitCase {
-                prior,
+                prior: *prior,
                 land: u
                     .land
                     .iter()
@@ -162,8 +216,7 @@ impl PriorModel {
                 finds: u64::from(u.finds),
                 evidence: u.evidence,
             })
-            .collect();
-        (rho, cases)
+            .collect()
     }
 }
 
@@ -189,8 +242,17 @@ fn objective(v: &[f64; N_PARAMS], data: &[&HazardUnits]) -> f64 {
     -ll + ridge
 }
 
-/// Fits the prior on the hazards' units (deterministic: Nelder–Mead from fixed starts).
+/// Fits the prior on the hazards' units (deterministic: Nelder–Mead from fixed starts), without
+/// the recalibration of ρ ([`fit_with`]).
 pub fn fit(hazards: &[HazardUnits]) -> Fit {
+    fit_with(hazards, false)
+}
+
+/// [`fit`], then, with `recalibrate`, ρ recalibrated on the presence of finds ([`recalibrate`]).
+/// Not the default: on the region demo it removes the over-reading of suspected hazards without
+/// finds but, with depth-aware detection, over-predicts the residual of the middle deciles
+/// (README, "Release strategies").
+pub fn fit_with(hazards: &[HazardUnits], recalibrate_rho: bool) -> Fit {
     // Every hazard informs the fit: people report items wherever they lie, so even land no
     // work reached says something (no report in years is evidence of absence).
     let data: Vec<&HazardUnits> = hazards.iter().filter(|h| !h.units.is_empty()).collect();
@@ -215,7 +277,10 @@ pub fn fit(hazards: &[HazardUnits]) -> Fit {
             best_f = fx;
         }
     }
-    let m = PriorModel::from_vec(&best);
+    let mut m = PriorModel::from_vec(&best);
+    if recalibrate_rho {
+        m.recalibration = recalibrate(&m, &data);
+    }
     let ll: f64 = data
         .iter()
         .map(|h| {
@@ -229,6 +294,74 @@ pub fn fit(hazards: &[HazardUnits]) -> Fit {
         hazards_used: data.len(),
         evaluations,
     }
+}
+
+/// Recalibrates ρ on the presence of finds. The likelihood of the counts of finds fits items
+/// per unit with one negative binomial; where counts are clustered (a minefield, a strike area)
+/// that compromise mis-states how often a contaminated hazard yields no find at all, and so
+/// the posterior of hazards without finds. Given each hazard's ρ and e = P(no find so far |
+/// contaminated) under the fitted units, per class (α, β, θ) maximise the likelihood of
+/// whether each hazard has any finds, P(finds) = σ(α + β·logit ρ)·(1 − e^θ): Platt scaling of
+/// ρ, and θ the weight of the evidence "no find" (θ > 1: a contaminated hazard rarely goes
+/// without a find). A weak ridge keeps them near the identity (0, 1, 1).
+fn recalibrate(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 6] {
+    let mut out = IDENTITY;
+    for (k, class) in [(0, HazardClass::Sha), (3, HazardClass::Cha)] {
+        let obs: Vec<(f64, f64, bool)> = data
+            .iter()
+            .filter(|h| h.class == class)
+            .map(|h| {
+                let (rho, priors) = m.priors(h);
+                (logit_wide(rho), m.ln_no_find(h, &priors), h.finds() > 0)
+            })
+            .collect();
+        if obs.iter().filter(|o| o.2).count() < 10 || obs.iter().filter(|o| !o.2).count() < 10 {
+            continue;
+        }
+        let ll = |x: [f64; 3]| -> f64 {
+            let [a, b, theta] = x;
+            obs.iter()
+                .map(|&(l, ln_e, y)| {
+                    let p = (sigmoid(a + b * l) * -(theta * ln_e).exp_m1()).clamp(1e-12, 1.0 - 1e-12);
+                    if y {
+                        p.ln()
+                    } else {
+                        (1.0 - p).ln()
+                    }
+                })
+                .sum::<f64>()
+                - RIDGE * (a * a + (b - 1.0).powi(2) + (theta - 1.0).powi(2))
+        };
+        // Coordinate search, steps halved when no move improves.
+        let mut x = [0.0, 1.0, 1.0];
+        let mut best = ll(x);
+        let mut step = [1.0, 0.25, 0.25];
+        for _ in 0..200 {
+            let mut moved = false;
+            for d in 0..3 {
+                for sign in [1.0, -1.0] {
+                    let mut y = x;
+                    y[d] += sign * step[d];
+                    y[1] = y[1].clamp(0.05, 5.0);
+                    y[2] = y[2].clamp(0.1, 10.0);
+                    let v = ll(y);
+                    if v > best {
+                        best = v;
+                        x = y;
+                        moved = true;
+                    }
+                }
+            }
+            if !moved {
+                step.iter_mut().for_each(|s| *s *= 0.5);
+                if step[0] < 1e-3 {
+                    break;
+                }
+            }
+        }
+        out[k..k + 3].copy_from_slice(&x);
+    }
+    out
 }
 
 /// Minimises `f` from `x0` with a simplex of edge `step`; returns (x, f(x), evaluations).

@@ -1,0 +1,118 @@
+//! Per-hazard dump of the released-land residual against the demo's truth (CSV, for analysis):
+//! `DUMP_DIR=/tmp/x calib_dump SEEDS…` writes `seed_S.csv`; depth-aware detection and the ρ
+//! recalibration are on unless `DEPTH=0` / `RECALIBRATE=0`.
+#[path = "../tests/common/region.rs"]
+mod region;
+
+use demine_field::residual::Treatment;
+use demine_strategy::*;
+use std::io::Write;
+
+fn main() {
+    let out_dir = std::env::var("DUMP_DIR").unwrap_or_else(|_| "/tmp/calib".into());
+    for seed in std::env::args().skip(1).filter_map(|s| s.parse::<u64>().ok()) {
+        let r = region::region(seed);
+        let c = &r.campaign;
+        let reg = Registry {
+            hazards: &c.hazards,
+            activities: &c.activities,
+            release: &r.release,
+            finds: &c.finds,
+            accidents: &c.accidents,
+            cells: &r.cells,
+        };
+        let methods = Methods {
+            depth_aware: std::env::var("DEPTH").as_deref() != Ok("0"),
+            ..Methods::default()
+        };
+        eprintln!(
+            "seed {seed}: depth {:?}",
+            DepthModel::fit(&c.hazards, &c.activities, &c.finds).map(|d| (d.tolerance_cm, d.beyond_ratio))
+        );
+        let units = hazard_units(&reg, &methods).unwrap();
+        let f = fit_with(&units, std::env::var("RECALIBRATE").as_deref() != Ok("0"));
+        eprintln!("seed {seed}: {:?}", f.model);
+        let items: Vec<TruthItem> = c
+            .ground_truth
+            .iter()
+            .map(|i| TruthItem {
+                location: i.location,
+                hazard_id: i.hazard_id.as_deref(),
+                found: i.found,
+            })
+            .collect();
+        let left = true_items_in_released(&c.hazards, &c.activities, &items);
+        let mut total = std::collections::HashMap::new();
+        for it in &c.ground_truth {
+            if let Some(h) = &it.hazard_id {
+                let e = total.entry(h.as_str()).or_insert((0u32, 0u32));
+                e.0 += 1;
+                if !it.found {
+                    e.1 += 1;
+                }
+            }
+        }
+        let mut types = vec![[0u32; 5]; c.hazards.len()];
+        let index: std::collections::HashMap<&str, usize> =
+            c.hazards.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
+        for a in &c.activities {
+            if let Some(&i) = index.get(a.hazard_id.as_str()) {
+                types[i][a.activity_type as usize] += 1;
+            }
+        }
+        let mut w = std::io::BufWriter::new(std::fs::File::create(format!("{out_dir}/seed_{seed}.csv")).unwrap());
+        writeln!(w, "id,class,contamination,area_m2,released_m2,rel_c,rel_r,rel_cl,units,finds,reported,accident,mean_risk,rho,p_cont,p_any,exp_items,true_items,true_unfound,true_left,pnf_items,e0,ea,n_nts,n_ts,n_clear,n_bac,n_eod").unwrap();
+        for h in &units {
+            let (rho, _) = f.model.priors(h);
+            let res = residual::residual_of(h, &f.model, &|_, p| Treatment::Miss(if p.released { 1.0 } else { 0.0 }));
+            let hz = &c.hazards[h.index];
+            let rel = h.released_m2();
+            let by: [f64; 3] = [0, 1, 2].map(|k| h.units.iter().map(|u| u.area_m2 * u.released_by_outcome[k]).sum());
+            let mr = h.units.iter().map(|u| u.risk * u.area_m2).sum::<f64>() / h.area_m2.max(1.0);
+            let (ti, tu) = total.get(h.id.as_str()).copied().unwrap_or((0, 0));
+            let t = types[h.index];
+            let (_, cases) = f.model.cases(h, &|_, _| Treatment::Miss(0.0));
+            let (mut ea, mut e0) = (1.0, 1.0);
+            for u in &cases {
+                let (phi, mu, k) = (u.prior.phi, u.prior.mu, u.prior.shape);
+                let nb: f64 = u
+                    .land
+                    .iter()
+                    .map(|l| l.share * (1.0 + mu * l.found_share / k).powf(-k))
+                    .sum();
+                ea *= 1.0 - phi + phi * nb;
+                e0 *= 1.0 - phi + phi * (1.0 + mu / k).powf(-k);
+            }
+            let pnf = (ea - e0) / (1.0 - e0).max(1e-12);
+            writeln!(
+                w,
+                "{},{:?},{},{:.0},{:.0},{:.0},{:.0},{:.0},{},{},{},{},{:.4},{:.5},{:.5},{:.5},{:.5},{},{},{},{:.4},{:.5},{:.5},{},{},{},{},{}",
+                h.id,
+                hz.class,
+                hz.contamination.as_deref().unwrap_or(""),
+                h.area_m2,
+                rel,
+                by[0],
+                by[1],
+                by[2],
+                h.units.len(),
+                h.finds(),
+                h.units.iter().map(|u| u.reported_finds).sum::<u32>(),
+                h.units.iter().any(|u| u.evidence) as u8,
+                mr,
+                rho,
+                res.p_contaminated,
+                res.p_any_remaining,
+                res.expected_remaining,
+                ti,
+                tu,
+                left[h.index],
+                pnf,
+                e0,
+                ea,
+                t[0], t[1], t[2], t[3], t[4]
+            )
+            .unwrap();
+        }
+    }
+}
