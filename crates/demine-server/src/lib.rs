@@ -18,6 +18,7 @@ pub mod error;
 pub mod jobs;
 pub mod memo;
 pub mod ogc;
+pub mod overview;
 pub mod state;
 #[cfg(feature = "web")]
 pub mod web;
@@ -87,6 +88,8 @@ pub fn router(state: AppState) -> Router {
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight (graceful shutdown).
 pub async fn serve(state: AppState, opts: ServeOptions) -> anyhow::Result<()> {
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    // The web map's first view is made in the background while the server already answers.
+    let overview = tokio::spawn(overview::keep_made(state.clone()));
     let handle = axum_server::Handle::new();
     let shutdown = handle.clone();
     tokio::spawn(async move {
@@ -110,6 +113,7 @@ pub async fn serve(state: AppState, opts: ServeOptions) -> anyhow::Result<()> {
             axum_server::bind(opts.addr).handle(handle).serve(app).await?;
         }
     }
+    overview.abort();
     state.jobs.stop();
     Ok(())
 }

@@ -152,7 +152,11 @@ pub async fn extent_and_count(
     c: &Collection,
 ) -> ApiResult<(Option<demine_app::registry::Bbox>, u64)> {
     static EXTENT_AND_COUNT: Memo<(Option<demine_app::registry::Bbox>, u64)> = Memo::new();
-    let key = format!("{}\u{1f}{}", caller_key(actor), c.id);
+    // The figures depend on the caller only through the organisations it sees (callers of one
+    // scope share them, as tiles do); the right to read is checked before anything kept is given.
+    actor.require(demine_app::actor::Act::Read)?;
+    let scope = c.layer.organisation_scoped().then(|| actor.scope());
+    let key = format!("{}\u{1f}{scope:?}", c.id);
     let kept = EXTENT_AND_COUNT
         .get_or_make(state, key, || async {
             let extent = uc::extent(&state.registry, actor, c).await?;

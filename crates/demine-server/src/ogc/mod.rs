@@ -10,7 +10,7 @@
 //! logging in); everything else takes a [`Caller`] (deny by default).
 
 pub mod crs;
-mod features;
+pub(crate) mod features;
 pub mod openapi;
 pub mod tiles;
 

@@ -369,24 +369,7 @@ pub async fn tile(
         .filter(|v| *v < n)
         .ok_or_else(|| bad_param("y", format!("y '{ys}': give 0 to {} at zoom {z}", n - 1)))?;
     let c = uc::collection(&state.registry, &actor, &layer).await?;
-    // A tile depends on the caller only through the organisations whose rows it holds.
-    let scope = c.layer.organisation_scoped().then(|| actor.scope());
-    let key = format!("{}/{z}/{x}/{y}\u{1f}{scope:?}", c.id);
-    let kept = TILES
-        .get_or_make(&state, key, || async {
-            let rows = uc::in_box(&state.registry, &actor, &c, tile_bbox(z, x, y, BUFFER)).await?;
-            let name = c.id.clone();
-            let l = c.layer.clone();
-            let body = tokio::task::spawn_blocking(move || encode(&name, &l, &rows, z, x, y))
-                .await
-                .map_err(|e| demine_app::AppError::Internal(e.into()))?;
-            // The generation is in the tag too: after any change a client revalidates to a new
-            // tag, even when this tile's bytes came out the same.
-            let generation = uc::generation(&state.registry).await?;
-            let etag = strong_etag(&body, &generation);
-            Ok((Bytes::from(body), etag))
-        })
-        .await?;
+    let kept = kept_tile(&state, &actor, &c, z, x, y).await?;
     let (body, etag) = (&kept.0, &kept.1);
     let mut r = if not_modified(&headers, etag) {
         StatusCode::NOT_MODIFIED.into_response()
@@ -406,6 +389,50 @@ pub async fn tile(
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     Ok(r)
+}
+
+/// The tile `z/x/y` of `c` as `actor` sees it, with its ETag: kept until the registry changes,
+/// keyed by the organisations whose rows it holds (callers of the same scope share it).
+pub(crate) async fn kept_tile(
+    state: &AppState,
+    actor: &demine_app::Actor,
+    c: &Collection,
+    z: u8,
+    x: u32,
+    y: u32,
+) -> ApiResult<std::sync::Arc<(Bytes, String)>> {
+    // A tile depends on the caller only through the organisations whose rows it holds.
+    let scope = c.layer.organisation_scoped().then(|| actor.scope());
+    let key = format!("{}/{z}/{x}/{y}\u{1f}{scope:?}", c.id);
+    TILES
+        .get_or_make(state, key, || async {
+            let rows = uc::in_box(&state.registry, actor, c, tile_bbox(z, x, y, BUFFER)).await?;
+            let name = c.id.clone();
+            let l = c.layer.clone();
+            let body = tokio::task::spawn_blocking(move || encode(&name, &l, &rows, z, x, y))
+                .await
+                .map_err(|e| demine_app::AppError::Internal(e.into()))?;
+            // The generation is in the tag too: after any change a client revalidates to a new
+            // tag, even when this tile's bytes came out the same.
+            let generation = uc::generation(&state.registry).await?;
+            let etag = strong_etag(&body, &generation);
+            Ok((Bytes::from(body), etag))
+        })
+        .await
+}
+
+/// The tiles of zoom `z` that meet `b`, as (x, y).
+pub(crate) fn tiles_covering(b: &Bbox, z: u8) -> Vec<(u32, u32)> {
+    let n = 1u32 << z;
+    let column = |lon: f64| (((lon + 180.0) / 360.0 * f64::from(n)).floor().max(0.0) as u32).min(n - 1);
+    let row = |lat: f64| {
+        let lat = lat.clamp(-85.0511, 85.0511).to_radians();
+        let y = (1.0 - lat.tan().asinh() / std::f64::consts::PI) / 2.0 * f64::from(n);
+        (y.floor().max(0.0) as u32).min(n - 1)
+    };
+    let (x0, x1) = (column(b.min_lon), column(b.max_lon));
+    let (y0, y1) = (row(b.max_lat), row(b.min_lat));
+    (x0..=x1).flat_map(|x| (y0..=y1).map(move |y| (x, y))).collect()
 }
 
 async fn tilejson_of(
@@ -610,6 +637,35 @@ mod tests {
         );
         // Finds are points already and never gathered into dots by this rule.
         assert!(dot_fields(&Layer::Finds).is_none());
+    }
+
+    #[test]
+    fn tiles_covering_a_box_are_those_a_map_asks_for_it() {
+        let b = Bbox {
+            min_lon: 23.0,
+            min_lat: 45.0,
+            max_lon: 40.0,
+            max_lat: 52.0,
+        };
+        assert_eq!(tiles_covering(&b, 5), vec![(18, 10), (18, 11), (19, 10), (19, 11)]);
+        assert_eq!(tiles_covering(&b, 0), vec![(0, 0)]);
+        // Every tile listed meets the box, and the box's corners are in listed tiles.
+        for z in 0..=8 {
+            let listed = tiles_covering(&b, z);
+            for (x, y) in &listed {
+                let t = tile_bbox(z, *x, *y, 0.0);
+                assert!(
+                    t.min_lon <= b.max_lon
+                        && t.max_lon >= b.min_lon
+                        && t.min_lat <= b.max_lat
+                        && t.max_lat >= b.min_lat
+                );
+            }
+            assert_eq!(
+                listed.len(),
+                listed.iter().collect::<std::collections::HashSet<_>>().len()
+            );
+        }
     }
 
     #[test]
