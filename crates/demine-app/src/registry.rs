@@ -153,6 +153,14 @@ impl Registry {
         }
     }
 
+    /// The registry as a server holds it for hours: see [`Store::watching_changes`].
+    pub fn watching_changes(self) -> Registry {
+        Registry {
+            store: self.store.watching_changes(),
+            location: self.location,
+        }
+    }
+
     /// Opens a registry, creating an empty one if there is none (`demine init`, the demo).
     pub async fn open_or_create(location: &Location) -> AppResult<Registry> {
         location.check_folder()?;

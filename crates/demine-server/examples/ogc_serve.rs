@@ -17,7 +17,8 @@ async fn main() -> anyhow::Result<()> {
     let (Some(db), Some(addr)) = (args.first(), args.get(1)) else {
         anyhow::bail!("usage: ogc_serve DB ADDR [USER ROLE [ORG]]");
     };
-    let reg = Registry::open(&Location::parse(db)?).await?;
+    // Held as `demine serve` holds it (on PostgreSQL: generation and accounts kept until notified).
+    let reg = Registry::open(&Location::parse(db)?).await?.watching_changes();
     if let (Some(user), Some(role)) = (args.get(2), args.get(3)) {
         if demine_app::Accounts::user(&reg.store, user).await?.is_none() {
             let role: Role = role.parse().map_err(|e| anyhow::anyhow!("role: {e}"))?;

@@ -22,8 +22,12 @@ use std::sync::{Arc, Mutex};
 /// not an eviction policy).
 const MAX_ENTRIES: usize = 2_000;
 
-/// Kept answers by key, each with the generation it was made at.
-type Entries<V> = HashMap<String, (String, Arc<V>)>;
+/// An answer being made or made: callers that ask while it is being made wait for it rather
+/// than making it again (the first view's tiles are asked by every map that opens at once).
+type Slot<V> = Arc<tokio::sync::OnceCell<Arc<V>>>;
+
+/// Answers by key, each with the generation it was made at.
+type Entries<V> = HashMap<String, (String, Slot<V>)>;
 
 /// Answers of one kind.
 pub struct Memo<V> {
@@ -45,7 +49,8 @@ impl<V> Memo<V> {
     }
 
     /// The answer for `key` at the registry's current generation: the kept one, or `make`'s
-    /// (kept when it succeeds; errors are never kept).
+    /// (kept when it succeeds; errors are never kept). While one caller makes it, others asking
+    /// for the same key and generation wait for that answer.
     pub async fn get_or_make<F, Fut>(&self, state: &AppState, key: String, make: F) -> ApiResult<Arc<V>>
     where
         F: FnOnce() -> Fut,
@@ -53,26 +58,26 @@ impl<V> Memo<V> {
     {
         let generation = demine_app::features::generation(&state.registry).await?;
         let key = format!("{}\u{1f}{key}", state.registry.store.location());
-        if let Some(v) = self.kept(&key, &generation) {
-            return Ok(v);
-        }
-        let v = Arc::new(make().await?);
+        let slot = self.slot(key, generation);
+        let v = slot.get_or_try_init(|| async { make().await.map(Arc::new) }).await?;
+        Ok(v.clone())
+    }
+
+    /// The slot of `key` at `generation`: the one kept, or a new empty one in its place.
+    fn slot(&self, key: String, generation: String) -> Slot<V> {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let map = entries.get_or_insert_with(HashMap::new);
+        if let Some((g, slot)) = map.get(&key) {
+            if *g == generation {
+                return slot.clone();
+            }
+        }
         if map.len() >= self.max_entries {
             map.clear();
         }
-        map.insert(key, (generation, v.clone()));
-        Ok(v)
-    }
-
-    fn kept(&self, key: &str, generation: &str) -> Option<Arc<V>> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .as_ref()?
-            .get(key)
-            .filter(|(g, _)| g == generation)
-            .map(|(_, v)| v.clone())
+        let slot = Slot::default();
+        map.insert(key, (generation, slot.clone()));
+        slot
     }
 }
 
@@ -93,6 +98,39 @@ pub fn caller_key(actor: &Actor) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn callers_asking_while_an_answer_is_made_wait_for_it_and_a_new_generation_makes_it_again() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static MADE: AtomicUsize = AtomicUsize::new(0);
+        let memo: Arc<Memo<u32>> = Arc::new(Memo::bounded(8));
+        let ask = |generation: &'static str| {
+            let memo = memo.clone();
+            async move {
+                let slot = memo.slot("tile 5/18/10".into(), generation.into());
+                let v = slot
+                    .get_or_try_init(|| async {
+                        MADE.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        Ok::<_, ()>(Arc::new(7))
+                    })
+                    .await
+                    .unwrap();
+                **v
+            }
+        };
+        let mut callers = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            callers.spawn(ask("1.0"));
+        }
+        let answers = callers.join_all().await;
+        assert_eq!(answers, vec![7; 8]);
+        assert_eq!(MADE.load(Ordering::SeqCst), 1, "eight callers at once, one answer made");
+        ask("1.0").await;
+        assert_eq!(MADE.load(Ordering::SeqCst), 1, "kept while the registry is unchanged");
+        ask("2.0").await;
+        assert_eq!(MADE.load(Ordering::SeqCst), 2, "made again after a change");
+    }
 
     #[test]
     fn callers_of_other_organisations_or_roles_have_other_keys() {

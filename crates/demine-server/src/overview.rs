@@ -71,7 +71,8 @@ async fn make(state: &AppState) {
         }
     }
     let Some(b) = hazards_box else { return };
-    for z in 0..=AHEAD_TO_ZOOM {
+    // The first view's zoom first: a map opened while this runs waits for the tile being made.
+    for z in (0..=AHEAD_TO_ZOOM).rev() {
         for (x, y) in tiles_covering(&b, z) {
             for c in collections
                 .iter()

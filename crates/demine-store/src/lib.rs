@@ -293,6 +293,17 @@ impl Store {
         }
     }
 
+    /// The store as a long-running server holds it: on PostgreSQL, the registry's generation
+    /// and the accounts asked for are kept until the database notifies a change
+    /// ([`PgStore::watching_changes`]); a GeoPackage reads both in-process and is unchanged.
+    pub fn watching_changes(self) -> Store {
+        match self {
+            Store::GeoPackage(s) => Store::GeoPackage(s),
+            #[cfg(feature = "postgres")]
+            Store::Postgres(s) => Store::Postgres(s.watching_changes()),
+        }
+    }
+
     /// Flushes and closes (a GeoPackage is checkpointed so that the file alone holds everything).
     pub async fn close(self) -> Result<()> {
         match self {

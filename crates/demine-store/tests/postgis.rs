@@ -548,3 +548,83 @@ async fn reads_go_to_a_caught_up_replica_and_always_see_the_store_s_own_writes()
     probe.close().await;
     store.close().await.unwrap();
 }
+
+/// Polls `done` until it holds, for at most a minute (a bound on a hang, not a timing check).
+async fn eventually<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..600 {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{what}: not within a minute");
+}
+
+#[tokio::test]
+async fn a_server_keeps_generation_and_accounts_until_any_process_changes_them() {
+    let Some((url, elsewhere)) = registry().await else {
+        return;
+    };
+    let server = PgStore::open_existing(&url).await.unwrap().watching_changes();
+    eventually("the server listens", || async { server.watching() }).await;
+    let before = server.generation().await.unwrap();
+    assert!(server.user("olena").await.unwrap().is_none());
+
+    // Another process adds an account: its notification makes the server read it again.
+    let u = UserRecord {
+        username: "olena".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into(),
+        role: "planner".into(),
+        organisation: Some("ORG".into()),
+        assigned: vec![],
+        disabled: false,
+        failed_logins: 0,
+        locked_until: None,
+        created_at: "2026-01-01T00:00:00.000Z".into(),
+    };
+    elsewhere.save_user(&u, &Author::named("admin")).await.unwrap();
+    eventually("another process's new account is seen", || async {
+        server.user("olena").await.unwrap().is_some()
+    })
+    .await;
+
+    // The account is kept: deleted behind the triggers' back, the server still has it, until
+    // any notified change (here a hazard added elsewhere) makes it read again.
+    let owner = sqlx::PgPool::connect(&url).await.unwrap();
+    let mut tx = owner.begin().await.unwrap();
+    for sql in [
+        "ALTER TABLE users DISABLE TRIGGER users_notify",
+        "DELETE FROM users WHERE username = 'olena'",
+        "ALTER TABLE users ENABLE TRIGGER users_notify",
+    ] {
+        sqlx::query(sql).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert!(
+        server.user("olena").await.unwrap().is_some(),
+        "kept: no notification came"
+    );
+    let one = Changeset {
+        hazards: vec![hazard("H1", 30.0)],
+        ..Changeset::new("elsewhere")
+    };
+    elsewhere.apply(&one, &Author::named("t")).await.unwrap();
+    eventually(
+        "after a notified change the account is read again, and the change seen",
+        || async { server.user("olena").await.unwrap().is_none() && server.generation().await.unwrap() != before },
+    )
+    .await;
+
+    // The server's own write is seen at once, without waiting for its notification.
+    let seen = server.generation().await.unwrap();
+    let two = Changeset {
+        hazards: vec![hazard("H2", 31.0)],
+        ..Changeset::new("here")
+    };
+    server.apply(&two, &Author::named("t")).await.unwrap();
+    assert_ne!(server.generation().await.unwrap(), seen, "read-your-own-writes");
+}

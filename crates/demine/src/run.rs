@@ -730,7 +730,9 @@ async fn serve(db: &str, addr: &str, tls: Option<(PathBuf, PathBuf)>, replica: O
     let addr: std::net::SocketAddr = addr
         .parse()
         .map_err(|e| AppError::refused(format!("--addr {addr}: {e}; give HOST:PORT, e.g. 127.0.0.1:8080")))?;
-    let reg = Registry::open_with_replica(&Location::parse(db)?, replica).await?;
+    let reg = Registry::open_with_replica(&Location::parse(db)?, replica)
+        .await?
+        .watching_changes();
     let users = demine_app::accounts::count_users(&reg).await?;
     crate::ui::init_logs();
     let scheme = if tls.is_some() { "https" } else { "http" };

@@ -87,7 +87,11 @@ pub async fn serving_registry(loc: &Location) -> Registry {
         #[cfg(feature = "postgres")]
         Location::Postgres(url) => {
             let role_url = demine_store::pg_testing::server_role(url).await.unwrap();
-            let mut store = demine_store::PgStore::open_existing(&role_url).await.unwrap();
+            // As `demine serve` holds it: generation and accounts kept until notified.
+            let mut store = demine_store::PgStore::open_existing(&role_url)
+                .await
+                .unwrap()
+                .watching_changes();
             if std::env::var("DEMINE_TEST_RLS_ONLY").as_deref() == Ok("1") {
                 eprintln!("row-level security only: the application's organisation filter is off");
                 store = store.without_application_filter_for_tests();

@@ -51,11 +51,17 @@ fn conflict(r: &PgRow) -> Result<Conflict> {
 
 impl Accounts for PgStore {
     async fn user(&self, username: &str) -> Result<Option<UserRecord>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(user).transpose()
+        let read = async {
+            let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.as_ref().map(user).transpose()
+        };
+        match &self.watch {
+            Some(w) => w.user(username, read).await,
+            None => read.await,
+        }
     }
 
     async fn users(&self) -> Result<Vec<UserRecord>> {
@@ -89,6 +95,7 @@ impl Accounts for PgStore {
         let after = serde_json::to_string(u).unwrap_or_default();
         log_standalone(&mut tx, author, "account", "users", &u.username, None, Some(after)).await?;
         tx.commit().await?;
+        self.forget_kept();
         Ok(())
     }
 
@@ -119,6 +126,7 @@ impl Accounts for PgStore {
             .fetch_optional(&self.pool)
             .await?
         };
+        self.forget_kept();
         row.as_ref().map(user).transpose()
     }
 
@@ -133,26 +141,33 @@ impl Accounts for PgStore {
         .bind(&t.revoked_at)
         .execute(&self.pool)
         .await?;
+        self.forget_kept();
         Ok(())
     }
 
     async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
-        let row = sqlx::query(
-            "SELECT token_hash, username, created_at, expires_at, revoked_at FROM tokens WHERE token_hash = $1",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match row {
-            None => None,
-            Some(r) => Some(TokenRecord {
-                token_hash: r.try_get("token_hash")?,
-                username: r.try_get("username")?,
-                created_at: r.try_get("created_at")?,
-                expires_at: r.try_get("expires_at")?,
-                revoked_at: r.opt_text("revoked_at"),
-            }),
-        })
+        let read = async {
+            let row = sqlx::query(
+                "SELECT token_hash, username, created_at, expires_at, revoked_at FROM tokens WHERE token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(match row {
+                None => None,
+                Some(r) => Some(TokenRecord {
+                    token_hash: r.try_get("token_hash")?,
+                    username: r.try_get("username")?,
+                    created_at: r.try_get("created_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                    revoked_at: r.opt_text("revoked_at"),
+                }),
+            })
+        };
+        match &self.watch {
+            Some(w) => w.token(token_hash, read).await,
+            None => read.await,
+        }
     }
 
     async fn revoke_tokens(&self, username: &str, token_hash: Option<&str>, at: &str) -> Result<u64> {
@@ -165,6 +180,7 @@ impl Accounts for PgStore {
         .bind(token_hash)
         .execute(&self.pool)
         .await?;
+        self.forget_kept();
         Ok(done.rows_affected())
     }
 

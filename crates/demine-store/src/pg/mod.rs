@@ -15,6 +15,7 @@
 mod accounts;
 mod features;
 mod read;
+mod watch;
 mod write;
 
 use crate::features::{FeatureQuery, FeatureRow};
@@ -47,6 +48,8 @@ pub struct PgStore {
     app_filter: bool,
     /// A streaming replica for reads that may lag (`demine serve --read-replica`).
     replica: Option<Arc<Replica>>,
+    /// Answers kept until the registry notifies a change (a server: [`PgStore::watching_changes`]).
+    watch: Option<Arc<watch::ChangeWatch>>,
 }
 
 /// A read replica (a hot standby of the primary) and what decides whether a read may go there.
@@ -142,6 +145,31 @@ impl PgStore {
         self
     }
 
+    /// The same store, keeping the registry's generation and the accounts asked for until the
+    /// database notifies a change (`LISTEN demine_changed`, see `watch`): a server asks for
+    /// both on every request. Not with a read replica, whose generation may lag the
+    /// notification. Needs a Tokio runtime; the listener lives as long as the store.
+    pub fn watching_changes(mut self) -> Self {
+        if self.replica.is_none() {
+            self.watch = Some(watch::ChangeWatch::start(self.pool.clone()));
+        }
+        self
+    }
+
+    /// Whether this store is keeping answers now: it watches, and its listening connection has
+    /// shown (by a probe) that notifications reach it.
+    pub fn watching(&self) -> bool {
+        self.watch.as_ref().is_some_and(|w| w.listening())
+    }
+
+    /// This store wrote: nothing it kept is given again (its next read sees its own write
+    /// without waiting for the notification).
+    pub(crate) fn forget_kept(&self) {
+        if let Some(w) = &self.watch {
+            w.changed();
+        }
+    }
+
     /// The SQL query and the row-level security scope of a read.
     fn split(&self, q: &Query) -> (Query, Option<Vec<String>>) {
         let scope = q.organisations.clone();
@@ -175,6 +203,7 @@ impl PgStore {
             location,
             app_filter: true,
             replica: None,
+            watch: None,
         })
     }
 
@@ -193,6 +222,7 @@ impl PgStore {
                 why: "the read replica holds no demine registry (is it a standby of the primary?)".into(),
             });
         }
+        self.watch = None;
         self.replica = Some(Arc::new(Replica {
             pool: replica.pool,
             location: replica.location,
@@ -243,6 +273,7 @@ impl PgStore {
     /// position: with asynchronous commit the commit record may not be written yet, and a
     /// standby that has replayed up to the write position could still miss it.
     async fn wrote(&self) {
+        self.forget_kept();
         if let Some(r) = &self.replica {
             let lsn: Option<String> = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
                 .fetch_one(&self.pool)
@@ -377,7 +408,10 @@ impl Repository for PgStore {
         features::extent(self.reader().await, q, self.app_filter).await
     }
     async fn generation(&self) -> Result<String> {
-        features::generation(self.reader().await).await
+        match &self.watch {
+            Some(w) => w.generation(features::generation(&self.pool)).await,
+            None => features::generation(self.reader().await).await,
+        }
     }
 }
 
