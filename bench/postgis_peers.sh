@@ -25,7 +25,7 @@ CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/demine"
 mkdir -p "$DATA" "$CACHE"
 command -v hey >/dev/null || { apt-get install -y -qq hey >/dev/null; }
 
-FEATURES=demine/postgres,demine-server/postgres
+FEATURES=${FEATURES:-demine/postgres,demine-server/postgres}
 cargo build -q --release --locked -p demine -p demine-server --features "$FEATURES" --bin demine --example ogc_serve
 T="${CARGO_TARGET_DIR:-target}/release"
 GPKG="$DATA/demine.gpkg"
@@ -140,9 +140,13 @@ BBOX=$(python3 -c "x=($MINX+$MAXX)/2; y=($MINY+$MAXY)/2; print(f'{x-0.125},{y-0.
 export DEMINE_PASSWORD="bench password 1"
 AUTH=(-H "Authorization: Basic $(printf '%s' "bench:$DEMINE_PASSWORD" | base64)")
 DPORT=18090; PPORT=18091; MPORT=18092
-RUST_LOG=warn "$T/examples/ogc_serve" "$DB" "127.0.0.1:$DPORT" bench analyst >"$W/demine.log" 2>&1 &
+# `demine serve` itself, as an authority runs it (change notifications, kept tiles and pages).
+printf '%s\n' "$DEMINE_PASSWORD" | DEMINE_ACTOR=bench "$T/demine" --db "$DB" user add bench --role analyst >/dev/null
+RUST_LOG=warn,demine_server::overview=info "$T/demine" --db "$DB" serve --addr "127.0.0.1:$DPORT" >"$W/demine.log" 2>&1 &
 DEMINE_PID=$!; PIDS+=($DEMINE_PID)
 up "http://127.0.0.1:$DPORT/healthz"
+# The server makes the national overview (extents, zoom 0-5 tiles) when it starts: measure after.
+for _ in $(seq 600); do grep -q "national overview made ahead" "$W/demine.log" && break; sleep 0.5; done
 # Measure demine now, stop it, then the peer: one server at a time.
 D="http://127.0.0.1:$DPORT/ogc/collections/hazards/items"
 declare -A DEM

@@ -3,7 +3,8 @@
 // Not a test (timings never are): bench/web_first_load.sh runs it and prints the figures.
 //
 // env: DEMINE_BIN (demine built with --features web), DB (the registry), USER/PASSWORD (an
-// account there), RUNS (cold loads to time, default 5).
+// account there), RUNS (cold loads to time, default 5), WAIT_OVERVIEW (default 1: time the loads
+// once the server has made the national overview ahead; 0: start loading as soon as it answers).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
@@ -17,11 +18,30 @@ const { DEMINE_BIN, DB, USER, PASSWORD } = process.env;
 const RUNS = Number(process.env.RUNS ?? 5);
 const port = await new Promise((res) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
 const base = `http://127.0.0.1:${port}`;
-const server = spawn(DEMINE_BIN, ['--db', DB, 'serve', '--addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } });
+const started = Date.now();
+const server = spawn(DEMINE_BIN, ['--db', DB, 'serve', '--addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, RUST_LOG: 'warn,demine_server::overview=info' } });
+let overviewMade = null;
+const overview = new Promise((resolve) => {
+  let pending = '';
+  server.stderr.on('data', (chunk) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop();
+    for (const line of lines) {
+      if (line.includes('national overview made ahead')) {
+        if (overviewMade === null) overviewMade = Date.now() - started;
+        resolve();
+      } else process.stderr.write(line + '\n');
+    }
+  });
+});
 for (let i = 0; i < 300; i++) {
   try { if ((await fetch(base + '/healthz')).ok) break; } catch { /* not yet */ }
   await new Promise((r) => setTimeout(r, 100));
 }
+const answering = Date.now() - started;
+if (process.env.WAIT_OVERVIEW !== '0') await overview;
+console.log(`server answering ${answering} ms after start; national overview made ahead ${overviewMade ?? '(not yet)'} ms after start`);
 const launchArgs = ['--use-angle=swiftshader', '--use-gl=angle', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist', '--no-sandbox', '--disable-dev-shm-usage'];
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: launchArgs, headless: true });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

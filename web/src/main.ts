@@ -137,7 +137,9 @@ async function render(): Promise<void> {
     const main = h('main', { id: 'main', class: 'narrow' });
     app.append(main);
     loginScreen(main, (me) => go(home(me)));
-    void loadMap();
+    // Once the form has been drawn (evaluating MapLibre holds the page for a moment), fetch the
+    // map and start its workers while the user types.
+    requestAnimationFrame(() => setTimeout(() => void loadMap().then((m) => m.warmUp()), 0));
     return;
   }
   const route = routes.find((r) => r.path === path && r.allowed(s.me));

@@ -22,6 +22,17 @@ function tiles(layer: string): string[] {
 /** Overview dots (points in a polygon layer) and the polygons themselves. */
 const DOTS: ExpressionSpecification = ['==', ['geometry-type'], 'Point'];
 const SHAPES: ExpressionSpecification = ['!=', ['geometry-type'], 'Point'];
+/**
+ * The same value for every feature, written as a per-feature expression. MapLibre compiles one
+ * shader program per layer type and per choice of which paint properties vary by feature; with
+ * software WebGL each costs tens of milliseconds before the first frame. So every layer of a type
+ * varies the same properties by feature (colour, opacity, radius), and the map compiles one
+ * program per type (fill, line, circle) instead of three or four.
+ */
+function perFeature(v: string | number): ExpressionSpecification {
+  return ['case', ['has', 'id'], v, v];
+}
+
 /** A dot grows with the number of features it stands for. */
 const DOT_RADIUS: ExpressionSpecification = ['interpolate', ['linear'], ['coalesce', ['get', 'count'], 1], 1, 2.5, 10, 4, 100, 6];
 
@@ -38,7 +49,7 @@ function style(ids: Set<string>): StyleSpecification {
         source: id,
         'source-layer': id,
         filter: ['==', ['geometry-type'], 'Polygon'],
-        paint: { 'fill-color': settlement ? '#d9d4c7' : '#e6e3da', 'fill-opacity': settlement ? 0.9 : 0.3 },
+        paint: { 'fill-color': perFeature(settlement ? '#d9d4c7' : '#e6e3da'), 'fill-opacity': perFeature(settlement ? 0.9 : 0.3), 'fill-antialias': false },
       },
       {
         id: id + '-line',
@@ -46,7 +57,7 @@ function style(ids: Set<string>): StyleSpecification {
         source: id,
         'source-layer': id,
         paint: {
-          'line-color': /road/.test(id) ? '#8c7b5b' : COLORS.context,
+          'line-color': perFeature(/road/.test(id) ? '#8c7b5b' : COLORS.context),
           'line-width': /road/.test(id) ? 1.5 : 0.8,
           ...(/bound|admin/.test(id) ? { 'line-dasharray': [3, 2] } : {}),
         },
@@ -57,7 +68,7 @@ function style(ids: Set<string>): StyleSpecification {
         source: id,
         'source-layer': id,
         filter: ['==', ['geometry-type'], 'Point'],
-        paint: { 'circle-color': COLORS.context, 'circle-radius': 3 },
+        paint: { 'circle-color': perFeature(COLORS.context), 'circle-opacity': perFeature(1), 'circle-radius': perFeature(3) },
       },
     );
   }
@@ -85,6 +96,7 @@ function style(ids: Set<string>): StyleSpecification {
         paint: {
           'fill-color': ['match', ['get', 'class'], 'CHA', COLORS.CHA, COLORS.SHA],
           'fill-opacity': ['match', ['get', 'status'], 'released', 0.12, 'partially_released', 0.55, 0.7],
+          'fill-antialias': false,
         },
       },
       {
@@ -104,8 +116,8 @@ function style(ids: Set<string>): StyleSpecification {
     const color: ExpressionSpecification = ['match', ['get', key], 'cancelled', COLORS.cancelled, 'reduced', COLORS.reduced, COLORS.cleared];
     const visibility = src === 'released_land' ? 'visible' : 'none';
     layers.push(
-      { id: src + '-dot', type: 'circle', source: src, 'source-layer': src, filter: DOTS, layout: { visibility }, paint: { 'circle-color': color, 'circle-opacity': 0.8, 'circle-radius': DOT_RADIUS } },
-      { id: src + '-fill', type: 'fill', source: src, 'source-layer': src, filter: SHAPES, layout: { visibility }, paint: { 'fill-color': color, 'fill-opacity': 0.75 } },
+      { id: src + '-dot', type: 'circle', source: src, 'source-layer': src, filter: DOTS, layout: { visibility }, paint: { 'circle-color': color, 'circle-opacity': perFeature(0.8), 'circle-radius': DOT_RADIUS } },
+      { id: src + '-fill', type: 'fill', source: src, 'source-layer': src, filter: SHAPES, layout: { visibility }, paint: { 'fill-color': color, 'fill-opacity': perFeature(0.75), 'fill-antialias': false } },
     );
   }
   if (ids.has('finds'))
@@ -115,7 +127,7 @@ function style(ids: Set<string>): StyleSpecification {
       source: 'finds',
       'source-layer': 'finds',
       minzoom: 9,
-      paint: { 'circle-color': COLORS.find, 'circle-radius': 3.5, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 },
+      paint: { 'circle-color': perFeature(COLORS.find), 'circle-opacity': perFeature(1), 'circle-radius': perFeature(3.5), 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 },
     });
   if (ids.has('accidents'))
     layers.push({
@@ -123,7 +135,7 @@ function style(ids: Set<string>): StyleSpecification {
       type: 'circle',
       source: 'accidents',
       'source-layer': 'accidents',
-      paint: { 'circle-color': COLORS.accident, 'circle-radius': 5, 'circle-stroke-color': '#ffd400', 'circle-stroke-width': 2 },
+      paint: { 'circle-color': perFeature(COLORS.accident), 'circle-opacity': perFeature(1), 'circle-radius': perFeature(5), 'circle-stroke-color': '#ffd400', 'circle-stroke-width': 2 },
     });
   return { version: 8, sources, layers };
 }
@@ -132,7 +144,22 @@ function swatch(color: string, shape: 'fill' | 'dot' = 'fill'): HTMLElement {
   return h('span', { class: 'swatch ' + shape, style: `background:${color}`, 'aria-hidden': 'true' });
 }
 
+let warm = false;
+
+/**
+ * Starts MapLibre's tile worker before the first map, e.g. while the log-in form is shown: a
+ * worker takes a few hundred milliseconds to start, and the first view's tiles wait for it. (One
+ * worker, MapLibre's default: a second one, tried on 2 cores with software WebGL, drew the first
+ * view later, not sooner.)
+ */
+export function warmUp(): void {
+  if (warm) return;
+  warm = true;
+  maplibregl.prewarm();
+}
+
 export async function mapScreen(main: HTMLElement): Promise<Screen> {
+  warmUp();
   main.classList.add('map-layout');
   const cols = await getJson<{ collections: Collection[] }>('/ogc/collections?f=json');
   const ids = new Set(cols.collections.map((c) => c.id).filter((i) => i !== 'risk_cells'));
