@@ -138,24 +138,39 @@ row() { # name, demine "rps p50 p99 bad", peer "rps p50 p99 bad"
 read -r MINX MINY MAXX MAXY < <(psql "$DB" -qAt -F' ' -c "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM hazards) x")
 BBOX=$(python3 -c "x=($MINX+$MAXX)/2; y=($MINY+$MAXY)/2; print(f'{x-0.125},{y-0.125},{x+0.125},{y+0.125}')")
 export DEMINE_PASSWORD="bench password 1"
-AUTH=(-H "Authorization: Basic $(printf '%s' "bench:$DEMINE_PASSWORD" | base64)")
+AUTH=(-H "Authorization: Basic $(printf '%s' "peers-bench:$DEMINE_PASSWORD" | base64)")
 DPORT=18090; PPORT=18091; MPORT=18092
 # `demine serve` itself, as an authority runs it (change notifications, kept tiles and pages).
-printf '%s\n' "$DEMINE_PASSWORD" | DEMINE_ACTOR=bench "$T/demine" --db "$DB" user add bench --role analyst >/dev/null
-RUST_LOG=warn,demine_server::overview=info "$T/demine" --db "$DB" serve --addr "127.0.0.1:$DPORT" >"$W/demine.log" 2>&1 &
-DEMINE_PID=$!; PIDS+=($DEMINE_PID)
-up "http://127.0.0.1:$DPORT/healthz"
-# The server makes the national overview (extents, zoom 0-5 tiles) when it starts: measure after.
-for _ in $(seq 600); do grep -q "national overview made ahead" "$W/demine.log" && break; sleep 0.5; done
+printf '%s\n' "$DEMINE_PASSWORD" | DEMINE_ACTOR=bench "$T/demine" --db "$DB" user add peers-bench --role analyst >/dev/null
+# serve KEEP_PAGES: starts demine (pages kept or each made afresh) and waits for its overview.
+serve() {
+  DEMINE_KEEP_PAGES=$1 RUST_LOG=warn,demine_server::overview=info \
+    "$T/demine" --db "$DB" serve --addr "127.0.0.1:$DPORT" >"$W/demine.log" 2>&1 &
+  DEMINE_PID=$!; PIDS+=($DEMINE_PID)
+  up "http://127.0.0.1:$DPORT/healthz"
+  # The server makes the national overview (extents, zoom 0-5 tiles) when it starts: measure after.
+  for _ in $(seq 600); do grep -q "national overview made ahead" "$W/demine.log" && break; sleep 0.5; done
+}
+stop_demine() { kill "$DEMINE_PID" 2>/dev/null || true; wait "$DEMINE_PID" 2>/dev/null || true; }
 # Measure demine now, stop it, then the peer: one server at a time.
 D="http://127.0.0.1:$DPORT/ogc/collections/hazards/items"
-declare -A DEM
+declare -A DEM KEPT
 WORKLOADS=("items, bbox (limit 100)|bbox=$BBOX&limit=100"
            "items, CQL2 class='CHA' (100)|filter=class%3D%27CHA%27&filter-lang=cql2-text&limit=100")
+# Every page made afresh, as tipg makes them (the side-by-side figures) ...
+serve 0
 for w in "${WORKLOADS[@]}"; do
   IFS='|' read -r name q <<<"$w"
-  warm -u "bench:$DEMINE_PASSWORD" "$D?$q"
+  warm -u "peers-bench:$DEMINE_PASSWORD" "$D?$q"
   DEM[$name]=$(run "${AUTH[@]}" "$D?$q")
+done
+stop_demine
+# ... then as demine serves by default: pages and tiles kept until the registry changes.
+serve 1
+for w in "${WORKLOADS[@]}"; do
+  IFS='|' read -r name q <<<"$w"
+  warm -u "peers-bench:$DEMINE_PASSWORD" "$D?$q"
+  KEPT[$name]=$(run "${AUTH[@]}" "$D?$q")
 done
 # A tile in the data's middle at zoom 10 and 12.
 TILES=$(python3 - "$MINX" "$MINY" "$MAXX" "$MAXY" <<'PY'
@@ -169,10 +184,10 @@ for z in (10, 12):
 PY
 )
 for tile in $TILES; do
-  warm -u "bench:$DEMINE_PASSWORD" "http://127.0.0.1:$DPORT/tiles/hazards/$tile.mvt"
+  warm -u "peers-bench:$DEMINE_PASSWORD" "http://127.0.0.1:$DPORT/tiles/hazards/$tile.mvt"
   DEM[tile $tile]=$(run "${AUTH[@]}" "http://127.0.0.1:$DPORT/tiles/hazards/$tile.mvt")
 done
-kill "$DEMINE_PID" 2>/dev/null || true; wait "$DEMINE_PID" 2>/dev/null || true
+stop_demine
 
 # ---------------------------------------------------------------- 2. tipg
 TV="$CACHE/venv-tipg"
@@ -193,6 +208,12 @@ for w in "${WORKLOADS[@]}"; do
   # tipg returns 10 features unless asked; same limit, same filter language.
   warm "$P?$q"
   row "$name" "${DEM[$name]}" "$(run "$P?$q")"
+done
+printf 'demine with pages kept until the registry changes (its default; tipg keeps none):\n'
+for w in "${WORKLOADS[@]}"; do
+  IFS='|' read -r name q <<<"$w"
+  read -r kr k50 k99 kbad <<<"${KEPT[$name]}"
+  printf '%-30s %10.0f %8.1f %8.1f%s\n' "$name" "$kr" "$k50" "$k99" "$([ "$kbad" != 0 ] && echo "  (non-2xx: $kbad)")"
 done
 kill "$TIPG_PID" 2>/dev/null || true; wait "$TIPG_PID" 2>/dev/null || true
 
