@@ -197,6 +197,81 @@ fn encoding_for_ldid(ldid: u8) -> Option<&'static encoding_rs::Encoding> {
     }
 }
 
+/// The shapes of a `.shp`, read one after the other as `shapefile::ShapeReader::iter_shapes`
+/// reads them (from byte 100 up to the file length in the header, each record where the one
+/// before stopped), except that a record announcing more parts or points than the bytes left
+/// is refused before the `shapefile` crate reserves memory for them: a damaged count asked it
+/// for gigabytes (found by fuzzing).
+struct Shapes<'a> {
+    bytes: &'a [u8],
+    cursor: Cursor<&'a [u8]>,
+    pos: usize,
+    end: usize,
+}
+
+impl<'a> Shapes<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        let words = bytes
+            .get(24..28)
+            .map_or(0, |b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+        let mut cursor = Cursor::new(bytes);
+        cursor.set_position(100);
+        Shapes {
+            bytes,
+            cursor,
+            pos: 100,
+            end: usize::try_from(words).unwrap_or(0).saturating_mul(2),
+        }
+    }
+
+    fn i32_at(&self, at: usize) -> Option<i32> {
+        self.bytes
+            .get(at..at.checked_add(4)?)
+            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+impl Iterator for Shapes<'_> {
+    type Item = Result<shapefile::Shape, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use shapefile::ReadableShape as _;
+        use std::io::Read as _;
+        if self.pos >= self.end {
+            return None;
+        }
+        let mut header = [0u8; 8];
+        if let Err(e) = self.cursor.read_exact(&mut header) {
+            return Some(Err(e.to_string()));
+        }
+        let Some(record_bytes) = i32::from_be_bytes([header[4], header[5], header[6], header[7]]).checked_mul(2) else {
+            return Some(Err("invalid shape record size".into()));
+        };
+        // Polyline, polygon, multipatch (and their Z/M forms): type, bbox, parts, points;
+        // multipoint: type, bbox, points.
+        let at = self.cursor.position() as usize;
+        let (parts, points) = match self.i32_at(at) {
+            Some(3 | 5 | 13 | 15 | 23 | 25 | 31) => (self.i32_at(at + 36), self.i32_at(at + 40)),
+            Some(8 | 18 | 28) => (Some(0), self.i32_at(at + 36)),
+            _ => (Some(0), Some(0)),
+        };
+        let (parts, points) = (parts.unwrap_or(0).max(0) as u64, points.unwrap_or(0).max(0) as u64);
+        let left = self.bytes.len().saturating_sub(at) as u64;
+        if parts * 4 + points * 16 > left {
+            self.pos = self.end;
+            return Some(Err(format!(
+                "the geometry announces {parts} part(s) and {points} point(s), more than the {left} bytes left in the .shp: the file is truncated or damaged; export it again"
+            )));
+        }
+        let shape = shapefile::Shape::read_from(&mut self.cursor, record_bytes).map_err(|e| e.to_string());
+        self.pos = self
+            .pos
+            .saturating_add(8)
+            .saturating_add(usize::try_from(record_bytes).unwrap_or(usize::MAX));
+        Some(shape)
+    }
+}
+
 fn read_parts(parts: &Parts, opts: &ReadOptions) -> Result<Out, FileError> {
     let label = &parts.label;
     let Some(dbf) = &parts.dbf else {
@@ -231,7 +306,7 @@ fn read_parts(parts: &Parts, opts: &ReadOptions) -> Result<Out, FileError> {
     } else {
         (encoding_rs::UTF_8, "default (no .cpg, no language driver)")
     };
-    let mut shapes = shapefile::ShapeReader::new(Cursor::new(parts.shp.as_slice()))
+    let _header = shapefile::ShapeReader::new(Cursor::new(parts.shp.as_slice()))
         .map_err(|e| invalid(label, format!("not a readable .shp: {e}")))?;
     let builder = dbase::ReaderBuilder::new();
     let dbf_reader = if encoding == encoding_rs::UTF_8 {
@@ -248,7 +323,7 @@ fn read_parts(parts: &Parts, opts: &ReadOptions) -> Result<Out, FileError> {
     let fields: Vec<String> = table.fields().iter().map(|f| f.name().to_string()).collect();
     let mut records = Vec::new();
     let mut problems = Vec::new();
-    let mut shape_iter = shapes.iter_shapes();
+    let mut shape_iter = Shapes::new(&parts.shp);
     for (i, row) in table.iter_records().enumerate() {
         let index = i + 1;
         let row = row.map_err(|e| {
