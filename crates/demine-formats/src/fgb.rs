@@ -71,6 +71,7 @@ pub fn read_bytes(path: &Path, bytes: &[u8]) -> Result<Out, FileError> {
         None => None,
     };
     let expected = header.features_count();
+    check_layout(path, bytes, expected, header.index_node_size())?;
     let mut iter = reader
         .select_all_seq()
         .map_err(|e| invalid(path, format!("cannot read the features: {e}")))?;
@@ -120,4 +121,64 @@ pub fn read_bytes(path: &Path, bytes: &[u8]) -> Result<Out, FileError> {
         }
     }
     Ok((records, problems, declared))
+}
+
+/// Refuses what the `flatgeobuf` crate would trust blindly: an index node size of 1 (its index
+/// arithmetic asserts at least 2), an index larger than the file, and a feature whose size
+/// prefix reaches past the end of the file (the crate reserves that many bytes first: a damaged
+/// prefix asked for gigabytes, found by fuzzing). Walks the features as the crate does: after
+/// the header and the index, each a little-endian `u32` size then the feature, stopping after
+/// `count` features when the header gives a count.
+fn check_layout(path: &Path, bytes: &[u8], count: u64, node_size: u16) -> Result<(), FileError> {
+    let damaged = |what: String| {
+        invalid(
+            path,
+            format!("{what}: the file is truncated or damaged; export it again"),
+        )
+    };
+    let u32_at = |at: usize| {
+        bytes
+            .get(at..at.checked_add(4)?)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    let Some(header) = u32_at(8) else { return Ok(()) };
+    let mut at = 12usize.saturating_add(header);
+    let left = |at: usize| bytes.len().saturating_sub(at);
+    if node_size > 0 && count > 0 {
+        if node_size < 2 {
+            return Err(damaged(format!(
+                "the header gives an index node size of {node_size} (at least 2)"
+            )));
+        }
+        // The packed R-tree: every level up to the root, 40 bytes a node.
+        let (mut n, mut nodes) = (count, count);
+        loop {
+            n = n.div_ceil(u64::from(node_size));
+            nodes = nodes.saturating_add(n);
+            if n == 1 {
+                break;
+            }
+        }
+        let index = nodes.saturating_mul(40);
+        if index > left(at) as u64 {
+            return Err(damaged(format!(
+                "the header announces {count} features, whose index needs {index} bytes but {} are left",
+                left(at)
+            )));
+        }
+        at += index as usize;
+    }
+    let mut feature = 0u64;
+    while left(at) >= 4 && (count == 0 || feature < count) {
+        feature += 1;
+        let size = u32_at(at).unwrap_or(0);
+        if size > left(at) - 4 {
+            return Err(damaged(format!(
+                "feature {feature} announces {size} bytes but {} are left",
+                left(at) - 4
+            )));
+        }
+        at += 4 + size;
+    }
+    Ok(())
 }
