@@ -17,8 +17,7 @@ fn a_shp_record_announcing_more_points_than_the_file_holds_is_refused_before_all
     // reserve 4 GiB.
     let (shp, dbf) = shp_parts(include_bytes!("fuzz/shp-oom-1.bin"));
     let e = demine_formats::shp::read_bytes(Path::new("fuzz.shp"), shp, Some(dbf), None, None, &Default::default())
-        .err()
-        .expect("a damaged .shp is refused");
+        .expect_err("a damaged .shp is refused");
     let text = e.to_string();
     assert!(text.contains("fuzz.shp"), "{text}");
     assert!(text.contains("unreadable geometry: the geometry announces"), "{text}");
@@ -29,8 +28,7 @@ fn a_shp_record_announcing_more_points_than_the_file_holds_is_refused_before_all
 fn a_fgb_feature_size_reaching_past_the_end_is_refused_before_allocating() {
     // Found by the fgb fuzzer: a feature size prefix of ~3.6 GB.
     let e = demine_formats::fgb::read_bytes(Path::new("fuzz.fgb"), include_bytes!("fuzz/fgb-oom-1.bin"))
-        .err()
-        .expect("a damaged .fgb is refused");
+        .expect_err("a damaged .fgb is refused");
     let text = e.to_string();
     assert!(text.contains("fuzz.fgb"), "{text}");
     assert!(text.contains("bytes but") && text.contains("are left"), "{text}");
