@@ -533,3 +533,113 @@ fn nelder_mead(
     simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
     (simplex[0].0, simplex[0].1, evals)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{set_evidence_distances, LandPiece};
+    use h3o::{CellIndex, LatLng, Resolution};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn unit(cell: CellIndex, contaminated: bool) -> Unit {
+        Unit {
+            cell,
+            risk: 0.5,
+            area_m2: 1e5,
+            cell_share: 1.0,
+            land: vec![LandPiece {
+                share: 1.0,
+                work_detection: 0.99,
+                released: true,
+                near_evidence: false,
+            }],
+            found_share: 0.99,
+            missed_share: 0.01,
+            remaining_share: 0.0,
+            released_by_outcome: [0.0, 0.0, 1.0],
+            finds: if contaminated { 20 } else { 0 },
+            reported_finds: 0,
+            evidence: false,
+            evidence_distance: None,
+        }
+    }
+
+    /// Pairs of units of confirmed hazards, cleared (a contaminated unit always yields finds):
+    /// a unit is contaminated with probability 0.3 when the other is not; when the other is,
+    /// with 0.7 if they are adjacent and 0.1 if they are two cells apart. The fitted offsets on
+    /// logit φ recover logit 0.7 − logit 0.3 and logit 0.1 − logit 0.3.
+    #[test]
+    fn neighbour_offsets_recover_the_simulated_conditionals() {
+        let c = LatLng::new(48.5, 35.0).unwrap().to_cell(Resolution::Nine);
+        let disk: Vec<CellIndex> = c.grid_disk(2);
+        let at = |d: i32| *disk.iter().find(|x| c.grid_distance(**x).ok() == Some(d)).unwrap();
+        let (near, far) = (at(1), at(2));
+        let logit = |p: f64| (p / (1.0 - p)).ln();
+        // Joint (both, one only, neither) from P(B | A) and P(B | not A) = 0.3, symmetric.
+        let joint = |given: f64| {
+            let p10 = 1.0 / (1.0 + (1.0 - 0.3) / 0.3 + 1.0 + given / (1.0 - given));
+            (p10 * given / (1.0 - given), p10)
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut hazards = Vec::new();
+        for (k, (other, given)) in [(near, 0.7), (far, 0.1)].iter().cycle().take(20_000).enumerate() {
+            let (p11, p10) = joint(*given);
+            let x: f64 = rng.gen();
+            let (a, b) = if x < p11 {
+                (true, true)
+            } else if x < p11 + p10 {
+                (true, false)
+            } else if x < p11 + 2.0 * p10 {
+                (false, true)
+            } else {
+                (false, false)
+            };
+            let mut units = vec![unit(c, a), unit(*other, b)];
+            set_evidence_distances(&mut units);
+            hazards.push(HazardUnits {
+                index: k,
+                id: format!("H{k}"),
+                class: HazardClass::Cha,
+                area_m2: 2e5,
+                remaining_m2: 0.0,
+                units,
+            });
+        }
+        // The prior: every unit of a contaminated hazard at φ = 0.3, confirmed hazards
+        // contaminated, many items a contaminated unit, nothing reported by people.
+        let mut m = PriorModel::from_vec(&[
+            logit(0.3),
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            1000f64.ln(),
+            0.0,
+            0.0,
+            50f64.ln(),
+            -30.0,
+        ]);
+        m.kappa = 1.0;
+        let data: Vec<&HazardUnits> = hazards.iter().collect();
+        let [adjacent, farther] = fit_neighbours(&m, &data);
+        let want = [logit(0.7) - logit(0.3), logit(0.1) - logit(0.3)];
+        assert!(
+            (adjacent - want[0]).abs() < 0.1,
+            "adjacent {adjacent:.3}, want {:.3}",
+            want[0]
+        );
+        assert!(
+            (farther - want[1]).abs() < 0.1,
+            "farther {farther:.3}, want {:.3}",
+            want[1]
+        );
+        // Without other evidence in the hazard, φ is the prior's.
+        m.neighbours = [adjacent, farther];
+        let lone = HazardUnits {
+            units: vec![unit(c, false), unit(near, false)],
+            ..hazards[0].clone()
+        };
+        assert!(m.priors(&lone).1.iter().all(|p| (p.phi - 0.3).abs() < 1e-9));
+    }
+}
