@@ -22,23 +22,8 @@ fn main() {
     for seed in seeds {
         let r = region::region(seed);
         let c = &r.campaign;
-        let reg = Registry {
-            hazards: &c.hazards,
-            activities: &c.activities,
-            release: &r.release,
-            finds: &c.finds,
-            accidents: &c.accidents,
-            cells: &r.cells,
-        };
-        let items: Vec<TruthItem> = c
-            .ground_truth
-            .iter()
-            .map(|i| TruthItem {
-                location: i.location,
-                hazard_id: i.hazard_id.as_deref(),
-                found: i.found,
-            })
-            .collect();
+        let reg = r.registry();
+        let items = r.truth_items();
         let truth = true_items_in_released(&c.hazards, &c.activities, &items);
         for opt in &options {
             let parts: Vec<&str> = opt.split('+').collect();
