@@ -1,6 +1,7 @@
 //! Per-hazard dump of the released-land residual against the demo's truth (CSV, for analysis):
 //! `DUMP_DIR=/tmp/x calib_dump SEEDS…` writes `seed_S.csv`; depth-aware detection and the ρ
-//! recalibration are on unless `DEPTH=0` / `RECALIBRATE=0`.
+//! recalibration and φ by the nearness of other evidence are on unless `DEPTH=0` /
+//! `RECALIBRATE=0` / `NEIGHBOURS=0`.
 #[path = "../tests/common/region.rs"]
 mod region;
 
@@ -13,14 +14,7 @@ fn main() {
     for seed in std::env::args().skip(1).filter_map(|s| s.parse::<u64>().ok()) {
         let r = region::region(seed);
         let c = &r.campaign;
-        let reg = Registry {
-            hazards: &c.hazards,
-            activities: &c.activities,
-            release: &r.release,
-            finds: &c.finds,
-            accidents: &c.accidents,
-            cells: &r.cells,
-        };
+        let reg = r.registry();
         let methods = Methods {
             depth_aware: std::env::var("DEPTH").as_deref() != Ok("0"),
             ..Methods::default()
@@ -30,17 +24,15 @@ fn main() {
             DepthModel::fit(&c.hazards, &c.activities, &c.finds).map(|d| (d.tolerance_cm, d.beyond_ratio))
         );
         let units = hazard_units(&reg, &methods).unwrap();
-        let f = fit_with(&units, std::env::var("RECALIBRATE").as_deref() != Ok("0"));
+        let f = fit_options(
+            &units,
+            FitOptions {
+                recalibrate: std::env::var("RECALIBRATE").as_deref() != Ok("0"),
+                neighbours: std::env::var("NEIGHBOURS").as_deref() != Ok("0"),
+            },
+        );
         eprintln!("seed {seed}: {:?}", f.model);
-        let items: Vec<TruthItem> = c
-            .ground_truth
-            .iter()
-            .map(|i| TruthItem {
-                location: i.location,
-                hazard_id: i.hazard_id.as_deref(),
-                found: i.found,
-            })
-            .collect();
+        let items = r.truth_items();
         let left = true_items_in_released(&c.hazards, &c.activities, &items);
         let mut total = std::collections::HashMap::new();
         for it in &c.ground_truth {

@@ -4,13 +4,17 @@ mod region;
 
 use demine_strategy::*;
 
-/// `calibration [--depth] [--recalibrate] SEEDS…`: `--depth` takes past clearance's detection to
-/// its recorded depth (`Methods::depth_aware`), `--recalibrate` recalibrates ρ on the presence of
-/// finds (`fit_with`).
+/// `calibration [--depth] [--recalibrate] [--neighbours] SEEDS…`: `--depth` takes past
+/// clearance's detection to its recorded depth (`Methods::depth_aware`), `--recalibrate`
+/// recalibrates ρ on the presence of finds, `--neighbours` lets φ depend on the nearness of the
+/// hazard's other evidence (`FitOptions`).
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let depth = args.iter().any(|a| a == "--depth");
-    let recalibrate = args.iter().any(|a| a == "--recalibrate");
+    let options = FitOptions {
+        recalibrate: args.iter().any(|a| a == "--recalibrate"),
+        neighbours: args.iter().any(|a| a == "--neighbours"),
+    };
     let methods = Methods {
         depth_aware: depth,
         ..Methods::default()
@@ -19,14 +23,7 @@ fn main() {
         let t = std::time::Instant::now();
         let r = region::region(seed);
         let c = &r.campaign;
-        let reg = Registry {
-            hazards: &c.hazards,
-            activities: &c.activities,
-            release: &r.release,
-            finds: &c.finds,
-            accidents: &c.accidents,
-            cells: &r.cells,
-        };
+        let reg = r.registry();
         if depth {
             if let Some(d) = DepthModel::fit(&c.hazards, &c.activities, &c.finds) {
                 println!(
@@ -37,7 +34,7 @@ fn main() {
         }
         let units = hazard_units(&reg, &methods).unwrap();
         let t_units = t.elapsed().as_secs_f64();
-        let f = fit_with(&units, recalibrate);
+        let f = fit_options(&units, options);
         println!(
             "seed {seed}: units {:.1}s, fit {:.1}s: {:?} ll {:.1} on {} hazards, {} evals",
             t_units,
@@ -48,15 +45,7 @@ fn main() {
             f.evaluations
         );
         let res = released_land_residual(&units, &f.model);
-        let items: Vec<TruthItem> = c
-            .ground_truth
-            .iter()
-            .map(|i| TruthItem {
-                location: i.location,
-                hazard_id: i.hazard_id.as_deref(),
-                found: i.found,
-            })
-            .collect();
+        let items = r.truth_items();
         let truth = true_items_in_released(&c.hazards, &c.activities, &items);
         let pred: Vec<f64> = res.iter().map(|x| x.p_any).collect();
         let obs: Vec<bool> = res.iter().map(|x| truth[x.hazard] > 0).collect();

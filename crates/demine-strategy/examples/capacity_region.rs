@@ -15,14 +15,7 @@ fn main() {
         .unwrap_or(StrategyKind::EvidenceLed);
     let r = region::region(seed);
     let c = &r.campaign;
-    let reg = Registry {
-        hazards: &c.hazards,
-        activities: &c.activities,
-        release: &r.release,
-        finds: &c.finds,
-        accidents: &c.accidents,
-        cells: &r.cells,
-    };
+    let reg = r.registry();
     let methods = Methods::default();
     let units = hazard_units(&reg, &methods).unwrap();
     let f = fit(&units);

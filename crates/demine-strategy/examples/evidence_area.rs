@@ -6,14 +6,7 @@ fn main() {
     let seed: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(42);
     let r = region::region(seed);
     let c = &r.campaign;
-    let reg = Registry {
-        hazards: &c.hazards,
-        activities: &c.activities,
-        release: &r.release,
-        finds: &c.finds,
-        accidents: &c.accidents,
-        cells: &r.cells,
-    };
+    let reg = r.registry();
     let units = hazard_units(&reg, &Methods::default()).unwrap();
     let (mut ev, mut nb, mut tot) = (0.0, 0.0, 0.0);
     for h in &units {

@@ -8,14 +8,7 @@ fn main() {
     let seed: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(42);
     let r = region::region(seed);
     let c = &r.campaign;
-    let reg = Registry {
-        hazards: &c.hazards,
-        activities: &c.activities,
-        release: &r.release,
-        finds: &c.finds,
-        accidents: &c.accidents,
-        cells: &r.cells,
-    };
+    let reg = r.registry();
     let methods = Methods {
         evidence_radius_m: std::env::var("RADIUS")
             .ok()
@@ -51,15 +44,7 @@ fn main() {
             demine_plan::CalendarSpec::Working(Default::default())
         },
     };
-    let items: Vec<TruthItem> = c
-        .ground_truth
-        .iter()
-        .map(|i| TruthItem {
-            location: i.location,
-            hazard_id: i.hazard_id.as_deref(),
-            found: i.found,
-        })
-        .collect();
+    let items = r.truth_items();
     let opts = EvalOptions::default();
     let horizons: Vec<f64> = std::env::args().skip(2).filter_map(|s| s.parse().ok()).collect();
     let skip_slow = std::env::var("SKIP_SLOW").is_ok();

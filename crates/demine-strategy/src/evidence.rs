@@ -52,6 +52,9 @@ pub struct Unit {
     pub reported_finds: u32,
     /// Direct evidence the cell is contaminated whose chance is not modelled: an accident.
     pub evidence: bool,
+    /// Distance on the risk map's grid (cells) to the nearest *other* unit of the hazard with
+    /// finds or an accident; `None` when no other unit has any.
+    pub evidence_distance: Option<u32>,
 }
 
 /// Land of a unit worked alike.
@@ -184,6 +187,24 @@ pub(crate) fn near_any(p: &Point<f64>, points: &[(Point<f64>, bool)], radius_m: 
         let d = frame.xy(q.0);
         d.x * d.x + d.y * d.y <= r2
     })
+}
+
+/// Sets each unit's [`Unit::evidence_distance`]: grid distance to the nearest other unit with
+/// finds or an accident.
+pub(crate) fn set_evidence_distances(units: &mut [Unit]) {
+    let with: Vec<(usize, CellIndex)> = units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.finds > 0 || u.evidence)
+        .map(|(k, u)| (k, u.cell))
+        .collect();
+    for (k, u) in units.iter_mut().enumerate() {
+        u.evidence_distance = with
+            .iter()
+            .filter(|(j, _)| *j != k)
+            .map(|(_, c)| u.cell.grid_distance(*c).map_or(u32::MAX, |d| d.unsigned_abs()))
+            .min();
+    }
 }
 
 /// Cuts every hazard into units (see the module doc).
@@ -341,6 +362,7 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
                     finds: 0,
                     reported_finds: 0,
                     evidence: false,
+                    evidence_distance: None,
                 })
                 .collect();
             for (pt, is_find) in &points_of[i] {
@@ -369,6 +391,7 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
                     units[k].evidence = true;
                 }
             }
+            set_evidence_distances(&mut units);
             HazardUnits {
                 index: i,
                 id: h.id.clone(),

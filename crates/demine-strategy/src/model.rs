@@ -53,6 +53,11 @@ pub struct PriorModel {
     /// ρ recalibrated on whether hazards have any finds at all, per class (suspected, then
     /// confirmed): `[α, β, θ]` for SHAs then CHAs (see [`recalibrate`]).
     pub recalibration: [f64; 6],
+    /// Offsets on logit φ of a unit by where the hazard's other direct evidence lies: the
+    /// nearest other unit with finds or an accident adjacent (grid distance ≤ 1), then farther
+    /// (see [`fit_neighbours`]); zero when no other unit has any, and by default.
+    #[serde(default)]
+    pub neighbours: [f64; 2],
 }
 
 impl Default for PriorModel {
@@ -97,6 +102,7 @@ impl PriorModel {
             shape: v[8].exp().clamp(0.02, 50.0),
             report: sigmoid(v[9]),
             recalibration: IDENTITY,
+            neighbours: [0.0; 2],
         }
     }
 
@@ -150,8 +156,9 @@ impl PriorModel {
         let rho = rho.clamp(1e-9, 1.0);
         let priors: Vec<UnitPrior> = pis
             .into_iter()
-            .map(|(pi, mu)| UnitPrior {
-                phi: (pi / rho).min(1.0),
+            .zip(&h.units)
+            .map(|((pi, mu), u)| UnitPrior {
+                phi: self.neighbour_phi((pi / rho).min(1.0), u),
                 mu,
                 shape: self.shape,
             })
@@ -167,6 +174,19 @@ impl PriorModel {
         let ln_e = self.ln_no_find(h, &priors);
         let rho_h = sigmoid(a + b * logit_wide(rho) + (theta - 1.0) * ln_e).clamp(1e-9, 1.0);
         (rho_h, priors)
+    }
+
+    /// φ of unit `u` moved by where the hazard's other direct evidence lies ([`Self::neighbours`]).
+    fn neighbour_phi(&self, phi: f64, u: &Unit) -> f64 {
+        let c = match u.evidence_distance {
+            None => return phi,
+            Some(0..=1) => self.neighbours[0],
+            Some(_) => self.neighbours[1],
+        };
+        if c == 0.0 {
+            return phi;
+        }
+        sigmoid(logit_wide(phi) + c)
     }
 
     /// ln P(no find so far | the hazard is contaminated), for units with `priors`.
@@ -248,11 +268,31 @@ pub fn fit(hazards: &[HazardUnits]) -> Fit {
     fit_with(hazards, false)
 }
 
+/// What [`fit_options`] fits beyond the ten parameters of the prior.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FitOptions {
+    /// Recalibrate ρ on the presence of finds ([`recalibrate`]).
+    pub recalibrate: bool,
+    /// Let φ depend on where the hazard's other evidence lies ([`fit_neighbours`]).
+    pub neighbours: bool,
+}
+
 /// [`fit`], then, with `recalibrate`, ρ recalibrated on the presence of finds ([`recalibrate`]).
 /// Not the default: on the region demo it removes the over-reading of suspected hazards without
 /// finds but, with depth-aware detection, over-predicts the residual of the middle deciles
 /// (README, "Release strategies").
 pub fn fit_with(hazards: &[HazardUnits], recalibrate_rho: bool) -> Fit {
+    fit_options(
+        hazards,
+        FitOptions {
+            recalibrate: recalibrate_rho,
+            neighbours: false,
+        },
+    )
+}
+
+/// [`fit`], then the options: φ by the nearness of other evidence, then ρ recalibrated.
+pub fn fit_options(hazards: &[HazardUnits], options: FitOptions) -> Fit {
     // Every hazard informs the fit: people report items wherever they lie, so even land no
     // work reached says something (no report in years is evidence of absence).
     let data: Vec<&HazardUnits> = hazards.iter().filter(|h| !h.units.is_empty()).collect();
@@ -278,7 +318,10 @@ pub fn fit_with(hazards: &[HazardUnits], recalibrate_rho: bool) -> Fit {
         }
     }
     let mut m = PriorModel::from_vec(&best);
-    if recalibrate_rho {
+    if options.neighbours {
+        m.neighbours = fit_neighbours(&m, &data);
+    }
+    if options.recalibrate {
         m.recalibration = recalibrate(&m, &data);
     }
     let ll: f64 = data
@@ -364,6 +407,60 @@ fn recalibrate(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 6] {
     out
 }
 
+/// Fits [`PriorModel::neighbours`] with the rest of `m` held: the offsets on logit φ that
+/// maximise the likelihood of the finds, each unit's φ conditioned on whether the hazard's other
+/// direct evidence lies next to it or farther (a pseudo-likelihood, as for autologistic models:
+/// contamination comes in clusters that straddle cells, so a unit next to finds is more likely
+/// to hold items than one across the hazard). Only hazards with direct evidence in some unit and
+/// at least two units are affected. A weak ridge keeps the offsets near 0.
+pub fn fit_neighbours(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 2] {
+    let used: Vec<&HazardUnits> = data
+        .iter()
+        .copied()
+        .filter(|h| h.units.iter().any(|u| u.evidence_distance.is_some()))
+        .collect();
+    if used.len() < 10 {
+        return [0.0; 2];
+    }
+    let ll = |x: [f64; 2]| -> f64 {
+        let mut mm = *m;
+        mm.neighbours = x;
+        used.iter()
+            .map(|h| {
+                let (rho, cases) = mm.cases(h, &|_, _| Treatment::Miss(0.0));
+                ln_likelihood(rho, &cases)
+            })
+            .sum::<f64>()
+            - RIDGE * (x[0] * x[0] + x[1] * x[1])
+    };
+    // Coordinate search, steps halved when no move improves.
+    let mut x = [0.0; 2];
+    let mut best = ll(x);
+    let mut step = 1.0;
+    for _ in 0..200 {
+        if step < 1e-3 {
+            break;
+        }
+        let mut moved = false;
+        for d in 0..2 {
+            for sign in [1.0, -1.0] {
+                let mut y = x;
+                y[d] = (y[d] + sign * step).clamp(-8.0, 8.0);
+                let v = ll(y);
+                if v > best {
+                    best = v;
+                    x = y;
+                    moved = true;
+                }
+            }
+        }
+        if !moved {
+            step *= 0.5;
+        }
+    }
+    x
+}
+
 /// Minimises `f` from `x0` with a simplex of edge `step`; returns (x, f(x), evaluations).
 fn nelder_mead(
     f: &dyn Fn(&[f64; N_PARAMS]) -> f64,
@@ -435,4 +532,114 @@ fn nelder_mead(
     }
     simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
     (simplex[0].0, simplex[0].1, evals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{set_evidence_distances, LandPiece};
+    use h3o::{CellIndex, LatLng, Resolution};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn unit(cell: CellIndex, contaminated: bool) -> Unit {
+        Unit {
+            cell,
+            risk: 0.5,
+            area_m2: 1e5,
+            cell_share: 1.0,
+            land: vec![LandPiece {
+                share: 1.0,
+                work_detection: 0.99,
+                released: true,
+                near_evidence: false,
+            }],
+            found_share: 0.99,
+            missed_share: 0.01,
+            remaining_share: 0.0,
+            released_by_outcome: [0.0, 0.0, 1.0],
+            finds: if contaminated { 20 } else { 0 },
+            reported_finds: 0,
+            evidence: false,
+            evidence_distance: None,
+        }
+    }
+
+    /// Pairs of units of confirmed hazards, cleared (a contaminated unit always yields finds):
+    /// a unit is contaminated with probability 0.3 when the other is not; when the other is,
+    /// with 0.7 if they are adjacent and 0.1 if they are two cells apart. The fitted offsets on
+    /// logit φ recover logit 0.7 − logit 0.3 and logit 0.1 − logit 0.3.
+    #[test]
+    fn neighbour_offsets_recover_the_simulated_conditionals() {
+        let c = LatLng::new(48.5, 35.0).unwrap().to_cell(Resolution::Nine);
+        let disk: Vec<CellIndex> = c.grid_disk(2);
+        let at = |d: i32| *disk.iter().find(|x| c.grid_distance(**x).ok() == Some(d)).unwrap();
+        let (near, far) = (at(1), at(2));
+        let logit = |p: f64| (p / (1.0 - p)).ln();
+        // Joint (both, one only, neither) from P(B | A) and P(B | not A) = 0.3, symmetric.
+        let joint = |given: f64| {
+            let p10 = 1.0 / (1.0 + (1.0 - 0.3) / 0.3 + 1.0 + given / (1.0 - given));
+            (p10 * given / (1.0 - given), p10)
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut hazards = Vec::new();
+        for (k, (other, given)) in [(near, 0.7), (far, 0.1)].iter().cycle().take(20_000).enumerate() {
+            let (p11, p10) = joint(*given);
+            let x: f64 = rng.gen();
+            let (a, b) = if x < p11 {
+                (true, true)
+            } else if x < p11 + p10 {
+                (true, false)
+            } else if x < p11 + 2.0 * p10 {
+                (false, true)
+            } else {
+                (false, false)
+            };
+            let mut units = vec![unit(c, a), unit(*other, b)];
+            set_evidence_distances(&mut units);
+            hazards.push(HazardUnits {
+                index: k,
+                id: format!("H{k}"),
+                class: HazardClass::Cha,
+                area_m2: 2e5,
+                remaining_m2: 0.0,
+                units,
+            });
+        }
+        // The prior: every unit of a contaminated hazard at φ = 0.3, confirmed hazards
+        // contaminated, many items a contaminated unit, nothing reported by people.
+        let mut m = PriorModel::from_vec(&[
+            logit(0.3),
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            1000f64.ln(),
+            0.0,
+            0.0,
+            50f64.ln(),
+            -30.0,
+        ]);
+        m.kappa = 1.0;
+        let data: Vec<&HazardUnits> = hazards.iter().collect();
+        let [adjacent, farther] = fit_neighbours(&m, &data);
+        let want = [logit(0.7) - logit(0.3), logit(0.1) - logit(0.3)];
+        assert!(
+            (adjacent - want[0]).abs() < 0.1,
+            "adjacent {adjacent:.3}, want {:.3}",
+            want[0]
+        );
+        assert!(
+            (farther - want[1]).abs() < 0.1,
+            "farther {farther:.3}, want {:.3}",
+            want[1]
+        );
+        // Without other evidence in the hazard, φ is the prior's.
+        m.neighbours = [adjacent, farther];
+        let lone = HazardUnits {
+            units: vec![unit(c, false), unit(near, false)],
+            ..hazards[0].clone()
+        };
+        assert!(m.priors(&lone).1.iter().all(|p| (p.phi - 0.3).abs() < 1e-9));
+    }
 }

@@ -15,29 +15,10 @@ struct Fitted {
 
 fn fitted(seed: u64) -> Fitted {
     let r = region::region(seed);
-    let c = &r.campaign;
-    let reg = Registry {
-        hazards: &c.hazards,
-        activities: &c.activities,
-        release: &r.release,
-        finds: &c.finds,
-        accidents: &c.accidents,
-        cells: &r.cells,
-    };
+    let reg = r.registry();
     let units = hazard_units(&reg, &Methods::default()).unwrap();
     let fit = fit(&units);
     Fitted { r, units, fit }
-}
-
-fn truth(c: &demine_demo::Campaign) -> Vec<TruthItem<'_>> {
-    c.ground_truth
-        .iter()
-        .map(|i| TruthItem {
-            location: i.location,
-            hazard_id: i.hazard_id.as_deref(),
-            found: i.found,
-        })
-        .collect()
 }
 
 /// The residual of released land against the hidden truth on `seed`: the total of expected
@@ -48,7 +29,7 @@ fn check_calibration(seed: u64, decile_allowance: Option<f64>) {
     let f = fitted(seed);
     let c = &f.r.campaign;
     let res = released_land_residual(&f.units, &f.fit.model);
-    let left = true_items_in_released(&c.hazards, &c.activities, &truth(c));
+    let left = true_items_in_released(&c.hazards, &c.activities, &region::truth_items(c));
     let pred: Vec<f64> = res.iter().map(|x| x.p_any).collect();
     let obs: Vec<bool> = res.iter().map(|x| left[x.hazard] > 0).collect();
     let bins = calibration_bins(&pred, &obs, 10);
@@ -125,7 +106,7 @@ fn strategies_predict_their_residual_and_evidence_led_wins() {
         methods,
         shares: learned_shares(&c.hazards, &c.activities, &f.r.release),
     };
-    let items = truth(c);
+    let items = region::truth_items(c);
     let evidence: Vec<(geo::Point<f64>, Option<&str>)> = c
         .finds
         .iter()

@@ -109,6 +109,38 @@ pub fn released_pieces(release: &RegistryRelease) -> Vec<(Outcome, MultiPolygon<
         .collect()
 }
 
+impl Region {
+    /// The registry as the strategy engines take it.
+    pub fn registry(&self) -> demine_strategy::Registry<'_> {
+        let c = &self.campaign;
+        demine_strategy::Registry {
+            hazards: &c.hazards,
+            activities: &c.activities,
+            release: &self.release,
+            finds: &c.finds,
+            accidents: &c.accidents,
+            cells: &self.cells,
+        }
+    }
+
+    /// The hidden items (for evaluation only: never for fitting).
+    pub fn truth_items(&self) -> Vec<demine_strategy::TruthItem<'_>> {
+        truth_items(&self.campaign)
+    }
+}
+
+/// A campaign's hidden items (for evaluation only: never for fitting).
+pub fn truth_items(c: &demine_demo::Campaign) -> Vec<demine_strategy::TruthItem<'_>> {
+    c.ground_truth
+        .iter()
+        .map(|i| demine_strategy::TruthItem {
+            location: i.location,
+            hazard_id: i.hazard_id.as_deref(),
+            found: i.found,
+        })
+        .collect()
+}
+
 /// Generates the region campaign of `seed`, accounts it and builds its risk map.
 pub fn region(seed: u64) -> Region {
     let campaign = demine_demo::generate(demine_demo::Scale::Region, seed);

@@ -1,0 +1,65 @@
+//! Calibration of the released-land residual on many seeds and model options at once
+//! (SYNTHETIC region demo against its hidden truth): one line per seed and option with the
+//! worst decile error, the deciles outside ±10 pp and expected against true items.
+//! `calib_sweep [--options base,depth,depth+recal,recal,depth+recal+nb] SEEDS…` (`nb`: φ by the
+//! nearness of other evidence, [`FitOptions::neighbours`]).
+#[path = "../tests/common/region.rs"]
+mod region;
+
+use demine_strategy::*;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options: Vec<String> = args
+        .iter()
+        .position(|a| a == "--options")
+        .and_then(|i| args.get(i + 1))
+        .map_or("base,depth,depth+recal".into(), |s| s.clone())
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let seeds: Vec<u64> = args.iter().filter_map(|s| s.parse().ok()).collect();
+    for seed in seeds {
+        let r = region::region(seed);
+        let c = &r.campaign;
+        let reg = r.registry();
+        let items = r.truth_items();
+        let truth = true_items_in_released(&c.hazards, &c.activities, &items);
+        for opt in &options {
+            let parts: Vec<&str> = opt.split('+').collect();
+            let methods = Methods {
+                depth_aware: parts.contains(&"depth"),
+                ..Methods::default()
+            };
+            let units = hazard_units(&reg, &methods).unwrap();
+            let f = fit_options(
+                &units,
+                FitOptions {
+                    recalibrate: parts.contains(&"recal"),
+                    neighbours: parts.contains(&"nb"),
+                },
+            );
+            let res = released_land_residual(&units, &f.model);
+            let pred: Vec<f64> = res.iter().map(|x| x.p_any).collect();
+            let obs: Vec<bool> = res.iter().map(|x| truth[x.hazard] > 0).collect();
+            let e: f64 = res.iter().map(|x| x.expected_items).sum();
+            let t: u32 = res.iter().map(|x| truth[x.hazard]).sum();
+            let bins = calibration_bins(&pred, &obs, 10);
+            let errs: Vec<f64> = bins.iter().map(|b| 100.0 * (b.mean_predicted - b.observed)).collect();
+            let worst = errs
+                .iter()
+                .copied()
+                .max_by(|a, b| a.abs().total_cmp(&b.abs()))
+                .unwrap_or(0.0);
+            let out = errs.iter().filter(|e| e.abs() > 10.0).count();
+            if f.model.neighbours != [0.0; 2] {
+                println!("seed {seed:5} {opt:14} neighbours {:?}", f.model.neighbours);
+            }
+            println!(
+                "seed {seed:5} {opt:14} worst {worst:+6.1} pp, {out} outside, expected {e:5.0} true {t:5} ({:+.0} %)  [{}]",
+                100.0 * (e / t as f64 - 1.0),
+                errs.iter().map(|e| format!("{e:+.0}")).collect::<Vec<_>>().join(" ")
+            );
+        }
+    }
+}
