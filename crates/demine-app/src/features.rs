@@ -759,7 +759,7 @@ pub async fn create(reg: &Registry, actor: &Actor, c: &Collection, feature: &Val
     };
     let body = serde_json::to_vec(&fc).map_err(|e| AppError::Internal(e.into()))?;
     crate::import::import_bytes(
-        &reg.location,
+        reg,
         actor,
         kind,
         std::path::Path::new("request body.geojson"),

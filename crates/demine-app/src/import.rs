@@ -4,9 +4,9 @@
 
 use crate::actor::Act;
 use crate::field::progress_changeset;
-use crate::registry::finish_import;
+use crate::registry::{finish_import, Destination};
 use crate::util::today;
-use crate::{Actor, AppError, AppResult, Location, Refusal, Registry};
+use crate::{Actor, AppError, AppResult, Refusal, Registry};
 use demine_core::{AnyRecord, RecordKind};
 use demine_io::{parse_bytes, Known, ParsedFile, Problem};
 use demine_store::{Changeset, Replacement, Repository};
@@ -161,23 +161,33 @@ pub fn shipped_profiles() -> Vec<(String, String)> {
 }
 
 /// Imports a file in any supported format and coordinate system (see [`SourceOptions`]).
-pub async fn import_file(
-    location: &Location,
+pub async fn import_file<'a>(
+    into: impl Into<Destination<'a>>,
     actor: &Actor,
     kind: RecordKind,
     file: &Path,
     opts: &ImportOptions,
     src: &SourceOptions,
 ) -> AppResult<Imported> {
+    let destination = into.into();
     if !file.exists() {
         return Err(no_such_file(file));
     }
-    let db = location.describe();
+    let db = destination.location().describe();
     let geometry_required = !matches!(kind, RecordKind::Organisations | RecordKind::Teams);
     let (raw, problems) = read_source(file, src, geometry_required)
         .await
         .map_err(|e| refuse_file(&db, file, &e))?;
-    import_with(location, actor, kind, file, Input::Raw(raw, problems), opts, src.strict).await
+    import_with(
+        destination,
+        actor,
+        kind,
+        file,
+        Input::Raw(raw, problems),
+        opts,
+        src.strict,
+    )
+    .await
 }
 
 /// What an import did (or, with a dry run, would do).
@@ -241,21 +251,22 @@ pub(crate) fn no_such_file(file: &Path) -> AppError {
     AppError::refused(format!("{}: no such file", file.display()))
 }
 
-/// Imports a file of `kind` records into the registry at `location` (created, atomically, by
-/// the first import).
-pub async fn import_records(
-    location: &Location,
+/// Imports a file of `kind` records into the open registry, or the registry at a location
+/// (created, atomically, by the first import): see [`Destination`].
+pub async fn import_records<'a>(
+    into: impl Into<Destination<'a>>,
     actor: &Actor,
     kind: RecordKind,
     file: &Path,
     opts: &ImportOptions,
 ) -> AppResult<Imported> {
+    let destination = into.into();
     if !file.exists() {
         return Err(no_such_file(file));
     }
     let bytes = std::fs::read(file).map_err(|e| {
         refuse_file(
-            &location.describe(),
+            &destination.location().describe(),
             file,
             &demine_io::FileError::Io {
                 path: file.to_owned(),
@@ -263,24 +274,24 @@ pub async fn import_records(
             },
         )
     })?;
-    import_bytes(location, actor, kind, file, &bytes, opts).await
+    import_bytes(destination, actor, kind, file, &bytes, opts).await
 }
 
 /// As [`import_records`], from bytes (a request body) named `file` in messages; its extension
 /// (`.geojson`, `.csv`), else the first byte, gives the format.
-pub async fn import_bytes(
-    location: &Location,
+pub async fn import_bytes<'a>(
+    into: impl Into<Destination<'a>>,
     actor: &Actor,
     kind: RecordKind,
     file: &Path,
     bytes: &[u8],
     opts: &ImportOptions,
 ) -> AppResult<Imported> {
-    import_with(location, actor, kind, file, Input::Bytes(bytes), opts, false).await
+    import_with(into.into(), actor, kind, file, Input::Bytes(bytes), opts, false).await
 }
 
 async fn import_with(
-    location: &Location,
+    destination: Destination<'_>,
     actor: &Actor,
     kind: RecordKind,
     file: &Path,
@@ -294,12 +305,8 @@ async fn import_with(
     } else {
         Act::Write
     })?;
-    let db = location.describe();
-    let registry = if location.exists().await? {
-        Some(Registry::open(location).await?)
-    } else {
-        None
-    };
+    let db = destination.location().describe();
+    let registry = destination.registry().await?;
     let ids = |k: RecordKind| {
         let registry = registry.as_ref();
         async move {
@@ -418,7 +425,7 @@ async fn import_with(
         }
     }
     let created = registry.is_none();
-    finish_import(location, registry, &changes, actor, opts.dry_run).await?;
+    finish_import(destination, registry, &changes, actor, opts.dry_run).await?;
     Ok(Imported {
         ok: true,
         file: file.display().to_string(),
@@ -673,19 +680,19 @@ async fn import_progress(
 }
 
 /// Imports a context layer (`import layer NAME FILE`): roads, settlements, land cover…
-pub async fn import_layer(
-    location: &Location,
+pub async fn import_layer<'a>(
+    into: impl Into<Destination<'a>>,
     actor: &Actor,
     name: &str,
     file: &Path,
     opts: &ImportOptions,
 ) -> AppResult<Imported> {
-    import_layer_file(location, actor, name, file, opts, None).await
+    import_layer_file(into, actor, name, file, opts, None).await
 }
 
 /// As [`import_layer`], from any supported format and coordinate system.
-pub async fn import_layer_file(
-    location: &Location,
+pub async fn import_layer_file<'a>(
+    into: impl Into<Destination<'a>>,
     actor: &Actor,
     name: &str,
     file: &Path,
@@ -694,10 +701,11 @@ pub async fn import_layer_file(
 ) -> AppResult<Imported> {
     actor.require(Act::Write)?;
     demine_core::check_layer_name(name).map_err(AppError::refused)?;
+    let destination = into.into();
     if !file.exists() {
         return Err(no_such_file(file));
     }
-    let db = location.describe();
+    let db = destination.location().describe();
     let parsed = match src {
         None => demine_io::parse_layer_file(name, file, opts.fix).map_err(|e| refuse_file(&db, file, &e))?,
         Some(src) => {
@@ -717,11 +725,7 @@ pub async fn import_layer_file(
     if !parsed.problems.is_empty() {
         return Err(refuse_problems(&db, file, &parsed.problems, &parsed.notes, opts.fix));
     }
-    let registry = if location.exists().await? {
-        Some(Registry::open(location).await?)
-    } else {
-        None
-    };
+    let registry = destination.registry().await?;
     let existing = match &registry {
         Some(r) => r
             .store
@@ -748,7 +752,7 @@ pub async fn import_layer_file(
         ..Changeset::new(format!("import layer {name} from {}", file.display()))
     };
     let created = registry.is_none();
-    finish_import(location, registry, &changes, actor, opts.dry_run).await?;
+    finish_import(destination, registry, &changes, actor, opts.dry_run).await?;
     Ok(Imported {
         ok: true,
         file: file.display().to_string(),

@@ -227,22 +227,65 @@ impl Registry {
     }
 }
 
-/// Writes an import: to the open registry, or to a new one created atomically; nothing with
-/// `dry_run`. Closes the registry.
+/// Where an import writes.
+#[derive(Debug, Clone, Copy)]
+pub enum Destination<'a> {
+    /// A registry already open: a server's, whose next read must see its own write at once (on
+    /// PostgreSQL, one opened per request would be a new pool, outside the server's kept answers).
+    Open(&'a Registry),
+    /// The registry at a location, opened for the import and closed after it; the first import
+    /// creates it, atomically (the command line).
+    At(&'a Location),
+}
+
+impl<'a> From<&'a Registry> for Destination<'a> {
+    fn from(r: &'a Registry) -> Self {
+        Destination::Open(r)
+    }
+}
+
+impl<'a> From<&'a Location> for Destination<'a> {
+    fn from(l: &'a Location) -> Self {
+        Destination::At(l)
+    }
+}
+
+impl Destination<'_> {
+    pub fn location(&self) -> &Location {
+        match self {
+            Destination::Open(r) => &r.location,
+            Destination::At(l) => l,
+        }
+    }
+
+    /// The registry an import is checked against and written to: the open one, or the one at
+    /// the location (`None`: there is none yet, and the import creates it).
+    pub async fn registry(&self) -> AppResult<Option<Registry>> {
+        match self {
+            Destination::Open(r) => Ok(Some((*r).clone())),
+            Destination::At(l) if l.exists().await? => Ok(Some(Registry::open(l).await?)),
+            Destination::At(_) => Ok(None),
+        }
+    }
+}
+
+/// Writes an import to `registry` (as [`Destination::registry`] gave it), or to a new one
+/// created atomically; nothing with `dry_run`. Closes a registry opened for the import.
 pub async fn finish_import(
-    location: &Location,
+    destination: Destination<'_>,
     registry: Option<Registry>,
     changes: &Changeset,
     actor: &Actor,
     dry_run: bool,
 ) -> AppResult<()> {
-    match registry {
-        Some(r) => {
+    match (registry, destination) {
+        (Some(r), Destination::Open(_)) => r.apply_unless(dry_run, changes, actor).await,
+        (Some(r), Destination::At(_)) => {
             r.apply_unless(dry_run, changes, actor).await?;
             r.close().await
         }
-        None if dry_run => Ok(()),
-        None => write_or_create(location, changes, actor).await.map(|_| ()),
+        (None, _) if dry_run => Ok(()),
+        (None, d) => write_or_create(d.location(), changes, actor).await.map(|_| ()),
     }
 }
 

@@ -9,7 +9,7 @@ use demine_app::field::{
 use demine_app::import::{import_layer, import_records, ImportOptions};
 use demine_app::release::{release, By, ReleaseRequest};
 use demine_app::upkeep::{amend, retire, Amendment, RetireRequest};
-use demine_app::{Actor, AppError, Location, RecordKind, Registry, Role};
+use demine_app::{Actor, AppError, Location, RecordKind, Registry, Repository, Role};
 use std::path::{Path, PathBuf};
 
 fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
@@ -126,6 +126,37 @@ async fn import_is_all_or_nothing_and_a_dry_run_writes_nothing() {
             .await
             .unwrap();
         assert_eq!(l.written, 1);
+        // A server imports through the registry it holds: its next read sees the write, and
+        // the registry stays open for the next request.
+        let held = Registry::open(&loc).await.unwrap();
+        for (id, hazards) in [("H2", 2), ("H3", 3)] {
+            let more = write(
+                dir.path(),
+                "more.geojson",
+                &collection(&[(
+                    &format!(r#"{{"id":"{id}","class":"SHA"}}"#),
+                    rect(30.2, 50.0, 30.21, 50.01),
+                )]),
+            );
+            let i = import_records(&held, &me(), RecordKind::Hazards, &more, &ImportOptions::default())
+                .await
+                .unwrap();
+            assert!(!i.created && i.written == 1);
+            assert_eq!(held.store.ids(RecordKind::Hazards).await.unwrap().len(), hazards);
+        }
+        let l = import_layer(
+            &held,
+            &me(),
+            "roads",
+            &layer,
+            &ImportOptions {
+                replace: true,
+                ..ImportOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!((l.written, l.replaced), (1, 1));
     }
 }
 

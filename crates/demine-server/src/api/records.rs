@@ -152,7 +152,6 @@ pub async fn create(
     } else {
         "request body.geojson"
     });
-    let location = state.registry.location.clone();
     let opts = demine_app::import::ImportOptions {
         fix: p.fix,
         dry_run: p.dry_run,
@@ -160,7 +159,7 @@ pub async fn create(
         replace: false,
         reason: p.reason,
     };
-    let done = demine_app::import::import_bytes(&location, &actor, kind, &label, &body, &opts).await?;
+    let done = demine_app::import::import_bytes(&state.registry, &actor, kind, &label, &body, &opts).await?;
     let status = if done.dry_run {
         StatusCode::OK
     } else {
