@@ -36,7 +36,31 @@ function perFeature(v: string | number): ExpressionSpecification {
 /** A dot grows with the number of features it stands for. */
 const DOT_RADIUS: ExpressionSpecification = ['interpolate', ['linear'], ['coalesce', ['get', 'count'], 1], 1, 2.5, 10, 4, 100, 6];
 
-function style(ids: Set<string>): StyleSpecification {
+/** Which hazards are drawn: the classes and statuses ticked, recorded by the as-of date (if any). */
+interface HazardChoice {
+  classOn: Record<string, boolean>;
+  statusOn: Record<string, boolean>;
+  asOf: string;
+}
+
+/** The filter of a hazards layer drawing `shape` (DOTS or SHAPES) for `c`. */
+function hazardFilter(shape: ExpressionSpecification, c: HazardChoice): ExpressionSpecification {
+  const on = (m: Record<string, boolean>) => Object.entries(m).filter(([, v]) => v).map(([k]) => k);
+  return [
+    'all',
+    shape,
+    ['in', ['get', 'class'], ['literal', on(c.classOn)]],
+    ['in', ['get', 'status'], ['literal', on(c.statusOn)]],
+    ...(c.asOf ? [['<=', ['get', 'recorded_date'], c.asOf] as ExpressionSpecification] : []),
+  ];
+}
+
+/**
+ * The map's style. Its filters are those the screen's controls start with (`hazards`), so that
+ * applying the controls when the map loads changes nothing: a changed filter makes MapLibre lay
+ * out every loaded tile of the source again, and draw again, seconds with software WebGL.
+ */
+function style(ids: Set<string>, hazards: HazardChoice): StyleSpecification {
   const sources: StyleSpecification['sources'] = {};
   const layers: LayerSpecification[] = [{ id: 'background', type: 'background', paint: { 'background-color': COLORS.background } }];
   for (const id of ids) sources[id] = { type: 'vector', tiles: tiles(id), minzoom: 0, maxzoom: 16 };
@@ -81,7 +105,7 @@ function style(ids: Set<string>): StyleSpecification {
         type: 'circle',
         source: 'hazards',
         'source-layer': 'hazards',
-        filter: DOTS,
+        filter: hazardFilter(DOTS, hazards),
         paint: {
           'circle-color': ['match', ['get', 'class'], 'CHA', COLORS.CHA, COLORS.SHA],
           'circle-opacity': ['match', ['get', 'status'], 'released', 0.25, 0.85],
@@ -93,6 +117,7 @@ function style(ids: Set<string>): StyleSpecification {
         type: 'fill',
         source: 'hazards',
         'source-layer': 'hazards',
+        filter: hazardFilter(SHAPES, hazards),
         paint: {
           'fill-color': ['match', ['get', 'class'], 'CHA', COLORS.CHA, COLORS.SHA],
           'fill-opacity': ['match', ['get', 'status'], 'released', 0.12, 'partially_released', 0.55, 0.7],
@@ -100,10 +125,14 @@ function style(ids: Set<string>): StyleSpecification {
         },
       },
       {
+        // Outlines from zoom 8: below it a hazard drawn as a shape is a few pixels across, and
+        // its outline doubles the cost of drawing the first, national view.
         id: 'hazards-line',
         type: 'line',
         source: 'hazards',
         'source-layer': 'hazards',
+        minzoom: 8,
+        filter: hazardFilter(SHAPES, hazards),
         paint: {
           'line-color': ['match', ['get', 'status'], 'released', COLORS.cleared, ['match', ['get', 'class'], 'CHA', COLORS.CHA, COLORS.SHA]],
           'line-width': 1.5,
@@ -174,10 +203,11 @@ export async function mapScreen(main: HTMLElement): Promise<Screen> {
 
   const classOn = { SHA: true, CHA: true };
   const statusOn = { active: true, partially_released: true, released: true };
+  const choice = (): HazardChoice => ({ classOn, statusOn, asOf: asOf.value });
 
   const map = new maplibregl.Map({
     container: mapEl,
-    style: style(ids),
+    style: style(ids, choice()),
     bounds: bbox ? [bbox[0], bbox[1], bbox[2], bbox[3]] : undefined,
     fitBoundsOptions: { padding: 20 },
     center: bbox ? undefined : [31, 49],
@@ -200,27 +230,23 @@ export async function mapScreen(main: HTMLElement): Promise<Screen> {
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   (window as unknown as { demineMap: maplibregl.Map }).demineMap = map;
 
+  /** Sets a layer's filter if it differs (MapLibre lays the source out again on every set). */
+  function setFilter(layer: string, filter: ExpressionSpecification | null): void {
+    if (map.getLayer(layer) && JSON.stringify(map.getFilter(layer) ?? null) !== JSON.stringify(filter)) map.setFilter(layer, filter);
+  }
+
   function applyFilters(): void {
     const d = asOf.value;
-    const hzFilter: ExpressionSpecification = [
-      'all',
-      ['in', ['get', 'class'], ['literal', Object.entries(classOn).filter(([, v]) => v).map(([k]) => k)]],
-      ['in', ['get', 'status'], ['literal', Object.entries(statusOn).filter(([, v]) => v).map(([k]) => k)]],
-      ...(d ? [['<=', ['get', 'recorded_date'], d] as ExpressionSpecification] : []),
-    ];
-    for (const [l, shape] of [['hazards-fill', SHAPES], ['hazards-line', SHAPES], ['hazards-dot', DOTS]] as const)
-      if (map.getLayer(l)) map.setFilter(l, ['all', shape, hzFilter]);
-    if (map.getLayer('finds-point')) map.setFilter('finds-point', d ? ['<=', ['get', 'date'], d] : null);
-    if (map.getLayer('accidents-point')) map.setFilter('accidents-point', d ? ['<=', ['get', 'date'], d] : null);
+    for (const [l, shape] of [['hazards-fill', SHAPES], ['hazards-line', SHAPES], ['hazards-dot', DOTS]] as const) setFilter(l, hazardFilter(shape, choice()));
+    setFilter('finds-point', d ? ['<=', ['get', 'date'], d] : null);
+    setFilter('accidents-point', d ? ['<=', ['get', 'date'], d] : null);
     // As of a date, land released is drawn from the activities that ended by then.
     for (const shape of ['fill', 'dot'] as const) {
       const [released, activities] = ['released_land-' + shape, 'activities-' + shape];
       const own = shape === 'fill' ? SHAPES : DOTS;
       if (map.getLayer(released)) map.setLayoutProperty(released, 'visibility', d ? 'none' : 'visible');
-      if (map.getLayer(activities)) {
-        map.setLayoutProperty(activities, 'visibility', d ? 'visible' : 'none');
-        map.setFilter(activities, d ? ['all', own, ['<=', ['get', 'end_date'], d]] : own);
-      }
+      if (map.getLayer(activities)) map.setLayoutProperty(activities, 'visibility', d ? 'visible' : 'none');
+      setFilter(activities, d ? ['all', own, ['<=', ['get', 'end_date'], d]] : own);
     }
   }
 
