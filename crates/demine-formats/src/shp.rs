@@ -231,6 +231,7 @@ fn read_parts(parts: &Parts, opts: &ReadOptions) -> Result<Out, FileError> {
     } else {
         (encoding_rs::UTF_8, "default (no .cpg, no language driver)")
     };
+    check_records(label, &parts.shp)?;
     let mut shapes = shapefile::ShapeReader::new(Cursor::new(parts.shp.as_slice()))
         .map_err(|e| invalid(label, format!("not a readable .shp: {e}")))?;
     let builder = dbase::ReaderBuilder::new();
@@ -304,6 +305,83 @@ fn read_parts(parts: &Parts, opts: &ReadOptions) -> Result<Out, FileError> {
         });
     }
     Ok((records, problems, declared))
+}
+
+/// Walks the `.shp` record headers before the `shapefile` crate reads them. The crate trusts each
+/// record's counts (it reserves memory for the points a record announces) and reads records one
+/// after another without skipping what a record's length says is left: a damaged file made it
+/// reserve gigabytes (found by fuzzing). Refused here instead, naming the record: a record that
+/// reaches past the end of the file, an empty (null) shape longer than its type, or part and
+/// point counts that do not fit in the record.
+fn check_records(label: &Path, shp: &[u8]) -> Result<(), FileError> {
+    const HEADER_BYTES: usize = 100;
+    let le_i32 = |b: &[u8], at: usize| b.get(at..at + 4).map(|x| i32::from_le_bytes([x[0], x[1], x[2], x[3]]));
+    let damaged = |record: usize, what: String| {
+        invalid(
+            label,
+            format!("record {record}: unreadable geometry: the geometry announces {what}; the .shp is truncated or damaged: export it again"),
+        )
+    };
+    let mut at = HEADER_BYTES;
+    let mut record = 0;
+    while at + 8 <= shp.len() {
+        record += 1;
+        let words = i32::from_be_bytes([shp[at + 4], shp[at + 5], shp[at + 6], shp[at + 7]]);
+        let left = shp.len() - at - 8;
+        let content_bytes = usize::try_from(words)
+            .ok()
+            .and_then(|w| w.checked_mul(2))
+            .filter(|b| *b >= 4);
+        let Some(content_bytes) = content_bytes else {
+            return Err(damaged(record, format!("a record length of {words} words")));
+        };
+        if content_bytes > left {
+            return Err(damaged(
+                record,
+                format!("{content_bytes} bytes but only {left} are left in the file"),
+            ));
+        }
+        let content = &shp[at + 8..at + 8 + content_bytes];
+        let shape_type = le_i32(content, 0).unwrap_or(0);
+        // (offset of the counts, bytes before the points, bytes per part) by shape type.
+        let counts = match shape_type {
+            0 if content_bytes != 4 => {
+                return Err(damaged(
+                    record,
+                    format!("{content_bytes} bytes for an empty (null) shape of 4"),
+                ));
+            }
+            3 | 5 | 13 | 15 | 23 | 25 => Some((36, 44, 4)),
+            31 => Some((36, 44, 8)), // a multipatch also has a type per part
+            8 | 18 | 28 => Some((36, 40, 0)),
+            _ => None,
+        };
+        if let Some((count_at, fixed, per_part)) = counts {
+            let (parts, points) = if per_part == 0 {
+                (Some(0), le_i32(content, count_at))
+            } else {
+                (le_i32(content, count_at), le_i32(content, count_at + 4))
+            };
+            let needed = match (parts, points) {
+                (Some(parts), Some(points)) if parts >= 0 && points >= 0 => {
+                    Some(fixed as u64 + parts as u64 * per_part + points as u64 * 16)
+                }
+                _ => None,
+            };
+            if needed.is_none_or(|n| n > content_bytes as u64) {
+                return Err(damaged(
+                    record,
+                    format!(
+                        "{} points in {} parts, but its record holds {content_bytes} bytes",
+                        points.unwrap_or(-1),
+                        parts.unwrap_or(-1)
+                    ),
+                ));
+            }
+        }
+        at += 8 + content_bytes;
+    }
+    Ok(())
 }
 
 fn field_value(v: &dbase::FieldValue) -> Value {

@@ -11,10 +11,9 @@ fn shp_parts(data: &[u8]) -> (Vec<u8>, Vec<u8>) {
 }
 
 #[test]
-#[ignore = "open: the shapefile crate reserves 4 GiB for this record's point count; no guard in shp.rs yet"]
 fn a_shp_record_announcing_more_points_than_the_file_holds_is_refused_before_allocating() {
-    // Found by the shp fuzzer: a polygon record whose point count made the shapefile crate
-    // reserve 4 GiB.
+    // Found by the shp fuzzer: a null shape whose record is longer than its type; the shapefile
+    // crate read on inside it and reserved 4 GiB for the point count it found there.
     let (shp, dbf) = shp_parts(include_bytes!("fuzz/shp-oom-1.bin"));
     let e = demine_formats::shp::read_bytes(Path::new("fuzz.shp"), shp, Some(dbf), None, None, &Default::default())
         .expect_err("a damaged .shp is refused");
