@@ -30,6 +30,7 @@
 //! - `change_log` is append-only (triggers refuse UPDATE and DELETE) and hash-chained: each
 //!   entry's hash covers the previous entry's hash and the entry itself ([`entry_hash`]).
 
+mod account_rows;
 pub mod features;
 pub mod foreign;
 mod gpkg;

@@ -1,50 +1,9 @@
 //! Accounts, tokens, submissions and conflicts in the GeoPackage (plain SQLite tables).
 
-use super::codec::opt_str;
 use super::GeoPackageStore;
-use crate::{Accounts, Author, Conflict, Result, StoreError, Submission, TokenRecord, UserRecord};
+use crate::account_rows;
+use crate::{Accounts, Author, Conflict, Result, Submission, TokenRecord, UserRecord};
 use demine_core::RecordKind;
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
-
-fn user(r: &SqliteRow) -> Result<UserRecord> {
-    let assigned: String = r.try_get("assigned")?;
-    Ok(UserRecord {
-        username: r.try_get("username")?,
-        password_hash: r.try_get("password_hash")?,
-        role: r.try_get("role")?,
-        organisation: opt_str(r, "organisation"),
-        assigned: serde_json::from_str(&assigned).unwrap_or_default(),
-        disabled: r.try_get::<i64, _>("disabled")? != 0,
-        failed_logins: r.try_get::<i64, _>("failed_logins")?.max(0) as u32,
-        locked_until: opt_str(r, "locked_until"),
-        created_at: r.try_get("created_at")?,
-    })
-}
-
-pub(crate) fn conflict(r: &SqliteRow) -> Result<Conflict> {
-    let kind: String = r.try_get("kind")?;
-    let proposed: String = r.try_get("proposed")?;
-    Ok(Conflict {
-        fid: r.try_get("fid")?,
-        kind: kind
-            .parse()
-            .map_err(|e: demine_core::UnknownValue| StoreError::Corrupt {
-                table: "conflicts",
-                id: kind.clone(),
-                why: e.to_string(),
-            })?,
-        record_id: r.try_get("record_id")?,
-        based_on: r.try_get::<i64, _>("based_on")?.max(0) as u64,
-        stored_version: r.try_get::<i64, _>("stored_version")?.max(0) as u64,
-        proposed: serde_json::from_str(&proposed).unwrap_or(serde_json::Value::Null),
-        username: r.try_get("username")?,
-        organisation: opt_str(r, "organisation"),
-        created_at: r.try_get("created_at")?,
-        status: r.try_get("status")?,
-        resolution: opt_str(r, "resolution"),
-    })
-}
 
 impl Accounts for GeoPackageStore {
     async fn user(&self, username: &str) -> Result<Option<UserRecord>> {
@@ -52,14 +11,14 @@ impl Accounts for GeoPackageStore {
             .bind(username)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(user).transpose()
+        row.as_ref().map(account_rows::user).transpose()
     }
 
     async fn users(&self) -> Result<Vec<UserRecord>> {
         let rows = sqlx::query("SELECT * FROM users ORDER BY username")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(user).collect()
+        rows.iter().map(account_rows::user).collect()
     }
 
     async fn save_user(&self, u: &UserRecord, author: &Author) -> Result<()> {
@@ -117,7 +76,7 @@ impl Accounts for GeoPackageStore {
             .fetch_optional(&mut *tx)
             .await?;
         tx.commit().await?;
-        row.as_ref().map(user).transpose()
+        row.as_ref().map(account_rows::user).transpose()
     }
 
     async fn save_token(&self, t: &TokenRecord) -> Result<()> {
@@ -141,13 +100,7 @@ impl Accounts for GeoPackageStore {
             .await?;
         Ok(match row {
             None => None,
-            Some(r) => Some(TokenRecord {
-                token_hash: r.try_get("token_hash")?,
-                username: r.try_get("username")?,
-                created_at: r.try_get("created_at")?,
-                expires_at: r.try_get("expires_at")?,
-                revoked_at: opt_str(&r, "revoked_at"),
-            }),
+            Some(r) => Some(account_rows::token(&r)?),
         })
     }
 
@@ -171,14 +124,7 @@ impl Accounts for GeoPackageStore {
             .await?;
         Ok(match row {
             None => None,
-            Some(r) => Some(Submission {
-                client_id: r.try_get("client_id")?,
-                username: r.try_get("username")?,
-                body_hash: r.try_get("body_hash")?,
-                status: r.try_get::<i64, _>("status")?.clamp(0, 999) as u16,
-                response: r.try_get("response")?,
-                created_at: r.try_get("created_at")?,
-            }),
+            Some(r) => Some(account_rows::submission(&r)?),
         })
     }
 
@@ -187,7 +133,7 @@ impl Accounts for GeoPackageStore {
             .bind(i64::from(open_only))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(conflict).collect()
+        rows.iter().map(account_rows::conflict).collect()
     }
 }
 

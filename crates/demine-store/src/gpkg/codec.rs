@@ -681,6 +681,8 @@ pub(crate) trait Cells {
     fn real(&self, col: &str) -> Result<Option<f64>, String>;
     fn int(&self, col: &str) -> Result<Option<i64>, String>;
     fn geometry(&self) -> Result<Geometry<f64>, String>;
+    /// A yes/no column (an integer in SQLite, a boolean in PostgreSQL).
+    fn flag(&self, col: &str) -> Result<bool, String>;
 
     fn req_text(&self, col: &str) -> Result<String, String> {
         self.text(col)?.ok_or_else(|| format!("{col}: missing"))
@@ -709,6 +711,9 @@ impl Cells for SqliteRow {
     }
     fn geometry(&self) -> Result<Geometry<f64>, String> {
         decode_geometry(self)
+    }
+    fn flag(&self, col: &str) -> Result<bool, String> {
+        Ok(self.req_int(col)? != 0)
     }
 }
 

@@ -2,52 +2,11 @@
 
 use super::write::{begin_write, log_standalone};
 use super::PgStore;
-use crate::gpkg::codec::Cells;
-use crate::{Accounts, Author, Conflict, Result, StoreError, Submission, TokenRecord, UserRecord};
-use sqlx::postgres::PgRow;
-use sqlx::Row;
+use crate::account_rows;
+use crate::{Accounts, Author, Conflict, Result, Submission, TokenRecord, UserRecord};
 
 const USER_COLUMNS: &str =
     "username, password_hash, role, organisation, assigned, disabled, failed_logins, locked_until, created_at";
-
-fn user(r: &PgRow) -> Result<UserRecord> {
-    let assigned: String = r.try_get("assigned")?;
-    Ok(UserRecord {
-        username: r.try_get("username")?,
-        password_hash: r.try_get("password_hash")?,
-        role: r.try_get("role")?,
-        organisation: r.opt_text("organisation"),
-        assigned: serde_json::from_str(&assigned).unwrap_or_default(),
-        disabled: r.try_get::<bool, _>("disabled")?,
-        failed_logins: r.try_get::<i64, _>("failed_logins")?.max(0) as u32,
-        locked_until: r.opt_text("locked_until"),
-        created_at: r.try_get("created_at")?,
-    })
-}
-
-fn conflict(r: &PgRow) -> Result<Conflict> {
-    let kind: String = r.try_get("kind")?;
-    let proposed: String = r.try_get("proposed")?;
-    Ok(Conflict {
-        fid: r.try_get("fid")?,
-        kind: kind
-            .parse()
-            .map_err(|e: demine_core::UnknownValue| StoreError::Corrupt {
-                table: "conflicts",
-                id: kind.clone(),
-                why: e.to_string(),
-            })?,
-        record_id: r.try_get("record_id")?,
-        based_on: r.try_get::<i64, _>("based_on")?.max(0) as u64,
-        stored_version: r.try_get::<i64, _>("stored_version")?.max(0) as u64,
-        proposed: serde_json::from_str(&proposed).unwrap_or(serde_json::Value::Null),
-        username: r.try_get("username")?,
-        organisation: r.opt_text("organisation"),
-        created_at: r.try_get("created_at")?,
-        status: r.try_get("status")?,
-        resolution: r.opt_text("resolution"),
-    })
-}
 
 impl Accounts for PgStore {
     async fn user(&self, username: &str) -> Result<Option<UserRecord>> {
@@ -56,7 +15,7 @@ impl Accounts for PgStore {
                 .bind(username)
                 .fetch_optional(&self.pool)
                 .await?;
-            row.as_ref().map(user).transpose()
+            row.as_ref().map(account_rows::user).transpose()
         };
         match &self.watch {
             Some(w) => w.user(username, read).await,
@@ -68,7 +27,7 @@ impl Accounts for PgStore {
         let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(user).collect()
+        rows.iter().map(account_rows::user).collect()
     }
 
     async fn save_user(&self, u: &UserRecord, author: &Author) -> Result<()> {
@@ -127,7 +86,7 @@ impl Accounts for PgStore {
             .await?
         };
         self.forget_kept();
-        row.as_ref().map(user).transpose()
+        row.as_ref().map(account_rows::user).transpose()
     }
 
     async fn save_token(&self, t: &TokenRecord) -> Result<()> {
@@ -155,13 +114,7 @@ impl Accounts for PgStore {
             .await?;
             Ok(match row {
                 None => None,
-                Some(r) => Some(TokenRecord {
-                    token_hash: r.try_get("token_hash")?,
-                    username: r.try_get("username")?,
-                    created_at: r.try_get("created_at")?,
-                    expires_at: r.try_get("expires_at")?,
-                    revoked_at: r.opt_text("revoked_at"),
-                }),
+                Some(r) => Some(account_rows::token(&r)?),
             })
         };
         match &self.watch {
@@ -193,14 +146,7 @@ impl Accounts for PgStore {
         .await?;
         Ok(match row {
             None => None,
-            Some(r) => Some(Submission {
-                client_id: r.try_get("client_id")?,
-                username: r.try_get("username")?,
-                body_hash: r.try_get("body_hash")?,
-                status: r.try_get::<i64, _>("status")?.clamp(0, 999) as u16,
-                response: r.try_get("response")?,
-                created_at: r.try_get("created_at")?,
-            }),
+            Some(r) => Some(account_rows::submission(&r)?),
         })
     }
 
@@ -212,6 +158,6 @@ impl Accounts for PgStore {
         .bind(open_only)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(conflict).collect()
+        rows.iter().map(account_rows::conflict).collect()
     }
 }

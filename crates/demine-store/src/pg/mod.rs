@@ -322,6 +322,9 @@ impl Cells for PgRow {
         let wkb: Vec<u8> = self.try_get("geom").map_err(|e| format!("geom: {e}"))?;
         Wkb(wkb).to_geo().map_err(|e| format!("geometry: {e}"))
     }
+    fn flag(&self, col: &str) -> Result<bool, String> {
+        self.try_get(col).map_err(|e| format!("{col}: {e}"))
+    }
 }
 
 pub(crate) use crate::gpkg::codec::wkb_of_gpkg;
