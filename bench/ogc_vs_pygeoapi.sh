@@ -23,9 +23,9 @@ command -v curl >/dev/null || { echo "needs curl" >&2; exit 1; }
 # PROFILE=debug measures the dev profile (dependencies at opt-level 2, demine's crates at 0).
 PROFILE=${PROFILE:-release}
 if [ "$PROFILE" = release ]; then
-  cargo build -q --release --locked -p demine -p demine-server --bin demine --example ogc_serve
+  cargo build -q --release --locked -p demine --bin demine
 else
-  cargo build -q --locked -p demine -p demine-server --bin demine --example ogc_serve
+  cargo build -q --locked -p demine --bin demine
 fi
 T="${CARGO_TARGET_DIR:-target}/$PROFILE"
 GPKG="$DATA/demine.gpkg"
@@ -121,9 +121,11 @@ done
 kill "$PG_PID" 2>/dev/null || true; wait "$PG_PID" 2>/dev/null || true
 # demine with KEEP=1 keeps pages until the registry changes (its default); KEEP=0 makes every
 # page afresh, as pygeoapi does: the side-by-side items runs use KEEP=0.
+# The account the load runs as (kept in the data between runs: an existing one is left as it is).
+printf '%s\n' "$DEMINE_PASSWORD" | DEMINE_ACTOR=bench "$T/demine" --db "$GPKG" user add bench --role analyst >/dev/null 2>&1 || true
 start_demine() {
   [ -n "${DEMINE_PID:-}" ] && { kill "$DEMINE_PID" 2>/dev/null || true; wait "$DEMINE_PID" 2>/dev/null || true; }
-  DEMINE_KEEP_PAGES=$1 RUST_LOG=warn "$T/examples/ogc_serve" "$GPKG" "127.0.0.1:$DPORT" bench analyst >"$W/demine.log" 2>&1 &
+  DEMINE_KEEP_PAGES=$1 RUST_LOG=warn "$T/demine" --db "$GPKG" serve --addr "127.0.0.1:$DPORT" >"$W/demine.log" 2>&1 &
   DEMINE_PID=$!
   PIDS+=($DEMINE_PID)
   up "http://127.0.0.1:$DPORT/healthz"

@@ -26,7 +26,7 @@ mkdir -p "$DATA" "$CACHE"
 command -v hey >/dev/null || { apt-get install -y -qq hey >/dev/null; }
 
 FEATURES=${FEATURES:-demine/postgres,demine-server/postgres}
-cargo build -q --release --locked -p demine -p demine-server --features "$FEATURES" --bin demine --example ogc_serve
+cargo build -q --release --locked -p demine -p demine-server --features "$FEATURES" --bin demine
 T="${CARGO_TARGET_DIR:-target}/release"
 GPKG="$DATA/demine.gpkg"
 if [ ! -s "$GPKG" ]; then

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=$(bash tests/clients/install-ogc-clients.sh)
 # The features the rest of the suite was built with (scripts/test.sh), so nothing is rebuilt.
-cargo build -q --locked -p demine -p demine-server --bin demine --example ogc_serve ${DEMINE_CARGO_FEATURES:+--features "$DEMINE_CARGO_FEATURES"}
+cargo build -q --locked -p demine --bin demine ${DEMINE_CARGO_FEATURES:+--features "$DEMINE_CARGO_FEATURES"}
 T="${CARGO_TARGET_DIR:-target}/debug"
 W=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -25,7 +25,8 @@ trap cleanup EXIT
 fail() { echo "ogc clients: FAIL: $*" >&2; echo "--- server log (tail)" >&2; tail -30 "$W/server.log" >&2; exit 1; }
 
 "$T/demine" demo --scale small --seed 7 --out "$W/demo" --db "$W/demo/demine.gpkg" >/dev/null
-RUST_LOG=info "$T/examples/ogc_serve" "$W/demo/demine.gpkg" "127.0.0.1:$PORT" ogc analyst >"$W/server.log" 2>&1 &
+printf '%s\n' "$DEMINE_PASSWORD" | DEMINE_ACTOR=setup "$T/demine" --db "$W/demo/demine.gpkg" user add ogc --role analyst >/dev/null
+RUST_LOG=info "$T/demine" --db "$W/demo/demine.gpkg" serve --addr "127.0.0.1:$PORT" >"$W/server.log" 2>&1 &
 SERVER_PID=$!
 BASE="http://127.0.0.1:$PORT/ogc"
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done

@@ -66,12 +66,16 @@ impl Drop for Bars {
 }
 
 /// Structured logs of `demine serve` on standard error: `RUST_LOG` filters (default `info`),
-/// `DEMINE_LOG_FORMAT=json` gives one JSON object per line for log collectors.
+/// `DEMINE_LOG_FORMAT=json` gives one JSON object per line for log collectors. Colours only on
+/// a terminal (and not with `NO_COLOR`): a log file or a journal gets plain text to grep.
 pub fn init_logs() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
+    let colours = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colours)
         .with_writer(std::io::stderr);
     if std::env::var("DEMINE_LOG_FORMAT").is_ok_and(|v| v == "json") {
         builder.json().init();
