@@ -1,7 +1,7 @@
 //! `demine serve` as a field programme meets it: many clients submitting daily progress at once,
 //! with retries, while the server is killed (SIGKILL) mid-burst and restarted. Every
 //! acknowledged report is present exactly once, the audit log holds, a backup taken during the
-//! burst is consistent, no secret reaches the log, and an edited, deleted or reordered audit
+//! burst is consistent, no secret (and no terminal colour code) reaches the log file, and an edited, deleted or reordered audit
 //! entry is detected.
 
 mod common;
@@ -243,6 +243,8 @@ fn acknowledged_field_reports_survive_a_killed_server_exactly_once() {
     );
     assert!(!text.contains(PASSWORD), "the password is in the log");
     assert!(!text.contains(&token), "a token is in the log");
+    // A log file is plain text to grep: no terminal colour codes.
+    assert!(!text.contains('\u{1b}'), "colour codes in a log file");
 }
 
 #[test]
