@@ -375,33 +375,12 @@ fn recalibrate(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 6] {
                 .sum::<f64>()
                 - RIDGE * (a * a + (b - 1.0).powi(2) + (theta - 1.0).powi(2))
         };
-        // Coordinate search, steps halved when no move improves.
-        let mut x = [0.0, 1.0, 1.0];
-        let mut best = ll(x);
-        let mut step = [1.0, 0.25, 0.25];
-        for _ in 0..200 {
-            let mut moved = false;
-            for d in 0..3 {
-                for sign in [1.0, -1.0] {
-                    let mut y = x;
-                    y[d] += sign * step[d];
-                    y[1] = y[1].clamp(0.05, 5.0);
-                    y[2] = y[2].clamp(0.1, 10.0);
-                    let v = ll(y);
-                    if v > best {
-                        best = v;
-                        x = y;
-                        moved = true;
-                    }
-                }
-            }
-            if !moved {
-                step.iter_mut().for_each(|s| *s *= 0.5);
-                if step[0] < 1e-3 {
-                    break;
-                }
-            }
-        }
+        let x = coordinate_ascent(
+            ll,
+            [0.0, 1.0, 1.0],
+            [1.0, 0.25, 0.25],
+            [(f64::NEG_INFINITY, f64::INFINITY), (0.05, 5.0), (0.1, 10.0)],
+        );
         out[k..k + 3].copy_from_slice(&x);
     }
     out
@@ -433,20 +412,27 @@ pub fn fit_neighbours(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 2] {
             .sum::<f64>()
             - RIDGE * (x[0] * x[0] + x[1] * x[1])
     };
-    // Coordinate search, steps halved when no move improves.
-    let mut x = [0.0; 2];
-    let mut best = ll(x);
-    let mut step = 1.0;
+    coordinate_ascent(ll, [0.0; 2], [1.0; 2], [(-8.0, 8.0); 2])
+}
+
+/// Maximises `f` by coordinate search from `x0`: each coordinate tried at ± its step (clamped to
+/// its bounds), every step halved when no move improves, until the first step is below 1e-3 or
+/// after 200 rounds. Few parameters and a smooth, cheap-to-bound objective: no gradient needed.
+fn coordinate_ascent<const N: usize>(
+    f: impl Fn([f64; N]) -> f64,
+    x0: [f64; N],
+    mut step: [f64; N],
+    bounds: [(f64, f64); N],
+) -> [f64; N] {
+    let mut x = x0;
+    let mut best = f(x);
     for _ in 0..200 {
-        if step < 1e-3 {
-            break;
-        }
         let mut moved = false;
-        for d in 0..2 {
+        for d in 0..N {
             for sign in [1.0, -1.0] {
                 let mut y = x;
-                y[d] = (y[d] + sign * step).clamp(-8.0, 8.0);
-                let v = ll(y);
+                y[d] = (y[d] + sign * step[d]).clamp(bounds[d].0, bounds[d].1);
+                let v = f(y);
                 if v > best {
                     best = v;
                     x = y;
@@ -455,7 +441,10 @@ pub fn fit_neighbours(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 2] {
             }
         }
         if !moved {
-            step *= 0.5;
+            step.iter_mut().for_each(|s| *s *= 0.5);
+            if step[0] < 1e-3 {
+                break;
+            }
         }
     }
     x
@@ -569,6 +558,15 @@ mod tests {
     /// a unit is contaminated with probability 0.3 when the other is not; when the other is,
     /// with 0.7 if they are adjacent and 0.1 if they are two cells apart. The fitted offsets on
     /// logit φ recover logit 0.7 − logit 0.3 and logit 0.1 − logit 0.3.
+    #[test]
+    fn coordinate_ascent_finds_the_maximum_within_its_bounds() {
+        let f = |[x, y]: [f64; 2]| -(x - 2.0).powi(2) - (y + 1.0).powi(2);
+        let free = coordinate_ascent(f, [0.0, 0.0], [1.0, 1.0], [(-10.0, 10.0); 2]);
+        assert!((free[0] - 2.0).abs() < 1e-3 && (free[1] + 1.0).abs() < 1e-3, "{free:?}");
+        let bounded = coordinate_ascent(f, [0.0, 0.5], [1.0, 1.0], [(-10.0, 10.0), (0.0, 5.0)]);
+        assert!((bounded[0] - 2.0).abs() < 1e-3 && bounded[1] == 0.0, "{bounded:?}");
+    }
+
     #[test]
     fn neighbour_offsets_recover_the_simulated_conditionals() {
         let c = LatLng::new(48.5, 35.0).unwrap().to_cell(Resolution::Nine);
