@@ -85,6 +85,11 @@ async fn schema(s: &GeoPackageStore) -> (Vec<(String, String)>, i64) {
     .fetch_all(&pool)
     .await
     .unwrap();
+    let check: String = sqlx::query_scalar("SELECT rtreecheck('rtree_finds_geom')")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(check, "ok", "the R-tree's structure");
     let rtree: i64 = sqlx::query_scalar("SELECT count(*) FROM rtree_finds_geom")
         .fetch_one(&pool)
         .await

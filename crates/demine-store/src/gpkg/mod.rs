@@ -5,6 +5,7 @@ pub(crate) mod codec;
 pub(crate) mod features;
 pub(crate) mod functions;
 mod read;
+mod rtree;
 mod write;
 
 use crate::{

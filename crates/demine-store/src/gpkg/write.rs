@@ -729,7 +729,8 @@ const CACHE_KIB: i64 = 65_536;
 /// import. So for a big batch the table's R-tree insert trigger is dropped, and so are its
 /// secondary indexes when the batch is at least as big as the table (rebuilding them sorted
 /// then costs less than maintaining them); after the rows are in, the new rows' boxes go into
-/// the R-tree in one statement (in spatial order) and the indexes and trigger are created again
+/// the R-tree — written packed when it was empty ([`super::rtree::pack`]), else in one statement
+/// in spatial order — and the indexes and trigger are created again
 /// from their own stored SQL. SQLite DDL is transactional: a failure anywhere rolls the whole
 /// changeset back, dropped trigger and indexes included, and no other connection ever sees the
 /// table without them (WAL readers see the last commit). Unique constraints (the id) and
@@ -790,7 +791,7 @@ impl Bulk {
 
     async fn restore(self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
         let t = self.table;
-        if self.rtree {
+        if self.rtree && !super::rtree::pack(tx, t, self.fid_before).await? {
             // As the trigger would have, for the new rows only; in strips of latitude, then
             // longitude, so that consecutive insertions touch the same R-tree nodes.
             sqlx::query(&format!(
