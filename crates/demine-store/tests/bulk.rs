@@ -199,7 +199,7 @@ async fn a_big_insert_leaves_an_r_tree_that_agrees_and_a_whole_change_log() {
     .await
     .unwrap();
     assert_eq!(ids_by_tiles(&s).await.len(), 2 * N);
-    assert_eq!(schema(&s).await, (before.0.clone(), 2 * N as i64));
+    assert_eq!(schema(&s).await, (before.0, 2 * N as i64));
     assert_eq!(verify_log(&s).await, 2 * N);
 }
 
