@@ -21,6 +21,9 @@ struct Cell {
     b: [f32; 4],
 }
 
+/// A row's fid and box (min x, max x, min y, max y), as the GeoPackage SQL functions give it.
+type BoxRow = (i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+
 const RND_TOWARDS: f64 = 1.0 - 1.0 / 8_388_608.0;
 const RND_AWAY: f64 = 1.0 + 1.0 / 8_388_608.0;
 
@@ -67,7 +70,7 @@ pub(super) async fn pack(tx: &mut Transaction<'_, Sqlite>, table: &str, fid_befo
     if per_node < 4 {
         return Ok(false);
     }
-    let rows: Vec<(i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>)> = sqlx::query_as(&format!(
+    let rows: Vec<BoxRow> = sqlx::query_as(&format!(
         "SELECT fid, ST_MinX(geom), ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom) FROM {table} \
          WHERE fid > ? AND geom NOT NULL AND NOT ST_IsEmpty(geom) ORDER BY fid"
     ))
