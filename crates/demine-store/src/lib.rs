@@ -439,21 +439,22 @@ pub fn end_of_day(d: NaiveDate) -> String {
 #[allow(clippy::too_many_arguments)]
 pub fn entry_hash(prev_hash: &str, e: &ChangeLogEntry) -> String {
     use sha2::{Digest, Sha256};
-    let canonical = serde_json::json!([
+    // Serialised from references, as `json!([...])` would write it (same text, no copies).
+    let canonical = serde_json::to_string(&(
         prev_hash,
         e.seq,
-        e.at,
-        e.actor,
-        e.organisation,
-        e.request_id,
-        e.action,
-        e.entity,
-        e.entity_id,
-        e.batch,
-        e.before,
-        e.after,
-        e.reason
-    ])
-    .to_string();
+        &e.at,
+        &e.actor,
+        &e.organisation,
+        &e.request_id,
+        &e.action,
+        &e.entity,
+        &e.entity_id,
+        &e.batch,
+        &e.before,
+        &e.after,
+        &e.reason,
+    ))
+    .expect("strings and numbers serialise");
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }

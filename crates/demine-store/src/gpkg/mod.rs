@@ -5,6 +5,7 @@ pub(crate) mod codec;
 pub(crate) mod features;
 pub(crate) mod functions;
 mod read;
+mod rtree;
 mod write;
 
 use crate::{
@@ -58,7 +59,10 @@ impl GeoPackageStore {
             .busy_timeout(Duration::from_secs(60))
             // 64 MiB of page cache per connection: a national import is one transaction, and
             // a small cache spills it to the WAL page by page.
-            .pragma("cache_size", "-65536");
+            .pragma("cache_size", "-65536")
+            // Statement journals (every multi-row insert inside the transaction has one) and
+            // the sorter of an index rebuilt by a bulk insert stay in memory, not temp files.
+            .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             // WAL: readers run beside the one writer; writes queue on BEGIN IMMEDIATE.
             .max_connections(4)

@@ -261,6 +261,13 @@ impl Writer<'_> {
             columns.push("review");
         }
         let mut rect = None;
+        // A big batch: the table's secondary indexes and R-tree trigger are set aside and
+        // rebuilt once at the end, inside this transaction (see [`Bulk`]).
+        let bulk = if records.len() >= BULK_ROWS {
+            Bulk::suspend(tx, s.table, records.len()).await?
+        } else {
+            None
+        };
         // In chunks, each with its change-log entries: a million finds never sit in memory
         // three times (records, rows, log).
         for chunk in records.chunks(20_000) {
@@ -287,6 +294,9 @@ impl Writer<'_> {
             }
             insert_many(tx, s.table, &columns, rows).await?;
             self.flush_log(tx).await?;
+        }
+        if let Some(bulk) = bulk {
+            bulk.restore(tx).await?;
         }
         extend_extent(tx, s.table, rect, &self.at).await
     }
@@ -701,6 +711,108 @@ impl Writer<'_> {
                 )
             })
             .collect();
+        Ok(())
+    }
+}
+
+/// From this many records in one insert, the bulk path ([`Bulk`]).
+pub(crate) const BULK_ROWS: usize = 5_000;
+
+/// The page cache of the writing connection during a bulk insert (KiB): the table, its unique
+/// index and the change log being appended stay in memory instead of spilling page by page.
+const BULK_CACHE_KIB: i64 = 262_144;
+const CACHE_KIB: i64 = 65_536;
+
+/// A bulk insert into one table, inside the changeset's transaction. Maintaining a GeoPackage
+/// R-tree row by row (its trigger: one R-tree insertion, a statement journal page and four SQL
+/// function calls per row) and secondary indexes on random keys dominated a million-find
+/// import. So for a big batch the table's R-tree insert trigger is dropped, and so are its
+/// secondary indexes when the batch is at least as big as the table (rebuilding them sorted
+/// then costs less than maintaining them); after the rows are in, the new rows' boxes go into
+/// the R-tree — written packed when it was empty ([`super::rtree::pack`]), else in one statement
+/// in spatial order — and the indexes and trigger are created again
+/// from their own stored SQL. SQLite DDL is transactional: a failure anywhere rolls the whole
+/// changeset back, dropped trigger and indexes included, and no other connection ever sees the
+/// table without them (WAL readers see the last commit). Unique constraints (the id) and
+/// foreign keys are not touched: they are checked row by row as before.
+struct Bulk {
+    table: &'static str,
+    /// The largest fid before the insert: the new rows are those above it (AUTOINCREMENT).
+    fid_before: i64,
+    /// Whether the R-tree insert trigger was dropped (the table has an R-tree).
+    rtree: bool,
+    /// The `CREATE` statements of what was dropped, in order.
+    recreate: Vec<String>,
+}
+
+impl Bulk {
+    async fn suspend(tx: &mut Transaction<'_, Sqlite>, table: &'static str, rows: usize) -> Result<Option<Self>> {
+        let trigger = format!("rtree_{table}_geom_insert");
+        let fid_before: i64 = sqlx::query_scalar(&format!("SELECT coalesce(max(fid), 0) FROM {table}"))
+            .fetch_one(&mut **tx)
+            .await?;
+        let existing: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&mut **tx)
+            .await?;
+        let indexes = existing <= rows as i64;
+        let objects: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ?1 AND sql IS NOT NULL \
+             AND ((type = 'index' AND ?2) OR (type = 'trigger' AND name = ?3)) ORDER BY type, name",
+        )
+        .bind(table)
+        .bind(indexes)
+        .bind(&trigger)
+        .fetch_all(&mut **tx)
+        .await?;
+        if objects.is_empty() {
+            return Ok(None);
+        }
+        let mut bulk = Bulk {
+            table,
+            fid_before,
+            rtree: false,
+            recreate: Vec::new(),
+        };
+        for (kind, name, sql) in objects {
+            let drop = if kind == "trigger" {
+                bulk.rtree = true;
+                format!("DROP TRIGGER \"{name}\"")
+            } else {
+                format!("DROP INDEX \"{name}\"")
+            };
+            sqlx::query(&drop).execute(&mut **tx).await?;
+            bulk.recreate.push(sql);
+        }
+        sqlx::query(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))
+            .execute(&mut **tx)
+            .await?;
+        Ok(Some(bulk))
+    }
+
+    async fn restore(self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
+        let t = self.table;
+        if self.rtree && !super::rtree::pack(tx, t, self.fid_before).await? {
+            // As the trigger would have, for the new rows only; in strips of latitude, then
+            // longitude, so that consecutive insertions touch the same R-tree nodes.
+            sqlx::query(&format!(
+                "INSERT OR REPLACE INTO rtree_{t}_geom \
+                 SELECT fid, ST_MinX(geom), ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom) FROM {t} \
+                 WHERE fid > ? AND geom NOT NULL AND NOT ST_IsEmpty(geom) \
+                 ORDER BY CAST(ST_MinY(geom) * 20 AS INTEGER), ST_MinX(geom)"
+            ))
+            .bind(self.fid_before)
+            .execute(&mut **tx)
+            .await?;
+        }
+        for sql in &self.recreate {
+            sqlx::query(sql)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| constraint(e, t))?;
+        }
+        sqlx::query(&format!("PRAGMA cache_size = -{CACHE_KIB}"))
+            .execute(&mut **tx)
+            .await?;
         Ok(())
     }
 }
