@@ -222,29 +222,23 @@ async fn a_failing_big_insert_leaves_the_registry_unchanged() {
     // of rows went in, with the trigger and indexes set aside.
     let mut bad = finds("B", N);
     bad.last_mut().unwrap().hazard_id = Some("MISSING".into());
-    assert!(s
-        .apply(
-            &Changeset {
-                finds: bad,
-                ..Changeset::new("bad")
-            },
-            &Author::named("t"),
-        )
-        .await
-        .is_err());
     // A duplicate id, likewise.
     let mut dup = finds("D", N);
     dup.push(find("D", 17));
-    assert!(s
-        .apply(
-            &Changeset {
-                finds: dup,
-                ..Changeset::new("dup")
-            },
-            &Author::named("t"),
-        )
-        .await
-        .is_err());
+    for (what, finds) in [("bad", bad), ("dup", dup)] {
+        assert!(
+            s.apply(
+                &Changeset {
+                    finds,
+                    ..Changeset::new(what)
+                },
+                &Author::named("t"),
+            )
+            .await
+            .is_err(),
+            "{what} refused"
+        );
+    }
     assert_eq!(s.counts().await.unwrap(), counts);
     assert_eq!(schema(&s).await, before, "the dropped indexes and trigger are back");
     assert_eq!(verify_log(&s).await, log);

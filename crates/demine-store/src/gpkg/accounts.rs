@@ -98,10 +98,7 @@ impl Accounts for GeoPackageStore {
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(match row {
-            None => None,
-            Some(r) => Some(account_rows::token(&r)?),
-        })
+        row.as_ref().map(account_rows::token).transpose()
     }
 
     async fn revoke_tokens(&self, username: &str, token_hash: Option<&str>, at: &str) -> Result<u64> {
@@ -122,10 +119,7 @@ impl Accounts for GeoPackageStore {
             .bind(client_id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(match row {
-            None => None,
-            Some(r) => Some(account_rows::submission(&r)?),
-        })
+        row.as_ref().map(account_rows::submission).transpose()
     }
 
     async fn conflicts(&self, open_only: bool) -> Result<Vec<Conflict>> {

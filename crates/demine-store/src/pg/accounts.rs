@@ -112,10 +112,7 @@ impl Accounts for PgStore {
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await?;
-            Ok(match row {
-                None => None,
-                Some(r) => Some(account_rows::token(&r)?),
-            })
+            row.as_ref().map(account_rows::token).transpose()
         };
         match &self.watch {
             Some(w) => w.token(token_hash, read).await,
@@ -144,10 +141,7 @@ impl Accounts for PgStore {
         .bind(client_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(match row {
-            None => None,
-            Some(r) => Some(account_rows::submission(&r)?),
-        })
+        row.as_ref().map(account_rows::submission).transpose()
     }
 
     async fn conflicts(&self, open_only: bool) -> Result<Vec<Conflict>> {
