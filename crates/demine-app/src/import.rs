@@ -49,6 +49,9 @@ pub struct SourceOptions {
     pub profile: Option<String>,
     /// Plausibility warnings refuse the import.
     pub strict: bool,
+    /// Records a streamed import reads, checks and writes at a time (default
+    /// [`crate::import_stream::CHUNK_ROWS`]).
+    pub chunk_rows: Option<usize>,
 }
 
 /// The input of an import: bytes in the import contract's formats, or records already read.
@@ -173,6 +176,12 @@ pub async fn import_file<'a>(
     if !file.exists() {
         return Err(no_such_file(file));
     }
+    if crate::import_stream::streams(kind, file, src, opts, actor) {
+        actor.require(Act::Write)?;
+        if let Some(registry) = destination.registry().await? {
+            return crate::import_stream::import_streamed(destination, registry, actor, kind, file, opts, src).await;
+        }
+    }
     let db = destination.location().describe();
     let geometry_required = !matches!(kind, RecordKind::Organisations | RecordKind::Teams);
     let (raw, problems) = read_source(file, src, geometry_required)
@@ -234,6 +243,20 @@ pub(crate) fn refuse_problems(db: &str, file: &Path, problems: &[Problem], notes
         detail: serde_json::json!({
             "ok": false, "file": file.display().to_string(), "problems": problems, "notes": notes, "written": 0
         }),
+    }))
+}
+
+/// The refusal of a file whose records drew plausibility warnings, with `--strict`.
+pub(crate) fn refuse_strict(db: &str, file: &Path, warnings: &[Problem], notes: &[Problem]) -> AppError {
+    AppError::Refused(Box::new(Refusal {
+        problems: warnings.iter().map(|p| format!("{}: {p}", file.display())).collect(),
+        notes: notes.iter().map(|n| format!("{}: {n}", file.display())).collect(),
+        hint: Some(format!(
+            "{}: --strict: {} plausibility warning(s); nothing was written: the registry {db} is unchanged. Check the records, or import without --strict to accept them",
+            file.display(),
+            warnings.len()
+        )),
+        detail: serde_json::json!({"ok": false, "file": file.display().to_string(), "problems": warnings, "written": 0}),
     }))
 }
 
@@ -376,16 +399,7 @@ async fn import_with(
     }
     let plausibility = plausibility(registry.as_ref(), &records).await?;
     if strict && !plausibility.is_empty() {
-        return Err(AppError::Refused(Box::new(Refusal {
-            problems: plausibility.iter().map(|p| format!("{}: {p}", file.display())).collect(),
-            notes: notes.iter().map(|n| format!("{}: {n}", file.display())).collect(),
-            hint: Some(format!(
-                "{}: --strict: {} plausibility warning(s); nothing was written: the registry {db} is unchanged. Check the records, or import without --strict to accept them",
-                file.display(),
-                plausibility.len()
-            )),
-            detail: serde_json::json!({"ok": false, "file": file.display().to_string(), "problems": plausibility, "written": 0}),
-        })));
+        return Err(refuse_strict(&db, file, &plausibility, &notes));
     }
     let warnings: Vec<String> = plausibility
         .iter()
@@ -420,7 +434,7 @@ async fn import_with(
             });
             replaced += 1;
         } else {
-            push_insert(&mut changes, r);
+            changes.push_insert(r);
             inserted += 1;
         }
     }
@@ -450,9 +464,35 @@ const FAR_DEGREES: i32 = 2;
 /// hazard (with the share outside), finds outside every hazard, and records lying far from
 /// every hazard already in the registry.
 async fn plausibility(registry: Option<&Registry>, records: &[AnyRecord]) -> AppResult<Vec<Problem>> {
+    if !records.iter().any(|r| {
+        matches!(
+            r,
+            AnyRecord::Hazard(_) | AnyRecord::Activity(_) | AnyRecord::Find(_) | AnyRecord::Accident(_)
+        )
+    }) {
+        return Ok(Vec::new());
+    }
+    let stored: Vec<demine_core::Hazard> = match registry {
+        Some(r) => r.store.hazards(&demine_store::Query::all()).await?,
+        None => Vec::new(),
+    };
+    Ok(plausibility_against(&stored, records, 1))
+}
+
+/// [`plausibility`] against the registry's `stored` hazards.
+/// The records are numbered from `first_index` (the file's numbering: a chunk of a streamed
+/// file starts where the one before ended).
+pub(crate) fn plausibility_against(
+    stored: &[demine_core::Hazard],
+    records: &[AnyRecord],
+    first_index: usize,
+) -> Vec<Problem> {
     use demine_core::{Activity, Find, Hazard};
-    let index: std::collections::HashMap<&str, usize> =
-        records.iter().enumerate().map(|(i, r)| (r.id(), i + 1)).collect();
+    let index: std::collections::HashMap<&str, usize> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id(), first_index + i))
+        .collect();
     let new_hazards: Vec<Hazard> = records
         .iter()
         .filter_map(|r| match r {
@@ -467,20 +507,13 @@ async fn plausibility(registry: Option<&Registry>, records: &[AnyRecord]) -> App
             _ => None,
         })
         .collect();
-    let finds: Vec<Find> = records
+    let finds: Vec<&Find> = records
         .iter()
         .filter_map(|r| match r {
-            AnyRecord::Find(f) => Some(f.clone()),
+            AnyRecord::Find(f) => Some(f),
             _ => None,
         })
         .collect();
-    if new_hazards.is_empty() && activities.is_empty() && finds.is_empty() {
-        return Ok(Vec::new());
-    }
-    let stored: Vec<Hazard> = match registry {
-        Some(r) => r.store.hazards(&demine_store::Query::all()).await?,
-        None => Vec::new(),
-    };
     let mut out = Vec::new();
     let mut push = |id: &str, field: &str, message: String| {
         out.push(Problem {
@@ -526,14 +559,20 @@ async fn plausibility(registry: Option<&Registry>, records: &[AnyRecord]) -> App
             }
         }
     }
-    // The hazards the checks need: the new ones, and for activities and finds the stored ones.
-    let mut hazards = new_hazards.clone();
-    if !activities.is_empty() || !finds.is_empty() {
-        let new_ids: HashSet<&str> = new_hazards.iter().map(|h| h.id.as_str()).collect();
-        hazards.extend(stored.into_iter().filter(|h| !new_ids.contains(h.id.as_str())));
-    }
     let new_ids: HashSet<&str> = records.iter().map(|r| r.id()).collect();
-    let issues = demine_core::quality::check_registry(&hazards, &activities, &finds);
+    let issues = if new_hazards.is_empty() && activities.is_empty() {
+        // Finds alone: checked against the stored hazards, which are not checked again.
+        demine_core::quality::finds_outside_hazards(stored, &finds)
+    } else {
+        // The hazards the checks need: the new ones, and for activities and finds the stored ones.
+        let mut hazards = new_hazards.clone();
+        if !activities.is_empty() || !finds.is_empty() {
+            let new_ids: HashSet<&str> = new_hazards.iter().map(|h| h.id.as_str()).collect();
+            hazards.extend(stored.iter().filter(|h| !new_ids.contains(h.id.as_str())).cloned());
+        }
+        let finds: Vec<Find> = finds.iter().map(|f| (*f).clone()).collect();
+        demine_core::quality::check_registry(&hazards, &activities, &finds)
+    };
     for i in issues {
         let ours = match i.layer {
             "hazards" => !new_hazards.is_empty() && new_ids.contains(i.id.as_str()),
@@ -546,7 +585,7 @@ async fn plausibility(registry: Option<&Registry>, records: &[AnyRecord]) -> App
         }
     }
     out.sort_by_key(|p| p.index);
-    Ok(out)
+    out
 }
 
 /// Records an operator may not write: another organisation's (or none), or on another
@@ -623,19 +662,6 @@ async fn outside_scope(
 }
 
 /// Adds a new record to the changeset's inserts.
-pub(crate) fn push_insert(c: &mut Changeset, r: AnyRecord) {
-    match r {
-        AnyRecord::Hazard(x) => c.hazards.push(x),
-        AnyRecord::Activity(x) => c.activities.push(x),
-        AnyRecord::Find(x) => c.finds.push(x),
-        AnyRecord::Accident(x) => c.accidents.push(x),
-        AnyRecord::Organisation(x) => c.organisations.push(x),
-        AnyRecord::Team(x) => c.teams.push(x),
-        AnyRecord::Progress(x) => c.daily_progress.push(x),
-        AnyRecord::Qa(x) => c.qa_inspections.push(x),
-    }
-}
-
 async fn import_progress(
     registry: &Registry,
     actor: &Actor,

@@ -26,6 +26,7 @@ pub mod export;
 pub mod features;
 pub mod field;
 pub mod import;
+pub mod import_stream;
 pub mod plan;
 pub mod priority;
 pub mod progress;

@@ -231,7 +231,14 @@ pub fn check_registry(hazards: &[Hazard], activities: &[Activity], finds: &[Find
             .collect::<Vec<_>>(),
     );
 
-    // Finds outside every hazard.
+    let finds: Vec<&Find> = finds.iter().collect();
+    out.extend(finds_outside_hazards(hazards, &finds));
+    out
+}
+
+/// Finds outside every hazard: what `check_registry` flags of `finds` alone (an import of
+/// finds is checked against the registry's hazards without checking the hazards again).
+pub fn finds_outside_hazards(hazards: &[Hazard], finds: &[&Find]) -> Vec<QualityIssue> {
     let tree = RTree::bulk_load(
         hazards
             .iter()
@@ -244,26 +251,26 @@ pub fn check_registry(hazards: &[Hazard], activities: &[Activity], finds: &[Find
             })
             .collect(),
     );
-    out.extend(
-        finds
-            .par_iter()
-            .filter_map(|f| {
-                let p = [f.location.x(), f.location.y()];
-                let inside = tree
-                    .locate_in_envelope_intersecting(&AABB::from_point(p))
-                    .any(|b| hazards[b.index].geometry.intersects(&f.location));
-                (!inside).then(|| {
-                    issue(
-                        "find_outside_hazards",
-                        "warning",
-                        "finds",
-                        &f.id,
-                        format!("{} find at ({}, {}) lies outside every recorded hazard: survey the area and record a new SHA?", f.category, p[0], p[1]),
-                        Some((p[0], p[1])),
-                    )
-                })
+    finds
+        .par_iter()
+        .filter_map(|f| {
+            let p = [f.location.x(), f.location.y()];
+            let inside = tree
+                .locate_in_envelope_intersecting(&AABB::from_point(p))
+                .any(|b| hazards[b.index].geometry.intersects(&f.location));
+            (!inside).then(|| {
+                issue(
+                    "find_outside_hazards",
+                    "warning",
+                    "finds",
+                    &f.id,
+                    format!(
+                        "{} find at ({}, {}) lies outside every recorded hazard: survey the area and record a new SHA?",
+                        f.category, p[0], p[1]
+                    ),
+                    Some((p[0], p[1])),
+                )
             })
-            .collect::<Vec<_>>(),
-    );
-    out
+        })
+        .collect()
 }

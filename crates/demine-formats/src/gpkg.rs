@@ -40,6 +40,18 @@ pub fn records_from_rows(
     srs: &SpatialRef,
     opts: &ReadOptions,
 ) -> Result<Read, FileError> {
+    records_from_rows_after(path, rows, 0, srs, opts)
+}
+
+/// As [`records_from_rows`], for rows that follow `before` rows already read (a layer read in
+/// chunks): records are numbered from `before + 1`.
+pub fn records_from_rows_after(
+    path: &Path,
+    rows: Vec<(Attributes, Option<Vec<u8>>)>,
+    before: usize,
+    srs: &SpatialRef,
+    opts: &ReadOptions,
+) -> Result<Read, FileError> {
     let crs = match &opts.crs {
         Some(c) => c.clone(),
         None => layer_crs(path, srs)?,
@@ -48,7 +60,7 @@ pub fn records_from_rows(
     let mut problems = Vec::new();
     for (i, (properties, blob)) in rows.into_iter().enumerate() {
         let record = RawRecord {
-            index: i + 1,
+            index: before + i + 1,
             line: None,
             properties,
             geometry: RawGeometry::Missing,

@@ -39,6 +39,7 @@ use crs::Crs;
 use demine_core::Attributes;
 use demine_io::raw::{RawGeometry, RawRecord};
 use demine_io::{FileError, Problem};
+use std::ops::ControlFlow;
 use std::path::Path;
 
 /// The formats demine reads and writes.
@@ -166,6 +167,31 @@ pub fn detect(path: &Path, head: &[u8], format: Option<Format>) -> Format {
 /// Reads a file of any supported format except GeoPackage (whose SQL lives in the store:
 /// see [`gpkg::records_from_rows`]) into raw records in WGS84.
 pub fn read(path: &Path, opts: &ReadOptions) -> Result<Read, FileError> {
+    let (mut records, mut problems) = (Vec::new(), Vec::new());
+    let (crs, format) = read_chunked(path, opts, usize::MAX, &mut |r, p| {
+        records.extend(r);
+        problems.extend(p);
+        ControlFlow::Continue(())
+    })?;
+    Ok(Read {
+        records,
+        problems,
+        crs,
+        format,
+    })
+}
+
+/// As [`read`], handing the records to `sink` in chunks of up to `chunk_rows`, each in WGS84
+/// with its problems (sorted by record), and giving the CRS and format read. A Shapefile on
+/// disk is read as it goes, so that a million records never sit in memory at once; the other
+/// formats are read whole (their parsers take the whole document), then handed on in chunks.
+/// `Break` from `sink` stops the reading.
+pub fn read_chunked(
+    path: &Path,
+    opts: &ReadOptions,
+    chunk_rows: usize,
+    sink: &mut dyn FnMut(Vec<RawRecord>, Vec<Problem>) -> ControlFlow<()>,
+) -> Result<(Crs, Format), FileError> {
     let io = |e: std::io::Error| FileError::Io {
         path: path.to_owned(),
         source: e,
@@ -178,13 +204,38 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Read, FileError> {
     };
     head.truncate(n);
     let format = detect(path, &head, opts.format);
+    let crs_of = |declared: Option<&Crs>| match (&opts.crs, declared) {
+        (Some(c), _) => c.clone(),
+        (None, Some(c)) => c.clone(),
+        (None, None) => Crs::wgs84(),
+    };
+    // Into WGS84, in RFC 7946 orientation (GeoJSON and CSV are in it already, or repaired
+    // later with --fix), problems in record order.
+    let finish = |records: &mut Vec<RawRecord>, problems: &mut Vec<Problem>, crs: &Crs| {
+        problems.extend(to_wgs84(records, crs));
+        if !matches!(format, Format::GeoJson | Format::Csv) {
+            for r in records.iter_mut() {
+                orient(&mut r.geometry);
+            }
+        }
+        problems.sort_by_key(|p| p.index);
+    };
+    if format == Format::Shapefile {
+        let mut crs = crs_of(None);
+        shp::read_chunked(path, opts, chunk_rows, &mut |mut records, mut problems, declared| {
+            crs = crs_of(declared);
+            finish(&mut records, &mut problems, &crs);
+            sink(records, problems)
+        })?;
+        return Ok((crs, format));
+    }
     // The GeoJSON and CSV readers take their format from the label's extension.
     let label = if Format::from_path(path) == Some(format) {
         path.to_path_buf()
     } else {
         path.with_extension(if format == Format::Csv { "csv" } else { "geojson" })
     };
-    let (records, mut problems, declared) = match format {
+    let (mut records, mut problems, declared) = match format {
         Format::GeoJson => {
             let bytes = std::fs::read(path).map_err(io)?;
             read_geojson(&label, &bytes)?
@@ -194,7 +245,7 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Read, FileError> {
             let (r, p) = demine_io::raw::read_raw_bytes(&label, &bytes, opts.geometry_required)?;
             (r, p, None)
         }
-        Format::Shapefile => shp::read(path, opts)?,
+        Format::Shapefile => unreachable!("read as it goes, above"),
         Format::Kml => {
             let bytes = std::fs::read(path).map_err(io)?;
             kml::read(path, &bytes, opts)?
@@ -212,25 +263,34 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Read, FileError> {
             ))
         }
     };
-    let crs = match (&opts.crs, declared) {
-        (Some(c), _) => c.clone(),
-        (None, Some(c)) => c,
-        (None, None) => Crs::wgs84(),
-    };
-    let mut records = records;
-    problems.extend(to_wgs84(&mut records, &crs));
-    if !matches!(format, Format::GeoJson | Format::Csv) {
-        for r in &mut records {
-            orient(&mut r.geometry);
+    let crs = crs_of(declared.as_ref());
+    finish(&mut records, &mut problems, &crs);
+    hand_on(records, problems, chunk_rows, sink);
+    Ok((crs, format))
+}
+
+/// Records read whole, handed to `sink` in chunks of up to `chunk_rows` (each with its own
+/// problems), until it says `Break`.
+pub fn hand_on(
+    records: Vec<RawRecord>,
+    problems: Vec<Problem>,
+    chunk_rows: usize,
+    sink: &mut dyn FnMut(Vec<RawRecord>, Vec<Problem>) -> ControlFlow<()>,
+) {
+    let mut records = records.into_iter().peekable();
+    let mut problems = problems.into_iter().peekable();
+    loop {
+        let chunk: Vec<RawRecord> = records.by_ref().take(chunk_rows.max(1)).collect();
+        let last_index = chunk.last().map(|r| r.index);
+        let at_end = records.peek().is_none();
+        let mut mine = Vec::new();
+        while let Some(p) = problems.next_if(|p| at_end || last_index.is_some_and(|i| p.index <= i)) {
+            mine.push(p);
+        }
+        if sink(chunk, mine).is_break() || at_end {
+            return;
         }
     }
-    problems.sort_by_key(|p| p.index);
-    Ok(Read {
-        records,
-        problems,
-        crs,
-        format,
-    })
 }
 
 /// Records and per-record problems as read, and the CRS the file declares, if any.

@@ -9,36 +9,101 @@ use demine_io::raw::{RawGeometry, RawRecord};
 use demine_io::{FileError, Problem};
 use serde_json::Value;
 use shapefile::dbase;
-use std::io::{Cursor, Read};
+use std::io::{BufReader, Cursor, Read, Seek};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-/// The parts of one shapefile, as bytes.
+/// The parts of one shapefile: the `.shp` as bytes (its record headers are checked before it
+/// is read), the `.dbf` as bytes or, beside a `.shp` on disk, read from its file as it goes.
 struct Parts {
     shp: Vec<u8>,
-    dbf: Option<Vec<u8>>,
+    dbf: Option<Dbf>,
     prj: Option<String>,
     cpg: Option<String>,
     /// How the parts are named in messages.
     label: PathBuf,
 }
 
+enum Dbf {
+    Bytes(Vec<u8>),
+    File(PathBuf),
+}
+
+trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
+impl Dbf {
+    fn open(&self) -> std::io::Result<Box<dyn ReadSeek + '_>> {
+        Ok(match self {
+            Dbf::Bytes(b) => Box::new(Cursor::new(b.as_slice())),
+            Dbf::File(p) => Box::new(BufReader::with_capacity(1 << 20, std::fs::File::open(p)?)),
+        })
+    }
+
+    /// The language driver id (byte 29 of the header).
+    fn ldid(&self) -> Option<u8> {
+        let mut header = [0u8; 30];
+        self.open().ok()?.read_exact(&mut header).ok()?;
+        Some(header[29])
+    }
+}
+
 pub(crate) type Out = (Vec<RawRecord>, Vec<Problem>, Option<Crs>);
+
+/// Where the records of a shapefile go as they are read, in chunks: the records and their
+/// problems, and the CRS the `.prj` declares; `Break` stops the reading.
+pub(crate) type Sink<'a> = dyn FnMut(Vec<RawRecord>, Vec<Problem>, Option<&Crs>) -> ControlFlow<()> + 'a;
 
 /// Reads a `.shp` (with its siblings) or a `.zip` of a shapefile.
 pub fn read(path: &Path, opts: &ReadOptions) -> Result<Out, FileError> {
+    collect(|sink| read_chunked(path, opts, usize::MAX, sink))
+}
+
+/// As [`read`], `chunk_rows` records at a time into `sink`; the `.dbf` of a shapefile on disk
+/// is read as it goes, so a million records never sit in memory at once.
+pub(crate) fn read_chunked(
+    path: &Path,
+    opts: &ReadOptions,
+    chunk_rows: usize,
+    sink: &mut Sink,
+) -> Result<(), FileError> {
+    let mut magic = [0u8; 4];
     let is_zip = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
-        || std::fs::read(path)
-            .map(|b| b.starts_with(b"PK\x03\x04"))
-            .unwrap_or(false);
+        || std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok_and(|()| &magic == b"PK\x03\x04");
     let parts = if is_zip {
         from_zip(path, opts.layer.as_deref())?
     } else {
         from_files(path)?
     };
-    read_parts(&parts, opts)
+    read_parts(&parts, opts, chunk_rows, sink)
+}
+
+/// How many records the `.dbf` beside a `.shp` on disk says it holds (its header), if it can
+/// be read: how big an import is before it is read.
+pub fn record_count(path: &Path) -> Option<usize> {
+    let mut header = [0u8; 8];
+    std::fs::File::open(sibling(path, "dbf")?)
+        .ok()?
+        .read_exact(&mut header)
+        .ok()?;
+    Some(u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize)
+}
+
+/// Every chunk `read` gives, gathered.
+fn collect(read: impl FnOnce(&mut Sink) -> Result<(), FileError>) -> Result<Out, FileError> {
+    let (mut records, mut problems, mut declared) = (Vec::new(), Vec::new(), None);
+    read(&mut |r, p, crs| {
+        records.extend(r);
+        problems.extend(p);
+        declared = crs.cloned();
+        ControlFlow::Continue(())
+    })?;
+    Ok((records, problems, declared))
 }
 
 fn sibling(path: &Path, ext: &str) -> Option<PathBuf> {
@@ -55,10 +120,7 @@ fn from_files(path: &Path) -> Result<Parts, FileError> {
         source: e,
     };
     let shp = std::fs::read(path).map_err(|e| io(path, e))?;
-    let dbf = match sibling(path, "dbf") {
-        Some(p) => Some(std::fs::read(&p).map_err(|e| io(&p, e))?),
-        None => None,
-    };
+    let dbf = sibling(path, "dbf").map(Dbf::File);
     let text = |ext: &str| -> Result<Option<String>, FileError> {
         match sibling(path, ext) {
             Some(p) => {
@@ -137,7 +199,7 @@ fn from_zip(path: &Path, layer: Option<&str>) -> Result<Parts, FileError> {
         Ok(Some(buf))
     };
     let shp = part("shp")?.unwrap_or_default();
-    let dbf = part("dbf")?;
+    let dbf = part("dbf")?.map(Dbf::Bytes);
     let prj = part("prj")?.map(|b| String::from_utf8_lossy(&b).into_owned());
     let cpg = part("cpg")?.map(|b| String::from_utf8_lossy(&b).into_owned());
     Ok(Parts {
@@ -158,16 +220,14 @@ pub fn read_bytes(
     cpg: Option<String>,
     opts: &ReadOptions,
 ) -> Result<Out, FileError> {
-    read_parts(
-        &Parts {
-            shp,
-            dbf,
-            prj,
-            cpg,
-            label: label.to_owned(),
-        },
-        opts,
-    )
+    let parts = Parts {
+        shp,
+        dbf: dbf.map(Dbf::Bytes),
+        prj,
+        cpg,
+        label: label.to_owned(),
+    };
+    collect(|sink| read_parts(&parts, opts, usize::MAX, sink))
 }
 
 /// The encoding a `.cpg` or `--encoding` names (`UTF-8`, `1251`, `CP1251`, `ANSI 1251`…).
@@ -197,7 +257,7 @@ fn encoding_for_ldid(ldid: u8) -> Option<&'static encoding_rs::Encoding> {
     }
 }
 
-fn read_parts(parts: &Parts, opts: &ReadOptions) -> Result<Out, FileError> {
+fn read_parts(parts: &Parts, opts: &ReadOptions, chunk_rows: usize, sink: &mut Sink) -> Result<(), FileError> {
     let label = &parts.label;
     let Some(dbf) = &parts.dbf else {
         return Err(invalid(
@@ -226,7 +286,7 @@ fn read_parts(parts: &Parts, opts: &ReadOptions) -> Result<Out, FileError> {
             )
         })?;
         (enc, "the .cpg")
-    } else if let Some(enc) = dbf.get(29).copied().and_then(encoding_for_ldid) {
+    } else if let Some(enc) = dbf.ldid().and_then(encoding_for_ldid) {
         (enc, "the .dbf's language driver byte")
     } else {
         (encoding_rs::UTF_8, "default (no .cpg, no language driver)")
@@ -234,23 +294,33 @@ fn read_parts(parts: &Parts, opts: &ReadOptions) -> Result<Out, FileError> {
     check_records(label, &parts.shp)?;
     let mut shapes = shapefile::ShapeReader::new(Cursor::new(parts.shp.as_slice()))
         .map_err(|e| invalid(label, format!("not a readable .shp: {e}")))?;
+    let dbf_label = label.with_extension("dbf");
+    let dbf_source = dbf.open().map_err(|e| FileError::Io {
+        path: dbf_label.clone(),
+        source: e,
+    })?;
     let builder = dbase::ReaderBuilder::new();
     let dbf_reader = if encoding == encoding_rs::UTF_8 {
-        builder
-            .with_encoding(dbase::encoding::Unicode)
-            .build(Cursor::new(dbf.as_slice()))
+        builder.with_encoding(dbase::encoding::Unicode).build(dbf_source)
     } else {
         builder
             .with_encoding(dbase::encoding::EncodingRs::from(encoding))
-            .build(Cursor::new(dbf.as_slice()))
+            .build(dbf_source)
     };
-    let dbf_label = label.with_extension("dbf");
     let mut table = dbf_reader.map_err(|e| invalid(&dbf_label, format!("not a readable .dbf: {e}")))?;
     let fields: Vec<String> = table.fields().iter().map(|f| f.name().to_string()).collect();
     let mut records = Vec::new();
     let mut problems = Vec::new();
+    let mut read_so_far = 0;
     let mut shape_iter = shapes.iter_shapes();
     for (i, row) in table.iter_records().enumerate() {
+        if records.len() >= chunk_rows {
+            read_so_far += records.len();
+            let chunk = std::mem::take(&mut records);
+            if sink(chunk, std::mem::take(&mut problems), declared.as_ref()).is_break() {
+                return Ok(());
+            }
+        }
         let index = i + 1;
         let row = row.map_err(|e| {
             let hint = if encoding == encoding_rs::UTF_8 {
@@ -297,14 +367,15 @@ fn read_parts(parts: &Parts, opts: &ReadOptions) -> Result<Out, FileError> {
     }
     if let Some(Ok(_)) = shape_iter.next() {
         problems.push(Problem {
-            index: records.len() + 1,
+            index: read_so_far + records.len() + 1,
             line: None,
             id: None,
             field: "geometry".into(),
             message: "the .shp has more shapes than the .dbf has records; the parts do not belong together".into(),
         });
     }
-    Ok((records, problems, declared))
+    let _ = sink(records, problems, declared.as_ref());
+    Ok(())
 }
 
 /// Walks the `.shp` record headers before the `shapefile` crate reads them. The crate trusts each

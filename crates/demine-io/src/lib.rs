@@ -217,6 +217,51 @@ pub fn parse_raw(
     Ok(parsed)
 }
 
+/// The ids of a file read in chunks, each with the record that first had it: a record whose id
+/// an earlier chunk already had is a duplicate, as it would be in one piece.
+#[derive(Debug, Default)]
+pub struct SeenIds(std::collections::HashMap<String, usize>);
+
+/// As [`parse_raw`], for one chunk of a file read in chunks: ids are unique across every chunk
+/// given the same `seen`.
+pub fn parse_raw_chunk(
+    kind: RecordKind,
+    path: &Path,
+    raw: &[raw::RawRecord],
+    syntax_problems: Vec<Problem>,
+    known: &Known<'_>,
+    fix: bool,
+    seen: &mut SeenIds,
+) -> Result<ParsedFile, FileError> {
+    let mut parsed = parse_raw(kind, path, raw, syntax_problems, known, fix)?;
+    let mut repeated = Vec::new();
+    // Records are numbered through the file: an id first seen before this chunk's first record
+    // is a duplicate found here (one within the chunk is reported by `parse_raw`).
+    let chunk_start = raw.first().map_or(0, |r| r.index);
+    for r in raw {
+        let Some(id) = records::raw_id(r) else { continue };
+        match seen.0.get(&id) {
+            Some(&first) if first < chunk_start => repeated.push(Problem {
+                index: r.index,
+                line: r.line,
+                id: Some(id.clone()),
+                field: "id".into(),
+                message: format!("duplicate id '{id}': record {first} of this file has it too; ids must be unique"),
+            }),
+            Some(_) => {}
+            None => {
+                seen.0.insert(id, r.index);
+            }
+        }
+    }
+    if !repeated.is_empty() {
+        let problems = each_parsed!(&mut parsed, p => &mut p.problems);
+        problems.extend(repeated);
+        problems.sort_by_key(|p| p.index);
+    }
+    Ok(parsed)
+}
+
 /// Geometry syntax problems were found while reading; the record was kept without geometry and
 /// the "missing geometry" that followed from it is dropped in favour of the real cause.
 fn merge_syntax_problems(problems: &mut Vec<Problem>, syntax: Vec<Problem>) {

@@ -276,20 +276,23 @@ fn parse_each<T>(
     parsed
 }
 
+/// A raw record's id as the checks read it (trimmed text, or a number), if it has one.
+pub(crate) fn raw_id(r: &RawRecord) -> Option<String> {
+    r.properties
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("id"))
+        .and_then(|(_, v)| match v {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+}
+
 /// Checks ids: present, unique in the file, not already in the registry.
 fn check_ids<T>(parsed: &mut Parsed<T>, raw: &[RawRecord], known: &Known<'_>, layer: &str) {
     let mut first_seen: HashMap<String, usize> = HashMap::new();
     for r in raw {
-        let Some(id) = r
-            .properties
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("id"))
-            .and_then(|(_, v)| match v {
-                Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
-        else {
+        let Some(id) = raw_id(r) else {
             continue;
         };
         if let Some(first) = first_seen.get(&id) {

@@ -28,10 +28,43 @@ fn quote(ident: &str) -> String {
 /// Reads feature layer `layer` (or the file's only one). `Err` is a message naming what is
 /// wrong and what to do (no such layer: the layers there are listed).
 pub async fn read_geopackage_layer(path: &Path, layer: Option<&str>) -> Result<ForeignLayer, String> {
-    let head = std::fs::read(path)
-        .map(|b| b.get(..16).map(<[u8]>::to_vec).unwrap_or_default())
-        .map_err(|e| format!("cannot read: {e}"))?;
-    if head != b"SQLite format 3\0" {
+    let mut reader = open_geopackage_layer(path, layer).await?;
+    let mut rows = Vec::new();
+    loop {
+        let chunk = reader.next_rows(usize::MAX).await?;
+        if chunk.is_empty() {
+            break;
+        }
+        rows.extend(chunk);
+    }
+    Ok(ForeignLayer { rows, ..reader.layer })
+}
+
+/// A feature layer being read chunk by chunk ([`open_geopackage_layer`]), so that a million
+/// rows never sit in memory at once.
+pub struct ForeignLayerReader {
+    conn: sqlx::SqliteConnection,
+    /// The layer's name and spatial reference system (its `rows` stay empty).
+    pub layer: ForeignLayer,
+    /// How many rows the layer holds.
+    pub total_rows: usize,
+    geom_col: String,
+    pk: Option<String>,
+    booleans: Vec<String>,
+    /// The last primary key read (the layer has one), or how many rows were read (it has none).
+    after: i64,
+}
+
+/// Opens feature layer `layer` (or the file's only one) for [`ForeignLayerReader::next_rows`].
+pub async fn open_geopackage_layer(path: &Path, layer: Option<&str>) -> Result<ForeignLayerReader, String> {
+    let mut head = [0u8; 16];
+    {
+        use std::io::Read as _;
+        let mut f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+        // A shorter file is not a GeoPackage either.
+        let _ = f.read(&mut head).map_err(|e| format!("cannot read: {e}"))?;
+    }
+    if &head != b"SQLite format 3\0" {
         return Err("not a GeoPackage (not an SQLite database)".into());
     }
     let mut conn = SqliteConnectOptions::new()
@@ -88,20 +121,65 @@ pub async fn read_geopackage_layer(path: &Path, layer: Option<&str>) -> Result<F
         .filter(|(_, t, _)| t.eq_ignore_ascii_case("BOOLEAN"))
         .map(|c| c.0.clone())
         .collect();
-    let sql = format!("SELECT * FROM {}", quote(&name));
-    let mut rows = Vec::new();
-    let mut stream = sqlx::query(&sql).fetch(&mut conn);
-    while let Some(row) = stream.try_next().await.map_err(|e| format!("layer {name}: {e}"))? {
-        rows.push(decode(&row, &geom_col, pk.as_deref(), &booleans)?);
-    }
-    Ok(ForeignLayer {
-        name,
-        srs_id,
-        organization,
-        organization_coordsys_id,
-        definition,
-        rows,
+    let total_rows: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {}", quote(&name)))
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| format!("layer {name}: {e}"))?;
+    Ok(ForeignLayerReader {
+        conn,
+        layer: ForeignLayer {
+            name,
+            srs_id,
+            organization,
+            organization_coordsys_id,
+            definition,
+            rows: Vec::new(),
+        },
+        total_rows: total_rows.max(0) as usize,
+        geom_col,
+        pk,
+        booleans,
+        after: i64::MIN,
     })
+}
+
+impl ForeignLayerReader {
+    /// The next rows of the layer, up to `max` of them, in primary-key order; none at the end.
+    pub async fn next_rows(&mut self, max: usize) -> Result<Vec<ForeignRow>, String> {
+        let name = &self.layer.name;
+        let limit = i64::try_from(max).unwrap_or(i64::MAX);
+        let sql = match &self.pk {
+            // Keyset pagination: each chunk starts where the last ended, through the key's index.
+            Some(pk) => format!(
+                "SELECT * FROM {} WHERE {pk} > ?1 ORDER BY {pk} LIMIT ?2",
+                quote(name),
+                pk = quote(pk)
+            ),
+            None => format!("SELECT * FROM {} LIMIT ?2 OFFSET max(?1, 0)", quote(name)),
+        };
+        let mut rows = Vec::new();
+        let mut last_key = None;
+        {
+            let mut stream = sqlx::query(&sql).bind(self.after).bind(limit).fetch(&mut self.conn);
+            while let Some(row) = stream.try_next().await.map_err(|e| format!("layer {name}: {e}"))? {
+                if let Some(pk) = &self.pk {
+                    last_key = row.try_get::<i64, _>(pk.as_str()).ok();
+                }
+                rows.push(decode(&row, &self.geom_col, self.pk.as_deref(), &self.booleans)?);
+            }
+        }
+        self.after = match (&self.pk, last_key) {
+            (Some(_), Some(k)) => k,
+            (Some(pk), None) if !rows.is_empty() => {
+                return Err(format!(
+                    "layer {name}: its key column {pk} holds a value that is not an integer"
+                ))
+            }
+            (Some(_), None) => self.after,
+            (None, _) => self.after.max(0) + rows.len() as i64,
+        };
+        Ok(rows)
+    }
 }
 
 type Decoded = (serde_json::Map<String, serde_json::Value>, Option<Vec<u8>>);

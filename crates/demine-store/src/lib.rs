@@ -124,6 +124,14 @@ pub trait Repository: Send + Sync {
     fn counts(&self) -> impl Future<Output = Result<Counts>> + Send;
     /// Applies a changeset atomically, attributing it to `author`.
     fn apply(&self, changes: &Changeset, author: &Author) -> impl Future<Output = Result<Applied>> + Send;
+    /// As [`Repository::apply`], and in the same transaction the records of `stream`, inserted
+    /// as they arrive; nothing is written unless the stream ends with [`StreamChunk::Commit`].
+    fn apply_streamed(
+        &self,
+        changes: &Changeset,
+        author: &Author,
+        stream: &mut InsertStream,
+    ) -> impl Future<Output = Result<Applied>> + Send;
     /// Features of one context layer, or of all.
     fn context_features(&self, layer: Option<&str>) -> impl Future<Output = Result<Vec<ContextFeature>>> + Send;
     /// Context layers and their feature counts.
@@ -352,6 +360,9 @@ impl Repository for Store {
     }
     async fn apply(&self, changes: &Changeset, author: &Author) -> Result<Applied> {
         delegate!(self, s => s.apply(changes, author).await)
+    }
+    async fn apply_streamed(&self, changes: &Changeset, author: &Author, stream: &mut InsertStream) -> Result<Applied> {
+        delegate!(self, s => s.apply_streamed(changes, author, stream).await)
     }
     async fn context_features(&self, layer: Option<&str>) -> Result<Vec<ContextFeature>> {
         delegate!(self, s => s.context_features(layer).await)

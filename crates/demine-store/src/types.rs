@@ -262,6 +262,52 @@ impl Changeset {
             ..Changeset::default()
         }
     }
+
+    /// Adds `record` to the inserts of its kind.
+    pub fn push_insert(&mut self, record: AnyRecord) {
+        match record {
+            AnyRecord::Hazard(x) => self.hazards.push(x),
+            AnyRecord::Activity(x) => self.activities.push(x),
+            AnyRecord::Find(x) => self.finds.push(x),
+            AnyRecord::Accident(x) => self.accidents.push(x),
+            AnyRecord::Organisation(x) => self.organisations.push(x),
+            AnyRecord::Team(x) => self.teams.push(x),
+            AnyRecord::Progress(x) => self.daily_progress.push(x),
+            AnyRecord::Qa(x) => self.qa_inspections.push(x),
+        }
+    }
+}
+
+/// Records to insert that arrive in chunks while a changeset's transaction is open
+/// ([`Repository::apply_streamed`]): an import of a million finds validates and writes chunk by
+/// chunk, and never holds them all. The sender sends [`StreamChunk::Records`] and, when every
+/// record proved valid, [`StreamChunk::Commit`]; a stream that ends without `Commit` (the
+/// sender found a defect, or stopped) rolls the whole changeset back.
+pub struct InsertStream {
+    pub chunks: tokio::sync::mpsc::Receiver<StreamChunk>,
+    /// How many records are expected in all (a hint: a big import takes the bulk path from
+    /// its first chunk).
+    pub expected_rows: usize,
+}
+
+/// One message of an [`InsertStream`].
+pub enum StreamChunk {
+    Records(Vec<AnyRecord>),
+    Commit,
+}
+
+impl InsertStream {
+    /// The next chunk of records; `Ok(None)` at `Commit`; an error when the stream ended
+    /// without it.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<AnyRecord>>, crate::StoreError> {
+        match self.chunks.recv().await {
+            Some(StreamChunk::Records(r)) => Ok(Some(r)),
+            Some(StreamChunk::Commit) => Ok(None),
+            None => Err(crate::StoreError::Refused(
+                "the import stopped before its last record; nothing was written".into(),
+            )),
+        }
+    }
 }
 
 /// What a write did.

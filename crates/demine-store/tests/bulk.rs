@@ -1,6 +1,7 @@
 //! A big insert takes the bulk path (the R-tree trigger and secondary indexes set aside and
 //! rebuilt inside the transaction): the R-tree agrees with the table, the change log is whole
-//! and chained, the schema is as before, and a failing big write leaves nothing behind.
+//! and chained, the schema is as before, and a failing big write leaves nothing behind; a
+//! streamed insert keeps one bulk path open from its first big chunk to its last.
 
 use chrono::NaiveDate;
 use demine_core::{Attributes, Find, FindCategory, Hazard, HazardClass, RecordKind};
@@ -254,4 +255,45 @@ async fn a_failing_big_insert_leaves_the_registry_unchanged() {
     .await
     .unwrap();
     assert_eq!(ids_by_tiles(&s).await.len(), 11);
+}
+
+#[tokio::test]
+async fn a_streamed_big_insert_keeps_one_bulk_path_across_its_chunks() {
+    use demine_core::AnyRecord;
+    use demine_store::{InsertStream, StreamChunk};
+    let (_d, s) = setup().await;
+    let before = schema(&s).await;
+    let all = finds("S", N);
+    // A first chunk big enough for the bulk path, then a small one: both go in before the
+    // indexes and the R-tree are rebuilt, once.
+    let (sender, receiver) = tokio::sync::mpsc::channel(2);
+    let chunks: Vec<Vec<AnyRecord>> = vec![
+        all[..5_000].iter().cloned().map(AnyRecord::Find).collect(),
+        all[5_000..].iter().cloned().map(AnyRecord::Find).collect(),
+    ];
+    let send = async move {
+        for c in chunks {
+            sender.send(StreamChunk::Records(c)).await.unwrap();
+        }
+        sender.send(StreamChunk::Commit).await.unwrap();
+    };
+    let mut stream = InsertStream {
+        chunks: receiver,
+        expected_rows: N,
+    };
+    let (head, author) = (Changeset::new("streamed"), Author::named("t"));
+    let (applied, ()) = tokio::join!(s.apply_streamed(&head, &author, &mut stream), send);
+    applied.unwrap();
+    let found = ids_by_tiles(&s).await;
+    assert_eq!(found.len(), N, "every find is found once by a box query");
+    assert_eq!(
+        found.into_iter().collect::<HashSet<_>>(),
+        all.into_iter().map(|f| f.id).collect::<HashSet<_>>()
+    );
+    assert_eq!(
+        schema(&s).await,
+        (before.0, N as i64),
+        "indexes and trigger back, one R-tree entry a find"
+    );
+    assert_eq!(verify_log(&s).await, N);
 }

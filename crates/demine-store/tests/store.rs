@@ -156,6 +156,88 @@ async fn a_failing_changeset_writes_nothing_on(s: &Store) {
 }
 
 #[tokio::test]
+async fn a_streamed_insert_commits_only_at_its_end() {
+    for f in backends().await {
+        a_streamed_insert_commits_only_at_its_end_on(&f.store).await;
+    }
+}
+
+/// Sends `chunks` of finds on a stream, then `Commit` if `commit`, while the store applies it.
+async fn stream_finds(s: &Store, chunks: Vec<Vec<Find>>, commit: bool) -> demine_store::Result<demine_store::Applied> {
+    use demine_store::{InsertStream, StreamChunk};
+    let (sender, receiver) = tokio::sync::mpsc::channel(2);
+    let expected_rows = chunks.iter().map(Vec::len).sum();
+    let send = async move {
+        for c in chunks {
+            let records = c.into_iter().map(demine_core::AnyRecord::Find).collect();
+            if sender.send(StreamChunk::Records(records)).await.is_err() {
+                return;
+            }
+        }
+        if commit {
+            let _ = sender.send(StreamChunk::Commit).await;
+        }
+    };
+    let mut stream = InsertStream {
+        chunks: receiver,
+        expected_rows,
+    };
+    let (head, author) = (Changeset::new("streamed"), Author::named("t"));
+    let (applied, ()) = tokio::join!(s.apply_streamed(&head, &author, &mut stream), send);
+    applied
+}
+
+async fn a_streamed_insert_commits_only_at_its_end_on(s: &Store) {
+    s.apply(
+        &Changeset {
+            hazards: vec![hazard("H1", 30.0)],
+            ..Default::default()
+        },
+        &Author::named("t"),
+    )
+    .await
+    .unwrap();
+    let find = |i: usize| Find {
+        id: format!("F{i}"),
+        date: NaiveDate::from_ymd_opt(2024, 5, 3).unwrap(),
+        category: FindCategory::Uxo,
+        location: Point::new(30.001 + i as f64 * 1e-4, 50.002),
+        hazard_id: Some("H1".into()),
+        activity_id: None,
+        depth_cm: None,
+        condition: None,
+        disposition: None,
+        attributes: Attributes::new(),
+    };
+    let before = s.counts().await.unwrap();
+    // Two chunks written, then the sender stops without Commit (it found a defect): nothing stays.
+    let stopped = stream_finds(s, vec![(0..3).map(find).collect(), (3..5).map(find).collect()], false).await;
+    assert!(stopped.is_err(), "a stream without Commit is refused");
+    assert_eq!(s.counts().await.unwrap(), before);
+    // A duplicate id in the second chunk: the store refuses, nothing stays.
+    let dup = stream_finds(s, vec![(0..3).map(find).collect(), vec![find(1)]], true).await;
+    assert!(dup.is_err(), "a duplicate across chunks is refused");
+    assert_eq!(s.counts().await.unwrap(), before);
+    // Three chunks and Commit: every find, one change-log entry each.
+    let chunks: Vec<Vec<Find>> = vec![(0..3).map(find).collect(), (3..5).map(find).collect(), vec![find(5)]];
+    let applied = stream_finds(s, chunks, true).await.unwrap();
+    let after = s.counts().await.unwrap();
+    assert_eq!(after.finds, before.finds + 6);
+    assert_eq!(applied.log_entries, 6);
+    let stored: Vec<String> = s
+        .finds(&Query::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(stored.len(), 6);
+    for i in 0..6 {
+        assert!(stored.contains(&format!("F{i}")), "F{i} in {stored:?}");
+    }
+}
+
+#[tokio::test]
 async fn change_log_is_append_only() {
     let (d, s) = store().await;
     s.apply(

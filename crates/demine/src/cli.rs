@@ -168,6 +168,11 @@ pub enum Command {
         /// spikes, long edges, finds outside every hazard, far-away coordinates).
         #[arg(long)]
         strict: bool,
+        /// Records read, checked and written at a time when finds or accidents are streamed from
+        /// a Shapefile or GeoPackage (fewer: less memory; more: fewer statements).
+        #[arg(long, default_value_t = demine_app::import_stream::CHUNK_ROWS as u64, value_name = "N",
+              value_parser = clap::value_parser!(u64).range(1..))]
+        chunk_rows: u64,
         /// Print at most this many problems.
         #[arg(long, default_value_t = 100, value_name = "N")]
         max_problems: usize,

@@ -208,6 +208,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             crs,
             profile,
             strict,
+            chunk_rows,
             ..
         } => {
             let opts = demine_app::import::ImportOptions {
@@ -224,6 +225,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 crs,
                 profile,
                 strict,
+                chunk_rows: Some(chunk_rows as usize),
             };
             let location = Location::parse(&cli.db)?;
             let (name, file) = layer_target(kind, &target, layer_file)?;

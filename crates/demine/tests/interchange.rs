@@ -511,6 +511,72 @@ fn bad_inputs_are_located_and_leave_the_registry_unchanged() {
     assert_eq!(before, s.fingerprint());
 }
 
+/// Finds from a Shapefile or a GeoPackage are streamed: read, checked and written a chunk at a
+/// time (here one record) in one transaction. The result is the GeoJSON import's; a defect in
+/// a later chunk (an id an earlier chunk had, a bad value in the last record) refuses the whole
+/// file, names the record and leaves the registry unchanged, though earlier chunks were written.
+#[test]
+fn streamed_imports_check_the_whole_file_across_chunks() {
+    if !have_gdal() {
+        return;
+    }
+    let reference = Scratch::new();
+    for k in KINDS {
+        reference.import_ok(k, &data(k));
+    }
+    let want = snapshot(&reference);
+    let dir = tempfile::tempdir().unwrap();
+    let convert = |source: &Path, name: &str| -> [PathBuf; 2] {
+        let shp = dir.path().join(format!("{name}.shp"));
+        let gpkg = dir.path().join(format!("{name}.gpkg"));
+        ogr2ogr(&["-f", "ESRI Shapefile", shp.to_str().unwrap(), source.to_str().unwrap()]);
+        ogr2ogr(&["-f", "GPKG", gpkg.to_str().unwrap(), source.to_str().unwrap()]);
+        [shp, gpkg]
+    };
+    let registry = || {
+        let s = Scratch::new();
+        s.import_ok("hazards", &data("hazards"));
+        s.import_ok("activities", &data("activities"));
+        s
+    };
+    for file in convert(&data("finds"), "finds") {
+        let s = registry();
+        let out = s.ok_json(&["import", "finds", file.to_str().unwrap(), "--chunk-rows", "1", "--json"]);
+        assert_eq!(out["written"], 3, "{}: {out}", file.display());
+        compare(&file.display().to_string(), &want, &snapshot(&s), true);
+    }
+    let finds = std::fs::read_to_string(data("finds")).unwrap();
+    let duplicate = dir.path().join("duplicate.geojson");
+    std::fs::write(&duplicate, finds.replace("\"id\":\"F3\"", "\"id\":\"F1\"")).unwrap();
+    let bad_last = dir.path().join("bad_last.geojson");
+    std::fs::write(&bad_last, finds.replace("\"AT_mine\"", "\"banana\"")).unwrap();
+    let cases: [(&Path, &str, &[&str]); 2] = [
+        (
+            &duplicate,
+            "duplicate",
+            &["record 3", "'F1'", "record 1 of this file has it too"],
+        ),
+        (&bad_last, "bad_last", &["record 3", "category", "banana"]),
+    ];
+    for (source, name, wanted) in cases {
+        for file in convert(source, name) {
+            let s = registry();
+            let before = s.fingerprint();
+            let (code, _, err) = s.run(&["import", "finds", file.to_str().unwrap(), "--chunk-rows", "1"]);
+            assert_eq!(code, 2, "{}: expected a refusal: {err}", file.display());
+            for want in wanted.iter().chain(&["unchanged"]) {
+                assert!(err.contains(want), "{}: '{want}' not in: {err}", file.display());
+            }
+            assert!(
+                !err.contains("record 2"),
+                "{}: only record 3 is wrong: {err}",
+                file.display()
+            );
+            assert_eq!(before, s.fingerprint(), "{}", file.display());
+        }
+    }
+}
+
 #[test]
 fn coordinates_not_in_the_declared_crs_name_the_record() {
     let s = Scratch::new();

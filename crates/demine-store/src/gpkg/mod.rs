@@ -9,8 +9,8 @@ mod rtree;
 mod write;
 
 use crate::{
-    Applied, Author, ChangeLogEntry, Changeset, Computed, Counts, FeatureQuery, FeatureRow, HazardDossier, LogQuery,
-    Query, Repository, Result, StoreError, Stored, Version,
+    Applied, Author, ChangeLogEntry, Changeset, Computed, Counts, FeatureQuery, FeatureRow, HazardDossier,
+    InsertStream, LogQuery, Query, Repository, Result, StoreError, Stored, Version,
 };
 use demine_core::{AnyRecord, ContextFeature, HazardRisk, RecordKind, RiskCell};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
@@ -196,7 +196,10 @@ impl Repository for GeoPackageStore {
         read::counts(&self.pool).await
     }
     async fn apply(&self, changes: &Changeset, author: &Author) -> Result<Applied> {
-        write::apply(&self.pool, changes, author).await
+        write::apply(&self.pool, changes, author, None).await
+    }
+    async fn apply_streamed(&self, changes: &Changeset, author: &Author, stream: &mut InsertStream) -> Result<Applied> {
+        write::apply(&self.pool, changes, author, Some(stream)).await
     }
     async fn context_features(&self, layer: Option<&str>) -> Result<Vec<ContextFeature>> {
         read::context_features(&self.pool, layer).await

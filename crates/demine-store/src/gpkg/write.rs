@@ -8,7 +8,8 @@ use super::codec::{
 };
 use super::read::log_entry;
 use crate::{
-    entry_hash, Applied, Author, ChangeLogEntry, Changeset, Computed, Replacement, Result, Retirement, StoreError,
+    entry_hash, Applied, Author, ChangeLogEntry, Changeset, Computed, InsertStream, Replacement, Result, Retirement,
+    StoreError,
 };
 use chrono::{SecondsFormat, Utc};
 use demine_core::release::account_each;
@@ -63,9 +64,18 @@ struct Writer<'c> {
     affected: BTreeSet<String>,
     retired_hazards: HashSet<String>,
     changes: &'c Changeset,
+    /// Records inserted from an [`InsertStream`] as well as from the changeset.
+    streaming: Option<usize>,
+    /// A bulk insert left open between the chunks of a stream, restored after the last.
+    open_bulk: Option<Bulk>,
 }
 
-pub(super) async fn apply(pool: &SqlitePool, c: &Changeset, author: &Author) -> Result<Applied> {
+pub(super) async fn apply(
+    pool: &SqlitePool,
+    c: &Changeset,
+    author: &Author,
+    stream: Option<&mut InsertStream>,
+) -> Result<Applied> {
     let at = now_stamp();
     let batch = format!(
         "{at}/{}/{}",
@@ -90,6 +100,8 @@ pub(super) async fn apply(pool: &SqlitePool, c: &Changeset, author: &Author) -> 
         affected: BTreeSet::new(),
         retired_hazards: HashSet::new(),
         changes: c,
+        streaming: stream.as_ref().map(|s| s.expected_rows),
+        open_bulk: None,
     };
     for (k, v) in &c.meta {
         sqlx::query(
@@ -110,6 +122,9 @@ pub(super) async fn apply(pool: &SqlitePool, c: &Changeset, author: &Author) -> 
     w.insert(&mut tx, &c.accidents).await?;
     w.insert(&mut tx, &c.daily_progress).await?;
     w.insert(&mut tx, &c.qa_inspections).await?;
+    if let Some(stream) = stream {
+        w.insert_stream(&mut tx, stream).await?;
+    }
 
     let mut replacements: Vec<&Replacement> = c.replacements.iter().collect();
     replacements.sort_by_key(|r| parent_rank(r.record.kind()));
@@ -245,6 +260,31 @@ impl Writer<'_> {
         });
     }
 
+    /// The records of `stream`, chunk by chunk, until its `Commit`.
+    async fn insert_stream(&mut self, tx: &mut Transaction<'_, Sqlite>, stream: &mut InsertStream) -> Result<()> {
+        while let Some(records) = stream.next_chunk().await? {
+            let mut part = Changeset::default();
+            for r in records {
+                part.push_insert(r);
+            }
+            self.affected.extend(part.hazards.iter().map(|h| h.id.clone()));
+            self.affected
+                .extend(part.activities.iter().map(|a| a.hazard_id.clone()));
+            self.insert(tx, &part.organisations).await?;
+            self.insert(tx, &part.teams).await?;
+            self.insert(tx, &part.hazards).await?;
+            self.insert(tx, &part.activities).await?;
+            self.insert(tx, &part.finds).await?;
+            self.insert(tx, &part.accidents).await?;
+            self.insert(tx, &part.daily_progress).await?;
+            self.insert(tx, &part.qa_inspections).await?;
+        }
+        if let Some(bulk) = self.open_bulk.take() {
+            bulk.restore(tx).await?;
+        }
+        Ok(())
+    }
+
     async fn insert<T: Columns>(&mut self, tx: &mut Transaction<'_, Sqlite>, records: &[T]) -> Result<()> {
         let Some(first) = records.first() else {
             return Ok(());
@@ -263,8 +303,10 @@ impl Writer<'_> {
         let mut rect = None;
         // A big batch: the table's secondary indexes and R-tree trigger are set aside and
         // rebuilt once at the end, inside this transaction (see [`Bulk`]).
-        let bulk = if records.len() >= BULK_ROWS {
-            Bulk::suspend(tx, s.table, records.len()).await?
+        // A stream keeps its bulk insert open from the first big chunk to the last.
+        let expected = self.streaming.unwrap_or(0).max(records.len());
+        let bulk = if self.open_bulk.is_none() && records.len() >= BULK_ROWS {
+            Bulk::suspend(tx, s.table, expected).await?
         } else {
             None
         };
@@ -295,8 +337,10 @@ impl Writer<'_> {
             insert_many(tx, s.table, &columns, rows).await?;
             self.flush_log(tx).await?;
         }
-        if let Some(bulk) = bulk {
-            bulk.restore(tx).await?;
+        match bulk {
+            Some(bulk) if self.streaming.is_some() => self.open_bulk = Some(bulk),
+            Some(bulk) => bulk.restore(tx).await?,
+            None => {}
         }
         extend_extent(tx, s.table, rect, &self.at).await
     }
@@ -909,6 +953,8 @@ pub(crate) async fn log_standalone(
         affected: BTreeSet::new(),
         retired_hazards: HashSet::new(),
         changes: &none,
+        streaming: None,
+        open_bulk: None,
     };
     w.entry(action, entity, Some(id), before, after);
     w.flush_log(tx).await

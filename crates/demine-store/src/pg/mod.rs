@@ -21,8 +21,8 @@ mod write;
 use crate::features::{FeatureQuery, FeatureRow};
 use crate::gpkg::codec::Cells;
 use crate::{
-    Applied, Author, Bbox, ChangeLogEntry, Changeset, Computed, Counts, HazardDossier, LogQuery, Query, Repository,
-    Result, StoreError, Stored, Version,
+    Applied, Author, Bbox, ChangeLogEntry, Changeset, Computed, Counts, HazardDossier, InsertStream, LogQuery, Query,
+    Repository, Result, StoreError, Stored, Version,
 };
 use demine_core::{AnyRecord, ContextFeature, HazardRisk, RecordKind, RiskCell};
 use geo::Geometry;
@@ -370,7 +370,12 @@ impl Repository for PgStore {
         read::counts(self.reader().await).await
     }
     async fn apply(&self, changes: &Changeset, author: &Author) -> Result<Applied> {
-        let applied = write::apply(&self.pool, changes, author).await?;
+        let applied = write::apply(&self.pool, changes, author, None).await?;
+        self.wrote().await;
+        Ok(applied)
+    }
+    async fn apply_streamed(&self, changes: &Changeset, author: &Author, stream: &mut InsertStream) -> Result<Applied> {
+        let applied = write::apply(&self.pool, changes, author, Some(stream)).await?;
         self.wrote().await;
         Ok(applied)
     }

@@ -8,8 +8,8 @@ use super::{wkb_of_gpkg, WRITE_LOCK};
 use crate::gpkg::accounts::reviewed;
 use crate::gpkg::codec::{context_feature, context_json, decode, gpkg_blob, polygon_blob, spec, Columns, Val};
 use crate::{
-    entry_hash, now_stamp, Applied, Author, ChangeLogEntry, Changeset, Computed, Replacement, Result, Retirement,
-    StoreError,
+    entry_hash, now_stamp, Applied, Author, ChangeLogEntry, Changeset, Computed, InsertStream, Replacement, Result,
+    Retirement, StoreError,
 };
 use demine_core::release::account_each;
 use demine_core::{Activity, AnyRecord, Hazard, RecordKind};
@@ -122,7 +122,12 @@ struct Writer<'c> {
     changes: &'c Changeset,
 }
 
-pub(super) async fn apply(pool: &PgPool, c: &Changeset, author: &Author) -> Result<Applied> {
+pub(super) async fn apply(
+    pool: &PgPool,
+    c: &Changeset,
+    author: &Author,
+    stream: Option<&mut InsertStream>,
+) -> Result<Applied> {
     let mut tx = begin_write(pool).await?;
     // The time is read under the lock, so that versions and log entries are in time order.
     let at = now_stamp();
@@ -166,6 +171,9 @@ pub(super) async fn apply(pool: &PgPool, c: &Changeset, author: &Author) -> Resu
     w.insert(&mut tx, &c.accidents).await?;
     w.insert(&mut tx, &c.daily_progress).await?;
     w.insert(&mut tx, &c.qa_inspections).await?;
+    if let Some(stream) = stream {
+        w.insert_stream(&mut tx, stream).await?;
+    }
 
     let mut replacements: Vec<&Replacement> = c.replacements.iter().collect();
     replacements.sort_by_key(|r| parent_rank(r.record.kind()));
@@ -301,6 +309,28 @@ impl Writer<'_> {
             before,
             after,
         });
+    }
+
+    /// The records of `stream`, chunk by chunk, until its `Commit`.
+    async fn insert_stream(&mut self, tx: &mut Tx<'_>, stream: &mut InsertStream) -> Result<()> {
+        while let Some(records) = stream.next_chunk().await? {
+            let mut part = Changeset::default();
+            for r in records {
+                part.push_insert(r);
+            }
+            self.affected.extend(part.hazards.iter().map(|h| h.id.clone()));
+            self.affected
+                .extend(part.activities.iter().map(|a| a.hazard_id.clone()));
+            self.insert(tx, &part.organisations).await?;
+            self.insert(tx, &part.teams).await?;
+            self.insert(tx, &part.hazards).await?;
+            self.insert(tx, &part.activities).await?;
+            self.insert(tx, &part.finds).await?;
+            self.insert(tx, &part.accidents).await?;
+            self.insert(tx, &part.daily_progress).await?;
+            self.insert(tx, &part.qa_inspections).await?;
+        }
+        Ok(())
     }
 
     async fn insert<T: Columns>(&mut self, tx: &mut Tx<'_>, records: &[T]) -> Result<()> {
