@@ -60,6 +60,33 @@ enum Input<'a> {
     Raw(Vec<demine_io::raw::RawRecord>, Vec<Problem>),
 }
 
+/// How `src` says to read a file (format, layer, encoding, CRS) and its field-mapping profile.
+/// The profile is loaded before the file is read: its defects are the user's first fix.
+pub(crate) fn reading(
+    src: &SourceOptions,
+    geometry_required: bool,
+) -> Result<(demine_formats::ReadOptions, Option<demine_formats::profile::Profile>), String> {
+    use demine_formats::{crs::Crs, Format};
+    let opts = demine_formats::ReadOptions {
+        format: src.format.as_deref().map(Format::from_name).transpose()?,
+        layer: src.layer.clone(),
+        encoding: src.encoding.clone(),
+        crs: src
+            .crs
+            .as_deref()
+            .map(Crs::parse)
+            .transpose()
+            .map_err(|e| format!("--crs: {e}"))?,
+        geometry_required,
+    };
+    let profile = src
+        .profile
+        .as_deref()
+        .map(|p| demine_formats::profile::Profile::load(p).map_err(|e| format!("--profile {p}: {e}")))
+        .transpose()?;
+    Ok((opts, profile))
+}
+
 /// Reads `file` with `src` into raw records in WGS84 (any format `demine-formats` knows; a
 /// GeoPackage through the store's read-only SQLite reader), mapped by the profile if any.
 pub(crate) async fn read_source(
@@ -67,31 +94,13 @@ pub(crate) async fn read_source(
     src: &SourceOptions,
     geometry_required: bool,
 ) -> Result<(Vec<demine_io::raw::RawRecord>, Vec<Problem>), demine_io::FileError> {
-    use demine_formats::{crs::Crs, Format, ReadOptions};
+    use demine_formats::Format;
     let bad = |what: String| demine_io::FileError::Invalid {
         path: file.to_owned(),
         what,
     };
-    let format = src.format.as_deref().map(Format::from_name).transpose().map_err(bad)?;
-    let crs = src
-        .crs
-        .as_deref()
-        .map(Crs::parse)
-        .transpose()
-        .map_err(|e| bad(format!("--crs: {e}")))?;
-    // The profile is checked before the file is read: its defects are the user's first fix.
-    let profile = src
-        .profile
-        .as_deref()
-        .map(|p| demine_formats::profile::Profile::load(p).map_err(|e| bad(format!("--profile {p}: {e}"))))
-        .transpose()?;
-    let opts = ReadOptions {
-        format,
-        layer: src.layer.clone(),
-        encoding: src.encoding.clone(),
-        crs,
-        geometry_required,
-    };
+    let (opts, profile) = reading(src, geometry_required).map_err(bad)?;
+    let format = opts.format;
     let mut head = Vec::new();
     {
         use std::io::Read as _;

@@ -37,14 +37,14 @@ pub(crate) fn streams(kind: RecordKind, file: &Path, src: &SourceOptions, opts: 
         Some(Err(_)) => return false,
         None => None,
     };
+    matches!(sniffed_format(file, format), Ok(Format::Shapefile | Format::GeoPackage))
+}
+
+/// The format of `file`: `format` if given, else from its first bytes and extension.
+fn sniffed_format(file: &Path, format: Option<Format>) -> std::io::Result<Format> {
     let mut head = [0u8; 16];
-    let n = std::fs::File::open(file)
-        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-        .unwrap_or(0);
-    matches!(
-        demine_formats::detect(file, &head[..n], format),
-        Format::Shapefile | Format::GeoPackage
-    )
+    let n = std::fs::File::open(file).and_then(|mut f| std::io::Read::read(&mut f, &mut head))?;
+    Ok(demine_formats::detect(file, &head[..n], format))
 }
 
 /// What the reading thread found.
@@ -93,13 +93,7 @@ async fn import_into(
         path: file.to_owned(),
         what,
     };
-    let read_options = read_options(src).map_err(|e| refuse_file(db, file, &bad(e)))?;
-    let profile = src
-        .profile
-        .as_deref()
-        .map(|p| demine_formats::profile::Profile::load(p).map_err(|e| bad(format!("--profile {p}: {e}"))))
-        .transpose()
-        .map_err(|e| refuse_file(db, file, &e))?;
+    let (read_options, profile) = crate::import::reading(src, true).map_err(|e| refuse_file(db, file, &bad(e)))?;
     let source = Source::open(file, src, &read_options)
         .await
         .map_err(|e| refuse_file(db, file, &e))?;
@@ -204,21 +198,6 @@ async fn import_into(
     })
 }
 
-fn read_options(src: &SourceOptions) -> Result<ReadOptions, String> {
-    Ok(ReadOptions {
-        format: src.format.as_deref().map(Format::from_name).transpose()?,
-        layer: src.layer.clone(),
-        encoding: src.encoding.clone(),
-        crs: src
-            .crs
-            .as_deref()
-            .map(demine_formats::crs::Crs::parse)
-            .transpose()
-            .map_err(|e| format!("--crs: {e}"))?,
-        geometry_required: true,
-    })
-}
-
 /// Validates chunk after chunk, keeping what a file in one piece would be checked for.
 struct Checker<'a> {
     kind: RecordKind,
@@ -276,14 +255,11 @@ enum Source {
 
 impl Source {
     async fn open(file: &Path, src: &SourceOptions, opts: &ReadOptions) -> Result<Source, FileError> {
-        let mut head = [0u8; 16];
-        let n = std::fs::File::open(file)
-            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-            .map_err(|e| FileError::Io {
-                path: file.to_owned(),
-                source: e,
-            })?;
-        if demine_formats::detect(file, &head[..n], opts.format) == Format::GeoPackage {
+        let format = sniffed_format(file, opts.format).map_err(|e| FileError::Io {
+            path: file.to_owned(),
+            source: e,
+        })?;
+        if format == Format::GeoPackage {
             let reader = demine_store::foreign::open_geopackage_layer(file, src.layer.as_deref())
                 .await
                 .map_err(|what| FileError::Invalid {

@@ -144,14 +144,22 @@ async fn a_failing_changeset_writes_nothing_on(s: &Store) {
         activities: vec![activity("A1", "MISSING")],
         ..Default::default()
     };
-    assert!(s.apply(&bad, &Author::named("t")).await.is_err());
+    let refused = s.apply(&bad, &Author::named("t")).await.unwrap_err().to_string();
+    assert!(
+        refused.starts_with("activities: ") && refused.contains("referring to one that does not exist"),
+        "names the table and the broken reference: {refused}"
+    );
     assert_eq!(s.counts().await.unwrap(), before);
     // A duplicate id fails too, and leaves nothing behind.
     let dup = Changeset {
         hazards: vec![hazard("H3", 32.0), hazard("H1", 33.0)],
         ..Default::default()
     };
-    assert!(s.apply(&dup, &Author::named("t")).await.is_err());
+    let refused = s.apply(&dup, &Author::named("t")).await.unwrap_err().to_string();
+    assert!(
+        refused.starts_with("hazards: ") && refused.contains("already in the registry"),
+        "names the table and says the id is taken: {refused}"
+    );
     assert_eq!(s.counts().await.unwrap(), before);
 }
 
@@ -216,7 +224,8 @@ async fn a_streamed_insert_commits_only_at_its_end_on(s: &Store) {
     assert_eq!(s.counts().await.unwrap(), before);
     // A duplicate id in the second chunk: the store refuses, nothing stays.
     let dup = stream_finds(s, vec![(0..3).map(find).collect(), vec![find(1)]], true).await;
-    assert!(dup.is_err(), "a duplicate across chunks is refused");
+    let refused = dup.expect_err("a duplicate across chunks is refused").to_string();
+    assert!(refused.contains("already in the registry"), "{refused}");
     assert_eq!(s.counts().await.unwrap(), before);
     // Three chunks and Commit: every find, one change-log entry each.
     let chunks: Vec<Vec<Find>> = vec![(0..3).map(find).collect(), (3..5).map(find).collect(), vec![find(5)]];

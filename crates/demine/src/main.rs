@@ -10,6 +10,9 @@ mod ui;
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Every option that takes a value accepts a negative number (`--heading -30`, `--width -1`),
 /// so that a sign mistake reaches demine's own range checks, which say what is allowed,
 /// instead of clap's "unexpected argument".

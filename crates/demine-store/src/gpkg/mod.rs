@@ -1,6 +1,7 @@
 //! The embedded GeoPackage store (SQLite through sqlx).
 
 pub(crate) mod accounts;
+mod bind;
 pub(crate) mod codec;
 pub(crate) mod features;
 pub(crate) mod functions;
@@ -62,7 +63,9 @@ impl GeoPackageStore {
             .pragma("cache_size", "-65536")
             // Statement journals (every multi-row insert inside the transaction has one) and
             // the sorter of an index rebuilt by a bulk insert stay in memory, not temp files.
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // The sorter of an index rebuilt by a bulk insert sorts on every core.
+            .pragma("threads", sorter_threads().to_string());
         let pool = SqlitePoolOptions::new()
             // WAL: readers run beside the one writer; writes queue on BEGIN IMMEDIATE.
             .max_connections(4)
@@ -243,4 +246,12 @@ impl Repository for GeoPackageStore {
     async fn generation(&self) -> Result<String> {
         features::generation(&self.pool).await
     }
+}
+
+/// Auxiliary threads SQLite's sorter may use: the machine's other cores (SQLite caps it at 8).
+fn sorter_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .saturating_sub(1)
+        .clamp(1, 8)
 }

@@ -10,7 +10,7 @@
 //! node number and four 4-byte floats (min x, max x, min y, max y), all big-endian; floats are
 //! rounded outwards as the module rounds them. `rtreecheck()` accepts the result (tested).
 
-use super::codec::{insert_many, Val};
+use super::codec::{geometry_boxes, insert_many, Val};
 use crate::Result;
 use sqlx::{Sqlite, Transaction};
 
@@ -20,9 +20,6 @@ struct Cell {
     id: i64,
     b: [f32; 4],
 }
-
-/// A row's fid and box (min x, max x, min y, max y), as the GeoPackage SQL functions give it.
-type BoxRow = (i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
 
 const RND_TOWARDS: f64 = 1.0 - 1.0 / 8_388_608.0;
 const RND_AWAY: f64 = 1.0 + 1.0 / 8_388_608.0;
@@ -70,16 +67,10 @@ pub(super) async fn pack(tx: &mut Transaction<'_, Sqlite>, table: &str, fid_befo
     if per_node < 4 {
         return Ok(false);
     }
-    let rows: Vec<BoxRow> = sqlx::query_as(&format!(
-        "SELECT fid, ST_MinX(geom), ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom) FROM {table} \
-         WHERE fid > ? AND geom NOT NULL AND NOT ST_IsEmpty(geom) ORDER BY fid"
-    ))
-    .bind(fid_before)
-    .fetch_all(&mut **tx)
-    .await?;
+    let rows = geometry_boxes(tx, table, fid_before).await?;
     let mut level = Vec::with_capacity(rows.len());
-    for (fid, a, b, c, d) in rows {
-        let (Some(a), Some(b), Some(c), Some(d)) = (a, b, c, d) else {
+    for (fid, bbox) in rows {
+        let Some([a, b, c, d]) = bbox else {
             return Ok(false);
         };
         level.push(Cell {

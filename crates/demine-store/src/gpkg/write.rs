@@ -9,7 +9,7 @@ use super::codec::{
 use super::read::log_entry;
 use crate::{
     entry_hash, Applied, Author, ChangeLogEntry, Changeset, Computed, InsertStream, Replacement, Result, Retirement,
-    StoreError,
+    StoreError, StreamChunk,
 };
 use chrono::{SecondsFormat, Utc};
 use demine_core::release::account_each;
@@ -260,88 +260,125 @@ impl Writer<'_> {
         });
     }
 
-    /// The records of `stream`, chunk by chunk, until its `Commit`.
+    /// The records of `stream`, chunk by chunk, until its `Commit`. A blocking thread turns
+    /// each chunk into rows ([`Prepared`]) while the chunk before it is written: the two
+    /// share the import's time instead of adding up.
     async fn insert_stream(&mut self, tx: &mut Transaction<'_, Sqlite>, stream: &mut InsertStream) -> Result<()> {
-        while let Some(records) = stream.next_chunk().await? {
-            let mut part = Changeset::default();
-            for r in records {
-                part.push_insert(r);
+        let (_, closed) = tokio::sync::mpsc::channel(1);
+        let mut chunks = std::mem::replace(&mut stream.chunks, closed);
+        let (prepared_tx, mut prepared_rx) = tokio::sync::mpsc::channel::<Result<Option<Vec<Prepared>>>>(1);
+        let preparer = tokio::task::spawn_blocking(move || {
+            while let Some(message) = chunks.blocking_recv() {
+                let prepared = match message {
+                    StreamChunk::Records(records) => prepare_chunk(records).map(Some),
+                    StreamChunk::Commit => Ok(None),
+                };
+                let last = !matches!(prepared, Ok(Some(_)));
+                if prepared_tx.blocking_send(prepared).is_err() || last {
+                    return;
+                }
             }
-            self.affected.extend(part.hazards.iter().map(|h| h.id.clone()));
-            self.affected
-                .extend(part.activities.iter().map(|a| a.hazard_id.clone()));
-            self.insert(tx, &part.organisations).await?;
-            self.insert(tx, &part.teams).await?;
-            self.insert(tx, &part.hazards).await?;
-            self.insert(tx, &part.activities).await?;
-            self.insert(tx, &part.finds).await?;
-            self.insert(tx, &part.accidents).await?;
-            self.insert(tx, &part.daily_progress).await?;
-            self.insert(tx, &part.qa_inspections).await?;
+        });
+        let written = async {
+            loop {
+                match prepared_rx.recv().await {
+                    Some(Ok(Some(kinds))) => {
+                        for p in kinds {
+                            self.write_prepared(tx, p).await?;
+                        }
+                    }
+                    Some(Ok(None)) => break,
+                    Some(Err(e)) => return Err(e),
+                    None => {
+                        return Err(StoreError::Refused(
+                            "the import stopped before its last record; nothing was written".into(),
+                        ))
+                    }
+                }
+            }
+            if let Some(bulk) = self.open_bulk.take() {
+                bulk.restore(tx).await?;
+            }
+            Ok(())
         }
-        if let Some(bulk) = self.open_bulk.take() {
-            bulk.restore(tx).await?;
+        .await;
+        // On a failed write the preparer sees its channel closed and stops.
+        drop(prepared_rx);
+        let _ = preparer.await;
+        written
+    }
+
+    async fn insert<T: Columns>(&mut self, tx: &mut Transaction<'_, Sqlite>, records: &[T]) -> Result<()> {
+        // In chunks, each with its change-log entries: a million finds never sit in memory
+        // three times (records, rows, log).
+        for chunk in records.chunks(PREPARED_ROWS) {
+            let mut prepared = prepare(chunk)?;
+            prepared.total = records.len();
+            self.write_prepared(tx, prepared).await?;
+        }
+        match self.open_bulk.take() {
+            Some(bulk) if self.streaming.is_some() => self.open_bulk = Some(bulk),
+            Some(bulk) => bulk.restore(tx).await?,
+            None => {}
         }
         Ok(())
     }
 
-    async fn insert<T: Columns>(&mut self, tx: &mut Transaction<'_, Sqlite>, records: &[T]) -> Result<()> {
-        let Some(first) = records.first() else {
-            return Ok(());
-        };
-        let kind = first.kind();
+    /// Writes prepared rows of one kind with their versions and change-log entries. A big
+    /// batch opens the bulk path ([`Bulk`]); the caller closes it.
+    async fn write_prepared(&mut self, tx: &mut Transaction<'_, Sqlite>, p: Prepared) -> Result<()> {
+        let Prepared {
+            kind,
+            ids,
+            mut rows,
+            features,
+            rect,
+            total,
+            affected,
+        } = p;
         let s = spec(kind);
+        self.affected.extend(affected);
+        // A big batch: the table's secondary indexes and R-tree trigger are set aside and
+        // rebuilt once at the end, inside this transaction (see [`Bulk`]). A stream keeps its
+        // bulk insert open from the first big chunk to the last.
+        if self.open_bulk.is_none() && total >= BULK_ROWS {
+            let expected = self.streaming.unwrap_or(0).max(total);
+            self.open_bulk = Bulk::suspend(tx, s.table, expected).await?;
+        }
         // A record retired earlier and now imported again continues its history: its next
         // version, in force from now (not from its own date: that version was known then).
-        let continued = history_versions(tx, s.table, records.iter().map(|r| r.id())).await?;
+        let continued = history_versions(tx, s.table, ids.iter().map(String::as_str)).await?;
         let mut columns: Vec<&str> = s.columns.to_vec();
         columns.extend(["version", "valid_from", "in_force_from"]);
         let review = super::accounts::reviewed(kind).then(|| self.review_state());
         if review.is_some() {
             columns.push("review");
         }
-        let mut rect = None;
-        // A big batch: the table's secondary indexes and R-tree trigger are set aside and
-        // rebuilt once at the end, inside this transaction (see [`Bulk`]).
-        // A stream keeps its bulk insert open from the first big chunk to the last.
-        let expected = self.streaming.unwrap_or(0).max(records.len());
-        let bulk = if self.open_bulk.is_none() && records.len() >= BULK_ROWS {
-            Bulk::suspend(tx, s.table, expected).await?
-        } else {
-            None
-        };
-        // In chunks, each with its change-log entries: a million finds never sit in memory
-        // three times (records, rows, log).
-        for chunk in records.chunks(20_000) {
-            let mut rows = Vec::with_capacity(chunk.len());
-            for r in chunk {
-                let mut v = r.values()?;
-                let (version, in_force) = match continued.get(r.id()) {
-                    Some(last) => {
-                        self.applied.versions.push((kind, r.id().to_string(), last + 1));
-                        (last + 1, Some(self.at.clone()))
-                    }
-                    None if self.changes.inserts_in_force_now => (1, Some(self.at.clone())),
-                    None => (1, None),
-                };
-                v.push(Val::Int(Some(version as i64)));
-                v.push(Val::text(&self.at));
-                v.push(Val::Text(in_force));
-                if let Some(r) = &review {
-                    v.push(Val::text(r));
+        for ((v, id), feature) in rows.iter_mut().zip(ids).zip(features) {
+            let (version, in_force) = match continued.get(&id) {
+                Some(last) => {
+                    self.applied.versions.push((kind, id.clone(), last + 1));
+                    (last + 1, Some(self.at.clone()))
                 }
-                rows.push(v);
-                rect = union_rect(rect, r.rect());
-                self.entry("insert", s.table, Some(r.id()), None, Some(r.json()));
+                None if self.changes.inserts_in_force_now => (1, Some(self.at.clone())),
+                None => (1, None),
+            };
+            v.push(Val::Int(Some(version as i64)));
+            v.push(Val::text(&self.at));
+            v.push(Val::Text(in_force));
+            if let Some(r) = &review {
+                v.push(Val::text(r));
             }
-            insert_many(tx, s.table, &columns, rows).await?;
-            self.flush_log(tx).await?;
+            self.log.push(LogRow {
+                action: "insert",
+                entity: s.table.to_string(),
+                entity_id: Some(id),
+                before: None,
+                after: Some(feature),
+            });
         }
-        match bulk {
-            Some(bulk) if self.streaming.is_some() => self.open_bulk = Some(bulk),
-            Some(bulk) => bulk.restore(tx).await?,
-            None => {}
-        }
+        insert_many(tx, s.table, &columns, rows).await?;
+        self.flush_log(tx).await?;
         extend_extent(tx, s.table, rect, &self.at).await
     }
 
@@ -757,6 +794,74 @@ impl Writer<'_> {
             .collect();
         Ok(())
     }
+}
+
+/// Records per prepared batch: a million finds never sit in memory three times (records,
+/// rows, change log).
+const PREPARED_ROWS: usize = 20_000;
+
+/// Rows of one kind made from its records, ready to write: everything that does not need
+/// the transaction (values, geometry blobs, the change log's GeoJSON), so that it can be made
+/// on another thread while the batch before it is written.
+struct Prepared {
+    kind: RecordKind,
+    ids: Vec<String>,
+    /// The values of the kind's [`Spec::columns`], per record.
+    rows: Vec<Vec<Val>>,
+    /// Each record as the change log keeps it.
+    features: Vec<String>,
+    rect: Option<Rect<f64>>,
+    /// How many records of this kind the whole insert holds (the bulk path's threshold).
+    total: usize,
+    /// Hazards whose computed figures the records change.
+    affected: Vec<String>,
+}
+
+fn prepare<T: Columns>(records: &[T]) -> Result<Prepared> {
+    let kind = records.first().map_or(RecordKind::Finds, Columns::kind);
+    let mut p = Prepared {
+        kind,
+        ids: Vec::with_capacity(records.len()),
+        rows: Vec::with_capacity(records.len()),
+        features: Vec::with_capacity(records.len()),
+        rect: None,
+        total: records.len(),
+        affected: Vec::new(),
+    };
+    for r in records {
+        p.ids.push(r.id().to_string());
+        p.rows.push(r.values()?);
+        p.features.push(r.json());
+        p.rect = union_rect(p.rect, r.rect());
+    }
+    Ok(p)
+}
+
+/// A chunk of a stream as prepared batches, in the order a changeset inserts its kinds.
+fn prepare_chunk(records: Vec<AnyRecord>) -> Result<Vec<Prepared>> {
+    let mut part = Changeset::default();
+    for r in records {
+        part.push_insert(r);
+    }
+    let mut prepared = Vec::new();
+    let mut add = |p: Prepared| {
+        if !p.ids.is_empty() {
+            prepared.push(p);
+        }
+    };
+    add(prepare(&part.organisations)?);
+    add(prepare(&part.teams)?);
+    let mut hazards = prepare(&part.hazards)?;
+    hazards.affected = part.hazards.iter().map(|h| h.id.clone()).collect();
+    add(hazards);
+    let mut activities = prepare(&part.activities)?;
+    activities.affected = part.activities.iter().map(|a| a.hazard_id.clone()).collect();
+    add(activities);
+    add(prepare(&part.finds)?);
+    add(prepare(&part.accidents)?);
+    add(prepare(&part.daily_progress)?);
+    add(prepare(&part.qa_inspections)?);
+    Ok(prepared)
 }
 
 /// From this many records in one insert, the bulk path ([`Bulk`]).
