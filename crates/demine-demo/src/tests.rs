@@ -421,7 +421,7 @@ fn progress_is_monotone_and_complete() {
 }
 
 #[test]
-#[ignore = "minutes in a debug build; scripts/test.sh (and so CI) runs it with --release --ignored"]
+#[ignore = "minutes; scripts/test.sh (and so CI) runs it with --ignored"]
 fn national_scale_counts_and_area() {
     let t = std::time::Instant::now();
     let c = generate(Scale::National, 42);

@@ -27,6 +27,7 @@
 
 pub mod crs;
 pub mod fgb;
+mod geoparquet;
 pub mod gpkg;
 pub mod gpx;
 pub mod kml;
@@ -53,11 +54,14 @@ pub enum Format {
     Gpx,
     FlatGeobuf,
     GeoPackage,
+    /// Export only (GeoParquet 1.0, WKB, WGS 84).
+    GeoParquet,
 }
 
 impl Format {
     /// Every format, for messages.
-    pub const NAMES: &'static str = "geojson, csv, shp (or a .zip of one), kml, kmz, gpx, fgb, gpkg";
+    pub const NAMES: &'static str =
+        "geojson, csv, shp (or a .zip of one), kml, kmz, gpx, fgb, gpkg, parquet (export only)";
 
     /// From a `--format` value.
     pub fn from_name(s: &str) -> Result<Format, String> {
@@ -70,11 +74,7 @@ impl Format {
             "gpx" => Format::Gpx,
             "fgb" | "flatgeobuf" => Format::FlatGeobuf,
             "gpkg" | "geopackage" => Format::GeoPackage,
-            "parquet" | "geoparquet" => {
-                return Err(
-                    "GeoParquet is not supported yet; write GeoJSON or FlatGeobuf, or convert with `ogr2ogr`".into(),
-                )
-            }
+            "parquet" | "geoparquet" => Format::GeoParquet,
             other => return Err(format!("unknown format '{other}'; formats: {}", Format::NAMES)),
         })
     }
@@ -96,6 +96,7 @@ impl Format {
             Format::Gpx => "GPX",
             Format::FlatGeobuf => "FlatGeobuf",
             Format::GeoPackage => "GeoPackage",
+            Format::GeoParquet => "GeoParquet",
         }
     }
 }
@@ -147,6 +148,8 @@ pub fn detect(path: &Path, head: &[u8], format: Option<Format>) -> Format {
         Format::Shapefile
     } else if head.starts_with(b"SQLite format 3") {
         Format::GeoPackage
+    } else if head.starts_with(b"PAR1") {
+        Format::GeoParquet
     } else if head.starts_with(&[0, 0, 0x27, 0x0a]) {
         Format::Shapefile
     } else {
@@ -256,6 +259,12 @@ pub fn read_chunked(
             gpx::read(path, &bytes, opts)?
         }
         Format::FlatGeobuf => fgb::read(path, opts)?,
+        Format::GeoParquet => {
+            return Err(invalid(
+                path,
+                "GeoParquet is written by `demine export`, not yet imported (Debian 12's GDAL cannot check a reader); convert it with DuckDB or GeoPandas to GeoPackage or FlatGeobuf and import that",
+            ))
+        }
         Format::GeoPackage => {
             return Err(invalid(
                 path,

@@ -1,5 +1,5 @@
 //! Exports: records to Shapefile (`.shp`, or a `.zip` of its parts; `.cpg` and `.prj`
-//! written), KML, KMZ, GPX and FlatGeobuf, in WGS84 or any supported CRS (`--crs`); GeoJSON and
+//! written), KML, KMZ, GPX, FlatGeobuf and GeoParquet (WGS 84 only), in WGS84 or any supported CRS (`--crs`); GeoJSON and
 //! CSV go through `demine-io`. Every export is written whole or not at all: parts are made in
 //! a temporary directory beside the target and renamed into place.
 
@@ -77,7 +77,7 @@ pub fn geopackage_layer<R: Record>(
 
 /// A column's type, from every record's value.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Col {
+pub(crate) enum Col {
     Bool,
     Int,
     Real,
@@ -85,10 +85,10 @@ enum Col {
 }
 
 /// One feature ready to write: id, properties, geometry in the target CRS.
-struct Feature {
-    id: String,
-    props: Attributes,
-    geometry: RawGeometry,
+pub(crate) struct Feature {
+    pub id: String,
+    pub props: Attributes,
+    pub geometry: RawGeometry,
 }
 
 /// Writes records of `layer` to `path` in the chosen format.
@@ -102,7 +102,7 @@ pub fn write_records<R: Record>(
     let format = opts
         .format
         .or_else(|| Format::from_path(path))
-        .ok_or_else(|| invalid(path, format!("unknown export format; name the file .geojson, .csv, .shp, .zip, .kml, .kmz, .gpx, .fgb or .gpkg, or give --format ({})", Format::NAMES)))?;
+        .ok_or_else(|| invalid(path, format!("unknown export format; name the file .geojson, .csv, .shp, .zip, .kml, .kmz, .gpx, .fgb, .gpkg or .parquet, or give --format ({})", Format::NAMES)))?;
     let crs = opts.crs.clone().unwrap_or_else(Crs::wgs84);
     match format {
         Format::GeoJson | Format::Csv => {
@@ -121,6 +121,12 @@ pub fn write_records<R: Record>(
                 return Err(invalid(path, format!("name the file .{want} to write {}", format.name())));
             }
             return demine_io::export::write_records(path, layer, records, synthetic);
+        }
+        Format::GeoParquet if !crs.is_wgs84() => {
+            return Err(invalid(
+                path,
+                format!("GeoParquet is written in WGS 84 longitude/latitude (OGC:CRS84); for EPSG:{} export a Shapefile, FlatGeobuf or GeoPackage", crs.epsg()),
+            ))
         }
         Format::Kml | Format::Kmz | Format::Gpx if !crs.is_wgs84() => {
             return Err(invalid(
@@ -187,6 +193,10 @@ pub fn write_records<R: Record>(
             let bytes = fgb(path, layer, &features, &columns, &crs, synthetic)?;
             demine_io::write_atomically(path, &bytes)
         }
+        Format::GeoParquet => {
+            let bytes = crate::geoparquet::write(path, layer, &features, &columns, synthetic)?;
+            demine_io::write_atomically(path, &bytes)
+        }
         Format::GeoJson | Format::Csv | Format::GeoPackage => unreachable!("handled above"),
     }
 }
@@ -217,7 +227,7 @@ fn columns(features: &[Feature]) -> Vec<(String, Col)> {
     cols
 }
 
-fn text_of(v: &Value) -> String {
+pub(crate) fn text_of(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -668,7 +678,7 @@ fn fgb(
 }
 
 /// Raw geometry → `geo`.
-fn to_geo(g: &RawGeometry) -> Option<geo::Geometry<f64>> {
+pub(crate) fn to_geo(g: &RawGeometry) -> Option<geo::Geometry<f64>> {
     use geo::{Coord, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
     let ls = |r: &Vec<[f64; 2]>| LineString::from(r.iter().map(|p| Coord { x: p[0], y: p[1] }).collect::<Vec<_>>());
     let poly = |p: &Vec<Vec<[f64; 2]>>| {

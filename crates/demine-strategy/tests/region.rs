@@ -82,10 +82,10 @@ fn released_land_residual_is_calibrated_against_truth() {
     }
 }
 
-/// Totals on more seeds (minutes in a debug build): run in release by `scripts/test.sh`
-/// (`cargo test --release -p demine-strategy -- --ignored`); the deciles are printed.
+/// Totals on more seeds (minutes): run by `scripts/test.sh`
+/// (`cargo test -p demine-strategy -- --ignored`); the deciles are printed.
 #[test]
-#[ignore = "minutes in a debug build: ten region demos; scripts/test.sh runs it in release with --ignored"]
+#[ignore = "minutes: ten region demos; scripts/test.sh (and so CI) runs it with --ignored"]
 fn released_land_residual_totals_hold_on_more_seeds() {
     for seed in [3u64, 5, 7, 8, 11, 13, 42, 99, 123, 2024] {
         check_calibration(seed, None);

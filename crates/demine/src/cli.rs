@@ -231,11 +231,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export records to GeoJSON (exact coordinates) or CSV (WKT geometry).
+    /// Export records to GeoJSON (exact coordinates), CSV (WKT geometry), Shapefile, KML/KMZ,
+    /// GPX, FlatGeobuf, GeoPackage or GeoParquet.
     Export {
         #[arg(value_enum)]
         kind: Kind,
-        /// Output file (.geojson/.json, .csv, .shp, .zip, .kml, .kmz, .gpx, .fgb); for `layer`,
+        /// Output file (.geojson/.json, .csv, .shp, .zip, .kml, .kmz, .gpx, .fgb, .gpkg, .parquet); for `layer`,
         /// the layer's NAME, then the file.
         #[arg(value_name = "FILE | NAME")]
         target: String,
@@ -245,7 +246,8 @@ pub enum Command {
         /// The records as they stood at the end of this day (YYYY-MM-DD).
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
-        /// geojson, csv, shp (a .zip holds its parts), kml, kmz, gpx, fgb; else from the extension.
+        /// geojson, csv, shp (a .zip holds its parts), kml, kmz, gpx, fgb, gpkg, parquet
+        /// (GeoParquet 1.0, WGS 84); else from the extension.
         #[arg(long, value_name = "F")]
         format: Option<String>,
         /// Write coordinates in this system (EPSG:NNNN: UTM, Pulkovo 1942 GK, UCS-2000, Web

@@ -411,6 +411,106 @@ fn exports_read_back_in_ogrinfo() {
     }
 }
 
+/// The venv python with pyarrow and shapely (tests/clients/install-ogc-clients.sh), or `None`
+/// outside the suite proper when it cannot be installed.
+fn python_with_pyarrow() -> Option<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new("bash")
+        .arg(root.join("tests/clients/install-ogc-clients.sh"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    match out {
+        Some(o) => Some(String::from_utf8_lossy(&o.stdout).trim().to_string()),
+        None => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "pyarrow could not be installed: run tests/clients/install-ogc-clients.sh"
+            );
+            eprintln!("SKIPPED: pyarrow could not be installed");
+            None
+        }
+    }
+}
+
+#[test]
+fn geoparquet_exports_read_back_in_pyarrow() {
+    let Some(python) = python_with_pyarrow() else {
+        return;
+    };
+    let s = Scratch::new();
+    for k in KINDS {
+        s.import_ok(k, &data(k));
+    }
+    // The GeoJSON export is the reference: same records, same coordinates.
+    for kind in ["hazards", "finds"] {
+        let parquet = s.dir.path().join(format!("{kind}.parquet"));
+        let geojson = s.dir.path().join(format!("{kind}.geojson"));
+        for f in [&parquet, &geojson] {
+            let (code, _, err) = s.run(&["export", kind, f.to_str().unwrap()]);
+            assert_eq!(code, 0, "export {}: {err}", f.display());
+        }
+        let script = r#"
+import json, sys
+import pyarrow.parquet as pq
+import shapely
+path, reference = sys.argv[1], json.load(open(sys.argv[2]))
+table = pq.read_table(path)
+geo = json.loads(table.schema.metadata[b"geo"])
+column = geo["columns"][geo["primary_column"]]
+rows = table.to_pylist()
+features = {f["properties"]["id"]: f for f in reference["features"]}
+assert len(rows) == len(features), (len(rows), len(features))
+worst = 0.0
+written_types = set()
+for row in rows:
+    f = features[row["id"]]
+    got = shapely.from_wkb(row["geometry"])
+    written_types.add(got.geom_type)
+    want = shapely.geometry.shape(f["geometry"])
+    worst = max(worst, got.hausdorff_distance(want))
+    for k, v in f["properties"].items():
+        if k in row and v is not None and not isinstance(v, (dict, list)):
+            assert row[k] == v or str(row[k]) == str(v), (row["id"], k, row[k], v)
+assert sorted(written_types) == sorted(column["geometry_types"]), (written_types, column["geometry_types"])
+print(json.dumps({"rows": len(rows), "encoding": column["encoding"], "types": column["geometry_types"],
+                  "bbox": column["bbox"], "worst_deg": worst, "names": [r.get("name") for r in rows]}))
+"#;
+        let out = Command::new(&python)
+            .args(["-c", script, parquet.to_str().unwrap(), geojson.to_str().unwrap()])
+            .output()
+            .expect("python");
+        assert!(
+            out.status.success(),
+            "{kind}.parquet read in pyarrow: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(got["encoding"], "WKB", "{got}");
+        assert!(
+            got["worst_deg"].as_f64().unwrap() < 1e-9,
+            "{kind}: positions moved: {got}"
+        );
+        assert_eq!(got["bbox"].as_array().map(Vec::len), Some(4), "{got}");
+        if kind == "hazards" {
+            assert_eq!(got["rows"], 2, "{got}");
+            assert!(
+                got["names"].to_string().contains("Поле біля Ізюма"),
+                "Cyrillic kept: {got}"
+            );
+        } else {
+            assert_eq!(got["rows"], 3, "{got}");
+            assert_eq!(got["types"], serde_json::json!(["Point"]), "{got}");
+        }
+    }
+    // GeoParquet is WGS 84 here: another CRS is refused, and nothing is written.
+    let utm = s.dir.path().join("f-utm.parquet");
+    let (code, _, err) = s.run(&["export", "finds", utm.to_str().unwrap(), "--crs", "EPSG:32636"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("OGC:CRS84") && err.contains("f-utm.parquet"), "{err}");
+    assert!(!utm.exists());
+}
+
 #[test]
 fn bad_inputs_are_located_and_leave_the_registry_unchanged() {
     if !have_gdal() {
