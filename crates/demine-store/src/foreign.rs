@@ -2,9 +2,9 @@
 //! `demine import KIND FILE.gpkg [--layer NAME]`. This is SQL, so it lives here; turning the
 //! rows into records (geometry blobs, the layer's CRS) is `demine-formats`' business.
 
-use futures_util::TryStreamExt;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteRow};
-use sqlx::{Column, ConnectOptions, Row, TypeInfo, ValueRef};
+use crate::gpkg::bind::Cell;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::ConnectOptions;
 use std::path::Path;
 
 /// One feature of a layer: its attributes and its GeoPackage geometry blob (none if NULL).
@@ -160,13 +160,32 @@ impl ForeignLayerReader {
         let mut rows = Vec::new();
         let mut last_key = None;
         {
-            let mut stream = sqlx::query(&sql).bind(self.after).bind(limit).fetch(&mut self.conn);
-            while let Some(row) = stream.try_next().await.map_err(|e| format!("layer {name}: {e}"))? {
-                if let Some(pk) = &self.pk {
-                    last_key = row.try_get::<i64, _>(pk.as_str()).ok();
-                }
-                rows.push(decode(&row, &self.geom_col, self.pk.as_deref(), &self.booleans)?);
-            }
+            let mut handle = self
+                .conn
+                .lock_handle()
+                .await
+                .map_err(|e| format!("layer {name}: {e}"))?;
+            let db = handle.as_raw_handle().as_ptr();
+            let (pk, geom_col, booleans) = (self.pk.as_deref(), self.geom_col.as_str(), &self.booleans);
+            let read =
+                || {
+                    // SAFETY: sqlx's lock on the connection is held (`handle`) for the whole call.
+                    unsafe {
+                        crate::gpkg::bind::query_rows(db, &sql, &[self.after, limit], |names, cells| {
+                            if let Some(pk) = pk {
+                                last_key = names.iter().zip(cells).find(|(n, _)| n.as_str() == pk).and_then(
+                                    |(_, c)| match c {
+                                        Cell::Int(k) => Some(*k),
+                                        _ => None,
+                                    },
+                                );
+                            }
+                            rows.push(decode(names, cells, geom_col, pk, booleans));
+                            Ok(())
+                        })
+                    }
+                };
+            crate::gpkg::codec::blocking(read).map_err(|e| format!("layer {name}: {e}"))?;
         }
         self.after = match (&self.pk, last_key) {
             (Some(_), Some(k)) => k,
@@ -182,45 +201,35 @@ impl ForeignLayerReader {
     }
 }
 
-type Decoded = (serde_json::Map<String, serde_json::Value>, Option<Vec<u8>>);
-
-fn decode(row: &SqliteRow, geom_col: &str, pk: Option<&str>, booleans: &[String]) -> Result<Decoded, String> {
+/// A row as attributes (by the values' own types; integers of a BOOLEAN column as booleans;
+/// other blobs left out) and its geometry blob.
+fn decode(names: &[String], cells: &[Cell<'_>], geom_col: &str, pk: Option<&str>, booleans: &[String]) -> ForeignRow {
     use serde_json::Value;
     let mut props = serde_json::Map::new();
     let mut geometry = None;
-    for (i, col) in row.columns().iter().enumerate() {
-        let name = col.name();
-        let raw = row.try_get_raw(i).map_err(|e| e.to_string())?;
-        if raw.is_null() {
+    for (name, cell) in names.iter().zip(cells) {
+        if matches!(cell, Cell::Null) {
             continue;
         }
-        let ty = raw.type_info().name().to_ascii_uppercase();
         if name.eq_ignore_ascii_case(geom_col) {
-            geometry = row.try_get::<Vec<u8>, _>(i).ok();
+            if let Cell::Blob(b) = cell {
+                geometry = Some(b.to_vec());
+            }
             continue;
         }
-        if Some(name) == pk {
+        if Some(name.as_str()) == pk {
             continue;
         }
-        let v = match ty.as_str() {
-            "INTEGER" | "BOOLEAN" => {
-                let n: i64 = row.try_get(i).map_err(|e| e.to_string())?;
-                if booleans.iter().any(|b| b == name) {
-                    Value::Bool(n != 0)
-                } else {
-                    Value::from(n)
-                }
-            }
-            "REAL" => {
-                let x: f64 = row.try_get(i).map_err(|e| e.to_string())?;
-                serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
-            }
-            "BLOB" => continue,
-            _ => Value::String(row.try_get::<String, _>(i).map_err(|e| e.to_string())?),
+        let v = match cell {
+            Cell::Int(n) if booleans.iter().any(|b| b == name) => Value::Bool(*n != 0),
+            Cell::Int(n) => Value::from(*n),
+            Cell::Real(x) => serde_json::Number::from_f64(*x).map_or(Value::Null, Value::Number),
+            Cell::Text(t) => Value::String((*t).to_string()),
+            Cell::Blob(_) | Cell::Null => continue,
         };
-        props.insert(name.to_string(), v);
+        props.insert(name.clone(), v);
     }
-    Ok((props, geometry))
+    (props, geometry)
 }
 
 /// WGS 84 as GDAL writes it into `gpkg_spatial_ref_sys`.

@@ -194,3 +194,97 @@ pub(crate) unsafe fn geometry_boxes(db: *mut ffi::sqlite3, table: &str, fid_afte
         outcome
     }
 }
+
+/// One value of a row read by [`query_rows`], borrowed from SQLite until the next step.
+pub(crate) enum Cell<'a> {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(&'a str),
+    Blob(&'a [u8]),
+}
+
+/// Runs `sql` with the integer parameters `params` (?1, ?2, …) and calls `each` with the
+/// column names and every row's values, read in place (no row copied into an owned value).
+///
+/// # Safety
+/// As [`insert_rows`].
+pub(crate) unsafe fn query_rows(
+    db: *mut ffi::sqlite3,
+    sql: &str,
+    params: &[i64],
+    mut each: impl FnMut(&[String], &[Cell<'_>]) -> Result<(), String>,
+) -> Result<(), String> {
+    let sql = CString::new(sql).map_err(|_| "a query holds a NUL byte".to_string())?;
+    let mut stmt: *mut ffi::sqlite3_stmt = ptr::null_mut();
+    // SAFETY: as in `insert_rows`; every pointer SQLite returns for a row is read before the
+    // next step.
+    unsafe {
+        if ffi::sqlite3_prepare_v2(db, sql.as_ptr(), -1, &mut stmt, ptr::null_mut()) != ffi::SQLITE_OK {
+            return Err(message(db));
+        }
+        for (i, p) in params.iter().enumerate() {
+            ffi::sqlite3_bind_int64(stmt, i as i32 + 1, *p);
+        }
+        let n = ffi::sqlite3_column_count(stmt).max(0) as usize;
+        let names: Vec<String> = (0..n)
+            .map(|i| {
+                let c = ffi::sqlite3_column_name(stmt, i as i32);
+                if c.is_null() {
+                    String::new()
+                } else {
+                    CStr::from_ptr(c).to_string_lossy().into_owned()
+                }
+            })
+            .collect();
+        let mut cells = Vec::with_capacity(n);
+        let outcome = 'rows: loop {
+            match ffi::sqlite3_step(stmt) {
+                ffi::SQLITE_ROW => {
+                    cells.clear();
+                    for i in 0..n as i32 {
+                        cells.push(match ffi::sqlite3_column_type(stmt, i) {
+                            ffi::SQLITE_INTEGER => Cell::Int(ffi::sqlite3_column_int64(stmt, i)),
+                            ffi::SQLITE_FLOAT => Cell::Real(ffi::sqlite3_column_double(stmt, i)),
+                            ffi::SQLITE_TEXT => {
+                                let p = ffi::sqlite3_column_text(stmt, i);
+                                let len = ffi::sqlite3_column_bytes(stmt, i).max(0) as usize;
+                                if p.is_null() {
+                                    Cell::Text("")
+                                } else {
+                                    let bytes = std::slice::from_raw_parts(p, len);
+                                    match std::str::from_utf8(bytes) {
+                                        Ok(s) => Cell::Text(s),
+                                        Err(_) => {
+                                            break 'rows Err(format!(
+                                                "column {}: text that is not UTF-8",
+                                                names[i as usize]
+                                            ))
+                                        }
+                                    }
+                                }
+                            }
+                            ffi::SQLITE_BLOB => {
+                                let p = ffi::sqlite3_column_blob(stmt, i) as *const u8;
+                                let len = ffi::sqlite3_column_bytes(stmt, i).max(0) as usize;
+                                Cell::Blob(if p.is_null() {
+                                    &[]
+                                } else {
+                                    std::slice::from_raw_parts(p, len)
+                                })
+                            }
+                            _ => Cell::Null,
+                        });
+                    }
+                    if let Err(e) = each(&names, &cells) {
+                        break 'rows Err(e);
+                    }
+                }
+                ffi::SQLITE_DONE => break 'rows Ok(()),
+                _ => break 'rows Err(message(db)),
+            }
+        };
+        ffi::sqlite3_finalize(stmt);
+        outcome
+    }
+}

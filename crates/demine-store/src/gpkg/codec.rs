@@ -244,7 +244,7 @@ pub(crate) async fn geometry_boxes(
 }
 
 /// Runs `f`, which blocks, without stalling the other tasks of a multi-threaded runtime.
-fn blocking<R>(f: impl FnOnce() -> R) -> R {
+pub(crate) fn blocking<R>(f: impl FnOnce() -> R) -> R {
     match tokio::runtime::Handle::try_current() {
         Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
         _ => f(),

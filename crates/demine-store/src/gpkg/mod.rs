@@ -1,7 +1,7 @@
 //! The embedded GeoPackage store (SQLite through sqlx).
 
 pub(crate) mod accounts;
-mod bind;
+pub(crate) mod bind;
 pub(crate) mod codec;
 pub(crate) mod features;
 pub(crate) mod functions;
