@@ -49,4 +49,6 @@ DEMINE_BIN="${CARGO_TARGET_DIR:-target}/debug/demine" step bash tests/web/run.sh
 # truth on more seeds are #[ignore]d in a plain `cargo test` (minutes); they run here, in the test
 # build made above (those crates and their dependencies are optimised in it, see Cargo.toml), so
 # that CI does not compile every dependency a second time for a release build.
-step cargo test --locked "${FEATURES[@]}" -p demine-demo -p demine-strategy -- --ignored
+# (Only those two tests are #[ignore]d; the features of the build above apply to the workspace,
+# so the workspace's unit and integration tests are selected, not packages; no doctests.)
+step cargo test --workspace --locked "${FEATURES[@]}" --lib --tests -- --ignored
