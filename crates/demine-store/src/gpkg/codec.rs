@@ -362,6 +362,31 @@ pub(crate) fn json_attributes(a: &Attributes) -> Option<String> {
     (!a.is_empty()).then(|| serde_json::Value::Object(a.clone()).to_string())
 }
 
+/// Appends an inserted record's version columns (`version`, `valid_from`, `in_force_from`, and
+/// `review` where the kind is reviewed) to its values. A record retired earlier and imported
+/// again (`last_version`) continues its history: its next version, in force from now (not from
+/// its own date: that version was known then). Returns that next version, if any.
+pub(crate) fn push_version_columns(
+    values: &mut Vec<Val>,
+    last_version: Option<u64>,
+    at: &str,
+    inserts_in_force_now: bool,
+    review: Option<&str>,
+) -> Option<u64> {
+    let (version, in_force) = match last_version {
+        Some(last) => (last + 1, Some(at.to_string())),
+        None if inserts_in_force_now => (1, Some(at.to_string())),
+        None => (1, None),
+    };
+    values.push(Val::Int(Some(version as i64)));
+    values.push(Val::text(at));
+    values.push(Val::Text(in_force));
+    if let Some(r) = review {
+        values.push(Val::text(r));
+    }
+    last_version.map(|_| version)
+}
+
 /// What the store needs of a record to write it: its columns, its box, its change-log form.
 pub(crate) trait Columns {
     fn kind(&self) -> RecordKind;

@@ -3,8 +3,8 @@
 //! the hash-chained change log.
 
 use super::codec::{
-    constraint, context_feature, context_json, decode, extend_extent, gpkg_blob, insert_many, polygon_blob, spec,
-    union_rect, Columns, Val,
+    constraint, context_feature, context_json, decode, extend_extent, gpkg_blob, insert_many, polygon_blob,
+    push_version_columns, spec, union_rect, Columns, Val,
 };
 use super::read::log_entry;
 use crate::{
@@ -355,19 +355,10 @@ impl Writer<'_> {
             columns.push("review");
         }
         for ((v, id), feature) in rows.iter_mut().zip(ids).zip(features) {
-            let (version, in_force) = match continued.get(&id) {
-                Some(last) => {
-                    self.applied.versions.push((kind, id.clone(), last + 1));
-                    (last + 1, Some(self.at.clone()))
-                }
-                None if self.changes.inserts_in_force_now => (1, Some(self.at.clone())),
-                None => (1, None),
-            };
-            v.push(Val::Int(Some(version as i64)));
-            v.push(Val::text(&self.at));
-            v.push(Val::Text(in_force));
-            if let Some(r) = &review {
-                v.push(Val::text(r));
+            let last = continued.get(&id).copied();
+            let in_force_now = self.changes.inserts_in_force_now;
+            if let Some(next) = push_version_columns(v, last, &self.at, in_force_now, review.as_deref()) {
+                self.applied.versions.push((kind, id.clone(), next));
             }
             self.log.push(LogRow {
                 action: "insert",

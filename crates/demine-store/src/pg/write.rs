@@ -6,7 +6,9 @@
 use super::read::{col_type, select_columns, ColType, CONTEXT_COLUMNS};
 use super::{wkb_of_gpkg, WRITE_LOCK};
 use crate::gpkg::accounts::reviewed;
-use crate::gpkg::codec::{context_feature, context_json, decode, gpkg_blob, polygon_blob, spec, Columns, Val};
+use crate::gpkg::codec::{
+    context_feature, context_json, decode, gpkg_blob, polygon_blob, push_version_columns, spec, Columns, Val,
+};
 use crate::{
     entry_hash, now_stamp, Applied, Author, ChangeLogEntry, Changeset, Computed, InsertStream, Replacement, Result,
     Retirement, StoreError,
@@ -354,19 +356,10 @@ impl Writer<'_> {
             let mut rows = Vec::with_capacity(chunk.len());
             for r in chunk {
                 let mut v = r.values()?;
-                let (version, in_force) = match continued.get(r.id()) {
-                    Some(last) => {
-                        self.applied.versions.push((kind, r.id().to_string(), last + 1));
-                        (last + 1, Some(self.at.clone()))
-                    }
-                    None if self.changes.inserts_in_force_now => (1, Some(self.at.clone())),
-                    None => (1, None),
-                };
-                v.push(Val::Int(Some(version as i64)));
-                v.push(Val::text(&self.at));
-                v.push(Val::Text(in_force));
-                if let Some(r) = &review {
-                    v.push(Val::text(r));
+                let last = continued.get(r.id()).copied();
+                let in_force_now = self.changes.inserts_in_force_now;
+                if let Some(next) = push_version_columns(&mut v, last, &self.at, in_force_now, review.as_deref()) {
+                    self.applied.versions.push((kind, r.id().to_string(), next));
                 }
                 rows.push(v);
                 self.entry("insert", s.table, Some(r.id()), None, Some(r.json()));
