@@ -174,8 +174,10 @@ fn fingerprint(
     cells: &[RiskCell],
 ) -> String {
     let area: f64 = cells.iter().map(|c| c.risk).sum();
+    // The model's formulation is part of it: a model stored by an older demine is fitted again.
     format!(
-        "h{}:a{}:{}:f{}:{}:x{}:c{}:{:.6}",
+        "m{}:h{}:a{}:{}:f{}:{}:x{}:c{}:{:.6}",
+        demine_strategy::model::FORMULATION,
         hazards.len(),
         activities.len(),
         activities
@@ -260,7 +262,8 @@ pub async fn store_prior(
         ..Changeset::new("risk build: contamination model of the strategies")
     };
     reg.apply(&changes, actor).await?;
-    Ok(Some((d.model, d.hazard_risks().0)))
+    let risks = d.hazard_risks().0;
+    Ok(Some((d.model, risks)))
 }
 
 /// Sizes a registry plan's tasks by a strategy (`plan`, `forecast`, `capacity`): `None` means

@@ -242,7 +242,7 @@ pub fn generate_with_progress(scale: Scale, seed: u64, progress: &(dyn Fn(u64, u
                 contamination: Some(d.contamination.to_string()),
                 evidence: Some(words.evidence),
                 blockages: words.blockages,
-                recorded_date: None,
+                recorded_date: Some(reported[i]),
                 attributes,
             }
         })

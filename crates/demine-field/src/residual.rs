@@ -405,7 +405,7 @@ fn piece_terms(u: &UnitCase) -> Vec<(f64, f64, f64, f64, f64)> {
 /// evidence is left out (its chance is not modelled); finds are in.
 pub fn ln_likelihood(rho: f64, units: &[UnitCase]) -> f64 {
     let mut all_clean = true;
-    let mut ln_contaminated = rho.max(1e-300).ln();
+    let (mut ln_s, mut ln_c0) = (0.0f64, 0.0f64);
     for u in units {
         let nb: f64 = piece_terms(u).iter().map(|t| t.0).sum();
         let term = if u.finds == 0 {
@@ -414,13 +414,40 @@ pub fn ln_likelihood(rho: f64, units: &[UnitCase]) -> f64 {
             all_clean = false;
             u.prior.phi * nb
         };
-        ln_contaminated += term.max(1e-300).ln();
+        ln_s += term.max(1e-300).ln();
+        ln_c0 += ln_clean_unit(&u.prior);
     }
+    let ln_contaminated = rho.max(1e-300).ln() + ln_given_some_unit(ln_s, ln_c0, all_clean);
     if all_clean {
         ((1.0 - rho).max(0.0) + ln_contaminated.exp()).max(1e-300).ln()
     } else {
         ln_contaminated
     }
+}
+
+/// ln(1 − φ): the unit is clean although its hazard is contaminated.
+fn ln_clean_unit(prior: &UnitPrior) -> f64 {
+    (1.0 - prior.phi).max(1e-300).ln()
+}
+
+/// ln(1 − c₀): some unit of a contaminated hazard is, before the units' own priors are
+/// conditioned on it.
+fn ln_some_unit_contaminated(ln_c0: f64) -> f64 {
+    (-ln_c0.exp_m1()).max(1e-300).ln()
+}
+
+/// ln[(Π S − c₀·[every unit may be clean]) / (1 − c₀)], from ln Π S and ln c₀, c₀ = Π(1 − φ):
+/// what was seen given that the hazard is contaminated, which means that at least one of its
+/// units is. The units are independent given that, so the configuration with every unit clean
+/// is taken out and the rest renormalised; a one-unit hazard's unit is then always contaminated.
+fn ln_given_some_unit(ln_s: f64, ln_c0: f64, may_all_be_clean: bool) -> f64 {
+    let ln_norm = ln_some_unit_contaminated(ln_c0);
+    let ln_seen = if may_all_be_clean {
+        ln_s + (-(ln_c0 - ln_s).min(0.0).exp_m1()).max(1e-300).ln()
+    } else {
+        ln_s
+    };
+    ln_seen - ln_norm
 }
 
 /// The residual risk of a hazard under the contaminated-hazard model: its prior ρ and its units
@@ -441,16 +468,20 @@ pub fn ln_likelihood(rho: f64, units: &[UnitCase]) -> f64 {
 /// let prior = UnitPrior { phi: 0.5, mu: 10.0, shape: 1.0 };
 /// let land = |share, m| UnitLand { share, found_share: 0.0, treatment: Treatment::Miss(m), holds_evidence: false };
 /// let unit = UnitCase { prior, land: vec![land(0.5, 1.0), land(0.5, 0.0)], finds: 0, evidence: false };
-/// // Nothing seen; the items lie in the cancelled half with probability ½:
-/// // P(any) = ρ φ ½ (1 − M(1)), M(1) = 1/(1 + 10).
-/// let r = hazard_residual(0.4, &[unit]);
-/// assert!((r.p_any_remaining - 0.4 * 0.5 * 0.5 * (1.0 - 1.0 / 11.0)).abs() < 1e-12);
-/// assert!((r.expected_remaining - 0.4 * 0.5 * 0.5 * 10.0).abs() < 1e-12);
+/// // Nothing seen; a contaminated hazard's only unit is contaminated, and its items lie in the
+/// // cancelled half with probability ½: P(any) = ρ ½ (1 − M(1)), M(1) = 1/(1 + 10).
+/// let r = hazard_residual(0.4, &[unit.clone()]);
+/// assert!((r.p_any_remaining - 0.4 * 0.5 * (1.0 - 1.0 / 11.0)).abs() < 1e-12);
+/// assert!((r.expected_remaining - 0.4 * 0.5 * 10.0).abs() < 1e-12);
+/// // With a second unit like it, the hazard is contaminated when either unit is: each is with
+/// // probability φ / (1 − (1 − φ)²) = 2/3 given that.
+/// let r = hazard_residual(0.4, &[unit.clone(), unit]);
+/// assert!((r.units[0].p_contaminated - 0.4 * 2.0 / 3.0).abs() < 1e-12);
 /// ```
 pub fn hazard_residual(rho: f64, units: &[UnitCase]) -> HazardResidual {
     let n = units.len();
     let mut all_clean = true;
-    let (mut ln_s, mut ln_s0) = (0.0f64, 0.0f64);
+    let (mut ln_s, mut ln_s0, mut ln_c0) = (0.0f64, 0.0f64, 0.0f64);
     // (S, contaminated term, E|Z, unfound|Z, escalated|Z)
     let mut per: Vec<(f64, f64, f64, f64, f64)> = Vec::with_capacity(n);
     for u in units {
@@ -466,6 +497,7 @@ pub fn hazard_residual(rho: f64, units: &[UnitCase]) -> HazardResidual {
         let big_s0 = zero + u.prior.phi * terms.iter().map(|t| t.0 * t.1).sum::<f64>();
         ln_s += big_s.max(1e-300).ln();
         ln_s0 += big_s0.max(1e-300).ln();
+        ln_c0 += ln_clean_unit(&u.prior);
         let cond = |f: fn(&(f64, f64, f64, f64, f64)) -> f64| {
             if nb > 0.0 {
                 terms.iter().map(|t| t.0 * f(t)).sum::<f64>() / nb
@@ -476,7 +508,8 @@ pub fn hazard_residual(rho: f64, units: &[UnitCase]) -> HazardResidual {
         per.push((big_s, contaminated, cond(|t| t.2), cond(|t| t.3), cond(|t| t.4)));
     }
     let clean_w = if all_clean { (1.0 - rho).max(0.0) } else { 0.0 };
-    let cont_w = rho * ln_s.exp();
+    let ln_given_contaminated = ln_given_some_unit(ln_s, ln_c0, all_clean);
+    let cont_w = rho * ln_given_contaminated.exp();
     let total = clean_w + cont_w;
     if total.is_nan() || total <= 0.0 {
         let zero = UnitResidual {
@@ -493,11 +526,14 @@ pub fn hazard_residual(rho: f64, units: &[UnitCase]) -> HazardResidual {
         };
     }
     let p_h = cont_w / total;
-    let p_none = (clean_w + rho * ln_s0.exp()) / total;
+    let p_none = (clean_w + rho * ln_given_some_unit(ln_s0, ln_c0, all_clean).exp()) / total;
+    // P(unit u contaminated | evidence) = ρ·φ_u·N_u·Π_{v≠u} S_v / ((1 − c₀)·total): the
+    // configuration with every unit clean, taken out of p_h, never had u contaminated.
+    let units_w = rho * (ln_s - ln_some_unit_contaminated(ln_c0)).exp() / total;
     let units: Vec<UnitResidual> = per
         .iter()
         .map(|&(big_s, contaminated, e, unfound, esc)| {
-            let pz = p_h * if big_s > 0.0 { contaminated / big_s } else { 0.0 };
+            let pz = (units_w * if big_s > 0.0 { contaminated / big_s } else { 0.0 }).min(p_h);
             UnitResidual {
                 p_contaminated: pz,
                 expected_remaining: pz * e,

@@ -4,13 +4,13 @@ mod region;
 
 use demine_strategy::*;
 
-/// `calibration [--depth] [--recalibrate] [--neighbours] SEEDS…`: `--depth` takes past
-/// clearance's detection to its recorded depth (`Methods::depth_aware`), `--recalibrate`
+/// `calibration [--no-depth] [--recalibrate] [--neighbours] SEEDS…`: `--no-depth` takes past
+/// clearance's detection whatever its recorded depth (`Methods::depth_aware` off), `--recalibrate`
 /// recalibrates ρ on the presence of finds, `--neighbours` lets φ depend on the nearness of the
 /// hazard's other evidence (`FitOptions`).
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let depth = args.iter().any(|a| a == "--depth");
+    let depth = !args.iter().any(|a| a == "--no-depth");
     let options = FitOptions {
         recalibrate: args.iter().any(|a| a == "--recalibrate"),
         neighbours: args.iter().any(|a| a == "--neighbours"),

@@ -84,6 +84,8 @@ pub struct HazardUnits {
     pub area_m2: f64,
     /// Land still to release (from the accounting), m².
     pub remaining_m2: f64,
+    /// The contamination recorded for the hazard (`AP_mines`, `UXO`, …), if any.
+    pub contamination: Option<String>,
     pub units: Vec<Unit>,
 }
 
@@ -207,6 +209,14 @@ pub(crate) fn set_evidence_distances(units: &mut [Unit]) {
     }
 }
 
+/// Whether find `f` is the direct evidence that confirmed hazard `h`: a confirmed hazard's find
+/// dated on or before the day the hazard was recorded. Such finds are why the hazard exists, not
+/// a sample of how often people report items, so the model takes them as evidence whose chance
+/// it does not model (as an accident), not as finds.
+fn confirmed_it(h: &Hazard, f: &Find) -> bool {
+    h.class == HazardClass::Cha && h.recorded_date.is_some_and(|d| f.date <= d)
+}
+
 /// Cuts every hazard into units (see the module doc).
 pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardUnits>, EvidenceError> {
     if reg.release.per_hazard.len() != reg.hazards.len() {
@@ -250,7 +260,8 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
         Some(d) => d.detection(methods, a.activity_type, a.depth_cm, contamination),
         None => methods.item_detection(a.activity_type),
     };
-    // Finds and accidents by hazard: their hazard id, else the hazard holding them.
+    // Finds and accidents by hazard: their hazard id, else the hazard holding them. The finds that
+    // confirmed a hazard go with the accidents ([`confirmed_it`]).
     let locate = crate::spatial::HazardLocator::new(reg.hazards);
     let mut points_of: Vec<Vec<(Point<f64>, bool)>> = vec![Vec::new(); reg.hazards.len()];
     for f in reg.finds {
@@ -260,7 +271,7 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
             .and_then(|id| index.get(id).copied())
             .or_else(|| locate.hazard_of(f.location));
         if let Some(i) = h {
-            points_of[i].push((f.location, true));
+            points_of[i].push((f.location, !confirmed_it(&reg.hazards[i], f)));
         }
     }
     for a in reg.accidents {
@@ -398,8 +409,53 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
                 class: h.class,
                 area_m2: rel.area_m2,
                 remaining_m2: rel.remaining_m2,
+                contamination: h.contamination.clone(),
                 units,
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_confirmed_hazards_finds_up_to_its_recording_confirmed_it() {
+        let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let hazard = |class| Hazard {
+            id: "H".into(),
+            class,
+            geometry: geo::MultiPolygon::new(vec![]),
+            name: None,
+            reported_status: None,
+            organisation: None,
+            land_use: None,
+            contamination: None,
+            evidence: None,
+            blockages: None,
+            recorded_date: Some(day("2024-03-10")),
+            attributes: Default::default(),
+        };
+        let find = |date: &str| Find {
+            id: "F".into(),
+            date: day(date),
+            category: demine_core::FindCategory::Uxo,
+            location: Point::new(35.0, 48.5),
+            hazard_id: Some("H".into()),
+            activity_id: None,
+            depth_cm: None,
+            condition: None,
+            disposition: None,
+            attributes: Default::default(),
+        };
+        assert!(confirmed_it(&hazard(HazardClass::Cha), &find("2024-03-10")));
+        assert!(!confirmed_it(&hazard(HazardClass::Cha), &find("2024-03-11")));
+        assert!(!confirmed_it(&hazard(HazardClass::Sha), &find("2024-01-01")));
+        let unrecorded = Hazard {
+            recorded_date: None,
+            ..hazard(HazardClass::Cha)
+        };
+        assert!(!confirmed_it(&unrecorded, &find("2024-01-01")));
+    }
 }

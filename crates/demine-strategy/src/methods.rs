@@ -23,9 +23,9 @@ pub struct Methods {
     /// survey finds, metres: the confirmed area and its buffer.
     pub evidence_radius_m: f64,
     /// Whether past clearance, BAC and EOD find items below the depth they recorded only by
-    /// chance, as the registry's finds say ([`crate::depth::DepthModel`]); else each finds
-    /// with its detection whatever the depth (the default: see README, "Release strategies",
-    /// for why depth-aware detection is not on yet).
+    /// chance, as the registry's finds say ([`crate::depth::DepthModel`]; the default). Off,
+    /// each finds with its detection whatever the depth. A registry with too few finds by work
+    /// with depths to fit the depth model falls back to that.
     pub depth_aware: bool,
 }
 
@@ -38,7 +38,7 @@ impl Default for Methods {
             bac_detection: 0.9,
             eod_detection: 0.99,
             evidence_radius_m: 100.0,
-            depth_aware: false,
+            depth_aware: true,
         }
     }
 }

@@ -11,17 +11,21 @@
 //! - P(hazard contaminated) ρ = 1 − Π(1 − π)^η, η = n^(−γ), n = Σ f the hazard's size in cells:
 //!   γ = 0 makes the units independent (the saturating product), γ = 1 makes them one
 //!   (ρ ≈ mean π); the data choose. A confirmed hazard (CHA) has ρ' = 1 − (1 − ρ)(1 − κ);
-//! - P(unit | hazard) φ = π/ρ (at most 1); items of a contaminated unit: mean μ = e^(m₀ + m₁L) f^m₂,
-//!   Gamma shape k.
+//! - P(unit | hazard) φ = π/ρ (at most 1), the units independent given that at least one is
+//!   contaminated (a contaminated hazard holds its items somewhere); items of a contaminated
+//!   unit: mean μ = e^(m₀ + δ_c + m₁L) f^m₂, Gamma shape k;
+//! - each item is reported by people (EOD call-outs) with probability r_c = σ(logit r + ε_c)
+//!   wherever it lies, so finds outside worked land count too, and land without a report in
+//!   years is evidence of absence;
+//! - δ_c and ε_c by the hazard's recorded contamination type c: a minefield holds many buried
+//!   mines that people rarely report, a strike area a few shells lying on the surface.
 //!
-//! - each item is reported by people (EOD call-outs) with probability r wherever it lies, so
-//!   finds outside worked land count too, and land without a report in years is evidence of
-//!   absence.
-//!
-//! The ten numbers are fitted by Nelder–Mead on the log-likelihood of the finds in worked land
-//! and of the reports ([`demine_field::residual::ln_likelihood`]) with a weak ridge towards
-//! neutral values. Accidents are not in the likelihood (their chance is not modelled) but mark
-//! their unit as contaminated in every posterior.
+//! The ten common numbers are fitted by Nelder–Mead on the log-likelihood of the finds in worked
+//! land and of the reports ([`demine_field::residual::ln_likelihood`]) with a weak ridge towards
+//! neutral values; then (δ_c, ε_c) type by type ([`fit_contamination`]), then the ten again.
+//! Accidents are not in the likelihood (their chance is not modelled) but mark their unit as
+//! contaminated in every posterior; so do the finds that confirmed a hazard, dated up to the day
+//! it was recorded (they are why it is in the registry, not a sample of how often people report).
 
 use crate::evidence::HazardUnits;
 use crate::evidence::{LandPiece, Unit};
@@ -32,8 +36,13 @@ use serde::Serialize;
 /// Number of parameters.
 pub const N_PARAMS: usize = 10;
 
+/// Version of the model's formulation, kept with a stored model: one stored under another
+/// formulation is fitted again. 2: a contaminated hazard has a contaminated unit; offsets by
+/// contamination type; the finds that confirmed a hazard are evidence, not reports.
+pub const FORMULATION: u32 = 2;
+
 /// The fitted parameters (see the module doc), on their natural scales.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct PriorModel {
     pub a0: f64,
     pub a1: f64,
@@ -50,6 +59,9 @@ pub struct PriorModel {
     /// Probability that an item is reported by people (EOD call-outs, evidence before the
     /// hazard was recorded) whether or not work reaches it: a detection over all land.
     pub report: f64,
+    /// Offsets by the hazard's recorded contamination type (see [`fit_contamination`]).
+    #[serde(default)]
+    pub by_contamination: Vec<ContaminationOffsets>,
     /// ρ recalibrated on whether hazards have any finds at all, per class (suspected, then
     /// confirmed): `[α, β, θ]` for SHAs then CHAs (see [`recalibrate`]).
     pub recalibration: [f64; 6],
@@ -58,6 +70,20 @@ pub struct PriorModel {
     /// (see [`fit_neighbours`]); zero when no other unit has any, and by default.
     #[serde(default)]
     pub neighbours: [f64; 2],
+}
+
+/// What a recorded contamination type changes: items per contaminated unit (a minefield holds
+/// many buried mines, a strike area a few shells, most on the surface) and how often people
+/// report an item (surface items far more often than buried ones).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct ContaminationOffsets {
+    pub contamination: String,
+    /// Added to ln μ.
+    pub ln_items: f64,
+    /// Added to logit of the report probability.
+    pub logit_report: f64,
+    /// Hazards of the type the fit used.
+    pub hazards: usize,
 }
 
 impl Default for PriorModel {
@@ -101,25 +127,27 @@ impl PriorModel {
             m2: v[7],
             shape: v[8].exp().clamp(0.02, 50.0),
             report: sigmoid(v[9]),
+            by_contamination: Vec::new(),
             recalibration: IDENTITY,
             neighbours: [0.0; 2],
         }
     }
 
-    /// Share of a unit's items found so far, by work or by reports.
-    pub fn found_share(&self, u: &crate::evidence::Unit) -> f64 {
-        1.0 - (1.0 - self.report) * (1.0 - u.found_share)
+    /// The offsets of hazard `h`'s recorded contamination: (ln items, logit report).
+    fn offsets_of(&self, h: &HazardUnits) -> (f64, f64) {
+        h.contamination
+            .as_deref()
+            .and_then(|c| self.by_contamination.iter().find(|o| o.contamination == c))
+            .map_or((0.0, 0.0), |o| (o.ln_items, o.logit_report))
     }
 
-    /// Share of a unit's items that lie in land already released and were neither found by
-    /// work nor reported.
-    pub fn missed_share(&self, u: &crate::evidence::Unit) -> f64 {
-        (1.0 - self.report) * u.missed_share
-    }
-
-    /// Share of a unit's items that lie in its land still to release, not reported.
-    pub fn unreleased_share(&self, u: &crate::evidence::Unit) -> f64 {
-        (1.0 - self.report) * u.remaining_share
+    /// Probability that an item of hazard `h` is reported by people.
+    pub fn report_of(&self, h: &HazardUnits) -> f64 {
+        let (_, logit_report) = self.offsets_of(h);
+        if logit_report == 0.0 {
+            return self.report;
+        }
+        sigmoid(logit_wide(self.report) + logit_report)
     }
 
     /// The recalibration of a class: (α, β, θ).
@@ -138,6 +166,7 @@ impl PriorModel {
         let mut size = 0.0;
         let mut max_pi: f64 = 0.0;
         let mut pis = Vec::with_capacity(h.units.len());
+        let (ln_items, _) = self.offsets_of(h);
         for u in &h.units {
             let f = u.cell_share.clamp(1e-4, 1.0);
             size += f;
@@ -145,20 +174,23 @@ impl PriorModel {
             let pi = sigmoid(self.a0 + self.a1 * l + self.a2 * f.ln()).clamp(1e-9, 1.0 - 1e-9);
             ln_clean += (1.0 - pi).ln();
             max_pi = max_pi.max(pi);
-            let mu = (self.m0 + self.m1 * l).exp() * f.powf(self.m2);
+            let mu = (self.m0 + ln_items + self.m1 * l).exp() * f.powf(self.m2);
             pis.push((pi, mu.clamp(1e-6, 1e6)));
         }
         let eta = size.max(1.0).powf(-self.gamma);
-        let mut rho = (1.0 - (eta * ln_clean).exp()).max(max_pi);
-        if h.class == HazardClass::Cha {
-            rho = 1.0 - (1.0 - rho) * (1.0 - self.kappa);
-        }
-        let rho = rho.clamp(1e-9, 1.0);
+        let rho_risk = (1.0 - (eta * ln_clean).exp()).max(max_pi).clamp(1e-9, 1.0);
+        // A confirmed hazard is more likely contaminated than its risk says; given that it is,
+        // its units are as likely contaminated as any contaminated hazard's: φ = π/ρ of the risk.
+        let rho = if h.class == HazardClass::Cha {
+            1.0 - (1.0 - rho_risk) * (1.0 - self.kappa)
+        } else {
+            rho_risk
+        };
         let priors: Vec<UnitPrior> = pis
             .into_iter()
             .zip(&h.units)
             .map(|((pi, mu), u)| UnitPrior {
-                phi: self.neighbour_phi((pi / rho).min(1.0), u),
+                phi: self.neighbour_phi((pi / rho_risk).min(1.0), u),
                 mu,
                 shape: self.shape,
             })
@@ -218,6 +250,7 @@ impl PriorModel {
         priors: &[UnitPrior],
         treat: &dyn Fn(&Unit, &LandPiece) -> Treatment,
     ) -> Vec<UnitCase> {
+        let report = self.report_of(h);
         h.units
             .iter()
             .zip(priors)
@@ -228,7 +261,7 @@ impl PriorModel {
                     .iter()
                     .map(|p| UnitLand {
                         share: p.share,
-                        found_share: 1.0 - (1.0 - self.report) * (1.0 - p.work_detection),
+                        found_share: 1.0 - (1.0 - report) * (1.0 - p.work_detection),
                         treatment: treat(u, p),
                         holds_evidence: p.near_evidence,
                     })
@@ -251,8 +284,9 @@ pub struct Fit {
     pub evaluations: usize,
 }
 
-fn objective(v: &[f64; N_PARAMS], data: &[&HazardUnits]) -> f64 {
-    let m = PriorModel::from_vec(v);
+fn objective(v: &[f64; N_PARAMS], offsets: &[ContaminationOffsets], data: &[&HazardUnits]) -> f64 {
+    let mut m = PriorModel::from_vec(v);
+    m.by_contamination = offsets.to_vec();
     let mut ll = 0.0;
     for h in data {
         let (rho, cases) = m.cases(h, &|_, _| Treatment::Miss(0.0));
@@ -278,9 +312,8 @@ pub struct FitOptions {
 }
 
 /// [`fit`], then, with `recalibrate`, ρ recalibrated on the presence of finds ([`recalibrate`]).
-/// Not the default: on the region demo it removes the over-reading of suspected hazards without
-/// finds but, with depth-aware detection, over-predicts the residual of the middle deciles
-/// (README, "Release strategies").
+/// Not the default: on the region demo it changes no decile by more than a few points once a
+/// contaminated hazard is known to have a contaminated unit (README, "Release strategies").
 pub fn fit_with(hazards: &[HazardUnits], recalibrate_rho: bool) -> Fit {
     fit_options(
         hazards,
@@ -304,20 +337,28 @@ pub fn fit_options(hazards: &[HazardUnits], options: FitOptions) -> Fit {
             evaluations: 0,
         };
     }
-    let f = |v: &[f64; N_PARAMS]| objective(v, &data);
     let mut evaluations = 0;
     let mut best = START;
-    let mut best_f = f(&best);
-    // Restarts from the best point shrink the simplex around it: Nelder–Mead alone stalls.
-    for step in [1.0, 0.5, 0.25] {
-        let (x, fx, n) = nelder_mead(&f, best, step, 1500);
-        evaluations += n;
-        if fx < best_f {
-            best = x;
-            best_f = fx;
+    let mut offsets: Vec<ContaminationOffsets> = Vec::new();
+    // Restarts from the best point shrink the simplex around it: Nelder–Mead alone stalls. The
+    // offsets by contamination are fitted with the rest held, then the rest again.
+    for steps in [&[1.0, 0.5, 0.25][..], &[0.25]] {
+        let f = |v: &[f64; N_PARAMS]| objective(v, &offsets, &data);
+        let mut best_f = f(&best);
+        for &step in steps {
+            let (x, fx, n) = nelder_mead(&f, best, step, 1500);
+            evaluations += n;
+            if fx < best_f {
+                best = x;
+                best_f = fx;
+            }
         }
+        let mut m = PriorModel::from_vec(&best);
+        m.by_contamination = offsets.clone();
+        offsets = fit_contamination(&m, &data);
     }
     let mut m = PriorModel::from_vec(&best);
+    m.by_contamination = offsets;
     if options.neighbours {
         m.neighbours = fit_neighbours(&m, &data);
     }
@@ -337,6 +378,59 @@ pub fn fit_options(hazards: &[HazardUnits], options: FitOptions) -> Fit {
         hazards_used: data.len(),
         evaluations,
     }
+}
+
+/// Hazards of a contamination type, and of them with finds, below which the type keeps the
+/// common parameters.
+const MIN_TYPE_HAZARDS: usize = 30;
+const MIN_TYPE_HAZARDS_WITH_FINDS: usize = 10;
+
+/// Fits [`ContaminationOffsets`] per recorded contamination type with the rest of `m` held: the
+/// offsets on ln μ and logit r that maximise the likelihood of the finds and reports of that
+/// type's hazards (each hazard has one type, so the types are fitted one by one). Types with
+/// too few hazards keep the common values. A weak ridge keeps the offsets near 0.
+pub fn fit_contamination(m: &PriorModel, data: &[&HazardUnits]) -> Vec<ContaminationOffsets> {
+    let mut types: Vec<&str> = data.iter().filter_map(|h| h.contamination.as_deref()).collect();
+    types.sort_unstable();
+    types.dedup();
+    let mut out = Vec::new();
+    for t in types {
+        let of_type: Vec<&HazardUnits> = data
+            .iter()
+            .copied()
+            .filter(|h| h.contamination.as_deref() == Some(t))
+            .collect();
+        if of_type.len() < MIN_TYPE_HAZARDS
+            || of_type.iter().filter(|h| h.finds() > 0).count() < MIN_TYPE_HAZARDS_WITH_FINDS
+        {
+            continue;
+        }
+        let ll = |x: [f64; 2]| -> f64 {
+            let mut mm = m.clone();
+            mm.by_contamination = vec![ContaminationOffsets {
+                contamination: t.to_string(),
+                ln_items: x[0],
+                logit_report: x[1],
+                hazards: 0,
+            }];
+            of_type
+                .iter()
+                .map(|h| {
+                    let (rho, cases) = mm.cases(h, &|_, _| Treatment::Miss(0.0));
+                    ln_likelihood(rho, &cases)
+                })
+                .sum::<f64>()
+                - RIDGE * (x[0] * x[0] + x[1] * x[1])
+        };
+        let [ln_items, logit_report] = coordinate_ascent(ll, [0.0; 2], [0.5; 2], [(-5.0, 5.0); 2]);
+        out.push(ContaminationOffsets {
+            contamination: t.to_string(),
+            ln_items,
+            logit_report,
+            hazards: of_type.len(),
+        });
+    }
+    out
 }
 
 /// Recalibrates ρ on the presence of finds. The likelihood of the counts of finds fits items
@@ -402,7 +496,7 @@ pub fn fit_neighbours(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 2] {
         return [0.0; 2];
     }
     let ll = |x: [f64; 2]| -> f64 {
-        let mut mm = *m;
+        let mut mm = m.clone();
         mm.neighbours = x;
         used.iter()
             .map(|h| {
@@ -567,6 +661,71 @@ mod tests {
         assert!((bounded[0] - 2.0).abs() < 1e-3 && bounded[1] == 0.0, "{bounded:?}");
     }
 
+    /// Confirmed one-unit hazards of two contamination types, half cleared (detection 0.99) and
+    /// half not worked: type "rows" holds Poisson(20) items that people report with probability
+    /// 0.1, type "shells" Poisson(3) reported with 0.4. From a common prior of 8 items reported
+    /// with 0.2, the offsets recover ln(20/8), ln(3/8), logit 0.1 − logit 0.2, logit 0.4 − logit 0.2.
+    #[test]
+    fn contamination_offsets_recover_items_and_reporting_by_type() {
+        use rand_distr::{Distribution, Poisson};
+        let c = LatLng::new(48.5, 35.0).unwrap().to_cell(Resolution::Nine);
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mut hazards = Vec::new();
+        for k in 0..4000 {
+            let (kind, mean, report) = if k % 2 == 0 {
+                ("rows", 20.0, 0.1)
+            } else {
+                ("shells", 3.0, 0.4)
+            };
+            let items = Poisson::new(mean).unwrap().sample(&mut rng) as u32;
+            let in_cleared = rng.gen::<f64>() < 0.5;
+            let found_share = if in_cleared {
+                1.0 - (1.0 - report) * 0.01
+            } else {
+                report
+            };
+            let finds = (0..items).filter(|_| rng.gen::<f64>() < found_share).count() as u32;
+            let piece = |work_detection| LandPiece {
+                share: 0.5,
+                work_detection,
+                released: work_detection > 0.0,
+                near_evidence: false,
+            };
+            let mut u = unit(c, false);
+            u.land = vec![piece(0.99), piece(0.0)];
+            u.finds = finds;
+            hazards.push(HazardUnits {
+                index: k,
+                id: format!("H{k}"),
+                class: HazardClass::Cha,
+                area_m2: 1e5,
+                remaining_m2: 5e4,
+                contamination: Some(kind.into()),
+                units: vec![u],
+            });
+        }
+        let logit = |p: f64| (p / (1.0 - p)).ln();
+        let mut m = PriorModel::from_vec(&[0.0, 0.0, 0.0, 0.0, 0.0, 8f64.ln(), 0.0, 0.0, 50f64.ln(), logit(0.2)]);
+        m.kappa = 1.0;
+        let data: Vec<&HazardUnits> = hazards.iter().collect();
+        let offsets = fit_contamination(&m, &data);
+        let of = |t: &str| offsets.iter().find(|o| o.contamination == t).unwrap();
+        for (t, items, report) in [("rows", 20.0f64, 0.1), ("shells", 3.0, 0.4)] {
+            let o = of(t);
+            assert_eq!(o.hazards, 2000);
+            assert!((o.ln_items - (items / 8.0).ln()).abs() < 0.1, "{o:?}");
+            assert!((o.logit_report - (logit(report) - logit(0.2))).abs() < 0.15, "{o:?}");
+        }
+        // A type the fit never saw keeps the common values.
+        let other = HazardUnits {
+            contamination: Some("IED".into()),
+            ..hazards[0].clone()
+        };
+        m.by_contamination = offsets;
+        assert_eq!(m.report_of(&other), m.report);
+        assert!((m.report_of(&hazards[0]) - 0.1).abs() < 0.02);
+    }
+
     #[test]
     fn neighbour_offsets_recover_the_simulated_conditionals() {
         let c = LatLng::new(48.5, 35.0).unwrap().to_cell(Resolution::Nine);
@@ -574,26 +733,18 @@ mod tests {
         let at = |d: i32| *disk.iter().find(|x| c.grid_distance(**x).ok() == Some(d)).unwrap();
         let (near, far) = (at(1), at(2));
         let logit = |p: f64| (p / (1.0 - p)).ln();
-        // Joint (both, one only, neither) from P(B | A) and P(B | not A) = 0.3, symmetric.
-        let joint = |given: f64| {
-            let p10 = 1.0 / (1.0 + (1.0 - 0.3) / 0.3 + 1.0 + given / (1.0 - given));
-            (p10 * given / (1.0 - given), p10)
+        // Confirmed hazards of two units: A, where the risk map is sure (φ ≈ 1), always holds
+        // items; B, at φ = 0.3 by the risk map, is contaminated with probability 0.7 when it
+        // lies next to A and 0.1 when it lies two cells away.
+        let with_risk = |cell, contaminated, risk| Unit {
+            risk,
+            ..unit(cell, contaminated)
         };
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         let mut hazards = Vec::new();
         for (k, (other, given)) in [(near, 0.7), (far, 0.1)].iter().cycle().take(20_000).enumerate() {
-            let (p11, p10) = joint(*given);
-            let x: f64 = rng.gen();
-            let (a, b) = if x < p11 {
-                (true, true)
-            } else if x < p11 + p10 {
-                (true, false)
-            } else if x < p11 + 2.0 * p10 {
-                (false, true)
-            } else {
-                (false, false)
-            };
-            let mut units = vec![unit(c, a), unit(*other, b)];
+            let b = rng.gen::<f64>() < *given;
+            let mut units = vec![with_risk(c, true, 1.0 - 1e-6), with_risk(*other, b, 0.3)];
             set_evidence_distances(&mut units);
             hazards.push(HazardUnits {
                 index: k,
@@ -601,23 +752,13 @@ mod tests {
                 class: HazardClass::Cha,
                 area_m2: 2e5,
                 remaining_m2: 0.0,
+                contamination: None,
                 units,
             });
         }
-        // The prior: every unit of a contaminated hazard at φ = 0.3, confirmed hazards
-        // contaminated, many items a contaminated unit, nothing reported by people.
-        let mut m = PriorModel::from_vec(&[
-            logit(0.3),
-            0.0,
-            0.0,
-            0.0,
-            0.0,
-            1000f64.ln(),
-            0.0,
-            0.0,
-            50f64.ln(),
-            -30.0,
-        ]);
+        // The prior: π = the risk, confirmed hazards contaminated, many items a contaminated
+        // unit, nothing reported by people.
+        let mut m = PriorModel::from_vec(&[0.0, 1.0, 0.0, 0.0, 0.0, 1000f64.ln(), 0.0, 0.0, 50f64.ln(), -30.0]);
         m.kappa = 1.0;
         let data: Vec<&HazardUnits> = hazards.iter().collect();
         let [adjacent, farther] = fit_neighbours(&m, &data);
@@ -635,9 +776,13 @@ mod tests {
         // Without other evidence in the hazard, φ is the prior's.
         m.neighbours = [adjacent, farther];
         let lone = HazardUnits {
-            units: vec![unit(c, false), unit(near, false)],
+            units: vec![with_risk(c, false, 0.3), with_risk(near, false, 0.3)],
             ..hazards[0].clone()
         };
-        assert!(m.priors(&lone).1.iter().all(|p| (p.phi - 0.3).abs() < 1e-9));
+        let plain = PriorModel {
+            neighbours: [0.0; 2],
+            ..m.clone()
+        };
+        assert_eq!(m.priors(&lone), plain.priors(&lone));
     }
 }

@@ -69,16 +69,11 @@ fn check_calibration(seed: u64, decile_allowance: Option<f64>) {
 
 #[test]
 fn released_land_residual_is_calibrated_against_truth() {
-    // The acceptance target is ±10 pp per decile. Measured (examples/calibration), largest
-    // decile error and expected against true items: seed 1 +5.8 pp (+5 %), 2 −10.1 pp (−3 %),
-    // 3 +2.1 pp (+0 %), 5 −8.5 pp (+6 %), 7 −8.8 pp (−3 %), 8 −8.1 pp (−5 %), 11 −7.2 pp
-    // (−2 %), 13 −2.1 pp (+5 %), 42 −5.7 pp (−12 %), 99 −9.3 pp (+4 %), 123 −9.7 pp (+4 %),
-    // 2024 −17.9 pp (−12 %): the middle and upper deciles under-predict on most seeds (land
-    // cleared above items buried below its search depth keeps ~10× the items the model
-    // expects), so the test allows 12 pp on seeds 1 and 2 and the target is not met on every
-    // seed (see README, "Release strategies").
+    // The acceptance target, ±10 pp per decile and the total within 25 %. Measured on 25 seeds
+    // (examples/calib_sweep; README, "Release strategies"): 20 hold it; the eighth decile
+    // under-predicts by 6 pp on average, and on seeds 6, 8, 11, 77 and 2024 by 10–14 pp.
     for seed in [1u64, 2] {
-        check_calibration(seed, Some(0.12));
+        check_calibration(seed, Some(0.10));
     }
 }
 
