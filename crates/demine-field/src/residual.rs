@@ -231,10 +231,10 @@ pub fn density_from_p_any(p_any: f64, area_m2: f64) -> Option<f64> {
 /// Contamination comes in clusters (a minefield, a strike area), so most suspected land holds
 /// nothing and the land that does holds several items. A hazard is contaminated with
 /// probability ρ; a unit of a contaminated hazard with probability φ; a contaminated unit holds
-/// Poisson(λ) items with λ ~ Gamma(shape k, mean μ), spread evenly over its land. Units of one
-/// hazard are independent given that the hazard is contaminated; so the hazard's P(any item)
-/// is at most ρ however many units it has (the product over cells of the risk map saturates at
-/// 1 for large hazards; this does not).
+/// Poisson(λ) items with λ ~ Gamma(shape k, mean μ), spread evenly over its land. A contaminated
+/// hazard has at least one contaminated unit, and its units are independent given that; so the
+/// hazard's P(any item) is at most ρ however many units it has (the product over cells of the
+/// risk map saturates at 1 for large hazards; this does not).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct UnitPrior {
     /// P(the unit is contaminated | its hazard is).
