@@ -237,6 +237,18 @@ impl PriorModel {
 }
 
 impl PriorModel {
+    /// Log-likelihood of the finds and reports of `hazards` under the model (what every fit
+    /// maximises).
+    pub fn ln_likelihood_of(&self, hazards: &[&HazardUnits]) -> f64 {
+        hazards
+            .iter()
+            .map(|h| {
+                let (rho, cases) = self.cases(h, &|_, _| Treatment::Miss(0.0));
+                ln_likelihood(rho, &cases)
+            })
+            .sum()
+    }
+
     /// The hazard's units as the residual model takes them, each piece of land with the
     /// treatment `treat(unit, piece)` gives its items not found.
     pub fn cases(&self, h: &HazardUnits, treat: &dyn Fn(&Unit, &LandPiece) -> Treatment) -> (f64, Vec<UnitCase>) {
@@ -287,11 +299,7 @@ pub struct Fit {
 fn objective(v: &[f64; N_PARAMS], offsets: &[ContaminationOffsets], data: &[&HazardUnits]) -> f64 {
     let mut m = PriorModel::from_vec(v);
     m.by_contamination = offsets.to_vec();
-    let mut ll = 0.0;
-    for h in data {
-        let (rho, cases) = m.cases(h, &|_, _| Treatment::Miss(0.0));
-        ll += ln_likelihood(rho, &cases);
-    }
+    let ll = m.ln_likelihood_of(data);
     let ridge: f64 = v.iter().zip(START.iter()).map(|(a, b)| (a - b).powi(2)).sum::<f64>() * RIDGE;
     -ll + ridge
 }
@@ -365,13 +373,7 @@ pub fn fit_options(hazards: &[HazardUnits], options: FitOptions) -> Fit {
     if options.recalibrate {
         m.recalibration = recalibrate(&m, &data);
     }
-    let ll: f64 = data
-        .iter()
-        .map(|h| {
-            let (rho, cases) = m.cases(h, &|_, _| Treatment::Miss(0.0));
-            ln_likelihood(rho, &cases)
-        })
-        .sum();
+    let ll = m.ln_likelihood_of(&data);
     Fit {
         model: m,
         log_likelihood: ll,
@@ -413,14 +415,7 @@ pub fn fit_contamination(m: &PriorModel, data: &[&HazardUnits]) -> Vec<Contamina
                 logit_report: x[1],
                 hazards: 0,
             }];
-            of_type
-                .iter()
-                .map(|h| {
-                    let (rho, cases) = mm.cases(h, &|_, _| Treatment::Miss(0.0));
-                    ln_likelihood(rho, &cases)
-                })
-                .sum::<f64>()
-                - RIDGE * (x[0] * x[0] + x[1] * x[1])
+            mm.ln_likelihood_of(&of_type) - RIDGE * (x[0] * x[0] + x[1] * x[1])
         };
         let [ln_items, logit_report] = coordinate_ascent(ll, [0.0; 2], [0.5; 2], [(-5.0, 5.0); 2]);
         out.push(ContaminationOffsets {
@@ -498,13 +493,7 @@ pub fn fit_neighbours(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 2] {
     let ll = |x: [f64; 2]| -> f64 {
         let mut mm = m.clone();
         mm.neighbours = x;
-        used.iter()
-            .map(|h| {
-                let (rho, cases) = mm.cases(h, &|_, _| Treatment::Miss(0.0));
-                ln_likelihood(rho, &cases)
-            })
-            .sum::<f64>()
-            - RIDGE * (x[0] * x[0] + x[1] * x[1])
+        mm.ln_likelihood_of(&used) - RIDGE * (x[0] * x[0] + x[1] * x[1])
     };
     coordinate_ascent(ll, [0.0; 2], [1.0; 2], [(-8.0, 8.0); 2])
 }
