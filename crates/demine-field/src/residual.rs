@@ -231,7 +231,7 @@ pub fn density_from_p_any(p_any: f64, area_m2: f64) -> Option<f64> {
 /// Contamination comes in clusters (a minefield, a strike area), so most suspected land holds
 /// nothing and the land that does holds several items. A hazard is contaminated with
 /// probability ρ; a unit of a contaminated hazard with probability φ; a contaminated unit holds
-/// Poisson(λ) items with λ ~ Gamma(shape k, mean μ), spread evenly over its land. A contaminated
+/// Poisson(λ) items with λ ~ Gamma(shape k, mean μ), in its land as [`UnitCase`] says. A contaminated
 /// hazard has at least one contaminated unit, and its units are independent given that; so the
 /// hazard's P(any item) is at most ρ however many units it has (the product over cells of the
 /// risk map saturates at 1 for large hazards; this does not).
@@ -243,6 +243,10 @@ pub struct UnitPrior {
     pub mu: f64,
     /// Gamma shape k of λ (small: counts vary a lot from one contaminated unit to another).
     pub shape: f64,
+    /// P(the items of a unit whose finds or evidence locate them are spread over all its land
+    /// around the evidence, as a cluster that straddles the edge of the land worked), rather
+    /// than together in one piece of it. 0: always together.
+    pub spread: f64,
 }
 
 /// One piece of a unit's land: its share of the unit's area, the probability that an item lying
@@ -263,7 +267,9 @@ pub struct UnitLand {
 ///
 /// A contaminated unit's items lie together — a minefield, a strike area — in one of its pieces,
 /// chosen with probability equal to the piece's share: a unit half cancelled holds its items in
-/// the cancelled half or in the other, not a few in each.
+/// the cancelled half or in the other, not a few in each. When finds or evidence locate them,
+/// they lie in the pieces around it ([`UnitLand::holds_evidence`]): together in one of them, or,
+/// with probability [`UnitPrior::spread`], spread over all of them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnitCase {
     pub prior: UnitPrior,
@@ -365,6 +371,8 @@ fn ln_nb(prior: &UnitPrior, d: f64, finds: u64) -> f64 {
 /// E[unfound | F, piece], P(escalated | F, piece).
 fn piece_terms(u: &UnitCase) -> Vec<(f64, f64, f64, f64, f64)> {
     let located = (u.finds > 0 || u.evidence) && u.land.iter().any(|l| l.holds_evidence && l.share > 0.0);
+    // Items located by evidence lie around it: together in one piece there, or spread over all.
+    let spread = if located { u.prior.spread.clamp(0.0, 1.0) } else { 0.0 };
     let k = u.prior.shape;
     let beta0 = k / u.prior.mu.max(1e-300);
     let alpha = k + u.finds as f64;
@@ -374,7 +382,7 @@ fn piece_terms(u: &UnitCase) -> Vec<(f64, f64, f64, f64, f64)> {
             let d = l.found_share.clamp(0.0, 1.0);
             let possible = !located || l.holds_evidence;
             let w = if possible {
-                l.share.max(0.0) * ln_nb(&u.prior, d, u.finds).exp()
+                (1.0 - spread) * l.share.max(0.0) * ln_nb(&u.prior, d, u.finds).exp()
             } else {
                 0.0
             };
@@ -398,6 +406,82 @@ fn piece_terms(u: &UnitCase) -> Vec<(f64, f64, f64, f64, f64)> {
             };
             (w, p0, e, alpha / beta * unfound, esc)
         })
+        .chain((spread > 0.0).then(|| {
+            let mut t = located_terms(u);
+            t.0 *= spread;
+            t
+        }))
+        .collect()
+}
+
+/// Survey pieces expanded exactly in [`located_terms`]; more are pooled into one.
+const MAX_SPREAD_SURVEYS: usize = 6;
+
+/// [`piece_terms`] of a unit whose finds or evidence locate its items: they lie around the
+/// evidence, spread over every piece there in proportion to its share (a cluster straddles the
+/// edge of the land that was worked), so they are one alternative with the evidence land's mean
+/// found share. Given λ the pieces' items are independent Poisson; a survey piece escalates on
+/// its own finds, so P(none remains) = E[Π_j g_j(λ)] expands into sums of e^{−λs}, each taken
+/// through the Gamma's Laplace transform.
+fn located_terms(u: &UnitCase) -> (f64, f64, f64, f64, f64) {
+    let near: Vec<&UnitLand> = u.land.iter().filter(|l| l.holds_evidence && l.share > 0.0).collect();
+    let total_share: f64 = near.iter().map(|l| l.share).sum();
+    let mean_found = near
+        .iter()
+        .map(|l| l.share * l.found_share.clamp(0.0, 1.0))
+        .sum::<f64>()
+        / total_share;
+    let w = total_share * ln_nb(&u.prior, mean_found, u.finds).exp();
+    let alpha = u.prior.shape + u.finds as f64;
+    let beta = u.prior.shape / u.prior.mu.max(1e-300) + mean_found;
+    // P(none remains | λ) = Σ c·e^{−λs}: (c, s) terms.
+    let mut terms: Vec<(f64, f64)> = vec![(1.0, 0.0)];
+    let (mut expected, mut unfound, mut surveyed) = (0.0, 0.0, 0.0);
+    let mut pooled = (0.0, 0.0, 0.0); // pooled survey pieces: (t, v, v·q)
+    let mut surveys = 0;
+    for l in &near {
+        // Of λ, the expected items of this piece not found so far.
+        let a = l.share / total_share * (1.0 - l.found_share.clamp(0.0, 1.0));
+        unfound += alpha / beta * a;
+        match l.treatment {
+            Treatment::Miss(m) => {
+                let r = a * m.clamp(0.0, 1.0);
+                terms.iter_mut().for_each(|t| t.1 += r);
+                expected += alpha * r / beta;
+            }
+            Treatment::SurveyThenClear { detect, clear_miss } => {
+                let (t, v, q) = (a * detect, a * (1.0 - detect), clear_miss);
+                expected +=
+                    v * (1.0 - q) * (alpha / beta) * (beta / (beta + t)).powf(alpha + 1.0) + v * q * alpha / beta;
+                surveyed += t;
+                surveys += 1;
+                if surveys > MAX_SPREAD_SURVEYS {
+                    pooled = (pooled.0 + t, pooled.1 + v, pooled.2 + v * q);
+                } else {
+                    terms = expand_survey(&terms, t, v, v * q);
+                }
+            }
+        }
+    }
+    if pooled.0 > 0.0 || pooled.1 > 0.0 {
+        terms = expand_survey(&terms, pooled.0, pooled.1, pooled.2);
+    }
+    let p0: f64 = terms.iter().map(|&(c, s)| c * gamma_mgf(alpha, beta, s)).sum();
+    (
+        w,
+        p0.clamp(0.0, 1.0),
+        expected,
+        unfound,
+        1.0 - gamma_mgf(alpha, beta, surveyed),
+    )
+}
+
+/// Multiplies Σ c·e^{−λs} by a survey piece's P(none remains | λ) = e^{−λ(t+v)} + e^{−λvq} −
+/// e^{−λ(t+vq)}.
+fn expand_survey(terms: &[(f64, f64)], t: f64, v: f64, vq: f64) -> Vec<(f64, f64)> {
+    terms
+        .iter()
+        .flat_map(|&(c, s)| [(c, s + t + v), (c, s + vq), (-c, s + t + vq)])
         .collect()
 }
 
@@ -465,7 +549,7 @@ fn ln_given_some_unit(ln_s: f64, ln_c0: f64, may_all_be_clean: bool) -> f64 {
 ///
 /// ```
 /// use demine_field::residual::*;
-/// let prior = UnitPrior { phi: 0.5, mu: 10.0, shape: 1.0 };
+/// let prior = UnitPrior { phi: 0.5, mu: 10.0, shape: 1.0, spread: 0.0 };
 /// let land = |share, m| UnitLand { share, found_share: 0.0, treatment: Treatment::Miss(m), holds_evidence: false };
 /// let unit = UnitCase { prior, land: vec![land(0.5, 1.0), land(0.5, 0.0)], finds: 0, evidence: false };
 /// // Nothing seen; a contaminated hazard's only unit is contaminated, and its items lie in the

@@ -1,7 +1,7 @@
 //! Per-hazard dump of the released-land residual against the demo's truth (CSV, for analysis):
 //! `DUMP_DIR=/tmp/x calib_dump SEEDS…` writes `seed_S.csv`; depth-aware detection and the ρ
 //! recalibration and φ by the nearness of other evidence are on unless `DEPTH=0` /
-//! `RECALIBRATE=0` / `NEIGHBOURS=0`.
+//! `RECALIBRATE=0` / `NEIGHBOURS=0`; `SPREAD=S` fits with that [`PriorModel::spread`].
 #[path = "../tests/common/region.rs"]
 mod region;
 
@@ -29,6 +29,7 @@ fn main() {
             FitOptions {
                 recalibrate: std::env::var("RECALIBRATE").as_deref() != Ok("0"),
                 neighbours: std::env::var("NEIGHBOURS").as_deref() != Ok("0"),
+                spread: std::env::var("SPREAD").ok().and_then(|s| s.parse().ok()).unwrap_or(0.0),
             },
         );
         eprintln!("seed {seed}: {:?}", f.model);

@@ -1,7 +1,8 @@
 //! Calibration of the released-land residual on many seeds and model options at once
 //! (SYNTHETIC region demo against its hidden truth): one line per seed and option with the
 //! worst decile error, the deciles outside ±10 pp and expected against true items.
-//! `calib_sweep [--options base,depth,depth+recal,recal,depth+recal+nb] SEEDS…` (`nb`: φ by the
+//! `[SPREAD=S] calib_sweep [--options base,depth,depth+recal,recal,depth+recal+nb] SEEDS…` (`SPREAD`:
+//! [`PriorModel::spread`], 0 by default; `nb`: φ by the
 //! nearness of other evidence, [`FitOptions::neighbours`]). Each line also says how often a
 //! perfectly calibrated model would fail ±10 pp on that seed: outcomes drawn as Bernoulli from
 //! the predictions themselves (2,000 draws), the share of draws with some decile beyond 10 pp.
@@ -39,6 +40,7 @@ fn main() {
                 FitOptions {
                     recalibrate: parts.contains(&"recal"),
                     neighbours: parts.contains(&"nb"),
+                    spread: std::env::var("SPREAD").ok().and_then(|s| s.parse().ok()).unwrap_or(0.0),
                 },
             );
             let res = released_land_residual(&units, &f.model);
@@ -57,6 +59,10 @@ fn main() {
             if f.model.neighbours != [0.0; 2] {
                 println!("seed {seed:5} {opt:14} neighbours {:?}", f.model.neighbours);
             }
+            eprintln!(
+                "seed {seed} {opt}: log-likelihood {:.1}, shape {:.2}, report {:.3}",
+                f.log_likelihood, f.model.shape, f.model.report
+            );
             let chance = chance_failure(&pred, 0.10, 2000, seed);
             println!(
                 "seed {seed:5} {opt:14} worst {worst:+6.1} pp, {out} outside, expected {e:5.0} true {t:5} ({:+.0} %), calibrated fails {:.1} %  [{}]",

@@ -14,6 +14,7 @@ fn main() {
     let options = FitOptions {
         recalibrate: args.iter().any(|a| a == "--recalibrate"),
         neighbours: args.iter().any(|a| a == "--neighbours"),
+        ..FitOptions::default()
     };
     let methods = Methods {
         depth_aware: depth,
