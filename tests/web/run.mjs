@@ -49,6 +49,11 @@ async function test(name, fn) {
   } catch (e) {
     results.push([name, false]);
     console.log(`FAIL ${name}: ${e?.stack ?? e}`);
+    // A server that died on its own explains every failure after it: say how, once.
+    if (serverExit) {
+      console.log(`  the server exited by itself (code ${serverExit.code}, signal ${serverExit.signal}); its log ends:\n${serverLog.slice(-4000)}`);
+      serverExit = null;
+    }
   }
 }
 function assert(cond, msg) {
@@ -85,10 +90,16 @@ const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 let server = null;
 let serverLog = '';
+// Set when the server exits without stopServer asking it to.
+let serverExit = null;
 
 async function startServer() {
-  server = spawn(BIN, ['--db', db, 'serve', '--addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  server.stderr.on('data', (d) => (serverLog += d));
+  const p = spawn(BIN, ['--db', db, 'serve', '--addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  server = p;
+  p.stderr.on('data', (d) => (serverLog += d));
+  p.once('exit', (code, signal) => {
+    if (server === p) serverExit = { code, signal };
+  });
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(base + '/healthz')).ok) return;

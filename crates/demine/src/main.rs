@@ -28,18 +28,21 @@ fn negative_numbers_are_values(cmd: clap::Command) -> clap::Command {
 }
 
 fn main() -> ExitCode {
-    // `demine … | head` ends quietly when the reader goes away, as Unix tools do, instead of
-    // panicking on a failed write to stdout.
-    #[cfg(unix)]
-    // SAFETY: restoring the default action of one signal before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     let matches = negative_numbers_are_values(cli::Cli::command()).get_matches();
     let args = match cli::Cli::from_arg_matches(&matches) {
         Ok(args) => args,
         Err(e) => e.exit(),
     };
+    // `demine … | head` ends quietly when the reader goes away, as Unix tools do, instead of
+    // panicking on a failed write to stdout. Not the server: a write to a connection its client
+    // has closed (a browser navigating away) would raise SIGPIPE and kill it.
+    #[cfg(unix)]
+    if !matches!(args.command, cli::Command::Serve { .. }) {
+        // SAFETY: restoring the default action of one signal before any thread starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

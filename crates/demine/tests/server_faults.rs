@@ -1,5 +1,5 @@
-//! `demine serve` as a field programme meets it: many clients submitting daily progress at once,
-//! with retries, while the server is killed (SIGKILL) mid-burst and restarted. Every
+//! `demine serve` as a field programme meets it: clients that hang up while a response is
+//! written (the server keeps serving); many clients submitting daily progress at once, with retries, while the server is killed (SIGKILL) mid-burst and restarted. Every
 //! acknowledged report is present exactly once, the audit log holds, a backup taken during the
 //! burst is consistent, no secret (and no terminal colour code) reaches the log file, and an edited, deleted or reordered audit
 //! entry is detected.
@@ -92,6 +92,56 @@ fn run_on(db: &str, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&o.stdout).into_owned(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
+}
+
+/// A browser that navigates away drops its connections mid-response. The server must not die of
+/// the broken pipe: `demine` restores the default SIGPIPE action for `demine … | head`, and a
+/// write to a connection its client has closed raises it (status 13 before the fix).
+#[test]
+fn clients_that_drop_their_connection_mid_response_do_not_stop_the_server() {
+    use std::io::{Read, Write};
+    let s = Scratch::new();
+    s.import_ok(
+        "organisations",
+        &s.file("orgs.csv", "id,name,kind\nNGO-A,Operator A,ngo\n"),
+    );
+    let log = s.file("serve.log", "");
+    let port = free_port();
+    let mut server = serve(&s, port, &log);
+    let get = |path: &str| -> std::io::Result<std::net::TcpStream> {
+        // `Connection: close`: the server writes and then closes.
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", port))?;
+        write!(c, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
+        Ok(c)
+    };
+    let until = Instant::now() + Duration::from_secs(30);
+    while get("/healthz").is_err() {
+        assert!(Instant::now() < until, "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Each client asks for the Swagger UI bundle (about 1.4 MB) and hangs up at once: the server
+    // writes to a connection the client has closed, and the client's kernel resets it.
+    for _ in 0..100 {
+        let Ok(c) = get("/api/v1/docs/swagger-ui-bundle.js") else {
+            break; // the server is gone: asserted below
+        };
+        drop(c);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let exited = server.try_wait().expect("server status");
+    let mut body = String::new();
+    let alive = get("/healthz").and_then(|mut c| c.read_to_string(&mut body));
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        exited.is_none(),
+        "the server exited ({exited:?}) after clients dropped their connections; its log:\n{}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    assert!(
+        alive.is_ok() && body.starts_with("HTTP/1.1 200"),
+        "health check after the drops: {body}"
+    );
 }
 
 #[test]
