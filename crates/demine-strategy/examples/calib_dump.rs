@@ -45,14 +45,15 @@ fn main() {
                 }
             }
         }
-        let mut types = vec![[0u32; 5]; c.hazards.len()];
-        let index: std::collections::HashMap<&str, usize> =
-            c.hazards.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
-        for a in &c.activities {
-            if let Some(&i) = index.get(a.hazard_id.as_str()) {
-                types[i][a.activity_type as usize] += 1;
-            }
-        }
+        let types: Vec<[u32; 5]> = ByHazard::new(&c.hazards, &c.activities)
+            .activities
+            .iter()
+            .map(|acts| {
+                let mut t = [0u32; 5];
+                acts.iter().for_each(|a| t[a.activity_type as usize] += 1);
+                t
+            })
+            .collect();
         let mut w = std::io::BufWriter::new(std::fs::File::create(format!("{out_dir}/seed_{seed}.csv")).unwrap());
         writeln!(w, "id,class,contamination,area_m2,released_m2,rel_c,rel_r,rel_cl,units,finds,reported,accident,mean_risk,rho,p_cont,p_any,exp_items,true_items,true_unfound,true_left,pnf_items,e0,ea,n_nts,n_ts,n_clear,n_bac,n_eod").unwrap();
         for h in &units {

@@ -23,13 +23,10 @@ fn main() {
         let f = fit(&units);
         eprintln!("seed {seed}: {:?}", f.model);
         let res = units.iter().find_map(|h| h.units.first()).unwrap().cell.resolution();
-        let index: HashMap<&str, usize> = c.hazards.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
-        let mut acts: Vec<Vec<&demine_core::Activity>> = vec![Vec::new(); c.hazards.len()];
-        for a in &c.activities {
-            if let Some(&i) = index.get(a.hazard_id.as_str()) {
-                acts[i].push(a);
-            }
-        }
+        let ByHazard {
+            index,
+            activities: acts,
+        } = ByHazard::new(&c.hazards, &c.activities);
         let mut evidence_pts: Vec<Vec<geo::Point<f64>>> = vec![Vec::new(); c.hazards.len()];
         for f in &c.finds {
             if let Some(&i) = f.hazard_id.as_deref().and_then(|id| index.get(id)) {

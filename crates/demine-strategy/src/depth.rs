@@ -144,14 +144,11 @@ impl DepthModel {
     /// Learns the model from the registry (see the module doc). `None` when too few finds by
     /// depth-recorded work carry a depth.
     pub fn fit(hazards: &[Hazard], activities: &[Activity], finds: &[Find]) -> Option<DepthModel> {
-        let index: HashMap<&str, usize> = hazards.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
+        let crate::spatial::ByHazard {
+            index,
+            activities: acts,
+        } = crate::spatial::ByHazard::new(hazards, activities);
         let by_id: HashMap<&str, &Activity> = activities.iter().map(|a| (a.id.as_str(), a)).collect();
-        let mut acts: Vec<Vec<&Activity>> = vec![Vec::new(); hazards.len()];
-        for a in activities {
-            if let Some(&i) = index.get(a.hazard_id.as_str()) {
-                acts[i].push(a);
-            }
-        }
         let locate = HazardLocator::new(hazards);
         let mut types: Vec<String> = Vec::new();
         let mut obs: Vec<Obs> = Vec::new();

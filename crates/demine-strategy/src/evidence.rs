@@ -237,18 +237,10 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
     }
     let mean_risk = reg.cells.iter().map(|c| c.risk).sum::<f64>() / reg.cells.len() as f64;
 
-    let index: HashMap<&str, usize> = reg
-        .hazards
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.id.as_str(), i))
-        .collect();
-    let mut acts: Vec<Vec<&Activity>> = vec![Vec::new(); reg.hazards.len()];
-    for a in reg.activities {
-        if let Some(&i) = index.get(a.hazard_id.as_str()) {
-            acts[i].push(a);
-        }
-    }
+    let crate::spatial::ByHazard {
+        index,
+        activities: acts,
+    } = crate::spatial::ByHazard::new(reg.hazards, reg.activities);
     // Work to a recorded depth finds deeper items only by chance (`depth`), learned from the
     // depths of the registry's finds.
     let depth = if methods.depth_aware {

@@ -38,6 +38,7 @@ pub use methods::Methods;
 pub use model::{fit, fit_options, fit_with, Fit, FitOptions, PriorModel};
 pub use residual::{calibration_bins, released_land_residual, true_items_in_released, CalibrationBin, TruthItem};
 pub use risk_summary::{hazard_risk_summaries, HazardRiskSummary};
+pub use spatial::ByHazard;
 pub use strategy::{
     decide, decide_fastest, decide_for_horizon, fastest_horizon, forced_clearance_m2, learned_shares, Action, Capacity,
     ChainShares, Context, HazardDecision, Reason, StrategyKind, StrategyPlan, Thresholds, Zone,

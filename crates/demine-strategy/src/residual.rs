@@ -10,7 +10,6 @@ use demine_field::residual::{hazard_residual, HazardResidual, Treatment};
 use geo::{BoundingRect, Contains, Point};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Residual risk of one hazard's released land.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -71,13 +70,10 @@ pub struct TruthItem<'a> {
 /// Per hazard (registry order): the true items not found that lie in land its activities
 /// released. Items are matched to hazards by `hazard_id`.
 pub fn true_items_in_released(hazards: &[Hazard], activities: &[Activity], items: &[TruthItem<'_>]) -> Vec<u32> {
-    let index: HashMap<&str, usize> = hazards.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
-    let mut acts: Vec<Vec<&Activity>> = vec![Vec::new(); hazards.len()];
-    for a in activities {
-        if let Some(&i) = index.get(a.hazard_id.as_str()) {
-            acts[i].push(a);
-        }
-    }
+    let crate::spatial::ByHazard {
+        index,
+        activities: acts,
+    } = crate::spatial::ByHazard::new(hazards, activities);
     let mut out = vec![0u32; hazards.len()];
     for it in items.iter().filter(|i| !i.found) {
         let Some(&h) = it.hazard_id.and_then(|id| index.get(id)) else {

@@ -525,18 +525,7 @@ fn decide_scored(
     thresholds: Thresholds,
     scores: &[Vec<[(f64, f64); 2]>],
 ) -> StrategyPlan {
-    let index: std::collections::HashMap<&str, usize> = ctx
-        .hazards
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.id.as_str(), i))
-        .collect();
-    let mut acts: Vec<Vec<&Activity>> = vec![Vec::new(); ctx.hazards.len()];
-    for a in ctx.activities {
-        if let Some(&i) = index.get(a.hazard_id.as_str()) {
-            acts[i].push(a);
-        }
-    }
+    let acts = crate::spatial::ByHazard::new(ctx.hazards, ctx.activities).activities;
     let hazards: Vec<HazardDecision> = ctx
         .units
         .par_iter()

@@ -31,14 +31,11 @@ pub fn true_residual_items(
     let Ok(res) = Resolution::try_from(resolution) else {
         return (0, vec![0; plan.hazards.len()]);
     };
-    let hazard_index: HashMap<&str, usize> = hazards.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
+    let crate::spatial::ByHazard {
+        index: hazard_index,
+        activities: acts,
+    } = crate::spatial::ByHazard::new(hazards, activities);
     let decision_of: HashMap<usize, usize> = plan.hazards.iter().enumerate().map(|(k, d)| (d.index, k)).collect();
-    let mut acts: Vec<Vec<&Activity>> = vec![Vec::new(); hazards.len()];
-    for a in activities {
-        if let Some(&i) = hazard_index.get(a.hazard_id.as_str()) {
-            acts[i].push(a);
-        }
-    }
     let mut evidence_of: Vec<Vec<(Point<f64>, bool)>> = vec![Vec::new(); hazards.len()];
     for (p, h) in evidence {
         if let Some(&i) = h.and_then(|id| hazard_index.get(id)) {
