@@ -1,9 +1,10 @@
 //! Calibration of the released-land residual on many seeds and model options at once
 //! (SYNTHETIC region demo against its hidden truth): one line per seed and option with the
 //! worst decile error, the deciles outside ±10 pp and expected against true items.
-//! `[SPREAD=S] calib_sweep [--options base,depth,depth+recal,recal,depth+recal+nb] SEEDS…` (`SPREAD`:
+//! `[SPREAD=S] calib_sweep [--options base,depth,depth+recal,recal,depth+recal+nb,depth+nobuf] SEEDS…` (`SPREAD`:
 //! [`PriorModel::spread`], 0 by default; `nb`: φ by the
-//! nearness of other evidence, [`FitOptions::neighbours`]). Each line also says how often a
+//! nearness of other evidence, [`FitOptions::neighbours`]; `nobuf`: no units around the evidence
+//! that confirmed a hazard, [`Methods::evidence_buffer_units`]). Each line also says how often a
 //! perfectly calibrated model would fail ±10 pp on that seed: outcomes drawn as Bernoulli from
 //! the predictions themselves (2,000 draws), the share of draws with some decile beyond 10 pp.
 #[path = "../tests/common/region.rs"]
@@ -32,6 +33,7 @@ fn main() {
             let parts: Vec<&str> = opt.split('+').collect();
             let methods = Methods {
                 depth_aware: parts.contains(&"depth"),
+                evidence_buffer_units: !parts.contains(&"nobuf"),
                 ..Methods::default()
             };
             let units = hazard_units(&reg, &methods).unwrap();
@@ -60,8 +62,8 @@ fn main() {
                 println!("seed {seed:5} {opt:14} neighbours {:?}", f.model.neighbours);
             }
             eprintln!(
-                "seed {seed} {opt}: log-likelihood {:.1}, shape {:.2}, report {:.3}",
-                f.log_likelihood, f.model.shape, f.model.report
+                "seed {seed} {opt}: log-likelihood {:.1}, shape {:.2}, report {:.3}, buffer {:?}, intensity {:?}",
+                f.log_likelihood, f.model.shape, f.model.report, f.model.buffer, f.model.intensity
             );
             let chance = chance_failure(&pred, 0.10, 2000, seed);
             println!(

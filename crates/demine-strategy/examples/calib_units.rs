@@ -28,27 +28,39 @@ fn main() {
             activities: acts,
         } = ByHazard::new(&c.hazards, &c.activities);
         let mut evidence_pts: Vec<Vec<geo::Point<f64>>> = vec![Vec::new(); c.hazards.len()];
+        // The direct evidence that confirmed a hazard: its units' buffers.
+        let mut direct_pts: Vec<Vec<geo::Point<f64>>> = vec![Vec::new(); c.hazards.len()];
         for f in &c.finds {
             if let Some(&i) = f.hazard_id.as_deref().and_then(|id| index.get(id)) {
                 evidence_pts[i].push(f.location);
+                let h = &c.hazards[i];
+                if h.class == demine_core::HazardClass::Cha && h.recorded_date.is_some_and(|d| f.date <= d) {
+                    direct_pts[i].push(f.location);
+                }
             }
         }
         for a in &c.accidents {
             if let Some(&i) = a.hazard_id.as_deref().and_then(|id| index.get(id)) {
                 evidence_pts[i].push(a.location);
+                direct_pts[i].push(a.location);
             }
         }
+        let within = |pts: &[geo::Point<f64>], p: geo::Point<f64>| {
+            use geo::Distance;
+            pts.iter().any(|q| geo::Haversine.distance(*q, p) <= 100.0)
+        };
         // (hazard, cell) → items left in released land by (near evidence, outcome) class
-        let mut truth_class: HashMap<(usize, u64), [u32; 6]> = HashMap::new();
+        let mut truth_class: HashMap<(usize, u64, bool), [u32; 6]> = HashMap::new();
         // (hazard, cell) → (items, unfound, unfound in released land)
-        let mut truth: HashMap<(usize, u64), [u32; 3]> = HashMap::new();
+        let mut truth: HashMap<(usize, u64, bool), [u32; 3]> = HashMap::new();
         for it in &c.ground_truth {
             let Some(&h) = it.hazard_id.as_deref().and_then(|id| index.get(id)) else {
                 continue;
             };
             let p = it.location;
             let cell = LatLng::new(p.y(), p.x()).unwrap().to_cell(res);
-            let e = truth.entry((h, u64::from(cell))).or_default();
+            let key = (h, u64::from(cell), within(&direct_pts[h], p));
+            let e = truth.entry(key).or_default();
             e[0] += 1;
             if !it.found {
                 e[1] += 1;
@@ -63,25 +75,22 @@ fn main() {
                 }
                 if let Some(o) = outcome {
                     e[2] += 1;
-                    use geo::Distance;
-                    let near = evidence_pts[h].iter().any(|q| geo::Haversine.distance(*q, p) <= 100.0);
-                    truth_class.entry((h, u64::from(cell))).or_default()[usize::from(near) * 3 + o] += 1;
+                    let near = within(&evidence_pts[h], p);
+                    truth_class.entry(key).or_default()[usize::from(near) * 3 + o] += 1;
                 }
             }
         }
         let mut w = std::io::BufWriter::new(std::fs::File::create(format!("{out_dir}/units_{seed}.csv")).unwrap());
-        writeln!(w, "hazard,class,contamination,h_units,h_finds,h_pcont,h_pany,cell_share,risk,found_share,released,rel_c,rel_r,rel_cl,finds,reported,evidence,ev_dist,phi,mu,p_cont,exp_left,p_any,exp_unfound,t_items,t_unfound,t_left,e_fc,e_fr,e_fcl,e_nc,e_nr,e_ncl,p_fc,p_fr,p_fcl,p_nc,p_nr,p_ncl,t_fc,t_fr,t_fcl,t_nc,t_nr,t_ncl").unwrap();
+        writeln!(w, "hazard,class,contamination,buffer,h_units,h_finds,h_pcont,h_pany,cell_share,risk,found_share,released,rel_c,rel_r,rel_cl,finds,reported,evidence,ev_dist,phi,mu,p_cont,exp_left,p_any,exp_unfound,t_items,t_unfound,t_left,e_fc,e_fr,e_fcl,e_nc,e_nr,e_ncl,p_fc,p_fr,p_fcl,p_nc,p_nr,p_ncl,t_fc,t_fr,t_fcl,t_nc,t_nr,t_ncl").unwrap();
         for h in &units {
             let (_, priors) = f.model.priors(h);
             let r = residual::residual_of(h, &f.model, &|_, p| Treatment::Miss(if p.released { 1.0 } else { 0.0 }));
             let hz = &c.hazards[h.index];
             for ((u, pr), ur) in h.units.iter().zip(&priors).zip(&r.units) {
-                let t = truth.get(&(h.index, u64::from(u.cell))).copied().unwrap_or_default();
+                let key = (h.index, u64::from(u.cell), u.evidence_buffer);
+                let t = truth.get(&key).copied().unwrap_or_default();
                 let released: f64 = u.released_by_outcome.iter().sum();
-                let tc = truth_class
-                    .get(&(h.index, u64::from(u.cell)))
-                    .copied()
-                    .unwrap_or_default();
+                let tc = truth_class.get(&key).copied().unwrap_or_default();
                 let mut ec = [0.0; 6];
                 let mut pc = [0.0; 6];
                 for k in 0..6 {
@@ -107,10 +116,11 @@ fn main() {
                 }
                 write!(
                     w,
-                    "{},{:?},{},{},{},{:.5},{:.5},{:.4},{:.5},{:.4},{:.4},{:.4},{:.4},{:.4},{},{},{},{},{:.5},{:.4},{:.5},{:.5},{:.5},{:.5},{},{},{}",
+                    "{},{:?},{},{},{},{},{:.5},{:.5},{:.4},{:.5},{:.4},{:.4},{:.4},{:.4},{:.4},{},{},{},{},{:.5},{:.4},{:.5},{:.5},{:.5},{:.5},{},{},{}",
                     h.id,
                     hz.class,
                     hz.contamination.as_deref().unwrap_or(""),
+                    u.evidence_buffer as u8,
                     h.units.len(),
                     h.finds(),
                     r.p_contaminated,

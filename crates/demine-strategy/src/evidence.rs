@@ -55,6 +55,10 @@ pub struct Unit {
     /// Distance on the risk map's grid (cells) to the nearest *other* unit of the hazard with
     /// finds or an accident; `None` when no other unit has any.
     pub evidence_distance: Option<u32>,
+    /// Whether the unit is the hazard's land in its cell within [`Methods::evidence_radius_m`]
+    /// of the direct evidence that confirmed the hazard ([`Methods::evidence_buffer_units`]).
+    #[serde(default)]
+    pub evidence_buffer: bool,
 }
 
 /// Land of a unit worked alike.
@@ -292,8 +296,21 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
             let pts = sample_points(h, res);
             // Per cell: (points, found mass, missed mass, remaining points, by outcome, pieces).
             #[allow(clippy::type_complexity)]
-            let mut acc: Vec<(CellIndex, f64, f64, f64, f64, [f64; 3], Vec<(bool, f64, bool, f64)>)> = Vec::new();
+            let mut acc: Vec<(
+                (CellIndex, bool),
+                f64,
+                f64,
+                f64,
+                f64,
+                [f64; 3],
+                Vec<(bool, f64, bool, f64)>,
+            )> = Vec::new();
             let near = |p: &Point<f64>| near_any(p, &points_of[i], methods.evidence_radius_m);
+            // The evidence known before any work (accidents, the finds that confirmed the
+            // hazard): land around it is a unit of its own, a covariate rather than an outcome.
+            let direct: Vec<(Point<f64>, bool)> = points_of[i].iter().filter(|p| !p.1).copied().collect();
+            let buffer =
+                |p: &Point<f64>| methods.evidence_buffer_units && near_any(p, &direct, methods.evidence_radius_m);
             for p in &pts {
                 let Some(cell) = cell_of(*p, res) else { continue };
                 let mut q = 1.0;
@@ -308,10 +325,11 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
                         outcome.get_or_insert(a.outcome);
                     }
                 }
-                let k = match acc.iter().position(|e| e.0 == cell) {
+                let key = (cell, buffer(p));
+                let k = match acc.iter().position(|e| e.0 == key) {
                     Some(k) => k,
                     None => {
-                        acc.push((cell, 0.0, 0.0, 0.0, 0.0, [0.0; 3], Vec::new()));
+                        acc.push((key, 0.0, 0.0, 0.0, 0.0, [0.0; 3], Vec::new()));
                         acc.len() - 1
                     }
                 };
@@ -334,7 +352,7 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
             }
             let n = pts.len().max(1) as f64;
             let hazard_risk = {
-                let known: Vec<f64> = acc.iter().filter_map(|e| risk.get(&e.0).copied()).collect();
+                let known: Vec<f64> = acc.iter().filter_map(|e| risk.get(&e.0 .0).copied()).collect();
                 if known.is_empty() {
                     mean_risk
                 } else {
@@ -344,10 +362,10 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
             let mut units: Vec<Unit> = acc
                 .iter()
                 .map(|e| Unit {
-                    cell: e.0,
-                    risk: risk.get(&e.0).copied().unwrap_or(hazard_risk),
+                    cell: e.0 .0,
+                    risk: risk.get(&e.0 .0).copied().unwrap_or(hazard_risk),
                     area_m2: rel.area_m2 * e.1 / n,
-                    cell_share: (rel.area_m2 * e.1 / n / e.0.area_m2()).clamp(1e-6, 1.0),
+                    cell_share: (rel.area_m2 * e.1 / n / e.0 .0.area_m2()).clamp(1e-6, 1.0),
                     land: e
                         .6
                         .iter()
@@ -366,6 +384,7 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
                     reported_finds: 0,
                     evidence: false,
                     evidence_distance: None,
+                    evidence_buffer: e.0 .1,
                 })
                 .collect();
             for (pt, is_find) in &points_of[i] {
@@ -373,8 +392,15 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
                     break;
                 }
                 let cell = cell_of(*pt, res);
+                let in_buffer = buffer(pt);
                 let k = cell
-                    .and_then(|c| units.iter().position(|u| u.cell == c))
+                    .and_then(|c| {
+                        let in_cell = |u: &&Unit| u.cell == c;
+                        units
+                            .iter()
+                            .position(|u| in_cell(&u) && u.evidence_buffer == in_buffer)
+                            .or_else(|| units.iter().position(|u| in_cell(&u)))
+                    })
                     .or_else(|| {
                         // Outside the hazard's sampled cells: the nearest unit on the grid.
                         let c = cell?;
@@ -449,5 +475,101 @@ mod tests {
             ..hazard(HazardClass::Cha)
         };
         assert!(!confirmed_it(&unrecorded, &find("2024-01-01")));
+    }
+
+    /// A confirmed hazard of about 600 m × 600 m with the find that confirmed it at its centre
+    /// and a find of later work near a corner: the land within 100 m of the confirming find is
+    /// a unit of its own (in each cell it crosses), about π·100² m² in all; the work find, an
+    /// outcome rather than a covariate, makes no such unit.
+    #[test]
+    fn land_around_the_evidence_that_confirmed_a_hazard_is_a_unit_of_its_own() {
+        let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let (lon, lat, half_lon, half_lat) = (35.0, 48.5, 0.0041, 0.0027);
+        let square = geo::Polygon::new(
+            geo::LineString::from(vec![
+                (lon - half_lon, lat - half_lat),
+                (lon + half_lon, lat - half_lat),
+                (lon + half_lon, lat + half_lat),
+                (lon - half_lon, lat + half_lat),
+                (lon - half_lon, lat - half_lat),
+            ]),
+            vec![],
+        );
+        let hazards = vec![Hazard {
+            id: "H".into(),
+            class: HazardClass::Cha,
+            geometry: geo::MultiPolygon::new(vec![square]),
+            name: None,
+            reported_status: None,
+            organisation: None,
+            land_use: None,
+            contamination: None,
+            evidence: None,
+            blockages: None,
+            recorded_date: Some(day("2024-03-10")),
+            attributes: Default::default(),
+        }];
+        let find = |id: &str, date: &str, location: Point<f64>| Find {
+            id: id.into(),
+            date: day(date),
+            category: demine_core::FindCategory::Uxo,
+            location,
+            hazard_id: Some("H".into()),
+            activity_id: None,
+            depth_cm: None,
+            condition: None,
+            disposition: None,
+            attributes: Default::default(),
+        };
+        let finds = vec![
+            find("F1", "2024-03-01", Point::new(lon, lat)),
+            find(
+                "F2",
+                "2024-06-01",
+                Point::new(lon + 0.8 * half_lon, lat + 0.8 * half_lat),
+            ),
+        ];
+        let cell = LatLng::new(lat, lon).unwrap().to_cell(Resolution::Nine);
+        let cells = vec![RiskCell {
+            cell: cell.to_string(),
+            resolution: 9,
+            outline: geo::Polygon::new(geo::LineString::new(vec![]), vec![]),
+            risk: 0.2,
+            label: None,
+            items: 0,
+        }];
+        let release = demine_core::release::account_records(&hazards, &[], None, false);
+        let reg = Registry {
+            hazards: &hazards,
+            activities: &[],
+            release: &release,
+            finds: &finds,
+            accidents: &[],
+            cells: &cells,
+        };
+        let with = hazard_units(&reg, &Methods::default()).unwrap().remove(0);
+        let buffer: Vec<&Unit> = with.units.iter().filter(|u| u.evidence_buffer).collect();
+        let buffer_m2: f64 = buffer.iter().map(|u| u.area_m2).sum();
+        let circle_m2 = std::f64::consts::PI * 100.0 * 100.0;
+        assert!(
+            (buffer_m2 / circle_m2 - 1.0).abs() < 0.35,
+            "{buffer_m2:.0} m² around the evidence, want about {circle_m2:.0}"
+        );
+        assert!(buffer.iter().any(|u| u.evidence) && buffer.iter().all(|u| u.finds == 0));
+        assert_eq!(with.finds(), 1, "the confirming find is evidence, the work find a find");
+        assert!(with.units.iter().any(|u| !u.evidence_buffer && u.finds == 1));
+        // Off: one unit a cell, the same land.
+        let methods = Methods {
+            evidence_buffer_units: false,
+            ..Methods::default()
+        };
+        let without = hazard_units(&reg, &methods).unwrap().remove(0);
+        assert!(without.units.iter().all(|u| !u.evidence_buffer));
+        let mut cells_of: Vec<CellIndex> = without.units.iter().map(|u| u.cell).collect();
+        cells_of.dedup();
+        assert_eq!(cells_of.len(), without.units.len());
+        assert!(with.units.len() > without.units.len());
+        let area = |h: &HazardUnits| h.units.iter().map(|u| u.area_m2).sum::<f64>();
+        assert!((area(&with) - area(&without)).abs() < 1e-6 * area(&without));
     }
 }

@@ -27,6 +27,11 @@ pub struct Methods {
     /// each finds with its detection whatever the depth. A registry with too few finds by work
     /// with depths to fit the depth model falls back to that.
     pub depth_aware: bool,
+    /// Whether a hazard's land within [`Self::evidence_radius_m`] of the direct evidence that
+    /// confirmed it (an accident, a find recorded with the hazard) is a unit of its own in each
+    /// risk-map cell, with its own contamination prior ([`crate::PriorModel::buffer`]): a
+    /// cluster of items runs on past the cell that holds its evidence (the default).
+    pub evidence_buffer_units: bool,
 }
 
 impl Default for Methods {
@@ -39,6 +44,7 @@ impl Default for Methods {
             eod_detection: 0.99,
             evidence_radius_m: 100.0,
             depth_aware: true,
+            evidence_buffer_units: true,
         }
     }
 }

@@ -21,11 +21,22 @@
 //!   together in one piece of it or, with probability `spread` (an option, 0 by default; not
 //!   fitted: the likelihood of the finds always prefers 1), over all of it;
 //! - δ_c and ε_c by the hazard's recorded contamination type c: a minefield holds many buried
-//!   mines that people rarely report, a strike area a few shells lying on the surface.
+//!   mines that people rarely report, a strike area a few shells lying on the surface; and by
+//!   class: a confirmed hazard adds its own offsets to both (it is where the fighting was);
+//! - the land within the evidence radius of the direct evidence that confirmed a hazard (an
+//!   accident, the finds recorded with it) is a unit of its own in each cell it crosses, with
+//!   offsets on logit π and ln μ, and the hazard's other units an offset on logit π: a cluster
+//!   of items runs on past the cell that holds its evidence, and thins away from it. That
+//!   evidence came before any work, so it is a covariate, not an outcome of the finds fitted;
+//! - a hazard's units share how heavily it was contaminated: logit φ and ln μ of a unit move
+//!   with ln(1 + finds in the hazard's other units), fitted as a pseudo-likelihood (each unit's
+//!   finds given the others', as for autologistic models).
 //!
 //! The ten common numbers are fitted by Nelder–Mead on the log-likelihood of the finds in worked
 //! land and of the reports ([`demine_field::residual::ln_likelihood`]) with a weak ridge towards
-//! neutral values; then (δ_c, ε_c) type by type ([`fit_contamination`]), then the ten again.
+//! neutral values; then, each with the rest held, (δ_c, ε_c) type by type
+//! ([`fit_contamination`]), the confirmed hazards' offsets ([`fit_confirmed`]), the evidence
+//! units' ([`fit_buffer`]) and the shared intensity ([`fit_intensity`]); then all again.
 //! Accidents are not in the likelihood (their chance is not modelled) but mark their unit as
 //! contaminated in every posterior; so do the finds that confirmed a hazard, dated up to the day
 //! it was recorded (they are why it is in the registry, not a sample of how often people report).
@@ -41,8 +52,9 @@ pub const N_PARAMS: usize = 10;
 
 /// Version of the model's formulation, kept with a stored model: one stored under another
 /// formulation is fitted again. 2: a contaminated hazard has a contaminated unit; offsets by
-/// contamination type; the finds that confirmed a hazard are evidence, not reports.
-pub const FORMULATION: u32 = 2;
+/// contamination type; the finds that confirmed a hazard are evidence, not reports. 3: units
+/// around that evidence; offsets of confirmed hazards; intensity shared by a hazard's units.
+pub const FORMULATION: u32 = 3;
 
 /// The fitted parameters (see the module doc), on their natural scales.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -78,6 +90,20 @@ pub struct PriorModel {
     /// the region demo 0.15–0.2 moves the eighth decile's bias to the seventh (README).
     #[serde(default)]
     pub spread: f64,
+    /// Offsets by where a unit lies against the direct evidence that confirmed its hazard
+    /// ([`crate::Methods::evidence_buffer_units`]): on logit π and on ln μ of the units around
+    /// it, then on logit π of the hazard's other units (see [`fit_buffer`]); zero in hazards
+    /// without such evidence.
+    #[serde(default)]
+    pub buffer: [f64; 3],
+    /// Offsets on logit φ and on ln μ per unit of ln(1 + finds in the hazard's other units): a
+    /// hazard's units share how heavily it was contaminated (see [`fit_intensity`]).
+    #[serde(default)]
+    pub intensity: [f64; 2],
+    /// Offsets of confirmed hazards on ln μ and on logit of the report probability, beside
+    /// those of their contamination type (see [`fit_confirmed`]).
+    #[serde(default)]
+    pub confirmed: [f64; 2],
 }
 
 /// What a recorded contamination type changes: items per contaminated unit (a minefield holds
@@ -107,6 +133,15 @@ const START: [f64; N_PARAMS] = [0.0, 1.0, 1.0, 0.0, 0.0, 2.3, 0.0, 1.0, -0.7, -2
 /// Ridge weight towards `START`, per parameter (a weak prior: data dominate).
 const RIDGE: f64 = 0.05;
 
+/// p moved by `c` on the logit scale (p itself when `c` is 0).
+fn shift_logit(p: f64, c: f64) -> f64 {
+    if c == 0.0 {
+        p
+    } else {
+        sigmoid(logit_wide(p) + c)
+    }
+}
+
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -123,6 +158,20 @@ fn logit_wide(p: f64) -> f64 {
 }
 
 impl PriorModel {
+    /// This model with the ten common numbers set from `v` (the fit's scales), the offsets kept.
+    fn with_params(&self, v: &[f64; N_PARAMS]) -> PriorModel {
+        PriorModel {
+            by_contamination: self.by_contamination.clone(),
+            recalibration: self.recalibration,
+            neighbours: self.neighbours,
+            spread: self.spread,
+            buffer: self.buffer,
+            intensity: self.intensity,
+            confirmed: self.confirmed,
+            ..PriorModel::from_vec(v)
+        }
+    }
+
     fn from_vec(v: &[f64; N_PARAMS]) -> PriorModel {
         PriorModel {
             a0: v[0],
@@ -139,15 +188,24 @@ impl PriorModel {
             recalibration: IDENTITY,
             neighbours: [0.0; 2],
             spread: 0.0,
+            buffer: [0.0; 3],
+            intensity: [0.0; 2],
+            confirmed: [0.0; 2],
         }
     }
 
     /// The offsets of hazard `h`'s recorded contamination: (ln items, logit report).
     fn offsets_of(&self, h: &HazardUnits) -> (f64, f64) {
-        h.contamination
+        let (ln_items, logit_report) = h
+            .contamination
             .as_deref()
             .and_then(|c| self.by_contamination.iter().find(|o| o.contamination == c))
-            .map_or((0.0, 0.0), |o| (o.ln_items, o.logit_report))
+            .map_or((0.0, 0.0), |o| (o.ln_items, o.logit_report));
+        if h.class == HazardClass::Cha {
+            (ln_items + self.confirmed[0], logit_report + self.confirmed[1])
+        } else {
+            (ln_items, logit_report)
+        }
     }
 
     /// Probability that an item of hazard `h` is reported by people.
@@ -176,15 +234,24 @@ impl PriorModel {
         let mut max_pi: f64 = 0.0;
         let mut pis = Vec::with_capacity(h.units.len());
         let (ln_items, _) = self.offsets_of(h);
+        let has_buffer = h.units.iter().any(|u| u.evidence_buffer);
+        let hazard_finds = h.finds();
         for u in &h.units {
+            let others = f64::from(hazard_finds - u.finds).ln_1p();
+            let [intensity_phi, intensity_mu] = self.intensity.map(|c| c * others);
             let f = u.cell_share.clamp(1e-4, 1.0);
             size += f;
             let l = logit(u.risk);
-            let pi = sigmoid(self.a0 + self.a1 * l + self.a2 * f.ln()).clamp(1e-9, 1.0 - 1e-9);
+            let (buffer_pi, buffer_mu) = match (u.evidence_buffer, has_buffer) {
+                (true, _) => (self.buffer[0], self.buffer[1]),
+                (false, true) => (self.buffer[2], 0.0),
+                (false, false) => (0.0, 0.0),
+            };
+            let pi = sigmoid(self.a0 + buffer_pi + self.a1 * l + self.a2 * f.ln()).clamp(1e-9, 1.0 - 1e-9);
             ln_clean += (1.0 - pi).ln();
             max_pi = max_pi.max(pi);
-            let mu = (self.m0 + ln_items + self.m1 * l).exp() * f.powf(self.m2);
-            pis.push((pi, mu.clamp(1e-6, 1e6)));
+            let mu = (self.m0 + ln_items + buffer_mu + intensity_mu + self.m1 * l).exp() * f.powf(self.m2);
+            pis.push((pi, mu.clamp(1e-6, 1e6), intensity_phi));
         }
         let eta = size.max(1.0).powf(-self.gamma);
         let rho_risk = (1.0 - (eta * ln_clean).exp()).max(max_pi).clamp(1e-9, 1.0);
@@ -198,8 +265,9 @@ impl PriorModel {
         let priors: Vec<UnitPrior> = pis
             .into_iter()
             .zip(&h.units)
-            .map(|((pi, mu), u)| UnitPrior {
-                phi: self.neighbour_phi((pi / rho_risk).min(1.0), u),
+            .map(|((pi, mu, intensity_phi), u)| UnitPrior {
+                // The other units' finds move φ, not ρ: they are outcomes, not the hazard's prior.
+                phi: shift_logit(self.neighbour_phi((pi / rho_risk).min(1.0), u), intensity_phi),
                 mu,
                 shape: self.shape,
                 spread: self.spread,
@@ -220,15 +288,11 @@ impl PriorModel {
 
     /// φ of unit `u` moved by where the hazard's other direct evidence lies ([`Self::neighbours`]).
     fn neighbour_phi(&self, phi: f64, u: &Unit) -> f64 {
-        let c = match u.evidence_distance {
-            None => return phi,
-            Some(0..=1) => self.neighbours[0],
-            Some(_) => self.neighbours[1],
-        };
-        if c == 0.0 {
-            return phi;
+        match u.evidence_distance {
+            None => phi,
+            Some(0..=1) => shift_logit(phi, self.neighbours[0]),
+            Some(_) => shift_logit(phi, self.neighbours[1]),
         }
-        sigmoid(logit_wide(phi) + c)
     }
 
     /// ln P(no find so far | the hazard is contaminated), for units with `priors`.
@@ -306,11 +370,8 @@ pub struct Fit {
     pub evaluations: usize,
 }
 
-fn objective(v: &[f64; N_PARAMS], offsets: &[ContaminationOffsets], spread: f64, data: &[&HazardUnits]) -> f64 {
-    let mut m = PriorModel::from_vec(v);
-    m.by_contamination = offsets.to_vec();
-    m.spread = spread;
-    let ll = m.ln_likelihood_of(data);
+fn objective(v: &[f64; N_PARAMS], offsets: &PriorModel, data: &[&HazardUnits]) -> f64 {
+    let ll = offsets.with_params(v).ln_likelihood_of(data);
     let ridge: f64 = v.iter().zip(START.iter()).map(|(a, b)| (a - b).powi(2)).sum::<f64>() * RIDGE;
     -ll + ridge
 }
@@ -358,14 +419,17 @@ pub fn fit_options(hazards: &[HazardUnits], options: FitOptions) -> Fit {
             evaluations: 0,
         };
     }
-    let spread = options.spread.clamp(0.0, 1.0);
+    // The offsets beside the ten common numbers, each fitted with the rest held.
+    let mut m = PriorModel {
+        spread: options.spread.clamp(0.0, 1.0),
+        ..PriorModel::default()
+    };
     let mut evaluations = 0;
     let mut best = START;
-    let mut offsets: Vec<ContaminationOffsets> = Vec::new();
     // Restarts from the best point shrink the simplex around it: Nelder–Mead alone stalls. The
-    // offsets by contamination are fitted with the rest held, then the rest again.
+    // offsets are fitted with the rest held, then the rest again.
     for steps in [&[1.0, 0.5, 0.25][..], &[0.25]] {
-        let f = |v: &[f64; N_PARAMS]| objective(v, &offsets, spread, &data);
+        let f = |v: &[f64; N_PARAMS]| objective(v, &m, &data);
         let mut best_f = f(&best);
         for &step in steps {
             let (x, fx, n) = nelder_mead(&f, best, step, 1500);
@@ -375,14 +439,12 @@ pub fn fit_options(hazards: &[HazardUnits], options: FitOptions) -> Fit {
                 best_f = fx;
             }
         }
-        let mut m = PriorModel::from_vec(&best);
-        m.by_contamination = offsets.clone();
-        m.spread = spread;
-        offsets = fit_contamination(&m, &data);
+        m = m.with_params(&best);
+        m.by_contamination = fit_contamination(&m, &data);
+        m.confirmed = fit_confirmed(&m, &data);
+        m.buffer = fit_buffer(&m, &data);
+        m.intensity = fit_intensity(&m, &data);
     }
-    let mut m = PriorModel::from_vec(&best);
-    m.by_contamination = offsets;
-    m.spread = spread;
     if options.neighbours {
         m.neighbours = fit_neighbours(&m, &data);
     }
@@ -423,17 +485,15 @@ pub fn fit_contamination(m: &PriorModel, data: &[&HazardUnits]) -> Vec<Contamina
         {
             continue;
         }
-        let ll = |x: [f64; 2]| -> f64 {
-            let mut mm = m.clone();
+        let set = |mm: &mut PriorModel, [ln_items, logit_report]: [f64; 2]| {
             mm.by_contamination = vec![ContaminationOffsets {
                 contamination: t.to_string(),
-                ln_items: x[0],
-                logit_report: x[1],
+                ln_items,
+                logit_report,
                 hazards: 0,
-            }];
-            mm.ln_likelihood_of(&of_type) - RIDGE * (x[0] * x[0] + x[1] * x[1])
+            }]
         };
-        let [ln_items, logit_report] = coordinate_ascent(ll, [0.0; 2], [0.5; 2], [(-5.0, 5.0); 2]);
+        let [ln_items, logit_report] = fit_offsets(m, &of_type, MIN_TYPE_HAZARDS, set, [0.0; 2], 0.5, 5.0);
         out.push(ContaminationOffsets {
             contamination: t.to_string(),
             ln_items,
@@ -491,27 +551,88 @@ fn recalibrate(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 6] {
     out
 }
 
+/// Fits `N` offsets of `m` by coordinate ascent with the rest of `m` held: those that `set`
+/// writes into a copy, maximising the likelihood of the finds and reports of the `used`
+/// hazards with a weak ridge towards 0, from the current values `x0`. Fewer than `min_used`
+/// hazards keep 0.
+fn fit_offsets<const N: usize>(
+    m: &PriorModel,
+    used: &[&HazardUnits],
+    min_used: usize,
+    set: impl Fn(&mut PriorModel, [f64; N]),
+    x0: [f64; N],
+    step: f64,
+    bound: f64,
+) -> [f64; N] {
+    if used.len() < min_used.max(1) {
+        return [0.0; N];
+    }
+    let ll = |x: [f64; N]| -> f64 {
+        let mut mm = m.clone();
+        set(&mut mm, x);
+        mm.ln_likelihood_of(used) - RIDGE * x.iter().map(|v| v * v).sum::<f64>()
+    };
+    coordinate_ascent(ll, x0, [step; N], [(-bound, bound); N])
+}
+
+/// Fits [`PriorModel::confirmed`] with the rest of `m` held, on the confirmed hazards: fewer
+/// than [`MIN_TYPE_HAZARDS`] of them, or than [`MIN_TYPE_HAZARDS_WITH_FINDS`] with finds, keep 0.
+/// Confirmed hazards are where the fighting was, so they hold more items than a suspected hazard
+/// of the same contamination type, and report them differently.
+pub fn fit_confirmed(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 2] {
+    let used: Vec<&HazardUnits> = data.iter().copied().filter(|h| h.class == HazardClass::Cha).collect();
+    if used.iter().filter(|h| h.finds() > 0).count() < MIN_TYPE_HAZARDS_WITH_FINDS {
+        return [0.0; 2];
+    }
+    fit_offsets(
+        m,
+        &used,
+        MIN_TYPE_HAZARDS,
+        |mm, x| mm.confirmed = x,
+        m.confirmed,
+        0.5,
+        5.0,
+    )
+}
+
+/// Fits [`PriorModel::buffer`] with the rest of `m` held: the offsets on logit π and ln μ of the
+/// units around the direct evidence that confirmed a hazard, and on logit π of its other units,
+/// on the hazards with such units (at least 10). That evidence was there before any work, so
+/// whether land lies around it is a covariate, not an outcome of the finds being fitted.
+pub fn fit_buffer(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 3] {
+    let used: Vec<&HazardUnits> = data
+        .iter()
+        .copied()
+        .filter(|h| h.units.iter().any(|u| u.evidence_buffer))
+        .collect();
+    fit_offsets(m, &used, 10, |mm, x| mm.buffer = x, m.buffer, 1.0, 8.0)
+}
+
+/// Fits [`PriorModel::intensity`] with the rest of `m` held, on the hazards with finds and at
+/// least two units (at least 10): a pseudo-likelihood, each unit's finds given its hazard's
+/// others', as for autologistic models.
+pub fn fit_intensity(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 2] {
+    let used: Vec<&HazardUnits> = data
+        .iter()
+        .copied()
+        .filter(|h| h.finds() > 0 && h.units.len() > 1)
+        .collect();
+    fit_offsets(m, &used, 10, |mm, x| mm.intensity = x, m.intensity, 0.5, 4.0)
+}
+
 /// Fits [`PriorModel::neighbours`] with the rest of `m` held: the offsets on logit φ that
 /// maximise the likelihood of the finds, each unit's φ conditioned on whether the hazard's other
 /// direct evidence lies next to it or farther (a pseudo-likelihood, as for autologistic models:
 /// contamination comes in clusters that straddle cells, so a unit next to finds is more likely
 /// to hold items than one across the hazard). Only hazards with direct evidence in some unit and
-/// at least two units are affected. A weak ridge keeps the offsets near 0.
+/// at least two units are affected (at least 10 of them).
 pub fn fit_neighbours(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 2] {
     let used: Vec<&HazardUnits> = data
         .iter()
         .copied()
         .filter(|h| h.units.iter().any(|u| u.evidence_distance.is_some()))
         .collect();
-    if used.len() < 10 {
-        return [0.0; 2];
-    }
-    let ll = |x: [f64; 2]| -> f64 {
-        let mut mm = m.clone();
-        mm.neighbours = x;
-        mm.ln_likelihood_of(&used) - RIDGE * (x[0] * x[0] + x[1] * x[1])
-    };
-    coordinate_ascent(ll, [0.0; 2], [1.0; 2], [(-8.0, 8.0); 2])
+    fit_offsets(m, &used, 10, |mm, x| mm.neighbours = x, [0.0; 2], 1.0, 8.0)
 }
 
 /// Maximises `f` by coordinate search from `x0`: each coordinate tried at ± its step (clamped to
@@ -650,6 +771,7 @@ mod tests {
             reported_finds: 0,
             evidence: false,
             evidence_distance: None,
+            evidence_buffer: false,
         }
     }
 
@@ -729,6 +851,118 @@ mod tests {
         m.by_contamination = offsets;
         assert_eq!(m.report_of(&other), m.report);
         assert!((m.report_of(&hazards[0]) - 0.1).abs() < 0.02);
+    }
+
+    /// The prior of the offset tests: π = the risk, units independent, confirmed hazards
+    /// contaminated, many items a contaminated unit (cleared land always yields finds), nothing
+    /// reported by people.
+    fn sure_finds_model() -> PriorModel {
+        let mut m = PriorModel::from_vec(&[0.0, 1.0, 0.0, -30.0, 0.0, 20f64.ln(), 0.0, 0.0, 50f64.ln(), -30.0]);
+        m.kappa = 1.0;
+        m
+    }
+
+    fn confirmed_hazard(k: usize, units: Vec<Unit>) -> HazardUnits {
+        HazardUnits {
+            index: k,
+            id: format!("H{k}"),
+            class: HazardClass::Cha,
+            area_m2: 1e5 * units.len() as f64,
+            remaining_m2: 0.0,
+            contamination: None,
+            units,
+        }
+    }
+
+    /// Confirmed hazards of three cleared units: the land around the evidence that confirmed
+    /// the hazard in its own cell (always contaminated), the land around it in the next cell
+    /// (contaminated with probability 0.7) and land away from it (0.1), all at risk 0.3. The
+    /// fitted offsets on logit π recover logit 0.7 − logit 0.3 and logit 0.1 − logit 0.3.
+    #[test]
+    fn buffer_offsets_recover_contamination_around_the_evidence() {
+        let c = LatLng::new(48.5, 35.0).unwrap().to_cell(Resolution::Nine);
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let hazards: Vec<HazardUnits> = (0..6000)
+            .map(|k| {
+                let evidence = Unit {
+                    risk: 1.0 - 1e-6,
+                    evidence: true,
+                    evidence_buffer: true,
+                    ..unit(c, true)
+                };
+                let around = Unit {
+                    risk: 0.3,
+                    evidence_buffer: true,
+                    ..unit(c, rng.gen::<f64>() < 0.7)
+                };
+                let away = Unit {
+                    risk: 0.3,
+                    ..unit(c, rng.gen::<f64>() < 0.1)
+                };
+                confirmed_hazard(k, vec![evidence, around, away])
+            })
+            .collect();
+        let data: Vec<&HazardUnits> = hazards.iter().collect();
+        let [around, _, away] = fit_buffer(&sure_finds_model(), &data);
+        let logit = |p: f64| (p / (1.0 - p)).ln();
+        assert!((around - (logit(0.7) - logit(0.3))).abs() < 0.1, "around {around:.3}");
+        assert!((away - (logit(0.1) - logit(0.3))).abs() < 0.1, "away {away:.3}");
+        // Hazards without such evidence keep their priors.
+        let mut m = sure_finds_model();
+        let plain = confirmed_hazard(0, vec![unit(c, false), unit(c, true)]);
+        let before = m.priors(&plain);
+        m.buffer = [around, 0.5, away];
+        assert_eq!(m.priors(&plain), before);
+    }
+
+    /// Confirmed hazards of three cleared units at risk 0.3: when their units are contaminated
+    /// independently the fitted intensity offset on logit φ is near 0; when a hazard is heavily
+    /// contaminated (each unit with probability 0.9) or lightly (0.1), half and half, a unit's
+    /// chance rises with the finds in the others, and so does the offset.
+    #[test]
+    fn intensity_offsets_follow_contamination_shared_by_a_hazards_units() {
+        let c = LatLng::new(48.5, 35.0).unwrap().to_cell(Resolution::Nine);
+        let m = sure_finds_model();
+        // The model's own φ for three units at π = 0.3: π / (1 − 0.7³).
+        let phi = 0.3 / (1.0 - 0.7f64.powi(3));
+        let simulate = |seed: u64, shared: bool| -> Vec<HazardUnits> {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let mut out = Vec::new();
+            while out.len() < 4000 {
+                let p = if !shared {
+                    phi
+                } else if rng.gen::<bool>() {
+                    0.9
+                } else {
+                    0.1
+                };
+                let hit: Vec<bool> = (0..3).map(|_| rng.gen::<f64>() < p).collect();
+                // A contaminated hazard has a contaminated unit.
+                if !hit.iter().any(|&h| h) {
+                    continue;
+                }
+                let units = hit
+                    .into_iter()
+                    .map(|h| Unit {
+                        risk: 0.3,
+                        ..unit(c, h)
+                    })
+                    .collect();
+                out.push(confirmed_hazard(out.len(), units));
+            }
+            out
+        };
+        let fitted = |hazards: &[HazardUnits]| fit_intensity(&m, &hazards.iter().collect::<Vec<_>>());
+        let [independent, _] = fitted(&simulate(3, false));
+        // Not exactly 0: the likelihood is the hazard's joint one with each unit's φ given the
+        // others' finds, not a product of conditionals; on three-unit hazards it leans a little
+        // negative (−0.17 here), well short of what shared contamination gives.
+        assert!(independent.abs() < 0.25, "independent units: {independent:.3}");
+        let [shared, _] = fitted(&simulate(4, true));
+        assert!(
+            shared - independent > 0.4,
+            "units sharing their hazard's contamination: {shared:.3}, independent {independent:.3}"
+        );
     }
 
     #[test]
