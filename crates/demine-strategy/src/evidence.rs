@@ -438,13 +438,16 @@ pub fn hazard_units(reg: &Registry<'_>, methods: &Methods) -> Result<Vec<HazardU
 mod tests {
     use super::*;
 
-    #[test]
-    fn only_a_confirmed_hazards_finds_up_to_its_recording_confirmed_it() {
-        let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
-        let hazard = |class| Hazard {
+    fn day(d: &str) -> chrono::NaiveDate {
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()
+    }
+
+    /// Hazard "H" of `class` over `geometry`, recorded on 2024-03-10.
+    fn hazard(class: HazardClass, geometry: geo::MultiPolygon<f64>) -> Hazard {
+        Hazard {
             id: "H".into(),
             class,
-            geometry: geo::MultiPolygon::new(vec![]),
+            geometry,
             name: None,
             reported_status: None,
             organisation: None,
@@ -454,19 +457,29 @@ mod tests {
             blockages: None,
             recorded_date: Some(day("2024-03-10")),
             attributes: Default::default(),
-        };
-        let find = |date: &str| Find {
-            id: "F".into(),
+        }
+    }
+
+    /// A find in hazard "H".
+    fn find(id: &str, date: &str, location: Point<f64>) -> Find {
+        Find {
+            id: id.into(),
             date: day(date),
             category: demine_core::FindCategory::Uxo,
-            location: Point::new(35.0, 48.5),
+            location,
             hazard_id: Some("H".into()),
             activity_id: None,
             depth_cm: None,
             condition: None,
             disposition: None,
             attributes: Default::default(),
-        };
+        }
+    }
+
+    #[test]
+    fn only_a_confirmed_hazards_finds_up_to_its_recording_confirmed_it() {
+        let hazard = |class| hazard(class, geo::MultiPolygon::new(vec![]));
+        let find = |date: &str| find("F", date, Point::new(35.0, 48.5));
         assert!(confirmed_it(&hazard(HazardClass::Cha), &find("2024-03-10")));
         assert!(!confirmed_it(&hazard(HazardClass::Cha), &find("2024-03-11")));
         assert!(!confirmed_it(&hazard(HazardClass::Sha), &find("2024-01-01")));
@@ -483,7 +496,6 @@ mod tests {
     /// outcome rather than a covariate, makes no such unit.
     #[test]
     fn land_around_the_evidence_that_confirmed_a_hazard_is_a_unit_of_its_own() {
-        let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
         let (lon, lat, half_lon, half_lat) = (35.0, 48.5, 0.0041, 0.0027);
         let square = geo::Polygon::new(
             geo::LineString::from(vec![
@@ -495,32 +507,7 @@ mod tests {
             ]),
             vec![],
         );
-        let hazards = vec![Hazard {
-            id: "H".into(),
-            class: HazardClass::Cha,
-            geometry: geo::MultiPolygon::new(vec![square]),
-            name: None,
-            reported_status: None,
-            organisation: None,
-            land_use: None,
-            contamination: None,
-            evidence: None,
-            blockages: None,
-            recorded_date: Some(day("2024-03-10")),
-            attributes: Default::default(),
-        }];
-        let find = |id: &str, date: &str, location: Point<f64>| Find {
-            id: id.into(),
-            date: day(date),
-            category: demine_core::FindCategory::Uxo,
-            location,
-            hazard_id: Some("H".into()),
-            activity_id: None,
-            depth_cm: None,
-            condition: None,
-            disposition: None,
-            attributes: Default::default(),
-        };
+        let hazards = vec![hazard(HazardClass::Cha, geo::MultiPolygon::new(vec![square]))];
         let finds = vec![
             find("F1", "2024-03-01", Point::new(lon, lat)),
             find(

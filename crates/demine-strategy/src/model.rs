@@ -465,6 +465,12 @@ pub fn fit_options(hazards: &[HazardUnits], options: FitOptions) -> Fit {
 const MIN_TYPE_HAZARDS: usize = 30;
 const MIN_TYPE_HAZARDS_WITH_FINDS: usize = 10;
 
+/// Whether a group of hazards is large enough for offsets of its own: at least
+/// [`MIN_TYPE_HAZARDS`], of them [`MIN_TYPE_HAZARDS_WITH_FINDS`] with finds.
+fn enough_for_offsets(hazards: &[&HazardUnits]) -> bool {
+    hazards.len() >= MIN_TYPE_HAZARDS && hazards.iter().filter(|h| h.finds() > 0).count() >= MIN_TYPE_HAZARDS_WITH_FINDS
+}
+
 /// Fits [`ContaminationOffsets`] per recorded contamination type with the rest of `m` held: the
 /// offsets on ln μ and logit r that maximise the likelihood of the finds and reports of that
 /// type's hazards (each hazard has one type, so the types are fitted one by one). Types with
@@ -480,9 +486,7 @@ pub fn fit_contamination(m: &PriorModel, data: &[&HazardUnits]) -> Vec<Contamina
             .copied()
             .filter(|h| h.contamination.as_deref() == Some(t))
             .collect();
-        if of_type.len() < MIN_TYPE_HAZARDS
-            || of_type.iter().filter(|h| h.finds() > 0).count() < MIN_TYPE_HAZARDS_WITH_FINDS
-        {
+        if !enough_for_offsets(&of_type) {
             continue;
         }
         let set = |mm: &mut PriorModel, [ln_items, logit_report]: [f64; 2]| {
@@ -493,7 +497,7 @@ pub fn fit_contamination(m: &PriorModel, data: &[&HazardUnits]) -> Vec<Contamina
                 hazards: 0,
             }]
         };
-        let [ln_items, logit_report] = fit_offsets(m, &of_type, MIN_TYPE_HAZARDS, set, [0.0; 2], 0.5, 5.0);
+        let [ln_items, logit_report] = fit_offsets(m, &of_type, 1, set, [0.0; 2], 0.5, 5.0);
         out.push(ContaminationOffsets {
             contamination: t.to_string(),
             ln_items,
@@ -575,24 +579,16 @@ fn fit_offsets<const N: usize>(
     coordinate_ascent(ll, x0, [step; N], [(-bound, bound); N])
 }
 
-/// Fits [`PriorModel::confirmed`] with the rest of `m` held, on the confirmed hazards: fewer
-/// than [`MIN_TYPE_HAZARDS`] of them, or than [`MIN_TYPE_HAZARDS_WITH_FINDS`] with finds, keep 0.
+/// Fits [`PriorModel::confirmed`] with the rest of `m` held, on the confirmed hazards (too few,
+/// by [`enough_for_offsets`], keep 0).
 /// Confirmed hazards are where the fighting was, so they hold more items than a suspected hazard
 /// of the same contamination type, and report them differently.
 pub fn fit_confirmed(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 2] {
     let used: Vec<&HazardUnits> = data.iter().copied().filter(|h| h.class == HazardClass::Cha).collect();
-    if used.iter().filter(|h| h.finds() > 0).count() < MIN_TYPE_HAZARDS_WITH_FINDS {
+    if !enough_for_offsets(&used) {
         return [0.0; 2];
     }
-    fit_offsets(
-        m,
-        &used,
-        MIN_TYPE_HAZARDS,
-        |mm, x| mm.confirmed = x,
-        m.confirmed,
-        0.5,
-        5.0,
-    )
+    fit_offsets(m, &used, 1, |mm, x| mm.confirmed = x, m.confirmed, 0.5, 5.0)
 }
 
 /// Fits [`PriorModel::buffer`] with the rest of `m` held: the offsets on logit π and ln μ of the
