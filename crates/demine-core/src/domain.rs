@@ -167,6 +167,35 @@ pub struct Hazard {
     pub attributes: Attributes,
 }
 
+impl Hazard {
+    /// A hazard with only what every record needs; the optional fields are empty (set them
+    /// with struct update syntax: `Hazard { contamination: Some(…), ..Hazard::new(…) }`).
+    ///
+    /// ```
+    /// use demine_core::{Hazard, HazardClass};
+    /// use geo::{polygon, MultiPolygon};
+    /// let square = MultiPolygon::new(vec![polygon![(x: 35.0, y: 51.0), (x: 35.01, y: 51.0), (x: 35.01, y: 51.01), (x: 35.0, y: 51.01)]]);
+    /// let h = Hazard { contamination: Some("AP_mines".into()), ..Hazard::new("HAZ-1", HazardClass::Cha, square) };
+    /// assert_eq!(h.organisation, None);
+    /// ```
+    pub fn new(id: impl Into<String>, class: HazardClass, geometry: MultiPolygon<f64>) -> Hazard {
+        Hazard {
+            id: id.into(),
+            class,
+            geometry,
+            name: None,
+            reported_status: None,
+            organisation: None,
+            land_use: None,
+            contamination: None,
+            evidence: None,
+            blockages: None,
+            recorded_date: None,
+            attributes: Attributes::default(),
+        }
+    }
+}
+
 /// A land-release activity: the polygon is the land it released.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Activity {
@@ -197,6 +226,25 @@ pub struct Find {
     pub condition: Option<String>,
     pub disposition: Option<String>,
     pub attributes: Attributes,
+}
+
+impl Find {
+    /// A find with only what every record needs; the optional fields are empty, as for
+    /// [`Hazard::new`].
+    pub fn new(id: impl Into<String>, date: NaiveDate, category: FindCategory, location: Point<f64>) -> Find {
+        Find {
+            id: id.into(),
+            date,
+            category,
+            location,
+            hazard_id: None,
+            activity_id: None,
+            depth_cm: None,
+            condition: None,
+            disposition: None,
+            attributes: Attributes::default(),
+        }
+    }
 }
 
 /// An explosive ordnance accident (victims killed or injured).

@@ -29,13 +29,12 @@
 //!
 //! ```
 //! use demine_priority::{prioritise, Config, PriorityInputs};
+//! let square = geo::MultiPolygon::new(vec![geo::Polygon::new(
+//!     vec![(35.0, 50.0), (35.01, 50.0), (35.01, 50.01), (35.0, 50.01), (35.0, 50.0)].into(), vec![])]);
 //! let hazard = demine_core::Hazard {
-//!     id: "HAZ-1".into(), class: demine_core::HazardClass::Sha,
-//!     geometry: geo::MultiPolygon::new(vec![geo::Polygon::new(
-//!         vec![(35.0, 50.0), (35.01, 50.0), (35.01, 50.01), (35.0, 50.01), (35.0, 50.0)].into(), vec![])]),
-//!     name: None, reported_status: None, organisation: None,
-//!     land_use: Some("agricultural".into()), contamination: None, evidence: None,
-//!     blockages: Some("access to farmland; 40 households".into()), recorded_date: None, attributes: Default::default(),
+//!     land_use: Some("agricultural".into()),
+//!     blockages: Some("access to farmland; 40 households".into()),
+//!     ..demine_core::Hazard::new("HAZ-1", demine_core::HazardClass::Sha, square)
 //! };
 //! let report = prioritise(&PriorityInputs {
 //!     hazards: &[hazard], remaining_m2: &[800_000.0], risk_p_any: &[Some(0.5)],

@@ -5,44 +5,32 @@ use proptest::prelude::*;
 fn square(id: &str, lon: f64, lat: f64, class: HazardClass) -> Hazard {
     let d = 0.005;
     Hazard {
-        id: id.into(),
-        class,
-        geometry: MultiPolygon::new(vec![Polygon::new(
-            vec![
-                (lon, lat),
-                (lon + d, lat),
-                (lon + d, lat + d),
-                (lon, lat + d),
-                (lon, lat),
-            ]
-            .into(),
-            vec![],
-        )]),
-        name: None,
-        reported_status: None,
-        organisation: None,
         land_use: Some("agricultural".into()),
-        contamination: None,
-        evidence: None,
-        blockages: None,
-        recorded_date: None,
-        attributes: Default::default(),
+        ..Hazard::new(
+            id,
+            class,
+            MultiPolygon::new(vec![Polygon::new(
+                vec![
+                    (lon, lat),
+                    (lon + d, lat),
+                    (lon + d, lat + d),
+                    (lon, lat + d),
+                    (lon, lat),
+                ]
+                .into(),
+                vec![],
+            )]),
+        )
     }
 }
 
 fn find(id: &str, lon: f64, lat: f64) -> Find {
-    Find {
-        id: id.into(),
-        date: chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap(),
-        category: demine_core::FindCategory::ApMine,
-        location: Point::new(lon, lat),
-        hazard_id: None,
-        activity_id: None,
-        depth_cm: None,
-        condition: None,
-        disposition: None,
-        attributes: Default::default(),
-    }
+    Find::new(
+        id,
+        chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap(),
+        demine_core::FindCategory::ApMine,
+        Point::new(lon, lat),
+    )
 }
 
 fn settlement(lon: f64, lat: f64, population: u32) -> ContextFeature {

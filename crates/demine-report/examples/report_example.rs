@@ -134,32 +134,19 @@ fn main() {
             for k in 0..(rng.next() * 4.0) as usize {
                 let cat = FindCategory::ALL[(rng.next() * 4.0) as usize];
                 finds.push(Find {
-                    id: format!("F-{i}-{k}"),
-                    date: day(&mut rng),
-                    category: cat,
-                    location: Point::new(cx + rng.range(-0.5, 0.5) * rx, cy + rng.range(-0.5, 0.0) * ry),
                     hazard_id: Some(id.clone()),
-                    activity_id: None,
-                    depth_cm: None,
-                    condition: None,
-                    disposition: None,
-                    attributes: Default::default(),
+                    ..Find::new(
+                        format!("F-{i}-{k}"),
+                        day(&mut rng),
+                        cat,
+                        Point::new(cx + rng.range(-0.5, 0.5) * rx, cy + rng.range(-0.5, 0.0) * ry),
+                    )
                 });
             }
         }
         hazards.push(Hazard {
-            id,
-            class,
-            geometry,
             name: (rng.next() < 0.3).then(|| format!("Field near settlement {}", i % 37)),
-            reported_status: None,
-            organisation: None,
-            land_use: None,
-            contamination: None,
-            evidence: None,
-            blockages: None,
-            recorded_date: None,
-            attributes: Default::default(),
+            ..Hazard::new(id, class, geometry)
         });
     }
     let accidents: Vec<Accident> = (0..(n / 40).max(3))

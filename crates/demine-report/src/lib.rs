@@ -22,14 +22,12 @@
 //! use demine_report::{render_html, ReportInput};
 //! use geo::{polygon, MultiPolygon};
 //!
-//! let hazard = Hazard {
-//!     id: "HZ-1".into(),
-//!     class: HazardClass::Cha,
-//!     geometry: MultiPolygon::new(vec![polygon![
+//! let hazard = Hazard::new(
+//!     "HZ-1",
+//!     HazardClass::Cha,
+//!     MultiPolygon::new(vec![polygon![
 //!         (x: 30.0, y: 50.0), (x: 30.01, y: 50.0), (x: 30.01, y: 50.01), (x: 30.0, y: 50.01)]]),
-//!     name: None, reported_status: None, organisation: None, land_use: None,
-//!     contamination: None, evidence: None, blockages: None, recorded_date: None, attributes: Default::default(),
-//! };
+//! );
 //! let release = account_registry(
 //!     &[HazardWithActivities { id: &hazard.id, geometry: &hazard.geometry, activities: vec![] }],
 //!     true,

@@ -930,20 +930,7 @@ mod tests {
         let geometry = MultiPolygon::new(vec![polygon![
             (x: 30.0, y: 50.0), (x: 30.01, y: 50.0), (x: 30.01, y: 50.01), (x: 30.0, y: 50.01)]]);
         let hazards: Vec<Hazard> = (0..20)
-            .map(|i| Hazard {
-                id: format!("H{i}"),
-                class: HazardClass::Cha,
-                geometry: geometry.clone(),
-                name: None,
-                reported_status: None,
-                organisation: None,
-                land_use: None,
-                contamination: None,
-                evidence: None,
-                blockages: None,
-                recorded_date: None,
-                attributes: Default::default(),
-            })
+            .map(|i| Hazard::new(format!("H{i}"), HazardClass::Cha, geometry.clone()))
             .collect();
         let with: Vec<HazardWithActivities> = hazards
             .iter()

@@ -18,35 +18,11 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn hazard(id: &str, class: HazardClass, geometry: MultiPolygon<f64>) -> Hazard {
-    Hazard {
-        id: id.into(),
-        class,
-        geometry,
-        name: None,
-        reported_status: None,
-        organisation: None,
-        land_use: None,
-        contamination: None,
-        evidence: None,
-        blockages: None,
-        recorded_date: None,
-        attributes: Default::default(),
-    }
+    Hazard::new(id, class, geometry)
 }
 
 fn find(id: &str, category: FindCategory, at: Point<f64>) -> Find {
-    Find {
-        id: id.into(),
-        date: d("2024-03-01"),
-        category,
-        location: at,
-        hazard_id: None,
-        activity_id: None,
-        depth_cm: None,
-        condition: None,
-        disposition: None,
-        attributes: Default::default(),
-    }
+    Find::new(id, d("2024-03-01"), category, at)
 }
 
 fn accident(id: &str, killed: u32, injured: u32, at: Point<f64>) -> Accident {

@@ -504,21 +504,12 @@ mod tests {
     use geo::polygon;
 
     fn hazard(id: &str, x: f64, class: HazardClass) -> Hazard {
-        Hazard {
-            id: id.into(),
+        Hazard::new(
+            id,
             class,
-            geometry: MultiPolygon::new(vec![polygon![
+            MultiPolygon::new(vec![polygon![
                 (x: x, y: 51.0), (x: x + 0.02, y: 51.0), (x: x + 0.02, y: 51.02), (x: x, y: 51.02)]]),
-            name: None,
-            reported_status: None,
-            organisation: None,
-            land_use: None,
-            contamination: None,
-            evidence: None,
-            blockages: None,
-            recorded_date: None,
-            attributes: Default::default(),
-        }
+        )
     }
 
     #[test]
@@ -529,18 +520,12 @@ mod tests {
         ];
         let cleared = vec![(Outcome::Cleared, hazards[1].geometry.clone())];
         // The pieces released by outcome are what makes negatives.
-        let find = Find {
-            id: "F".into(),
-            date: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-            category: demine_core::FindCategory::ApMine,
-            location: Point::new(35.01, 51.01),
-            hazard_id: None,
-            activity_id: None,
-            depth_cm: None,
-            condition: None,
-            disposition: None,
-            attributes: Default::default(),
-        };
+        let find = Find::new(
+            "F",
+            NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            demine_core::FindCategory::ApMine,
+            Point::new(35.01, 51.01),
+        );
         let road = ContextFeature {
             layer: "roads".into(),
             id: None,

@@ -487,18 +487,12 @@ mod tests {
     use geo::{polygon, Contains};
 
     fn find(id: usize, x: f64, y: f64) -> Find {
-        Find {
-            id: format!("F{id}"),
-            date: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-            category: FindCategory::Uxo,
-            location: Point::new(x, y),
-            hazard_id: None,
-            activity_id: None,
-            depth_cm: None,
-            condition: None,
-            disposition: None,
-            attributes: Default::default(),
-        }
+        Find::new(
+            format!("F{id}"),
+            chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            FindCategory::Uxo,
+            Point::new(x, y),
+        )
     }
 
     /// One cleared hazard (negatives), a hazard with finds (positives), finds outside both:
@@ -510,20 +504,7 @@ mod tests {
                 polygon![(x: x, y: y), (x: x + d, y: y), (x: x + d, y: y + d), (x: x, y: y + d)],
             ])
         };
-        let hazard = |id: &str, geometry: MultiPolygon<f64>| Hazard {
-            id: id.into(),
-            class: HazardClass::Sha,
-            geometry,
-            name: None,
-            reported_status: None,
-            organisation: None,
-            land_use: None,
-            contamination: None,
-            evidence: None,
-            blockages: None,
-            recorded_date: None,
-            attributes: Default::default(),
-        };
+        let hazard = |id: &str, geometry: MultiPolygon<f64>| Hazard::new(id, HazardClass::Sha, geometry);
         let hazards = vec![
             hazard("CLEAN", square(35.0, 51.0, 0.03)),
             hazard("DIRTY", square(35.1, 51.0, 0.03)),

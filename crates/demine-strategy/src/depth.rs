@@ -306,18 +306,8 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         let day = |k: i64| chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Duration::days(k);
         let hazard = Hazard {
-            id: "H".into(),
-            class: HazardClass::Cha,
-            geometry: square(30.0, 50.0, 0.5),
-            name: None,
-            reported_status: None,
-            organisation: None,
-            land_use: None,
             contamination: Some("UXO".into()),
-            evidence: None,
-            blockages: None,
-            recorded_date: None,
-            attributes: Attributes::new(),
+            ..Hazard::new("H", HazardClass::Cha, square(30.0, 50.0, 0.5))
         };
         let (mut activities, mut finds) = (Vec::new(), Vec::new());
         for k in 0..400 {
@@ -333,16 +323,15 @@ mod tests {
                 let p = if z <= depth + 5.0 { 0.99 } else { 0.2 };
                 if rng.gen::<f64>() < p {
                     finds.push(Find {
-                        id: format!("F{}", finds.len()),
-                        date: day(k as i64),
-                        category: FindCategory::Uxo,
-                        location: Point::new(x + 0.01, y + 0.01),
                         hazard_id: Some("H".into()),
                         activity_id: Some(id.clone()),
                         depth_cm: Some(z),
-                        condition: None,
-                        disposition: None,
-                        attributes: Attributes::new(),
+                        ..Find::new(
+                            format!("F{}", finds.len()),
+                            day(k as i64),
+                            FindCategory::Uxo,
+                            Point::new(x + 0.01, y + 0.01),
+                        )
                     });
                 }
             }

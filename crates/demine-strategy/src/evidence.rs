@@ -445,34 +445,16 @@ mod tests {
     /// Hazard "H" of `class` over `geometry`, recorded on 2024-03-10.
     fn hazard(class: HazardClass, geometry: geo::MultiPolygon<f64>) -> Hazard {
         Hazard {
-            id: "H".into(),
-            class,
-            geometry,
-            name: None,
-            reported_status: None,
-            organisation: None,
-            land_use: None,
-            contamination: None,
-            evidence: None,
-            blockages: None,
             recorded_date: Some(day("2024-03-10")),
-            attributes: Default::default(),
+            ..Hazard::new("H", class, geometry)
         }
     }
 
     /// A find in hazard "H".
     fn find(id: &str, date: &str, location: Point<f64>) -> Find {
         Find {
-            id: id.into(),
-            date: day(date),
-            category: demine_core::FindCategory::Uxo,
-            location,
             hazard_id: Some("H".into()),
-            activity_id: None,
-            depth_cm: None,
-            condition: None,
-            disposition: None,
-            attributes: Default::default(),
+            ..Find::new(id, day(date), demine_core::FindCategory::Uxo, location)
         }
     }
 
