@@ -1121,6 +1121,9 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
             "p90": f.p90_month.to_string(),
             "beyond_horizon": f.beyond_horizon,
             "level_m2_per_month": f.model.level_m2,
+            "trend_pct_per_month": f.model.trend_pct_per_month(),
+            "trend_damping": f.model.damping,
+            "band_factor": f.model.band_factor,
         }),
         HistoryAnswer::Hindcast { source, hindcast: h } => json!({
             "source": source,
@@ -1130,6 +1133,9 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
             "median_abs_error_m2": h.median_abs_error_m2,
             "baseline_median_abs_error_m2": h.baseline_median_abs_error_m2,
             "level_m2_per_month": h.model.level_m2,
+            "trend_pct_per_month": h.model.trend_pct_per_month(),
+            "trend_damping": h.model.damping,
+            "band_factor": h.model.band_factor,
         }),
     }
 }

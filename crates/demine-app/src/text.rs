@@ -96,3 +96,19 @@ pub fn migrated(m: &crate::audit::Migrated) -> String {
     ));
     out
 }
+
+/// ", growing 2.1 % a month, the growth fading by 5 % a month", or "" when the history chose no
+/// trend (a damped trend: see `demine_plan::history`).
+pub fn trend_words(m: &demine_plan::history::RateModel) -> String {
+    if m.trend_per_month == 0.0 {
+        return String::new();
+    }
+    let pct = m.trend_pct_per_month();
+    let verb = if pct >= 0.0 { "growing" } else { "shrinking" };
+    format!(
+        ", {verb} {:.1} % a month, the {} fading by {:.0} % a month",
+        pct.abs(),
+        if pct >= 0.0 { "growth" } else { "decline" },
+        (1.0 - m.damping) * 100.0
+    )
+}

@@ -5,11 +5,21 @@
 //! **Model.** The programme's monthly total R_t is a level L_t times a calendar-month factor S_m
 //! (winter stops, summer heat; estimated when there are two years of history) times noise. The
 //! level is an exponentially weighted mean of the deseasonalised months (half-life
-//! [`LEVEL_HALF_LIFE_MONTHS`]); it then wanders as a random walk on the log scale with the σ the
-//! history shows (the spread of 6-month log changes of its own rolling level). Each Monte Carlo run
-//! draws the starting level's error, the walk, and each month's noise from the history's own
-//! deseasonalised ratios (a bootstrap), so the band widens with the horizon as real programmes
-//! drift (funding, teams, access). Runs take ChaCha8 streams of the seed.
+//! [`LEVEL_HALF_LIFE_MONTHS`]), with, when it forecasts better, a damped trend: the slope of the
+//! log months over the last two years, each month ahead keeping a share (the damping) of the
+//! previous month's growth. Programmes grow while teams are added and shrink as land or funding
+//! runs out; a level alone lags both. The level then wanders as a random walk on the log scale
+//! with the σ the history shows (the spread of 6-month log changes of its own rolling level).
+//!
+//! **The history checks itself.** From each of its last 24 months (with 18 before it) the model
+//! is fitted again and forecasts up to 12 months it already knows. Those internal hindcasts
+//! choose the damping (no trend, 0.85, 0.95: a trend must beat the level alone by 3 %), and
+//! widen the σs until the P10–P90 band holds 90 % of their errors (in-sample errors understate
+//! the future's). Each Monte Carlo run draws the starting level's error, the walk, and each
+//! month's noise from the history's own deseasonalised ratios (a bootstrap), so the band widens
+//! with the horizon as real programmes drift (funding, teams, access). Runs take ChaCha8 streams
+//! of the seed. `examples/hindcast_regimes.rs` measures coverage and error against a straight
+//! line on SYNTHETIC programmes that drift, grow, level off, shrink and lose funding.
 //!
 //! ```
 //! use demine_plan::history::*;
@@ -337,12 +347,52 @@ pub struct RateModel {
     pub level_sigma: f64,
     /// σ of the level's monthly log change.
     pub walk_sigma: f64,
+    /// Growth of the level at the end of the history, per month on the log scale (0: none).
+    pub trend_per_month: f64,
+    /// Each month ahead keeps this share of the previous month's growth (a damped trend: the
+    /// level tends to `level_m2 · e^(trend · damping / (1 − damping))`).
+    pub damping: f64,
+    /// How much the fitted history's own hindcasts widened the σs above (≥ 1).
+    pub band_factor: f64,
     /// Calendar-month factors, January first (all 1 without two years of history).
     pub seasonal: [f64; 12],
     /// Deseasonalised month / level ratios the noise is drawn from.
     #[serde(skip)]
     pub noise: Vec<f64>,
     pub last_month: YearMonth,
+}
+
+impl RateModel {
+    /// The trend at the end of the history as % a month (negative: shrinking).
+    pub fn trend_pct_per_month(&self) -> f64 {
+        self.trend_per_month.exp_m1() * 100.0
+    }
+
+    /// Growth of the log level `months` months after the last one: trend · Σ damping^i.
+    fn growth(&self, months: usize) -> f64 {
+        if self.trend_per_month == 0.0 {
+            return 0.0;
+        }
+        let d = self.damping;
+        let sum = if (1.0 - d).abs() < 1e-12 {
+            months as f64
+        } else {
+            d * (1.0 - d.powi(months as i32)) / (1.0 - d)
+        };
+        self.trend_per_month * sum
+    }
+
+    /// The expected cumulative release for `months` months after the last one (no noise).
+    fn expected_cumulative(&self, months: usize) -> Vec<f64> {
+        let mut cum = 0.0;
+        (1..=months)
+            .map(|j| {
+                let m = self.last_month.plus(j as i64);
+                cum += self.level_m2 * self.growth(j).exp() * self.seasonal[(m.month - 1) as usize];
+                cum
+            })
+            .collect()
+    }
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -361,8 +411,99 @@ fn sd(v: &[f64]) -> f64 {
     (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
 }
 
-/// Fits the rate model on monthly totals.
+/// Months the trend is fitted on (the most recent).
+const TREND_WINDOW_MONTHS: usize = 24;
+/// Dampings the history's own hindcasts choose from (0: no trend).
+const DAMPINGS: [f64; 3] = [0.0, 0.85, 0.95];
+/// Fitted months an internal hindcast needs before its origin, and the months it scores.
+const MIN_INTERNAL_FIT_MONTHS: usize = 18;
+const INTERNAL_HORIZON_MONTHS: usize = 12;
+/// Share of the internal hindcasts' errors the widened P10–P90 band holds.
+const BAND_TARGET: f64 = 0.9;
+/// Internal hindcast origins, the most recent, at most.
+const INTERNAL_ORIGINS: usize = 24;
+
+/// Fits the rate model on monthly totals: a seasonal level, with a damped trend when the
+/// history's own hindcasts say it forecasts better, and σs widened until those hindcasts' errors
+/// fit in them. Programmes grow while teams are added and shrink as land or funding runs out; a
+/// level without a trend lags both, and a band only as wide as the model thinks misses them.
 pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError> {
+    let n = totals.len();
+    let active = totals.iter().filter(|t| t.1 > 0.0).count();
+    if n < 6 || active < 6 {
+        return Err(HistoryError::TooShort(active));
+    }
+    let recent = mean(&totals[n.saturating_sub(12)..].iter().map(|t| t.1).collect::<Vec<_>>());
+    if recent <= 0.0 {
+        return Err(HistoryError::NoRecentRelease);
+    }
+    // Origins of the internal hindcasts: each refits on the months up to it.
+    let origins: Vec<usize> = (MIN_INTERNAL_FIT_MONTHS..n.saturating_sub(1))
+        .rev()
+        .take(INTERNAL_ORIGINS)
+        .collect();
+    let internal = |damping: f64| -> Vec<(usize, f64)> {
+        // (months ahead, ln(actual / expected) of the cumulative release)
+        let mut errors = Vec::new();
+        for &o in &origins {
+            let Ok(m) = fit_with_damping(&totals[..o], damping) else {
+                continue;
+            };
+            let h = INTERNAL_HORIZON_MONTHS.min(n - o);
+            let expected = m.expected_cumulative(h);
+            let mut actual = 0.0;
+            for (j, e) in expected.iter().enumerate() {
+                actual += totals[o + j].1;
+                if actual > 0.0 && *e > 0.0 {
+                    errors.push((j + 1, (actual / e).ln()));
+                }
+            }
+        }
+        errors
+    };
+    let mut best = (f64::INFINITY, 0.0, Vec::new());
+    for damping in DAMPINGS {
+        let errors = internal(damping);
+        if errors.is_empty() {
+            continue;
+        }
+        let score = mean(&errors.iter().map(|e| e.1.abs()).collect::<Vec<_>>());
+        // A trend must earn its place: ties keep the level alone.
+        if score < best.0 * 0.97 || best.0.is_infinite() {
+            best = (score, damping, errors);
+        }
+    }
+    let (_, damping, errors) = best;
+    let mut model = fit_with_damping(totals, damping)?;
+    // Widen the σs so that the model's spread covers the internal hindcasts' errors.
+    if errors.len() >= 6 {
+        let mut ratios: Vec<f64> = errors
+            .iter()
+            .map(|&(h, e)| e.abs() / model.log_sd_of_cumulative(h))
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        // P10–P90 is ±1.2816 σ; the internal errors are in-sample, so they aim a little wider.
+        let factor = (quantile(&ratios, BAND_TARGET) / 1.2816).clamp(1.0, 4.0);
+        model.level_sigma *= factor;
+        model.walk_sigma *= factor;
+        model.band_factor = factor;
+    }
+    Ok(model)
+}
+
+impl RateModel {
+    /// The model's σ of ln(cumulative release) `months` months ahead: the level's error, the walk
+    /// averaged over the months, and the months' noise averaged out.
+    fn log_sd_of_cumulative(&self, months: usize) -> f64 {
+        let h = months.max(1) as f64;
+        let walk = self.walk_sigma.powi(2) * (h + 1.0) * (2.0 * h + 1.0) / (6.0 * h);
+        let cv = sd(&self.noise);
+        (self.level_sigma.powi(2) + walk + cv * cv / h).sqrt().max(1e-3)
+    }
+}
+
+/// The rate model with a given damping of the trend (0: no trend).
+fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateModel, HistoryError> {
     let n = totals.len();
     let active = totals.iter().filter(|t| t.1 > 0.0).count();
     if n < 6 || active < 6 {
@@ -410,7 +551,27 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
         den += w;
         w2 += w * w;
     }
-    let level = (num / den).max(recent * 0.05);
+    let mut level = (num / den).max(recent * 0.05);
+    // Trend: least squares of ln(month) on time over the recent window (months with release).
+    // The weighted mean lags a trend by Σkwₖ/Σwₖ months, so the level is carried forward by it.
+    let mut trend = 0.0;
+    if damping > 0.0 {
+        let window = n.min(TREND_WINDOW_MONTHS);
+        let pts: Vec<(f64, f64)> = (n - window..n)
+            .filter(|&t| d[t] > 0.0)
+            .map(|t| (t as f64, d[t].ln()))
+            .collect();
+        if pts.len() >= 6 {
+            let mx = mean(&pts.iter().map(|p| p.0).collect::<Vec<_>>());
+            let my = mean(&pts.iter().map(|p| p.1).collect::<Vec<_>>());
+            let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+            if sxx > 0.0 {
+                trend = (pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>() / sxx).clamp(-0.2, 0.2);
+            }
+        }
+        let lag = lambda / (1.0 - lambda);
+        level *= (trend * lag).exp();
+    }
     // Noise: months over their trailing 6-month level.
     let mut noise = Vec::new();
     for t in 6..n {
@@ -442,6 +603,9 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
         level_m2: level,
         level_sigma,
         walk_sigma,
+        trend_per_month: trend,
+        damping: if trend == 0.0 { 0.0 } else { damping },
+        band_factor: 1.0,
         seasonal,
         noise,
         last_month: totals[n - 1].0,
@@ -456,15 +620,14 @@ fn simulate(model: &RateModel, months: usize, opts: &HistoryOptions, stop_at: Op
             let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
             rng.set_stream(r as u64);
             let z = Normal::new(0.0, 1.0).expect("unit normal");
-            let mut log_level = model.level_m2.ln() + model.level_sigma * z.sample(&mut rng)
-                - 0.5 * model.level_sigma * model.level_sigma;
+            let mut log_level = model.level_m2.ln() + model.level_sigma * z.sample(&mut rng);
             let mut cum = 0.0;
             let mut out = Vec::with_capacity(months);
             for j in 1..=months {
-                log_level += model.walk_sigma * z.sample(&mut rng) - 0.5 * model.walk_sigma * model.walk_sigma;
+                log_level += model.walk_sigma * z.sample(&mut rng);
                 let m = model.last_month.plus(j as i64);
                 let e = model.noise[rng.gen_range(0..model.noise.len())];
-                cum += log_level.exp() * model.seasonal[(m.month - 1) as usize] * e;
+                cum += (log_level + model.growth(j)).exp() * model.seasonal[(m.month - 1) as usize] * e;
                 out.push(cum);
                 if stop_at.is_some_and(|s| cum >= s) {
                     break;
