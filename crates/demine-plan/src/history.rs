@@ -13,7 +13,8 @@
 //!
 //! **The history checks itself.** From each of its last 24 months (with 18 before it) the model
 //! is fitted again and forecasts up to 12 months it already knows. Those internal hindcasts
-//! choose the damping (no trend, 0.85, 0.95: a trend must beat the level alone by 3 %), and
+//! choose the damping (no trend, 0.85, 0.95: a trend must beat the level alone by 3 %; recent
+//! origins weigh more, half-life 12 months), and
 //! widen the σs until the P10–P90 band holds 90 % of their errors (in-sample errors understate
 //! the future's). Each Monte Carlo run draws the starting level's error, the walk, and each
 //! month's noise from the history's own deseasonalised ratios (a bootstrap), so the band widens
@@ -418,6 +419,8 @@ const DAMPINGS: [f64; 3] = [0.0, 0.85, 0.95];
 /// Fitted months an internal hindcast needs before its origin, and the months it scores.
 const MIN_INTERNAL_FIT_MONTHS: usize = 18;
 const INTERNAL_HORIZON_MONTHS: usize = 12;
+/// Half-life of an internal hindcast's weight in choosing the damping, months before the last.
+const INTERNAL_RECENCY_HALF_LIFE_MONTHS: f64 = 12.0;
 /// Share of the internal hindcasts' errors the widened P10–P90 band holds.
 const BAND_TARGET: f64 = 0.9;
 /// Internal hindcast origins, the most recent, at most.
@@ -442,8 +445,8 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
         .rev()
         .take(INTERNAL_ORIGINS)
         .collect();
-    let internal = |damping: f64| -> Vec<(usize, f64)> {
-        // (months ahead, ln(actual / expected) of the cumulative release)
+    let internal = |damping: f64| -> Vec<(usize, f64, f64)> {
+        // (months ahead, ln(actual / expected) of the cumulative release, weight)
         let mut errors = Vec::new();
         for &o in &origins {
             let Ok(m) = fit_with_damping(&totals[..o], damping) else {
@@ -455,7 +458,10 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
             for (j, e) in expected.iter().enumerate() {
                 actual += totals[o + j].1;
                 if actual > 0.0 && *e > 0.0 {
-                    errors.push((j + 1, (actual / e).ln()));
+                    // Recent origins weigh more: a programme that stopped growing should stop
+                    // being forecast to grow.
+                    let w = 0.5f64.powf((n - 1 - o) as f64 / INTERNAL_RECENCY_HALF_LIFE_MONTHS);
+                    errors.push((j + 1, (actual / e).ln(), w));
                 }
             }
         }
@@ -467,7 +473,7 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
         if errors.is_empty() {
             continue;
         }
-        let score = mean(&errors.iter().map(|e| e.1.abs()).collect::<Vec<_>>());
+        let score = errors.iter().map(|e| e.2 * e.1.abs()).sum::<f64>() / errors.iter().map(|e| e.2).sum::<f64>();
         // A trend must earn its place: ties keep the level alone.
         if score < best.0 * 0.97 || best.0.is_infinite() {
             best = (score, damping, errors);
@@ -479,7 +485,7 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
     if errors.len() >= 6 {
         let mut ratios: Vec<f64> = errors
             .iter()
-            .map(|&(h, e)| e.abs() / model.log_sd_of_cumulative(h))
+            .map(|&(h, e, _)| e.abs() / model.log_sd_of_cumulative(h))
             .collect();
         ratios.sort_by(f64::total_cmp);
         // P10–P90 is ±1.2816 σ; the internal errors are in-sample, so they aim a little wider.
@@ -552,8 +558,8 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
         w2 += w * w;
     }
     let mut level = (num / den).max(recent * 0.05);
-    // Trend: least squares of ln(month) on time over the recent window (months with release).
-    // The weighted mean lags a trend by Σkwₖ/Σwₖ months, so the level is carried forward by it.
+    // Trend: least squares of ln(month) on time over the recent window (months with release);
+    // with it, the level is the line's end (the weighted mean would lag the trend by 8 months).
     let mut trend = 0.0;
     if damping > 0.0 {
         let window = n.min(TREND_WINDOW_MONTHS);
@@ -567,10 +573,13 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
             let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
             if sxx > 0.0 {
                 trend = (pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>() / sxx).clamp(-0.2, 0.2);
+                // The level at the last month is the line's end, times the mean of the months'
+                // ratios to the line (a log line runs through the geometric mean).
+                let at = |t: f64| my + trend * (t - mx);
+                let smear = mean(&pts.iter().map(|p| (p.1 - at(p.0)).exp()).collect::<Vec<_>>());
+                level = (at((n - 1) as f64).exp() * smear).max(recent * 0.05);
             }
         }
-        let lag = lambda / (1.0 - lambda);
-        level *= (trend * lag).exp();
     }
     // Noise: months over their trailing 6-month level.
     let mut noise = Vec::new();

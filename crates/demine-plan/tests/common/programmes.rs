@@ -15,13 +15,22 @@ pub enum Kind {
     Growth,
     /// Growth that levels off at 40–80 % of the history (a programme reaching its size).
     Logistic,
+    /// Growth of 1–5 % a month that stops at once at 40–80 % of the history (teams all fielded).
+    Plateau,
     /// Decline of 0.6–3 % a month (land or funding running out).
     Decline,
     /// Growth of 0.6–3 % a month, then a funding cut of 30–60 % at 40–80 % of the history.
     Cut,
 }
 
-pub const KINDS: [Kind; 5] = [Kind::Drift, Kind::Growth, Kind::Logistic, Kind::Decline, Kind::Cut];
+pub const KINDS: [Kind; 6] = [
+    Kind::Drift,
+    Kind::Growth,
+    Kind::Logistic,
+    Kind::Plateau,
+    Kind::Decline,
+    Kind::Cut,
+];
 
 fn level_at(kind: Kind, i: usize, n: usize, p: &[f64; 3]) -> f64 {
     let t = i as f64;
@@ -29,6 +38,7 @@ fn level_at(kind: Kind, i: usize, n: usize, p: &[f64; 3]) -> f64 {
         Kind::Drift => 1.0,
         Kind::Growth => (p[0] * t).exp(),
         Kind::Logistic => 1.0 / (1.0 + (-(t - p[1] * n as f64) * p[0] * 2.0).exp()) + 0.05,
+        Kind::Plateau => (p[0] * t.min(p[1] * n as f64)).exp(),
         Kind::Decline => (-p[0] * 0.6 * t).exp(),
         Kind::Cut => (p[0] * 0.6 * t).exp() * if t > p[1] * n as f64 { 1.0 - p[2] } else { 1.0 },
     }
