@@ -6,7 +6,8 @@
 //!
 //! **Owns:** [`domain`] types (hazards, activities, finds, accidents, organisations, teams),
 //! [`validate`] (geometry and record checks, safe repairs), [`geodesy`] (areas and distances),
-//! [`release`] (who released which m², once), [`quality`] (the data-quality report over a registry).
+//! [`release`] (who released which m², once), [`quality`] (the data-quality report over a registry),
+//! [`spreadsheet`] (CSV delimiters and decimal commas as spreadsheets write them: text only).
 //!
 //! **Must never depend on:** a database, a file format, an async runtime, or anything that
 //! links C code. Every other crate depends on this one; it depends on pure-Rust geometry only
@@ -19,6 +20,7 @@ pub mod field_records;
 pub mod geodesy;
 pub mod quality;
 pub mod release;
+pub mod spreadsheet;
 pub mod validate;
 
 pub use domain::*;

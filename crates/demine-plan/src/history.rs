@@ -33,6 +33,7 @@
 //! assert!(f.p50_month >= YearMonth::new(2023, 11).unwrap() && f.p50_month <= YearMonth::new(2024, 2).unwrap());
 //! ```
 
+use demine_core::spreadsheet::{parse_number, sniff_delimiter};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -58,15 +59,42 @@ impl YearMonth {
         (1..=12).contains(&month).then_some(YearMonth { year, month })
     }
 
-    /// Parses `YYYY-MM` (also `YYYY-MM-DD`, taking its month).
+    /// Parses `YYYY-MM` (also `YYYY/MM`, `MM.YYYY`, `MM/YYYY`, and a day's date `YYYY-MM-DD`,
+    /// `YYYY/MM/DD` or `DD.MM.YYYY`, taking its month). Day-first dates with slashes are refused:
+    /// `03/04/2024` is March or April depending on who wrote it.
+    ///
+    /// ```
+    /// use demine_plan::history::YearMonth;
+    /// let march = YearMonth::new(2024, 3);
+    /// for s in ["2024-03", "2024/03", "03.2024", "3/2024", "2024-03-31", "31.03.2024"] {
+    ///     assert_eq!(YearMonth::parse(s), march, "{s}");
+    /// }
+    /// assert_eq!(YearMonth::parse("03/04/2024"), None);
+    /// assert_eq!(YearMonth::parse("2024-13"), None);
+    /// ```
     pub fn parse(s: &str) -> Option<YearMonth> {
         let s = s.trim();
-        let (y, rest) = s.split_once('-')?;
-        let m = rest.get(..2)?;
-        if y.len() != 4 || !(rest.len() == 2 || (rest.len() == 5 && rest.as_bytes()[2] == b'-')) {
+        let sep = ['-', '/', '.'].into_iter().find(|&c| s.contains(c))?;
+        let parts: Vec<&str> = s.split(sep).collect();
+        if parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
             return None;
         }
-        YearMonth::new(y.parse().ok()?, m.parse().ok()?)
+        let (year, month, day) = match (sep, parts.as_slice()) {
+            ('-' | '/', [y, m]) if y.len() == 4 && m.len() <= 2 => (*y, *m, None),
+            ('-' | '/', [y, m, d]) if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => (*y, *m, Some(*d)),
+            ('.' | '/', [m, y]) if y.len() == 4 && m.len() <= 2 => (*y, *m, None),
+            ('.', [d, m, y]) if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => (*y, *m, Some(*d)),
+            _ => return None,
+        };
+        let ym = YearMonth::new(year.parse().ok()?, month.parse().ok()?)?;
+        match day.map(str::parse::<u32>) {
+            Some(Ok(d)) if !(1..=31).contains(&d) => None,
+            Some(Err(_)) => None,
+            _ => Some(ym),
+        }
     }
 
     /// Months since year 0.
@@ -198,7 +226,13 @@ pub fn read_history(path: &Path, map: &ColumnMap) -> Result<Vec<MonthlyRelease>,
 
 /// [`read_history`] on text already read; `name` is used in messages.
 pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<MonthlyRelease>, HistoryError> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    // Spreadsheets in much of Europe (Ukraine's among them) save semicolon files with decimal
+    // commas.
+    let delimiter = sniff_delimiter(text.lines().next().unwrap_or("").as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
     let headers = rdr
         .headers()
         .map_err(|e| HistoryError::Io {
@@ -243,7 +277,7 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
         let month = YearMonth::parse(ms).ok_or_else(|| {
             bad(
                 &map.month,
-                format!("'{ms}' is not a month; write YYYY-MM, e.g. 2024-03"),
+                format!("'{ms}' is not a month; write YYYY-MM, e.g. 2024-03 (also read: 2024/03, 03.2024, 03/2024, a date 2024-03-31 or 31.03.2024)"),
             )
         })?;
         let organisation = rec.get(oi).unwrap_or("").trim().to_string();
@@ -253,8 +287,7 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
             organisation
         };
         let s = rec.get(ai).unwrap_or("").trim();
-        let area: f64 = s
-            .parse()
+        let area: f64 = parse_number(s, delimiter != b',')
             .map_err(|_| bad(&map.area_m2, format!("'{s}' is not a number of m²")))?;
         if !area.is_finite() || area < 0.0 {
             return Err(bad(&map.area_m2, format!("{s} m²: released area cannot be negative")));

@@ -17,6 +17,7 @@
 //! Errors name the file and the column or line: see [`crate::RiskError`].
 
 use crate::{Result, RiskError};
+use demine_core::spreadsheet::{parse_number, sniff_delimiter};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -299,37 +300,6 @@ fn parse_label(s: &str) -> std::result::Result<Option<bool>, ()> {
         "1" | "1.0" | "true" | "yes" | "y" | "t" => Ok(Some(true)),
         "0" | "0.0" | "false" | "no" | "n" | "f" => Ok(Some(false)),
         _ => Err(()),
-    }
-}
-
-/// The field delimiter of a CSV header line: `,`, `;` or tab, whichever appears most outside
-/// double quotes (a comma when none does, e.g. a single column).
-fn sniff_delimiter(header_line: &[u8]) -> u8 {
-    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
-    let mut quoted = false;
-    for &b in header_line {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if !quoted {
-            for c in counts.iter_mut().filter(|c| c.0 == b) {
-                c.1 += 1;
-            }
-        }
-    }
-    // Ties go to the earlier candidate: the comma first.
-    counts
-        .iter()
-        .fold((b',', 0), |best, c| if c.1 > best.1 { *c } else { best })
-        .0
-}
-
-/// A number, with a decimal comma accepted where the file's delimiter leaves it unambiguous.
-fn parse_number(s: &str, decimal_comma: bool) -> std::result::Result<f64, std::num::ParseFloatError> {
-    match s.parse::<f64>() {
-        Err(e) if decimal_comma && s.matches(',').count() == 1 && !s.contains('.') => {
-            s.replacen(',', ".", 1).parse::<f64>().map_err(|_| e)
-        }
-        r => r,
     }
 }
 
