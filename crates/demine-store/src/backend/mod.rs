@@ -3,4 +3,5 @@
 //! with the values it read, so that a rule (which hazards a write accounts, how the change log
 //! is chained, how a row becomes an entry) is written once.
 
+pub(crate) mod read;
 pub(crate) mod write;

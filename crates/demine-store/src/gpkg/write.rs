@@ -6,7 +6,7 @@ use super::codec::{
     constraint, context_feature, context_json, decode, extend_extent, gpkg_blob, insert_many, polygon_blob,
     push_version_columns, spec, union_rect, Columns, Val,
 };
-use super::read::log_entry;
+use crate::backend::read::log_entry;
 use crate::backend::write::{check_based_on, parent_rank, released_rows, WriteState, LOG_COLUMNS, RELEASED_COLUMNS};
 use crate::{
     entry_hash, now_stamp, Applied, Author, Changeset, InsertStream, Replacement, Result, Retirement, StoreError,
