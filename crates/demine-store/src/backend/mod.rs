@@ -3,5 +3,6 @@
 //! with the values it read, so that a rule (which hazards a write accounts, how the change log
 //! is chained, how a row becomes an entry) is written once.
 
+pub(crate) mod features;
 pub(crate) mod read;
 pub(crate) mod write;
