@@ -2,10 +2,10 @@
 //! versions, figures and change-log entries, the change log's filters, and a hazard's dossier
 //! assembled from the backend's own reads.
 
-use crate::gpkg::codec::{decode, Cells};
+use crate::gpkg::codec::{context_feature, decode, Cells};
 use crate::{Bbox, ChangeLogEntry, Computed, HazardDossier, LogQuery, Query, Result, StoreError, Stored, Version};
 use demine_core::release::ReleaseFigures;
-use demine_core::{AnyRecord, HazardRisk, HazardStatus, RecordKind, RiskCell};
+use demine_core::{AnyRecord, ContextFeature, HazardRisk, HazardStatus, RecordKind, RiskCell};
 use geo::{BoundingRect, Contains, Geometry};
 use sqlx::{ColumnIndex, Database, Decode, Encode, QueryBuilder, Row, Type};
 
@@ -55,8 +55,23 @@ pub(crate) fn stored(kind: RecordKind, row: &impl StoreRow) -> Result<Stored<Any
     })
 }
 
+/// A record's versions, oldest first: its rows from the history table, then the version in
+/// force (`current`), if the record is not retired.
+pub(crate) fn versions_of<R: StoreRow>(
+    kind: RecordKind,
+    history: &[R],
+    current: Option<Stored<AnyRecord>>,
+) -> Result<Vec<Version>> {
+    let mut out = Vec::with_capacity(history.len() + 1);
+    for row in history {
+        out.push(history_version(kind, row)?);
+    }
+    out.extend(current.map(current_version));
+    Ok(out)
+}
+
 /// A version from a history table (`version`, `valid_from`, `valid_to`, `ended_by`, `reason`).
-pub(crate) fn history_version(kind: RecordKind, row: &impl StoreRow) -> Result<Version> {
+fn history_version(kind: RecordKind, row: &impl StoreRow) -> Result<Version> {
     Ok(Version {
         version: row.i64_at("version")?.max(1) as u64,
         valid_from: row.opt_text("valid_from"),
@@ -68,7 +83,7 @@ pub(crate) fn history_version(kind: RecordKind, row: &impl StoreRow) -> Result<V
 }
 
 /// The version in force, the last of a record's versions.
-pub(crate) fn current_version(current: Stored<AnyRecord>) -> Version {
+fn current_version(current: Stored<AnyRecord>) -> Version {
     Version {
         version: current.version,
         valid_from: current.valid_from,
@@ -92,6 +107,18 @@ pub(crate) fn typed<T>(v: Vec<Stored<AnyRecord>>, pick: impl Fn(AnyRecord) -> Op
             })
         })
         .collect()
+}
+
+/// A context feature (`fid`, `geom`, `layer`, `id`, `attributes`); an unreadable one is corrupt.
+pub(crate) fn context_feature_row(row: &impl StoreRow) -> Result<ContextFeature> {
+    context_feature(row).map_err(|why| match row.i64_at("fid") {
+        Ok(fid) => StoreError::Corrupt {
+            table: "context_features",
+            id: fid.to_string(),
+            why,
+        },
+        Err(e) => e,
+    })
 }
 
 /// A hazard's computed columns (`id`, the `*_m2` figures, `status`); a missing figure is 0 m².

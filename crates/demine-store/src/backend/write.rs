@@ -2,10 +2,14 @@
 //! their chain, the versions it writes, and which hazards it must account again. Each backend's
 //! `write.rs` runs the SQL of the same steps, in the same order, around this state.
 
-use crate::gpkg::codec::{gpkg_blob, union_rect, Columns, Val};
-use crate::{entry_hash, Applied, Author, ChangeLogEntry, Changeset, Computed, Replacement, Result, StoreError};
+use crate::gpkg::accounts::reviewed;
+use crate::gpkg::codec::{gpkg_blob, json_attributes, polygon_blob, union_rect, Columns, Val};
+use crate::{
+    entry_hash, Applied, Author, ChangeLogEntry, Changeset, Computed, Replacement, Result, Retirement, Review,
+    StoreError,
+};
 use demine_core::release::{account_each, HazardRelease};
-use demine_core::{Activity, AnyRecord, Hazard, RecordKind};
+use demine_core::{Activity, AnyRecord, Hazard, RecordKind, RiskCell};
 use geo::{BoundingRect, Geometry, Rect};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,6 +60,20 @@ pub(crate) const LOG_COLUMNS: [&str; 14] = [
 
 /// The columns of `released_land`, in the order of the rows [`released_rows`] makes.
 pub(crate) const RELEASED_COLUMNS: [&str; 5] = ["geom", "hazard_id", "activity_id", "outcome", "area_m2"];
+
+/// The columns of `context_features`, in the order of the rows [`WriteState::context_rows`] makes.
+pub(crate) const CONTEXT_FEATURE_COLUMNS: [&str; 4] = ["geom", "layer", "id", "attributes"];
+
+/// The columns of `risk_cells`, in the order of the rows [`risk_cell_rows`] makes.
+pub(crate) const RISK_CELL_COLUMNS: [&str; 6] = ["geom", "cell", "resolution", "risk", "label", "items"];
+
+/// Rows of a spatial table, and the box around their geometries (the GeoPackage keeps it as
+/// the layer's extent).
+pub(crate) struct LayerRows {
+    /// Each row's values, in the order of the table's columns constant.
+    pub(crate) rows: Vec<Vec<Val>>,
+    pub(crate) rect: Option<Rect<f64>>,
+}
 
 /// What a write has done so far, whatever the backend.
 pub(crate) struct WriteState<'c> {
@@ -203,6 +221,31 @@ impl<'c> WriteState<'c> {
         rows
     }
 
+    /// The changeset's context features as `context_features` rows ([`CONTEXT_FEATURE_COLUMNS`]),
+    /// adding each one's change-log entry.
+    pub(crate) fn context_rows(&mut self) -> Result<LayerRows> {
+        let features = &self.changes.context_features;
+        let mut rect = None;
+        let mut rows = Vec::with_capacity(features.len());
+        for f in features {
+            rect = union_rect(rect, f.geometry.bounding_rect());
+            self.entry(
+                "insert",
+                "context_features",
+                Some(f.id.as_deref().unwrap_or("")),
+                None,
+                Some(crate::gpkg::codec::context_json(f)),
+            );
+            rows.push(vec![
+                Val::Blob(gpkg_blob(&f.geometry)?),
+                Val::text(&f.layer),
+                Val::opt(&f.id),
+                Val::Text(json_attributes(&f.attributes)),
+            ]);
+        }
+        Ok(LayerRows { rows, rect })
+    }
+
     /// Records a correction written: its new `version` (as stored), the hazards whose figures
     /// it changes (the one it left and the one it joined) and its change-log entry.
     pub(crate) fn amended(&mut self, r: &Replacement, before: &AnyRecord, table: &str, version: i64) {
@@ -324,16 +367,9 @@ impl ToAccount {
     }
 }
 
-/// The pieces of land released in accounted hazards, as `released_land` rows.
-pub(crate) struct ReleasedRows {
-    /// The values of [`RELEASED_COLUMNS`], a row per piece.
-    pub(crate) rows: Vec<Vec<Val>>,
-    /// The box around the pieces (the GeoPackage's layer extent).
-    pub(crate) rect: Option<Rect<f64>>,
-}
-
-/// The `released_land` rows of accounted hazards: `release[i]` belongs to `hazards[i]`.
-pub(crate) fn released_rows(hazards: &[Hazard], release: &[HazardRelease]) -> Result<ReleasedRows> {
+/// The `released_land` rows ([`RELEASED_COLUMNS`]) of accounted hazards, a row per piece of
+/// land released: `release[i]` belongs to `hazards[i]`.
+pub(crate) fn released_rows(hazards: &[Hazard], release: &[HazardRelease]) -> Result<LayerRows> {
     let mut rect: Option<Rect<f64>> = None;
     let mut pieces = Vec::new();
     for (h, r) in hazards.iter().zip(release) {
@@ -349,5 +385,48 @@ pub(crate) fn released_rows(hazards: &[Hazard], release: &[HazardRelease]) -> Re
             ]);
         }
     }
-    Ok(ReleasedRows { rows: pieces, rect })
+    Ok(LayerRows { rows: pieces, rect })
+}
+
+/// The `risk_cells` rows ([`RISK_CELL_COLUMNS`]) of a risk map's cells.
+pub(crate) fn risk_cell_rows(cells: &[RiskCell]) -> LayerRows {
+    let mut rect = None;
+    let mut rows = Vec::with_capacity(cells.len());
+    for cell in cells {
+        let (blob, r) = polygon_blob(&cell.outline);
+        rect = union_rect(rect, r);
+        rows.push(vec![
+            Val::Blob(blob),
+            Val::text(&cell.cell),
+            Val::Int(Some(i64::from(cell.resolution))),
+            Val::Real(Some(cell.risk)),
+            Val::Int(cell.label.map(i64::from)),
+            Val::Int(Some(i64::from(cell.items))),
+        ]);
+    }
+    LayerRows { rows, rect }
+}
+
+/// Refuses a review decision other than approved or rejected, or of a kind that is not reviewed.
+pub(crate) fn check_review(r: &Review) -> Result<()> {
+    if !reviewed(r.kind) || !matches!(r.decision.as_str(), "approved" | "rejected") {
+        return Err(StoreError::Refused(format!(
+            "{} cannot be {}: only hazards, activities, finds, accidents, progress and QA are reviewed, as approved or rejected",
+            r.kind, r.decision
+        )));
+    }
+    Ok(())
+}
+
+/// A retirement's failure as its message: a constraint refusal (`Refused`, from the backend's
+/// own constraint mapping) means other records still refer to the one retired.
+pub(crate) fn retirement_refused(e: StoreError, r: &Retirement) -> StoreError {
+    match e {
+        StoreError::Refused(_) => StoreError::Refused(format!(
+            "{} '{}' cannot be retired: other records still refer to it; retire them first (with `demine retire ... --cascade` for a hazard's activities, progress and QA)",
+            r.kind.singular(),
+            r.id
+        )),
+        other => other,
+    }
 }

@@ -1,8 +1,8 @@
 //! Reads: records by id, hazard, organisation, box, date and version, with paging.
 
-use super::codec::{self, context_feature, spec, Spec};
+use super::codec::{self, spec, Spec};
 use crate::backend::read::{
-    computed_row, current_version, history_version, log_entry, push_log_filters, risk_cell, stored, DossierReads,
+    computed_row, context_feature_row, log_entry, push_log_filters, risk_cell, stored, versions_of, DossierReads,
 };
 use crate::{
     end_of_day, Bbox, ChangeLogEntry, Computed, Counts, HazardDossier, LogQuery, Query, Result, StoreError, Stored,
@@ -218,18 +218,12 @@ pub(super) async fn versions(pool: &SqlitePool, kind: RecordKind, id: &str) -> R
         s.table
     );
     let rows = sqlx::query(&sql).bind(id).fetch_all(pool).await?;
-    let mut out = Vec::with_capacity(rows.len() + 1);
-    for row in &rows {
-        out.push(history_version(kind, row)?);
-    }
     let q = Query {
         ids: Some(vec![id.to_string()]),
         ..Query::default()
     };
-    if let Some(current) = records(pool, kind, &q).await?.into_iter().next() {
-        out.push(current_version(current));
-    }
-    Ok(out)
+    let current = records(pool, kind, &q).await?.into_iter().next();
+    versions_of(kind, &rows, current)
 }
 
 /// Points of `kind` (finds, accidents) linked to no hazard whose box meets `b`.
@@ -323,15 +317,7 @@ pub(super) async fn context_features(pool: &SqlitePool, layer: Option<&str>) -> 
     .bind(layer)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            context_feature(row).map_err(|why| StoreError::Corrupt {
-                table: "context_features",
-                id: row.get::<i64, _>("fid").to_string(),
-                why,
-            })
-        })
-        .collect()
+    rows.iter().map(context_feature_row).collect()
 }
 
 pub(super) async fn context_layers(pool: &SqlitePool) -> Result<Vec<(String, u64)>> {

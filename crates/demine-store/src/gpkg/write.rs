@@ -3,17 +3,20 @@
 //! the hash-chained change log.
 
 use super::codec::{
-    constraint, context_feature, context_json, decode, extend_extent, gpkg_blob, insert_many, polygon_blob,
-    push_version_columns, spec, union_rect, Columns, Val,
+    constraint, context_feature, context_json, decode, extend_extent, insert_many, push_version_columns, spec,
+    union_rect, Columns, Val,
 };
 use crate::backend::read::log_entry;
-use crate::backend::write::{check_based_on, parent_rank, released_rows, WriteState, LOG_COLUMNS, RELEASED_COLUMNS};
+use crate::backend::write::{
+    check_based_on, check_review, parent_rank, released_rows, retirement_refused, risk_cell_rows, WriteState,
+    CONTEXT_FEATURE_COLUMNS, LOG_COLUMNS, RELEASED_COLUMNS, RISK_CELL_COLUMNS,
+};
 use crate::{
     entry_hash, now_stamp, Applied, Author, Changeset, InsertStream, Replacement, Result, Retirement, StoreError,
     StreamChunk,
 };
 use demine_core::{AnyRecord, RecordKind};
-use geo::{BoundingRect, Rect};
+use geo::Rect;
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use std::collections::HashMap;
 
@@ -91,12 +94,7 @@ impl Writer<'_> {
         let c = self.state.changes;
         for r in &c.reviews {
             let s = spec(r.kind);
-            if !super::accounts::reviewed(r.kind) || !matches!(r.decision.as_str(), "approved" | "rejected") {
-                return Err(StoreError::Refused(format!(
-                    "{} cannot be {}: only hazards, activities, finds, accidents, progress and QA are reviewed, as approved or rejected",
-                    r.kind, r.decision
-                )));
-            }
+            check_review(r)?;
             let done = sqlx::query(&format!(
                 "UPDATE {} SET review = ?, review_reason = ? WHERE id = ?",
                 s.table
@@ -427,14 +425,7 @@ impl Writer<'_> {
             .bind(&r.id)
             .execute(&mut **tx)
             .await
-            .map_err(|e| match constraint(e, s.table) {
-                StoreError::Refused(_) => StoreError::Refused(format!(
-                    "{} '{}' cannot be retired: other records still refer to it; retire them first (with `demine retire ... --cascade` for a hazard's activities, progress and QA)",
-                    r.kind.singular(),
-                    r.id
-                )),
-                other => other,
-            })?;
+            .map_err(|e| retirement_refused(constraint(e, s.table), r))?;
         self.state
             .entry("retire", s.table, Some(&r.id), Some(before.json()), None);
         Ok(())
@@ -458,26 +449,9 @@ impl Writer<'_> {
                 .execute(&mut **tx)
                 .await?;
         }
-        let mut rect = None;
-        let mut rows = Vec::with_capacity(c.context_features.len());
-        for f in &c.context_features {
-            rect = union_rect(rect, f.geometry.bounding_rect());
-            self.state.entry(
-                "insert",
-                "context_features",
-                Some(f.id.as_deref().unwrap_or("")),
-                None,
-                Some(context_json(f)),
-            );
-            rows.push(vec![
-                Val::Blob(gpkg_blob(&f.geometry)?),
-                Val::text(&f.layer),
-                Val::opt(&f.id),
-                Val::Text(super::codec::json_attributes(&f.attributes)),
-            ]);
-        }
-        insert_many(tx, "context_features", &["geom", "layer", "id", "attributes"], rows).await?;
-        extend_extent(tx, "context_features", rect, &self.state.at).await
+        let inserted = self.state.context_rows()?;
+        insert_many(tx, "context_features", &CONTEXT_FEATURE_COLUMNS, inserted.rows).await?;
+        extend_extent(tx, "context_features", inserted.rect, &self.state.at).await
     }
 
     async fn risk_map(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
@@ -488,23 +462,9 @@ impl Writer<'_> {
         sqlx::query("UPDATE hazards SET risk_expected_share = NULL, risk_p_any = NULL")
             .execute(&mut **tx)
             .await?;
-        let mut rect = None;
-        let mut rows = Vec::with_capacity(cells.len());
-        for cell in cells {
-            let (blob, r) = polygon_blob(&cell.outline);
-            rect = union_rect(rect, r);
-            rows.push(vec![
-                Val::Blob(blob),
-                Val::text(&cell.cell),
-                Val::Int(Some(i64::from(cell.resolution))),
-                Val::Real(Some(cell.risk)),
-                Val::Int(cell.label.map(i64::from)),
-                Val::Int(Some(i64::from(cell.items))),
-            ]);
-        }
-        let columns = ["geom", "cell", "resolution", "risk", "label", "items"];
-        insert_many(tx, "risk_cells", &columns, rows).await?;
-        extend_extent(tx, "risk_cells", rect, &self.state.at).await?;
+        let cell_rows = risk_cell_rows(cells);
+        insert_many(tx, "risk_cells", &RISK_CELL_COLUMNS, cell_rows.rows).await?;
+        extend_extent(tx, "risk_cells", cell_rows.rect, &self.state.at).await?;
         // Many hazards per statement (one statement each costs a round trip to SQLite).
         for chunk in hazard_risks.chunks(2_000) {
             let mut q = sqlx::QueryBuilder::<Sqlite>::new(

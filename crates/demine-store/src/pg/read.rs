@@ -2,13 +2,12 @@
 //! same queries as the GeoPackage store's `read.rs`, in PostgreSQL.
 
 use crate::backend::read::{
-    computed_row, current_version, history_version, log_entry, push_log_filters, risk_cell, stored, DossierReads,
+    computed_row, context_feature_row, log_entry, push_log_filters, risk_cell, stored, versions_of, DossierReads,
 };
 use crate::gpkg::accounts::reviewed;
-use crate::gpkg::codec::{self, context_feature, spec, Spec};
+use crate::gpkg::codec::{self, spec, Spec};
 use crate::{
-    end_of_day, Bbox, ChangeLogEntry, Computed, Counts, HazardDossier, LogQuery, Query, Result, StoreError, Stored,
-    Version,
+    end_of_day, Bbox, ChangeLogEntry, Computed, Counts, HazardDossier, LogQuery, Query, Result, Stored, Version,
 };
 use demine_core::{AnyRecord, ContextFeature, HazardRisk, RecordKind, RiskCell};
 use futures_util::TryStreamExt;
@@ -268,18 +267,12 @@ pub(super) async fn versions(pool: &PgPool, kind: RecordKind, id: &str) -> Resul
     let mut tx = scoped(pool, None).await?;
     let rows = sqlx::query(&sql).bind(id).fetch_all(&mut *tx).await?;
     tx.commit().await?;
-    let mut out = Vec::with_capacity(rows.len() + 1);
-    for row in &rows {
-        out.push(history_version(kind, row)?);
-    }
     let q = Query {
         ids: Some(vec![id.to_string()]),
         ..Query::default()
     };
-    if let Some(current) = records(pool, kind, &q, None).await?.into_iter().next() {
-        out.push(current_version(current));
-    }
-    Ok(out)
+    let current = records(pool, kind, &q, None).await?.into_iter().next();
+    versions_of(kind, &rows, current)
 }
 
 /// Points of `kind` (finds, accidents) linked to no hazard whose box meets `b`.
@@ -404,15 +397,7 @@ pub(super) async fn context_features(pool: &PgPool, layer: Option<&str>) -> Resu
     .bind(layer)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            context_feature(row).map_err(|why| StoreError::Corrupt {
-                table: "context_features",
-                id: row.get::<i64, _>("fid").to_string(),
-                why,
-            })
-        })
-        .collect()
+    rows.iter().map(context_feature_row).collect()
 }
 
 pub(super) async fn context_layers(pool: &PgPool) -> Result<Vec<(String, u64)>> {

@@ -5,11 +5,12 @@
 
 use super::read::{col_type, select_columns, ColType, CONTEXT_COLUMNS};
 use super::{wkb_of_gpkg, WRITE_LOCK};
-use crate::backend::write::{check_based_on, parent_rank, released_rows, WriteState, LOG_COLUMNS, RELEASED_COLUMNS};
-use crate::gpkg::accounts::reviewed;
-use crate::gpkg::codec::{
-    context_feature, context_json, decode, gpkg_blob, polygon_blob, push_version_columns, spec, Columns, Val,
+use crate::backend::write::{
+    check_based_on, check_review, parent_rank, released_rows, retirement_refused, risk_cell_rows, WriteState,
+    CONTEXT_FEATURE_COLUMNS, LOG_COLUMNS, RELEASED_COLUMNS, RISK_CELL_COLUMNS,
 };
+use crate::gpkg::accounts::reviewed;
+use crate::gpkg::codec::{context_feature, context_json, decode, push_version_columns, spec, Columns, Val};
 use crate::{now_stamp, Applied, Author, Changeset, InsertStream, Replacement, Result, Retirement, StoreError};
 use demine_core::{AnyRecord, RecordKind};
 use sqlx::postgres::PgPool;
@@ -145,12 +146,7 @@ impl Writer<'_> {
         let c = self.state.changes;
         for r in &c.reviews {
             let s = spec(r.kind);
-            if !reviewed(r.kind) || !matches!(r.decision.as_str(), "approved" | "rejected") {
-                return Err(StoreError::Refused(format!(
-                    "{} cannot be {}: only hazards, activities, finds, accidents, progress and QA are reviewed, as approved or rejected",
-                    r.kind, r.decision
-                )));
-            }
+            check_review(r)?;
             let done = sqlx::query(&format!(
                 "UPDATE {} SET review = $1, review_reason = $2 WHERE id = $3",
                 s.table
@@ -410,14 +406,7 @@ impl Writer<'_> {
             .bind(&r.id)
             .execute(&mut **tx)
             .await
-            .map_err(|e| match constraint(e, s.table) {
-                StoreError::Refused(_) => StoreError::Refused(format!(
-                    "{} '{}' cannot be retired: other records still refer to it; retire them first (with `demine retire ... --cascade` for a hazard's activities, progress and QA)",
-                    r.kind.singular(),
-                    r.id
-                )),
-                other => other,
-            })?;
+            .map_err(|e| retirement_refused(constraint(e, s.table), r))?;
         self.state
             .entry("retire", s.table, Some(&r.id), Some(before.json()), None);
         Ok(())
@@ -443,23 +432,8 @@ impl Writer<'_> {
                 .execute(&mut **tx)
                 .await?;
         }
-        let mut rows = Vec::with_capacity(c.context_features.len());
-        for f in &c.context_features {
-            self.state.entry(
-                "insert",
-                "context_features",
-                Some(f.id.as_deref().unwrap_or("")),
-                None,
-                Some(context_json(f)),
-            );
-            rows.push(vec![
-                Val::Blob(gpkg_blob(&f.geometry)?),
-                Val::text(&f.layer),
-                Val::opt(&f.id),
-                Val::Text(crate::gpkg::codec::json_attributes(&f.attributes)),
-            ]);
-        }
-        insert_many(tx, "context_features", &["geom", "layer", "id", "attributes"], rows).await
+        let inserted = self.state.context_rows()?;
+        insert_many(tx, "context_features", &CONTEXT_FEATURE_COLUMNS, inserted.rows).await
     }
 
     async fn risk_map(&mut self, tx: &mut Tx<'_>) -> Result<()> {
@@ -470,20 +444,8 @@ impl Writer<'_> {
         sqlx::query("UPDATE hazards SET risk_expected_share = NULL, risk_p_any = NULL")
             .execute(&mut **tx)
             .await?;
-        let mut rows = Vec::with_capacity(cells.len());
-        for cell in cells {
-            let (blob, _) = polygon_blob(&cell.outline);
-            rows.push(vec![
-                Val::Blob(blob),
-                Val::text(&cell.cell),
-                Val::Int(Some(i64::from(cell.resolution))),
-                Val::Real(Some(cell.risk)),
-                Val::Int(cell.label.map(i64::from)),
-                Val::Int(Some(i64::from(cell.items))),
-            ]);
-        }
-        let columns = ["geom", "cell", "resolution", "risk", "label", "items"];
-        insert_many(tx, "risk_cells", &columns, rows).await?;
+        let cell_rows = risk_cell_rows(cells);
+        insert_many(tx, "risk_cells", &RISK_CELL_COLUMNS, cell_rows.rows).await?;
         for chunk in hazard_risks.chunks(5_000) {
             let mut q = QueryBuilder::<Postgres>::new(
                 "UPDATE hazards SET risk_expected_share = v.share, risk_p_any = v.p_any FROM (",
