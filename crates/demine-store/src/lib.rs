@@ -31,6 +31,7 @@
 //!   entry's hash covers the previous entry's hash and the entry itself ([`entry_hash`]).
 
 mod account_rows;
+mod backend;
 pub mod features;
 pub mod foreign;
 mod gpkg;

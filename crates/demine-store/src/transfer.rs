@@ -240,6 +240,22 @@ async fn sqlite_insert(
     Ok(())
 }
 
+/// Row `n` of a GeoPackage table as the cells of the target's columns `cols`.
+fn sqlite_cells(
+    row: &sqlx::sqlite::SqliteRow,
+    n: u64,
+    table: &str,
+    cols: &[Column],
+    to_postgres: bool,
+) -> Result<Vec<Cell>> {
+    let mut cells = Vec::with_capacity(cols.len());
+    for (i, c) in cols.iter().enumerate() {
+        let what = || format!("{table} row {n}, column {}", c.name);
+        cells.push(convert(sqlite_cell(row, i)?, c.kind, to_postgres, &what)?);
+    }
+    Ok(cells)
+}
+
 /// Reads a table of a GeoPackage, in the target's columns.
 fn sqlite_select(table: &str, cols: &[Column]) -> String {
     let names = cols.iter().map(|c| quote(&c.name)).collect::<Vec<_>>().join(", ");
@@ -262,6 +278,47 @@ fn missing_columns(table: &str, target: &[Column], source: &[String]) -> Result<
     }
 }
 
+/// Where a transfer writes: a transaction on the target registry, inserting rows of cells.
+trait Target {
+    /// Inserts `rows` (emptied) into `table`'s columns `cols`.
+    async fn insert(&mut self, table: &str, cols: &[Column], rows: &mut Vec<Vec<Cell>>) -> Result<()>;
+}
+
+impl Target for sqlx::Transaction<'_, sqlx::Sqlite> {
+    async fn insert(&mut self, table: &str, cols: &[Column], rows: &mut Vec<Vec<Cell>>) -> Result<()> {
+        sqlite_insert(self, table, cols, rows).await
+    }
+}
+
+/// Copies one table: each of the source's `rows` becomes the target's cells by `cells_of`
+/// (given the row and its number, from 1), written into `cols` of the target in statements
+/// as big as the bound parameters allow; returns how many rows were copied.
+async fn copy_table<R>(
+    mut rows: impl futures_util::Stream<Item = std::result::Result<R, sqlx::Error>> + Unpin,
+    to: &mut impl Target,
+    table: &str,
+    cols: &[Column],
+    progress: &mut (dyn FnMut(&str, u64) + Send),
+    mut cells_of: impl FnMut(&R, u64) -> Result<Vec<Cell>>,
+) -> Result<u64> {
+    let per = (BINDS_PER_STATEMENT / cols.len().max(1)).max(1);
+    let mut n = 0u64;
+    let mut batch = Vec::with_capacity(per);
+    while let Some(row) = rows.try_next().await? {
+        batch.push(cells_of(&row, n + 1)?);
+        n += 1;
+        if batch.len() == per {
+            to.insert(table, cols, &mut batch).await?;
+            progress(table, n);
+        }
+    }
+    // The source's cursor is closed before the last insert.
+    drop(rows);
+    to.insert(table, cols, &mut batch).await?;
+    progress(table, n);
+    Ok(n)
+}
+
 async fn sqlite_to_sqlite(
     from: &SqlitePool,
     to: &SqlitePool,
@@ -275,27 +332,12 @@ async fn sqlite_to_sqlite(
         let cols = sqlite_columns(to, table).await?;
         let source: Vec<String> = sqlite_columns(from, table).await?.into_iter().map(|c| c.name).collect();
         missing_columns(table, &cols, &source)?;
-        let per = (BINDS_PER_STATEMENT / cols.len().max(1)).max(1);
-        let mut n = 0u64;
-        let mut batch = Vec::with_capacity(per);
         let sql = sqlite_select(table, &cols);
-        let mut rows = sqlx::query(&sql).fetch(&mut *read);
-        while let Some(row) = rows.try_next().await? {
-            let mut cells = Vec::with_capacity(cols.len());
-            for (i, c) in cols.iter().enumerate() {
-                let what = || format!("{table} row {}, column {}", n + 1, c.name);
-                cells.push(convert(sqlite_cell(&row, i)?, c.kind, false, &what)?);
-            }
-            batch.push(cells);
-            n += 1;
-            if batch.len() == per {
-                sqlite_insert(&mut tx, table, &cols, &mut batch).await?;
-                progress(table, n);
-            }
-        }
-        drop(rows);
-        sqlite_insert(&mut tx, table, &cols, &mut batch).await?;
-        progress(table, n);
+        let rows = sqlx::query(&sql).fetch(&mut *read);
+        let n = copy_table(rows, &mut tx, table, &cols, progress, |row, n| {
+            sqlite_cells(row, n, table, &cols, false)
+        })
+        .await?;
         report.tables.push((table.to_string(), n));
     }
     tx.commit().await?;
@@ -456,6 +498,12 @@ mod pg {
         Ok(())
     }
 
+    impl Target for Transaction<'_, Postgres> {
+        async fn insert(&mut self, table: &str, cols: &[Column], rows: &mut Vec<Vec<Cell>>) -> Result<()> {
+            pg_insert(self, table, cols, rows).await
+        }
+    }
+
     /// Identity columns continue after the copied rows.
     async fn pg_reset_identities(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
         let rows = sqlx::query(
@@ -490,27 +538,12 @@ mod pg {
             let cols = pg_columns(to, table).await?;
             let source: Vec<String> = sqlite_columns(from, table).await?.into_iter().map(|c| c.name).collect();
             missing_columns(table, &cols, &source)?;
-            let per = (BINDS_PER_STATEMENT / cols.len().max(1)).max(1);
-            let mut n = 0u64;
-            let mut batch = Vec::with_capacity(per);
             let sql = sqlite_select(table, &cols);
-            let mut rows = sqlx::query(&sql).fetch(&mut *read);
-            while let Some(row) = rows.try_next().await? {
-                let mut cells = Vec::with_capacity(cols.len());
-                for (i, c) in cols.iter().enumerate() {
-                    let what = || format!("{table} row {}, column {}", n + 1, c.name);
-                    cells.push(convert(sqlite_cell(&row, i)?, c.kind, true, &what)?);
-                }
-                batch.push(cells);
-                n += 1;
-                if batch.len() == per {
-                    pg_insert(&mut tx, table, &cols, &mut batch).await?;
-                    progress(table, n);
-                }
-            }
-            drop(rows);
-            pg_insert(&mut tx, table, &cols, &mut batch).await?;
-            progress(table, n);
+            let rows = sqlx::query(&sql).fetch(&mut *read);
+            let n = copy_table(rows, &mut tx, table, &cols, progress, |row, n| {
+                sqlite_cells(row, n, table, &cols, true)
+            })
+            .await?;
             report.tables.push((table.to_string(), n));
         }
         pg_reset_identities(&mut tx).await?;
@@ -547,27 +580,17 @@ mod pg {
                         .expect("checked above")
                 })
                 .collect();
-            let per = (BINDS_PER_STATEMENT / cols.len().max(1)).max(1);
-            let mut n = 0u64;
-            let mut batch = Vec::with_capacity(per);
             let sql = pg_select(table, &cols);
-            let mut rows = sqlx::query(&sql).fetch(&mut *read);
-            while let Some(row) = rows.try_next().await? {
+            let rows = sqlx::query(&sql).fetch(&mut *read);
+            let n = copy_table(rows, &mut tx, table, &target, progress, |row, n| {
                 let mut cells = Vec::with_capacity(cols.len());
                 for (i, (s, t)) in cols.iter().zip(&target).enumerate() {
-                    let what = || format!("{table} row {}, column {}", n + 1, t.name);
-                    cells.push(convert(pg_cell(&row, i, s.kind)?, t.kind, false, &what)?);
+                    let what = || format!("{table} row {n}, column {}", t.name);
+                    cells.push(convert(pg_cell(row, i, s.kind)?, t.kind, false, &what)?);
                 }
-                batch.push(cells);
-                n += 1;
-                if batch.len() == per {
-                    sqlite_insert(&mut tx, table, &target, &mut batch).await?;
-                    progress(table, n);
-                }
-            }
-            drop(rows);
-            sqlite_insert(&mut tx, table, &target, &mut batch).await?;
-            progress(table, n);
+                Ok(cells)
+            })
+            .await?;
             report.tables.push((table.to_string(), n));
         }
         tx.commit().await?;
@@ -588,26 +611,12 @@ mod pg {
             let cols = pg_columns(to, table).await?;
             let source: Vec<String> = pg_columns(from, table).await?.into_iter().map(|c| c.name).collect();
             missing_columns(table, &cols, &source)?;
-            let per = (BINDS_PER_STATEMENT / cols.len().max(1)).max(1);
-            let mut n = 0u64;
-            let mut batch = Vec::with_capacity(per);
             let sql = pg_select(table, &cols);
-            let mut rows = sqlx::query(&sql).fetch(&mut *read);
-            while let Some(row) = rows.try_next().await? {
-                let mut cells = Vec::with_capacity(cols.len());
-                for (i, c) in cols.iter().enumerate() {
-                    cells.push(pg_cell(&row, i, c.kind)?);
-                }
-                batch.push(cells);
-                n += 1;
-                if batch.len() == per {
-                    pg_insert(&mut tx, table, &cols, &mut batch).await?;
-                    progress(table, n);
-                }
-            }
-            drop(rows);
-            pg_insert(&mut tx, table, &cols, &mut batch).await?;
-            progress(table, n);
+            let rows = sqlx::query(&sql).fetch(&mut *read);
+            let n = copy_table(rows, &mut tx, table, &cols, progress, |row, _| {
+                cols.iter().enumerate().map(|(i, c)| pg_cell(row, i, c.kind)).collect()
+            })
+            .await?;
             report.tables.push((table.to_string(), n));
         }
         pg_reset_identities(&mut tx).await?;

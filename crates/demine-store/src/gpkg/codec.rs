@@ -713,10 +713,6 @@ pub(crate) fn context_json(f: &ContextFeature) -> String {
     serde_json::json!({"type": "Feature", "geometry": geometry, "properties": f.properties()}).to_string()
 }
 
-pub(crate) fn opt_str(row: &SqliteRow, col: &str) -> Option<String> {
-    row.try_get::<Option<String>, _>(col).ok().flatten()
-}
-
 /// What decoding a record needs of a row, whatever the backend: columns read as text, reals,
 /// integers, and the row's geometry (`geom`).
 pub(crate) trait Cells {

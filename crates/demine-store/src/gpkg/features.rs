@@ -7,11 +7,12 @@
 
 use super::codec::{gpkg_blob, Cells};
 use super::read::push_rtree;
-use crate::features::{CmpOp, FeatureQuery, FeatureRow, FieldType, Filter, Layer, Literal};
+use crate::backend::features::{comparison_sql, extent_of, generation_of};
+use crate::features::{FeatureQuery, FeatureRow, FieldType, Filter, Layer, Literal};
 use crate::{Bbox, Result, StoreError};
 use futures_util::TryStreamExt;
 use serde_json::{json, Map, Value};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 const HAZARD_ORG: &str = "(SELECT h.organisation FROM hazards h WHERE h.id = t.hazard_id)";
 
@@ -194,14 +195,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, layer: &Layer, table: &str, fi
             } else {
                 qb.push(c);
             }
-            qb.push(match op {
-                CmpOp::Eq => " = ",
-                CmpOp::Ne => " <> ",
-                CmpOp::Lt => " < ",
-                CmpOp::Le => " <= ",
-                CmpOp::Gt => " > ",
-                CmpOp::Ge => " >= ",
-            });
+            qb.push(comparison_sql(*op));
             bind_literal(qb, value, lower);
         }
         Filter::Like {
@@ -428,16 +422,7 @@ pub(super) async fn extent(pool: &SqlitePool, q: &FeatureQuery) -> Result<Option
     push_where(&mut qb, q)?;
     qb.push(format!(") x JOIN rtree_{}_geom r ON r.id = x.fid", s.table));
     let row = qb.build().fetch_one(pool).await?;
-    let v: [Option<f64>; 4] = [row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?];
-    Ok(match v {
-        [Some(a), Some(b), Some(c), Some(d)] => Some(Bbox {
-            min_lon: a,
-            min_lat: b,
-            max_lon: c,
-            max_lat: d,
-        }),
-        _ => None,
-    })
+    extent_of(&row)
 }
 
 /// A token that changes whenever anything map clients read changes: the change log's head
@@ -451,8 +436,7 @@ pub(super) async fn generation(pool: &SqlitePool) -> Result<String> {
     )
     .fetch_one(pool)
     .await?;
-    let v: Vec<i64> = (0..2).map(|i| row.try_get::<i64, _>(i)).collect::<Result<_, _>>()?;
-    Ok(v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("."))
+    generation_of(&row)
 }
 
 #[cfg(test)]

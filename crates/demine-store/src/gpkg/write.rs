@@ -3,67 +3,26 @@
 //! the hash-chained change log.
 
 use super::codec::{
-    constraint, context_feature, context_json, decode, extend_extent, gpkg_blob, insert_many, polygon_blob,
-    push_version_columns, spec, union_rect, Columns, Val,
+    constraint, context_feature, context_json, decode, extend_extent, insert_many, push_version_columns, spec,
+    union_rect, Columns, Val,
 };
-use super::read::log_entry;
+use crate::backend::read::log_entry;
+use crate::backend::write::{
+    check_based_on, check_review, parent_rank, released_rows, retirement_refused, risk_cell_rows, WriteState,
+    CONTEXT_FEATURE_COLUMNS, LOG_COLUMNS, RELEASED_COLUMNS, RISK_CELL_COLUMNS,
+};
 use crate::{
-    entry_hash, Applied, Author, ChangeLogEntry, Changeset, Computed, InsertStream, Replacement, Result, Retirement,
-    StoreError, StreamChunk,
+    entry_hash, now_stamp, Applied, Author, Changeset, InsertStream, Replacement, Result, Retirement, StoreError,
+    StreamChunk,
 };
-use chrono::{SecondsFormat, Utc};
-use demine_core::release::account_each;
-use demine_core::{Activity, AnyRecord, Hazard, RecordKind};
-use geo::{BoundingRect, Geometry, Rect};
+use demine_core::{AnyRecord, RecordKind};
+use geo::Rect;
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
 
-/// The time of a write, as every timestamp of the registry is written (sortable as text).
-pub(crate) fn now_stamp() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-static BATCHES: AtomicU64 = AtomicU64::new(0);
-
-/// One change-log entry to write.
-struct LogRow {
-    action: &'static str,
-    entity: String,
-    entity_id: Option<String>,
-    before: Option<String>,
-    after: Option<String>,
-}
-
-/// The order kinds are written in: parents before children (inserts, replacements); retirements
-/// go the other way.
-fn parent_rank(kind: RecordKind) -> u8 {
-    match kind {
-        RecordKind::Organisations => 0,
-        RecordKind::Teams => 1,
-        RecordKind::Hazards => 2,
-        RecordKind::Activities => 3,
-        RecordKind::Finds => 4,
-        RecordKind::Accidents => 5,
-        RecordKind::Progress => 6,
-        RecordKind::Qa => 7,
-    }
-}
-
+/// A changeset's write in one SQLite transaction: the shared [`WriteState`] and the bulk path.
 struct Writer<'c> {
-    at: String,
-    reason: Option<String>,
-    author: &'c Author,
-    batch: String,
-    /// Change-log entries not yet written.
-    log: Vec<LogRow>,
-    /// The last entry written (sequence number, hash), once read.
-    chain: Option<(i64, String)>,
-    applied: Applied,
-    /// Hazards whose computed columns must be recomputed.
-    affected: BTreeSet<String>,
-    retired_hazards: HashSet<String>,
-    changes: &'c Changeset,
+    state: WriteState<'c>,
     /// Records inserted from an [`InsertStream`] as well as from the changeset.
     streaming: Option<usize>,
     /// A bulk insert left open between the chunks of a stream, restored after the last.
@@ -77,29 +36,11 @@ pub(super) async fn apply(
     stream: Option<&mut InsertStream>,
 ) -> Result<Applied> {
     let at = now_stamp();
-    let batch = format!(
-        "{at}/{}/{}",
-        std::process::id(),
-        BATCHES.fetch_add(1, Ordering::Relaxed)
-    );
     // IMMEDIATE: take the write lock now, so that a second writer waits (busy timeout) instead
     // of failing when its read turns into a write.
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let mut w = Writer {
-        at: at.clone(),
-        reason: c.reason.clone(),
-        author,
-        batch: batch.clone(),
-        log: Vec::new(),
-        chain: None,
-        applied: Applied {
-            batch: batch.clone(),
-            at,
-            ..Applied::default()
-        },
-        affected: BTreeSet::new(),
-        retired_hazards: HashSet::new(),
-        changes: c,
+        state: WriteState::new(c, author, at),
         streaming: stream.as_ref().map(|s| s.expected_rows),
         open_bulk: None,
     };
@@ -115,9 +56,11 @@ pub(super) async fn apply(
     w.insert(&mut tx, &c.organisations).await?;
     w.insert(&mut tx, &c.teams).await?;
     w.insert(&mut tx, &c.hazards).await?;
-    w.affected.extend(c.hazards.iter().map(|h| h.id.clone()));
+    w.state.affected.extend(c.hazards.iter().map(|h| h.id.clone()));
     w.insert(&mut tx, &c.activities).await?;
-    w.affected.extend(c.activities.iter().map(|a| a.hazard_id.clone()));
+    w.state
+        .affected
+        .extend(c.activities.iter().map(|a| a.hazard_id.clone()));
     w.insert(&mut tx, &c.finds).await?;
     w.insert(&mut tx, &c.accidents).await?;
     w.insert(&mut tx, &c.daily_progress).await?;
@@ -142,26 +85,16 @@ pub(super) async fn apply(
     w.recompute(&mut tx).await?;
     w.flush_log(&mut tx).await?;
     tx.commit().await?;
-    Ok(w.applied)
+    Ok(w.state.applied)
 }
 
 impl Writer<'_> {
-    /// The review state of what this changeset writes.
-    fn review_state(&self) -> String {
-        self.changes.review_state.clone().unwrap_or_else(|| "approved".into())
-    }
-
     /// Review decisions, the submission record, conflicts kept and resolved.
     async fn review_and_submissions(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
-        let c = self.changes;
+        let c = self.state.changes;
         for r in &c.reviews {
             let s = spec(r.kind);
-            if !super::accounts::reviewed(r.kind) || !matches!(r.decision.as_str(), "approved" | "rejected") {
-                return Err(StoreError::Refused(format!(
-                    "{} cannot be {}: only hazards, activities, finds, accidents, progress and QA are reviewed, as approved or rejected",
-                    r.kind, r.decision
-                )));
-            }
+            check_review(r)?;
             let done = sqlx::query(&format!(
                 "UPDATE {} SET review = ?, review_reason = ? WHERE id = ?",
                 s.table
@@ -178,7 +111,7 @@ impl Writer<'_> {
                 });
             }
             let after = serde_json::json!({"review": r.decision, "reason": r.reason}).to_string();
-            self.entry("review", s.table, Some(&r.id), None, Some(after));
+            self.state.entry("review", s.table, Some(&r.id), None, Some(after));
         }
         if let Some(sub) = &c.submission {
             sqlx::query(
@@ -189,7 +122,7 @@ impl Writer<'_> {
             .bind(&sub.body_hash)
             .bind(i64::from(sub.status))
             .bind(&sub.response)
-            .bind(&self.at)
+            .bind(&self.state.at)
             .execute(&mut **tx)
             .await
             .map_err(|e| match &e {
@@ -210,10 +143,10 @@ impl Writer<'_> {
             .bind(k.proposed.to_string())
             .bind(&k.username)
             .bind(&k.organisation)
-            .bind(&self.at)
+            .bind(&self.state.at)
             .execute(&mut **tx)
             .await?;
-            self.entry(
+            self.state.entry(
                 "conflict",
                 spec(k.kind).table,
                 Some(&k.record_id),
@@ -232,7 +165,7 @@ impl Writer<'_> {
             if done.rows_affected() == 0 {
                 return Err(StoreError::Refused(format!("no open conflict {fid}")));
             }
-            self.entry(
+            self.state.entry(
                 "resolve",
                 "conflicts",
                 Some(&fid.to_string()),
@@ -241,23 +174,6 @@ impl Writer<'_> {
             );
         }
         Ok(())
-    }
-
-    fn entry(
-        &mut self,
-        action: &'static str,
-        entity: &str,
-        id: Option<&str>,
-        before: Option<String>,
-        after: Option<String>,
-    ) {
-        self.log.push(LogRow {
-            action,
-            entity: entity.to_string(),
-            entity_id: id.map(str::to_string),
-            before,
-            after,
-        });
     }
 
     /// The records of `stream`, chunk by chunk, until its `Commit`. A blocking thread turns
@@ -337,7 +253,7 @@ impl Writer<'_> {
             affected,
         } = p;
         let s = spec(kind);
-        self.affected.extend(affected);
+        self.state.affected.extend(affected);
         // A big batch: the table's secondary indexes and R-tree trigger are set aside and
         // rebuilt once at the end, inside this transaction (see [`Bulk`]). A stream keeps its
         // bulk insert open from the first big chunk to the last.
@@ -350,35 +266,29 @@ impl Writer<'_> {
         let continued = history_versions(tx, s.table, ids.iter().map(String::as_str)).await?;
         let mut columns: Vec<&str> = s.columns.to_vec();
         columns.extend(["version", "valid_from", "in_force_from"]);
-        let review = super::accounts::reviewed(kind).then(|| self.review_state());
+        let review = super::accounts::reviewed(kind).then(|| self.state.review_state());
         if review.is_some() {
             columns.push("review");
         }
         for ((v, id), feature) in rows.iter_mut().zip(ids).zip(features) {
             let last = continued.get(&id).copied();
-            let in_force_now = self.changes.inserts_in_force_now;
-            if let Some(next) = push_version_columns(v, last, &self.at, in_force_now, review.as_deref()) {
-                self.applied.versions.push((kind, id.clone(), next));
+            let in_force_now = self.state.changes.inserts_in_force_now;
+            if let Some(next) = push_version_columns(v, last, &self.state.at, in_force_now, review.as_deref()) {
+                self.state.applied.versions.push((kind, id.clone(), next));
             }
-            self.log.push(LogRow {
-                action: "insert",
-                entity: s.table.to_string(),
-                entity_id: Some(id),
-                before: None,
-                after: Some(feature),
-            });
+            self.state.inserted(s.table, id, feature);
         }
         insert_many(tx, s.table, &columns, rows).await?;
         self.flush_log(tx).await?;
-        extend_extent(tx, s.table, rect, &self.at).await
+        extend_extent(tx, s.table, rect, &self.state.at).await
     }
 
     /// Writes the pending change-log entries, each chained to the one before.
     async fn flush_log(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
-        if self.log.is_empty() {
+        if self.state.log.is_empty() {
             return Ok(());
         }
-        let (mut seq, mut prev) = match self.chain.take() {
+        let last = match self.state.chain.take() {
             Some(c) => c,
             None => {
                 let last = sqlx::query("SELECT fid, hash FROM change_log ORDER BY fid DESC LIMIT 1")
@@ -393,48 +303,7 @@ impl Writer<'_> {
                 }
             }
         };
-        let log = std::mem::take(&mut self.log);
-        self.applied.log_entries += log.len() as u64;
-        let mut rows = Vec::with_capacity(log.len());
-        for l in log {
-            seq += 1;
-            let mut e = ChangeLogEntry {
-                seq,
-                at: self.at.clone(),
-                actor: self.author.name.clone(),
-                organisation: self.author.organisation.clone(),
-                request_id: self.author.request_id.clone(),
-                action: l.action.to_string(),
-                entity: l.entity,
-                entity_id: l.entity_id,
-                batch: Some(self.batch.clone()),
-                before: l.before,
-                after: l.after,
-                reason: self.reason.clone(),
-                prev_hash: Some(prev.clone()),
-                hash: None,
-            };
-            let hash = entry_hash(&prev, &e);
-            e.hash = Some(hash.clone());
-            prev = hash;
-            rows.push(vec![
-                Val::Int(Some(e.seq)),
-                Val::Text(Some(e.at)),
-                Val::Text(Some(e.actor)),
-                Val::Text(e.organisation),
-                Val::Text(e.request_id),
-                Val::Text(Some(e.action)),
-                Val::Text(Some(e.entity)),
-                Val::Text(e.entity_id),
-                Val::Text(e.batch),
-                Val::Text(e.before),
-                Val::Text(e.after),
-                Val::Text(e.reason),
-                Val::Text(e.prev_hash),
-                Val::Text(e.hash),
-            ]);
-        }
-        self.chain = Some((seq, prev));
+        let rows = self.state.chain_pending(last);
         insert_many(tx, "change_log", &LOG_COLUMNS, rows).await
     }
 
@@ -456,17 +325,7 @@ impl Writer<'_> {
                 kind,
                 id: id.to_string(),
             })?;
-        let version = row.try_get::<i64, _>("version")?.max(1) as u64;
-        if let Some(expected) = based_on {
-            if expected != version {
-                return Err(StoreError::Stale {
-                    kind,
-                    id: id.to_string(),
-                    expected,
-                    current: version,
-                });
-            }
-        }
+        check_based_on(kind, id, based_on, row.try_get("version")?)?;
         decode(kind, &row)
     }
 
@@ -486,9 +345,9 @@ impl Writer<'_> {
             t = s.table
         );
         sqlx::query(&sql)
-            .bind(&self.at)
+            .bind(&self.state.at)
             .bind(how)
-            .bind(&self.reason)
+            .bind(&self.state.reason)
             .bind(id)
             .execute(&mut **tx)
             .await?;
@@ -515,12 +374,12 @@ impl Writer<'_> {
             }
             set.push("version = version + 1");
             set.push("valid_from = ");
-            set.push_bind_unseparated(self.at.clone());
+            set.push_bind_unseparated(self.state.at.clone());
             set.push("in_force_from = ");
-            set.push_bind_unseparated(self.at.clone());
+            set.push_bind_unseparated(self.state.at.clone());
             if super::accounts::reviewed(kind) {
                 set.push("review = ");
-                set.push_bind_unseparated(self.review_state());
+                set.push_bind_unseparated(self.state.review_state());
                 set.push("review_reason = NULL");
             }
         }
@@ -532,16 +391,8 @@ impl Writer<'_> {
             .fetch_one(&mut **tx)
             .await
             .map_err(|e| constraint(e, s.table))?;
-        extend_extent(tx, s.table, r.record.rect(), &self.at).await?;
-        self.applied
-            .versions
-            .push((kind, id.to_string(), version.max(1) as u64));
-        for h in [before.hazard_id(), r.record.hazard_id()].into_iter().flatten() {
-            if matches!(kind, RecordKind::Hazards | RecordKind::Activities) {
-                self.affected.insert(h.to_string());
-            }
-        }
-        self.entry("amend", s.table, Some(id), Some(before.json()), Some(r.record.json()));
+        extend_extent(tx, s.table, r.record.rect(), &self.state.at).await?;
+        self.state.amended(r, &before, s.table, version);
         Ok(())
     }
 
@@ -557,7 +408,7 @@ impl Writer<'_> {
                     .bind(&r.id)
                     .execute(&mut **tx)
                     .await?;
-                self.retired_hazards.insert(r.id.clone());
+                self.state.retired_hazards.insert(r.id.clone());
             }
             RecordKind::Activities => {
                 sqlx::query("DELETE FROM released_land WHERE activity_id = ?")
@@ -565,7 +416,7 @@ impl Writer<'_> {
                     .execute(&mut **tx)
                     .await?;
                 if let Some(h) = before.hazard_id() {
-                    self.affected.insert(h.to_string());
+                    self.state.affected.insert(h.to_string());
                 }
             }
             _ => {}
@@ -574,20 +425,14 @@ impl Writer<'_> {
             .bind(&r.id)
             .execute(&mut **tx)
             .await
-            .map_err(|e| match constraint(e, s.table) {
-                StoreError::Refused(_) => StoreError::Refused(format!(
-                    "{} '{}' cannot be retired: other records still refer to it; retire them first (with `demine retire ... --cascade` for a hazard's activities, progress and QA)",
-                    r.kind.singular(),
-                    r.id
-                )),
-                other => other,
-            })?;
-        self.entry("retire", s.table, Some(&r.id), Some(before.json()), None);
+            .map_err(|e| retirement_refused(constraint(e, s.table), r))?;
+        self.state
+            .entry("retire", s.table, Some(&r.id), Some(before.json()), None);
         Ok(())
     }
 
     async fn context_layers(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
-        let c = self.changes;
+        let c = self.state.changes;
         for layer in &c.replace_layers {
             let old = sqlx::query("SELECT fid, geom, layer, id, attributes FROM context_features WHERE layer = ?")
                 .bind(layer)
@@ -596,60 +441,30 @@ impl Writer<'_> {
             for row in &old {
                 let fid: i64 = row.get("fid");
                 let before = context_feature(row).map(|f| context_json(&f)).unwrap_or_default();
-                self.entry("delete", "context_features", Some(&fid.to_string()), Some(before), None);
+                self.state
+                    .entry("delete", "context_features", Some(&fid.to_string()), Some(before), None);
             }
             sqlx::query("DELETE FROM context_features WHERE layer = ?")
                 .bind(layer)
                 .execute(&mut **tx)
                 .await?;
         }
-        let mut rect = None;
-        let mut rows = Vec::with_capacity(c.context_features.len());
-        for f in &c.context_features {
-            rect = union_rect(rect, f.geometry.bounding_rect());
-            self.entry(
-                "insert",
-                "context_features",
-                Some(f.id.as_deref().unwrap_or("")),
-                None,
-                Some(context_json(f)),
-            );
-            rows.push(vec![
-                Val::Blob(gpkg_blob(&f.geometry)?),
-                Val::text(&f.layer),
-                Val::opt(&f.id),
-                Val::Text(super::codec::json_attributes(&f.attributes)),
-            ]);
-        }
-        insert_many(tx, "context_features", &["geom", "layer", "id", "attributes"], rows).await?;
-        extend_extent(tx, "context_features", rect, &self.at).await
+        let inserted = self.state.context_rows()?;
+        insert_many(tx, "context_features", &CONTEXT_FEATURE_COLUMNS, inserted.rows).await?;
+        extend_extent(tx, "context_features", inserted.rect, &self.state.at).await
     }
 
     async fn risk_map(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
-        let Some((cells, hazard_risks)) = &self.changes.risk_map else {
+        let Some((cells, hazard_risks)) = &self.state.changes.risk_map else {
             return Ok(());
         };
         sqlx::query("DELETE FROM risk_cells").execute(&mut **tx).await?;
         sqlx::query("UPDATE hazards SET risk_expected_share = NULL, risk_p_any = NULL")
             .execute(&mut **tx)
             .await?;
-        let mut rect = None;
-        let mut rows = Vec::with_capacity(cells.len());
-        for cell in cells {
-            let (blob, r) = polygon_blob(&cell.outline);
-            rect = union_rect(rect, r);
-            rows.push(vec![
-                Val::Blob(blob),
-                Val::text(&cell.cell),
-                Val::Int(Some(i64::from(cell.resolution))),
-                Val::Real(Some(cell.risk)),
-                Val::Int(cell.label.map(i64::from)),
-                Val::Int(Some(i64::from(cell.items))),
-            ]);
-        }
-        let columns = ["geom", "cell", "resolution", "risk", "label", "items"];
-        insert_many(tx, "risk_cells", &columns, rows).await?;
-        extend_extent(tx, "risk_cells", rect, &self.at).await?;
+        let cell_rows = risk_cell_rows(cells);
+        insert_many(tx, "risk_cells", &RISK_CELL_COLUMNS, cell_rows.rows).await?;
+        extend_extent(tx, "risk_cells", cell_rows.rect, &self.state.at).await?;
         // Many hazards per statement (one statement each costs a round trip to SQLite).
         for chunk in hazard_risks.chunks(2_000) {
             let mut q = sqlx::QueryBuilder::<Sqlite>::new(
@@ -664,68 +479,23 @@ impl Writer<'_> {
             q.build().execute(&mut **tx).await?;
         }
         let summary = serde_json::json!({ "cells": cells.len(), "hazards": hazard_risks.len() }).to_string();
-        self.entry("replace", "risk_cells", None, None, Some(summary));
+        self.state.entry("replace", "risk_cells", None, None, Some(summary));
         Ok(())
     }
 
     /// Accounts every hazard touched by this changeset, from what the transaction sees, and
     /// writes its computed columns and released pieces.
     async fn recompute(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
-        let ids: Vec<String> = self
-            .affected
-            .iter()
-            .filter(|id| !self.retired_hazards.contains(*id))
-            .cloned()
-            .collect();
-        if ids.is_empty() {
+        let Some((mut to_account, stored_ids)) = self.state.to_account() else {
             return Ok(());
-        }
-        let c = self.changes;
-        // Hazards inserted by this changeset have no stored activities but the changeset's
-        // own (unless a correction moved one onto them): no need to read them back.
-        let corrections_move_activities = c.replacements.iter().any(|r| r.record.kind() == RecordKind::Activities)
-            || c.retirements.iter().any(|r| r.kind == RecordKind::Activities);
-        let fresh: HashMap<&str, &Hazard> = if corrections_move_activities {
-            HashMap::new()
-        } else {
-            c.hazards.iter().map(|h| (h.id.as_str(), h)).collect()
         };
-        let stored_ids: Vec<String> = ids
-            .iter()
-            .filter(|id| !fresh.contains_key(id.as_str()))
-            .cloned()
-            .collect();
-        let mut hazards: Vec<Hazard> = ids
-            .iter()
-            .filter_map(|id| fresh.get(id.as_str()).map(|h| (*h).clone()))
-            .collect();
-        let mut activities: Vec<Activity> = c
-            .activities
-            .iter()
-            .filter(|a| fresh.contains_key(a.hazard_id.as_str()))
-            .cloned()
-            .collect();
+        // 500 ids per statement: well under SQLite's limit on bound parameters.
         for chunk in stored_ids.chunks(500) {
-            hazards.extend(
-                read_kind(tx, RecordKind::Hazards, "id", chunk)
-                    .await?
-                    .into_iter()
-                    .filter_map(|r| match r {
-                        AnyRecord::Hazard(h) => Some(h),
-                        _ => None,
-                    }),
-            );
-            activities.extend(
-                read_kind(tx, RecordKind::Activities, "hazard_id", chunk)
-                    .await?
-                    .into_iter()
-                    .filter_map(|r| match r {
-                        AnyRecord::Activity(a) => Some(a),
-                        _ => None,
-                    }),
-            );
+            let hazards = read_kind(tx, RecordKind::Hazards, "id", chunk).await?;
+            let activities = read_kind(tx, RecordKind::Activities, "hazard_id", chunk).await?;
+            to_account.add_stored(hazards, activities);
         }
-        let release = account_each(&hazards, &activities, true);
+        let (hazards, release) = to_account.account();
         for chunk in hazards.iter().zip(&release).collect::<Vec<_>>().chunks(1_000) {
             let mut q = sqlx::QueryBuilder::<Sqlite>::new(
                 "UPDATE hazards SET area_m2 = v.column2, cancelled_m2 = v.column3, reduced_m2 = v.column4, \
@@ -750,39 +520,10 @@ impl Writer<'_> {
             del.push(")");
             del.build().execute(&mut **tx).await?;
         }
-        let mut rect: Option<Rect<f64>> = None;
-        let mut pieces = Vec::new();
-        for (h, r) in hazards.iter().zip(&release) {
-            for piece in &r.pieces {
-                let g = Geometry::MultiPolygon(piece.geometry.clone());
-                rect = union_rect(rect, g.bounding_rect());
-                pieces.push(vec![
-                    Val::Blob(gpkg_blob(&g)?),
-                    Val::text(&h.id),
-                    Val::text(&piece.activity_id),
-                    Val::text(piece.outcome.as_str()),
-                    Val::Real(Some(piece.area_m2)),
-                ]);
-            }
-        }
-        let columns = ["geom", "hazard_id", "activity_id", "outcome", "area_m2"];
-        insert_many(tx, "released_land", &columns, pieces).await?;
-        extend_extent(tx, "released_land", rect, &self.at).await?;
-        let summary = serde_json::json!({ "hazards_recomputed": hazards.len() }).to_string();
-        self.entry("recompute", "hazards", None, None, Some(summary));
-        self.applied.recomputed = hazards
-            .into_iter()
-            .zip(release)
-            .map(|(h, r)| {
-                (
-                    h.id,
-                    Computed {
-                        figures: r.figures,
-                        status: r.status,
-                    },
-                )
-            })
-            .collect();
+        let released = released_rows(&hazards, &release)?;
+        insert_many(tx, "released_land", &RELEASED_COLUMNS, released.rows).await?;
+        extend_extent(tx, "released_land", released.rect, &self.state.at).await?;
+        self.state.recomputed(hazards, release);
         Ok(())
     }
 }
@@ -1009,23 +750,6 @@ async fn history_versions<'a>(
     Ok(out)
 }
 
-const LOG_COLUMNS: [&str; 14] = [
-    "fid",
-    "at",
-    "actor",
-    "organisation",
-    "request_id",
-    "action",
-    "entity",
-    "entity_id",
-    "batch",
-    "before",
-    "after",
-    "reason",
-    "prev_hash",
-    "hash",
-];
-
 /// One change-log entry outside a changeset (accounts), chained like the others.
 pub(crate) async fn log_standalone(
     tx: &mut Transaction<'_, Sqlite>,
@@ -1037,22 +761,12 @@ pub(crate) async fn log_standalone(
     after: Option<String>,
 ) -> Result<()> {
     let none = Changeset::default();
-    let at = now_stamp();
     let mut w = Writer {
-        at: at.clone(),
-        reason: None,
-        author,
-        batch: format!("{at}/{}/account", std::process::id()),
-        log: Vec::new(),
-        chain: None,
-        applied: Applied::default(),
-        affected: BTreeSet::new(),
-        retired_hazards: HashSet::new(),
-        changes: &none,
+        state: WriteState::standalone(author, &none),
         streaming: None,
         open_bulk: None,
     };
-    w.entry(action, entity, Some(id), before, after);
+    w.state.entry(action, entity, Some(id), before, after);
     w.flush_log(tx).await
 }
 

@@ -7,12 +7,13 @@
 //! case-sensitive as CQL2's is; exact spatial tests are `ST_Intersects`).
 
 use super::read::{push_bbox, scoped};
-use crate::features::{CmpOp, FeatureQuery, FeatureRow, FieldType, Filter, Layer, Literal};
+use crate::backend::features::{comparison_sql, extent_of, generation_of};
+use crate::features::{FeatureQuery, FeatureRow, FieldType, Filter, Layer, Literal};
 use crate::gpkg::features::{column, row_feature, select_list, source, unknown};
 use crate::{Bbox, Result};
 use futures_util::TryStreamExt;
 use geozero::{CoordDimensions, ToWkb};
-use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgPool, Postgres, QueryBuilder};
 
 fn bind_literal(qb: &mut QueryBuilder<'_, Postgres>, v: &Literal, lower: bool) {
     match v {
@@ -97,14 +98,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, layer: &Layer, filter: &Filt
             } else {
                 qb.push(c);
             }
-            qb.push(match op {
-                CmpOp::Eq => " = ",
-                CmpOp::Ne => " <> ",
-                CmpOp::Lt => " < ",
-                CmpOp::Le => " <= ",
-                CmpOp::Gt => " > ",
-                CmpOp::Ge => " >= ",
-            });
+            qb.push(comparison_sql(*op));
             bind_literal(qb, value, lower);
         }
         Filter::Like {
@@ -245,16 +239,7 @@ pub(super) async fn extent(pool: &PgPool, q: &FeatureQuery, app_filter: bool) ->
     let mut tx = scoped(pool, scope(q)).await?;
     let row = qb.build().fetch_one(&mut *tx).await?;
     tx.commit().await?;
-    let v: [Option<f64>; 4] = [row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?];
-    Ok(match v {
-        [Some(a), Some(b), Some(c), Some(d)] => Some(Bbox {
-            min_lon: a,
-            min_lat: b,
-            max_lon: c,
-            max_lat: d,
-        }),
-        _ => None,
-    })
+    extent_of(&row)
 }
 
 /// A token that changes whenever anything map clients read changes: the change log's head
@@ -268,6 +253,5 @@ pub(super) async fn generation(pool: &PgPool) -> Result<String> {
     )
     .fetch_one(pool)
     .await?;
-    let v: Vec<i64> = (0..2).map(|i| row.try_get::<i64, _>(i)).collect::<Result<_, _>>()?;
-    Ok(v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("."))
+    generation_of(&row)
 }

@@ -1,17 +1,16 @@
 //! Reads: records by id, hazard, organisation, box (GiST), date and version, with paging. The
 //! same queries as the GeoPackage store's `read.rs`, in PostgreSQL.
 
-use crate::gpkg::accounts::reviewed;
-use crate::gpkg::codec::{self, context_feature, decode, spec, Cells, Spec};
-use crate::{
-    end_of_day, Bbox, ChangeLogEntry, Computed, Counts, HazardDossier, LogQuery, Query, Result, StoreError, Stored,
-    Version,
+use crate::backend::read::{
+    computed_row, context_feature_row, log_entry, push_log_filters, risk_cell, stored, versions_of, DossierReads,
 };
-use demine_core::release::ReleaseFigures;
-use demine_core::{AnyRecord, ContextFeature, HazardRisk, HazardStatus, RecordKind, RiskCell};
+use crate::gpkg::accounts::reviewed;
+use crate::gpkg::codec::{self, spec, Spec};
+use crate::{
+    end_of_day, Bbox, ChangeLogEntry, Computed, Counts, HazardDossier, LogQuery, Query, Result, Stored, Version,
+};
+use demine_core::{AnyRecord, ContextFeature, HazardRisk, RecordKind, RiskCell};
 use futures_util::TryStreamExt;
-use geo::{BoundingRect, Contains, Geometry};
-use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 /// The organisations a transaction may see under row-level security (`None`: all of them), as
@@ -216,16 +215,6 @@ fn records_sql<'a>(s: &Spec, q: &Query) -> QueryBuilder<'a, Postgres> {
     qb
 }
 
-pub(super) fn stored(kind: RecordKind, row: &PgRow) -> Result<Stored<AnyRecord>> {
-    Ok(Stored {
-        fid: row.try_get("fid")?,
-        version: row.try_get::<i64, _>("version")?.max(1) as u64,
-        valid_from: row.opt_text("valid_from"),
-        review: row.opt_text("review").unwrap_or_else(|| "approved".into()),
-        record: decode(kind, row)?,
-    })
-}
-
 /// Records matching `q` (its organisations filter, if any, is the application's), read in a
 /// transaction that sees `scope` under row-level security.
 pub(super) async fn records(
@@ -278,46 +267,12 @@ pub(super) async fn versions(pool: &PgPool, kind: RecordKind, id: &str) -> Resul
     let mut tx = scoped(pool, None).await?;
     let rows = sqlx::query(&sql).bind(id).fetch_all(&mut *tx).await?;
     tx.commit().await?;
-    let mut out = Vec::with_capacity(rows.len() + 1);
-    for row in &rows {
-        out.push(Version {
-            version: row.try_get::<i64, _>("version")?.max(1) as u64,
-            valid_from: row.opt_text("valid_from"),
-            valid_to: row.opt_text("valid_to"),
-            ended_by: row.opt_text("ended_by"),
-            reason: row.opt_text("reason"),
-            record: decode(kind, row)?,
-        });
-    }
     let q = Query {
         ids: Some(vec![id.to_string()]),
         ..Query::default()
     };
-    if let Some(current) = records(pool, kind, &q, None).await?.into_iter().next() {
-        out.push(Version {
-            version: current.version,
-            valid_from: current.valid_from,
-            valid_to: None,
-            ended_by: None,
-            reason: None,
-            record: current.record,
-        });
-    }
-    Ok(out)
-}
-
-fn typed<T>(v: Vec<Stored<AnyRecord>>, pick: impl Fn(AnyRecord) -> Option<T>) -> Vec<Stored<T>> {
-    v.into_iter()
-        .filter_map(|s| {
-            Some(Stored {
-                fid: s.fid,
-                version: s.version,
-                valid_from: s.valid_from,
-                review: s.review,
-                record: pick(s.record)?,
-            })
-        })
-        .collect()
+    let current = records(pool, kind, &q, None).await?.into_iter().next();
+    versions_of(kind, &rows, current)
 }
 
 /// Points of `kind` (finds, accidents) linked to no hazard whose box meets `b`.
@@ -343,102 +298,28 @@ pub(super) async fn dossier(
     q: &Query,
     scope: Option<&[String]>,
 ) -> Result<Option<HazardDossier>> {
-    let in_scope = |mut base: Query| {
-        base.organisations = q.organisations.clone();
-        base
-    };
-    let hq = in_scope(Query {
-        ids: Some(vec![id.to_string()]),
-        ..Query::default()
-    });
-    let Some(hazard) = typed(records(pool, RecordKind::Hazards, &hq, scope).await?, |r| match r {
-        AnyRecord::Hazard(h) => Some(h),
-        _ => None,
-    })
-    .into_iter()
-    .next() else {
-        return Ok(None);
-    };
-    let of_hazard = in_scope(Query::hazard(id));
-    let activities = typed(
-        records(pool, RecordKind::Activities, &of_hazard, scope).await?,
-        |r| match r {
-            AnyRecord::Activity(a) => Some(a),
-            _ => None,
-        },
-    );
-    let mut finds = records(pool, RecordKind::Finds, &of_hazard, scope).await?;
-    let mut accidents = records(pool, RecordKind::Accidents, &of_hazard, scope).await?;
-    // Finds and accidents recorded without a hazard but inside it belong to its evidence; they
-    // have no organisation, so only an unscoped reader sees them.
-    if let (Some(b), None) = (hazard.record.geometry.bounding_rect(), scope) {
-        let b = Bbox {
-            min_lon: b.min().x,
-            min_lat: b.min().y,
-            max_lon: b.max().x,
-            max_lat: b.max().y,
-        };
-        let inside = |s: &Stored<AnyRecord>| match codec::Columns::geometry(&s.record) {
-            Some(Geometry::Point(p)) => hazard.record.geometry.contains(&p),
-            _ => false,
-        };
-        finds.extend(
-            unlinked_near(pool, RecordKind::Finds, &b)
-                .await?
-                .into_iter()
-                .filter(inside),
-        );
-        accidents.extend(
-            unlinked_near(pool, RecordKind::Accidents, &b)
-                .await?
-                .into_iter()
-                .filter(inside),
-        );
+    crate::backend::read::dossier(&Scoped { pool, scope }, id, q, scope.is_none()).await
+}
+
+/// Reads in transactions that see `scope` under row-level security (`None`: all).
+struct Scoped<'a> {
+    pool: &'a PgPool,
+    scope: Option<&'a [String]>,
+}
+
+impl DossierReads for Scoped<'_> {
+    async fn records(&self, kind: RecordKind, q: &Query) -> Result<Vec<Stored<AnyRecord>>> {
+        records(self.pool, kind, q, self.scope).await
     }
-    let finds = typed(finds, |r| match r {
-        AnyRecord::Find(f) => Some(f),
-        _ => None,
-    });
-    let accidents = typed(accidents, |r| match r {
-        AnyRecord::Accident(a) => Some(a),
-        _ => None,
-    });
-    let mut progress = typed(
-        records(pool, RecordKind::Progress, &of_hazard, scope).await?,
-        |r| match r {
-            AnyRecord::Progress(p) => Some(p),
-            _ => None,
-        },
-    );
-    progress.sort_by_key(|a| (a.record.date, a.fid));
-    let mut qa = typed(records(pool, RecordKind::Qa, &of_hazard, scope).await?, |r| match r {
-        AnyRecord::Qa(i) => Some(i),
-        _ => None,
-    });
-    qa.sort_by_key(|a| (a.record.date, a.fid));
-    let computed = computed(
-        pool,
-        &Query {
-            ids: Some(vec![id.to_string()]),
-            ..Query::default()
-        },
-        scope,
-    )
-    .await?
-    .into_iter()
-    .next()
-    .map(|(_, c)| c);
-    let risk = hazard_risk(pool, id).await?;
-    Ok(Some(HazardDossier {
-        hazard,
-        computed,
-        activities,
-        finds,
-        accidents,
-        progress,
-        qa,
-        risk,
-    }))
+    async fn unlinked_near(&self, kind: RecordKind, b: &Bbox) -> Result<Vec<Stored<AnyRecord>>> {
+        unlinked_near(self.pool, kind, b).await
+    }
+    async fn computed(&self, q: &Query) -> Result<Vec<(String, Computed)>> {
+        computed(self.pool, q, self.scope).await
+    }
+    async fn hazard_risk(&self, hazard_id: &str) -> Result<Option<HazardRisk>> {
+        hazard_risk(self.pool, hazard_id).await
+    }
 }
 
 pub(super) async fn computed(pool: &PgPool, q: &Query, scope: Option<&[String]>) -> Result<Vec<(String, Computed)>> {
@@ -456,31 +337,7 @@ pub(super) async fn computed(pool: &PgPool, q: &Query, scope: Option<&[String]>)
     let mut tx = scoped(pool, scope).await?;
     let rows = qb.build().fetch_all(&mut *tx).await?;
     tx.commit().await?;
-    rows.iter()
-        .map(|r| {
-            let id: String = r.try_get("id")?;
-            let status: String = r.try_get("status")?;
-            let status: HazardStatus = status.parse().map_err(|e| StoreError::Corrupt {
-                table: "hazards",
-                id: id.clone(),
-                why: format!("status: {e}"),
-            })?;
-            let f = |c: &str| r.try_get::<Option<f64>, _>(c).ok().flatten().unwrap_or(0.0);
-            Ok((
-                id,
-                Computed {
-                    figures: ReleaseFigures {
-                        area_m2: f("area_m2"),
-                        cancelled_m2: f("cancelled_m2"),
-                        reduced_m2: f("reduced_m2"),
-                        cleared_m2: f("cleared_m2"),
-                        remaining_m2: f("remaining_m2"),
-                    },
-                    status,
-                },
-            ))
-        })
-        .collect()
+    rows.iter().map(computed_row).collect()
 }
 
 pub(super) async fn counts(pool: &PgPool) -> Result<Counts> {
@@ -540,15 +397,7 @@ pub(super) async fn context_features(pool: &PgPool, layer: Option<&str>) -> Resu
     .bind(layer)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            context_feature(row).map_err(|why| StoreError::Corrupt {
-                table: "context_features",
-                id: row.get::<i64, _>("fid").to_string(),
-                why,
-            })
-        })
-        .collect()
+    rows.iter().map(context_feature_row).collect()
 }
 
 pub(super) async fn context_layers(pool: &PgPool) -> Result<Vec<(String, u64)>> {
@@ -611,29 +460,7 @@ pub(super) async fn risk_cells(pool: &PgPool, q: &Query) -> Result<Vec<RiskCell>
         qb.push_bind(n.min(i64::MAX as u64) as i64);
     }
     let rows = qb.build().fetch_all(pool).await?;
-    rows.iter()
-        .map(|r| {
-            let cell: String = r.try_get("cell")?;
-            let outline = match r.geometry() {
-                Ok(Geometry::Polygon(p)) => p,
-                Ok(_) | Err(_) => {
-                    return Err(StoreError::Corrupt {
-                        table: "risk_cells",
-                        id: cell,
-                        why: "outline is not a polygon".into(),
-                    })
-                }
-            };
-            Ok(RiskCell {
-                resolution: r.try_get::<i64, _>("resolution")?.clamp(0, 15) as u8,
-                risk: r.try_get("risk")?,
-                label: r.try_get::<Option<i64>, _>("label")?.map(|l| l != 0),
-                items: r.try_get::<i64, _>("items")?.max(0) as u32,
-                outline,
-                cell,
-            })
-        })
-        .collect()
+    rows.iter().map(risk_cell).collect()
 }
 
 pub(super) const LOG_SELECT: &str =
@@ -642,50 +469,11 @@ pub(super) const LOG_SELECT: &str =
 
 pub(super) async fn change_log(pool: &PgPool, q: &LogQuery) -> Result<Vec<ChangeLogEntry>> {
     let mut qb = QueryBuilder::<Postgres>::new(format!("{LOG_SELECT} WHERE true"));
-    if let Some(e) = &q.entity {
-        qb.push(" AND entity = ");
-        qb.push_bind(e.clone());
-    }
-    if let Some(id) = &q.entity_id {
-        qb.push(" AND entity_id = ");
-        qb.push_bind(id.clone());
-    }
-    if let Some(s) = q.after_seq {
-        qb.push(" AND fid > ");
-        qb.push_bind(s);
-    }
-    qb.push(if q.oldest_first {
-        " ORDER BY fid ASC"
-    } else {
-        " ORDER BY fid DESC"
-    });
-    if let Some(n) = q.limit {
-        qb.push(" LIMIT ");
-        qb.push_bind(i64::from(n));
-    }
+    push_log_filters(&mut qb, q);
     let mut rows = qb.build().fetch(pool);
     let mut out = Vec::new();
     while let Some(r) = rows.try_next().await? {
         out.push(log_entry(&r)?);
     }
     Ok(out)
-}
-
-pub(super) fn log_entry(r: &PgRow) -> Result<ChangeLogEntry> {
-    Ok(ChangeLogEntry {
-        seq: r.try_get("fid")?,
-        at: r.try_get("at")?,
-        actor: r.try_get("actor")?,
-        organisation: r.opt_text("organisation"),
-        request_id: r.opt_text("request_id"),
-        action: r.try_get("action")?,
-        entity: r.try_get("entity")?,
-        entity_id: r.opt_text("entity_id"),
-        batch: r.opt_text("batch"),
-        before: r.opt_text("before"),
-        after: r.opt_text("after"),
-        reason: r.opt_text("reason"),
-        prev_hash: r.opt_text("prev_hash"),
-        hash: r.opt_text("hash"),
-    })
 }

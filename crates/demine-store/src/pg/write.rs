@@ -5,50 +5,20 @@
 
 use super::read::{col_type, select_columns, ColType, CONTEXT_COLUMNS};
 use super::{wkb_of_gpkg, WRITE_LOCK};
+use crate::backend::write::{
+    check_based_on, check_review, parent_rank, released_rows, retirement_refused, risk_cell_rows, WriteState,
+    CONTEXT_FEATURE_COLUMNS, LOG_COLUMNS, RELEASED_COLUMNS, RISK_CELL_COLUMNS,
+};
 use crate::gpkg::accounts::reviewed;
-use crate::gpkg::codec::{
-    context_feature, context_json, decode, gpkg_blob, polygon_blob, push_version_columns, spec, Columns, Val,
-};
-use crate::{
-    entry_hash, now_stamp, Applied, Author, ChangeLogEntry, Changeset, Computed, InsertStream, Replacement, Result,
-    Retirement, StoreError,
-};
-use demine_core::release::account_each;
-use demine_core::{Activity, AnyRecord, Hazard, RecordKind};
-use geo::Geometry;
+use crate::gpkg::codec::{context_feature, context_json, decode, push_version_columns, spec, Columns, Val};
+use crate::{now_stamp, Applied, Author, Changeset, InsertStream, Replacement, Result, Retirement, StoreError};
+use demine_core::{AnyRecord, RecordKind};
 use sqlx::postgres::PgPool;
 use sqlx::query_builder::Separated;
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
-
-static BATCHES: AtomicU64 = AtomicU64::new(0);
+use std::collections::HashMap;
 
 type Tx<'t> = Transaction<'t, Postgres>;
-
-/// One change-log entry to write.
-struct LogRow {
-    action: &'static str,
-    entity: String,
-    entity_id: Option<String>,
-    before: Option<String>,
-    after: Option<String>,
-}
-
-/// The order kinds are written in: parents before children (inserts, replacements); retirements
-/// go the other way.
-fn parent_rank(kind: RecordKind) -> u8 {
-    match kind {
-        RecordKind::Organisations => 0,
-        RecordKind::Teams => 1,
-        RecordKind::Hazards => 2,
-        RecordKind::Activities => 3,
-        RecordKind::Finds => 4,
-        RecordKind::Accidents => 5,
-        RecordKind::Progress => 6,
-        RecordKind::Qa => 7,
-    }
-}
 
 /// Binds one value of column `col` in its PostgreSQL form, as the next item of a list.
 fn push_val(b: &mut Separated<'_, '_, Postgres, &'static str>, col: &str, v: Val) {
@@ -108,20 +78,10 @@ pub(super) async fn begin_write(pool: &PgPool) -> Result<Tx<'static>> {
     Ok(tx)
 }
 
+/// A changeset's write in one PostgreSQL transaction: the shared [`WriteState`] and this
+/// backend's SQL.
 struct Writer<'c> {
-    at: String,
-    reason: Option<String>,
-    author: &'c Author,
-    batch: String,
-    /// Change-log entries not yet written.
-    log: Vec<LogRow>,
-    /// The last entry written (sequence number, hash), once read.
-    chain: Option<(i64, String)>,
-    applied: Applied,
-    /// Hazards whose computed columns must be recomputed.
-    affected: BTreeSet<String>,
-    retired_hazards: HashSet<String>,
-    changes: &'c Changeset,
+    state: WriteState<'c>,
 }
 
 pub(super) async fn apply(
@@ -133,26 +93,8 @@ pub(super) async fn apply(
     let mut tx = begin_write(pool).await?;
     // The time is read under the lock, so that versions and log entries are in time order.
     let at = now_stamp();
-    let batch = format!(
-        "{at}/{}/{}",
-        std::process::id(),
-        BATCHES.fetch_add(1, Ordering::Relaxed)
-    );
     let mut w = Writer {
-        at: at.clone(),
-        reason: c.reason.clone(),
-        author,
-        batch: batch.clone(),
-        log: Vec::new(),
-        chain: None,
-        applied: Applied {
-            batch: batch.clone(),
-            at,
-            ..Applied::default()
-        },
-        affected: BTreeSet::new(),
-        retired_hazards: HashSet::new(),
-        changes: c,
+        state: WriteState::new(c, author, at),
     };
     for (k, v) in &c.meta {
         sqlx::query(
@@ -166,9 +108,11 @@ pub(super) async fn apply(
     w.insert(&mut tx, &c.organisations).await?;
     w.insert(&mut tx, &c.teams).await?;
     w.insert(&mut tx, &c.hazards).await?;
-    w.affected.extend(c.hazards.iter().map(|h| h.id.clone()));
+    w.state.affected.extend(c.hazards.iter().map(|h| h.id.clone()));
     w.insert(&mut tx, &c.activities).await?;
-    w.affected.extend(c.activities.iter().map(|a| a.hazard_id.clone()));
+    w.state
+        .affected
+        .extend(c.activities.iter().map(|a| a.hazard_id.clone()));
     w.insert(&mut tx, &c.finds).await?;
     w.insert(&mut tx, &c.accidents).await?;
     w.insert(&mut tx, &c.daily_progress).await?;
@@ -193,26 +137,16 @@ pub(super) async fn apply(
     w.recompute(&mut tx).await?;
     w.flush_log(&mut tx).await?;
     tx.commit().await?;
-    Ok(w.applied)
+    Ok(w.state.applied)
 }
 
 impl Writer<'_> {
-    /// The review state of what this changeset writes.
-    fn review_state(&self) -> String {
-        self.changes.review_state.clone().unwrap_or_else(|| "approved".into())
-    }
-
     /// Review decisions, the submission record, conflicts kept and resolved.
     async fn review_and_submissions(&mut self, tx: &mut Tx<'_>) -> Result<()> {
-        let c = self.changes;
+        let c = self.state.changes;
         for r in &c.reviews {
             let s = spec(r.kind);
-            if !reviewed(r.kind) || !matches!(r.decision.as_str(), "approved" | "rejected") {
-                return Err(StoreError::Refused(format!(
-                    "{} cannot be {}: only hazards, activities, finds, accidents, progress and QA are reviewed, as approved or rejected",
-                    r.kind, r.decision
-                )));
-            }
+            check_review(r)?;
             let done = sqlx::query(&format!(
                 "UPDATE {} SET review = $1, review_reason = $2 WHERE id = $3",
                 s.table
@@ -229,7 +163,7 @@ impl Writer<'_> {
                 });
             }
             let after = serde_json::json!({"review": r.decision, "reason": r.reason}).to_string();
-            self.entry("review", s.table, Some(&r.id), None, Some(after));
+            self.state.entry("review", s.table, Some(&r.id), None, Some(after));
         }
         if let Some(sub) = &c.submission {
             sqlx::query(
@@ -241,7 +175,7 @@ impl Writer<'_> {
             .bind(&sub.body_hash)
             .bind(i64::from(sub.status))
             .bind(&sub.response)
-            .bind(&self.at)
+            .bind(&self.state.at)
             .execute(&mut **tx)
             .await
             .map_err(|e| match &e {
@@ -263,10 +197,10 @@ impl Writer<'_> {
             .bind(k.proposed.to_string())
             .bind(&k.username)
             .bind(&k.organisation)
-            .bind(&self.at)
+            .bind(&self.state.at)
             .execute(&mut **tx)
             .await?;
-            self.entry(
+            self.state.entry(
                 "conflict",
                 spec(k.kind).table,
                 Some(&k.record_id),
@@ -285,7 +219,7 @@ impl Writer<'_> {
             if done.rows_affected() == 0 {
                 return Err(StoreError::Refused(format!("no open conflict {fid}")));
             }
-            self.entry(
+            self.state.entry(
                 "resolve",
                 "conflicts",
                 Some(&fid.to_string()),
@@ -296,23 +230,6 @@ impl Writer<'_> {
         Ok(())
     }
 
-    fn entry(
-        &mut self,
-        action: &'static str,
-        entity: &str,
-        id: Option<&str>,
-        before: Option<String>,
-        after: Option<String>,
-    ) {
-        self.log.push(LogRow {
-            action,
-            entity: entity.to_string(),
-            entity_id: id.map(str::to_string),
-            before,
-            after,
-        });
-    }
-
     /// The records of `stream`, chunk by chunk, until its `Commit`.
     async fn insert_stream(&mut self, tx: &mut Tx<'_>, stream: &mut InsertStream) -> Result<()> {
         while let Some(records) = stream.next_chunk().await? {
@@ -320,8 +237,9 @@ impl Writer<'_> {
             for r in records {
                 part.push_insert(r);
             }
-            self.affected.extend(part.hazards.iter().map(|h| h.id.clone()));
-            self.affected
+            self.state.affected.extend(part.hazards.iter().map(|h| h.id.clone()));
+            self.state
+                .affected
                 .extend(part.activities.iter().map(|a| a.hazard_id.clone()));
             self.insert(tx, &part.organisations).await?;
             self.insert(tx, &part.teams).await?;
@@ -346,7 +264,7 @@ impl Writer<'_> {
         let continued = history_versions(tx, s.table, records.iter().map(|r| r.id())).await?;
         let mut columns: Vec<&str> = s.columns.to_vec();
         columns.extend(["version", "valid_from", "in_force_from"]);
-        let review = reviewed(kind).then(|| self.review_state());
+        let review = reviewed(kind).then(|| self.state.review_state());
         if review.is_some() {
             columns.push("review");
         }
@@ -357,12 +275,13 @@ impl Writer<'_> {
             for r in chunk {
                 let mut v = r.values()?;
                 let last = continued.get(r.id()).copied();
-                let in_force_now = self.changes.inserts_in_force_now;
-                if let Some(next) = push_version_columns(&mut v, last, &self.at, in_force_now, review.as_deref()) {
-                    self.applied.versions.push((kind, r.id().to_string(), next));
+                let in_force_now = self.state.changes.inserts_in_force_now;
+                if let Some(next) = push_version_columns(&mut v, last, &self.state.at, in_force_now, review.as_deref())
+                {
+                    self.state.applied.versions.push((kind, r.id().to_string(), next));
                 }
                 rows.push(v);
-                self.entry("insert", s.table, Some(r.id()), None, Some(r.json()));
+                self.state.inserted(s.table, r.id().to_string(), r.json());
             }
             insert_many(tx, s.table, &columns, rows).await?;
             self.flush_log(tx).await?;
@@ -372,55 +291,14 @@ impl Writer<'_> {
 
     /// Writes the pending change-log entries, each chained to the one before.
     async fn flush_log(&mut self, tx: &mut Tx<'_>) -> Result<()> {
-        if self.log.is_empty() {
+        if self.state.log.is_empty() {
             return Ok(());
         }
-        let (mut seq, mut prev) = match self.chain.take() {
+        let last = match self.state.chain.take() {
             Some(c) => c,
             None => last_entry(tx).await?,
         };
-        let log = std::mem::take(&mut self.log);
-        self.applied.log_entries += log.len() as u64;
-        let mut rows = Vec::with_capacity(log.len());
-        for l in log {
-            seq += 1;
-            let mut e = ChangeLogEntry {
-                seq,
-                at: self.at.clone(),
-                actor: self.author.name.clone(),
-                organisation: self.author.organisation.clone(),
-                request_id: self.author.request_id.clone(),
-                action: l.action.to_string(),
-                entity: l.entity,
-                entity_id: l.entity_id,
-                batch: Some(self.batch.clone()),
-                before: l.before,
-                after: l.after,
-                reason: self.reason.clone(),
-                prev_hash: Some(prev.clone()),
-                hash: None,
-            };
-            let hash = entry_hash(&prev, &e);
-            e.hash = Some(hash.clone());
-            prev = hash;
-            rows.push(vec![
-                Val::Int(Some(e.seq)),
-                Val::Text(Some(e.at)),
-                Val::Text(Some(e.actor)),
-                Val::Text(e.organisation),
-                Val::Text(e.request_id),
-                Val::Text(Some(e.action)),
-                Val::Text(Some(e.entity)),
-                Val::Text(e.entity_id),
-                Val::Text(e.batch),
-                Val::Text(e.before),
-                Val::Text(e.after),
-                Val::Text(e.reason),
-                Val::Text(e.prev_hash),
-                Val::Text(e.hash),
-            ]);
-        }
-        self.chain = Some((seq, prev));
+        let rows = self.state.chain_pending(last);
         insert_many(tx, "change_log", &LOG_COLUMNS, rows).await
     }
 
@@ -440,17 +318,7 @@ impl Writer<'_> {
                 kind,
                 id: id.to_string(),
             })?;
-        let version = row.try_get::<i64, _>("version")?.max(1) as u64;
-        if let Some(expected) = based_on {
-            if expected != version {
-                return Err(StoreError::Stale {
-                    kind,
-                    id: id.to_string(),
-                    expected,
-                    current: version,
-                });
-            }
-        }
+        check_based_on(kind, id, based_on, row.try_get("version")?)?;
         decode(kind, &row)
     }
 
@@ -464,9 +332,9 @@ impl Writer<'_> {
             t = s.table
         );
         sqlx::query(&sql)
-            .bind(&self.at)
+            .bind(&self.state.at)
             .bind(how)
-            .bind(&self.reason)
+            .bind(&self.state.reason)
             .bind(id)
             .execute(&mut **tx)
             .await?;
@@ -488,12 +356,12 @@ impl Writer<'_> {
             }
             set.push("version = version + 1");
             set.push("valid_from = ");
-            set.push_bind_unseparated(self.at.clone());
+            set.push_bind_unseparated(self.state.at.clone());
             set.push("in_force_from = ");
-            set.push_bind_unseparated(self.at.clone());
+            set.push_bind_unseparated(self.state.at.clone());
             if reviewed(kind) {
                 set.push("review = ");
-                set.push_bind_unseparated(self.review_state());
+                set.push_bind_unseparated(self.state.review_state());
                 set.push("review_reason = NULL");
             }
         }
@@ -505,15 +373,7 @@ impl Writer<'_> {
             .fetch_one(&mut **tx)
             .await
             .map_err(|e| constraint(e, s.table))?;
-        self.applied
-            .versions
-            .push((kind, id.to_string(), version.max(1) as u64));
-        for h in [before.hazard_id(), r.record.hazard_id()].into_iter().flatten() {
-            if matches!(kind, RecordKind::Hazards | RecordKind::Activities) {
-                self.affected.insert(h.to_string());
-            }
-        }
-        self.entry("amend", s.table, Some(id), Some(before.json()), Some(r.record.json()));
+        self.state.amended(r, &before, s.table, version);
         Ok(())
     }
 
@@ -529,7 +389,7 @@ impl Writer<'_> {
                     .bind(&r.id)
                     .execute(&mut **tx)
                     .await?;
-                self.retired_hazards.insert(r.id.clone());
+                self.state.retired_hazards.insert(r.id.clone());
             }
             RecordKind::Activities => {
                 sqlx::query("DELETE FROM released_land WHERE activity_id = $1")
@@ -537,7 +397,7 @@ impl Writer<'_> {
                     .execute(&mut **tx)
                     .await?;
                 if let Some(h) = before.hazard_id() {
-                    self.affected.insert(h.to_string());
+                    self.state.affected.insert(h.to_string());
                 }
             }
             _ => {}
@@ -546,20 +406,14 @@ impl Writer<'_> {
             .bind(&r.id)
             .execute(&mut **tx)
             .await
-            .map_err(|e| match constraint(e, s.table) {
-                StoreError::Refused(_) => StoreError::Refused(format!(
-                    "{} '{}' cannot be retired: other records still refer to it; retire them first (with `demine retire ... --cascade` for a hazard's activities, progress and QA)",
-                    r.kind.singular(),
-                    r.id
-                )),
-                other => other,
-            })?;
-        self.entry("retire", s.table, Some(&r.id), Some(before.json()), None);
+            .map_err(|e| retirement_refused(constraint(e, s.table), r))?;
+        self.state
+            .entry("retire", s.table, Some(&r.id), Some(before.json()), None);
         Ok(())
     }
 
     async fn context_layers(&mut self, tx: &mut Tx<'_>) -> Result<()> {
-        let c = self.changes;
+        let c = self.state.changes;
         for layer in &c.replace_layers {
             let old = sqlx::query(&format!(
                 "SELECT {CONTEXT_COLUMNS} FROM context_features WHERE layer = $1 ORDER BY fid"
@@ -570,54 +424,28 @@ impl Writer<'_> {
             for row in &old {
                 let fid: i64 = row.get("fid");
                 let before = context_feature(row).map(|f| context_json(&f)).unwrap_or_default();
-                self.entry("delete", "context_features", Some(&fid.to_string()), Some(before), None);
+                self.state
+                    .entry("delete", "context_features", Some(&fid.to_string()), Some(before), None);
             }
             sqlx::query("DELETE FROM context_features WHERE layer = $1")
                 .bind(layer)
                 .execute(&mut **tx)
                 .await?;
         }
-        let mut rows = Vec::with_capacity(c.context_features.len());
-        for f in &c.context_features {
-            self.entry(
-                "insert",
-                "context_features",
-                Some(f.id.as_deref().unwrap_or("")),
-                None,
-                Some(context_json(f)),
-            );
-            rows.push(vec![
-                Val::Blob(gpkg_blob(&f.geometry)?),
-                Val::text(&f.layer),
-                Val::opt(&f.id),
-                Val::Text(crate::gpkg::codec::json_attributes(&f.attributes)),
-            ]);
-        }
-        insert_many(tx, "context_features", &["geom", "layer", "id", "attributes"], rows).await
+        let inserted = self.state.context_rows()?;
+        insert_many(tx, "context_features", &CONTEXT_FEATURE_COLUMNS, inserted.rows).await
     }
 
     async fn risk_map(&mut self, tx: &mut Tx<'_>) -> Result<()> {
-        let Some((cells, hazard_risks)) = &self.changes.risk_map else {
+        let Some((cells, hazard_risks)) = &self.state.changes.risk_map else {
             return Ok(());
         };
         sqlx::query("DELETE FROM risk_cells").execute(&mut **tx).await?;
         sqlx::query("UPDATE hazards SET risk_expected_share = NULL, risk_p_any = NULL")
             .execute(&mut **tx)
             .await?;
-        let mut rows = Vec::with_capacity(cells.len());
-        for cell in cells {
-            let (blob, _) = polygon_blob(&cell.outline);
-            rows.push(vec![
-                Val::Blob(blob),
-                Val::text(&cell.cell),
-                Val::Int(Some(i64::from(cell.resolution))),
-                Val::Real(Some(cell.risk)),
-                Val::Int(cell.label.map(i64::from)),
-                Val::Int(Some(i64::from(cell.items))),
-            ]);
-        }
-        let columns = ["geom", "cell", "resolution", "risk", "label", "items"];
-        insert_many(tx, "risk_cells", &columns, rows).await?;
+        let cell_rows = risk_cell_rows(cells);
+        insert_many(tx, "risk_cells", &RISK_CELL_COLUMNS, cell_rows.rows).await?;
         for chunk in hazard_risks.chunks(5_000) {
             let mut q = QueryBuilder::<Postgres>::new(
                 "UPDATE hazards SET risk_expected_share = v.share, risk_p_any = v.p_any FROM (",
@@ -631,68 +459,23 @@ impl Writer<'_> {
             q.build().execute(&mut **tx).await?;
         }
         let summary = serde_json::json!({ "cells": cells.len(), "hazards": hazard_risks.len() }).to_string();
-        self.entry("replace", "risk_cells", None, None, Some(summary));
+        self.state.entry("replace", "risk_cells", None, None, Some(summary));
         Ok(())
     }
 
     /// Accounts every hazard touched by this changeset, from what the transaction sees, and
     /// writes its computed columns and released pieces.
     async fn recompute(&mut self, tx: &mut Tx<'_>) -> Result<()> {
-        let ids: Vec<String> = self
-            .affected
-            .iter()
-            .filter(|id| !self.retired_hazards.contains(*id))
-            .cloned()
-            .collect();
-        if ids.is_empty() {
+        let Some((mut to_account, stored_ids)) = self.state.to_account() else {
             return Ok(());
-        }
-        let c = self.changes;
-        // Hazards inserted by this changeset have no stored activities but the changeset's
-        // own (unless a correction moved one onto them): no need to read them back.
-        let corrections_move_activities = c.replacements.iter().any(|r| r.record.kind() == RecordKind::Activities)
-            || c.retirements.iter().any(|r| r.kind == RecordKind::Activities);
-        let fresh: HashMap<&str, &Hazard> = if corrections_move_activities {
-            HashMap::new()
-        } else {
-            c.hazards.iter().map(|h| (h.id.as_str(), h)).collect()
         };
-        let stored_ids: Vec<String> = ids
-            .iter()
-            .filter(|id| !fresh.contains_key(id.as_str()))
-            .cloned()
-            .collect();
-        let mut hazards: Vec<Hazard> = ids
-            .iter()
-            .filter_map(|id| fresh.get(id.as_str()).map(|h| (*h).clone()))
-            .collect();
-        let mut activities: Vec<Activity> = c
-            .activities
-            .iter()
-            .filter(|a| fresh.contains_key(a.hazard_id.as_str()))
-            .cloned()
-            .collect();
+        // Each chunk of ids is one bound array: few round trips.
         for chunk in stored_ids.chunks(5_000) {
-            hazards.extend(
-                read_kind(tx, RecordKind::Hazards, "id", chunk)
-                    .await?
-                    .into_iter()
-                    .filter_map(|r| match r {
-                        AnyRecord::Hazard(h) => Some(h),
-                        _ => None,
-                    }),
-            );
-            activities.extend(
-                read_kind(tx, RecordKind::Activities, "hazard_id", chunk)
-                    .await?
-                    .into_iter()
-                    .filter_map(|r| match r {
-                        AnyRecord::Activity(a) => Some(a),
-                        _ => None,
-                    }),
-            );
+            let hazards = read_kind(tx, RecordKind::Hazards, "id", chunk).await?;
+            let activities = read_kind(tx, RecordKind::Activities, "hazard_id", chunk).await?;
+            to_account.add_stored(hazards, activities);
         }
-        let release = account_each(&hazards, &activities, true);
+        let (hazards, release) = to_account.account();
         for chunk in hazards.iter().zip(&release).collect::<Vec<_>>().chunks(5_000) {
             let mut q = QueryBuilder::<Postgres>::new(
                 "UPDATE hazards SET area_m2 = v.area, cancelled_m2 = v.cancelled, reduced_m2 = v.reduced, \
@@ -715,36 +498,9 @@ impl Writer<'_> {
                 .execute(&mut **tx)
                 .await?;
         }
-        let mut pieces = Vec::new();
-        for (h, r) in hazards.iter().zip(&release) {
-            for piece in &r.pieces {
-                let g = Geometry::MultiPolygon(piece.geometry.clone());
-                pieces.push(vec![
-                    Val::Blob(gpkg_blob(&g)?),
-                    Val::text(&h.id),
-                    Val::text(&piece.activity_id),
-                    Val::text(piece.outcome.as_str()),
-                    Val::Real(Some(piece.area_m2)),
-                ]);
-            }
-        }
-        let columns = ["geom", "hazard_id", "activity_id", "outcome", "area_m2"];
-        insert_many(tx, "released_land", &columns, pieces).await?;
-        let summary = serde_json::json!({ "hazards_recomputed": hazards.len() }).to_string();
-        self.entry("recompute", "hazards", None, None, Some(summary));
-        self.applied.recomputed = hazards
-            .into_iter()
-            .zip(release)
-            .map(|(h, r)| {
-                (
-                    h.id,
-                    Computed {
-                        figures: r.figures,
-                        status: r.status,
-                    },
-                )
-            })
-            .collect();
+        let released = released_rows(&hazards, &release)?;
+        insert_many(tx, "released_land", &RELEASED_COLUMNS, released.rows).await?;
+        self.state.recomputed(hazards, release);
         Ok(())
     }
 }
@@ -823,23 +579,6 @@ async fn history_versions<'a>(
     Ok(out)
 }
 
-const LOG_COLUMNS: [&str; 14] = [
-    "fid",
-    "at",
-    "actor",
-    "organisation",
-    "request_id",
-    "action",
-    "entity",
-    "entity_id",
-    "batch",
-    "before",
-    "after",
-    "reason",
-    "prev_hash",
-    "hash",
-];
-
 /// One change-log entry outside a changeset (accounts), chained like the others. The caller's
 /// transaction must hold the write lock ([`begin_write`]).
 pub(super) async fn log_standalone(
@@ -852,19 +591,9 @@ pub(super) async fn log_standalone(
     after: Option<String>,
 ) -> Result<()> {
     let none = Changeset::default();
-    let at = now_stamp();
     let mut w = Writer {
-        at: at.clone(),
-        reason: None,
-        author,
-        batch: format!("{at}/{}/account", std::process::id()),
-        log: Vec::new(),
-        chain: None,
-        applied: Applied::default(),
-        affected: BTreeSet::new(),
-        retired_hazards: HashSet::new(),
-        changes: &none,
+        state: WriteState::standalone(author, &none),
     };
-    w.entry(action, entity, Some(id), before, after);
+    w.state.entry(action, entity, Some(id), before, after);
     w.flush_log(tx).await
 }
