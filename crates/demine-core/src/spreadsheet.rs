@@ -30,15 +30,27 @@ pub fn sniff_delimiter(header_line: &[u8]) -> u8 {
 }
 
 /// A number, with a decimal comma accepted where the file's delimiter leaves it unambiguous
-/// (`decimal_comma`: the file is not comma-separated).
+/// (`decimal_comma`: the file is not comma-separated), and spaces between digit groups (`1 234`,
+/// also with no-break spaces, as Ukrainian and French number formats group thousands).
 ///
 /// ```
 /// use demine_core::spreadsheet::parse_number;
 /// assert_eq!(parse_number("0,25", true), Ok(0.25));
 /// assert!(parse_number("0,25", false).is_err());
 /// assert!(parse_number("1,234,5", true).is_err());
+/// assert_eq!(parse_number("1 234 567,5", true), Ok(1_234_567.5));
+/// assert_eq!(parse_number("1\u{a0}234", false), Ok(1234.0));
 /// ```
 pub fn parse_number(s: &str, decimal_comma: bool) -> Result<f64, std::num::ParseFloatError> {
+    let grouped =
+        s.contains([' ', '\u{a0}', '\u{202f}']) && s.trim().starts_with(|c: char| c.is_ascii_digit() || c == '-');
+    let joined;
+    let s = if grouped {
+        joined = s.trim().replace([' ', '\u{a0}', '\u{202f}'], "");
+        joined.as_str()
+    } else {
+        s
+    };
     match s.parse::<f64>() {
         Err(e) if decimal_comma && s.matches(',').count() == 1 && !s.contains('.') => {
             s.replacen(',', ".", 1).parse::<f64>().map_err(|_| e)

@@ -128,12 +128,13 @@ fn bad_input_is_located_never_a_panic() {
 }
 
 /// A history saved by a spreadsheet set to Ukrainian (or most European) conventions: semicolons,
-/// decimal commas and day-first dates read as the same months and areas as the ISO file.
+/// decimal commas, thousands grouped by a no-break space and day-first dates read as the same
+/// months and areas as the ISO file.
 #[test]
 fn a_spreadsheets_semicolon_file_reads_as_its_comma_file() {
     let map = ColumnMap::parse("month=Місяць,organisation=Оператор,area_m2=Площа").unwrap();
     let iso = "Місяць,Оператор,Площа\n2024-01,ДСНС,1500.5\n2024-02,ДСНС,2000\n2024-02,HALO,75.25\n";
-    let local = "Місяць;Оператор;Площа\n31.01.2024;ДСНС;1500,5\n02.2024;ДСНС;2000\n29.02.2024;HALO;75,25\n";
+    let local = "Місяць;Оператор;Площа\n31.01.2024;ДСНС;1500,5\n02.2024;ДСНС;2\u{a0}000\n29.02.2024;HALO;75,25\n";
     assert_eq!(
         parse_history(local, "h.csv", &map).unwrap(),
         parse_history(iso, "h.csv", &map).unwrap()
