@@ -937,7 +937,9 @@ pub struct ForecastArgs {
     #[arg(long, value_name = "SIGMA")]
     pub productivity_sigma: Option<f64>,
     /// Forecast from a programme's monthly history instead of a plan: a CSV with `month`
-    /// (YYYY-MM), `organisation`, `area_m2`, or `registry` for the registry's activities.
+    /// (YYYY-MM), `organisation`, `area_m2`, or `registry` for the registry's activities. Comma,
+    /// semicolon or tab separated (sniffed); decimal commas and months as 03.2024 are read too.
+    /// The forecast follows the history's trend when its own hindcasts say that helps.
     #[arg(long, value_name = "FILE.csv|registry")]
     pub history: Option<String>,
     /// The history's columns: month=COL,organisation=COL,area_m2=COL.
