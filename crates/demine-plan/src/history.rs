@@ -14,12 +14,11 @@
 //! **The history checks itself.** From each of its last 24 months (with 18 before it) the model
 //! is fitted again and forecasts up to 12 months it already knows. Those internal hindcasts
 //! choose the damping (no trend, 0.85, 0.95: a trend must beat the level alone by 3 %; recent
-//! origins weigh more, half-life 12 months), and
-//! widen the σs until the P10–P90 band holds 90 % of their errors (in-sample errors understate
-//! the future's). Each Monte Carlo run draws the starting level's error, the walk, and each
-//! month's noise from the history's own deseasonalised ratios (a bootstrap), so the band widens
-//! with the horizon as real programmes drift (funding, teams, access). Runs take ChaCha8 streams
-//! of the seed. `examples/hindcast_regimes.rs` measures coverage and error against a straight
+//! origins weigh more, half-life 12 months), and widen the σs until the P10–P90 band holds 90 %
+//! of their errors (in-sample errors understate the future's). Each Monte Carlo run draws the
+//! starting level's error, the walk, and each month's noise from the history's own
+//! deseasonalised ratios (a bootstrap), so the band widens with the horizon as real programmes
+//! drift (funding, teams, access). Runs take ChaCha8 streams of the seed. `examples/hindcast_regimes.rs` measures coverage and error against a straight
 //! line on SYNTHETIC programmes that drift, grow, level off, shrink and lose funding.
 //!
 //! ```
@@ -60,13 +59,14 @@ impl YearMonth {
     }
 
     /// Parses `YYYY-MM` (also `YYYY/MM`, `MM.YYYY`, `MM/YYYY`, and a day's date `YYYY-MM-DD`,
-    /// `YYYY/MM/DD` or `DD.MM.YYYY`, taking its month). Day-first dates with slashes are refused:
-    /// `03/04/2024` is March or April depending on who wrote it.
+    /// `YYYY/MM/DD` or `DD.MM.YYYY`, taking its month; a time after the date, as spreadsheets
+    /// export it, is ignored). Day-first dates with slashes are refused: `03/04/2024` is March or
+    /// April depending on who wrote it.
     ///
     /// ```
     /// use demine_plan::history::YearMonth;
     /// let march = YearMonth::new(2024, 3);
-    /// for s in ["2024-03", "2024/03", "03.2024", "3/2024", "2024-03-31", "31.03.2024"] {
+    /// for s in ["2024-03", "2024/03", "03.2024", "3/2024", "2024-03-31", "31.03.2024", "2024-03-01 00:00:00", "2024-03-01T00:00"] {
     ///     assert_eq!(YearMonth::parse(s), march, "{s}");
     /// }
     /// assert_eq!(YearMonth::parse("03/04/2024"), None);
@@ -74,6 +74,7 @@ impl YearMonth {
     /// ```
     pub fn parse(s: &str) -> Option<YearMonth> {
         let s = s.trim();
+        let s = s.split(['T', ' ']).next().unwrap_or(s);
         let sep = ['-', '/', '.'].into_iter().find(|&c| s.contains(c))?;
         let parts: Vec<&str> = s.split(sep).collect();
         if parts
