@@ -92,9 +92,8 @@ impl YearMonth {
         };
         let ym = YearMonth::new(year.parse().ok()?, month.parse().ok()?)?;
         match day.map(str::parse::<u32>) {
-            Some(Ok(d)) if !(1..=31).contains(&d) => None,
-            Some(Err(_)) => None,
-            _ => Some(ym),
+            None | Some(Ok(1..=31)) => Some(ym),
+            _ => None,
         }
     }
 
@@ -417,6 +416,15 @@ impl RateModel {
         self.trend_per_month * sum
     }
 
+    /// The model's σ of ln(cumulative release) `months` months ahead: the level's error, the walk
+    /// averaged over the months, and the months' noise averaged out.
+    fn log_sd_of_cumulative(&self, months: usize) -> f64 {
+        let h = months.max(1) as f64;
+        let walk = self.walk_sigma.powi(2) * (h + 1.0) * (2.0 * h + 1.0) / (6.0 * h);
+        let cv = sd(&self.noise);
+        (self.level_sigma.powi(2) + walk + cv * cv / h).sqrt().max(1e-3)
+    }
+
     /// The expected cumulative release for `months` months after the last one (no noise).
     fn expected_cumulative(&self, months: usize) -> Vec<f64> {
         let mut cum = 0.0;
@@ -465,15 +473,9 @@ const INTERNAL_ORIGINS: usize = 24;
 /// fit in them. Programmes grow while teams are added and shrink as land or funding runs out; a
 /// level without a trend lags both, and a band only as wide as the model thinks misses them.
 pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError> {
+    // The level alone: also where a history too short or without recent release is refused.
+    let level_only = fit_with_damping(totals, 0.0)?;
     let n = totals.len();
-    let active = totals.iter().filter(|t| t.1 > 0.0).count();
-    if n < 6 || active < 6 {
-        return Err(HistoryError::TooShort(active));
-    }
-    let recent = mean(&totals[n.saturating_sub(12)..].iter().map(|t| t.1).collect::<Vec<_>>());
-    if recent <= 0.0 {
-        return Err(HistoryError::NoRecentRelease);
-    }
     // Origins of the internal hindcasts: each refits on the months up to it.
     let origins: Vec<usize> = (MIN_INTERNAL_FIT_MONTHS..n.saturating_sub(1))
         .rev()
@@ -514,7 +516,11 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
         }
     }
     let (_, damping, errors) = best;
-    let mut model = fit_with_damping(totals, damping)?;
+    let mut model = if damping == 0.0 {
+        level_only
+    } else {
+        fit_with_damping(totals, damping)?
+    };
     // Widen the σs so that the model's spread covers the internal hindcasts' errors.
     if errors.len() >= 6 {
         let mut ratios: Vec<f64> = errors
@@ -529,17 +535,6 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
         model.band_factor = factor;
     }
     Ok(model)
-}
-
-impl RateModel {
-    /// The model's σ of ln(cumulative release) `months` months ahead: the level's error, the walk
-    /// averaged over the months, and the months' noise averaged out.
-    fn log_sd_of_cumulative(&self, months: usize) -> f64 {
-        let h = months.max(1) as f64;
-        let walk = self.walk_sigma.powi(2) * (h + 1.0) * (2.0 * h + 1.0) / (6.0 * h);
-        let cv = sd(&self.noise);
-        (self.level_sigma.powi(2) + walk + cv * cv / h).sqrt().max(1e-3)
-    }
 }
 
 /// The rate model with a given damping of the trend (0: no trend).
