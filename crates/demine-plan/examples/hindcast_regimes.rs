@@ -18,7 +18,7 @@ fn main() {
     let per_kind: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(40);
     println!("SYNTHETIC histories, {per_kind} per kind; hindcast from 48–96 months of history");
     println!(
-        "{:<9} {:>8} {:>14} {:>16} {:>18}",
+        "{:<13} {:>8} {:>14} {:>16} {:>18}",
         "kind", "horizon", "coverage P10–P90", "P50 beats line", "error / line's (median)"
     );
     for kind in KINDS {
@@ -35,7 +35,7 @@ fn main() {
             }
             ratios.sort_by(f64::total_cmp);
             println!(
-                "{:<9} {:>8} {:>14.2} {:>13}/{:<3} {:>18.2}",
+                "{:<13} {:>8} {:>14.2} {:>13}/{:<3} {:>18.2}",
                 format!("{kind:?}"),
                 horizon,
                 coverage / per_kind as f64,

@@ -3,7 +3,11 @@
 //! a date and scores the months after.
 //!
 //! **Model.** The programme's monthly total R_t is a level L_t times a calendar-month factor S_m
-//! (winter stops, summer heat; estimated when there are two years of history) times noise. The
+//! (winter stops, summer heat; estimated when there are two years of history) times noise. A
+//! month over [`EXCEPTIONAL_MONTH`] times the median of the 12 around it (survey cancelling a
+//! large area at once) is exceptional: the seasons (a median by calendar month), the level and
+//! its σs are learned from the typical months, capped there, and exceptional months come back
+//! only as rare large draws of the noise. The
 //! level is an exponentially weighted mean of the deseasonalised months (half-life
 //! [`LEVEL_HALF_LIFE_MONTHS`]), with, when it forecasts better, a damped trend: the slope of the
 //! log months over the last two years, each month ahead keeping a share (the damping) of the
@@ -425,13 +429,15 @@ impl RateModel {
         (self.level_sigma.powi(2) + walk + cv * cv / h).sqrt().max(1e-3)
     }
 
-    /// The expected cumulative release for `months` months after the last one (no noise).
+    /// The typical cumulative release for `months` months after the last one: each month the
+    /// level times the noise's median (what the P50 follows; exceptional months lift the mean).
     fn expected_cumulative(&self, months: usize) -> Vec<f64> {
+        let level = self.level_m2 * median(self.noise.clone()).max(1e-9);
         let mut cum = 0.0;
         (1..=months)
             .map(|j| {
                 let m = self.last_month.plus(j as i64);
-                cum += self.level_m2 * self.growth(j).exp() * self.seasonal[(m.month - 1) as usize];
+                cum += level * self.growth(j).exp() * self.seasonal[(m.month - 1) as usize];
                 cum
             })
             .collect()
@@ -454,6 +460,10 @@ fn sd(v: &[f64]) -> f64 {
     (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
 }
 
+/// A month above this multiple of the median of the 12 around it is exceptional (a large area
+/// cancelled at once): the seasons, the level and its σs are learned from the typical months,
+/// and exceptional months come back as draws of the noise.
+pub const EXCEPTIONAL_MONTH: f64 = 3.0;
 /// Months the trend is fitted on (the most recent).
 const TREND_WINDOW_MONTHS: usize = 24;
 /// Dampings the history's own hindcasts choose from (0: no trend).
@@ -537,6 +547,18 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
     Ok(model)
 }
 
+/// `x` with each month capped at [`EXCEPTIONAL_MONTH`] × the median of the 12 around it: the
+/// typical months, without those in which survey cancelled a large area at once.
+fn typical_months(x: &[f64]) -> Vec<f64> {
+    let n = x.len();
+    (0..n)
+        .map(|t| {
+            let window = &x[t.saturating_sub(6)..(t + 6).min(n)];
+            x[t].min(EXCEPTIONAL_MONTH * median(window.to_vec()))
+        })
+        .collect()
+}
+
 /// The rate model with a given damping of the trend (0: no trend).
 fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateModel, HistoryError> {
     let n = totals.len();
@@ -549,21 +571,24 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
     if recent <= 0.0 {
         return Err(HistoryError::NoRecentRelease);
     }
-    // Seasonal factors: month over its centred 12-month mean, averaged by calendar month.
+    // Seasonal factors: typical month over its centred 12-month mean, the median by calendar
+    // month: one month in which survey cancelled a large area at once would otherwise make its
+    // calendar month look seasonal (and its neighbours not).
     let mut seasonal = [1.0f64; 12];
     if n >= 24 {
+        let capped = typical_months(&x);
         let mut by_month: [Vec<f64>; 12] = Default::default();
         for t in 6..n.saturating_sub(6) {
-            let c = mean(&x[t - 6..t + 6]);
+            let c = mean(&capped[t - 6..t + 6]);
             if c > 0.0 {
-                by_month[(totals[t].0.month - 1) as usize].push(x[t] / c);
+                by_month[(totals[t].0.month - 1) as usize].push(capped[t] / c);
             }
         }
         for (m, v) in by_month.iter().enumerate() {
             if v.len() >= 2 {
                 // Shrunk towards 1 by the number of years seen.
                 let k = v.len() as f64;
-                seasonal[m] = (k * mean(v) + 1.0) / (k + 1.0);
+                seasonal[m] = (k * median(v.clone()) + 1.0) / (k + 1.0);
             }
         }
         let norm = mean(&seasonal);
@@ -577,10 +602,11 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
         .iter()
         .map(|(m, v)| v / seasonal[(m.month - 1) as usize])
         .collect();
-    // Level: exponentially weighted mean of the deseasonalised months.
+    let typical = typical_months(&d);
+    // Level: exponentially weighted mean of the typical deseasonalised months.
     let lambda = 0.5f64.powf(1.0 / LEVEL_HALF_LIFE_MONTHS);
     let (mut num, mut den, mut w2) = (0.0, 0.0, 0.0);
-    for (k, v) in d.iter().rev().enumerate() {
+    for (k, v) in typical.iter().rev().enumerate() {
         let w = lambda.powi(k as i32);
         num += w * v;
         den += w;
@@ -593,8 +619,8 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
     if damping > 0.0 {
         let window = n.min(TREND_WINDOW_MONTHS);
         let pts: Vec<(f64, f64)> = (n - window..n)
-            .filter(|&t| d[t] > 0.0)
-            .map(|t| (t as f64, d[t].ln()))
+            .filter(|&t| typical[t] > 0.0)
+            .map(|t| (t as f64, typical[t].ln()))
             .collect();
         if pts.len() >= 6 {
             let mx = mean(&pts.iter().map(|p| p.0).collect::<Vec<_>>());
@@ -610,24 +636,28 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
             }
         }
     }
-    // Noise: months over their trailing 6-month level.
-    let mut noise = Vec::new();
+    // Noise: months over their trailing 6-month typical level, scaled so that the typical
+    // months' mean 1; exceptional months stay in it, as rare large draws.
+    let (mut noise, mut typical_noise) = (Vec::new(), Vec::new());
     for t in 6..n {
-        let l = mean(&d[t - 6..t]);
+        let l = mean(&typical[t - 6..t]);
         if l > 0.0 {
             noise.push(d[t] / l);
+            typical_noise.push(typical[t] / l);
         }
     }
     if noise.is_empty() {
         noise.push(1.0);
+        typical_noise.push(1.0);
     }
-    let noise_m = mean(&noise);
-    let noise: Vec<f64> = noise.iter().map(|v| v / noise_m.max(1e-9)).collect();
-    let cv = sd(&noise).min(3.0);
+    let noise_m = mean(&typical_noise).max(1e-9);
+    let noise: Vec<f64> = noise.iter().map(|v| v / noise_m).collect();
+    let typical_noise: Vec<f64> = typical_noise.iter().map(|v| v / noise_m).collect();
+    let cv = sd(&typical_noise).min(3.0);
     // The level's error: the noise averaged by the weights.
     let level_sigma = (cv * (w2.sqrt() / den)).min(1.0);
     // The walk: 6-month log changes of the rolling 6-month level.
-    let rolling: Vec<f64> = (5..n).map(|t| mean(&d[t - 5..=t])).collect();
+    let rolling: Vec<f64> = (5..n).map(|t| mean(&typical[t - 5..=t])).collect();
     let changes: Vec<f64> = (6..rolling.len())
         .filter(|&t| rolling[t] > 0.0 && rolling[t - 6] > 0.0)
         .map(|t| (rolling[t] / rolling[t - 6]).ln())

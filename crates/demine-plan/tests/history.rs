@@ -145,3 +145,32 @@ fn a_spreadsheets_semicolon_file_reads_as_its_comma_file() {
         .to_string();
     assert!(e.contains("line 2") && e.contains("not a number"), "{e}");
 }
+
+/// A month in which survey cancelled a large area at once is not a season, nor the new level:
+/// before, one June of 50 typical months made every June forecast about 3 times a typical month.
+#[test]
+fn one_exceptional_month_is_neither_a_season_nor_the_level() {
+    let typical_m2 = 100_000.0;
+    let totals: Vec<(YearMonth, f64)> = (0..48)
+        .map(|i| {
+            let month = YearMonth::new(2020 + i / 12, (i % 12 + 1) as u32).unwrap();
+            // A little wobble, so that the months are not all alike; June 2022 exceptional.
+            let wobble = 1.0 + 0.1 * ((i * 7 % 5) as f64 - 2.0) / 2.0;
+            let exceptional = if i == 29 { 50.0 } else { 1.0 };
+            (month, typical_m2 * wobble * exceptional)
+        })
+        .collect();
+    let model = fit_rates(&totals).unwrap();
+    let june = model.seasonal[5];
+    assert!((0.8..1.25).contains(&june), "June's factor {june:.2}");
+    assert!(
+        (0.8 * typical_m2..1.25 * typical_m2).contains(&model.level_m2),
+        "level {:.0} m² a month",
+        model.level_m2
+    );
+    // The exceptional month stays possible: it is in the noise, as a rare large draw.
+    assert!(
+        model.noise.iter().any(|&r| r > 10.0),
+        "the exceptional month left the noise"
+    );
+}

@@ -21,21 +21,25 @@ pub enum Kind {
     Decline,
     /// Growth of 0.6–3 % a month, then a funding cut of 30–60 % at 40–80 % of the history.
     Cut,
+    /// Drift, and an organisation's month now and then 8–40 times its usual: non-technical
+    /// survey cancelling a large suspected area at once; now and then a month with no release.
+    Cancellations,
 }
 
-pub const KINDS: [Kind; 6] = [
+pub const KINDS: [Kind; 7] = [
     Kind::Drift,
     Kind::Growth,
     Kind::Logistic,
     Kind::Plateau,
     Kind::Decline,
     Kind::Cut,
+    Kind::Cancellations,
 ];
 
 fn level_at(kind: Kind, i: usize, n: usize, p: &[f64; 3]) -> f64 {
     let t = i as f64;
     match kind {
-        Kind::Drift => 1.0,
+        Kind::Drift | Kind::Cancellations => 1.0,
         Kind::Growth => (p[0] * t).exp(),
         Kind::Logistic => 1.0 / (1.0 + (-(t - p[1] * n as f64) * p[0] * 2.0).exp()) + 0.05,
         Kind::Plateau => (p[0] * t.min(p[1] * n as f64)).exp(),
@@ -45,7 +49,7 @@ fn level_at(kind: Kind, i: usize, n: usize, p: &[f64; 3]) -> f64 {
 }
 
 /// A SYNTHETIC history of `months` months from January 2015, three organisations: the kind's
-/// level, winter slow-downs, lumpy months, and, for `Drift`, steps.
+/// level, winter slow-downs, lumpy months, and, for `Drift` and `Cancellations`, steps.
 pub fn programme(kind: Kind, seed: u64, months: usize) -> Vec<MonthlyRelease> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let base = rng.gen_range(200_000.0..800_000.0);
@@ -59,7 +63,7 @@ pub fn programme(kind: Kind, seed: u64, months: usize) -> Vec<MonthlyRelease> {
     let mut step = 1.0;
     let mut out = Vec::new();
     for i in 0..months {
-        if matches!(kind, Kind::Drift) {
+        if matches!(kind, Kind::Drift | Kind::Cancellations) {
             if rng.gen::<f64>() < 0.06 {
                 step *= rng.gen_range(0.7..1.5);
             }
@@ -73,7 +77,15 @@ pub fn programme(kind: Kind, seed: u64, months: usize) -> Vec<MonthlyRelease> {
         };
         let level = base * step * level_at(kind, i, months, &p) * season;
         for (org, share) in [("OP-A", 0.5), ("OP-B", 0.3), ("OP-C", 0.2)] {
-            let lumpy = rng.gen_range(-lumpiness..lumpiness).exp();
+            let mut lumpy = rng.gen_range(-lumpiness..lumpiness).exp();
+            if matches!(kind, Kind::Cancellations) {
+                let r: f64 = rng.gen();
+                if r < 0.05 {
+                    lumpy *= rng.gen_range(8.0..40.0);
+                } else if r < 0.09 {
+                    lumpy = 0.0;
+                }
+            }
             out.push(MonthlyRelease {
                 month: m,
                 organisation: org.into(),
