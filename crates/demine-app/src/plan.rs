@@ -1124,6 +1124,7 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
             "trend_pct_per_month": f.model.trend_pct_per_month(),
             "trend_damping": f.model.damping,
             "band_factor": f.model.band_factor,
+            "exceptional_months": f.model.exceptional_months.iter().map(ToString::to_string).collect::<Vec<_>>(),
         }),
         HistoryAnswer::Hindcast { source, hindcast: h } => json!({
             "source": source,
@@ -1136,6 +1137,7 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
             "trend_pct_per_month": h.model.trend_pct_per_month(),
             "trend_damping": h.model.damping,
             "band_factor": h.model.band_factor,
+            "exceptional_months": h.model.exceptional_months.iter().map(ToString::to_string).collect::<Vec<_>>(),
         }),
     }
 }

@@ -97,6 +97,23 @@ pub fn migrated(m: &crate::audit::Migrated) -> String {
     out
 }
 
+/// The months a history model set aside as exceptional, as words after its level (empty when
+/// none): "; 2 exceptional months (2022-06, 2023-12) left out of the level, kept as rare draws".
+pub fn exceptional_words(m: &demine_plan::history::RateModel) -> String {
+    let months = &m.exceptional_months;
+    if months.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = months.iter().take(6).map(ToString::to_string).collect();
+    format!(
+        "; {} exceptional month{} ({}{}) left out of the level, kept as rare draws",
+        months.len(),
+        if months.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if months.len() > shown.len() { ", …" } else { "" }
+    )
+}
+
 /// ", growing 2.1 % a month, the growth fading by 5 % a month", or "" when the history chose no
 /// trend (a damped trend: see `demine_plan::history`).
 pub fn trend_words(m: &demine_plan::history::RateModel) -> String {

@@ -397,6 +397,9 @@ pub struct RateModel {
     /// Deseasonalised month / level ratios the noise is drawn from.
     #[serde(skip)]
     pub noise: Vec<f64>,
+    /// Months over [`EXCEPTIONAL_MONTH`] times the median of the 12 around them (after the
+    /// seasons): set aside from the level and the seasons, kept in the noise.
+    pub exceptional_months: Vec<YearMonth>,
     pub last_month: YearMonth,
 }
 
@@ -603,6 +606,7 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
         .map(|(m, v)| v / seasonal[(m.month - 1) as usize])
         .collect();
     let typical = typical_months(&d);
+    let exceptional_months: Vec<YearMonth> = (0..n).filter(|&t| typical[t] < d[t]).map(|t| totals[t].0).collect();
     // Level: exponentially weighted mean of the typical deseasonalised months.
     let lambda = 0.5f64.powf(1.0 / LEVEL_HALF_LIFE_MONTHS);
     let (mut num, mut den, mut w2) = (0.0, 0.0, 0.0);
@@ -676,6 +680,7 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
         band_factor: 1.0,
         seasonal,
         noise,
+        exceptional_months,
         last_month: totals[n - 1].0,
     })
 }

@@ -168,6 +168,7 @@ fn one_exceptional_month_is_neither_a_season_nor_the_level() {
         "level {:.0} m² a month",
         model.level_m2
     );
+    assert_eq!(model.exceptional_months, [YearMonth::new(2022, 6).unwrap()]);
     // The exceptional month stays possible: it is in the noise, as a rare large draw.
     assert!(
         model.noise.iter().any(|&r| r > 10.0),

@@ -939,7 +939,9 @@ pub struct ForecastArgs {
     /// Forecast from a programme's monthly history instead of a plan: a CSV with `month`
     /// (YYYY-MM), `organisation`, `area_m2`, or `registry` for the registry's activities. Comma,
     /// semicolon or tab separated (sniffed); decimal commas and months as 03.2024 are read too.
-    /// The forecast follows the history's trend when its own hindcasts say that helps.
+    /// The forecast follows the history's trend when its own hindcasts say that helps. A month
+    /// over 3 times the median of the 12 around it (a large area cancelled at once) is taken as
+    /// exceptional: it sets neither the season nor the level, and recurs only as a rare draw.
     #[arg(long, value_name = "FILE.csv|registry")]
     pub history: Option<String>,
     /// The history's columns: month=COL,organisation=COL,area_m2=COL.

@@ -6,7 +6,7 @@ use crate::cli::{
 };
 use crate::ui::Bars;
 use demine_app::release::By;
-use demine_app::text::{release_text, thousands, trend_words};
+use demine_app::text::{exceptional_words, release_text, thousands, trend_words};
 use demine_app::{Actor, AppError, AppResult, Location, Progress, RecordKind, Registry};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -1168,10 +1168,11 @@ async fn forecast_history(db: &str, actor: &Actor, a: &ForecastArgs, history: &s
                 a.runs, a.seed
             );
             println!(
-                "  {:.1} ha left ({remaining_source}) at about {:.1} ha a month now{}: released by P10 {}, P50 {}, P90 {}{}",
+                "  {:.1} ha left ({remaining_source}) at about {:.1} ha in a typical month now{}{}: released by P10 {}, P50 {}, P90 {}{}",
                 f.remaining_m2 / 1e4,
                 f.model.level_m2 / 1e4,
                 trend_words(&f.model),
+                exceptional_words(&f.model),
                 f.p10_month,
                 f.p50_month,
                 f.p90_month,
@@ -1180,11 +1181,12 @@ async fn forecast_history(db: &str, actor: &Actor, a: &ForecastArgs, history: &s
         }
         HistoryAnswer::Hindcast { source, hindcast: h } => {
             println!(
-                "hindcast from history: {source}, fitted up to {}; {} months forecast; about {:.1} ha a month then{}",
+                "hindcast from history: {source}, fitted up to {}; {} months forecast; about {:.1} ha in a typical month then{}{}",
                 h.fit_until,
                 h.months.len(),
                 h.model.level_m2 / 1e4,
-                trend_words(&h.model)
+                trend_words(&h.model),
+                exceptional_words(&h.model)
             );
             println!(
                 "  P10–P90 band held the actual cumulative area in {:.0} % of months; median error {:.0} m² (straight line through the last 12 fitted months: {:.0} m²)",
