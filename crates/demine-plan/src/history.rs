@@ -138,6 +138,9 @@ pub struct ColumnMap {
     pub month: String,
     pub organisation: String,
     pub area_m2: String,
+    /// Whether the organisation column must be there (it was mapped). Unmapped and absent, the
+    /// file is one programme's totals, one row a month.
+    pub organisation_required: bool,
 }
 
 impl Default for ColumnMap {
@@ -146,6 +149,7 @@ impl Default for ColumnMap {
             month: "month".into(),
             organisation: "organisation".into(),
             area_m2: "area_m2".into(),
+            organisation_required: false,
         }
     }
 }
@@ -161,7 +165,10 @@ impl ColumnMap {
             let v = v.trim().to_string();
             match k.trim() {
                 "month" => m.month = v,
-                "organisation" => m.organisation = v,
+                "organisation" => {
+                    m.organisation = v;
+                    m.organisation_required = true;
+                }
                 "area_m2" => m.area_m2 = v,
                 other => {
                     return Err(HistoryError::Mapping(format!(
@@ -217,6 +224,9 @@ pub enum HistoryError {
     },
 }
 
+/// The organisation of a history's rows when the file has no organisation column.
+pub const WHOLE_PROGRAMME: &str = "(whole programme)";
+
 /// Reads a monthly history CSV with a column mapping. Every problem names the file, the line and
 /// the column; duplicate months of one organisation and negative areas are refused.
 pub fn read_history(path: &Path, map: &ColumnMap) -> Result<Vec<MonthlyRelease>, HistoryError> {
@@ -256,11 +266,13 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
                 available: names.join(", "),
             })
     };
-    let (mi, oi, ai) = (
-        find("month", &map.month)?,
-        find("organisation", &map.organisation)?,
-        find("area_m2", &map.area_m2)?,
-    );
+    let mi = find("month", &map.month)?;
+    // Without an organisation column (and none mapped) the rows are the whole programme's.
+    let oi = match names.iter().position(|n| *n == map.organisation) {
+        None if !map.organisation_required => None,
+        _ => Some(find("organisation", &map.organisation)?),
+    };
+    let ai = find("area_m2", &map.area_m2)?;
     let mut out = Vec::new();
     let mut seen: BTreeMap<(YearMonth, String), u64> = BTreeMap::new();
     for (k, rec) in rdr.records().enumerate() {
@@ -284,11 +296,12 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
                 format!("'{ms}' is not a month; write YYYY-MM, e.g. 2024-03 (also read: 2024/03, 03.2024, 03/2024, a date 2024-03-31 or 31.03.2024)"),
             )
         })?;
-        let organisation = rec.get(oi).unwrap_or("").trim().to_string();
-        let organisation = if organisation.is_empty() {
-            "(none)".to_string()
-        } else {
-            organisation
+        let organisation = match oi {
+            None => WHOLE_PROGRAMME.to_string(),
+            Some(oi) => match rec.get(oi).unwrap_or("").trim() {
+                "" => "(none)".to_string(),
+                o => o.to_string(),
+            },
         };
         let s = rec.get(ai).unwrap_or("").trim();
         let area: f64 = parse_number(s, delimiter != b',')

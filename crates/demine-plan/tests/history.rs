@@ -175,3 +175,25 @@ fn one_exceptional_month_is_neither_a_season_nor_the_level() {
         "the exceptional month left the noise"
     );
 }
+
+/// A programme's totals, one row a month without an organisation column, read as one
+/// organisation; an organisation column that was mapped must be there.
+#[test]
+fn a_history_without_organisations_is_the_whole_programmes() {
+    let text: String = std::iter::once("Month;Released (m2)\n".to_string())
+        .chain((1..=9).map(|m| format!("2024-{m:02};{}\n", 1000 * m)))
+        .collect();
+    let map = ColumnMap::parse("month=Month,area_m2=Released (m2)").unwrap();
+    let h = parse_history(&text, "totals.csv", &map).unwrap();
+    assert_eq!(h.len(), 9);
+    assert!(h.iter().all(|r| r.organisation == WHOLE_PROGRAMME));
+    assert_eq!(monthly_totals(&h)[8].1, 9000.0);
+
+    let twice = format!("{text}2024-03;5\n");
+    let e = parse_history(&twice, "totals.csv", &map).unwrap_err().to_string();
+    assert!(e.contains("line 11") && e.contains("2024-03"), "{e}");
+
+    let mapped = ColumnMap::parse("month=Month,area_m2=Released (m2),organisation=Operator").unwrap();
+    let e = parse_history(&text, "totals.csv", &mapped).unwrap_err().to_string();
+    assert!(e.contains("no column 'Operator'") && e.contains("totals.csv"), "{e}");
+}
