@@ -2,7 +2,8 @@
 //! test: a measurement, printed as a table). Real programmes grow while teams are added, level
 //! off, shrink as land or funding runs out, and stop in winter; the forecast has to hold on all.
 //!
-//! `cargo run --release -p demine-plan --example hindcast_regimes [-- HISTORIES_PER_KIND]`
+//! `cargo run --release -p demine-plan --example hindcast_regimes [-- HISTORIES_PER_KIND
+//! [MIN_MONTHS MAX_MONTHS]]` (fitted months, 48–96 by default; 20–36 for young programmes)
 //!
 //! Per kind and horizon: the mean share of forecast months inside P10–P90, how often the P50
 //! beats the straight line through the last 12 fitted months, and the median of the ratio of the
@@ -15,8 +16,11 @@ use demine_plan::history::*;
 use programmes::{programme, KINDS};
 
 fn main() {
-    let per_kind: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(40);
-    println!("SYNTHETIC histories, {per_kind} per kind; hindcast from 48–96 months of history");
+    let arg = |k: usize, default: u64| std::env::args().nth(k).and_then(|s| s.parse().ok()).unwrap_or(default);
+    let per_kind = arg(1, 40);
+    let (min_months, max_months) = (arg(2, 48) as usize, arg(3, 96) as usize);
+    let span = max_months.saturating_sub(min_months) + 1;
+    println!("SYNTHETIC histories, {per_kind} per kind; hindcast from {min_months}–{max_months} months of history");
     println!(
         "{:<13} {:>8} {:>14} {:>16} {:>18}",
         "kind", "horizon", "coverage P10–P90", "P50 beats line", "error / line's (median)"
@@ -25,7 +29,7 @@ fn main() {
         for horizon in [6usize, 12, 24] {
             let (mut coverage, mut wins, mut ratios) = (0.0, 0, Vec::new());
             for seed in 0..per_kind {
-                let months = 48 + (seed as usize * 7) % 49;
+                let months = min_months + (seed as usize * 7) % span;
                 let h = programme(kind, seed * 31 + horizon as u64, months + horizon);
                 let fit = YearMonth::new(2015, 1).unwrap().plus(months as i64 - 1);
                 let r = hindcast(&h, fit, &HistoryOptions { runs: 500, seed }).unwrap();

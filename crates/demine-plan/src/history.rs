@@ -15,7 +15,7 @@
 //! runs out; a level alone lags both. The level then wanders as a random walk on the log scale
 //! with the σ the history shows (the spread of 6-month log changes of its own rolling level).
 //!
-//! **The history checks itself.** From each of its last 24 months (with 18 before it) the model
+//! **The history checks itself.** From each of its last 24 months (with 12 before it) the model
 //! is fitted again and forecasts up to 12 months it already knows. Those internal hindcasts
 //! choose the damping (no trend, 0.85, 0.95: a trend must beat the level alone by 3 %; recent
 //! origins weigh more, half-life 12 months), and widen the σs until the P10–P90 band holds 90 %
@@ -485,7 +485,7 @@ const TREND_WINDOW_MONTHS: usize = 24;
 /// Dampings the history's own hindcasts choose from (0: no trend).
 const DAMPINGS: [f64; 3] = [0.0, 0.85, 0.95];
 /// Fitted months an internal hindcast needs before its origin, and the months it scores.
-const MIN_INTERNAL_FIT_MONTHS: usize = 18;
+const MIN_INTERNAL_FIT_MONTHS: usize = 12;
 const INTERNAL_HORIZON_MONTHS: usize = 12;
 /// Half-life of an internal hindcast's weight in choosing the damping, months before the last.
 const INTERNAL_RECENCY_HALF_LIFE_MONTHS: f64 = 12.0;
@@ -601,8 +601,8 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
             }
         }
         for (m, v) in by_month.iter().enumerate() {
-            if v.len() >= 2 {
-                // Shrunk towards 1 by the number of years seen.
+            if !v.is_empty() {
+                // Shrunk towards 1 by the number of years seen (one year: half way).
                 let k = v.len() as f64;
                 seasonal[m] = (k * median(v.clone()) + 1.0) / (k + 1.0);
             }
