@@ -30,8 +30,11 @@ pub fn sniff_delimiter(header_line: &[u8]) -> u8 {
 }
 
 /// A number, with a decimal comma accepted where the file's delimiter leaves it unambiguous
-/// (`decimal_comma`: the file is not comma-separated), and spaces between digit groups (`1 234`,
-/// also with no-break spaces, as Ukrainian and French number formats group thousands).
+/// (`decimal_comma`: the file is not comma-separated), and thousands grouped by spaces (`1 234`,
+/// also with no-break spaces, as Ukrainian and French number formats group them), by commas in a
+/// comma-separated file (`"1,234,567.5"`, quoted, as English spreadsheets export formatted
+/// numbers) or by dots where the comma is decimal (`1.234.567,5`). Groups must be whole: three
+/// digits after a first group of one to three that does not start with 0.
 ///
 /// ```
 /// use demine_core::spreadsheet::parse_number;
@@ -40,6 +43,10 @@ pub fn sniff_delimiter(header_line: &[u8]) -> u8 {
 /// assert!(parse_number("1,234,5", true).is_err());
 /// assert_eq!(parse_number("1 234 567,5", true), Ok(1_234_567.5));
 /// assert_eq!(parse_number("1\u{a0}234", false), Ok(1234.0));
+/// assert_eq!(parse_number("1,234,567.5", false), Ok(1_234_567.5));
+/// assert_eq!(parse_number("1.234.567,5", true), Ok(1_234_567.5));
+/// assert!(parse_number("12,34,567", false).is_err());
+/// assert!(parse_number("0,250", false).is_err());
 /// ```
 pub fn parse_number(s: &str, decimal_comma: bool) -> Result<f64, std::num::ParseFloatError> {
     let grouped =
@@ -51,10 +58,62 @@ pub fn parse_number(s: &str, decimal_comma: bool) -> Result<f64, std::num::Parse
     } else {
         s
     };
+    let (group, decimal) = if decimal_comma { ('.', ',') } else { (',', '.') };
     match s.parse::<f64>() {
+        Err(e) if s.contains(group) => ungrouped(s.trim(), group, decimal).ok_or(e)?.parse::<f64>(),
         Err(e) if decimal_comma && s.matches(',').count() == 1 && !s.contains('.') => {
             s.replacen(',', ".", 1).parse::<f64>().map_err(|_| e)
         }
         r => r,
     }
+}
+
+/// `s` without its thousands separators `group` and with `decimal` as `.`, when its digit groups
+/// are whole (see [`parse_number`]); `None` otherwise.
+fn ungrouped(s: &str, group: char, decimal: char) -> Option<String> {
+    let (sign, unsigned) = s.strip_prefix('-').map_or(("", s), |rest| ("-", rest));
+    let (integer, fraction) = match unsigned.split_once(decimal) {
+        Some((i, f)) if !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()) => (i, Some(f)),
+        Some(_) => return None,
+        None => (unsigned, None),
+    };
+    let groups: Vec<&str> = integer.split(group).collect();
+    let digits = |g: &str| g.chars().all(|c| c.is_ascii_digit());
+    let first_ok = (1..=3).contains(&groups[0].len()) && digits(groups[0]) && !groups[0].starts_with('0');
+    let rest_ok = groups[1..].iter().all(|g| g.len() == 3 && digits(g));
+    (groups.len() > 1 && first_ok && rest_ok).then(|| {
+        let mut out = format!("{sign}{}", groups.concat());
+        if let Some(f) = fraction {
+            out.push('.');
+            out.push_str(f);
+        }
+        out
+    })
+}
+
+/// Whether the dots in a decimal-comma file's column of numbers group thousands: some value
+/// has a dot, and every dot is followed by whole groups of three digits (`12.500`, `1.234.567,5`).
+/// A German or Ukrainian spreadsheet writes 12 500 m² as `12.500`; software that writes decimal
+/// dots would write `12.5`. Strip the dots before [`parse_number`] when this holds.
+///
+/// ```
+/// use demine_core::spreadsheet::dots_group_thousands;
+/// assert!(dots_group_thousands(["12.500", "2.000", "750", "1.234.567,5"]));
+/// assert!(!dots_group_thousands(["12.500", "2.5"]));
+/// assert!(!dots_group_thousands(["750", "1 000,5"]));
+/// ```
+pub fn dots_group_thousands<'a>(values: impl IntoIterator<Item = &'a str>) -> bool {
+    let mut any = false;
+    for v in values {
+        let v = v.trim();
+        if !v.contains('.') {
+            continue;
+        }
+        any = true;
+        let integer = v.split(',').next().unwrap_or("");
+        if v.matches(',').count() > 1 || ungrouped(integer, '.', ',').is_none() {
+            return false;
+        }
+    }
+    any
 }

@@ -36,7 +36,7 @@
 //! assert!(f.p50_month >= YearMonth::new(2023, 11).unwrap() && f.p50_month <= YearMonth::new(2024, 2).unwrap());
 //! ```
 
-use demine_core::spreadsheet::{parse_number, sniff_delimiter};
+use demine_core::spreadsheet::{dots_group_thousands, parse_number, sniff_delimiter};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -273,16 +273,29 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
         _ => Some(find("organisation", &map.organisation)?),
     };
     let ai = find("area_m2", &map.area_m2)?;
-    let mut out = Vec::new();
-    let mut seen: BTreeMap<(YearMonth, String), u64> = BTreeMap::new();
+    let mut records = Vec::new();
     for (k, rec) in rdr.records().enumerate() {
         let line = k as u64 + 2;
-        let rec = rec.map_err(|e| HistoryError::Value {
-            path: name.into(),
+        records.push((
             line,
-            column: "(row)".into(),
-            problem: format!("malformed CSV: {e}"),
-        })?;
+            rec.map_err(|e| HistoryError::Value {
+                path: name.into(),
+                line,
+                column: "(row)".into(),
+                problem: format!("malformed CSV: {e}"),
+            })?,
+        ));
+    }
+    let decimal_comma = delimiter != b',';
+    // In a decimal-comma file, dots group thousands when every area's dots do (12.500 m²).
+    let strip_dots = decimal_comma && dots_group_thousands(records.iter().filter_map(|(_, r)| r.get(ai)));
+    let mut out = Vec::new();
+    let mut seen: BTreeMap<(YearMonth, String), u64> = BTreeMap::new();
+    for (line, rec) in records {
+        // Spreadsheets save rows left empty as bare delimiters.
+        if rec.iter().all(|field| field.trim().is_empty()) {
+            continue;
+        }
         let bad = |column: &str, problem: String| HistoryError::Value {
             path: name.into(),
             line,
@@ -304,7 +317,8 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
             },
         };
         let s = rec.get(ai).unwrap_or("").trim();
-        let area: f64 = parse_number(s, delimiter != b',')
+        let digits = if strip_dots { s.replace('.', "") } else { s.to_string() };
+        let area: f64 = parse_number(&digits, decimal_comma)
             .map_err(|_| bad(&map.area_m2, format!("'{s}' is not a number of m²")))?;
         if !area.is_finite() || area < 0.0 {
             return Err(bad(&map.area_m2, format!("{s} m²: released area cannot be negative")));

@@ -146,6 +146,25 @@ fn a_spreadsheets_semicolon_file_reads_as_its_comma_file() {
     assert!(e.contains("line 2") && e.contains("not a number"), "{e}");
 }
 
+/// An English spreadsheet's export (a byte-order mark, thousands grouped by commas in quoted
+/// numbers, rows left empty) and a German one (thousands grouped by dots, decimal commas) read
+/// as the plain file.
+#[test]
+fn exported_spreadsheets_with_grouped_thousands_read_as_the_plain_file() {
+    let map = ColumnMap::default();
+    let plain = "month,organisation,area_m2\n2024-01,A,1234567.5\n2024-02,A,2000\n";
+    let english = "\u{feff}month,organisation,area_m2\n2024-01,A,\"1,234,567.5\"\n2024-02,A,\"2,000\"\n,,\n";
+    let german = "month;organisation;area_m2\n01.2024;A;1.234.567,5\n02.2024;A;2.000\n;;\n";
+    let want = parse_history(plain, "plain.csv", &map).unwrap();
+    assert_eq!(parse_history(english, "english.csv", &map).unwrap(), want);
+    assert_eq!(parse_history(german, "german.csv", &map).unwrap(), want);
+    // Groups that are not whole thousands are refused, with the line and the column.
+    let e = parse_history("month,organisation,area_m2\n2024-01,A,\"12,34,567\"\n", "h.csv", &map)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 2") && e.contains("area_m2"), "{e}");
+}
+
 /// A month in which survey cancelled a large area at once is not a season, nor the new level:
 /// before, one June of 50 typical months made every June forecast about 3 times a typical month.
 #[test]

@@ -939,7 +939,8 @@ pub struct ForecastArgs {
     /// Forecast from a programme's monthly history instead of a plan: a CSV with `month`
     /// (YYYY-MM), `organisation` (optional: without it each row is the whole programme's month),
     /// `area_m2`, or `registry` for the registry's activities. Comma,
-    /// semicolon or tab separated (sniffed); decimal commas and months as 03.2024 are read too.
+    /// semicolon or tab separated (sniffed); decimal commas, thousands grouped by spaces, dots or
+    /// quoted commas, and months as 03.2024 are read too.
     /// The forecast follows the history's trend when its own hindcasts say that helps. A month
     /// over 3 times the median of the 12 around it (a large area cancelled at once) is taken as
     /// exceptional: it sets neither the season nor the level, and recurs only as a rare draw.
