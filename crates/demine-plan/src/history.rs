@@ -49,6 +49,22 @@ pub const LEVEL_HALF_LIFE_MONTHS: f64 = 6.0;
 /// Forecasts stop this many months ahead (50 years).
 pub const MAX_MONTHS_AHEAD: usize = 600;
 
+/// Names of the months, January first: English, Ukrainian, and the Russian that old records use.
+const MONTH_NAMES: [&[&str]; 12] = [
+    &["jan", "january", "січ", "січень", "янв", "январь"],
+    &["feb", "february", "лют", "лютий", "фев", "февраль"],
+    &["mar", "march", "бер", "березень", "мар", "март"],
+    &["apr", "april", "квіт", "квітень", "апр", "апрель"],
+    &["may", "трав", "травень", "май"],
+    &["jun", "june", "черв", "червень", "июн", "июнь"],
+    &["jul", "july", "лип", "липень", "июл", "июль"],
+    &["aug", "august", "серп", "серпень", "авг", "август"],
+    &["sep", "sept", "september", "вер", "вересень", "сен", "сентябрь"],
+    &["oct", "october", "жовт", "жовтень", "окт", "октябрь"],
+    &["nov", "november", "лист", "листопад", "ноя", "ноябрь"],
+    &["dec", "december", "груд", "грудень", "дек", "декабрь"],
+];
+
 /// A calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct YearMonth {
@@ -64,20 +80,28 @@ impl YearMonth {
 
     /// Parses `YYYY-MM` (also `YYYY/MM`, `MM.YYYY`, `MM/YYYY`, and a day's date `YYYY-MM-DD`,
     /// `YYYY/MM/DD` or `DD.MM.YYYY`, taking its month; a time after the date, as spreadsheets
-    /// export it, is ignored). Day-first dates with slashes are refused: `03/04/2024` is March or
-    /// April depending on who wrote it.
+    /// export it, is ignored), and a month's name in English or Ukrainian with the year
+    /// (`Mar 2024`, `March 2024`, `Mar-24` as spreadsheets format months, `2024 Mar`, `березень
+    /// 2024`). Day-first dates with slashes are refused: `03/04/2024` is March or April depending
+    /// on who wrote it.
     ///
     /// ```
     /// use demine_plan::history::YearMonth;
     /// let march = YearMonth::new(2024, 3);
-    /// for s in ["2024-03", "2024/03", "03.2024", "3/2024", "2024-03-31", "31.03.2024", "2024-03-01 00:00:00", "2024-03-01T00:00"] {
+    /// for s in ["2024-03", "2024/03", "03.2024", "3/2024", "2024-03-31", "31.03.2024", "2024-03-01 00:00:00", "2024-03-01T00:00",
+    ///           "Mar 2024", "March 2024", "Mar-24", "2024 Mar", "МАРТ 2024", "березень 2024", "бер. 2024"] {
     ///     assert_eq!(YearMonth::parse(s), march, "{s}");
     /// }
+    /// assert_eq!(YearMonth::parse("Mars 2024"), None);
+    /// assert_eq!(YearMonth::parse("24-Mar"), None);
     /// assert_eq!(YearMonth::parse("03/04/2024"), None);
     /// assert_eq!(YearMonth::parse("2024-13"), None);
     /// ```
     pub fn parse(s: &str) -> Option<YearMonth> {
         let s = s.trim();
+        if let Some(named) = Self::parse_named(s) {
+            return Some(named);
+        }
         let s = s.split(['T', ' ']).next().unwrap_or(s);
         let sep = ['-', '/', '.'].into_iter().find(|&c| s.contains(c))?;
         let parts: Vec<&str> = s.split(sep).collect();
@@ -99,6 +123,27 @@ impl YearMonth {
             None | Some(Ok(1..=31)) => Some(ym),
             _ => None,
         }
+    }
+
+    /// `Mar 2024`, `March 2024`, `Mar-24`, `2024 Mar`, `березень 2024` (see [`Self::parse`]).
+    fn parse_named(s: &str) -> Option<YearMonth> {
+        let parts: Vec<&str> = s.split([' ', '-', '/']).filter(|p| !p.is_empty()).collect();
+        let (name, year) = match parts.as_slice() {
+            // A year first has four digits: `24-Mar` is a day in March.
+            [a, b] if a.bytes().all(|c| c.is_ascii_digit()) && a.len() == 4 => (*b, *a),
+            [a, _] if a.bytes().all(|c| c.is_ascii_digit()) => return None,
+            [a, b] => (*a, *b),
+            _ => return None,
+        };
+        let name = name.trim_end_matches('.').to_lowercase();
+        let month = MONTH_NAMES.iter().position(|names| names.contains(&name.as_str()))? as u32 + 1;
+        let year: i32 = match year.len() {
+            4 => year.parse().ok()?,
+            // Spreadsheets format months as `Mar-24`.
+            2 => 2000 + year.parse::<i32>().ok()?,
+            _ => return None,
+        };
+        YearMonth::new(year, month)
     }
 
     /// Months since year 0.
@@ -306,7 +351,7 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
         let month = YearMonth::parse(ms).ok_or_else(|| {
             bad(
                 &map.month,
-                format!("'{ms}' is not a month; write YYYY-MM, e.g. 2024-03 (also read: 2024/03, 03.2024, 03/2024, a date 2024-03-31 or 31.03.2024)"),
+                format!("'{ms}' is not a month; write YYYY-MM, e.g. 2024-03 (also read: 2024/03, 03.2024, 03/2024, a date 2024-03-31 or 31.03.2024, Mar 2024, Mar-24, березень 2024)"),
             )
         })?;
         let organisation = match oi {

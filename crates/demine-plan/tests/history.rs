@@ -146,14 +146,14 @@ fn a_spreadsheets_semicolon_file_reads_as_its_comma_file() {
     assert!(e.contains("line 2") && e.contains("not a number"), "{e}");
 }
 
-/// An English spreadsheet's export (a byte-order mark, thousands grouped by commas in quoted
-/// numbers, rows left empty) and a German one (thousands grouped by dots, decimal commas) read
+/// An English spreadsheet's export (a byte-order mark, months formatted `Jan-24`, thousands
+/// grouped by commas in quoted numbers, rows left empty) and a German one (thousands grouped by dots, decimal commas) read
 /// as the plain file.
 #[test]
 fn exported_spreadsheets_with_grouped_thousands_read_as_the_plain_file() {
     let map = ColumnMap::default();
     let plain = "month,organisation,area_m2\n2024-01,A,1234567.5\n2024-02,A,2000\n";
-    let english = "\u{feff}month,organisation,area_m2\n2024-01,A,\"1,234,567.5\"\n2024-02,A,\"2,000\"\n,,\n";
+    let english = "\u{feff}month,organisation,area_m2\nJan-24,A,\"1,234,567.5\"\nFebruary 2024,A,\"2,000\"\n,,\n";
     let german = "month;organisation;area_m2\n01.2024;A;1.234.567,5\n02.2024;A;2.000\n;;\n";
     let want = parse_history(plain, "plain.csv", &map).unwrap();
     assert_eq!(parse_history(english, "english.csv", &map).unwrap(), want);
