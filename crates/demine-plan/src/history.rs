@@ -535,9 +535,9 @@ fn sd(v: &[f64]) -> f64 {
     (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
 }
 
-/// A month above this multiple of the median of the 12 around it is exceptional (a large area
-/// cancelled at once): the seasons, the level and its σs are learned from the typical months,
-/// and exceptional months come back as draws of the noise.
+/// A month above this multiple of the median of the 12 around it (those with release) is
+/// exceptional (a large area cancelled at once): the seasons, the level and its σs are learned
+/// from the typical months, and exceptional months come back as draws of the noise.
 pub const EXCEPTIONAL_MONTH: f64 = 3.0;
 /// Months the trend is fitted on (the most recent).
 const TREND_WINDOW_MONTHS: usize = 24;
@@ -622,14 +622,24 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
     Ok(model)
 }
 
-/// `x` with each month capped at [`EXCEPTIONAL_MONTH`] × the median of the 12 around it: the
-/// typical months, without those in which survey cancelled a large area at once.
+/// `x` with each month capped at [`EXCEPTIONAL_MONTH`] × the median of the months with release
+/// among the 12 around it: the typical months, without those in which survey cancelled a large
+/// area at once. Months without release do not count, so a programme that stops every winter, or
+/// reports only now and then, has no exceptional months for it.
 fn typical_months(x: &[f64]) -> Vec<f64> {
     let n = x.len();
     (0..n)
         .map(|t| {
-            let window = &x[t.saturating_sub(6)..(t + 6).min(n)];
-            x[t].min(EXCEPTIONAL_MONTH * median(window.to_vec()))
+            let active: Vec<f64> = x[t.saturating_sub(6)..(t + 6).min(n)]
+                .iter()
+                .copied()
+                .filter(|&v| v > 0.0)
+                .collect();
+            if active.is_empty() {
+                x[t]
+            } else {
+                x[t].min(EXCEPTIONAL_MONTH * median(active))
+            }
         })
         .collect()
 }

@@ -238,3 +238,21 @@ fn hindcast_bands_cover_young_programmes() {
     eprintln!("young programmes: mean coverage {coverage:.3}");
     assert!(coverage >= 0.77, "P10–P90 covers {coverage:.2} of months");
 }
+
+/// A programme that stops seven months every winter, or reports only every third month, has no
+/// exceptional months for it: months without release do not set what a typical month is.
+#[test]
+fn months_without_release_make_no_month_exceptional() {
+    for active in [|m: u32| (5..=9).contains(&m), |m: u32| m % 3 == 0] {
+        let totals: Vec<(YearMonth, f64)> = (0..48)
+            .map(|i| {
+                let month = YearMonth::new(2020 + i / 12, (i % 12 + 1) as u32).unwrap();
+                let wobble = 1.0 + 0.1 * ((i * 7 % 5) as f64 - 2.0) / 2.0;
+                (month, if active(month.month) { 80_000.0 * wobble } else { 0.0 })
+            })
+            .collect();
+        let model = fit_rates(&totals).unwrap();
+        assert!(model.exceptional_months.is_empty(), "{:?}", model.exceptional_months);
+        assert!(model.level_m2 > 10_000.0, "level {:.0} m² a month", model.level_m2);
+    }
+}
