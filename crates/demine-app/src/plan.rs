@@ -1103,41 +1103,49 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
     })
 }
 
-/// The history forecast or hindcast as one JSON object.
+/// The history forecast or hindcast as one JSON object (its text twin:
+/// [`crate::text::history_text`]).
 pub fn history_json(a: &HistoryAnswer) -> Value {
-    match a {
+    let (mut out, model) = match a {
         HistoryAnswer::Forecast {
             source,
             remaining_source,
             months,
             forecast: f,
-        } => json!({
-            "source": source,
-            "history_months": months,
-            "remaining_m2": f.remaining_m2,
-            "remaining_source": remaining_source,
-            "p10": f.p10_month.to_string(),
-            "p50": f.p50_month.to_string(),
-            "p90": f.p90_month.to_string(),
-            "beyond_horizon": f.beyond_horizon,
-            "level_m2_per_month": f.model.level_m2,
-            "trend_pct_per_month": f.model.trend_pct_per_month(),
-            "trend_damping": f.model.damping,
-            "band_factor": f.model.band_factor,
-            "exceptional_months": f.model.exceptional_months.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        }),
-        HistoryAnswer::Hindcast { source, hindcast: h } => json!({
-            "source": source,
-            "fit_until": h.fit_until,
-            "months": h.months,
-            "coverage_p10_p90": h.coverage_p10_p90,
-            "median_abs_error_m2": h.median_abs_error_m2,
-            "baseline_median_abs_error_m2": h.baseline_median_abs_error_m2,
-            "level_m2_per_month": h.model.level_m2,
-            "trend_pct_per_month": h.model.trend_pct_per_month(),
-            "trend_damping": h.model.damping,
-            "band_factor": h.model.band_factor,
-            "exceptional_months": h.model.exceptional_months.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        }),
+        } => (
+            json!({
+                "source": source,
+                "history_months": months,
+                "remaining_m2": f.remaining_m2,
+                "remaining_source": remaining_source,
+                "p10": f.p10_month.to_string(),
+                "p50": f.p50_month.to_string(),
+                "p90": f.p90_month.to_string(),
+                "beyond_horizon": f.beyond_horizon,
+            }),
+            &f.model,
+        ),
+        HistoryAnswer::Hindcast { source, hindcast: h } => (
+            json!({
+                "source": source,
+                "fit_until": h.fit_until,
+                "months": h.months,
+                "coverage_p10_p90": h.coverage_p10_p90,
+                "median_abs_error_m2": h.median_abs_error_m2,
+                "baseline_median_abs_error_m2": h.baseline_median_abs_error_m2,
+            }),
+            &h.model,
+        ),
+    };
+    let fields = json!({
+        "level_m2_per_month": model.level_m2,
+        "trend_pct_per_month": model.trend_pct_per_month(),
+        "trend_damping": model.damping,
+        "band_factor": model.band_factor,
+        "exceptional_months": model.exceptional_months.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    });
+    if let (Some(out), Value::Object(fields)) = (out.as_object_mut(), fields) {
+        out.extend(fields);
     }
+    out
 }

@@ -99,7 +99,7 @@ pub fn migrated(m: &crate::audit::Migrated) -> String {
 
 /// The months a history model set aside as exceptional, as words after its level (empty when
 /// none): "; 2 exceptional months (2022-06, 2023-12) left out of the level, kept as rare draws".
-pub fn exceptional_words(m: &demine_plan::history::RateModel) -> String {
+fn exceptional_words(m: &demine_plan::history::RateModel) -> String {
     let months = &m.exceptional_months;
     if months.is_empty() {
         return String::new();
@@ -116,7 +116,7 @@ pub fn exceptional_words(m: &demine_plan::history::RateModel) -> String {
 
 /// ", growing 2.1 % a month, the growth fading by 5 % a month", or "" when the history chose no
 /// trend (a damped trend: see `demine_plan::history`).
-pub fn trend_words(m: &demine_plan::history::RateModel) -> String {
+fn trend_words(m: &demine_plan::history::RateModel) -> String {
     if m.trend_per_month == 0.0 {
         return String::new();
     }
@@ -128,4 +128,63 @@ pub fn trend_words(m: &demine_plan::history::RateModel) -> String {
         if pct >= 0.0 { "growth" } else { "decline" },
         (1.0 - m.damping) * 100.0
     )
+}
+
+/// A history forecast or hindcast as the CLI prints it (`runs` Monte Carlo runs of `seed`); its
+/// JSON twin is [`crate::plan::history_json`].
+pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64) -> String {
+    use crate::plan::HistoryAnswer;
+    use std::fmt::Write;
+    let mut out = String::new();
+    match answer {
+        HistoryAnswer::Forecast {
+            source,
+            remaining_source,
+            months,
+            forecast: f,
+        } => {
+            let _ = writeln!(
+                out,
+                "forecast from history: {source}, {months} months; {runs} runs (seed {seed})"
+            );
+            let _ = writeln!(
+                out,
+                "  {:.1} ha left ({remaining_source}) at about {:.1} ha in a typical month now{}{}: released by P10 {}, P50 {}, P90 {}{}",
+                f.remaining_m2 / 1e4,
+                f.model.level_m2 / 1e4,
+                trend_words(&f.model),
+                exceptional_words(&f.model),
+                f.p10_month,
+                f.p50_month,
+                f.p90_month,
+                if f.beyond_horizon { " (some runs beyond 50 years)" } else { "" }
+            );
+        }
+        HistoryAnswer::Hindcast { source, hindcast: h } => {
+            let _ = writeln!(
+                out,
+                "hindcast from history: {source}, fitted up to {}; {} months forecast; about {:.1} ha in a typical month then{}{}",
+                h.fit_until,
+                h.months.len(),
+                h.model.level_m2 / 1e4,
+                trend_words(&h.model),
+                exceptional_words(&h.model)
+            );
+            let _ = writeln!(
+                out,
+                "  P10–P90 band held the actual cumulative area in {:.0} % of months; median error {:.0} m² (straight line through the last 12 fitted months: {:.0} m²)",
+                h.coverage_p10_p90 * 100.0,
+                h.median_abs_error_m2,
+                h.baseline_median_abs_error_m2
+            );
+            for m in &h.months {
+                let _ = writeln!(
+                    out,
+                    "  {}  actual {:>12.0}  P10 {:>12.0}  P50 {:>12.0}  P90 {:>12.0} m²",
+                    m.month, m.actual_cum_m2, m.p10_cum_m2, m.p50_cum_m2, m.p90_cum_m2
+                );
+            }
+        }
+    }
+    out
 }

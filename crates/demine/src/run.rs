@@ -6,7 +6,7 @@ use crate::cli::{
 };
 use crate::ui::Bars;
 use demine_app::release::By;
-use demine_app::text::{exceptional_words, release_text, thousands, trend_words};
+use demine_app::text::{history_text, release_text, thousands};
 use demine_app::{Actor, AppError, AppResult, Location, Progress, RecordKind, Registry};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -1140,7 +1140,6 @@ async fn strategy(db: &str, actor: &Actor, a: crate::cli::StrategyArgs, bars: &B
 }
 
 async fn forecast_history(db: &str, actor: &Actor, a: &ForecastArgs, history: &str) -> AppResult<ExitCode> {
-    use demine_app::plan::HistoryAnswer;
     let r = demine_app::plan::HistoryRequest {
         history: history.to_string(),
         columns: a.columns.clone(),
@@ -1156,52 +1155,7 @@ async fn forecast_history(db: &str, actor: &Actor, a: &ForecastArgs, history: &s
         println!("{}", demine_app::plan::history_json(&ans));
         return Ok(ExitCode::SUCCESS);
     }
-    match &ans {
-        HistoryAnswer::Forecast {
-            source,
-            remaining_source,
-            months,
-            forecast: f,
-        } => {
-            println!(
-                "forecast from history: {source}, {months} months; {} runs (seed {})",
-                a.runs, a.seed
-            );
-            println!(
-                "  {:.1} ha left ({remaining_source}) at about {:.1} ha in a typical month now{}{}: released by P10 {}, P50 {}, P90 {}{}",
-                f.remaining_m2 / 1e4,
-                f.model.level_m2 / 1e4,
-                trend_words(&f.model),
-                exceptional_words(&f.model),
-                f.p10_month,
-                f.p50_month,
-                f.p90_month,
-                if f.beyond_horizon { " (some runs beyond 50 years)" } else { "" }
-            );
-        }
-        HistoryAnswer::Hindcast { source, hindcast: h } => {
-            println!(
-                "hindcast from history: {source}, fitted up to {}; {} months forecast; about {:.1} ha in a typical month then{}{}",
-                h.fit_until,
-                h.months.len(),
-                h.model.level_m2 / 1e4,
-                trend_words(&h.model),
-                exceptional_words(&h.model)
-            );
-            println!(
-                "  P10–P90 band held the actual cumulative area in {:.0} % of months; median error {:.0} m² (straight line through the last 12 fitted months: {:.0} m²)",
-                h.coverage_p10_p90 * 100.0,
-                h.median_abs_error_m2,
-                h.baseline_median_abs_error_m2
-            );
-            for m in &h.months {
-                println!(
-                    "  {}  actual {:>12.0}  P10 {:>12.0}  P50 {:>12.0}  P90 {:>12.0} m²",
-                    m.month, m.actual_cum_m2, m.p10_cum_m2, m.p50_cum_m2, m.p90_cum_m2
-                );
-            }
-        }
-    }
+    print!("{}", history_text(&ans, a.runs, a.seed));
     Ok(ExitCode::SUCCESS)
 }
 
