@@ -5,8 +5,8 @@
 use crate::gpkg::accounts::reviewed;
 use crate::gpkg::codec::{gpkg_blob, json_attributes, polygon_blob, union_rect, Columns, Val};
 use crate::{
-    entry_hash, Applied, Author, ChangeLogEntry, Changeset, Computed, Replacement, Result, Retirement, Review,
-    StoreError,
+    entry_hash, Applied, Author, ChangeLogEntry, Changeset, Computed, InsertStream, Replacement, Result, Retirement,
+    Review, StoreError,
 };
 use demine_core::release::{account_each, HazardRelease};
 use demine_core::{Activity, AnyRecord, Hazard, RecordKind, RiskCell};
@@ -38,6 +38,67 @@ pub(crate) fn parent_rank(kind: RecordKind) -> u8 {
         RecordKind::Progress => 6,
         RecordKind::Qa => 7,
     }
+}
+
+/// One backend's SQL for each step of a changeset's write, inside its transaction `Tx`;
+/// [`apply_steps`] runs them in the one order both backends keep.
+pub(crate) trait WriteSteps {
+    type Tx;
+    /// The hazards whose computed columns the write must recompute.
+    fn affected(&mut self) -> &mut BTreeSet<String>;
+    async fn set_meta(&mut self, tx: &mut Self::Tx, key: &str, value: &str) -> Result<()>;
+    async fn insert<T: Columns>(&mut self, tx: &mut Self::Tx, records: &[T]) -> Result<()>;
+    async fn insert_stream(&mut self, tx: &mut Self::Tx, stream: &mut InsertStream) -> Result<()>;
+    async fn replace(&mut self, tx: &mut Self::Tx, r: &Replacement) -> Result<()>;
+    async fn retire(&mut self, tx: &mut Self::Tx, r: &Retirement) -> Result<()>;
+    async fn review_and_submissions(&mut self, tx: &mut Self::Tx) -> Result<()>;
+    async fn context_layers(&mut self, tx: &mut Self::Tx) -> Result<()>;
+    async fn risk_map(&mut self, tx: &mut Self::Tx) -> Result<()>;
+    async fn recompute(&mut self, tx: &mut Self::Tx) -> Result<()>;
+    async fn flush_log(&mut self, tx: &mut Self::Tx) -> Result<()>;
+}
+
+/// Changeset `c` written by `w` in `tx`, step by step: metadata; inserts, parents first (a
+/// hazard before its activities); replacements, parents first; retirements, children first;
+/// reviews and submissions; context layers; the risk map; the hazards' computed columns; the
+/// change log last, so that it chains every entry the steps added. The caller commits.
+pub(crate) async fn apply_steps<W: WriteSteps>(
+    w: &mut W,
+    tx: &mut W::Tx,
+    c: &Changeset,
+    stream: Option<&mut InsertStream>,
+) -> Result<()> {
+    for (k, v) in &c.meta {
+        w.set_meta(tx, k, v).await?;
+    }
+    w.insert(tx, &c.organisations).await?;
+    w.insert(tx, &c.teams).await?;
+    w.insert(tx, &c.hazards).await?;
+    w.affected().extend(c.hazards.iter().map(|h| h.id.clone()));
+    w.insert(tx, &c.activities).await?;
+    w.affected().extend(c.activities.iter().map(|a| a.hazard_id.clone()));
+    w.insert(tx, &c.finds).await?;
+    w.insert(tx, &c.accidents).await?;
+    w.insert(tx, &c.daily_progress).await?;
+    w.insert(tx, &c.qa_inspections).await?;
+    if let Some(stream) = stream {
+        w.insert_stream(tx, stream).await?;
+    }
+    let mut replacements: Vec<&Replacement> = c.replacements.iter().collect();
+    replacements.sort_by_key(|r| parent_rank(r.record.kind()));
+    for r in replacements {
+        w.replace(tx, r).await?;
+    }
+    let mut retirements: Vec<&Retirement> = c.retirements.iter().collect();
+    retirements.sort_by_key(|r| std::cmp::Reverse(parent_rank(r.kind)));
+    for r in retirements {
+        w.retire(tx, r).await?;
+    }
+    w.review_and_submissions(tx).await?;
+    w.context_layers(tx).await?;
+    w.risk_map(tx).await?;
+    w.recompute(tx).await?;
+    w.flush_log(tx).await
 }
 
 /// The columns of `change_log`, in the order of the rows [`WriteState::chain_pending`] makes.

@@ -8,8 +8,8 @@ use super::codec::{
 };
 use crate::backend::read::log_entry;
 use crate::backend::write::{
-    check_based_on, check_review, parent_rank, released_rows, retirement_refused, risk_cell_rows, WriteState,
-    CONTEXT_FEATURE_COLUMNS, LOG_COLUMNS, RELEASED_COLUMNS, RISK_CELL_COLUMNS,
+    apply_steps, check_based_on, check_review, released_rows, retirement_refused, risk_cell_rows, WriteState,
+    WriteSteps, CONTEXT_FEATURE_COLUMNS, LOG_COLUMNS, RELEASED_COLUMNS, RISK_CELL_COLUMNS,
 };
 use crate::{
     entry_hash, now_stamp, Applied, Author, Changeset, InsertStream, Replacement, Result, Retirement, StoreError,
@@ -18,7 +18,7 @@ use crate::{
 use demine_core::{AnyRecord, RecordKind};
 use geo::Rect;
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// A changeset's write in one SQLite transaction: the shared [`WriteState`] and the bulk path.
 struct Writer<'c> {
@@ -44,53 +44,123 @@ pub(super) async fn apply(
         streaming: stream.as_ref().map(|s| s.expected_rows),
         open_bulk: None,
     };
-    for (k, v) in &c.meta {
-        sqlx::query(
-            "INSERT INTO demine_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(k)
-        .bind(v)
-        .execute(&mut *tx)
-        .await?;
-    }
-    w.insert(&mut tx, &c.organisations).await?;
-    w.insert(&mut tx, &c.teams).await?;
-    w.insert(&mut tx, &c.hazards).await?;
-    w.state.affected.extend(c.hazards.iter().map(|h| h.id.clone()));
-    w.insert(&mut tx, &c.activities).await?;
-    w.state
-        .affected
-        .extend(c.activities.iter().map(|a| a.hazard_id.clone()));
-    w.insert(&mut tx, &c.finds).await?;
-    w.insert(&mut tx, &c.accidents).await?;
-    w.insert(&mut tx, &c.daily_progress).await?;
-    w.insert(&mut tx, &c.qa_inspections).await?;
-    if let Some(stream) = stream {
-        w.insert_stream(&mut tx, stream).await?;
-    }
-
-    let mut replacements: Vec<&Replacement> = c.replacements.iter().collect();
-    replacements.sort_by_key(|r| parent_rank(r.record.kind()));
-    for r in replacements {
-        w.replace(&mut tx, r).await?;
-    }
-    let mut retirements: Vec<&Retirement> = c.retirements.iter().collect();
-    retirements.sort_by_key(|r| std::cmp::Reverse(parent_rank(r.kind)));
-    for r in retirements {
-        w.retire(&mut tx, r).await?;
-    }
-    w.review_and_submissions(&mut tx).await?;
-    w.context_layers(&mut tx).await?;
-    w.risk_map(&mut tx).await?;
-    w.recompute(&mut tx).await?;
-    w.flush_log(&mut tx).await?;
+    apply_steps(&mut w, &mut tx, c, stream).await?;
     tx.commit().await?;
     Ok(w.state.applied)
 }
 
 impl Writer<'_> {
+    /// Writes prepared rows of one kind with their versions and change-log entries. A big
+    /// batch opens the bulk path ([`Bulk`]); the caller closes it.
+    async fn write_prepared(&mut self, tx: &mut Transaction<'static, Sqlite>, p: Prepared) -> Result<()> {
+        let Prepared {
+            kind,
+            ids,
+            mut rows,
+            features,
+            rect,
+            total,
+            affected,
+        } = p;
+        let s = spec(kind);
+        self.state.affected.extend(affected);
+        // A big batch: the table's secondary indexes and R-tree trigger are set aside and
+        // rebuilt once at the end, inside this transaction (see [`Bulk`]). A stream keeps its
+        // bulk insert open from the first big chunk to the last.
+        if self.open_bulk.is_none() && total >= BULK_ROWS {
+            let expected = self.streaming.unwrap_or(0).max(total);
+            self.open_bulk = Bulk::suspend(tx, s.table, expected).await?;
+        }
+        // A record retired earlier and now imported again continues its history: its next
+        // version, in force from now (not from its own date: that version was known then).
+        let continued = history_versions(tx, s.table, ids.iter().map(String::as_str)).await?;
+        let mut columns: Vec<&str> = s.columns.to_vec();
+        columns.extend(["version", "valid_from", "in_force_from"]);
+        let review = super::accounts::reviewed(kind).then(|| self.state.review_state());
+        if review.is_some() {
+            columns.push("review");
+        }
+        for ((v, id), feature) in rows.iter_mut().zip(ids).zip(features) {
+            let last = continued.get(&id).copied();
+            let in_force_now = self.state.changes.inserts_in_force_now;
+            if let Some(next) = push_version_columns(v, last, &self.state.at, in_force_now, review.as_deref()) {
+                self.state.applied.versions.push((kind, id.clone(), next));
+            }
+            self.state.inserted(s.table, id, feature);
+        }
+        insert_many(tx, s.table, &columns, rows).await?;
+        self.flush_log(tx).await?;
+        extend_extent(tx, s.table, rect, &self.state.at).await
+    }
+
+    /// Reads the stored version of a record for a correction, refusing a stale one.
+    async fn current(
+        &self,
+        tx: &mut Transaction<'_, Sqlite>,
+        kind: RecordKind,
+        id: &str,
+        based_on: Option<u64>,
+    ) -> Result<AnyRecord> {
+        let s = spec(kind);
+        let sql = format!("SELECT version, {} FROM {} WHERE id = ?", s.columns.join(", "), s.table);
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                kind,
+                id: id.to_string(),
+            })?;
+        check_based_on(kind, id, based_on, row.try_get("version")?)?;
+        decode(kind, &row)
+    }
+
+    /// Moves the stored version of a record to its history table, ended now by `how`.
+    async fn keep_history(
+        &self,
+        tx: &mut Transaction<'_, Sqlite>,
+        kind: RecordKind,
+        id: &str,
+        how: &str,
+    ) -> Result<()> {
+        let s = spec(kind);
+        let cols = s.columns.join(", ");
+        let sql = format!(
+            "INSERT INTO {t}_history ({cols}, version, valid_from, in_force_from, valid_to, ended_by, reason) \
+             SELECT {cols}, version, valid_from, in_force_from, ?, ?, ? FROM {t} WHERE id = ?",
+            t = s.table
+        );
+        sqlx::query(&sql)
+            .bind(&self.state.at)
+            .bind(how)
+            .bind(&self.state.reason)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}
+
+impl WriteSteps for Writer<'_> {
+    type Tx = Transaction<'static, Sqlite>;
+
+    fn affected(&mut self) -> &mut BTreeSet<String> {
+        &mut self.state.affected
+    }
+
+    async fn set_meta(&mut self, tx: &mut Self::Tx, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO demine_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
     /// Review decisions, the submission record, conflicts kept and resolved.
-    async fn review_and_submissions(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
+    async fn review_and_submissions(&mut self, tx: &mut Self::Tx) -> Result<()> {
         let c = self.state.changes;
         for r in &c.reviews {
             let s = spec(r.kind);
@@ -179,7 +249,7 @@ impl Writer<'_> {
     /// The records of `stream`, chunk by chunk, until its `Commit`. A blocking thread turns
     /// each chunk into rows ([`Prepared`]) while the chunk before it is written: the two
     /// share the import's time instead of adding up.
-    async fn insert_stream(&mut self, tx: &mut Transaction<'_, Sqlite>, stream: &mut InsertStream) -> Result<()> {
+    async fn insert_stream(&mut self, tx: &mut Self::Tx, stream: &mut InsertStream) -> Result<()> {
         let (_, closed) = tokio::sync::mpsc::channel(1);
         let mut chunks = std::mem::replace(&mut stream.chunks, closed);
         let (prepared_tx, mut prepared_rx) = tokio::sync::mpsc::channel::<Result<Option<Vec<Prepared>>>>(1);
@@ -224,7 +294,7 @@ impl Writer<'_> {
         written
     }
 
-    async fn insert<T: Columns>(&mut self, tx: &mut Transaction<'_, Sqlite>, records: &[T]) -> Result<()> {
+    async fn insert<T: Columns>(&mut self, tx: &mut Self::Tx, records: &[T]) -> Result<()> {
         // In chunks, each with its change-log entries: a million finds never sit in memory
         // three times (records, rows, log).
         for chunk in records.chunks(PREPARED_ROWS) {
@@ -240,51 +310,8 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Writes prepared rows of one kind with their versions and change-log entries. A big
-    /// batch opens the bulk path ([`Bulk`]); the caller closes it.
-    async fn write_prepared(&mut self, tx: &mut Transaction<'_, Sqlite>, p: Prepared) -> Result<()> {
-        let Prepared {
-            kind,
-            ids,
-            mut rows,
-            features,
-            rect,
-            total,
-            affected,
-        } = p;
-        let s = spec(kind);
-        self.state.affected.extend(affected);
-        // A big batch: the table's secondary indexes and R-tree trigger are set aside and
-        // rebuilt once at the end, inside this transaction (see [`Bulk`]). A stream keeps its
-        // bulk insert open from the first big chunk to the last.
-        if self.open_bulk.is_none() && total >= BULK_ROWS {
-            let expected = self.streaming.unwrap_or(0).max(total);
-            self.open_bulk = Bulk::suspend(tx, s.table, expected).await?;
-        }
-        // A record retired earlier and now imported again continues its history: its next
-        // version, in force from now (not from its own date: that version was known then).
-        let continued = history_versions(tx, s.table, ids.iter().map(String::as_str)).await?;
-        let mut columns: Vec<&str> = s.columns.to_vec();
-        columns.extend(["version", "valid_from", "in_force_from"]);
-        let review = super::accounts::reviewed(kind).then(|| self.state.review_state());
-        if review.is_some() {
-            columns.push("review");
-        }
-        for ((v, id), feature) in rows.iter_mut().zip(ids).zip(features) {
-            let last = continued.get(&id).copied();
-            let in_force_now = self.state.changes.inserts_in_force_now;
-            if let Some(next) = push_version_columns(v, last, &self.state.at, in_force_now, review.as_deref()) {
-                self.state.applied.versions.push((kind, id.clone(), next));
-            }
-            self.state.inserted(s.table, id, feature);
-        }
-        insert_many(tx, s.table, &columns, rows).await?;
-        self.flush_log(tx).await?;
-        extend_extent(tx, s.table, rect, &self.state.at).await
-    }
-
     /// Writes the pending change-log entries, each chained to the one before.
-    async fn flush_log(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
+    async fn flush_log(&mut self, tx: &mut Self::Tx) -> Result<()> {
         if self.state.log.is_empty() {
             return Ok(());
         }
@@ -307,54 +334,7 @@ impl Writer<'_> {
         insert_many(tx, "change_log", &LOG_COLUMNS, rows).await
     }
 
-    /// Reads the stored version of a record for a correction, refusing a stale one.
-    async fn current(
-        &self,
-        tx: &mut Transaction<'_, Sqlite>,
-        kind: RecordKind,
-        id: &str,
-        based_on: Option<u64>,
-    ) -> Result<AnyRecord> {
-        let s = spec(kind);
-        let sql = format!("SELECT version, {} FROM {} WHERE id = ?", s.columns.join(", "), s.table);
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                kind,
-                id: id.to_string(),
-            })?;
-        check_based_on(kind, id, based_on, row.try_get("version")?)?;
-        decode(kind, &row)
-    }
-
-    /// Moves the stored version of a record to its history table, ended now by `how`.
-    async fn keep_history(
-        &self,
-        tx: &mut Transaction<'_, Sqlite>,
-        kind: RecordKind,
-        id: &str,
-        how: &str,
-    ) -> Result<()> {
-        let s = spec(kind);
-        let cols = s.columns.join(", ");
-        let sql = format!(
-            "INSERT INTO {t}_history ({cols}, version, valid_from, in_force_from, valid_to, ended_by, reason) \
-             SELECT {cols}, version, valid_from, in_force_from, ?, ?, ? FROM {t} WHERE id = ?",
-            t = s.table
-        );
-        sqlx::query(&sql)
-            .bind(&self.state.at)
-            .bind(how)
-            .bind(&self.state.reason)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
-    }
-
-    async fn replace(&mut self, tx: &mut Transaction<'_, Sqlite>, r: &Replacement) -> Result<()> {
+    async fn replace(&mut self, tx: &mut Self::Tx, r: &Replacement) -> Result<()> {
         let kind = r.record.kind();
         let id = r.record.id();
         let s = spec(kind);
@@ -396,7 +376,7 @@ impl Writer<'_> {
         Ok(())
     }
 
-    async fn retire(&mut self, tx: &mut Transaction<'_, Sqlite>, r: &Retirement) -> Result<()> {
+    async fn retire(&mut self, tx: &mut Self::Tx, r: &Retirement) -> Result<()> {
         let s = spec(r.kind);
         let before = self.current(tx, r.kind, &r.id, r.based_on).await?;
         self.keep_history(tx, r.kind, &r.id, "retired").await?;
@@ -431,7 +411,7 @@ impl Writer<'_> {
         Ok(())
     }
 
-    async fn context_layers(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
+    async fn context_layers(&mut self, tx: &mut Self::Tx) -> Result<()> {
         let c = self.state.changes;
         for layer in &c.replace_layers {
             let old = sqlx::query("SELECT fid, geom, layer, id, attributes FROM context_features WHERE layer = ?")
@@ -454,7 +434,7 @@ impl Writer<'_> {
         extend_extent(tx, "context_features", inserted.rect, &self.state.at).await
     }
 
-    async fn risk_map(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
+    async fn risk_map(&mut self, tx: &mut Self::Tx) -> Result<()> {
         let Some((cells, hazard_risks)) = &self.state.changes.risk_map else {
             return Ok(());
         };
@@ -485,7 +465,7 @@ impl Writer<'_> {
 
     /// Accounts every hazard touched by this changeset, from what the transaction sees, and
     /// writes its computed columns and released pieces.
-    async fn recompute(&mut self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
+    async fn recompute(&mut self, tx: &mut Self::Tx) -> Result<()> {
         let Some((mut to_account, stored_ids)) = self.state.to_account() else {
             return Ok(());
         };
@@ -752,7 +732,7 @@ async fn history_versions<'a>(
 
 /// One change-log entry outside a changeset (accounts), chained like the others.
 pub(crate) async fn log_standalone(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'static, Sqlite>,
     author: &Author,
     action: &'static str,
     entity: &str,

@@ -6,8 +6,8 @@
 use super::read::{col_type, select_columns, ColType, CONTEXT_COLUMNS};
 use super::{wkb_of_gpkg, WRITE_LOCK};
 use crate::backend::write::{
-    check_based_on, check_review, parent_rank, released_rows, retirement_refused, risk_cell_rows, WriteState,
-    CONTEXT_FEATURE_COLUMNS, LOG_COLUMNS, RELEASED_COLUMNS, RISK_CELL_COLUMNS,
+    apply_steps, check_based_on, check_review, released_rows, retirement_refused, risk_cell_rows, WriteState,
+    WriteSteps, CONTEXT_FEATURE_COLUMNS, LOG_COLUMNS, RELEASED_COLUMNS, RISK_CELL_COLUMNS,
 };
 use crate::gpkg::accounts::reviewed;
 use crate::gpkg::codec::{context_feature, context_json, decode, push_version_columns, spec, Columns, Val};
@@ -16,7 +16,7 @@ use demine_core::{AnyRecord, RecordKind};
 use sqlx::postgres::PgPool;
 use sqlx::query_builder::Separated;
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 type Tx<'t> = Transaction<'t, Postgres>;
 
@@ -96,53 +96,72 @@ pub(super) async fn apply(
     let mut w = Writer {
         state: WriteState::new(c, author, at),
     };
-    for (k, v) in &c.meta {
-        sqlx::query(
-            "INSERT INTO demine_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(k)
-        .bind(v)
-        .execute(&mut *tx)
-        .await?;
-    }
-    w.insert(&mut tx, &c.organisations).await?;
-    w.insert(&mut tx, &c.teams).await?;
-    w.insert(&mut tx, &c.hazards).await?;
-    w.state.affected.extend(c.hazards.iter().map(|h| h.id.clone()));
-    w.insert(&mut tx, &c.activities).await?;
-    w.state
-        .affected
-        .extend(c.activities.iter().map(|a| a.hazard_id.clone()));
-    w.insert(&mut tx, &c.finds).await?;
-    w.insert(&mut tx, &c.accidents).await?;
-    w.insert(&mut tx, &c.daily_progress).await?;
-    w.insert(&mut tx, &c.qa_inspections).await?;
-    if let Some(stream) = stream {
-        w.insert_stream(&mut tx, stream).await?;
-    }
-
-    let mut replacements: Vec<&Replacement> = c.replacements.iter().collect();
-    replacements.sort_by_key(|r| parent_rank(r.record.kind()));
-    for r in replacements {
-        w.replace(&mut tx, r).await?;
-    }
-    let mut retirements: Vec<&Retirement> = c.retirements.iter().collect();
-    retirements.sort_by_key(|r| std::cmp::Reverse(parent_rank(r.kind)));
-    for r in retirements {
-        w.retire(&mut tx, r).await?;
-    }
-    w.review_and_submissions(&mut tx).await?;
-    w.context_layers(&mut tx).await?;
-    w.risk_map(&mut tx).await?;
-    w.recompute(&mut tx).await?;
-    w.flush_log(&mut tx).await?;
+    apply_steps(&mut w, &mut tx, c, stream).await?;
     tx.commit().await?;
     Ok(w.state.applied)
 }
 
 impl Writer<'_> {
+    /// Reads the stored version of a record for a correction, refusing a stale one.
+    async fn current(&self, tx: &mut Tx<'_>, kind: RecordKind, id: &str, based_on: Option<u64>) -> Result<AnyRecord> {
+        let s = spec(kind);
+        let sql = format!(
+            "SELECT t.version, {} FROM {} t WHERE t.id = $1",
+            select_columns(s, "t."),
+            s.table
+        );
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                kind,
+                id: id.to_string(),
+            })?;
+        check_based_on(kind, id, based_on, row.try_get("version")?)?;
+        decode(kind, &row)
+    }
+
+    /// Moves the stored version of a record to its history table, ended now by `how`.
+    async fn keep_history(&self, tx: &mut Tx<'_>, kind: RecordKind, id: &str, how: &str) -> Result<()> {
+        let s = spec(kind);
+        let cols = s.columns.join(", ");
+        let sql = format!(
+            "INSERT INTO {t}_history ({cols}, version, valid_from, in_force_from, valid_to, ended_by, reason) \
+             SELECT {cols}, version, valid_from, in_force_from, $1, $2, $3 FROM {t} WHERE id = $4",
+            t = s.table
+        );
+        sqlx::query(&sql)
+            .bind(&self.state.at)
+            .bind(how)
+            .bind(&self.state.reason)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}
+
+impl WriteSteps for Writer<'_> {
+    type Tx = Tx<'static>;
+
+    fn affected(&mut self) -> &mut BTreeSet<String> {
+        &mut self.state.affected
+    }
+
+    async fn set_meta(&mut self, tx: &mut Self::Tx, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO demine_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
     /// Review decisions, the submission record, conflicts kept and resolved.
-    async fn review_and_submissions(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+    async fn review_and_submissions(&mut self, tx: &mut Self::Tx) -> Result<()> {
         let c = self.state.changes;
         for r in &c.reviews {
             let s = spec(r.kind);
@@ -231,7 +250,7 @@ impl Writer<'_> {
     }
 
     /// The records of `stream`, chunk by chunk, until its `Commit`.
-    async fn insert_stream(&mut self, tx: &mut Tx<'_>, stream: &mut InsertStream) -> Result<()> {
+    async fn insert_stream(&mut self, tx: &mut Self::Tx, stream: &mut InsertStream) -> Result<()> {
         while let Some(records) = stream.next_chunk().await? {
             let mut part = Changeset::default();
             for r in records {
@@ -253,7 +272,7 @@ impl Writer<'_> {
         Ok(())
     }
 
-    async fn insert<T: Columns>(&mut self, tx: &mut Tx<'_>, records: &[T]) -> Result<()> {
+    async fn insert<T: Columns>(&mut self, tx: &mut Self::Tx, records: &[T]) -> Result<()> {
         let Some(first) = records.first() else {
             return Ok(());
         };
@@ -290,7 +309,7 @@ impl Writer<'_> {
     }
 
     /// Writes the pending change-log entries, each chained to the one before.
-    async fn flush_log(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+    async fn flush_log(&mut self, tx: &mut Self::Tx) -> Result<()> {
         if self.state.log.is_empty() {
             return Ok(());
         }
@@ -302,46 +321,7 @@ impl Writer<'_> {
         insert_many(tx, "change_log", &LOG_COLUMNS, rows).await
     }
 
-    /// Reads the stored version of a record for a correction, refusing a stale one.
-    async fn current(&self, tx: &mut Tx<'_>, kind: RecordKind, id: &str, based_on: Option<u64>) -> Result<AnyRecord> {
-        let s = spec(kind);
-        let sql = format!(
-            "SELECT t.version, {} FROM {} t WHERE t.id = $1",
-            select_columns(s, "t."),
-            s.table
-        );
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                kind,
-                id: id.to_string(),
-            })?;
-        check_based_on(kind, id, based_on, row.try_get("version")?)?;
-        decode(kind, &row)
-    }
-
-    /// Moves the stored version of a record to its history table, ended now by `how`.
-    async fn keep_history(&self, tx: &mut Tx<'_>, kind: RecordKind, id: &str, how: &str) -> Result<()> {
-        let s = spec(kind);
-        let cols = s.columns.join(", ");
-        let sql = format!(
-            "INSERT INTO {t}_history ({cols}, version, valid_from, in_force_from, valid_to, ended_by, reason) \
-             SELECT {cols}, version, valid_from, in_force_from, $1, $2, $3 FROM {t} WHERE id = $4",
-            t = s.table
-        );
-        sqlx::query(&sql)
-            .bind(&self.state.at)
-            .bind(how)
-            .bind(&self.state.reason)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
-    }
-
-    async fn replace(&mut self, tx: &mut Tx<'_>, r: &Replacement) -> Result<()> {
+    async fn replace(&mut self, tx: &mut Self::Tx, r: &Replacement) -> Result<()> {
         let kind = r.record.kind();
         let id = r.record.id();
         let s = spec(kind);
@@ -377,7 +357,7 @@ impl Writer<'_> {
         Ok(())
     }
 
-    async fn retire(&mut self, tx: &mut Tx<'_>, r: &Retirement) -> Result<()> {
+    async fn retire(&mut self, tx: &mut Self::Tx, r: &Retirement) -> Result<()> {
         let s = spec(r.kind);
         let before = self.current(tx, r.kind, &r.id, r.based_on).await?;
         self.keep_history(tx, r.kind, &r.id, "retired").await?;
@@ -412,7 +392,7 @@ impl Writer<'_> {
         Ok(())
     }
 
-    async fn context_layers(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+    async fn context_layers(&mut self, tx: &mut Self::Tx) -> Result<()> {
         let c = self.state.changes;
         for layer in &c.replace_layers {
             let old = sqlx::query(&format!(
@@ -436,7 +416,7 @@ impl Writer<'_> {
         insert_many(tx, "context_features", &CONTEXT_FEATURE_COLUMNS, inserted.rows).await
     }
 
-    async fn risk_map(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+    async fn risk_map(&mut self, tx: &mut Self::Tx) -> Result<()> {
         let Some((cells, hazard_risks)) = &self.state.changes.risk_map else {
             return Ok(());
         };
@@ -465,7 +445,7 @@ impl Writer<'_> {
 
     /// Accounts every hazard touched by this changeset, from what the transaction sees, and
     /// writes its computed columns and released pieces.
-    async fn recompute(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+    async fn recompute(&mut self, tx: &mut Self::Tx) -> Result<()> {
         let Some((mut to_account, stored_ids)) = self.state.to_account() else {
             return Ok(());
         };
@@ -582,7 +562,7 @@ async fn history_versions<'a>(
 /// One change-log entry outside a changeset (accounts), chained like the others. The caller's
 /// transaction must hold the write lock ([`begin_write`]).
 pub(super) async fn log_standalone(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx<'static>,
     author: &Author,
     action: &'static str,
     entity: &str,
