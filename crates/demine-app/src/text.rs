@@ -4,22 +4,7 @@ use demine_core::release::RegistryRelease;
 use demine_core::Hazard;
 
 /// 1234567.8 → "1,234,568".
-pub fn thousands(x: f64) -> String {
-    let neg = x < 0.0;
-    let s = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if neg {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
+pub use demine_core::spreadsheet::group_thousands as thousands;
 
 /// Area in km² with 3 decimals and in m².
 pub fn area(m2: f64) -> String {

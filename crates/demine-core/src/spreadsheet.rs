@@ -1,5 +1,5 @@
-//! Text as spreadsheets write it: which field delimiter a CSV header line uses, and numbers with
-//! a decimal comma. Pure text functions (no CSV reader here): the crates that read tables share
+//! Text as spreadsheets write it: which field delimiter a CSV header line uses, numbers with
+//! a decimal comma, and digits grouped by thousands. Pure text functions (no CSV reader here): the crates that read tables share
 //! them, so a semicolon file from a spreadsheet in much of Europe reads the same everywhere.
 
 /// The field delimiter of a CSV header line: `,`, `;` or tab, whichever appears most outside
@@ -116,4 +116,28 @@ pub fn dots_group_thousands<'a>(values: impl IntoIterator<Item = &'a str>) -> bo
         }
     }
     any
+}
+
+/// A figure rounded to whole units, its digits grouped by thousands with commas, as people read
+/// it in English text.
+///
+/// ```
+/// use demine_core::spreadsheet::group_thousands;
+/// assert_eq!(group_thousands(1_234_567.8), "1,234,568");
+/// assert_eq!(group_thousands(-999.4), "-999");
+/// assert_eq!(group_thousands(0.0), "0");
+/// ```
+pub fn group_thousands(x: f64) -> String {
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if x < 0.0 && digits != "0" {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -36,7 +36,7 @@
 //! assert!(f.p50_month >= YearMonth::new(2023, 11).unwrap() && f.p50_month <= YearMonth::new(2024, 2).unwrap());
 //! ```
 
-use demine_core::spreadsheet::{dots_group_thousands, parse_number, sniff_delimiter};
+use demine_core::spreadsheet::{dots_group_thousands, group_thousands, parse_number, sniff_delimiter};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -348,6 +348,11 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
             problem,
         };
         let ms = rec.get(mi).unwrap_or("");
+        if is_total_label(ms) {
+            check_total_row(&rec, oi, ai, strip_dots, decimal_comma, &out)
+                .map_err(|problem| bad(&map.area_m2, format!("'{}' is a total row, but {problem}", ms.trim())))?;
+            continue;
+        }
         let month = YearMonth::parse(ms).ok_or_else(|| {
             bad(
                 &map.month,
@@ -385,6 +390,61 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
         });
     }
     Ok(out)
+}
+
+/// Whether a month cell labels a total row, as spreadsheets add under a table ("Total",
+/// "Всього", "Разом", "Итого", …).
+fn is_total_label(cell: &str) -> bool {
+    let label = cell.trim().trim_end_matches(':').trim().to_lowercase();
+    matches!(
+        label.as_str(),
+        "total"
+            | "totals"
+            | "grand total"
+            | "sum"
+            | "всього"
+            | "усього"
+            | "разом"
+            | "підсумок"
+            | "итого"
+            | "всего"
+    )
+}
+
+/// A total row carries nothing new when its area is the sum of the rows above it (of its
+/// organisation, when it names one): then it is skipped. Otherwise it is refused, since either
+/// the total or a row is wrong. The error is the problem, for the caller to place.
+fn check_total_row(
+    rec: &csv::StringRecord,
+    organisation_column: Option<usize>,
+    area_column: usize,
+    strip_dots: bool,
+    decimal_comma: bool,
+    rows_above: &[MonthlyRelease],
+) -> Result<(), String> {
+    let s = rec.get(area_column).unwrap_or("").trim();
+    let digits = if strip_dots { s.replace('.', "") } else { s.to_string() };
+    let total = parse_number(&digits, decimal_comma).map_err(|_| format!("'{s}' is not a number of m²"))?;
+    let organisation = organisation_column
+        .and_then(|k| rec.get(k))
+        .map(str::trim)
+        .filter(|o| !o.is_empty());
+    let sum: f64 = rows_above
+        .iter()
+        .filter(|r| organisation.is_none_or(|o| r.organisation == o))
+        .map(|r| r.area_m2)
+        .sum();
+    // Spreadsheets round what they show; a total may be rounded to the unit or to hectares.
+    if (total - sum).abs() <= (0.005 * sum).max(1.0) {
+        Ok(())
+    } else {
+        Err(format!(
+            "its {} m² is not the sum of the rows above{} ({} m²): correct it or remove the row",
+            group_thousands(total),
+            organisation.map_or(String::new(), |o| format!(" for {o}")),
+            group_thousands(sum)
+        ))
+    }
 }
 
 /// The same history from a registry: each released piece (activity id, m²) counted in the month

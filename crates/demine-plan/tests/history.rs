@@ -165,6 +165,51 @@ fn exported_spreadsheets_with_grouped_thousands_read_as_the_plain_file() {
     assert!(e.contains("line 2") && e.contains("area_m2"), "{e}");
 }
 
+/// Spreadsheets add total rows under a table: one that sums the rows above (or an
+/// organisation's rows, when it names one) carries nothing new and is skipped; one that does not
+/// is refused, since the total or a row is wrong.
+#[test]
+fn total_rows_that_add_up_are_skipped_and_others_refused() {
+    let map = ColumnMap::default();
+    let plain = "month,organisation,area_m2
+2024-01,A,1000
+2024-02,A,2000
+2024-01,B,500
+";
+    let want = parse_history(plain, "plain.csv", &map).unwrap();
+    let with_totals = "month,organisation,area_m2
+2024-01,A,1000
+2024-02,A,2000
+Total,A,3000
+2024-01,B,500
+Всього:,,3500
+";
+    assert_eq!(parse_history(with_totals, "totals.csv", &map).unwrap(), want);
+    let ukrainian = "місяць;організація;площа
+01.2024;A;1000
+02.2024;A;2000
+01.2024;B;500
+Разом;;3 500
+";
+    let map_uk = ColumnMap::parse("month=місяць,organisation=організація,area_m2=площа").unwrap();
+    assert_eq!(parse_history(ukrainian, "uk.csv", &map_uk).unwrap(), want);
+    let e = parse_history(
+        "month,organisation,area_m2
+2024-01,A,1000
+2024-02,A,2000
+Total,,3500
+",
+        "h.csv",
+        &map,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("h.csv") && e.contains("line 4") && e.contains("'Total' is a total row") && e.contains("3,000"),
+        "{e}"
+    );
+}
+
 /// A month in which survey cancelled a large area at once is not a season, nor the new level:
 /// before, one June of 50 typical months made every June forecast about 3 times a typical month.
 #[test]

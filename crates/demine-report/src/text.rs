@@ -34,15 +34,7 @@ pub fn escape(s: &str) -> String {
 
 /// Groups the digits of an unsigned integer by thousands: `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    demine_core::spreadsheet::group_thousands(n as f64)
 }
 
 /// A non-negative figure rounded to `decimals`, integer part grouped by thousands.
