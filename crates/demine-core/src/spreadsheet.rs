@@ -1,31 +1,77 @@
-//! Text as spreadsheets write it: which field delimiter a CSV header line uses, numbers with
-//! a decimal comma, and digits grouped by thousands. Pure text functions (no CSV reader here): the crates that read tables share
-//! them, so a semicolon file from a spreadsheet in much of Europe reads the same everywhere.
+//! Text as spreadsheets write it: which field delimiter a CSV file uses, numbers with a decimal
+//! comma, and digits grouped by thousands. Pure text functions (no CSV reader here): the crates
+//! that read tables share them, so a semicolon file from a spreadsheet in much of Europe reads
+//! the same everywhere.
 
-/// The field delimiter of a CSV header line: `,`, `;` or tab, whichever appears most outside
-/// double quotes (a comma when none does, e.g. a single column).
+/// Lines of a sample that [`sniff_delimiter`] compares.
+const SNIFF_LINES: usize = 50;
+
+/// The field delimiter of a CSV file from a sample of its start (the header line at least):
+/// `,`, `;` or tab. The delimiter is the one that splits every line of the sample into as many
+/// fields as the header (outside double quotes; blank lines and a last line cut short by the
+/// sample aside), the most fields first, a semicolon before a tab before a comma: a semicolon
+/// file's header may hold a comma ("Площа, км²") and its numbers decimal commas. When none is
+/// that regular, whichever appears most in the header, a comma on a tie or when none does (a
+/// single column).
 ///
 /// ```
 /// use demine_core::spreadsheet::sniff_delimiter;
 /// assert_eq!(sniff_delimiter(b"month;organisation;area_m2\n"), b';');
 /// assert_eq!(sniff_delimiter(b"\"a;b\",c\n"), b',');
+/// assert_eq!(sniff_delimiter("Місяць;Площа, км²\n01.2024;0,5\n02.2024;2\n".as_bytes()), b';');
+/// assert_eq!(sniff_delimiter(b"month,area_m2\n2024-01,\"1,500\"\n"), b',');
 /// ```
-pub fn sniff_delimiter(header_line: &[u8]) -> u8 {
-    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+pub fn sniff_delimiter(sample: &[u8]) -> u8 {
+    // In the order ties go to among regular delimiters.
+    const CANDIDATES: [u8; 3] = [b';', b'\t', b','];
+    let mut lines: Vec<[usize; 3]> = Vec::new();
+    let mut counts = [0usize; 3];
     let mut quoted = false;
-    for &b in header_line {
+    let mut complete = true;
+    for &b in sample {
+        complete = false;
         if b == b'"' {
             quoted = !quoted;
-        } else if !quoted {
-            for c in counts.iter_mut().filter(|c| c.0 == b) {
-                c.1 += 1;
+        } else if quoted {
+            continue;
+        } else if b == b'\n' {
+            lines.push(counts);
+            counts = [0; 3];
+            complete = true;
+            if lines.len() == SNIFF_LINES {
+                break;
             }
+        } else if let Some(k) = CANDIDATES.iter().position(|&c| c == b) {
+            counts[k] += 1;
         }
     }
-    // Ties go to the earlier candidate: the comma first.
-    counts
-        .iter()
-        .fold((b',', 0), |best, c| if c.1 > best.1 { *c } else { best })
+    // A last line without its end is cut short by the sample, unless it is the only one.
+    if !complete && lines.is_empty() {
+        lines.push(counts);
+    }
+    let Some((header, rows)) = lines.split_first() else {
+        return b',';
+    };
+    let rows: Vec<&[usize; 3]> = rows.iter().filter(|r| r.iter().any(|&n| n > 0)).collect();
+    let regular = (0..3)
+        .filter(|&k| header[k] > 0 && !rows.is_empty() && rows.iter().all(|r| r[k] == header[k]))
+        .fold(None, |best: Option<usize>, k| match best {
+            Some(b) if header[b] >= header[k] => Some(b),
+            _ => Some(k),
+        });
+    if let Some(k) = regular {
+        return CANDIDATES[k];
+    }
+    // The header alone: most appearances, ties to the comma, then the semicolon.
+    [2, 0, 1]
+        .into_iter()
+        .fold((b',', 0), |best, k| {
+            if header[k] > best.1 {
+                (CANDIDATES[k], header[k])
+            } else {
+                best
+            }
+        })
         .0
 }
 

@@ -182,10 +182,53 @@ pub struct MonthlyRelease {
 pub struct ColumnMap {
     pub month: String,
     pub organisation: String,
+    /// The area column; its unit is [`ColumnMap::area_unit`].
     pub area_m2: String,
     /// Whether the organisation column must be there (it was mapped). Unmapped and absent, the
     /// file is one programme's totals, one row a month.
     pub organisation_required: bool,
+    /// The unit of the area column: m² by default, ha or km² when mapped as `area_ha` or
+    /// `area_km2`, or when the file has no `area_m2` column but one of those.
+    pub area_unit: AreaUnit,
+    /// Whether the area column was mapped (else an `area_ha` or `area_km2` column may serve).
+    pub area_mapped: bool,
+}
+
+/// The unit a history's area column is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AreaUnit {
+    SquareMetres,
+    Hectares,
+    SquareKilometres,
+}
+
+impl AreaUnit {
+    /// The field name that maps a column in this unit.
+    pub fn field(self) -> &'static str {
+        match self {
+            AreaUnit::SquareMetres => "area_m2",
+            AreaUnit::Hectares => "area_ha",
+            AreaUnit::SquareKilometres => "area_km2",
+        }
+    }
+
+    /// The unit's symbol, for messages.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            AreaUnit::SquareMetres => "m²",
+            AreaUnit::Hectares => "ha",
+            AreaUnit::SquareKilometres => "km²",
+        }
+    }
+
+    /// Square metres in one unit.
+    pub fn m2(self) -> f64 {
+        match self {
+            AreaUnit::SquareMetres => 1.0,
+            AreaUnit::Hectares => 1e4,
+            AreaUnit::SquareKilometres => 1e6,
+        }
+    }
 }
 
 impl Default for ColumnMap {
@@ -195,12 +238,15 @@ impl Default for ColumnMap {
             organisation: "organisation".into(),
             area_m2: "area_m2".into(),
             organisation_required: false,
+            area_unit: AreaUnit::SquareMetres,
+            area_mapped: false,
         }
     }
 }
 
 impl ColumnMap {
-    /// Parses `month=COL,organisation=COL,area_m2=COL` (any subset; the rest keep their names).
+    /// Parses `month=COL,organisation=COL,area_m2=COL` (any subset; the rest keep their names);
+    /// `area_ha=COL` or `area_km2=COL` instead of `area_m2` for a column in hectares or km².
     pub fn parse(spec: &str) -> Result<ColumnMap, HistoryError> {
         let mut m = ColumnMap::default();
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -214,10 +260,23 @@ impl ColumnMap {
                     m.organisation = v;
                     m.organisation_required = true;
                 }
-                "area_m2" => m.area_m2 = v,
+                field @ ("area_m2" | "area_ha" | "area_km2") => {
+                    if m.area_mapped {
+                        return Err(HistoryError::Mapping(format!(
+                            "'{part}': the area is mapped twice; map one of area_m2, area_ha and area_km2"
+                        )));
+                    }
+                    m.area_unit = match field {
+                        "area_ha" => AreaUnit::Hectares,
+                        "area_km2" => AreaUnit::SquareKilometres,
+                        _ => AreaUnit::SquareMetres,
+                    };
+                    m.area_m2 = v;
+                    m.area_mapped = true;
+                }
                 other => {
                     return Err(HistoryError::Mapping(format!(
-                        "unknown field '{other}'; map month, organisation and area_m2"
+                        "unknown field '{other}'; map month, organisation and area_m2 (or area_ha, area_km2)"
                     )))
                 }
             }
@@ -287,7 +346,7 @@ pub fn read_history(path: &Path, map: &ColumnMap) -> Result<Vec<MonthlyRelease>,
 pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<MonthlyRelease>, HistoryError> {
     // Spreadsheets in much of Europe (Ukraine's among them) save semicolon files with decimal
     // commas.
-    let delimiter = sniff_delimiter(text.lines().next().unwrap_or("").as_bytes());
+    let delimiter = sniff_delimiter(text.as_bytes());
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
         .delimiter(delimiter)
@@ -317,7 +376,20 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
         None if !map.organisation_required => None,
         _ => Some(find("organisation", &map.organisation)?),
     };
-    let ai = find("area_m2", &map.area_m2)?;
+    // Unmapped, a file without `area_m2` may give the area in hectares or km² by its column name.
+    let (ai, area_unit) = match names.iter().position(|n| *n == map.area_m2) {
+        Some(k) => (k, map.area_unit),
+        None if !map.area_mapped => [AreaUnit::Hectares, AreaUnit::SquareKilometres]
+            .into_iter()
+            .find_map(|u| names.iter().position(|n| n == u.field()).map(|k| (k, u)))
+            .map_or_else(
+                || find(map.area_unit.field(), &map.area_m2).map(|k| (k, map.area_unit)),
+                Ok,
+            )?,
+        None => (find(map.area_unit.field(), &map.area_m2)?, map.area_unit),
+    };
+    let area_column = names[ai].clone();
+    let unit = area_unit.symbol();
     let mut records = Vec::new();
     for (k, rec) in rdr.records().enumerate() {
         let line = k as u64 + 2;
@@ -349,8 +421,8 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
         };
         let ms = rec.get(mi).unwrap_or("");
         if is_total_label(ms) {
-            check_total_row(&rec, oi, ai, strip_dots, decimal_comma, &out)
-                .map_err(|problem| bad(&map.area_m2, format!("'{}' is a total row, but {problem}", ms.trim())))?;
+            check_total_row(&rec, oi, ai, area_unit, strip_dots, decimal_comma, &out)
+                .map_err(|problem| bad(&area_column, format!("'{}' is a total row, but {problem}", ms.trim())))?;
             continue;
         }
         let month = YearMonth::parse(ms).ok_or_else(|| {
@@ -369,10 +441,14 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
         let s = rec.get(ai).unwrap_or("").trim();
         let digits = if strip_dots { s.replace('.', "") } else { s.to_string() };
         let area: f64 = parse_number(&digits, decimal_comma)
-            .map_err(|_| bad(&map.area_m2, format!("'{s}' is not a number of m²")))?;
+            .map_err(|_| bad(&area_column, format!("'{s}' is not a number of {unit}")))?;
         if !area.is_finite() || area < 0.0 {
-            return Err(bad(&map.area_m2, format!("{s} m²: released area cannot be negative")));
+            return Err(bad(
+                &area_column,
+                format!("{s} {unit}: released area cannot be negative"),
+            ));
         }
+        let area = area * area_unit.m2();
         if let Some(&first) = seen.get(&(month, organisation.clone())) {
             return Err(HistoryError::Duplicate {
                 path: name.into(),
@@ -418,13 +494,16 @@ fn check_total_row(
     rec: &csv::StringRecord,
     organisation_column: Option<usize>,
     area_column: usize,
+    area_unit: AreaUnit,
     strip_dots: bool,
     decimal_comma: bool,
     rows_above: &[MonthlyRelease],
 ) -> Result<(), String> {
     let s = rec.get(area_column).unwrap_or("").trim();
     let digits = if strip_dots { s.replace('.', "") } else { s.to_string() };
-    let total = parse_number(&digits, decimal_comma).map_err(|_| format!("'{s}' is not a number of m²"))?;
+    let total = area_unit.m2()
+        * parse_number(&digits, decimal_comma)
+            .map_err(|_| format!("'{s}' is not a number of {}", area_unit.symbol()))?;
     let organisation = organisation_column
         .and_then(|k| rec.get(k))
         .map(str::trim)

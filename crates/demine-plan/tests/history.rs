@@ -210,6 +210,31 @@ Total,,3500
     );
 }
 
+/// Programmes report in hectares or km² as often as in m²: a column named `area_ha` or
+/// `area_km2` (or mapped so) reads as the same history in m², and its errors name its unit.
+#[test]
+fn histories_in_hectares_or_square_kilometres_read_as_square_metres() {
+    let map = ColumnMap::default();
+    let want = parse_history("month,area_m2\n2024-01,12500\n2024-02,2000000\n", "m2.csv", &map).unwrap();
+    let hectares = "month,area_ha\n2024-01,1.25\n2024-02,200\n";
+    assert_eq!(parse_history(hectares, "ha.csv", &map).unwrap(), want);
+    let km2 = "Місяць;Площа, км²\n01.2024;0,0125\n02.2024;2\n";
+    let map_km2 = ColumnMap::parse("month=Місяць,area_km2=Площа").unwrap();
+    let e = parse_history(km2, "km2.csv", &map_km2).unwrap_err().to_string();
+    assert!(e.contains("no column 'Площа'") && e.contains("Площа, км²"), "{e}");
+    let km2 = km2.replace("Площа, км²", "Площа");
+    assert_eq!(parse_history(&km2, "km2.csv", &map_km2).unwrap(), want);
+    let e = parse_history("month,area_ha\n2024-01,-3\n", "ha.csv", &map)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("line 2") && e.contains("'area_ha'") && e.contains("-3 ha"),
+        "{e}"
+    );
+    let e = ColumnMap::parse("area_m2=A,area_ha=B").unwrap_err().to_string();
+    assert!(e.contains("mapped twice"), "{e}");
+}
+
 /// A month in which survey cancelled a large area at once is not a season, nor the new level:
 /// before, one June of 50 typical months made every June forecast about 3 times a typical month.
 #[test]

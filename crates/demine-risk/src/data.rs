@@ -346,22 +346,20 @@ pub fn read_csv_from_with<R: std::io::Read>(
     spec: &CsvSpec,
     unlabelled_value: Option<&str>,
 ) -> Result<(Dataset, ReadReport)> {
-    use std::io::{BufRead, Read};
+    use std::io::BufRead;
     let pb: PathBuf = path.to_path_buf();
-    let mut buffered = std::io::BufReader::new(reader);
-    let mut header_line = Vec::new();
-    buffered
-        .read_until(b'\n', &mut header_line)
-        .map_err(|e| RiskError::Io {
-            path: pb.clone(),
-            message: e.to_string(),
-        })?;
-    let delimiter = sniff_delimiter(&header_line);
+    let mut buffered = std::io::BufReader::with_capacity(64 * 1024, reader);
+    // The start of the file, not consumed: the delimiter is the one its lines agree on.
+    let sample = buffered.fill_buf().map_err(|e| RiskError::Io {
+        path: pb.clone(),
+        message: e.to_string(),
+    })?;
+    let delimiter = sniff_delimiter(sample);
     let decimal_comma = delimiter == b';';
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .trim(csv::Trim::All)
-        .from_reader(std::io::Cursor::new(header_line).chain(buffered));
+        .from_reader(buffered);
     let csv_err = |e: csv::Error, pb: &PathBuf| RiskError::Csv {
         path: pb.clone(),
         line: e.position().map(|p| p.line()).unwrap_or(1),

@@ -938,7 +938,7 @@ pub struct ForecastArgs {
     pub productivity_sigma: Option<f64>,
     /// Forecast from a programme's monthly history instead of a plan: a CSV with `month`
     /// (YYYY-MM), `organisation` (optional: without it each row is the whole programme's month),
-    /// `area_m2`, or `registry` for the registry's activities. Comma,
+    /// `area_m2` (or `area_ha`, `area_km2`), or `registry` for the registry's activities. Comma,
     /// semicolon or tab separated (sniffed); decimal commas, thousands grouped by spaces, dots or
     /// quoted commas, and months as 03.2024, Mar-24 or березень 2024 are read too; a total row
     /// (Total, Всього, Разом) is skipped when it is the sum of the rows above, refused otherwise.
@@ -947,7 +947,8 @@ pub struct ForecastArgs {
     /// exceptional: it sets neither the season nor the level, and recurs only as a rare draw.
     #[arg(long, value_name = "FILE.csv|registry")]
     pub history: Option<String>,
-    /// The history's columns: month=COL,organisation=COL,area_m2=COL.
+    /// The history's columns: month=COL,organisation=COL,area_m2=COL (area_ha=COL or area_km2=COL for
+    /// an area in hectares or km²).
     #[arg(long, value_name = "MAP", requires = "history")]
     pub columns: Option<String>,
     /// Area still to release, m² (with --history); default the registry's.
