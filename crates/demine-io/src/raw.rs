@@ -2,6 +2,7 @@
 //! interpretation, so that every defect can be reported where it is.
 
 use crate::{FileError, Problem};
+use demine_core::spreadsheet::{parse_number, sniff_delimiter};
 use demine_core::validate::{RawPolygon, RawRing};
 use demine_core::Attributes;
 use serde_json::Value;
@@ -386,9 +387,27 @@ fn geojson_geometry(g: &Value) -> Result<RawGeometry, String> {
     }
 }
 
+/// A number written with a decimal comma or grouped thousands (`1 234,5`), as a spreadsheet in
+/// much of Europe saves it, in the form the record readers parse (`1234.5`); other values as
+/// they are.
+fn plain_number(v: &str) -> String {
+    if v.parse::<f64>().is_err() {
+        if let Ok(x) = parse_number(v, true) {
+            return x.to_string();
+        }
+    }
+    v.to_string()
+}
+
 fn read_csv(path: &Path, bytes: &[u8], geometry_required: bool) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError> {
+    // Spreadsheets in much of Europe (Ukraine's among them) save semicolon files with decimal
+    // commas.
+    let delimiter = sniff_delimiter(&bytes[..bytes.len().min(64 * 1024)]);
+    let decimal_comma = delimiter != b',';
+    let number = |v: &str| if decimal_comma { plain_number(v) } else { v.to_string() };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
+        .delimiter(delimiter)
         .trim(csv::Trim::All)
         .from_reader(bytes);
     let headers = reader
@@ -409,7 +428,7 @@ fn read_csv(path: &Path, bytes: &[u8], geometry_required: bool) -> Result<(Vec<R
             1,
             format!(
                 "the header ({}) has no `wkt` column and no `lon`,`lat` pair; add one (WKT in WGS84 lon/lat)",
-                headers.join(",")
+                headers.join(&char::from(delimiter).to_string())
             ),
         ));
     }
@@ -428,7 +447,7 @@ fn read_csv(path: &Path, bytes: &[u8], geometry_required: bool) -> Result<(Vec<R
                 continue;
             }
             if !v.is_empty() {
-                properties.insert(h.clone(), Value::String(v.to_string()));
+                properties.insert(h.clone(), Value::String(number(v)));
             }
         }
         let geometry = if let Some(c) = wkt_col.filter(|&c| !row.get(c).unwrap_or("").is_empty()) {
@@ -438,7 +457,7 @@ fn read_csv(path: &Path, bytes: &[u8], geometry_required: bool) -> Result<(Vec<R
             if sx.is_empty() && sy.is_empty() {
                 Ok(RawGeometry::Missing)
             } else {
-                match (sx.parse::<f64>(), sy.parse::<f64>()) {
+                match (number(sx).parse::<f64>(), number(sy).parse::<f64>()) {
                     (Ok(lon), Ok(lat)) => Ok(RawGeometry::Point([lon, lat])),
                     _ => Err(format!("lon '{sx}' / lat '{sy}' are not numbers")),
                 }

@@ -3,6 +3,7 @@
 
 use crate::model::{LonLat, Problem, Stage, Task, Team, TeamKind, CLEARANCE_KINDS};
 use chrono::NaiveDate;
+use demine_core::spreadsheet::{parse_number, sniff_delimiter};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
@@ -59,6 +60,8 @@ struct Row<'a> {
     header: &'a HashMap<String, usize>,
     record: &'a csv::StringRecord,
     problems: &'a mut Vec<InputProblem>,
+    /// The file is not comma-separated (a spreadsheet's semicolon file): decimal commas.
+    decimal_comma: bool,
 }
 
 impl Row<'_> {
@@ -82,12 +85,13 @@ impl Row<'_> {
 
     fn number(&mut self, field: &str) -> Option<f64> {
         let s = self.get(field)?.to_string();
-        match s.parse::<f64>() {
+        match parse_number(&s, self.decimal_comma) {
             Ok(v) if v.is_finite() => Some(v),
             _ => {
+                let example = if self.decimal_comma { "1250,5" } else { "1250.5" };
                 self.problem(
                     field,
-                    format!("'{s}' is not a number; write a plain decimal such as 1250.5"),
+                    format!("'{s}' is not a number; write a plain decimal such as {example}"),
                 );
                 None
             }
@@ -174,11 +178,15 @@ where
             problem,
         }])
     };
+    let bytes = std::fs::read(file).map_err(|e| whole(format!("cannot read the file: {e}")))?;
+    // Spreadsheets in much of Europe (Ukraine's among them) save semicolon files with decimal
+    // commas.
+    let delimiter = sniff_delimiter(&bytes[..bytes.len().min(64 * 1024)]);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
+        .delimiter(delimiter)
         .trim(csv::Trim::All)
-        .from_path(file)
-        .map_err(|e| whole(format!("cannot read the file: {e}")))?;
+        .from_reader(bytes.as_slice());
     let header: HashMap<String, usize> = reader
         .headers()
         .map_err(|e| {
@@ -223,6 +231,7 @@ where
             header: &header,
             record: &record,
             problems: &mut problems,
+            decimal_comma: delimiter != b',',
         };
         match row.get("id").map(str::to_string) {
             None => {

@@ -762,3 +762,24 @@ fn implausible_activities_warn_and_strict_refuses() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("warning") && err.contains("'A9'"), "{err}");
 }
+
+/// A spreadsheet in much of Europe (Ukraine's among them) saves CSV with semicolons and decimal
+/// commas: such a file imports as its comma twin, field for field.
+#[test]
+fn semicolon_spreadsheet_csv_imports_as_the_comma_file() {
+    let comma = "id,date,category,lon,lat,depth_cm\nF1,2024-01-02,AP_mine,32.0015,50.0015,12.5\nF2,2024-01-03,UXO,32.5,50.25,120\n";
+    let semicolon =
+        "id;date;category;lon;lat;depth_cm\nF1;2024-01-02;AP_mine;32,0015;50,0015;12,5\nF2;2024-01-03;UXO;32,5;50,25;120\n";
+    let finds_of = |name: &str, content: &str| {
+        let s = Scratch::new();
+        s.import_ok("finds", &s.file(name, content));
+        ["F1", "F2"].map(|id| {
+            let v = s.ok_json(&["show", "finds", id, "--json"]);
+            let record = &v["record"];
+            (record["geometry"].clone(), record["properties"]["depth_cm"].clone())
+        })
+    };
+    let want = finds_of("comma.csv", comma);
+    assert_eq!(want[0].1, serde_json::json!(12.5), "{want:?}");
+    assert_eq!(finds_of("semicolon.csv", semicolon), want);
+}

@@ -263,3 +263,45 @@ fn ukraine_757_years_through_the_cli() {
     let years = v["completion_days"].as_f64().unwrap() / 365.0;
     assert!((years - 756.5).abs() < 1.0, "{years}");
 }
+
+/// Tasks and teams saved by a spreadsheet in much of Europe (semicolons, decimal commas) plan
+/// exactly as their comma twins.
+#[test]
+fn semicolon_spreadsheet_inputs_plan_as_the_comma_files() {
+    let s = Scratch::new();
+    let (tasks, teams) = files(&s);
+    let spreadsheet = |text: &str| {
+        text.lines()
+            .map(|line| {
+                line.split(',')
+                    .map(|field| field.replace('.', ","))
+                    .collect::<Vec<_>>()
+                    .join(";")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let semicolon_tasks = s.file("tasks-uk.csv", &spreadsheet(TASKS)).display().to_string();
+    let semicolon_teams = s.file("teams-uk.csv", &spreadsheet(TEAMS)).display().to_string();
+    assert!(spreadsheet(TASKS).contains("36,1;50,0"));
+    let plan = |tasks: &str, teams: &str| {
+        let args = [
+            "plan",
+            "--tasks",
+            tasks,
+            "--teams",
+            teams,
+            "--start",
+            "2026-04-01",
+            "--calendar",
+            "none",
+        ];
+        let v = json(&s, &[&args[..], &["--json"]].concat());
+        (
+            v["objective"].clone(),
+            v["completion_date"].clone(),
+            v["assignments"].clone(),
+        )
+    };
+    assert_eq!(plan(&semicolon_tasks, &semicolon_teams), plan(&tasks, &teams));
+}
