@@ -403,7 +403,8 @@ fn read_csv(path: &Path, bytes: &[u8], geometry_required: bool) -> Result<(Vec<R
     // Spreadsheets in much of Europe (Ukraine's among them) save semicolon files with decimal
     // commas.
     let delimiter = sniff_delimiter(&bytes[..bytes.len().min(64 * 1024)]);
-    let decimal_comma = delimiter != b',';
+    // Only a semicolon file says its commas are decimal: a tab file may be either.
+    let decimal_comma = delimiter == b';';
     let number = |v: &str| if decimal_comma { plain_number(v) } else { v.to_string() };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)

@@ -231,7 +231,7 @@ where
             header: &header,
             record: &record,
             problems: &mut problems,
-            decimal_comma: delimiter != b',',
+            decimal_comma: delimiter == b';',
         };
         match row.get("id").map(str::to_string) {
             None => {
