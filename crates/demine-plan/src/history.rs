@@ -88,7 +88,7 @@ impl YearMonth {
     /// ```
     /// use demine_plan::history::YearMonth;
     /// let march = YearMonth::new(2024, 3);
-    /// for s in ["2024-03", "2024/03", "03.2024", "3/2024", "2024-03-31", "31.03.2024", "2024-03-01 00:00:00", "2024-03-01T00:00",
+    /// for s in ["2024-03", "2024/03", "2024.03", "03.2024", "3/2024", "03-2024", "2024-03-31", "31.03.2024", "2024-03-01 00:00:00", "2024-03-01T00:00",
     ///           "Mar 2024", "March 2024", "Mar-24", "2024 Mar", "МАРТ 2024", "березень 2024", "бер. 2024"] {
     ///     assert_eq!(YearMonth::parse(s), march, "{s}");
     /// }
@@ -114,7 +114,8 @@ impl YearMonth {
         let (year, month, day) = match (sep, parts.as_slice()) {
             ('-' | '/', [y, m]) if y.len() == 4 && m.len() <= 2 => (*y, *m, None),
             ('-' | '/', [y, m, d]) if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => (*y, *m, Some(*d)),
-            ('.' | '/', [m, y]) if y.len() == 4 && m.len() <= 2 => (*y, *m, None),
+            ('.', [y, m]) if y.len() == 4 && m.len() <= 2 => (*y, *m, None),
+            ('.' | '/' | '-', [m, y]) if y.len() == 4 && m.len() <= 2 => (*y, *m, None),
             ('.', [d, m, y]) if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => (*y, *m, Some(*d)),
             _ => return None,
         };
