@@ -41,7 +41,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Half-life of the level's exponential weights, months.
@@ -407,6 +407,7 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
     let decimal_comma = delimiter != b',';
     // In a decimal-comma file, dots group thousands when every area's dots do (12.500 m²).
     let strip_dots = decimal_comma && dots_group_thousands(records.iter().filter_map(|(_, r)| r.get(ai)));
+    let slash_day_first = day_first(records.iter().filter_map(|(_, r)| r.get(mi)));
     let mut out = Vec::new();
     let mut seen: BTreeMap<(YearMonth, String), u64> = BTreeMap::new();
     for (line, rec) in records {
@@ -426,7 +427,26 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
                 .map_err(|problem| bad(&area_column, format!("'{}' is a total row, but {problem}", ms.trim())))?;
             continue;
         }
-        let month = YearMonth::parse(ms).ok_or_else(|| {
+        let slash_month = match (slash_date(ms), slash_day_first) {
+            (Some((a, b)), Some(day_first)) => {
+                let (day, month) = if day_first { (a, b) } else { (b, a) };
+                let year = ms.trim().split([' ', 'T']).next().and_then(|d| d.rsplit('/').next());
+                year.and_then(|y| y.parse().ok())
+                    .and_then(|y| YearMonth::new(y, month))
+                    .filter(|_| (1..=31).contains(&day))
+            }
+            (Some(_), None) => {
+                return Err(bad(
+                    &map.month,
+                    format!(
+                        "'{}': the file's dates do not tell whether the day or the month comes first; write the months as YYYY-MM",
+                        ms.trim()
+                    ),
+                ))
+            }
+            (None, _) => None,
+        };
+        let month = slash_month.or_else(|| YearMonth::parse(ms)).ok_or_else(|| {
             bad(
                 &map.month,
                 format!("'{ms}' is not a month; write YYYY-MM, e.g. 2024-03 (also read: 2024/03, 03.2024, 03/2024, a date 2024-03-31 or 31.03.2024, Mar 2024, Mar-24, березень 2024)"),
@@ -467,6 +487,36 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
         });
     }
     Ok(out)
+}
+
+/// The (first, second) numbers of a date written `a/b/yyyy`, whose order (day or month first)
+/// depends on the spreadsheet's language.
+fn slash_date(cell: &str) -> Option<(u32, u32)> {
+    let date = cell.trim().split([' ', 'T']).next()?;
+    match date.split('/').collect::<Vec<_>>().as_slice() {
+        [a, b, y] if a.len() <= 2 && b.len() <= 2 && y.len() == 4 && y.bytes().all(|c| c.is_ascii_digit()) => {
+            Some((a.parse().ok()?, b.parse().ok()?))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a file's `a/b/yyyy` dates put the day first (`31/03/2024`, British) or the month
+/// (`3/31/2024`, American), told by the file's dates together: a number over 12 can only be a
+/// day, and a monthly file's dates share their day (all on the 1st or the last day) while their
+/// months change. `None` when the file does not tell (or has no such dates).
+fn day_first<'a>(cells: impl IntoIterator<Item = &'a str>) -> Option<bool> {
+    let pairs: Vec<(u32, u32)> = cells.into_iter().filter_map(slash_date).collect();
+    let (firsts, seconds): (BTreeSet<u32>, BTreeSet<u32>) = pairs.iter().copied().unzip();
+    let over_12 = |s: &BTreeSet<u32>| s.iter().any(|&n| n > 12);
+    match (over_12(&firsts), over_12(&seconds)) {
+        (true, false) => Some(true),
+        (false, true) => Some(false),
+        (true, true) => None,
+        (false, false) if firsts.len() == 1 && seconds.len() > 1 => Some(true),
+        (false, false) if seconds.len() == 1 && firsts.len() > 1 => Some(false),
+        _ => None,
+    }
 }
 
 /// Whether a month cell labels a total row, as spreadsheets add under a table ("Total",

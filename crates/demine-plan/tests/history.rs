@@ -235,6 +235,36 @@ fn histories_in_hectares_or_square_kilometres_read_as_square_metres() {
     assert!(e.contains("mapped twice"), "{e}");
 }
 
+/// Dates written `a/b/yyyy` put the day first in British spreadsheets and the month first in
+/// American ones: the file's dates together tell which (a number over 12 is a day; a monthly
+/// file's dates share their day), and a file that does not tell is refused, not guessed.
+#[test]
+fn slash_dates_read_day_or_month_first_as_the_file_tells() {
+    let map = ColumnMap::default();
+    let want = parse_history(
+        "month,area_m2\n2024-01,100\n2024-02,200\n2024-03,300\n",
+        "plain.csv",
+        &map,
+    )
+    .unwrap();
+    for (name, dates) in [
+        ("british, on the 1st", ["01/01/2024", "01/02/2024", "01/03/2024"]),
+        ("american, on the 1st", ["1/1/2024", "2/1/2024", "3/1/2024"]),
+        ("british, month ends", ["31/01/2024", "29/02/2024", "31/03/2024"]),
+        ("american, month ends", ["1/31/2024", "2/29/2024", "3/31/2024 0:00"]),
+    ] {
+        let text = format!("month,area_m2\n{},100\n{},200\n{},300\n", dates[0], dates[1], dates[2]);
+        assert_eq!(parse_history(&text, name, &map).unwrap(), want, "{name}");
+    }
+    let e = parse_history("month,area_m2\n01/02/2024,100\n02/01/2024,200\n", "h.csv", &map)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("line 2") && e.contains("day or the month comes first"),
+        "{e}"
+    );
+}
+
 /// A month in which survey cancelled a large area at once is not a season, nor the new level:
 /// before, one June of 50 typical months made every June forecast about 3 times a typical month.
 #[test]

@@ -940,7 +940,8 @@ pub struct ForecastArgs {
     /// (YYYY-MM), `organisation` (optional: without it each row is the whole programme's month),
     /// `area_m2` (or `area_ha`, `area_km2`), or `registry` for the registry's activities. Comma,
     /// semicolon or tab separated (sniffed); decimal commas, thousands grouped by spaces, dots or
-    /// quoted commas, and months as 03.2024, Mar-24 or березень 2024 are read too; a total row
+    /// quoted commas, and months as 03.2024, Mar-24, березень 2024 or dates 01/03/2024 (the day
+    /// or the month first, as the file's dates tell) are read too; a total row
     /// (Total, Всього, Разом) is skipped when it is the sum of the rows above, refused otherwise.
     /// The forecast follows the history's trend when its own hindcasts say that helps. A month
     /// over 3 times the median of the 12 around it (a large area cancelled at once) is taken as
