@@ -250,7 +250,19 @@ impl ColumnMap {
     /// `area_ha=COL` or `area_km2=COL` instead of `area_m2` for a column in hectares or km².
     pub fn parse(spec: &str) -> Result<ColumnMap, HistoryError> {
         let mut m = ColumnMap::default();
-        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        // A column name may hold a comma ("Площа, га"): a piece without `=` continues the one
+        // before it.
+        let mut parts: Vec<String> = Vec::new();
+        for piece in spec.split(',') {
+            match parts.last_mut() {
+                Some(last) if !piece.contains('=') => {
+                    last.push(',');
+                    last.push_str(piece);
+                }
+                _ => parts.push(piece.to_string()),
+            }
+        }
+        for part in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
             let (k, v) = part
                 .split_once('=')
                 .ok_or_else(|| HistoryError::Mapping(format!("'{part}': write FIELD=COLUMN, e.g. month=Month")))?;

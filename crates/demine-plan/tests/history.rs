@@ -231,6 +231,11 @@ fn histories_in_hectares_or_square_kilometres_read_as_square_metres() {
         e.contains("line 2") && e.contains("'area_ha'") && e.contains("-3 ha"),
         "{e}"
     );
+    // A column name may hold a comma.
+    let map_ha = ColumnMap::parse("month=Місяць,area_ha=Площа, га").unwrap();
+    assert_eq!(map_ha.area_m2, "Площа, га");
+    let ha = "Місяць;Площа, га\n01.2024;1,25\n02.2024;200\n";
+    assert_eq!(parse_history(ha, "ha.csv", &map_ha).unwrap(), want);
     let e = ColumnMap::parse("area_m2=A,area_ha=B").unwrap_err().to_string();
     assert!(e.contains("mapped twice"), "{e}");
 }
