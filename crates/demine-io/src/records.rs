@@ -52,6 +52,19 @@ struct Fields<'r> {
     problems: Vec<Problem>,
 }
 
+/// A date as Ukrainian, Russian and German spreadsheets write it, `31.03.2024` (a time after
+/// it aside): the day always first, the year in four digits.
+fn day_month_year(s: &str) -> Option<NaiveDate> {
+    let date = s.trim().split([' ', 'T']).next()?;
+    let parts: Vec<&str> = date.split('.').collect();
+    match parts.as_slice() {
+        [d, m, y] if d.len() <= 2 && m.len() <= 2 && y.len() == 4 => {
+            NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+        }
+        _ => None,
+    }
+}
+
 impl<'r> Fields<'r> {
     fn new(rec: &'r RawRecord) -> Self {
         let mut f = Fields {
@@ -124,10 +137,16 @@ impl<'r> Fields<'r> {
         let day = s.get(..10).unwrap_or(&s);
         match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
             Ok(d) if s.len() == 10 || s.as_bytes().get(10).is_some_and(|b| *b == b'T' || *b == b' ') => Some(d),
-            _ => {
-                self.problem(key, format!("'{s}' is not an ISO 8601 date (YYYY-MM-DD)"));
-                None
-            }
+            _ => match day_month_year(&s) {
+                Some(d) => Some(d),
+                None => {
+                    self.problem(
+                        key,
+                        format!("'{s}' is not an ISO 8601 date (YYYY-MM-DD; DD.MM.YYYY is read too)"),
+                    );
+                    None
+                }
+            },
         }
     }
 

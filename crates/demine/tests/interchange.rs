@@ -763,20 +763,25 @@ fn implausible_activities_warn_and_strict_refuses() {
     assert!(err.contains("warning") && err.contains("'A9'"), "{err}");
 }
 
-/// A spreadsheet in much of Europe (Ukraine's among them) saves CSV with semicolons and decimal
-/// commas: such a file imports as its comma twin, field for field.
+/// A spreadsheet in much of Europe (Ukraine's among them) saves CSV with semicolons, decimal
+/// commas and dates as DD.MM.YYYY: such a file imports as its comma twin, field for field.
 #[test]
 fn semicolon_spreadsheet_csv_imports_as_the_comma_file() {
     let comma = "id,date,category,lon,lat,depth_cm\nF1,2024-01-02,AP_mine,32.0015,50.0015,12.5\nF2,2024-01-03,UXO,32.5,50.25,120\n";
     let semicolon =
-        "id;date;category;lon;lat;depth_cm\nF1;2024-01-02;AP_mine;32,0015;50,0015;12,5\nF2;2024-01-03;UXO;32,5;50,25;120\n";
+        "id;date;category;lon;lat;depth_cm\nF1;02.01.2024;AP_mine;32,0015;50,0015;12,5\nF2;3.1.2024 0:00;UXO;32,5;50,25;120\n";
     let finds_of = |name: &str, content: &str| {
         let s = Scratch::new();
         s.import_ok("finds", &s.file(name, content));
         ["F1", "F2"].map(|id| {
             let v = s.ok_json(&["show", "finds", id, "--json"]);
             let record = &v["record"];
-            (record["geometry"].clone(), record["properties"]["depth_cm"].clone())
+            let properties = &record["properties"];
+            (
+                record["geometry"].clone(),
+                properties["depth_cm"].clone(),
+                properties["date"].clone(),
+            )
         })
     };
     let want = finds_of("comma.csv", comma);
