@@ -402,7 +402,6 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
         None => (find(map.area_unit.field(), &map.area_m2)?, map.area_unit),
     };
     let area_column = names[ai].clone();
-    let unit = area_unit.symbol();
     let mut records = Vec::new();
     for (k, rec) in rdr.records().enumerate() {
         let line = k as u64 + 2;
@@ -440,12 +439,9 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
             continue;
         }
         let slash_month = match (slash_date(ms), slash_day_first) {
-            (Some((a, b)), Some(day_first)) => {
+            (Some((a, b, year)), Some(day_first)) => {
                 let (day, month) = if day_first { (a, b) } else { (b, a) };
-                let year = ms.trim().split([' ', 'T']).next().and_then(|d| d.rsplit('/').next());
-                year.and_then(|y| y.parse().ok())
-                    .and_then(|y| YearMonth::new(y, month))
-                    .filter(|_| (1..=31).contains(&day))
+                YearMonth::new(year, month).filter(|_| (1..=31).contains(&day))
             }
             (Some(_), None) => {
                 return Err(bad(
@@ -472,16 +468,13 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
             },
         };
         let s = rec.get(ai).unwrap_or("").trim();
-        let digits = if strip_dots { s.replace('.', "") } else { s.to_string() };
-        let area: f64 = parse_number(&digits, decimal_comma)
-            .map_err(|_| bad(&area_column, format!("'{s}' is not a number of {unit}")))?;
+        let area = area_m2_of(s, area_unit, strip_dots, decimal_comma).map_err(|p| bad(&area_column, p))?;
         if !area.is_finite() || area < 0.0 {
             return Err(bad(
                 &area_column,
-                format!("{s} {unit}: released area cannot be negative"),
+                format!("{s} {}: released area cannot be negative", area_unit.symbol()),
             ));
         }
-        let area = area * area_unit.m2();
         if let Some(&first) = seen.get(&(month, organisation.clone())) {
             return Err(HistoryError::Duplicate {
                 path: name.into(),
@@ -501,13 +494,26 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
     Ok(out)
 }
 
-/// The (first, second) numbers of a date written `a/b/yyyy`, whose order (day or month first)
-/// depends on the spreadsheet's language.
-fn slash_date(cell: &str) -> Option<(u32, u32)> {
+/// An area cell in m²: in `area_unit`, its dots stripped where they group thousands, decimal
+/// commas where the file has them. The error is the problem, for the caller to place.
+fn area_m2_of(cell: &str, area_unit: AreaUnit, strip_dots: bool, decimal_comma: bool) -> Result<f64, String> {
+    let digits = if strip_dots {
+        cell.replace('.', "")
+    } else {
+        cell.to_string()
+    };
+    parse_number(&digits, decimal_comma)
+        .map(|x| x * area_unit.m2())
+        .map_err(|_| format!("'{cell}' is not a number of {}", area_unit.symbol()))
+}
+
+/// The first and second numbers and the year of a date written `a/b/yyyy`, whose order (day
+/// or month first) depends on the spreadsheet's language.
+fn slash_date(cell: &str) -> Option<(u32, u32, i32)> {
     let date = cell.trim().split([' ', 'T']).next()?;
     match date.split('/').collect::<Vec<_>>().as_slice() {
         [a, b, y] if a.len() <= 2 && b.len() <= 2 && y.len() == 4 && y.bytes().all(|c| c.is_ascii_digit()) => {
-            Some((a.parse().ok()?, b.parse().ok()?))
+            Some((a.parse().ok()?, b.parse().ok()?, y.parse().ok()?))
         }
         _ => None,
     }
@@ -518,8 +524,8 @@ fn slash_date(cell: &str) -> Option<(u32, u32)> {
 /// day, and a monthly file's dates share their day (all on the 1st or the last day) while their
 /// months change. `None` when the file does not tell (or has no such dates).
 fn day_first<'a>(cells: impl IntoIterator<Item = &'a str>) -> Option<bool> {
-    let pairs: Vec<(u32, u32)> = cells.into_iter().filter_map(slash_date).collect();
-    let (firsts, seconds): (BTreeSet<u32>, BTreeSet<u32>) = pairs.iter().copied().unzip();
+    let (firsts, seconds): (BTreeSet<u32>, BTreeSet<u32>) =
+        cells.into_iter().filter_map(slash_date).map(|(a, b, _)| (a, b)).unzip();
     let over_12 = |s: &BTreeSet<u32>| s.iter().any(|&n| n > 12);
     match (over_12(&firsts), over_12(&seconds)) {
         (true, false) => Some(true),
@@ -562,11 +568,12 @@ fn check_total_row(
     decimal_comma: bool,
     rows_above: &[MonthlyRelease],
 ) -> Result<(), String> {
-    let s = rec.get(area_column).unwrap_or("").trim();
-    let digits = if strip_dots { s.replace('.', "") } else { s.to_string() };
-    let total = area_unit.m2()
-        * parse_number(&digits, decimal_comma)
-            .map_err(|_| format!("'{s}' is not a number of {}", area_unit.symbol()))?;
+    let total = area_m2_of(
+        rec.get(area_column).unwrap_or("").trim(),
+        area_unit,
+        strip_dots,
+        decimal_comma,
+    )?;
     let organisation = organisation_column
         .and_then(|k| rec.get(k))
         .map(str::trim)
