@@ -425,43 +425,48 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
             })
             .collect()
     };
-    let html = demine_report::render_html(&demine_report::ReportInput {
-        title: format!("Land release — {}", campaign.name),
-        synthetic: true,
-        generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        as_of: None,
-        hazards: &hazards,
-        release: &release,
-        finds: &finds,
-        accidents: &campaign.accidents,
-        context_lines: &context_lines,
-        context_points: &context_points,
-        risk: risk_map.as_ref().map(|m| demine_report::RiskSection {
-            cells: &m.cells,
-            hazards: if calibrated.is_empty() { &m.hazards } else { &calibrated },
-            ranked: !calibrated.is_empty(),
-            auc: m.cv.auc_mean,
-            model: "gbt".into(),
-            truth_note: truth_score.as_ref().map(|t| {
-                format!(
-                    "Against the demo's hidden ground truth (SYNTHETIC): the riskiest 20 % of cells hold {:.0} % of the \
-                     {} cells that really hold ordnance ({:.1}× random); among cells with no finds and no survey, {:.0} % \
-                     ({:.1}× random).",
-                    100.0 * t.recall.unwrap_or(0.0),
-                    t.contaminated_cells,
-                    t.lift.unwrap_or(0.0),
-                    100.0 * t.unlabelled_recall.unwrap_or(0.0),
-                    t.unlabelled_lift.unwrap_or(0.0)
-                )
-            }),
-            suggested: suggested.as_ref().map(|s| s.section()),
-        }),
-        priorities: Some(crate::priority::report_section(&priorities, &priority_rows)),
-        plan: plan_section,
-        strategy: strategy_section,
-        breakdowns: crate::report::breakdown_sections(&groups, None, None),
+    // The report in English (`report.html`) and in Ukrainian (`report-uk.html`).
+    let truth = truth_score.as_ref().map(|t| demine_report::risk::TruthScore {
+        contaminated_cells: t.contaminated_cells,
+        recall: t.recall.unwrap_or(0.0),
+        lift: t.lift.unwrap_or(0.0),
+        unlabelled_recall: t.unlabelled_recall.unwrap_or(0.0),
+        unlabelled_lift: t.unlabelled_lift.unwrap_or(0.0),
     });
-    demine_io::write_atomically(&report_path, html.as_bytes())?;
+    let breakdowns = crate::report::breakdown_sections(&groups, None, None);
+    for lang in demine_report::Lang::ALL {
+        let html = demine_report::render_html(&demine_report::ReportInput {
+            lang,
+            title: demine_report::lang::tr_fill(lang, "Land release — {}", &[&campaign.name]),
+            synthetic: true,
+            generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            as_of: None,
+            hazards: &hazards,
+            release: &release,
+            finds: &finds,
+            accidents: &campaign.accidents,
+            context_lines: &context_lines,
+            context_points: &context_points,
+            risk: risk_map.as_ref().map(|m| demine_report::RiskSection {
+                cells: &m.cells,
+                hazards: if calibrated.is_empty() { &m.hazards } else { &calibrated },
+                ranked: !calibrated.is_empty(),
+                auc: m.cv.auc_mean,
+                model: "gradient-boosted trees".into(),
+                truth,
+                suggested: suggested.as_ref().map(|s| s.section()),
+            }),
+            priorities: Some(crate::priority::report_section(&priorities, &priority_rows)),
+            plan: plan_section.clone(),
+            strategy: strategy_section.clone(),
+            breakdowns: breakdowns.clone(),
+        });
+        let path = match lang {
+            demine_report::Lang::En => report_path.clone(),
+            other => out.join(format!("report-{}.html", other.code())),
+        };
+        demine_io::write_atomically(&path, html.as_bytes())?;
+    }
     reg.close().await?;
 
     let rel = crate::release::Release {
@@ -549,7 +554,11 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
         db.display(),
         db.display()
     ));
-    text.push(format!("report:   {}", report_path.display()));
+    text.push(format!(
+        "report:   {} (Ukrainian: {})",
+        report_path.display(),
+        out.join("report-uk.html").display()
+    ));
     Ok(DemoSummary {
         lines: text,
         json: value,

@@ -1394,11 +1394,7 @@ pub struct Certificate {
 /// and its latest QA lot was accepted; otherwise refused with the reasons, or, with `draft`,
 /// issued watermarked NOT VALID.
 pub async fn certificate(reg: &Registry, actor: &Actor, id: &str, lang: &str, draft: bool) -> AppResult<Certificate> {
-    let lang_code = match lang {
-        "en" => demine_report::certificate::Lang::En,
-        "uk" => demine_report::certificate::Lang::Uk,
-        other => return Err(AppError::refused(format!("--lang '{other}': use en or uk"))),
-    };
+    let lang_code = crate::util::report_lang(lang)?;
     let ev = hazard_evidence(reg, actor, id).await?;
     let blockers = certificate_blockers(&ev);
     if !blockers.is_empty() && !draft {

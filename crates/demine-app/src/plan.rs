@@ -657,14 +657,15 @@ pub fn gantt_section(
     }
 }
 
-/// The Gantt chart as SVG (`svg`) or a page around it.
-pub fn gantt(p: &Planned, svg: bool) -> String {
+/// The Gantt chart as SVG (`svg`) or a page around it, in `lang` (`en`, `uk`).
+pub fn gantt(p: &Planned, svg: bool, lang: &str) -> AppResult<String> {
+    let lang = crate::util::report_lang(lang)?;
     let section = gantt_input(&p.loaded, &p.plan, None);
-    if svg {
-        demine_report::plan::gantt_svg(&section)
+    Ok(if svg {
+        demine_report::plan::gantt_svg(lang, &section)
     } else {
-        demine_report::plan::plan_html(&section)
-    }
+        demine_report::plan::plan_html(lang, &section)
+    })
 }
 
 /// `manual:20,mechanical:5` → counts per kind.

@@ -25,6 +25,8 @@ pub struct ReportRequest {
     pub plan: bool,
     /// Seed of the plan and forecast.
     pub seed: u64,
+    /// Language of the report: `en` or `uk`.
+    pub lang: String,
 }
 
 impl Default for ReportRequest {
@@ -37,6 +39,7 @@ impl Default for ReportRequest {
             title: None,
             plan: true,
             seed: 1,
+            lang: "en".into(),
         }
     }
 }
@@ -78,31 +81,17 @@ pub fn breakdown_sections(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Vec<demine_report::breakdown::Breakdown> {
-    let span = match (from, to) {
-        (Some(f), Some(t)) => format!(", {f} to {t}"),
-        (Some(f), None) => format!(", from {f}"),
-        (None, Some(t)) => format!(", to {t}"),
-        (None, None) => String::new(),
-    };
+    use demine_report::breakdown::BreakdownBy;
     groups
         .iter()
         .map(|(by, rows)| demine_report::breakdown::Breakdown {
-            title: match by {
-                By::Month => format!("Released by month{span}"),
-                By::Organisation => format!("Released by organisation{span}"),
-                By::Class => format!("Released by hazard class{span}"),
+            by: match by {
+                By::Month => BreakdownBy::Month,
+                By::Organisation => BreakdownBy::Organisation,
+                By::Class => BreakdownBy::Class,
             },
-            key_label: match by {
-                By::Month => "Month",
-                By::Organisation => "Organisation",
-                By::Class => "Class",
-            }
-            .into(),
-            note: match by {
-                By::Month => "Land counted in the month its releasing activity ended; each piece of land once, by the earliest activity.".into(),
-                _ => "Sums of the group's hazards (land shared by overlapping hazards of two groups counts in both).".into(),
-            },
-            chart: *by == By::Month,
+            from,
+            to,
             rows: rows
                 .iter()
                 .map(|g| demine_report::breakdown::BreakdownRow {
@@ -124,6 +113,7 @@ pub fn breakdown_sections(
 pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: &dyn Progress) -> AppResult<String> {
     actor.require(Act::Aggregates)?;
     period(r.from, r.to)?;
+    let lang = crate::util::report_lang(&r.lang)?;
     progress.stage("reading the registry");
     let q = Query::as_of(r.as_of).in_organisations(actor.scope());
     let crate::registry::Evidence {
@@ -148,7 +138,15 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
     let (lines, points) = context_for_map(&layers);
     // The stored risk map, if any.
     let risk_cells = reg.store.risk_cells(&Query::all()).await?;
-    let hazard_risks = reg.store.hazard_risks().await?;
+    let stored_risks = reg.store.hazard_risks().await?;
+    // Ranked by the kept contamination model when there is one for the registry as it stands
+    // (calibrated, not saturating at 1 for large hazards); else the risk map's P(any item).
+    let calibrated = if risk_cells.is_empty() {
+        None
+    } else {
+        crate::strategy::stored_hazard_risks(reg, actor, progress).await?
+    };
+    let ranked_risks = calibrated.as_deref().unwrap_or(&stored_risks);
     let priorities = if hazards.is_empty() {
         None
     } else {
@@ -158,7 +156,7 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
             &finds,
             &accidents,
             &layers,
-            &hazard_risks,
+            &stored_risks,
             &demine_priority::Config::default(),
         )
         .ok()
@@ -174,14 +172,12 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
         None
     };
     progress.stage("writing the report");
-    let title = r.title.clone().unwrap_or_else(|| {
-        format!(
-            "Land release — {}{}",
-            reg.name(),
-            if synthetic { " (SYNTHETIC)" } else { "" }
-        )
-    });
+    let title = r
+        .title
+        .clone()
+        .unwrap_or_else(|| demine_report::default_title(lang, &reg.name(), synthetic));
     let html = demine_report::render_html(&demine_report::ReportInput {
+        lang,
         title,
         synthetic,
         generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -194,11 +190,11 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
         context_points: &points,
         risk: (!risk_cells.is_empty()).then(|| demine_report::RiskSection {
             cells: &risk_cells,
-            hazards: &hazard_risks,
-            ranked: false,
+            hazards: ranked_risks,
+            ranked: calibrated.is_some(),
             auc: None,
             model: "stored risk map (`demine risk build`)".into(),
-            truth_note: None,
+            truth: None,
             suggested: None,
         }),
         priorities: priorities.as_ref().map(|p| crate::priority::report_section(p, &rows)),

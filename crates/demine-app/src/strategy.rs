@@ -230,20 +230,54 @@ pub async fn load_data_with(
         Some((ev, r)) => (ev, Some(r)),
         None => (reg.evidence(&q).await?, None),
     };
-    let fp = fingerprint(&ev.hazards, &ev.activities, &ev.finds, &ev.accidents, &cells);
-    let stored: Option<PriorModel> = reg
-        .store
-        .meta(PRIOR_META_KEY)
-        .await?
-        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
-        .filter(|v| v["fingerprint"].as_str() == Some(fp.as_str()))
-        .and_then(|v| serde_json::from_value(v["model"].clone()).ok());
+    let stored = stored_model(reg, &ev, &cells).await?;
     StrategyData::prepare_with(ev, release, cells, stored, progress)
         .map(Some)
         .map_err(|e| match e {
             AppError::Refused(r) => AppError::refused(format!("{}: {r}", reg.name())),
             other => other,
         })
+}
+
+/// The contamination model kept in the registry, when it was fitted on exactly this evidence
+/// and risk map.
+async fn stored_model(
+    reg: &Registry,
+    ev: &crate::registry::Evidence,
+    cells: &[RiskCell],
+) -> AppResult<Option<PriorModel>> {
+    let fp = fingerprint(&ev.hazards, &ev.activities, &ev.finds, &ev.accidents, cells);
+    Ok(reg
+        .store
+        .meta(PRIOR_META_KEY)
+        .await?
+        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+        .filter(|v| v["fingerprint"].as_str() == Some(fp.as_str()))
+        .and_then(|v| serde_json::from_value(v["model"].clone()).ok()))
+}
+
+/// The hazards' calibrated risk (expected items not yet found, P(contaminated)) under the
+/// contamination model kept in the registry, for a report: `None` when no model was kept for
+/// the registry as it stands (it is not fitted here: that takes tens of seconds).
+pub async fn stored_hazard_risks(
+    reg: &Registry,
+    actor: &Actor,
+    progress: &dyn Progress,
+) -> AppResult<Option<Vec<demine_core::HazardRisk>>> {
+    actor.require(Act::Read)?;
+    if reg.store.meta(PRIOR_META_KEY).await?.is_none() {
+        return Ok(None);
+    }
+    let cells = reg.store.risk_cells(&Query::all()).await?;
+    if cells.is_empty() {
+        return Ok(None);
+    }
+    let ev = reg.evidence(&Query::all().in_organisations(actor.scope())).await?;
+    let Some(model) = stored_model(reg, &ev, &cells).await? else {
+        return Ok(None);
+    };
+    let d = StrategyData::prepare_with(ev, None, cells, Some(model), progress)?;
+    Ok(Some(d.hazard_risks().0))
 }
 
 /// Fits the contamination model on the registry as it stands and keeps it in the registry's
@@ -805,7 +839,11 @@ pub fn report_section(s: &Strategies) -> demine_report::strategy::StrategySectio
                 completion_p90: r.evaluation.completion_p90,
                 team_days: r.evaluation.team_days,
                 cost: r.evaluation.cost,
-                by_outcome_m2: [r.evaluation.cancelled_m2, r.evaluation.reduced_m2, r.evaluation.cleared_m2],
+                by_outcome_m2: [
+                    r.evaluation.cancelled_m2,
+                    r.evaluation.reduced_m2,
+                    r.evaluation.cleared_m2,
+                ],
                 expected_residual_items: r.evaluation.expected_residual_items,
                 true_residual_items: r.true_residual_items,
             })
@@ -814,10 +852,8 @@ pub fn report_section(s: &Strategies) -> demine_report::strategy::StrategySectio
             .frontier
             .iter()
             .map(|p| demine_report::strategy::FrontierDot {
-                label: match p.horizon_days {
-                    Some(h) => format!("evidence-led, {h:.0} working days"),
-                    None => p.strategy.clone(),
-                },
+                strategy: p.strategy.clone(),
+                horizon_days: p.horizon_days,
                 completion: p.completion_at_confidence,
                 expected_residual_items: p.expected_residual_items,
             })
@@ -828,12 +864,8 @@ pub fn report_section(s: &Strategies) -> demine_report::strategy::StrategySectio
             .calibration
             .iter()
             .map(|c| demine_report::strategy::Reliability {
-                title: format!(
-                    "Released land of {} hazards: predicted P(an item is left) against the hidden truth (SYNTHETIC); {:.0} items expected, {} true",
-                    c.deciles.iter().map(|b| b.n).sum::<usize>(),
-                    c.expected_items,
-                    c.true_items
-                ),
+                expected_items: c.expected_items,
+                true_items: c.true_items,
                 bins: c.deciles.iter().map(|b| (b.mean_predicted, b.observed, b.n)).collect(),
             })
             .collect(),

@@ -49,6 +49,15 @@ pub fn parse_pairs(what: &str, s: &str) -> Result<Vec<(String, f64)>, String> {
         .collect()
 }
 
+/// The language of a report or certificate: `en` or `uk`.
+pub fn report_lang(code: &str) -> AppResult<demine_report::Lang> {
+    demine_report::Lang::parse(code).ok_or_else(|| {
+        AppError::refused(format!(
+            "language '{code}' is not supported: use en (English) or uk (Ukrainian)"
+        ))
+    })
+}
+
 /// Checks a `--from`/`--to` period.
 pub fn period(from: Option<NaiveDate>, to: Option<NaiveDate>) -> AppResult<()> {
     if let (Some(f), Some(t)) = (from, to) {

@@ -214,6 +214,7 @@ fn main() {
     let t_account = t.elapsed();
     let t = Instant::now();
     let html = render_html(&ReportInput {
+        lang: demine_report::Lang::En,
         title: format!("Land release — SYNTHETIC campaign, region scale, seed 42 ({n} hazards)"),
         synthetic: true,
         generated_at: "2025-01-01T12:00:00Z".into(),

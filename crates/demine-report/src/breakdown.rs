@@ -1,6 +1,7 @@
 //! Released area broken down by month, organisation or class: tables, and a bar chart of the
 //! months (stacked by outcome) with the cumulative released area.
 
+use crate::lang::{tr, tr_fill, Lang};
 use crate::text::{escape, grouped, km2};
 use std::fmt::Write as _;
 
@@ -18,23 +19,78 @@ pub struct BreakdownRow {
     pub cumulative_released_m2: Option<f64>,
 }
 
-/// A breakdown table.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Breakdown {
-    /// Section title, e.g. "Released by organisation, 2024-01-01 to 2024-12-31".
-    pub title: String,
-    /// Header of the key column: "Month", "Organisation", "Class".
-    pub key_label: String,
-    /// How the figures are made (shown under the table).
-    pub note: String,
-    pub rows: Vec<BreakdownRow>,
-    /// Draw the bar chart (months).
-    pub chart: bool,
+/// What a breakdown groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakdownBy {
+    /// The month the releasing activity ended (a chart, and cumulative released area).
+    Month,
+    Organisation,
+    /// Hazard class (SHA, CHA).
+    Class,
 }
 
-/// km² with three decimals, no unit (the column header has it).
-fn kmn(m2: f64) -> String {
-    grouped(m2 / 1e6, 3)
+/// A breakdown table over an optional period; the report writes its title, header and note in
+/// the report's language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breakdown {
+    pub by: BreakdownBy,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    pub rows: Vec<BreakdownRow>,
+}
+
+impl Breakdown {
+    /// Section title, e.g. "Released by organisation, 2024-01-01 to 2024-12-31".
+    pub fn title(&self, lang: Lang) -> String {
+        use BreakdownBy::*;
+        let (from, to) = (self.from, self.to);
+        let template = match (self.by, from.is_some(), to.is_some()) {
+            (Month, true, true) => "Released by month, {} to {}",
+            (Organisation, true, true) => "Released by organisation, {} to {}",
+            (Class, true, true) => "Released by hazard class, {} to {}",
+            (Month, true, false) => "Released by month, from {}",
+            (Organisation, true, false) => "Released by organisation, from {}",
+            (Class, true, false) => "Released by hazard class, from {}",
+            (Month, false, true) => "Released by month, to {}",
+            (Organisation, false, true) => "Released by organisation, to {}",
+            (Class, false, true) => "Released by hazard class, to {}",
+            (Month, false, false) => "Released by month",
+            (Organisation, false, false) => "Released by organisation",
+            (Class, false, false) => "Released by hazard class",
+        };
+        let dates: Vec<String> = [from, to].into_iter().flatten().map(|d| d.to_string()).collect();
+        let args: Vec<&dyn std::fmt::Display> = dates.iter().map(|d| d as &dyn std::fmt::Display).collect();
+        tr_fill(lang, template, &args)
+    }
+
+    fn key_label(&self, lang: Lang) -> &'static str {
+        tr(
+            lang,
+            match self.by {
+                BreakdownBy::Month => "Month",
+                BreakdownBy::Organisation => "Organisation",
+                BreakdownBy::Class => "Class",
+            },
+        )
+    }
+
+    fn note(&self, lang: Lang) -> &'static str {
+        tr(
+            lang,
+            match self.by {
+                BreakdownBy::Month => "Land counted in the month its releasing activity ended; each piece of land once, by the earliest activity.",
+                _ => "Sums of the group's hazards (land shared by overlapping hazards of two groups counts in both).",
+            },
+        )
+    }
+
+    fn chart(&self) -> bool {
+        self.by == BreakdownBy::Month
+    }
+}
+
+fn kmn(lang: Lang, m2: f64) -> String {
+    grouped(lang, m2 / 1e6, 3)
 }
 
 fn released(r: &BreakdownRow) -> f64 {
@@ -42,30 +98,51 @@ fn released(r: &BreakdownRow) -> f64 {
 }
 
 /// Writes the breakdown sections.
-pub(crate) fn write_breakdowns(out: &mut String, breakdowns: &[Breakdown]) {
+pub(crate) fn write_breakdowns(out: &mut String, lang: Lang, breakdowns: &[Breakdown]) {
+    let kmn = |m2| kmn(lang, m2);
     for (i, b) in breakdowns.iter().enumerate() {
-        let _ = writeln!(out, "<section id=\"breakdown-{i}\">\n<h2>{}</h2>", escape(&b.title));
+        let _ = writeln!(
+            out,
+            "<section id=\"breakdown-{i}\">\n<h2>{}</h2>",
+            escape(&b.title(lang))
+        );
         if b.rows.is_empty() {
-            out.push_str("<p>No land was released in this period.</p>\n</section>\n");
+            let _ = writeln!(
+                out,
+                "<p>{}</p>\n</section>",
+                tr(lang, "No land was released in this period.")
+            );
             continue;
         }
-        if b.chart {
-            out.push_str(&month_chart(&b.rows));
+        if b.chart() {
+            out.push_str(&month_chart(lang, &b.rows));
         }
         let _ = write!(
             out,
-            "<table class=\"figures\">\n<thead><tr><th>{}</th><th class=\"n\">Hazards</th><th class=\"n\">Cancelled (km²)</th>\
-             <th class=\"n\">Reduced (km²)</th><th class=\"n\">Cleared (km²)</th><th class=\"n\">Released (km²)</th>\
-             <th class=\"n\">{}</th></tr></thead>\n<tbody>\n",
-            escape(&b.key_label),
-            if b.chart { "Cumulative released (km²)" } else { "Remaining (km²)" }
+            "<table class=\"figures\">\n<thead><tr><th>{}</th>",
+            b.key_label(lang)
         );
+        for head in [
+            "Hazards",
+            "Cancelled (km²)",
+            "Reduced (km²)",
+            "Cleared (km²)",
+            "Released (km²)",
+            if b.chart() {
+                "Cumulative released (km²)"
+            } else {
+                "Remaining (km²)"
+            },
+        ] {
+            let _ = write!(out, "<th class=\"n\">{}</th>", tr(lang, head));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
         let (mut c, mut r, mut cl) = (0.0, 0.0, 0.0);
         for row in &b.rows {
             c += row.cancelled_m2;
             r += row.reduced_m2;
             cl += row.cleared_m2;
-            let last = if b.chart {
+            let last = if b.chart() {
                 row.cumulative_released_m2.unwrap_or(0.0)
             } else {
                 row.remaining_m2
@@ -84,23 +161,25 @@ pub(crate) fn write_breakdowns(out: &mut String, breakdowns: &[Breakdown]) {
         }
         let _ = writeln!(
             out,
-            "<tr class=\"sum\"><td>Total</td><td></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td></td></tr>\n</tbody>\n</table>",
+            "<tr class=\"sum\"><td>{}</td><td></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td></td></tr>\n</tbody>\n</table>",
+            tr(lang, "Total"),
             kmn(c),
             kmn(r),
             kmn(cl),
             kmn(c + r + cl)
         );
-        let _ = writeln!(out, "<p class=\"note\">{}</p>\n</section>", escape(&b.note));
+        let _ = writeln!(out, "<p class=\"note\">{}</p>\n</section>", b.note(lang));
     }
 }
 
 /// Stacked bars of the land released each month (cancelled, reduced, cleared).
-fn month_chart(rows: &[BreakdownRow]) -> String {
+fn month_chart(lang: Lang, rows: &[BreakdownRow]) -> String {
     let (w, h, pad) = (760.0, 220.0, 40.0);
     let max = rows.iter().map(released).fold(0.0_f64, f64::max).max(1.0);
     let bw = ((w - 2.0 * pad) / rows.len() as f64).min(40.0);
     let mut s = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"Land released per month, by outcome\">\n"
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">\n",
+        tr(lang, "Land released per month, by outcome")
     );
     for (i, r) in rows.iter().enumerate() {
         let x = pad + i as f64 * bw;
@@ -115,10 +194,11 @@ fn month_chart(rows: &[BreakdownRow]) -> String {
                 y -= bh;
                 let _ = writeln!(
                     s,
-                    "<rect class=\"{class}\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{bh:.1}\"><title>{} {class}: {} km²</title></rect>",
+                    "<rect class=\"{class}\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{bh:.1}\"><title>{} {}: {}</title></rect>",
                     (bw - 2.0).max(1.0),
                     escape(&r.key),
-                    km2(v)
+                    tr(lang, class),
+                    km2(lang, v)
                 );
             }
         }
@@ -134,9 +214,27 @@ fn month_chart(rows: &[BreakdownRow]) -> String {
     }
     let _ = writeln!(
         s,
-        "<text x=\"4\" y=\"14\" font-size=\"10\">{} km² max / month</text></svg>",
-        km2(max)
+        "<text x=\"4\" y=\"14\" font-size=\"10\">{}</text>",
+        tr_fill(lang, "{} max / month", &[&km2(lang, max)])
     );
+    // The outcomes' colours, top right.
+    for (k, (class, label)) in [
+        ("cancelled", "Cancelled (NTS)"),
+        ("reduced", "Reduced (TS)"),
+        ("cleared", "Cleared"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let x = w - 390.0 + 130.0 * k as f64;
+        let _ = writeln!(
+            s,
+            "<rect class=\"{class}\" x=\"{x}\" y=\"5\" width=\"12\" height=\"10\"/><text x=\"{}\" y=\"14\" font-size=\"10\">{}</text>",
+            x + 16.0,
+            tr(lang, label)
+        );
+    }
+    s.push_str("</svg>\n");
     s
 }
 
@@ -157,16 +255,22 @@ mod tests {
             cumulative_released_m2: Some(c + 2.0e4),
         };
         let b = Breakdown {
-            title: "Released by month".into(),
-            key_label: "Month".into(),
-            note: "by the month the releasing activity ended".into(),
+            by: BreakdownBy::Month,
+            from: None,
+            to: chrono::NaiveDate::from_ymd_opt(2024, 6, 30),
             rows: vec![row("2024-05", 1.0e5), row("2024-06", 0.0)],
-            chart: true,
         };
         let mut out = String::new();
-        write_breakdowns(&mut out, &[b]);
+        write_breakdowns(&mut out, Lang::En, std::slice::from_ref(&b));
         assert!(out.contains("<svg") && out.contains("2024-06"));
-        assert!(out.contains("<td>Total</td>"));
-        assert_eq!(out.matches("<rect").count(), 3, "two outcomes in May, one in June");
+        assert!(out.contains("<td>Total</td>") && out.contains("<h2>Released by month, to 2024-06-30</h2>"));
+        let mut uk = String::new();
+        write_breakdowns(&mut uk, Lang::Uk, &[b]);
+        assert!(uk.contains("<td>Разом</td>") && uk.contains("<h2>Звільнено за місяцями, до 2024-06-30</h2>"));
+        assert_eq!(
+            out.matches("</title></rect>").count(),
+            3,
+            "two outcomes in May, one in June"
+        );
     }
 }

@@ -9,12 +9,8 @@ use geo::{BoundingRect, MultiPolygon, Point};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-/// Language of the certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Uk,
-}
+/// Language of the certificate (the reports' languages).
+pub use crate::lang::Lang;
 
 /// One piece of land released.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,7 +136,7 @@ const EN: Words = Words {
 
 const UK: Words = Words {
     title: "Сертифікат про повернення земель",
-    synthetic: "СИНТЕТИЧНІ ДАНІ — лише для демонстрації, не реальне повернення земель",
+    synthetic: "SYNTHETIC — СИНТЕТИЧНІ ДАНІ: лише для демонстрації, не реальне повернення земель",
     not_valid: "НЕДІЙСНИЙ — чернетка, не сертифікат про повернення земель",
     hazard: "Небезпечна територія",
     class: "Клас",
@@ -204,10 +200,7 @@ fn term(lang: Lang, s: &str) -> String {
 }
 
 fn area(lang: Lang, m2: f64) -> String {
-    match lang {
-        Lang::En => format!("{} m²", grouped(m2, 0)),
-        Lang::Uk => format!("{} м²", grouped(m2, 0).replace(',', " ")),
-    }
+    format!("{} {}", grouped(lang, m2, 0), crate::text::unit_m2(lang))
 }
 
 /// The certificate as one HTML page.
@@ -442,8 +435,12 @@ fn map_svg(c: &CertificateInput) -> String {
     let len = bar_m / m_per_unit;
     let _ = writeln!(
         s,
-        "<line x1=\"{pad}\" y1=\"{y}\" x2=\"{x2:.1}\" y2=\"{y}\" stroke=\"#000\" stroke-width=\"2\"/><text x=\"{pad}\" y=\"{ty}\" font-size=\"11\">{} m</text></svg>",
-        grouped(bar_m, 0),
+        "<line x1=\"{pad}\" y1=\"{y}\" x2=\"{x2:.1}\" y2=\"{y}\" stroke=\"#000\" stroke-width=\"2\"/><text x=\"{pad}\" y=\"{ty}\" font-size=\"11\">{} {}</text></svg>",
+        grouped(c.lang, bar_m, 0),
+        match c.lang {
+            Lang::En => "m",
+            Lang::Uk => "м",
+        },
         y = MAP_H - 8.0,
         x2 = pad + len,
         ty = MAP_H - 12.0

@@ -6,7 +6,9 @@
 //! banner, totals over the union of hazards, status counts, the map (projection, styling by
 //! status, class and outcome, legend, scale bar, north arrow, bounded size at national scale),
 //! the table of hazards with the most land remaining, finds and accidents, and the footer; plus
-//! the text helpers that make user data safe in HTML ([`escape`]) and put units on numbers.
+//! the text helpers that make user data safe in HTML ([`escape`]) and put units on numbers; and
+//! the words of every report in English and Ukrainian ([`lang`]: [`ReportInput::lang`] picks
+//! one; user data — ids, names, a given title — stays as recorded).
 //!
 //! **Must never depend on:** the store, the CLI, a network, or file I/O. It takes domain values
 //! from `demine-core` (already accounted by [`demine_core::release::account_registry`]) and
@@ -34,6 +36,7 @@
 //! );
 //! let hazards = [hazard];
 //! let html = render_html(&ReportInput {
+//!     lang: demine_report::Lang::En,
 //!     title: "Land release — example".into(),
 //!     synthetic: false,
 //!     generated_at: "2025-01-01T00:00:00Z".into(),
@@ -56,6 +59,7 @@
 
 pub mod breakdown;
 pub mod certificate;
+pub mod lang;
 mod map;
 #[cfg(test)]
 mod tests;
@@ -66,12 +70,14 @@ pub mod plan;
 pub mod priority;
 pub mod risk;
 pub mod strategy;
+pub use lang::Lang;
 pub use priority::{PriorityRow, PrioritySection};
 pub use risk::{RiskSection, Suggested};
 pub use text::escape;
 
 use demine_core::release::{HazardRelease, RegistryRelease, ReleaseFigures};
 use demine_core::{Accident, Find, FindCategory, Hazard, HazardClass, HazardStatus};
+use lang::{tr, tr_fill, Noun};
 use std::fmt::Write;
 use text::{count, grouped, km2, m2, pct, thousands};
 
@@ -81,6 +87,8 @@ pub const TOP_HAZARDS: usize = 50;
 /// Everything the report shows. Nothing here is read from disk or a database.
 #[derive(Debug, Clone)]
 pub struct ReportInput<'a> {
+    /// The language the report is written in; user data (ids, names) stays as recorded.
+    pub lang: Lang,
     /// Title, e.g. "Land release — SYNTHETIC campaign, region scale, seed 42".
     pub title: String,
     /// When true: a "SYNTHETIC DATA" banner at the top, a watermark on the map and a note in
@@ -112,33 +120,51 @@ pub struct ReportInput<'a> {
     pub breakdowns: Vec<breakdown::Breakdown>,
 }
 
+/// The report's title when none is given: `Land release — NAME`, `(SYNTHETIC)` after it for
+/// synthetic data.
+///
+/// ```
+/// use demine_report::{default_title, Lang};
+/// assert_eq!(default_title(Lang::Uk, "Харківська обл.", true), "Звільнення земель — Харківська обл. (SYNTHETIC)");
+/// ```
+pub fn default_title(lang: Lang, registry_name: &str, synthetic: bool) -> String {
+    let template = if synthetic {
+        "Land release — {} (SYNTHETIC)"
+    } else {
+        "Land release — {}"
+    };
+    tr_fill(lang, template, &[&registry_name])
+}
+
 /// Renders the land-release report as one self-contained HTML document.
 pub fn render_html(input: &ReportInput) -> String {
     let mut out = String::with_capacity(256 * 1024);
     let title = escape(&input.title);
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"demine-report {}\">\n<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        input.lang.code(),
         env!("CARGO_PKG_VERSION")
     );
+    let lang = input.lang;
     write_header(&mut out, input);
-    write_totals(&mut out, input.release);
+    write_totals(&mut out, lang, input.release);
     write_status(&mut out, input);
     write_map(&mut out, input);
-    breakdown::write_breakdowns(&mut out, &input.breakdowns);
+    breakdown::write_breakdowns(&mut out, lang, &input.breakdowns);
     if let Some(r) = &input.risk {
         risk::write_risk(&mut out, input, r);
     }
     if let Some(p) = &input.priorities {
-        priority::write_priorities(&mut out, p);
+        priority::write_priorities(&mut out, lang, p);
     }
     if let Some(p) = &input.plan {
-        out.push_str(&plan::plan_fragment(p));
+        out.push_str(&plan::plan_fragment(lang, p));
     }
     if let Some(s) = &input.strategy {
-        out.push_str(&strategy::strategy_fragment(s));
+        out.push_str(&strategy::strategy_fragment(lang, s));
     }
     write_top_hazards(&mut out, input);
     write_finds_and_accidents(&mut out, input);
@@ -153,20 +179,26 @@ fn pairs<'a>(input: &ReportInput<'a>) -> impl Iterator<Item = (&'a Hazard, &'a H
 }
 
 fn write_header(out: &mut String, input: &ReportInput) {
+    let lang = input.lang;
     if input.synthetic {
-        out.push_str(
-            "<div class=\"synthetic-banner\" role=\"note\">SYNTHETIC DATA — generated for demonstration \
-             and testing; not a real contamination picture. Do not use for operations.</div>\n",
+        let _ = writeln!(
+            out,
+            "<div class=\"synthetic-banner\" role=\"note\">{}</div>",
+            tr(
+                lang,
+                "SYNTHETIC DATA — generated for demonstration and testing; not a real contamination picture. Do not use for operations."
+            )
         );
     }
     let as_of = match input.as_of {
-        Some(d) => format!("As of <b>{d}</b>"),
-        None => "As of <b>all records</b> (no cut-off date)".to_string(),
+        Some(d) => tr_fill(lang, "As of <b>{}</b>", &[&d]),
+        None => tr(lang, "As of <b>all records</b> (no cut-off date)").to_string(),
     };
     let _ = writeln!(
         out,
-        "<header>\n<h1>{}</h1>\n<p class=\"meta\">{as_of} · Generated <b>{}</b> · demine-report {}</p>\n</header>",
+        "<header>\n<h1>{}</h1>\n<p class=\"meta\">{as_of} · {} <b>{}</b> · demine-report {}</p>\n</header>",
         escape(&input.title),
+        tr(lang, "Generated"),
         escape(&input.generated_at),
         env!("CARGO_PKG_VERSION")
     );
@@ -174,37 +206,50 @@ fn write_header(out: &mut String, input: &ReportInput) {
     if h != r {
         let _ = writeln!(
             out,
-            "<p class=\"warn\">The accounting covers {} but the registry lists {}: per-hazard figures \
-             and the map show only the first {}.</p>",
-            count(r, "hazard", "hazards"),
-            count(h, "hazard", "hazards"),
-            thousands(h.min(r) as u64)
+            "<p class=\"warn\">{}</p>",
+            tr_fill(
+                lang,
+                "The accounting covers {} but the registry lists {}: per-hazard figures and the map show only the first {}.",
+                &[
+                    &count(lang, r, Noun::Hazard),
+                    &count(lang, h, Noun::Hazard),
+                    &thousands(lang, h.min(r) as u64)
+                ]
+            )
         );
     }
 }
 
 /// One row of the totals table: label, then km², m² and % of the hazard area.
-fn figure_row(out: &mut String, id: &str, label: &str, m2_value: f64, whole: f64, class: &str) {
+fn figure_row(out: &mut String, lang: Lang, id: &str, label: &'static str, m2_value: f64, whole: f64, class: &str) {
+    let label = tr(lang, label);
     let _ = writeln!(
         out,
         "<tr id=\"total-{id}\"{class}><th scope=\"row\">{label}</th><td class=\"n\">{}</td><td class=\"n\">{}</td>\
          <td class=\"n\">{}</td></tr>",
-        km2(m2_value),
-        m2(m2_value),
-        pct(m2_value, whole)
+        km2(lang, m2_value),
+        m2(lang, m2_value),
+        pct(lang, m2_value, whole)
     );
 }
 
-fn write_totals(out: &mut String, release: &RegistryRelease) {
+fn write_totals(out: &mut String, lang: Lang, release: &RegistryRelease) {
     let t: &ReleaseFigures = &release.totals;
     let whole = t.area_m2;
-    out.push_str(
-        "<section id=\"totals\">\n<h2>Land release totals</h2>\n<table class=\"figures\">\n<thead><tr><th>Figure</th>\
-         <th class=\"n\">Area (km²)</th><th class=\"n\">Area (m²)</th><th class=\"n\">Share of hazard area</th></tr></thead>\n<tbody>\n",
+    let _ = writeln!(
+        out,
+        "<section id=\"totals\">\n<h2>{}</h2>\n<table class=\"figures\">\n<thead><tr><th>{}</th>\
+         <th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr></thead>\n<tbody>",
+        tr(lang, "Land release totals"),
+        tr(lang, "Figure"),
+        tr(lang, "Area (km²)"),
+        tr(lang, "Area (m²)"),
+        tr(lang, "Share of hazard area")
     );
     let none = "";
     figure_row(
         out,
+        lang,
         "area",
         "Hazard area (union of hazards)",
         t.area_m2,
@@ -213,16 +258,26 @@ fn write_totals(out: &mut String, release: &RegistryRelease) {
     );
     figure_row(
         out,
+        lang,
         "cancelled",
         "Cancelled by non-technical survey",
         t.cancelled_m2,
         whole,
         none,
     );
-    figure_row(out, "reduced", "Reduced by technical survey", t.reduced_m2, whole, none);
-    figure_row(out, "cleared", "Cleared", t.cleared_m2, whole, none);
     figure_row(
         out,
+        lang,
+        "reduced",
+        "Reduced by technical survey",
+        t.reduced_m2,
+        whole,
+        none,
+    );
+    figure_row(out, lang, "cleared", "Cleared", t.cleared_m2, whole, none);
+    figure_row(
+        out,
+        lang,
         "released",
         "Released (cancelled + reduced + cleared)",
         t.released_m2(),
@@ -231,6 +286,7 @@ fn write_totals(out: &mut String, release: &RegistryRelease) {
     );
     figure_row(
         out,
+        lang,
         "remaining",
         "Remaining",
         t.remaining_m2,
@@ -240,13 +296,23 @@ fn write_totals(out: &mut String, release: &RegistryRelease) {
     out.push_str("</tbody>\n<tbody class=\"overlaps\">\n");
     let _ = writeln!(
         out,
-        "<tr id=\"total-hazards\"><th scope=\"row\">Hazards</th><td class=\"n\" colspan=\"3\">{}</td></tr>",
-        count(release.per_hazard.len(), "hazard", "hazards")
+        "<tr id=\"total-hazards\"><th scope=\"row\">{}</th><td class=\"n\" colspan=\"3\">{}</td></tr>",
+        tr(lang, "Hazards"),
+        count(lang, release.per_hazard.len(), Noun::Hazard)
     );
     let sum = release.sum_of_hazard_areas_m2;
-    figure_row(out, "sum-reported", "Sum of hazard areas as reported", sum, whole, none);
     figure_row(
         out,
+        lang,
+        "sum-reported",
+        "Sum of hazard areas as reported",
+        sum,
+        whole,
+        none,
+    );
+    figure_row(
+        out,
+        lang,
         "inflation",
         "Overlap inflation avoided (sum − union)",
         (sum - whole).max(0.0),
@@ -256,25 +322,40 @@ fn write_totals(out: &mut String, release: &RegistryRelease) {
     let in_groups: usize = release.overlap_groups.iter().map(Vec::len).sum();
     let _ = writeln!(
         out,
-        "<tr id=\"total-overlap-groups\"><th scope=\"row\">Overlap groups</th><td class=\"n\" colspan=\"3\">{} ({} in them)</td></tr>",
-        count(release.overlap_groups.len(), "group", "groups"),
-        count(in_groups, "hazard", "hazards")
+        "<tr id=\"total-overlap-groups\"><th scope=\"row\">{}</th><td class=\"n\" colspan=\"3\">{}</td></tr>",
+        tr(lang, "Overlap groups"),
+        tr_fill(
+            lang,
+            "{} ({} in them)",
+            &[
+                &count(lang, release.overlap_groups.len(), Noun::Group),
+                &count(lang, in_groups, Noun::Hazard)
+            ]
+        )
     );
-    out.push_str(
-        "</tbody>\n</table>\n<p class=\"note\">Where hazards overlap (the same land reported twice), the shared \
-         land counts once in these totals and is released once, by the earliest activity that covers it.</p>\n</section>\n",
+    let _ = writeln!(
+        out,
+        "</tbody>\n</table>\n<p class=\"note\">{}</p>\n</section>",
+        tr(
+            lang,
+            "Where hazards overlap (the same land reported twice), the shared land counts once in these totals and is released once, by the earliest activity that covers it."
+        )
     );
 }
 
-fn status_header(s: HazardStatus) -> &'static str {
-    match s {
-        HazardStatus::Active => "Active",
-        HazardStatus::PartiallyReleased => "Partially released",
-        HazardStatus::Released => "Released",
-    }
+fn status_header(lang: Lang, s: HazardStatus) -> &'static str {
+    tr(
+        lang,
+        match s {
+            HazardStatus::Active => "Active",
+            HazardStatus::PartiallyReleased => "Partially released",
+            HazardStatus::Released => "Released",
+        },
+    )
 }
 
 fn write_status(out: &mut String, input: &ReportInput) {
+    let lang = input.lang;
     // counts[class][status]
     let mut counts = [[0usize; 3]; 2];
     let status_index = |s: HazardStatus| HazardStatus::ALL.iter().position(|x| *x == s).unwrap_or(0);
@@ -282,22 +363,25 @@ fn write_status(out: &mut String, input: &ReportInput) {
     for (h, r) in pairs(input) {
         counts[class_index(h.class)][status_index(r.status)] += 1;
     }
-    out.push_str(
-        "<section id=\"status\">\n<h2>Hazards by status</h2>\n<table class=\"counts\">\n<thead><tr><th>Class</th>",
+    let _ = write!(
+        out,
+        "<section id=\"status\">\n<h2>{}</h2>\n<table class=\"counts\">\n<thead><tr><th>{}</th>",
+        tr(lang, "Hazards by status"),
+        tr(lang, "Class")
     );
     for s in HazardStatus::ALL {
-        let _ = write!(out, "<th class=\"n\">{}</th>", status_header(*s));
+        let _ = write!(out, "<th class=\"n\">{}</th>", status_header(lang, *s));
     }
-    out.push_str("<th class=\"n\">Total</th></tr></thead>\n<tbody>\n");
+    let _ = writeln!(out, "<th class=\"n\">{}</th></tr></thead>\n<tbody>", tr(lang, "Total"));
     let row = |out: &mut String, id: &str, label: &str, c: [usize; 3]| {
         let _ = write!(out, "<tr id=\"status-{id}\"><th scope=\"row\">{label}</th>");
         for n in c {
-            let _ = write!(out, "<td class=\"n\">{}</td>", thousands(n as u64));
+            let _ = write!(out, "<td class=\"n\">{}</td>", thousands(lang, n as u64));
         }
         let _ = writeln!(
             out,
             "<td class=\"n\">{}</td></tr>",
-            thousands(c.iter().sum::<usize>() as u64)
+            thousands(lang, c.iter().sum::<usize>() as u64)
         );
     };
     for (k, class) in HazardClass::ALL.iter().enumerate() {
@@ -305,14 +389,18 @@ fn write_status(out: &mut String, input: &ReportInput) {
             HazardClass::Sha => "SHA (suspected)",
             HazardClass::Cha => "CHA (confirmed)",
         };
-        row(out, class.as_str(), label, counts[k]);
+        row(out, class.as_str(), tr(lang, label), counts[k]);
     }
     let all = [0, 1, 2].map(|s| counts[0][s] + counts[1][s]);
     out.push_str("</tbody>\n<tbody>\n");
-    row(out, "all", "All hazards", all);
-    out.push_str(
-        "</tbody>\n</table>\n<p class=\"note\">Status is computed from the accounting: released when no land \
-         remains, partially released as soon as any land is released.</p>\n</section>\n",
+    row(out, "all", tr(lang, "All hazards"), all);
+    let _ = writeln!(
+        out,
+        "</tbody>\n</table>\n<p class=\"note\">{}</p>\n</section>",
+        tr(
+            lang,
+            "Status is computed from the accounting: released when no land remains, partially released as soon as any land is released."
+        )
     );
 }
 
@@ -320,12 +408,15 @@ fn write_map(out: &mut String, input: &ReportInput) {
     let m = map::render(input);
     let _ = writeln!(
         out,
-        "<section id=\"map\">\n<h2>Map</h2>\n<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n</section>",
-        m.svg, m.caption
+        "<section id=\"map\">\n<h2>{}</h2>\n<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n</section>",
+        tr(input.lang, "Map"),
+        m.svg,
+        m.caption
     );
 }
 
 fn write_top_hazards(out: &mut String, input: &ReportInput) {
+    let lang = input.lang;
     let mut rows: Vec<(&Hazard, &HazardRelease)> = pairs(input).collect();
     rows.sort_by(|a, b| {
         b.1.remaining_m2
@@ -335,16 +426,32 @@ fn write_top_hazards(out: &mut String, input: &ReportInput) {
     let total = rows.len();
     let _ = writeln!(
         out,
-        "<section id=\"top-hazards\">\n<h2>Hazards with the most land remaining</h2>\n<p class=\"note\">The {} \
-         largest by remaining area, of {}. Areas in m², per hazard as recorded (overlaps not removed).</p>",
-        thousands(TOP_HAZARDS.min(total) as u64),
-        count(total, "hazard", "hazards")
+        "<section id=\"top-hazards\">\n<h2>{}</h2>\n<p class=\"note\">{}</p>",
+        tr(lang, "Hazards with the most land remaining"),
+        tr_fill(
+            lang,
+            "The {} largest by remaining area, of {}. Areas in m², per hazard as recorded (overlaps not removed).",
+            &[
+                &thousands(lang, TOP_HAZARDS.min(total) as u64),
+                &count(lang, total, Noun::Hazard)
+            ]
+        )
     );
-    out.push_str(
-        "<table class=\"hazards\">\n<thead><tr><th class=\"n\">#</th><th>Hazard</th><th>Class</th><th>Status</th>\
-         <th class=\"n\">Area (m²)</th><th class=\"n\">Cancelled (m²)</th><th class=\"n\">Reduced (m²)</th>\
-         <th class=\"n\">Cleared (m²)</th><th class=\"n\">Remaining (m²)</th></tr></thead>\n<tbody>\n",
-    );
+    out.push_str("<table class=\"hazards\">\n<thead><tr><th class=\"n\">#</th>");
+    for (numeric, head) in [
+        (false, "Hazard"),
+        (false, "Class"),
+        (false, "Status"),
+        (true, "Area (m²)"),
+        (true, "Cancelled (m²)"),
+        (true, "Reduced (m²)"),
+        (true, "Cleared (m²)"),
+        (true, "Remaining (m²)"),
+    ] {
+        let class = if numeric { " class=\"n\"" } else { "" };
+        let _ = write!(out, "<th{class}>{}</th>", tr(lang, head));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
     for (rank, (h, r)) in rows.iter().take(TOP_HAZARDS).enumerate() {
         let name = match &h.name {
             Some(n) if !n.trim().is_empty() => format!("<br><span class=\"name\">{}</span>", escape(n)),
@@ -358,28 +465,32 @@ fn write_top_hazards(out: &mut String, input: &ReportInput) {
             escape(&h.id),
             h.class,
             r.status.as_str(),
-            status_header(r.status),
-            cell_m2(r.area_m2),
-            cell_m2(r.cancelled_m2),
-            cell_m2(r.reduced_m2),
-            cell_m2(r.cleared_m2),
-            cell_m2(r.remaining_m2)
+            status_header(lang, r.status),
+            cell_m2(lang, r.area_m2),
+            cell_m2(lang, r.cancelled_m2),
+            cell_m2(lang, r.reduced_m2),
+            cell_m2(lang, r.cleared_m2),
+            cell_m2(lang, r.remaining_m2)
         );
     }
     out.push_str("</tbody>\n</table>\n");
     if total > TOP_HAZARDS {
         let _ = writeln!(
             out,
-            "<p class=\"note\">{} more in <code>demine release --json</code>.</p>",
-            thousands((total - TOP_HAZARDS) as u64)
+            "<p class=\"note\">{}</p>",
+            tr_fill(
+                lang,
+                "{} more in <code>demine release --json</code>.",
+                &[&thousands(lang, (total - TOP_HAZARDS) as u64)]
+            )
         );
     }
     out.push_str("</section>\n");
 }
 
 /// A table cell with whole m²; zero is muted so that the figures that matter stand out.
-fn cell_m2(x: f64) -> String {
-    let v = grouped(x, 0);
+fn cell_m2(lang: Lang, x: f64) -> String {
+    let v = grouped(lang, x, 0);
     if v == "0" {
         "<td class=\"n z\">0</td>".to_string()
     } else {
@@ -387,8 +498,8 @@ fn cell_m2(x: f64) -> String {
     }
 }
 
-fn category_label(c: FindCategory) -> &'static str {
-    match c {
+fn category_label(lang: Lang, c: FindCategory) -> &'static str {
+    let en = match c {
         FindCategory::ApMine => "Anti-personnel mines",
         FindCategory::AtMine => "Anti-tank mines",
         FindCategory::Uxo => "Unexploded ordnance (UXO)",
@@ -396,13 +507,19 @@ fn category_label(c: FindCategory) -> &'static str {
         FindCategory::Ied => "Improvised explosive devices (IED)",
         FindCategory::Submunition => "Submunitions",
         FindCategory::Other => "Other",
-    }
+    };
+    tr(lang, en)
 }
 
 fn write_finds_and_accidents(out: &mut String, input: &ReportInput) {
-    out.push_str(
-        "<section id=\"finds\">\n<h2>Explosive ordnance found and accidents</h2>\n<div class=\"cols\">\n<div>\n\
-         <table class=\"counts\">\n<thead><tr><th>Category</th><th class=\"n\">Items found</th></tr></thead>\n<tbody>\n",
+    let lang = input.lang;
+    let _ = writeln!(
+        out,
+        "<section id=\"finds\">\n<h2>{}</h2>\n<div class=\"cols\">\n<div>\n\
+         <table class=\"counts\">\n<thead><tr><th>{}</th><th class=\"n\">{}</th></tr></thead>\n<tbody>",
+        tr(lang, "Explosive ordnance found and accidents"),
+        tr(lang, "Category"),
+        tr(lang, "Items found")
     );
     for c in FindCategory::ALL {
         let n = input.finds.iter().filter(|f| f.category == *c).count();
@@ -410,48 +527,66 @@ fn write_finds_and_accidents(out: &mut String, input: &ReportInput) {
             out,
             "<tr id=\"finds-{}\"><th scope=\"row\">{}</th><td class=\"n\">{}</td></tr>",
             c.as_str(),
-            category_label(*c),
-            count(n, "item", "items")
+            category_label(lang, *c),
+            count(lang, n, Noun::Item)
         );
     }
     let _ = writeln!(
         out,
-        "</tbody>\n<tbody><tr class=\"sum\" id=\"finds-total\"><th scope=\"row\">All finds</th><td class=\"n\">{}</td></tr></tbody>\n</table>\n</div>",
-        count(input.finds.len(), "item", "items")
+        "</tbody>\n<tbody><tr class=\"sum\" id=\"finds-total\"><th scope=\"row\">{}</th><td class=\"n\">{}</td></tr></tbody>\n</table>\n</div>",
+        tr(lang, "All finds"),
+        count(lang, input.finds.len(), Noun::Item)
     );
     let killed: u64 = input.accidents.iter().map(|a| u64::from(a.killed)).sum();
     let injured: u64 = input.accidents.iter().map(|a| u64::from(a.injured)).sum();
     let _ = writeln!(
         out,
-        "<div>\n<table class=\"counts\">\n<thead><tr><th>Accidents</th><th class=\"n\">Number</th></tr></thead>\n<tbody>\n\
-         <tr id=\"accidents-count\"><th scope=\"row\">Accidents</th><td class=\"n\">{}</td></tr>\n\
-         <tr id=\"accidents-killed\"><th scope=\"row\">Killed</th><td class=\"n\">{}</td></tr>\n\
-         <tr id=\"accidents-injured\"><th scope=\"row\">Injured</th><td class=\"n\">{}</td></tr>\n\
-         <tr class=\"sum\" id=\"accidents-casualties\"><th scope=\"row\">Casualties</th><td class=\"n\">{}</td></tr>\n\
+        "<div>\n<table class=\"counts\">\n<thead><tr><th>{accidents}</th><th class=\"n\">{}</th></tr></thead>\n<tbody>\n\
+         <tr id=\"accidents-count\"><th scope=\"row\">{accidents}</th><td class=\"n\">{}</td></tr>\n\
+         <tr id=\"accidents-killed\"><th scope=\"row\">{}</th><td class=\"n\">{}</td></tr>\n\
+         <tr id=\"accidents-injured\"><th scope=\"row\">{}</th><td class=\"n\">{}</td></tr>\n\
+         <tr class=\"sum\" id=\"accidents-casualties\"><th scope=\"row\">{}</th><td class=\"n\">{}</td></tr>\n\
          </tbody>\n</table>\n</div>\n</div>\n</section>",
-        count(input.accidents.len(), "accident", "accidents"),
-        count(killed as usize, "person", "people"),
-        count(injured as usize, "person", "people"),
-        count((killed + injured) as usize, "person", "people")
+        tr(lang, "Number"),
+        count(lang, input.accidents.len(), Noun::Accident),
+        tr(lang, "Killed"),
+        count(lang, killed as usize, Noun::Person),
+        tr(lang, "Injured"),
+        count(lang, injured as usize, Noun::Person),
+        tr(lang, "Casualties"),
+        count(lang, (killed + injured) as usize, Noun::Person),
+        accidents = tr(lang, "Accidents")
     );
 }
 
 fn write_footer(out: &mut String, input: &ReportInput) {
-    out.push_str(
-        "<footer>\n<p>Areas are geodesic on the WGS84 ellipsoid; land released once, by the earliest activity \
-         (IMAS 07.11); national totals over the union of hazards.</p>\n",
+    let lang = input.lang;
+    let _ = writeln!(
+        out,
+        "<footer>\n<p>{}</p>",
+        tr(
+            lang,
+            "Areas are geodesic on the WGS84 ellipsoid; land released once, by the earliest activity (IMAS 07.11); national totals over the union of hazards."
+        )
     );
     if input.synthetic {
-        out.push_str(
-            "<p class=\"synthetic-note\"><strong>SYNTHETIC DATA.</strong> Every figure and every shape in this \
-             report was generated; none describes real contamination.</p>\n",
+        let _ = writeln!(
+            out,
+            "<p class=\"synthetic-note\">{}</p>",
+            tr(
+                lang,
+                "<strong>SYNTHETIC DATA.</strong> Every figure and every shape in this report was generated; none describes real contamination."
+            )
         );
     }
     let _ = writeln!(
         out,
-        "<p>Generated {} by demine-report {}.</p>\n</footer>",
-        escape(&input.generated_at),
-        env!("CARGO_PKG_VERSION")
+        "<p>{}</p>\n</footer>",
+        tr_fill(
+            lang,
+            "Generated {} by demine-report {}.",
+            &[&escape(&input.generated_at), &env!("CARGO_PKG_VERSION")]
+        )
     );
 }
 
@@ -471,6 +606,10 @@ th,td{padding:3px 8px;border-bottom:1px solid var(--rule);text-align:left;vertic
 thead th{border-bottom:1.5px solid var(--ink);font-weight:600}
 tbody th{font-weight:normal}
 .n{text-align:right;white-space:nowrap}
+th.n{white-space:normal}
+table.figures td:first-child{white-space:nowrap}
+svg.chart{display:block;width:100%;max-width:760px;height:auto}
+svg.chart .cancelled{fill:#9ecae1}svg.chart .reduced{fill:#ffe34d}svg.chart .cleared{fill:#41ab5d}
 tr.sum th,tr.sum td{font-weight:600}
 tr.key td{background:#fdecea}
 td.z{color:#b0b0b0}

@@ -11,7 +11,8 @@
 //! (or when the detailed layer would exceed [`FULL_DETAIL_MAX_BYTES`]) hazards are drawn as a
 //! density of small squares instead of outlines, and the caption says so.
 
-use crate::text::{escape, grouped, push_coord, thousands};
+use crate::lang::{tr, tr_fill, Lang};
+use crate::text::{escape, grouped, push_coord, thousands, unit_km2, unit_m2};
 use crate::ReportInput;
 use demine_core::release::HazardRelease;
 use demine_core::{Hazard, HazardClass, HazardStatus, Outcome};
@@ -172,108 +173,129 @@ font-size:12px;fill:#222}\
 
 /// Renders the map of `input`.
 pub(crate) fn render(input: &ReportInput) -> Map {
+    let lang = input.lang;
     let mut svg = String::with_capacity(64 * 1024);
     let mut caption: Vec<String> = Vec::new();
     let _ = write!(
         svg,
         "<svg class=\"dm-map\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-labelledby=\"dm-map-title\">\
-         <title id=\"dm-map-title\">Map of hazards and land released</title><style>{STYLE}</style>\
+         <title id=\"dm-map-title\">{}</title><style>{STYLE}</style>\
          <defs><clipPath id=\"dm-map-clip\"><rect width=\"{WIDTH}\" height=\"{MAP_HEIGHT}\"/></clipPath></defs>\
-         <rect class=\"frame\" width=\"{WIDTH}\" height=\"{MAP_HEIGHT}\"/>"
+         <rect class=\"frame\" width=\"{WIDTH}\" height=\"{MAP_HEIGHT}\"/>",
+        tr(lang, "Map of hazards and land released")
     );
 
     let hazard_box = hazard_bounds(input.hazards);
     let Some(bounds) = hazard_box.or_else(|| point_bounds(input)) else {
         let _ = write!(
             svg,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">Nothing to map: no hazards and no points.</text>",
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
             WIDTH / 2.0,
-            MAP_HEIGHT / 2.0
+            MAP_HEIGHT / 2.0,
+            tr(lang, "Nothing to map: no hazards and no points.")
         );
-        write_watermark(&mut svg, input.synthetic);
+        write_watermark(&mut svg, lang, input.synthetic);
         svg.push_str("</svg>");
-        caption.push("Nothing to map: the input has no hazards and no points.".into());
-        synthetic_caption(&mut caption, input.synthetic);
+        caption.push(tr(lang, "Nothing to map: the input has no hazards and no points.").into());
+        synthetic_caption(&mut caption, lang, input.synthetic);
         return Map {
             svg,
             caption: caption.join(" "),
         };
     };
     let proj = Projection::fit(bounds);
-    projection_caption(&mut caption, &proj, hazard_box);
+    projection_caption(&mut caption, lang, &proj, hazard_box);
 
     svg.push_str("<g clip-path=\"url(#dm-map-clip)\">");
-    write_context_lines(&mut svg, &mut caption, input.context_lines, &proj);
+    write_context_lines(&mut svg, &mut caption, lang, input.context_lines, &proj);
 
     let pairs: Vec<(&Hazard, &HazardRelease)> = input.hazards.iter().zip(&input.release.per_hazard).collect();
     let mut legend = Vec::new();
     let detailed = if pairs.len() > FULL_DETAIL_MAX_HAZARDS {
         None
     } else {
-        render_detailed(&pairs, &proj, FULL_DETAIL_MAX_BYTES)
+        render_detailed(lang, &pairs, &proj, FULL_DETAIL_MAX_BYTES)
     };
     match detailed {
         Some((layer, pieces)) => {
             svg.push_str(&layer);
-            detailed_caption(&mut caption, pairs.len(), pieces, &pairs);
-            detailed_legend(&mut legend);
+            detailed_caption(&mut caption, lang, pairs.len(), pieces, &pairs);
+            detailed_legend(&mut legend, lang);
         }
         None => {
-            let classes = write_density(&mut svg, &pairs, &proj);
-            density_caption(&mut caption, pairs.len(), &proj);
-            density_legend(&mut legend, &classes);
+            let classes = write_density(&mut svg, lang, &pairs, &proj);
+            density_caption(&mut caption, lang, pairs.len(), &proj);
+            density_legend(&mut legend, lang, &classes);
         }
     }
     if let Some(b) = hazard_box {
-        write_extent(&mut svg, &proj, b);
+        write_extent(&mut svg, lang, &proj, b);
     }
     point_layers(&mut svg, &mut caption, &mut legend, input, &proj);
-    write_watermark(&mut svg, input.synthetic);
+    write_watermark(&mut svg, lang, input.synthetic);
     svg.push_str("</g>");
 
-    write_north_arrow(&mut svg);
-    write_scale_bar(&mut svg, &proj);
+    write_north_arrow(&mut svg, lang);
+    write_scale_bar(&mut svg, lang, &proj);
     write_legend(&mut svg, &legend);
     svg.push_str("</svg>");
-    synthetic_caption(&mut caption, input.synthetic);
+    synthetic_caption(&mut caption, lang, input.synthetic);
     Map {
         svg,
         caption: caption.join(" "),
     }
 }
 
-fn lat_text(lat: f64) -> String {
-    format!("{:.3}° {}", lat.abs(), if lat < 0.0 { 'S' } else { 'N' })
+/// A latitude with its hemisphere: `50.250° N`, `50,250° пн. ш.`.
+fn lat_text(lang: Lang, lat: f64) -> String {
+    let hemisphere = match (lang, lat < 0.0) {
+        (Lang::En, false) => "N",
+        (Lang::En, true) => "S",
+        (Lang::Uk, false) => "пн.\u{a0}ш.",
+        (Lang::Uk, true) => "пд.\u{a0}ш.",
+    };
+    format!("{}° {hemisphere}", grouped(lang, lat.abs(), 3))
 }
 
-fn lon_text(lon: f64) -> String {
-    format!("{:.3}° {}", lon.abs(), if lon < 0.0 { 'W' } else { 'E' })
+/// A longitude with its hemisphere: `30.500° E`, `30,500° сх. д.`.
+fn lon_text(lang: Lang, lon: f64) -> String {
+    let hemisphere = match (lang, lon < 0.0) {
+        (Lang::En, false) => "E",
+        (Lang::En, true) => "W",
+        (Lang::Uk, false) => "сх.\u{a0}д.",
+        (Lang::Uk, true) => "зх.\u{a0}д.",
+    };
+    format!("{}° {hemisphere}", grouped(lang, lon.abs(), 3))
 }
 
-fn projection_caption(caption: &mut Vec<String>, proj: &Projection, hazard_box: Option<Rect<f64>>) {
-    caption.push(format!(
-        "Equirectangular projection, north up, longitudes scaled by cos({}) = {:.3} so that shapes keep \
-         their proportions; the scale bar is true at that latitude.",
-        lat_text(proj.lat_c),
-        proj.kx
+fn projection_caption(caption: &mut Vec<String>, lang: Lang, proj: &Projection, hazard_box: Option<Rect<f64>>) {
+    caption.push(tr_fill(
+        lang,
+        "Equirectangular projection, north up, longitudes scaled by cos({}) = {} so that shapes keep their proportions; the scale bar is true at that latitude.",
+        &[&lat_text(lang, proj.lat_c), &grouped(lang, proj.kx, 3)],
     ));
     if let Some(b) = hazard_box {
-        caption.push(format!(
+        caption.push(tr_fill(
+            lang,
             "Dashed frame: bounding box of all hazards, {} to {}, {} to {}.",
-            lon_text(b.min().x),
-            lon_text(b.max().x),
-            lat_text(b.min().y),
-            lat_text(b.max().y)
+            &[
+                &lon_text(lang, b.min().x),
+                &lon_text(lang, b.max().x),
+                &lat_text(lang, b.min().y),
+                &lat_text(lang, b.max().y),
+            ],
         ));
     }
 }
 
-fn synthetic_caption(caption: &mut Vec<String>, synthetic: bool) {
+fn synthetic_caption(caption: &mut Vec<String>, lang: Lang, synthetic: bool) {
     if synthetic {
         caption.push(
-            "<strong>SYNTHETIC DATA</strong>: generated for demonstration and testing; not a real \
-             contamination picture."
-                .into(),
+            tr(
+                lang,
+                "<strong>SYNTHETIC DATA</strong>: generated for demonstration and testing; not a real contamination picture.",
+            )
+            .into(),
         );
     }
 }
@@ -315,24 +337,31 @@ fn class_css(class: HazardClass) -> &'static str {
     }
 }
 
-fn status_label(status: HazardStatus) -> &'static str {
-    match status {
-        HazardStatus::Active => "active",
-        HazardStatus::PartiallyReleased => "partially released",
-        HazardStatus::Released => "released",
-    }
+fn status_label(lang: Lang, status: HazardStatus) -> &'static str {
+    tr(
+        lang,
+        match status {
+            HazardStatus::Active => "active",
+            HazardStatus::PartiallyReleased => "partially released",
+            HazardStatus::Released => "released",
+        },
+    )
 }
 
-fn outcome_label(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Cancelled => "cancelled",
-        Outcome::Reduced => "reduced",
-        Outcome::Cleared => "cleared",
-    }
+fn outcome_label(lang: Lang, outcome: Outcome) -> &'static str {
+    tr(
+        lang,
+        match outcome {
+            Outcome::Cancelled => "cancelled",
+            Outcome::Reduced => "reduced",
+            Outcome::Cleared => "cleared",
+        },
+    )
 }
 
 /// One `<path>` per hazard, then one per released piece. `None` when over the byte budget.
 fn render_detailed(
+    lang: Lang,
     pairs: &[(&Hazard, &HazardRelease)],
     proj: &Projection,
     max_bytes: usize,
@@ -344,11 +373,17 @@ fn render_detailed(
         write_path_data(&mut out, &h.geometry, proj);
         let _ = write!(
             out,
-            "\"><title>{} · {} · {} · {} m² remaining</title></path>",
-            escape(&h.id),
-            h.class,
-            status_label(r.status),
-            grouped(r.remaining_m2, 0)
+            "\"><title>{}</title></path>",
+            tr_fill(
+                lang,
+                "{} · {} · {} · {} remaining",
+                &[
+                    &escape(&h.id),
+                    &h.class,
+                    &status_label(lang, r.status),
+                    &area_m2_text(lang, r.remaining_m2)
+                ]
+            )
         );
         if out.len() > max_bytes {
             return None;
@@ -362,11 +397,17 @@ fn render_detailed(
             write_path_data(&mut out, &p.geometry, proj);
             let _ = write!(
                 out,
-                "\"><title>{} {} by {} · {} m²</title></path>",
-                escape(&h.id),
-                outcome_label(p.outcome),
-                escape(&p.activity_id),
-                grouped(p.area_m2, 0)
+                "\"><title>{}</title></path>",
+                tr_fill(
+                    lang,
+                    "{} {} by {} · {}",
+                    &[
+                        &escape(&h.id),
+                        &outcome_label(lang, p.outcome),
+                        &escape(&p.activity_id),
+                        &area_m2_text(lang, p.area_m2)
+                    ]
+                )
             );
             pieces += 1;
         }
@@ -378,34 +419,42 @@ fn render_detailed(
     Some((out, pieces))
 }
 
-fn detailed_caption(caption: &mut Vec<String>, hazards: usize, pieces: usize, pairs: &[(&Hazard, &HazardRelease)]) {
-    caption.push(format!(
-        "Each of the {} hazards is drawn as its outline: fill by status, solid outline CHA, dashed \
-         outline SHA; {} released pieces are drawn over them, coloured by outcome.",
-        thousands(hazards as u64),
-        thousands(pieces as u64)
+fn detailed_caption(
+    caption: &mut Vec<String>,
+    lang: Lang,
+    hazards: usize,
+    pieces: usize,
+    pairs: &[(&Hazard, &HazardRelease)],
+) {
+    caption.push(tr_fill(
+        lang,
+        "Each of the {} hazards is drawn as its outline: fill by status, solid outline CHA, dashed outline SHA; {} released pieces are drawn over them, coloured by outcome.",
+        &[&thousands(lang, hazards as u64), &thousands(lang, pieces as u64)],
     ));
     let released_without_pieces = pairs.iter().any(|(_, r)| r.released_m2() > 0.0 && r.pieces.is_empty());
     if released_without_pieces {
         caption.push(
-            "Some hazards have released land but no released pieces were supplied, so their released \
-             land is shown by status colour only."
-                .into(),
+            tr(
+                lang,
+                "Some hazards have released land but no released pieces were supplied, so their released land is shown by status colour only.",
+            )
+            .into(),
         );
     }
 }
 
-fn detailed_legend(legend: &mut Vec<LegendItem>) {
+fn detailed_legend(legend: &mut Vec<LegendItem>, lang: Lang) {
+    let fill = |class, label| LegendItem::fill(class, tr(lang, label));
     legend.extend([
-        LegendItem::fill("active sw", "Active"),
-        LegendItem::fill("partially_released sw", "Partially released"),
-        LegendItem::fill("released sw", "Released"),
-        LegendItem::fill("outline cha", "CHA (solid outline)"),
-        LegendItem::fill("outline sha", "SHA (dashed outline)"),
-        LegendItem::fill("extent", "Extent of hazards"),
-        LegendItem::fill("cancelled", "Cancelled (NTS)"),
-        LegendItem::fill("reduced", "Reduced (TS)"),
-        LegendItem::fill("cleared", "Cleared"),
+        fill("active sw", "Active"),
+        fill("partially_released sw", "Partially released"),
+        fill("released sw", "Released"),
+        fill("outline cha", "CHA (solid outline)"),
+        fill("outline sha", "SHA (dashed outline)"),
+        fill("extent", "Extent of hazards"),
+        fill("cancelled", "Cancelled (NTS)"),
+        fill("reduced", "Reduced (TS)"),
+        fill("cleared", "Cleared"),
     ]);
 }
 
@@ -413,7 +462,12 @@ fn detailed_legend(legend: &mut Vec<LegendItem>) {
 type DensityClasses = Vec<(&'static str, String)>;
 
 /// National scale: remaining hazard area per square, by quantile class; released-only squares green.
-fn write_density(out: &mut String, pairs: &[(&Hazard, &HazardRelease)], proj: &Projection) -> DensityClasses {
+fn write_density(
+    out: &mut String,
+    lang: Lang,
+    pairs: &[(&Hazard, &HazardRelease)],
+    proj: &Projection,
+) -> DensityClasses {
     let cols = (WIDTH / DENSITY_CELL_PX).ceil() as usize;
     let rows = (MAP_HEIGHT / DENSITY_CELL_PX).ceil() as usize;
     // (remaining m², hazard area m²) per square.
@@ -457,7 +511,7 @@ fn write_density(out: &mut String, pairs: &[(&Hazard, &HazardRelease)], proj: &P
         }
         if !d.is_empty() {
             let _ = write!(out, "<path class=\"{name}\" d=\"{d}\"/>");
-            classes.push((name, format!("≤ {}", area_short(breaks[k]))));
+            classes.push((name, format!("≤ {}", area_short(lang, breaks[k]))));
         }
     }
     let mut d = String::new();
@@ -468,7 +522,7 @@ fn write_density(out: &mut String, pairs: &[(&Hazard, &HazardRelease)], proj: &P
     }
     if !d.is_empty() {
         let _ = write!(out, "<path class=\"dr\" d=\"{d}\"/>");
-        classes.push(("dr", "none (all released)".into()));
+        classes.push(("dr", tr(lang, "none (all released)").into()));
     }
     out.push_str("</g>");
     classes
@@ -484,39 +538,44 @@ fn write_square(d: &mut String, i: usize, j: usize) {
 }
 
 /// A short area for legends: m² below 1 km², km² above.
-fn area_short(m2: f64) -> String {
+fn area_short(lang: Lang, m2: f64) -> String {
     if m2 >= 1e6 {
-        format!("{} km²", grouped(m2 / 1e6, 2))
+        format!("{} {}", grouped(lang, m2 / 1e6, 2), unit_km2(lang))
     } else {
-        format!("{} m²", grouped(m2, 0))
+        area_m2_text(lang, m2)
     }
 }
 
-fn density_caption(caption: &mut Vec<String>, hazards: usize, proj: &Projection) {
-    caption.push(format!(
-        "National scale: the {} hazards are too many to draw one by one (more than {} hazards, or too \
-         much detail for a printable file), so each {} px square (about {} km across) shows the remaining \
-         hazard area of the hazards whose bounding-box centre lies in it; green squares hold only released \
-         hazards. Released pieces are not drawn at this scale.",
-        thousands(hazards as u64),
-        thousands(FULL_DETAIL_MAX_HAZARDS as u64),
-        DENSITY_CELL_PX,
-        grouped(DENSITY_CELL_PX * proj.metres_per_unit() / 1000.0, 2)
+/// Whole square metres with their unit, for SVG text (no HTML entities there).
+fn area_m2_text(lang: Lang, m2: f64) -> String {
+    format!("{} {}", grouped(lang, m2, 0), unit_m2(lang))
+}
+
+fn density_caption(caption: &mut Vec<String>, lang: Lang, hazards: usize, proj: &Projection) {
+    caption.push(tr_fill(
+        lang,
+        "National scale: the {} hazards are too many to draw one by one (more than {} hazards, or too much detail for a printable file), so each {} px square (about {} km across) shows the remaining hazard area of the hazards whose bounding-box centre lies in it; green squares hold only released hazards. Released pieces are not drawn at this scale.",
+        &[
+            &thousands(lang, hazards as u64),
+            &thousands(lang, FULL_DETAIL_MAX_HAZARDS as u64),
+            &DENSITY_CELL_PX,
+            &grouped(lang, DENSITY_CELL_PX * proj.metres_per_unit() / 1000.0, 2),
+        ],
     ));
 }
 
-fn density_legend(legend: &mut Vec<LegendItem>, classes: &DensityClasses) {
+fn density_legend(legend: &mut Vec<LegendItem>, lang: Lang, classes: &DensityClasses) {
     legend.push(LegendItem {
         swatch: Swatch::Heading,
-        label: "Remaining per square:".into(),
+        label: tr(lang, "Remaining per square:").into(),
     });
     for (class, label) in classes {
         legend.push(LegendItem::fill(class, label));
     }
-    legend.push(LegendItem::fill("extent", "Extent of hazards"));
+    legend.push(LegendItem::fill("extent", tr(lang, "Extent of hazards")));
 }
 
-fn write_extent(out: &mut String, proj: &Projection, b: Rect<f64>) {
+fn write_extent(out: &mut String, lang: Lang, proj: &Projection, b: Rect<f64>) {
     let (x0, y0) = proj.xy(b.min().x, b.max().y);
     let (x1, y1) = proj.xy(b.max().x, b.min().y);
     out.push_str("<path class=\"extent\" d=\"M");
@@ -534,12 +593,22 @@ fn write_extent(out: &mut String, proj: &Projection, b: Rect<f64>) {
     push_coord(out, x0);
     out.push_str("\" y=\"");
     push_coord(out, y0 - 5.0);
-    let _ = write!(out, "\">{}, {}</text>", lat_text(b.max().y), lon_text(b.min().x));
+    let _ = write!(
+        out,
+        "\">{}, {}</text>",
+        lat_text(lang, b.max().y),
+        lon_text(lang, b.min().x)
+    );
     out.push_str("<text class=\"small\" text-anchor=\"end\" x=\"");
     push_coord(out, x1);
     out.push_str("\" y=\"");
     push_coord(out, y1 + 13.0);
-    let _ = write!(out, "\">{}, {}</text>", lat_text(b.min().y), lon_text(b.max().x));
+    let _ = write!(
+        out,
+        "\">{}, {}</text>",
+        lat_text(lang, b.min().y),
+        lon_text(lang, b.max().x)
+    );
 }
 
 /// Writes points as one path of zero-length segments (drawn as round dots by the stroke),
@@ -608,13 +677,14 @@ fn point_layers(
     input: &ReportInput,
     proj: &Projection,
 ) {
+    let lang = input.lang;
     let ctx = input.context_points;
     if !ctx.is_empty() {
         let pts = ctx.iter().map(|(_, p)| (p.x(), p.y()));
         write_points(svg, "ctxpt", pts, proj, point_cell(ctx.len()), square);
         legend.push(LegendItem {
             swatch: Swatch::Square,
-            label: "Settlement".into(),
+            label: tr(lang, "Settlement").into(),
         });
     }
     let finds = input.finds;
@@ -639,32 +709,33 @@ fn point_layers(
     write_labels(svg, ctx, proj);
     legend.push(LegendItem {
         swatch: Swatch::Dot("finds"),
-        label: "EO find".into(),
+        label: tr(lang, "EO find").into(),
     });
     legend.push(LegendItem {
         swatch: Swatch::Cross,
-        label: "Accident".into(),
+        label: tr(lang, "Accident").into(),
     });
-    let mut text = format!(
+    let mut text = tr_fill(
+        lang,
         "{} finds (dark dots) and {} accidents (red crosses)",
-        thousands(finds.len() as u64),
-        thousands(accidents.len() as u64)
+        &[
+            &thousands(lang, finds.len() as u64),
+            &thousands(lang, accidents.len() as u64),
+        ],
     );
     if drawn_finds < finds.len() || drawn_accidents < accidents.len() {
-        let _ = write!(
-            text,
-            "; points outside the frame are not drawn and points on the same pixel are drawn once \
-             ({} find marks, {} accident marks)",
-            thousands(drawn_finds as u64),
-            thousands(drawn_accidents as u64)
-        );
+        text.push_str(&tr_fill(
+            lang,
+            "; points outside the frame are not drawn and points on the same pixel are drawn once ({} find marks, {} accident marks)",
+            &[&thousands(lang, drawn_finds as u64), &thousands(lang, drawn_accidents as u64)],
+        ));
     }
     text.push('.');
     caption.push(text);
     if !input.context_lines.is_empty() {
         legend.push(LegendItem {
             swatch: Swatch::Line("ctx"),
-            label: "Road / line".into(),
+            label: tr(lang, "Road / line").into(),
         });
     }
 }
@@ -696,7 +767,13 @@ fn write_labels(svg: &mut String, points: &[(String, geo::Point<f64>)], proj: &P
 }
 
 /// Context lines, clipped to the neighbourhood of the frame and simplified, as one path.
-fn write_context_lines(svg: &mut String, caption: &mut Vec<String>, lines: &[LineString<f64>], proj: &Projection) {
+fn write_context_lines(
+    svg: &mut String,
+    caption: &mut Vec<String>,
+    lang: Lang,
+    lines: &[LineString<f64>],
+    proj: &Projection,
+) {
     if lines.is_empty() {
         return;
     }
@@ -745,28 +822,38 @@ fn write_context_lines(svg: &mut String, caption: &mut Vec<String>, lines: &[Lin
         let _ = write!(svg, "<path class=\"ctx\" d=\"{d}\"/>");
     }
     if truncated {
-        caption.push("Context lines were too detailed to draw in full; some are left out.".into());
-    }
-}
-
-fn write_watermark(svg: &mut String, synthetic: bool) {
-    if synthetic {
-        let (cx, cy) = (WIDTH / 2.0, MAP_HEIGHT / 2.0);
-        let _ = write!(
-            svg,
-            "<text class=\"watermark\" x=\"{cx}\" y=\"{cy}\" text-anchor=\"middle\" dominant-baseline=\"middle\" \
-             transform=\"rotate(-20 {cx} {cy})\" pointer-events=\"none\">SYNTHETIC DATA</text>"
+        caption.push(
+            tr(
+                lang,
+                "Context lines were too detailed to draw in full; some are left out.",
+            )
+            .into(),
         );
     }
 }
 
-fn write_north_arrow(svg: &mut String) {
+fn write_watermark(svg: &mut String, lang: Lang, synthetic: bool) {
+    if synthetic {
+        let text = tr(lang, "SYNTHETIC DATA");
+        let (cx, cy) = (WIDTH / 2.0, MAP_HEIGHT / 2.0);
+        let _ = write!(
+            svg,
+            "<text class=\"watermark\" x=\"{cx}\" y=\"{cy}\" text-anchor=\"middle\" dominant-baseline=\"middle\" \
+             transform=\"rotate(-20 {cx} {cy})\" pointer-events=\"none\" style=\"font-size:{size:.0}px\">{text}</text>",
+            // The longer the words, the smaller, so that they stay inside the frame.
+            size = (84.0 * 14.0 / text.chars().count() as f64).min(84.0)
+        );
+    }
+}
+
+fn write_north_arrow(svg: &mut String, lang: Lang) {
     let (x, y) = (WIDTH - 22.0, 30.0);
     let _ = write!(
         svg,
         "<g transform=\"translate({x} {y})\"><circle r=\"17\" fill=\"#fff\" fill-opacity=\".8\"/>\
          <path class=\"arrow\" d=\"M0-13L6 8 0 3-6 8Z\"/>\
-         <text y=\"-1\" x=\"0\" text-anchor=\"middle\" dy=\"23\" class=\"small\">N</text></g>"
+         <text y=\"-1\" x=\"0\" text-anchor=\"middle\" dy=\"23\" class=\"small\">{}</text></g>",
+        tr(lang, "N")
     );
 }
 
@@ -783,7 +870,7 @@ fn nice_length(target_m: f64) -> f64 {
         .unwrap_or(p)
 }
 
-fn write_scale_bar(svg: &mut String, proj: &Projection) {
+fn write_scale_bar(svg: &mut String, lang: Lang, proj: &Projection) {
     let mpu = proj.metres_per_unit();
     let length_m = nice_length(160.0 * mpu);
     let w = length_m / mpu;
@@ -810,7 +897,11 @@ fn write_scale_bar(svg: &mut String, proj: &Projection) {
     let _ = write!(svg, "<text class=\"small\" x=\"{x}\" y=\"{}\">0</text>", y - 4.0);
     svg.push_str("<text class=\"small\" text-anchor=\"middle\" x=\"");
     push_coord(svg, x + w);
-    let _ = write!(svg, "\" y=\"{}\">{km} km</text></g>", y - 4.0);
+    let km = match lang {
+        Lang::En => km.to_string(),
+        Lang::Uk => km.to_string().replace('.', ","),
+    };
+    let _ = write!(svg, "\" y=\"{}\">{km} {}</text></g>", y - 4.0, tr(lang, "km"));
 }
 
 enum Swatch {
@@ -845,11 +936,19 @@ fn write_legend(svg: &mut String, items: &[LegendItem]) {
          <path class=\"rule\" d=\"M0 {MAP_HEIGHT}H{WIDTH}\"/>",
         HEIGHT - MAP_HEIGHT
     );
-    const PER_ROW: usize = 6;
-    let col_w = (WIDTH - 20.0) / PER_ROW as f64;
+    // As many columns as the longest label leaves room for (Ukrainian labels run longer),
+    // from three (three rows fit the strip) to six.
+    let longest = items
+        .iter()
+        .filter(|i| !matches!(i.swatch, Swatch::Heading))
+        .map(|i| i.label.chars().count())
+        .max()
+        .unwrap_or(0) as f64;
+    let per_row = (((WIDTH - 20.0) / (30.0 + 6.4 * longest)).floor() as usize).clamp(3, 6);
+    let col_w = (WIDTH - 20.0) / per_row as f64;
     for (i, item) in items.iter().enumerate() {
-        let x = 10.0 + (i % PER_ROW) as f64 * col_w;
-        let y = MAP_HEIGHT + 20.0 + (i / PER_ROW) as f64 * 24.0;
+        let x = 10.0 + (i % per_row) as f64 * col_w;
+        let y = MAP_HEIGHT + 20.0 + (i / per_row) as f64 * 24.0;
         match item.swatch {
             Swatch::Heading => {
                 let _ = write!(
@@ -943,9 +1042,9 @@ mod tests {
         let release = account_registry(&with, true);
         let pairs: Vec<(&Hazard, &HazardRelease)> = hazards.iter().zip(&release.per_hazard).collect();
         let proj = Projection::fit(geometry.bounding_rect().unwrap());
-        let (layer, _) = render_detailed(&pairs, &proj, FULL_DETAIL_MAX_BYTES).unwrap();
+        let (layer, _) = render_detailed(Lang::En, &pairs, &proj, FULL_DETAIL_MAX_BYTES).unwrap();
         assert_eq!(layer.matches("<path ").count(), 20);
-        assert!(render_detailed(&pairs, &proj, layer.len() / 2).is_none());
+        assert!(render_detailed(Lang::En, &pairs, &proj, layer.len() / 2).is_none());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The campaign plan drawn from plain values: a Gantt chart of team work (SVG), the
 //! released-area curve with its P10–P90 band, and the completion dates.
 
-use crate::text::escape;
+use crate::lang::{tr, tr_fill, Lang};
+use crate::text::{escape, grouped, unit_km2};
 use chrono::{Duration, NaiveDate};
 use std::fmt::Write;
 
@@ -50,7 +51,7 @@ fn stage_colour(stage: &str) -> &'static str {
 }
 
 /// The Gantt chart: one row per team, one bar per piece of work, coloured by stage.
-pub fn gantt_svg(s: &PlanSection) -> String {
+pub fn gantt_svg(lang: Lang, s: &PlanSection) -> String {
     let rows: Vec<&String> = s.team_ids.iter().take(MAX_ROWS).collect();
     let end = s.bars.iter().map(|b| b.end_day).fold(1.0, f64::max);
     let (left, width, row_h, top) = (110.0, 760.0, 14.0, 24.0);
@@ -69,7 +70,7 @@ pub fn gantt_svg(s: &PlanSection) -> String {
     for i in 0..=8 {
         let d = end * i as f64 / 8.0;
         let label = if s.continuous_days {
-            format!("day {d:.0}")
+            tr_fill(lang, "day {}", &[&format!("{d:.0}")])
         } else {
             (s.start_date + Duration::days(d as i64)).format("%Y-%m-%d").to_string()
         };
@@ -93,24 +94,30 @@ pub fn gantt_svg(s: &PlanSection) -> String {
         for b in s.bars.iter().filter(|b| &&b.team == team) {
             let _ = write!(
                 out,
-                r##"<rect x="{x0:.2}" y="{y:.1}" width="{w:.2}" height="{h:.1}" fill="{c}" stroke="#333" stroke-width="0.3"><title>{task} ({stage}) day {s0:.1}–{s1:.1}</title></rect>"##,
+                r##"<rect x="{x0:.2}" y="{y:.1}" width="{w:.2}" height="{h:.1}" fill="{c}" stroke="#333" stroke-width="0.3"><title>{title}</title></rect>"##,
                 x0 = x(b.start_day),
                 w = (x(b.end_day) - x(b.start_day)).max(0.5),
                 h = row_h - 3.0,
                 c = stage_colour(&b.stage),
-                task = escape(&b.task),
-                stage = escape(&b.stage),
-                s0 = b.start_day,
-                s1 = b.end_day
+                title = tr_fill(
+                    lang,
+                    "{} ({}) day {}–{}",
+                    &[
+                        &escape(&b.task),
+                        &escape(&b.stage),
+                        &grouped(lang, b.start_day, 1),
+                        &grouped(lang, b.end_day, 1)
+                    ]
+                )
             );
         }
     }
     if s.team_ids.len() > MAX_ROWS {
         let _ = write!(
             out,
-            r#"<text x="{left}" y="{y:.1}">… and {n} more teams</text>"#,
+            r#"<text x="{left}" y="{y:.1}">{text}</text>"#,
             y = top + row_h * rows.len() as f64 + 10.0,
-            n = s.team_ids.len() - MAX_ROWS
+            text = tr_fill(lang, "… and {} more teams", &[&(s.team_ids.len() - MAX_ROWS)])
         );
     }
     out.push_str("</svg>");
@@ -118,7 +125,7 @@ pub fn gantt_svg(s: &PlanSection) -> String {
 }
 
 /// The released-area curve (planned) and the forecast P10–P90 band, in km², per month.
-pub fn released_svg(s: &PlanSection) -> String {
+pub fn released_svg(lang: Lang, s: &PlanSection) -> String {
     let n = s.released.len().max(s.band.len()).max(2);
     let max = s
         .released
@@ -177,10 +184,11 @@ pub fn released_svg(s: &PlanSection) -> String {
     }
     let _ = write!(
         out,
-        r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{:.2} km²</text><text x="{:.1}" y="{:.1}" text-anchor="end">0</text>"#,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{} {}</text><text x="{:.1}" y="{:.1}" text-anchor="end">0</text>"#,
         left - 4.0,
         top + 8.0,
-        max / 1e6,
+        grouped(lang, max / 1e6, 2),
+        unit_km2(lang),
         left - 4.0,
         top + height
     );
@@ -189,33 +197,52 @@ pub fn released_svg(s: &PlanSection) -> String {
 }
 
 /// The plan section as an HTML fragment (headings, dates, both charts).
-pub fn plan_fragment(s: &PlanSection) -> String {
-    let mut out = String::from("<section><h2>Plan and forecast</h2>");
-    let _ = write!(out, "<p>Planned completion: <b>{}</b>", escape(&s.completion));
+pub fn plan_fragment(lang: Lang, s: &PlanSection) -> String {
+    let mut out = format!("<section><h2>{}</h2><p>", tr(lang, "Plan and forecast"));
+    out.push_str(&tr_fill(
+        lang,
+        "Planned completion: <b>{}</b>",
+        &[&escape(&s.completion)],
+    ));
     if let Some([p10, p50, p90]) = &s.completion_p {
-        let _ = write!(
-            out,
+        out.push_str(&tr_fill(
+            lang,
             "; forecast completion P10 <b>{}</b>, P50 <b>{}</b>, P90 <b>{}</b>",
-            escape(p10),
-            escape(p50),
-            escape(p90)
-        );
+            &[&escape(p10), &escape(p50), &escape(p90)],
+        ));
     }
-    out.push_str(".</p><h3>Team schedule (Gantt): NTS blue, TS yellow, clearance green</h3>");
-    out.push_str(&gantt_svg(s));
-    out.push_str("<h3>Land released (cumulative): plan, forecast P50 dashed, P10–P90 band</h3>");
-    out.push_str(&released_svg(s));
+    let _ = write!(
+        out,
+        ".</p><h3>{}</h3>",
+        tr(lang, "Team schedule (Gantt): NTS blue, TS yellow, clearance green")
+    );
+    out.push_str(&gantt_svg(lang, s));
+    let _ = write!(
+        out,
+        "<h3>{}</h3>",
+        tr(
+            lang,
+            "Land released (cumulative): plan, forecast P50 dashed, P10–P90 band"
+        )
+    );
+    out.push_str(&released_svg(lang, s));
     out.push_str("</section>");
     out
 }
 
 /// A standalone HTML page of the plan section.
-pub fn plan_html(s: &PlanSection) -> String {
+pub fn plan_html(lang: Lang, s: &PlanSection) -> String {
     format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>demine plan{}</title></head><body>{}{}</body></html>",
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}{}</title></head><body>{}{}</body></html>",
+        lang.code(),
+        tr(lang, "demine plan"),
         if s.synthetic { " (SYNTHETIC)" } else { "" },
-        if s.synthetic { "<p><b>SYNTHETIC DATA</b></p>" } else { "" },
-        plan_fragment(s)
+        if s.synthetic {
+            format!("<p><b>{}</b></p>", tr(lang, "SYNTHETIC DATA"))
+        } else {
+            String::new()
+        },
+        plan_fragment(lang, s)
     )
 }
 
@@ -251,10 +278,12 @@ mod tests {
             completion_p: Some(["2026-01-09".into(), "2026-01-10".into(), "2026-01-20".into()]),
             synthetic: true,
         };
-        let svg = gantt_svg(&s);
+        let svg = gantt_svg(Lang::En, &s);
         assert_eq!(svg.matches("<rect").count(), 2);
         assert!(svg.contains("A&lt;1&gt;") && svg.contains("SYNTHETIC"));
-        let html = plan_html(&s);
+        let html = plan_html(Lang::En, &s);
         assert!(html.contains("P90 <b>2026-01-20</b>"));
+        let uk = plan_html(Lang::Uk, &s);
+        assert!(uk.contains("прогноз завершення P10 <b>2026-01-09</b>") && uk.contains("SYNTHETIC"));
     }
 }

@@ -1,7 +1,8 @@
 //! The priority section: hazards ranked by the authority's multi-criteria score, each score
 //! with the points every criterion gave it.
 
-use crate::text::{escape, thousands};
+use crate::lang::{tr, tr_any, tr_fill, Lang};
+use crate::text::{escape, grouped, m2, thousands};
 use std::fmt::Write;
 
 /// Hazards listed.
@@ -34,30 +35,40 @@ pub struct PrioritySection<'a> {
     pub ranked: usize,
 }
 
-pub(crate) fn write_priorities(out: &mut String, p: &PrioritySection) {
-    out.push_str("<section>\n<h2>Priorities</h2>\n");
+pub(crate) fn write_priorities(out: &mut String, lang: Lang, p: &PrioritySection) {
+    let _ = writeln!(out, "<section>\n<h2>{}</h2>", tr(lang, "Priorities"));
     let total: f64 = p.criteria.iter().map(|c| c.1).sum();
+    let weights = p
+        .criteria
+        .iter()
+        .map(|(c, w)| {
+            format!(
+                "{} {}&nbsp;%",
+                escape(tr_any(lang, c)),
+                grouped(lang, if total > 0.0 { 100.0 * w / total } else { 0.0 }, 0)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let _ = writeln!(
         out,
-        "<p>{} hazards with land left, ranked by a score of 0–100: Σ weight × criterion / Σ weights. \
-         Weights: {}. Columns give each criterion's points, so every score can be checked. \
-         {} SHA(s) are suggested as CHA from direct or indirect evidence (<code>demine priority</code> \
-         explains each).</p>",
-        thousands(p.ranked as u64),
-        p.criteria
-            .iter()
-            .map(|(c, w)| format!(
-                "{} {:.0} %",
-                escape(c),
-                if total > 0.0 { 100.0 * w / total } else { 0.0 }
-            ))
-            .collect::<Vec<_>>()
-            .join(", "),
-        thousands(p.suggested_cha as u64)
+        "<p>{}</p>",
+        tr_fill(
+            lang,
+            "{} hazards with land left, ranked by a score of 0–100: Σ weight × criterion / Σ weights. Weights: {}. Columns give each criterion's points, so every score can be checked. {} SHA(s) are suggested as CHA from direct or indirect evidence (<code>demine priority</code> explains each).",
+            &[
+                &thousands(lang, p.ranked as u64),
+                &weights,
+                &thousands(lang, p.suggested_cha as u64)
+            ]
+        )
     );
-    out.push_str("<table>\n<tr><th>#</th><th>Hazard</th><th>Class</th><th>Score</th><th>Remaining</th>");
+    out.push_str("<table>\n<tr><th>#</th>");
+    for head in ["Hazard", "Class", "Score", "Remaining"] {
+        let _ = write!(out, "<th>{}</th>", tr(lang, head));
+    }
     for (c, _) in &p.criteria {
-        let _ = write!(out, "<th>{}</th>", escape(c));
+        let _ = write!(out, "<th>{}</th>", escape(tr_any(lang, c)));
     }
     out.push_str("</tr>\n");
     for r in p.rows.iter().take(TOP_PRIORITY_HAZARDS) {
@@ -68,14 +79,14 @@ pub(crate) fn write_priorities(out: &mut String, p: &PrioritySection) {
         };
         let _ = write!(
             out,
-            "<tr><td>{}</td><td><code>{}</code></td><td>{class}</td><td><b>{:.1}</b></td><td>{} m²</td>",
+            "<tr><td>{}</td><td><code>{}</code></td><td>{class}</td><td><b>{}</b></td><td>{}</td>",
             r.rank,
             escape(&r.hazard_id),
-            r.score,
-            thousands(r.remaining_m2.round() as u64)
+            grouped(lang, r.score, 1),
+            m2(lang, r.remaining_m2)
         );
         for pts in &r.points {
-            let _ = write!(out, "<td>{pts:.1}</td>");
+            let _ = write!(out, "<td>{}</td>", grouped(lang, *pts, 1));
         }
         out.push_str("</tr>\n");
     }

@@ -1,8 +1,9 @@
 //! The risk section: H3 hexagons coloured by modelled probability of contamination, and the
 //! hazards ranked by the probability that they hold any item.
 
+use crate::lang::{tr, tr_any, tr_fill, Lang};
 use crate::map::{hazard_bounds, Projection, MAP_HEIGHT, WIDTH};
-use crate::text::{escape, thousands};
+use crate::text::{escape, grouped, km2, thousands};
 use crate::ReportInput;
 use demine_core::{HazardRisk, RiskCell};
 use std::fmt::Write;
@@ -21,13 +22,29 @@ pub struct RiskSection<'a> {
     pub auc: Option<f64>,
     /// Model family, e.g. `gbt`.
     pub model: String,
-    /// How the map scored against a known truth (the SYNTHETIC demo's), in words.
-    pub truth_note: Option<String>,
+    /// How the map scored against a known truth (the SYNTHETIC demo's).
+    pub truth: Option<TruthScore>,
     /// `hazards` come ranked (by the contamination model: expected items not yet found, then
     /// expected contaminated area) and are listed in that order; otherwise by P(any item).
     pub ranked: bool,
     /// Suggested new SHAs outside every hazard (`demine risk suggest`), when computed.
     pub suggested: Option<Suggested<'a>>,
+}
+
+/// How a risk map scored against the hidden truth of a SYNTHETIC demo: the share of the truly
+/// contaminated cells in its riskiest 20 % of cells, over all cells and over cells nobody
+/// looked at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TruthScore {
+    /// Cells that really hold ordnance.
+    pub contaminated_cells: usize,
+    /// Share of them in the riskiest 20 % of cells, 0–1.
+    pub recall: f64,
+    /// `recall` over the 20 % a random ranking would get.
+    pub lift: f64,
+    /// The same among cells with no finds and no survey.
+    pub unlabelled_recall: f64,
+    pub unlabelled_lift: f64,
 }
 
 /// Suggested new SHAs: outlined on the risk map and counted under it.
@@ -56,19 +73,45 @@ fn class_of(risk: f64) -> usize {
 }
 
 pub(crate) fn write_risk(out: &mut String, input: &ReportInput, risk: &RiskSection) {
-    out.push_str("<section id=\"risk\">\n<h2>Contamination risk (model)</h2>\n");
+    let lang = input.lang;
     let _ = writeln!(
         out,
-        "<p>{} H3 cells scored by the {} model{}. Colour: modelled probability that the cell holds \
-         explosive ordnance.</p>",
-        thousands(risk.cells.len() as u64),
-        escape(&risk.model),
-        risk.auc
-            .map(|a| format!(" (spatial cross-validation ROC-AUC {a:.3})"))
-            .unwrap_or_default()
+        "<section id=\"risk\">\n<h2>{}</h2>",
+        tr(lang, "Contamination risk (model)")
     );
-    if let Some(note) = &risk.truth_note {
-        let _ = writeln!(out, "<p>{}</p>", escape(note));
+    let _ = writeln!(
+        out,
+        "<p>{}</p>",
+        tr_fill(
+            lang,
+            "{} H3 cells scored by the {} model{}. Colour: modelled probability that the cell holds explosive ordnance.",
+            &[
+                &thousands(lang, risk.cells.len() as u64),
+                &escape(tr_any(lang, &risk.model)),
+                &risk
+                    .auc
+                    .map(|a| tr_fill(lang, " (spatial cross-validation ROC-AUC {})", &[&grouped(lang, a, 3)]))
+                    .unwrap_or_default()
+            ]
+        )
+    );
+    if let Some(t) = &risk.truth {
+        let share = |x: f64| format!("{}&nbsp;%", grouped(lang, 100.0 * x, 0));
+        let _ = writeln!(
+            out,
+            "<p>{}</p>",
+            tr_fill(
+                lang,
+                "Against the demo's hidden ground truth (SYNTHETIC): the riskiest 20 % of cells hold {} of the {} cells that really hold ordnance ({}× random); among cells with no finds and no survey, {} ({}× random).",
+                &[
+                    &share(t.recall),
+                    &thousands(lang, t.contaminated_cells as u64),
+                    &grouped(lang, t.lift, 1),
+                    &share(t.unlabelled_recall),
+                    &grouped(lang, t.unlabelled_lift, 1)
+                ]
+            )
+        );
     }
     let drawn = risk.cells.len().min(MAX_RISK_CELLS_DRAWN);
     if let Some(bounds) = hazard_bounds(input.hazards) {
@@ -84,7 +127,8 @@ pub(crate) fn write_risk(out: &mut String, input: &ReportInput, risk: &RiskSecti
         }
         let _ = writeln!(
             out,
-            "<svg class=\"map\" viewBox=\"0 0 {WIDTH} {MAP_HEIGHT}\" role=\"img\" aria-label=\"risk map\">"
+            "<svg class=\"map\" viewBox=\"0 0 {WIDTH} {MAP_HEIGHT}\" role=\"img\" aria-label=\"{}\">",
+            tr(lang, "risk map")
         );
         for (i, d) in paths.iter().enumerate() {
             if !d.is_empty() {
@@ -109,6 +153,10 @@ pub(crate) fn write_risk(out: &mut String, input: &ReportInput, risk: &RiskSecti
         }
         out.push_str("</svg>\n<p class=\"legend\">");
         for (_, colour, label) in CLASSES {
+            let label = match lang {
+                Lang::En => label.to_string(),
+                Lang::Uk => label.replace('.', ","),
+            };
             let _ = write!(
                 out,
                 "<span style=\"background:{colour}\">&nbsp;&nbsp;&nbsp;</span> {label} &nbsp; "
@@ -118,44 +166,55 @@ pub(crate) fn write_risk(out: &mut String, input: &ReportInput, risk: &RiskSecti
         if drawn < risk.cells.len() {
             let _ = writeln!(
                 out,
-                "<p class=\"caption\">The first {} of {} cells are drawn; the layer risk_cells holds all.</p>",
-                thousands(drawn as u64),
-                thousands(risk.cells.len() as u64)
+                "<p class=\"caption\">{}</p>",
+                tr_fill(
+                    lang,
+                    "The first {} of {} cells are drawn; the layer risk_cells holds all.",
+                    &[
+                        &thousands(lang, drawn as u64),
+                        &thousands(lang, risk.cells.len() as u64)
+                    ]
+                )
             );
         }
     }
     if let Some(sugg) = &risk.suggested {
         let _ = writeln!(
             out,
-            "<p>{} suggested new SHA(s) outside every hazard, {:.2} km² in all (dashed blue outlines): land the \
-             model rates at least as risky as half the cells where ordnance was found, or holding a find or an \
-             accident outside every hazard; for non-technical survey (<code>demine risk suggest --out \
-             FILE.geojson</code>).</p>",
-            thousands(sugg.outlines.len() as u64),
-            sugg.area_m2 / 1e6
+            "<p>{}</p>",
+            tr_fill(
+                lang,
+                "{} suggested new SHA(s) outside every hazard, {} in all (dashed blue outlines): land the model rates at least as risky as half the cells where ordnance was found, or holding a find or an accident outside every hazard; for non-technical survey (<code>demine risk suggest --out FILE.geojson</code>).",
+                &[&thousands(lang, sugg.outlines.len() as u64), &km2(lang, sugg.area_m2)]
+            )
         );
     }
     let mut ranked: Vec<&HazardRisk> = risk.hazards.iter().collect();
-    if risk.ranked {
-        out.push_str(
-            "<h3>Hazards with the most expected items not yet found</h3>\n<table>\n<tr><th>#</th><th>Hazard</th>\
-             <th>P(contaminated), calibrated</th><th>Expected contaminated share</th></tr>\n",
-        );
+    let (heading, p_column) = if risk.ranked {
+        (
+            "Hazards with the most expected items not yet found",
+            "P(contaminated), calibrated",
+        )
     } else {
         ranked.sort_by(|a, b| b.p_any.total_cmp(&a.p_any).then_with(|| a.hazard_id.cmp(&b.hazard_id)));
-        out.push_str(
-            "<h3>Hazards most likely to hold ordnance</h3>\n<table>\n<tr><th>#</th><th>Hazard</th>\
-             <th>P(any item)</th><th>Expected contaminated share</th></tr>\n",
-        );
-    }
+        ("Hazards most likely to hold ordnance", "P(any item)")
+    };
+    let _ = writeln!(
+        out,
+        "<h3>{}</h3>\n<table>\n<tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        tr(lang, heading),
+        tr(lang, "Hazard"),
+        tr(lang, p_column),
+        tr(lang, "Expected contaminated share")
+    );
     for (i, h) in ranked.iter().take(TOP_RISK_HAZARDS).enumerate() {
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td><code>{}</code></td><td>{:.3}</td><td>{:.1} %</td></tr>",
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}&nbsp;%</td></tr>",
             i + 1,
             escape(&h.hazard_id),
-            h.p_any,
-            100.0 * h.expected_contaminated_share
+            grouped(lang, h.p_any, 3),
+            grouped(lang, 100.0 * h.expected_contaminated_share, 1)
         );
     }
     out.push_str("</table>\n</section>\n");

@@ -3,8 +3,9 @@
 //! residual items (SVG), the chosen strategy's Gantt chart, and reliability diagrams of
 //! predicted probabilities against what was observed.
 
+use crate::lang::{tr, tr_fill, Lang};
 use crate::plan::{gantt_svg, PlanSection};
-use crate::text::escape;
+use crate::text::{escape, grouped, pct, thousands};
 use chrono::NaiveDate;
 use std::fmt::Write;
 
@@ -27,7 +28,10 @@ pub struct Row {
 /// One point of the frontier.
 #[derive(Debug, Clone)]
 pub struct FrontierDot {
-    pub label: String,
+    /// The strategy's name (`clear-all`, `survey-led`, `evidence-led`).
+    pub strategy: String,
+    /// For evidence-led points: the planning horizon that chose its thresholds, in working days.
+    pub horizon_days: Option<f64>,
     /// Completion at the section's confidence.
     pub completion: NaiveDate,
     pub expected_residual_items: f64,
@@ -36,8 +40,10 @@ pub struct FrontierDot {
 /// A reliability diagram: (mean predicted, observed share, cases) per bin.
 #[derive(Debug, Clone)]
 pub struct Reliability {
-    pub title: String,
     pub bins: Vec<(f64, f64, usize)>,
+    /// Expected items left over the cases, and the true count (SYNTHETIC demo only).
+    pub expected_items: f64,
+    pub true_items: u64,
 }
 
 /// What the section shows.
@@ -54,7 +60,7 @@ pub struct StrategySection {
 }
 
 /// The frontier: completion date (x) against expected residual items (y, log scale).
-pub fn frontier_svg(dots: &[FrontierDot]) -> String {
+pub fn frontier_svg(lang: Lang, dots: &[FrontierDot]) -> String {
     let (left, top, w, h) = (70.0, 16.0, 560.0, 240.0);
     let mut out = String::new();
     let _ = write!(
@@ -101,13 +107,15 @@ pub fn frontier_svg(dots: &[FrontierDot]) -> String {
     }
     let _ = write!(
         out,
-        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">completion</text><text x=\"12\" y=\"{:.1}\" transform=\"rotate(-90 12 {:.1})\" text-anchor=\"middle\">expected items left</text>",
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text><text x=\"12\" y=\"{:.1}\" transform=\"rotate(-90 12 {:.1})\" text-anchor=\"middle\">{}</text>",
         left + w / 2.0,
         top + h + 30.0,
+        tr(lang, "completion"),
         top + h / 2.0,
-        top + h / 2.0
+        top + h / 2.0,
+        tr(lang, "expected items left")
     );
-    let mut line: Vec<&FrontierDot> = dots.iter().filter(|d| d.label.starts_with("evidence-led")).collect();
+    let mut line: Vec<&FrontierDot> = dots.iter().filter(|d| d.strategy == "evidence-led").collect();
     line.sort_by_key(|d| d.completion);
     let pts: Vec<String> = line
         .iter()
@@ -119,19 +127,25 @@ pub fn frontier_svg(dots: &[FrontierDot]) -> String {
         pts.join(" ")
     );
     for d in dots {
-        let colour = if d.label.starts_with("evidence-led") {
+        let colour = if d.strategy == "evidence-led" {
             "#6aa36f"
         } else {
             "#c0392b"
         };
         let _ = write!(
             out,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{colour}\"><title>{}: {} , {:.0} items</title></circle>",
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{colour}\"><title>{}</title></circle>",
             x(d.completion),
             y(d.expected_residual_items),
-            escape(&d.label),
-            d.completion,
-            d.expected_residual_items
+            tr_fill(
+                lang,
+                "{}: {}, {} items",
+                &[
+                    &escape(&dot_label(lang, d)),
+                    &d.completion,
+                    &grouped(lang, d.expected_residual_items, 0)
+                ]
+            )
         );
     }
     out.push_str("</svg>");
@@ -139,7 +153,15 @@ pub fn frontier_svg(dots: &[FrontierDot]) -> String {
 }
 
 /// A reliability diagram: observed share against mean prediction per bin, with the diagonal.
-pub fn reliability_svg(r: &Reliability) -> String {
+/// A frontier point's name: the strategy, and the horizon of an evidence-led point.
+fn dot_label(lang: Lang, d: &FrontierDot) -> String {
+    match d.horizon_days {
+        Some(h) => tr_fill(lang, "{}, {} working days", &[&d.strategy, &grouped(lang, h, 0)]),
+        None => d.strategy.clone(),
+    }
+}
+
+pub fn reliability_svg(lang: Lang, r: &Reliability) -> String {
     let (left, top, s) = (40.0, 10.0, 200.0);
     let mut out = String::new();
     let _ = write!(
@@ -147,23 +169,30 @@ pub fn reliability_svg(r: &Reliability) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"10\">\
          <rect x=\"{left}\" y=\"{top}\" width=\"{s}\" height=\"{s}\" fill=\"none\" stroke=\"#999\"/>\
          <line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{top}\" stroke=\"#bbb\" stroke-dasharray=\"4 3\"/>\
-         <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">predicted</text>\
-         <text x=\"10\" y=\"{}\" transform=\"rotate(-90 10 {})\" text-anchor=\"middle\">observed</text>",
+         <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\
+         <text x=\"10\" y=\"{}\" transform=\"rotate(-90 10 {})\" text-anchor=\"middle\">{}</text>",
         left + s + 10.0,
         top + s + 30.0,
         top + s,
         left + s,
         left + s / 2.0,
         top + s + 24.0,
+        tr(lang, "predicted"),
         top + s / 2.0,
-        top + s / 2.0
+        top + s / 2.0,
+        tr(lang, "observed")
     );
     for &(p, o, n) in &r.bins {
         let _ = write!(
             out,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"#2c7fb8\"><title>predicted {p:.3}, observed {o:.3}, {n} cases</title></circle>",
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"#2c7fb8\"><title>{}</title></circle>",
             left + p.clamp(0.0, 1.0) * s,
-            top + s - o.clamp(0.0, 1.0) * s
+            top + s - o.clamp(0.0, 1.0) * s,
+            tr_fill(
+                lang,
+                "predicted {}, observed {}, {} cases",
+                &[&grouped(lang, p, 3), &grouped(lang, o, 3), &thousands(lang, n as u64)]
+            )
         );
     }
     out.push_str("</svg>");
@@ -171,57 +200,97 @@ pub fn reliability_svg(r: &Reliability) -> String {
 }
 
 /// The section as an HTML fragment.
-pub fn strategy_fragment(s: &StrategySection) -> String {
-    let mut out = String::from("<section><h2>Release strategies</h2>");
+pub fn strategy_fragment(lang: Lang, s: &StrategySection) -> String {
+    let mut out = format!("<section><h2>{}</h2>", tr(lang, "Release strategies"));
     if s.synthetic {
-        out.push_str("<p><b>SYNTHETIC DATA</b>: true items come from the demo's hidden ground truth.</p>");
+        let _ = write!(
+            out,
+            "<p>{}</p>",
+            tr(
+                lang,
+                "<b>SYNTHETIC DATA</b>: true items come from the demo's hidden ground truth."
+            )
+        );
     }
-    out.push_str(
-        "<table><tr><th>strategy</th><th>P10</th><th>P50</th><th>P90</th><th>team-days</th><th>cost</th>\
-         <th>cancelled km²</th><th>reduced km²</th><th>cleared km²</th><th>expected items left</th><th>true items left</th></tr>",
-    );
+    out.push_str("<table><tr>");
+    for head in [
+        "strategy",
+        "P10",
+        "P50",
+        "P90",
+        "team-days",
+        "cost",
+        "cancelled km²",
+        "reduced km²",
+        "cleared km²",
+        "expected items left",
+        "true items left",
+    ] {
+        let _ = write!(out, "<th>{}</th>", tr(lang, head));
+    }
+    out.push_str("</tr>");
     for r in &s.rows {
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td>{:.3e}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.0}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&r.name),
             r.completion_p10,
             r.completion_p50,
             r.completion_p90,
-            r.team_days,
-            r.cost,
-            r.by_outcome_m2[0] / 1e6,
-            r.by_outcome_m2[1] / 1e6,
-            r.by_outcome_m2[2] / 1e6,
-            r.expected_residual_items,
-            r.true_residual_items.map_or("—".into(), |t| t.to_string())
+            grouped(lang, r.team_days, 0),
+            grouped(lang, r.cost, 0),
+            grouped(lang, r.by_outcome_m2[0] / 1e6, 1),
+            grouped(lang, r.by_outcome_m2[1] / 1e6, 1),
+            grouped(lang, r.by_outcome_m2[2] / 1e6, 1),
+            grouped(lang, r.expected_residual_items, 0),
+            r.true_residual_items.map_or("—".into(), |t| thousands(lang, t))
         );
     }
     out.push_str("</table>");
     let _ = write!(
         out,
-        "<h3>Frontier: completion ({:.0} % confidence) against expected items left in released land</h3>",
-        s.confidence * 100.0
+        "<h3>{}</h3>",
+        tr_fill(
+            lang,
+            "Frontier: completion ({} confidence) against expected items left in released land",
+            &[&pct(lang, s.confidence, 1.0)]
+        )
     );
-    out.push_str(&frontier_svg(&s.frontier));
+    out.push_str(&frontier_svg(lang, &s.frontier));
     if !s.reliability.is_empty() {
-        out.push_str("<h3>Reliability: predicted probability against what was observed</h3><div>");
+        let _ = write!(
+            out,
+            "<h3>{}</h3><div>",
+            tr(lang, "Reliability: predicted probability against what was observed")
+        );
         for r in &s.reliability {
             let _ = write!(
                 out,
                 "<figure style=\"display:inline-block\">{}<figcaption>{}</figcaption></figure>",
-                reliability_svg(r),
-                escape(&r.title)
+                reliability_svg(lang, r),
+                tr_fill(
+                    lang,
+                    "Released land of {} hazards: predicted P(an item is left) against the hidden truth (SYNTHETIC); {} items expected, {} true",
+                    &[
+                        &thousands(lang, r.bins.iter().map(|b| b.2 as u64).sum()),
+                        &grouped(lang, r.expected_items, 0),
+                        &thousands(lang, r.true_items)
+                    ]
+                )
             );
         }
         out.push_str("</div>");
     }
     let _ = write!(
         out,
-        "<h3>Team schedule of {} (Gantt): NTS blue, TS yellow, clearance green</h3>",
-        escape(&s.chosen)
+        "<h3>{}</h3>",
+        tr_fill(
+            lang,
+            "Team schedule of {} (Gantt): NTS blue, TS yellow, clearance green",
+            &[&escape(&s.chosen)]
+        )
     );
-    out.push_str(&gantt_svg(&s.gantt));
+    out.push_str(&gantt_svg(lang, &s.gantt));
     out.push_str("</section>");
     out
 }

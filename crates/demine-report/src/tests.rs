@@ -124,6 +124,7 @@ impl Fixture {
 
     fn input(&self, synthetic: bool) -> ReportInput<'_> {
         ReportInput {
+            lang: Lang::En,
             title: "Land release — test region".into(),
             synthetic,
             generated_at: "2025-01-02T03:04:05Z".into(),
@@ -205,7 +206,10 @@ fn totals_match_the_accounting() {
         "{remaining}"
     );
     assert!(
-        remaining.contains(&format!("{}&nbsp;m²", thousands(t.remaining_m2.round() as u64))),
+        remaining.contains(&format!(
+            "{}&nbsp;m²",
+            thousands(Lang::En, t.remaining_m2.round() as u64)
+        )),
         "{remaining}"
     );
     assert!(
@@ -225,7 +229,7 @@ fn totals_match_the_accounting() {
     assert!(inflation > 0.0);
     let row = between(&html, "<tr id=\"total-inflation\"", "</tr>");
     assert!(
-        row.contains(&format!("{}&nbsp;m²", thousands(inflation.round() as u64))),
+        row.contains(&format!("{}&nbsp;m²", thousands(Lang::En, inflation.round() as u64))),
         "{row}"
     );
     let groups = between(&html, "<tr id=\"total-overlap-groups\"", "</tr>");
@@ -500,4 +504,251 @@ fn national_scale_is_bounded_and_says_so() {
     assert!(html.contains("National scale: the 30,000 hazards are too many to draw one by one"));
     assert!(between(&html, "<g class=\"legend\"", "</svg>").contains(">Remaining per square:</text>"));
     assert!(html.contains("29,950 more in <code>demine release --json</code>"));
+}
+
+/// Every section of the report, over the fixture: risk map and ranking, priorities, plan and
+/// forecast, strategies with frontier and reliability, breakdowns; national-scale map off.
+fn every_section<'a>(
+    f: &'a Fixture,
+    cells: &'a [demine_core::RiskCell],
+    risks: &'a [demine_core::HazardRisk],
+    rows: &'a [PriorityRow],
+    lang: Lang,
+) -> ReportInput<'a> {
+    use crate::breakdown::{Breakdown, BreakdownBy, BreakdownRow};
+    use crate::plan::{Bar, PlanSection};
+    use crate::strategy::{FrontierDot, Reliability, Row, StrategySection};
+    let plan = PlanSection {
+        start_date: d("2025-01-01"),
+        continuous_days: false,
+        team_ids: vec!["T1".into()],
+        bars: vec![Bar {
+            team: "T1".into(),
+            task: "SW-CHA".into(),
+            stage: "clearance".into(),
+            start_day: 0.0,
+            end_day: 12.5,
+        }],
+        released: vec![("2025-01".into(), 1.0e4)],
+        band: vec![("2025-01".into(), 5.0e3, 1.0e4, 1.5e4)],
+        completion: "2025-01-13".into(),
+        completion_p: Some(["2025-01-12".into(), "2025-01-13".into(), "2025-02-01".into()]),
+        synthetic: true,
+    };
+    let row = |name: &str| Row {
+        name: name.into(),
+        completion_p10: d("2025-01-10"),
+        completion_p50: d("2025-01-13"),
+        completion_p90: d("2025-02-01"),
+        team_days: 1234.0,
+        cost: 2.5e6,
+        by_outcome_m2: [1.0e6, 2.0e5, 3.0e4],
+        expected_residual_items: 12.4,
+        true_residual_items: Some(10),
+    };
+    let month = |key: &str| BreakdownRow {
+        key: key.into(),
+        hazards: 2,
+        area_m2: 1.0e6,
+        cancelled_m2: 1.0e5,
+        reduced_m2: 2.0e4,
+        cleared_m2: 3.0e3,
+        remaining_m2: 5.0e5,
+        cumulative_released_m2: Some(1.23e5),
+    };
+    ReportInput {
+        lang,
+        risk: Some(RiskSection {
+            cells,
+            hazards: risks,
+            auc: Some(0.865),
+            model: "gradient-boosted trees".into(),
+            truth: Some(crate::risk::TruthScore {
+                contaminated_cells: 1234,
+                recall: 0.61,
+                lift: 3.05,
+                unlabelled_recall: 0.4,
+                unlabelled_lift: 2.0,
+            }),
+            ranked: true,
+            suggested: None,
+        }),
+        priorities: Some(PrioritySection {
+            rows,
+            criteria: vec![("risk".into(), 3.0), ("farmland".into(), 1.0)],
+            suggested_cha: 1,
+            ranked: rows.len(),
+        }),
+        plan: Some(plan.clone()),
+        strategy: Some(StrategySection {
+            synthetic: true,
+            rows: vec![row("clear-all"), row("evidence-led")],
+            frontier: vec![
+                FrontierDot {
+                    strategy: "clear-all".into(),
+                    horizon_days: None,
+                    completion: d("2030-01-01"),
+                    expected_residual_items: 3.0,
+                },
+                FrontierDot {
+                    strategy: "evidence-led".into(),
+                    horizon_days: Some(90.0),
+                    completion: d("2025-04-01"),
+                    expected_residual_items: 40.0,
+                },
+            ],
+            confidence: 0.9,
+            chosen: "evidence-led".into(),
+            gantt: plan,
+            reliability: vec![Reliability {
+                bins: vec![(0.05, 0.04, 100), (0.5, 0.45, 80)],
+                expected_items: 412.0,
+                true_items: 398,
+            }],
+        }),
+        breakdowns: vec![
+            Breakdown {
+                by: BreakdownBy::Month,
+                from: Some(d("2024-01-01")),
+                to: Some(d("2024-12-31")),
+                rows: vec![month("2024-01"), month("2024-02")],
+            },
+            Breakdown {
+                by: BreakdownBy::Organisation,
+                from: None,
+                to: None,
+                rows: vec![month("HALO")],
+            },
+        ],
+        ..f.input(true)
+    }
+}
+
+/// The words a reader sees: the text of the page with tags, styles and entities removed.
+fn visible_words(html: &str) -> Vec<String> {
+    let mut body = html[html.find("<body>").unwrap()..].to_string();
+    // Style sheets inside SVGs are code, not text.
+    while let Some(i) = body.find("<style>") {
+        let j = i + body[i..].find("</style>").unwrap() + "</style>".len();
+        body.replace_range(i..j, "");
+    }
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text.replace("&nbsp;", " ").replace("&amp;", "&");
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_ukrainian_report_has_no_english_left() {
+    let f = Fixture::new();
+    let cell = demine_core::RiskCell {
+        cell: "8928308280fffff".into(),
+        resolution: 9,
+        outline: polygon![(x: 30.0, y: 50.0), (x: 30.01, y: 50.0), (x: 30.01, y: 50.01)],
+        risk: 0.42,
+        label: Some(true),
+        items: 2,
+    };
+    let risk = demine_core::HazardRisk {
+        hazard_id: "SW-CHA".into(),
+        expected_contaminated_share: 0.25,
+        p_any: 0.9,
+    };
+    let rows = [PriorityRow {
+        rank: 1,
+        hazard_id: "NE-SHA".into(),
+        class: "SHA".into(),
+        suggested_class: "CHA".into(),
+        score: 71.5,
+        remaining_m2: 12345.0,
+        points: vec![80.0, 45.5],
+    }];
+    let cells = [cell];
+    let risks = [risk];
+    let en = render_html(&every_section(&f, &cells, &risks, &rows, Lang::En));
+    let uk = render_html(&every_section(&f, &cells, &risks, &rows, Lang::Uk));
+    assert!(uk.contains("<html lang=\"uk\">") && en.contains("<html lang=\"en\">"));
+    // Identifiers, IMAS abbreviations, units of code and the SYNTHETIC label stay in Latin
+    // letters; the user's data (ids, the title, settlement names) stays as recorded.
+    let kept = [
+        "SYNTHETIC",
+        "SHA",
+        "CHA",
+        "NTS",
+        "TS",
+        "EO",
+        "UXO",
+        "AXO",
+        "IED",
+        "IMAS",
+        "WGS",
+        "H",
+        "ROC",
+        "AUC",
+        "P",
+        "demine",
+        "report",
+        "release",
+        "json",
+        "risk",
+        "build",
+        "suggest",
+        "out",
+        "FILE",
+        "geojson",
+        "priority",
+        "risk_cells",
+        "px",
+        "cos",
+        "clear",
+        "all",
+        "evidence",
+        "led",
+        "clearance",
+        "T",
+        "Z",
+        "MID",
+        "SW",
+        "NE",
+        "overlap",
+        "HALO",
+        "Land",
+        "test",
+        "region",
+        "Kamianka",
+        "CL",
+        "TS",
+        "NTS",
+        "cells",
+    ];
+    let english: Vec<String> = visible_words(&uk)
+        .into_iter()
+        .filter(|w| w.chars().all(|c| c.is_ascii_alphabetic()) && !kept.contains(&w.as_str()))
+        .collect();
+    assert!(english.is_empty(), "English words in the Ukrainian report: {english:?}");
+    // The same figures, written the Ukrainian way.
+    assert!(
+        en.contains("2,500,000") && uk.contains("2\u{a0}500\u{a0}000"),
+        "cost grouped"
+    );
+    assert!(uk.contains("Підсумки звільнення земель") && uk.contains("Стратегії звільнення"));
+    assert!(uk.contains("4&nbsp;небезпечні ділянки") && en.contains("4&nbsp;hazards"));
+    assert!(uk.contains("0,865") && en.contains("0.865"), "AUC with a decimal comma");
+    // Both languages show the same sections.
+    assert_eq!(en.matches("<section").count(), uk.matches("<section").count());
+    assert_eq!(en.matches("<svg").count(), uk.matches("<svg").count());
 }

@@ -3,6 +3,7 @@
 //! Every number a reader sees carries its unit, and the number and its unit are joined by a
 //! non-breaking space (`&nbsp;`) so that a line never breaks between them.
 
+use crate::lang::{Lang, Noun};
 use std::fmt::Write;
 
 /// Escapes text for HTML element content and for quoted attribute values.
@@ -32,54 +33,75 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// Groups the digits of an unsigned integer by thousands: `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    demine_core::spreadsheet::group_thousands(n as f64)
+/// Groups the digits of an unsigned integer by thousands: `1234567` → `1,234,567` in English,
+/// `1 234 567` (no-break spaces) in Ukrainian.
+pub fn thousands(lang: Lang, n: u64) -> String {
+    let en = demine_core::spreadsheet::group_thousands(n as f64);
+    match lang {
+        Lang::En => en,
+        Lang::Uk => en.replace(',', "\u{a0}"),
+    }
 }
 
-/// A non-negative figure rounded to `decimals`, integer part grouped by thousands.
+/// A non-negative figure rounded to `decimals`, integer part grouped by thousands; a decimal
+/// point in English, a decimal comma in Ukrainian.
 /// Negative values (clipping noise) and non-finite values are shown as zero.
-pub fn grouped(x: f64, decimals: usize) -> String {
+pub fn grouped(lang: Lang, x: f64, decimals: usize) -> String {
     let x = if x.is_finite() && x > 0.0 { x } else { 0.0 };
     let fixed = format!("{x:.decimals$}");
     let (int, frac) = match fixed.split_once('.') {
         Some((i, f)) => (i, Some(f)),
         None => (fixed.as_str(), None),
     };
-    let mut out = thousands(int.parse::<u64>().unwrap_or(0));
+    let mut out = thousands(lang, int.parse::<u64>().unwrap_or(0));
     if let Some(f) = frac {
-        out.push('.');
+        out.push(match lang {
+            Lang::En => '.',
+            Lang::Uk => ',',
+        });
         out.push_str(f);
     }
     out
 }
 
+/// The unit m² in `lang`.
+pub fn unit_m2(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "m²",
+        Lang::Uk => "м²",
+    }
+}
+
+/// The unit km² in `lang`.
+pub fn unit_km2(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "km²",
+        Lang::Uk => "км²",
+    }
+}
+
 /// An area in m², whole square metres: `1,234,567&nbsp;m²`.
-pub fn m2(x: f64) -> String {
-    format!("{}&nbsp;m²", grouped(x, 0))
+pub fn m2(lang: Lang, x: f64) -> String {
+    format!("{}&nbsp;{}", grouped(lang, x, 0), unit_m2(lang))
 }
 
 /// An area in km², three decimals: `1.235&nbsp;km²`.
-pub fn km2(x_m2: f64) -> String {
-    format!("{}&nbsp;km²", grouped(x_m2 / 1e6, 3))
+pub fn km2(lang: Lang, x_m2: f64) -> String {
+    format!("{}&nbsp;{}", grouped(lang, x_m2 / 1e6, 3), unit_km2(lang))
 }
 
 /// A share of a whole, one decimal: `45.6&nbsp;%`; a dash when the whole is zero.
-pub fn pct(part: f64, whole: f64) -> String {
+pub fn pct(lang: Lang, part: f64, whole: f64) -> String {
     if whole > 0.0 && whole.is_finite() {
-        format!("{}&nbsp;%", grouped(100.0 * part / whole, 1))
+        format!("{}&nbsp;%", grouped(lang, 100.0 * part / whole, 1))
     } else {
         "—".to_string()
     }
 }
 
-/// A count with its noun: `1&nbsp;hazard`, `12,000&nbsp;hazards`.
-pub fn count(n: usize, singular: &str, plural: &str) -> String {
-    format!(
-        "{}&nbsp;{}",
-        thousands(n as u64),
-        if n == 1 { singular } else { plural }
-    )
+/// A count with its noun: `1&nbsp;hazard`, `12,000&nbsp;hazards`, `21&nbsp;небезпечна ділянка`.
+pub fn count(lang: Lang, n: usize, noun: Noun) -> String {
+    format!("{}&nbsp;{}", thousands(lang, n as u64), noun.form(lang, n as u64))
 }
 
 /// Writes an SVG coordinate with at most one decimal and no trailing `.0`.
@@ -114,18 +136,26 @@ mod tests {
 
     #[test]
     fn numbers_are_grouped_and_carry_units() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(m2(1_234_567.4), "1,234,567&nbsp;m²");
-        assert_eq!(km2(1_234_567.4), "1.235&nbsp;km²");
-        assert_eq!(km2(2_345_678_901.0), "2,345.679&nbsp;km²");
-        assert_eq!(m2(-0.001), "0&nbsp;m²");
-        assert_eq!(pct(1.0, 3.0), "33.3&nbsp;%");
-        assert_eq!(pct(1.0, 0.0), "—");
-        assert_eq!(count(1, "hazard", "hazards"), "1&nbsp;hazard");
-        assert_eq!(count(1200, "hazard", "hazards"), "1,200&nbsp;hazards");
+        let en = Lang::En;
+        assert_eq!(thousands(en, 0), "0");
+        assert_eq!(thousands(en, 999), "999");
+        assert_eq!(thousands(en, 1000), "1,000");
+        assert_eq!(thousands(en, 1_234_567), "1,234,567");
+        assert_eq!(m2(en, 1_234_567.4), "1,234,567&nbsp;m²");
+        assert_eq!(km2(en, 1_234_567.4), "1.235&nbsp;km²");
+        assert_eq!(km2(en, 2_345_678_901.0), "2,345.679&nbsp;km²");
+        assert_eq!(m2(en, -0.001), "0&nbsp;m²");
+        assert_eq!(pct(en, 1.0, 3.0), "33.3&nbsp;%");
+        assert_eq!(pct(en, 1.0, 0.0), "—");
+        assert_eq!(count(en, 1, Noun::Hazard), "1&nbsp;hazard");
+        assert_eq!(count(en, 1200, Noun::Hazard), "1,200&nbsp;hazards");
+        // Ukrainian: no-break spaces between thousands, a decimal comma, Cyrillic units.
+        let uk = Lang::Uk;
+        assert_eq!(km2(uk, 2_345_678_901.0), "2\u{a0}345,679&nbsp;км²");
+        assert_eq!(m2(uk, 1_234_567.4), "1\u{a0}234\u{a0}567&nbsp;м²");
+        assert_eq!(pct(uk, 1.0, 3.0), "33,3&nbsp;%");
+        assert_eq!(count(uk, 22, Noun::Hazard), "22&nbsp;небезпечні ділянки");
+        assert_eq!(count(uk, 1200, Noun::Item), "1\u{a0}200&nbsp;предметів");
     }
 
     #[test]

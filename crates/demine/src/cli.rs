@@ -312,6 +312,10 @@ pub enum Command {
         no_plan: bool,
         #[arg(long, value_name = "TEXT")]
         title: Option<String>,
+        /// Language of the report: en (English) or uk (Ukrainian). Ids, names and the title you
+        /// give stay as recorded.
+        #[arg(long, default_value = "en", value_parser = ["en", "uk"])]
+        lang: String,
     },
     /// What the registry holds: records per layer.
     Status {
@@ -909,6 +913,9 @@ pub struct PlanArgs {
     /// Also write a Gantt chart (.svg, or .html around it) to this file.
     #[arg(long, value_name = "FILE")]
     pub gantt: Option<PathBuf>,
+    /// Language of the Gantt chart: en (English) or uk (Ukrainian).
+    #[arg(long, default_value = "en", value_parser = ["en", "uk"])]
+    pub lang: String,
     /// Large-neighbourhood steps per piece of work (the deterministic search budget).
     #[arg(long, value_name = "N", default_value_t = 30, hide = true)]
     pub lns_steps: usize,

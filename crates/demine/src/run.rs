@@ -459,6 +459,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             by,
             no_plan,
             title,
+            lang,
         } => {
             let ext = out.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
             if !matches!(ext.as_deref(), Some("html") | Some("htm") | Some("pdf")) {
@@ -475,6 +476,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 title,
                 plan: !no_plan,
                 seed: 1,
+                lang,
             };
             let reg = open(&cli.db).await?;
             let html = demine_app::report::report(&reg, &actor, &req, &bars).await?;
@@ -1199,7 +1201,7 @@ async fn plan(db: &str, actor: &Actor, a: PlanArgs) -> AppResult<ExitCode> {
     }
     if let Some(path) = &a.gantt {
         let svg = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-        demine_io_write(path, demine_app::plan::gantt(&p, svg).as_bytes())?;
+        demine_io_write(path, demine_app::plan::gantt(&p, svg, &a.lang)?.as_bytes())?;
     }
     if a.json {
         println!("{}", demine_app::plan::plan_json(&p));

@@ -514,6 +514,28 @@ fn reports_and_breakdowns_for_any_registry() {
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(html.contains("Released by organisation, 2024-01-01 to 2024-12-31") && html.contains("NGO-2"));
     assert!(html.contains("Released by month") && html.contains("2024-04"));
+    // The same report in Ukrainian: headings, breakdowns and figures, the records as recorded.
+    let report_uk = s.dir.path().join("r-uk.html");
+    let (code, _, err) = s.run(&[
+        "report",
+        "--out",
+        report_uk.to_str().unwrap(),
+        "--from",
+        "2024-01-01",
+        "--by",
+        "organisation",
+        "--no-plan",
+        "--lang",
+        "uk",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let uk = std::fs::read_to_string(&report_uk).unwrap();
+    assert!(uk.contains("<html lang=\"uk\">") && uk.contains("Підсумки звільнення земель"));
+    assert!(uk.contains("Звільнено за організаціями, від 2024-01-01") && uk.contains("NGO-2"));
+    assert!(!uk.contains("Land release totals") && !uk.contains("Released by"));
+    let (code, _, err) = s.run(&["report", "--out", report_uk.to_str().unwrap(), "--lang", "fr"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("fr") && err.contains("uk"), "{err}");
     let (code, _, err) = s.run(&[
         "report",
         "--out",

@@ -1,0 +1,380 @@
+//! The languages people read the reports in: English and Ukrainian.
+//!
+//! The English phrase is the key (as in gettext): code writes `tr(lang, "Land release totals")`
+//! and reads as English; [`uk`] holds the Ukrainian of every phrase the reports show. A phrase
+//! with figures in it is a template whose `{}` are filled in order by [`fill`], so a translation
+//! may reorder nothing but may place the figures anywhere in its sentence. Counts take their
+//! noun's plural form by the language's rule ([`Noun`]: Ukrainian has three forms).
+//!
+//! Identifiers stay as they are in both languages: hazard ids, strategy names (`evidence-led`),
+//! IMAS abbreviations (SHA, CHA, NTS, TS), command lines, ISO dates; and SYNTHETIC is always
+//! written in Latin letters too, so that it reads the same whatever the language.
+
+/// A language of the reports and certificates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Uk,
+}
+
+impl Lang {
+    /// Both languages, English first.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Uk];
+
+    /// The BCP 47 code, for `<html lang>` and file names: `en`, `uk`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Uk => "uk",
+        }
+    }
+
+    /// Reads `en` or `uk` (also `ua`, as people often write it, and any case).
+    ///
+    /// ```
+    /// use demine_report::Lang;
+    /// assert_eq!(Lang::parse("UK"), Some(Lang::Uk));
+    /// assert_eq!(Lang::parse("ua"), Some(Lang::Uk));
+    /// assert_eq!(Lang::parse("fr"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "en" | "english" => Some(Lang::En),
+            "uk" | "ua" | "ukrainian" => Some(Lang::Uk),
+            _ => None,
+        }
+    }
+}
+
+/// The phrase `en` in `lang` (English as given when there is no translation).
+pub fn tr(lang: Lang, en: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Uk => uk(en).unwrap_or(en),
+    }
+}
+
+/// [`tr`] of a phrase known only at run time (a criterion's name, a model's): as given when
+/// there is no translation.
+pub fn tr_any(lang: Lang, en: &str) -> &str {
+    match lang {
+        Lang::En => en,
+        Lang::Uk => uk(en).unwrap_or(en),
+    }
+}
+
+/// The phrase template `en` in `lang` with its `{}` filled by `args` in order.
+///
+/// ```
+/// use demine_report::lang::{tr_fill, Lang};
+/// assert_eq!(tr_fill(Lang::En, "Released by month, from {}", &[&"2024-01-01"]), "Released by month, from 2024-01-01");
+/// assert_eq!(tr_fill(Lang::Uk, "Released by month, from {}", &[&"2024-01-01"]), "Звільнено за місяцями, від 2024-01-01");
+/// ```
+pub fn tr_fill(lang: Lang, en: &'static str, args: &[&dyn std::fmt::Display]) -> String {
+    fill(tr(lang, en), args)
+}
+
+/// Fills the `{}` of `template` with `args` in order; a `{}` without an argument stays.
+pub fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
+    let mut out = String::with_capacity(template.len() + 16 * args.len());
+    let mut args = args.iter();
+    let mut rest = template;
+    while let Some(at) = rest.find("{}") {
+        out.push_str(&rest[..at]);
+        match args.next() {
+            Some(a) => out.push_str(&a.to_string()),
+            None => out.push_str("{}"),
+        }
+        rest = &rest[at + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A counted noun, with its forms in each language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Noun {
+    Hazard,
+    Group,
+    Item,
+    Accident,
+    Person,
+    Cell,
+    Team,
+}
+
+impl Noun {
+    /// The form of the noun after the number `n`.
+    ///
+    /// ```
+    /// use demine_report::lang::{Lang, Noun};
+    /// assert_eq!(Noun::Item.form(Lang::En, 1), "item");
+    /// assert_eq!(Noun::Item.form(Lang::En, 21), "items");
+    /// assert_eq!(Noun::Item.form(Lang::Uk, 21), "предмет");
+    /// assert_eq!(Noun::Item.form(Lang::Uk, 3), "предмети");
+    /// assert_eq!(Noun::Item.form(Lang::Uk, 12), "предметів");
+    /// ```
+    pub fn form(self, lang: Lang, n: u64) -> &'static str {
+        let (en, uk): ([&str; 2], [&str; 3]) = match self {
+            Noun::Hazard => (
+                ["hazard", "hazards"],
+                ["небезпечна ділянка", "небезпечні ділянки", "небезпечних ділянок"],
+            ),
+            Noun::Group => (["group", "groups"], ["група", "групи", "груп"]),
+            Noun::Item => (["item", "items"], ["предмет", "предмети", "предметів"]),
+            Noun::Accident => (
+                ["accident", "accidents"],
+                ["нещасний випадок", "нещасні випадки", "нещасних випадків"],
+            ),
+            Noun::Person => (["person", "people"], ["особа", "особи", "осіб"]),
+            Noun::Cell => (["cell", "cells"], ["комірка", "комірки", "комірок"]),
+            Noun::Team => (["team", "teams"], ["група", "групи", "груп"]),
+        };
+        match lang {
+            Lang::En => en[usize::from(n != 1)],
+            Lang::Uk => uk[ukrainian_plural(n)],
+        }
+    }
+}
+
+/// Ukrainian plural form of `n`: 0 one (1, 21, 101), 1 few (2–4, 22–24), 2 many (0, 5–20, 25…).
+fn ukrainian_plural(n: u64) -> usize {
+    let (ten, hundred) = (n % 10, n % 100);
+    if ten == 1 && hundred != 11 {
+        0
+    } else if (2..=4).contains(&ten) && !(12..=14).contains(&hundred) {
+        1
+    } else {
+        2
+    }
+}
+
+/// English phrase → Ukrainian, every phrase the reports show.
+const UK: &[(&str, &str)] = &[
+    // Header, totals, status.
+    ("SYNTHETIC DATA — generated for demonstration and testing; not a real contamination picture. Do not use for operations.", "SYNTHETIC — СИНТЕТИЧНІ ДАНІ: створені для демонстрації й тестування; це не реальна картина забруднення. Не використовуйте для робіт."),
+    ("As of <b>{}</b>", "Станом на <b>{}</b>"),
+    ("As of <b>all records</b> (no cut-off date)", "Станом на <b>усі записи</b> (без дати зрізу)"),
+    ("Generated", "Створено"),
+    ("The accounting covers {} but the registry lists {}: per-hazard figures and the map show only the first {}.", "Облік охоплює {}, а реєстр містить {}: показники ділянок і карта показують лише перші {}."),
+    ("Land release totals", "Підсумки звільнення земель"),
+    ("Figure", "Показник"),
+    ("Area (km²)", "Площа (км²)"),
+    ("Area (m²)", "Площа (м²)"),
+    ("Share of hazard area", "Частка площі ділянок"),
+    ("Hazard area (union of hazards)", "Площа небезпечних ділянок (об’єднання)"),
+    ("Cancelled by non-technical survey", "Скасовано нетехнічним обстеженням"),
+    ("Reduced by technical survey", "Зменшено технічним обстеженням"),
+    ("Cleared", "Очищено"),
+    ("Released (cancelled + reduced + cleared)", "Звільнено (скасовано + зменшено + очищено)"),
+    ("Remaining", "Залишилося"),
+    ("Hazards", "Небезпечні ділянки"),
+    ("Sum of hazard areas as reported", "Сума площ ділянок за звітами"),
+    ("Overlap inflation avoided (sum − union)", "Усунене подвійне врахування (сума − об’єднання)"),
+    ("Overlap groups", "Групи перекриття"),
+    ("{} ({} in them)", "{} (у них {})"),
+    ("Where hazards overlap (the same land reported twice), the shared land counts once in these totals and is released once, by the earliest activity that covers it.", "Де ділянки перекриваються (ту саму землю внесено двічі), спільна земля враховується в цих підсумках один раз і звільняється один раз — найранішою діяльністю, що її охоплює."),
+    ("Active", "Активна"),
+    ("Partially released", "Частково звільнена"),
+    ("Released", "Звільнено"),
+    ("Hazards by status", "Небезпечні ділянки за станом"),
+    ("Class", "Клас"),
+    ("Total", "Разом"),
+    ("SHA (suspected)", "SHA (підозрювана)"),
+    ("CHA (confirmed)", "CHA (підтверджена)"),
+    ("All hazards", "Усі ділянки"),
+    ("Status is computed from the accounting: released when no land remains, partially released as soon as any land is released.", "Стан обчислено з обліку: звільнена, коли землі не залишилося; частково звільнена, щойно звільнено будь-яку її частину."),
+    ("Map", "Карта"),
+    // Top hazards.
+    ("Hazards with the most land remaining", "Ділянки з найбільшою площею, що залишилася"),
+    ("The {} largest by remaining area, of {}. Areas in m², per hazard as recorded (overlaps not removed).", "{} найбільших за площею, що залишилася, з {}. Площі в м², за кожною ділянкою, як внесено (перекриття не вилучено)."),
+    ("Hazard", "Ділянка"),
+    ("Status", "Стан"),
+    ("Cancelled (m²)", "Скасовано (м²)"),
+    ("Reduced (m²)", "Зменшено (м²)"),
+    ("Cleared (m²)", "Очищено (м²)"),
+    ("Remaining (m²)", "Залишилося (м²)"),
+    ("{} more in <code>demine release --json</code>.", "Ще {} — у <code>demine release --json</code>."),
+    // Finds and accidents.
+    ("Anti-personnel mines", "Протипіхотні міни"),
+    ("Anti-tank mines", "Протитанкові міни"),
+    ("Unexploded ordnance (UXO)", "Нерозірвані боєприпаси (UXO)"),
+    ("Abandoned ordnance (AXO)", "Покинуті боєприпаси (AXO)"),
+    ("Improvised explosive devices (IED)", "Саморобні вибухові пристрої (IED)"),
+    ("Submunitions", "Суббоєприпаси"),
+    ("Other", "Інше"),
+    ("Explosive ordnance found and accidents", "Знайдені вибухонебезпечні предмети та нещасні випадки"),
+    ("Category", "Категорія"),
+    ("Items found", "Знайдено предметів"),
+    ("All finds", "Усі знахідки"),
+    ("Accidents", "Нещасні випадки"),
+    ("Number", "Кількість"),
+    ("Killed", "Загинуло"),
+    ("Injured", "Поранено"),
+    ("Casualties", "Постраждалі"),
+    // Footer.
+    ("Areas are geodesic on the WGS84 ellipsoid; land released once, by the earliest activity (IMAS 07.11); national totals over the union of hazards.", "Площі геодезичні, на еліпсоїді WGS84; землю звільнено один раз, найранішою діяльністю (IMAS 07.11); національні підсумки — за об’єднанням ділянок."),
+    ("<strong>SYNTHETIC DATA.</strong> Every figure and every shape in this report was generated; none describes real contamination.", "<strong>SYNTHETIC — СИНТЕТИЧНІ ДАНІ.</strong> Кожен показник і кожен контур у цьому звіті згенеровано; жоден не описує реального забруднення."),
+    ("Generated {} by demine-report {}.", "Створено {} програмою demine-report {}."),
+    // Map.
+    ("Map of hazards and land released", "Карта небезпечних ділянок і звільненої землі"),
+    ("Nothing to map: no hazards and no points.", "Нічого показати: немає ні ділянок, ні точок."),
+    ("Nothing to map: the input has no hazards and no points.", "Нічого показати: у даних немає ні ділянок, ні точок."),
+    ("Equirectangular projection, north up, longitudes scaled by cos({}) = {} so that shapes keep their proportions; the scale bar is true at that latitude.", "Рівнопроміжна циліндрична проєкція, північ угорі; довготи помножено на cos({}) = {}, щоб контури зберігали пропорції; масштабна лінійка правильна на цій широті."),
+    ("Dashed frame: bounding box of all hazards, {} to {}, {} to {}.", "Пунктирна рамка: охопний прямокутник усіх ділянок, від {} до {}, від {} до {}."),
+    ("<strong>SYNTHETIC DATA</strong>: generated for demonstration and testing; not a real contamination picture.", "<strong>SYNTHETIC — СИНТЕТИЧНІ ДАНІ</strong>: створені для демонстрації й тестування; це не реальна картина забруднення."),
+    ("active", "активна"),
+    ("partially released", "частково звільнена"),
+    ("released", "звільнена"),
+    ("cancelled", "скасовано"),
+    ("reduced", "зменшено"),
+    ("cleared", "очищено"),
+    ("{} · {} · {} · {} remaining", "{} · {} · {} · залишилося {}"),
+    ("{} {} by {} · {}", "{}: {} діяльністю {} · {}"),
+    ("Each of the {} hazards is drawn as its outline: fill by status, solid outline CHA, dashed outline SHA; {} released pieces are drawn over them, coloured by outcome.", "Кожну з {} ділянок показано контуром: заливка за станом, суцільний контур CHA, пунктирний SHA; поверх них {} звільнених частин, колір за результатом."),
+    ("Some hazards have released land but no released pieces were supplied, so their released land is shown by status colour only.", "Деякі ділянки мають звільнену землю, але її частин не надано, тому звільнену землю показано лише кольором стану."),
+    ("CHA (solid outline)", "CHA (суцільний контур)"),
+    ("SHA (dashed outline)", "SHA (пунктирний контур)"),
+    ("Extent of hazards", "Межі ділянок"),
+    ("Cancelled (NTS)", "Скасовано (NTS)"),
+    ("Reduced (TS)", "Зменшено (TS)"),
+    ("none (all released)", "немає (усе звільнено)"),
+    ("National scale: the {} hazards are too many to draw one by one (more than {} hazards, or too much detail for a printable file), so each {} px square (about {} km across) shows the remaining hazard area of the hazards whose bounding-box centre lies in it; green squares hold only released hazards. Released pieces are not drawn at this scale.", "Національний масштаб: {} ділянок забагато, щоб показати кожну (понад {} ділянок або задорога деталізація для друку), тому кожен квадрат {} px (близько {} км) показує площу, що залишилася, тих ділянок, центр охопного прямокутника яких лежить у ньому; зелені квадрати містять лише звільнені ділянки. Звільнені частини в цьому масштабі не показано."),
+    ("Remaining per square:", "Залишилося в квадраті:"),
+    ("Settlement", "Населений пункт"),
+    ("EO find", "Знахідка ВНП"),
+    ("Accident", "Нещасний випадок"),
+    ("{} finds (dark dots) and {} accidents (red crosses)", "знахідок: {} (темні точки), нещасних випадків: {} (червоні хрестики)"),
+    ("; points outside the frame are not drawn and points on the same pixel are drawn once ({} find marks, {} accident marks)", "; точки поза рамкою не показано, а точки в одному пікселі показано один раз (позначок знахідок: {}, нещасних випадків: {})"),
+    ("Road / line", "Дорога / лінія"),
+    ("Context lines were too detailed to draw in full; some are left out.", "Лінії контексту задетальні, щоб показати їх повністю; частину пропущено."),
+    ("SYNTHETIC DATA", "SYNTHETIC · СИНТЕТИЧНІ ДАНІ"),
+    ("N", "Пн"),
+    ("km", "км"),
+    // Breakdowns.
+    ("Released by month", "Звільнено за місяцями"),
+    ("Released by organisation", "Звільнено за організаціями"),
+    ("Released by hazard class", "Звільнено за класом ділянок"),
+    ("Released by month, {} to {}", "Звільнено за місяцями, з {} до {}"),
+    ("Released by organisation, {} to {}", "Звільнено за організаціями, з {} до {}"),
+    ("Released by hazard class, {} to {}", "Звільнено за класом ділянок, з {} до {}"),
+    ("Released by month, from {}", "Звільнено за місяцями, від {}"),
+    ("Released by organisation, from {}", "Звільнено за організаціями, від {}"),
+    ("Released by hazard class, from {}", "Звільнено за класом ділянок, від {}"),
+    ("Released by month, to {}", "Звільнено за місяцями, до {}"),
+    ("Released by organisation, to {}", "Звільнено за організаціями, до {}"),
+    ("Released by hazard class, to {}", "Звільнено за класом ділянок, до {}"),
+    ("Month", "Місяць"),
+    ("Organisation", "Організація"),
+    ("Land counted in the month its releasing activity ended; each piece of land once, by the earliest activity.", "Землю враховано в місяці, коли завершилася діяльність, що її звільнила; кожну частину землі один раз, за найранішою діяльністю."),
+    ("Sums of the group's hazards (land shared by overlapping hazards of two groups counts in both).", "Суми за ділянками групи (земля, спільна для ділянок двох груп, що перекриваються, враховується в обох)."),
+    ("No land was released in this period.", "За цей період землю не звільнено."),
+    ("Cancelled (km²)", "Скасовано (км²)"),
+    ("Reduced (km²)", "Зменшено (км²)"),
+    ("Cleared (km²)", "Очищено (км²)"),
+    ("Released (km²)", "Звільнено (км²)"),
+    ("Cumulative released (km²)", "Звільнено наростаючим підсумком (км²)"),
+    ("Remaining (km²)", "Залишилося (км²)"),
+    ("Land released per month, by outcome", "Земля, звільнена за місяць, за результатом"),
+    ("{} max / month", "максимум {} за місяць"),
+    // Risk.
+    ("Contamination risk (model)", "Ризик забруднення (модель)"),
+    ("{} H3 cells scored by the {} model{}. Colour: modelled probability that the cell holds explosive ordnance.", "{} комірок H3 оцінено моделлю {}{}. Колір: змодельована ймовірність, що комірка містить вибухонебезпечні предмети."),
+    (" (spatial cross-validation ROC-AUC {})", " (просторова перехресна перевірка, ROC-AUC {})"),
+    ("stored risk map (`demine risk build`)", "збережена карта ризику (`demine risk build`)"),
+    ("gradient-boosted trees", "градієнтного бустингу дерев"),
+    ("risk map", "карта ризику"),
+    ("The first {} of {} cells are drawn; the layer risk_cells holds all.", "Показано перші {} з {} комірок; шар risk_cells містить усі."),
+    ("{} suggested new SHA(s) outside every hazard, {} in all (dashed blue outlines): land the model rates at least as risky as half the cells where ordnance was found, or holding a find or an accident outside every hazard; for non-technical survey (<code>demine risk suggest --out FILE.geojson</code>).", "Запропоновано нових SHA поза всіма ділянками: {}, разом {} (сині пунктирні контури): земля, яку модель оцінює щонайменше так само ризикованою, як половину комірок зі знахідками, або зі знахідкою чи нещасним випадком поза ділянками; для нетехнічного обстеження (<code>demine risk suggest --out FILE.geojson</code>)."),
+    ("Hazards with the most expected items not yet found", "Ділянки з найбільшою очікуваною кількістю ще не знайдених предметів"),
+    ("P(contaminated), calibrated", "P(забруднена), калібрована"),
+    ("Expected contaminated share", "Очікувана забруднена частка"),
+    ("Hazards most likely to hold ordnance", "Ділянки, що найімовірніше містять вибухонебезпечні предмети"),
+    ("P(any item)", "P(хоч один предмет)"),
+    ("Against the demo's hidden ground truth (SYNTHETIC): the riskiest 20 % of cells hold {} of the {} cells that really hold ordnance ({}× random); among cells with no finds and no survey, {} ({}× random).", "Порівняно з прихованою істиною демонстрації (SYNTHETIC): 20 % найризикованіших комірок містять {} з {} комірок, де предмети справді є ({}× від випадкового); серед комірок без знахідок і без обстеження — {} ({}× від випадкового)."),
+    // Priorities.
+    ("Priorities", "Пріоритети"),
+    ("{} hazards with land left, ranked by a score of 0–100: Σ weight × criterion / Σ weights. Weights: {}. Columns give each criterion's points, so every score can be checked. {} SHA(s) are suggested as CHA from direct or indirect evidence (<code>demine priority</code> explains each).", "Ділянок із землею, що залишилася: {}; їх упорядковано за балом 0–100: Σ вага × критерій / Σ ваг. Ваги: {}. Стовпці дають бали кожного критерію, тож кожен бал можна перевірити. SHA, запропонованих як CHA за прямими чи непрямими ознаками: {} (<code>demine priority</code> пояснює кожну)."),
+    ("Score", "Бал"),
+    ("risk", "ризик"),
+    ("farmland", "угіддя"),
+    ("roads", "дороги"),
+    ("infrastructure", "інфраструктура"),
+    ("settlements", "населені пункти"),
+    ("beneficiaries", "бенефіціари"),
+    ("accidents", "нещасні випадки"),
+    // Plan.
+    ("Plan and forecast", "План і прогноз"),
+    ("Planned completion: <b>{}</b>", "Завершення за планом: <b>{}</b>"),
+    ("; forecast completion P10 <b>{}</b>, P50 <b>{}</b>, P90 <b>{}</b>", "; прогноз завершення P10 <b>{}</b>, P50 <b>{}</b>, P90 <b>{}</b>"),
+    ("Team schedule (Gantt): NTS blue, TS yellow, clearance green", "Графік груп (Ґантт): NTS синім, TS жовтим, розмінування зеленим"),
+    ("Land released (cumulative): plan, forecast P50 dashed, P10–P90 band", "Звільнена земля (наростаючим підсумком): план, прогноз P50 пунктиром, смуга P10–P90"),
+    ("day {}", "день {}"),
+    ("… and {} more teams", "… і ще груп: {}"),
+    ("{} ({}) day {}–{}", "{} ({}) день {}–{}"),
+    ("demine plan", "план demine"),
+    // Strategies.
+    ("Release strategies", "Стратегії звільнення"),
+    ("<b>SYNTHETIC DATA</b>: true items come from the demo's hidden ground truth.", "<b>SYNTHETIC — СИНТЕТИЧНІ ДАНІ</b>: справжні предмети взято з прихованої істини демонстрації."),
+    ("strategy", "стратегія"),
+    ("team-days", "групо-дні"),
+    ("cost", "вартість"),
+    ("cancelled km²", "скасовано, км²"),
+    ("reduced km²", "зменшено, км²"),
+    ("cleared km²", "очищено, км²"),
+    ("expected items left", "очікувано предметів залишилося"),
+    ("true items left", "справді предметів залишилося"),
+    ("Frontier: completion ({} confidence) against expected items left in released land", "Межа: завершення (упевненість {}) проти очікуваної кількості предметів, що залишаться у звільненій землі"),
+    ("completion", "завершення"),
+    ("{}, {} working days", "{}, {} робочих днів"),
+    ("{}: {}, {} items", "{}: {}, предметів: {}"),
+    ("Reliability: predicted probability against what was observed", "Надійність: передбачена ймовірність проти спостереженого"),
+    ("predicted", "передбачено"),
+    ("observed", "спостережено"),
+    ("predicted {}, observed {}, {} cases", "передбачено {}, спостережено {}, випадків: {}"),
+    ("Released land of {} hazards: predicted P(an item is left) against the hidden truth (SYNTHETIC); {} items expected, {} true", "Звільнена земля {} ділянок: передбачена P(предмет залишився) проти прихованої істини (SYNTHETIC); очікувано предметів: {}, справді: {}"),
+    ("Team schedule of {} (Gantt): NTS blue, TS yellow, clearance green", "Графік груп стратегії {} (Ґантт): NTS синім, TS жовтим, розмінування зеленим"),
+    // Titles.
+    ("Land release — {}", "Звільнення земель — {}"),
+    ("Land release — {} (SYNTHETIC)", "Звільнення земель — {} (SYNTHETIC)"),
+];
+
+/// The Ukrainian of an English phrase of the reports.
+pub fn uk(en: &str) -> Option<&'static str> {
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static str>> =
+        std::sync::OnceLock::new();
+    TABLE.get_or_init(|| UK.iter().copied().collect()).get(en).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ukrainian_plurals_follow_the_rule() {
+        let forms: Vec<usize> = [0, 1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 101, 111, 1_000_001]
+            .iter()
+            .map(|&n| ukrainian_plural(n))
+            .collect();
+        assert_eq!(forms, [2, 0, 1, 1, 2, 2, 2, 2, 0, 1, 2, 0, 2, 0]);
+    }
+
+    #[test]
+    fn templates_fill_in_order_and_keep_extra_braces() {
+        assert_eq!(fill("{} of {}", &[&1, &"two"]), "1 of two");
+        assert_eq!(fill("{} and {}", &[&1]), "1 and {}");
+        assert_eq!(fill("no figures", &[&1]), "no figures");
+    }
+
+    #[test]
+    fn every_phrase_is_translated_once_and_keeps_its_figures() {
+        let mut seen = std::collections::HashSet::new();
+        for (en, uk) in UK {
+            assert!(seen.insert(en), "{en:?} twice");
+            assert!(!uk.is_empty() && uk != en, "{en:?}");
+            // Every `{}` of an English template must reach the reader in Ukrainian too.
+            assert_eq!(en.matches("{}").count(), uk.matches("{}").count(), "{en:?} → {uk:?}");
+        }
+    }
+}
