@@ -1008,12 +1008,29 @@ pub enum HistoryAnswer {
         source: String,
         remaining_source: &'static str,
         months: usize,
+        /// Months of a CSV history without a row, read as nothing released.
+        months_without_rows: Vec<demine_plan::history::YearMonth>,
         forecast: demine_plan::history::HistoryForecast,
     },
     Hindcast {
         source: String,
+        months_without_rows: Vec<demine_plan::history::YearMonth>,
         hindcast: demine_plan::history::Hindcast,
     },
+}
+
+impl HistoryAnswer {
+    /// Months of a CSV history without a row, read as nothing released.
+    pub fn months_without_rows(&self) -> &[demine_plan::history::YearMonth] {
+        match self {
+            HistoryAnswer::Forecast {
+                months_without_rows, ..
+            }
+            | HistoryAnswer::Hindcast {
+                months_without_rows, ..
+            } => months_without_rows,
+        }
+    }
 }
 
 /// `forecast --history`: when the remaining area will be released at the pace the history
@@ -1082,9 +1099,20 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
         runs: r.runs,
         seed: r.seed,
     };
+    // A month without activities in the registry released nothing; a month missing from a
+    // programme's file may be a month nobody reported, so it is named.
+    let months_without_rows = if from_registry {
+        Vec::new()
+    } else {
+        history::months_without_rows(&rows)
+    };
     if let Some(m) = fit_until {
         let hindcast = history::hindcast(&rows, m, &opts).map_err(refuse)?;
-        return Ok(HistoryAnswer::Hindcast { source, hindcast });
+        return Ok(HistoryAnswer::Hindcast {
+            source,
+            months_without_rows,
+            hindcast,
+        });
     }
     let (remaining, remaining_source) = match (r.remaining_m2, &registry_data) {
         (Some(x), _) => (x, "--remaining-m2"),
@@ -1100,6 +1128,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
         source,
         remaining_source,
         months,
+        months_without_rows,
         forecast,
     })
 }
@@ -1113,6 +1142,7 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
             remaining_source,
             months,
             forecast: f,
+            ..
         } => (
             json!({
                 "source": source,
@@ -1126,7 +1156,9 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
             }),
             &f.model,
         ),
-        HistoryAnswer::Hindcast { source, hindcast: h } => (
+        HistoryAnswer::Hindcast {
+            source, hindcast: h, ..
+        } => (
             json!({
                 "source": source,
                 "fit_until": h.fit_until,
@@ -1144,6 +1176,7 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
         "trend_damping": model.damping,
         "band_factor": model.band_factor,
         "exceptional_months": model.exceptional_months.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "months_without_rows": a.months_without_rows().iter().map(ToString::to_string).collect::<Vec<_>>(),
     });
     if let (Some(out), Value::Object(fields)) = (out.as_object_mut(), fields) {
         out.extend(fields);

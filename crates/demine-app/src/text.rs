@@ -127,6 +127,7 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64)
             remaining_source,
             months,
             forecast: f,
+            ..
         } => {
             let _ = writeln!(
                 out,
@@ -145,7 +146,9 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64)
                 if f.beyond_horizon { " (some runs beyond 50 years)" } else { "" }
             );
         }
-        HistoryAnswer::Hindcast { source, hindcast: h } => {
+        HistoryAnswer::Hindcast {
+            source, hindcast: h, ..
+        } => {
             let _ = writeln!(
                 out,
                 "hindcast from history: {source}, fitted up to {}; {} months forecast; about {:.1} ha in a typical month then{}{}",
@@ -157,19 +160,37 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64)
             );
             let _ = writeln!(
                 out,
-                "  P10–P90 band held the actual cumulative area in {:.0} % of months; median error {:.0} m² (straight line through the last 12 fitted months: {:.0} m²)",
+                "  P10–P90 band held the actual cumulative area in {:.0} % of months; median error {} m² (straight line through the last 12 fitted months: {} m²)",
                 h.coverage_p10_p90 * 100.0,
-                h.median_abs_error_m2,
-                h.baseline_median_abs_error_m2
+                thousands(h.median_abs_error_m2),
+                thousands(h.baseline_median_abs_error_m2)
             );
             for m in &h.months {
                 let _ = writeln!(
                     out,
-                    "  {}  actual {:>12.0}  P10 {:>12.0}  P50 {:>12.0}  P90 {:>12.0} m²",
-                    m.month, m.actual_cum_m2, m.p10_cum_m2, m.p50_cum_m2, m.p90_cum_m2
+                    "  {}  actual {:>13}  P10 {:>13}  P50 {:>13}  P90 {:>13} m²",
+                    m.month,
+                    thousands(m.actual_cum_m2),
+                    thousands(m.p10_cum_m2),
+                    thousands(m.p50_cum_m2),
+                    thousands(m.p90_cum_m2)
                 );
             }
         }
+    }
+    let gaps = answer.months_without_rows();
+    if !gaps.is_empty() {
+        const SHOWN: usize = 12;
+        let listed: Vec<String> = gaps.iter().take(SHOWN).map(ToString::to_string).collect();
+        let _ = writeln!(
+            out,
+            "  note: {} month{} of the history had no row and {} read as 0 m² released: {}{}; add them to the file if work was done then",
+            gaps.len(),
+            if gaps.len() == 1 { "" } else { "s" },
+            if gaps.len() == 1 { "is" } else { "are" },
+            listed.join(", "),
+            if gaps.len() > SHOWN { ", …" } else { "" }
+        );
     }
     out
 }

@@ -627,6 +627,27 @@ pub fn history_from_activities(
         .collect()
 }
 
+/// The months between a history's first and last month that have no row. [`monthly_totals`]
+/// reads them as nothing released; a programme's file may also have simply left them out, so
+/// callers say which months they were.
+///
+/// ```
+/// use demine_plan::history::{months_without_rows, MonthlyRelease, YearMonth};
+/// let row = |m: &str| MonthlyRelease { month: YearMonth::parse(m).unwrap(), organisation: "A".into(), area_m2: 1.0 };
+/// let gaps = months_without_rows(&[row("2024-01"), row("2024-04"), row("2024-02")]);
+/// assert_eq!(gaps, [YearMonth::parse("2024-03").unwrap()]);
+/// ```
+pub fn months_without_rows(history: &[MonthlyRelease]) -> Vec<YearMonth> {
+    let present: std::collections::BTreeSet<i64> = history.iter().map(|r| r.month.index()).collect();
+    let (Some(&first), Some(&last)) = (present.first(), present.last()) else {
+        return Vec::new();
+    };
+    (first..=last)
+        .filter(|i| !present.contains(i))
+        .map(YearMonth::from_index)
+        .collect()
+}
+
 /// Monthly totals over organisations from the first to the last month (gaps are 0).
 pub fn monthly_totals(history: &[MonthlyRelease]) -> Vec<(YearMonth, f64)> {
     let (Some(first), Some(last)) = (

@@ -282,7 +282,7 @@ const UK: &[(&str, &str)] = &[
     ("Contamination risk (model)", "Ризик забруднення (модель)"),
     ("{} H3 cells scored by the {} model{}. Colour: modelled probability that the cell holds explosive ordnance.", "{} комірок H3 оцінено моделлю {}{}. Колір: змодельована ймовірність, що комірка містить вибухонебезпечні предмети."),
     (" (spatial cross-validation ROC-AUC {})", " (просторова перехресна перевірка, ROC-AUC {})"),
-    ("stored risk map (`demine risk build`)", "збережена карта ризику (`demine risk build`)"),
+    ("stored risk map (`demine risk build`)", "збереженої карти ризику (`demine risk build`)"),
     ("gradient-boosted trees", "градієнтного бустингу дерев"),
     ("risk map", "карта ризику"),
     ("The first {} of {} cells are drawn; the layer risk_cells holds all.", "Показано перші {} з {} комірок; шар risk_cells містить усі."),

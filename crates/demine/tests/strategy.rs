@@ -313,6 +313,44 @@ fn forecasts_learned_from_a_monthly_history() {
     assert!(hc["baseline_median_abs_error_m2"].as_f64().unwrap() >= 0.0);
     // Winters at 0.4 of the summers are seasons, not exceptional months.
     assert_eq!(hc["exceptional_months"].as_array().map(Vec::len), Some(0), "{hc}");
+    assert_eq!(hc["months_without_rows"], serde_json::json!([]), "{hc}");
+    // Months a file leaves out are read as nothing released, and named, in JSON and in text.
+    let gappy: String = history_csv("")
+        .lines()
+        .filter(|l| !l.starts_with("2021-04,") && !l.starts_with("2022-09,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let g = s.file("gaps.csv", &gappy);
+    let gp = g.to_str().unwrap();
+    let gj = s.ok_json(&[
+        "forecast",
+        "--history",
+        gp,
+        "--columns",
+        cols,
+        "--remaining-m2",
+        "5000000",
+        "--json",
+    ]);
+    assert_eq!(
+        gj["months_without_rows"],
+        serde_json::json!(["2021-04", "2022-09"]),
+        "{gj}"
+    );
+    let (code, out, err) = s.run(&[
+        "forecast",
+        "--history",
+        gp,
+        "--columns",
+        cols,
+        "--remaining-m2",
+        "5000000",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("2 months of the history had no row and are read as 0 m² released: 2021-04, 2022-09"),
+        "{out}"
+    );
 
     for (name, content, args, says) in [
         (
