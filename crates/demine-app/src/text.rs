@@ -194,3 +194,252 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64)
     }
     out
 }
+
+/// The released area grouped by month, organisation or class, as a table in km².
+pub fn groups_text(
+    by: crate::release::By,
+    groups: &[crate::release::Group],
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> String {
+    let mut s = format!(
+        "\nReleased by {}{}{} (km²):\n",
+        by.as_str(),
+        from.map(|d| format!(" from {d}")).unwrap_or_default(),
+        to.map(|d| format!(" to {d}")).unwrap_or_default()
+    );
+    s.push_str(&format!(
+        "  {:<24} {:>7} {:>11} {:>11} {:>11} {:>11} {:>12}\n",
+        by.as_str(),
+        "hazards",
+        "cancelled",
+        "reduced",
+        "cleared",
+        "released",
+        if by == crate::release::By::Month {
+            "cumulative"
+        } else {
+            "remaining"
+        }
+    ));
+    let k = |m2: f64| format!("{:.3}", m2 / 1e6);
+    for g in groups {
+        s.push_str(&format!(
+            "  {:<24} {:>7} {:>11} {:>11} {:>11} {:>11} {:>12}\n",
+            g.key,
+            g.hazards,
+            k(g.cancelled_m2),
+            k(g.reduced_m2),
+            k(g.cleared_m2),
+            k(g.released_m2),
+            k(if by == crate::release::By::Month {
+                g.cumulative_released_m2.unwrap_or(0.0)
+            } else {
+                g.remaining_m2
+            })
+        ));
+    }
+    s
+}
+
+/// A record as `demine show` prints it: fields, land release and its chain, versions, log.
+pub fn show_text(s: &crate::show::Shown) -> String {
+    let mut out = String::new();
+    if s.synthetic {
+        out.push_str("*** SYNTHETIC DATA ***\n");
+    }
+    out.push_str(&format!(
+        "{} {} — version {}{}\n",
+        s.kind,
+        s.id,
+        s.version,
+        s.valid_from
+            .as_deref()
+            .map(|v| format!(" (since {v})"))
+            .unwrap_or_default()
+    ));
+    if let Some(props) = s.record["properties"].as_object() {
+        for (k, v) in props {
+            let v = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+            out.push_str(&format!("  {k:<22} {v}\n"));
+        }
+    }
+    if let Some(h) = &s.hazard {
+        let n = |k: &str| h[k].as_f64().unwrap_or(0.0);
+        out.push_str(&format!(
+            "land release: {} — area {} m²; cancelled {}, reduced {}, cleared {}, remaining {} m²\n",
+            h["status"].as_str().unwrap_or(""),
+            thousands(n("area_m2")),
+            thousands(n("cancelled_m2")),
+            thousands(n("reduced_m2")),
+            thousands(n("cleared_m2")),
+            thousands(n("remaining_m2"))
+        ));
+        let list = |k: &str| h[k].as_array().cloned().unwrap_or_default();
+        for a in list("activities") {
+            out.push_str(&format!(
+                "  activity {:<14} {:<9} {:<9} {} → {}  team {}\n",
+                a["id"].as_str().unwrap_or(""),
+                a["type"].as_str().unwrap_or(""),
+                a["outcome"].as_str().unwrap_or(""),
+                a["start_date"].as_str().unwrap_or(""),
+                a["end_date"].as_str().unwrap_or(""),
+                a["team"].as_str().unwrap_or("-")
+            ));
+        }
+        out.push_str(&format!(
+            "  finds: {}; accidents: {}; daily progress reports: {}; QA inspections: {}\n",
+            list("finds").len(),
+            list("accidents").len(),
+            list("daily_progress").len(),
+            list("qa").len()
+        ));
+        if let Some(q) = list("qa").last() {
+            out.push_str(&format!(
+                "  latest QA {} on {}: {} defective of {} units inspected — lot {}\n",
+                q["id"].as_str().unwrap_or(""),
+                q["date"].as_str().unwrap_or(""),
+                q["defects"],
+                q["sample_units"],
+                if q["accepted"].as_bool() == Some(true) {
+                    "ACCEPTED"
+                } else {
+                    "REJECTED"
+                }
+            ));
+        }
+        if let Some(r) = h["residual"].as_object() {
+            out.push_str(&format!(
+                "  residual risk of the released land: {:.4} items expected, P(any remains) {:.2} %\n",
+                r["expected_remaining"].as_f64().unwrap_or(0.0),
+                100.0 * r["p_any_remaining"].as_f64().unwrap_or(0.0)
+            ));
+        }
+        let cert = &h["certificate"];
+        if cert["can_issue"].as_bool() == Some(true) {
+            out.push_str("  certificate: can be issued (`demine certificate`)\n");
+        } else {
+            out.push_str("  certificate: not yet —\n");
+            for r in cert["not_yet_because"].as_array().cloned().unwrap_or_default() {
+                out.push_str(&format!("    {}\n", r.as_str().unwrap_or("")));
+            }
+        }
+    }
+    if !s.versions.is_empty() {
+        out.push_str("earlier versions:\n");
+        for v in &s.versions {
+            out.push_str(&format!(
+                "  version {} from {} to {}: {}{}\n",
+                v.version,
+                v.valid_from.as_deref().unwrap_or("the start"),
+                v.valid_to.as_deref().unwrap_or("-"),
+                v.ended_by.as_deref().unwrap_or(""),
+                v.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+            ));
+        }
+    }
+    out.push_str("change log:\n");
+    for e in &s.change_log {
+        out.push_str(&format!(
+            "  #{} {} {} {}{}\n",
+            e.seq,
+            e.at,
+            e.actor,
+            e.action,
+            e.reason.as_ref().map(|r| format!(" — {r}")).unwrap_or_default()
+        ));
+    }
+    out
+}
+
+/// The cross-validation table, from the JSON `risk evaluate --json` prints.
+pub fn evaluate_text(v: &serde_json::Value) -> String {
+    let f3 = |x: &serde_json::Value| x.as_f64().map(|x| format!("{x:.3}")).unwrap_or_else(|| "—".into());
+    let pct = |x: &serde_json::Value| {
+        x.as_f64()
+            .map(|x| format!("{:.1} %", 100.0 * x))
+            .unwrap_or_else(|| "—".into())
+    };
+    let mut s = String::new();
+    let scheme = match v["scheme"].as_str().unwrap_or("") {
+        "leave_one_group_out" | "LeaveOneGroupOut" => "leave-one-group-out",
+        _ => "grouped K-fold",
+    };
+    s.push_str(&format!(
+        "Spatial cross-validation of {} — model {} (seed {})\n",
+        v["cells"].as_str().unwrap_or(""),
+        v["model"].as_str().unwrap_or(""),
+        v["seed"]
+    ));
+    let labelled = v["labelled"].as_u64().unwrap_or(0);
+    let positives = v["positives"].as_u64().unwrap_or(0);
+    s.push_str(&format!(
+        "cells: {} rows, {labelled} labelled, {positives} positive ({:.1} % of labelled); {} groups by '{}'\n",
+        v["rows"],
+        100.0 * positives as f64 / labelled.max(1) as f64,
+        v["groups"],
+        v["group"].as_str().unwrap_or("")
+    ));
+    let features: Vec<String> = v["features"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    s.push_str(&format!("features ({}): {}\n", features.len(), features.join(", ")));
+    if let Some(ign) = v["ignored_columns"].as_array().filter(|a| !a.is_empty()) {
+        let list: Vec<String> = ign
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} ({})",
+                    c["name"].as_str().unwrap_or(""),
+                    c["reason"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        s.push_str(&format!("ignored columns: {}\n", list.join("; ")));
+    }
+    s.push_str(&format!(
+        "folds: {} ({scheme}); {} with a single class in the held-out cells (left out of AUC and recall means)\n\n",
+        v["folds"], v["folds_single_class"]
+    ));
+    s.push_str(&format!(
+        "{:>4} {:>6} {:>9} {:>9} {:>8} {:>8} {:>7} {:>10} {:>9} {:>9}\n",
+        "fold", "groups", "held-out", "positive", "ROC-AUC", "PR-AUC", "Brier", "recall@10%", "@20%", "@30%"
+    ));
+    for f in v["per_fold"].as_array().cloned().unwrap_or_default() {
+        s.push_str(&format!(
+            "{:>4} {:>6} {:>9} {:>9} {:>8} {:>8} {:>7} {:>10} {:>9} {:>9}\n",
+            f["fold"],
+            f["groups"],
+            f["test_rows"],
+            f["test_positives"],
+            f3(&f["auc"]),
+            f3(&f["pr_auc"]),
+            f3(&f["brier"]),
+            pct(&f["recall_at"]["0.1"]),
+            pct(&f["recall_at"]["0.2"]),
+            pct(&f["recall_at"]["0.3"]),
+        ));
+    }
+    s.push_str(&format!(
+        "{:>4} {:>6} {:>9} {:>9} {:>8} {:>8} {:>7} {:>10} {:>9} {:>9}\n",
+        "mean",
+        "",
+        "",
+        "",
+        f3(&v["auc_mean"]),
+        f3(&v["pr_auc_mean"]),
+        f3(&v["brier_mean"]),
+        pct(&v["recall_at"]["0.1"]),
+        pct(&v["recall_at"]["0.2"]),
+        pct(&v["recall_at"]["0.3"]),
+    ));
+    s.push_str(&format!(
+        "\nROC-AUC: 0.5 = random, 1 = perfect ranking (± {} over folds). PR-AUC: average precision; random = the \
+         positive share ({:.3}). Brier: mean squared error of the probability (lower is better). recall@q: share of \
+         the held-out positives among the top q of held-out cells by risk (random = q).\n",
+        f3(&v["auc_std"]),
+        positives as f64 / labelled.max(1) as f64,
+    ));
+    s
+}
