@@ -608,6 +608,7 @@ tbody th{font-weight:normal}
 .n{text-align:right;white-space:nowrap}
 th.n{white-space:normal}
 table.figures td:first-child{white-space:nowrap}
+td code{white-space:nowrap}
 svg.chart{display:block;width:100%;max-width:760px;height:auto}
 svg.chart .cancelled{fill:#9ecae1}svg.chart .reduced{fill:#ffe34d}svg.chart .cleared{fill:#41ab5d}
 tr.sum th,tr.sum td{font-weight:600}

@@ -5,7 +5,7 @@
 
 use crate::lang::{tr, tr_fill, Lang};
 use crate::plan::{gantt_svg, PlanSection};
-use crate::text::{escape, grouped, pct, thousands};
+use crate::text::{escape, grouped, thousands};
 use chrono::NaiveDate;
 use std::fmt::Write;
 
@@ -232,7 +232,7 @@ pub fn strategy_fragment(lang: Lang, s: &StrategySection) -> String {
     for r in &s.rows {
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             escape(&r.name),
             r.completion_p10,
             r.completion_p50,
@@ -253,7 +253,7 @@ pub fn strategy_fragment(lang: Lang, s: &StrategySection) -> String {
         tr_fill(
             lang,
             "Frontier: completion ({} confidence) against expected items left in released land",
-            &[&pct(lang, s.confidence, 1.0)]
+            &[&format!("{}&nbsp;%", grouped(lang, 100.0 * s.confidence, 0))]
         )
     );
     out.push_str(&frontier_svg(lang, &s.frontier));
