@@ -4,15 +4,16 @@ mod region;
 
 use demine_strategy::*;
 
-/// `calibration [--no-depth] [--recalibrate] [--neighbours] SEEDS…`: `--no-depth` takes past
-/// clearance's detection whatever its recorded depth (`Methods::depth_aware` off), `--recalibrate`
-/// recalibrates ρ on the presence of finds, `--neighbours` lets φ depend on the nearness of the
-/// hazard's other evidence (`FitOptions`).
+/// `calibration [--no-depth] [--no-recalibrate] [--neighbours] SEEDS…`: `--no-depth` takes past
+/// clearance's detection whatever its recorded depth (`Methods::depth_aware` off),
+/// `--no-recalibrate` leaves ρ as the units' fit gives it (formulation 3, not recalibrated on
+/// the presence of finds), `--neighbours` lets φ depend on the nearness of the hazard's other
+/// evidence (`FitOptions`).
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let depth = !args.iter().any(|a| a == "--no-depth");
     let options = FitOptions {
-        recalibrate: args.iter().any(|a| a == "--recalibrate"),
+        recalibrate: !args.iter().any(|a| a == "--no-recalibrate"),
         neighbours: args.iter().any(|a| a == "--neighbours"),
         ..FitOptions::default()
     };

@@ -322,7 +322,7 @@ fn forecasts_learned_from_a_monthly_history() {
         .collect();
     let g = s.file("gaps.csv", &gappy);
     let gp = g.to_str().unwrap();
-    let gj = s.ok_json(&[
+    let args = [
         "forecast",
         "--history",
         gp,
@@ -330,22 +330,14 @@ fn forecasts_learned_from_a_monthly_history() {
         cols,
         "--remaining-m2",
         "5000000",
-        "--json",
-    ]);
+    ];
+    let gj = s.ok_json(&[&args[..], &["--json"]].concat());
     assert_eq!(
         gj["months_without_rows"],
         serde_json::json!(["2021-04", "2022-09"]),
         "{gj}"
     );
-    let (code, out, err) = s.run(&[
-        "forecast",
-        "--history",
-        gp,
-        "--columns",
-        cols,
-        "--remaining-m2",
-        "5000000",
-    ]);
+    let (code, out, err) = s.run(&args);
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("2 months of the history had no row and are read as 0 m² released: 2021-04, 2022-09"),
