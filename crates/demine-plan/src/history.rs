@@ -10,8 +10,9 @@
 //! only as rare large draws of the noise. The
 //! level is an exponentially weighted mean of the deseasonalised months (half-life
 //! [`LEVEL_HALF_LIFE_MONTHS`]), with, when it forecasts better, a damped trend: the slope of the
-//! log months over the last two years, each month ahead keeping a share (the damping) of the
-//! previous month's growth. Programmes grow while teams are added and shrink as land or funding
+//! log months over the last two years, after the programme's start-up (from the month its
+//! trailing 6-month level first reaches half its last year's median; at least the last 12
+//! months), each month ahead keeping a share (the damping) of the previous month's growth. Programmes grow while teams are added and shrink as land or funding
 //! runs out; a level alone lags both. The level then wanders as a random walk on the log scale
 //! with the σ the history shows (the spread of 6-month log changes of its own rolling level).
 //!
@@ -874,6 +875,23 @@ fn typical_months(x: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// The first month after a programme's start-up: where its trailing 6-month level first reaches
+/// half of its last 12 months' median, but at most 12 months before the end. A programme starts
+/// small and grows as teams arrive; that growth is over once it runs near its present pace, and
+/// a trend fitted across it would carry the start-up on into the forecast.
+fn ramp_up_end(typical: &[f64]) -> usize {
+    let n = typical.len();
+    let latest = n.saturating_sub(12);
+    let recent: Vec<f64> = typical[latest..].iter().copied().filter(|&v| v > 0.0).collect();
+    if recent.is_empty() {
+        return 0;
+    }
+    let half = 0.5 * median(recent);
+    (0..latest)
+        .find(|&t| mean(&typical[t.saturating_sub(5)..=t]) >= half)
+        .unwrap_or(latest)
+}
+
 /// The rate model with a given damping of the trend (0: no trend).
 fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateModel, HistoryError> {
     let n = totals.len();
@@ -933,8 +951,8 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
     // with it, the level is the line's end (the weighted mean would lag the trend by 8 months).
     let mut trend = 0.0;
     if damping > 0.0 {
-        let window = n.min(TREND_WINDOW_MONTHS);
-        let pts: Vec<(f64, f64)> = (n - window..n)
+        let from = (n - n.min(TREND_WINDOW_MONTHS)).max(ramp_up_end(&typical));
+        let pts: Vec<(f64, f64)> = (from..n)
             .filter(|&t| typical[t] > 0.0)
             .map(|t| (t as f64, typical[t].ln()))
             .collect();
