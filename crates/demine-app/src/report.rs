@@ -109,6 +109,10 @@ pub fn breakdown_sections(
         .collect()
 }
 
+/// Above this many hazards the report lists the stored risk by P, not ranked again by the kept
+/// contamination model.
+const RANKED_RISK_MAX_HAZARDS: usize = 20_000;
+
 /// The report of the registry (the actor's part of it), as one HTML page.
 pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: &dyn Progress) -> AppResult<String> {
     actor.require(Act::Aggregates)?;
@@ -140,8 +144,10 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
     let risk_cells = reg.store.risk_cells(&Query::all()).await?;
     let stored_risks = reg.store.hazard_risks().await?;
     // Ranked by the kept contamination model when there is one for the registry as it stands
-    // (calibrated, not saturating at 1 for large hazards); else the risk map's P(any item).
-    let calibrated = if risk_cells.is_empty() {
+    // (expected items not yet found); else by the stored P (which `risk build` already took
+    // from that model). Not at national scale, where cutting every hazard into units again
+    // would take minutes for a ranking.
+    let calibrated = if risk_cells.is_empty() || hazards.len() > RANKED_RISK_MAX_HAZARDS {
         None
     } else {
         crate::strategy::stored_hazard_risks(reg, actor, progress).await?
