@@ -198,6 +198,7 @@ impl Registry {
 
 /// The registry's records an engine works on: hazards, activities, finds, accidents and the
 /// context layers.
+#[derive(Clone)]
 pub struct Evidence {
     pub hazards: Vec<demine_core::Hazard>,
     pub activities: Vec<demine_core::Activity>,

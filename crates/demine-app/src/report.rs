@@ -120,16 +120,17 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
     let lang = crate::util::report_lang(&r.lang)?;
     progress.stage("reading the registry");
     let q = Query::as_of(r.as_of).in_organisations(actor.scope());
+    let ev = reg.evidence(&q).await?;
     let crate::registry::Evidence {
         hazards,
         activities,
         finds,
         accidents,
         layers,
-    } = reg.evidence(&q).await?;
+    } = &ev;
     let synthetic = reg.synthetic().await?;
     progress.stage(&format!("accounting land release of {} hazards", hazards.len()));
-    let release = account_records(&hazards, &activities, r.as_of, true);
+    let release = account_records(hazards, activities, r.as_of, true);
     let by = if r.by.is_empty() {
         vec![By::Month, By::Organisation]
     } else {
@@ -137,31 +138,31 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
     };
     let groups: Vec<(By, Vec<crate::release::Group>)> = by
         .iter()
-        .map(|b| (*b, breakdown(*b, &hazards, &activities, &release, r.from, r.to)))
+        .map(|b| (*b, breakdown(*b, hazards, activities, &release, r.from, r.to)))
         .collect();
-    let (lines, points) = context_for_map(&layers);
+    let (lines, points) = context_for_map(layers);
     // The stored risk map, if any.
     let risk_cells = reg.store.risk_cells(&Query::all()).await?;
     let stored_risks = reg.store.hazard_risks().await?;
     // Ranked by the kept contamination model when there is one for the registry as it stands
     // (expected items not yet found); else by the stored P (which `risk build` already took
-    // from that model). Not at national scale, where cutting every hazard into units again
-    // would take minutes for a ranking.
-    let calibrated = if risk_cells.is_empty() || hazards.len() > RANKED_RISK_MAX_HAZARDS {
+    // from that model). Not for a past date (the model is of the registry now), nor at national
+    // scale, where cutting every hazard into units again would take minutes for a ranking.
+    let calibrated = if risk_cells.is_empty() || r.as_of.is_some() || hazards.len() > RANKED_RISK_MAX_HAZARDS {
         None
     } else {
-        crate::strategy::stored_hazard_risks(reg, actor, progress).await?
+        crate::strategy::stored_hazard_risks(reg, &ev, &risk_cells, progress).await?
     };
     let ranked_risks = calibrated.as_deref().unwrap_or(&stored_risks);
     let priorities = if hazards.is_empty() {
         None
     } else {
         crate::priority::compute_priorities(
-            &hazards,
+            hazards,
             &release,
-            &finds,
-            &accidents,
-            &layers,
+            finds,
+            accidents,
+            layers,
             &stored_risks,
             &demine_priority::Config::default(),
         )
@@ -188,10 +189,10 @@ pub async fn report(reg: &Registry, actor: &Actor, r: &ReportRequest, progress: 
         synthetic,
         generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         as_of: r.as_of,
-        hazards: &hazards,
+        hazards,
         release: &release,
-        finds: &finds,
-        accidents: &accidents,
+        finds,
+        accidents,
         context_lines: &lines,
         context_points: &points,
         risk: (!risk_cells.is_empty()).then(|| demine_report::RiskSection {

@@ -257,26 +257,22 @@ async fn stored_model(
 }
 
 /// The hazards' calibrated risk (expected items not yet found, P(contaminated)) under the
-/// contamination model kept in the registry, for a report: `None` when no model was kept for
-/// the registry as it stands (it is not fitted here: that takes tens of seconds).
+/// contamination model kept in the registry, for a report of the evidence `ev` the caller read
+/// (as of now) and the risk map's `cells`: `None` when no model was kept for exactly that (it
+/// is not fitted here: that takes tens of seconds).
 pub async fn stored_hazard_risks(
     reg: &Registry,
-    actor: &Actor,
+    ev: &crate::registry::Evidence,
+    cells: &[RiskCell],
     progress: &dyn Progress,
 ) -> AppResult<Option<Vec<demine_core::HazardRisk>>> {
-    actor.require(Act::Read)?;
-    if reg.store.meta(PRIOR_META_KEY).await?.is_none() {
-        return Ok(None);
-    }
-    let cells = reg.store.risk_cells(&Query::all()).await?;
     if cells.is_empty() {
         return Ok(None);
     }
-    let ev = reg.evidence(&Query::all().in_organisations(actor.scope())).await?;
-    let Some(model) = stored_model(reg, &ev, &cells).await? else {
+    let Some(model) = stored_model(reg, ev, cells).await? else {
         return Ok(None);
     };
-    let d = StrategyData::prepare_with(ev, None, cells, Some(model), progress)?;
+    let d = StrategyData::prepare_with(ev.clone(), None, cells.to_vec(), Some(model), progress)?;
     Ok(Some(d.hazard_risks().0))
 }
 

@@ -42,25 +42,21 @@ pub struct Breakdown {
 impl Breakdown {
     /// Section title, e.g. "Released by organisation, 2024-01-01 to 2024-12-31".
     pub fn title(&self, lang: Lang) -> String {
-        use BreakdownBy::*;
-        let (from, to) = (self.from, self.to);
-        let template = match (self.by, from.is_some(), to.is_some()) {
-            (Month, true, true) => "Released by month, {} to {}",
-            (Organisation, true, true) => "Released by organisation, {} to {}",
-            (Class, true, true) => "Released by hazard class, {} to {}",
-            (Month, true, false) => "Released by month, from {}",
-            (Organisation, true, false) => "Released by organisation, from {}",
-            (Class, true, false) => "Released by hazard class, from {}",
-            (Month, false, true) => "Released by month, to {}",
-            (Organisation, false, true) => "Released by organisation, to {}",
-            (Class, false, true) => "Released by hazard class, to {}",
-            (Month, false, false) => "Released by month",
-            (Organisation, false, false) => "Released by organisation",
-            (Class, false, false) => "Released by hazard class",
+        let by = tr(
+            lang,
+            match self.by {
+                BreakdownBy::Month => "Released by month",
+                BreakdownBy::Organisation => "Released by organisation",
+                BreakdownBy::Class => "Released by hazard class",
+            },
+        );
+        let span = match (self.from, self.to) {
+            (Some(f), Some(t)) => tr_fill(lang, ", {} to {}", &[&f, &t]),
+            (Some(f), None) => tr_fill(lang, ", from {}", &[&f]),
+            (None, Some(t)) => tr_fill(lang, ", to {}", &[&t]),
+            (None, None) => String::new(),
         };
-        let dates: Vec<String> = [from, to].into_iter().flatten().map(|d| d.to_string()).collect();
-        let args: Vec<&dyn std::fmt::Display> = dates.iter().map(|d| d as &dyn std::fmt::Display).collect();
-        tr_fill(lang, template, &args)
+        format!("{by}{span}")
     }
 
     fn key_label(&self, lang: Lang) -> &'static str {

@@ -68,8 +68,8 @@ pub fn tr_any(lang: Lang, en: &str) -> &str {
 ///
 /// ```
 /// use demine_report::lang::{tr_fill, Lang};
-/// assert_eq!(tr_fill(Lang::En, "Released by month, from {}", &[&"2024-01-01"]), "Released by month, from 2024-01-01");
-/// assert_eq!(tr_fill(Lang::Uk, "Released by month, from {}", &[&"2024-01-01"]), "Звільнено за місяцями, від 2024-01-01");
+/// assert_eq!(tr_fill(Lang::En, "Generated {} by demine-report {}.", &[&"today", &"1.0"]), "Generated today by demine-report 1.0.");
+/// assert_eq!(tr_fill(Lang::Uk, "Generated {} by demine-report {}.", &[&"today", &"1.0"]), "Створено today програмою demine-report 1.0.");
 /// ```
 pub fn tr_fill(lang: Lang, en: &'static str, args: &[&dyn std::fmt::Display]) -> String {
     fill(tr(lang, en), args)
@@ -256,15 +256,9 @@ const UK: &[(&str, &str)] = &[
     ("Released by month", "Звільнено за місяцями"),
     ("Released by organisation", "Звільнено за організаціями"),
     ("Released by hazard class", "Звільнено за класом ділянок"),
-    ("Released by month, {} to {}", "Звільнено за місяцями, з {} до {}"),
-    ("Released by organisation, {} to {}", "Звільнено за організаціями, з {} до {}"),
-    ("Released by hazard class, {} to {}", "Звільнено за класом ділянок, з {} до {}"),
-    ("Released by month, from {}", "Звільнено за місяцями, від {}"),
-    ("Released by organisation, from {}", "Звільнено за організаціями, від {}"),
-    ("Released by hazard class, from {}", "Звільнено за класом ділянок, від {}"),
-    ("Released by month, to {}", "Звільнено за місяцями, до {}"),
-    ("Released by organisation, to {}", "Звільнено за організаціями, до {}"),
-    ("Released by hazard class, to {}", "Звільнено за класом ділянок, до {}"),
+    (", {} to {}", ", з {} до {}"),
+    (", from {}", ", від {}"),
+    (", to {}", ", до {}"),
     ("Month", "Місяць"),
     ("Organisation", "Організація"),
     ("Land counted in the month its releasing activity ended; each piece of land once, by the earliest activity.", "Землю враховано в місяці, коли завершилася діяльність, що її звільнила; кожну частину землі один раз, за найранішою діяльністю."),

@@ -12,7 +12,7 @@
 //! density of small squares instead of outlines, and the caption says so.
 
 use crate::lang::{tr, tr_fill, Lang};
-use crate::text::{escape, grouped, push_coord, thousands, unit_km2, unit_m2};
+use crate::text::{escape, grouped, push_coord, thousands, unit_km2, unit_m2, with_decimal_mark};
 use crate::ReportInput;
 use demine_core::release::HazardRelease;
 use demine_core::{Hazard, HazardClass, HazardStatus, Outcome};
@@ -897,10 +897,7 @@ fn write_scale_bar(svg: &mut String, lang: Lang, proj: &Projection) {
     let _ = write!(svg, "<text class=\"small\" x=\"{x}\" y=\"{}\">0</text>", y - 4.0);
     svg.push_str("<text class=\"small\" text-anchor=\"middle\" x=\"");
     push_coord(svg, x + w);
-    let km = match lang {
-        Lang::En => km.to_string(),
-        Lang::Uk => km.to_string().replace('.', ","),
-    };
+    let km = with_decimal_mark(lang, &km.to_string());
     let _ = write!(svg, "\" y=\"{}\">{km} {}</text></g>", y - 4.0, tr(lang, "km"));
 }
 

@@ -1,9 +1,9 @@
 //! The risk section: H3 hexagons coloured by modelled probability of contamination, and the
 //! hazards ranked by the probability that they hold any item.
 
-use crate::lang::{tr, tr_any, tr_fill, Lang};
+use crate::lang::{tr, tr_any, tr_fill};
 use crate::map::{hazard_bounds, Projection, MAP_HEIGHT, WIDTH};
-use crate::text::{escape, grouped, km2, thousands};
+use crate::text::{escape, grouped, km2, thousands, with_decimal_mark};
 use crate::ReportInput;
 use demine_core::{HazardRisk, RiskCell};
 use std::fmt::Write;
@@ -153,10 +153,7 @@ pub(crate) fn write_risk(out: &mut String, input: &ReportInput, risk: &RiskSecti
         }
         out.push_str("</svg>\n<p class=\"legend\">");
         for (_, colour, label) in CLASSES {
-            let label = match lang {
-                Lang::En => label.to_string(),
-                Lang::Uk => label.replace('.', ","),
-            };
+            let label = with_decimal_mark(lang, label);
             let _ = write!(
                 out,
                 "<span style=\"background:{colour}\">&nbsp;&nbsp;&nbsp;</span> {label} &nbsp; "

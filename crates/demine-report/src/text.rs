@@ -55,13 +55,24 @@ pub fn grouped(lang: Lang, x: f64, decimals: usize) -> String {
     };
     let mut out = thousands(lang, int.parse::<u64>().unwrap_or(0));
     if let Some(f) = frac {
-        out.push(match lang {
-            Lang::En => '.',
-            Lang::Uk => ',',
-        });
+        out.push(decimal_mark(lang));
         out.push_str(f);
     }
     out
+}
+
+/// The decimal mark: a point in English, a comma in Ukrainian.
+pub fn decimal_mark(lang: Lang) -> char {
+    match lang {
+        Lang::En => '.',
+        Lang::Uk => ',',
+    }
+}
+
+/// `text` (a figure or a range written with decimal points, `0.1–0.3`) with the language's
+/// decimal mark.
+pub fn with_decimal_mark(lang: Lang, text: &str) -> String {
+    text.replace('.', decimal_mark(lang).encode_utf8(&mut [0; 4]))
 }
 
 /// The unit m² in `lang`.
