@@ -115,6 +115,16 @@ fn trend_words(m: &demine_plan::history::RateModel) -> String {
     )
 }
 
+/// "; P50 with 25 % weight on the straight line of the last 12 months, 3.2 ha a month": the
+/// forecast combination of `demine_plan::history::LINE_WEIGHT`.
+fn line_words(m: &demine_plan::history::RateModel) -> String {
+    format!(
+        "; P50 with {:.0} % weight on the straight line of the last 12 months, {:.1} ha a month",
+        m.line_weight * 100.0,
+        m.line_m2_per_month / 1e4
+    )
+}
+
 /// A history forecast or hindcast as the CLI prints it (`runs` Monte Carlo runs of `seed`); its
 /// JSON twin is [`crate::plan::history_json`].
 pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64) -> String {
@@ -135,11 +145,12 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64)
             );
             let _ = writeln!(
                 out,
-                "  {:.1} ha left ({remaining_source}) at about {:.1} ha in a typical month now{}{}: released by P10 {}, P50 {}, P90 {}{}",
+                "  {:.1} ha left ({remaining_source}) at about {:.1} ha in a typical month now{}{}{}: released by P10 {}, P50 {}, P90 {}{}",
                 f.remaining_m2 / 1e4,
                 f.model.level_m2 / 1e4,
                 trend_words(&f.model),
                 exceptional_words(&f.model),
+                line_words(&f.model),
                 f.p10_month,
                 f.p50_month,
                 f.p90_month,
@@ -151,12 +162,13 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64)
         } => {
             let _ = writeln!(
                 out,
-                "hindcast from history: {source}, fitted up to {}; {} months forecast; about {:.1} ha in a typical month then{}{}",
+                "hindcast from history: {source}, fitted up to {}; {} months forecast; about {:.1} ha in a typical month then{}{}{}",
                 h.fit_until,
                 h.months.len(),
                 h.model.level_m2 / 1e4,
                 trend_words(&h.model),
-                exceptional_words(&h.model)
+                exceptional_words(&h.model),
+                line_words(&h.model)
             );
             let _ = writeln!(
                 out,
