@@ -3,6 +3,10 @@
 use demine_core::release::RegistryRelease;
 use demine_core::Hazard;
 
+mod plan;
+
+pub use plan::{capacity_text, fmt_days, forecast_text, plain, plan_text, strategies_text, strategy_text};
+
 /// 1234567.8 → "1,234,568".
 pub use demine_core::spreadsheet::group_thousands as thousands;
 

@@ -6,7 +6,7 @@ use crate::cli::{
 };
 use crate::ui::Bars;
 use demine_app::release::By;
-use demine_app::text::{evaluate_text, groups_text, history_text, release_text, show_text, thousands};
+use demine_app::text::{self, evaluate_text, groups_text, history_text, release_text, show_text, thousands};
 use demine_app::{Actor, AppError, AppResult, Location, Progress, RecordKind, Registry};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -983,9 +983,7 @@ async fn strategy(db: &str, actor: &Actor, a: crate::cli::StrategyArgs, bars: &B
     if a.json {
         println!("{}", demine_app::strategy::strategies_json(&r, usize::MAX));
     } else {
-        for l in demine_app::strategy::strategies_text(&r, a.hazards) {
-            println!("{l}");
-        }
+        print!("{}", text::strategy_text(&r, a.hazards));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -1018,23 +1016,7 @@ async fn plan_registry(db: &str, input: &PlanInput) -> AppResult<Option<Registry
     Ok(Some(open(db).await?))
 }
 
-fn fmt_days(d: f64) -> String {
-    if d >= 730.0 {
-        format!("{d:.0} days ({:.1} years)", d / 365.25)
-    } else {
-        format!("{d:.1} days")
-    }
-}
-
-fn plain(v: Value) -> String {
-    match v {
-        Value::Number(n) => format!("day {:.1}", n.as_f64().unwrap_or(0.0)),
-        other => other.as_str().map(str::to_string).unwrap_or_default(),
-    }
-}
-
 async fn plan(db: &str, actor: &Actor, a: PlanArgs) -> AppResult<ExitCode> {
-    use demine_app::plan::{completion_date, is_continuous, when};
     let reg = plan_registry(db, &a.input).await?;
     let settings = demine_app::plan::PlanSettings {
         search_budget_s: a.search_budget,
@@ -1056,75 +1038,11 @@ async fn plan(db: &str, actor: &Actor, a: PlanArgs) -> AppResult<ExitCode> {
         println!("{}", demine_app::plan::plan_json(&p));
         return Ok(ExitCode::SUCCESS);
     }
-    let (l, plan, pr) = (&p.loaded, &p.plan, &p.loaded.problem);
-    if l.synthetic {
-        println!("SYNTHETIC data");
-    }
-    println!(
-        "plan: {} tasks, {} teams, from {} ({} calendar), {}",
-        pr.tasks.len(),
-        pr.teams.len(),
-        pr.start_date,
-        if is_continuous(pr) { "continuous" } else { "working" },
-        l.source
-    );
-    println!(
-        "  objective Σ value × release time: {:.4e} value·days ({}); value = {}",
-        plan.objective, plan.method, l.value_source
-    );
-    for (task, team, since) in &l.under_way {
-        println!("  under way: {task} stays with {team} first (last progress report {since})");
-    }
-    match (plan.lower_bound, plan.gap()) {
-        (Some(lb), Some(gap)) => println!("  lower bound: {lb:.4e} value·days, gap {:.2} %", gap * 100.0),
-        _ => println!("  lower bound: not known for this calendar"),
-    }
-    println!(
-        "  completion: {} (after {})",
-        completion_date(pr, plan.completion_day),
-        fmt_days(plan.completion_day)
-    );
-    let total: f64 = pr.tasks.iter().map(|t| t.area_m2).sum();
-    println!(
-        "  land to release: {:.1} ha in {} pieces of work; planned in {:.2} s{}",
-        total / 10_000.0,
-        plan.assignments.len(),
-        p.time_s,
-        if plan.stopped_by_search_budget {
-            " (stopped at the search budget; a larger --search-budget may find a better plan)"
-        } else {
-            ""
-        }
-    );
-    if !plan.overrunning_teams.is_empty() {
-        println!(
-            "  warning: {} team(s) work past their end date: {}",
-            plan.overrunning_teams.len(),
-            plan.overrunning_teams.join(", ")
-        );
-    }
-    for x in plan.assignments.iter().take(20) {
-        println!(
-            "  {:<14} {:<12} {:<9} {} → {}  {:.0} m²",
-            x.task,
-            x.team,
-            x.stage.as_str(),
-            plain(when(pr, x.start_day, false)),
-            plain(when(pr, x.end_day, true)),
-            x.area_m2
-        );
-    }
-    if plan.assignments.len() > 20 {
-        println!(
-            "  … {} more (--json or --csv FILE for all)",
-            plan.assignments.len() - 20
-        );
-    }
+    print!("{}", text::plan_text(&p));
     Ok(ExitCode::SUCCESS)
 }
 
 async fn forecast(db: &str, actor: &Actor, a: ForecastArgs, bars: &Bars) -> AppResult<ExitCode> {
-    use demine_app::plan::completion_date;
     if let Some(h) = &a.history {
         return forecast_history(db, actor, &a, h).await;
     }
@@ -1141,47 +1059,11 @@ async fn forecast(db: &str, actor: &Actor, a: ForecastArgs, bars: &Bars) -> AppR
         println!("{}", demine_app::plan::forecast_json(&f));
         return Ok(ExitCode::SUCCESS);
     }
-    let p = &f.loaded.problem;
-    if f.loaded.synthetic {
-        println!("SYNTHETIC data");
-    }
-    println!(
-        "forecast: {} Monte Carlo runs (seed {}), {} tasks, {} teams, from {}",
-        f.forecast.runs,
-        f.seed,
-        p.tasks.len(),
-        p.teams.len(),
-        p.start_date
-    );
-    println!(
-        "  completion P10 {} ({}), P50 {} ({}), P90 {} ({})",
-        completion_date(p, f.forecast.p10_day),
-        fmt_days(f.forecast.p10_day),
-        completion_date(p, f.forecast.p50_day),
-        fmt_days(f.forecast.p50_day),
-        completion_date(p, f.forecast.p90_day),
-        fmt_days(f.forecast.p90_day)
-    );
-    println!(
-        "  plan without uncertainty: {}; planned in {:.2} s, simulated in {:.2} s",
-        completion_date(p, f.plan.completion_day),
-        f.plan_s,
-        f.monte_carlo_s
-    );
-    println!(
-        "  assumptions: time per piece of work lognormal, mean 1, σ {:.2} ({}); downtime × 0.5–1.5; \
-         NTS/TS shares ± {:.2}; task areas × lognormal(μ {:.2}, σ {:.2})",
-        f.options.productivity_sigma,
-        f.sigma_source,
-        f.options.rate_sd,
-        f.options.area_growth_mu,
-        f.options.area_growth_sigma
-    );
+    print!("{}", text::forecast_text(&f));
     Ok(ExitCode::SUCCESS)
 }
 
 async fn capacity(db: &str, actor: &Actor, a: CapacityArgs) -> AppResult<ExitCode> {
-    use demine_app::plan::completion_date;
     let reg = plan_registry(db, &a.input).await?;
     let s = demine_app::plan::CapacitySettings {
         deadline: a.deadline.clone(),
@@ -1192,48 +1074,11 @@ async fn capacity(db: &str, actor: &Actor, a: CapacityArgs) -> AppResult<ExitCod
         max_rounds: a.max_rounds,
     };
     let c = demine_app::plan::capacity(reg.as_ref(), actor, &plan_input(&a.input), &s).await?;
-    let v = demine_app::plan::capacity_json(&c);
     if a.json {
-        println!("{v}");
+        println!("{}", demine_app::plan::capacity_json(&c));
         return Ok(ExitCode::SUCCESS);
     }
-    if c.loaded.synthetic {
-        println!("SYNTHETIC data");
-    }
-    let mix: Vec<String> = v["extra_teams"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(_, n)| n.as_u64().unwrap_or(0) > 0)
-                .map(|(k, n)| format!("{k}:{n}"))
-                .collect()
-        })
-        .unwrap_or_default();
-    let ans = &c.answer;
-    if ans.achievable {
-        println!(
-            "capacity: to finish by {} with probability {:.0} %: add {} (cost {:.0} per day); P = {:.0} % over {} runs, {} trial mixes",
-            c.deadline,
-            a.confidence * 100.0,
-            if mix.is_empty() { "no teams".into() } else { mix.join(", ") },
-            ans.cost_per_day,
-            ans.probability * 100.0,
-            a.runs,
-            ans.trials
-        );
-    } else {
-        let earliest = ans
-            .earliest_day_at_confidence
-            .unwrap_or(ans.completion_day_at_confidence);
-        println!(
-            "capacity: no mix can finish by {} with probability {:.0} %; the earliest at this confidence is {} (best tried: {}, P = {:.0} %)",
-            c.deadline,
-            a.confidence * 100.0,
-            completion_date(&c.loaded.problem, earliest),
-            if mix.is_empty() { "no teams".into() } else { mix.join(", ") },
-            ans.probability * 100.0
-        );
-    }
+    print!("{}", text::capacity_text(&c));
     Ok(ExitCode::SUCCESS)
 }
 
