@@ -392,12 +392,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 let v: Vec<_> = layers.iter().map(|(l, n)| json!({"layer": l, "features": n})).collect();
                 return print_json(&v);
             }
-            if layers.is_empty() {
-                println!("no context layers; add one with `demine import layer NAME FILE`");
-            }
-            for (l, n) in &layers {
-                println!("{l:<24} {n:>9} features");
-            }
+            print!("{}", text::layers_text(&layers));
             Ok(ExitCode::SUCCESS)
         }
         Command::Release {
@@ -495,22 +490,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&s);
             }
-            if s.data.is_some() {
-                println!("*** SYNTHETIC DATA ***");
-            }
-            let c = &s.counts;
-            println!("registry {}", s.db);
-            println!("  hazards        {:>9}", c.hazards);
-            println!("  activities     {:>9}", c.activities);
-            println!("  finds          {:>9}", c.finds);
-            println!("  accidents      {:>9}", c.accidents);
-            println!("  released land  {:>9} pieces", c.released_land);
-            println!("  organisations  {:>9}", c.organisations);
-            println!("  teams          {:>9}", c.teams);
-            println!("  daily progress {:>9} reports", c.daily_progress);
-            println!("  QA             {:>9} inspections", c.qa_inspections);
-            println!("  history        {:>9} earlier versions", c.history);
-            println!("  change log     {:>9} entries", c.change_log);
+            print!("{}", text::status_text(&s));
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { json, strict } => {
@@ -521,34 +501,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 print_json(&c)?;
             } else {
-                for i in &c.issues {
-                    println!("{}: {} {}: [{}] {}", i.severity, i.layer, i.id, i.check, i.message);
-                }
-                let mut by_check: std::collections::BTreeMap<&str, usize> = Default::default();
-                for i in &c.issues {
-                    *by_check.entry(i.check).or_default() += 1;
-                }
-                println!(
-                    "{} issue(s): {} error(s), {} warning(s) over {} hazards, {} activities, {} finds{}",
-                    c.issues.len(),
-                    c.errors,
-                    c.warnings,
-                    c.hazards,
-                    c.activities,
-                    c.finds,
-                    if by_check.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " ({})",
-                            by_check
-                                .iter()
-                                .map(|(k, v)| format!("{k}: {v}"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    }
-                );
+                print!("{}", text::check_text(&c));
             }
             Ok(if c.errors > 0 || (strict && !c.issues.is_empty()) {
                 ExitCode::from(1)
@@ -567,18 +520,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&entries);
             }
-            for e in &entries {
-                println!(
-                    "#{:<7} {} {:<10} {:<9} {:<16} {:<14} {}",
-                    e.seq,
-                    e.at,
-                    e.actor,
-                    e.action,
-                    e.entity,
-                    e.entity_id.as_deref().unwrap_or("-"),
-                    e.reason.as_deref().unwrap_or_else(|| e.batch.as_deref().unwrap_or(""))
-                );
-            }
+            print!("{}", text::log_text(&entries));
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo {
@@ -809,30 +751,7 @@ async fn user(db: &str, actor: &Actor, command: UserCommand) -> AppResult<ExitCo
             if json {
                 return print_json(&rows);
             }
-            if users.is_empty() {
-                println!("no accounts; add one with `demine user add NAME --role admin`");
-            }
-            for u in &users {
-                let state = if u.disabled {
-                    "disabled".to_string()
-                } else if let Some(t) = &u.locked_until {
-                    format!("locked until {t}")
-                } else {
-                    "active".to_string()
-                };
-                println!(
-                    "{:<24} {:<13} {:<16} {}{}",
-                    u.username,
-                    u.role,
-                    u.organisation.as_deref().unwrap_or("-"),
-                    state,
-                    if u.assigned.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (inspects {})", u.assigned.join(", "))
-                    }
-                );
-            }
+            print!("{}", text::users_text(&users));
         }
         UserCommand::Disable { username } => {
             accounts::set_disabled(&reg, actor, &username, true).await?;
@@ -1129,52 +1048,7 @@ async fn risk(db: &str, actor: &Actor, cmd: RiskCommand, bars: &Bars) -> AppResu
             if json {
                 return print_json(&m);
             }
-            println!(
-                "risk map: {} H3 cells at resolution {} over {} ({} layer(s) of context), model {}",
-                m.cells,
-                m.resolution,
-                if m.region {
-                    "the region given".to_string()
-                } else {
-                    format!("{} hazards", m.hazards_mapped_from)
-                },
-                m.context_layers,
-                m.model
-            );
-            println!(
-                "  labelled cells: {} with finds or accidents, {} searched clean; model trained on {}",
-                m.labelled["positive"], m.labelled["negative"], m.trained_rows
-            );
-            let f = |k: &str| m.cv[k].as_f64().unwrap_or(f64::NAN);
-            println!(
-                "  spatial cross-validation ({} folds over {} labelled cells): ROC-AUC {:.3}, PR-AUC {:.3}, Brier {:.4}",
-                m.cv["folds"],
-                m.cv["rows"],
-                f("auc_mean"),
-                f("pr_auc_mean"),
-                f("brier_mean")
-            );
-            if !m.hazard_ranking.is_empty() {
-                println!("  hazards with the most expected items not yet found (items; calibrated P(contaminated); expected contaminated ha):");
-                for h in m.hazard_ranking.iter().take(10) {
-                    println!(
-                        "    {:<14} {:>8.1}  {:>6.3}  {:>8.1}",
-                        h.id,
-                        h.expected_items,
-                        h.p_contaminated,
-                        h.expected_contaminated_m2 / 1e4
-                    );
-                }
-            }
-            let mut top: Vec<_> = m.hazards.iter().collect();
-            top.sort_by(|a, b| b.p_any.total_cmp(&a.p_any).then_with(|| a.hazard_id.cmp(&b.hazard_id)));
-            println!("  hazards most likely to hold ordnance (P(contaminated), expected contaminated share):");
-            for h in top.iter().take(10).filter(|_| m.hazard_ranking.is_empty()) {
-                println!(
-                    "    {:<14} {:>6.3}  {:>6.3}",
-                    h.hazard_id, h.p_any, h.expected_contaminated_share
-                );
-            }
+            print!("{}", text::risk_build_text(&m));
             eprintln!("timings (s): {}", m.timings);
             println!("saved: layer risk_cells and hazards.risk_p_any / risk_expected_share in {path}");
             Ok(ExitCode::SUCCESS)
@@ -1202,52 +1076,7 @@ async fn risk(db: &str, actor: &Actor, cmd: RiskCommand, bars: &Bars) -> AppResu
                 println!("{}", s.json);
                 return Ok(ExitCode::SUCCESS);
             }
-            let r = &s.report;
-            let total_m2: f64 = r.suggestions.iter().map(|s| s.area_m2).sum();
-            let tag = if s.synthetic { " (SYNTHETIC registry)" } else { "" };
-            println!(
-                "suggested SHAs{tag}: {} area(s), {:.2} km² of the {:.2} km² outside every hazard that was looked at ({} H3 cells at resolution {})",
-                r.suggestions.len(),
-                total_m2 / 1e6,
-                r.outside_area_m2 / 1e6,
-                r.outside_cells,
-                a.res
-            );
-            println!("  threshold: risk ≥ {:.3} — {}", r.threshold, r.threshold_rule);
-            if r.dropped_areas > 0 || r.beyond_max > 0 {
-                println!(
-                    "  left out: {} area(s) under {} cells without finds or accidents, {} beyond --max",
-                    r.dropped_areas,
-                    a.min_cells.max(1),
-                    r.beyond_max
-                );
-            }
-            println!(
-                "  {:<10} {:>6} {:>9} {:>9} {:>8} {:>13} {:>6} {:>9}  reason",
-                "id", "cells", "area km²", "mean risk", "max risk", "expected cells", "finds", "accidents"
-            );
-            for x in &r.suggestions {
-                println!(
-                    "  {:<10} {:>6} {:>9.3} {:>9.3} {:>8.3} {:>13.2} {:>6} {:>9}  {}",
-                    x.id,
-                    x.cells.len(),
-                    x.area_m2 / 1e6,
-                    x.mean_risk,
-                    x.max_risk,
-                    x.expected_contaminated_cells,
-                    x.finds,
-                    x.accidents,
-                    x.reason
-                );
-            }
-            match &a.out {
-                Some(out) => println!(
-                    "wrote {} (import with `demine import hazards {}`); nothing was written to the registry",
-                    out.display(),
-                    out.display()
-                ),
-                None => println!("nothing was written to the registry; pass --out FILE.geojson to keep the areas"),
-            }
+            print!("{}", text::risk_suggest_text(&s, &req));
             Ok(ExitCode::SUCCESS)
         }
         RiskCommand::Evaluate {
@@ -1309,41 +1138,7 @@ async fn qa(db: &str, actor: &Actor, cmd: QaCommand) -> AppResult<ExitCode> {
             if json {
                 return print_json(&a);
             }
-            if a.mode == "budget" {
-                println!(
-                    "a sample of {} of {} units (accept with ≤ {} defective) rejects, with probability ≥ {:.1} %, every lot whose defect rate is ≥ {:.4} ({} defective units)",
-                    a.n,
-                    a.lot_units,
-                    a.c,
-                    100.0 * (1.0 - beta),
-                    a.lq,
-                    a.defective_units
-                );
-                if let (Some(p), Some(pa)) = (a.requested_lq, a.p_accept_at_requested_lq) {
-                    println!(
-                        "at the requested LQ {p}: P(accept) = {pa:.6} ({} beta {beta})",
-                        if pa <= beta { "meets" } else { "does NOT meet" }
-                    );
-                }
-            } else {
-                println!(
-                    "inspect n = {} of {} units ({:.1} %), accept the lot if at most c = {} are defective",
-                    a.n,
-                    a.lot_units,
-                    100.0 * a.sampled_fraction.unwrap_or(0.0),
-                    a.c
-                );
-                println!(
-                    "a lot at LQ {} ({} defective units) is accepted with probability {:.6} (≤ beta {})",
-                    a.lq, a.defective_units, a.p_accept_at_lq, a.beta
-                );
-            }
-            println!("the lot: {}", a.lot);
-            println!("operating characteristic (exact hypergeometric):");
-            println!("  {:>10} {:>10} {:>12}", "defect rate", "defective", "P(accept)");
-            for o in &a.oc {
-                println!("  {:>10.4} {:>10} {:>12.6}", o.p, o.defective_units, o.p_accept);
-            }
+            print!("{}", text::qa_plan_text(&a));
             Ok(ExitCode::SUCCESS)
         }
         QaCommand::Sample {
@@ -1372,10 +1167,7 @@ async fn qa(db: &str, actor: &Actor, cmd: QaCommand) -> AppResult<ExitCode> {
             if json {
                 return print_json(&s);
             }
-            println!(
-                "{} of {} units ({} × {} m boxes) drawn with seed {} inside {} ({:.0} m²); written to {}",
-                s.units, s.lot_units, s.box_m, s.box_m, s.seed, s.lot, s.lot_area_m2, s.out
-            );
+            print!("{}", text::qa_sample_text(&s));
             Ok(ExitCode::SUCCESS)
         }
         QaCommand::Record {
@@ -1415,14 +1207,7 @@ async fn qa(db: &str, actor: &Actor, cmd: QaCommand) -> AppResult<ExitCode> {
             if json {
                 return print_json(&rec);
             }
-            println!(
-                "{}: {} defective of {} units inspected (c = {}): lot {}",
-                rec.id,
-                rec.defects,
-                rec.sample_units,
-                rec.c,
-                if rec.accepted { "ACCEPTED" } else { "REJECTED" }
-            );
+            print!("{}", text::qa_record_text(&rec));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -1447,7 +1232,7 @@ async fn lanes(db: &str, actor: &Actor, a: LanesArgs) -> AppResult<ExitCode> {
     if a.json {
         println!("{}", r.json);
     } else {
-        println!("{}", r.summary);
+        print!("{}", text::lanes_text(&r));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -1486,15 +1271,7 @@ async fn progress(db: &str, actor: &Actor, cmd: ProgressCommand) -> AppResult<Ex
             if a.json {
                 return print_json(&r);
             }
-            println!(
-                "{}: {:.0} m² worked on {} ({} h); {:.0} m² of it remain{}",
-                r.id,
-                r.area_m2,
-                a.task,
-                a.hours,
-                r.remaining_m2,
-                if r.dry_run { " (--dry-run: nothing written)" } else { "" }
-            );
+            print!("{}", text::progress_added_text(&r, &a.task, a.hours));
             Ok(ExitCode::SUCCESS)
         }
         ProgressCommand::Stats { json } => {
@@ -1503,29 +1280,7 @@ async fn progress(db: &str, actor: &Actor, cmd: ProgressCommand) -> AppResult<Ex
             if json {
                 return print_json(&s);
             }
-            if s.groups.is_empty() {
-                println!(
-                    "no daily progress recorded; add some with `demine progress add` or `demine import progress FILE`"
-                );
-                return Ok(ExitCode::SUCCESS);
-            }
-            println!(
-                "{:<11} {:<14} {:>7} {:>12} {:>9} {:>10} {:>14}",
-                "team kind", "terrain", "reports", "area m²", "hours", "m²/hour", "m²/team-day"
-            );
-            for g in &s.groups {
-                println!(
-                    "{:<11} {:<14} {:>7} {:>12.0} {:>9.1} {:>10.1} {:>8.0} ± {:<5.0}",
-                    g.team_kind,
-                    g.terrain,
-                    g.reports,
-                    g.area_m2,
-                    g.hours,
-                    g.m2_per_hour,
-                    g.m2_per_team_day,
-                    g.sd_m2_per_team_day
-                );
-            }
+            print!("{}", text::progress_stats_text(&s));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -1548,46 +1303,7 @@ async fn residual(db: &str, actor: &Actor, a: ResidualArgs) -> AppResult<ExitCod
         println!("{}", r.json);
         return Ok(ExitCode::SUCCESS);
     }
-    let e = &r.estimate;
-    let x = &e.residual;
-    if r.synthetic {
-        println!("*** SYNTHETIC DATA ***");
-    }
-    println!(
-        "hazard {}: released {:.0} m² ({:.0} m² not released, not covered here)",
-        a.hazard_id,
-        x.area_m2,
-        e.unreleased_m2.max(0.0)
-    );
-    println!(
-        "  expected items remaining {:.4}; P(at least one remains) = {:.2} %",
-        x.expected_remaining,
-        100.0 * x.p_any_remaining
-    );
-    println!(
-        "  prior {:.2e} items/m² ({}), shape {}; {} finds; mean miss probability {:.4}",
-        x.prior.density_per_m2,
-        x.prior.source,
-        x.prior.shape.map_or("known".into(), |k| k.to_string()),
-        x.finds,
-        x.miss_probability
-    );
-    for m in &e.methods {
-        println!(
-            "  {} over {:.0} m²",
-            m["methods"].as_str().unwrap_or(""),
-            m["area_m2"].as_f64().unwrap_or(0.0)
-        );
-    }
-    match &x.qa {
-        Some(q) => println!(
-            "  QA: {:.2} % of the land inspected, {} defects, detection {}",
-            100.0 * q.inspected_share,
-            q.defects,
-            q.detection
-        ),
-        None => println!("  QA: no inspection recorded"),
-    }
+    print!("{}", text::residual_text(&r, &a.hazard_id));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -1612,23 +1328,6 @@ async fn certificate(db: &str, actor: &Actor, a: CertificateArgs) -> AppResult<E
         println!("{v}");
         return Ok(ExitCode::SUCCESS);
     }
-    if c.draft {
-        println!(
-            "DRAFT certificate of {} ({}) written to {}: watermarked NOT VALID because",
-            a.hazard_id,
-            a.lang,
-            a.out.display()
-        );
-        for r in &c.not_valid_because {
-            println!("  {r}");
-        }
-    } else {
-        println!(
-            "certificate of {} ({}) written to {}",
-            a.hazard_id,
-            a.lang,
-            a.out.display()
-        );
-    }
+    print!("{}", text::certificate_text(&c, &a.out));
     Ok(ExitCode::SUCCESS)
 }
