@@ -247,25 +247,8 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             }
             if i.dry_run {
                 eprintln!("{}: {} {} valid; --dry-run: nothing written", i.file, i.valid, i.kind);
-            } else if i.replaced > 0 && kind != Kind::Layer {
-                println!(
-                    "imported {} {} from {} into {}: {} added, {} replaced (previous versions kept in history)",
-                    i.written, i.kind, i.file, i.db, i.inserted, i.replaced
-                );
-            } else if kind == Kind::Layer {
-                println!(
-                    "imported {} features into {} of {}{}",
-                    i.written,
-                    i.kind,
-                    i.db,
-                    if i.replaced > 0 {
-                        format!(" (replacing {})", i.replaced)
-                    } else {
-                        String::new()
-                    }
-                );
             } else {
-                println!("imported {} {} from {} into {}", i.written, i.kind, i.file, i.db);
+                print!("{}", text::imported_text(&i, kind == Kind::Layer));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -299,15 +282,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&c);
             }
-            println!(
-                "amended {} {}: version {} → {} ({})",
-                kind.singular(),
-                c.id,
-                c.from_version,
-                c.version.map_or("?".to_string(), |v| v.to_string()),
-                c.reason
-            );
-            print_recomputed(&c.recomputed);
+            print!("{}", text::amended_text(kind, &c));
             Ok(ExitCode::SUCCESS)
         }
         Command::Retire {
@@ -330,17 +305,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&c);
             }
-            println!(
-                "retired {} {} (version {}; kept in its history): {}",
-                kind.singular(),
-                c.id,
-                c.from_version,
-                c.reason
-            );
-            for x in &c.cascaded {
-                println!("  with it: {x}");
-            }
-            print_recomputed(&c.recomputed);
+            print!("{}", text::retired_text(kind, &c));
             Ok(ExitCode::SUCCESS)
         }
         Command::Show { kind, id, json } => {
@@ -547,19 +512,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 v["login"] = json!({"username": login.username, "password": login.password, "synthetic": true});
                 println!("{v}");
             } else {
-                for l in &s.lines {
-                    println!("{l}");
-                }
-                println!();
-                println!("To share this registry: demine --db {} serve", s.db.display());
-                println!(
-                    "  then open http://127.0.0.1:8080/api/v1/docs and log in as {} with password {}",
-                    login.username, login.password
-                );
-                println!(
-                    "  (a SYNTHETIC demo account; `demine user passwd {}` changes the password)",
-                    login.username
-                );
+                print!("{}", text::demo_text(&s, &login));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -636,12 +589,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&json!({"backup": file.display().to_string(), "bytes": bytes}));
             }
-            println!(
-                "backup written: {} ({} MB)",
-                file.display(),
-                thousands(bytes as f64 / 1e6)
-            );
-            println!("restore it with: demine --db {} restore {}", cli.db, file.display());
+            print!("{}", text::backup_text(&file, bytes, &cli.db));
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { from, to, json } => {
@@ -810,22 +758,9 @@ async fn audit(db: &str, actor: &Actor, command: AuditCommand) -> AppResult<Exit
             let key_path = key.unwrap_or_else(default_audit_key);
             let (key, created) = audit::signing_key(&key_path)?;
             let c = audit::checkpoint(&reg, actor, &key).await?;
-            let text = serde_json::to_string_pretty(&c).map_err(anyhow::Error::from)?;
-            demine_io_write(&out, text.as_bytes())?;
-            if created {
-                println!("new signing key: {} (mode 0600; keep it safe)", key_path.display());
-            }
-            println!(
-                "checkpoint written: {} (entry {}, {} entries, key {})",
-                out.display(),
-                c.seq,
-                thousands(c.entries as f64),
-                c.public_key
-            );
-            println!(
-                "keep it outside the registry; later: demine audit verify --checkpoint {}",
-                out.display()
-            );
+            let pretty = serde_json::to_string_pretty(&c).map_err(anyhow::Error::from)?;
+            demine_io_write(&out, pretty.as_bytes())?;
+            print!("{}", text::checkpoint_text(&c, &out, &key_path, created));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -850,17 +785,6 @@ fn rayon_threads() -> usize {
         .and_then(|v| v.parse().ok())
         .filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
-}
-
-fn print_recomputed(recomputed: &[(String, demine_app::registry::Computed)]) {
-    for (id, c) in recomputed {
-        println!(
-            "  hazard {id}: {} m² remaining of {} m² ({})",
-            thousands(c.figures.remaining_m2),
-            thousands(c.figures.area_m2),
-            c.status.as_str()
-        );
-    }
 }
 
 // ---------------------------------------------------------------- planning

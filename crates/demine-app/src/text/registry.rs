@@ -4,6 +4,7 @@
 use crate::registry::{Checked, Status};
 use demine_store::{ChangeLogEntry, UserRecord};
 use std::fmt::Write;
+use std::path::Path;
 
 /// What `demine status` prints: the records per layer.
 pub fn status_text(s: &Status) -> String {
@@ -121,5 +122,60 @@ pub fn users_text(users: &[UserRecord]) -> String {
             }
         );
     }
+    out
+}
+
+/// What `demine demo` prints: the demo's lines, then how to share its registry and log in.
+pub fn demo_text(s: &crate::demo::DemoSummary, login: &crate::accounts::DemoLogin) -> String {
+    let mut out = String::new();
+    for l in &s.lines {
+        let _ = writeln!(out, "{l}");
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "To share this registry: demine --db {} serve", s.db.display());
+    let _ = writeln!(
+        out,
+        "  then open http://127.0.0.1:8080/api/v1/docs and log in as {} with password {}",
+        login.username, login.password
+    );
+    let _ = writeln!(
+        out,
+        "  (a SYNTHETIC demo account; `demine user passwd {}` changes the password)",
+        login.username
+    );
+    out
+}
+
+/// What `demine backup` prints: the file written, its size, and how to restore it into `db`.
+pub fn backup_text(file: &Path, bytes: u64, db: &str) -> String {
+    format!(
+        "backup written: {} ({} MB)\nrestore it with: demine --db {} restore {}\n",
+        file.display(),
+        super::thousands(bytes as f64 / 1e6),
+        db,
+        file.display()
+    )
+}
+
+/// What `demine audit checkpoint` prints: the key if it was `created`, the checkpoint written to
+/// `out` and where to keep it.
+pub fn checkpoint_text(c: &crate::audit::Checkpoint, out_file: &Path, key_path: &Path, created: bool) -> String {
+    let mut out = String::new();
+    if created {
+        let _ = writeln!(out, "new signing key: {} (mode 0600; keep it safe)", key_path.display());
+    }
+    let _ = writeln!(
+        out,
+        "checkpoint written: {} (entry {}, {} entries, key {})",
+        out_file.display(),
+        c.seq,
+        super::thousands(c.entries as f64),
+        c.public_key
+    );
+    let _ = writeln!(
+        out,
+        "keep it outside the registry; later: demine audit verify --checkpoint {}",
+        out_file.display()
+    );
     out
 }
