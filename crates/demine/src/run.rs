@@ -576,9 +576,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             ProfileCommand::List => {
-                for (name, kind) in demine_app::import::shipped_profiles() {
-                    println!("{name:<20} {kind}");
-                }
+                print!("{}", text::profiles_text(&demine_app::import::shipped_profiles()));
                 Ok(ExitCode::SUCCESS)
             }
         },

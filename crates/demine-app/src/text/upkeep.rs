@@ -76,3 +76,12 @@ pub fn retired_text(kind: RecordKind, c: &Corrected) -> String {
     out.push_str(&recomputed_text(&c.recomputed));
     out
 }
+
+/// What `demine profile list` prints: each shipped import profile with the kind it maps.
+pub fn profiles_text(profiles: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (name, kind) in profiles {
+        let _ = writeln!(out, "{name:<20} {kind}");
+    }
+    out
+}
