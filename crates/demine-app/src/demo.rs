@@ -540,7 +540,7 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
         text.push(s.text());
     }
     if let Some(s) = &strategies {
-        text.extend(crate::strategy::strategies_text(s, 0));
+        text.extend(crate::text::strategies_text(s, 0));
     }
     text.extend(lines);
     text.push(format!(

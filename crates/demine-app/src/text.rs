@@ -1,7 +1,26 @@
-//! Text for people: thousands separators, areas with units, the land-release summary.
+//! Text for people: thousands separators, areas with units, the land-release summary, and the
+//! text every CLI command prints, built here as a `String` (by area in `plan`, `field`, `risk`,
+//! `registry` and `upkeep`) so that the binary only parses arguments, prints and sets exit codes.
 
 use demine_core::release::RegistryRelease;
 use demine_core::Hazard;
+
+mod field;
+mod plan;
+mod registry;
+mod risk;
+mod upkeep;
+
+pub use field::{
+    certificate_text, lanes_text, progress_added_text, progress_stats_text, qa_plan_text, qa_record_text,
+    qa_sample_text, residual_text,
+};
+pub use plan::{capacity_text, fmt_days, forecast_text, plain, plan_text, strategies_text, strategy_text};
+pub use registry::{
+    backup_text, check_text, checkpoint_text, demo_text, layers_text, log_text, status_text, users_text,
+};
+pub use risk::{risk_build_text, risk_suggest_text};
+pub use upkeep::{amended_text, imported_text, profiles_text, recomputed_text, retired_text};
 
 /// 1234567.8 → "1,234,568".
 pub use demine_core::spreadsheet::group_thousands as thousands;

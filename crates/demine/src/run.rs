@@ -6,7 +6,7 @@ use crate::cli::{
 };
 use crate::ui::Bars;
 use demine_app::release::By;
-use demine_app::text::{evaluate_text, groups_text, history_text, release_text, show_text, thousands};
+use demine_app::text::{self, evaluate_text, groups_text, history_text, release_text, show_text, thousands};
 use demine_app::{Actor, AppError, AppResult, Location, Progress, RecordKind, Registry};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -247,25 +247,8 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             }
             if i.dry_run {
                 eprintln!("{}: {} {} valid; --dry-run: nothing written", i.file, i.valid, i.kind);
-            } else if i.replaced > 0 && kind != Kind::Layer {
-                println!(
-                    "imported {} {} from {} into {}: {} added, {} replaced (previous versions kept in history)",
-                    i.written, i.kind, i.file, i.db, i.inserted, i.replaced
-                );
-            } else if kind == Kind::Layer {
-                println!(
-                    "imported {} features into {} of {}{}",
-                    i.written,
-                    i.kind,
-                    i.db,
-                    if i.replaced > 0 {
-                        format!(" (replacing {})", i.replaced)
-                    } else {
-                        String::new()
-                    }
-                );
             } else {
-                println!("imported {} {} from {} into {}", i.written, i.kind, i.file, i.db);
+                print!("{}", text::imported_text(&i, kind == Kind::Layer));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -299,15 +282,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&c);
             }
-            println!(
-                "amended {} {}: version {} → {} ({})",
-                kind.singular(),
-                c.id,
-                c.from_version,
-                c.version.map_or("?".to_string(), |v| v.to_string()),
-                c.reason
-            );
-            print_recomputed(&c.recomputed);
+            print!("{}", text::amended_text(kind, &c));
             Ok(ExitCode::SUCCESS)
         }
         Command::Retire {
@@ -330,17 +305,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&c);
             }
-            println!(
-                "retired {} {} (version {}; kept in its history): {}",
-                kind.singular(),
-                c.id,
-                c.from_version,
-                c.reason
-            );
-            for x in &c.cascaded {
-                println!("  with it: {x}");
-            }
-            print_recomputed(&c.recomputed);
+            print!("{}", text::retired_text(kind, &c));
             Ok(ExitCode::SUCCESS)
         }
         Command::Show { kind, id, json } => {
@@ -392,12 +357,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 let v: Vec<_> = layers.iter().map(|(l, n)| json!({"layer": l, "features": n})).collect();
                 return print_json(&v);
             }
-            if layers.is_empty() {
-                println!("no context layers; add one with `demine import layer NAME FILE`");
-            }
-            for (l, n) in &layers {
-                println!("{l:<24} {n:>9} features");
-            }
+            print!("{}", text::layers_text(&layers));
             Ok(ExitCode::SUCCESS)
         }
         Command::Release {
@@ -495,22 +455,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&s);
             }
-            if s.data.is_some() {
-                println!("*** SYNTHETIC DATA ***");
-            }
-            let c = &s.counts;
-            println!("registry {}", s.db);
-            println!("  hazards        {:>9}", c.hazards);
-            println!("  activities     {:>9}", c.activities);
-            println!("  finds          {:>9}", c.finds);
-            println!("  accidents      {:>9}", c.accidents);
-            println!("  released land  {:>9} pieces", c.released_land);
-            println!("  organisations  {:>9}", c.organisations);
-            println!("  teams          {:>9}", c.teams);
-            println!("  daily progress {:>9} reports", c.daily_progress);
-            println!("  QA             {:>9} inspections", c.qa_inspections);
-            println!("  history        {:>9} earlier versions", c.history);
-            println!("  change log     {:>9} entries", c.change_log);
+            print!("{}", text::status_text(&s));
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { json, strict } => {
@@ -521,34 +466,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 print_json(&c)?;
             } else {
-                for i in &c.issues {
-                    println!("{}: {} {}: [{}] {}", i.severity, i.layer, i.id, i.check, i.message);
-                }
-                let mut by_check: std::collections::BTreeMap<&str, usize> = Default::default();
-                for i in &c.issues {
-                    *by_check.entry(i.check).or_default() += 1;
-                }
-                println!(
-                    "{} issue(s): {} error(s), {} warning(s) over {} hazards, {} activities, {} finds{}",
-                    c.issues.len(),
-                    c.errors,
-                    c.warnings,
-                    c.hazards,
-                    c.activities,
-                    c.finds,
-                    if by_check.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " ({})",
-                            by_check
-                                .iter()
-                                .map(|(k, v)| format!("{k}: {v}"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    }
-                );
+                print!("{}", text::check_text(&c));
             }
             Ok(if c.errors > 0 || (strict && !c.issues.is_empty()) {
                 ExitCode::from(1)
@@ -567,18 +485,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&entries);
             }
-            for e in &entries {
-                println!(
-                    "#{:<7} {} {:<10} {:<9} {:<16} {:<14} {}",
-                    e.seq,
-                    e.at,
-                    e.actor,
-                    e.action,
-                    e.entity,
-                    e.entity_id.as_deref().unwrap_or("-"),
-                    e.reason.as_deref().unwrap_or_else(|| e.batch.as_deref().unwrap_or(""))
-                );
-            }
+            print!("{}", text::log_text(&entries));
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo {
@@ -605,19 +512,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 v["login"] = json!({"username": login.username, "password": login.password, "synthetic": true});
                 println!("{v}");
             } else {
-                for l in &s.lines {
-                    println!("{l}");
-                }
-                println!();
-                println!("To share this registry: demine --db {} serve", s.db.display());
-                println!(
-                    "  then open http://127.0.0.1:8080/api/v1/docs and log in as {} with password {}",
-                    login.username, login.password
-                );
-                println!(
-                    "  (a SYNTHETIC demo account; `demine user passwd {}` changes the password)",
-                    login.username
-                );
+                print!("{}", text::demo_text(&s, &login));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -681,9 +576,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             ProfileCommand::List => {
-                for (name, kind) in demine_app::import::shipped_profiles() {
-                    println!("{name:<20} {kind}");
-                }
+                print!("{}", text::profiles_text(&demine_app::import::shipped_profiles()));
                 Ok(ExitCode::SUCCESS)
             }
         },
@@ -694,12 +587,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&json!({"backup": file.display().to_string(), "bytes": bytes}));
             }
-            println!(
-                "backup written: {} ({} MB)",
-                file.display(),
-                thousands(bytes as f64 / 1e6)
-            );
-            println!("restore it with: demine --db {} restore {}", cli.db, file.display());
+            print!("{}", text::backup_text(&file, bytes, &cli.db));
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { from, to, json } => {
@@ -809,30 +697,7 @@ async fn user(db: &str, actor: &Actor, command: UserCommand) -> AppResult<ExitCo
             if json {
                 return print_json(&rows);
             }
-            if users.is_empty() {
-                println!("no accounts; add one with `demine user add NAME --role admin`");
-            }
-            for u in &users {
-                let state = if u.disabled {
-                    "disabled".to_string()
-                } else if let Some(t) = &u.locked_until {
-                    format!("locked until {t}")
-                } else {
-                    "active".to_string()
-                };
-                println!(
-                    "{:<24} {:<13} {:<16} {}{}",
-                    u.username,
-                    u.role,
-                    u.organisation.as_deref().unwrap_or("-"),
-                    state,
-                    if u.assigned.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (inspects {})", u.assigned.join(", "))
-                    }
-                );
-            }
+            print!("{}", text::users_text(&users));
         }
         UserCommand::Disable { username } => {
             accounts::set_disabled(&reg, actor, &username, true).await?;
@@ -891,22 +756,9 @@ async fn audit(db: &str, actor: &Actor, command: AuditCommand) -> AppResult<Exit
             let key_path = key.unwrap_or_else(default_audit_key);
             let (key, created) = audit::signing_key(&key_path)?;
             let c = audit::checkpoint(&reg, actor, &key).await?;
-            let text = serde_json::to_string_pretty(&c).map_err(anyhow::Error::from)?;
-            demine_io_write(&out, text.as_bytes())?;
-            if created {
-                println!("new signing key: {} (mode 0600; keep it safe)", key_path.display());
-            }
-            println!(
-                "checkpoint written: {} (entry {}, {} entries, key {})",
-                out.display(),
-                c.seq,
-                thousands(c.entries as f64),
-                c.public_key
-            );
-            println!(
-                "keep it outside the registry; later: demine audit verify --checkpoint {}",
-                out.display()
-            );
+            let pretty = serde_json::to_string_pretty(&c).map_err(anyhow::Error::from)?;
+            demine_io_write(&out, pretty.as_bytes())?;
+            print!("{}", text::checkpoint_text(&c, &out, &key_path, created));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -931,17 +783,6 @@ fn rayon_threads() -> usize {
         .and_then(|v| v.parse().ok())
         .filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
-}
-
-fn print_recomputed(recomputed: &[(String, demine_app::registry::Computed)]) {
-    for (id, c) in recomputed {
-        println!(
-            "  hazard {id}: {} m² remaining of {} m² ({})",
-            thousands(c.figures.remaining_m2),
-            thousands(c.figures.area_m2),
-            c.status.as_str()
-        );
-    }
 }
 
 // ---------------------------------------------------------------- planning
@@ -983,9 +824,7 @@ async fn strategy(db: &str, actor: &Actor, a: crate::cli::StrategyArgs, bars: &B
     if a.json {
         println!("{}", demine_app::strategy::strategies_json(&r, usize::MAX));
     } else {
-        for l in demine_app::strategy::strategies_text(&r, a.hazards) {
-            println!("{l}");
-        }
+        print!("{}", text::strategy_text(&r, a.hazards));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -1018,23 +857,7 @@ async fn plan_registry(db: &str, input: &PlanInput) -> AppResult<Option<Registry
     Ok(Some(open(db).await?))
 }
 
-fn fmt_days(d: f64) -> String {
-    if d >= 730.0 {
-        format!("{d:.0} days ({:.1} years)", d / 365.25)
-    } else {
-        format!("{d:.1} days")
-    }
-}
-
-fn plain(v: Value) -> String {
-    match v {
-        Value::Number(n) => format!("day {:.1}", n.as_f64().unwrap_or(0.0)),
-        other => other.as_str().map(str::to_string).unwrap_or_default(),
-    }
-}
-
 async fn plan(db: &str, actor: &Actor, a: PlanArgs) -> AppResult<ExitCode> {
-    use demine_app::plan::{completion_date, is_continuous, when};
     let reg = plan_registry(db, &a.input).await?;
     let settings = demine_app::plan::PlanSettings {
         search_budget_s: a.search_budget,
@@ -1056,75 +879,11 @@ async fn plan(db: &str, actor: &Actor, a: PlanArgs) -> AppResult<ExitCode> {
         println!("{}", demine_app::plan::plan_json(&p));
         return Ok(ExitCode::SUCCESS);
     }
-    let (l, plan, pr) = (&p.loaded, &p.plan, &p.loaded.problem);
-    if l.synthetic {
-        println!("SYNTHETIC data");
-    }
-    println!(
-        "plan: {} tasks, {} teams, from {} ({} calendar), {}",
-        pr.tasks.len(),
-        pr.teams.len(),
-        pr.start_date,
-        if is_continuous(pr) { "continuous" } else { "working" },
-        l.source
-    );
-    println!(
-        "  objective Σ value × release time: {:.4e} value·days ({}); value = {}",
-        plan.objective, plan.method, l.value_source
-    );
-    for (task, team, since) in &l.under_way {
-        println!("  under way: {task} stays with {team} first (last progress report {since})");
-    }
-    match (plan.lower_bound, plan.gap()) {
-        (Some(lb), Some(gap)) => println!("  lower bound: {lb:.4e} value·days, gap {:.2} %", gap * 100.0),
-        _ => println!("  lower bound: not known for this calendar"),
-    }
-    println!(
-        "  completion: {} (after {})",
-        completion_date(pr, plan.completion_day),
-        fmt_days(plan.completion_day)
-    );
-    let total: f64 = pr.tasks.iter().map(|t| t.area_m2).sum();
-    println!(
-        "  land to release: {:.1} ha in {} pieces of work; planned in {:.2} s{}",
-        total / 10_000.0,
-        plan.assignments.len(),
-        p.time_s,
-        if plan.stopped_by_search_budget {
-            " (stopped at the search budget; a larger --search-budget may find a better plan)"
-        } else {
-            ""
-        }
-    );
-    if !plan.overrunning_teams.is_empty() {
-        println!(
-            "  warning: {} team(s) work past their end date: {}",
-            plan.overrunning_teams.len(),
-            plan.overrunning_teams.join(", ")
-        );
-    }
-    for x in plan.assignments.iter().take(20) {
-        println!(
-            "  {:<14} {:<12} {:<9} {} → {}  {:.0} m²",
-            x.task,
-            x.team,
-            x.stage.as_str(),
-            plain(when(pr, x.start_day, false)),
-            plain(when(pr, x.end_day, true)),
-            x.area_m2
-        );
-    }
-    if plan.assignments.len() > 20 {
-        println!(
-            "  … {} more (--json or --csv FILE for all)",
-            plan.assignments.len() - 20
-        );
-    }
+    print!("{}", text::plan_text(&p));
     Ok(ExitCode::SUCCESS)
 }
 
 async fn forecast(db: &str, actor: &Actor, a: ForecastArgs, bars: &Bars) -> AppResult<ExitCode> {
-    use demine_app::plan::completion_date;
     if let Some(h) = &a.history {
         return forecast_history(db, actor, &a, h).await;
     }
@@ -1141,47 +900,11 @@ async fn forecast(db: &str, actor: &Actor, a: ForecastArgs, bars: &Bars) -> AppR
         println!("{}", demine_app::plan::forecast_json(&f));
         return Ok(ExitCode::SUCCESS);
     }
-    let p = &f.loaded.problem;
-    if f.loaded.synthetic {
-        println!("SYNTHETIC data");
-    }
-    println!(
-        "forecast: {} Monte Carlo runs (seed {}), {} tasks, {} teams, from {}",
-        f.forecast.runs,
-        f.seed,
-        p.tasks.len(),
-        p.teams.len(),
-        p.start_date
-    );
-    println!(
-        "  completion P10 {} ({}), P50 {} ({}), P90 {} ({})",
-        completion_date(p, f.forecast.p10_day),
-        fmt_days(f.forecast.p10_day),
-        completion_date(p, f.forecast.p50_day),
-        fmt_days(f.forecast.p50_day),
-        completion_date(p, f.forecast.p90_day),
-        fmt_days(f.forecast.p90_day)
-    );
-    println!(
-        "  plan without uncertainty: {}; planned in {:.2} s, simulated in {:.2} s",
-        completion_date(p, f.plan.completion_day),
-        f.plan_s,
-        f.monte_carlo_s
-    );
-    println!(
-        "  assumptions: time per piece of work lognormal, mean 1, σ {:.2} ({}); downtime × 0.5–1.5; \
-         NTS/TS shares ± {:.2}; task areas × lognormal(μ {:.2}, σ {:.2})",
-        f.options.productivity_sigma,
-        f.sigma_source,
-        f.options.rate_sd,
-        f.options.area_growth_mu,
-        f.options.area_growth_sigma
-    );
+    print!("{}", text::forecast_text(&f));
     Ok(ExitCode::SUCCESS)
 }
 
 async fn capacity(db: &str, actor: &Actor, a: CapacityArgs) -> AppResult<ExitCode> {
-    use demine_app::plan::completion_date;
     let reg = plan_registry(db, &a.input).await?;
     let s = demine_app::plan::CapacitySettings {
         deadline: a.deadline.clone(),
@@ -1192,48 +915,11 @@ async fn capacity(db: &str, actor: &Actor, a: CapacityArgs) -> AppResult<ExitCod
         max_rounds: a.max_rounds,
     };
     let c = demine_app::plan::capacity(reg.as_ref(), actor, &plan_input(&a.input), &s).await?;
-    let v = demine_app::plan::capacity_json(&c);
     if a.json {
-        println!("{v}");
+        println!("{}", demine_app::plan::capacity_json(&c));
         return Ok(ExitCode::SUCCESS);
     }
-    if c.loaded.synthetic {
-        println!("SYNTHETIC data");
-    }
-    let mix: Vec<String> = v["extra_teams"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(_, n)| n.as_u64().unwrap_or(0) > 0)
-                .map(|(k, n)| format!("{k}:{n}"))
-                .collect()
-        })
-        .unwrap_or_default();
-    let ans = &c.answer;
-    if ans.achievable {
-        println!(
-            "capacity: to finish by {} with probability {:.0} %: add {} (cost {:.0} per day); P = {:.0} % over {} runs, {} trial mixes",
-            c.deadline,
-            a.confidence * 100.0,
-            if mix.is_empty() { "no teams".into() } else { mix.join(", ") },
-            ans.cost_per_day,
-            ans.probability * 100.0,
-            a.runs,
-            ans.trials
-        );
-    } else {
-        let earliest = ans
-            .earliest_day_at_confidence
-            .unwrap_or(ans.completion_day_at_confidence);
-        println!(
-            "capacity: no mix can finish by {} with probability {:.0} %; the earliest at this confidence is {} (best tried: {}, P = {:.0} %)",
-            c.deadline,
-            a.confidence * 100.0,
-            completion_date(&c.loaded.problem, earliest),
-            if mix.is_empty() { "no teams".into() } else { mix.join(", ") },
-            ans.probability * 100.0
-        );
-    }
+    print!("{}", text::capacity_text(&c));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -1284,52 +970,7 @@ async fn risk(db: &str, actor: &Actor, cmd: RiskCommand, bars: &Bars) -> AppResu
             if json {
                 return print_json(&m);
             }
-            println!(
-                "risk map: {} H3 cells at resolution {} over {} ({} layer(s) of context), model {}",
-                m.cells,
-                m.resolution,
-                if m.region {
-                    "the region given".to_string()
-                } else {
-                    format!("{} hazards", m.hazards_mapped_from)
-                },
-                m.context_layers,
-                m.model
-            );
-            println!(
-                "  labelled cells: {} with finds or accidents, {} searched clean; model trained on {}",
-                m.labelled["positive"], m.labelled["negative"], m.trained_rows
-            );
-            let f = |k: &str| m.cv[k].as_f64().unwrap_or(f64::NAN);
-            println!(
-                "  spatial cross-validation ({} folds over {} labelled cells): ROC-AUC {:.3}, PR-AUC {:.3}, Brier {:.4}",
-                m.cv["folds"],
-                m.cv["rows"],
-                f("auc_mean"),
-                f("pr_auc_mean"),
-                f("brier_mean")
-            );
-            if !m.hazard_ranking.is_empty() {
-                println!("  hazards with the most expected items not yet found (items; calibrated P(contaminated); expected contaminated ha):");
-                for h in m.hazard_ranking.iter().take(10) {
-                    println!(
-                        "    {:<14} {:>8.1}  {:>6.3}  {:>8.1}",
-                        h.id,
-                        h.expected_items,
-                        h.p_contaminated,
-                        h.expected_contaminated_m2 / 1e4
-                    );
-                }
-            }
-            let mut top: Vec<_> = m.hazards.iter().collect();
-            top.sort_by(|a, b| b.p_any.total_cmp(&a.p_any).then_with(|| a.hazard_id.cmp(&b.hazard_id)));
-            println!("  hazards most likely to hold ordnance (P(contaminated), expected contaminated share):");
-            for h in top.iter().take(10).filter(|_| m.hazard_ranking.is_empty()) {
-                println!(
-                    "    {:<14} {:>6.3}  {:>6.3}",
-                    h.hazard_id, h.p_any, h.expected_contaminated_share
-                );
-            }
+            print!("{}", text::risk_build_text(&m));
             eprintln!("timings (s): {}", m.timings);
             println!("saved: layer risk_cells and hazards.risk_p_any / risk_expected_share in {path}");
             Ok(ExitCode::SUCCESS)
@@ -1357,52 +998,7 @@ async fn risk(db: &str, actor: &Actor, cmd: RiskCommand, bars: &Bars) -> AppResu
                 println!("{}", s.json);
                 return Ok(ExitCode::SUCCESS);
             }
-            let r = &s.report;
-            let total_m2: f64 = r.suggestions.iter().map(|s| s.area_m2).sum();
-            let tag = if s.synthetic { " (SYNTHETIC registry)" } else { "" };
-            println!(
-                "suggested SHAs{tag}: {} area(s), {:.2} km² of the {:.2} km² outside every hazard that was looked at ({} H3 cells at resolution {})",
-                r.suggestions.len(),
-                total_m2 / 1e6,
-                r.outside_area_m2 / 1e6,
-                r.outside_cells,
-                a.res
-            );
-            println!("  threshold: risk ≥ {:.3} — {}", r.threshold, r.threshold_rule);
-            if r.dropped_areas > 0 || r.beyond_max > 0 {
-                println!(
-                    "  left out: {} area(s) under {} cells without finds or accidents, {} beyond --max",
-                    r.dropped_areas,
-                    a.min_cells.max(1),
-                    r.beyond_max
-                );
-            }
-            println!(
-                "  {:<10} {:>6} {:>9} {:>9} {:>8} {:>13} {:>6} {:>9}  reason",
-                "id", "cells", "area km²", "mean risk", "max risk", "expected cells", "finds", "accidents"
-            );
-            for x in &r.suggestions {
-                println!(
-                    "  {:<10} {:>6} {:>9.3} {:>9.3} {:>8.3} {:>13.2} {:>6} {:>9}  {}",
-                    x.id,
-                    x.cells.len(),
-                    x.area_m2 / 1e6,
-                    x.mean_risk,
-                    x.max_risk,
-                    x.expected_contaminated_cells,
-                    x.finds,
-                    x.accidents,
-                    x.reason
-                );
-            }
-            match &a.out {
-                Some(out) => println!(
-                    "wrote {} (import with `demine import hazards {}`); nothing was written to the registry",
-                    out.display(),
-                    out.display()
-                ),
-                None => println!("nothing was written to the registry; pass --out FILE.geojson to keep the areas"),
-            }
+            print!("{}", text::risk_suggest_text(&s, &req));
             Ok(ExitCode::SUCCESS)
         }
         RiskCommand::Evaluate {
@@ -1464,41 +1060,7 @@ async fn qa(db: &str, actor: &Actor, cmd: QaCommand) -> AppResult<ExitCode> {
             if json {
                 return print_json(&a);
             }
-            if a.mode == "budget" {
-                println!(
-                    "a sample of {} of {} units (accept with ≤ {} defective) rejects, with probability ≥ {:.1} %, every lot whose defect rate is ≥ {:.4} ({} defective units)",
-                    a.n,
-                    a.lot_units,
-                    a.c,
-                    100.0 * (1.0 - beta),
-                    a.lq,
-                    a.defective_units
-                );
-                if let (Some(p), Some(pa)) = (a.requested_lq, a.p_accept_at_requested_lq) {
-                    println!(
-                        "at the requested LQ {p}: P(accept) = {pa:.6} ({} beta {beta})",
-                        if pa <= beta { "meets" } else { "does NOT meet" }
-                    );
-                }
-            } else {
-                println!(
-                    "inspect n = {} of {} units ({:.1} %), accept the lot if at most c = {} are defective",
-                    a.n,
-                    a.lot_units,
-                    100.0 * a.sampled_fraction.unwrap_or(0.0),
-                    a.c
-                );
-                println!(
-                    "a lot at LQ {} ({} defective units) is accepted with probability {:.6} (≤ beta {})",
-                    a.lq, a.defective_units, a.p_accept_at_lq, a.beta
-                );
-            }
-            println!("the lot: {}", a.lot);
-            println!("operating characteristic (exact hypergeometric):");
-            println!("  {:>10} {:>10} {:>12}", "defect rate", "defective", "P(accept)");
-            for o in &a.oc {
-                println!("  {:>10.4} {:>10} {:>12.6}", o.p, o.defective_units, o.p_accept);
-            }
+            print!("{}", text::qa_plan_text(&a));
             Ok(ExitCode::SUCCESS)
         }
         QaCommand::Sample {
@@ -1527,10 +1089,7 @@ async fn qa(db: &str, actor: &Actor, cmd: QaCommand) -> AppResult<ExitCode> {
             if json {
                 return print_json(&s);
             }
-            println!(
-                "{} of {} units ({} × {} m boxes) drawn with seed {} inside {} ({:.0} m²); written to {}",
-                s.units, s.lot_units, s.box_m, s.box_m, s.seed, s.lot, s.lot_area_m2, s.out
-            );
+            print!("{}", text::qa_sample_text(&s));
             Ok(ExitCode::SUCCESS)
         }
         QaCommand::Record {
@@ -1570,14 +1129,7 @@ async fn qa(db: &str, actor: &Actor, cmd: QaCommand) -> AppResult<ExitCode> {
             if json {
                 return print_json(&rec);
             }
-            println!(
-                "{}: {} defective of {} units inspected (c = {}): lot {}",
-                rec.id,
-                rec.defects,
-                rec.sample_units,
-                rec.c,
-                if rec.accepted { "ACCEPTED" } else { "REJECTED" }
-            );
+            print!("{}", text::qa_record_text(&rec));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -1602,7 +1154,7 @@ async fn lanes(db: &str, actor: &Actor, a: LanesArgs) -> AppResult<ExitCode> {
     if a.json {
         println!("{}", r.json);
     } else {
-        println!("{}", r.summary);
+        print!("{}", text::lanes_text(&r));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -1641,15 +1193,7 @@ async fn progress(db: &str, actor: &Actor, cmd: ProgressCommand) -> AppResult<Ex
             if a.json {
                 return print_json(&r);
             }
-            println!(
-                "{}: {:.0} m² worked on {} ({} h); {:.0} m² of it remain{}",
-                r.id,
-                r.area_m2,
-                a.task,
-                a.hours,
-                r.remaining_m2,
-                if r.dry_run { " (--dry-run: nothing written)" } else { "" }
-            );
+            print!("{}", text::progress_added_text(&r, &a.task, a.hours));
             Ok(ExitCode::SUCCESS)
         }
         ProgressCommand::Stats { json } => {
@@ -1658,29 +1202,7 @@ async fn progress(db: &str, actor: &Actor, cmd: ProgressCommand) -> AppResult<Ex
             if json {
                 return print_json(&s);
             }
-            if s.groups.is_empty() {
-                println!(
-                    "no daily progress recorded; add some with `demine progress add` or `demine import progress FILE`"
-                );
-                return Ok(ExitCode::SUCCESS);
-            }
-            println!(
-                "{:<11} {:<14} {:>7} {:>12} {:>9} {:>10} {:>14}",
-                "team kind", "terrain", "reports", "area m²", "hours", "m²/hour", "m²/team-day"
-            );
-            for g in &s.groups {
-                println!(
-                    "{:<11} {:<14} {:>7} {:>12.0} {:>9.1} {:>10.1} {:>8.0} ± {:<5.0}",
-                    g.team_kind,
-                    g.terrain,
-                    g.reports,
-                    g.area_m2,
-                    g.hours,
-                    g.m2_per_hour,
-                    g.m2_per_team_day,
-                    g.sd_m2_per_team_day
-                );
-            }
+            print!("{}", text::progress_stats_text(&s));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -1703,46 +1225,7 @@ async fn residual(db: &str, actor: &Actor, a: ResidualArgs) -> AppResult<ExitCod
         println!("{}", r.json);
         return Ok(ExitCode::SUCCESS);
     }
-    let e = &r.estimate;
-    let x = &e.residual;
-    if r.synthetic {
-        println!("*** SYNTHETIC DATA ***");
-    }
-    println!(
-        "hazard {}: released {:.0} m² ({:.0} m² not released, not covered here)",
-        a.hazard_id,
-        x.area_m2,
-        e.unreleased_m2.max(0.0)
-    );
-    println!(
-        "  expected items remaining {:.4}; P(at least one remains) = {:.2} %",
-        x.expected_remaining,
-        100.0 * x.p_any_remaining
-    );
-    println!(
-        "  prior {:.2e} items/m² ({}), shape {}; {} finds; mean miss probability {:.4}",
-        x.prior.density_per_m2,
-        x.prior.source,
-        x.prior.shape.map_or("known".into(), |k| k.to_string()),
-        x.finds,
-        x.miss_probability
-    );
-    for m in &e.methods {
-        println!(
-            "  {} over {:.0} m²",
-            m["methods"].as_str().unwrap_or(""),
-            m["area_m2"].as_f64().unwrap_or(0.0)
-        );
-    }
-    match &x.qa {
-        Some(q) => println!(
-            "  QA: {:.2} % of the land inspected, {} defects, detection {}",
-            100.0 * q.inspected_share,
-            q.defects,
-            q.detection
-        ),
-        None => println!("  QA: no inspection recorded"),
-    }
+    print!("{}", text::residual_text(&r, &a.hazard_id));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -1767,23 +1250,6 @@ async fn certificate(db: &str, actor: &Actor, a: CertificateArgs) -> AppResult<E
         println!("{v}");
         return Ok(ExitCode::SUCCESS);
     }
-    if c.draft {
-        println!(
-            "DRAFT certificate of {} ({}) written to {}: watermarked NOT VALID because",
-            a.hazard_id,
-            a.lang,
-            a.out.display()
-        );
-        for r in &c.not_valid_because {
-            println!("  {r}");
-        }
-    } else {
-        println!(
-            "certificate of {} ({}) written to {}",
-            a.hazard_id,
-            a.lang,
-            a.out.display()
-        );
-    }
+    print!("{}", text::certificate_text(&c, &a.out));
     Ok(ExitCode::SUCCESS)
 }

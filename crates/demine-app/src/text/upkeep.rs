@@ -1,0 +1,87 @@
+//! Text of the changes to the registry: imports, amendments and retirements.
+
+use crate::import::Imported;
+use crate::registry::Computed;
+use crate::upkeep::Corrected;
+use demine_core::RecordKind;
+use std::fmt::Write;
+
+/// What `demine import` prints after a write (not a dry run): what was added or replaced, for
+/// records or for a context `layer`.
+pub fn imported_text(i: &Imported, layer: bool) -> String {
+    if i.replaced > 0 && !layer {
+        format!(
+            "imported {} {} from {} into {}: {} added, {} replaced (previous versions kept in history)\n",
+            i.written, i.kind, i.file, i.db, i.inserted, i.replaced
+        )
+    } else if layer {
+        format!(
+            "imported {} features into {} of {}{}\n",
+            i.written,
+            i.kind,
+            i.db,
+            if i.replaced > 0 {
+                format!(" (replacing {})", i.replaced)
+            } else {
+                String::new()
+            }
+        )
+    } else {
+        format!("imported {} {} from {} into {}\n", i.written, i.kind, i.file, i.db)
+    }
+}
+
+/// The land release of the hazards a change touched, recomputed: a line each.
+pub fn recomputed_text(recomputed: &[(String, Computed)]) -> String {
+    let mut out = String::new();
+    for (id, c) in recomputed {
+        let _ = writeln!(
+            out,
+            "  hazard {id}: {} m² remaining of {} m² ({})",
+            super::thousands(c.figures.remaining_m2),
+            super::thousands(c.figures.area_m2),
+            c.status.as_str()
+        );
+    }
+    out
+}
+
+/// What `demine amend` prints: the versions, the reason and the land release recomputed.
+pub fn amended_text(kind: RecordKind, c: &Corrected) -> String {
+    let mut out = format!(
+        "amended {} {}: version {} → {} ({})\n",
+        kind.singular(),
+        c.id,
+        c.from_version,
+        c.version.map_or("?".to_string(), |v| v.to_string()),
+        c.reason
+    );
+    out.push_str(&recomputed_text(&c.recomputed));
+    out
+}
+
+/// What `demine retire` prints: the record retired, what went with it and the land release
+/// recomputed.
+pub fn retired_text(kind: RecordKind, c: &Corrected) -> String {
+    let mut out = format!(
+        "retired {} {} (version {}; kept in its history): {}\n",
+        kind.singular(),
+        c.id,
+        c.from_version,
+        c.reason
+    );
+    for x in &c.cascaded {
+        let _ = writeln!(out, "  with it: {x}");
+    }
+    out.push_str(&recomputed_text(&c.recomputed));
+    out
+}
+
+/// What `demine profile list` prints: each shipped import profile with the kind it maps.
+pub fn profiles_text(profiles: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (name, kind) in profiles {
+        let _ = writeln!(out, "{name:<20} {kind}");
+    }
+    out
+}
