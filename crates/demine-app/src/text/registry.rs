@@ -14,17 +14,22 @@ pub fn status_text(s: &Status) -> String {
     }
     let c = &s.counts;
     let _ = writeln!(out, "registry {}", s.db);
-    let _ = writeln!(out, "  hazards        {:>9}", c.hazards);
-    let _ = writeln!(out, "  activities     {:>9}", c.activities);
-    let _ = writeln!(out, "  finds          {:>9}", c.finds);
-    let _ = writeln!(out, "  accidents      {:>9}", c.accidents);
-    let _ = writeln!(out, "  released land  {:>9} pieces", c.released_land);
-    let _ = writeln!(out, "  organisations  {:>9}", c.organisations);
-    let _ = writeln!(out, "  teams          {:>9}", c.teams);
-    let _ = writeln!(out, "  daily progress {:>9} reports", c.daily_progress);
-    let _ = writeln!(out, "  QA             {:>9} inspections", c.qa_inspections);
-    let _ = writeln!(out, "  history        {:>9} earlier versions", c.history);
-    let _ = writeln!(out, "  change log     {:>9} entries", c.change_log);
+    let rows = [
+        ("hazards", c.hazards, ""),
+        ("activities", c.activities, ""),
+        ("finds", c.finds, ""),
+        ("accidents", c.accidents, ""),
+        ("released land", c.released_land, " pieces"),
+        ("organisations", c.organisations, ""),
+        ("teams", c.teams, ""),
+        ("daily progress", c.daily_progress, " reports"),
+        ("QA", c.qa_inspections, " inspections"),
+        ("history", c.history, " earlier versions"),
+        ("change log", c.change_log, " entries"),
+    ];
+    for (layer, count, unit) in rows {
+        let _ = writeln!(out, "  {layer:<15}{count:>9}{unit}");
+    }
     out
 }
 
