@@ -1,4 +1,14 @@
-//! GeoParquet 1.0 export: one row group, an `id` column, one column per attribute (boolean,
+//! GeoParquet: import of GeoParquet 1.0 and 1.1 files (WKB geometry, the primary column of the
+//! `geo` metadata, its CRS by EPSG code) and export.
+//!
+//! Import reads the rows with the `parquet` crate's record reader: each column but the
+//! geometry and a 1.1 bounding-box covering becomes an attribute (dates and timestamps as ISO
+//! 8601 text); the CRS is OGC:CRS84 when the column gives none, and a PROJJSON definition is
+//! taken by its EPSG identifier. Snappy (GeoPandas', DuckDB's and GDAL's default), ZSTD,
+//! gzip, LZ4 or no compression are read; Brotli and LZO are refused, saying how to write the
+//! file again.
+//!
+//! Export: one row group, an `id` column, one column per attribute (boolean,
 //! 64-bit integer, double or UTF-8 text, each optional) and the geometry as WKB in
 //! `geometry`, with the `geo` file metadata (encoding, geometry types, bounding box) that
 //! DuckDB, Apache Sedona, GeoPandas and GDAL read. Written with the `parquet` crate's column
@@ -7,8 +17,10 @@
 //! WGS 84 longitude/latitude only: GeoParquet's default CRS is OGC:CRS84, and any other needs a
 //! PROJJSON definition, which nothing here writes.
 
-use crate::invalid;
+use crate::crs::Crs;
 use crate::write::{Col, Feature};
+use crate::{invalid, ReadOptions};
+use demine_io::raw::{RawGeometry, RawRecord};
 use demine_io::FileError;
 use parquet::basic::{Compression, LogicalType, Repetition, Type as Physical};
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
@@ -173,5 +185,270 @@ fn geometry_type(g: &geo::Geometry<f64>) -> &'static str {
         geo::Geometry::Polygon(_) | geo::Geometry::Rect(_) | geo::Geometry::Triangle(_) => "Polygon",
         geo::Geometry::MultiPolygon(_) => "MultiPolygon",
         geo::Geometry::GeometryCollection(_) => "GeometryCollection",
+    }
+}
+
+/// Reads a GeoParquet file: its records as read, per-record problems (unreadable geometry) and
+/// the CRS its primary geometry column declares.
+pub(crate) fn read(path: &Path, opts: &ReadOptions) -> Result<crate::shp::Out, FileError> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let file = std::fs::File::open(path).map_err(|e| FileError::Io {
+        path: path.to_owned(),
+        source: e,
+    })?;
+    let reader = SerializedFileReader::new(file).map_err(|e| {
+        invalid(
+            path,
+            format!("not a readable Parquet file ({e}): the file is truncated or damaged; export it again"),
+        )
+    })?;
+    // Codecs this build does not decode are refused before any row is read.
+    for column in reader.metadata().row_groups().iter().flat_map(|g| g.columns()) {
+        let codec = match column.compression() {
+            Compression::BROTLI(_) => "Brotli",
+            Compression::LZO => "LZO",
+            _ => continue,
+        };
+        {
+            return Err(invalid(
+                path,
+                format!(
+                    "column `{}` is compressed with {codec}, which demine does not read; write the file again with Snappy or ZSTD \
+                     (GeoPandas/pyarrow: compression=\"snappy\"; DuckDB: (COMPRESSION snappy); GDAL: -lco COMPRESSION=SNAPPY)",
+                    column.column_path().string(),
+                ),
+            ));
+        }
+    }
+    let metadata = reader.metadata().file_metadata();
+    let geo = metadata
+        .key_value_metadata()
+        .and_then(|kv| kv.iter().find(|k| k.key == "geo"))
+        .and_then(|k| k.value.as_deref())
+        .ok_or_else(|| {
+            invalid(
+                path,
+                "a Parquet file without GeoParquet `geo` metadata: nothing says which column holds the geometry; \
+                 write it as GeoParquet (GeoPandas `to_parquet`, DuckDB `COPY … (FORMAT PARQUET)` with the spatial \
+                 extension, `ogr2ogr -f Parquet`) or export it as CSV with WKT",
+            )
+        })?;
+    let geo: Value = serde_json::from_str(geo).map_err(|e| {
+        invalid(
+            path,
+            format!("the `geo` metadata is not JSON ({e}); write the file again"),
+        )
+    })?;
+    let primary = geo["primary_column"].as_str().unwrap_or("geometry").to_string();
+    let column = &geo["columns"][&primary];
+    if column.is_null() {
+        return Err(invalid(
+            path,
+            format!("the `geo` metadata names `{primary}` as the geometry column but does not describe it"),
+        ));
+    }
+    let encoding = column["encoding"].as_str().unwrap_or("");
+    if !encoding.eq_ignore_ascii_case("WKB") {
+        return Err(invalid(
+            path,
+            format!(
+                "geometry column `{primary}` is encoded as `{encoding}`; demine reads WKB, the GeoParquet default \
+                 (GeoPandas: `to_parquet(..., geometry_encoding=\"WKB\")`)"
+            ),
+        ));
+    }
+    let declared = match column.get("crs") {
+        // GeoParquet's default: longitude/latitude on WGS 84.
+        None => Some(Crs::wgs84()),
+        Some(Value::Null) if opts.crs.is_none() => return Err(invalid(
+            path,
+            format!(
+                "geometry column `{primary}` declares its CRS unknown (`\"crs\": null`); give it with --crs EPSG:CODE"
+            ),
+        )),
+        Some(Value::Null) => None,
+        Some(projjson) => Some(crs_of_projjson(projjson).map_err(|e| invalid(path, e))?),
+    };
+    // A 1.1 bounding-box covering is an index of the geometry, not an attribute.
+    let covering: Vec<String> = column["covering"]["bbox"]
+        .as_object()
+        .map(|b| {
+            b.values()
+                .filter_map(|v| v.as_array().and_then(|a| a.first()).and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let rows = reader.get_row_iter(None).map_err(|e| {
+        invalid(
+            path,
+            format!("cannot read the rows ({e}): the file is truncated or damaged; export it again"),
+        )
+    })?;
+    let (mut records, mut problems) = (Vec::new(), Vec::new());
+    for (i, row) in rows.enumerate() {
+        let index = i + 1;
+        let row = row.map_err(|e| {
+            invalid(
+                path,
+                format!("row {index}: {e}: the file is truncated or damaged; export it again"),
+            )
+        })?;
+        let mut record = RawRecord {
+            index,
+            line: None,
+            properties: demine_core::Attributes::new(),
+            geometry: RawGeometry::Missing,
+        };
+        let mut wkb = None;
+        for (name, field) in row.get_column_iter() {
+            if *name == primary {
+                wkb = Some(field);
+            } else if !covering.contains(name) && !matches!(field, Field::Bytes(_)) {
+                record.properties.insert(name.clone(), field.to_json_value());
+            }
+        }
+        match wkb {
+            Some(Field::Bytes(bytes)) => {
+                use geozero::ToGeo;
+                match geozero::wkb::Wkb(bytes.data()).to_geo() {
+                    Ok(g) => record.geometry = RawGeometry::from_geo(&g),
+                    Err(e) => problems.push(crate::problem(
+                        &record,
+                        &primary,
+                        format!("unreadable WKB geometry: {e}"),
+                    )),
+                }
+            }
+            Some(Field::Null) | None => {}
+            Some(other) => problems.push(crate::problem(
+                &record,
+                &primary,
+                format!("the geometry is {other:?}, not WKB bytes"),
+            )),
+        }
+        records.push(record);
+    }
+    Ok((records, problems, declared))
+}
+
+/// The CRS of a GeoParquet column's PROJJSON definition, by its identifier (EPSG, or OGC
+/// CRS84 for WGS 84 longitude/latitude).
+fn crs_of_projjson(projjson: &Value) -> Result<Crs, String> {
+    let id = projjson.get("id").or_else(|| projjson.pointer("/ids/0"));
+    let authority = id.and_then(|i| i["authority"].as_str()).unwrap_or("");
+    let code = id.map(|i| &i["code"]);
+    let code_text = code
+        .and_then(|c| {
+            c.as_str()
+                .map(str::to_string)
+                .or_else(|| c.as_u64().map(|n| n.to_string()))
+        })
+        .unwrap_or_default();
+    match (authority.to_ascii_uppercase().as_str(), code_text.as_str()) {
+        ("OGC", "CRS84") => Ok(Crs::wgs84()),
+        ("EPSG", code) if !code.is_empty() => code
+            .parse::<u32>()
+            .map_err(|_| format!("the geometry's CRS has EPSG code '{code}', not a number"))
+            .and_then(Crs::from_epsg),
+        _ => Err(format!(
+            "the geometry's CRS ({}) has no EPSG identifier demine can use; give it with --crs EPSG:CODE",
+            projjson["name"]
+                .as_str()
+                .unwrap_or("a PROJJSON definition without a name")
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use demine_core::Attributes;
+
+    fn feature(id: &str, name: &str, depth_cm: Option<i64>, geometry: RawGeometry) -> Feature {
+        let mut props = Attributes::new();
+        props.insert("name".into(), Value::from(name));
+        if let Some(d) = depth_cm {
+            props.insert("depth_cm".into(), Value::from(d));
+        }
+        Feature {
+            id: id.into(),
+            props,
+            geometry,
+        }
+    }
+
+    fn written(features: &[Feature]) -> Vec<u8> {
+        let columns = vec![("name".to_string(), Col::Text), ("depth_cm".to_string(), Col::Int)];
+        write(Path::new("t.parquet"), "finds", features, &columns, true).unwrap()
+    }
+
+    fn read_bytes(bytes: &[u8], opts: &ReadOptions) -> Result<crate::shp::Out, FileError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        std::fs::write(&path, bytes).unwrap();
+        read(&path, opts)
+    }
+
+    #[test]
+    fn an_export_reads_back_with_its_attributes_geometry_and_crs() {
+        let square = vec![vec![
+            [36.0, 49.0],
+            [36.01, 49.0],
+            [36.01, 49.01],
+            [36.0, 49.01],
+            [36.0, 49.0],
+        ]];
+        let features = [
+            feature("F-1", "Поле біля Ізюма", Some(15), RawGeometry::Point([36.5, 49.2])),
+            feature("F-2", "yard", None, RawGeometry::Polygons(vec![square])),
+        ];
+        let (records, problems, crs) = read_bytes(&written(&features), &ReadOptions::default()).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(crs.is_some_and(|c| c.is_wgs84()));
+        assert_eq!(records.len(), 2);
+        for (r, f) in records.iter().zip(&features) {
+            assert_eq!(r.properties["id"], Value::from(f.id.as_str()));
+            assert_eq!(r.properties["name"], f.props["name"]);
+            assert_eq!(r.geometry, f.geometry, "{}", f.id);
+        }
+        assert_eq!(records[0].properties["depth_cm"], Value::from(15));
+        assert_eq!(records[1].properties["depth_cm"], Value::Null);
+        // The geometry column is the geometry, not an attribute.
+        assert!(!records[0].properties.contains_key("geometry"));
+    }
+
+    #[test]
+    fn projjson_crs_is_taken_by_its_epsg_identifier() {
+        let utm = json!({"type": "ProjectedCRS", "name": "WGS 84 / UTM zone 36N", "id": {"authority": "EPSG", "code": 32636}});
+        assert_eq!(crs_of_projjson(&utm).unwrap().epsg(), 32636);
+        let crs84 = json!({"name": "WGS 84 (CRS84)", "id": {"authority": "OGC", "code": "CRS84"}});
+        assert!(crs_of_projjson(&crs84).unwrap().is_wgs84());
+        let anonymous = json!({"type": "ProjectedCRS", "name": "local grid"});
+        let e = crs_of_projjson(&anonymous).unwrap_err();
+        assert!(e.contains("local grid") && e.contains("--crs"), "{e}");
+    }
+
+    #[test]
+    fn damaged_files_are_refused_with_the_file_named_never_a_panic() {
+        let bytes = written(&[
+            feature("F-1", "a", Some(5), RawGeometry::Point([36.5, 49.2])),
+            feature("F-2", "b", Some(7), RawGeometry::Point([36.6, 49.3])),
+        ]);
+        // Every truncation, and a byte flipped at every 7th offset: an error or records, never a
+        // panic (the test would abort).
+        for cut in 0..bytes.len() {
+            if let Err(e) = read_bytes(&bytes[..cut], &ReadOptions::default()) {
+                assert!(e.to_string().contains("t.parquet"), "{e}");
+            }
+        }
+        for at in (0..bytes.len()).step_by(7) {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0x5a;
+            let _ = read_bytes(&damaged, &ReadOptions::default());
+        }
+        let e = read_bytes(&bytes[..bytes.len() / 2], &ReadOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("export it again"), "{e}");
     }
 }

@@ -8,13 +8,15 @@
 //! text in the encoding of the `.cpg`, the LDID byte or `--encoding`), KML and KMZ (Placemarks
 //! in any Folder, ExtendedData/SchemaData with the Schema's types, polygons with holes), GPX
 //! (waypoints as points, tracks and routes as lines), FlatGeobuf, GeoPackage feature layers of
-//! other tools (from rows the store hands over: see [`gpkg`]); coordinate reference systems
+//! other tools (from rows the store hands over: see [`gpkg`]), GeoParquet (WKB, read and
+//! written without Arrow); coordinate reference systems
 //! ([`crs`]: `.prj` WKT, EPSG codes, transformation to and from WGS84 with `proj4rs`); the
 //! field-mapping profiles that turn another system's fields and code lists into the import
 //! contract ([`profile`]).
 //!
-//! **Must never depend on:** the store, SQL, an async runtime, the CLI, C libraries (GDAL,
-//! PROJ). It turns bytes into `demine_io::raw::RawRecord`s in WGS84 and domain records into
+//! **Must never depend on:** the store, SQL, an async runtime, the CLI, C libraries of the
+//! system (GDAL, PROJ); the one C source built in is zstd's, vendored by the `zstd` crate, for
+//! ZSTD-compressed GeoParquet. It turns bytes into `demine_io::raw::RawRecord`s in WGS84 and domain records into
 //! files; what is validated, written to the registry and when is `demine-io`'s and
 //! `demine-app`'s business.
 //!
@@ -54,14 +56,13 @@ pub enum Format {
     Gpx,
     FlatGeobuf,
     GeoPackage,
-    /// Export only (GeoParquet 1.0, WKB, WGS 84).
+    /// GeoParquet 1.0/1.1 with WKB geometry (export: 1.0, WGS 84).
     GeoParquet,
 }
 
 impl Format {
     /// Every format, for messages.
-    pub const NAMES: &'static str =
-        "geojson, csv, shp (or a .zip of one), kml, kmz, gpx, fgb, gpkg, parquet (export only)";
+    pub const NAMES: &'static str = "geojson, csv, shp (or a .zip of one), kml, kmz, gpx, fgb, gpkg, parquet";
 
     /// From a `--format` value.
     pub fn from_name(s: &str) -> Result<Format, String> {
@@ -259,12 +260,7 @@ pub fn read_chunked(
             gpx::read(path, &bytes, opts)?
         }
         Format::FlatGeobuf => fgb::read(path, opts)?,
-        Format::GeoParquet => {
-            return Err(invalid(
-                path,
-                "GeoParquet is written by `demine export`, not yet imported (Debian 12's GDAL cannot check a reader); convert it with DuckDB or GeoPandas to GeoPackage or FlatGeobuf and import that",
-            ))
-        }
+        Format::GeoParquet => geoparquet::read(path, opts)?,
         Format::GeoPackage => {
             return Err(invalid(
                 path,

@@ -511,6 +511,123 @@ print(json.dumps({"rows": len(rows), "encoding": column["encoding"], "types": co
     assert!(!utm.exists());
 }
 
+/// GeoParquet written by pyarrow and shapely (as GeoPandas writes it), one layer in UTM 36N
+/// with its PROJJSON CRS, Snappy, ZSTD and gzip, and demine's own GeoParquet export, import as
+/// the GeoJSON does; a codec demine does not read (Brotli) and a plain Parquet file are refused,
+/// naming the file, and leave the registry unchanged.
+#[test]
+fn geoparquet_from_pyarrow_and_from_an_export_imports_as_the_geojson() {
+    let Some(python) = python_with_pyarrow() else {
+        return;
+    };
+    let reference = {
+        let s = Scratch::new();
+        for k in KINDS {
+            s.import_ok(k, &data(k));
+        }
+        s
+    };
+    let reference_snapshot = snapshot(&reference);
+    let work = tempfile::tempdir().unwrap();
+    let w = |n: &str| work.path().join(n);
+    let script = r#"
+import json, sys
+import pyarrow as pa, pyarrow.parquet as pq
+import shapely, shapely.ops
+from shapely.geometry import shape
+from pyproj import CRS, Transformer
+source, out, epsg, compression = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+features = json.load(open(source))["features"]
+column = {"encoding": "WKB", "geometry_types": sorted({f["geometry"]["type"] for f in features})}
+to_crs = None
+if epsg != 4326:
+    to_crs = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
+    column["crs"] = CRS.from_epsg(epsg).to_json_dict()
+rows = []
+for f in features:
+    g = shape(f["geometry"])
+    if to_crs is not None:
+        g = shapely.ops.transform(to_crs.transform, g)
+    row = dict(f["properties"])
+    row["geometry"] = shapely.to_wkb(g, flavor="iso")
+    rows.append(row)
+table = pa.Table.from_pylist(rows)
+geo = {"version": "1.1.0", "primary_column": "geometry", "columns": {"geometry": column}}
+table = table.replace_schema_metadata({b"geo": json.dumps(geo).encode()})
+pq.write_table(table, out, compression=compression)
+"#;
+    let write = |kind: &str, out: &Path, epsg: &str, compression: &str| {
+        let o = Command::new(&python)
+            .args([
+                "-c",
+                script,
+                data(kind).to_str().unwrap(),
+                out.to_str().unwrap(),
+                epsg,
+                compression,
+            ])
+            .output()
+            .expect("python");
+        assert!(
+            o.status.success(),
+            "pyarrow writing {kind}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    // pyarrow: hazards in UTM 36N, the rest in longitude/latitude; the codecs writers use.
+    let from_pyarrow = Scratch::new();
+    for (k, compression) in KINDS.iter().zip(["snappy", "zstd", "gzip"]) {
+        let f = w(&format!("{k}-pyarrow.parquet"));
+        write(k, &f, if *k == "hazards" { "32636" } else { "4326" }, compression);
+        from_pyarrow.import_ok(k, &f);
+    }
+    compare(
+        "pyarrow GeoParquet",
+        &reference_snapshot,
+        &snapshot(&from_pyarrow),
+        false,
+    );
+    // demine's own export reads back with every attribute.
+    let round_trip = Scratch::new();
+    for k in KINDS {
+        let f = w(&format!("{k}-export.parquet"));
+        let (code, _, err) = reference.run(&["export", k, f.to_str().unwrap()]);
+        assert_eq!(code, 0, "export {k}: {err}");
+        round_trip.import_ok(k, &f);
+    }
+    compare(
+        "GeoParquet round trip",
+        &reference_snapshot,
+        &snapshot(&round_trip),
+        true,
+    );
+    // Refused whole, the file named, the registry unchanged.
+    let before = round_trip.fingerprint();
+    let brotli = w("finds-brotli.parquet");
+    write("finds", &brotli, "4326", "brotli");
+    let plain = w("plain.parquet");
+    let o = Command::new(&python)
+        .args([
+            "-c",
+            "import sys, pyarrow as pa, pyarrow.parquet as pq; pq.write_table(pa.table({'id': ['F-9'], 'x': [1.0]}), sys.argv[1])",
+            plain.to_str().unwrap(),
+        ])
+        .output()
+        .expect("python");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (file, says) in [
+        (&brotli, "compressed with Brotli, which demine does not read"),
+        (&plain, "without GeoParquet `geo` metadata"),
+    ] {
+        let (code, _, err) = round_trip.run(&["import", "finds", file.to_str().unwrap()]);
+        assert_ne!(code, 0, "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        let name = file.file_name().unwrap().to_str().unwrap();
+        assert!(err.contains(name) && err.contains(says), "{err}");
+    }
+    assert_eq!(before, round_trip.fingerprint());
+}
+
 #[test]
 fn bad_inputs_are_located_and_leave_the_registry_unchanged() {
     if !have_gdal() {
