@@ -81,6 +81,34 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The error with `f` applied to every text it tells the user (problems, notes, hint and the
+    /// strings of its detail); internal errors as they are.
+    pub fn map_text(self, f: &dyn Fn(&str) -> String) -> AppError {
+        fn map_value(v: &mut serde_json::Value, f: &dyn Fn(&str) -> String) {
+            match v {
+                serde_json::Value::String(s) => *s = f(s),
+                serde_json::Value::Array(a) => a.iter_mut().for_each(|v| map_value(v, f)),
+                serde_json::Value::Object(o) => o.values_mut().for_each(|v| map_value(v, f)),
+                _ => {}
+            }
+        }
+        match self {
+            AppError::Refused(mut r) => {
+                r.problems = r.problems.iter().map(|p| f(p)).collect();
+                r.notes = r.notes.iter().map(|p| f(p)).collect();
+                r.hint = r.hint.as_deref().map(f);
+                map_value(&mut r.detail, f);
+                AppError::Refused(r)
+            }
+            AppError::NotFound(s) => AppError::NotFound(f(&s)),
+            AppError::Stale(s) => AppError::Stale(f(&s)),
+            AppError::Unauthorized(s) => AppError::Unauthorized(f(&s)),
+            AppError::Conflict(s) => AppError::Conflict(f(&s)),
+            AppError::Forbidden(s) => AppError::Forbidden(f(&s)),
+            AppError::Internal(e) => AppError::Internal(e),
+        }
+    }
+
     /// A refusal with one located problem.
     pub fn refused(problem: impl Into<String>) -> AppError {
         AppError::Refused(Box::new(Refusal::one(problem)))

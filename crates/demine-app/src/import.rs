@@ -11,7 +11,10 @@ use demine_core::{AnyRecord, RecordKind};
 use demine_io::{parse_bytes, Known, ParsedFile, Problem};
 use demine_store::{Changeset, Replacement, Repository};
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The formats an import reads (for callers that name one, as the server does by media type).
+pub use demine_formats::Format;
 
 /// How to import.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -320,6 +323,41 @@ pub async fn import_bytes<'a>(
     opts: &ImportOptions,
 ) -> AppResult<Imported> {
     import_with(into.into(), actor, kind, file, Input::Bytes(bytes), opts, false).await
+}
+
+/// As [`import_file`], from the bytes of an upload (a request body) in `format`, named
+/// `request body.EXT` in messages and in the result. GeoJSON and CSV are read from the bytes;
+/// the other formats' readers take a file (a Shapefile's zip, a GeoPackage's SQLite), so the
+/// bytes are written to a private temporary directory for the import and removed after it.
+pub async fn import_upload(
+    registry: &Registry,
+    actor: &Actor,
+    kind: RecordKind,
+    format: Format,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    src: &SourceOptions,
+) -> AppResult<Imported> {
+    let label = PathBuf::from(format!("request body.{}", format.extension()));
+    if matches!(format, Format::GeoJson | Format::Csv) && src.profile.is_none() && src.crs.is_none() {
+        return import_bytes(registry, actor, kind, &label, bytes, opts).await;
+    }
+    let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.into()))?;
+    let path = dir.path().join(&label);
+    std::fs::write(&path, bytes).map_err(|e| AppError::Internal(e.into()))?;
+    let src = SourceOptions {
+        format: Some(format.extension().to_string()),
+        ..src.clone()
+    };
+    // The temporary directory is not the user's business: messages name the upload alone.
+    let prefix = format!("{}{}", dir.path().display(), std::path::MAIN_SEPARATOR);
+    match import_file(registry, actor, kind, &path, opts, &src).await {
+        Ok(mut done) => {
+            done.file = done.file.replace(&prefix, "");
+            Ok(done)
+        }
+        Err(e) => Err(e.map_text(&|s| s.replace(&prefix, ""))),
+    }
 }
 
 async fn import_with(

@@ -261,12 +261,14 @@ pub(crate) fn read(path: &Path, opts: &ReadOptions) -> Result<crate::shp::Out, F
     let declared = match column.get("crs") {
         // GeoParquet's default: longitude/latitude on WGS 84.
         None => Some(Crs::wgs84()),
-        Some(Value::Null) if opts.crs.is_none() => return Err(invalid(
-            path,
-            format!(
+        Some(Value::Null) if opts.crs.is_none() => {
+            return Err(invalid(
+                path,
+                format!(
                 "geometry column `{primary}` declares its CRS unknown (`\"crs\": null`); give it with --crs EPSG:CODE"
             ),
-        )),
+            ))
+        }
         Some(Value::Null) => None,
         Some(projjson) => Some(crs_of_projjson(projjson).map_err(|e| invalid(path, e))?),
     };

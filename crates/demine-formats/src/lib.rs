@@ -80,6 +80,46 @@ impl Format {
         })
     }
 
+    /// From a request's media type (`Content-Type`, parameters ignored): the registered types
+    /// and those the tools send (`application/zip` is a zipped Shapefile).
+    ///
+    /// ```
+    /// use demine_formats::Format;
+    /// assert_eq!(Format::from_media_type("text/csv; charset=utf-8"), Some(Format::Csv));
+    /// assert_eq!(Format::from_media_type("application/vnd.google-earth.kml+xml"), Some(Format::Kml));
+    /// assert_eq!(Format::from_media_type("image/png"), None);
+    /// ```
+    pub fn from_media_type(media_type: &str) -> Option<Format> {
+        let t = media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        Some(match t.as_str() {
+            "application/geo+json" | "application/json" => Format::GeoJson,
+            "text/csv" => Format::Csv,
+            "application/zip" | "application/x-zip-compressed" | "application/x-shapefile" => Format::Shapefile,
+            "application/vnd.google-earth.kml+xml" => Format::Kml,
+            "application/vnd.google-earth.kmz" => Format::Kmz,
+            "application/gpx+xml" => Format::Gpx,
+            "application/flatgeobuf" => Format::FlatGeobuf,
+            "application/geopackage+sqlite3" => Format::GeoPackage,
+            "application/vnd.apache.parquet" | "application/x-parquet" => Format::GeoParquet,
+            _ => return None,
+        })
+    }
+
+    /// The file name extension of the format (`zip` for a Shapefile sent as one file).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::GeoJson => "geojson",
+            Format::Csv => "csv",
+            Format::Shapefile => "zip",
+            Format::Kml => "kml",
+            Format::Kmz => "kmz",
+            Format::Gpx => "gpx",
+            Format::FlatGeobuf => "fgb",
+            Format::GeoPackage => "gpkg",
+            Format::GeoParquet => "parquet",
+        }
+    }
+
     /// From a file name's extension.
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();

@@ -705,3 +705,76 @@ async fn next_links_page_through_every_record_keeping_the_filter() {
     }
     assert_eq!(seen, ["HZ-A1", "HZ-A2"]);
 }
+
+/// A KML of finds, with `id`, `date`, `category` and `hazard_id` in its ExtendedData.
+fn finds_kml(finds: &[(&str, &str, f64, f64)]) -> String {
+    let placemarks: String = finds
+        .iter()
+        .map(|(id, category, lon, lat)| {
+            format!(
+                "<Placemark><name>{id}</name><ExtendedData>\
+                 <Data name=\"id\"><value>{id}</value></Data>\
+                 <Data name=\"date\"><value>2024-05-02</value></Data>\
+                 <Data name=\"category\"><value>{category}</value></Data>\
+                 <Data name=\"hazard_id\"><value>HZ-A1</value></Data>\
+                 </ExtendedData><Point><coordinates>{lon},{lat}</coordinates></Point></Placemark>"
+            )
+        })
+        .collect();
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document>{placemarks}</Document></kml>")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_take_every_format_by_media_type_and_name_the_upload_in_errors() {
+    let s = start().await;
+    let post = |body: String, media_type: &'static str, query: &'static str| {
+        s.request(
+            Some("planner-a"),
+            Method::POST,
+            &format!("/api/v1/records/finds{query}"),
+        )
+        .header("content-type", media_type)
+        .body(body)
+        .send()
+    };
+    // A KML from a field tablet: read by its media type, stored like a GeoJSON import.
+    let kml = finds_kml(&[
+        ("F-KML-1", "AP_mine", 30.0005, 50.0005),
+        ("F-KML-2", "UXO", 30.0015, 50.0006),
+    ]);
+    let r = post(kml.clone(), "application/vnd.google-earth.kml+xml", "")
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let done: Value = r.json().await.unwrap();
+    assert_eq!(done["written"], 2, "{done}");
+    assert_eq!(done["file"], "request body.kml", "{done}");
+    let (st, f) = s.get_json("analyst1", "/api/v1/records/finds/F-KML-2").await;
+    assert_eq!(st, 200, "{f}");
+    assert_eq!(f["record"]["properties"]["category"], "UXO", "{f}");
+    // ?format= names it when the client sends no useful media type.
+    let kml3 = finds_kml(&[("F-KML-3", "AT_mine", 30.001, 50.0004)]);
+    let r = post(kml3, "application/octet-stream", "?format=kml&dry_run=true")
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "a dry run");
+    // A bad record: problem details naming the upload, the record and the field, never the
+    // server's temporary directory; nothing written.
+    let bad = finds_kml(&[("F-KML-4", "no_such_category", 30.001, 50.0004)]);
+    let r = post(bad, "application/vnd.google-earth.kml+xml", "").await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let p = r.text().await.unwrap();
+    assert!(
+        p.contains("request body.kml") && p.contains("F-KML-4") && p.contains("category"),
+        "{p}"
+    );
+    assert!(!p.contains("/request body"), "{p}");
+    let (st, _) = s.get_json("analyst1", "/api/v1/records/finds/F-KML-4").await;
+    assert_eq!(st, 404, "nothing was written");
+    // A media type demine does not import: 415, saying what it takes.
+    let r = post(kml, "image/png", "").await.unwrap();
+    assert_eq!(r.status().as_u16(), 415);
+    let p: Value = r.json().await.unwrap();
+    assert!(p["detail"].as_str().unwrap().contains("?format="), "{p}");
+}

@@ -15,9 +15,18 @@ use demine_app::shared::ListQuery;
 use demine_app::AppError;
 use serde_json::{json, Value};
 
+/// The largest import a request may carry: a district's Shapefile or GeoPackage, not only a
+/// GeoJSON page (axum's default is 2 MB).
+pub const UPLOAD_LIMIT_BYTES: usize = 256 * 1024 * 1024;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/records/{kind}", get(list).post(create))
+        .route(
+            "/api/v1/records/{kind}",
+            get(list)
+                .post(create)
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES)),
+        )
         .route("/api/v1/records/{kind}/{id}", get(show).patch(amend).delete(retire))
         .route("/api/v1/review", get(review_queue))
         .route("/api/v1/review/{kind}/{id}", post(decide))
@@ -122,14 +131,26 @@ pub struct CreateParams {
     fix: bool,
     /// Why (kept in the change log).
     reason: Option<String>,
+    /// The body's format (geojson, csv, shp, kml, kmz, gpx, fgb, gpkg, parquet), overriding
+    /// `Content-Type`.
+    format: Option<String>,
+    /// A GeoPackage table, a KML Folder, a shapefile in a zip, a GPX part.
+    layer: Option<String>,
+    /// A shapefile's `.dbf` encoding, overriding `.cpg` and LDID.
+    encoding: Option<String>,
+    /// The source CRS (`EPSG:NNNN`), overriding what the body declares.
+    crs: Option<String>,
 }
 
-/// Imports records (GeoJSON FeatureCollection, or CSV with `Content-Type: text/csv`), validated
-/// exactly as `demine import`: all or nothing; a refusal lists every problem with its record
-/// and field. An operator's records are stored as submitted, for the authority's review.
+/// Imports records, validated exactly as `demine import`: all or nothing; a refusal lists every
+/// problem with its record and field. An operator's records are stored as submitted, for the
+/// authority's review. The body is GeoJSON, or another format by `Content-Type` (`text/csv`,
+/// `application/zip` for a zipped Shapefile, `application/vnd.google-earth.kml+xml`,
+/// `application/vnd.google-earth.kmz`, `application/gpx+xml`, `application/flatgeobuf`,
+/// `application/geopackage+sqlite3`, `application/vnd.apache.parquet`) or by `?format=`.
 #[utoipa::path(post, path = "/api/v1/records/{kind}", tag = "records",
     params(("kind" = String, Path, description = "record kind"), CreateParams),
-    request_body(content = String, description = "GeoJSON FeatureCollection or CSV", content_type = "application/geo+json"),
+    request_body(content = String, description = "GeoJSON FeatureCollection, or CSV, Shapefile (zip), KML, KMZ, GPX, FlatGeobuf, GeoPackage or GeoParquet by Content-Type", content_type = "application/geo+json"),
     responses((status = 201, description = "imported"), (status = 200, description = "dry run: valid, nothing written"),
               (status = 422, description = "refused: every problem listed"), (status = 401, description = "not logged in"),
               (status = 403, description = "the role may not write")),
@@ -143,15 +164,25 @@ pub async fn create(
     body: Bytes,
 ) -> ApiResult<Response> {
     let kind = kind(&k)?;
-    let csv = headers
+    use demine_app::import::Format;
+    let media_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/csv"));
-    let label = std::path::PathBuf::from(if csv {
-        "request body.csv"
-    } else {
-        "request body.geojson"
-    });
+        .unwrap_or("application/geo+json");
+    let format = match &p.format {
+        Some(name) => Format::from_name(name).map_err(|e| ApiError::bad_request(format!("format: {e}")))?,
+        None => Format::from_media_type(media_type).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported media type",
+                format!(
+                    "Content-Type '{media_type}' is not a format demine imports; send GeoJSON (application/geo+json), \
+                 CSV (text/csv), a zipped Shapefile (application/zip), KML, KMZ, GPX, FlatGeobuf, GeoPackage or \
+                 GeoParquet with its media type, or name the format with ?format="
+                ),
+            )
+        })?,
+    };
     let opts = demine_app::import::ImportOptions {
         fix: p.fix,
         dry_run: p.dry_run,
@@ -159,7 +190,13 @@ pub async fn create(
         replace: false,
         reason: p.reason,
     };
-    let done = demine_app::import::import_bytes(&state.registry, &actor, kind, &label, &body, &opts).await?;
+    let src = demine_app::import::SourceOptions {
+        layer: p.layer,
+        encoding: p.encoding,
+        crs: p.crs,
+        ..Default::default()
+    };
+    let done = demine_app::import::import_upload(&state.registry, &actor, kind, format, &body, &opts, &src).await?;
     let status = if done.dry_run {
         StatusCode::OK
     } else {
