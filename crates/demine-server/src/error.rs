@@ -108,3 +108,28 @@ impl IntoResponse for ApiError {
 
 /// Result of a route.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Middleware: an error response that is not already problem details (axum's extractors answer
+/// a bad query string, a malformed JSON body or a body over the size limit in plain text)
+/// becomes problem details with the same status and its text as the detail, so that every
+/// client reads every error one way.
+pub async fn plain_errors_as_problems(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| t.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return response;
+    }
+    // Extractor rejections are one short sentence; more is not an error text to pass on.
+    let text = match axum::body::to_bytes(response.into_body(), 64 * 1024).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let title = status.canonical_reason().unwrap_or("Error");
+    let detail = if text.is_empty() { title.to_string() } else { text };
+    ApiError::new(status, title, detail).into_response()
+}

@@ -675,6 +675,14 @@ async fn errors_are_problem_details_naming_the_record_and_field() {
         .await
         .unwrap();
     assert!(r.status().is_client_error());
+    // axum's own rejections come as problem details too, with their text as the detail.
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let p: Value = r.json().await.unwrap();
+    assert!(p["detail"].as_str().unwrap().contains("JSON"), "{p}");
+    let (st, p) = s.get_json("analyst1", "/api/v1/records/hazards?limit=many").await;
+    assert_eq!(st, 400);
+    assert_eq!(p["status"], 400, "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("limit"), "{p}");
     let (st, _) = s.get_json("analyst1", "/api/v1/records/unicorns").await;
     assert_eq!(st, 404);
     let (st, p) = s.get_json("analyst1", "/api/v1/records/hazards?bbox=1,2,3").await;
