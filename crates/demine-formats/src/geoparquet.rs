@@ -191,13 +191,27 @@ fn geometry_type(g: &geo::Geometry<f64>) -> &'static str {
 /// Reads a GeoParquet file: its records as read, per-record problems (unreadable geometry) and
 /// the CRS its primary geometry column declares.
 pub(crate) fn read(path: &Path, opts: &ReadOptions) -> Result<crate::shp::Out, FileError> {
-    use parquet::file::reader::{FileReader, SerializedFileReader};
-    use parquet::record::Field;
     let file = std::fs::File::open(path).map_err(|e| FileError::Io {
         path: path.to_owned(),
         source: e,
     })?;
-    let reader = SerializedFileReader::new(file).map_err(|e| {
+    read_from(path, file, opts)
+}
+
+/// [`read`] of GeoParquet bytes named `path` in messages (the fuzz target's entry).
+pub fn read_bytes(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<crate::shp::Out, FileError> {
+    read_from(path, bytes::Bytes::copy_from_slice(bytes), opts)
+}
+
+/// [`read`] from any source the `parquet` crate reads in pieces (a file, bytes in memory).
+fn read_from<R: parquet::file::reader::ChunkReader + 'static>(
+    path: &Path,
+    source: R,
+    opts: &ReadOptions,
+) -> Result<crate::shp::Out, FileError> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let reader = SerializedFileReader::new(source).map_err(|e| {
         invalid(
             path,
             format!("not a readable Parquet file ({e}): the file is truncated or damaged; export it again"),
@@ -387,10 +401,7 @@ mod tests {
     }
 
     fn read_bytes(bytes: &[u8], opts: &ReadOptions) -> Result<crate::shp::Out, FileError> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.parquet");
-        std::fs::write(&path, bytes).unwrap();
-        read(&path, opts)
+        super::read_bytes(Path::new("t.parquet"), bytes, opts)
     }
 
     #[test]

@@ -29,7 +29,7 @@
 
 pub mod crs;
 pub mod fgb;
-mod geoparquet;
+pub mod geoparquet;
 pub mod gpkg;
 pub mod gpx;
 pub mod kml;
