@@ -204,7 +204,24 @@ pub fn read_bytes(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<crate
 }
 
 /// [`read`] from any source the `parquet` crate reads in pieces (a file, bytes in memory).
+///
+/// The `parquet` crate asserts on some damaged metadata (the fuzzer found a negative column
+/// start) instead of returning an error: such a panic is caught, silently, and the file refused
+/// as damaged, so that bad input never ends the process.
 fn read_from<R: parquet::file::reader::ChunkReader + 'static>(
+    path: &Path,
+    source: R,
+    opts: &ReadOptions,
+) -> Result<crate::shp::Out, FileError> {
+    crate::quietly(|| read_unguarded(path, source, opts)).unwrap_or_else(|why| {
+        Err(invalid(
+            path,
+            format!("not a readable Parquet file ({why}): the file is truncated or damaged; export it again"),
+        ))
+    })
+}
+
+fn read_unguarded<R: parquet::file::reader::ChunkReader + 'static>(
     path: &Path,
     source: R,
     opts: &ReadOptions,
@@ -235,6 +252,12 @@ fn read_from<R: parquet::file::reader::ChunkReader + 'static>(
             ));
         }
     }
+    check_dictionaries(&reader).map_err(|e| {
+        invalid(
+            path,
+            format!("not a readable Parquet file ({e}): the file is truncated or damaged; export it again"),
+        )
+    })?;
     let metadata = reader.metadata().file_metadata();
     let geo = metadata
         .key_value_metadata()
@@ -347,6 +370,43 @@ fn read_from<R: parquet::file::reader::ChunkReader + 'static>(
         records.push(record);
     }
     Ok((records, problems, declared))
+}
+
+/// Every dictionary page holds at least the bytes its values need. The `parquet` crate sizes a
+/// dictionary by the count its page header states before reading it, so a damaged header
+/// (the fuzzer found one announcing 26 GB of values in a few bytes) would exhaust the memory.
+fn check_dictionaries<R: parquet::file::reader::ChunkReader + 'static>(
+    reader: &parquet::file::reader::SerializedFileReader<R>,
+) -> Result<(), String> {
+    use parquet::column::page::Page;
+    use parquet::file::reader::{FileReader, RowGroupReader};
+    for g in 0..reader.num_row_groups() {
+        let group = reader.get_row_group(g).map_err(|e| e.to_string())?;
+        for c in 0..group.num_columns() {
+            let column = group.metadata().column(c).column_descr();
+            // The least a PLAIN-encoded value takes, in bits.
+            let bits_per_value = match column.physical_type() {
+                Physical::BOOLEAN => 1,
+                Physical::INT32 | Physical::FLOAT | Physical::BYTE_ARRAY => 32,
+                Physical::INT64 | Physical::DOUBLE => 64,
+                Physical::INT96 => 96,
+                Physical::FIXED_LEN_BYTE_ARRAY => 8 * column.type_length().max(1) as u64,
+            };
+            let mut pages = group.get_column_page_reader(c).map_err(|e| e.to_string())?;
+            while let Some(page) = pages.get_next_page().map_err(|e| e.to_string())? {
+                if let Page::DictionaryPage { buf, num_values, .. } = &page {
+                    if u64::from(*num_values) * bits_per_value > 8 * buf.len() as u64 {
+                        return Err(format!(
+                            "column `{}`: a dictionary of {num_values} values in {} bytes",
+                            column.path().string(),
+                            buf.len()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The CRS of a GeoParquet column's PROJJSON definition, by its identifier (EPSG, or OGC

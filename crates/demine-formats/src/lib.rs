@@ -167,6 +167,33 @@ pub struct Read {
     pub format: Format,
 }
 
+/// Runs `f`, a third-party parser on untrusted bytes, turning a panic inside it into `Err` with
+/// its message, without printing it (the caller refuses the file instead). Other threads' panics
+/// and panics outside `quietly` still reach the hook that was set before.
+pub(crate) fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    use std::cell::Cell;
+    thread_local! { static QUIET: Cell<bool> = const { Cell::new(false) }; }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the parser failed".to_string())
+    })
+}
+
 /// A file-level defect with a message that says what to do.
 pub(crate) fn invalid(path: &Path, what: impl Into<String>) -> FileError {
     FileError::Invalid {

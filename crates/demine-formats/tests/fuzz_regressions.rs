@@ -45,3 +45,31 @@ fn inputs_reported_slow_by_the_fuzzers_are_read_without_panicking() {
         let _ = demine_formats::crs::Crs::parse(s);
     }
 }
+
+#[test]
+fn a_parquet_column_with_a_negative_start_is_refused_not_a_panic() {
+    // Found by the geoparquet fuzzer: the parquet crate asserts that a column chunk's start is
+    // not negative; the reader catches that and refuses the file.
+    let e = demine_formats::geoparquet::read_bytes(
+        Path::new("fuzz.parquet"),
+        include_bytes!("fuzz/geoparquet-panic-1.bin"),
+        &Default::default(),
+    )
+    .expect_err("a damaged .parquet is refused");
+    let text = e.to_string();
+    assert!(text.contains("fuzz.parquet"), "{text}");
+    assert!(text.contains("export it again"), "{text}");
+}
+
+#[test]
+fn a_parquet_dictionary_announcing_more_values_than_its_bytes_is_refused_before_allocating() {
+    // Found by the geoparquet fuzzer: a dictionary page header announcing 26 GB of values.
+    let e = demine_formats::geoparquet::read_bytes(
+        Path::new("fuzz.parquet"),
+        include_bytes!("fuzz/geoparquet-oom-1.bin"),
+        &Default::default(),
+    )
+    .expect_err("a damaged .parquet is refused");
+    let text = e.to_string();
+    assert!(text.contains("fuzz.parquet") && text.contains("dictionary"), "{text}");
+}
