@@ -379,7 +379,7 @@ fn check_dictionaries<R: parquet::file::reader::ChunkReader + 'static>(
     reader: &parquet::file::reader::SerializedFileReader<R>,
 ) -> Result<(), String> {
     use parquet::column::page::Page;
-    use parquet::file::reader::{FileReader, RowGroupReader};
+    use parquet::file::reader::FileReader;
     for g in 0..reader.num_row_groups() {
         let group = reader.get_row_group(g).map_err(|e| e.to_string())?;
         for c in 0..group.num_columns() {
