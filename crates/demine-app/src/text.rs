@@ -798,7 +798,6 @@ mod tests {
                 reduced_m2: 5e5,
                 cleared_m2: 2.5e5,
                 remaining_m2: 2.25e6,
-                ..Default::default()
             },
             sum_of_hazard_areas_m2: 4.5e6,
             overlap_groups: vec![vec![0, 1]],

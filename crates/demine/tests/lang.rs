@@ -32,10 +32,12 @@ fn registry() -> Scratch {
     s
 }
 
-fn ok(s: &Scratch, args: &[&str], env: &[(&str, &str)]) -> String {
+/// Environment variables for one run; an empty value: not set.
+type Env<'a> = &'a [(&'a str, &'a str)];
+
+fn ok(s: &Scratch, args: &[&str], env: Env) -> String {
     let mut c = s.demine();
     for (k, v) in env {
-        // An empty value: not set.
         if v.is_empty() {
             c.env_remove(k);
         } else {
@@ -57,7 +59,7 @@ fn every_way_of_asking_for_ukrainian_prints_ukrainian() {
         en.contains("Released by organisation (km²):") && en.contains("  cleared  "),
         "{en}"
     );
-    let ways: [(&[&str], &[(&str, &str)]); 4] = [
+    let ways: [(&[&str], Env); 4] = [
         (&["--lang", "uk", "release", "--by", "organisation"], &[]),
         (&["release", "--by", "organisation", "--lang", "uk"], &[]),
         (&["release", "--by", "organisation"], &[("DEMINE_LANG", "uk")]),
