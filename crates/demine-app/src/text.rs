@@ -42,6 +42,12 @@ pub fn noun_after(lang: Lang, n: u64, noun: Noun) -> &'static str {
     }
 }
 
+/// Pushes `text` and a newline.
+pub(crate) fn line(out: &mut String, text: impl AsRef<str>) {
+    out.push_str(text.as_ref());
+    out.push('\n');
+}
+
 /// The widths of a table's columns: in English `english`, the layout the command line has always
 /// printed; in Ukrainian each column as wide as its header in characters when that is longer.
 fn widths<const N: usize>(lang: Lang, headers: [&str; N], english: [usize; N]) -> [usize; N] {
@@ -404,12 +410,8 @@ pub fn groups_text(
 /// A record as `demine show` prints it: fields, land release and its chain, versions, log.
 pub fn show_text(s: &crate::show::Shown, lang: Lang) -> String {
     let mut out = String::new();
-    let line = |out: &mut String, text: String| {
-        out.push_str(&text);
-        out.push('\n');
-    };
     if s.synthetic {
-        line(&mut out, tr(lang, "*** SYNTHETIC DATA ***").to_string());
+        line(&mut out, tr(lang, "*** SYNTHETIC DATA ***"));
     }
     line(
         &mut out,
@@ -514,17 +516,17 @@ pub fn show_text(s: &crate::show::Shown, lang: Lang) -> String {
         if cert["can_issue"].as_bool() == Some(true) {
             line(
                 &mut out,
-                tr(lang, "  certificate: can be issued (`demine certificate`)").to_string(),
+                tr(lang, "  certificate: can be issued (`demine certificate`)"),
             );
         } else {
-            line(&mut out, tr(lang, "  certificate: not yet —").to_string());
+            line(&mut out, tr(lang, "  certificate: not yet —"));
             for r in cert["not_yet_because"].as_array().cloned().unwrap_or_default() {
                 out.push_str(&format!("    {}\n", r.as_str().unwrap_or("")));
             }
         }
     }
     if !s.versions.is_empty() {
-        line(&mut out, tr(lang, "earlier versions:").to_string());
+        line(&mut out, tr(lang, "earlier versions:"));
         for v in &s.versions {
             line(
                 &mut out,
@@ -542,7 +544,7 @@ pub fn show_text(s: &crate::show::Shown, lang: Lang) -> String {
             );
         }
     }
-    line(&mut out, tr(lang, "change log:").to_string());
+    line(&mut out, tr(lang, "change log:"));
     for e in &s.change_log {
         out.push_str(&format!(
             "  #{} {} {} {}{}\n",
@@ -579,10 +581,6 @@ pub fn evaluate_text(v: &serde_json::Value, lang: Lang) -> String {
             .unwrap_or_else(|| "—".into())
     };
     let mut s = String::new();
-    let line = |s: &mut String, text: String| {
-        s.push_str(&text);
-        s.push('\n');
-    };
     let scheme = match v["scheme"].as_str().unwrap_or("") {
         "leave_one_group_out" | "LeaveOneGroupOut" => "leave-one-group-out",
         _ => "grouped K-fold",

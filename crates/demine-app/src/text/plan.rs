@@ -1,6 +1,6 @@
 //! Text of the plan, the registry forecast, capacity and the strategies.
 
-use super::{tr, tr_fill, Lang};
+use super::{line, tr, tr_fill, Lang};
 use crate::plan::{completion_date, is_continuous, when, CapacityAnswer, Forecasted, Planned};
 use crate::strategy::{Point, Strategies};
 use demine_strategy::StrategyKind;
@@ -35,12 +35,6 @@ fn synthetic_line(out: &mut String, synthetic: bool, lang: Lang) {
     }
 }
 
-/// Pushes `text` and a newline.
-fn line(out: &mut String, text: &str) {
-    out.push_str(text);
-    out.push('\n');
-}
-
 /// What `demine plan` prints: the plan's summary and its first 20 assignments.
 pub fn plan_text(p: &Planned, lang: Lang) -> String {
     let mut out = String::new();
@@ -48,7 +42,7 @@ pub fn plan_text(p: &Planned, lang: Lang) -> String {
     synthetic_line(&mut out, l.synthetic, lang);
     line(
         &mut out,
-        &tr_fill(
+        tr_fill(
             lang,
             "plan: {} tasks, {} teams, from {} ({} calendar), {}",
             &[
@@ -62,7 +56,7 @@ pub fn plan_text(p: &Planned, lang: Lang) -> String {
     );
     line(
         &mut out,
-        &tr_fill(
+        tr_fill(
             lang,
             "  objective Σ value × release time: {} value·days ({}); value = {}",
             &[&format!("{:.4e}", plan.objective), &plan.method, &l.value_source],
@@ -71,7 +65,7 @@ pub fn plan_text(p: &Planned, lang: Lang) -> String {
     for (task, team, since) in &l.under_way {
         line(
             &mut out,
-            &tr_fill(
+            tr_fill(
                 lang,
                 "  under way: {} stays with {} first (last progress report {})",
                 &[task, team, since],
@@ -81,7 +75,7 @@ pub fn plan_text(p: &Planned, lang: Lang) -> String {
     match (plan.lower_bound, plan.gap()) {
         (Some(lb), Some(gap)) => line(
             &mut out,
-            &tr_fill(
+            tr_fill(
                 lang,
                 "  lower bound: {} value·days, gap {} %",
                 &[&format!("{lb:.4e}"), &format!("{:.2}", gap * 100.0)],
@@ -91,7 +85,7 @@ pub fn plan_text(p: &Planned, lang: Lang) -> String {
     }
     line(
         &mut out,
-        &tr_fill(
+        tr_fill(
             lang,
             "  completion: {} (after {})",
             &[
@@ -103,7 +97,7 @@ pub fn plan_text(p: &Planned, lang: Lang) -> String {
     let total: f64 = pr.tasks.iter().map(|t| t.area_m2).sum();
     line(
         &mut out,
-        &tr_fill(
+        tr_fill(
             lang,
             "  land to release: {} ha in {} pieces of work; planned in {} s{}",
             &[
@@ -124,7 +118,7 @@ pub fn plan_text(p: &Planned, lang: Lang) -> String {
     if !plan.overrunning_teams.is_empty() {
         line(
             &mut out,
-            &tr_fill(
+            tr_fill(
                 lang,
                 "  warning: {} team(s) work past their end date: {}",
                 &[&plan.overrunning_teams.len(), &plan.overrunning_teams.join(", ")],
@@ -145,7 +139,7 @@ pub fn plan_text(p: &Planned, lang: Lang) -> String {
     if plan.assignments.len() > 20 {
         line(
             &mut out,
-            &tr_fill(
+            tr_fill(
                 lang,
                 "  … {} more (--json or --csv FILE for all)",
                 &[&(plan.assignments.len() - 20)],
@@ -163,7 +157,7 @@ pub fn forecast_text(f: &Forecasted, lang: Lang) -> String {
     synthetic_line(&mut out, f.loaded.synthetic, lang);
     line(
         &mut out,
-        &tr_fill(
+        tr_fill(
             lang,
             "forecast: {} Monte Carlo runs (seed {}), {} tasks, {} teams, from {}",
             &[&f.forecast.runs, &f.seed, &p.tasks.len(), &p.teams.len(), &p.start_date],
@@ -175,7 +169,7 @@ pub fn forecast_text(f: &Forecasted, lang: Lang) -> String {
     let [p90, p90_days] = at(f.forecast.p90_day);
     line(
         &mut out,
-        &tr_fill(
+        tr_fill(
             lang,
             "  completion P10 {} ({}), P50 {} ({}), P90 {} ({})",
             &[&p10, &p10_days, &p50, &p50_days, &p90, &p90_days],
@@ -183,7 +177,7 @@ pub fn forecast_text(f: &Forecasted, lang: Lang) -> String {
     );
     line(
         &mut out,
-        &tr_fill(
+        tr_fill(
             lang,
             "  plan without uncertainty: {}; planned in {} s, simulated in {} s",
             &[
@@ -195,7 +189,7 @@ pub fn forecast_text(f: &Forecasted, lang: Lang) -> String {
     );
     line(
         &mut out,
-        &tr_fill(
+        tr_fill(
             lang,
             "  assumptions: time per piece of work lognormal, mean 1, σ {} ({}); downtime × 0.5–1.5; NTS/TS shares ± {}; task areas × lognormal(μ {}, σ {})",
             &[
@@ -235,7 +229,7 @@ pub fn capacity_text(c: &CapacityAnswer, lang: Lang) -> String {
     if ans.achievable {
         line(
             &mut out,
-            &tr_fill(
+            tr_fill(
                 lang,
                 "capacity: to finish by {} with probability {} %: add {} (cost {} per day); P = {} % over {} runs, {} trial mixes",
                 &[
@@ -255,7 +249,7 @@ pub fn capacity_text(c: &CapacityAnswer, lang: Lang) -> String {
             .unwrap_or(ans.completion_day_at_confidence);
         line(
             &mut out,
-            &tr_fill(
+            tr_fill(
                 lang,
                 "capacity: no mix can finish by {} with probability {} %; the earliest at this confidence is {} (best tried: {}, P = {} %)",
                 &[
@@ -275,7 +269,7 @@ pub fn capacity_text(c: &CapacityAnswer, lang: Lang) -> String {
 pub fn strategy_text(s: &Strategies, hazards: usize, lang: Lang) -> String {
     let mut out = String::new();
     for l in strategies_text(s, hazards, lang) {
-        line(&mut out, &l);
+        line(&mut out, l);
     }
     out
 }

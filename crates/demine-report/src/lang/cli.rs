@@ -228,6 +228,6 @@ pub(super) const UK_CLI: &[(&str, &str)] = &[
     ("ground truth (SYNTHETIC, hidden from the registry): {} items, {} found: {}", "істина (SYNTHETIC, прихована від реєстру): предметів {}, знайдено {}: {}"),
     ("registry: {}  (open it in QGIS, or `demine --db {} status`)", "реєстр: {}  (відкрийте в QGIS або `demine --db {} status`)"),
     ("report:   {} (Ukrainian: {})", "звіт:     {} (українською: {})"),
-    ("field work (SYNTHETIC): {} lanes of 1 m over {} ({}), {} daily progress reports by team {}; QA: {} of {} boxes of 10 × 10 m of its cleared land inspected, 0 defects, lot accepted", "польові роботи (SYNTHETIC): смуг по 1 m {} на {} ({}), щоденних звітів {} групи {}; перевірка якості: перевірено {} з {} квадратів 10 × 10 m очищеної землі, дефектів 0, партію прийнято"),
+    ("field work (SYNTHETIC): {} lanes of 1 m over {} ({}), {} daily progress reports by team {}; QA: {} of {} boxes of 10 × 10 m of its cleared land inspected, 0 defects, lot accepted", "польові роботи (SYNTHETIC): смуг шириною 1 m — {} на {} ({}), щоденних звітів {} групи {}; перевірка якості: перевірено {} з {} квадратів 10 × 10 m очищеної землі, дефектів 0, партію прийнято"),
     ("residual risk of {}: {} items expected, P(any remains) {} %; certificates: {}", "залишковий ризик {}: очікувано предметів {}, P(хоч один залишився) {} %; сертифікати: {}"),
 ];
