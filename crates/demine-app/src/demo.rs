@@ -4,6 +4,7 @@
 
 use crate::field::{cleared_land, progress_changeset, residual_of, unreleased, write_certificate, HazardEvidence};
 use crate::risk::{compute_risk_map, BuildOptions, RiskMap, SuggestRequest};
+use crate::text::tr_fill;
 use crate::{Actor, AppError, AppResult, Location, Progress, Registry};
 use anyhow::Context;
 use demine_core::release::account_records;
@@ -36,6 +37,8 @@ pub struct DemoRequest {
     pub force: bool,
     pub seed: u64,
     pub scale: Scale,
+    /// The language of the summary lines (the reports are written in every language).
+    pub lang: crate::text::Lang,
 }
 
 /// What the demo made: lines for people, one JSON object for machines.
@@ -178,17 +181,19 @@ impl DemoSuggestions {
         })
     }
 
-    pub fn text(&self) -> String {
-        format!(
-            "suggested SHAs outside every hazard: {} area(s), {:.2} km² ({:.1} % of the {:.1} km² within 2 km); they hold \
-             {} of the {} unrecorded true items ({:.1}× random); `demine risk suggest --out FILE.geojson` writes them",
-            self.outlines.len(),
-            self.area_m2 / 1e6,
-            100.0 * self.area_m2 / self.outside_area_m2.max(1.0),
-            self.outside_area_m2 / 1e6,
-            self.caught_items,
-            self.outside_items,
-            self.lift().unwrap_or(0.0)
+    pub fn text(&self, lang: crate::text::Lang) -> String {
+        tr_fill(
+            lang,
+            "suggested SHAs outside every hazard: {} area(s), {} km² ({} % of the {} km² within 2 km); they hold {} of the {} unrecorded true items ({}× random); `demine risk suggest --out FILE.geojson` writes them",
+            &[
+                &self.outlines.len(),
+                &format!("{:.2}", self.area_m2 / 1e6),
+                &format!("{:.1}", 100.0 * self.area_m2 / self.outside_area_m2.max(1.0)),
+                &format!("{:.1}", self.outside_area_m2 / 1e6),
+                &self.caught_items,
+                &self.outside_items,
+                &format!("{:.1}", self.lift().unwrap_or(0.0)),
+            ],
         )
     }
 
@@ -241,7 +246,7 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
             std::fs::remove_file(&p).with_context(|| format!("replacing {}", p.display()))?;
         }
     }
-    let (seed, scale) = (r.seed, r.scale);
+    let (seed, scale, lang) = (r.seed, r.scale, r.lang);
     let demo_scale = match scale {
         Scale::Small => demine_demo::Scale::Small,
         Scale::Region => demine_demo::Scale::Region,
@@ -318,7 +323,7 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
     // printed figures read it back, so that they show the land as it stands after that work.
     if !national {
         progress.stage("field work: lanes, daily progress, QA, certificates");
-        match demo_field_work(&reg, actor, out, seed).await {
+        match demo_field_work(&reg, actor, out, seed, r.lang).await {
             Ok(l) => lines.extend(l),
             Err(e) => progress.note(&format!("no field-work demo: {e}")),
         }
@@ -497,67 +502,78 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
     }
     let mut text = vec![campaign.name.clone()];
     text.push(
-        crate::text::release_text(&rel.hazards, &rel.release, None, true)
+        crate::text::release_text(&rel.hazards, &rel.release, None, true, lang)
             .trim_end()
             .to_string(),
     );
-    text.push(format!(
+    text.push(tr_fill(
+        lang,
         "  {} activities, {} finds, {} accidents, {} teams of {} organisations",
-        rel.activities.len(),
-        finds.len(),
-        campaign.accidents.len(),
-        campaign.teams.len(),
-        campaign.organisations.len()
+        &[
+            &rel.activities.len(),
+            &finds.len(),
+            &campaign.accidents.len(),
+            &campaign.teams.len(),
+            &campaign.organisations.len(),
+        ],
     ));
     if let Some(m) = &risk_map {
-        text.push(format!(
-            "risk map: {} H3 cells (layer risk_cells), spatial cross-validation ROC-AUC {:.3}; `demine risk build` rebuilds it",
-            m.cells.len(),
-            m.cv.auc_mean.unwrap_or(f64::NAN)
+        text.push(tr_fill(
+            lang,
+            "risk map: {} H3 cells (layer risk_cells), spatial cross-validation ROC-AUC {}; `demine risk build` rebuilds it",
+            &[&m.cells.len(), &format!("{:.3}", m.cv.auc_mean.unwrap_or(f64::NAN))],
         ));
     }
     if let Some(t) = &truth_score {
-        text.push(format!(
-            "  against the hidden ground truth: the riskiest 20 % of cells hold {:.0} % of the {} contaminated cells \
-             ({:.1}× random); of cells with no label, {:.0} % ({:.1}× random)",
-            100.0 * t.recall.unwrap_or(0.0),
-            t.contaminated_cells,
-            t.lift.unwrap_or(0.0),
-            100.0 * t.unlabelled_recall.unwrap_or(0.0),
-            t.unlabelled_lift.unwrap_or(0.0)
+        text.push(tr_fill(
+            lang,
+            "  against the hidden ground truth: the riskiest 20 % of cells hold {} % of the {} contaminated cells ({}× random); of cells with no label, {} % ({}× random)",
+            &[
+                &format!("{:.0}", 100.0 * t.recall.unwrap_or(0.0)),
+                &t.contaminated_cells,
+                &format!("{:.1}", t.lift.unwrap_or(0.0)),
+                &format!("{:.0}", 100.0 * t.unlabelled_recall.unwrap_or(0.0)),
+                &format!("{:.1}", t.unlabelled_lift.unwrap_or(0.0)),
+            ],
         ));
     }
     if let Some(top) = priorities.hazards.first() {
-        text.push(format!(
-            "priorities: {} hazards ranked (default weights; `demine priority` shows every breakdown); first {} (score {:.1}); {} SHA(s) suggested as CHA",
-            priorities.hazards.len(),
-            top.hazard_id,
-            top.score,
-            priorities.suggested_cha().count()
+        text.push(tr_fill(
+            lang,
+            "priorities: {} hazards ranked (default weights; `demine priority` shows every breakdown); first {} (score {}); {} SHA(s) suggested as CHA",
+            &[
+                &priorities.hazards.len(),
+                &top.hazard_id,
+                &format!("{:.1}", top.score),
+                &priorities.suggested_cha().count(),
+            ],
         ));
     }
     if let Some(s) = &suggested {
-        text.push(s.text());
+        text.push(s.text(lang));
     }
     if let Some(s) = &strategies {
-        text.extend(crate::text::strategies_text(s, 0));
+        text.extend(crate::text::strategies_text(s, 0, lang));
     }
     text.extend(lines);
-    text.push(format!(
+    text.push(tr_fill(
+        lang,
         "ground truth (SYNTHETIC, hidden from the registry): {} items, {} found: {}",
-        campaign.ground_truth.len(),
-        campaign.ground_truth.iter().filter(|t| t.found).count(),
-        truth_path.display()
+        &[
+            &campaign.ground_truth.len(),
+            &campaign.ground_truth.iter().filter(|t| t.found).count(),
+            &truth_path.display(),
+        ],
     ));
-    text.push(format!(
+    text.push(tr_fill(
+        lang,
         "registry: {}  (open it in QGIS, or `demine --db {} status`)",
-        db.display(),
-        db.display()
+        &[&db.display(), &db.display()],
     ));
-    text.push(format!(
+    text.push(tr_fill(
+        lang,
         "report:   {} (Ukrainian: {})",
-        report_path.display(),
-        out.join("report-uk.html").display()
+        &[&report_path.display(), &out.join("report-uk.html").display()],
     ));
     Ok(DemoSummary {
         lines: text,
@@ -571,7 +587,13 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
 /// of a manual team clearing them (through the same checks as `progress add`), a QA sample of
 /// the cleared land and its clean result, and the release certificate in English and
 /// Ukrainian, written to `out`.
-async fn demo_field_work(reg: &Registry, actor: &Actor, out: &Path, seed: u64) -> AppResult<Vec<String>> {
+async fn demo_field_work(
+    reg: &Registry,
+    actor: &Actor,
+    out: &Path,
+    seed: u64,
+    lang: crate::text::Lang,
+) -> AppResult<Vec<String>> {
     use rand::{Rng, SeedableRng};
     let all = Query::all();
     let hazards = reg.store.hazards(&all).await?;
@@ -780,19 +802,28 @@ async fn demo_field_work(reg: &Registry, actor: &Actor, out: &Path, seed: u64) -
     let est = residual_of(&ev, None, Some(1.0), &table)?;
     let _: &HazardEvidence = &ev;
     Ok(vec![
-        format!(
-            "field work (SYNTHETIC): {} lanes of 1 m over {} ({}), {days} daily progress reports by team {team}; QA: {} of {lot} boxes of 10 × 10 m of its cleared land inspected, 0 defects, lot accepted",
-            plan.lanes.len(),
-            hazard.id,
-            lanes_path.display(),
-            qa_plan.n
+        tr_fill(
+            lang,
+            "field work (SYNTHETIC): {} lanes of 1 m over {} ({}), {} daily progress reports by team {}; QA: {} of {} boxes of 10 × 10 m of its cleared land inspected, 0 defects, lot accepted",
+            &[
+                &plan.lanes.len(),
+                &hazard.id,
+                &lanes_path.display(),
+                &days,
+                &team,
+                &qa_plan.n,
+                &lot,
+            ],
         ),
-        format!(
-            "residual risk of {}: {:.4} items expected, P(any remains) {:.2} %; certificates: {}",
-            hazard.id,
-            est.residual.expected_remaining,
-            100.0 * est.residual.p_any_remaining,
-            certs.join(", ")
+        tr_fill(
+            lang,
+            "residual risk of {}: {} items expected, P(any remains) {} %; certificates: {}",
+            &[
+                &hazard.id,
+                &format!("{:.4}", est.residual.expected_remaining),
+                &format!("{:.2}", 100.0 * est.residual.p_any_remaining),
+                &certs.join(", "),
+            ],
         ),
     ])
 }

@@ -424,6 +424,7 @@ async fn the_demo_and_the_use_cases_that_need_a_whole_campaign() {
             force: false,
             seed: 5,
             scale: demine_app::demo::Scale::Small,
+            lang: demine_app::text::Lang::En,
         },
         &demine_app::NoProgress,
     )
@@ -551,6 +552,7 @@ async fn the_demo_and_the_use_cases_that_need_a_whole_campaign() {
             force: false,
             seed: 5,
             scale: demine_app::demo::Scale::Small,
+            lang: demine_app::text::Lang::En,
         },
         &demine_app::NoProgress,
     )

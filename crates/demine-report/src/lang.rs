@@ -1,7 +1,9 @@
 //! The languages people read the reports in: English and Ukrainian.
 //!
 //! The English phrase is the key (as in gettext): code writes `tr(lang, "Land release totals")`
-//! and reads as English; [`uk`] holds the Ukrainian of every phrase the reports show. A phrase
+//! and reads as English; [`uk`] holds the Ukrainian of every phrase the reports show, and of
+//! every phrase the command line prints (`demine_app::text`, its table in [`cli`]): one lookup
+//! over both tables, so that a phrase is translated once whoever shows it. A phrase
 //! with figures in it is a template whose `{}` are filled in order by [`fill`], so a translation
 //! may reorder nothing but may place the figures anywhere in its sentence. Counts take their
 //! noun's plural form by the language's rule ([`Noun`]: Ukrainian has three forms).
@@ -64,6 +66,23 @@ pub fn tr_any(lang: Lang, en: &str) -> &str {
     }
 }
 
+/// [`tr`] of a word whose Ukrainian depends on where it stands, as gettext's `pgettext`: land
+/// "released" (звільнено, a column header) is not a hazard's status "released" (звільнена). The table's
+/// key is `context`, the byte 0x04 and `en`, as in a gettext catalogue.
+///
+/// ```
+/// use demine_report::lang::{tr, tr_ctx, Lang};
+/// assert_eq!(tr_ctx(Lang::En, "land", "released"), "released");
+/// assert_eq!(tr_ctx(Lang::Uk, "land", "released"), "звільнено");
+/// assert_eq!(tr(Lang::Uk, "released"), "звільнена");
+/// ```
+pub fn tr_ctx(lang: Lang, context: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Uk => uk(&format!("{context}\u{4}{en}")).unwrap_or(en),
+    }
+}
+
 /// The phrase template `en` in `lang` with its `{}` filled by `args` in order.
 ///
 /// ```
@@ -92,6 +111,103 @@ pub fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
     out
 }
 
+/// The phrases a Rust source asks [`tr`], [`tr_fill`] and [`tr_ctx`] for: every string literal
+/// of their phrase argument (both of an `if … else …`), a `tr_ctx` key as the table holds it.
+/// For tests, that every phrase a module prints has its Ukrainian; a phrase that reaches `tr`
+/// through a variable, or [`tr_any`], is not seen.
+///
+/// ```
+/// use demine_report::lang::phrases_in;
+/// let src = r#"tr_fill(lang, if n == 1 { "{} item" } else { "{} items" }, &[&n]); tr_ctx(lang, "land", "released")"#;
+/// assert_eq!(phrases_in(src), ["{} item", "{} items", "land\u{4}released"]);
+/// ```
+pub fn phrases_in(source: &str) -> Vec<String> {
+    let s: Vec<char> = source.chars().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < s.len() {
+        let ident_before = i > 0 && (s[i - 1].is_alphanumeric() || s[i - 1] == '_');
+        let call = ["tr(", "tr_fill(", "tr_ctx("]
+            .into_iter()
+            .find(|c| !ident_before && s[i..].starts_with(&c.chars().collect::<Vec<_>>()));
+        let Some(call) = call else {
+            i += 1;
+            continue;
+        };
+        let (_, after_lang) = argument_literals(&s, i + call.len());
+        let (first, next) = argument_literals(&s, after_lang);
+        if call == "tr_ctx(" {
+            let (en, next) = argument_literals(&s, next);
+            for (c, e) in first.iter().zip(&en) {
+                found.push(format!("{c}\u{4}{e}"));
+            }
+            i = next;
+        } else {
+            found.extend(first.into_iter().filter(|p| !p.is_empty()));
+            i = next;
+        }
+    }
+    found
+}
+
+/// The string literals of the call argument that starts at `i`, and where the next one starts.
+fn argument_literals(s: &[char], mut i: usize) -> (Vec<String>, usize) {
+    let (mut depth, mut literals) = (0usize, Vec::new());
+    while i < s.len() {
+        match s[i] {
+            '"' => {
+                let (lit, next) = string_literal(s, i + 1);
+                literals.push(lit);
+                i = next;
+                continue;
+            }
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' if depth == 0 => return (literals, i),
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => return (literals, i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    (literals, i)
+}
+
+/// The text of the string literal whose contents start at `i` (escapes and line continuations
+/// read as Rust reads them), and the index after its closing quote.
+fn string_literal(s: &[char], mut i: usize) -> (String, usize) {
+    let mut out = String::new();
+    while i < s.len() {
+        match s[i] {
+            '"' => return (out, i + 1),
+            '\\' if i + 1 < s.len() => {
+                i += 2;
+                match s[i - 1] {
+                    '\n' => {
+                        while i < s.len() && s[i].is_whitespace() {
+                            i += 1;
+                        }
+                    }
+                    'n' => out.push('\n'),
+                    't' => out.push('\t'),
+                    '0' => out.push('\0'),
+                    'u' => {
+                        let end = (i..s.len()).find(|&j| s[j] == '}').unwrap_or(s.len());
+                        let hex: String = s[(i + 1).min(end)..end].iter().collect();
+                        out.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
+                        i = end + 1;
+                    }
+                    c => out.push(c),
+                }
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    (out, i)
+}
+
 /// A counted noun, with its forms in each language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Noun {
@@ -102,6 +218,17 @@ pub enum Noun {
     Person,
     Cell,
     Team,
+    /// A piece of released land.
+    Piece,
+    /// A daily progress report.
+    Report,
+    /// A QA inspection.
+    Inspection,
+    EarlierVersion,
+    /// An entry of the change log.
+    Entry,
+    /// A feature of a context layer.
+    Feature,
 }
 
 impl Noun {
@@ -130,6 +257,15 @@ impl Noun {
             Noun::Person => (["person", "people"], ["особа", "особи", "осіб"]),
             Noun::Cell => (["cell", "cells"], ["комірка", "комірки", "комірок"]),
             Noun::Team => (["team", "teams"], ["група", "групи", "груп"]),
+            Noun::Piece => (["piece", "pieces"], ["частина", "частини", "частин"]),
+            Noun::Report => (["report", "reports"], ["звіт", "звіти", "звітів"]),
+            Noun::Inspection => (["inspection", "inspections"], ["перевірка", "перевірки", "перевірок"]),
+            Noun::EarlierVersion => (
+                ["earlier version", "earlier versions"],
+                ["попередня версія", "попередні версії", "попередніх версій"],
+            ),
+            Noun::Entry => (["entry", "entries"], ["запис", "записи", "записів"]),
+            Noun::Feature => (["feature", "features"], ["об’єкт", "об’єкти", "об’єктів"]),
         };
         match lang {
             Lang::En => en[usize::from(n != 1)],
@@ -149,6 +285,8 @@ fn ukrainian_plural(n: u64) -> usize {
         2
     }
 }
+
+mod cli;
 
 /// English phrase → Ukrainian, every phrase the reports show.
 const UK: &[(&str, &str)] = &[
@@ -334,11 +472,16 @@ const UK: &[(&str, &str)] = &[
     ("Land release — {} (SYNTHETIC)", "Звільнення земель — {} (SYNTHETIC)"),
 ];
 
-/// The Ukrainian of an English phrase of the reports.
+/// Every table: the reports', then the command line's.
+fn tables() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    UK.iter().chain(cli::UK_CLI)
+}
+
+/// The Ukrainian of an English phrase of the reports or of the command line.
 pub fn uk(en: &str) -> Option<&'static str> {
     static TABLE: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static str>> =
         std::sync::OnceLock::new();
-    TABLE.get_or_init(|| UK.iter().copied().collect()).get(en).copied()
+    TABLE.get_or_init(|| tables().copied().collect()).get(en).copied()
 }
 
 #[cfg(test)]
@@ -364,7 +507,7 @@ mod tests {
     #[test]
     fn every_phrase_is_translated_once_and_keeps_its_figures() {
         let mut seen = std::collections::HashSet::new();
-        for (en, uk) in UK {
+        for (en, uk) in tables() {
             assert!(seen.insert(en), "{en:?} twice");
             assert!(!uk.is_empty() && uk != en, "{en:?}");
             // Every `{}` of an English template must reach the reader in Ukrainian too.

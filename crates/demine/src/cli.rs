@@ -28,8 +28,48 @@ pub struct Cli {
     #[arg(long, global = true, env = "DEMINE_ACTOR", value_name = "NAME")]
     pub actor: Option<String>,
 
+    /// Language of what demine prints, and of reports, certificates and Gantt charts: en
+    /// (English) or uk (Ukrainian). Without it: $DEMINE_LANG, else the locale ($LC_ALL, then
+    /// $LC_MESSAGES, then $LANG: uk… is Ukrainian), else English. JSON and CSV stay as they
+    /// are; ids, names and error messages are not translated.
+    #[arg(long, global = true, env = "DEMINE_LANG", value_enum, value_name = "LANG")]
+    pub lang: Option<LangArg>,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// A language of the text: `--lang`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// English.
+    En,
+    /// Ukrainian (українська).
+    #[value(alias = "ua")]
+    Uk,
+}
+
+impl Cli {
+    /// The language asked for: `--lang` or $DEMINE_LANG, else the locale's.
+    pub fn lang(&self) -> demine_app::text::Lang {
+        match self.lang {
+            Some(LangArg::En) => demine_app::text::Lang::En,
+            Some(LangArg::Uk) => demine_app::text::Lang::Uk,
+            None => locale_lang(|v| std::env::var(v).ok()),
+        }
+    }
+}
+
+/// The language of the locale: the first of LC_ALL, LC_MESSAGES and LANG that is set and not
+/// empty decides (as POSIX has it), Ukrainian when it starts with `uk`, else English.
+pub fn locale_lang(var: impl Fn(&str) -> Option<String>) -> demine_app::text::Lang {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|v| var(v).filter(|x| !x.is_empty()));
+    match locale {
+        Some(l) if l.to_ascii_lowercase().starts_with("uk") => demine_app::text::Lang::Uk,
+        _ => demine_app::text::Lang::En,
+    }
 }
 
 /// What a file holds, or what a record is.
@@ -293,7 +333,8 @@ pub enum Command {
         timings_json: Option<PathBuf>,
     },
     /// The land-release report of the registry as one HTML page (or PDF): totals, map, released
-    /// area by month and organisation, risk map, priorities, plan and forecast.
+    /// area by month and organisation, risk map, priorities, plan and forecast; in the
+    /// language of `--lang`.
     Report {
         /// Output: FILE.html, or FILE.pdf (headless Chromium).
         #[arg(long, value_name = "FILE")]
@@ -310,12 +351,9 @@ pub enum Command {
         /// Leave out the plan and forecast (which take a few seconds).
         #[arg(long)]
         no_plan: bool,
+        /// The report's title (as given, whatever `--lang`; as ids and names are).
         #[arg(long, value_name = "TEXT")]
         title: Option<String>,
-        /// Language of the report: en (English) or uk (Ukrainian). Ids, names and the title you
-        /// give stay as recorded.
-        #[arg(long, default_value = "en", value_parser = ["en", "uk"])]
-        lang: String,
     },
     /// What the registry holds: records per layer.
     Status {
@@ -422,9 +460,9 @@ pub enum Command {
     },
     /// Residual risk of a hazard's released land: expected items remaining, P(any remains).
     Residual(ResidualArgs),
-    /// Land release certificate of a hazard (HTML or PDF, English or Ukrainian): issued only
-    /// when all its land is released and its latest QA lot was accepted (--draft: a copy
-    /// watermarked NOT VALID).
+    /// Land release certificate of a hazard (HTML or PDF, in English or Ukrainian: `--lang`):
+    /// issued only when all its land is released and its latest QA lot was accepted (--draft: a
+    /// copy watermarked NOT VALID).
     Certificate(CertificateArgs),
     /// Serve the registry over HTTP to many users: REST API (/api/v1, Swagger UI at
     /// /api/v1/docs), accounts and roles, review and approval, field submissions; /healthz,
@@ -614,9 +652,6 @@ pub struct CertificateArgs {
     /// Output: FILE.html, or FILE.pdf (printed by headless Chromium: scripts/install-chromium.sh).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// Language of the certificate.
-    #[arg(long, default_value = "en", value_parser = ["en", "uk"])]
-    pub lang: String,
     /// Issue a draft even when the hazard cannot be certified yet: watermarked NOT VALID, with
     /// the reasons on the page.
     #[arg(long)]
@@ -910,12 +945,10 @@ pub struct PlanArgs {
     /// Also write the assignments as CSV to this file.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
-    /// Also write a Gantt chart (.svg, or .html around it) to this file.
+    /// Also write a Gantt chart (.svg, or .html around it, in the language of `--lang`) to this
+    /// file.
     #[arg(long, value_name = "FILE")]
     pub gantt: Option<PathBuf>,
-    /// Language of the Gantt chart: en (English) or uk (Ukrainian).
-    #[arg(long, default_value = "en", value_parser = ["en", "uk"])]
-    pub lang: String,
     /// Large-neighbourhood steps per piece of work (the deterministic search budget).
     #[arg(long, value_name = "N", default_value_t = 30, hide = true)]
     pub lns_steps: usize,
@@ -1169,4 +1202,50 @@ pub struct SuggestArgs {
     /// Machine-readable summary: one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use demine_app::text::Lang;
+
+    fn locale(vars: &[(&str, &str)]) -> Lang {
+        locale_lang(|v| vars.iter().find(|(k, _)| *k == v).map(|(_, x)| x.to_string()))
+    }
+
+    #[test]
+    fn the_locale_decides_without_lang() {
+        assert_eq!(locale(&[]), Lang::En);
+        assert_eq!(locale(&[("LANG", "uk_UA.UTF-8")]), Lang::Uk);
+        assert_eq!(locale(&[("LANG", "en_GB.UTF-8"), ("LC_MESSAGES", "uk_UA")]), Lang::Uk);
+        // LC_ALL first; an empty one is not set.
+        assert_eq!(locale(&[("LC_ALL", "C"), ("LANG", "uk_UA.UTF-8")]), Lang::En);
+        assert_eq!(locale(&[("LC_ALL", ""), ("LANG", "uk_UA.UTF-8")]), Lang::Uk);
+    }
+
+    #[test]
+    fn lang_is_global_and_checked() {
+        let lang = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.lang);
+        assert_eq!(lang(&["demine", "--lang", "uk", "status"]).unwrap(), Some(LangArg::Uk));
+        assert_eq!(lang(&["demine", "status", "--lang", "uk"]).unwrap(), Some(LangArg::Uk));
+        assert_eq!(
+            lang(&["demine", "certificate", "H", "--out", "c.html", "--lang", "ua"]).unwrap(),
+            Some(LangArg::Uk)
+        );
+        let e = lang(&["demine", "report", "--out", "r.html", "--lang", "fr"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'fr'") && e.contains("en, uk"), "{e}");
+    }
+
+    #[test]
+    fn every_phrase_the_binary_prints_has_its_ukrainian() {
+        let source = include_str!("run.rs");
+        assert!(
+            source.contains("tr_fill(") && demine_app::text::untranslated(source).is_empty(),
+            "{:?}",
+            demine_app::text::untranslated(source)
+        );
+    }
 }

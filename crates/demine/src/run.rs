@@ -6,7 +6,9 @@ use crate::cli::{
 };
 use crate::ui::Bars;
 use demine_app::release::By;
-use demine_app::text::{self, evaluate_text, groups_text, history_text, release_text, show_text, thousands};
+use demine_app::text::{
+    self, evaluate_text, groups_text, history_text, release_text, show_text, thousands, tr, tr_fill, Lang,
+};
 use demine_app::{Actor, AppError, AppResult, Location, Progress, RecordKind, Registry};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -174,6 +176,7 @@ fn record_kind(kind: Kind) -> AppResult<RecordKind> {
 
 async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
     let actor = actor(&cli);
+    let lang = cli.lang();
     let bars = Bars::default();
     match cli.command {
         Command::Init { json } => {
@@ -182,13 +185,16 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 return print_json(&i);
             }
             println!(
-                "{} registry {}",
-                if i.created {
-                    "created an empty"
-                } else {
-                    "there already is a"
-                },
-                i.db
+                "{}",
+                tr_fill(
+                    lang,
+                    if i.created {
+                        "created an empty registry {}"
+                    } else {
+                        "there already is a registry {}"
+                    },
+                    &[&i.db]
+                )
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -248,7 +254,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if i.dry_run {
                 eprintln!("{}: {} {} valid; --dry-run: nothing written", i.file, i.valid, i.kind);
             } else {
-                print!("{}", text::imported_text(&i, kind == Kind::Layer));
+                print!("{}", text::imported_text(&i, kind == Kind::Layer, lang));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -282,7 +288,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&c);
             }
-            print!("{}", text::amended_text(kind, &c));
+            print!("{}", text::amended_text(kind, &c, lang));
             Ok(ExitCode::SUCCESS)
         }
         Command::Retire {
@@ -305,7 +311,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&c);
             }
-            print!("{}", text::retired_text(kind, &c));
+            print!("{}", text::retired_text(kind, &c, lang));
             Ok(ExitCode::SUCCESS)
         }
         Command::Show { kind, id, json } => {
@@ -316,7 +322,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&s);
             }
-            print!("{}", show_text(&s));
+            print!("{}", show_text(&s, lang));
             Ok(ExitCode::SUCCESS)
         }
         Command::Export {
@@ -357,7 +363,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 let v: Vec<_> = layers.iter().map(|(l, n)| json!({"layer": l, "features": n})).collect();
                 return print_json(&v);
             }
-            print!("{}", text::layers_text(&layers));
+            print!("{}", text::layers_text(&layers, lang));
             Ok(ExitCode::SUCCESS)
         }
         Command::Release {
@@ -404,10 +410,10 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             }
             print!(
                 "{}",
-                release_text(&r.hazards, &r.release, as_of.as_deref(), r.synthetic)
+                release_text(&r.hazards, &r.release, as_of.as_deref(), r.synthetic, lang)
             );
             if let Some((by, groups)) = &r.groups {
-                print!("{}", groups_text(*by, groups, req.from, req.to));
+                print!("{}", groups_text(*by, groups, req.from, req.to, lang));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -419,7 +425,6 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             by,
             no_plan,
             title,
-            lang,
         } => {
             let ext = out.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
             if !matches!(ext.as_deref(), Some("html") | Some("htm") | Some("pdf")) {
@@ -436,7 +441,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 title,
                 plan: !no_plan,
                 seed: 1,
-                lang,
+                lang: lang.code().to_string(),
             };
             let reg = open(&cli.db).await?;
             let html = demine_app::report::report(&reg, &actor, &req, &bars).await?;
@@ -446,7 +451,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             } else {
                 demine_io_write(&out, html.as_bytes())?;
             }
-            println!("report written to {}", out.display());
+            println!("{}", tr_fill(lang, "report written to {}", &[&out.display()]));
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { json } => {
@@ -455,7 +460,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&s);
             }
-            print!("{}", text::status_text(&s));
+            print!("{}", text::status_text(&s, lang));
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { json, strict } => {
@@ -466,7 +471,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 print_json(&c)?;
             } else {
-                print!("{}", text::check_text(&c));
+                print!("{}", text::check_text(&c, lang));
             }
             Ok(if c.errors > 0 || (strict && !c.issues.is_empty()) {
                 ExitCode::from(1)
@@ -504,6 +509,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                     Scale::Region => demine_app::demo::Scale::Region,
                     Scale::National => demine_app::demo::Scale::National,
                 },
+                lang,
             };
             let s = demine_app::demo::demo(&actor, &r, &bars).await?;
             let login = demine_app::accounts::demo_admin(&s.db, &actor).await?;
@@ -512,15 +518,15 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 v["login"] = json!({"username": login.username, "password": login.password, "synthetic": true});
                 println!("{v}");
             } else {
-                print!("{}", text::demo_text(&s, &login));
+                print!("{}", text::demo_text(&s, &login, lang));
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Plan(a) => plan(&cli.db, &actor, a).await,
-        Command::Forecast(a) => forecast(&cli.db, &actor, a, &bars).await,
-        Command::Capacity(a) => capacity(&cli.db, &actor, a).await,
-        Command::Strategy(a) => strategy(&cli.db, &actor, a, &bars).await,
-        Command::Risk { command } => risk(&cli.db, &actor, command, &bars).await,
+        Command::Plan(a) => plan(&cli.db, &actor, a, lang).await,
+        Command::Forecast(a) => forecast(&cli.db, &actor, a, &bars, lang).await,
+        Command::Capacity(a) => capacity(&cli.db, &actor, a, lang).await,
+        Command::Strategy(a) => strategy(&cli.db, &actor, a, &bars, lang).await,
+        Command::Risk { command } => risk(&cli.db, &actor, command, &bars, lang).await,
         Command::Priority {
             weights,
             json,
@@ -538,24 +544,34 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 println!("{v}");
                 return Ok(ExitCode::SUCCESS);
             }
-            print!("{}", demine_app::priority::priority_text(&p.report, top, p.synthetic));
+            print!(
+                "{}",
+                demine_app::priority::priority_text(&p.report, top, p.synthetic, lang)
+            );
             if let Some(path) = csv {
-                println!("all {} ranked hazards: {}", p.report.hazards.len(), path.display());
+                println!(
+                    "{}",
+                    tr_fill(
+                        lang,
+                        "all {} ranked hazards: {}",
+                        &[&p.report.hazards.len(), &path.display()]
+                    )
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Qa { command } => qa(&cli.db, &actor, command).await,
+        Command::Qa { command } => qa(&cli.db, &actor, command, lang).await,
         Command::Lanes(a) => lanes(&cli.db, &actor, a).await,
-        Command::Progress { command } => progress(&cli.db, &actor, command).await,
-        Command::Residual(a) => residual(&cli.db, &actor, a).await,
-        Command::Certificate(a) => certificate(&cli.db, &actor, a).await,
+        Command::Progress { command } => progress(&cli.db, &actor, command, lang).await,
+        Command::Residual(a) => residual(&cli.db, &actor, a, lang).await,
+        Command::Certificate(a) => certificate(&cli.db, &actor, a, lang).await,
         Command::Serve {
             addr,
             tls_cert,
             tls_key,
             read_replica,
         } => serve(&cli.db, &addr, tls_cert.zip(tls_key), read_replica.as_deref()).await,
-        Command::User { command } => user(&cli.db, &actor, command).await,
+        Command::User { command } => user(&cli.db, &actor, command, lang).await,
         Command::Profile { command } => match command {
             ProfileCommand::Check { file, json } => {
                 let p = demine_app::import::check_profile(&file)?;
@@ -563,15 +579,21 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                     return print_json(&p);
                 }
                 println!(
-                    "profile {} is valid: kind {}, {} field(s) mapped, code lists for {}",
-                    p.name,
-                    p.kind,
-                    p.fields,
-                    if p.code_lists.is_empty() {
-                        "none".to_string()
-                    } else {
-                        p.code_lists.join(", ")
-                    }
+                    "{}",
+                    tr_fill(
+                        lang,
+                        "profile {} is valid: kind {}, {} field(s) mapped, code lists for {}",
+                        &[
+                            &p.name,
+                            &p.kind,
+                            &p.fields,
+                            &if p.code_lists.is_empty() {
+                                tr(lang, "none").to_string()
+                            } else {
+                                p.code_lists.join(", ")
+                            },
+                        ]
+                    )
                 );
                 Ok(ExitCode::SUCCESS)
             }
@@ -580,14 +602,14 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
         },
-        Command::Audit { command } => audit(&cli.db, &actor, command).await,
+        Command::Audit { command } => audit(&cli.db, &actor, command, lang).await,
         Command::Backup { file, json } => {
             let reg = open(&cli.db).await?;
             let bytes = demine_app::audit::backup(&reg, &actor, &file).await?;
             if json {
                 return print_json(&json!({"backup": file.display().to_string(), "bytes": bytes}));
             }
-            print!("{}", text::backup_text(&file, bytes, &cli.db));
+            print!("{}", text::backup_text(&file, bytes, &cli.db, lang));
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { from, to, json } => {
@@ -595,7 +617,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             if json {
                 return print_json(&m);
             }
-            println!("{}", demine_app::text::migrated(&m));
+            println!("{}", demine_app::text::migrated(&m, lang));
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { file, json } => {
@@ -604,11 +626,17 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 return print_json(&r);
             }
             println!(
-                "restored {} into {} (audit log verified: {} entries); the replaced registry, if any, is {}.before-restore",
-                r.from,
-                r.to,
-                thousands(r.audit_entries as f64),
-                r.to.trim_end_matches(".gpkg")
+                "{}",
+                tr_fill(
+                    lang,
+                    "restored {} into {} (audit log verified: {} entries); the replaced registry, if any, is {}.before-restore",
+                    &[
+                        &r.from,
+                        &r.to,
+                        &thousands(r.audit_entries as f64),
+                        &r.to.trim_end_matches(".gpkg"),
+                    ]
+                )
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -654,7 +682,7 @@ async fn serve(db: &str, addr: &str, tls: Option<(PathBuf, PathBuf)>, replica: O
     Ok(ExitCode::SUCCESS)
 }
 
-async fn user(db: &str, actor: &Actor, command: UserCommand) -> AppResult<ExitCode> {
+async fn user(db: &str, actor: &Actor, command: UserCommand, lang: Lang) -> AppResult<ExitCode> {
     use demine_app::accounts;
     let reg = open(db).await?;
     match command {
@@ -678,10 +706,18 @@ async fn user(db: &str, actor: &Actor, command: UserCommand) -> AppResult<ExitCo
             )
             .await?;
             println!(
-                "user {} added: {}{}",
-                u.username,
-                u.role,
-                u.organisation.map(|o| format!(" of {o}")).unwrap_or_default()
+                "{}",
+                tr_fill(
+                    lang,
+                    "user {} added: {}{}",
+                    &[
+                        &u.username,
+                        &u.role,
+                        &u.organisation
+                            .map(|o| tr_fill(lang, " of {}", &[&o]))
+                            .unwrap_or_default(),
+                    ]
+                )
             );
         }
         UserCommand::List { json } => {
@@ -697,27 +733,37 @@ async fn user(db: &str, actor: &Actor, command: UserCommand) -> AppResult<ExitCo
             if json {
                 return print_json(&rows);
             }
-            print!("{}", text::users_text(&users));
+            print!("{}", text::users_text(&users, lang));
         }
         UserCommand::Disable { username } => {
             accounts::set_disabled(&reg, actor, &username, true).await?;
-            println!("user {username} disabled; their tokens are revoked");
+            println!(
+                "{}",
+                tr_fill(lang, "user {} disabled; their tokens are revoked", &[&username])
+            );
         }
         UserCommand::Enable { username } => {
             accounts::set_disabled(&reg, actor, &username, false).await?;
-            println!("user {username} enabled");
+            println!("{}", tr_fill(lang, "user {} enabled", &[&username]));
         }
         UserCommand::Passwd { username } => {
             let password = crate::ui::read_password(&format!("new password for {username}: "))?;
             accounts::set_password(&reg, actor, &username, &password).await?;
-            println!("password of {username} changed; the account is unlocked and its tokens revoked");
+            println!(
+                "{}",
+                tr_fill(
+                    lang,
+                    "password of {} changed; the account is unlocked and its tokens revoked",
+                    &[&username]
+                )
+            );
         }
     }
     reg.close().await?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn audit(db: &str, actor: &Actor, command: AuditCommand) -> AppResult<ExitCode> {
+async fn audit(db: &str, actor: &Actor, command: AuditCommand, lang: Lang) -> AppResult<ExitCode> {
     use demine_app::audit;
     let reg = open(db).await?;
     match command {
@@ -732,16 +778,29 @@ async fn audit(db: &str, actor: &Actor, command: AuditCommand) -> AppResult<Exit
             } else {
                 match &v.first_bad {
                     None => println!(
-                        "audit log holds: {} entries, head entry {} ({})",
-                        thousands(v.entries as f64),
-                        v.head_seq.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
-                        v.head_hash.as_deref().unwrap_or("-")
+                        "{}",
+                        tr_fill(
+                            lang,
+                            "audit log holds: {} entries, head entry {} ({})",
+                            &[
+                                &thousands(v.entries as f64),
+                                &v.head_seq.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+                                &v.head_hash.as_deref().unwrap_or("-"),
+                            ]
+                        )
                     ),
                     Some(b) => eprintln!("error: the audit log does not hold at entry {}: {}", b.seq, b.problem),
                 }
                 if let Some(c) = &v.checkpoint {
                     match &c.problem {
-                        None => println!("checkpoint holds: entry {} signed by key {}", c.seq, c.public_key),
+                        None => println!(
+                            "{}",
+                            tr_fill(
+                                lang,
+                                "checkpoint holds: entry {} signed by key {}",
+                                &[&c.seq, &c.public_key]
+                            )
+                        ),
                         Some(p) => eprintln!("error: checkpoint (entry {}): {p}", c.seq),
                     }
                 }
@@ -758,7 +817,7 @@ async fn audit(db: &str, actor: &Actor, command: AuditCommand) -> AppResult<Exit
             let c = audit::checkpoint(&reg, actor, &key).await?;
             let pretty = serde_json::to_string_pretty(&c).map_err(anyhow::Error::from)?;
             demine_io_write(&out, pretty.as_bytes())?;
-            print!("{}", text::checkpoint_text(&c, &out, &key_path, created));
+            print!("{}", text::checkpoint_text(&c, &out, &key_path, created, lang));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -805,7 +864,13 @@ fn plan_input(i: &PlanInput) -> demine_app::plan::PlanInput {
     }
 }
 
-async fn strategy(db: &str, actor: &Actor, a: crate::cli::StrategyArgs, bars: &Bars) -> AppResult<ExitCode> {
+async fn strategy(
+    db: &str,
+    actor: &Actor,
+    a: crate::cli::StrategyArgs,
+    bars: &Bars,
+    lang: Lang,
+) -> AppResult<ExitCode> {
     let reg = open(db).await?;
     let input = demine_app::plan::PlanInput {
         teams: a.teams.clone(),
@@ -824,12 +889,12 @@ async fn strategy(db: &str, actor: &Actor, a: crate::cli::StrategyArgs, bars: &B
     if a.json {
         println!("{}", demine_app::strategy::strategies_json(&r, usize::MAX));
     } else {
-        print!("{}", text::strategy_text(&r, a.hazards));
+        print!("{}", text::strategy_text(&r, a.hazards, lang));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn forecast_history(db: &str, actor: &Actor, a: &ForecastArgs, history: &str) -> AppResult<ExitCode> {
+async fn forecast_history(db: &str, actor: &Actor, a: &ForecastArgs, history: &str, lang: Lang) -> AppResult<ExitCode> {
     let r = demine_app::plan::HistoryRequest {
         history: history.to_string(),
         columns: a.columns.clone(),
@@ -845,7 +910,7 @@ async fn forecast_history(db: &str, actor: &Actor, a: &ForecastArgs, history: &s
         println!("{}", demine_app::plan::history_json(&ans));
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", history_text(&ans, a.runs, a.seed));
+    print!("{}", history_text(&ans, a.runs, a.seed, lang));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -857,7 +922,7 @@ async fn plan_registry(db: &str, input: &PlanInput) -> AppResult<Option<Registry
     Ok(Some(open(db).await?))
 }
 
-async fn plan(db: &str, actor: &Actor, a: PlanArgs) -> AppResult<ExitCode> {
+async fn plan(db: &str, actor: &Actor, a: PlanArgs, lang: Lang) -> AppResult<ExitCode> {
     let reg = plan_registry(db, &a.input).await?;
     let settings = demine_app::plan::PlanSettings {
         search_budget_s: a.search_budget,
@@ -873,19 +938,19 @@ async fn plan(db: &str, actor: &Actor, a: PlanArgs) -> AppResult<ExitCode> {
     }
     if let Some(path) = &a.gantt {
         let svg = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-        demine_io_write(path, demine_app::plan::gantt(&p, svg, &a.lang)?.as_bytes())?;
+        demine_io_write(path, demine_app::plan::gantt(&p, svg, lang.code())?.as_bytes())?;
     }
     if a.json {
         println!("{}", demine_app::plan::plan_json(&p));
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", text::plan_text(&p));
+    print!("{}", text::plan_text(&p, lang));
     Ok(ExitCode::SUCCESS)
 }
 
-async fn forecast(db: &str, actor: &Actor, a: ForecastArgs, bars: &Bars) -> AppResult<ExitCode> {
+async fn forecast(db: &str, actor: &Actor, a: ForecastArgs, bars: &Bars, lang: Lang) -> AppResult<ExitCode> {
     if let Some(h) = &a.history {
-        return forecast_history(db, actor, &a, h).await;
+        return forecast_history(db, actor, &a, h, lang).await;
     }
     let reg = plan_registry(db, &a.input).await?;
     let s = demine_app::plan::ForecastSettings {
@@ -900,11 +965,11 @@ async fn forecast(db: &str, actor: &Actor, a: ForecastArgs, bars: &Bars) -> AppR
         println!("{}", demine_app::plan::forecast_json(&f));
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", text::forecast_text(&f));
+    print!("{}", text::forecast_text(&f, lang));
     Ok(ExitCode::SUCCESS)
 }
 
-async fn capacity(db: &str, actor: &Actor, a: CapacityArgs) -> AppResult<ExitCode> {
+async fn capacity(db: &str, actor: &Actor, a: CapacityArgs, lang: Lang) -> AppResult<ExitCode> {
     let reg = plan_registry(db, &a.input).await?;
     let s = demine_app::plan::CapacitySettings {
         deadline: a.deadline.clone(),
@@ -919,7 +984,7 @@ async fn capacity(db: &str, actor: &Actor, a: CapacityArgs) -> AppResult<ExitCod
         println!("{}", demine_app::plan::capacity_json(&c));
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", text::capacity_text(&c));
+    print!("{}", text::capacity_text(&c, lang));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -936,7 +1001,7 @@ fn cells_spec(c: &crate::cli::CellsArgs) -> demine_app::risk::CellsSpec {
     }
 }
 
-async fn risk(db: &str, actor: &Actor, cmd: RiskCommand, bars: &Bars) -> AppResult<ExitCode> {
+async fn risk(db: &str, actor: &Actor, cmd: RiskCommand, bars: &Bars, lang: Lang) -> AppResult<ExitCode> {
     match cmd {
         RiskCommand::Build {
             res,
@@ -970,9 +1035,16 @@ async fn risk(db: &str, actor: &Actor, cmd: RiskCommand, bars: &Bars) -> AppResu
             if json {
                 return print_json(&m);
             }
-            print!("{}", text::risk_build_text(&m));
+            print!("{}", text::risk_build_text(&m, lang));
             eprintln!("timings (s): {}", m.timings);
-            println!("saved: layer risk_cells and hazards.risk_p_any / risk_expected_share in {path}");
+            println!(
+                "{}",
+                tr_fill(
+                    lang,
+                    "saved: layer risk_cells and hazards.risk_p_any / risk_expected_share in {}",
+                    &[&path]
+                )
+            );
             Ok(ExitCode::SUCCESS)
         }
         RiskCommand::Suggest(a) => {
@@ -998,7 +1070,7 @@ async fn risk(db: &str, actor: &Actor, cmd: RiskCommand, bars: &Bars) -> AppResu
                 println!("{}", s.json);
                 return Ok(ExitCode::SUCCESS);
             }
-            print!("{}", text::risk_suggest_text(&s, &req));
+            print!("{}", text::risk_suggest_text(&s, &req, lang));
             Ok(ExitCode::SUCCESS)
         }
         RiskCommand::Evaluate {
@@ -1012,7 +1084,7 @@ async fn risk(db: &str, actor: &Actor, cmd: RiskCommand, bars: &Bars) -> AppResu
             if json {
                 println!("{}", e.json);
             } else {
-                print!("{}", evaluate_text(&e.json));
+                print!("{}", evaluate_text(&e.json, lang));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -1040,7 +1112,7 @@ async fn maybe_open(db: &str, needed: bool) -> AppResult<Option<Registry>> {
     }
 }
 
-async fn qa(db: &str, actor: &Actor, cmd: QaCommand) -> AppResult<ExitCode> {
+async fn qa(db: &str, actor: &Actor, cmd: QaCommand, lang: Lang) -> AppResult<ExitCode> {
     match cmd {
         QaCommand::Plan {
             lot_units,
@@ -1060,7 +1132,7 @@ async fn qa(db: &str, actor: &Actor, cmd: QaCommand) -> AppResult<ExitCode> {
             if json {
                 return print_json(&a);
             }
-            print!("{}", text::qa_plan_text(&a));
+            print!("{}", text::qa_plan_text(&a, lang));
             Ok(ExitCode::SUCCESS)
         }
         QaCommand::Sample {
@@ -1089,7 +1161,7 @@ async fn qa(db: &str, actor: &Actor, cmd: QaCommand) -> AppResult<ExitCode> {
             if json {
                 return print_json(&s);
             }
-            print!("{}", text::qa_sample_text(&s));
+            print!("{}", text::qa_sample_text(&s, lang));
             Ok(ExitCode::SUCCESS)
         }
         QaCommand::Record {
@@ -1129,7 +1201,7 @@ async fn qa(db: &str, actor: &Actor, cmd: QaCommand) -> AppResult<ExitCode> {
             if json {
                 return print_json(&rec);
             }
-            print!("{}", text::qa_record_text(&rec));
+            print!("{}", text::qa_record_text(&rec, lang));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -1159,7 +1231,7 @@ async fn lanes(db: &str, actor: &Actor, a: LanesArgs) -> AppResult<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn progress(db: &str, actor: &Actor, cmd: ProgressCommand) -> AppResult<ExitCode> {
+async fn progress(db: &str, actor: &Actor, cmd: ProgressCommand, lang: Lang) -> AppResult<ExitCode> {
     match cmd {
         ProgressCommand::Add(a) => {
             let reg = open(db).await?;
@@ -1193,7 +1265,7 @@ async fn progress(db: &str, actor: &Actor, cmd: ProgressCommand) -> AppResult<Ex
             if a.json {
                 return print_json(&r);
             }
-            print!("{}", text::progress_added_text(&r, &a.task, a.hours));
+            print!("{}", text::progress_added_text(&r, &a.task, a.hours, lang));
             Ok(ExitCode::SUCCESS)
         }
         ProgressCommand::Stats { json } => {
@@ -1202,13 +1274,13 @@ async fn progress(db: &str, actor: &Actor, cmd: ProgressCommand) -> AppResult<Ex
             if json {
                 return print_json(&s);
             }
-            print!("{}", text::progress_stats_text(&s));
+            print!("{}", text::progress_stats_text(&s, lang));
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-async fn residual(db: &str, actor: &Actor, a: ResidualArgs) -> AppResult<ExitCode> {
+async fn residual(db: &str, actor: &Actor, a: ResidualArgs, lang: Lang) -> AppResult<ExitCode> {
     let reg = open(db).await?;
     let r = demine_app::field::residual(
         &reg,
@@ -1225,11 +1297,11 @@ async fn residual(db: &str, actor: &Actor, a: ResidualArgs) -> AppResult<ExitCod
         println!("{}", r.json);
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", text::residual_text(&r, &a.hazard_id));
+    print!("{}", text::residual_text(&r, &a.hazard_id, lang));
     Ok(ExitCode::SUCCESS)
 }
 
-async fn certificate(db: &str, actor: &Actor, a: CertificateArgs) -> AppResult<ExitCode> {
+async fn certificate(db: &str, actor: &Actor, a: CertificateArgs, lang: Lang) -> AppResult<ExitCode> {
     let ext = a
         .out
         .extension()
@@ -1242,7 +1314,7 @@ async fn certificate(db: &str, actor: &Actor, a: CertificateArgs) -> AppResult<E
         )));
     }
     let reg = open(db).await?;
-    let c = demine_app::field::certificate(&reg, actor, &a.hazard_id, &a.lang, a.draft).await?;
+    let c = demine_app::field::certificate(&reg, actor, &a.hazard_id, lang.code(), a.draft).await?;
     demine_app::field::write_certificate(&c, &a.out)?;
     if a.json {
         let mut v = serde_json::to_value(&c).map_err(anyhow::Error::from)?;
@@ -1250,6 +1322,6 @@ async fn certificate(db: &str, actor: &Actor, a: CertificateArgs) -> AppResult<E
         println!("{v}");
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", text::certificate_text(&c, &a.out));
+    print!("{}", text::certificate_text(&c, &a.out, lang));
     Ok(ExitCode::SUCCESS)
 }

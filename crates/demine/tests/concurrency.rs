@@ -9,6 +9,7 @@ use std::process::{Child, Stdio};
 
 fn spawn(s: &Scratch, args: &[&str]) -> Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("demine"))
+        .env("DEMINE_LANG", "en")
         .arg("--db")
         .arg(s.db_arg())
         .args(args)

@@ -1,107 +1,149 @@
 //! Text of the plan, the registry forecast, capacity and the strategies.
 
+use super::{line, tr, tr_fill, Lang};
 use crate::plan::{completion_date, is_continuous, when, CapacityAnswer, Forecasted, Planned};
 use crate::strategy::{Point, Strategies};
 use demine_strategy::StrategyKind;
 use serde_json::Value;
 
 /// A number of days, with years beyond two: "812 days (2.2 years)", "14.5 days".
-pub fn fmt_days(d: f64) -> String {
+pub fn fmt_days(d: f64, lang: Lang) -> String {
     if d >= 730.0 {
-        format!("{d:.0} days ({:.1} years)", d / 365.25)
+        tr_fill(
+            lang,
+            "{} days ({} years)",
+            &[&format!("{d:.0}"), &format!("{:.1}", d / 365.25)],
+        )
     } else {
-        format!("{d:.1} days")
+        tr_fill(lang, "{} days", &[&format!("{d:.1}")])
     }
 }
 
 /// A start or end from [`when`] as plain text: its date, or "day 12.5" without a calendar.
-pub fn plain(v: Value) -> String {
+pub fn plain(v: Value, lang: Lang) -> String {
     match v {
-        Value::Number(n) => format!("day {:.1}", n.as_f64().unwrap_or(0.0)),
+        Value::Number(n) => tr_fill(lang, "day {}", &[&format!("{:.1}", n.as_f64().unwrap_or(0.0))]),
         other => other.as_str().map(str::to_string).unwrap_or_default(),
     }
 }
 
+/// "SYNTHETIC data" on its own line, as the plan, the forecast and capacity begin.
+fn synthetic_line(out: &mut String, synthetic: bool, lang: Lang) {
+    if synthetic {
+        out.push_str(tr(lang, "SYNTHETIC data"));
+        out.push('\n');
+    }
+}
+
 /// What `demine plan` prints: the plan's summary and its first 20 assignments.
-pub fn plan_text(p: &Planned) -> String {
-    use std::fmt::Write;
+pub fn plan_text(p: &Planned, lang: Lang) -> String {
     let mut out = String::new();
     let (l, plan, pr) = (&p.loaded, &p.plan, &p.loaded.problem);
-    if l.synthetic {
-        let _ = writeln!(out, "SYNTHETIC data");
-    }
-    let _ = writeln!(
-        out,
-        "plan: {} tasks, {} teams, from {} ({} calendar), {}",
-        pr.tasks.len(),
-        pr.teams.len(),
-        pr.start_date,
-        if is_continuous(pr) { "continuous" } else { "working" },
-        l.source
+    synthetic_line(&mut out, l.synthetic, lang);
+    line(
+        &mut out,
+        tr_fill(
+            lang,
+            "plan: {} tasks, {} teams, from {} ({} calendar), {}",
+            &[
+                &pr.tasks.len(),
+                &pr.teams.len(),
+                &pr.start_date,
+                &tr(lang, if is_continuous(pr) { "continuous" } else { "working" }),
+                &l.source,
+            ],
+        ),
     );
-    let _ = writeln!(
-        out,
-        "  objective Σ value × release time: {:.4e} value·days ({}); value = {}",
-        plan.objective, plan.method, l.value_source
+    line(
+        &mut out,
+        tr_fill(
+            lang,
+            "  objective Σ value × release time: {} value·days ({}); value = {}",
+            &[&format!("{:.4e}", plan.objective), &plan.method, &l.value_source],
+        ),
     );
     for (task, team, since) in &l.under_way {
-        let _ = writeln!(
-            out,
-            "  under way: {task} stays with {team} first (last progress report {since})"
+        line(
+            &mut out,
+            tr_fill(
+                lang,
+                "  under way: {} stays with {} first (last progress report {})",
+                &[task, team, since],
+            ),
         );
     }
     match (plan.lower_bound, plan.gap()) {
-        (Some(lb), Some(gap)) => {
-            let _ = writeln!(out, "  lower bound: {lb:.4e} value·days, gap {:.2} %", gap * 100.0);
-        }
-        _ => {
-            let _ = writeln!(out, "  lower bound: not known for this calendar");
-        }
+        (Some(lb), Some(gap)) => line(
+            &mut out,
+            tr_fill(
+                lang,
+                "  lower bound: {} value·days, gap {} %",
+                &[&format!("{lb:.4e}"), &format!("{:.2}", gap * 100.0)],
+            ),
+        ),
+        _ => line(&mut out, tr(lang, "  lower bound: not known for this calendar")),
     }
-    let _ = writeln!(
-        out,
-        "  completion: {} (after {})",
-        completion_date(pr, plan.completion_day),
-        fmt_days(plan.completion_day)
+    line(
+        &mut out,
+        tr_fill(
+            lang,
+            "  completion: {} (after {})",
+            &[
+                &completion_date(pr, plan.completion_day),
+                &fmt_days(plan.completion_day, lang),
+            ],
+        ),
     );
     let total: f64 = pr.tasks.iter().map(|t| t.area_m2).sum();
-    let _ = writeln!(
-        out,
-        "  land to release: {:.1} ha in {} pieces of work; planned in {:.2} s{}",
-        total / 10_000.0,
-        plan.assignments.len(),
-        p.time_s,
-        if plan.stopped_by_search_budget {
-            " (stopped at the search budget; a larger --search-budget may find a better plan)"
-        } else {
-            ""
-        }
+    line(
+        &mut out,
+        tr_fill(
+            lang,
+            "  land to release: {} ha in {} pieces of work; planned in {} s{}",
+            &[
+                &format!("{:.1}", total / 10_000.0),
+                &plan.assignments.len(),
+                &format!("{:.2}", p.time_s),
+                &if plan.stopped_by_search_budget {
+                    tr(
+                        lang,
+                        " (stopped at the search budget; a larger --search-budget may find a better plan)",
+                    )
+                } else {
+                    ""
+                },
+            ],
+        ),
     );
     if !plan.overrunning_teams.is_empty() {
-        let _ = writeln!(
-            out,
-            "  warning: {} team(s) work past their end date: {}",
-            plan.overrunning_teams.len(),
-            plan.overrunning_teams.join(", ")
+        line(
+            &mut out,
+            tr_fill(
+                lang,
+                "  warning: {} team(s) work past their end date: {}",
+                &[&plan.overrunning_teams.len(), &plan.overrunning_teams.join(", ")],
+            ),
         );
     }
     for x in plan.assignments.iter().take(20) {
-        let _ = writeln!(
-            out,
-            "  {:<14} {:<12} {:<9} {} → {}  {:.0} m²",
+        out.push_str(&format!(
+            "  {:<14} {:<12} {:<9} {} → {}  {:.0} m²\n",
             x.task,
             x.team,
             x.stage.as_str(),
-            plain(when(pr, x.start_day, false)),
-            plain(when(pr, x.end_day, true)),
+            plain(when(pr, x.start_day, false), lang),
+            plain(when(pr, x.end_day, true), lang),
             x.area_m2
-        );
+        ));
     }
     if plan.assignments.len() > 20 {
-        let _ = writeln!(
-            out,
-            "  … {} more (--json or --csv FILE for all)",
-            plan.assignments.len() - 20
+        line(
+            &mut out,
+            tr_fill(
+                lang,
+                "  … {} more (--json or --csv FILE for all)",
+                &[&(plan.assignments.len() - 20)],
+            ),
         );
     }
     out
@@ -109,61 +151,65 @@ pub fn plan_text(p: &Planned) -> String {
 
 /// What `demine forecast` prints for a registry or CSV plan: P10/P50/P90 completion and the
 /// assumptions of the Monte Carlo runs.
-pub fn forecast_text(f: &Forecasted) -> String {
-    use std::fmt::Write;
+pub fn forecast_text(f: &Forecasted, lang: Lang) -> String {
     let mut out = String::new();
     let p = &f.loaded.problem;
-    if f.loaded.synthetic {
-        let _ = writeln!(out, "SYNTHETIC data");
-    }
-    let _ = writeln!(
-        out,
-        "forecast: {} Monte Carlo runs (seed {}), {} tasks, {} teams, from {}",
-        f.forecast.runs,
-        f.seed,
-        p.tasks.len(),
-        p.teams.len(),
-        p.start_date
+    synthetic_line(&mut out, f.loaded.synthetic, lang);
+    line(
+        &mut out,
+        tr_fill(
+            lang,
+            "forecast: {} Monte Carlo runs (seed {}), {} tasks, {} teams, from {}",
+            &[&f.forecast.runs, &f.seed, &p.tasks.len(), &p.teams.len(), &p.start_date],
+        ),
     );
-    let _ = writeln!(
-        out,
-        "  completion P10 {} ({}), P50 {} ({}), P90 {} ({})",
-        completion_date(p, f.forecast.p10_day),
-        fmt_days(f.forecast.p10_day),
-        completion_date(p, f.forecast.p50_day),
-        fmt_days(f.forecast.p50_day),
-        completion_date(p, f.forecast.p90_day),
-        fmt_days(f.forecast.p90_day)
+    let at = |day: f64| [completion_date(p, day), fmt_days(day, lang)];
+    let [p10, p10_days] = at(f.forecast.p10_day);
+    let [p50, p50_days] = at(f.forecast.p50_day);
+    let [p90, p90_days] = at(f.forecast.p90_day);
+    line(
+        &mut out,
+        tr_fill(
+            lang,
+            "  completion P10 {} ({}), P50 {} ({}), P90 {} ({})",
+            &[&p10, &p10_days, &p50, &p50_days, &p90, &p90_days],
+        ),
     );
-    let _ = writeln!(
-        out,
-        "  plan without uncertainty: {}; planned in {:.2} s, simulated in {:.2} s",
-        completion_date(p, f.plan.completion_day),
-        f.plan_s,
-        f.monte_carlo_s
+    line(
+        &mut out,
+        tr_fill(
+            lang,
+            "  plan without uncertainty: {}; planned in {} s, simulated in {} s",
+            &[
+                &completion_date(p, f.plan.completion_day),
+                &format!("{:.2}", f.plan_s),
+                &format!("{:.2}", f.monte_carlo_s),
+            ],
+        ),
     );
-    let _ = writeln!(
-        out,
-        "  assumptions: time per piece of work lognormal, mean 1, σ {:.2} ({}); downtime × 0.5–1.5; \
-         NTS/TS shares ± {:.2}; task areas × lognormal(μ {:.2}, σ {:.2})",
-        f.options.productivity_sigma,
-        f.sigma_source,
-        f.options.rate_sd,
-        f.options.area_growth_mu,
-        f.options.area_growth_sigma
+    line(
+        &mut out,
+        tr_fill(
+            lang,
+            "  assumptions: time per piece of work lognormal, mean 1, σ {} ({}); downtime × 0.5–1.5; NTS/TS shares ± {}; task areas × lognormal(μ {}, σ {})",
+            &[
+                &format!("{:.2}", f.options.productivity_sigma),
+                &f.sigma_source,
+                &format!("{:.2}", f.options.rate_sd),
+                &format!("{:.2}", f.options.area_growth_mu),
+                &format!("{:.2}", f.options.area_growth_sigma),
+            ],
+        ),
     );
     out
 }
 
 /// What `demine capacity` prints: the cheapest extra teams that finish by the deadline, or the
 /// earliest date at the confidence asked when no mix can.
-pub fn capacity_text(c: &CapacityAnswer) -> String {
-    use std::fmt::Write;
+pub fn capacity_text(c: &CapacityAnswer, lang: Lang) -> String {
     let mut out = String::new();
     let v = crate::plan::capacity_json(c);
-    if c.loaded.synthetic {
-        let _ = writeln!(out, "SYNTHETIC data");
-    }
+    synthetic_line(&mut out, c.loaded.synthetic, lang);
     let mix: Vec<String> = v["extra_teams"]
         .as_object()
         .map(|m| {
@@ -173,69 +219,88 @@ pub fn capacity_text(c: &CapacityAnswer) -> String {
                 .collect()
         })
         .unwrap_or_default();
+    let mix = if mix.is_empty() {
+        tr(lang, "no teams").to_string()
+    } else {
+        mix.join(", ")
+    };
     let ans = &c.answer;
+    let pct = |x: f64| format!("{:.0}", x * 100.0);
     if ans.achievable {
-        let _ = writeln!(
-            out,
-            "capacity: to finish by {} with probability {:.0} %: add {} (cost {:.0} per day); P = {:.0} % over {} runs, {} trial mixes",
-            c.deadline,
-            c.settings.confidence * 100.0,
-            if mix.is_empty() { "no teams".into() } else { mix.join(", ") },
-            ans.cost_per_day,
-            ans.probability * 100.0,
-            c.settings.runs,
-            ans.trials
+        line(
+            &mut out,
+            tr_fill(
+                lang,
+                "capacity: to finish by {} with probability {} %: add {} (cost {} per day); P = {} % over {} runs, {} trial mixes",
+                &[
+                    &c.deadline,
+                    &pct(c.settings.confidence),
+                    &mix,
+                    &format!("{:.0}", ans.cost_per_day),
+                    &pct(ans.probability),
+                    &c.settings.runs,
+                    &ans.trials,
+                ],
+            ),
         );
     } else {
         let earliest = ans
             .earliest_day_at_confidence
             .unwrap_or(ans.completion_day_at_confidence);
-        let _ = writeln!(
-            out,
-            "capacity: no mix can finish by {} with probability {:.0} %; the earliest at this confidence is {} (best tried: {}, P = {:.0} %)",
-            c.deadline,
-            c.settings.confidence * 100.0,
-            completion_date(&c.loaded.problem, earliest),
-            if mix.is_empty() { "no teams".into() } else { mix.join(", ") },
-            ans.probability * 100.0
+        line(
+            &mut out,
+            tr_fill(
+                lang,
+                "capacity: no mix can finish by {} with probability {} %; the earliest at this confidence is {} (best tried: {}, P = {} %)",
+                &[
+                    &c.deadline,
+                    &pct(c.settings.confidence),
+                    &completion_date(&c.loaded.problem, earliest),
+                    &mix,
+                    &pct(ans.probability),
+                ],
+            ),
         );
     }
     out
 }
 
 /// What `demine strategy` prints: [`strategies_text`], a line each.
-pub fn strategy_text(s: &Strategies, hazards: usize) -> String {
+pub fn strategy_text(s: &Strategies, hazards: usize, lang: Lang) -> String {
     let mut out = String::new();
-    for l in strategies_text(s, hazards) {
-        out.push_str(&l);
-        out.push('\n');
+    for l in strategies_text(s, hazards, lang) {
+        line(&mut out, l);
     }
     out
 }
 
 /// The strategies in lines of text: one per strategy, the frontier, notes, and the chosen
 /// strategy's first `hazards` hazards (by expected items left) with their actions.
-pub fn strategies_text(s: &Strategies, hazards: usize) -> Vec<String> {
-    let mut out = vec![format!(
+pub fn strategies_text(s: &Strategies, hazards: usize, lang: Lang) -> Vec<String> {
+    let mut out = vec![tr_fill(
+        lang,
         "strategies{}: from {}, completion P10/P50/P90; released km² cancelled/reduced/cleared; items left in released land",
-        if s.synthetic { " (SYNTHETIC)" } else { "" },
-        s.start_date
+        &[&if s.synthetic { " (SYNTHETIC)" } else { "" }, &s.start_date],
     )];
     for r in &s.runs {
         let e = &r.evaluation;
-        out.push(format!(
-            "  {:<13} {} / {} / {}  {:>9.0} team-days  cost {:.3e}  {:.1}/{:.1}/{:.1} km²  expected {:.0}{}",
-            r.plan.kind.as_str(),
-            e.completion_p10,
-            e.completion_p50,
-            e.completion_p90,
-            e.team_days,
-            e.cost,
-            e.cancelled_m2 / 1e6,
-            e.reduced_m2 / 1e6,
-            e.cleared_m2 / 1e6,
-            e.expected_residual_items,
-            r.true_residual_items.map_or(String::new(), |t| format!(", true {t}"))
+        out.push(tr_fill(
+            lang,
+            "  {} {} / {} / {}  {} team-days  cost {}  {}/{}/{} km²  expected {}{}",
+            &[
+                &format!("{:<13}", r.plan.kind.as_str()),
+                &e.completion_p10,
+                &e.completion_p50,
+                &e.completion_p90,
+                &format!("{:>9.0}", e.team_days),
+                &format!("{:.3e}", e.cost),
+                &format!("{:.1}", e.cancelled_m2 / 1e6),
+                &format!("{:.1}", e.reduced_m2 / 1e6),
+                &format!("{:.1}", e.cleared_m2 / 1e6),
+                &format!("{:.0}", e.expected_residual_items),
+                &r.true_residual_items
+                    .map_or(String::new(), |t| tr_fill(lang, ", true {}", &[&t])),
+            ],
         ));
     }
     if let (Some(c), Some(e)) = (
@@ -243,18 +308,22 @@ pub fn strategies_text(s: &Strategies, hazards: usize) -> Vec<String> {
         s.runs.iter().find(|r| r.plan.kind == StrategyKind::EvidenceLed),
     ) {
         if e.evaluation.p50_days > 0.0 {
-            out.push(format!(
-                "  evidence-led finishes {:.1}× sooner than clear-all (P50), leaving {:.0} expected items (P(any) ≥ 0.5 in {} of {} hazards)",
-                c.evaluation.p50_days / e.evaluation.p50_days,
-                e.evaluation.expected_residual_items,
-                e.evaluation.hazards_p_any_over_half,
-                e.plan.hazards.len()
+            out.push(tr_fill(
+                lang,
+                "  evidence-led finishes {}× sooner than clear-all (P50), leaving {} expected items (P(any) ≥ 0.5 in {} of {} hazards)",
+                &[
+                    &format!("{:.1}", c.evaluation.p50_days / e.evaluation.p50_days),
+                    &format!("{:.0}", e.evaluation.expected_residual_items),
+                    &e.evaluation.hazards_p_any_over_half,
+                    &e.plan.hazards.len(),
+                ],
             ));
         }
     }
-    out.push(format!(
-        "  frontier (completion at {:.0} % confidence → expected items left):",
-        s.confidence * 100.0
+    out.push(tr_fill(
+        lang,
+        "  frontier (completion at {} % confidence → expected items left):",
+        &[&format!("{:.0}", s.confidence * 100.0)],
     ));
     let mut pts: Vec<&Point> = s.frontier.iter().collect();
     pts.sort_by_key(|p| p.completion_at_confidence);
@@ -271,7 +340,7 @@ pub fn strategies_text(s: &Strategies, hazards: usize) -> Vec<String> {
             .join(" · ")
     ));
     for n in &s.notes {
-        out.push(format!("  note: {n}"));
+        out.push(tr_fill(lang, "  note: {}", &[n]));
     }
     if hazards > 0 {
         let chosen = s.chosen();
@@ -281,19 +350,22 @@ pub fn strategies_text(s: &Strategies, hazards: usize) -> Vec<String> {
                 .total_cmp(&a.expected_residual_items)
                 .then(a.id.cmp(&b.id))
         });
-        out.push(format!(
+        out.push(tr_fill(
+            lang,
             "  {} per hazard (most expected items left first; --json for {} more):",
-            chosen.plan.kind,
-            hz.len().saturating_sub(hazards)
+            &[&chosen.plan.kind, &hz.len().saturating_sub(hazards)],
         ));
         for h in hz.iter().take(hazards) {
-            out.push(format!(
-                "    {:<12} {:>8.1} ha  {:.2} items left, P(any) {:.2}: {}",
-                h.id,
-                h.remaining_m2 / 1e4,
-                h.expected_residual_items,
-                h.p_any_residual,
-                h.summary
+            out.push(tr_fill(
+                lang,
+                "    {} {} ha  {} items left, P(any) {}: {}",
+                &[
+                    &format!("{:<12}", h.id),
+                    &format!("{:>8.1}", h.remaining_m2 / 1e4),
+                    &format!("{:.2}", h.expected_residual_items),
+                    &format!("{:.2}", h.p_any_residual),
+                    &h.summary,
+                ],
             ));
         }
     }

@@ -141,7 +141,7 @@ impl Scratch {
         p
     }
     pub fn demine(&self) -> Command {
-        let mut c = Command::cargo_bin("demine").expect("binary");
+        let mut c = bin();
         c.arg("--db").arg(self.db_arg()).env("DEMINE_ACTOR", "test");
         c
     }
@@ -178,12 +178,19 @@ impl Scratch {
     }
 }
 
+/// The binary, printing English whatever the machine's locale, as the tests that read its text
+/// expect (a test of Ukrainian asks for it: `--lang uk` or `DEMINE_LANG=uk`).
+pub fn bin() -> Command {
+    let mut c = Command::cargo_bin("demine").expect("binary");
+    c.env("DEMINE_LANG", "en");
+    c
+}
+
 /// Runs `demine demo ARGS --out <scratch>/NAME`; panics with demine's stderr if it fails.
 /// Returns the demo folder (its registry is `demine.gpkg` there) and what it printed.
 pub fn demo_in(s: &Scratch, name: &str, args: &[&str]) -> (PathBuf, String) {
     let out = s.dir.path().join(name);
-    let o = Command::cargo_bin("demine")
-        .expect("binary")
+    let o = bin()
         .arg("demo")
         .args(args)
         .arg("--out")

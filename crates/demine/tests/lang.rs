@@ -1,0 +1,145 @@
+//! `--lang`: what the commands print reads in English or Ukrainian, chosen by `--lang` on any
+//! command, `DEMINE_LANG` or the locale; JSON is the same in both languages.
+
+mod common;
+use common::*;
+
+/// Two overlapping hazards, one partly cleared and one cancelled.
+fn registry() -> Scratch {
+    let s = Scratch::new();
+    let hz = collection(&[
+        (
+            r#"{"id":"HZ-1","class":"CHA","organisation":"NGO-1"}"#,
+            &rect(30.0, 50.0, 30.02, 50.01),
+        ),
+        (
+            r#"{"id":"HZ-2","class":"SHA","organisation":"NGO-2"}"#,
+            &rect(30.01, 50.0, 30.03, 50.01),
+        ),
+    ]);
+    s.import_ok("hazards", &s.file("h.geojson", &hz));
+    let acts = collection(&[
+        (
+            r#"{"id":"A-1","hazard_id":"HZ-1","type":"clearance","outcome":"cleared","start_date":"2024-03-01","end_date":"2024-04-10","organisation":"NGO-1"}"#,
+            &rect(30.0, 50.0, 30.005, 50.01),
+        ),
+        (
+            r#"{"id":"A-2","hazard_id":"HZ-2","type":"NTS","outcome":"cancelled","start_date":"2024-05-01","end_date":"2024-05-02","organisation":"NGO-2"}"#,
+            &rect(30.02, 50.0, 30.03, 50.01),
+        ),
+    ]);
+    s.import_ok("activities", &s.file("a.geojson", &acts));
+    s
+}
+
+/// Environment variables for one run; an empty value: not set.
+type Env<'a> = &'a [(&'a str, &'a str)];
+
+fn ok(s: &Scratch, args: &[&str], env: Env) -> String {
+    let mut c = s.demine();
+    for (k, v) in env {
+        if v.is_empty() {
+            c.env_remove(k);
+        } else {
+            c.env(k, v);
+        }
+    }
+    let out = c.args(args).output().expect("run demine");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "demine {args:?} {env:?}: {err}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn every_way_of_asking_for_ukrainian_prints_ukrainian() {
+    let s = registry();
+    let en = ok(&s, &["release", "--by", "organisation"], &[]);
+    assert!(en.starts_with("Land release — 2 hazards (union of hazards"), "{en}");
+    assert!(
+        en.contains("Released by organisation (km²):") && en.contains("  cleared  "),
+        "{en}"
+    );
+    let ways: [(&[&str], Env); 4] = [
+        (&["--lang", "uk", "release", "--by", "organisation"], &[]),
+        (&["release", "--by", "organisation", "--lang", "uk"], &[]),
+        (&["release", "--by", "organisation"], &[("DEMINE_LANG", "uk")]),
+        (
+            &["release", "--by", "organisation"],
+            &[
+                ("DEMINE_LANG", ""),
+                ("LC_ALL", ""),
+                ("LC_MESSAGES", ""),
+                ("LANG", "uk_UA.UTF-8"),
+            ],
+        ),
+    ];
+    for (args, env) in ways {
+        let uk = ok(&s, args, env);
+        assert!(
+            uk.starts_with("Звільнення земель — 2 небезпечні ділянки (об’єднання ділянок"),
+            "{args:?} {env:?}: {uk}"
+        );
+        assert!(
+            uk.contains("Звільнено за організаціями (km²):") && uk.contains("NGO-2"),
+            "{uk}"
+        );
+        assert!(
+            uk.contains("  очищено  ") && uk.contains("активних 0, частково звільнених 2"),
+            "{uk}"
+        );
+        for english in [
+            "Land release",
+            "hazards",
+            "cleared",
+            "remaining",
+            "Released by",
+            "organisation",
+        ] {
+            assert!(!uk.contains(english), "{english:?} left in {uk}");
+        }
+        // The figures are the same in both.
+        let figures = |t: &str| -> Vec<String> {
+            t.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+                .filter(|x| x.chars().any(|c| c.is_ascii_digit()))
+                .map(|x| x.trim_end_matches([',', '.']).to_string())
+                .collect()
+        };
+        assert_eq!(figures(&uk), figures(&en));
+    }
+    // `--lang` wins over DEMINE_LANG; DEMINE_LANG over the locale.
+    let status = ok(&s, &["status", "--lang", "en"], &[("DEMINE_LANG", "uk")]);
+    assert!(status.contains("  hazards                2\n"), "{status}");
+    let status = ok(&s, &["status"], &[("DEMINE_LANG", "en"), ("LANG", "uk_UA.UTF-8")]);
+    assert!(status.contains("  hazards                2\n"), "{status}");
+    let status = ok(&s, &["status"], &[("DEMINE_LANG", "uk")]);
+    assert!(
+        status.contains("реєстр ") && status.contains("  ділянки                  2\n"),
+        "{status}"
+    );
+    assert!(
+        status.contains("журнал змін") && !status.contains("change log"),
+        "{status}"
+    );
+    let check = ok(&s, &["--lang", "uk", "check"], &[]);
+    assert!(
+        check.contains("проблем:") && check.contains("перевірено ділянок 2"),
+        "{check}"
+    );
+
+    // Machines read the same JSON whatever the language.
+    for cmd in [
+        &["status", "--json"][..],
+        &["release", "--json"],
+        &["check", "--json"],
+        &["show", "hazards", "HZ-1", "--json"],
+    ] {
+        let en = ok(&s, cmd, &[("DEMINE_LANG", "en")]);
+        let uk = ok(&s, &[&["--lang", "uk"][..], cmd].concat(), &[]);
+        assert_eq!(en, uk, "{cmd:?}");
+    }
+
+    // A language demine does not know is refused, naming the ones it knows.
+    let (code, _, err) = s.run(&["--lang", "fr", "status"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("'fr'") && err.contains("en, uk"), "{err}");
+}
