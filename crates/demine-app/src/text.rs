@@ -33,13 +33,10 @@ pub fn area(m2: f64) -> String {
     format!("{:>12.3} km²  ({} m²)", m2 / 1e6, thousands(m2))
 }
 
-/// The form of `noun` after the number `n`: in Ukrainian by its plural rule; in English the
-/// plural whatever `n`, as the command line has always printed it (its output stays the same).
+/// The form of `noun` after the number `n`, by the language's plural rule ("1 inspection",
+/// "2 inspections"; Ukrainian has three forms).
 pub fn noun_after(lang: Lang, n: u64, noun: Noun) -> &'static str {
-    match lang {
-        Lang::En => noun.form(lang, 2),
-        Lang::Uk => noun.form(lang, n),
-    }
+    noun.form(lang, n)
 }
 
 /// Pushes `text` and a newline.
@@ -811,6 +808,8 @@ mod tests {
             "{en}"
         );
         assert!(en.contains("5 earlier versions") && en.contains("21 entries"), "{en}");
+        // English by its own rule too: one piece, two inspections.
+        assert!(en.contains(" 1 piece\n") && en.contains(" 2 inspections\n"), "{en}");
         assert!(
             uk.contains("СИНТЕТИЧНІ ДАНІ") && uk.contains("реєстр demo/demine.gpkg"),
             "{uk}"
