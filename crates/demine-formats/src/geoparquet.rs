@@ -213,12 +213,16 @@ fn read_from<R: parquet::file::reader::ChunkReader + 'static>(
     source: R,
     opts: &ReadOptions,
 ) -> Result<crate::shp::Out, FileError> {
-    crate::quietly(|| read_unguarded(path, source, opts)).unwrap_or_else(|why| {
-        Err(invalid(
-            path,
-            format!("not a readable Parquet file ({why}): the file is truncated or damaged; export it again"),
-        ))
-    })
+    crate::quietly(|| read_unguarded(path, source, opts))
+        .unwrap_or_else(|why| Err(damaged(path, format!("not a readable Parquet file ({why})"))))
+}
+
+/// The refusal of a damaged file: `what` went wrong, and what to do.
+fn damaged(path: &Path, what: impl std::fmt::Display) -> FileError {
+    invalid(
+        path,
+        format!("{what}: the file is truncated or damaged; export it again"),
+    )
 }
 
 fn read_unguarded<R: parquet::file::reader::ChunkReader + 'static>(
@@ -228,12 +232,8 @@ fn read_unguarded<R: parquet::file::reader::ChunkReader + 'static>(
 ) -> Result<crate::shp::Out, FileError> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     use parquet::record::Field;
-    let reader = SerializedFileReader::new(source).map_err(|e| {
-        invalid(
-            path,
-            format!("not a readable Parquet file ({e}): the file is truncated or damaged; export it again"),
-        )
-    })?;
+    let reader =
+        SerializedFileReader::new(source).map_err(|e| damaged(path, format!("not a readable Parquet file ({e})")))?;
     // Codecs this build does not decode are refused before any row is read.
     for column in reader.metadata().row_groups().iter().flat_map(|g| g.columns()) {
         let codec = match column.compression() {
@@ -241,8 +241,7 @@ fn read_unguarded<R: parquet::file::reader::ChunkReader + 'static>(
             Compression::LZO => "LZO",
             _ => continue,
         };
-        {
-            return Err(invalid(
+        return Err(invalid(
                 path,
                 format!(
                     "column `{}` is compressed with {codec}, which demine does not read; write the file again with Snappy or ZSTD \
@@ -250,14 +249,8 @@ fn read_unguarded<R: parquet::file::reader::ChunkReader + 'static>(
                     column.column_path().string(),
                 ),
             ));
-        }
     }
-    check_dictionaries(&reader).map_err(|e| {
-        invalid(
-            path,
-            format!("not a readable Parquet file ({e}): the file is truncated or damaged; export it again"),
-        )
-    })?;
+    check_dictionaries(&reader).map_err(|e| damaged(path, format!("not a readable Parquet file ({e})")))?;
     let metadata = reader.metadata().file_metadata();
     let geo = metadata
         .key_value_metadata()
@@ -319,21 +312,13 @@ fn read_unguarded<R: parquet::file::reader::ChunkReader + 'static>(
                 .collect()
         })
         .unwrap_or_default();
-    let rows = reader.get_row_iter(None).map_err(|e| {
-        invalid(
-            path,
-            format!("cannot read the rows ({e}): the file is truncated or damaged; export it again"),
-        )
-    })?;
+    let rows = reader
+        .get_row_iter(None)
+        .map_err(|e| damaged(path, format!("cannot read the rows ({e})")))?;
     let (mut records, mut problems) = (Vec::new(), Vec::new());
     for (i, row) in rows.enumerate() {
         let index = i + 1;
-        let row = row.map_err(|e| {
-            invalid(
-                path,
-                format!("row {index}: {e}: the file is truncated or damaged; export it again"),
-            )
-        })?;
+        let row = row.map_err(|e| damaged(path, format!("row {index}: {e}")))?;
         let mut record = RawRecord {
             index,
             line: None,
