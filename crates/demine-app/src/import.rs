@@ -194,7 +194,7 @@ pub async fn import_file<'a>(
             return crate::import_stream::import_streamed(destination, registry, actor, kind, file, opts, src).await;
         }
     }
-    let db = destination.location().describe();
+    let db = destination.name();
     let geometry_required = !matches!(kind, RecordKind::Organisations | RecordKind::Teams);
     let (raw, problems) = read_source(file, src, geometry_required)
         .await
@@ -301,7 +301,7 @@ pub async fn import_records<'a>(
     }
     let bytes = std::fs::read(file).map_err(|e| {
         refuse_file(
-            &destination.location().describe(),
+            &destination.name(),
             file,
             &demine_io::FileError::Io {
                 path: file.to_owned(),
@@ -375,7 +375,7 @@ async fn import_with(
     } else {
         Act::Write
     })?;
-    let db = destination.location().describe();
+    let db = destination.name();
     let registry = destination.registry().await?;
     let ids = |k: RecordKind| {
         let registry = registry.as_ref();
@@ -778,7 +778,7 @@ pub async fn import_layer_file<'a>(
     if !file.exists() {
         return Err(no_such_file(file));
     }
-    let db = destination.location().describe();
+    let db = destination.name();
     let parsed = match src {
         None => demine_io::parse_layer_file(name, file, opts.fix).map_err(|e| refuse_file(&db, file, &e))?,
         Some(src) => {

@@ -67,7 +67,7 @@ pub(crate) async fn import_streamed(
     opts: &ImportOptions,
     src: &SourceOptions,
 ) -> AppResult<Imported> {
-    let db = destination.location().describe();
+    let db = destination.name();
     let result = import_into(&registry, &db, actor, kind, file, opts, src).await;
     if let Destination::At(_) = destination {
         registry.close().await?;

@@ -46,6 +46,34 @@ impl Location {
         }
     }
 
+    /// The location without the folders, host, port and user: the GeoPackage's file name, or
+    /// the database's name.
+    ///
+    /// ```
+    /// use demine_app::Location;
+    /// let l = Location::parse("/srv/mine-action/demine.gpkg").unwrap();
+    /// assert_eq!(l.public_name(), "demine.gpkg");
+    /// ```
+    pub fn public_name(&self) -> String {
+        match self {
+            Location::GeoPackage(p) => p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "the registry".into()),
+            #[cfg(feature = "postgres")]
+            Location::Postgres(url) => {
+                let path = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+                let database = path.split_once('/').map_or("", |(_, db)| db);
+                let database = database.split(['?', '#']).next().unwrap_or("");
+                if database.is_empty() {
+                    "the registry".into()
+                } else {
+                    format!("database {database}")
+                }
+            }
+        }
+    }
+
     /// Whether a registry is there: the file exists, or the database holds the demine schema
     /// (a database the DBA made is empty until `init` or a first import).
     pub async fn exists(&self) -> AppResult<bool> {
@@ -103,6 +131,8 @@ pub fn redact(url: &str) -> String {
 pub struct Registry {
     pub store: Store,
     pub location: Location,
+    /// The name messages give the registry, when not its location: see [`Registry::named_for_clients`].
+    shown_as: Option<String>,
 }
 
 impl Registry {
@@ -117,6 +147,7 @@ impl Registry {
         Ok(Registry {
             store,
             location: location.clone(),
+            shown_as: None,
         })
     }
 
@@ -143,6 +174,7 @@ impl Registry {
                 Ok(Registry {
                     store: Store::Postgres(store),
                     location: location.clone(),
+                    shown_as: None,
                 })
             }
             _ => Err(AppError::refused(format!(
@@ -153,11 +185,20 @@ impl Registry {
         }
     }
 
+    /// A registry on a store opened by the caller (a test's, with its own role or filters).
+    pub fn on_store(store: Store, location: Location) -> Registry {
+        Registry {
+            store,
+            location,
+            shown_as: None,
+        }
+    }
+
     /// The registry as a server holds it for hours: see [`Store::watching_changes`].
     pub fn watching_changes(self) -> Registry {
         Registry {
             store: self.store.watching_changes(),
-            location: self.location,
+            ..self
         }
     }
 
@@ -172,12 +213,25 @@ impl Registry {
         Ok(Registry {
             store,
             location: location.clone(),
+            shown_as: None,
         })
     }
 
-    /// For messages.
+    /// For messages: the location (file path, or database URL without its password), or the
+    /// name given by [`Registry::named_for_clients`].
     pub fn name(&self) -> String {
-        self.location.describe()
+        self.shown_as.clone().unwrap_or_else(|| self.location.describe())
+    }
+
+    /// The registry as a server's clients see it in messages: by its file's name, or its
+    /// database's, never by the server's folders, host, port or database user, which are not
+    /// theirs to know.
+    pub fn named_for_clients(self) -> Registry {
+        let shown_as = self.location.public_name();
+        Registry {
+            shown_as: Some(shown_as),
+            ..self
+        }
     }
 
     /// Whether the registry holds SYNTHETIC demo data.
@@ -252,6 +306,14 @@ impl<'a> From<&'a Location> for Destination<'a> {
 }
 
 impl Destination<'_> {
+    /// For messages: [`Registry::name`] of an open registry, else the location.
+    pub fn name(&self) -> String {
+        match self {
+            Destination::Open(r) => r.name(),
+            Destination::At(l) => l.describe(),
+        }
+    }
+
     pub fn location(&self) -> &Location {
         match self {
             Destination::Open(r) => &r.location,

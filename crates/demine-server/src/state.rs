@@ -22,9 +22,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Messages name the registry by its file's or database's name only: see
+    /// [`Registry::named_for_clients`].
     pub fn new(registry: Registry) -> AppState {
         AppState {
-            registry,
+            registry: registry.named_for_clients(),
             jobs: Jobs::default(),
             metrics: metrics_handle(),
             logins: Arc::new(LoginLimiter::default()),

@@ -778,6 +778,10 @@ async fn imports_take_every_format_by_media_type_and_name_the_upload_in_errors()
         "{p}"
     );
     assert!(!p.contains("/request body"), "{p}");
+    // The registry by its file's or database's name: not the server's folders, host or port.
+    let public_name = s.location.public_name();
+    assert!(p.contains(&format!("the registry {public_name} is unchanged")), "{p}");
+    assert!(!p.contains(&s.location.describe()), "{p}");
     let (st, _) = s.get_json("analyst1", "/api/v1/records/finds/F-KML-4").await;
     assert_eq!(st, 404, "nothing was written");
     // A media type demine does not import: 415, saying what it takes.

@@ -96,10 +96,7 @@ pub async fn serving_registry(loc: &Location) -> Registry {
                 eprintln!("row-level security only: the application's organisation filter is off");
                 store = store.without_application_filter_for_tests();
             }
-            Registry {
-                store: demine_store::Store::Postgres(store),
-                location: Location::Postgres(role_url),
-            }
+            Registry::on_store(demine_store::Store::Postgres(store), Location::Postgres(role_url))
         }
     }
 }
