@@ -439,10 +439,18 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
         unlabelled_lift: t.unlabelled_lift.unwrap_or(0.0),
     });
     let breakdowns = crate::report::breakdown_sections(&groups, None, None);
+    // The campaign's name as the registry stores it, in the reader's language.
+    let campaign_name = |lang| {
+        tr_fill(
+            lang,
+            "SYNTHETIC campaign — {} scale, seed {}",
+            &[&crate::text::tr(lang, demo_scale.title()), &seed],
+        )
+    };
     for lang in demine_report::Lang::ALL {
         let html = demine_report::render_html(&demine_report::ReportInput {
             lang,
-            title: demine_report::lang::tr_fill(lang, "Land release — {}", &[&campaign.name]),
+            title: demine_report::lang::tr_fill(lang, "Land release — {}", &[&campaign_name(lang)]),
             synthetic: true,
             generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             as_of: None,
@@ -500,7 +508,7 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
     if let Some(s) = &strategies {
         value["strategy"] = crate::strategy::strategies_json(s, 20);
     }
-    let mut text = vec![campaign.name.clone()];
+    let mut text = vec![campaign_name(lang)];
     text.push(
         crate::text::release_text(&rel.hazards, &rel.release, None, true, lang)
             .trim_end()

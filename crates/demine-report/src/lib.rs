@@ -73,13 +73,13 @@ pub mod strategy;
 pub use lang::Lang;
 pub use priority::{PriorityRow, PrioritySection};
 pub use risk::{RiskSection, Suggested};
-pub use text::escape;
+pub use text::{escape, grouped};
 
 use demine_core::release::{HazardRelease, RegistryRelease, ReleaseFigures};
 use demine_core::{Accident, Find, FindCategory, Hazard, HazardClass, HazardStatus};
 use lang::{tr, tr_fill, Noun};
 use std::fmt::Write;
-use text::{count, grouped, km2, m2, pct, thousands};
+use text::{count, km2, m2, pct, thousands};
 
 /// How many hazards the per-hazard table lists.
 pub const TOP_HAZARDS: usize = 50;

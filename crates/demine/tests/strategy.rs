@@ -29,6 +29,23 @@ fn strategies_on_the_demo() {
     let s = Scratch::new();
     let (out, text) = demo_in(&s, "demo", &["--scale", "small", "--seed", "3"]);
     assert!(text.contains("evidence-led") && text.contains("frontier"), "{text}");
+    assert!(text.starts_with("SYNTHETIC campaign — Small scale, seed 3\n"), "{text}");
+    // Costs read as whole figures grouped by thousands (not 2.391e6).
+    let cost = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("clear-all"))
+        .and_then(|l| l.split("cost ").nth(1))
+        .and_then(|c| c.split_whitespace().next())
+        .unwrap_or_default();
+    assert!(
+        cost.contains(',') && cost.chars().all(|c| c.is_ascii_digit() || c == ','),
+        "cost {cost:?} in {text}"
+    );
+    let report_uk = std::fs::read_to_string(out.join("report-uk.html")).unwrap();
+    assert!(
+        report_uk.contains("SYNTHETIC кампанія — масштаб: малий, зерно 3"),
+        "the Ukrainian report names the campaign in Ukrainian"
+    );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
         html.contains("Release strategies") && html.contains("Frontier"),
