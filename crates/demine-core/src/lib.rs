@@ -20,6 +20,7 @@ pub mod field_records;
 pub mod geodesy;
 pub mod quality;
 pub mod release;
+pub mod spikes;
 pub mod spreadsheet;
 pub mod validate;
 

@@ -8,6 +8,8 @@
 use crate::domain::{Activity, Find, Hazard};
 use crate::geodesy::{area_m2, distance_m};
 use crate::release::overlap_groups;
+use crate::spikes::vertex_angle_deg;
+pub use crate::spikes::SPIKE_ANGLE_DEG;
 use geo::{BooleanOps, BoundingRect, Contains, Intersects, MultiPolygon, Point, Validation};
 use rayon::prelude::*;
 use rstar::{RTree, RTreeObject, AABB};
@@ -16,8 +18,6 @@ use std::collections::HashMap;
 
 /// Consecutive vertices farther apart than this are suspicious (a digitising slip).
 pub const MAX_VERTEX_GAP_M: f64 = 5_000.0;
-/// A vertex whose two edges meet at less than this angle is a spike.
-pub const SPIKE_ANGLE_DEG: f64 = 1.0;
 /// Overlaps and overhangs smaller than this are digitising noise and not reported.
 pub const MIN_REPORTED_AREA_M2: f64 = 1.0;
 
@@ -95,28 +95,20 @@ pub fn shape_issues(layer: &'static str, id: &str, g: &MultiPolygon<f64>) -> Vec
                         Some((a.x, a.y)),
                     ));
                 }
-                // Spike at b: angle between b->a and b->c, in a local metric frame.
+                // Spike at b: angle between b->a and b->c.
                 let c = pts[(i + 2) % n.max(1)];
-                let k = b.y.to_radians().cos();
-                let (ux, uy) = ((a.x - b.x) * k, a.y - b.y);
-                let (vx, vy) = ((c.x - b.x) * k, c.y - b.y);
-                let (nu, nv) = ((ux * ux + uy * uy).sqrt(), (vx * vx + vy * vy).sqrt());
-                if nu > 0.0 && nv > 0.0 {
-                    let cos = ((ux * vx + uy * vy) / (nu * nv)).clamp(-1.0, 1.0);
-                    let angle = cos.acos().to_degrees();
-                    if angle < SPIKE_ANGLE_DEG {
-                        out.push(issue(
-                            "spike",
-                            "warning",
-                            layer,
-                            id,
-                            format!(
-                                "spike: edges meet at {angle:.2}° (less than {SPIKE_ANGLE_DEG}°) at vertex ({}, {})",
-                                b.x, b.y
-                            ),
-                            Some((b.x, b.y)),
-                        ));
-                    }
+                if let Some(angle) = vertex_angle_deg(a, b, c).filter(|&angle| angle < SPIKE_ANGLE_DEG) {
+                    out.push(issue(
+                        "spike",
+                        "warning",
+                        layer,
+                        id,
+                        format!(
+                            "spike: edges meet at {angle:.2}° (less than {SPIKE_ANGLE_DEG}°) at vertex ({}, {})",
+                            b.x, b.y
+                        ),
+                        Some((b.x, b.y)),
+                    ));
                 }
             }
         }

@@ -633,6 +633,16 @@ fn the_demo_brings_progress_qa_and_a_certificate() {
         .find(|h| h["id"] == id.as_str())
         .unwrap();
     assert!(f(h, "remaining_m2") < 1.0, "{h}");
+    // The day's land, the union of its lanes clipped to the hazard, is clean: lanes sharing an
+    // edge leave no zero-width slit for `check` to call a spike.
+    let check = on_demo(&["check", "--json"]);
+    let spikes: Vec<&Value> = check["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["check"] == "spike" && i["id"].as_str().unwrap().starts_with("DP-"))
+        .collect();
+    assert!(spikes.is_empty(), "{spikes:#?}");
 }
 
 /// The demo's field work clears land; the figures the demo prints afterwards are the
