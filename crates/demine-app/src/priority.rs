@@ -2,7 +2,7 @@
 //! (0–100) with its breakdown per criterion, and SHA → CHA suggestions from evidence.
 
 use crate::actor::Act;
-use crate::text::{line, thousands, tr, tr_fill, Lang};
+use crate::text::{line, thousands, tr, tr_any, tr_fill, tr_note, Lang};
 use crate::{Actor, AppError, AppResult, Registry};
 use demine_core::release::{account_records, RegistryRelease};
 use demine_core::{Accident, ContextFeature, Find, Hazard, HazardRisk};
@@ -133,7 +133,9 @@ pub fn priority_text(report: &PriorityReport, top: usize, synthetic: bool, lang:
         for c in &h.breakdown {
             let measure = match c.measure {
                 Some(m) if c.unit == "probability" => format!("{m:.3}"),
-                Some(m) => format!("{} {}", thousands(m), c.unit),
+                Some(m) if lang == Lang::En || c.unit == "m" => format!("{} {}", thousands(m), c.unit),
+                // In Ukrainian a count before its noun would need the noun's form for the count.
+                Some(m) => format!("{}: {}", tr_any(lang, &c.unit), thousands(m)),
                 None => "—".into(),
             };
             line(
@@ -147,7 +149,7 @@ pub fn priority_text(report: &PriorityReport, top: usize, synthetic: bool, lang:
                         &format!("{:.2}", c.score),
                         &c.weight,
                         &measure,
-                        &c.note,
+                        &tr_note(lang, &c.note),
                     ],
                 ),
             );
@@ -160,7 +162,7 @@ pub fn priority_text(report: &PriorityReport, top: usize, synthetic: bool, lang:
                 &[
                     &h.classification.current,
                     &h.classification.suggested,
-                    &h.classification.reason,
+                    &tr_note(lang, &h.classification.reason),
                 ],
             ),
         );

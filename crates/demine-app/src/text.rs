@@ -6,7 +6,7 @@ use demine_core::release::RegistryRelease;
 use demine_core::Hazard;
 /// The language of the text (`demine --lang en|uk`) and its lookup: the English phrase is the
 /// key, as in gettext (see `demine_report::lang`).
-pub use demine_report::lang::{tr, tr_any, tr_ctx, tr_fill, Lang, Noun};
+pub use demine_report::lang::{tr, tr_any, tr_ctx, tr_fill, tr_note, Lang, Noun};
 
 mod field;
 mod plan;

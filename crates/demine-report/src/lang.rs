@@ -287,6 +287,7 @@ fn ukrainian_plural(n: u64) -> usize {
 }
 
 mod cli;
+mod notes;
 
 /// English phrase → Ukrainian, every phrase the reports show.
 const UK: &[(&str, &str)] = &[
@@ -472,9 +473,65 @@ const UK: &[(&str, &str)] = &[
     ("Land release — {} (SYNTHETIC)", "Звільнення земель — {} (SYNTHETIC)"),
 ];
 
-/// Every table: the reports', then the command line's.
+/// Every table: the reports', the command line's, the engines' notes.
 fn tables() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
-    UK.iter().chain(cli::UK_CLI)
+    UK.iter().chain(cli::UK_CLI).chain(notes::UK_NOTES)
+}
+
+/// A note an engine wrote in English (its `; `-separated parts: why a strategy clears a
+/// hazard's land, what a priority criterion measured), in `lang`: each part that is a phrase
+/// of the tables or matches a note template of [`notes`] is translated with its figures kept;
+/// a part that matches nothing stays as it is.
+///
+/// ```
+/// use demine_report::lang::{tr_note, Lang};
+/// let why = "cancel 92.2 ha in 17 cell(s) (no evidence, expected items below the threshold); clear 9.3 ha in 5 cell(s) (9.3 ha around finds or accidents, the rest high risk)";
+/// assert_eq!(tr_note(Lang::En, why), why);
+/// let uk = tr_note(Lang::Uk, why);
+/// assert!(uk.starts_with("скасувати 92.2 ha у комірках: 17 ("), "{uk}");
+/// assert!(uk.contains("; очистити 9.3 ha у комірках: 5 (9.3 ha навколо"), "{uk}");
+/// assert_eq!(tr_note(Lang::Uk, "a note no table knows"), "a note no table knows");
+/// ```
+pub fn tr_note(lang: Lang, note: &str) -> String {
+    if lang == Lang::En {
+        return note.to_string();
+    }
+    note.split("; ")
+        .map(|part| match uk(part) {
+            Some(t) => t.to_string(),
+            None => notes::UK_NOTES
+                .iter()
+                .find_map(|(en, uk)| template_figures(en, part).map(|figures| (uk, figures)))
+                .map_or_else(
+                    || part.to_string(),
+                    |(uk, figures)| {
+                        let args: Vec<&dyn std::fmt::Display> =
+                            figures.iter().map(|f| f as &dyn std::fmt::Display).collect();
+                        fill(uk, &args)
+                    },
+                ),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The figures that fill `template`'s `{}` to make `text`, or `None` when it does not make it.
+/// Each `{}` takes the text up to the first place its next literal part stands.
+fn template_figures<'t>(template: &str, text: &'t str) -> Option<Vec<&'t str>> {
+    let parts: Vec<&str> = template.split("{}").collect();
+    let (first, rest) = parts.split_first()?;
+    let Some((last, middle)) = rest.split_last() else {
+        return (template == text).then(Vec::new);
+    };
+    let mut between = text.strip_prefix(first)?.strip_suffix(last)?;
+    let mut figures = Vec::with_capacity(rest.len());
+    for literal in middle {
+        let at = between.find(literal)?;
+        figures.push(&between[..at]);
+        between = &between[at + literal.len()..];
+    }
+    figures.push(between);
+    figures.iter().all(|f| !f.is_empty()).then_some(figures)
 }
 
 /// The Ukrainian of an English phrase of the reports or of the command line.
@@ -495,6 +552,25 @@ mod tests {
             .map(|&n| ukrainian_plural(n))
             .collect();
         assert_eq!(forms, [2, 0, 1, 1, 2, 2, 2, 2, 0, 1, 2, 0, 2, 0]);
+    }
+
+    #[test]
+    fn note_templates_find_their_figures_and_only_theirs() {
+        assert_eq!(
+            template_figures("clear all {} ha", "clear all 6.5 ha"),
+            Some(vec!["6.5"])
+        );
+        assert_eq!(template_figures("clear all {} ha", "clear 6.5 ha in 2 cell(s)"), None);
+        assert_eq!(
+            template_figures("evidence {} < {}: stays SHA", "evidence 0.42 < 1.00: stays SHA"),
+            Some(vec!["0.42", "1.00"])
+        );
+        assert_eq!(template_figures("land use {}", "land use "), None, "no empty figure");
+        assert_eq!(template_figures("people", "people"), Some(vec![]));
+        // No template has two figures side by side: where one ends would be a guess.
+        for (en, _) in notes::UK_NOTES {
+            assert!(!en.contains("{}{}"), "{en:?}");
+        }
     }
 
     #[test]

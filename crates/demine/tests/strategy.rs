@@ -447,3 +447,64 @@ fn history_from_the_registry() {
     assert!(f["remaining_m2"].as_f64().unwrap() > 0.0);
     assert!(f["p10"].as_str().unwrap() <= f["p90"].as_str().unwrap());
 }
+
+/// What the engines write beside their figures (why a strategy cancels or clears, what a
+/// priority criterion measured, where a residual prior came from) reads in Ukrainian with
+/// `--lang uk`, its figures kept.
+#[test]
+fn the_engines_notes_read_in_ukrainian() {
+    let s = Scratch::new();
+    let (out, _) = demo_in(&s, "demo", &["--scale", "small", "--seed", "3"]);
+    let db = out.join("demine.gpkg");
+    let uk = |args: &[&str]| -> String {
+        let mut all = vec!["--lang", "uk"];
+        all.extend(args);
+        let o = run_on(&db, &all);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let strategy = uk(&[
+        "strategy",
+        "--start",
+        "2026-01-05",
+        "--runs",
+        "30",
+        "--search-budget",
+        "1",
+    ]);
+    assert!(
+        strategy.contains("скасувати ") && strategy.contains(" ha у комірках: "),
+        "{strategy}"
+    );
+    for english in ["cell(s)", "no evidence", "cancel ", "high risk"] {
+        assert!(!strategy.contains(english), "{english:?} left in {strategy}");
+    }
+    let priority = uk(&["priority", "--top", "10"]);
+    assert!(priority.contains("карт") && priority.contains("докази"), "{priority}");
+    for english in [
+        "risk map",
+        "land use",
+        "people",
+        "evidence",
+        "inside or within",
+        "households",
+    ] {
+        assert!(!priority.contains(english), "{english:?} left in {priority}");
+    }
+    let release = json_on(&db, &["release", "--json"]);
+    let released = release["per_hazard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["cleared_m2"].as_f64().unwrap_or(0.0) > 0.0)
+        .expect("the demo released land");
+    let residual = uk(&["residual", released["id"].as_str().unwrap()]);
+    assert!(
+        residual.contains("типове значення для класу") || residual.contains("карта ризику: P(хоч один предмет) = "),
+        "{residual}"
+    );
+    assert!(
+        !residual.contains(" over 0 m²") && !residual.contains(" на 0 m²"),
+        "{residual}"
+    );
+}

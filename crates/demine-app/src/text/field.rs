@@ -1,7 +1,7 @@
 //! Text of field work: QA sampling plans, samples and results, lanes, daily progress, residual
 //! risk and certificates.
 
-use super::{lot_verdict, tr, tr_fill, Lang};
+use super::{lot_verdict, tr, tr_fill, tr_note, Lang};
 use crate::field::{Certificate, LanesAnswer, ProgressAdded, ProgressStats, QaPlanAnswer, QaSample, ResidualAnswer};
 use demine_core::QaInspection;
 use std::fmt::Write;
@@ -226,14 +226,15 @@ pub fn residual_text(r: &ResidualAnswer, hazard_id: &str, lang: Lang) -> String 
             "  prior {} items/m² ({}), shape {}; {} finds; mean miss probability {}",
             &[
                 &format!("{:.2e}", x.prior.density_per_m2),
-                &x.prior.source,
+                &tr_note(lang, &x.prior.source),
                 &x.prior.shape.map_or(tr(lang, "known").to_string(), |k| k.to_string()),
                 &x.finds,
                 &format!("{:.4}", x.miss_probability),
             ]
         )
     );
-    for m in &e.methods {
+    // Land no pass of a method combination covered says nothing.
+    for m in e.methods.iter().filter(|m| m["area_m2"].as_f64().unwrap_or(0.0) >= 0.5) {
         let _ = writeln!(
             out,
             "{}",

@@ -1,6 +1,6 @@
 //! Text of the plan, the registry forecast, capacity and the strategies.
 
-use super::{line, tr, tr_fill, Lang};
+use super::{line, tr, tr_fill, tr_note, Lang};
 use crate::plan::{completion_date, is_continuous, when, CapacityAnswer, Forecasted, Planned};
 use crate::strategy::{Point, Strategies};
 use demine_strategy::StrategyKind;
@@ -364,7 +364,7 @@ pub fn strategies_text(s: &Strategies, hazards: usize, lang: Lang) -> Vec<String
                     &format!("{:>8.1}", h.remaining_m2 / 1e4),
                     &format!("{:.2}", h.expected_residual_items),
                     &format!("{:.2}", h.p_any_residual),
-                    &h.summary,
+                    &tr_note(lang, &h.summary),
                 ],
             ));
         }
