@@ -135,7 +135,7 @@ pub fn priority_text(report: &PriorityReport, top: usize, synthetic: bool, lang:
                 Some(m) if c.unit == "probability" => format!("{m:.3}"),
                 Some(m) if lang == Lang::En || c.unit == "m" => format!("{} {}", thousands(m), c.unit),
                 // In Ukrainian a count before its noun would need the noun's form for the count.
-                Some(m) => format!("{}: {}", tr_any(lang, &c.unit), thousands(m)),
+                Some(m) => format!("{}: {}", tr_any(lang, c.unit), thousands(m)),
                 None => "—".into(),
             };
             line(
