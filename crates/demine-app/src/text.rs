@@ -5,8 +5,8 @@
 use demine_core::release::RegistryRelease;
 use demine_core::Hazard;
 /// The language of the text (`demine --lang en|uk`) and its lookup: the English phrase is the
-/// key, as in gettext (see `demine_report::lang`).
-pub use demine_report::lang::{tr, tr_any, tr_ctx, tr_fill, tr_note, Lang, Noun};
+/// key, as in gettext (see `demine_report::lang`); the help's own table (`uk_help`).
+pub use demine_report::lang::{tr, tr_any, tr_ctx, tr_fill, tr_note, uk_help, uk_help_entries, Lang, Noun};
 
 mod field;
 mod plan;

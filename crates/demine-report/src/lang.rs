@@ -541,6 +541,25 @@ pub fn uk(en: &str) -> Option<&'static str> {
     TABLE.get_or_init(|| tables().copied().collect()).get(en).copied()
 }
 
+mod help;
+
+/// The Ukrainian of a text of `demine --help`: an about, an argument's help, a possible value's,
+/// exactly as clap holds it. A table of its own, apart from [`uk`]'s: help texts are whole
+/// paragraphs, and a short one ("Hazards", "Class") may read differently in a report.
+pub fn uk_help(en: &str) -> Option<&'static str> {
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static str>> =
+        std::sync::OnceLock::new();
+    TABLE
+        .get_or_init(|| help::UK_HELP.iter().copied().collect())
+        .get(en)
+        .copied()
+}
+
+/// Every entry of [`uk_help`]'s table, for the test that each is still used by the help.
+pub fn uk_help_entries() -> &'static [(&'static str, &'static str)] {
+    help::UK_HELP
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -588,6 +607,38 @@ mod tests {
             assert!(!uk.is_empty() && uk != en, "{en:?}");
             // Every `{}` of an English template must reach the reader in Ukrainian too.
             assert_eq!(en.matches("{}").count(), uk.matches("{}").count(), "{en:?} → {uk:?}");
+        }
+    }
+
+    /// What a help text keeps in any language, sorted: its `code`, its `{…}`, its numbers.
+    fn kept_as_is(text: &str) -> Vec<String> {
+        let mut kept: Vec<String> = text.split('`').skip(1).step_by(2).map(|c| format!("`{c}`")).collect();
+        kept.extend(text.match_indices('{').map(|(at, _)| {
+            let end = text[at..].find('}').map_or(text.len(), |e| at + e + 1);
+            text[at..end].to_owned()
+        }));
+        kept.extend(
+            text.split(|c: char| !c.is_ascii_digit())
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned),
+        );
+        kept.sort();
+        kept
+    }
+
+    #[test]
+    fn every_help_text_is_translated_once_and_keeps_code_and_numbers() {
+        let mut seen = std::collections::HashSet::new();
+        for (en, uk) in help::UK_HELP {
+            assert!(seen.insert(en), "{en:?} twice");
+            assert!(!uk.trim().is_empty() && uk != en, "{en:?}");
+            assert_eq!(kept_as_is(en), kept_as_is(uk), "{en:?} → {uk:?}");
+            assert_eq!(
+                en.matches("\n\n").count(),
+                uk.matches("\n\n").count(),
+                "paragraphs of {en:?}"
+            );
+            assert_eq!(uk_help(en), Some(*uk));
         }
     }
 }

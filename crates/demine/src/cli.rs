@@ -28,10 +28,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "DEMINE_ACTOR", value_name = "NAME")]
     pub actor: Option<String>,
 
-    /// Language of what demine prints, and of reports, certificates and Gantt charts: en
-    /// (English) or uk (Ukrainian). Without it: $DEMINE_LANG, else the locale ($LC_ALL, then
-    /// $LC_MESSAGES, then $LANG: uk… is Ukrainian), else English. JSON and CSV stay as they
-    /// are; ids, names and error messages are not translated.
+    /// Language of what demine prints, this help included, and of reports, certificates and
+    /// Gantt charts: en (English) or uk (Ukrainian). Without it: $DEMINE_LANG, else the locale
+    /// ($LC_ALL, then $LC_MESSAGES, then $LANG: uk… is Ukrainian), else English. JSON and CSV
+    /// stay as they are; ids, names and error messages are not translated.
     #[arg(long, global = true, env = "DEMINE_LANG", value_enum, value_name = "LANG")]
     pub lang: Option<LangArg>,
 

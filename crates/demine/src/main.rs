@@ -4,6 +4,7 @@
 //! file or option, unknown record, stale version): nothing was written.
 
 mod cli;
+mod help;
 mod run;
 mod ui;
 
@@ -28,7 +29,13 @@ fn negative_numbers_are_values(cmd: clap::Command) -> clap::Command {
 }
 
 fn main() -> ExitCode {
-    let matches = negative_numbers_are_values(cli::Cli::command()).get_matches();
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut command = negative_numbers_are_values(cli::Cli::command());
+    // clap prints the help while it parses, so the help's language is known before.
+    if help::lang_of(&argv, |v| std::env::var(v).ok()) == demine_app::text::Lang::Uk {
+        command = help::in_ukrainian(command);
+    }
+    let matches = command.get_matches_from(argv);
     let args = match cli::Cli::from_arg_matches(&matches) {
         Ok(args) => args,
         Err(e) => e.exit(),

@@ -143,3 +143,141 @@ fn every_way_of_asking_for_ukrainian_prints_ukrainian() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("'fr'") && err.contains("en, uk"), "{err}");
 }
+
+/// What `demine ARGS` prints on stdout, with these environment variables (an empty value: not
+/// set); it must succeed, as asking for help does.
+fn help(args: &[&str], env: Env) -> String {
+    let mut c = bin();
+    for (k, v) in env {
+        if v.is_empty() {
+            c.env_remove(k);
+        } else {
+            c.env(k, v);
+        }
+    }
+    let out = c.args(args).output().expect("run demine");
+    assert!(
+        out.status.success(),
+        "demine {args:?} {env:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// clap's own English, which a Ukrainian help must not show.
+const CLAP_ENGLISH: [&str; 9] = [
+    "Usage:",
+    "Commands:",
+    "Arguments:",
+    "Options:",
+    "Print help",
+    "[default:",
+    "[env:",
+    "[possible values:",
+    "Possible values:",
+];
+
+fn assert_ukrainian(help: &str, phrases: &[&str]) {
+    for phrase in phrases {
+        assert!(help.contains(phrase), "{phrase:?} not in:\n{help}");
+    }
+    for english in CLAP_ENGLISH {
+        assert!(!help.contains(english), "{english:?} in:\n{help}");
+    }
+}
+
+#[test]
+fn help_reads_in_ukrainian_when_asked_for() {
+    let top = help(&["--lang", "uk", "--help"], &[]);
+    assert_ukrainian(
+        &top,
+        &[
+            "demine: від доказів до безпечної землі.\n\nВеде реєстр небезпечних ділянок (SHA/CHA)",
+            "Використання: demine [OPTIONS] <COMMAND>\n\nКоманди:\n  init ",
+            "  import       Імпортувати записи з GeoJSON",
+            "\nПараметри:\n      --db <PATH>\n",
+            "[типово: demine.gpkg]",
+            "[змінна середовища: DEMINE_DB=",
+            "Можливі значення:\n          - en: англійська\n          - uk: українська",
+            "Показати довідку (стисло — '-h')",
+            "Показати версію",
+        ],
+    );
+    // The help of a command, in full: its positionals first, as in English.
+    let import = help(&["--lang", "uk", "import", "--help"], &[]);
+    assert_ukrainian(
+        &import,
+        &[
+            "Використання: demine import [OPTIONS] <KIND> <FILE | NAME> [FILE]",
+            "Якщо хоч один запис хибний, нічого не записується",
+            "\nАргументи:\n  <KIND>\n          Що містить файл",
+            "- organisations: Оператори й уповноважений орган",
+            "\nПараметри:\n",
+            "[типово: demine.gpkg]",
+            "[типово: 100]",
+        ],
+    );
+    assert!(import.find("Аргументи:") < import.find("Параметри:"), "{import}");
+    // The summary (`-h`): the facts follow each help on its line.
+    let forecast = help(&["--lang", "uk", "forecast", "-h"], &[]);
+    assert_ukrainian(
+        &forecast,
+        &[
+            "Прогноз завершення плану методом Монте-Карло",
+            "Використання: demine forecast [OPTIONS]",
+            "[типово: 1000]",
+            "[псевдонім: --time-limit]",
+            "[можливі значення: working, none]",
+            "Показати довідку (докладніше — '--help')",
+        ],
+    );
+    assert!(!forecast.contains("[alias"), "{forecast}");
+    // `--lang=ua`, $DEMINE_LANG and the locale ask for it too.
+    let ways: [(&[&str], Env); 3] = [
+        (&["status", "--help", "--lang=ua"], &[]),
+        (&["status", "--help"], &[("DEMINE_LANG", "uk")]),
+        (
+            &["status", "--help"],
+            &[
+                ("DEMINE_LANG", ""),
+                ("LC_ALL", ""),
+                ("LC_MESSAGES", ""),
+                ("LANG", "uk_UA.UTF-8"),
+            ],
+        ),
+    ];
+    for (args, env) in ways {
+        assert_ukrainian(
+            &help(args, env),
+            &["Що містить реєстр: записи за шарами", "Використання: demine status"],
+        );
+    }
+}
+
+#[test]
+fn help_stays_english_otherwise() {
+    let en = help(
+        &["--lang", "en", "--help"],
+        &[("DEMINE_LANG", "uk"), ("LANG", "uk_UA.UTF-8")],
+    );
+    for phrase in [
+        "demine: from evidence to safe land.\n\nKeeps a registry",
+        "Usage: demine [OPTIONS] <COMMAND>\n\nCommands:\n",
+        "\nOptions:\n",
+        "[default: demine.gpkg]",
+        "Possible values:\n          - en: English",
+        "Print help (see a summary with '-h')",
+        "this help included",
+    ] {
+        assert!(en.contains(phrase), "{phrase:?} not in:\n{en}");
+    }
+    assert!(!en.contains("Використання") && !en.contains("типово"), "{en}");
+    // The harness's DEMINE_LANG=en, with a Ukrainian locale: English.
+    let short = help(&["forecast", "-h"], &[("LANG", "uk_UA.UTF-8")]);
+    assert!(
+        short.contains("Usage: demine forecast [OPTIONS]")
+            && short.contains("[default: 5]\n")
+            && short.contains(" [alias: --time-limit]"),
+        "{short}"
+    );
+}
