@@ -379,6 +379,33 @@ await test('planning: forecast dates equal `demine forecast` for the same start,
   await shot(page, 'planning-en');
 });
 
+await test('planning: the strategies compared equal `demine strategy` for the same start, runs and seed', async () => {
+  const start = '2026-01-05';
+  const cliS = JSON.parse(cli(['--db', db, 'strategy', '--json', '--start', start, '--runs', '50', '--seed', '3']));
+  await page.goto(base + '/#/planning');
+  await page.fill('#plan-start', start);
+  await page.fill('#plan-runs', '50');
+  await page.fill('#plan-seed', '3');
+  await page.click('#run-strategies');
+  await page.waitForSelector('#strategies tr[data-name]', { timeout: 180000 });
+  const rows = await page.$$eval('#strategies tr[data-name]', (trs) =>
+    trs.map((tr) => ({
+      name: tr.dataset.name,
+      dates: [...tr.querySelectorAll('td[data-date]')].map((d) => d.dataset.date),
+      items: Number(tr.querySelector('td[data-items]').dataset.items),
+    })),
+  );
+  assert(rows.length === 3, `three strategies: ${JSON.stringify(rows)}`);
+  for (const s of cliS.strategies) {
+    const r = rows.find((x) => x.name === s.name);
+    const cliDates = [s.completion_p10, s.completion_p50, s.completion_p90].join();
+    assert(r && r.dates.join() === cliDates, `${s.name}: web ${r?.dates} vs CLI ${cliDates}`);
+    assert(Math.abs(r.items - s.expected_residual_items) < 1e-9, `${s.name}: web ${r.items} vs CLI ${s.expected_residual_items} items`);
+  }
+  await page.waitForSelector('#frontier');
+  await shot(page, 'strategies-en');
+});
+
 await test('review workbench lists submissions with a diff; a rejection needs a reason', async () => {
   // The planner submits a correction of a hazard of their organisation.
   const plannerToken = await token('planner');

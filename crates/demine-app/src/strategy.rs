@@ -445,6 +445,34 @@ fn read_truth(reg: &Registry) -> Option<(String, TruthRows)> {
     Some((path.display().to_string(), out))
 }
 
+/// The refusal of strategy `kind` whose stages no team can do: each missing kind once, with
+/// how many hazards need it (a national registry would otherwise list every hazard).
+fn stages_without_teams(kind: &str, e: &demine_plan::InputError) -> AppError {
+    let mut by_problem: Vec<(&str, Vec<&str>)> = Vec::new();
+    for p in &e.0 {
+        let id = p.id.as_deref().unwrap_or("?");
+        match by_problem.iter_mut().find(|(problem, _)| *problem == p.problem) {
+            Some((_, ids)) => ids.push(id),
+            None => by_problem.push((&p.problem, vec![id])),
+        }
+    }
+    let lines: Vec<String> = by_problem
+        .iter()
+        .map(|(problem, ids)| {
+            let shown: Vec<&str> = ids.iter().take(3).copied().collect();
+            let more = if ids.len() > 3 { ", …" } else { "" };
+            format!(
+                "strategy {kind}: {} hazard(s) ({}{more}): {problem}",
+                ids.len(),
+                shown.join(", ")
+            )
+        })
+        .collect();
+    AppError::refused(lines.join("\n")).with_hint(
+        "comparing strategies needs NTS, TS and clearance teams: add the missing kinds (`demine import teams FILE`, or --teams FILE), or plan with --strategy clear-all",
+    )
+}
+
 /// `demine strategy`: every strategy on the registry's land still to release, with the
 /// frontier of evidence-led thresholds; a deadline or a residual cap picks evidence-led's.
 pub async fn strategies(
@@ -550,16 +578,27 @@ pub async fn strategies(
             .0
         })
     };
-    let run = |plan: StrategyPlan, o: &EvalOptions| -> StrategyRun {
+    let teams_name = input
+        .teams
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| format!("{} (teams)", reg.name()));
+    let run = |plan: StrategyPlan, o: &EvalOptions| -> AppResult<StrategyRun> {
+        // A strategy that surveys needs the teams to survey with, which the stages the registry
+        // gives its hazards may not have needed.
+        let mut sized = base.clone();
+        demine_strategy::apply_to_problem(&mut sized, &plan);
+        demine_plan::check_feasible(&sized, &format!("{} (hazards)", reg.name()), &teams_name)
+            .map_err(|e| stages_without_teams(&plan.kind.to_string(), &e))?;
         let (problem, schedule, forecast, evaluation) = demine_strategy::evaluate(&base, &plan, o);
-        StrategyRun {
+        Ok(StrategyRun {
             true_residual_items: true_left(&plan),
             plan,
             evaluation,
             problem,
             schedule,
             forecast,
-        }
+        })
     };
     let point = |r: &StrategyRun, horizon: Option<f64>| -> Point {
         let d = r.forecast.quantile_day(s.confidence);
@@ -577,7 +616,7 @@ pub async fn strategies(
     let mut runs = Vec::new();
     for kind in [StrategyKind::ClearAll, StrategyKind::SurveyLed] {
         progress.stage(&format!("planning and forecasting {kind}"));
-        runs.push(run(data.decide(kind, &capacity), &opts));
+        runs.push(run(data.decide(kind, &capacity), &opts)?);
         progress.finish();
     }
     // The evidence-led frontier: horizons from the fastest the evidence allows, doubling, until
@@ -589,7 +628,7 @@ pub async fn strategies(
         progress.stage(&format!("evidence-led frontier: horizon {:.0} working days", h));
         let plan = demine_strategy::decide_for_horizon(&ctx, &capacity, h);
         let done = plan.thresholds.is_some_and(|t| t.clear_above <= 0.0);
-        frontier.push((h, run(plan, &quick)));
+        frontier.push((h, run(plan, &quick)?));
         progress.finish();
         let last = &frontier[frontier.len() - 1].1;
         if done || i == 7 || last.evaluation.p50_days >= runs[0].evaluation.p50_days {
@@ -634,7 +673,7 @@ pub async fn strategies(
                     for _ in 0..3 {
                         let mid = 0.5 * (lo + hi);
                         progress.stage(&format!("evidence-led by {d}: horizon {mid:.0} working days"));
-                        let r = run(demine_strategy::decide_for_horizon(&ctx, &capacity, mid), &quick);
+                        let r = run(demine_strategy::decide_for_horizon(&ctx, &capacity, mid), &quick)?;
                         progress.finish();
                         if at_conf(&r) <= day {
                             lo = mid;
@@ -687,7 +726,7 @@ pub async fn strategies(
         Some(i) if s.runs <= 100 => frontier[i].1.clone_run(),
         _ => {
             progress.stage("planning and forecasting evidence-led");
-            let r = run(demine_strategy::decide_for_horizon(&ctx, &capacity, chosen_h), &opts);
+            let r = run(demine_strategy::decide_for_horizon(&ctx, &capacity, chosen_h), &opts)?;
             progress.finish();
             r
         }

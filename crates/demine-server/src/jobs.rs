@@ -119,13 +119,25 @@ impl Jobs {
         // not be bound to a runtime that ends with the job (the next request to take it would fail).
         let server_runtime = tokio::runtime::Handle::try_current();
         std::thread::spawn(move || {
-            let result = match server_runtime {
+            // A defect that panics ends the job as failed (an internal error, its cause in the
+            // log) instead of leaving it running for ever.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match server_runtime {
                 Ok(handle) => handle.block_on(work(progress)),
                 Err(_) => match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                     Ok(rt) => rt.block_on(work(progress)),
                     Err(e) => Err(AppError::Internal(anyhow::anyhow!("starting the job: {e}"))),
                 },
-            };
+            }))
+            .unwrap_or_else(|panic| {
+                let cause = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Err(AppError::Internal(anyhow::anyhow!(
+                    "the job stopped on a defect: {cause}"
+                )))
+            });
             jobs.finish(&id, result);
         });
         view
@@ -176,6 +188,31 @@ impl Jobs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A job that panics ends as failed, with an internal error and no internals, and the
+    /// server goes on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_that_panics_ends_as_failed() {
+        let jobs = Jobs::default();
+        let owner = Actor::local("tester");
+        let view = jobs.start(
+            "test",
+            &owner,
+            Box::new(|_progress| Box::pin(async move { panic!("index out of bounds") })),
+        );
+        for _ in 0..200 {
+            let v = jobs.view(&view.id, &owner).unwrap();
+            if v.status != "running" {
+                assert_eq!(v.status, "failed");
+                let error = v.error.unwrap();
+                assert_eq!(error["status"], 500, "{error}");
+                assert!(!error.to_string().contains("index out of bounds"), "{error}");
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("the job still runs");
+    }
 
     /// A job's database connections join the server's pool and serve later requests: I/O a job
     /// opens must still work once the job has finished.

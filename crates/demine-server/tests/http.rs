@@ -790,3 +790,120 @@ async fn imports_take_every_format_by_media_type_and_name_the_upload_in_errors()
     let p: Value = r.json().await.unwrap();
     assert!(p["detail"].as_str().unwrap().contains("?format="), "{p}");
 }
+
+/// Runs a job to its end as `user`; its result, or the job's failure.
+async fn job_result(s: &TestServer, user: &str, kind: &str, body: Value) -> Result<Value, Value> {
+    let r = s
+        .request(Some(user), Method::POST, &format!("/api/v1/analyses/{kind}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202, "{kind}");
+    let job: Value = r.json().await.unwrap();
+    let id = job["id"].as_str().unwrap().to_string();
+    for _ in 0..1200 {
+        let (st, v) = s.get_json(user, &format!("/api/v1/jobs/{id}")).await;
+        assert_eq!(st, 200, "{v}");
+        match v["status"].as_str() {
+            Some("done") => {
+                let (st, result) = s.get_json(user, &format!("/api/v1/jobs/{id}/result")).await;
+                assert_eq!(st, 200, "{result}");
+                return Ok(result);
+            }
+            Some("failed") => return Err(v),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    panic!("job {kind} did not end in 2 minutes");
+}
+
+/// `demine strategy` over HTTP: the three strategies compared on the land the caller may see,
+/// with the same options and checks as the command line. On the SYNTHETIC small demo (its risk
+/// map, teams and field work), whichever backend the other tests use.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strategies_are_compared_as_a_job_on_the_callers_land() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = demine_app::demo::demo(
+        &demine_app::Actor::local("setup"),
+        &demine_app::demo::DemoRequest {
+            out: dir.path().join("demo"),
+            force: false,
+            seed: 3,
+            scale: demine_app::demo::Scale::Small,
+            lang: demine_app::text::Lang::En,
+        },
+        &demine_app::NoProgress,
+    )
+    .await
+    .unwrap();
+    let loc = demine_app::Location::GeoPackage(demo.db.clone());
+    // An organisation with survey and clearance teams of its own (a planner plans with their
+    // organisation's teams), and another.
+    let reg = demine_app::Registry::open(&loc).await.unwrap();
+    let all_records = demine_store::Query::all();
+    let hazards = demine_store::Repository::hazards(&reg.store, &all_records)
+        .await
+        .unwrap();
+    let teams = demine_store::Repository::teams(&reg.store, &all_records).await.unwrap();
+    reg.close().await.unwrap();
+    let mut by_organisation: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for h in &hazards {
+        by_organisation
+            .entry(h.organisation.clone().unwrap_or_default())
+            .or_default()
+            .push(h.id.clone());
+    }
+    let has = |organisation: &str, kind: &str| {
+        teams
+            .iter()
+            .any(|t| t.organisation.as_deref() == Some(organisation) && t.kind.as_str() == kind)
+    };
+    let mine = by_organisation
+        .keys()
+        .find(|o| has(o, "nts") && has(o, "ts") && (has(o, "manual") || has(o, "mechanical")))
+        .expect("the demo has an operator with NTS, TS and clearance teams")
+        .clone();
+    let others = by_organisation.keys().find(|o| **o != mine).unwrap().clone();
+    let s = support::serve_with_accounts(loc, Some(dir), [&mine, &others]).await;
+
+    let body = json!({"start": "2026-01-05", "runs": 30, "seed": 7, "search_budget_s": 0.5, "hazards": 1000});
+    let all = job_result(&s, "analyst1", "strategy", body.clone()).await.unwrap();
+    let names: Vec<&str> = all["strategies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["clear-all", "survey-led", "evidence-led"], "{all}");
+    for x in all["strategies"].as_array().unwrap() {
+        for key in ["completion_p10", "completion_p50", "completion_p90"] {
+            let date = x[key].as_str().unwrap_or_default();
+            assert!(chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok(), "{key} {x}");
+        }
+        assert!(x["team_days"].as_f64().unwrap() > 0.0, "{x}");
+        assert!(x["expected_residual_items"].as_f64().unwrap() >= 0.0, "{x}");
+    }
+    // The same options give the same answer, as `demine strategy --seed` does.
+    let again = job_result(&s, "analyst1", "strategy", body.clone()).await.unwrap();
+    assert_eq!(again["strategies"], all["strategies"]);
+    // A planner compares strategies on their organisation's land alone.
+    let planner = job_result(&s, "planner-a", "strategy", body.clone()).await.unwrap();
+    let listed: Vec<&str> = planner["hazards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !listed.is_empty() && listed.iter().all(|id| by_organisation[&mine].iter().any(|m| m == id)),
+        "{listed:?}"
+    );
+    let clear_all = |v: &Value| v["strategies"][0]["released_m2"].as_f64().unwrap();
+    assert!(clear_all(&planner) < clear_all(&all), "{planner}");
+    // Bad options are refused as on the command line, naming the option.
+    let bad = job_result(&s, "analyst1", "strategy", json!({"max_residual_items": -1.0}))
+        .await
+        .unwrap_err();
+    assert!(bad.to_string().contains("max-residual-items"), "{bad}");
+}

@@ -508,3 +508,53 @@ fn the_engines_notes_read_in_ukrainian() {
         "{residual}"
     );
 }
+
+/// Teams that cannot do every stage a strategy plans (only deminers, no survey teams): the
+/// strategy is refused naming the stage, the kind of team it needs and how many hazards need it;
+/// no panic, one line per missing kind however many hazards.
+#[test]
+fn teams_missing_for_a_strategys_stages_are_named() {
+    let s = Scratch::new();
+    let (out, _) = demo_in(&s, "demo", &["--scale", "small", "--seed", "4"]);
+    let db = out.join("demine.gpkg");
+    let deminers = s.file("deminers.csv", "id,kind,productivity_m2_per_day\nT-1,manual,400\n");
+    let o = run_on(
+        &db,
+        &[
+            "strategy",
+            "--teams",
+            deminers.to_str().unwrap(),
+            "--runs",
+            "20",
+            "--search-budget",
+            "0.5",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("its nts stage needs an nts team"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        line.contains("strategy survey-led: ") && line.contains(" hazard(s) (HAZ-"),
+        "{line}"
+    );
+    assert!(line.contains("deminers.csv"), "{line}");
+    assert_eq!(err.matches("its nts stage").count(), 1, "{err}");
+    assert!(err.contains("--strategy clear-all"), "{err}");
+    // Clear-all needs deminers alone: it plans.
+    let plan = json_on(
+        &db,
+        &[
+            "plan",
+            "--teams",
+            deminers.to_str().unwrap(),
+            "--strategy",
+            "clear-all",
+            "--json",
+        ],
+    );
+    assert!(plan["completion_date"].as_str().is_some(), "{plan}");
+}

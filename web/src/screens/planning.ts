@@ -1,6 +1,7 @@
 // Planning: the Monte Carlo forecast of the registry's plan (the jobs API runs what `demine
 // forecast` runs: same start, runs and seed give the same dates), its P10–P90 band of released
-// area, what-if extra teams, and "how many teams to finish by D" (capacity).
+// area, what-if extra teams, "how many teams to finish by D" (capacity), and the release
+// strategies compared (the jobs API runs what `demine strategy` runs).
 import { add, h, clear, field } from '../dom';
 import { t, fmtArea, fmtDate, fmtNum, fmtPct, term, areaUnit } from '../i18n';
 import { runJob, ApiError } from '../api';
@@ -112,6 +113,80 @@ export async function planningScreen(main: HTMLElement): Promise<Screen> {
     }
   }
 
+  const stratDeadline = h('input', { type: 'date', id: 'strategy-deadline' });
+  const stratCap = h('input', { type: 'number', id: 'strategy-cap', min: '0', step: '1', inputmode: 'decimal' });
+  const stratOut = h('div', { id: 'strategies-out', 'aria-live': 'polite' });
+  async function strategies(e: Event): Promise<void> {
+    e.preventDefault();
+    clear(stratOut);
+    const busy = h('p', { role: 'status' }, t('planning.running'));
+    add(stratOut, busy);
+    try {
+      const r = await runJob<any>(
+        'strategy',
+        {
+          start: start.value || undefined,
+          runs: Number(runs.value),
+          seed: Number(seed.value),
+          deadline: stratDeadline.value || undefined,
+          max_residual_items: stratCap.value === '' ? undefined : Number(stratCap.value),
+          hazards: 0,
+        },
+        (x) => (busy.textContent = t('planning.running_pct', { pct: fmtPct(x) })),
+      );
+      clear(stratOut);
+      const rows = r.strategies as any[];
+      const truth = rows.some((x) => typeof x.true_residual_items === 'number');
+      // How many times sooner evidence-led finishes than clearing everything (P50 from the start).
+      const days = (x: any) => x && (Date.parse(x.completion_p50) - Date.parse(r.start_date)) / 86400000;
+      const [all, led] = [days(rows.find((x) => x.name === 'clear-all')), days(rows.find((x) => x.name === 'evidence-led'))];
+      const speedup = all > 0 && led > 0 ? all / led : 0;
+      add(stratOut,
+        h(
+          'table',
+          { id: 'strategies' },
+          h('caption', {}, t('planning.strategies_caption')),
+          h(
+            'tr',
+            {},
+            [t('planning.strategy'), 'P10', 'P50', 'P90', t('planning.team_days'), t('planning.cleared'), t('planning.items_left')]
+              .concat(truth ? [t('planning.true_items_left')] : [])
+              .map((c) => h('th', { scope: 'col' }, c)),
+          ),
+          rows.map((x) =>
+            h(
+              'tr',
+              { 'data-name': x.name },
+              h('th', { scope: 'row' }, term('strategy', x.name)),
+              h('td', { 'data-date': x.completion_p10 }, fmtDate(x.completion_p10)),
+              h('td', { 'data-date': x.completion_p50 }, fmtDate(x.completion_p50)),
+              h('td', { 'data-date': x.completion_p90 }, fmtDate(x.completion_p90)),
+              h('td', { class: 'num' }, fmtNum(x.team_days)),
+              h('td', { class: 'num', 'data-m2': x.released_by_outcome_m2.cleared }, fmtArea(x.released_by_outcome_m2.cleared, areaUnit(x.released_m2))),
+              h('td', { class: 'num', 'data-items': x.expected_residual_items }, fmtNum(x.expected_residual_items, 1)),
+              truth ? h('td', { class: 'num' }, fmtNum(x.true_residual_items)) : null,
+            ),
+          ),
+        ),
+        speedup ? h('p', { id: 'strategies-speedup' }, t('planning.sooner', { x: fmtNum(speedup, 1) })) : null,
+        (r.frontier ?? []).length
+          ? h(
+              'p',
+              { id: 'frontier' },
+              t('planning.frontier', { p: fmtPct(r.confidence ?? 0.9) }) + ' ',
+              (r.frontier as any[])
+                .map((f) => `${fmtDate(f.completion_at_confidence)} → ${fmtNum(f.expected_residual_items, 1)}`)
+                .join(' · '),
+            )
+          : null,
+        r.synthetic ? h('p', { class: 'warn' }, t('app.synthetic_hint')) : null,
+      );
+    } catch (err) {
+      clear(stratOut);
+      add(stratOut, h('p', { class: 'error', role: 'alert' }, t('app.error', { detail: err instanceof ApiError ? err.message : String(err) })));
+    }
+  }
+
   add(main,
     h('h1', {}, t('planning.title')),
     h('p', {}, t('planning.intro')),
@@ -123,6 +198,15 @@ export async function planningScreen(main: HTMLElement): Promise<Screen> {
       h('div', { class: 'row' }, field(t('planning.strategy'), strategy), field(t('planning.add_teams'), addTeams, t('planning.add_teams_hint'))),
       h('button', { type: 'submit', id: 'run-forecast' }, t('planning.run')),
       out,
+    ),
+    h(
+      'form',
+      { class: 'card', onsubmit: strategies },
+      h('h2', {}, t('planning.strategies')),
+      h('p', {}, t('planning.strategies_intro')),
+      h('div', { class: 'row' }, field(t('planning.deadline_optional'), stratDeadline), field(t('planning.max_residual'), stratCap)),
+      h('button', { type: 'submit', id: 'run-strategies' }, t('planning.run_strategies')),
+      stratOut,
     ),
     h('form', { class: 'card', onsubmit: schedule }, h('h2', {}, t('planning.gantt')), h('button', { type: 'submit', id: 'run-plan' }, t('planning.gantt_run')), ganttOut),
     h(

@@ -275,10 +275,12 @@ fn parse_body<T: serde::de::DeserializeOwned + Default>(body: &Option<Json<Value
     }
 }
 
-/// Starts long work as a job: `risk-build`, `plan`, `forecast`, `capacity` or `report`. The
-/// answer (202) is the job; poll `/api/v1/jobs/{id}`, then fetch its result.
+/// Starts long work as a job: `risk-build`, `plan`, `forecast`, `capacity`, `strategy` (what
+/// `demine strategy --json` prints: clear-all, survey-led and evidence-led compared, the frontier
+/// and the first `hazards` hazards' actions, 100 unless given) or `report`. The answer (202) is
+/// the job; poll `/api/v1/jobs/{id}`, then fetch its result.
 #[utoipa::path(post, path = "/api/v1/analyses/{kind}", tag = "jobs",
-    params(("kind" = String, Path, description = "risk-build, plan, forecast, capacity or report")),
+    params(("kind" = String, Path, description = "risk-build, plan, forecast, capacity, strategy or report")),
     responses((status = 202, description = "started", body = JobView), (status = 403, description = "the role may not"),
               (status = 404, description = "no such kind of job"), (status = 400, description = "bad options")),
     security(("bearer" = []), ("basic" = [])))]
@@ -340,6 +342,19 @@ pub async fn start_job(
                 })
             })
         }
+        "strategy" => {
+            who.require(demine_app::actor::Act::Read)?;
+            let input: demine_app::plan::PlanInput = parse_body(&body)?;
+            let settings: demine_app::strategy::StrategySettings = parse_body(&body)?;
+            let shown: StrategyHazards = parse_body(&body)?;
+            no_files(&input)?;
+            Box::new(move |p: Box<dyn Progress>| {
+                Box::pin(async move {
+                    let s = demine_app::strategy::strategies(&reg, &who, &input, &settings, p.as_ref()).await?;
+                    Ok(json_output(demine_app::strategy::strategies_json(&s, shown.hazards)))
+                })
+            })
+        }
         "report" => {
             who.require(demine_app::actor::Act::Aggregates)?;
             let req: demine_app::report::ReportRequest = parse_body(&body)?;
@@ -355,7 +370,7 @@ pub async fn start_job(
         }
         other => {
             return Err(ApiError::not_found(format!(
-                "no job kind '{other}': risk-build, plan, forecast, capacity or report"
+                "no job kind '{other}': risk-build, plan, forecast, capacity, strategy or report"
             )))
         }
     };
@@ -365,6 +380,19 @@ pub async fn start_job(
         r.headers_mut().insert(header::LOCATION, v);
     }
     Ok(r)
+}
+
+/// How many hazards a strategy job lists with their actions (most expected items left first).
+#[derive(Debug, serde::Deserialize)]
+#[serde(default)]
+struct StrategyHazards {
+    hazards: usize,
+}
+
+impl Default for StrategyHazards {
+    fn default() -> Self {
+        StrategyHazards { hazards: 100 }
+    }
 }
 
 /// Over HTTP, plans come from the registry: no server-side file paths.

@@ -197,16 +197,26 @@ pub async fn start() -> TestServer {
         ]),
     )
     .await;
+    serve_with_accounts(loc, dir, ["NGO-A", "NGO-B"]).await
+}
+
+/// Serves the registry at `loc` with one account per role, each logged in: planners, the team
+/// leader and the QA inspector of `organisations[0]`, but `planner-b` of `organisations[1]`.
+pub async fn serve_with_accounts(
+    loc: Location,
+    dir: Option<tempfile::TempDir>,
+    organisations: [&str; 2],
+) -> TestServer {
     let reg = Registry::open(&loc).await.unwrap();
     let admin = Actor::local("setup");
     for (name, role) in ACCOUNTS {
         let organisation = match (name, role) {
-            ("planner-b", _) => Some("NGO-B".to_string()),
-            (_, Role::Planner | Role::TeamLeader) => Some("NGO-A".to_string()),
+            ("planner-b", _) => Some(organisations[1].to_string()),
+            (_, Role::Planner | Role::TeamLeader) => Some(organisations[0].to_string()),
             _ => None,
         };
         let assigned = if role == Role::QaInspector {
-            vec!["NGO-A".to_string()]
+            vec![organisations[0].to_string()]
         } else {
             Vec::new()
         };
