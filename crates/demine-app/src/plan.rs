@@ -359,7 +359,12 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
         }
         _ => {}
     }
-    demine_plan::check_feasible(&problem, &tasks_name, &teams_name).map_err(|e| AppError::refused(e.to_string()))?;
+    demine_plan::check_feasible(&problem, &tasks_name, &teams_name).map_err(|e| match (&input.tasks, &strategy) {
+        // A tasks file: each line, to mend.
+        (Some(_), _) => AppError::refused(e.to_string()),
+        (None, Some(name)) => stages_without_teams(&format!("strategy {name}"), &e),
+        (None, None) => stages_without_teams("the plan", &e),
+    })?;
     Ok(Loaded {
         problem,
         synthetic,
@@ -698,6 +703,35 @@ pub fn forecast_options(l: &Loaded, runs: usize, seed: u64, sigma: Option<f64>) 
         productivity_sigma: sigma.or(l.productivity_sigma).unwrap_or(0.3),
         ..Default::default()
     }
+}
+
+/// The refusal of registry tasks whose stages no team can do (`subject`: the strategy that
+/// sized them): each missing kind once, with how many hazards need it, where a national registry
+/// would otherwise list every hazard.
+pub(crate) fn stages_without_teams(subject: &str, e: &demine_plan::InputError) -> AppError {
+    let mut by_problem: Vec<(&str, Vec<&str>)> = Vec::new();
+    for p in &e.0 {
+        let id = p.id.as_deref().unwrap_or("?");
+        match by_problem.iter_mut().find(|(problem, _)| *problem == p.problem) {
+            Some((_, ids)) => ids.push(id),
+            None => by_problem.push((&p.problem, vec![id])),
+        }
+    }
+    let lines: Vec<String> = by_problem
+        .iter()
+        .map(|(problem, ids)| {
+            let shown: Vec<&str> = ids.iter().take(3).copied().collect();
+            let more = if ids.len() > 3 { ", …" } else { "" };
+            format!(
+                "{subject}: {} hazard(s) ({}{more}): {problem}",
+                ids.len(),
+                shown.join(", ")
+            )
+        })
+        .collect();
+    AppError::refused(lines.join("\n")).with_hint(
+        "survey and clearance stages need NTS, TS and clearance teams: add the missing kinds (`demine import teams FILE`, or --teams FILE), or plan with --strategy clear-all",
+    )
 }
 
 /// `forecast` settings.

@@ -445,34 +445,6 @@ fn read_truth(reg: &Registry) -> Option<(String, TruthRows)> {
     Some((path.display().to_string(), out))
 }
 
-/// The refusal of strategy `kind` whose stages no team can do: each missing kind once, with
-/// how many hazards need it (a national registry would otherwise list every hazard).
-fn stages_without_teams(kind: &str, e: &demine_plan::InputError) -> AppError {
-    let mut by_problem: Vec<(&str, Vec<&str>)> = Vec::new();
-    for p in &e.0 {
-        let id = p.id.as_deref().unwrap_or("?");
-        match by_problem.iter_mut().find(|(problem, _)| *problem == p.problem) {
-            Some((_, ids)) => ids.push(id),
-            None => by_problem.push((&p.problem, vec![id])),
-        }
-    }
-    let lines: Vec<String> = by_problem
-        .iter()
-        .map(|(problem, ids)| {
-            let shown: Vec<&str> = ids.iter().take(3).copied().collect();
-            let more = if ids.len() > 3 { ", …" } else { "" };
-            format!(
-                "strategy {kind}: {} hazard(s) ({}{more}): {problem}",
-                ids.len(),
-                shown.join(", ")
-            )
-        })
-        .collect();
-    AppError::refused(lines.join("\n")).with_hint(
-        "comparing strategies needs NTS, TS and clearance teams: add the missing kinds (`demine import teams FILE`, or --teams FILE), or plan with --strategy clear-all",
-    )
-}
-
 /// `demine strategy`: every strategy on the registry's land still to release, with the
 /// frontier of evidence-led thresholds; a deadline or a residual cap picks evidence-led's.
 pub async fn strategies(
@@ -589,7 +561,7 @@ pub async fn strategies(
         let mut sized = base.clone();
         demine_strategy::apply_to_problem(&mut sized, &plan);
         demine_plan::check_feasible(&sized, &format!("{} (hazards)", reg.name()), &teams_name)
-            .map_err(|e| stages_without_teams(&plan.kind.to_string(), &e))?;
+            .map_err(|e| crate::plan::stages_without_teams(&format!("strategy {}", plan.kind), &e))?;
         let (problem, schedule, forecast, evaluation) = demine_strategy::evaluate(&base, &plan, o);
         Ok(StrategyRun {
             true_residual_items: true_left(&plan),

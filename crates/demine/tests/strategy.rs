@@ -544,6 +544,26 @@ fn teams_missing_for_a_strategys_stages_are_named() {
     assert!(line.contains("deminers.csv"), "{line}");
     assert_eq!(err.matches("its nts stage").count(), 1, "{err}");
     assert!(err.contains("--strategy clear-all"), "{err}");
+    // A forecast sized by evidence-led says the same, once per missing kind.
+    let o = run_on(
+        &db,
+        &[
+            "forecast",
+            "--teams",
+            deminers.to_str().unwrap(),
+            "--strategy",
+            "evidence-led",
+            "--runs",
+            "20",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("its nts stage").count(), 1, "{err}");
+    assert!(
+        err.contains("strategy evidence-led: ") && !err.contains("panicked"),
+        "{err}"
+    );
     // Clear-all needs deminers alone: it plans.
     let plan = json_on(
         &db,
