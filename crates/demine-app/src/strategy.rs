@@ -204,7 +204,7 @@ fn no_risk_map(reg: &Registry) -> AppError {
         "{}: no risk map; the evidence-led and survey-led strategies need one",
         reg.name()
     ))
-    .with_hint("build it with `demine risk build`, or plan with --strategy clear-all")
+    .with_hint("build it with `demine risk build` (over HTTP: POST /api/v1/analyses/risk-build), or plan with --strategy clear-all")
 }
 
 /// Reads the registry's evidence and risk map and prepares the strategies' inputs; `None`

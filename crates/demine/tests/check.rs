@@ -57,6 +57,28 @@ fn check_reports_each_kind_of_defect() {
     assert_eq!(s.run(&["check", "--strict"]).0, 1);
     let (_, text, _) = s.run(&["check"]);
     assert!(text.contains("overlaps hazard") && text.contains("m²"), "{text}");
+    // In Ukrainian every issue reads in Ukrainian, its figures, ids and check names kept.
+    let (_, uk, _) = s.run(&["--lang", "uk", "check"]);
+    for ukrainian in [
+        "попередження: ділянки SPIKE: [spike] шпичак: ребра сходяться під кутом",
+        "[long_edge] сусідні вершини на відстані",
+        "[hazard_overlap] перекриває ділянку OVER-",
+        "лежить поза своєю ділянкою",
+        "; звільненою вважається лише частина всередині",
+        "знахідки LOST: [find_outside_hazards] знахідка UXO у точці (35, 48) лежить поза",
+    ] {
+        assert!(uk.contains(ukrainian), "{ukrainian:?} not in {uk}");
+    }
+    for english in [
+        "warning:",
+        "overlaps hazard",
+        "lies outside",
+        "edges meet",
+        "consecutive vertices",
+        "counts as released",
+    ] {
+        assert!(!uk.contains(english), "{english:?} left in {uk}");
+    }
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! command, `DEMINE_LANG` or the locale; JSON is the same in both languages.
 
 mod common;
+use assert_cmd::Command;
 use common::*;
 
 /// Two overlapping hazards, one partly cleared and one cancelled.
@@ -36,7 +37,12 @@ fn registry() -> Scratch {
 type Env<'a> = &'a [(&'a str, &'a str)];
 
 fn ok(s: &Scratch, args: &[&str], env: Env) -> String {
-    let mut c = s.demine();
+    stdout_of(s.demine(), args, env)
+}
+
+/// What `c ARGS` prints on stdout, with these environment variables (an empty value: not set);
+/// it must succeed.
+fn stdout_of(mut c: Command, args: &[&str], env: Env) -> String {
     for (k, v) in env {
         if v.is_empty() {
             c.env_remove(k);
@@ -144,24 +150,10 @@ fn every_way_of_asking_for_ukrainian_prints_ukrainian() {
     assert!(err.contains("'fr'") && err.contains("en, uk"), "{err}");
 }
 
-/// What `demine ARGS` prints on stdout, with these environment variables (an empty value: not
-/// set); it must succeed, as asking for help does.
+/// What `demine ARGS` prints on stdout, with these environment variables; it must succeed, as
+/// asking for help does.
 fn help(args: &[&str], env: Env) -> String {
-    let mut c = bin();
-    for (k, v) in env {
-        if v.is_empty() {
-            c.env_remove(k);
-        } else {
-            c.env(k, v);
-        }
-    }
-    let out = c.args(args).output().expect("run demine");
-    assert!(
-        out.status.success(),
-        "demine {args:?} {env:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    stdout_of(bin(), args, env)
 }
 
 /// clap's own English, which a Ukrainian help must not show.

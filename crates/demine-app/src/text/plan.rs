@@ -340,7 +340,7 @@ pub fn strategies_text(s: &Strategies, hazards: usize, lang: Lang) -> Vec<String
             .join(" · ")
     ));
     for n in &s.notes {
-        out.push(tr_fill(lang, "  note: {}", &[n]));
+        out.push(tr_fill(lang, "  note: {}", &[&tr_note(lang, n)]));
     }
     if hazards > 0 {
         let chosen = s.chosen();

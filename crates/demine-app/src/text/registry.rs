@@ -43,7 +43,16 @@ pub fn status_text(s: &Status, lang: Lang) -> String {
 pub fn check_text(c: &Checked, lang: Lang) -> String {
     let mut out = String::new();
     for i in &c.issues {
-        let _ = writeln!(out, "{}: {} {}: [{}] {}", i.severity, i.layer, i.id, i.check, i.message);
+        // The check's name stays as `--json` and scripts know it.
+        let _ = writeln!(
+            out,
+            "{}: {} {}: [{}] {}",
+            super::tr_ctx(lang, "severity", i.severity),
+            tr(lang, i.layer),
+            i.id,
+            i.check,
+            super::tr_note(lang, &i.message)
+        );
     }
     let mut by_check: std::collections::BTreeMap<&str, usize> = Default::default();
     for i in &c.issues {

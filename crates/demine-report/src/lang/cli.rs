@@ -6,6 +6,9 @@
 /// English phrase → Ukrainian, every phrase the command line prints. A key `context` + 0x04 +
 /// phrase is a word whose Ukrainian depends on where it stands ([`super::tr_ctx`]).
 pub(super) const UK_CLI: &[(&str, &str)] = &[
+    // A check's severity (`demine check`).
+    ("severity\u{4}error", "помилка"),
+    ("severity\u{4}warning", "попередження"),
     // The demo's campaign.
     ("SYNTHETIC campaign — {} scale, seed {}", "SYNTHETIC кампанія — масштаб: {}, зерно {}"),
     ("Small", "малий"),

@@ -25,6 +25,12 @@ pub(super) const UK_NOTES: &[(&str, &str)] = &[
         "clear {} ha in {} cell(s) ({} ha around finds or accidents, the rest high risk)",
         "очистити {} ha у комірках: {} ({} ha навколо знахідок або нещасних випадків, решта — високий ризик)",
     ),
+    // Strategies: what the comparison had to do.
+    ("no evidence-led thresholds finish by {} at {} % confidence", "жодні пороги стратегії evidence-led не дають завершити до {} з упевненістю {} %"),
+    ("the earliest at this confidence is {} (the fastest: only the land around finds and accidents cleared)", "найраніше з цією впевненістю — {} (найшвидше: очищено лише землю навколо знахідок і нещасних випадків)"),
+    ("evidence-led below is that fastest", "evidence-led нижче — саме цей найшвидший варіант"),
+    ("the contamination model was fitted now (build the risk map again to keep it and answer faster)", "модель забруднення підібрано щойно (побудуйте карту ризику знову, щоб зберегти її й відповідати швидше)"),
+    ("no risk map: today's chain with learned shares (build one with `demine risk build` for evidence-led plans)", "карти ризику немає: нинішній ланцюг із частками, вивченими з реєстру (побудуйте її командою `demine risk build` для планів evidence-led)"),
     // Residual risk (`demine residual`): where the prior density came from.
     ("class default for {}", "типове значення для класу {}"),
     (
@@ -66,6 +72,16 @@ pub(super) const UK_NOTES: &[(&str, &str)] = &[
     // The units of what a criterion measured.
     ("people", "осіб"),
     ("people (distance-weighted)", "осіб (зважено за відстанню)"),
+    // The data-quality report (`demine check`).
+    ("invalid polygon: {}", "недійсний полігон: {}"),
+    ("consecutive vertices {} km apart (more than {} km): a missing vertex or a typo?", "сусідні вершини на відстані {} km (більше ніж {} km): пропущена вершина чи помилка введення?"),
+    ("spike: edges meet at {}° (less than {}°) at vertex ({}, {})", "шпичак: ребра сходяться під кутом {}° (менше ніж {}°) у вершині ({}, {})"),
+    ("overlaps hazard {} by {} m² ({} % of {}): the same land recorded twice? National totals count it once", "перекриває ділянку {} на {} m² ({} % від {}): ту саму землю записано двічі? Національні підсумки враховують її один раз"),
+    ("a {} activity recorded as '{}'", "захід {} записано з результатом '{}'"),
+    ("expected {}", "очікувалося: {}"),
+    ("{} m² ({} %) lies outside its hazard {}", "{} m² ({} %) лежить поза своєю ділянкою {}"),
+    ("only the part inside counts as released", "звільненою вважається лише частина всередині"),
+    ("{} find at ({}, {}) lies outside every recorded hazard: survey the area and record a new SHA?", "знахідка {} у точці ({}, {}) лежить поза всіма записаними ділянками: обстежте місцевість і запишіть нову SHA?"),
     // SHA → CHA from evidence: the reason.
     (
         "direct evidence ({} finds, {} accidents inside): reclassify as CHA (evidence {} ≥ {})",
