@@ -61,6 +61,9 @@ const MISSING: usize = 255;
 /// Bins per feature histogram (254 value bins at most, then the missing bin).
 const N_BINS: usize = 256;
 
+/// The fewest rows a leaf may hold however few rows there are (see [`fit_with_held_out`]).
+const MIN_SAMPLES_LEAF_FLOOR: usize = 5;
+
 /// Settings of the booster.
 #[derive(Debug, Clone)]
 pub struct GbtParams {
@@ -966,6 +969,14 @@ pub fn fit_with_held_out(data: &Dataset, params: &GbtParams, seed: u64) -> Resul
         )));
     }
     let n = labelled.n_rows();
+    // Few rows (a small registry, a fold of one): a leaf of 20 on each side of a split would
+    // allow no split under 40 rows, and the model would score every cell alike. A leaf then
+    // needs an eighth of the rows, at least 5.
+    let small = GbtParams {
+        min_samples_leaf: params.min_samples_leaf.min((n / 8).max(MIN_SAMPLES_LEAF_FLOOR)),
+        ..params.clone()
+    };
+    let params = &small;
     let k = params.validation_folds.max(2);
     let folds = inner_folds(&labelled, k, seed);
     let all: Vec<usize> = (0..n).collect();
