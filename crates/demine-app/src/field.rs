@@ -809,8 +809,10 @@ pub async fn progress_changeset(
         }
         if check.errors.is_empty() {
             r.area_m2 = check.area_m2;
-            // Lanes that share an edge can leave a zero-width slit after the union and the clip.
-            r.geometry = demine_core::spikes::without_spikes(&r.geometry.intersection(&h.geometry));
+            // Lanes that share an edge can leave zero-width slits and dust after the union and
+            // the clip.
+            let clipped = r.geometry.intersection(&h.geometry);
+            r.geometry = demine_core::spikes::without_spikes(&demine_core::spikes::without_dust(&clipped));
             if r.terrain.is_none() {
                 r.terrain = h.land_use.clone();
             }

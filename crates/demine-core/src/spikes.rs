@@ -2,9 +2,16 @@
 //! out to it and back along nearly the same line. `demine check` reports them in the registry;
 //! [`without_spikes`] removes them from geometry demine derives itself (the union of a day's
 //! lanes, clipped to its hazard), where two boundaries that should coincide differ by a
-//! rounding and leave a zero-width slit.
+//! rounding and leave a zero-width slit. The same rounding leaves dust: parts and holes of no
+//! real area, which [`without_dust`] removes.
 
-use geo::{Coord, LineString, MultiPolygon, Polygon};
+use geo::{Area, Coord, LineString, MultiPolygon, Polygon, Validation};
+
+/// Parts and holes smaller than this are dust (10 × 10 cm): no land anyone works.
+pub const DUST_M2: f64 = 0.01;
+/// Parts, holes and spikes thinner than this on average (twice the area over the perimeter) are
+/// slivers a rounding left, however long: a 166 m needle 1 mm wide is no land either.
+pub const SLIVER_WIDTH_M: f64 = 0.01;
 
 /// A vertex whose two edges meet at less than this angle is a spike.
 pub const SPIKE_ANGLE_DEG: f64 = 1.0;
@@ -33,9 +40,10 @@ pub fn vertex_angle_deg(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> Option<f
     }
 }
 
-/// `g` without spikes: every vertex whose edges meet at less than [`SPIKE_ANGLE_DEG`] is
-/// dropped, and vertices that then fall together are merged, until none is left; a ring that
-/// collapses goes (an exterior with its polygon). A spike encloses no area, so the area stays.
+/// `g` without slits: every vertex whose edges meet at less than [`SPIKE_ANGLE_DEG`] and whose
+/// triangle with its neighbours is thinner than [`SLIVER_WIDTH_M`] is dropped, and vertices that then
+/// fall together are merged, until none is left; a ring that collapses goes (an exterior with
+/// its polygon). A narrow wedge with land in it stays (`check` reports it), so the area stays.
 ///
 /// ```
 /// use demine_core::spikes::without_spikes;
@@ -55,7 +63,55 @@ pub fn without_spikes(g: &MultiPolygon<f64>) -> MultiPolygon<f64> {
             .filter_map(|p| {
                 let exterior = ring_without_spikes(p.exterior())?;
                 let interiors = p.interiors().iter().filter_map(ring_without_spikes).collect();
-                Some(Polygon::new(exterior, interiors))
+                let clean = Polygon::new(exterior, interiors);
+                // A narrow wedge is not a slit: cutting it off may leave a hole outside, or
+                // rings crossing. Then the polygon stays as it was (`check` will show it).
+                Some(if clean.is_valid() || !p.is_valid() {
+                    clean
+                } else {
+                    p.clone()
+                })
+            })
+            .collect(),
+    )
+}
+
+/// `g` without dust: parts whose land (the exterior less its holes) is under [`DUST_M2`] or
+/// thinner than [`SLIVER_WIDTH_M`] go, and such holes close (measured in the local metric frame
+/// of each part).
+///
+/// ```
+/// use demine_core::spikes::without_dust;
+/// use geo::{polygon, MultiPolygon};
+/// let land = polygon![(x: 30.0, y: 50.0), (x: 30.001, y: 50.0), (x: 30.001, y: 50.001), (x: 30.0, y: 50.001)];
+/// let dust = polygon![(x: 30.002, y: 50.0), (x: 30.002_000_1, y: 50.0), (x: 30.002, y: 50.000_000_1)];
+/// assert_eq!(without_dust(&MultiPolygon(vec![land.clone(), dust])), MultiPolygon(vec![land.clone()]));
+/// // A part whose holes leave it no land (a net of zero-width walls) is dust too.
+/// let net = geo::Polygon::new(land.exterior().clone(), vec![land.exterior().clone()]);
+/// assert!(without_dust(&MultiPolygon(vec![net])).0.is_empty());
+/// ```
+pub fn without_dust(g: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    let land = |p: &Polygon<f64>| {
+        let lat = p.exterior().0.first().map_or(0.0, |c| c.y);
+        let m2 = p.unsigned_area() * 111_320.0f64.powi(2) * lat.to_radians().cos();
+        let perimeter_m: f64 = std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .flat_map(|r| r.0.windows(2))
+            .map(|w| local_m(w[0], w[1], lat))
+            .sum();
+        m2 >= DUST_M2 && 2.0 * m2 >= SLIVER_WIDTH_M * perimeter_m
+    };
+    MultiPolygon(
+        g.0.iter()
+            .filter(|p| land(p))
+            .map(|p| {
+                let holes = p
+                    .interiors()
+                    .iter()
+                    .filter(|h| land(&Polygon::new((*h).clone(), vec![])))
+                    .cloned()
+                    .collect();
+                Polygon::new(p.exterior().clone(), holes)
             })
             .collect(),
     )
@@ -75,8 +131,10 @@ fn ring_without_spikes(ring: &LineString<f64>) -> Option<LineString<f64>> {
             return None;
         }
         if let Some(spike) = (0..n).find(|&i| {
-            vertex_angle_deg(vertices[(i + n - 1) % n], vertices[i], vertices[(i + 1) % n])
-                .is_some_and(|angle| angle < SPIKE_ANGLE_DEG)
+            let (a, b, c) = (vertices[(i + n - 1) % n], vertices[i], vertices[(i + 1) % n]);
+            vertex_angle_deg(a, b, c).is_some_and(|angle| angle < SPIKE_ANGLE_DEG)
+                && 2.0 * triangle_m2(a, b, c)
+                    < SLIVER_WIDTH_M * (local_m(a, b, b.y) + local_m(b, c, b.y) + local_m(c, a, b.y))
         }) {
             vertices.remove(spike);
         } else if vertices.len() == before {
@@ -85,6 +143,20 @@ fn ring_without_spikes(ring: &LineString<f64>) -> Option<LineString<f64>> {
     }
     vertices.push(vertices[0]);
     Some(LineString(vertices))
+}
+
+/// The distance from `a` to `b`, m, in the local metric frame at latitude `lat`.
+fn local_m(a: Coord<f64>, b: Coord<f64>, lat: f64) -> f64 {
+    let k = lat.to_radians().cos();
+    ((a.x - b.x) * k).hypot(a.y - b.y) * 111_320.0
+}
+
+/// The area of the triangle `abc`, m², in the local metric frame at `b`.
+fn triangle_m2(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> f64 {
+    let k = b.y.to_radians().cos() * 111_320.0;
+    let (ux, uy) = ((a.x - b.x) * k, (a.y - b.y) * 111_320.0);
+    let (vx, vy) = ((c.x - b.x) * k, (c.y - b.y) * 111_320.0);
+    0.5 * (ux * vy - uy * vx).abs()
 }
 
 /// Drops each vertex that lies on the one before it (cyclically).
@@ -106,7 +178,6 @@ fn merge_coincident(vertices: &mut Vec<Coord<f64>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{Area, Validation};
     use proptest::prelude::*;
 
     fn square(x0: f64, y0: f64, side_deg: f64) -> Vec<Coord<f64>> {
@@ -151,6 +222,76 @@ mod tests {
             prop_assert!((clean.unsigned_area() - side * side).abs() < 1e-12);
             prop_assert!(clean.is_valid());
         }
+    }
+
+    /// A wedge narrower than a spike's angle but with land in it (a hole inside): cutting it off
+    /// would leave the hole outside its exterior, so the polygon stays as it was.
+    #[test]
+    fn a_narrow_wedge_holding_a_hole_stays() {
+        let c = |x: f64, y: f64| Coord { x, y };
+        let k = 50.0f64.to_radians().cos();
+        let (east_m, north_m) = (1.0 / (111_320.0 * k), 1.0 / 111_320.0);
+        // A 100 m square with a wedge on its east edge: 10 m wide there, 1 km long, its tip's
+        // angle about 0.57°; a 1 m hole in the wedge 100 m out.
+        let (x0, y0) = (30.0, 50.0);
+        let (xe, ym) = (x0 + 100.0 * east_m, y0 + 50.0 * north_m);
+        let exterior = LineString(vec![
+            c(x0, y0),
+            c(xe, y0),
+            c(xe, ym - 5.0 * north_m),
+            c(xe + 1000.0 * east_m, ym),
+            c(xe, ym + 5.0 * north_m),
+            c(xe, y0 + 100.0 * north_m),
+            c(x0, y0 + 100.0 * north_m),
+            c(x0, y0),
+        ]);
+        let (hx, hy) = (xe + 100.0 * east_m, ym - 0.5 * north_m);
+        let hole = LineString(vec![
+            c(hx, hy),
+            c(hx, hy + north_m),
+            c(hx + east_m, hy + north_m),
+            c(hx + east_m, hy),
+            c(hx, hy),
+        ]);
+        let g = MultiPolygon(vec![Polygon::new(exterior, vec![hole])]);
+        assert!(g.is_valid());
+        let tip = vertex_angle_deg(
+            c(xe, ym - 5.0 * north_m),
+            c(xe + 1000.0 * east_m, ym),
+            c(xe, ym + 5.0 * north_m),
+        );
+        assert!(tip.unwrap() < SPIKE_ANGLE_DEG, "the tip is a spike: {tip:?}");
+        let clean = without_spikes(&g);
+        assert!(clean.is_valid());
+        assert_eq!(clean, g);
+    }
+
+    /// A needle part 166 m long and a millimetre wide (0.11 m², more than dust) is a sliver.
+    #[test]
+    fn a_needle_part_goes_a_lane_stays() {
+        let c = |x: f64, y: f64| Coord { x, y };
+        let (east_m, north_m) = (1.0 / (111_320.0 * 50.0f64.to_radians().cos()), 1.0 / 111_320.0);
+        let needle = Polygon::new(
+            LineString(vec![
+                c(30.0, 50.0),
+                c(30.0 + 166.0 * east_m, 50.0),
+                c(30.0, 50.0 + 0.0013 * north_m),
+                c(30.0, 50.0),
+            ]),
+            vec![],
+        );
+        let lane = Polygon::new(
+            LineString(vec![
+                c(30.0, 50.001),
+                c(30.0 + 166.0 * east_m, 50.001),
+                c(30.0 + 166.0 * east_m, 50.001 + north_m),
+                c(30.0, 50.001 + north_m),
+                c(30.0, 50.001),
+            ]),
+            vec![],
+        );
+        let clean = without_dust(&MultiPolygon(vec![needle, lane.clone()]));
+        assert_eq!(clean, MultiPolygon(vec![lane]));
     }
 
     #[test]
