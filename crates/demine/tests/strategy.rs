@@ -479,6 +479,12 @@ fn the_engines_notes_read_in_ukrainian() {
     for english in ["cell(s)", "no evidence", "cancel ", "high risk"] {
         assert!(!strategy.contains(english), "{english:?} left in {strategy}");
     }
+    let plan = uk(&["plan", "--start", "2026-01-05"]);
+    assert!(
+        plan.contains(", реєстр ") && plan.contains("(евристичний пошук"),
+        "{plan}"
+    );
+    assert!(!plan.contains("registry") && !plan.contains("heuristic"), "{plan}");
     let priority = uk(&["priority", "--top", "10"]);
     assert!(priority.contains("карт") && priority.contains("докази"), "{priority}");
     for english in [

@@ -50,7 +50,7 @@ pub fn plan_text(p: &Planned, lang: Lang) -> String {
                 &pr.teams.len(),
                 &pr.start_date,
                 &tr(lang, if is_continuous(pr) { "continuous" } else { "working" }),
-                &l.source,
+                &tr_note(lang, &l.source),
             ],
         ),
     );
@@ -59,7 +59,11 @@ pub fn plan_text(p: &Planned, lang: Lang) -> String {
         tr_fill(
             lang,
             "  objective Σ value × release time: {} value·days ({}); value = {}",
-            &[&format!("{:.4e}", plan.objective), &plan.method, &l.value_source],
+            &[
+                &format!("{:.4e}", plan.objective),
+                &tr_note(lang, &plan.method),
+                &l.value_source,
+            ],
         ),
     );
     for (task, team, since) in &l.under_way {

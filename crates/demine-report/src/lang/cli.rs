@@ -181,7 +181,6 @@ pub(super) const UK_CLI: &[(&str, &str)] = &[
     ("  {} per hazard (most expected items left first; --json for {} more):", "  {} за ділянками (спершу ті, де очікувано найбільше предметів; ще {} — з --json):"),
     ("    {} {} ha  {} items left, P(any) {}: {}", "    {} {} ha  предметів залишиться {}, P(хоч один) {}: {}"),
     // The registry: status, check, layers, accounts, the demo.
-    ("registry {}", "реєстр {}"),
     ("activities", "заходи"),
     ("released land", "звільнена земля"),
     ("organisations", "організації"),

@@ -31,6 +31,11 @@ pub(super) const UK_NOTES: &[(&str, &str)] = &[
     ("evidence-led below is that fastest", "evidence-led нижче — саме цей найшвидший варіант"),
     ("the contamination model was fitted now (build the risk map again to keep it and answer faster)", "модель забруднення підібрано щойно (побудуйте карту ризику знову, щоб зберегти її й відповідати швидше)"),
     ("no risk map: today's chain with learned shares (build one with `demine risk build` for evidence-led plans)", "карти ризику немає: нинішній ланцюг із частками, вивченими з реєстру (побудуйте її командою `demine risk build` для планів evidence-led)"),
+    // Plans: where the tasks came from and how the plan was found.
+    ("registry {}", "реєстр {}"),
+    ("registry {} (activities)", "реєстр {} (заходи)"),
+    ("heuristic", "евристичний пошук"),
+    ("exact", "точний розв’язок"),
     // Residual risk (`demine residual`): where the prior density came from.
     ("class default for {}", "типове значення для класу {}"),
     (
