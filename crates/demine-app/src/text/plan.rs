@@ -61,7 +61,7 @@ pub fn plan_text(p: &Planned, lang: Lang) -> String {
             "  objective Σ value × release time: {} value·days ({}); value = {}",
             &[
                 &format!("{:.4e}", plan.objective),
-                &tr_note(lang, &plan.method),
+                &tr_note(lang, plan.method),
                 &l.value_source,
             ],
         ),
