@@ -5,7 +5,8 @@
 //! rounding and leave a zero-width slit. The same rounding leaves dust: parts and holes of no
 //! real area, which [`without_dust`] removes.
 
-use geo::{Area, Coord, LineString, MultiPolygon, Polygon, Validation};
+use crate::geodesy::{polygon_area_m2, LocalFrame};
+use geo::{Coord, LineString, MultiPolygon, Polygon, Validation};
 
 /// Parts and holes smaller than this are dust (10 × 10 cm): no land anyone works.
 pub const DUST_M2: f64 = 0.01;
@@ -92,14 +93,16 @@ pub fn without_spikes(g: &MultiPolygon<f64>) -> MultiPolygon<f64> {
 /// ```
 pub fn without_dust(g: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     let land = |p: &Polygon<f64>| {
-        let lat = p.exterior().0.first().map_or(0.0, |c| c.y);
-        let m2 = p.unsigned_area() * 111_320.0f64.powi(2) * lat.to_radians().cos();
-        let perimeter_m: f64 = std::iter::once(p.exterior())
-            .chain(p.interiors())
-            .flat_map(|r| r.0.windows(2))
-            .map(|w| local_m(w[0], w[1], lat))
-            .sum();
-        m2 >= DUST_M2 && 2.0 * m2 >= SLIVER_WIDTH_M * perimeter_m
+        let Some(&origin) = p.exterior().0.first() else {
+            return false;
+        };
+        let m2 = polygon_area_m2(p);
+        let frame = LocalFrame::at(origin.x, origin.y);
+        m2 >= DUST_M2
+            && !is_sliver(
+                m2,
+                perimeter_m(&frame, std::iter::once(p.exterior()).chain(p.interiors())),
+            )
     };
     MultiPolygon(
         g.0.iter()
@@ -132,9 +135,7 @@ fn ring_without_spikes(ring: &LineString<f64>) -> Option<LineString<f64>> {
         }
         if let Some(spike) = (0..n).find(|&i| {
             let (a, b, c) = (vertices[(i + n - 1) % n], vertices[i], vertices[(i + 1) % n]);
-            vertex_angle_deg(a, b, c).is_some_and(|angle| angle < SPIKE_ANGLE_DEG)
-                && 2.0 * triangle_m2(a, b, c)
-                    < SLIVER_WIDTH_M * (local_m(a, b, b.y) + local_m(b, c, b.y) + local_m(c, a, b.y))
+            vertex_angle_deg(a, b, c).is_some_and(|angle| angle < SPIKE_ANGLE_DEG) && triangle_is_sliver(a, b, c)
         }) {
             vertices.remove(spike);
         } else if vertices.len() == before {
@@ -145,18 +146,29 @@ fn ring_without_spikes(ring: &LineString<f64>) -> Option<LineString<f64>> {
     Some(LineString(vertices))
 }
 
-/// The distance from `a` to `b`, m, in the local metric frame at latitude `lat`.
-fn local_m(a: Coord<f64>, b: Coord<f64>, lat: f64) -> f64 {
-    let k = lat.to_radians().cos();
-    ((a.x - b.x) * k).hypot(a.y - b.y) * 111_320.0
+/// Whether land of `m2` inside `perimeter_m` is thinner than [`SLIVER_WIDTH_M`] on average.
+fn is_sliver(m2: f64, perimeter_m: f64) -> bool {
+    2.0 * m2 < SLIVER_WIDTH_M * perimeter_m
 }
 
-/// The area of the triangle `abc`, m², in the local metric frame at `b`.
-fn triangle_m2(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> f64 {
-    let k = b.y.to_radians().cos() * 111_320.0;
-    let (ux, uy) = ((a.x - b.x) * k, (a.y - b.y) * 111_320.0);
-    let (vx, vy) = ((c.x - b.x) * k, (c.y - b.y) * 111_320.0);
-    0.5 * (ux * vy - uy * vx).abs()
+/// The length of `rings`, m, in the local metric `frame`.
+fn perimeter_m<'a>(frame: &LocalFrame, rings: impl IntoIterator<Item = &'a LineString<f64>>) -> f64 {
+    rings
+        .into_iter()
+        .flat_map(|r| r.0.windows(2))
+        .map(|w| {
+            let (a, b) = (frame.xy(w[0]), frame.xy(w[1]));
+            (a.x - b.x).hypot(a.y - b.y)
+        })
+        .sum()
+}
+
+/// Whether the triangle `abc` is a sliver, measured in the local metric frame at `b`.
+fn triangle_is_sliver(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> bool {
+    let frame = LocalFrame::at(b.x, b.y);
+    let (u, v) = (frame.xy(a), frame.xy(c));
+    let m2 = 0.5 * (u.x * v.y - u.y * v.x).abs();
+    is_sliver(m2, perimeter_m(&frame, [&LineString(vec![a, b, c, a])]))
 }
 
 /// Drops each vertex that lies on the one before it (cyclically).
@@ -178,6 +190,7 @@ fn merge_coincident(vertices: &mut Vec<Coord<f64>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use geo::Area;
     use proptest::prelude::*;
 
     fn square(x0: f64, y0: f64, side_deg: f64) -> Vec<Coord<f64>> {
