@@ -562,7 +562,7 @@ pub async fn strategies(
         demine_strategy::apply_to_problem(&mut sized, &plan);
         demine_plan::check_feasible(&sized, &format!("{} (hazards)", reg.name()), &teams_name)
             .map_err(|e| crate::plan::stages_without_teams(&format!("strategy {}", plan.kind), &e))?;
-        let (problem, schedule, forecast, evaluation) = demine_strategy::evaluate(&base, &plan, o);
+        let (problem, schedule, forecast, evaluation) = demine_strategy::evaluate_sized(sized, &plan, o);
         Ok(StrategyRun {
             true_residual_items: true_left(&plan),
             plan,

@@ -198,6 +198,12 @@ pub struct Evaluation {
 pub fn evaluate(base: &Problem, s: &StrategyPlan, opts: &EvalOptions) -> (Problem, Plan, Forecast, Evaluation) {
     let mut p = base.clone();
     apply_to_problem(&mut p, s);
+    evaluate_sized(p, s, opts)
+}
+
+/// A problem already sized by `s` ([`apply_to_problem`]: a caller that checks it first),
+/// planned and forecast.
+pub fn evaluate_sized(p: Problem, s: &StrategyPlan, opts: &EvalOptions) -> (Problem, Plan, Forecast, Evaluation) {
     let plan = demine_plan::plan(&p, &opts.plan);
     let f = demine_plan::forecast(&p, &plan, &opts.forecast);
     let terrain: std::collections::HashMap<&str, Option<&str>> =

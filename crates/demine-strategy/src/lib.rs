@@ -30,8 +30,8 @@ pub mod truth;
 
 pub use depth::DepthModel;
 pub use evaluate::{
-    apply_to_problem, choose_for_cap, choose_for_deadline, evaluate, frontier, registry_tasks, registry_teams,
-    ChoiceError, EvalOptions, Evaluation, FrontierPoint,
+    apply_to_problem, choose_for_cap, choose_for_deadline, evaluate, evaluate_sized, frontier, registry_tasks,
+    registry_teams, ChoiceError, EvalOptions, Evaluation, FrontierPoint,
 };
 pub use evidence::{hazard_units, EvidenceError, HazardUnits, Registry, Unit};
 pub use methods::Methods;
