@@ -1,6 +1,8 @@
 // The REST API of demine serve (/api/v1), with the session's bearer token. Errors are problem
 // details (RFC 9457): an ApiError carries the status and the server's own words.
 
+import { getLang } from './i18n';
+
 export interface Me {
   username: string;
   role: string;
@@ -56,9 +58,14 @@ export function authHeader(): Record<string, string> {
   return s ? { Authorization: 'Bearer ' + s.token } : {};
 }
 
+/** The screen's language, so that the server's problems read in it too. */
+export function languageHeader(): Record<string, string> {
+  return { 'Accept-Language': getLang() };
+}
+
 export async function request(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
-  for (const [k, v] of Object.entries(authHeader())) headers.set(k, v);
+  for (const [k, v] of Object.entries({ ...authHeader(), ...languageHeader() })) headers.set(k, v);
   if (init.body && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
   headers.set('Accept', 'application/json');
   let r: Response;
@@ -92,7 +99,7 @@ export async function postJson<T = any>(path: string, body: unknown, init: Reque
 export async function login(username: string, password: string): Promise<Session> {
   const r = await fetch('/api/v1/auth/token', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...languageHeader() },
     body: JSON.stringify({ username, password }),
   }).catch((e) => {
     throw new NetworkError(String(e));

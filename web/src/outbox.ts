@@ -4,7 +4,7 @@
 // on "Send now" and every 30 seconds while anything waits. The body is stored as the exact
 // string sent, so a resend is byte for byte the first send.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { authHeader, session } from './api';
+import { authHeader, languageHeader, session } from './api';
 
 export type ItemState = 'pending' | 'failed' | 'conflict';
 
@@ -148,7 +148,7 @@ async function doSync(): Promise<SyncResult> {
     try {
       r = await fetch(`/api/v1/submissions/${item.kind}`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...authHeader() },
+        headers: { 'Content-Type': 'application/json', ...authHeader(), ...languageHeader() },
         body: item.body,
         signal: AbortSignal.timeout(15000),
       });

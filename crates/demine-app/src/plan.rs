@@ -524,11 +524,24 @@ pub struct Planned {
     pub time_s: f64,
 }
 
+/// The longest search a plan may be given, s: a day. A planner waits minutes; a budget beyond
+/// this is a typo that would hold the command (or a server job) for ever.
+pub const MAX_SEARCH_BUDGET_S: f64 = 86_400.0;
+
+/// Refuses a search budget that is not a number of seconds from 0 to [`MAX_SEARCH_BUDGET_S`].
+pub fn check_search_budget(search_budget_s: f64) -> AppResult<()> {
+    if (0.0..=MAX_SEARCH_BUDGET_S).contains(&search_budget_s) {
+        Ok(())
+    } else {
+        Err(AppError::refused(format!(
+            "--search-budget {search_budget_s}: give a number of seconds from 0 to 86,400 (a day)"
+        )))
+    }
+}
+
 /// `plan`: the team schedule minimising Σ value × release time.
 pub async fn plan(reg: Option<&Registry>, actor: &Actor, input: &PlanInput, s: &PlanSettings) -> AppResult<Planned> {
-    if !(s.search_budget_s >= 0.0 && s.search_budget_s.is_finite()) {
-        return Err(AppError::refused("--search-budget must be a number of seconds ≥ 0"));
-    }
+    check_search_budget(s.search_budget_s)?;
     let loaded = load(reg, actor, input).await?;
     let t0 = std::time::Instant::now();
     let plan = demine_plan::plan(
@@ -780,6 +793,7 @@ pub async fn forecast(
     if s.runs == 0 {
         return Err(AppError::refused("--runs must be at least 1"));
     }
+    check_search_budget(s.search_budget_s)?;
     if s.runs > 1_000_000 {
         return Err(AppError::refused(format!(
             "--runs {}: at most 1,000,000 Monte Carlo runs",
@@ -912,6 +926,7 @@ pub async fn capacity(
     if s.runs == 0 {
         return Err(AppError::refused("--runs must be at least 1"));
     }
+    check_search_budget(s.search_budget_s)?;
     let deadline = parse_date("--deadline", &s.deadline)?;
     let l = load(reg, actor, input).await?;
     let p = &l.problem;

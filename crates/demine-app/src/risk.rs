@@ -63,8 +63,12 @@ impl Default for BuildOptions {
 /// little (the national demo's CV figures are made from models fitted on 160,000).
 pub const TRAIN_MAX_ROWS: usize = 250_000;
 
+/// The widest margin around the hazards, m: beyond it the map is of a region, not of land
+/// around hazards (and its cells would not fit in memory).
+pub const MAX_MARGIN_M: f64 = 100_000.0;
+
 /// Refuses grid arguments that cannot make a map: the resolution outside 7–11, a bandwidth
-/// that is not a positive number of metres, a negative margin.
+/// that is not a positive number of metres, a margin outside 0–[`MAX_MARGIN_M`].
 pub fn check_grid_args(res: u8, bandwidth_m: f64, margin_m: f64) -> AppResult<()> {
     if !demine_grid::RESOLUTIONS.contains(&res) {
         return Err(AppError::refused(format!(
@@ -77,9 +81,9 @@ pub fn check_grid_args(res: u8, bandwidth_m: f64, margin_m: f64) -> AppResult<()
             "--bandwidth-m {bandwidth_m}: the kernel bandwidth must be a positive number of metres (e.g. 1000)"
         )));
     }
-    if !(margin_m.is_finite() && margin_m >= 0.0) {
+    if !(0.0..=MAX_MARGIN_M).contains(&margin_m) {
         return Err(AppError::refused(format!(
-            "--margin-m {margin_m}: the margin must be 0 or more metres"
+            "--margin-m {margin_m}: the margin must be from 0 to 100,000 metres (100 km)"
         )));
     }
     Ok(())
@@ -293,6 +297,12 @@ pub fn compute_risk_map(
     o: &BuildOptions,
 ) -> AppResult<RiskMap> {
     check_grid_args(o.resolution, o.bandwidth_m, o.margin_m)?;
+    if o.folds < 2 {
+        return Err(AppError::refused(format!(
+            "--folds {}: cross-validation needs at least 2 folds (5 is usual)",
+            o.folds
+        )));
+    }
     check_map_size(hazards, o)?;
     let started = std::time::Instant::now();
     let released = released_land(hazards, activities);

@@ -462,6 +462,7 @@ pub async fn strategies(
     if s.runs == 0 || s.runs > 100_000 {
         return Err(AppError::refused("--runs must be between 1 and 100,000"));
     }
+    crate::plan::check_search_budget(s.search_budget_s)?;
     if let Some(cap) = s.max_residual_items {
         if !(cap.is_finite() && cap >= 0.0) {
             return Err(AppError::refused(format!(

@@ -6,7 +6,7 @@ use demine_core::release::RegistryRelease;
 use demine_core::Hazard;
 /// The language of the text (`demine --lang en|uk`) and its lookup: the English phrase is the
 /// key, as in gettext (see `demine_report::lang`); the help's own table (`uk_help`).
-pub use demine_report::lang::{tr, tr_any, tr_ctx, tr_fill, tr_note, uk_help, uk_help_entries, Lang, Noun};
+pub use demine_report::lang::{tr, tr_any, tr_ctx, tr_fill, tr_message, tr_note, uk_help, uk_help_entries, Lang, Noun};
 
 mod field;
 mod plan;
@@ -518,7 +518,7 @@ pub fn show_text(s: &crate::show::Shown, lang: Lang) -> String {
         } else {
             line(&mut out, tr(lang, "  certificate: not yet —"));
             for r in cert["not_yet_because"].as_array().cloned().unwrap_or_default() {
-                out.push_str(&format!("    {}\n", r.as_str().unwrap_or("")));
+                out.push_str(&format!("    {}\n", tr_message(lang, r.as_str().unwrap_or(""))));
             }
         }
     }

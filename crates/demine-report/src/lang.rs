@@ -287,7 +287,10 @@ fn ukrainian_plural(n: u64) -> usize {
 }
 
 mod cli;
+mod messages;
 mod notes;
+
+pub use messages::{figure_slots, tr_message, uk_message_entries};
 
 /// English phrase → Ukrainian, every phrase the reports show.
 const UK: &[(&str, &str)] = &[

@@ -133,3 +133,117 @@ pub async fn plain_errors_as_problems(req: axum::extract::Request, next: axum::m
     let detail = if text.is_empty() { title.to_string() } else { text };
     ApiError::new(status, title, detail).into_response()
 }
+
+/// The language a request asks for (`Accept-Language`, the most preferred of those demine
+/// speaks; English when it names none of them).
+pub fn request_lang(headers: &axum::http::HeaderMap) -> demine_app::text::Lang {
+    use demine_app::text::Lang;
+    let Some(accept) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
+        return Lang::En;
+    };
+    let mut best = (0.0_f64, Lang::En);
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let quality = parts
+            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f64>().ok()))
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or("");
+        let lang = match primary {
+            "uk" => Lang::Uk,
+            "en" => Lang::En,
+            _ => continue,
+        };
+        if quality > best.0 {
+            best = (quality, lang);
+        }
+    }
+    best.1
+}
+
+/// Middleware: problem details (and a failed job's problem) in the language the request asks
+/// for with `Accept-Language: uk`; the code writes them in English, as the CLI's `--lang`
+/// translates what it prints.
+pub async fn problems_in_request_language(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use demine_app::text::Lang;
+    let lang = request_lang(req.headers());
+    let is_job = req.uri().path().starts_with("/api/v1/jobs/");
+    let mut response = next.run(req).await;
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let problem = content_type.starts_with("application/problem+json");
+    if !(problem || is_job && content_type.starts_with("application/json")) {
+        return response;
+    }
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("accept-language"));
+    if lang == Lang::En {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the answer could not be read").into_response();
+    };
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    if problem {
+        translate_problem(&mut value, lang);
+    } else {
+        if let Some(error) = value.get_mut("error") {
+            translate_problem(error, lang);
+        }
+        if let Some(serde_json::Value::String(stage)) = value.get_mut("stage") {
+            *stage = demine_app::text::tr_message(lang, stage);
+        }
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.code()));
+    Response::from_parts(parts, axum::body::Body::from(value.to_string()))
+}
+
+/// A problem's title, detail and located problems in `lang`.
+fn translate_problem(problem: &mut serde_json::Value, lang: demine_app::text::Lang) {
+    use demine_app::text::tr_message;
+    for key in ["title", "detail"] {
+        if let Some(serde_json::Value::String(s)) = problem.get_mut(key) {
+            *s = tr_message(lang, s);
+        }
+    }
+    if let Some(serde_json::Value::Array(problems)) = problem.get_mut("problems") {
+        for p in problems {
+            if let serde_json::Value::String(s) = p {
+                *s = tr_message(lang, s);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use demine_app::text::Lang;
+
+    fn lang_of(accept: &str) -> Lang {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_str(accept).unwrap());
+        request_lang(&h)
+    }
+
+    #[test]
+    fn the_most_preferred_language_demine_speaks_is_chosen() {
+        assert_eq!(lang_of("uk"), Lang::Uk);
+        assert_eq!(lang_of("uk-UA,uk;q=0.9,en-US;q=0.8,en;q=0.7"), Lang::Uk);
+        assert_eq!(lang_of("en-GB,uk;q=0.5"), Lang::En);
+        assert_eq!(lang_of("de-DE,uk;q=0.3"), Lang::Uk);
+        assert_eq!(lang_of("de-DE,fr;q=0.8"), Lang::En);
+        assert_eq!(request_lang(&axum::http::HeaderMap::new()), Lang::En);
+    }
+}

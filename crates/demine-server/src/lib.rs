@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
     let routes = routes.fallback(web::fallback);
     routes
         .layer(axum::middleware::from_fn(error::plain_errors_as_problems))
+        .layer(axum::middleware::from_fn(error::problems_in_request_language))
         .layer(axum::middleware::from_fn_with_state(state.clone(), state::observe))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(

@@ -690,6 +690,66 @@ async fn errors_are_problem_details_naming_the_record_and_field() {
     assert!(p["detail"].as_str().unwrap().contains("bbox"));
 }
 
+/// Whether `text` reads in Ukrainian: Cyrillic letters, and no English sentence.
+fn reads_ukrainian(text: &str) -> bool {
+    text.chars().any(|c| ('а'..='я').contains(&c) || "іїєґ".contains(c))
+        && !["is not", "the ", "must be", " give "].iter().any(|e| text.contains(e))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn problems_read_in_the_language_the_request_asks_for() {
+    let s = start().await;
+    let bad = collection(vec![(
+        json!({"id": "HZ-BAD", "class": "XYZ", "organisation": "NGO-A"}),
+        rect(30.08, 50.0, 30.081, 50.001),
+    )]);
+    let post = |language: Option<&'static str>| {
+        let mut r = s
+            .request(Some("planner-a"), Method::POST, "/api/v1/records/hazards")
+            .header("content-type", "application/geo+json")
+            .body(bad.clone());
+        if let Some(l) = language {
+            r = r.header("accept-language", l);
+        }
+        r.send()
+    };
+    let english = post(None).await.unwrap();
+    assert_eq!(english.status().as_u16(), 422);
+    assert!(english.headers()["vary"].to_str().unwrap().contains("accept-language"));
+    let english: Value = english.json().await.unwrap();
+    let ukrainian = post(Some("uk-UA,uk;q=0.9,en;q=0.5")).await.unwrap();
+    assert_eq!(ukrainian.status().as_u16(), 422);
+    assert_eq!(ukrainian.headers()["content-type"], "application/problem+json");
+    assert_eq!(ukrainian.headers()["content-language"], "uk");
+    let ukrainian: Value = ukrainian.json().await.unwrap();
+    let (en_problem, uk_problem) = (
+        english["problems"][0].as_str().unwrap(),
+        ukrainian["problems"][0].as_str().unwrap(),
+    );
+    assert!(en_problem.contains("is not one of the allowed values"), "{english}");
+    assert!(reads_ukrainian(uk_problem), "{ukrainian}");
+    assert!(reads_ukrainian(ukrainian["title"].as_str().unwrap()), "{ukrainian}");
+    for kept in ["HZ-BAD", "XYZ", "`class`"] {
+        assert!(
+            en_problem.contains(kept) && uk_problem.contains(kept),
+            "{kept}: {uk_problem}"
+        );
+    }
+    assert_eq!(english["status"], ukrainian["status"]);
+    // A bad query and a record nobody may see, the same way.
+    for path in ["/api/v1/records/hazards?bbox=1,2,3", "/api/v1/records/hazards/HZ-NONE"] {
+        let r = s
+            .request(Some("analyst1"), Method::GET, path)
+            .header("accept-language", "uk")
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error(), "{path}");
+        let p: Value = r.json().await.unwrap();
+        assert!(reads_ukrainian(p["detail"].as_str().unwrap()), "{path}: {p}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn next_links_page_through_every_record_keeping_the_filter() {
     let s = start().await;

@@ -4,10 +4,10 @@ use crate::cli::{
     AuditCommand, CapacityArgs, CertificateArgs, Cli, Command, ForecastArgs, Kind, LanesArgs, PlanArgs, PlanInput,
     ProfileCommand, ProgressCommand, QaCommand, ResidualArgs, RiskCommand, Scale, UserCommand,
 };
-use crate::ui::Bars;
+use crate::ui::{say, Bars};
 use demine_app::release::By;
 use demine_app::text::{
-    self, evaluate_text, groups_text, history_text, release_text, show_text, thousands, tr, tr_fill, Lang,
+    self, evaluate_text, groups_text, history_text, release_text, show_text, thousands, tr, tr_fill, tr_message, Lang,
 };
 use demine_app::{Actor, AppError, AppResult, Location, Progress, RecordKind, Registry};
 use serde_json::{json, Value};
@@ -24,9 +24,10 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Import { max_problems, .. } => *max_problems,
         _ => usize::MAX,
     };
+    let lang = cli.lang();
     match dispatch(cli).await {
         Ok(code) => code,
-        Err(e) => report_error(&e, json, max_problems),
+        Err(e) => report_error(&e, json, max_problems, lang),
     }
 }
 
@@ -82,8 +83,9 @@ fn wants_json(c: &Command) -> bool {
     }
 }
 
-/// Prints why a command did not do what was asked; the exit code says how.
-fn report_error(e: &AppError, json: bool, max_problems: usize) -> ExitCode {
+/// Prints why a command did not do what was asked, in `lang` (JSON keeps the English the code
+/// wrote, for scripts); the exit code says how.
+fn report_error(e: &AppError, json: bool, max_problems: usize, lang: Lang) -> ExitCode {
     match e {
         AppError::Refused(r) => {
             if json {
@@ -95,19 +97,23 @@ fn report_error(e: &AppError, json: bool, max_problems: usize) -> ExitCode {
                 println!("{v}");
             }
             for n in r.notes.iter().take(max_problems) {
-                eprintln!("note: {n}");
+                say(lang, "note", n);
             }
             for p in r.problems.iter().take(max_problems) {
-                eprintln!("error: {p}");
+                say(lang, "error", p);
             }
             if r.problems.len() > max_problems {
                 eprintln!(
-                    "… and {} more problems (raise --max-problems to see them)",
-                    r.problems.len() - max_problems
+                    "{}",
+                    tr_fill(
+                        lang,
+                        "… and {} more problems (raise --max-problems to see them)",
+                        &[&(r.problems.len() - max_problems)]
+                    )
                 );
             }
             if let Some(h) = &r.hint {
-                eprintln!("{h}");
+                eprintln!("{}", tr_message(lang, h));
             }
             ExitCode::from(EXIT_REFUSED)
         }
@@ -119,14 +125,14 @@ fn report_error(e: &AppError, json: bool, max_problems: usize) -> ExitCode {
             if json {
                 println!("{}", json!({"ok": false, "error": m}));
             }
-            eprintln!("error: {m}");
+            say(lang, "error", m);
             ExitCode::from(EXIT_REFUSED)
         }
         AppError::Internal(e) => {
             if json {
                 println!("{}", json!({"ok": false, "error": format!("{e:#}")}));
             }
-            eprintln!("error: {e:#}");
+            say(lang, "error", &format!("{e:#}"));
             ExitCode::from(1)
         }
     }
@@ -177,7 +183,7 @@ fn record_kind(kind: Kind) -> AppResult<RecordKind> {
 async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
     let actor = actor(&cli);
     let lang = cli.lang();
-    let bars = Bars::default();
+    let bars = Bars::new(lang);
     match cli.command {
         Command::Init { json } => {
             let i = demine_app::registry::init(&Location::parse(&cli.db)?).await?;
@@ -243,16 +249,22 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             bars.finish();
             let i = done?;
             for n in &i.notes {
-                eprintln!("note: {}: {n}", i.file);
+                say(lang, "note", &format!("{}: {n}", i.file));
             }
             for w in &i.warnings {
-                eprintln!("warning: {w}");
+                say(lang, "warning", w);
             }
             if json {
                 return print_json(&i);
             }
             if i.dry_run {
-                eprintln!("{}: {} {} valid; --dry-run: nothing written", i.file, i.valid, i.kind);
+                eprintln!(
+                    "{}",
+                    tr_message(
+                        lang,
+                        &format!("{}: {} {} valid; --dry-run: nothing written", i.file, i.valid, i.kind)
+                    )
+                );
             } else {
                 print!("{}", text::imported_text(&i, kind == Kind::Layer, lang));
             }
@@ -561,7 +573,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Qa { command } => qa(&cli.db, &actor, command, lang).await,
-        Command::Lanes(a) => lanes(&cli.db, &actor, a).await,
+        Command::Lanes(a) => lanes(&cli.db, &actor, a, lang).await,
         Command::Progress { command } => progress(&cli.db, &actor, command, lang).await,
         Command::Residual(a) => residual(&cli.db, &actor, a, lang).await,
         Command::Certificate(a) => certificate(&cli.db, &actor, a, lang).await,
@@ -570,7 +582,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
             tls_cert,
             tls_key,
             read_replica,
-        } => serve(&cli.db, &addr, tls_cert.zip(tls_key), read_replica.as_deref()).await,
+        } => serve(&cli.db, &addr, tls_cert.zip(tls_key), read_replica.as_deref(), lang).await,
         Command::User { command } => user(&cli.db, &actor, command, lang).await,
         Command::Profile { command } => match command {
             ProfileCommand::Check { file, json } => {
@@ -646,7 +658,13 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
 /// Exit status when the audit log does not hold.
 pub const EXIT_TAMPERED: u8 = 3;
 
-async fn serve(db: &str, addr: &str, tls: Option<(PathBuf, PathBuf)>, replica: Option<&str>) -> AppResult<ExitCode> {
+async fn serve(
+    db: &str,
+    addr: &str,
+    tls: Option<(PathBuf, PathBuf)>,
+    replica: Option<&str>,
+    lang: Lang,
+) -> AppResult<ExitCode> {
     let addr: std::net::SocketAddr = addr
         .parse()
         .map_err(|e| AppError::refused(format!("--addr {addr}: {e}; give HOST:PORT, e.g. 127.0.0.1:8080")))?;
@@ -656,24 +674,34 @@ async fn serve(db: &str, addr: &str, tls: Option<(PathBuf, PathBuf)>, replica: O
     let users = demine_app::accounts::count_users(&reg).await?;
     crate::ui::init_logs();
     let scheme = if tls.is_some() { "https" } else { "http" };
-    eprintln!("demine serving {} on {scheme}://{addr}", reg.location.describe());
+    eprintln!(
+        "{}",
+        tr_message(
+            lang,
+            &format!("demine serving {} on {scheme}://{addr}", reg.location.describe())
+        )
+    );
     if let Some(r) = replica {
         eprintln!(
-            "  reads that may lag go to the replica {}",
-            demine_app::registry::redact(r)
+            "{}",
+            tr_message(
+                lang,
+                &format!(
+                    "  reads that may lag go to the replica {}",
+                    demine_app::registry::redact(r)
+                )
+            )
         );
     }
-    eprintln!(
-        "  API {scheme}://{addr}/api/v1 (docs {scheme}://{addr}/api/v1/docs); log in with POST /api/v1/auth/token"
-    );
+    eprintln!("{}", tr_message(lang, &format!("  API {scheme}://{addr}/api/v1 (docs {scheme}://{addr}/api/v1/docs); log in with POST /api/v1/auth/token")));
     if demine_server::web_app_embedded() {
-        eprintln!("  web application {scheme}://{addr}/");
+        eprintln!("{}", tr_message(lang, &format!("  web application {scheme}://{addr}/")));
     }
     if users == 0 {
-        eprintln!("  no accounts yet: create one with `demine --db {db} user add NAME --role admin` (password on standard input)");
+        eprintln!("{}", tr_message(lang, &format!("  no accounts yet: create one with `demine --db {db} user add NAME --role admin` (password on standard input)")));
     }
     if !addr.ip().is_loopback() && tls.is_none() {
-        eprintln!("  warning: serving plain HTTP beyond this machine; passwords and tokens cross the network in clear. Give --tls-cert and --tls-key.");
+        eprintln!("{}", tr_message(lang, "  warning: serving plain HTTP beyond this machine; passwords and tokens cross the network in clear. Give --tls-cert and --tls-key."));
     }
     let state = demine_server::AppState::new(reg);
     demine_server::serve(state, demine_server::ServeOptions { addr, tls })
@@ -692,7 +720,7 @@ async fn user(db: &str, actor: &Actor, command: UserCommand, lang: Lang) -> AppR
             org,
             assigned,
         } => {
-            let password = crate::ui::read_password(&format!("password for {username}: "))?;
+            let password = crate::ui::read_password(&tr_message(lang, &format!("password for {username}: ")))?;
             let u = accounts::add_user(
                 &reg,
                 actor,
@@ -747,7 +775,7 @@ async fn user(db: &str, actor: &Actor, command: UserCommand, lang: Lang) -> AppR
             println!("{}", tr_fill(lang, "user {} enabled", &[&username]));
         }
         UserCommand::Passwd { username } => {
-            let password = crate::ui::read_password(&format!("new password for {username}: "))?;
+            let password = crate::ui::read_password(&tr_message(lang, &format!("new password for {username}: ")))?;
             accounts::set_password(&reg, actor, &username, &password).await?;
             println!(
                 "{}",
@@ -789,7 +817,11 @@ async fn audit(db: &str, actor: &Actor, command: AuditCommand, lang: Lang) -> Ap
                             ]
                         )
                     ),
-                    Some(b) => eprintln!("error: the audit log does not hold at entry {}: {}", b.seq, b.problem),
+                    Some(b) => say(
+                        lang,
+                        "error",
+                        &format!("the audit log does not hold at entry {}: {}", b.seq, b.problem),
+                    ),
                 }
                 if let Some(c) = &v.checkpoint {
                     match &c.problem {
@@ -801,7 +833,7 @@ async fn audit(db: &str, actor: &Actor, command: AuditCommand, lang: Lang) -> Ap
                                 &[&c.seq, &c.public_key]
                             )
                         ),
-                        Some(p) => eprintln!("error: checkpoint (entry {}): {p}", c.seq),
+                        Some(p) => say(lang, "error", &format!("checkpoint (entry {}): {p}", c.seq)),
                     }
                 }
             }
@@ -931,7 +963,7 @@ async fn plan(db: &str, actor: &Actor, a: PlanArgs, lang: Lang) -> AppResult<Exi
     };
     let p = demine_app::plan::plan(reg.as_ref(), actor, &plan_input(&a.input), &settings).await?;
     for n in &p.loaded.notes {
-        eprintln!("note: {n}");
+        say(lang, "note", n);
     }
     if let Some(path) = &a.csv {
         demine_io_write(path, demine_app::plan::plan_csv(&p)?.as_bytes())?;
@@ -1090,12 +1122,12 @@ async fn risk(db: &str, actor: &Actor, cmd: RiskCommand, bars: &Bars, lang: Lang
         }
         RiskCommand::Train { cells, group, out } => {
             let msg = demine_app::risk::train(&cells_spec(&cells), group.as_deref(), &out, bars)?;
-            eprintln!("{msg}");
+            eprintln!("{}", tr_message(lang, &msg));
             Ok(ExitCode::SUCCESS)
         }
         RiskCommand::Score { cells, model, out } => {
             let msg = demine_app::risk::score(&cells, &model, &out)?;
-            eprintln!("{msg}");
+            eprintln!("{}", tr_message(lang, &msg));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -1207,7 +1239,7 @@ async fn qa(db: &str, actor: &Actor, cmd: QaCommand, lang: Lang) -> AppResult<Ex
     }
 }
 
-async fn lanes(db: &str, actor: &Actor, a: LanesArgs) -> AppResult<ExitCode> {
+async fn lanes(db: &str, actor: &Actor, a: LanesArgs, lang: Lang) -> AppResult<ExitCode> {
     let reg = maybe_open(db, a.task_id.is_some() && a.polygon.is_none()).await?;
     let r = demine_app::field::lanes(
         reg.as_ref(),
@@ -1226,7 +1258,7 @@ async fn lanes(db: &str, actor: &Actor, a: LanesArgs) -> AppResult<ExitCode> {
     if a.json {
         println!("{}", r.json);
     } else {
-        print!("{}", text::lanes_text(&r));
+        print!("{}", text::lanes_text(&r, lang));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -1260,7 +1292,7 @@ async fn progress(db: &str, actor: &Actor, cmd: ProgressCommand, lang: Lang) -> 
             .await?;
             reg.close().await?;
             for w in &r.warnings {
-                eprintln!("warning: {w}");
+                say(lang, "warning", w);
             }
             if a.json {
                 return print_json(&r);

@@ -1,16 +1,30 @@
 //! Progress bars and spinners on the terminal (indicatif): hidden when stderr is not a terminal.
 
+use demine_app::text::{tr_ctx, tr_message, Lang};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// Draws the stages of long work.
-#[derive(Default)]
+/// Draws the stages of long work, its texts in the command's language.
 pub struct Bars {
     current: Mutex<Option<ProgressBar>>,
+    lang: Lang,
+}
+
+/// Prints a message for a person on standard error: its label (`error`, `warning`, `note`) and
+/// its text, both in `lang`.
+pub fn say(lang: Lang, label: &'static str, message: &str) {
+    eprintln!("{}: {}", tr_ctx(lang, "label", label), tr_message(lang, message));
 }
 
 impl Bars {
+    pub fn new(lang: Lang) -> Bars {
+        Bars {
+            current: Mutex::new(None),
+            lang,
+        }
+    }
+
     fn replace(&self, pb: Option<ProgressBar>) {
         let mut cur = self.current.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(old) = cur.take() {
@@ -27,7 +41,7 @@ impl demine_app::Progress for Bars {
             ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        pb.set_message(message.to_string());
+        pb.set_message(tr_message(self.lang, message));
         pb.enable_steady_tick(Duration::from_millis(120));
         self.replace(Some(pb));
     }
@@ -53,8 +67,8 @@ impl demine_app::Progress for Bars {
     fn note(&self, message: &str) {
         let cur = self.current.lock().unwrap_or_else(|e| e.into_inner());
         match cur.as_ref() {
-            Some(pb) => pb.suspend(|| eprintln!("note: {message}")),
-            None => eprintln!("note: {message}"),
+            Some(pb) => pb.suspend(|| say(self.lang, "note", message)),
+            None => say(self.lang, "note", message),
         }
     }
 }

@@ -273,3 +273,130 @@ fn help_stays_english_otherwise() {
         "{short}"
     );
 }
+
+/// What is left of a message once its code, quotes, paths and figures are taken out: runs of
+/// four or more English words are a sentence nobody translated.
+fn english_runs(text: &str) -> Vec<String> {
+    let mut plain = String::new();
+    let mut inside: Option<char> = None;
+    for c in text.chars() {
+        match inside {
+            Some(close) if c == close => inside = None,
+            Some(_) => {}
+            None if c == '`' || c == '"' => inside = Some(c),
+            None if c == '\'' && plain.ends_with(|p: char| !p.is_alphanumeric()) => inside = Some('\''),
+            None => plain.push(c),
+        }
+    }
+    let mut runs = Vec::new();
+    for line in plain.lines() {
+        let mut run: Vec<&str> = Vec::new();
+        for word in line.split(|c: char| c.is_whitespace() || ",;:()".contains(c)) {
+            let english = word.len() > 1
+                && word.chars().all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '-')
+                && !word.starts_with("--")
+                && word.chars().any(|c| c.is_ascii_lowercase());
+            if english {
+                run.push(word);
+            } else if !word.is_empty() {
+                if run.len() >= 4 {
+                    runs.push(run.join(" "));
+                }
+                run.clear();
+            }
+        }
+        if run.len() >= 4 {
+            runs.push(run.join(" "));
+        }
+    }
+    runs
+}
+
+#[test]
+fn the_english_left_in_a_message_is_found() {
+    assert_eq!(
+        english_runs("помилка: h.geojson: запис 2: значення 'not one of these' недійсне"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        english_runs("помилка: h.geojson: the ring crosses itself; `ogr2ogr -t_srs EPSG:4326 out in`"),
+        ["the ring crosses itself"]
+    );
+}
+
+/// Refusals read in Ukrainian with `--lang uk`: the label and every part the code wrote, with the
+/// file, record, field and value as they are; in English otherwise.
+#[test]
+fn refusals_read_in_ukrainian_when_asked_for() {
+    let s = registry();
+    let bowtie = r#"{"type":"Polygon","coordinates":[[[30.1,50.1],[30.2,50.2],[30.2,50.1],[30.1,50.2],[30.1,50.1]]]}"#;
+    let bad_hazards = s.file(
+        "bad.geojson",
+        &collection(&[
+            (
+                r#"{"id":"HZ-9","class":"XHA","organisation":"NGO-1"}"#,
+                &rect(30.1, 50.1, 30.2, 50.2),
+            ),
+            (r#"{"id":"HZ-10","class":"SHA","organisation":"NGO-1"}"#, bowtie),
+            (
+                r#"{"id":"HZ-11","class":"SHA","organisation":"NGO-1"}"#,
+                &rect(3_500_000.0, 6_500_000.0, 3_501_000.0, 6_501_000.0),
+            ),
+        ]),
+    );
+    let history = s.file(
+        "history.csv",
+        "month,organisation,area_m2\n2024-01,NGO-1,1000\n2024-01,NGO-1,2000\n2024-02,NGO-1,-5\n",
+    );
+    let teams = s.file(
+        "teams.csv",
+        "id,kind,productivity_m2_per_day\nT-1,manual,400\nT-2,nts,20000\nT-3,ts,4000\n",
+    );
+    let bad = bad_hazards.to_str().unwrap();
+    let hist = history.to_str().unwrap();
+    let teams = teams.to_str().unwrap();
+    let cases: [&[&str]; 9] = [
+        &["import", "hazards", bad],
+        &["strategy", "--deadline", "2001-01-01"],
+        &["strategy", "--teams", teams, "--deadline", "2001-01-01"],
+        &["plan", "--teams", teams, "--start", "2025-13-01"],
+        &["strategy", "--max-residual-items", "-1"],
+        &["forecast", "--history", hist, "--remaining-m2", "100000"],
+        &["forecast", "--history", hist, "--columns", "month=when"],
+        &["show", "hazards", "HZ-404"],
+        &["amend", "hazards", "HZ-1", "--set", "class", "--reason", "typo"],
+    ];
+    for args in cases {
+        let (code, _, english) = s.run(args);
+        assert_eq!(code, 2, "{args:?}: {english}");
+        assert!(english.starts_with("error: "), "{args:?}: {english}");
+        let mut uk_args = vec!["--lang", "uk"];
+        uk_args.extend_from_slice(args);
+        let (code, _, ukrainian) = s.run(&uk_args);
+        assert_eq!(code, 2, "{args:?}: {ukrainian}");
+        assert!(ukrainian.starts_with("помилка: "), "{args:?}: {ukrainian}");
+        assert_eq!(english_runs(&ukrainian), Vec::<String>::new(), "{args:?}:\n{ukrainian}");
+        assert_eq!(
+            english.lines().count(),
+            ukrainian.lines().count(),
+            "{args:?}:\n{english}\n{ukrainian}"
+        );
+        assert_ne!(english, ukrainian);
+        // Names and ids reach the reader as they were written.
+        for kept in [
+            "bad.geojson",
+            "HZ-9",
+            "XHA",
+            "HZ-10",
+            "history.csv",
+            "HZ-404",
+            "2001-01-01",
+        ] {
+            assert_eq!(
+                english.contains(kept),
+                ukrainian.contains(kept),
+                "{args:?} {kept}:\n{english}\n{ukrainian}"
+            );
+        }
+    }
+}

@@ -64,6 +64,10 @@ fn risk_build_refuses_bad_input() {
     let (code, _, err) = s.run(&["risk", "build", "--res", "12"]);
     assert_ne!(code, 0);
     assert!(err.contains("resolution 12"), "{err}");
+    // Refused as input (exit 2) before any work, not failed as a fault (exit 1).
+    let (code, _, err) = s.run(&["risk", "build", "--folds", "0"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--folds 0"), "{err}");
     // No finds and nothing searched: nothing to learn from.
     let (code, _, err) = s.run(&["risk", "build"]);
     assert_ne!(code, 0);

@@ -189,6 +189,8 @@ fn suggest_refuses_bad_arguments() {
         (vec!["--threshold", "1.5"], "--threshold"),
         (vec!["--res", "12"], "resolution 12"),
         (vec!["--margin-m=-5"], "--margin-m"),
+        // A margin of light-years once aborted the process while covering it with cells.
+        (vec!["--margin-m", "99999999999999999999"], "100,000 metres"),
         (vec!["--max", "0"], "--max"),
         (vec!["--region", "missing.geojson"], "missing.geojson"),
         (vec!["--out", "/no/such/folder/s.geojson"], "does not exist"),

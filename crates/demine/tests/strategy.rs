@@ -246,6 +246,16 @@ fn no_teams_is_refused() {
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.contains("no teams") && !err.contains("panicked"), "{args:?}: {err}");
     }
+    // A search budget no planner means (it once held `strategy` for ever): refused first.
+    for cmd in ["strategy", "plan", "forecast", "capacity"] {
+        let mut args = vec![cmd, "--search-budget", "99999999999999999999"];
+        if cmd == "capacity" {
+            args.extend(["--deadline", "2030-01-01"]);
+        }
+        let (code, _, err) = s.run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("--search-budget"), "{args:?}: {err}");
+    }
     // A teams file with a header and no team: refused, naming the file.
     let empty = s.file("teams.csv", "id,kind,productivity_m2_per_day\n");
     for cmd in ["strategy", "capacity"] {

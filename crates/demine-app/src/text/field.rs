@@ -1,7 +1,7 @@
 //! Text of field work: QA sampling plans, samples and results, lanes, daily progress, residual
 //! risk and certificates.
 
-use super::{lot_verdict, tr, tr_fill, tr_note, Lang};
+use super::{lot_verdict, tr, tr_fill, tr_message, tr_note, Lang};
 use crate::field::{Certificate, LanesAnswer, ProgressAdded, ProgressStats, QaPlanAnswer, QaSample, ResidualAnswer};
 use demine_core::QaInspection;
 use std::fmt::Write;
@@ -118,8 +118,8 @@ pub fn qa_record_text(rec: &QaInspection, lang: Lang) -> String {
 }
 
 /// What `demine lanes` prints: the layout's summary line.
-pub fn lanes_text(r: &LanesAnswer) -> String {
-    format!("{}\n", r.summary)
+pub fn lanes_text(r: &LanesAnswer, lang: Lang) -> String {
+    format!("{}\n", tr_message(lang, &r.summary))
 }
 
 /// What `demine progress add` prints: the land worked on `task` in `hours` and what remains.

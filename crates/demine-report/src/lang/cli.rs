@@ -9,6 +9,11 @@ pub(super) const UK_CLI: &[(&str, &str)] = &[
     // A check's severity (`demine check`).
     ("severity\u{4}error", "помилка"),
     ("severity\u{4}warning", "попередження"),
+    // What a line on standard error is (`error: …`).
+    ("label\u{4}error", "помилка"),
+    ("label\u{4}warning", "попередження"),
+    ("label\u{4}note", "примітка"),
+    ("… and {} more problems (raise --max-problems to see them)", "… і ще проблем: {} (збільште --max-problems, щоб побачити їх)"),
     // The demo's campaign.
     ("SYNTHETIC campaign — {} scale, seed {}", "SYNTHETIC кампанія — масштаб: {}, зерно {}"),
     ("Small", "малий"),
