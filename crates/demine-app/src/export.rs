@@ -141,7 +141,7 @@ pub async fn export_records_with(
         RecordKind::Progress => crate::field::export_progress(reg, actor, file).await?,
         other => {
             return Err(AppError::refused(format!(
-                "{other} have no geometry to export; `demine show {other} ID --json` prints one"
+                "{other} records have no geometry to export; `demine show {other} ID --json` prints one"
             )))
         }
     };

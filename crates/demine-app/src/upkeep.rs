@@ -165,7 +165,7 @@ pub async fn amend(reg: &Registry, actor: &Actor, kind: RecordKind, id: &str, a:
     require_reason(&a.reason)?;
     if matches!(kind, RecordKind::Progress | RecordKind::Qa) {
         return Err(AppError::refused(format!(
-            "{} are corrected by retiring the wrong one (`demine retire {} ID --reason …`) and recording it again",
+            "{} records are corrected by retiring the wrong one (`demine retire {} ID --reason …`) and recording it again",
             kind.as_str(),
             kind.as_str()
         )));

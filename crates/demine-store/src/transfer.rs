@@ -88,6 +88,36 @@ enum Cell {
     Blob(Vec<u8>),
 }
 
+impl Kind {
+    /// The column's type as SQL names it.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Geometry => "geometry",
+            Kind::Date => "date",
+            Kind::Json => "JSON",
+            Kind::Bool => "boolean",
+            Kind::Int => "integer",
+            Kind::Real => "real",
+            Kind::Text => "text",
+            Kind::Blob => "blob",
+        }
+    }
+}
+
+impl Cell {
+    /// The value for a message: its type, and a short text's value.
+    fn described(&self) -> String {
+        match self {
+            Cell::Null => "an empty value".into(),
+            Cell::Int(i) => format!("the integer {i}"),
+            Cell::Real(x) => format!("the number {x}"),
+            Cell::Text(t) if t.chars().count() <= 40 => format!("the text '{t}'"),
+            Cell::Text(t) => format!("a text of {} characters", t.chars().count()),
+            Cell::Blob(b) => format!("a blob of {} bytes", b.len()),
+        }
+    }
+}
+
 fn sqlite_kind(declared: &str) -> Kind {
     let d = declared.to_ascii_uppercase();
     match d.as_str() {
@@ -155,7 +185,13 @@ fn convert(cell: Cell, kind: Kind, to_postgres: bool, what: &dyn Fn() -> String)
         (Kind::Text, Cell::Real(x)) => Cell::Text(x.to_string()),
         (Kind::Blob, Cell::Blob(b)) => Cell::Blob(b),
         (Kind::Blob, Cell::Text(t)) => Cell::Blob(t.into_bytes()),
-        (k, c) => return Err(refuse(&format!("a {c:?} cannot be stored in a {k:?} column"))),
+        (k, c) => {
+            return Err(refuse(&format!(
+                "{} cannot be stored in a {} column",
+                c.described(),
+                k.name()
+            )))
+        }
     })
 }
 

@@ -786,13 +786,8 @@ impl PageData {
 
 /// JSON text of a page, straight from its features (no tree of values).
 fn json_text(page: &FeaturePage) -> ApiResult<Vec<u8>> {
-    serde_json::to_vec(page).map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal Server Error",
-            e.to_string(),
-        )
-    })
+    // A page that cannot be written is a defect: its cause goes to the log, not to the client.
+    serde_json::to_vec(page).map_err(|e| ApiError::from(demine_app::AppError::Internal(anyhow::Error::from(e))))
 }
 
 /// The `Link` header of a page's links.

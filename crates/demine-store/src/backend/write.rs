@@ -470,10 +470,16 @@ pub(crate) fn risk_cell_rows(cells: &[RiskCell]) -> LayerRows {
 
 /// Refuses a review decision other than approved or rejected, or of a kind that is not reviewed.
 pub(crate) fn check_review(r: &Review) -> Result<()> {
-    if !reviewed(r.kind) || !matches!(r.decision.as_str(), "approved" | "rejected") {
+    if !reviewed(r.kind) {
         return Err(StoreError::Refused(format!(
-            "{} cannot be {}: only hazards, activities, finds, accidents, progress and QA are reviewed, as approved or rejected",
-            r.kind, r.decision
+            "{} records are not reviewed: only hazards, activities, finds, accidents, progress and QA are",
+            r.kind
+        )));
+    }
+    if !matches!(r.decision.as_str(), "approved" | "rejected") {
+        return Err(StoreError::Refused(format!(
+            "review decision '{}': give approved or rejected",
+            r.decision
         )));
     }
     Ok(())
