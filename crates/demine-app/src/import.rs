@@ -188,6 +188,11 @@ pub async fn import_file<'a>(
     if !file.exists() {
         return Err(no_such_file(file));
     }
+    if kind == RecordKind::Qa {
+        // Said before the file is read: no file of inspections is taken, whatever it holds.
+        let e = demine_io::FileError::UnsupportedImport { path: file.to_owned() };
+        return Err(refuse_file(&destination.name(), file, &e));
+    }
     if crate::import_stream::streams(kind, file, src, opts, actor) {
         actor.require(Act::Write)?;
         if let Some(registry) = destination.registry().await? {
@@ -448,10 +453,17 @@ async fn import_with(
     if strict && !plausibility.is_empty() {
         return Err(refuse_strict(&db, file, &plausibility, &notes));
     }
-    let warnings: Vec<String> = plausibility
+    let mut warnings: Vec<String> = plausibility
         .iter()
         .map(|p| format!("{}: {p}", file.display()))
         .collect();
+    if valid == 0 {
+        // Not refused (a scheduled export may be empty), but seldom what was meant.
+        warnings.push(format!(
+            "{}: the file holds no records: nothing was imported; check that it is the right file (or layer: --source-layer)",
+            file.display()
+        ));
+    }
     let mut changes = Changeset::new(format!(
         "import {kind}{} from {}",
         if opts.upsert { " (upsert)" } else { "" },

@@ -268,6 +268,10 @@ pub struct Organisation {
     pub kind: Option<String>,
 }
 
+/// The most land one team releases in a day, m² (100 km²): far above any survey team's rate; a
+/// larger figure is a unit or typing mistake that would make every plan finish at once.
+pub const MAX_PRODUCTIVITY_M2_PER_DAY: f64 = 1.0e8;
+
 /// A team or asset able to work on hazards.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Team {

@@ -58,8 +58,9 @@ pub enum FileError {
     Write { path: PathBuf, source: std::io::Error },
     #[error("{path}: unsupported export format; use a .geojson, .json or .csv file name")]
     UnsupportedExport { path: PathBuf },
-    #[error("{path}: {kind} cannot be imported from a file; record them with their own command")]
-    UnsupportedImport { path: PathBuf, kind: RecordKind },
+    /// QA inspections are recorded one by one, checked against their lot's sampling plan.
+    #[error("{path}: QA inspections cannot be imported from a file; record each with `demine qa record` (it checks the lot's sampling plan)")]
+    UnsupportedImport { path: PathBuf },
 }
 
 /// A defect of one record (or a note about it): where, which field, what.
@@ -205,12 +206,7 @@ pub fn parse_raw(
         RecordKind::Organisations => ParsedFile::Organisations(records::organisations(raw, known)),
         RecordKind::Teams => ParsedFile::Teams(records::teams(raw, known)),
         RecordKind::Progress => ParsedFile::Progress(records::progress(raw, known, fix)),
-        RecordKind::Qa => {
-            return Err(FileError::UnsupportedImport {
-                path: path.to_owned(),
-                kind,
-            })
-        }
+        RecordKind::Qa => return Err(FileError::UnsupportedImport { path: path.to_owned() }),
     };
     let problems = each_parsed!(&mut parsed, p => &mut p.problems);
     merge_syntax_problems(problems, syntax_problems);

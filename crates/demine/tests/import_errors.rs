@@ -348,3 +348,38 @@ fn a_refused_first_import_creates_no_registry() {
     assert!(s.registry_exists());
     assert_eq!(s.ok_json(&["status", "--json"])["hazards"], 1);
 }
+
+#[test]
+fn a_team_faster_than_any_team_is_refused() {
+    refused(
+        "teams",
+        "teams.csv",
+        "id,kind,productivity_m2_per_day\nT1,manual,99999999999999999999999999\n",
+        &["T1", "productivity_m2_per_day", "more than 100 km² a day"],
+    );
+}
+
+#[test]
+fn qa_inspections_point_to_their_own_command() {
+    let s = seeded();
+    let path = s.file("qa.csv", "id,hazard_id\nQ1,H1\n");
+    let (code, _, err) = s.run(&["import", "qa", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("qa.csv") && err.contains("`demine qa record`"), "{err}");
+}
+
+/// A file without records imports nothing and says so (a scheduled export may be empty, so it
+/// is not refused).
+#[test]
+fn a_file_without_records_is_named_in_a_warning() {
+    let s = seeded();
+    let before = s.fingerprint();
+    let path = s.file("empty.csv", "id,class,wkt\n");
+    let (code, _, err) = s.run(&["import", "hazards", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: ") && err.contains("empty.csv: the file holds no records"),
+        "{err}"
+    );
+    assert_eq!(before, s.fingerprint());
+}

@@ -334,6 +334,8 @@ pub(crate) const UK: &[(&str, &str)] = &[
      "{}, поле `geometry`: {}"),
 
     // crates/demine-app/src/import.rs
+    ("the file holds no records: nothing was imported; check that it is the right file (or layer: --source-layer)",
+     "у файлі немає жодного запису: нічого не імпортовано; перевірте, чи це той файл (або шар: --source-layer)"),
     ("profile {}: {}",
      "профіль {}: {}"),
     ("{}: {} problem(s) in {} record(s); nothing was written: the registry {} is unchanged. Mend the file and import it again",
