@@ -94,15 +94,15 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
     check_share("--downtime-rate", Some(input.downtime_rate))?;
     check_share("--nts-cancel-share", input.nts_cancel_share)?;
     check_share("--ts-reduce-share", input.ts_reduce_share)?;
-    if !(input.road_factor >= 1.0 && input.road_factor.is_finite()) {
+    if !(1.0..=10.0).contains(&input.road_factor) {
         return Err(AppError::refused(format!(
-            "--road-factor {} must be ≥ 1",
+            "--road-factor {}: give the road distance over the straight line, from 1 to 10 (1.4 is typical)",
             input.road_factor
         )));
     }
-    if !(input.speed_km_per_h > 0.0 && input.speed_km_per_h.is_finite()) {
+    if !(1.0..=200.0).contains(&input.speed_km_per_h) {
         return Err(AppError::refused(format!(
-            "--speed-km-per-h {} must be > 0",
+            "--speed-km-per-h {}: give a travel speed from 1 to 200 km/h (40 is typical)",
             input.speed_km_per_h
         )));
     }
@@ -528,6 +528,9 @@ pub struct Planned {
 /// this is a typo that would hold the command (or a server job) for ever.
 pub const MAX_SEARCH_BUDGET_S: f64 = 86_400.0;
 
+/// The most large-neighbourhood-search steps per task: beyond it the search only burns time.
+pub const MAX_LNS_STEPS: usize = 10_000;
+
 /// Refuses a search budget that is not a number of seconds from 0 to [`MAX_SEARCH_BUDGET_S`].
 pub fn check_search_budget(search_budget_s: f64) -> AppResult<()> {
     if (0.0..=MAX_SEARCH_BUDGET_S).contains(&search_budget_s) {
@@ -542,6 +545,12 @@ pub fn check_search_budget(search_budget_s: f64) -> AppResult<()> {
 /// `plan`: the team schedule minimising Σ value × release time.
 pub async fn plan(reg: Option<&Registry>, actor: &Actor, input: &PlanInput, s: &PlanSettings) -> AppResult<Planned> {
     check_search_budget(s.search_budget_s)?;
+    if s.lns_steps > MAX_LNS_STEPS {
+        return Err(AppError::refused(format!(
+            "--lns-steps {}: give at most 10,000 steps per task (30 is the default)",
+            s.lns_steps
+        )));
+    }
     let loaded = load(reg, actor, input).await?;
     let t0 = std::time::Instant::now();
     let plan = demine_plan::plan(
@@ -923,8 +932,11 @@ pub async fn capacity(
             "--confidence must be between 0 and 1 (exclusive), e.g. 0.9",
         ));
     }
-    if s.runs == 0 {
-        return Err(AppError::refused("--runs must be at least 1"));
+    if s.runs == 0 || s.runs > 1_000_000 {
+        return Err(AppError::refused(format!(
+            "--runs {}: give from 1 to 1,000,000 Monte Carlo runs",
+            s.runs
+        )));
     }
     check_search_budget(s.search_budget_s)?;
     let deadline = parse_date("--deadline", &s.deadline)?;

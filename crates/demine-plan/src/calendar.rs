@@ -131,6 +131,8 @@ impl Calendar {
     pub fn next_working(&self, kind: TeamKind, t: f64) -> f64 {
         match &self.tables {
             None => t,
+            // A time past any calendar (an overflowed estimate) has no working day to find.
+            Some(_) if !(t < 1.0e9) => t,
             Some(tables) => {
                 let tab = &tables[kind_index(kind)];
                 let n = tab.days();

@@ -246,15 +246,26 @@ fn no_teams_is_refused() {
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.contains("no teams") && !err.contains("panicked"), "{args:?}: {err}");
     }
-    // A search budget no planner means (it once held `strategy` for ever): refused first.
-    for cmd in ["strategy", "plan", "forecast", "capacity"] {
-        let mut args = vec![cmd, "--search-budget", "99999999999999999999"];
+    // Figures no planner means, refused first: a search budget that held `strategy` for ever,
+    // travel figures and search steps that overflowed the plan's clock, runs beyond memory.
+    let huge = "99999999999999999999";
+    for (cmd, option, value) in [
+        ("strategy", "--search-budget", huge),
+        ("plan", "--search-budget", huge),
+        ("forecast", "--search-budget", huge),
+        ("capacity", "--search-budget", huge),
+        ("plan", "--road-factor", huge),
+        ("plan", "--speed-km-per-h", huge),
+        ("plan", "--lns-steps", "9223372036854775808"),
+        ("capacity", "--runs", "9223372036854775808"),
+    ] {
+        let mut args = vec![cmd, option, value];
         if cmd == "capacity" {
             args.extend(["--deadline", "2030-01-01"]);
         }
         let (code, _, err) = s.run(&args);
         assert_eq!(code, 2, "{args:?}: {err}");
-        assert!(err.contains("--search-budget"), "{args:?}: {err}");
+        assert!(err.contains(option) && err.contains("give"), "{args:?}: {err}");
     }
     // A teams file with a header and no team: refused, naming the file.
     let empty = s.file("teams.csv", "id,kind,productivity_m2_per_day\n");

@@ -368,10 +368,14 @@ pub(crate) const UK: &[(&str, &str)] = &[
      "{}: збій читання файлу під час імпорту: {}"),
 
     // crates/demine-app/src/plan.rs
-    ("--road-factor {} must be ≥ 1",
-     "--road-factor {} має бути ≥ 1"),
-    ("--speed-km-per-h {} must be > 0",
-     "--speed-km-per-h {} має бути > 0"),
+    ("--road-factor {}: give the road distance over the straight line, from 1 to 10 (1.4 is typical)",
+     "--road-factor {}: вкажіть відношення відстані дорогою до прямої, від 1 до 10 (типово 1.4)"),
+    ("--speed-km-per-h {}: give a travel speed from 1 to 200 km/h (40 is typical)",
+     "--speed-km-per-h {}: вкажіть швидкість переїзду від 1 до 200 km/h (типово 40)"),
+    ("--lns-steps {}: give at most 10,000 steps per task (30 is the default)",
+     "--lns-steps {}: вкажіть не більше 10 000 кроків на завдання (типово 30)"),
+    ("--runs {}: give from 1 to 1,000,000 Monte Carlo runs",
+     "--runs {}: вкажіть від 1 до 1 000 000 прогонів Монте-Карло"),
     ("--tasks needs --teams teams.csv (id, kind, productivity_m2_per_day)",
      "--tasks потребує --teams teams.csv (id, kind, productivity_m2_per_day)"),
     ("no registry: pass --tasks tasks.csv --teams teams.csv, or --db a registry",
