@@ -132,7 +132,7 @@ impl Calendar {
         match &self.tables {
             None => t,
             // A time past any calendar (an overflowed estimate) has no working day to find.
-            Some(_) if !(t < 1.0e9) => t,
+            Some(_) if t.is_nan() || t >= 1.0e9 => t,
             Some(tables) => {
                 let tab = &tables[kind_index(kind)];
                 let n = tab.days();
