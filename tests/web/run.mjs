@@ -406,6 +406,20 @@ await test('planning: the strategies compared equal `demine strategy` for the sa
   await shot(page, 'strategies-en');
 });
 
+await test("the server's refusals read in the screen's language", async () => {
+  await page.evaluate(() => localStorage.setItem('demine.lang', 'uk'));
+  await page.goto(base + '/#/planning');
+  await page.reload();
+  await page.waitForSelector('#cap-deadline');
+  await page.fill('#cap-deadline', '2001-01-01');
+  await page.$eval('#cap-deadline', (el) => el.form.requestSubmit());
+  await page.waitForSelector('#capacity-out .error', { timeout: 60000 });
+  const shown = await page.textContent('#capacity-out .error');
+  await page.evaluate(() => localStorage.setItem('demine.lang', 'en'));
+  // The deadline and the server's words, in Ukrainian: the app sends Accept-Language.
+  assert(shown.includes('2001-01-01') && /не пізніше/.test(shown) && !/is not after|give a future date/.test(shown), `refusal: ${shown}`);
+});
+
 await test('review workbench lists submissions with a diff; a rejection needs a reason', async () => {
   // The planner submits a correction of a hazard of their organisation.
   const plannerToken = await token('planner');
