@@ -49,11 +49,13 @@ impl Default for Methods {
     }
 }
 
-/// A method setting outside [0, 1].
+/// A method setting outside its range: a share outside [0, 1], a negative radius.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("method setting `{name}` must be a share between 0 and 1; got {value}")]
+#[error("method setting `{name}` must be {rule}; got {value}")]
 pub struct MethodError {
     pub name: &'static str,
+    /// What the setting must be.
+    pub rule: &'static str,
     pub value: f64,
 }
 
@@ -68,12 +70,17 @@ impl Methods {
             ("eod_detection", self.eod_detection),
         ] {
             if !(0.0..=1.0).contains(&value) {
-                return Err(MethodError { name, value });
+                return Err(MethodError {
+                    name,
+                    rule: "a share between 0 and 1",
+                    value,
+                });
             }
         }
         if !(self.evidence_radius_m.is_finite() && self.evidence_radius_m >= 0.0) {
             return Err(MethodError {
-                name: "evidence_radius_m (metres, ≥ 0)",
+                name: "evidence_radius_m",
+                rule: "a number of metres ≥ 0",
                 value: self.evidence_radius_m,
             });
         }

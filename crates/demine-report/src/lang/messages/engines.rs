@@ -107,12 +107,12 @@ pub(crate) const UK: &[(&str, &str)] = &[
     ("feature '{}' appears twice", "ознака '{}' трапляється двічі"),
     ("{} groups for {} rows", "груп: {}, а рядків: {}"),
     ("column {} is not a feature", "стовпець {} не є ознакою"),
-    ("feature '{}': {} NaN/infinite value(s) treated as missing", "ознака '{}': значень NaN або нескінченних: {}; їх вважено пропущеними"),
-    ("not numeric: line {} holds '{}'", "не числовий: рядок {} містить '{}'"),
+    ("feature '{}': {} NaN/infinite value(s) treated as missing", "ознака '{}': значень NaN або нескінченних: {}; їх враховано як пропущені"),
+    ("not numeric: line {} holds '{}'", "нечисловий: рядок {} містить '{}'"),
     ("no finite value", "немає жодного скінченного значення"),
     ("empty: no value", "порожній: значень немає"),
     // An ignored column, `name (reason)`.
-    ("{} (not numeric: line {} holds '{}')", "{} (не числовий: рядок {} містить '{}')"),
+    ("{} (not numeric: line {} holds '{}')", "{} (нечисловий: рядок {} містить '{}')"),
     ("{} (no finite value)", "{} (немає жодного скінченного значення)"),
     ("{} (empty: no value)", "{} (порожній: значень немає)"),
     // crates/demine-risk/src/logistic.rs
@@ -145,8 +145,9 @@ pub(crate) const UK: &[(&str, &str)] = &[
     ("nothing in particular", "нічим особливим"),
     ("part of a zone of {} such cells, cut along H3 parent cells into survey-sized areas", "частина зони з таких комірок (усього {}), розрізаної за батьківськими комірками H3 на території розміром на одне обстеження"),
     // crates/demine-strategy/src/methods.rs
-    ("method setting `{}` must be a share between 0 and 1; got {}", "параметр методу `{}` має бути часткою від 0 до 1; отримано {}"),
-    ("method setting `evidence_radius_m (metres, ≥ 0)` must be a share between 0 and 1; got {}", "параметр методу `evidence_radius_m` має бути кількістю метрів ≥ 0; отримано {}"),
+    ("method setting `{}` must be {}; got {}", "параметр методу `{}` має бути: {}; отримано {}"),
+    ("a share between 0 and 1", "частка від 0 до 1"),
+    ("a number of metres ≥ 0", "кількість метрів ≥ 0"),
     // crates/demine-strategy/src/strategy.rs
     ("unknown strategy '{}'; use one of {}", "невідома стратегія '{}'; використайте одну з: {}"),
     // crates/demine-strategy/src/evaluate.rs
@@ -159,5 +160,5 @@ pub(crate) const UK: &[(&str, &str)] = &[
     ("the risk map is empty: build it first (`demine risk build`)", "карта ризику порожня: спершу побудуйте її (`demine risk build`)"),
     ("risk cell '{}' is not an H3 cell index", "комірка ризику '{}' — не індекс комірки H3"),
     ("the risk map mixes H3 resolutions {} and {}", "карта ризику змішує роздільності H3 {} і {}"),
-    ("the land-release accounting has {} hazards, the registry {}: account the same hazards", "в обліку звільнення земель ділянок: {}, а в реєстрі — {}: облікуйте ті самі ділянки"),
+    ("the land-release accounting has {} hazards, the registry {}: account the same hazards", "в обліку звільнення земель ділянок: {}, а в реєстрі — {}: обліковуйте ті самі ділянки"),
 ];

@@ -46,8 +46,8 @@ pub(crate) const UK: &[(&str, &str)] = &[
     ("TLS certificate {} / key {}: {}", "сертифікат TLS {} / ключ {}: {}"),
     // crates/demine-server/src/api/mod.rs
     ("the registry does not answer", "реєстр не відповідає"),
-    ("no job {}", "немає завдання {}"),
-    ("no finished job {}", "немає завершеного завдання {}"),
+    ("no job {}", "немає аналізу {}"),
+    ("no finished job {}", "немає завершеного аналізу {}"),
     ("no record kind {}", "немає виду записів {}"),
     // crates/demine-server/src/api/records.rs
     ("bbox '{}': give minLon,minLat,maxLon,maxLat in degrees",
@@ -65,7 +65,7 @@ pub(crate) const UK: &[(&str, &str)] = &[
     // crates/demine-server/src/api/analyses.rs
     ("format '{}': html or pdf", "format '{}': html або pdf"),
     ("no job kind '{}': risk-build, plan, forecast, capacity, strategy or report",
-     "немає виду завдання '{}': risk-build, plan, forecast, capacity, strategy або report"),
+     "немає виду аналізу '{}': risk-build, plan, forecast, capacity, strategy або report"),
     ("tasks and teams files are for the command line; over HTTP, plans use the registry's hazards and teams",
      "файли завдань і груп — лише для командного рядка; через HTTP плани беруть небезпечні ділянки й групи з реєстру"),
     // crates/demine-server/src/ogc/features.rs
@@ -173,7 +173,7 @@ pub(crate) const UK: &[(&str, &str)] = &[
     ("the database has sqlx migrations but no demine schema",
      "у базі даних є міграції sqlx, але немає схеми demine"),
     ("the read replica holds no demine registry (is it a standby of the primary?)",
-     "репліка для читання не містить реєстру demine (чи це резервна копія основної бази?)"),
+     "репліка для читання не містить реєстру demine (чи це гарячий резерв основної бази?)"),
     ("{}: `demine backup` of a PostgreSQL registry is not implemented yet; back the database up with pg_dump (or pg_basebackup and WAL archiving for point-in-time recovery)",
      "{}: `demine backup` для реєстру PostgreSQL ще не реалізовано; створіть резервну копію бази через pg_dump (або pg_basebackup з архівуванням WAL для відновлення на момент часу)"),
     // crates/demine-store/src/gpkg/codec.rs, pg/write.rs (constraints)
@@ -214,10 +214,10 @@ pub(crate) const UK: &[(&str, &str)] = &[
     ("the integer {}", "ціле число {}"),
     ("the number {}", "число {}"),
     ("the text '{}'", "текст '{}'"),
-    ("a text of {} characters", "текст довжиною {} символів"),
-    ("a blob of {} bytes", "двійкові дані ({} байтів)"),
+    ("a text of {} characters", "текст (символів: {})"),
+    ("a blob of {} bytes", "двійкові дані (байтів: {})"),
     ("the target registry is not empty ({} rows in {}); move a registry into a new, empty one",
-     "цільовий реєстр не порожній (у {1} рядків: {0}); переносьте реєстр у новий, порожній"),
+     "цільовий реєстр не порожній (у таблиці {1} рядків: {0}); переносьте реєстр у новий, порожній"),
     ("table {}: the source registry has no column {}; open it once with this version of demine (it migrates) and try again",
      "таблиця {}: у вихідному реєстрі немає стовпця {}; відкрийте його один раз цією версією demine (вона виконає міграцію) і спробуйте знову"),
     // crates/demine-store/src/foreign.rs (a foreign GeoPackage read or written)
@@ -257,7 +257,7 @@ pub(crate) const UK: &[(&str, &str)] = &[
     ("checking data quality", "перевірка якості даних"),
     ("--addr {}: {}; give HOST:PORT, e.g. 127.0.0.1:8080",
      "--addr {}: {}; вкажіть HOST:PORT, наприклад 127.0.0.1:8080"),
-    ("demine serving {} on {}://{}", "demine надає {} за адресою {}://{}"),
+    ("demine serving {} on {}://{}", "demine надає доступ до {} за адресою {}://{}"),
     ("  reads that may lag go to the replica {}", "  читання, що можуть відставати, ідуть до репліки {}"),
     ("  API {}://{}/api/v1 (docs {}://{}/api/v1/docs); log in with POST /api/v1/auth/token",
      "  API {}://{}/api/v1 (документація {}://{}/api/v1/docs); вхід — POST /api/v1/auth/token"),
