@@ -32,6 +32,14 @@ fn main() {
                 spread: std::env::var("SPREAD").ok().and_then(|s| s.parse().ok()).unwrap_or(0.0),
             },
         );
+        let mut f = f;
+        // `INTENSITY_SCALE=S` multiplies the fitted shared-intensity offsets (an experiment).
+        if let Some(s) = std::env::var("INTENSITY_SCALE")
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+        {
+            f.model.intensity = f.model.intensity.map(|c| c * s);
+        }
         eprintln!("seed {seed}: {:?}", f.model);
         let items = r.truth_items();
         let left = true_items_in_released(&c.hazards, &c.activities, &items);
