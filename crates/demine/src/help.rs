@@ -6,7 +6,7 @@
 
 use clap::builder::StyledStr;
 use clap::{Arg, Command};
-use demine_app::text::{uk_help, Lang};
+use demine_app::text::{tr_message, uk_help, Lang};
 use std::ffi::OsString;
 
 /// The language of the help, decided before clap parses (clap prints help while parsing): the
@@ -30,6 +30,22 @@ pub fn lang_of(args: &[OsString], var: impl Fn(&str) -> Option<String>) -> Lang 
     asked
         .or_else(|| var("DEMINE_LANG").as_deref().and_then(Lang::parse))
         .unwrap_or_else(|| crate::cli::locale_lang(var))
+}
+
+/// Ends the process on clap's refusal of the command line, in `lang`: its help and version as
+/// clap prints them (the help is already in `lang`), a refusal translated line by line (plain,
+/// without clap's colours, in Ukrainian), with clap's exit code.
+pub fn exit_on(error: clap::Error, lang: Lang) -> ! {
+    use clap::error::ErrorKind;
+    let shows_help = matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if lang == Lang::En || shows_help {
+        error.exit()
+    }
+    eprint!("{}", tr_message(lang, &error.render().to_string()));
+    std::process::exit(error.exit_code())
 }
 
 /// The command tree with its help in Ukrainian; parsing is unchanged.

@@ -32,14 +32,14 @@ fn main() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let mut command = negative_numbers_are_values(cli::Cli::command());
     // clap prints the help while it parses, so the help's language is known before.
-    if help::lang_of(&argv, |v| std::env::var(v).ok()) == demine_app::text::Lang::Uk {
+    let lang = help::lang_of(&argv, |v| std::env::var(v).ok());
+    if lang == demine_app::text::Lang::Uk {
         command = help::in_ukrainian(command);
     }
-    let matches = command.get_matches_from(argv);
-    let args = match cli::Cli::from_arg_matches(&matches) {
-        Ok(args) => args,
-        Err(e) => e.exit(),
-    };
+    let matches = command
+        .try_get_matches_from(argv)
+        .unwrap_or_else(|e| help::exit_on(e, lang));
+    let args = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| help::exit_on(e, lang));
     // `demine … | head` ends quietly when the reader goes away, as Unix tools do, instead of
     // panicking on a failed write to stdout. Not the server: a write to a connection its client
     // has closed (a browser navigating away) would raise SIGPIPE and kill it.

@@ -400,3 +400,32 @@ fn refusals_read_in_ukrainian_when_asked_for() {
         }
     }
 }
+
+/// The command line's own refusals (an unknown command, a bad value, a missing argument) read
+/// in Ukrainian too, with clap's exit code; English stays as clap writes it.
+#[test]
+fn command_line_mistakes_read_in_ukrainian() {
+    for args in [
+        &["plann"][..],
+        &["import"],
+        &["strategy", "--runs", "-5"],
+        &["plan", "--calendar", "sometimes"],
+        &["plan", "--no-such-option"],
+    ] {
+        let run = |lang: &str| {
+            let mut c = bin();
+            c.args(["--lang", lang]).args(args);
+            let out = c.output().expect("run demine");
+            (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        };
+        let (en_code, english) = run("en");
+        let (uk_code, ukrainian) = run("uk");
+        assert_eq!(en_code, Some(2), "{args:?}: {english}");
+        assert_eq!(uk_code, en_code, "{args:?}: {ukrainian}");
+        assert!(english.starts_with("error: "), "{args:?}: {english}");
+        assert!(ukrainian.starts_with("помилка: "), "{args:?}: {ukrainian}");
+        assert!(ukrainian.contains("Докладніше: '--help'."), "{args:?}: {ukrainian}");
+        assert_eq!(english_runs(&ukrainian), Vec::<String>::new(), "{args:?}:\n{ukrainian}");
+        assert_eq!(english.lines().count(), ukrainian.lines().count(), "{english}\n{ukrainian}");
+    }
+}
