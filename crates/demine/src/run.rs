@@ -7,7 +7,8 @@ use crate::cli::{
 use crate::ui::{say, Bars};
 use demine_app::release::By;
 use demine_app::text::{
-    self, evaluate_text, groups_text, history_text, release_text, show_text, thousands, tr, tr_fill, tr_message, Lang,
+    self, evaluate_text, groups_text, history_text, release_text, show_text, thousands, tr, tr_any, tr_fill,
+    tr_message, Lang,
 };
 use demine_app::{Actor, AppError, AppResult, Location, Progress, RecordKind, Registry};
 use serde_json::{json, Value};
@@ -355,16 +356,15 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                 None => demine_app::export::export_layer_with(&reg, &actor, &name, &file, &eo).await?,
             };
             reg.close().await?;
+            let what = match kind {
+                Kind::Layer => tr_fill(lang, "features of layer {}", &[&name]),
+                Kind::Progress => tr(lang, "daily progress reports").to_string(),
+                k => tr_any(lang, record_kind(k)?.as_str()).to_string(),
+            };
             eprintln!(
-                "exported {} {} to {}{}",
-                e.records,
-                match kind {
-                    Kind::Layer => format!("features of layer {name}"),
-                    Kind::Progress => "daily progress reports".into(),
-                    k => record_kind(k)?.as_str().to_string(),
-                },
-                e.file,
-                if e.synthetic { " (SYNTHETIC data)" } else { "" }
+                "{}{}",
+                tr_fill(lang, "exported {} {} to {}", &[&e.records, &what, &e.file]),
+                if e.synthetic { tr(lang, " (SYNTHETIC data)") } else { "" }
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -426,6 +426,10 @@ fn command_line_mistakes_read_in_ukrainian() {
         assert!(ukrainian.starts_with("помилка: "), "{args:?}: {ukrainian}");
         assert!(ukrainian.contains("Докладніше: '--help'."), "{args:?}: {ukrainian}");
         assert_eq!(english_runs(&ukrainian), Vec::<String>::new(), "{args:?}:\n{ukrainian}");
-        assert_eq!(english.lines().count(), ukrainian.lines().count(), "{english}\n{ukrainian}");
+        assert_eq!(
+            english.lines().count(),
+            ukrainian.lines().count(),
+            "{english}\n{ukrainian}"
+        );
     }
 }

@@ -13,6 +13,11 @@ pub(super) const UK_CLI: &[(&str, &str)] = &[
     ("label\u{4}error", "помилка"),
     ("label\u{4}warning", "попередження"),
     ("label\u{4}note", "примітка"),
+    // `demine export`.
+    ("exported {} {} to {}", "експортовано {} ({}) до {}"),
+    ("features of layer {}", "об’єкти шару {}"),
+    ("daily progress reports", "щоденні звіти"),
+    (" (SYNTHETIC data)", " (SYNTHETIC — синтетичні дані)"),
     ("… and {} more problems (raise --max-problems to see them)", "… і ще проблем: {} (збільште --max-problems, щоб побачити їх)"),
     // The demo's campaign.
     ("SYNTHETIC campaign — {} scale, seed {}", "SYNTHETIC кампанія — масштаб: {}, зерно {}"),
