@@ -3,7 +3,11 @@
 //! a date and scores the months after.
 //!
 //! **Model.** The programme's monthly total R_t is a level L_t times a calendar-month factor S_m
-//! (winter stops, summer heat; estimated when there are two years of history) times noise. A
+//! (winter slow-downs, summer heat; estimated when there are two years of history) times noise.
+//! A calendar month the programme stops in year after year (under [`CLOSED_MONTH_RATIO`] of the
+//! months around it: winter) keeps its own factor and is left out of everything else: a stop
+//! deseasonalised is still 0 and read as the level collapsing each year, which made the drift 3×
+//! as large and the P90 years late. A
 //! month over [`EXCEPTIONAL_MONTH`] times the median of the 12 around it (survey cancelling a
 //! large area at once) is exceptional: the seasons (a median by calendar month), the level and
 //! its σs are learned from the typical months, capped there, and exceptional months come back
@@ -788,6 +792,10 @@ pub const EXCEPTIONAL_MONTH: f64 = 3.0;
 pub const LINE_WEIGHT: f64 = 0.25;
 /// Months the trend is fitted on (the most recent).
 const TREND_WINDOW_MONTHS: usize = 24;
+/// A calendar month whose typical release, year after year (at least two years), is under this
+/// share of the months around it is one the programme stops in (winter): it keeps its own small
+/// factor, and its months say nothing of the level, the noise or the drift.
+pub const CLOSED_MONTH_RATIO: f64 = 0.1;
 /// Dampings the history's own hindcasts choose from (0: no trend).
 const DAMPINGS: [f64; 3] = [0.0, 0.85, 0.95];
 /// Fitted months an internal hindcast needs before its origin, and the months it scores.
@@ -956,6 +964,7 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
     // month: one month in which survey cancelled a large area at once would otherwise make its
     // calendar month look seasonal (and its neighbours not).
     let mut seasonal = [1.0f64; 12];
+    let mut closed = [false; 12];
     if n >= 24 {
         let capped = typical_months(&x);
         let mut by_month: [Vec<f64>; 12] = Default::default();
@@ -967,24 +976,38 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
         }
         for (m, v) in by_month.iter().enumerate() {
             if !v.is_empty() {
-                // Shrunk towards 1 by the number of years seen (one year: half way).
                 let k = v.len() as f64;
-                seasonal[m] = (k * median(v.clone()) + 1.0) / (k + 1.0);
+                let typical_ratio = median(v.clone());
+                if v.len() >= 2 && typical_ratio < CLOSED_MONTH_RATIO {
+                    closed[m] = true;
+                    seasonal[m] = typical_ratio;
+                } else {
+                    // Shrunk towards 1 by the number of years seen (one year: half way).
+                    seasonal[m] = (k * typical_ratio + 1.0) / (k + 1.0);
+                }
             }
         }
         let norm = mean(&seasonal);
         if norm > 0.0 {
-            for s in &mut seasonal {
-                *s = (*s / norm).max(0.05);
+            for (s, closed) in seasonal.iter_mut().zip(closed) {
+                // A stop stays a stop; a slow month keeps a little release.
+                *s = if closed { *s / norm } else { (*s / norm).max(0.05) };
             }
         }
     }
-    let d: Vec<f64> = totals
+    // The months the programme works in (all of them unless it stops in some, every year): the
+    // series the level, its trend, the noise and the drift are learned from. A winter stop
+    // deseasonalised is still 0, and would read as the level collapsing every year.
+    let open: Vec<usize> = (0..n).filter(|&t| !closed[(totals[t].0.month - 1) as usize]).collect();
+    let d: Vec<f64> = open
         .iter()
-        .map(|(m, v)| v / seasonal[(m.month - 1) as usize])
+        .map(|&t| totals[t].1 / seasonal[(totals[t].0.month - 1) as usize])
         .collect();
     let typical = typical_months(&d);
-    let exceptional_months: Vec<YearMonth> = (0..n).filter(|&t| typical[t] < d[t]).map(|t| totals[t].0).collect();
+    let exceptional_months: Vec<YearMonth> = (0..d.len())
+        .filter(|&j| typical[j] < d[j])
+        .map(|j| totals[open[j]].0)
+        .collect();
     // Level: exponentially weighted mean of the typical deseasonalised months.
     let lambda = 0.5f64.powf(1.0 / LEVEL_HALF_LIFE_MONTHS);
     let (mut num, mut den, mut w2) = (0.0, 0.0, 0.0);
@@ -999,10 +1022,10 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
     // with it, the level is the line's end (the weighted mean would lag the trend by 8 months).
     let mut trend = 0.0;
     if damping > 0.0 {
-        let from = (n - n.min(TREND_WINDOW_MONTHS)).max(ramp_up_end(&typical));
-        let pts: Vec<(f64, f64)> = (from..n)
-            .filter(|&t| typical[t] > 0.0)
-            .map(|t| (t as f64, typical[t].ln()))
+        let ramp_up = ramp_up_end(&typical);
+        let pts: Vec<(f64, f64)> = (0..d.len())
+            .filter(|&j| j >= ramp_up && open[j] >= n - n.min(TREND_WINDOW_MONTHS) && typical[j] > 0.0)
+            .map(|j| (open[j] as f64, typical[j].ln()))
             .collect();
         if pts.len() >= 6 {
             let mx = mean(&pts.iter().map(|p| p.0).collect::<Vec<_>>());
@@ -1021,7 +1044,7 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
     // Noise: months over their trailing 6-month typical level, scaled so that the typical
     // months' mean 1; exceptional months stay in it, as rare large draws.
     let (mut noise, mut typical_noise) = (Vec::new(), Vec::new());
-    for t in 6..n {
+    for t in 6..d.len() {
         let l = mean(&typical[t - 6..t]);
         if l > 0.0 {
             noise.push(d[t] / l);
@@ -1039,7 +1062,7 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
     // The level's error: the noise averaged by the weights.
     let level_sigma = (cv * (w2.sqrt() / den)).min(1.0);
     // The walk: 6-month log changes of the rolling 6-month level.
-    let rolling: Vec<f64> = (5..n).map(|t| mean(&typical[t - 5..=t])).collect();
+    let rolling: Vec<f64> = (5..d.len()).map(|t| mean(&typical[t - 5..=t])).collect();
     let changes: Vec<f64> = (6..rolling.len())
         .filter(|&t| rolling[t] > 0.0 && rolling[t - 6] > 0.0)
         .map(|t| (rolling[t] / rolling[t - 6]).ln())

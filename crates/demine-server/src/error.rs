@@ -167,7 +167,12 @@ pub fn request_lang(headers: &axum::http::HeaderMap) -> demine_app::text::Lang {
 pub async fn problems_in_request_language(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     use demine_app::text::Lang;
     let lang = request_lang(req.headers());
-    let is_job = req.uri().path().starts_with("/api/v1/jobs/");
+    // A job's status (not its result, which may be large and is the caller's data).
+    let is_job = req
+        .uri()
+        .path()
+        .strip_prefix("/api/v1/jobs/")
+        .is_some_and(|id| !id.contains('/'));
     let mut response = next.run(req).await;
     let content_type = response
         .headers()
