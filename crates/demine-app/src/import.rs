@@ -109,13 +109,13 @@ pub(crate) async fn read_source(
         use std::io::Read as _;
         let f = std::fs::File::open(file).map_err(|e| demine_io::FileError::Io {
             path: file.to_owned(),
-            source: e,
+            cause: e,
         })?;
         f.take(512)
             .read_to_end(&mut head)
             .map_err(|e| demine_io::FileError::Io {
                 path: file.to_owned(),
-                source: e,
+                cause: e,
             })?;
     }
     let read = if demine_formats::detect(file, &head, format) == Format::GeoPackage {
@@ -310,7 +310,7 @@ pub async fn import_records<'a>(
             file,
             &demine_io::FileError::Io {
                 path: file.to_owned(),
-                source: e,
+                cause: e,
             },
         )
     })?;

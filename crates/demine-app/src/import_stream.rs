@@ -257,7 +257,7 @@ impl Source {
     async fn open(file: &Path, src: &SourceOptions, opts: &ReadOptions) -> Result<Source, FileError> {
         let format = sniffed_format(file, opts.format).map_err(|e| FileError::Io {
             path: file.to_owned(),
-            source: e,
+            cause: e,
         })?;
         if format == Format::GeoPackage {
             let reader = demine_store::foreign::open_geopackage_layer(file, src.layer.as_deref())

@@ -43,7 +43,7 @@ impl PropertyProcessor for Props {
 pub fn read(path: &Path, _opts: &ReadOptions) -> Result<Out, FileError> {
     let bytes = std::fs::read(path).map_err(|e| FileError::Io {
         path: path.to_owned(),
-        source: e,
+        cause: e,
     })?;
     read_bytes(path, &bytes)
 }

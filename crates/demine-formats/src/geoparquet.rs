@@ -193,7 +193,7 @@ fn geometry_type(g: &geo::Geometry<f64>) -> &'static str {
 pub(crate) fn read(path: &Path, opts: &ReadOptions) -> Result<crate::shp::Out, FileError> {
     let file = std::fs::File::open(path).map_err(|e| FileError::Io {
         path: path.to_owned(),
-        source: e,
+        cause: e,
     })?;
     read_from(path, file, opts)
 }

@@ -19,7 +19,7 @@ pub(crate) type Out = crate::shp::Out;
 pub fn read_kmz(path: &Path, opts: &ReadOptions) -> Result<Out, FileError> {
     let file = std::fs::File::open(path).map_err(|e| FileError::Io {
         path: path.to_owned(),
-        source: e,
+        cause: e,
     })?;
     let mut zip =
         zip::ZipArchive::new(file).map_err(|e| invalid(path, format!("not a readable KMZ (zip) archive: {e}")))?;

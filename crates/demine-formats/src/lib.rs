@@ -265,7 +265,7 @@ pub fn read_chunked(
 ) -> Result<(Crs, Format), FileError> {
     let io = |e: std::io::Error| FileError::Io {
         path: path.to_owned(),
-        source: e,
+        cause: e,
     };
     let mut head = vec![0u8; 512];
     let n = {

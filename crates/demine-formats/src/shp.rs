@@ -117,7 +117,7 @@ fn sibling(path: &Path, ext: &str) -> Option<PathBuf> {
 fn from_files(path: &Path) -> Result<Parts, FileError> {
     let io = |p: &Path, e: std::io::Error| FileError::Io {
         path: p.to_owned(),
-        source: e,
+        cause: e,
     };
     let shp = std::fs::read(path).map_err(|e| io(path, e))?;
     let dbf = sibling(path, "dbf").map(Dbf::File);
@@ -142,7 +142,7 @@ fn from_files(path: &Path) -> Result<Parts, FileError> {
 fn from_zip(path: &Path, layer: Option<&str>) -> Result<Parts, FileError> {
     let file = std::fs::File::open(path).map_err(|e| FileError::Io {
         path: path.to_owned(),
-        source: e,
+        cause: e,
     })?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| invalid(path, format!("not a readable zip archive: {e}")))?;
     let names: Vec<String> = zip.file_names().map(str::to_string).collect();
@@ -297,7 +297,7 @@ fn read_parts(parts: &Parts, opts: &ReadOptions, chunk_rows: usize, sink: &mut S
     let dbf_label = label.with_extension("dbf");
     let dbf_source = dbf.open().map_err(|e| FileError::Io {
         path: dbf_label.clone(),
-        source: e,
+        cause: e,
     })?;
     let builder = dbase::ReaderBuilder::new();
     let dbf_reader = if encoding == encoding_rs::UTF_8 {

@@ -328,7 +328,7 @@ fn write_shapefile(
         .tempdir_in(parent)
         .map_err(|e| FileError::Write {
             path: path.to_owned(),
-            source: e,
+            cause: e,
         })?;
     let stem = if zip_out {
         layer.to_string()
@@ -399,7 +399,7 @@ fn write_shapefile(
     let wfile = |p: PathBuf, data: &[u8]| {
         std::fs::write(&p, data).map_err(|e| FileError::Write {
             path: p.clone(),
-            source: e,
+            cause: e,
         })
     };
     wfile(tmp.path().join(format!("{stem}.cpg")), cpg.as_bytes())?;
@@ -425,7 +425,7 @@ fn write_shapefile(
         for ext in exts {
             let to = path.with_extension(ext);
             std::fs::rename(tmp.path().join(format!("{stem}.{ext}")), &to)
-                .map_err(|e| FileError::Write { path: to, source: e })?;
+                .map_err(|e| FileError::Write { path: to, cause: e })?;
         }
         Ok(())
     }

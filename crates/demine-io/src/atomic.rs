@@ -10,7 +10,7 @@ use std::path::Path;
 pub fn write_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), FileError> {
     let werr = |e: std::io::Error| FileError::Write {
         path: path.to_owned(),
-        source: e,
+        cause: e,
     };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,

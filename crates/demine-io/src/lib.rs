@@ -41,8 +41,9 @@ use std::path::{Path, PathBuf};
 /// A defect of the whole file: nothing in it can be trusted.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
-    #[error("{path}: cannot read: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    // `cause`, not `source`: the message says it, and a chain of causes would say it twice.
+    #[error("{path}: cannot read: {cause}")]
+    Io { path: PathBuf, cause: std::io::Error },
     #[error("{path}:{line}:{column}: {what}")]
     Malformed {
         path: PathBuf,
@@ -54,8 +55,8 @@ pub enum FileError {
     /// `.dbf`, a `.prj` no supported CRS matches, a truncated FlatGeobuf…), said with what to do.
     #[error("{path}: {what}")]
     Invalid { path: PathBuf, what: String },
-    #[error("{path}: cannot write: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    #[error("{path}: cannot write: {cause}")]
+    Write { path: PathBuf, cause: std::io::Error },
     #[error("{path}: unsupported export format; use a .geojson, .json or .csv file name")]
     UnsupportedExport { path: PathBuf },
     /// QA inspections are recorded one by one, checked against their lot's sampling plan.

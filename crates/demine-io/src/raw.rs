@@ -120,7 +120,7 @@ pub fn read_raw(path: &Path) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError
 pub fn read_raw_with(path: &Path, geometry_required: bool) -> Result<(Vec<RawRecord>, Vec<Problem>), FileError> {
     let bytes = std::fs::read(path).map_err(|e| FileError::Io {
         path: path.to_owned(),
-        source: e,
+        cause: e,
     })?;
     read_raw_bytes(path, &bytes, geometry_required)
 }
