@@ -1,6 +1,8 @@
 //! Files appear whole or not at all: written to a temporary file in the same folder, flushed
 //! to disk, then renamed over the target (`tempfile::NamedTempFile::persist`). A crash, a full
-//! disk or an error midway leaves the old file (or none), never half a file.
+//! disk or an error midway leaves the old file (or none), never half a file. A target that is
+//! not a file (`/dev/stdout`, a named pipe, a device) is written straight into: renamed over,
+//! it would be replaced by a file.
 
 use crate::FileError;
 use std::io::Write;
@@ -12,6 +14,11 @@ pub fn write_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Res
         path: path.to_owned(),
         cause: e,
     };
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let mut out = std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(path).map_err(werr)?);
+        fill(&mut out).map_err(werr)?;
+        return out.flush().map_err(werr);
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -35,6 +42,34 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A named pipe (as `/dev/stdout` or `/dev/null`, which are not files) is written into;
+    /// renaming a file over `/dev/null` replaced the device for everyone on the machine.
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_is_written_into_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let pipe = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("no mkfifo here: skipped");
+            return;
+        }
+        let (sent, read) = std::sync::mpsc::channel();
+        {
+            let pipe = pipe.clone();
+            std::thread::spawn(move || sent.send(std::fs::read(pipe).unwrap()));
+        }
+        write_atomically(&pipe, b"through the pipe").unwrap();
+        assert!(
+            std::fs::metadata(&pipe).unwrap().file_type().is_fifo(),
+            "the pipe became a file"
+        );
+        // A pipe replaced by a file leaves its reader waiting: a failure, not a hung test.
+        let got = read.recv_timeout(std::time::Duration::from_secs(10));
+        assert_eq!(got.as_deref(), Ok(&b"through the pipe"[..]));
+    }
 
     #[test]
     fn a_failed_write_leaves_the_old_file() {
