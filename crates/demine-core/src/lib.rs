@@ -25,4 +25,11 @@ pub mod spreadsheet;
 pub mod validate;
 
 pub use domain::*;
+
+/// Whether `path` names something that exists and is not a file or a folder: a device
+/// (`/dev/null`), a named pipe, a socket. A database or a set of files cannot be written there,
+/// and renaming a finished file over it would replace the device.
+pub fn is_special_file(path: &std::path::Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
 pub use field_records::{DailyProgress, QaInspection};

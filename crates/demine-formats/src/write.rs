@@ -422,6 +422,16 @@ fn write_shapefile(
             out.write_all(&buf.into_inner())
         })
     } else {
+        if let Some(special) = exts
+            .iter()
+            .map(|ext| path.with_extension(ext))
+            .find(|p| demine_core::is_special_file(p))
+        {
+            return Err(invalid(
+                &special,
+                "a shapefile is a set of files: it cannot be written to a device or a pipe; give a file name",
+            ));
+        }
         for ext in exts {
             let to = path.with_extension(ext);
             std::fs::rename(tmp.path().join(format!("{stem}.{ext}")), &to)

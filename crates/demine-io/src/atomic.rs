@@ -14,7 +14,7 @@ pub fn write_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Res
         path: path.to_owned(),
         cause: e,
     };
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+    if demine_core::is_special_file(path) {
         let mut out = std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(path).map_err(werr)?);
         fill(&mut out).map_err(werr)?;
         return out.flush().map_err(werr);

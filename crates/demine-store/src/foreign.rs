@@ -253,6 +253,11 @@ fn blob_type_and_envelope(blob: &[u8]) -> Option<(u32, Option<[f64; 4]>)> {
 /// beside the target and renamed into place, so a failed export leaves no half file. `Err` is a
 /// message saying what went wrong.
 pub async fn write_geopackage_layer(path: &Path, layer: &ForeignLayer) -> Result<(), String> {
+    if demine_core::is_special_file(path) {
+        return Err(
+            "a GeoPackage is a database file: it cannot be written to a device or a pipe; give a file name".into(),
+        );
+    }
     use serde_json::Value;
     let partial = path.with_extension("gpkg.partial");
     let _ = std::fs::remove_file(&partial);

@@ -383,3 +383,58 @@ fn a_file_without_records_is_named_in_a_warning() {
     );
     assert_eq!(before, s.fingerprint());
 }
+
+/// A device or a named pipe where a file is expected (`/dev/null`, a FIFO) is refused, never
+/// replaced by a file and never waited on: the registry, a GeoPackage or a shapefile export.
+#[cfg(unix)]
+#[test]
+fn a_pipe_is_no_registry_and_no_export_target() {
+    use std::os::unix::fs::FileTypeExt;
+    let s = seeded();
+    let pipes: Vec<_> = ["registry.gpkg", "out.gpkg", "out.shp"]
+        .iter()
+        .map(|n| s.dir.path().join(format!("pipe-{n}")))
+        .collect();
+    for p in &pipes {
+        if !std::process::Command::new("mkfifo")
+            .arg(p)
+            .status()
+            .is_ok_and(|st| st.success())
+        {
+            eprintln!("no mkfifo here: skipped");
+            return;
+        }
+    }
+    let hazards = s.file(
+        "h.geojson",
+        &collection(&[(r#"{"id":"HZ-P","class":"SHA"}"#, &rect(30.0, 50.0, 30.01, 50.01))]),
+    );
+    let registry = pipes[0].to_str().unwrap();
+    let runs = [
+        (
+            false,
+            vec!["--db", registry, "import", "hazards", hazards.to_str().unwrap()],
+        ),
+        (false, vec!["--db", registry, "status"]),
+        (true, vec!["export", "hazards", pipes[1].to_str().unwrap()]),
+        (true, vec!["export", "hazards", pipes[2].to_str().unwrap()]),
+    ];
+    for (on_scratch, args) in runs {
+        let mut c = if on_scratch { s.demine() } else { bin() };
+        let out = c
+            .args(&args)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .expect("run demine");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("pipe"), "{args:?}: {err}");
+    }
+    for p in &pipes {
+        assert!(
+            std::fs::metadata(p).unwrap().file_type().is_fifo(),
+            "{} was replaced",
+            p.display()
+        );
+    }
+}

@@ -47,6 +47,12 @@ impl GeoPackageStore {
     }
 
     async fn connect(path: &Path, create: bool) -> Result<Self> {
+        if demine_core::is_special_file(path) {
+            return Err(StoreError::NotARegistry {
+                path: path.to_owned(),
+                why: "it is a device or a pipe, not a file".into(),
+            });
+        }
         let existed = path.exists();
         if existed {
             check_sqlite_header(path)?;

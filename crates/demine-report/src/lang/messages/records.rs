@@ -570,4 +570,10 @@ pub(crate) const UK: &[(&str, &str)] = &[
     ("region polygon {} cannot be tiled: {}", "полігон регіону {} не вдається покрити комірками: {}"),
     ("the region is empty: give a region polygon or a registry with hazards",
      "регіон порожній: задайте полігон регіону або реєстр із ділянками"),
+    // Targets that are not files (`demine_core::is_special_file`).
+    ("a GeoPackage is a database file: it cannot be written to a device or a pipe; give a file name",
+     "GeoPackage — це файл бази даних: його не можна записати в пристрій чи канал; вкажіть ім’я файлу"),
+    ("a shapefile is a set of files: it cannot be written to a device or a pipe; give a file name",
+     "shapefile — це набір файлів: його не можна записати в пристрій чи канал; вкажіть ім’я файлу"),
+    ("it is a device or a pipe, not a file", "це пристрій або канал, а не файл"),
 ];
