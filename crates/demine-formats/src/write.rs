@@ -113,14 +113,17 @@ pub fn write_records<R: Record>(
                 ));
             }
             let want = if format == Format::GeoJson { "geojson" } else { "csv" };
-            let ok = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| Format::from_name(e).ok() == Some(format));
+            // A stream (`/dev/stdout`, a pipe) has no name to tell the format: `--format` does.
+            let stream = demine_core::is_special_file(path);
+            let ok = stream
+                || path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| Format::from_name(e).ok() == Some(format));
             if !ok {
                 return Err(invalid(path, format!("name the file .{want} to write {}", format.name())));
             }
-            return demine_io::export::write_records(path, layer, records, synthetic);
+            return demine_io::export::write_records_as(path, format == Format::Csv, layer, records, synthetic);
         }
         Format::GeoParquet if !crs.is_wgs84() => {
             return Err(invalid(

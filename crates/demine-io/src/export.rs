@@ -16,11 +16,24 @@ pub fn write_records<R: Record>(path: &Path, layer: &str, records: &[R], synthet
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase());
     match ext.as_deref() {
-        Some("geojson") | Some("json") => {
-            crate::atomic::write_with(path, |out| write_geojson(out, layer, records, synthetic))
-        }
-        Some("csv") => crate::atomic::write_with(path, |out| write_csv(out, records)),
+        Some("geojson") | Some("json") => write_records_as(path, false, layer, records, synthetic),
+        Some("csv") => write_records_as(path, true, layer, records, synthetic),
         _ => Err(FileError::UnsupportedExport { path: path.to_owned() }),
+    }
+}
+
+/// As [`write_records`], CSV or GeoJSON whatever the name (`/dev/stdout`, a pipe).
+pub fn write_records_as<R: Record>(
+    path: &Path,
+    csv: bool,
+    layer: &str,
+    records: &[R],
+    synthetic: bool,
+) -> Result<(), FileError> {
+    if csv {
+        crate::atomic::write_with(path, |out| write_csv(out, records))
+    } else {
+        crate::atomic::write_with(path, |out| write_geojson(out, layer, records, synthetic))
     }
 }
 

@@ -905,3 +905,39 @@ fn semicolon_spreadsheet_csv_imports_as_the_comma_file() {
     assert_eq!(want[0].1, serde_json::json!(12.5), "{want:?}");
     assert_eq!(finds_of("semicolon.csv", semicolon), want);
 }
+
+/// `export … /dev/stdout --format geojson|csv` streams into a pipe that GDAL reads
+/// (`/vsistdin/`), as a GIS user chains tools; the name gives no format there, `--format` does.
+#[test]
+fn exports_stream_to_standard_output_for_other_tools() {
+    if !have_gdal() {
+        return;
+    }
+    let s = Scratch::new();
+    for k in KINDS {
+        s.import_ok(k, &data(k));
+    }
+    let demine = assert_cmd::cargo::cargo_bin("demine");
+    // GDAL tells GeoJSON from its first bytes; CSV it is told (`CSV:`).
+    for (kind, format, source, n) in [
+        ("hazards", "geojson", "/vsistdin/", 2),
+        ("finds", "csv", "CSV:/vsistdin/", 3),
+    ] {
+        let line = format!(
+            "'{}' --db '{}' export {kind} /dev/stdout --format {format} | ogrinfo -ro -al -so {source}",
+            demine.display(),
+            s.db().display()
+        );
+        let out = Command::new("sh").args(["-c", &line]).output().expect("sh");
+        let info = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{line}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            info.contains(&format!("Feature Count: {n}")),
+            "{kind} as {format}: {info}"
+        );
+    }
+    // Without --format a stream has no format to go by.
+    let (code, _, err) = s.run(&["export", "hazards", "/dev/stdout"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--format"), "{err}");
+}
