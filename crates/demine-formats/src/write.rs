@@ -113,8 +113,9 @@ pub fn write_records<R: Record>(
                 ));
             }
             let want = if format == Format::GeoJson { "geojson" } else { "csv" };
-            // A stream (`/dev/stdout`, a pipe) has no name to tell the format: `--format` does.
-            let stream = demine_core::is_special_file(path);
+            // A stream (`/dev/stdout`, a pipe) or a name without an extension tells no format:
+            // `--format` does.
+            let stream = demine_core::is_special_file(path) || (opts.format.is_some() && path.extension().is_none());
             let ok = stream
                 || path
                     .extension()

@@ -2,7 +2,8 @@
 //! to disk, then renamed over the target (`tempfile::NamedTempFile::persist`). A crash, a full
 //! disk or an error midway leaves the old file (or none), never half a file. A target that is
 //! not a file (`/dev/stdout`, a named pipe, a device) is written straight into: renamed over,
-//! it would be replaced by a file.
+//! it would be replaced by a file. A symbolic link (`/dev/stdout` redirected to a file, a link
+//! to a file) is followed: the file it names is replaced, the link stays.
 
 use crate::FileError;
 use std::io::Write;
@@ -19,6 +20,14 @@ pub fn write_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Res
         fill(&mut out).map_err(werr)?;
         return out.flush().map_err(werr);
     }
+    // Renamed over, a link would become a file: replace what it names instead.
+    let resolved;
+    let path = if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        resolved = std::fs::canonicalize(path).map_err(werr)?;
+        resolved.as_path()
+    } else {
+        path
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -69,6 +78,24 @@ mod tests {
         // A pipe replaced by a file leaves its reader waiting: a failure, not a hung test.
         let got = read.recv_timeout(std::time::Duration::from_secs(10));
         assert_eq!(got.as_deref(), Ok(&b"through the pipe"[..]));
+    }
+
+    /// A link is followed (`/dev/stdout` when the shell sends it to a file is one): the file it
+    /// names gets the content and the link stays; renamed over, `/dev/stdout` became a file.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_followed_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("out.parquet");
+        std::fs::write(&file, b"old").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        write_atomically(&link, b"new").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(),
+            "the link became a file"
+        );
+        assert_eq!(std::fs::read(&file).unwrap(), b"new");
     }
 
     #[test]

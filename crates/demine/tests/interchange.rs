@@ -908,6 +908,7 @@ fn semicolon_spreadsheet_csv_imports_as_the_comma_file() {
 
 /// `export … /dev/stdout --format geojson|csv` streams into a pipe that GDAL reads
 /// (`/vsistdin/`), as a GIS user chains tools; the name gives no format there, `--format` does.
+#[cfg(unix)]
 #[test]
 fn exports_stream_to_standard_output_for_other_tools() {
     if !have_gdal() {
@@ -936,6 +937,17 @@ fn exports_stream_to_standard_output_for_other_tools() {
             "{kind} as {format}: {info}"
         );
     }
+    // Standard output sent to a file (`> out.fgb`) makes /dev/stdout a link to that file; a link
+    // like it here: renamed over, the link became a file and the file stayed empty.
+    let redirected = s.dir.path().join("redirected.fgb");
+    std::fs::write(&redirected, b"").unwrap();
+    let link = s.dir.path().join("stdout-like");
+    std::os::unix::fs::symlink(&redirected, &link).unwrap();
+    let (code, _, err) = s.run(&["export", "finds", link.to_str().unwrap(), "--format", "fgb"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    let info = ogrinfo(&redirected);
+    assert!(info.contains("Feature Count: 3"), "{info}");
     // Without --format a stream has no format to go by.
     let (code, _, err) = s.run(&["export", "hazards", "/dev/stdout"]);
     assert_eq!(code, 2, "{err}");
