@@ -78,55 +78,79 @@ pub fn tr_message(lang: Lang, message: &str) -> String {
     if lang == Lang::En {
         return message.to_string();
     }
-    translate(message, 0).unwrap_or_else(|| message.to_string())
+    let mut memo = Memo::default();
+    translate(message, 0, &mut memo).unwrap_or_else(|| message.to_string())
 }
 
 /// Recursion stops here: a message nests a handful of templates at most.
 const MAX_DEPTH: usize = 8;
 
-fn translate(text: &str, depth: usize) -> Option<String> {
+/// A part longer than this is not tried after each `: ` (a message is a sentence or two; a
+/// long text, such as an echoed record, would only cost time).
+const MAX_SPLIT_CHARS: usize = 1_000;
+
+/// What each piece of one message translated to, by where it lies in the message and how deep:
+/// every piece is a slice of the message, and without this the tries after each `: ` grow
+/// exponentially with their number (an id of 30 `a: ` took hours).
+type Memo = std::collections::HashMap<(usize, usize, usize), Option<String>>;
+
+fn translate(text: &str, depth: usize, memo: &mut Memo) -> Option<String> {
     if depth > MAX_DEPTH || text.trim().is_empty() {
         return None;
     }
+    let key = (text.as_ptr() as usize, text.len(), depth);
+    if let Some(known) = memo.get(&key) {
+        return known.clone();
+    }
+    let translated = translate_anew(text, depth, memo);
+    memo.insert(key, translated.clone());
+    translated
+}
+
+fn translate_anew(text: &str, depth: usize, memo: &mut Memo) -> Option<String> {
     let t = tables();
     if let Some(uk) = t.exact.get(text) {
         return Some(uk.to_string());
     }
-    if let Some(parts) = split_translating(text, "\n", depth) {
+    if let Some(parts) = split_translating(text, "\n", depth, memo) {
         return Some(parts);
     }
     for (parts, uk) in &t.templates {
         if let Some(figures) = figures_of(parts, text) {
             let figures: Vec<String> = figures
                 .into_iter()
-                .map(|f| translate(f, depth + 1).unwrap_or_else(|| f.to_string()))
+                .map(|f| translate(f, depth + 1, memo).unwrap_or_else(|| f.to_string()))
                 .collect();
             return Some(fill_ordered(uk, &figures));
         }
     }
     // An unknown location before a known message: `somewhere: the problem; what to do`.
     let mut from = 0;
-    while let Some(at) = text[from..].find(": ").map(|i| from + i) {
-        if let Some(rest) = translate(&text[at + 2..], depth + 1) {
+    while let Some(at) = text[from..]
+        .find(": ")
+        .map(|i| from + i)
+        .filter(|_| text.len() <= MAX_SPLIT_CHARS)
+    {
+        if let Some(rest) = translate(&text[at + 2..], depth + 1, memo) {
             let head = &text[..at];
-            let head = translate(head, depth + 1).unwrap_or_else(|| head.to_string());
+            let head = translate(head, depth + 1, memo).unwrap_or_else(|| head.to_string());
             return Some(format!("{head}: {rest}"));
         }
         from = at + 2;
     }
-    split_translating(text, "; ", depth)
+    split_translating(text, "; ", depth, memo)
 }
 
 /// `text` split at `separator`, each part translated where it can be; `None` when there is
 /// one part or none of them translates.
-fn split_translating(text: &str, separator: &str, depth: usize) -> Option<String> {
+fn split_translating(text: &str, separator: &str, depth: usize, memo: &mut Memo) -> Option<String> {
     if !text.contains(separator) {
         return None;
     }
     let mut any = false;
     let parts: Vec<String> = text
         .split(separator)
-        .map(|p| match translate(p, depth + 1) {
+        .map(|p| match translate(p, depth + 1, memo) {
             Some(t) => {
                 any = true;
                 t
@@ -143,11 +167,16 @@ fn figures_of<'t>(parts: &[&str], text: &'t str) -> Option<Vec<&'t str>> {
     let (first, rest) = parts.split_first()?;
     let after = text.strip_prefix(first)?;
     let mut figures = Vec::with_capacity(rest.len());
-    fill_figures(rest, after, &mut figures).then_some(figures)
+    let mut budget = MAX_MATCH_STEPS;
+    fill_figures(rest, after, &mut figures, &mut budget).then_some(figures)
 }
 
+/// Places tried per template and message: a template whose literal recurs in a long text would
+/// otherwise try every combination of them.
+const MAX_MATCH_STEPS: usize = 10_000;
+
 /// Backtracking: `literals` are the parts after each `{}`; the last must end `text`.
-fn fill_figures<'t>(literals: &[&str], text: &'t str, figures: &mut Vec<&'t str>) -> bool {
+fn fill_figures<'t>(literals: &[&str], text: &'t str, figures: &mut Vec<&'t str>, budget: &mut usize) -> bool {
     let Some((literal, rest)) = literals.split_first() else {
         return text.is_empty();
     };
@@ -169,8 +198,12 @@ fn fill_figures<'t>(literals: &[&str], text: &'t str, figures: &mut Vec<&'t str>
         let Some(at) = text.get(from..).and_then(|s| s.find(literal)).map(|i| from + i) else {
             return false;
         };
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
         figures.push(&text[..at]);
-        if fill_figures(rest, &text[at + literal.len()..], figures) {
+        if fill_figures(rest, &text[at + literal.len()..], figures, budget) {
             return true;
         }
         figures.pop();
@@ -257,6 +290,21 @@ mod tests {
         let parts: Vec<&str> = "exact".split("{}").collect();
         assert_eq!(figures_of(&parts, "exact"), Some(vec![]));
         assert_eq!(figures_of(&parts, "exactly"), None);
+    }
+
+    /// A message with many `: ` (an id or a value that holds them) translates in time: every
+    /// piece is tried once. Each two more `: ` doubled the time; 30 took hours.
+    #[test]
+    fn many_separators_are_tried_once_each() {
+        let id: String = (0..200).map(|i| format!("a{i}: ")).collect();
+        let message =
+            format!("h.csv: record 1, id '{id}', field `class`: 'X' is not one of the allowed values: SHA, CHA");
+        let mut memo = Memo::default();
+        let _ = translate(&message, 0, &mut memo);
+        assert!(memo.len() < 20_000, "{} pieces tried", memo.len());
+        let parts: Vec<&str> = "{}, {}, {}, {}, {} end".split("{}").collect();
+        let text = "x, ".repeat(300);
+        assert_eq!(figures_of(&parts, &text), None);
     }
 
     #[test]
