@@ -89,16 +89,19 @@ const MAX_DEPTH: usize = 8;
 /// long text, such as an echoed record, would only cost time).
 const MAX_SPLIT_CHARS: usize = 1_000;
 
-/// What each piece of one message translated to, by where it lies in the message and how deep:
+/// The `: ` tried, from the left, as the end of an unknown location.
+const MAX_LOCATION_PARTS: usize = 6;
+
+/// What each piece of one message translated to, by where it lies in the message:
 /// every piece is a slice of the message, and without this the tries after each `: ` grow
 /// exponentially with their number (an id of 30 `a: ` took hours).
-type Memo = std::collections::HashMap<(usize, usize, usize), Option<String>>;
+type Memo = std::collections::HashMap<(usize, usize), Option<String>>;
 
 fn translate(text: &str, depth: usize, memo: &mut Memo) -> Option<String> {
     if depth > MAX_DEPTH || text.trim().is_empty() {
         return None;
     }
-    let key = (text.as_ptr() as usize, text.len(), depth);
+    let key = (text.as_ptr() as usize, text.len());
     if let Some(known) = memo.get(&key) {
         return known.clone();
     }
@@ -124,19 +127,15 @@ fn translate_anew(text: &str, depth: usize, memo: &mut Memo) -> Option<String> {
             return Some(fill_ordered(uk, &figures));
         }
     }
-    // An unknown location before a known message: `somewhere: the problem; what to do`.
-    let mut from = 0;
-    while let Some(at) = text[from..]
-        .find(": ")
-        .map(|i| from + i)
-        .filter(|_| text.len() <= MAX_SPLIT_CHARS)
-    {
+    // An unknown location before a known message: `somewhere: the problem; what to do`. A
+    // location has a few parts (file, record, field); more `: ` are inside a value.
+    let splits = text.match_indices(": ").map(|(at, _)| at).take(MAX_LOCATION_PARTS);
+    for at in splits.filter(|_| text.len() <= MAX_SPLIT_CHARS) {
         if let Some(rest) = translate(&text[at + 2..], depth + 1, memo) {
             let head = &text[..at];
             let head = translate(head, depth + 1, memo).unwrap_or_else(|| head.to_string());
             return Some(format!("{head}: {rest}"));
         }
-        from = at + 2;
     }
     split_translating(text, "; ", depth, memo)
 }
