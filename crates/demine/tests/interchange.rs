@@ -927,7 +927,7 @@ fn exports_stream_to_standard_output_for_other_tools() {
         let line = format!(
             "'{}' --db '{}' export {kind} /dev/stdout --format {format} | ogrinfo -ro -al -so {source}",
             demine.display(),
-            s.db().display()
+            s.db_arg()
         );
         let out = Command::new("sh").args(["-c", &line]).output().expect("sh");
         let info = String::from_utf8_lossy(&out.stdout);
