@@ -272,6 +272,14 @@ pub struct Organisation {
 /// larger figure is a unit or typing mistake that would make every plan finish at once.
 pub const MAX_PRODUCTIVITY_M2_PER_DAY: f64 = 1.0e8;
 
+/// What is wrong with a team's rate of `m2_per_day` above [`MAX_PRODUCTIVITY_M2_PER_DAY`], for
+/// every reader of teams (registry import, `--teams` files); `None` when it is not above.
+pub fn rate_beyond_any_team(m2_per_day: f64) -> Option<String> {
+    (m2_per_day > MAX_PRODUCTIVITY_M2_PER_DAY).then(|| {
+        format!("{m2_per_day} m² per day is more than 100 km² a day, no team's rate: give the m² one team releases in a day")
+    })
+}
+
 /// A team or asset able to work on hazards.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Team {

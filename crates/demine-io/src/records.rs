@@ -625,14 +625,13 @@ pub fn teams(raw: &[RawRecord], known: &Known<'_>) -> Parsed<Team> {
     parse_each(raw, known, "team", |f, _notes| {
         let kind = f.enumerated::<TeamKind>("kind", true);
         let productivity = match f.number("productivity_m2_per_day") {
-            Some(p) if p > 0.0 && p <= demine_core::domain::MAX_PRODUCTIVITY_M2_PER_DAY => Some(p),
-            Some(p) if p > 0.0 => {
-                f.problem(
-                    "productivity_m2_per_day",
-                    format!("{p} m² per day is more than 100 km² a day, no team's rate: give the m² one team releases in a day"),
-                );
-                None
-            }
+            Some(p) if p > 0.0 => match demine_core::domain::rate_beyond_any_team(p) {
+                None => Some(p),
+                Some(problem) => {
+                    f.problem("productivity_m2_per_day", problem);
+                    None
+                }
+            },
             Some(p) => {
                 f.problem(
                     "productivity_m2_per_day",

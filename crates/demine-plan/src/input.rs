@@ -374,11 +374,8 @@ pub fn read_teams(file: &Path, start: NaiveDate) -> Result<Vec<Team>, InputError
                         "{p} must be > 0: a team that releases nothing cannot be planned; remove it or fix the figure"
                     ),
                 );
-            } else if p > demine_core::domain::MAX_PRODUCTIVITY_M2_PER_DAY {
-                row.problem(
-                    "productivity_m2_per_day",
-                    format!("{p} m² per day is more than 100 km² a day, no team's rate: give the m² one team releases in a day"),
-                );
+            } else if let Some(problem) = demine_core::domain::rate_beyond_any_team(p) {
+                row.problem("productivity_m2_per_day", problem);
             }
         }
         let mut by_terrain = Vec::new();

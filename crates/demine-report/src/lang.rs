@@ -290,7 +290,7 @@ mod cli;
 mod messages;
 mod notes;
 
-pub use messages::{figure_slots, tr_message, uk_message_entries};
+pub use messages::tr_message;
 
 /// English phrase → Ukrainian, every phrase the reports show.
 const UK: &[(&str, &str)] = &[

@@ -674,34 +674,28 @@ async fn serve(
     let users = demine_app::accounts::count_users(&reg).await?;
     crate::ui::init_logs();
     let scheme = if tls.is_some() { "https" } else { "http" };
-    eprintln!(
-        "{}",
-        tr_message(
-            lang,
-            &format!("demine serving {} on {scheme}://{addr}", reg.location.describe())
-        )
-    );
+    let tell = |line: &str| eprintln!("{}", tr_message(lang, line));
+    tell(&format!(
+        "demine serving {} on {scheme}://{addr}",
+        reg.location.describe()
+    ));
     if let Some(r) = replica {
-        eprintln!(
-            "{}",
-            tr_message(
-                lang,
-                &format!(
-                    "  reads that may lag go to the replica {}",
-                    demine_app::registry::redact(r)
-                )
-            )
-        );
+        tell(&format!(
+            "  reads that may lag go to the replica {}",
+            demine_app::registry::redact(r)
+        ));
     }
-    eprintln!("{}", tr_message(lang, &format!("  API {scheme}://{addr}/api/v1 (docs {scheme}://{addr}/api/v1/docs); log in with POST /api/v1/auth/token")));
+    tell(&format!(
+        "  API {scheme}://{addr}/api/v1 (docs {scheme}://{addr}/api/v1/docs); log in with POST /api/v1/auth/token"
+    ));
     if demine_server::web_app_embedded() {
-        eprintln!("{}", tr_message(lang, &format!("  web application {scheme}://{addr}/")));
+        tell(&format!("  web application {scheme}://{addr}/"));
     }
     if users == 0 {
-        eprintln!("{}", tr_message(lang, &format!("  no accounts yet: create one with `demine --db {db} user add NAME --role admin` (password on standard input)")));
+        tell(&format!("  no accounts yet: create one with `demine --db {db} user add NAME --role admin` (password on standard input)"));
     }
     if !addr.ip().is_loopback() && tls.is_none() {
-        eprintln!("{}", tr_message(lang, "  warning: serving plain HTTP beyond this machine; passwords and tokens cross the network in clear. Give --tls-cert and --tls-key."));
+        tell("  warning: serving plain HTTP beyond this machine; passwords and tokens cross the network in clear. Give --tls-cert and --tls-key.");
     }
     let state = demine_server::AppState::new(reg);
     demine_server::serve(state, demine_server::ServeOptions { addr, tls })

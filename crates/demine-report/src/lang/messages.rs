@@ -36,7 +36,8 @@ fn entries() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
 }
 
 /// Every entry of the message tables, for tests.
-pub fn uk_message_entries() -> Vec<(&'static str, &'static str)> {
+#[cfg(test)]
+fn uk_message_entries() -> Vec<(&'static str, &'static str)> {
     entries().copied().collect()
 }
 
@@ -248,7 +249,8 @@ fn fill_ordered(template: &str, figures: &[String]) -> String {
 }
 
 /// The `{}` and `{N}` a template fills, for tests: how many figures it takes.
-pub fn figure_slots(template: &str) -> usize {
+#[cfg(test)]
+fn figure_slots(template: &str) -> usize {
     let mut n = 0;
     let mut highest = 0;
     let mut rest = template;
