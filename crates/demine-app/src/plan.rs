@@ -46,6 +46,10 @@ pub struct PlanInput {
     /// How a registry's tasks are sized: `clear-all`, `survey-led` or `evidence-led` (the
     /// default; today's chain when the registry has no risk map). Not used with --tasks.
     pub strategy: Option<String>,
+    /// Method settings and fixed thresholds of the evidence-led strategy (top-level fields of a
+    /// job's body: `ts_coverage`, `cancel_below_items_per_ha`, …).
+    #[serde(flatten)]
+    pub evidence: crate::strategy::EvidenceSettings,
 }
 
 impl Default for PlanInput {
@@ -61,6 +65,7 @@ impl Default for PlanInput {
             road_factor: 1.4,
             speed_km_per_h: 40.0,
             strategy: None,
+            evidence: crate::strategy::EvidenceSettings::default(),
         }
     }
 }
@@ -345,6 +350,7 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
                     reg,
                     actor,
                     input.strategy.as_deref(),
+                    &input.evidence,
                     &mut problem,
                     &mut notes,
                     evidence.take(),
@@ -357,6 +363,9 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
                 "--strategy sizes the registry's hazards; with --tasks the CSV gives each task's stage",
             ))
         }
+        (_, Some(_)) if !input.evidence.is_default() => return Err(AppError::refused(
+            "method settings and thresholds size the registry's hazards; with --tasks the CSV gives each task's stage",
+        )),
         _ => {}
     }
     demine_plan::check_feasible(&problem, &tasks_name, &teams_name).map_err(|e| match (&input.tasks, &strategy) {

@@ -20,7 +20,7 @@ use demine_plan::{Forecast, Plan, Problem};
 use demine_store::{Changeset, Query, Repository};
 use demine_strategy::{
     Capacity, ChainShares, Context, EvalOptions, Evaluation, HazardUnits, Methods, PriorModel, StrategyKind,
-    StrategyPlan,
+    StrategyPlan, Thresholds,
 };
 use serde_json::{json, Value};
 
@@ -42,6 +42,9 @@ pub struct StrategyData {
     pub model_source: &'static str,
     pub shares: ChainShares,
     pub methods: Methods,
+    /// Evidence-led thresholds the user fixed (`--cancel-below`, `--clear-above`); `None`: the
+    /// fastest the teams allow.
+    pub thresholds: Option<Thresholds>,
 }
 
 impl StrategyData {
@@ -56,13 +59,15 @@ impl StrategyData {
         }
     }
 
-    /// The strategy `kind` decided for teams of `capacity`: evidence-led at its fastest (see
-    /// [`demine_strategy::decide_fastest`]), the others as they are.
+    /// The strategy `kind` decided for teams of `capacity`: evidence-led at the thresholds the
+    /// user fixed, else at its fastest (see [`demine_strategy::decide_fastest`]), the others as
+    /// they are.
     pub fn decide(&self, kind: StrategyKind, capacity: &Capacity) -> StrategyPlan {
         let ctx = self.context();
-        match kind {
-            StrategyKind::EvidenceLed => demine_strategy::decide_fastest(&ctx, capacity),
-            k => demine_strategy::decide(&ctx, k, demine_strategy::Thresholds::default()),
+        match (kind, self.thresholds) {
+            (StrategyKind::EvidenceLed, Some(t)) => demine_strategy::decide(&ctx, kind, t),
+            (StrategyKind::EvidenceLed, None) => demine_strategy::decide_fastest(&ctx, capacity),
+            (k, _) => demine_strategy::decide(&ctx, k, Thresholds::default()),
         }
     }
 }
@@ -76,19 +81,22 @@ impl StrategyData {
         model: Option<PriorModel>,
         progress: &dyn Progress,
     ) -> AppResult<StrategyData> {
-        Self::prepare_with(ev, None, cells, model, progress)
+        Self::prepare_with(ev, None, cells, model, &EvidenceSettings::default(), progress)
     }
 
-    /// [`StrategyData::prepare`] with the evidence's accounting when it is at hand.
+    /// [`StrategyData::prepare`] with the evidence's accounting when it is at hand, and the
+    /// user's method settings and thresholds.
     pub fn prepare_with(
         ev: crate::registry::Evidence,
         release: Option<RegistryRelease>,
         cells: Vec<RiskCell>,
         model: Option<PriorModel>,
+        settings: &EvidenceSettings,
         progress: &dyn Progress,
     ) -> AppResult<StrategyData> {
+        let methods = settings.methods()?;
+        let thresholds = settings.thresholds()?;
         let release = release.unwrap_or_else(|| account_records(&ev.hazards, &ev.activities, None, false));
-        let methods = Methods::default();
         progress.stage("cutting hazards into risk-map units");
         let units = demine_strategy::hazard_units(
             &demine_strategy::Registry {
@@ -125,6 +133,7 @@ impl StrategyData {
             model_source,
             shares,
             methods,
+            thresholds,
         })
     }
 
@@ -209,18 +218,27 @@ fn no_risk_map(reg: &Registry) -> AppError {
 
 /// Reads the registry's evidence and risk map and prepares the strategies' inputs; `None`
 /// when the registry has no risk map.
-pub async fn load_data(reg: &Registry, actor: &Actor, progress: &dyn Progress) -> AppResult<Option<StrategyData>> {
-    load_data_with(reg, actor, progress, None).await
+pub async fn load_data(
+    reg: &Registry,
+    actor: &Actor,
+    settings: &EvidenceSettings,
+    progress: &dyn Progress,
+) -> AppResult<Option<StrategyData>> {
+    load_data_with(reg, actor, settings, progress, None).await
 }
 
 /// [`load_data`] with the registry's evidence (and its accounting) already read.
 pub async fn load_data_with(
     reg: &Registry,
     actor: &Actor,
+    settings: &EvidenceSettings,
     progress: &dyn Progress,
     read: Option<(crate::registry::Evidence, RegistryRelease)>,
 ) -> AppResult<Option<StrategyData>> {
     actor.require(Act::Read)?;
+    // Refused before the registry is read: a setting out of range is the user's to fix.
+    let methods = settings.methods()?;
+    settings.thresholds()?;
     let q = Query::all().in_organisations(actor.scope());
     let cells = reg.store.risk_cells(&Query::all()).await?;
     if cells.is_empty() {
@@ -230,8 +248,13 @@ pub async fn load_data_with(
         Some((ev, r)) => (ev, Some(r)),
         None => (reg.evidence(&q).await?, None),
     };
-    let stored = stored_model(reg, &ev, &cells).await?;
-    StrategyData::prepare_with(ev, release, cells, stored, progress)
+    // The kept model was fitted with the default methods: other detections are another model.
+    let stored = if methods == Methods::default() {
+        stored_model(reg, &ev, &cells).await?
+    } else {
+        None
+    };
+    StrategyData::prepare_with(ev, release, cells, stored, settings, progress)
         .map(Some)
         .map_err(|e| match e {
             AppError::Refused(r) => AppError::refused(format!("{}: {r}", reg.name())),
@@ -272,7 +295,14 @@ pub async fn stored_hazard_risks(
     let Some(model) = stored_model(reg, ev, cells).await? else {
         return Ok(None);
     };
-    let d = StrategyData::prepare_with(ev.clone(), None, cells.to_vec(), Some(model), progress)?;
+    let d = StrategyData::prepare_with(
+        ev.clone(),
+        None,
+        cells.to_vec(),
+        Some(model),
+        &EvidenceSettings::default(),
+        progress,
+    )?;
     Ok(Some(d.hazard_risks().0))
 }
 
@@ -284,7 +314,7 @@ pub async fn store_prior(
     actor: &Actor,
     progress: &dyn Progress,
 ) -> AppResult<Option<(PriorModel, Vec<demine_core::HazardRisk>)>> {
-    let Some(d) = load_data(reg, actor, progress).await? else {
+    let Some(d) = load_data(reg, actor, &EvidenceSettings::default(), progress).await? else {
         return Ok(None);
     };
     let changes = Changeset {
@@ -303,21 +333,28 @@ pub async fn apply_strategy(
     reg: &Registry,
     actor: &Actor,
     name: Option<&str>,
+    settings: &EvidenceSettings,
     problem: &mut Problem,
     notes: &mut Vec<String>,
     read: Option<(crate::registry::Evidence, RegistryRelease)>,
 ) -> AppResult<String> {
+    settings.methods()?;
     let kind: StrategyKind = match name {
         Some(n) => n.parse().map_err(AppError::refused)?,
         None => StrategyKind::EvidenceLed,
     };
+    if settings.thresholds()?.is_some() && kind != StrategyKind::EvidenceLed {
+        notes.push(format!(
+            "--cancel-below and --clear-above are evidence-led thresholds: strategy {kind} does not use them"
+        ));
+    }
     if kind == StrategyKind::ClearAll {
         for t in &mut problem.tasks {
             t.stage = demine_plan::Stage::Clearance;
         }
         return Ok(kind.to_string());
     }
-    let Some(d) = load_data_with(reg, actor, &crate::NoProgress, read).await? else {
+    let Some(d) = load_data_with(reg, actor, settings, &crate::NoProgress, read).await? else {
         if name.is_some() {
             return Err(no_risk_map(reg));
         }
@@ -327,6 +364,95 @@ pub async fn apply_strategy(
     let plan = d.decide(kind, &Capacity::of(&problem.teams));
     demine_strategy::apply_to_problem(problem, &plan);
     Ok(kind.to_string())
+}
+
+/// What the user may set of the evidence-led strategy: how well each method finds what lies in
+/// the land it works (defaults: [`Methods::default`], planning assumptions in the IMAS ranges)
+/// and thresholds fixed instead of searched for. Shared by `strategy`, `plan`, `forecast` and
+/// `capacity`, on the command line and in a job's body.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default)]
+pub struct EvidenceSettings {
+    /// Share of a technical survey's ground its sampling lanes cover (default 0.2).
+    pub ts_coverage: Option<f64>,
+    /// Share of the items in a TS lane it detects (default 0.95).
+    pub ts_detection: Option<f64>,
+    /// Share of the items clearance detects, to depth (default 0.99).
+    pub clearance_detection: Option<f64>,
+    /// Radius cleared around direct evidence (a find, an accident), metres (default 100).
+    pub evidence_radius_m: Option<f64>,
+    /// Evidence-led: NTS cancels land below this many expected items per hectare.
+    pub cancel_below_items_per_ha: Option<f64>,
+    /// Evidence-led: land at or above this many expected items per hectare is cleared.
+    pub clear_above_items_per_ha: Option<f64>,
+}
+
+impl EvidenceSettings {
+    /// The methods, the defaults overridden by what is set; refused out of range.
+    pub fn methods(&self) -> AppResult<Methods> {
+        let d = Methods::default();
+        let m = Methods {
+            ts_coverage: self.ts_coverage.unwrap_or(d.ts_coverage),
+            ts_detection: self.ts_detection.unwrap_or(d.ts_detection),
+            clearance_detection: self.clearance_detection.unwrap_or(d.clearance_detection),
+            evidence_radius_m: self.evidence_radius_m.unwrap_or(d.evidence_radius_m),
+            ..d
+        };
+        m.check().map_err(|e| {
+            AppError::refused(format!(
+                "--{} {}: {} must be {}",
+                e.name.replace('_', "-"),
+                e.value,
+                setting_meaning(e.name),
+                e.rule
+            ))
+            .with_hint("leave it out for the default, or give the figure your QA records show")
+        })?;
+        Ok(m)
+    }
+
+    /// The thresholds fixed by the user, a missing one at its default; `None` when neither is.
+    pub fn thresholds(&self) -> AppResult<Option<Thresholds>> {
+        if self.cancel_below_items_per_ha.is_none() && self.clear_above_items_per_ha.is_none() {
+            return Ok(None);
+        }
+        let d = Thresholds::default();
+        let t = Thresholds {
+            cancel_below: self.cancel_below_items_per_ha.unwrap_or(d.cancel_below),
+            clear_above: self.clear_above_items_per_ha.unwrap_or(d.clear_above),
+        };
+        for (flag, v) in [("--cancel-below", t.cancel_below), ("--clear-above", t.clear_above)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(AppError::refused(format!(
+                    "{flag} {v}: a threshold is a number of expected items per hectare ≥ 0"
+                )));
+            }
+        }
+        if t.cancel_below > t.clear_above {
+            return Err(AppError::refused(format!(
+                "--cancel-below {} is above --clear-above {}: land cannot be both cancelled and cleared",
+                t.cancel_below, t.clear_above
+            ))
+            .with_hint("give --cancel-below at most --clear-above (defaults 0.02 and 0.5 items per hectare)"));
+        }
+        Ok(Some(t))
+    }
+
+    /// Whether anything differs from the defaults.
+    pub fn is_default(&self) -> bool {
+        *self == EvidenceSettings::default()
+    }
+}
+
+/// What a method setting is, for a refusal.
+fn setting_meaning(name: &str) -> &'static str {
+    match name {
+        "ts_coverage" => "the share of a technical survey's ground its lanes cover",
+        "ts_detection" => "the share of the items in a TS lane it detects",
+        "clearance_detection" => "the share of the items clearance detects",
+        "evidence_radius_m" => "the radius cleared around direct evidence",
+        _ => "a method setting",
+    }
 }
 
 /// `demine strategy` settings.
@@ -392,6 +518,10 @@ pub struct Strategies {
     pub deadline_met: Option<bool>,
     pub max_residual_items: Option<f64>,
     pub confidence: f64,
+    /// The methods' detection and coverage the strategies assumed.
+    pub methods: Methods,
+    /// Evidence-led thresholds the user fixed, if any.
+    pub thresholds_given: Option<Thresholds>,
     pub model_source: &'static str,
     pub notes: Vec<String>,
     pub truth_source: Option<String>,
@@ -475,6 +605,13 @@ pub async fn strategies(
             "give --deadline or --max-residual-items, not both: one picks the least residual by a date, the other the soonest date under a cap",
         ));
     }
+    let fixed = input.evidence.thresholds()?;
+    input.evidence.methods()?;
+    if fixed.is_some() && (s.deadline.is_some() || s.max_residual_items.is_some()) {
+        return Err(AppError::refused(
+            "give --cancel-below/--clear-above, or --deadline or --max-residual-items, not both: fixed thresholds are not searched for",
+        ));
+    }
     let deadline = s.deadline.as_deref().map(|d| parse_date("--deadline", d)).transpose()?;
     if input.tasks.is_some() {
         return Err(AppError::refused(
@@ -494,7 +631,7 @@ pub async fn strategies(
             )));
         }
     }
-    let Some(data) = load_data(reg, actor, progress).await? else {
+    let Some(data) = load_data(reg, actor, &input.evidence, progress).await? else {
         return Err(no_risk_map(reg));
     };
     let ctx = data.context();
@@ -695,8 +832,14 @@ pub async fn strategies(
     } else {
         h0
     };
-    let chosen = match frontier.iter().position(|(h, _)| *h == chosen_h) {
-        Some(i) if s.runs <= 100 => frontier[i].1.clone_run(),
+    let chosen = match (fixed, frontier.iter().position(|(h, _)| *h == chosen_h)) {
+        (Some(_), _) => {
+            progress.stage("planning and forecasting evidence-led at the thresholds given");
+            let r = run(data.decide(StrategyKind::EvidenceLed, &capacity), &opts)?;
+            progress.finish();
+            r
+        }
+        (None, Some(i)) if s.runs <= 100 => frontier[i].1.clone_run(),
         _ => {
             progress.stage("planning and forecasting evidence-led");
             let r = run(demine_strategy::decide_for_horizon(&ctx, &capacity, chosen_h), &opts)?;
@@ -708,6 +851,9 @@ pub async fn strategies(
     frontier.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut points: Vec<Point> = frontier.iter().map(|(h, r)| point(r, Some(*h))).collect();
     points.push(point(&runs[0], None));
+    if fixed.is_some() {
+        points.push(point(&runs[runs.len() - 1], None));
+    }
     // The frontier keeps the points no other point beats on both date and residual.
     let all = points.clone();
     points.retain(|p| {
@@ -751,6 +897,8 @@ pub async fn strategies(
         deadline_met,
         max_residual_items: s.max_residual_items,
         confidence: s.confidence,
+        methods: data.methods,
+        thresholds_given: fixed,
         model_source: data.model_source,
         notes,
         truth_source: truth.map(|t| t.0),
@@ -787,6 +935,8 @@ pub fn strategies_json(s: &Strategies, hazards_limit: usize) -> Value {
         "deadline": s.deadline.map(|d| d.to_string()),
         "deadline_met": s.deadline_met,
         "max_residual_items": s.max_residual_items,
+        "methods": s.methods,
+        "thresholds_given_items_per_ha": s.thresholds_given,
         "chosen": chosen.plan.kind,
         "contamination_model": s.model_source,
         "truth": s.truth_source,

@@ -966,4 +966,32 @@ async fn strategies_are_compared_as_a_job_on_the_callers_land() {
         .await
         .unwrap_err();
     assert!(bad.to_string().contains("max-residual-items"), "{bad}");
+    // Thresholds and method settings in the body, as the command line's flags: used as given,
+    // and refused before a job starts when out of range.
+    let fixed = json!({"start": "2026-01-05", "runs": 20, "search_budget_s": 0.5,
+                       "cancel_below_items_per_ha": 0.0, "clear_above_items_per_ha": 0.0, "ts_coverage": 0.15});
+    let given = job_result(&s, "analyst1", "strategy", fixed).await.unwrap();
+    assert_eq!(given["methods"]["ts_coverage"], 0.15, "{given}");
+    let evidence = &given["strategies"][2];
+    assert_eq!(evidence["released_by_outcome_m2"]["cancelled"], 0.0, "{evidence}");
+    for (body, says) in [
+        (json!({"ts_coverage": 2.0}), "--ts-coverage 2"),
+        (
+            json!({"cancel_below_items_per_ha": 1.0, "clear_above_items_per_ha": 0.5}),
+            "--clear-above 0.5",
+        ),
+    ] {
+        for kind in ["strategy", "plan", "forecast", "capacity"] {
+            let r = s
+                .request(Some("analyst1"), Method::POST, &format!("/api/v1/analyses/{kind}"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 422, "{kind} {body}");
+            assert_eq!(r.headers()["content-type"], "application/problem+json");
+            let p: Value = r.json().await.unwrap();
+            assert!(p["detail"].as_str().unwrap().contains(says), "{kind}: {p}");
+        }
+    }
 }

@@ -34,7 +34,7 @@ pub use evaluate::{
     registry_teams, ChoiceError, EvalOptions, Evaluation, FrontierPoint,
 };
 pub use evidence::{hazard_units, EvidenceError, HazardUnits, Registry, Unit};
-pub use methods::Methods;
+pub use methods::{MethodError, Methods, MAX_EVIDENCE_RADIUS_M};
 pub use model::{fit, fit_options, fit_with, Fit, FitOptions, PriorModel};
 pub use residual::{calibration_bins, released_land_residual, true_items_in_released, CalibrationBin, TruthItem};
 pub use risk_summary::{hazard_risk_summaries, HazardRiskSummary};

@@ -49,7 +49,13 @@ impl Default for Methods {
     }
 }
 
-/// A method setting outside its range: a share outside [0, 1], a negative radius.
+/// The largest radius cleared around direct evidence a setting may give, metres: IMAS practice
+/// is tens of metres, a few hundred for cluster strikes; beyond a kilometre it is a hazard of
+/// its own, to be recorded as one.
+pub const MAX_EVIDENCE_RADIUS_M: f64 = 1_000.0;
+
+/// A method setting outside its range: a share outside (0, 1], a radius outside
+/// [0, [`MAX_EVIDENCE_RADIUS_M`]].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("method setting `{name}` must be {rule}; got {value}")]
 pub struct MethodError {
@@ -60,7 +66,9 @@ pub struct MethodError {
 }
 
 impl Methods {
-    /// Refuses shares outside [0, 1].
+    /// Refuses coverage and detection outside (0, 1] (a method that covers or detects nothing
+    /// finds nothing, and past finds by it could not be), and a radius outside
+    /// [0, [`MAX_EVIDENCE_RADIUS_M`]].
     pub fn check(&self) -> Result<(), MethodError> {
         for (name, value) in [
             ("ts_coverage", self.ts_coverage),
@@ -69,18 +77,18 @@ impl Methods {
             ("bac_detection", self.bac_detection),
             ("eod_detection", self.eod_detection),
         ] {
-            if !(0.0..=1.0).contains(&value) {
+            if !(value > 0.0 && value <= 1.0) {
                 return Err(MethodError {
                     name,
-                    rule: "a share between 0 and 1",
+                    rule: "above 0 and at most 1",
                     value,
                 });
             }
         }
-        if !(self.evidence_radius_m.is_finite() && self.evidence_radius_m >= 0.0) {
+        if !(self.evidence_radius_m >= 0.0 && self.evidence_radius_m <= MAX_EVIDENCE_RADIUS_M) {
             return Err(MethodError {
                 name: "evidence_radius_m",
-                rule: "a number of metres ≥ 0",
+                rule: "from 0 to 1,000 m",
                 value: self.evidence_radius_m,
             });
         }

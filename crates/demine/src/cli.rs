@@ -891,6 +891,79 @@ pub struct PlanInput {
     /// shares learned from the registry) or evidence-led (default; see `demine strategy`).
     #[arg(long, value_name = "NAME", value_parser = ["clear-all", "survey-led", "evidence-led"])]
     pub strategy: Option<String>,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
+}
+
+/// How well the methods find items, and evidence-led thresholds fixed instead of searched for.
+#[derive(Debug, Clone, Args)]
+pub struct EvidenceArgs {
+    /// Share of a technical survey's ground its sampling lanes cover (0–1; default 0.2, IMAS
+    /// practice 0.1–0.2).
+    #[arg(
+        long,
+        value_name = "SHARE",
+        allow_hyphen_values = true,
+        help_heading = "Methods and thresholds"
+    )]
+    pub ts_coverage: Option<f64>,
+    /// Share of the items in a technical survey's lanes it detects (0–1; default 0.95).
+    #[arg(
+        long,
+        value_name = "SHARE",
+        allow_hyphen_values = true,
+        help_heading = "Methods and thresholds"
+    )]
+    pub ts_detection: Option<f64>,
+    /// Share of the items clearance detects, to depth (0–1; default 0.99).
+    #[arg(
+        long,
+        value_name = "SHARE",
+        allow_hyphen_values = true,
+        help_heading = "Methods and thresholds"
+    )]
+    pub clearance_detection: Option<f64>,
+    /// Radius cleared around a find or an accident, metres (0–1,000; default 100).
+    #[arg(
+        long,
+        value_name = "M",
+        allow_hyphen_values = true,
+        help_heading = "Methods and thresholds"
+    )]
+    pub evidence_radius_m: Option<f64>,
+    /// Evidence-led: non-technical survey cancels land with fewer expected items per hectare
+    /// than this (default 0.02, one item in 50 ha), instead of the thresholds the teams can
+    /// finish soonest.
+    #[arg(
+        long,
+        value_name = "ITEMS_PER_HA",
+        allow_hyphen_values = true,
+        help_heading = "Methods and thresholds"
+    )]
+    pub cancel_below: Option<f64>,
+    /// Evidence-led: land with at least this many expected items per hectare is cleared
+    /// outright; between the two thresholds technical survey samples it (default 0.5).
+    #[arg(
+        long,
+        value_name = "ITEMS_PER_HA",
+        allow_hyphen_values = true,
+        help_heading = "Methods and thresholds"
+    )]
+    pub clear_above: Option<f64>,
+}
+
+impl EvidenceArgs {
+    /// The settings as the application takes them.
+    pub fn settings(&self) -> demine_app::strategy::EvidenceSettings {
+        demine_app::strategy::EvidenceSettings {
+            ts_coverage: self.ts_coverage,
+            ts_detection: self.ts_detection,
+            clearance_detection: self.clearance_detection,
+            evidence_radius_m: self.evidence_radius_m,
+            cancel_below_items_per_ha: self.cancel_below,
+            clear_above_items_per_ha: self.clear_above,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -905,6 +978,8 @@ pub struct StrategyArgs {
     /// Teams CSV instead of the registry's teams.
     #[arg(long, value_name = "FILE")]
     pub teams: Option<PathBuf>,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
     /// First day of the plans (YYYY-MM-DD); default today.
     #[arg(long, value_name = "DATE")]
     pub start: Option<String>,

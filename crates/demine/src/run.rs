@@ -887,6 +887,7 @@ fn plan_input(i: &PlanInput) -> demine_app::plan::PlanInput {
         road_factor: i.road_factor,
         speed_km_per_h: i.speed_km_per_h,
         strategy: i.strategy.clone(),
+        evidence: i.evidence.settings(),
     }
 }
 
@@ -901,6 +902,7 @@ async fn strategy(
     let input = demine_app::plan::PlanInput {
         teams: a.teams.clone(),
         start: a.start.clone(),
+        evidence: a.evidence.settings(),
         ..Default::default()
     };
     let s = demine_app::strategy::StrategySettings {

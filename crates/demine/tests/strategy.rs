@@ -227,6 +227,119 @@ fn strategies_on_the_demo() {
     }
 }
 
+/// The evidence-led thresholds and the methods' detection are parameters: thresholds given are
+/// used as given (0 and 0 clear everything, as clear-all), a TS that covers half the ground
+/// leaves more expected items behind (the model is fitted again for it), plans follow both,
+/// and settings out of range are refused naming the flag and the value.
+#[test]
+fn methods_and_thresholds_are_parameters() {
+    let s = Scratch::new();
+    let (out, _) = demo_in(&s, "demo", &["--scale", "small", "--seed", "5"]);
+    let db = out.join("demine.gpkg");
+    let start = "2026-01-05";
+    let strategy = |extra: &[&str]| -> Value {
+        let mut args = vec![
+            "strategy",
+            "--start",
+            start,
+            "--runs",
+            "20",
+            "--search-budget",
+            "0.5",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        json_on(&db, &args)
+    };
+    let outcome = |st: &Value, k: &str| st["released_by_outcome_m2"][k].as_f64().unwrap();
+
+    let base = strategy(&[]);
+    assert_eq!(base["methods"]["ts_coverage"], 0.2, "{base}");
+    assert_eq!(base["thresholds_given_items_per_ha"], Value::Null);
+
+    let all = strategy(&["--cancel-below", "0", "--clear-above", "0"]);
+    let (e, c) = (by_name(&all, "evidence-led"), by_name(&all, "clear-all"));
+    assert_eq!(all["thresholds_given_items_per_ha"]["clear_above"], 0.0, "{all}");
+    assert_eq!(e["thresholds_items_per_ha"]["cancel_below"], 0.0, "{e}");
+    assert_eq!(outcome(e, "cancelled") + outcome(e, "reduced"), 0.0, "{e}");
+    assert!(
+        (outcome(e, "cleared") - outcome(c, "cleared")).abs() <= 1e-6 * outcome(c, "cleared"),
+        "{e} vs {c}"
+    );
+    // Cancelling all but the land around the evidence releases sooner and leaves more.
+    let none = strategy(&["--cancel-below", "1000", "--clear-above", "1000"]);
+    let n = by_name(&none, "evidence-led");
+    assert!(
+        outcome(n, "cancelled") > outcome(by_name(&base, "evidence-led"), "cancelled") * 0.99,
+        "{n}"
+    );
+    assert!(n["team_days"].as_f64().unwrap() < e["team_days"].as_f64().unwrap());
+    assert!(n["expected_residual_items"].as_f64().unwrap() > e["expected_residual_items"].as_f64().unwrap());
+
+    let thin = strategy(&["--ts-coverage", "0.1"]);
+    assert_eq!(thin["methods"]["ts_coverage"], 0.1, "{thin}");
+    assert_eq!(thin["contamination_model"], "fitted", "{thin}");
+    let left = |j: &Value| by_name(j, "survey-led")["expected_residual_items"].as_f64().unwrap();
+    assert!(left(&thin) > left(&base), "{} vs {}", left(&thin), left(&base));
+
+    // Plans and forecasts take the same settings.
+    let f = |extra: &[&str]| -> f64 {
+        let mut args = vec![
+            "forecast",
+            "--start",
+            start,
+            "--runs",
+            "20",
+            "--search-budget",
+            "0.5",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        json_on(&db, &args)["p50_days"].as_f64().unwrap()
+    };
+    assert!(
+        f(&["--cancel-below", "1000", "--clear-above", "1000"]) < f(&["--cancel-below", "0", "--clear-above", "0"]),
+        "cancelling is faster than clearing"
+    );
+
+    for (args, says) in [
+        (
+            vec!["strategy", "--ts-coverage", "1.5"],
+            "--ts-coverage 1.5: the share of a technical survey's ground its lanes cover must be above 0 and at most 1",
+        ),
+        (
+            vec!["strategy", "--clearance-detection", "0"],
+            "--clearance-detection 0",
+        ),
+        (vec!["plan", "--evidence-radius-m", "5000"], "--evidence-radius-m 5000"),
+        (
+            vec!["forecast", "--cancel-below", "-1"],
+            "--cancel-below -1: a threshold is a number of expected items per hectare ≥ 0",
+        ),
+        (
+            vec![
+                "capacity",
+                "--deadline",
+                "2027-01-01",
+                "--cancel-below",
+                "1",
+                "--clear-above",
+                "0.5",
+            ],
+            "--cancel-below 1 is above --clear-above 0.5",
+        ),
+        (
+            vec!["strategy", "--cancel-below", "0.1", "--deadline", "2030-01-01"],
+            "not both",
+        ),
+    ] {
+        let o = run_on(&db, &args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says) && !err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
 /// A registry with hazards but no teams: strategies and plans say so.
 #[test]
 fn no_teams_is_refused() {

@@ -395,12 +395,15 @@ impl Default for StrategyHazards {
     }
 }
 
-/// Over HTTP, plans come from the registry: no server-side file paths.
+/// Over HTTP, plans come from the registry: no server-side file paths. Method settings and
+/// thresholds out of range are refused before a job starts.
 fn no_files(input: &demine_app::plan::PlanInput) -> ApiResult<()> {
     if input.tasks.is_some() || input.teams.is_some() {
         return Err(ApiError::bad_request(
             "tasks and teams files are for the command line; over HTTP, plans use the registry's hazards and teams",
         ));
     }
+    input.evidence.methods()?;
+    input.evidence.thresholds()?;
     Ok(())
 }
