@@ -286,6 +286,24 @@ pub fn strategies_text(s: &Strategies, hazards: usize, lang: Lang) -> Vec<String
         "strategies{}: from {}, completion P10/P50/P90; released km² cancelled/reduced/cleared; items left in released land",
         &[&if s.synthetic { " (SYNTHETIC)" } else { "" }, &s.start_date],
     )];
+    let m = &s.methods;
+    out.push(tr_fill(
+        lang,
+        "  assumed: TS lanes cover {} % of the ground and detect {} % of what lies in them; clearance detects {} %; {} m cleared around finds and accidents{}",
+        &[
+            &format!("{:.0}", m.ts_coverage * 100.0),
+            &format!("{:.0}", m.ts_detection * 100.0),
+            &format!("{:.0}", m.clearance_detection * 100.0),
+            &format!("{:.0}", m.evidence_radius_m),
+            &s.thresholds_given.map_or(String::new(), |t| {
+                tr_fill(
+                    lang,
+                    "; evidence-led as given: cancel below {}, clear from {} expected items per ha",
+                    &[&t.cancel_below, &t.clear_above],
+                )
+            }),
+        ],
+    ));
     for r in &s.runs {
         let e = &r.evaluation;
         out.push(tr_fill(

@@ -185,6 +185,8 @@ pub(super) const UK_CLI: &[(&str, &str)] = &[
     ("strategies{}: from {}, completion P10/P50/P90; released km² cancelled/reduced/cleared; items left in released land", "стратегії{}: від {}, завершення P10/P50/P90; звільнено km² скасовано/зменшено/очищено; предмети, що залишаться у звільненій землі"),
     ("  {} {} / {} / {}  {} team-days  cost {}  {}/{}/{} km²  expected {}{}", "  {} {} / {} / {}  {} групо-днів  вартість {}  {}/{}/{} km²  очікувано {}{}"),
     (", true {}", ", насправді {}"),
+    ("  assumed: TS lanes cover {} % of the ground and detect {} % of what lies in them; clearance detects {} %; {} m cleared around finds and accidents{}", "  припущення: смуги TS покривають {} % ґрунту й виявляють {} % того, що в них лежить; розмінування виявляє {} %; навколо знахідок і нещасних випадків розміновується {} m{}"),
+    ("; evidence-led as given: cancel below {}, clear from {} expected items per ha", "; evidence-led із заданими порогами: скасування нижче {}, розмінування від {} очікуваних предметів на ha"),
     ("  evidence-led finishes {}× sooner than clear-all (P50), leaving {} expected items (P(any) ≥ 0.5 in {} of {} hazards)", "  evidence-led завершує в {}× швидше, ніж clear-all (P50), залишаючи очікувано предметів {} (P(хоч один) ≥ 0.5 — ділянок {} з {})"),
     ("  frontier (completion at {} % confidence → expected items left):", "  межа (завершення з упевненістю {} % → очікувано предметів залишиться):"),
     ("  note: {}", "  примітка: {}"),
