@@ -406,6 +406,34 @@ await test('planning: the strategies compared equal `demine strategy` for the sa
   await shot(page, 'strategies-en');
 });
 
+await test('planning: the TS coverage and evidence-led thresholds set on the screen are what the strategies assume', async () => {
+  const start = '2026-01-05';
+  const cliS = JSON.parse(cli(['--db', db, 'strategy', '--json', '--start', start, '--runs', '30', '--seed', '3',
+    '--ts-coverage', '0.1', '--cancel-below', '0', '--clear-above', '0']));
+  await page.goto(base + '/#/planning');
+  await page.fill('#plan-start', start);
+  await page.fill('#plan-runs', '30');
+  await page.fill('#plan-seed', '3');
+  await page.fill('#strategy-ts-coverage', '10');
+  await page.fill('#strategy-cancel-below', '0');
+  await page.fill('#strategy-clear-above', '0');
+  await page.click('#run-strategies');
+  await page.waitForSelector('#strategies-assumed', { timeout: 180000 });
+  const assumed = await page.$eval('#strategies-assumed', (p) => ({ ts: Number(p.dataset.tsCoverage), text: p.textContent }));
+  assert(assumed.ts === 0.1 && assumed.text.includes('10'), `assumed: ${JSON.stringify(assumed)}`);
+  const led = await page.$eval('#strategies tr[data-name="evidence-led"]', (tr) => ({
+    dates: [...tr.querySelectorAll('td[data-date]')].map((d) => d.dataset.date).join(),
+    items: Number(tr.querySelector('td[data-items]').dataset.items),
+    cleared: Number(tr.querySelector('td[data-m2]').dataset.m2),
+  }));
+  const c = cliS.strategies.find((x) => x.name === 'evidence-led');
+  assert(led.dates === [c.completion_p10, c.completion_p50, c.completion_p90].join(), `web ${led.dates} vs CLI`);
+  assert(Math.abs(led.items - c.expected_residual_items) < 1e-9, `web ${led.items} vs CLI ${c.expected_residual_items} items`);
+  // 0 and 0: everything still to release is cleared, as clear-all does.
+  const all = cliS.strategies.find((x) => x.name === 'clear-all');
+  assert(Math.abs(led.cleared - all.released_by_outcome_m2.cleared) <= 1e-6 * all.released_by_outcome_m2.cleared, `cleared ${led.cleared} vs ${all.released_by_outcome_m2.cleared}`);
+});
+
 await test("the server's refusals read in the screen's language", async () => {
   await page.evaluate(() => localStorage.setItem('demine.lang', 'uk'));
   await page.goto(base + '/#/planning');

@@ -115,6 +115,12 @@ export async function planningScreen(main: HTMLElement): Promise<Screen> {
 
   const stratDeadline = h('input', { type: 'date', id: 'strategy-deadline' });
   const stratCap = h('input', { type: 'number', id: 'strategy-cap', min: '0', step: '1', inputmode: 'decimal' });
+  // The evidence-led thresholds and the TS coverage are parameters (`demine strategy
+  // --ts-coverage --cancel-below --clear-above`); empty takes the defaults.
+  const tsCoverage = h('input', { type: 'number', id: 'strategy-ts-coverage', min: '1', max: '100', step: '1', placeholder: '20', inputmode: 'decimal' });
+  const cancelBelow = h('input', { type: 'number', id: 'strategy-cancel-below', min: '0', step: 'any', placeholder: '0.02', inputmode: 'decimal' });
+  const clearAbove = h('input', { type: 'number', id: 'strategy-clear-above', min: '0', step: 'any', placeholder: '0.5', inputmode: 'decimal' });
+  const optional = (el: HTMLInputElement, scale = 1) => (el.value === '' ? undefined : Number(el.value) * scale);
   const stratOut = h('div', { id: 'strategies-out', 'aria-live': 'polite' });
   async function strategies(e: Event): Promise<void> {
     e.preventDefault();
@@ -129,7 +135,10 @@ export async function planningScreen(main: HTMLElement): Promise<Screen> {
           runs: Number(runs.value),
           seed: Number(seed.value),
           deadline: stratDeadline.value || undefined,
-          max_residual_items: stratCap.value === '' ? undefined : Number(stratCap.value),
+          max_residual_items: optional(stratCap),
+          ts_coverage: optional(tsCoverage, 0.01),
+          cancel_below_items_per_ha: optional(cancelBelow),
+          clear_above_items_per_ha: optional(clearAbove),
           hazards: 0,
         },
         (x) => (busy.textContent = t('planning.running_pct', { pct: fmtPct(x) })),
@@ -169,6 +178,18 @@ export async function planningScreen(main: HTMLElement): Promise<Screen> {
           ),
         ),
         speedup ? h('p', { id: 'strategies-speedup' }, t('planning.sooner', { x: fmtNum(speedup, 1) })) : null,
+        r.methods
+          ? h(
+              'p',
+              { id: 'strategies-assumed', 'data-ts-coverage': r.methods.ts_coverage },
+              t('planning.assumed', {
+                ts: fmtPct(r.methods.ts_coverage),
+                det: fmtPct(r.methods.ts_detection),
+                clear: fmtPct(r.methods.clearance_detection),
+                r: fmtNum(r.methods.evidence_radius_m),
+              }),
+            )
+          : null,
         (r.frontier ?? []).length
           ? h(
               'p',
@@ -205,6 +226,13 @@ export async function planningScreen(main: HTMLElement): Promise<Screen> {
       h('h2', {}, t('planning.strategies')),
       h('p', {}, t('planning.strategies_intro')),
       h('div', { class: 'row' }, field(t('planning.deadline_optional'), stratDeadline), field(t('planning.max_residual'), stratCap)),
+      h(
+        'div',
+        { class: 'row' },
+        field(t('planning.ts_coverage'), tsCoverage),
+        field(t('planning.cancel_below'), cancelBelow),
+        field(t('planning.clear_above'), clearAbove, t('planning.settings_hint')),
+      ),
       h('button', { type: 'submit', id: 'run-strategies' }, t('planning.run_strategies')),
       stratOut,
     ),
