@@ -895,6 +895,10 @@ pub struct PlanInput {
     pub evidence: EvidenceArgs,
 }
 
+/// The help's heading of [`EvidenceArgs`] (per argument: a `next_help_heading` would also put
+/// the arguments that follow the flattened group under it).
+const METHODS_HEADING: &str = "Methods and thresholds";
+
 /// How well the methods find items, and evidence-led thresholds fixed instead of searched for.
 #[derive(Debug, Clone, Args)]
 pub struct EvidenceArgs {
@@ -904,7 +908,7 @@ pub struct EvidenceArgs {
         long,
         value_name = "SHARE",
         allow_hyphen_values = true,
-        help_heading = "Methods and thresholds"
+        help_heading = METHODS_HEADING
     )]
     pub ts_coverage: Option<f64>,
     /// Share of the items in a technical survey's lanes it detects (0–1; default 0.95).
@@ -912,7 +916,7 @@ pub struct EvidenceArgs {
         long,
         value_name = "SHARE",
         allow_hyphen_values = true,
-        help_heading = "Methods and thresholds"
+        help_heading = METHODS_HEADING
     )]
     pub ts_detection: Option<f64>,
     /// Share of the items clearance detects, to depth (0–1; default 0.99).
@@ -920,7 +924,7 @@ pub struct EvidenceArgs {
         long,
         value_name = "SHARE",
         allow_hyphen_values = true,
-        help_heading = "Methods and thresholds"
+        help_heading = METHODS_HEADING
     )]
     pub clearance_detection: Option<f64>,
     /// Radius cleared around a find or an accident, metres (0–1,000; default 100).
@@ -928,7 +932,7 @@ pub struct EvidenceArgs {
         long,
         value_name = "M",
         allow_hyphen_values = true,
-        help_heading = "Methods and thresholds"
+        help_heading = METHODS_HEADING
     )]
     pub evidence_radius_m: Option<f64>,
     /// Evidence-led: non-technical survey cancels land with fewer expected items per hectare
@@ -938,7 +942,7 @@ pub struct EvidenceArgs {
         long,
         value_name = "ITEMS_PER_HA",
         allow_hyphen_values = true,
-        help_heading = "Methods and thresholds"
+        help_heading = METHODS_HEADING
     )]
     pub cancel_below: Option<f64>,
     /// Evidence-led: land with at least this many expected items per hectare is cleared
@@ -947,7 +951,7 @@ pub struct EvidenceArgs {
         long,
         value_name = "ITEMS_PER_HA",
         allow_hyphen_values = true,
-        help_heading = "Methods and thresholds"
+        help_heading = METHODS_HEADING
     )]
     pub clear_above: Option<f64>,
 }

@@ -237,9 +237,10 @@ fn methods_and_thresholds_are_parameters() {
     let (out, _) = demo_in(&s, "demo", &["--scale", "small", "--seed", "5"]);
     let db = out.join("demine.gpkg");
     let start = "2026-01-05";
-    let strategy = |extra: &[&str]| -> Value {
+    // `command` from `start`, 20 runs, half a second of search, as JSON.
+    let quick = |command: &str, extra: &[&str]| -> Value {
         let mut args = vec![
-            "strategy",
+            command,
             "--start",
             start,
             "--runs",
@@ -251,6 +252,7 @@ fn methods_and_thresholds_are_parameters() {
         args.extend_from_slice(extra);
         json_on(&db, &args)
     };
+    let strategy = |extra: &[&str]| quick("strategy", extra);
     let outcome = |st: &Value, k: &str| st["released_by_outcome_m2"][k].as_f64().unwrap();
 
     let base = strategy(&[]);
@@ -283,20 +285,7 @@ fn methods_and_thresholds_are_parameters() {
     assert!(left(&thin) > left(&base), "{} vs {}", left(&thin), left(&base));
 
     // Plans and forecasts take the same settings.
-    let f = |extra: &[&str]| -> f64 {
-        let mut args = vec![
-            "forecast",
-            "--start",
-            start,
-            "--runs",
-            "20",
-            "--search-budget",
-            "0.5",
-            "--json",
-        ];
-        args.extend_from_slice(extra);
-        json_on(&db, &args)["p50_days"].as_f64().unwrap()
-    };
+    let f = |extra: &[&str]| quick("forecast", extra)["p50_days"].as_f64().unwrap();
     assert!(
         f(&["--cancel-below", "1000", "--clear-above", "1000"]) < f(&["--cancel-below", "0", "--clear-above", "0"]),
         "cancelling is faster than clearing"
