@@ -291,6 +291,38 @@ fn methods_and_thresholds_are_parameters() {
         "cancelling is faster than clearing"
     );
 
+    // Capacity under thresholds that survey much: when no mix it finds finishes in time, the
+    // earliest date it gives is after the deadline (its quick trials, which add productivity
+    // rather than teams, once gave a date before it).
+    let deadline = "2026-12-20";
+    let c = json_on(
+        &db,
+        &[
+            "capacity",
+            "--start",
+            start,
+            "--runs",
+            "20",
+            "--search-budget",
+            "0.5",
+            "--json",
+            "--deadline",
+            deadline,
+            "--cancel-below",
+            "0.1",
+            "--clear-above",
+            "1",
+            "--ts-coverage",
+            "0.15",
+        ],
+    );
+    if c["achievable"] == false {
+        assert!(
+            date(&c["earliest_date_at_confidence"]) > date(&Value::from(deadline)),
+            "{c}"
+        );
+    }
+
     for (args, says) in [
         (
             vec!["strategy", "--ts-coverage", "1.5"],
