@@ -616,6 +616,7 @@ pub fn plan_json(p: &Planned) -> Value {
             "area_m2": a.area_m2,
         })).collect::<Vec<_>>(),
         "released_by_month": plan.released_by_month(),
+        "notes": l.notes,
     })
 }
 
@@ -894,6 +895,7 @@ pub fn forecast_json(f: &Forecasted) -> Value {
         "plan_time_s": f.plan_s,
         "monte_carlo_time_s": f.monte_carlo_s,
         "released_curve": f.forecast.released_curve,
+        "notes": f.loaded.notes,
     })
 }
 
@@ -999,6 +1001,7 @@ pub fn capacity_json(c: &CapacityAnswer) -> Value {
         "strategy": c.loaded.strategy,
         "trials": c.answer.trials,
         "runs_per_trial": c.settings.runs,
+        "notes": c.loaded.notes,
     })
 }
 

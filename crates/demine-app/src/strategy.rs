@@ -339,6 +339,7 @@ pub async fn apply_strategy(
     read: Option<(crate::registry::Evidence, RegistryRelease)>,
 ) -> AppResult<String> {
     settings.methods()?;
+    notes.extend(settings.cautions());
     let kind: StrategyKind = match name {
         Some(n) => n.parse().map_err(AppError::refused)?,
         None => StrategyKind::EvidenceLed,
@@ -436,6 +437,30 @@ impl EvidenceSettings {
             .with_hint("give --cancel-below at most --clear-above (defaults 0.02 and 0.5 items per hectare)"));
         }
         Ok(Some(t))
+    }
+
+    /// Notes for method settings far outside what the methods achieve in practice: accepted
+    /// (a programme may know its own), but every residual figure rests on them, so the output
+    /// says so rather than printing them as if nothing were odd.
+    pub fn cautions(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (flag, value, below, practice) in [
+            ("--ts-coverage", self.ts_coverage, 0.05, "IMAS practice is 0.1–0.2"),
+            ("--ts-detection", self.ts_detection, 0.5, "the default is 0.95"),
+            (
+                "--clearance-detection",
+                self.clearance_detection,
+                0.9,
+                "clearance to a standard finds nearly all; the default is 0.99",
+            ),
+        ] {
+            if let Some(v) = value.filter(|v| *v < below) {
+                out.push(format!(
+                    "{flag} {v} is far below what the method achieves in practice ({practice}): every residual figure rests on it, so check it against your QA records"
+                ));
+            }
+        }
+        out
     }
 
     /// Whether anything differs from the defaults.
@@ -883,6 +908,7 @@ pub async fn strategies(
             true_items: res.iter().map(|x| u64::from(left[x.hazard])).sum(),
         }
     });
+    notes.extend(input.evidence.cautions());
     if data.model_source == "fitted" {
         notes.push(
             "the contamination model was fitted now (build the risk map again to keep it and answer faster)".into(),

@@ -974,6 +974,15 @@ async fn strategies_are_compared_as_a_job_on_the_callers_land() {
     assert_eq!(given["methods"]["ts_coverage"], 0.15, "{given}");
     let evidence = &given["strategies"][2];
     assert_eq!(evidence["released_by_outcome_m2"]["cancelled"], 0.0, "{evidence}");
+    // A setting in range but far from practice is taken, and the result says what rests on it.
+    let low = json!({"start": "2026-01-05", "runs": 20, "search_budget_s": 0.5, "clearance_detection": 0.5});
+    let forecast = job_result(&s, "analyst1", "forecast", low).await.unwrap();
+    assert!(
+        forecast["notes"]
+            .to_string()
+            .contains("--clearance-detection 0.5 is far below"),
+        "{forecast}"
+    );
     for (body, says) in [
         (json!({"ts_coverage": 2.0}), "--ts-coverage 2"),
         (

@@ -950,6 +950,13 @@ async fn plan_registry(db: &str, input: &PlanInput) -> AppResult<Option<Registry
     Ok(Some(open(db).await?))
 }
 
+/// What loading the plan noted (no risk map, no priorities, odd method settings), on stderr.
+fn say_notes(loaded: &demine_app::plan::Loaded, lang: Lang) {
+    for n in &loaded.notes {
+        say(lang, "note", n);
+    }
+}
+
 async fn plan(db: &str, actor: &Actor, a: PlanArgs, lang: Lang) -> AppResult<ExitCode> {
     let reg = plan_registry(db, &a.input).await?;
     let settings = demine_app::plan::PlanSettings {
@@ -958,9 +965,7 @@ async fn plan(db: &str, actor: &Actor, a: PlanArgs, lang: Lang) -> AppResult<Exi
         lns_steps: a.lns_steps,
     };
     let p = demine_app::plan::plan(reg.as_ref(), actor, &plan_input(&a.input), &settings).await?;
-    for n in &p.loaded.notes {
-        say(lang, "note", n);
-    }
+    say_notes(&p.loaded, lang);
     if let Some(path) = &a.csv {
         demine_io_write(path, demine_app::plan::plan_csv(&p)?.as_bytes())?;
     }
@@ -989,6 +994,7 @@ async fn forecast(db: &str, actor: &Actor, a: ForecastArgs, bars: &Bars, lang: L
         productivity_sigma: a.productivity_sigma,
     };
     let f = demine_app::plan::forecast(reg.as_ref(), actor, &plan_input(&a.input), &s, bars).await?;
+    say_notes(&f.loaded, lang);
     if a.json {
         println!("{}", demine_app::plan::forecast_json(&f));
         return Ok(ExitCode::SUCCESS);
@@ -1008,6 +1014,7 @@ async fn capacity(db: &str, actor: &Actor, a: CapacityArgs, lang: Lang) -> AppRe
         max_rounds: a.max_rounds,
     };
     let c = demine_app::plan::capacity(reg.as_ref(), actor, &plan_input(&a.input), &s).await?;
+    say_notes(&c.loaded, lang);
     if a.json {
         println!("{}", demine_app::plan::capacity_json(&c));
         return Ok(ExitCode::SUCCESS);

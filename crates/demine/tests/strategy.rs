@@ -284,6 +284,47 @@ fn methods_and_thresholds_are_parameters() {
     let left = |j: &Value| by_name(j, "survey-led")["expected_residual_items"].as_f64().unwrap();
     assert!(left(&thin) > left(&base), "{} vs {}", left(&thin), left(&base));
 
+    // A setting in practice's range is taken quietly; one far outside it is taken, but the
+    // figures resting on it say so, in the user's language.
+    assert!(!thin["notes"].to_string().contains("far below"), "{thin}");
+    let low = quick(
+        "capacity",
+        &["--deadline", "2027-06-01", "--clearance-detection", "0.5"],
+    );
+    assert!(
+        low["notes"]
+            .to_string()
+            .contains("--clearance-detection 0.5 is far below"),
+        "{low}"
+    );
+    let odd = [
+        "forecast",
+        "--start",
+        start,
+        "--runs",
+        "20",
+        "--search-budget",
+        "0.5",
+        "--clearance-detection",
+        "0.5",
+    ];
+    for (lang, says) in [
+        (
+            "en",
+            "--clearance-detection 0.5 is far below what the method achieves in practice",
+        ),
+        (
+            "uk",
+            "--clearance-detection 0.5 набагато нижче за те, чого метод досягає на практиці",
+        ),
+    ] {
+        let mut args = vec!["--lang", lang];
+        args.extend(odd);
+        let o = run_on(&db, &args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success() && err.contains(says), "{lang}: {err}");
+    }
+
     // Plans and forecasts take the same settings.
     let f = |extra: &[&str]| quick("forecast", extra)["p50_days"].as_f64().unwrap();
     assert!(
