@@ -356,7 +356,8 @@ pub struct CapacityAnswer {
     pub achievable: bool,
     pub trials: usize,
     /// When no mix finishes by the deadline: the earliest completion day at the asked
-    /// confidence over the mixes tried (the largest: [`CAPACITY_MAX_FACTOR`] times the teams).
+    /// confidence of the mixes confirmed with their real teams and the full runs; [`Self::extra`]
+    /// is then that mix.
     pub earliest_day_at_confidence: Option<f64>,
 }
 
@@ -502,7 +503,7 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
     let zero = [0usize; 5];
     let base = evaluate(&zero, &quick);
     let (mut counts, mut current) = (zero, base);
-    let mut earliest = base.1;
+    let (mut earliest, mut earliest_counts) = (base.1, zero);
     if !meets(&base) {
         // Grow all useful kinds together until the deadline holds.
         let mut lo = 1.0f64;
@@ -517,7 +518,9 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
                 continue;
             }
             let r = evaluate(&c, &quick);
-            earliest = earliest.min(r.1);
+            if r.1 < earliest {
+                (earliest, earliest_counts) = (r.1, c);
+            }
             if meets(&r) {
                 hi = Some((factor, c, r));
                 break;
@@ -526,14 +529,18 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
             factor *= 2.0;
         }
         let Some((mut hi_f, mut hi_c, mut hi_r)) = hi else {
+            // No trial met the deadline: the soonest one, with its real teams and the full
+            // runs (the trials add productivity, which neither travels nor waits, so their
+            // dates are early).
+            let r = evaluate(&earliest_counts, &opts.forecast);
             return CapacityAnswer {
-                extra: scaled(lo),
-                cost_per_day: extra_cost_per_day(p, &scaled(lo)),
-                probability: 0.0,
-                completion_day_at_confidence: earliest,
+                extra: earliest_counts,
+                cost_per_day: extra_cost_per_day(p, &earliest_counts),
+                probability: r.0,
+                completion_day_at_confidence: r.1,
                 achievable: false,
                 trials,
-                earliest_day_at_confidence: Some(earliest),
+                earliest_day_at_confidence: Some(r.1),
             };
         };
         // Bisect the factor (to about 30 %).
@@ -589,7 +596,8 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
     // the answer adds teams, which travel and wait for stages), add a quarter more of each kind
     // used until it holds: at most [`CAPACITY_CONFIRM_TRIES`] times.
     let mut confirmed = evaluate(&counts, &opts.forecast);
-    let mut earliest_confirmed = confirmed.1;
+    // The soonest mix confirmed: what is answered if none meets the deadline.
+    let mut soonest = (counts, confirmed);
     let mut tries = 0;
     while !meets(&confirmed) && tries < CAPACITY_CONFIRM_TRIES && counts != zero {
         for &k in &useful {
@@ -599,11 +607,16 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
             }
         }
         confirmed = evaluate(&counts, &opts.forecast);
-        earliest_confirmed = earliest_confirmed.min(confirmed.1);
         tries += 1;
+        if confirmed.1 < soonest.1 .1 {
+            soonest = (counts, confirmed);
+        }
     }
     let _ = (current, earliest);
     let achievable = meets(&confirmed);
+    // Not met: the mix that finished soonest with its real teams, not the last one grown, and
+    // its date as the earliest (the quick runs' could be before the deadline).
+    let (counts, confirmed) = if achievable { (counts, confirmed) } else { soonest };
     CapacityAnswer {
         extra: counts,
         cost_per_day: extra_cost_per_day(p, &counts),
@@ -611,8 +624,6 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
         completion_day_at_confidence: confirmed.1,
         achievable,
         trials,
-        // The quick runs met the deadline but the real teams did not: the earliest is what the
-        // real teams did, not the quick runs' (which could be before the deadline).
-        earliest_day_at_confidence: (!achievable).then_some(earliest_confirmed),
+        earliest_day_at_confidence: (!achievable).then_some(confirmed.1),
     }
 }

@@ -362,6 +362,11 @@ fn methods_and_thresholds_are_parameters() {
             date(&c["earliest_date_at_confidence"]) > date(&Value::from(deadline)),
             "{c}"
         );
+        // The mix answered is the one that finished soonest, not the last one tried.
+        assert_eq!(
+            c["completion_date_at_confidence"], c["earliest_date_at_confidence"],
+            "{c}"
+        );
     }
 
     for (args, says) in [
