@@ -336,17 +336,9 @@ fn methods_and_thresholds_are_parameters() {
     // earliest date it gives is after the deadline (its quick trials, which add productivity
     // rather than teams, once gave a date before it).
     let deadline = "2026-12-20";
-    let c = json_on(
-        &db,
+    let c = quick(
+        "capacity",
         &[
-            "capacity",
-            "--start",
-            start,
-            "--runs",
-            "20",
-            "--search-budget",
-            "0.5",
-            "--json",
             "--deadline",
             deadline,
             "--cancel-below",
