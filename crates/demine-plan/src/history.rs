@@ -337,6 +337,14 @@ pub enum HistoryError {
         month: String,
         organisation: String,
     },
+    #[error("{path}: line {line}: month {month} is already given on line {first}, and no column says whose month each row is (the columns are: {available}); map the organisation's column with --columns organisation=COLUMN, or give one total per month")]
+    DuplicateProgrammeMonth {
+        path: String,
+        line: u64,
+        first: u64,
+        month: String,
+        available: String,
+    },
     #[error("the history has {0} month(s) with released land; a forecast needs at least 6")]
     TooShort(usize),
     #[error("the history releases nothing over its last 12 months: no rate to forecast from")]
@@ -349,6 +357,18 @@ pub enum HistoryError {
         first: String,
         last: String,
     },
+}
+
+/// Where `column` is among a header's `names`: the name as written, else the one name that
+/// differs from it only in case (spreadsheets write `Month`, `MONTH`).
+fn column_position(names: &[String], column: &str) -> Option<usize> {
+    names.iter().position(|n| n == column).or_else(|| {
+        let mut same = names.iter().enumerate().filter(|(_, n)| n.eq_ignore_ascii_case(column));
+        match (same.next(), same.next()) {
+            (Some((k, _)), None) => Some(k),
+            _ => None,
+        }
+    })
 }
 
 /// The organisation of a history's rows when the file has no organisation column.
@@ -381,30 +401,33 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
             message: e.to_string(),
         })?
         .clone();
-    let names: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let position = |column: &str| column_position(&names, column);
     let find = |field: &'static str, column: &str| -> Result<usize, HistoryError> {
-        names
-            .iter()
-            .position(|n| n == column)
-            .ok_or_else(|| HistoryError::UnknownColumn {
-                path: name.into(),
-                field,
-                column: column.into(),
-                available: names.join(", "),
-            })
+        position(column).ok_or_else(|| HistoryError::UnknownColumn {
+            path: name.into(),
+            field,
+            column: column.into(),
+            available: names.join(", "),
+        })
     };
     let mi = find("month", &map.month)?;
     // Without an organisation column (and none mapped) the rows are the whole programme's.
-    let oi = match names.iter().position(|n| *n == map.organisation) {
+    let unmapped_organisation = || (!map.organisation_required).then(|| position("organization")).flatten();
+    let oi = match position(&map.organisation).or_else(unmapped_organisation) {
+        Some(k) => Some(k),
         None if !map.organisation_required => None,
-        _ => Some(find("organisation", &map.organisation)?),
+        None => Some(find("organisation", &map.organisation)?),
     };
     // Unmapped, a file without `area_m2` may give the area in hectares or km² by its column name.
-    let (ai, area_unit) = match names.iter().position(|n| *n == map.area_m2) {
+    let (ai, area_unit) = match position(&map.area_m2) {
         Some(k) => (k, map.area_unit),
         None if !map.area_mapped => [AreaUnit::Hectares, AreaUnit::SquareKilometres]
             .into_iter()
-            .find_map(|u| names.iter().position(|n| n == u.field()).map(|k| (k, u)))
+            .find_map(|u| position(u.field()).map(|k| (k, u)))
             .map_or_else(
                 || find(map.area_unit.field(), &map.area_m2).map(|k| (k, map.area_unit)),
                 Ok,
@@ -486,6 +509,15 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
             ));
         }
         if let Some(&first) = seen.get(&(month, organisation.clone())) {
+            if oi.is_none() {
+                return Err(HistoryError::DuplicateProgrammeMonth {
+                    path: name.into(),
+                    line,
+                    first,
+                    month: month.to_string(),
+                    available: names.join(", "),
+                });
+            }
             return Err(HistoryError::Duplicate {
                 path: name.into(),
                 line,

@@ -95,8 +95,29 @@ fn bad_input_is_located_never_a_panic() {
     let e = parse_history(ok, "h.csv", &ColumnMap::default())
         .unwrap_err()
         .to_string();
+    // `Month` is the month column whatever its case; no column is the area's.
     assert!(
-        e.contains("no column 'month'") && e.contains("Month, Operator, Area"),
+        e.contains("no column 'area_m2'") && e.contains("Month, Operator, Area"),
+        "{e}"
+    );
+    // The default names in any case, and the organisation spelt `organization`.
+    let cased = "MONTH,Organization,Area_M2\n2024-01,A,100\n2024-01,B,5\n";
+    let rows = parse_history(cased, "h.csv", &ColumnMap::default()).unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r.organisation.as_str()).collect::<Vec<_>>(),
+        ["A", "B"]
+    );
+    // Rows that repeat a month with no organisation column read as the whole programme's: the
+    // refusal says which column to map.
+    let unowned = "month,operator,area_m2\n2024-01,A,100\n2024-01,B,5\n";
+    let e = parse_history(unowned, "h.csv", &ColumnMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("line 3")
+            && e.contains("line 2")
+            && e.contains("--columns organisation=COLUMN")
+            && e.contains("month, operator, area_m2"),
         "{e}"
     );
     let e = ColumnMap::parse("mnth=Month").unwrap_err().to_string();

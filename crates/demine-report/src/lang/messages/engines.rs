@@ -50,6 +50,7 @@ pub(crate) const UK: &[(&str, &str)] = &[
     ("--columns: unknown field '{}'; map month, organisation and area_m2 (or area_ha, area_km2)", "--columns: невідоме поле '{}'; зіставте month, organisation і area_m2 (або area_ha, area_km2)"),
     ("{}: no column '{}' (for {}); the columns are: {}; map it with --columns {}=COLUMN", "{}: немає стовпця '{}' (для {}); наявні стовпці: {}; зіставте його через --columns {}=COLUMN"),
     ("{}: line {}, column '{}': {}", "{}: рядок {}, стовпець '{}': {}"),
+    ("{}: line {}: month {} is already given on line {}, and no column says whose month each row is (the columns are: {}); map the organisation's column with --columns organisation=COLUMN, or give one total per month", "{}: рядок {}: місяць {} уже задано в рядку {}, а жоден стовпець не каже, чий це місяць (наявні стовпці: {}); зіставте стовпець організації через --columns organisation=COLUMN або дайте один підсумок на місяць"),
     ("{}: line {}: month {} of organisation '{}' is already given on line {}; give one total per organisation and month", "{}: рядок {}: місяць {} організації '{}' уже задано в рядку {}; дайте один підсумок на організацію й місяць"),
     ("the history has {} month(s) with released land; a forecast needs at least 6", "місяців зі звільненою землею в історії: {}; для прогнозу потрібно щонайменше 6"),
     ("the history releases nothing over its last 12 months: no rate to forecast from", "за останні 12 місяців історії нічого не звільнено: немає темпу, з якого можна прогнозувати"),
