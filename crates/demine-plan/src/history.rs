@@ -90,7 +90,7 @@ impl YearMonth {
 
     /// Parses `YYYY-MM` (also `YYYY/MM`, `MM.YYYY`, `MM/YYYY`, and a day's date `YYYY-MM-DD`,
     /// `YYYY/MM/DD` or `DD.MM.YYYY`, taking its month; a time after the date, as spreadsheets
-    /// export it, is ignored), and a month's name in English or Ukrainian with the year
+    /// export it, is ignored; `YYYYMM` as databases key months), and a month's name in English or Ukrainian with the year
     /// (`Mar 2024`, `March 2024`, `Mar-24` as spreadsheets format months, `2024 Mar`, `березень
     /// 2024`). Day-first dates with slashes are refused: `03/04/2024` is March or April depending
     /// on who wrote it.
@@ -98,7 +98,7 @@ impl YearMonth {
     /// ```
     /// use demine_plan::history::YearMonth;
     /// let march = YearMonth::new(2024, 3);
-    /// for s in ["2024-03", "2024/03", "2024.03", "03.2024", "3/2024", "03-2024", "2024-03-31", "31.03.2024", "2024-03-01 00:00:00", "2024-03-01T00:00",
+    /// for s in ["2024-03", "202403", "2024/03", "2024.03", "03.2024", "3/2024", "03-2024", "2024-03-31", "31.03.2024", "2024-03-01 00:00:00", "2024-03-01T00:00",
     ///           "Mar 2024", "March 2024", "Mar-24", "2024 Mar", "МАРТ 2024", "березень 2024", "бер. 2024"] {
     ///     assert_eq!(YearMonth::parse(s), march, "{s}");
     /// }
@@ -113,6 +113,10 @@ impl YearMonth {
             return Some(named);
         }
         let s = s.split(['T', ' ']).next().unwrap_or(s);
+        if s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) {
+            let year: i32 = s[..4].parse().ok()?;
+            return YearMonth::new(year, s[4..].parse().ok()?).filter(|_| (1900..=2200).contains(&year));
+        }
         let sep = ['-', '/', '.'].into_iter().find(|&c| s.contains(c))?;
         let parts: Vec<&str> = s.split(sep).collect();
         if parts
@@ -136,6 +140,28 @@ impl YearMonth {
         }
     }
 
+    /// A month of the year without its year, for a file with a year column of its own: `3`,
+    /// `03`, `Mar`, `March`, `березень`.
+    ///
+    /// ```
+    /// use demine_plan::history::YearMonth;
+    /// for s in ["3", "03", "Mar", "march", "березень"] {
+    ///     assert_eq!(YearMonth::month_of_year(s), Some(3), "{s}");
+    /// }
+    /// assert_eq!(YearMonth::month_of_year("13"), None);
+    /// ```
+    pub fn month_of_year(s: &str) -> Option<u32> {
+        let s = s.trim();
+        if let Ok(n) = s.parse::<u32>() {
+            return (1..=12).contains(&n).then_some(n);
+        }
+        let name = s.trim_end_matches('.').to_lowercase();
+        MONTH_NAMES
+            .iter()
+            .position(|names| names.contains(&name.as_str()))
+            .map(|k| k as u32 + 1)
+    }
+
     /// `Mar 2024`, `March 2024`, `Mar-24`, `2024 Mar`, `березень 2024` (see [`Self::parse`]).
     fn parse_named(s: &str) -> Option<YearMonth> {
         let parts: Vec<&str> = s.split([' ', '-', '/']).filter(|p| !p.is_empty()).collect();
@@ -146,8 +172,7 @@ impl YearMonth {
             [a, b] => (*a, *b),
             _ => return None,
         };
-        let name = name.trim_end_matches('.').to_lowercase();
-        let month = MONTH_NAMES.iter().position(|names| names.contains(&name.as_str()))? as u32 + 1;
+        let month = Self::month_of_year(name).filter(|_| !name.bytes().all(|b| b.is_ascii_digit()))?;
         let year: i32 = match year.len() {
             4 => year.parse().ok()?,
             // Spreadsheets format months as `Mar-24`.
@@ -203,6 +228,9 @@ pub struct ColumnMap {
     pub area_unit: AreaUnit,
     /// Whether the area column was mapped (else an `area_ha` or `area_km2` column may serve).
     pub area_mapped: bool,
+    /// A column holding the year, when the month column holds only the month of the year (`3`,
+    /// `Mar`); unmapped, a column named `year` serves.
+    pub year: Option<String>,
 }
 
 /// The unit a history's area column is written in.
@@ -251,13 +279,15 @@ impl Default for ColumnMap {
             organisation_required: false,
             area_unit: AreaUnit::SquareMetres,
             area_mapped: false,
+            year: None,
         }
     }
 }
 
 impl ColumnMap {
     /// Parses `month=COL,organisation=COL,area_m2=COL` (any subset; the rest keep their names);
-    /// `area_ha=COL` or `area_km2=COL` instead of `area_m2` for a column in hectares or km².
+    /// `area_ha=COL` or `area_km2=COL` instead of `area_m2` for a column in hectares or km²;
+    /// `year=COL` when the month column holds the month of the year alone.
     pub fn parse(spec: &str) -> Result<ColumnMap, HistoryError> {
         let mut m = ColumnMap::default();
         // A column name may hold a comma ("Площа, га"): a piece without `=` continues the one
@@ -279,6 +309,7 @@ impl ColumnMap {
             let v = v.trim().to_string();
             match k.trim() {
                 "month" => m.month = v,
+                "year" => m.year = Some(v),
                 "organisation" => {
                     m.organisation = v;
                     m.organisation_required = true;
@@ -299,7 +330,7 @@ impl ColumnMap {
                 }
                 other => {
                     return Err(HistoryError::Mapping(format!(
-                        "unknown field '{other}'; map month, organisation and area_m2 (or area_ha, area_km2)"
+                        "unknown field '{other}'; map month, organisation and area_m2 (or area_ha, area_km2), and year when the months are 1–12"
                     )))
                 }
             }
@@ -415,6 +446,11 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
         })
     };
     let mi = find("month", &map.month)?;
+    let month_column = names[mi].clone();
+    let yi = match &map.year {
+        Some(column) => Some(find("year", column)?),
+        None => position("year"),
+    };
     // Without an organisation column (and none mapped) the rows are the whole programme's.
     let unmapped_organisation = || (!map.organisation_required).then(|| position("organization")).flatten();
     let oi = match position(&map.organisation).or_else(unmapped_organisation) {
@@ -478,7 +514,7 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
             }
             (Some(_), None) => {
                 return Err(bad(
-                    &map.month,
+                    &month_column,
                     format!(
                         "'{}': the file's dates do not tell whether the day or the month comes first; write the months as YYYY-MM",
                         ms.trim()
@@ -487,11 +523,24 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
             }
             (None, _) => None,
         };
-        let month = slash_month.or_else(|| YearMonth::parse(ms)).ok_or_else(|| {
-            bad(
-                &map.month,
+        let of_year = |yi: usize| {
+            let year = rec.get(yi).unwrap_or("").trim().parse::<i32>().ok()?;
+            YearMonth::new(year, YearMonth::month_of_year(ms)?).filter(|_| (1900..=2200).contains(&year))
+        };
+        let month = slash_month.or_else(|| YearMonth::parse(ms)).or_else(|| yi.and_then(of_year)).ok_or_else(|| match yi {
+            Some(yi) => bad(
+                &month_column,
+                format!(
+                    "'{}' in year '{}' (column '{}') is not a month; write the month of the year, 1–12 or its name, with a year from 1900 to 2200, or YYYY-MM",
+                    ms.trim(),
+                    rec.get(yi).unwrap_or("").trim(),
+                    names[yi]
+                ),
+            ),
+            None => bad(
+                &month_column,
                 format!("'{ms}' is not a month; write YYYY-MM, e.g. 2024-03 (also read: 2024/03, 03.2024, 03/2024, a date 2024-03-31 or 31.03.2024, Mar 2024, Mar-24, березень 2024)"),
-            )
+            ),
         })?;
         let organisation = match oi {
             None => WHOLE_PROGRAMME.to_string(),

@@ -520,3 +520,51 @@ fn hindcast_bands_cover_programmes_that_stop_in_winter() {
         "P50 beats the straight line in only {wins}/{total} histories"
     );
 }
+
+/// Months as databases and statistics offices write them: `YYYYMM`, or the month of the year
+/// beside a year column (found by its name, or mapped with `year=COL`).
+#[test]
+fn months_in_a_year_column_or_as_yyyymm() {
+    let months = |text: &str, map: &ColumnMap| -> Vec<String> {
+        parse_history(text, "h.csv", map)
+            .unwrap()
+            .iter()
+            .map(|r| r.month.to_string())
+            .collect()
+    };
+    let default = ColumnMap::default();
+    assert_eq!(
+        months("month,area_m2\n202312,5\n202401,7\n", &default),
+        ["2023-12", "2024-01"]
+    );
+    assert_eq!(
+        months(
+            "Year,Month,Organisation,Area_m2\n2023,12,A,5\n2024,1,A,7\n2024,Feb,A,1\n",
+            &default
+        ),
+        ["2023-12", "2024-01", "2024-02"]
+    );
+    let mapped = ColumnMap::parse("year=Рік,month=Місяць,area_ha=Площа").unwrap();
+    assert_eq!(
+        months("Рік,Місяць,Площа\n2024,березень,2\n2024,4,3\n", &mapped),
+        ["2024-03", "2024-04"]
+    );
+    // A month the year column cannot make one of is refused, located, naming both columns.
+    let e = parse_history("year,month,area_m2\n2024,13,5\n", "h.csv", &default)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("h.csv: line 2, column 'month'") && e.contains("'13' in year '2024' (column 'year')"),
+        "{e}"
+    );
+    // Without a year column, a bare month is not a month.
+    let e = parse_history("month,area_m2\n3,5\n", "h.csv", &default)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("'3' is not a month"), "{e}");
+    // A mapped year column must be there.
+    let e = parse_history("month,area_m2\n3,5\n", "h.csv", &ColumnMap::parse("year=Y").unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no column 'Y' (for year)"), "{e}");
+}

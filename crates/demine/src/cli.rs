@@ -1059,8 +1059,9 @@ pub struct ForecastArgs {
     /// (YYYY-MM), `organisation` (optional: without it each row is the whole programme's month),
     /// `area_m2` (or `area_ha`, `area_km2`), or `registry` for the registry's activities. Comma,
     /// semicolon or tab separated (sniffed); decimal commas, thousands grouped by spaces, dots or
-    /// quoted commas, and months as 03.2024, Mar-24, березень 2024 or dates 01/03/2024 (the day
-    /// or the month first, as the file's dates tell) are read too; a total row
+    /// quoted commas, and months as 03.2024, 202403, Mar-24, березень 2024, dates 01/03/2024 (the
+    /// day or the month first, as the file's dates tell) or 1–12 beside a `year` column are read
+    /// too; column names in any case; a total row
     /// (Total, Всього, Разом) is skipped when it is the sum of the rows above, refused otherwise.
     /// The forecast follows the history's trend when its own hindcasts say that helps. A month
     /// over 3 times the median of the 12 around it (a large area cancelled at once) is taken as
@@ -1068,7 +1069,8 @@ pub struct ForecastArgs {
     #[arg(long, value_name = "FILE.csv|registry")]
     pub history: Option<String>,
     /// The history's columns: month=COL,organisation=COL,area_m2=COL (area_ha=COL or area_km2=COL for
-    /// an area in hectares or km²).
+    /// an area in hectares or km²; year=COL when the month column holds the month of the year
+    /// alone).
     #[arg(long, value_name = "MAP", requires = "history")]
     pub columns: Option<String>,
     /// Area still to release, m² (with --history); default the registry's.

@@ -44,10 +44,11 @@ pub(crate) const UK: &[(&str, &str)] = &[
     // crates/demine-plan/src/history.rs
     ("'{}': write FIELD=COLUMN, e.g. month=Month", "'{}': напишіть FIELD=COLUMN, наприклад month=Month"),
     ("'{}': the area is mapped twice; map one of area_m2, area_ha and area_km2", "'{}': площу зіставлено двічі; зіставте лише одне з area_m2, area_ha і area_km2"),
-    ("unknown field '{}'; map month, organisation and area_m2 (or area_ha, area_km2)", "невідоме поле '{}'; зіставте month, organisation і area_m2 (або area_ha, area_km2)"),
+    ("unknown field '{}'; map month, organisation and area_m2 (or area_ha, area_km2), and year when the months are 1–12", "невідоме поле '{}'; зіставте month, organisation і area_m2 (або area_ha, area_km2), а також year, коли місяці задано числами 1–12"),
+    ("'{}' in year '{}' (column '{}') is not a month; write the month of the year, 1–12 or its name, with a year from 1900 to 2200, or YYYY-MM", "'{}' у році '{}' (стовпець '{}') — не місяць; вкажіть місяць року, 1–12 або його назву, з роком від 1900 до 2200, або YYYY-MM"),
     // `--columns: {}`: the problem, whole, before the matcher splits it at `; `.
     ("--columns: '{}': the area is mapped twice; map one of area_m2, area_ha and area_km2", "--columns: '{}': площу зіставлено двічі; зіставте лише одне з area_m2, area_ha і area_km2"),
-    ("--columns: unknown field '{}'; map month, organisation and area_m2 (or area_ha, area_km2)", "--columns: невідоме поле '{}'; зіставте month, organisation і area_m2 (або area_ha, area_km2)"),
+    ("--columns: unknown field '{}'; map month, organisation and area_m2 (or area_ha, area_km2), and year when the months are 1–12", "--columns: невідоме поле '{}'; зіставте month, organisation і area_m2 (або area_ha, area_km2), а також year, коли місяці задано числами 1–12"),
     ("{}: no column '{}' (for {}); the columns are: {}; map it with --columns {}=COLUMN", "{}: немає стовпця '{}' (для {}); наявні стовпці: {}; зіставте його через --columns {}=COLUMN"),
     ("{}: line {}, column '{}': {}", "{}: рядок {}, стовпець '{}': {}"),
     ("{}: line {}: month {} is already given on line {}, and no column says whose month each row is (the columns are: {}); map the organisation's column with --columns organisation=COLUMN, or give one total per month", "{}: рядок {}: місяць {} уже задано в рядку {}, а жоден стовпець не каже, чий це місяць (наявні стовпці: {}); зіставте стовпець організації через --columns organisation=COLUMN або дайте один підсумок на місяць"),
