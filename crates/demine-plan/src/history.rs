@@ -490,6 +490,7 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
     let slash_day_first = day_first(records.iter().filter_map(|(_, r)| r.get(mi)));
     let mut out = Vec::new();
     let mut seen: BTreeMap<(YearMonth, String), u64> = BTreeMap::new();
+    let mut month_totals: Vec<(u64, YearMonth, f64)> = Vec::new();
     for (line, rec) in records {
         // Spreadsheets save rows left empty as bare delimiters.
         if rec.iter().all(|field| field.trim().is_empty()) {
@@ -576,13 +577,48 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
             });
         }
         seen.insert((month, organisation.clone()), line);
+        if oi.is_some() && is_total_label(&organisation) {
+            month_totals.push((line, month, area));
+            continue;
+        }
         out.push(MonthlyRelease {
             month,
             organisation,
             area_m2: area,
         });
     }
+    // A month's total in the organisation column (pivot exports write one under each month):
+    // skipped when it is the sum of that month's organisations, refused when it is not, and
+    // kept as the month's figure when no organisation has a row that month.
+    for (line, month, total) in month_totals {
+        let rows = out.iter().filter(|r| r.month == month);
+        let (count, sum) = rows.fold((0, 0.0), |(n, s), r| (n + 1, s + r.area_m2));
+        if count == 0 {
+            out.push(MonthlyRelease {
+                month,
+                organisation: WHOLE_PROGRAMME.into(),
+                area_m2: total,
+            });
+        } else if !rounded_equal(total, sum) {
+            return Err(HistoryError::Value {
+                path: name.into(),
+                line,
+                column: area_column.clone(),
+                problem: format!(
+                    "the total of {month}, {} m², is not the sum of that month's organisations ({} m²): correct it or remove the row",
+                    group_thousands(total),
+                    group_thousands(sum)
+                ),
+            });
+        }
+    }
     Ok(out)
+}
+
+/// Whether a total shown in a spreadsheet is this sum: spreadsheets round what they show, to
+/// the unit or to hectares.
+fn rounded_equal(total: f64, sum: f64) -> bool {
+    (total - sum).abs() <= (0.005 * sum).max(1.0)
 }
 
 /// An area cell in m²: in `area_unit`, its dots stripped where they group thousands, decimal
@@ -674,8 +710,7 @@ fn check_total_row(
         .filter(|r| organisation.is_none_or(|o| r.organisation == o))
         .map(|r| r.area_m2)
         .sum();
-    // Spreadsheets round what they show; a total may be rounded to the unit or to hectares.
-    if (total - sum).abs() <= (0.005 * sum).max(1.0) {
+    if rounded_equal(total, sum) {
         Ok(())
     } else {
         Err(format!(

@@ -568,3 +568,36 @@ fn months_in_a_year_column_or_as_yyyymm() {
         .to_string();
     assert!(e.contains("no column 'Y' (for year)"), "{e}");
 }
+
+/// A pivot export's total of each month in the organisation column is not one more
+/// organisation: it is checked against the month's rows and skipped, or refused when it is not
+/// their sum.
+#[test]
+fn a_months_total_in_the_organisation_column_is_not_counted_twice() {
+    let map = ColumnMap::default();
+    let text = "month,organisation,area_m2\n2024-01,A,100\n2024-01,B,200\n2024-01,Total,300\n2024-02,Всього,50\n2024-02,A,50\n2024-03,Total,70\n";
+    let rows = parse_history(text, "h.csv", &map).unwrap();
+    let sum_of = |m: &str| -> f64 {
+        rows.iter()
+            .filter(|r| r.month.to_string() == m)
+            .map(|r| r.area_m2)
+            .sum()
+    };
+    assert_eq!(
+        (sum_of("2024-01"), sum_of("2024-02"), sum_of("2024-03")),
+        (300.0, 50.0, 70.0)
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r.organisation != "Total" && r.organisation != "Всього"),
+        "{rows:?}"
+    );
+    let wrong = "month,organisation,area_m2\n2024-01,A,100\n2024-01,B,200\n2024-01,Total,350\n";
+    let e = parse_history(wrong, "h.csv", &map).unwrap_err().to_string();
+    assert!(
+        e.contains("h.csv: line 4, column 'area_m2'")
+            && e.contains("the total of 2024-01, 350 m²")
+            && e.contains("(300 m²)"),
+        "{e}"
+    );
+}

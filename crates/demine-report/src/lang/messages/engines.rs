@@ -64,6 +64,7 @@ pub(crate) const UK: &[(&str, &str)] = &[
     ("{} {}: released area cannot be negative", "{} {}: звільнена площа не може бути від’ємною"),
     ("{}: line {}, column '{}': {} {}: released area cannot be negative", "{}: рядок {}, стовпець '{}': {} {}: звільнена площа не може бути від’ємною"),
     ("'{}' is not a number of {}", "'{}' — не число (площа в {})"),
+    ("the total of {}, {} m², is not the sum of that month's organisations ({} m²): correct it or remove the row", "підсумок {}, {} m², не дорівнює сумі організацій за цей місяць ({} m²): виправте його або вилучіть рядок"),
     ("its {} m² is not the sum of the rows above ({} m²): correct it or remove the row", "його {} m² не дорівнюють сумі рядків вище ({} m²): виправте його або вилучіть рядок"),
     ("its {} m² is not the sum of the rows above for {} ({} m²): correct it or remove the row", "його {} m² не дорівнюють сумі рядків вище для {} ({} m²): виправте його або вилучіть рядок"),
     // crates/demine-priority/src/weights.rs
