@@ -90,10 +90,10 @@ impl YearMonth {
 
     /// Parses `YYYY-MM` (also `YYYY/MM`, `MM.YYYY`, `MM/YYYY`, and a day's date `YYYY-MM-DD`,
     /// `YYYY/MM/DD` or `DD.MM.YYYY`, taking its month; a time after the date, as spreadsheets
-    /// export it, is ignored; `YYYYMM` as databases key months), and a month's name in English or Ukrainian with the year
-    /// (`Mar 2024`, `March 2024`, `Mar-24` as spreadsheets format months, `2024 Mar`, `березень
-    /// 2024`). Day-first dates with slashes are refused: `03/04/2024` is March or April depending
-    /// on who wrote it.
+    /// export it, is ignored; `YYYYMM` as databases key months), and a month's name in English
+    /// or Ukrainian with the year (`Mar 2024`, `March 2024`, `Mar-24` as spreadsheets format
+    /// months, `2024 Mar`, `березень 2024`). Day-first dates with slashes are refused:
+    /// `03/04/2024` is March or April depending on who wrote it.
     ///
     /// ```
     /// use demine_plan::history::YearMonth;
