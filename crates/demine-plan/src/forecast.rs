@@ -532,15 +532,22 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
             // No trial met the deadline: the soonest one, with its real teams and the full
             // runs (the trials add productivity, which neither travels nor waits, so their
             // dates are early).
-            let r = evaluate(&earliest_counts, &opts.forecast);
+            // The teams there are may do better than the most: past some number, a plan made
+            // in a fraction of a second uses extra teams worse than it saves.
+            let mut best = (earliest_counts, evaluate(&earliest_counts, &opts.forecast));
+            let as_is = evaluate(&zero, &opts.forecast);
+            if as_is.1 <= best.1 .1 || meets(&as_is) {
+                best = (zero, as_is);
+            }
+            let achievable = meets(&best.1);
             return CapacityAnswer {
-                extra: earliest_counts,
-                cost_per_day: extra_cost_per_day(p, &earliest_counts),
-                probability: r.0,
-                completion_day_at_confidence: r.1,
-                achievable: false,
+                extra: best.0,
+                cost_per_day: extra_cost_per_day(p, &best.0),
+                probability: best.1 .0,
+                completion_day_at_confidence: best.1 .1,
+                achievable,
                 trials,
-                earliest_day_at_confidence: Some(r.1),
+                earliest_day_at_confidence: (!achievable).then_some(best.1 .1),
             };
         };
         // Bisect the factor (to about 30 %).
@@ -613,10 +620,20 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
         }
     }
     let _ = (current, earliest);
+    // Not met: the mix that finished soonest with its real teams, not the last one grown (nor
+    // more teams than the teams there are do well with), and its date as the earliest (the
+    // quick runs' could be before the deadline).
+    let (counts, confirmed) = if meets(&confirmed) {
+        (counts, confirmed)
+    } else {
+        let as_is = evaluate(&zero, &opts.forecast);
+        if as_is.1 <= soonest.1 .1 || meets(&as_is) {
+            (zero, as_is)
+        } else {
+            soonest
+        }
+    };
     let achievable = meets(&confirmed);
-    // Not met: the mix that finished soonest with its real teams, not the last one grown, and
-    // its date as the earliest (the quick runs' could be before the deadline).
-    let (counts, confirmed) = if achievable { (counts, confirmed) } else { soonest };
     CapacityAnswer {
         extra: counts,
         cost_per_day: extra_cost_per_day(p, &counts),

@@ -361,6 +361,38 @@ fn methods_and_thresholds_are_parameters() {
         );
     }
 
+    // More teams never answer a later date than the teams there are: past some number, a plan
+    // made in a fraction of a second uses them worse (here 345 extra teams finished later than
+    // none, and were answered as the earliest).
+    let capacity_by = |deadline: &str| {
+        json_on(
+            &db,
+            &[
+                "capacity",
+                "--start",
+                "2026-12-06",
+                "--runs",
+                "30",
+                "--search-budget",
+                "0.5",
+                "--json",
+                "--deadline",
+                deadline,
+            ],
+        )
+    };
+    let (early, late) = (capacity_by("2027-01-15"), capacity_by("2030-12-31"));
+    assert_eq!(late["achievable"], true, "{late}");
+    assert!(
+        late["extra_teams"].as_object().unwrap().values().all(|n| n == 0),
+        "{late}"
+    );
+    assert_eq!(early["achievable"], false, "{early}");
+    assert!(
+        date(&early["earliest_date_at_confidence"]) <= date(&late["completion_date_at_confidence"]),
+        "{early} vs {late}"
+    );
+
     for (args, says) in [
         (
             vec!["strategy", "--ts-coverage", "1.5"],

@@ -223,12 +223,13 @@ pub fn capacity_text(c: &CapacityAnswer, lang: Lang) -> String {
                 .collect()
         })
         .unwrap_or_default();
-    let mix = if mix.is_empty() {
-        tr(lang, "no teams").to_string()
-    } else {
-        mix.join(", ")
-    };
     let ans = &c.answer;
+    let mix = match (mix.is_empty(), ans.achievable) {
+        (true, true) => tr(lang, "no teams").to_string(),
+        // More teams than these planned worse: the soonest is with the teams there are.
+        (true, false) => tr(lang, "no extra teams").to_string(),
+        (false, _) => mix.join(", "),
+    };
     let pct = |x: f64| format!("{:.0}", x * 100.0);
     if ans.achievable {
         line(
