@@ -434,6 +434,27 @@ await test('planning: the TS coverage and evidence-led thresholds set on the scr
   assert(Math.abs(led.cleared - all.released_by_outcome_m2.cleared) <= 1e-6 * all.released_by_outcome_m2.cleared, `cleared ${led.cleared} vs ${all.released_by_outcome_m2.cleared}`);
 });
 
+await test('planning: a deadline no mix meets shows the earliest date and the teams `demine capacity` gives', async () => {
+  const [start, deadline] = ['2026-01-05', '2026-02-01'];
+  const cliC = JSON.parse(cli(['--db', db, 'capacity', '--json', '--start', start, '--runs', '30', '--seed', '3', '--confidence', '0.8', '--deadline', deadline]));
+  assert(cliC.achievable === false && cliC.earliest_date_at_confidence > deadline, `CLI: ${JSON.stringify(cliC)}`);
+  await page.goto(base + '/#/planning');
+  await page.fill('#plan-start', start);
+  await page.fill('#plan-runs', '30');
+  await page.fill('#plan-seed', '3');
+  await page.fill('#cap-deadline', deadline);
+  await page.$eval('#cap-deadline', (el) => el.form.requestSubmit());
+  await page.waitForSelector('#capacity-answer', { timeout: 120000 });
+  const shown = await page.$eval('#capacity-out', (d) => ({
+    earliest: d.querySelector('#capacity-answer').dataset.earliest,
+    kinds: d.querySelectorAll('li').length,
+    text: d.textContent,
+  }));
+  const kinds = Object.values(cliC.extra_teams).filter((n) => n > 0).length;
+  assert(shown.earliest === cliC.earliest_date_at_confidence, `web ${shown.earliest} vs CLI ${cliC.earliest_date_at_confidence}`);
+  assert(shown.kinds === kinds && !/No extra teams needed/.test(shown.text), `teams: ${JSON.stringify(shown)} vs ${kinds} kinds`);
+});
+
 await test("the server's refusals read in the screen's language", async () => {
   await page.evaluate(() => localStorage.setItem('demine.lang', 'uk'));
   await page.goto(base + '/#/planning');

@@ -85,12 +85,18 @@ export async function planningScreen(main: HTMLElement): Promise<Screen> {
       const c = await runJob<any>('capacity', { ...input(), deadline: deadline.value, confidence: Number(confidence.value) });
       clear(capOut);
       const extra = Object.entries(c.extra_teams as Record<string, number>).filter(([, n]) => n > 0);
-      add(capOut, 
-        h('p', {}, c.achievable ? t('planning.capacity_yes', { date: fmtDate(c.deadline), p: fmtPct(c.probability ?? 0) }) : t('planning.capacity_no', { date: fmtDate(c.deadline) })),
+      // Not achievable: the mix that finished soonest, which may be the teams there are.
+      const earliest = c.earliest_date_at_confidence ?? c.completion_date_at_confidence;
+      add(capOut,
+        h('p', { id: 'capacity-answer', 'data-earliest': c.achievable ? '' : earliest }, c.achievable
+          ? t('planning.capacity_yes', { date: fmtDate(c.deadline), p: fmtPct(c.probability ?? 0) })
+          : t('planning.capacity_no', { date: fmtDate(c.deadline), earliest: fmtDate(earliest) })),
         extra.length
           ? h('ul', {}, extra.map(([k, n]) => h('li', {}, t('planning.extra_teams', { count: n, kind: term('team_kind', k) }))))
-          : h('p', {}, t('planning.no_extra')),
-        c.completion_date_at_confidence ? h('p', {}, t('planning.date_at_confidence', { date: fmtDate(c.completion_date_at_confidence) })) : null,
+          : h('p', {}, t(c.achievable ? 'planning.no_extra' : 'planning.capacity_as_is')),
+        c.achievable && c.completion_date_at_confidence
+          ? h('p', {}, t('planning.date_at_confidence', { date: fmtDate(c.completion_date_at_confidence) }))
+          : null,
       );
     } catch (err) {
       clear(capOut);
