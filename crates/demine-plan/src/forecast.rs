@@ -420,6 +420,20 @@ pub fn stage_work_bound_days(p: &Problem) -> f64 {
 /// the plan).
 const BOUND_MARGIN: f64 = 1.25;
 
+/// A mix and its (share by the deadline, completion day at the confidence).
+type Confirmed = ([usize; 5], (f64, f64));
+
+/// `soonest`, or the teams there are (`as_is`, no extra teams) when they finish as soon or meet
+/// the deadline: past some number, a plan made in a fraction of a second uses extra teams worse
+/// than they save.
+fn sooner_or_as_is(soonest: Confirmed, as_is: (f64, f64), confidence: f64) -> Confirmed {
+    if as_is.1 <= soonest.1 .1 || as_is.0 >= confidence {
+        ([0; 5], as_is)
+    } else {
+        soonest
+    }
+}
+
 /// Searches the cheapest extra teams that finish by the deadline with the asked confidence.
 ///
 /// Trials plan quickly (no large-neighbourhood search) and forecast with
@@ -531,14 +545,9 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
         let Some((mut hi_f, mut hi_c, mut hi_r)) = hi else {
             // No trial met the deadline: the soonest one, with its real teams and the full
             // runs (the trials add productivity, which neither travels nor waits, so their
-            // dates are early).
-            // The teams there are may do better than the most: past some number, a plan made
-            // in a fraction of a second uses extra teams worse than it saves.
-            let mut best = (earliest_counts, evaluate(&earliest_counts, &opts.forecast));
-            let as_is = evaluate(&zero, &opts.forecast);
-            if as_is.1 <= best.1 .1 || meets(&as_is) {
-                best = (zero, as_is);
-            }
+            // dates are early), or the teams there are.
+            let soonest = (earliest_counts, evaluate(&earliest_counts, &opts.forecast));
+            let best = sooner_or_as_is(soonest, evaluate(&zero, &opts.forecast), opts.confidence);
             let achievable = meets(&best.1);
             return CapacityAnswer {
                 extra: best.0,
@@ -626,12 +635,7 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
     let (counts, confirmed) = if meets(&confirmed) {
         (counts, confirmed)
     } else {
-        let as_is = evaluate(&zero, &opts.forecast);
-        if as_is.1 <= soonest.1 .1 || meets(&as_is) {
-            (zero, as_is)
-        } else {
-            soonest
-        }
+        sooner_or_as_is(soonest, evaluate(&zero, &opts.forecast), opts.confidence)
     };
     let achievable = meets(&confirmed);
     CapacityAnswer {
