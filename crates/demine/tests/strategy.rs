@@ -237,19 +237,18 @@ fn methods_and_thresholds_are_parameters() {
     let (out, _) = demo_in(&s, "demo", &["--scale", "small", "--seed", "5"]);
     let db = out.join("demine.gpkg");
     let start = "2026-01-05";
-    // `command` from `start`, 20 runs, half a second of search, as JSON.
+    // `command` from `start`, 20 runs, half a second of search; `quick` as JSON.
+    let quick_args = |command: &str, extra: &[&str]| -> Vec<String> {
+        [command, "--start", start, "--runs", "20", "--search-budget", "0.5"]
+            .iter()
+            .chain(extra)
+            .map(|a| a.to_string())
+            .collect()
+    };
     let quick = |command: &str, extra: &[&str]| -> Value {
-        let mut args = vec![
-            command,
-            "--start",
-            start,
-            "--runs",
-            "20",
-            "--search-budget",
-            "0.5",
-            "--json",
-        ];
-        args.extend_from_slice(extra);
+        let args = quick_args(command, extra);
+        let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+        args.push("--json");
         json_on(&db, &args)
     };
     let strategy = |extra: &[&str]| quick("strategy", extra);
@@ -297,17 +296,7 @@ fn methods_and_thresholds_are_parameters() {
             .contains("--clearance-detection 0.5 is far below"),
         "{low}"
     );
-    let odd = [
-        "forecast",
-        "--start",
-        start,
-        "--runs",
-        "20",
-        "--search-budget",
-        "0.5",
-        "--clearance-detection",
-        "0.5",
-    ];
+    let odd = quick_args("forecast", &["--clearance-detection", "0.5"]);
     for (lang, says) in [
         (
             "en",
@@ -319,7 +308,7 @@ fn methods_and_thresholds_are_parameters() {
         ),
     ] {
         let mut args = vec!["--lang", lang];
-        args.extend(odd);
+        args.extend(odd.iter().map(String::as_str));
         let o = run_on(&db, &args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(o.status.success() && err.contains(says), "{lang}: {err}");
