@@ -516,12 +516,13 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
     };
     let zero = [0usize; 5];
     let base = evaluate(&zero, &quick);
-    let (mut counts, mut current) = (zero, base);
-    let (mut earliest, mut earliest_counts) = (base.1, zero);
+    let mut counts = zero;
+    // The trial that finished soonest: (mix, completion day at the confidence).
+    let mut soonest_trial = (zero, base.1);
     if !meets(&base) {
         // Grow all useful kinds together until the deadline holds.
         let mut lo = 1.0f64;
-        let mut hi: Option<(f64, [usize; 5], (f64, f64))> = None;
+        let mut hi: Option<(f64, [usize; 5])> = None;
         let mut factor = 2.0;
         while factor <= CAPACITY_MAX_FACTOR as f64 {
             let c = scaled(factor);
@@ -532,21 +533,21 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
                 continue;
             }
             let r = evaluate(&c, &quick);
-            if r.1 < earliest {
-                (earliest, earliest_counts) = (r.1, c);
+            if r.1 < soonest_trial.1 {
+                soonest_trial = (c, r.1);
             }
             if meets(&r) {
-                hi = Some((factor, c, r));
+                hi = Some((factor, c));
                 break;
             }
             lo = factor;
             factor *= 2.0;
         }
-        let Some((mut hi_f, mut hi_c, mut hi_r)) = hi else {
+        let Some((mut hi_f, mut hi_c)) = hi else {
             // No trial met the deadline: the soonest one, with its real teams and the full
             // runs (the trials add productivity, which neither travels nor waits, so their
             // dates are early), or the teams there are.
-            let soonest = (earliest_counts, evaluate(&earliest_counts, &opts.forecast));
+            let soonest = (soonest_trial.0, evaluate(&soonest_trial.0, &opts.forecast));
             let best = sooner_or_as_is(soonest, evaluate(&zero, &opts.forecast), opts.confidence);
             let achievable = meets(&best.1);
             return CapacityAnswer {
@@ -572,13 +573,12 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
             }
             let r = evaluate(&c, &quick);
             if meets(&r) {
-                (hi_f, hi_c, hi_r) = (mid, c, r);
+                (hi_f, hi_c) = (mid, c);
             } else {
                 lo = mid;
             }
         }
         counts = hi_c;
-        current = hi_r;
     }
     // Lower each kind, dearest first, by half if the deadline still holds.
     let cost_of = |k: TeamKind| {
@@ -602,7 +602,6 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
             let r = evaluate(&c, &quick);
             if meets(&r) {
                 counts = c;
-                current = r;
             } else {
                 break;
             }
@@ -628,7 +627,6 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
             soonest = (counts, confirmed);
         }
     }
-    let _ = (current, earliest);
     // Not met: the mix that finished soonest with its real teams, not the last one grown (nor
     // more teams than the teams there are do well with), and its date as the earliest (the
     // quick runs' could be before the deadline).
