@@ -75,6 +75,10 @@ const MONTH_NAMES: [&[&str]; 12] = [
     &["dec", "december", "груд", "грудень", "дек", "декабрь"],
 ];
 
+/// Years a month written without separators (`202403`) or beside a year column may have: six
+/// digits or a number in a year column are read as a month only when the year is one of these.
+pub const HISTORY_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
 /// A calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct YearMonth {
@@ -114,8 +118,7 @@ impl YearMonth {
         }
         let s = s.split(['T', ' ']).next().unwrap_or(s);
         if s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) {
-            let year: i32 = s[..4].parse().ok()?;
-            return YearMonth::new(year, s[4..].parse().ok()?).filter(|_| (1900..=2200).contains(&year));
+            return Self::in_history(s[..4].parse().ok()?, s[4..].parse().ok()?);
         }
         let sep = ['-', '/', '.'].into_iter().find(|&c| s.contains(c))?;
         let parts: Vec<&str> = s.split(sep).collect();
@@ -152,14 +155,24 @@ impl YearMonth {
     /// ```
     pub fn month_of_year(s: &str) -> Option<u32> {
         let s = s.trim();
-        if let Ok(n) = s.parse::<u32>() {
-            return (1..=12).contains(&n).then_some(n);
+        match s.parse::<u32>() {
+            Ok(n) => (1..=12).contains(&n).then_some(n),
+            Err(_) => Self::month_named(s),
         }
-        let name = s.trim_end_matches('.').to_lowercase();
+    }
+
+    /// The month a name gives (`Mar`, `March`, `бер.`, `березень`), January 1.
+    fn month_named(name: &str) -> Option<u32> {
+        let name = name.trim_end_matches('.').to_lowercase();
         MONTH_NAMES
             .iter()
             .position(|names| names.contains(&name.as_str()))
             .map(|k| k as u32 + 1)
+    }
+
+    /// `year` and `month` when the year is one a release history can hold ([`HISTORY_YEARS`]).
+    fn in_history(year: i32, month: u32) -> Option<YearMonth> {
+        YearMonth::new(year, month).filter(|_| HISTORY_YEARS.contains(&year))
     }
 
     /// `Mar 2024`, `March 2024`, `Mar-24`, `2024 Mar`, `березень 2024` (see [`Self::parse`]).
@@ -172,7 +185,7 @@ impl YearMonth {
             [a, b] => (*a, *b),
             _ => return None,
         };
-        let month = Self::month_of_year(name).filter(|_| !name.bytes().all(|b| b.is_ascii_digit()))?;
+        let month = Self::month_named(name)?;
         let year: i32 = match year.len() {
             4 => year.parse().ok()?,
             // Spreadsheets format months as `Mar-24`.
@@ -526,7 +539,7 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
         };
         let of_year = |yi: usize| {
             let year = rec.get(yi).unwrap_or("").trim().parse::<i32>().ok()?;
-            YearMonth::new(year, YearMonth::month_of_year(ms)?).filter(|_| (1900..=2200).contains(&year))
+            YearMonth::in_history(year, YearMonth::month_of_year(ms)?)
         };
         let month = slash_month.or_else(|| YearMonth::parse(ms)).or_else(|| yi.and_then(of_year)).ok_or_else(|| match yi {
             Some(yi) => bad(
