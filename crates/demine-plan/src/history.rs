@@ -499,7 +499,13 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
     }
     let decimal_comma = delimiter != b',';
     // In a decimal-comma file, dots group thousands when every area's dots do (12.500 m²).
-    let strip_dots = decimal_comma && dots_group_thousands(records.iter().filter_map(|(_, r)| r.get(ai)));
+    let strip_dots = decimal_comma
+        && dots_group_thousands(
+            records
+                .iter()
+                .filter_map(|(_, r)| r.get(ai))
+                .map(|c| split_cell_unit(c).0),
+        );
     let slash_day_first = day_first(records.iter().filter_map(|(_, r)| r.get(mi)));
     let mut out = Vec::new();
     let mut seen: BTreeMap<(YearMonth, String), u64> = BTreeMap::new();
@@ -568,7 +574,10 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
         if !area.is_finite() || area < 0.0 {
             return Err(bad(
                 &area_column,
-                format!("{s} {}: released area cannot be negative", area_unit.symbol()),
+                match split_cell_unit(s).1 {
+                    Some(_) => format!("{s}: released area cannot be negative"),
+                    None => format!("{s} {}: released area cannot be negative", area_unit.symbol()),
+                },
             ));
         }
         if let Some(&first) = seen.get(&(month, organisation.clone())) {
@@ -634,17 +643,61 @@ fn rounded_equal(total: f64, sum: f64) -> bool {
     (total - sum).abs() <= (0.005 * sum).max(1.0)
 }
 
-/// An area cell in m²: in `area_unit`, its dots stripped where they group thousands, decimal
-/// commas where the file has them. The error is the problem, for the caller to place.
+/// Units a spreadsheet may write after an area, in English and Ukrainian (compared in lower
+/// case, spaces removed).
+const CELL_UNITS: [(&str, AreaUnit); 14] = [
+    ("m2", AreaUnit::SquareMetres),
+    ("m²", AreaUnit::SquareMetres),
+    ("m^2", AreaUnit::SquareMetres),
+    ("sqm", AreaUnit::SquareMetres),
+    ("sq.m", AreaUnit::SquareMetres),
+    ("м2", AreaUnit::SquareMetres),
+    ("м²", AreaUnit::SquareMetres),
+    ("кв.м", AreaUnit::SquareMetres),
+    ("ha", AreaUnit::Hectares),
+    ("га", AreaUnit::Hectares),
+    ("km2", AreaUnit::SquareKilometres),
+    ("km²", AreaUnit::SquareKilometres),
+    ("км2", AreaUnit::SquareKilometres),
+    ("км²", AreaUnit::SquareKilometres),
+];
+
+/// An area cell split into its number and the unit written after it, if any (`294 054 m2`,
+/// `12,5 га`): the unit a cell names is the cell's, whatever its column's.
+fn split_cell_unit(cell: &str) -> (&str, Option<AreaUnit>) {
+    let trimmed = cell.trim();
+    // The number ends where the first letter (or the `²` of a bare `²`) begins.
+    let Some(at) = trimmed.find(|c: char| c.is_alphabetic() || c == '²') else {
+        return (trimmed, None);
+    };
+    let (number, unit) = trimmed.split_at(at);
+    let unit: String = unit.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
+    let unit = unit.trim_end_matches('.');
+    match CELL_UNITS.iter().find(|(symbol, _)| *symbol == unit) {
+        Some(&(_, u)) if !number.trim().is_empty() => (number.trim(), Some(u)),
+        _ => (trimmed, None),
+    }
+}
+
+/// An area cell in m²: in the unit written after its number, else in `area_unit`; its dots
+/// stripped where they group thousands, decimal commas where the file has them. The error is
+/// the problem, for the caller to place.
 fn area_m2_of(cell: &str, area_unit: AreaUnit, strip_dots: bool, decimal_comma: bool) -> Result<f64, String> {
+    let (number, unit) = split_cell_unit(cell);
+    let unit = unit.unwrap_or(area_unit);
     let digits = if strip_dots {
-        cell.replace('.', "")
+        number.replace('.', "")
     } else {
-        cell.to_string()
+        number.to_string()
     };
     parse_number(&digits, decimal_comma)
-        .map(|x| x * area_unit.m2())
-        .map_err(|_| format!("'{cell}' is not a number of {}", area_unit.symbol()))
+        .map(|x| x * unit.m2())
+        .map_err(|_| {
+            format!(
+                "'{cell}' is not a number of {}; write a number, with its unit (m², ha, km²) after it or none",
+                unit.symbol()
+            )
+        })
 }
 
 /// The first and second numbers and the year of a date written `a/b/yyyy`, whose order (day

@@ -261,6 +261,37 @@ fn histories_in_hectares_or_square_kilometres_read_as_square_metres() {
     assert!(e.contains("mapped twice"), "{e}");
 }
 
+/// Spreadsheets formatted for people write the unit in the cell (`294 054 m2`, `1,25 га`): the
+/// unit a cell names is read, whatever its column's; a word that is no unit is refused, located.
+#[test]
+fn areas_with_their_unit_in_the_cell_read_as_square_metres() {
+    let map = ColumnMap::default();
+    let want = parse_history("month,area_m2\n2024-01,12500\n2024-02,2000000\n", "m2.csv", &map).unwrap();
+    let written = "month,area_m2\n2024-01,12500 m2\n2024-02,2 km²\n";
+    assert_eq!(parse_history(written, "units.csv", &map).unwrap(), want);
+    // A decimal-comma file: dots grouping thousands beside the unit, and Ukrainian units.
+    let uk = "Місяць;Площа\n01.2024;12.500 м²\n02.2024;200 га\n";
+    let map_uk = ColumnMap::parse("month=Місяць,area_m2=Площа").unwrap();
+    assert_eq!(parse_history(uk, "uk.csv", &map_uk).unwrap(), want);
+    // A column in hectares whose cell says m² is read in m².
+    let mixed = "month,area_ha\n2024-01,1.25 HA\n2024-02,2000000 sq m\n";
+    assert_eq!(parse_history(mixed, "mixed.csv", &map).unwrap(), want);
+    let e = parse_history("month,area_m2\n2024-01,12500 acres\n", "acres.csv", &map)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("acres.csv") && e.contains("line 2") && e.contains("'12500 acres'") && e.contains("m², ha, km²"),
+        "{e}"
+    );
+    let e = parse_history("month,area_m2\n2024-01,-3 ha\n", "neg.csv", &map)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("line 2") && e.contains("-3 ha: released area cannot be negative"),
+        "{e}"
+    );
+}
+
 /// Dates written `a/b/yyyy` put the day first in British spreadsheets and the month first in
 /// American ones: the file's dates together tell which (a number over 12 is a day; a monthly
 /// file's dates share their day), and a file that does not tell is refused, not guessed.

@@ -193,7 +193,9 @@ fn fill_figures<'t>(literals: &[&str], text: &'t str, figures: &mut Vec<&'t str>
         // Two `{}` side by side: nothing tells them apart.
         return false;
     }
-    let mut from = 1;
+    // A figure is never empty: the literal is looked for after the figure's first character
+    // (its first byte may not end one: a Cyrillic column name).
+    let mut from = text.chars().next().map_or(1, char::len_utf8);
     while from <= text.len() {
         let Some(at) = text.get(from..).and_then(|s| s.find(literal)).map(|i| from + i) else {
             return false;
@@ -288,6 +290,12 @@ mod tests {
             Some(vec!["1", "2 and 3"])
         );
         assert_eq!(figures_of(&parts, "between  and 3 m"), None);
+        // A figure that starts with a character of more than one byte.
+        let parts: Vec<&str> = "{}: column '{}': {}".split("{}").collect();
+        assert_eq!(
+            figures_of(&parts, "f.csv: column 'Площа': порожнє"),
+            Some(vec!["f.csv", "Площа", "порожнє"])
+        );
         let parts: Vec<&str> = "exact".split("{}").collect();
         assert_eq!(figures_of(&parts, "exact"), Some(vec![]));
         assert_eq!(figures_of(&parts, "exactly"), None);
