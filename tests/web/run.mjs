@@ -455,6 +455,27 @@ await test('planning: a deadline no mix meets shows the earliest date and the te
   assert(shown.kinds === kinds && !/No extra teams needed/.test(shown.text), `teams: ${JSON.stringify(shown)} vs ${kinds} kinds`);
 });
 
+await test("a setting far from practice is taken, with the notes `demine strategy` gives, in the screen's language", async () => {
+  const start = '2026-01-05';
+  const cliS = JSON.parse(cli(['--db', db, 'strategy', '--json', '--start', start, '--runs', '30', '--seed', '3', '--ts-coverage', '0.01']));
+  assert(cliS.notes.some((n) => n.startsWith('--ts-coverage 0.01 is far below')), `CLI notes: ${JSON.stringify(cliS.notes)}`);
+  await page.evaluate(() => localStorage.setItem('demine.lang', 'uk'));
+  await page.goto(base + '/#/planning');
+  await page.reload();
+  await page.waitForSelector('#strategy-ts-coverage');
+  await page.fill('#plan-start', start);
+  await page.fill('#plan-runs', '30');
+  await page.fill('#plan-seed', '3');
+  await page.fill('#strategy-ts-coverage', '1');
+  await page.click('#run-strategies');
+  await page.waitForSelector('#strategies-assumed', { timeout: 180000 });
+  const notes = await page.$$eval('#strategies-notes li', (li) => li.map((x) => x.textContent));
+  await page.evaluate(() => localStorage.setItem('demine.lang', 'en'));
+  assert(notes.length === cliS.notes.length, `web notes ${JSON.stringify(notes)} vs CLI ${JSON.stringify(cliS.notes)}`);
+  const caution = notes.find((n) => n.startsWith('--ts-coverage 0.01'));
+  assert(caution && /набагато нижче/.test(caution) && !/far below/.test(caution), `caution: ${caution}`);
+});
+
 await test("the server's refusals read in the screen's language", async () => {
   await page.evaluate(() => localStorage.setItem('demine.lang', 'uk'));
   await page.goto(base + '/#/planning');

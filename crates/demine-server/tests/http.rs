@@ -853,6 +853,11 @@ async fn imports_take_every_format_by_media_type_and_name_the_upload_in_errors()
 
 /// Runs a job to its end as `user`; its result, or the job's failure.
 async fn job_result(s: &TestServer, user: &str, kind: &str, body: Value) -> Result<Value, Value> {
+    job_result_in(s, user, kind, body, "en").await
+}
+
+/// [`job_result`] with the result asked for in `lang` (`Accept-Language`).
+async fn job_result_in(s: &TestServer, user: &str, kind: &str, body: Value, lang: &str) -> Result<Value, Value> {
     let r = s
         .request(Some(user), Method::POST, &format!("/api/v1/analyses/{kind}"))
         .json(&body)
@@ -867,9 +872,14 @@ async fn job_result(s: &TestServer, user: &str, kind: &str, body: Value) -> Resu
         assert_eq!(st, 200, "{v}");
         match v["status"].as_str() {
             Some("done") => {
-                let (st, result) = s.get_json(user, &format!("/api/v1/jobs/{id}/result")).await;
-                assert_eq!(st, 200, "{result}");
-                return Ok(result);
+                let r = s
+                    .request(Some(user), Method::GET, &format!("/api/v1/jobs/{id}/result"))
+                    .header("Accept-Language", lang)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status().as_u16(), 200, "{kind}");
+                return Ok(r.json().await.unwrap());
             }
             Some("failed") => return Err(v),
             _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
@@ -983,6 +993,16 @@ async fn strategies_are_compared_as_a_job_on_the_callers_land() {
             .contains("--clearance-detection 0.5 is far below"),
         "{forecast}"
     );
+    // The notes read in the language the result is asked in, as the command line's `--lang uk`;
+    // the figures are the same.
+    let low = json!({"start": "2026-01-05", "runs": 20, "search_budget_s": 0.5, "clearance_detection": 0.5});
+    let uk = job_result_in(&s, "analyst1", "forecast", low, "uk").await.unwrap();
+    let note = uk["notes"].to_string();
+    assert!(
+        note.contains("--clearance-detection 0.5") && !note.contains("is far below") && note.contains("практиці"),
+        "{note}"
+    );
+    assert_eq!(uk["p50"], forecast["p50"], "{uk}");
     for (body, says) in [
         (json!({"ts_coverage": 2.0}), "--ts-coverage 2"),
         (

@@ -9,6 +9,15 @@ import { timeChart } from '../chart';
 import { gantt } from '../gantt';
 import type { Screen } from '../main';
 
+// A job's `notes` (what its figures rest on: settings far from practice, a missing risk map),
+// in the language the result was asked in; nothing when it has none.
+function notesOf(result: { notes?: string[] }, id: string): HTMLElement | null {
+  const notes = result.notes ?? [];
+  return notes.length
+    ? h('div', { class: 'warn', id }, h('p', {}, t('planning.notes')), h('ul', {}, notes.map((n) => h('li', {}, n))))
+    : null;
+}
+
 export async function planningScreen(main: HTMLElement): Promise<Screen> {
   const today = new Date().toISOString().slice(0, 10);
   const start = h('input', { type: 'date', id: 'plan-start', value: today, required: true });
@@ -52,6 +61,7 @@ export async function planningScreen(main: HTMLElement): Promise<Screen> {
           h('dt', {}, t('planning.plan_date')), h('dd', { 'data-date': f.plan_completion_date }, fmtDate(f.plan_completion_date)),
         ),
         h('p', {}, t('planning.forecast_text', { runs: f.runs, teams: f.teams, sigma: fmtNum(f.productivity_sigma ?? 0, 2) })),
+        notesOf(f, 'forecast-notes'),
         f.synthetic ? h('p', { class: 'warn' }, t('app.synthetic_hint')) : null,
       );
       const curve = (f.released_curve ?? []) as { month: string; p10: number; p50: number; p90: number }[];
@@ -97,6 +107,7 @@ export async function planningScreen(main: HTMLElement): Promise<Screen> {
         c.achievable && c.completion_date_at_confidence
           ? h('p', {}, t('planning.date_at_confidence', { date: fmtDate(c.completion_date_at_confidence) }))
           : null,
+        notesOf(c, 'capacity-notes'),
       );
     } catch (err) {
       clear(capOut);
@@ -112,7 +123,7 @@ export async function planningScreen(main: HTMLElement): Promise<Screen> {
     try {
       const p = await runJob<any>('plan', { start: start.value || undefined, strategy: strategy.value || undefined, seed: Number(seed.value) });
       clear(ganttOut);
-      ganttOut.append(h('p', {}, t('planning.plan_text', { date: fmtDate(p.completion_date), tasks: p.tasks, teams: p.teams })), gantt(p));
+      add(ganttOut, h('p', {}, t('planning.plan_text', { date: fmtDate(p.completion_date), tasks: p.tasks, teams: p.teams })), notesOf(p, 'plan-notes'), gantt(p));
     } catch (err) {
       clear(ganttOut);
       ganttOut.append(h('p', { class: 'error', role: 'alert' }, t('app.error', { detail: err instanceof ApiError ? err.message : String(err) })));
@@ -206,6 +217,7 @@ export async function planningScreen(main: HTMLElement): Promise<Screen> {
                 .join(' · '),
             )
           : null,
+        notesOf(r, 'strategies-notes'),
         r.synthetic ? h('p', { class: 'warn' }, t('app.synthetic_hint')) : null,
       );
     } catch (err) {

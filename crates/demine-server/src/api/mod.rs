@@ -126,7 +126,9 @@ pub async fn job(
         .ok_or_else(|| ApiError::not_found(format!("no job {id}")))
 }
 
-/// The result of a finished job (JSON, HTML or CSV as the job made it).
+/// The result of a finished job (JSON, HTML or CSV as the job made it). A JSON result's `notes`
+/// (what the figures rest on, what was assumed) read in the language of `Accept-Language`; the
+/// rest is data, as the job made it.
 #[utoipa::path(get, path = "/api/v1/jobs/{id}/result", tag = "jobs", params(("id" = String, Path, description = "job id")),
     responses((status = 200, description = "the result"), (status = 404, description = "no such job of yours, or not finished")),
     security(("bearer" = []), ("basic" = [])))]
@@ -134,15 +136,44 @@ pub async fn job_result(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> ApiResult<Response> {
     let Output { content_type, body } = state
         .jobs
         .output(&id, &actor)
         .ok_or_else(|| ApiError::not_found(format!("no finished job {id}")))?;
+    let json = content_type.starts_with("application/json");
+    let lang = crate::error::request_lang(&headers);
+    let body = if json { notes_in(body, lang) } else { body };
     let mut r = body.into_response();
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if json {
+        r.headers_mut()
+            .append(header::VARY, HeaderValue::from_static("accept-language"));
+        r.headers_mut()
+            .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.code()));
+    }
     Ok(r)
+}
+
+/// A JSON result with its top-level `notes` in `lang` (unchanged in English, or without notes).
+fn notes_in(body: Vec<u8>, lang: demine_app::text::Lang) -> Vec<u8> {
+    if lang == demine_app::text::Lang::En {
+        return body;
+    }
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return body;
+    };
+    let Some(serde_json::Value::Array(notes)) = value.get_mut("notes") else {
+        return body;
+    };
+    for note in notes.iter_mut() {
+        if let serde_json::Value::String(s) = note {
+            *s = demine_app::text::tr_message(lang, s);
+        }
+    }
+    serde_json::to_vec(&value).unwrap_or(body)
 }
 
 /// Parses a record kind from a path (`hazards`, `activities`, …); unknown kinds are 404.
