@@ -74,9 +74,12 @@ impl Default for PlanInput {
 pub struct Loaded {
     pub problem: Problem,
     pub synthetic: bool,
-    /// σ of log productivity fitted from the registry, if it could be.
+    /// σ of log productivity from site to site (per piece of work) fitted from the registry's
+    /// activities, when it has no daily progress; `None`: the default, 0.3.
     pub productivity_sigma: Option<f64>,
-    /// Where that σ comes from: `daily_progress`, `activities` or `default` (0.3).
+    /// σ of a team's log productivity from day to day, fitted from daily progress reports.
+    pub daily_sigma: Option<f64>,
+    /// Where the σs come from: `daily_progress`, `activities` or `default` (0.3).
     pub productivity_sigma_source: &'static str,
     pub source: String,
     /// Where task values come from.
@@ -131,6 +134,7 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
     let mut value_source = "tasks.csv";
     let mut under_way = Vec::new();
     let mut sigma_source = "default";
+    let mut daily_sigma = None;
     let mut notes = Vec::new();
     // The registry's evidence and accounting, kept for the strategy that sizes the tasks.
     let mut evidence: Option<(crate::registry::Evidence, demine_core::release::RegistryRelease)> = None;
@@ -219,18 +223,21 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
             };
             let going = work_under_way(&progress);
             rates = learned_rates(&hazards, &activities, &release);
-            // Daily progress measures productivity directly; activities only approximately.
-            let sigma = match (progress_sigma(&progress), productivity_sigma(&activities)) {
+            let mut sigma = None;
+            // Daily progress measures how productivity varies from day to day, which a piece of
+            // work of many days averages out (its site-to-site spread keeps the default);
+            // without it, whole past activities show the spread of a piece of work, roughly.
+            match (progress_sigma(&progress), productivity_sigma(&activities)) {
                 (Some(s), _) => {
                     sigma_source = "daily_progress";
-                    Some(s)
+                    daily_sigma = Some(s);
                 }
                 (None, Some(s)) => {
                     sigma_source = "activities";
-                    Some(s)
+                    sigma = Some(s);
                 }
-                (None, None) => None,
-            };
+                (None, None) => {}
+            }
             let has = |k: TeamKind| teams.iter().any(|t| t.kind == k);
             let mut tasks = Vec::new();
             let (mut scored, mut unscored) = (0usize, 0usize);
@@ -378,6 +385,7 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
         problem,
         synthetic,
         productivity_sigma: sigma,
+        daily_sigma,
         productivity_sigma_source: sigma_source,
         source,
         value_source,
@@ -728,11 +736,18 @@ pub fn parse_add_teams(spec: &str) -> AppResult<[usize; 5]> {
     Ok(counts)
 }
 
+/// The Monte Carlo options of a loaded problem; `sigma`, given by the user, is the whole σ of a
+/// piece of work's log time factor (the registry's day-to-day σ is then not added).
 pub fn forecast_options(l: &Loaded, runs: usize, seed: u64, sigma: Option<f64>) -> ForecastOptions {
     ForecastOptions {
         runs,
         seed,
         productivity_sigma: sigma.or(l.productivity_sigma).unwrap_or(0.3),
+        daily_sigma: if sigma.is_some() {
+            0.0
+        } else {
+            l.daily_sigma.unwrap_or(0.0)
+        },
         ..Default::default()
     }
 }
@@ -891,6 +906,7 @@ pub fn forecast_json(f: &Forecasted) -> Value {
         "added_teams": added,
         "teams": p.teams.len(),
         "productivity_sigma": f.options.productivity_sigma,
+        "productivity_daily_sigma": f.options.daily_sigma,
         "productivity_sigma_source": f.sigma_source,
         "plan_time_s": f.plan_s,
         "monte_carlo_time_s": f.monte_carlo_s,

@@ -647,6 +647,7 @@ pub async fn strategies(
     let mut base_input = input.clone();
     base_input.strategy = Some("none".into());
     let loaded = crate::plan::load(Some(reg), actor, &base_input).await?;
+    let forecast_options = crate::plan::forecast_options(&loaded, s.runs, s.seed, None);
     let base = loaded.problem;
     if let Some(d) = deadline {
         if d <= base.start_date {
@@ -668,12 +669,7 @@ pub async fn strategies(
             lns_steps_per_job: 2,
             exact: false,
         },
-        forecast: demine_plan::ForecastOptions {
-            runs: s.runs,
-            seed: s.seed,
-            productivity_sigma: loaded.productivity_sigma.unwrap_or(0.3),
-            ..Default::default()
-        },
+        forecast: forecast_options,
     };
     let quick = EvalOptions {
         forecast: demine_plan::ForecastOptions {

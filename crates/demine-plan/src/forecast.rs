@@ -3,8 +3,10 @@
 //!
 //! Each run keeps the plan's team sequences and redraws what nobody knows in advance: how long
 //! each piece of work takes against plan (productivity varies with the site — vegetation,
-//! soil, metal contamination — so each job draws its own time factor, lognormal with mean 1,
-//! σ fitted from past daily progress or activities when the registry has them), the weather
+//! soil, metal contamination — so each job draws its own time factor, lognormal with mean 1;
+//! its σ² is the site-to-site part, `productivity_sigma`, plus the day-to-day part that daily
+//! progress reports measure, `daily_sigma`, divided by the job's working days, since a job of a
+//! month averages a month of days), the weather
 //! downtime rate, the NTS/TS release shares, and the area of each task (hazards tend to be
 //! larger than estimated).
 //!
@@ -37,8 +39,13 @@ const MAX_MONTHS: usize = 1200;
 pub struct ForecastOptions {
     pub runs: usize,
     pub seed: u64,
-    /// σ of the log time factor of each job (lognormal with mean 1).
+    /// σ of the log time factor of each job from site to site (lognormal with mean 1): what a
+    /// job's length varies by whatever its length.
     pub productivity_sigma: f64,
+    /// σ of a team's log productivity from one working day to the next (daily progress reports
+    /// measure it). Days vary independently, so a job of d working days adds σ²/d to its log
+    /// time factor's variance: a day's spread is not a month's.
+    pub daily_sigma: f64,
     /// Standard deviation of the NTS cancel and TS reduce shares.
     pub rate_sd: f64,
     /// Mean and σ of log area growth per task (hazards larger than estimated).
@@ -52,6 +59,7 @@ impl Default for ForecastOptions {
             runs: 1000,
             seed: 1,
             productivity_sigma: 0.3,
+            daily_sigma: 0.0,
             rate_sd: 0.1,
             // Assumptions: areas are on average ~5 % larger than registered, ±10 %.
             area_growth_mu: 0.05,
@@ -146,15 +154,19 @@ fn runs_of(p: &Problem, plan: &Plan, opts: &ForecastOptions, events: bool) -> Ve
         .iter()
         .map(|&s| Calendar::new(&p.calendar, p.start_date, s))
         .collect();
-    let sigma = opts.productivity_sigma.max(0.0);
+    let job_sigma = job_sigmas(&inst, &plan.seqs, opts);
     let runs = opts.runs.max(1);
     (0..runs)
         .into_par_iter()
         .map(|r| {
             let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
             rng.set_stream(r as u64);
-            let time = Normal::new(-sigma * sigma / 2.0, sigma).unwrap_or(Normal::new(0.0, 0.0).expect("σ=0"));
-            let time_factor: Vec<f64> = inst.jobs.iter().map(|_| time.sample(&mut rng).exp()).collect();
+            // Lognormal with mean 1: ln f ~ N(−σ²/2, σ²).
+            let unit = Normal::new(0.0, 1.0).expect("unit normal");
+            let time_factor: Vec<f64> = job_sigma
+                .iter()
+                .map(|&sigma| (sigma * unit.sample(&mut rng) - sigma * sigma / 2.0).exp())
+                .collect();
             let growth_d = Normal::new(opts.area_growth_mu, opts.area_growth_sigma.max(0.0))
                 .unwrap_or(Normal::new(0.0, 0.0).expect("σ=0"));
             let growth: Vec<f64> = p.tasks.iter().map(|_| growth_d.sample(&mut rng).exp()).collect();
@@ -176,6 +188,23 @@ fn runs_of(p: &Problem, plan: &Plan, opts: &ForecastOptions, events: bool) -> Ve
             (completion, ev)
         })
         .collect()
+}
+
+/// Each job's σ of its log time factor: the site-to-site part, and the day-to-day part averaged
+/// over the working days the job takes the team the plan gives it.
+fn job_sigmas(inst: &Instance, seqs: &crate::instance::Sequences, opts: &ForecastOptions) -> Vec<f64> {
+    let site = opts.productivity_sigma.max(0.0);
+    let daily = opts.daily_sigma.max(0.0);
+    let mut days = vec![1.0f64; inst.jobs.len()];
+    for (team, jobs) in seqs.iter().flat_map(|layer| layer.iter().enumerate()) {
+        for &j in jobs {
+            let speed = inst.speed(team, j);
+            if speed > 0.0 {
+                days[j as usize] = (inst.jobs[j as usize].area_m2 / speed).max(1.0);
+            }
+        }
+    }
+    days.iter().map(|d| (site * site + daily * daily / d).sqrt()).collect()
 }
 
 fn forecast_from_runs(p: &Problem, results: Vec<(f64, Vec<(f64, f64)>)>) -> Forecast {

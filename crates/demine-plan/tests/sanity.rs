@@ -259,6 +259,7 @@ fn site_to_site_variation_evens_out_over_a_long_campaign() {
             runs: 300,
             seed: 7,
             productivity_sigma: 0.8,
+            daily_sigma: 0.0,
             rate_sd: 0.0,
             area_growth_mu: 0.0,
             area_growth_sigma: 0.0,
@@ -275,6 +276,45 @@ fn site_to_site_variation_evens_out_over_a_long_campaign() {
         f.p90_day
     );
     assert!(f.p10_day <= f.p50_day && f.p50_day <= f.p90_day);
+}
+
+/// Daily progress shows how a team's output varies from one day to the next; a piece of work of
+/// 40 days averages 40 such days, so that spread moves its length by σ/√40, not σ. Taken as each
+/// piece's own spread, one team's σ of 0.7 a day put the forecast P90 months after the plan.
+#[test]
+fn a_days_spread_averages_out_over_a_piece_of_work() {
+    // One team, 5 tasks of 40 days each: 200 days.
+    let p = uniform_problem(5, 20_000.0, 1, 500.0);
+    let plan = plan(&p, &PlanOptions::default());
+    assert!((plan.completion_day - 200.0).abs() < 1e-6, "{}", plan.completion_day);
+    let spread = |productivity_sigma: f64, daily_sigma: f64| {
+        let f = forecast(
+            &p,
+            &plan,
+            &ForecastOptions {
+                runs: 2000,
+                seed: 3,
+                productivity_sigma,
+                daily_sigma,
+                rate_sd: 0.0,
+                area_growth_mu: 0.0,
+                area_growth_sigma: 0.0,
+            },
+        );
+        (f.p10_day, f.p90_day)
+    };
+    // Per piece σ = 0.7/√40 ≈ 0.11; five pieces: the total's σ ≈ 0.05, P10–P90 ≈ ±6 %.
+    let (p10, p90) = spread(0.0, 0.7);
+    assert!(p10 > 0.9 * 200.0 && p90 < 1.1 * 200.0, "daily: P10 {p10} P90 {p90}");
+    // The same σ for each piece as a whole: P90 well past the plan.
+    let (_, p90_site) = spread(0.7, 0.0);
+    assert!(p90_site > 1.3 * 200.0, "site: P90 {p90_site}");
+    // Both: the site-to-site part dominates and the daily part adds a little.
+    let (_, p90_both) = spread(0.7, 0.7);
+    assert!(
+        p90_both >= p90_site - 1e-9 && p90_both < 1.05 * p90_site,
+        "both: P90 {p90_both} vs {p90_site}"
+    );
 }
 
 /// The cheap bound capacity checks before planning a mix: it never exceeds what a plan takes,

@@ -1051,8 +1051,9 @@ pub struct ForecastArgs {
     #[arg(long, visible_alias = "time-limit", value_name = "S", default_value_t = 5.0)]
     pub search_budget: f64,
     /// σ of the log time factor of each piece of work (lognormal, mean 1): how much productivity
-    /// varies from site to site. Default: fitted from daily progress reports, else from past
-    /// activities, else 0.3.
+    /// varies from site to site. Default: 0.3, or fitted from past activities when there are no
+    /// daily progress reports; the day-to-day σ those reports show is added over each piece's
+    /// working days (σ² ÷ days). Given, it is the whole σ.
     #[arg(long, value_name = "SIGMA")]
     pub productivity_sigma: Option<f64>,
     /// Forecast from a programme's monthly history instead of a plan: a CSV with `month`

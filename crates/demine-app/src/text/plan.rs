@@ -195,9 +195,10 @@ pub fn forecast_text(f: &Forecasted, lang: Lang) -> String {
         &mut out,
         tr_fill(
             lang,
-            "  assumptions: time per piece of work lognormal, mean 1, σ {} ({}); downtime × 0.5–1.5; NTS/TS shares ± {}; task areas × lognormal(μ {}, σ {})",
+            "  assumptions: time per piece of work lognormal, mean 1, σ {} from site to site and {} a day over the piece's working days ({}); downtime × 0.5–1.5; NTS/TS shares ± {}; task areas × lognormal(μ {}, σ {})",
             &[
                 &format!("{:.2}", f.options.productivity_sigma),
+                &format!("{:.2}", f.options.daily_sigma),
                 &f.sigma_source,
                 &format!("{:.2}", f.options.rate_sd),
                 &format!("{:.2}", f.options.area_growth_mu),

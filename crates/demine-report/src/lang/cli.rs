@@ -177,7 +177,7 @@ pub(super) const UK_CLI: &[(&str, &str)] = &[
     ("forecast: {} Monte Carlo runs (seed {}), {} tasks, {} teams, from {}", "прогноз: прогонів Монте-Карло {} (зерно {}), завдань {}, груп {}, від {}"),
     ("  completion P10 {} ({}), P50 {} ({}), P90 {} ({})", "  завершення P10 {} ({}), P50 {} ({}), P90 {} ({})"),
     ("  plan without uncertainty: {}; planned in {} s, simulated in {} s", "  план без невизначеності: {}; сплановано за {} s, змодельовано за {} s"),
-    ("  assumptions: time per piece of work lognormal, mean 1, σ {} ({}); downtime × 0.5–1.5; NTS/TS shares ± {}; task areas × lognormal(μ {}, σ {})", "  припущення: час на частину роботи логнормальний, середнє 1, σ {} ({}); простої × 0.5–1.5; частки NTS/TS ± {}; площі завдань × логнормальний(μ {}, σ {})"),
+    ("  assumptions: time per piece of work lognormal, mean 1, σ {} from site to site and {} a day over the piece's working days ({}); downtime × 0.5–1.5; NTS/TS shares ± {}; task areas × lognormal(μ {}, σ {})", "  припущення: час на частину роботи логнормальний, середнє 1, σ {} від ділянки до ділянки та {} за день упродовж робочих днів частини ({}); простої × 0.5–1.5; частки NTS/TS ± {}; площі завдань × логнормальний(μ {}, σ {})"),
     ("no teams", "жодної групи"),
     ("no extra teams", "без додаткових груп"),
     ("capacity: to finish by {} with probability {} %: add {} (cost {} per day); P = {} % over {} runs, {} trial mixes", "спроможність: щоб завершити до {} з імовірністю {} %, додайте {} (вартість {} на день); P = {} % за {} прогонів, спробувано складів {}"),
