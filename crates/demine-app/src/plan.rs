@@ -1097,27 +1097,34 @@ pub enum HistoryAnswer {
         source: String,
         remaining_source: &'static str,
         months: usize,
-        /// Months of a CSV history without a row, read as nothing released.
-        months_without_rows: Vec<demine_plan::history::YearMonth>,
+        /// Months of a CSV history without a row, read as nothing released, and the months
+        /// each organisation has no row in between its first and last.
+        gaps: HistoryGaps,
         forecast: demine_plan::history::HistoryForecast,
     },
     Hindcast {
         source: String,
-        months_without_rows: Vec<demine_plan::history::YearMonth>,
+        gaps: HistoryGaps,
         hindcast: demine_plan::history::Hindcast,
     },
 }
 
+/// Months a CSV history leaves out, each read as nothing released: a programme's file may miss
+/// a month nobody reported, or an operator's report, so they are named (a registry's history
+/// has none: a month without activities released nothing).
+#[derive(Debug, Clone, Default)]
+pub struct HistoryGaps {
+    /// Months without any row.
+    pub months: Vec<demine_plan::history::YearMonth>,
+    /// Per organisation, months between its first and last rows without its row.
+    pub by_organisation: Vec<(String, Vec<demine_plan::history::YearMonth>)>,
+}
+
 impl HistoryAnswer {
-    /// Months of a CSV history without a row, read as nothing released.
-    pub fn months_without_rows(&self) -> &[demine_plan::history::YearMonth] {
+    /// Months of a CSV history left out, read as nothing released.
+    pub fn gaps(&self) -> &HistoryGaps {
         match self {
-            HistoryAnswer::Forecast {
-                months_without_rows, ..
-            }
-            | HistoryAnswer::Hindcast {
-                months_without_rows, ..
-            } => months_without_rows,
+            HistoryAnswer::Forecast { gaps, .. } | HistoryAnswer::Hindcast { gaps, .. } => gaps,
         }
     }
 }
@@ -1190,18 +1197,17 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
     };
     // A month without activities in the registry released nothing; a month missing from a
     // programme's file may be a month nobody reported, so it is named.
-    let months_without_rows = if from_registry {
-        Vec::new()
+    let gaps = if from_registry {
+        HistoryGaps::default()
     } else {
-        history::months_without_rows(&rows)
+        HistoryGaps {
+            months: history::months_without_rows(&rows),
+            by_organisation: history::organisation_months_without_rows(&rows),
+        }
     };
     if let Some(m) = fit_until {
         let hindcast = history::hindcast(&rows, m, &opts).map_err(refuse)?;
-        return Ok(HistoryAnswer::Hindcast {
-            source,
-            months_without_rows,
-            hindcast,
-        });
+        return Ok(HistoryAnswer::Hindcast { source, gaps, hindcast });
     }
     let (remaining, remaining_source) = match (r.remaining_m2, &registry_data) {
         (Some(x), _) => (x, "--remaining-m2"),
@@ -1217,7 +1223,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
         source,
         remaining_source,
         months,
-        months_without_rows,
+        gaps,
         forecast,
     })
 }
@@ -1267,7 +1273,11 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
         "line_m2_per_month": model.line_m2_per_month,
         "line_weight": model.line_weight,
         "exceptional_months": model.exceptional_months.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "months_without_rows": a.months_without_rows().iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "months_without_rows": a.gaps().months.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "organisation_months_without_rows": a.gaps().by_organisation.iter().map(|(o, months)| json!({
+            "organisation": o,
+            "months": months.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
     });
     if let (Some(out), Value::Object(fields)) = (out.as_object_mut(), fields) {
         out.extend(fields);

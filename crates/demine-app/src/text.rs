@@ -329,7 +329,7 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
             }
         }
     }
-    let gaps = answer.months_without_rows();
+    let gaps = &answer.gaps().months;
     if !gaps.is_empty() {
         let _ = writeln!(
             out,
@@ -342,6 +342,21 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
                     "  note: {} months of the history had no row and are read as 0 m² released: {}; add them to the file if work was done then"
                 },
                 &[&gaps.len(), &first_of(gaps, 12)]
+            )
+        );
+    }
+    for (organisation, months) in &answer.gaps().by_organisation {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr_fill(
+                lang,
+                if months.len() == 1 {
+                    "  note: {} has no row in {} month between its first and last, read as 0 m² released: {}; add its figure if it worked then"
+                } else {
+                    "  note: {} has no row in {} months between its first and last, read as 0 m² released: {}; add its figures if it worked then"
+                },
+                &[organisation, &months.len(), &first_of(months, 12)]
             )
         );
     }

@@ -840,6 +840,41 @@ pub fn months_without_rows(history: &[MonthlyRelease]) -> Vec<YearMonth> {
         .collect()
 }
 
+/// Per organisation, the months between its first and last rows in which it has no row while
+/// others have one: a month an operator did not report, which the month's total reads as
+/// nothing released by it (months without any row are [`months_without_rows`]).
+///
+/// ```
+/// use demine_plan::history::{organisation_months_without_rows, MonthlyRelease, YearMonth};
+/// let row = |m: &str, o: &str| MonthlyRelease { month: YearMonth::parse(m).unwrap(), organisation: o.into(), area_m2: 1.0 };
+/// let h = [row("2024-01", "A"), row("2024-02", "B"), row("2024-03", "A"), row("2024-01", "B"), row("2024-03", "B")];
+/// assert_eq!(organisation_months_without_rows(&h), [("A".to_string(), vec![YearMonth::parse("2024-02").unwrap()])]);
+/// ```
+pub fn organisation_months_without_rows(history: &[MonthlyRelease]) -> Vec<(String, Vec<YearMonth>)> {
+    let in_file: BTreeSet<i64> = history.iter().map(|r| r.month.index()).collect();
+    let mut by_organisation: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
+    for r in history {
+        by_organisation
+            .entry(&r.organisation)
+            .or_default()
+            .insert(r.month.index());
+    }
+    if by_organisation.len() < 2 {
+        return Vec::new();
+    }
+    by_organisation
+        .into_iter()
+        .filter_map(|(organisation, months)| {
+            let (&first, &last) = (months.first()?, months.last()?);
+            let missing: Vec<YearMonth> = (first..=last)
+                .filter(|i| !months.contains(i) && in_file.contains(i))
+                .map(YearMonth::from_index)
+                .collect();
+            (!missing.is_empty()).then(|| (organisation.to_string(), missing))
+        })
+        .collect()
+}
+
 /// Monthly totals over organisations from the first to the last month (gaps are 0).
 pub fn monthly_totals(history: &[MonthlyRelease]) -> Vec<(YearMonth, f64)> {
     let (Some(first), Some(last)) = (

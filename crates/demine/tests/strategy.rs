@@ -548,7 +548,7 @@ fn forecasts_learned_from_a_monthly_history() {
     // Months a file leaves out are read as nothing released, and named, in JSON and in text.
     let gappy: String = history_csv("")
         .lines()
-        .filter(|l| !l.starts_with("2021-04,") && !l.starts_with("2022-09,"))
+        .filter(|l| !l.starts_with("2021-04,") && !l.starts_with("2022-09,") && !l.starts_with("2020-06,B,"))
         .map(|l| format!("{l}\n"))
         .collect();
     let g = s.file("gaps.csv", &gappy);
@@ -572,6 +572,16 @@ fn forecasts_learned_from_a_monthly_history() {
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("2 months of the history had no row and are read as 0 m² released: 2021-04, 2022-09"),
+        "{out}"
+    );
+    // An operator's month left out while the other reported is named too.
+    assert_eq!(
+        gj["organisation_months_without_rows"],
+        serde_json::json!([{"organisation": "B", "months": ["2020-06"]}]),
+        "{gj}"
+    );
+    assert!(
+        out.contains("B has no row in 1 month between its first and last"),
         "{out}"
     );
 

@@ -71,6 +71,8 @@ pub(super) const UK_CLI: &[(&str, &str)] = &[
     ("  {}  actual {}  P10 {}  P50 {}  P90 {} m²", "  {}  факт {}  P10 {}  P50 {}  P90 {} m²"),
     ("  note: {} month of the history had no row and is read as 0 m² released: {}; add them to the file if work was done then", "  примітка: місяців історії без рядка: {}; їх прочитано як 0 m² звільненої землі: {}; додайте їх до файлу, якщо тоді роботи велися"),
     ("  note: {} months of the history had no row and are read as 0 m² released: {}; add them to the file if work was done then", "  примітка: місяців історії без рядка: {}; їх прочитано як 0 m² звільненої землі: {}; додайте їх до файлу, якщо тоді роботи велися"),
+    ("  note: {} has no row in {} month between its first and last, read as 0 m² released: {}; add its figure if it worked then", "  примітка: {} не має рядка за {} місяць між своїм першим і останнім, його прочитано як 0 m² звільненої площі: {}; додайте його значення, якщо організація тоді працювала"),
+    ("  note: {} has no row in {} months between its first and last, read as 0 m² released: {}; add its figures if it worked then", "  примітка: {} не має рядків за {} міс. між своїм першим і останнім, їх прочитано як 0 m² звільненої площі: {}; додайте її значення, якщо організація тоді працювала"),
     // A record (`demine show`).
     ("{} {} — version {}{}", "{} {} — версія {}{}"),
     (" (since {})", " (від {})"),
