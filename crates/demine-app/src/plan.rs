@@ -1270,6 +1270,8 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
         "trend_pct_per_month": model.trend_pct_per_month(),
         "trend_damping": model.damping,
         "band_factor": model.band_factor,
+        "band_skew_up": model.skew_up,
+        "band_skew_down": model.skew_down,
         "line_m2_per_month": model.line_m2_per_month,
         "line_weight": model.line_weight,
         "exceptional_months": model.exceptional_months.iter().map(ToString::to_string).collect::<Vec<_>>(),

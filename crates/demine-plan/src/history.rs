@@ -921,6 +921,11 @@ pub struct RateModel {
     pub damping: f64,
     /// How much the fitted history's own hindcasts widened the σs above (≥ 1).
     pub band_factor: f64,
+    /// Further widening of the level's σ for draws above the typical level, and below it (≥ 1):
+    /// where the history's own hindcasts erred more often on one side (a young programme that
+    /// kept outgrowing its forecasts), that side of the band reaches further.
+    pub skew_up: f64,
+    pub skew_down: f64,
     /// Calendar-month factors, January first (all 1 without two years of history).
     pub seasonal: [f64; 12],
     /// The straight line through the last 12 months of the cumulative release: its slope, m² a
@@ -1117,6 +1122,17 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
         model.level_sigma *= factor;
         model.walk_sigma *= factor;
         model.band_factor = factor;
+        // Each side on its own: where the errors beyond it are more than the symmetric band
+        // allows on that side, that side reaches further (the level's draws on it are wider;
+        // the typical path, and so the P50, stays).
+        let mut signed: Vec<f64> = errors
+            .iter()
+            .map(|&(h, _, combined, _)| combined / model.log_sd_of_cumulative(h))
+            .collect();
+        signed.sort_by(f64::total_cmp);
+        let tail = (1.0 - BAND_TARGET) / 2.0;
+        model.skew_up = (quantile(&signed, 1.0 - tail) / 1.2816).clamp(1.0, 4.0);
+        model.skew_down = (-quantile(&signed, tail) / 1.2816).clamp(1.0, 4.0);
     }
     model.line_m2_per_month = straight_line(&x).1.max(0.0);
     model.line_weight = line_weight_for(n);
@@ -1317,6 +1333,8 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
         trend_per_month: trend,
         damping: if trend == 0.0 { 0.0 } else { damping },
         band_factor: 1.0,
+        skew_up: 1.0,
+        skew_down: 1.0,
         seasonal,
         line_m2_per_month: 0.0,
         line_weight: 0.0,
@@ -1327,7 +1345,16 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
 }
 
 /// Simulated cumulative release for `months` months after the model's last month, per run.
-fn simulate(model: &RateModel, months: usize, opts: &HistoryOptions, stop_at: Option<f64>) -> Vec<Vec<f64>> {
+/// `skewed`: the level's draws widened on each side by [`RateModel::skew_up`] and
+/// [`RateModel::skew_down`] (the band's sides); without, the typical spread (the P50). Both draw
+/// the same numbers, so a run is the same run either way.
+fn simulate(
+    model: &RateModel,
+    months: usize,
+    opts: &HistoryOptions,
+    stop_at: Option<f64>,
+    skewed: bool,
+) -> Vec<Vec<f64>> {
     let runs = opts.runs.max(1);
     // Each month's release scaled so that its typical value is the combination of the model's
     // and the line's; a run's deviations from the model carry over.
@@ -1348,7 +1375,12 @@ fn simulate(model: &RateModel, months: usize, opts: &HistoryOptions, stop_at: Op
             let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
             rng.set_stream(r as u64);
             let z = Normal::new(0.0, 1.0).expect("unit normal");
-            let mut log_level = model.level_m2.ln() + model.level_sigma * z.sample(&mut rng);
+            let side = |d: f64| match (skewed, d > 0.0) {
+                (false, _) => d,
+                (true, true) => d * model.skew_up,
+                (true, false) => d * model.skew_down,
+            };
+            let mut log_level = model.level_m2.ln() + side(model.level_sigma * z.sample(&mut rng));
             let mut cum = 0.0;
             let mut out = Vec::with_capacity(months);
             for j in 1..=months {
@@ -1401,22 +1433,28 @@ pub fn forecast_history(
         return Err(HistoryError::Remaining(remaining_m2));
     }
     let model = fit_rates(&monthly_totals(history))?;
-    let paths = simulate(&model, MAX_MONTHS_AHEAD, opts, Some(remaining_m2));
-    let mut done: Vec<f64> = paths
-        .iter()
-        .map(|p| match p.iter().position(|&c| c >= remaining_m2) {
-            Some(i) => (i + 1) as f64,
-            None => (MAX_MONTHS_AHEAD + 1) as f64,
-        })
-        .collect();
-    done.sort_by(f64::total_cmp);
-    let month = |q: f64| model.last_month.plus(quantile(&done, q).ceil() as i64);
+    // Months to release it, per run, sorted: the typical spread gives the P50, the band's
+    // sides (skewed) the P10 and P90.
+    let done_by = |skewed: bool| {
+        let mut done: Vec<f64> = simulate(&model, MAX_MONTHS_AHEAD, opts, Some(remaining_m2), skewed)
+            .iter()
+            .map(|p| match p.iter().position(|&c| c >= remaining_m2) {
+                Some(i) => (i + 1) as f64,
+                None => (MAX_MONTHS_AHEAD + 1) as f64,
+            })
+            .collect();
+        done.sort_by(f64::total_cmp);
+        done
+    };
+    let (done, sides) = (done_by(false), done_by(true));
+    let p50 = quantile(&done, 0.5);
+    let month = |months: f64| model.last_month.plus(months.ceil() as i64);
     Ok(HistoryForecast {
         remaining_m2,
-        p10_month: month(0.1),
-        p50_month: month(0.5),
-        p90_month: month(0.9),
-        beyond_horizon: done.iter().any(|&d| d > MAX_MONTHS_AHEAD as f64),
+        p10_month: month(quantile(&sides, 0.1).min(p50)),
+        p50_month: month(p50),
+        p90_month: month(quantile(&sides, 0.9).max(p50)),
+        beyond_horizon: sides.iter().any(|&d| d > MAX_MONTHS_AHEAD as f64),
         model,
     })
 }
@@ -1473,7 +1511,11 @@ pub fn hindcast(
     let fitted = &totals[..=cut];
     let after = &totals[cut + 1..];
     let model = fit_rates(fitted)?;
-    let paths = simulate(&model, after.len(), opts, None);
+    // The typical spread gives the P50, the band's sides (skewed) the P10 and P90.
+    let (paths, sides) = (
+        simulate(&model, after.len(), opts, None, false),
+        simulate(&model, after.len(), opts, None, true),
+    );
     // Straight line through the last 12 fitted months of the cumulative curve.
     let fitted_m2: Vec<f64> = fitted.iter().map(|t| t.1).collect();
     let (end_fit, slope) = straight_line(&fitted_m2);
@@ -1482,14 +1524,19 @@ pub fn hindcast(
     let mut months = Vec::with_capacity(after.len());
     for (j, (m, v)) in after.iter().enumerate() {
         actual += v;
-        let mut at: Vec<f64> = paths.iter().map(|p| p[j]).collect();
-        at.sort_by(f64::total_cmp);
+        let sorted_at = |runs: &[Vec<f64>]| {
+            let mut at: Vec<f64> = runs.iter().map(|p| p[j]).collect();
+            at.sort_by(f64::total_cmp);
+            at
+        };
+        let (at, side_at) = (sorted_at(&paths), sorted_at(&sides));
+        let p50 = quantile(&at, 0.5);
         months.push(HindcastMonth {
             month: m.to_string(),
             actual_cum_m2: actual,
-            p10_cum_m2: quantile(&at, 0.1),
-            p50_cum_m2: quantile(&at, 0.5),
-            p90_cum_m2: quantile(&at, 0.9),
+            p10_cum_m2: quantile(&side_at, 0.1).min(p50),
+            p50_cum_m2: p50,
+            p90_cum_m2: quantile(&side_at, 0.9).max(p50),
             baseline_cum_m2: (end_fit + slope * (j + 1) as f64 - cum_fitted).max(0.0),
         });
     }
@@ -1527,6 +1574,8 @@ mod tests {
             trend_per_month: 0.0,
             damping: 0.0,
             band_factor: 1.0,
+            skew_up: 1.0,
+            skew_down: 1.0,
             seasonal,
             line_m2_per_month,
             line_weight,
@@ -1540,7 +1589,7 @@ mod tests {
     fn each_forecast_month_combines_the_model_and_the_straight_line() {
         let opts = HistoryOptions { runs: 3, seed: 7 };
         // December: 100,000 m² by the model, 200,000 by the line; a quarter of the line.
-        let run = &simulate(&still_model(100_000.0, 200_000.0, 0.25), 3, &opts, None)[0];
+        let run = &simulate(&still_model(100_000.0, 200_000.0, 0.25), 3, &opts, None, true)[0];
         let december = 0.75 * 100_000.0 + 0.25 * 200_000.0;
         // January keeps the model's season (half) but not the line's, which has none.
         let january = 0.75 * 50_000.0 + 0.25 * 200_000.0;
@@ -1551,7 +1600,7 @@ mod tests {
             "{run:?}"
         );
         // Without the line's weight the model alone.
-        let alone = &simulate(&still_model(100_000.0, 200_000.0, 0.0), 3, &opts, None)[0];
+        let alone = &simulate(&still_model(100_000.0, 200_000.0, 0.0), 3, &opts, None, true)[0];
         assert!((alone[2] - 250_000.0).abs() < 1e-6, "{alone:?}");
     }
 
