@@ -3,7 +3,8 @@
 //! demine's use cases, over the registry: import (validated, all or nothing, dry run, upsert),
 //! correct (amend, retire), release figures, reports, the risk map, priorities, plans and
 //! forecasts, field work (lanes, daily progress), QA, residual risk, certificates, and the demo.
-//! The CLI (`demine`) and the HTTP server both call these functions, and never each other.
+//! The CLI (`demine`) and the HTTP server (`demine-server`) both call these functions; the server
+//! never calls the CLI, and the CLI uses `demine-server` only to start it (`demine serve`).
 //!
 //! Every use case takes an [`Actor`] (who asks, with which role, for which organisations) and
 //! returns domain values or an [`AppError`]: a typed refusal whose message names the file or

@@ -6,12 +6,15 @@
 //!
 //! **Owns:** [`domain`] types (hazards, activities, finds, accidents, organisations, teams),
 //! [`validate`] (geometry and record checks, safe repairs), [`geodesy`] (areas and distances),
-//! [`release`] (who released which m², once), [`quality`] (the data-quality report over a registry),
+//! [`release`] (who released which m², once), [`field_records`] (daily progress reports and QA
+//! inspections as records), [`quality`] (the data-quality report over a registry), [`spikes`]
+//! (spikes reported in the registry, and removed with dust from geometry demine derives),
 //! [`spreadsheet`] (CSV delimiters and decimal commas as spreadsheets write them: text only).
 //!
 //! **Must never depend on:** a database, a file format, an async runtime, or anything that
-//! links C code. Every other crate depends on this one; it depends on pure-Rust geometry only
-//! (`geo`, `rstar`).
+//! links C code. Every other crate but `demine-grid` (which takes plain geometries) depends on
+//! this one, directly or through `demine-app`; it depends on pure-Rust geometry only (`geo`,
+//! `rstar`).
 //!
 //! Geometry is WGS84 longitude/latitude (x = lon, y = lat) everywhere; areas are geodesic in m².
 

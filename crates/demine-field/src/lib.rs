@@ -15,7 +15,8 @@
 //!   land already cleared) and productivity per team kind and terrain.
 //!
 //! **Must never depend on:** the store or SQL, file formats, the CLI, or an async runtime. The
-//! binary reads the registry and files, calls these functions and writes what they return.
+//! use cases of `demine-app` read the registry and files, call these functions and write what
+//! they return.
 //! Everything random takes a seed.
 
 pub mod coverage;

@@ -20,9 +20,14 @@
 //! | `farmland` | land use | 1 agricultural or grazing, 0.5 forest, else 0 |
 //! | `roads` | distance to the nearest road, m (0 for land use `road`) | `e^(−d/road_scale_m)` |
 //! | `infrastructure` | land use | 1 infrastructure, road or residential, else 0 |
-//! | `settlements` | Σ population · `e^(−d/settlement_scale_m)`, people | `x / (x + settlement_half_people)` |
-//! | `beneficiaries` | attribute `beneficiaries`, or "N households" in blockages × persons per household | `x / (x + beneficiaries_half_people)` |
+//! | `settlements` | Σ population · `e^(−d/settlement_scale_m)`, people | `x / (x + 2,000)` |
+//! | `beneficiaries` | attribute `beneficiaries`, or "N households" in blockages × persons per household | `x / (x + 200)` |
 //! | `accidents` | accidents inside or within `accident_radius_m` | `1 − e^(−n)` |
+//!
+//! `road_scale_m`, `settlement_scale_m`, `accident_radius_m` and the persons per household are
+//! `[parameters]` of the TOML configuration; the half-saturation points, 2,000 people and 200
+//! beneficiaries (a score of 0.5 there), are fixed in the code (`SETTLEMENT_HALF_PEOPLE`,
+//! `BENEFICIARIES_HALF_PEOPLE`).
 //!
 //! Scores are absolute (not relative to the other hazards), so a hazard's score does not
 //! change when an unrelated hazard is added.

@@ -9,12 +9,18 @@
 //!   natively, early stopping on a *grouped* inner validation split);
 //! - [`calibrate`]: Platt scaling fitted on held-out scores, so probabilities are honest;
 //! - [`cv`]: grouped K-fold (or leave-one-group-out) spatial cross-validation;
-//! - [`metrics`]: ROC-AUC, average precision (PR-AUC), Brier score, recall in the top q % of cells.
+//! - [`metrics`]: ROC-AUC, average precision (PR-AUC), Brier score, recall in the top q % of cells;
+//! - [`cells`]: risk features on H3 cells from registry values (hazards, finds, accidents, context
+//!   layers), the labels, and cross-validation of cells with features made without the held-out
+//!   labels;
+//! - [`suggest`]: suggested SHAs, high-risk land outside every recorded hazard, dissolved into
+//!   areas for non-technical survey;
+//! - [`truth`]: a risk map scored against a known truth (the SYNTHETIC demo's items).
 //!
 //! It must never depend on the store, SQL, a file format other than the tabular CSV, or the CLI:
-//! engines take and return domain values (here [`Dataset`], probabilities and reports), and only the
-//! binary wires them to files and commands. Everything random takes a seed: the same data and seed
-//! give the same folds, models and figures, bit for bit.
+//! engines take and return domain values (here [`Dataset`], probabilities and reports), and only
+//! `demine-app` wires them to files and commands. Everything random takes a seed: the same data
+//! and seed give the same folds, models and figures, bit for bit.
 //!
 //! ```
 //! use demine_risk::{Dataset, ModelKind, RiskModel};

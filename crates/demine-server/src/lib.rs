@@ -9,8 +9,9 @@
 //! details (RFC 9457), request ids, structured logs, graceful shutdown, jobs.
 //!
 //! **Must never:** speak SQL, decide a domain rule (who may see what, what a correction
-//! means: that is `demine-app`), or call the CLI. Every route calls a use case of
-//! `demine-app`, as the CLI does.
+//! means: that is `demine-app`), or call the CLI. Every route that reads or writes the registry
+//! calls a use case of `demine-app`, as the CLI does; `/healthz` alone asks the store directly
+//! (one meta value) whether the registry answers.
 
 pub mod api;
 pub mod auth;

@@ -9,7 +9,8 @@
 //! items really left.
 //!
 //! **Owns:** hazard units and their evidence ([`evidence`]), method detection and coverage
-//! ([`methods`]), the contamination prior and its maximum-likelihood fit ([`model`]), residual
+//! ([`methods`]), detection to the depth past work recorded, learned from the finds' depths
+//! ([`depth`]), the contamination prior and its maximum-likelihood fit ([`model`]), residual
 //! risk of released land and its calibration bins ([`residual`]), non-saturating hazard risk
 //! ([`risk_summary`]), strategy decisions ([`strategy`]), plan sizing, evaluation and the frontier
 //! ([`evaluate`]), true residual counts ([`truth`]).

@@ -243,7 +243,7 @@ pub(super) async fn extent(pool: &PgPool, q: &FeatureQuery, app_filter: bool) ->
 }
 
 /// A token that changes whenever anything map clients read changes: the change log's head
-/// (every record change), and the newest risk cell and context feature (rebuilt maps and layers).
+/// (every record and context-layer change) and the newest risk cell (a rebuilt risk map).
 pub(super) async fn generation(pool: &PgPool) -> Result<String> {
     // Fids are never reused (AUTOINCREMENT, serial), every record and context-layer change is
     // logged, and a risk map replaces all its cells: two maxima (index look-ups, no count)
