@@ -2,8 +2,8 @@
 //! (latitude first!), EPSG:3857 (Web Mercator) and the 120 WGS 84 / UTM zones (EPSG:326xx north,
 //! 327xx south).
 //!
-//! Hand-written rather than `proj4rs` (not in this machine's crate cache; a C PROJ binding would
-//! need libproj): Web Mercator is two closed formulas, and UTM is the transverse Mercator in
+//! Hand-written before `demine-formats` brought in `proj4rs` (a C PROJ binding would need
+//! libproj), and to move onto `demine_formats::crs`, which covers the same codes: Web Mercator is two closed formulas, and UTM is the transverse Mercator in
 //! Krüger's series to n⁶ (Karney 2011, "Transverse Mercator with an accuracy of a few
 //! nanometers"), accurate to well under a millimetre inside a zone and its neighbours — the same
 //! series PROJ's `tmerc` (`etmerc`) uses. Tested against `gdaltransform` values.

@@ -6,8 +6,8 @@
 //! through `demine_app::features::in_box` in the caller's organisations; geometries go to tile
 //! coordinates (4096 per tile), are simplified by half a tile unit (Douglas–Peucker), clipped to
 //! the buffered tile (`geo`'s boolean operations for polygons and lines), oriented as MVT wants,
-//! and encoded with geozero. Below [`OVERVIEW_BELOW_ZOOM`], hazards and released land too
-//! small to see are dots (see [`encode`]). Tiles are kept in a [`Memo`] by registry, layer,
+//! and encoded with geozero. Below [`OVERVIEW_BELOW_ZOOM`], hazards, activities and released
+//! land too small to see are dots (see [`encode`]). Tiles are kept in a [`Memo`] by registry, layer,
 //! z/x/y and the caller's organisation scope until the registry changes; the ETag is a hash of
 //! the generation and the bytes, so `If-None-Match` gives 304.
 
@@ -235,8 +235,8 @@ fn dot_properties(layer: &Layer, group: &[&str], rows: &[&FeatureRow]) -> serde_
 
 /// Encodes the features of one layer as a tile (empty when nothing is in it).
 ///
-/// Below [`OVERVIEW_BELOW_ZOOM`], the polygons of hazards and released land that are too small
-/// to see are dots, one per cell of [`dot_cell_units`] and drawing values; a dot of several
+/// Below [`OVERVIEW_BELOW_ZOOM`], the polygons of hazards, activities and released land that are
+/// too small to see are dots, one per cell of [`dot_cell_units`] and drawing values; a dot of several
 /// carries `count`, summed areas and earliest dates, a dot of one carries that feature's fields.
 pub fn encode(layer_name: &str, layer: &Layer, rows: &[FeatureRow], z: u8, x: u32, y: u32) -> Vec<u8> {
     let project = to_tile(z, x, y);
