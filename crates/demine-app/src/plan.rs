@@ -4,7 +4,7 @@
 use crate::actor::Act;
 use crate::util::{check_share, parse_date, today};
 use crate::{Actor, AppError, AppResult, Progress, Registry};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use demine_core::release::account_records;
 use demine_core::{ActivityType, HazardClass, Outcome};
 use demine_plan::{
@@ -817,6 +817,20 @@ pub struct Forecasted {
     pub seed: u64,
 }
 
+/// What a plan that keeps teams past their end dates assumes (the plan avoids it where it can;
+/// where it cannot, the dates hold only if the contracts are extended).
+pub fn overrun_note(teams: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut names = teams.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if teams.len() > SHOWN {
+        names.push_str(", …");
+    }
+    format!(
+        "{} team(s) work past their end date ({names}); the dates assume they stay on: extend their contracts, or add teams",
+        teams.len()
+    )
+}
+
 pub async fn forecast(
     reg: Option<&Registry>,
     actor: &Actor,
@@ -857,6 +871,9 @@ pub async fn forecast(
         },
     );
     let plan_s = t0.elapsed().as_secs_f64();
+    if !plan.overrunning_teams.is_empty() {
+        l.notes.push(overrun_note(&plan.overrunning_teams));
+    }
     let options = forecast_options(&l, s.runs, s.seed, s.productivity_sigma);
     let sigma_source = if s.productivity_sigma.is_some() {
         "--productivity-sigma"
@@ -1074,6 +1091,9 @@ pub struct HistoryRequest {
     pub remaining_m2: Option<f64>,
     /// YYYY-MM: a hindcast fitted on the months up to it, scored on the months after.
     pub fit_until: Option<String>,
+    /// The day (YYYY-MM-DD) or month the remaining area is left at, and the forecast counts
+    /// release from; default today. A history that ends before it is carried on to it.
+    pub start: Option<String>,
     pub runs: usize,
     pub seed: u64,
 }
@@ -1085,6 +1105,7 @@ impl Default for HistoryRequest {
             columns: None,
             remaining_m2: None,
             fit_until: None,
+            start: None,
             runs: 2000,
             seed: 1,
         }
@@ -1151,6 +1172,23 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
         })?),
         None => None,
     };
+    let this_month = {
+        let today = crate::util::today();
+        YearMonth::new(today.year(), today.month()).expect("a calendar month")
+    };
+    let start = match &r.start {
+        Some(s) => YearMonth::parse(s).ok_or_else(|| {
+            AppError::refused(format!(
+                "--start '{s}': write the day as YYYY-MM-DD (or the month as YYYY-MM)"
+            ))
+        })?,
+        None => this_month,
+    };
+    if fit_until.is_some() && r.remaining_m2.is_some() {
+        return Err(AppError::refused(
+            "--remaining-m2 is not used by a hindcast (--fit-until scores the months the history already has); give one of them",
+        ));
+    }
     let from_registry = r.history.eq_ignore_ascii_case("registry");
     if from_registry && r.columns.is_some() {
         return Err(AppError::refused(
@@ -1191,6 +1229,18 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             history::read_history(&path, &map).map_err(refuse)?,
         )
     };
+    if let Some(future) = rows.iter().map(|row| row.month).filter(|&m| m > this_month).min() {
+        return Err(AppError::refused(format!(
+            "{source}: month {future} is after the current month {this_month}; a history records release already done: check the year"
+        )));
+    }
+    // The model's refusals name the history they are about.
+    let refuse = |e: history::HistoryError| match e {
+        history::HistoryError::TooShort(_) | history::HistoryError::NoRecentRelease => {
+            AppError::refused(format!("{source}: {e}"))
+        }
+        e => refuse(e),
+    };
     let opts = HistoryOptions {
         runs: r.runs,
         seed: r.seed,
@@ -1218,7 +1268,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
         (None, None) => unreachable!("a registry is read when --remaining-m2 is missing"),
     };
     let months = history::monthly_totals(&rows).len();
-    let forecast = history::forecast_history(&rows, remaining, &opts).map_err(refuse)?;
+    let forecast = history::forecast_history(&rows, remaining, Some(start), &opts).map_err(refuse)?;
     Ok(HistoryAnswer::Forecast {
         source,
         remaining_source,
@@ -1244,10 +1294,15 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
                 "history_months": months,
                 "remaining_m2": f.remaining_m2,
                 "remaining_source": remaining_source,
-                "p10": f.p10_month.to_string(),
-                "p50": f.p50_month.to_string(),
-                "p90": f.p90_month.to_string(),
-                "beyond_horizon": f.beyond_horizon,
+                "history_last_month": f.model.last_month.to_string(),
+                "start_month": f.start_month.to_string(),
+                "months_between_history_and_start": f.start_month.index() - f.model.last_month.index() - 1,
+                "p10": f.p10_month.map(|m| m.to_string()),
+                "p50": f.p50_month.map(|m| m.to_string()),
+                "p90": f.p90_month.map(|m| m.to_string()),
+                "beyond_horizon": f.beyond_horizon_share > 0.0,
+                "beyond_horizon_share": f.beyond_horizon_share,
+                "horizon_months": demine_plan::history::MAX_MONTHS_AHEAD,
             }),
             &f.model,
         ),

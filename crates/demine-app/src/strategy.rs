@@ -904,6 +904,15 @@ pub async fn strategies(
             true_items: res.iter().map(|x| u64::from(left[x.hazard])).sum(),
         }
     });
+    for r in &runs {
+        if !r.schedule.overrunning_teams.is_empty() {
+            notes.push(format!(
+                "{}: {}",
+                r.plan.kind,
+                crate::plan::overrun_note(&r.schedule.overrunning_teams)
+            ));
+        }
+    }
     notes.extend(input.evidence.cautions());
     if data.model_source == "fitted" {
         notes.push(

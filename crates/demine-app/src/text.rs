@@ -229,6 +229,14 @@ fn line_words(m: &demine_plan::history::RateModel, lang: Lang) -> String {
     )
 }
 
+/// A forecast month, or that there is none within the forecast's 50 years.
+fn month_or_never(month: Option<demine_plan::history::YearMonth>, lang: Lang) -> String {
+    match month {
+        Some(m) => m.to_string(),
+        None => tr(lang, "not within 50 years").to_string(),
+    }
+}
+
 /// A history forecast or hindcast as the CLI prints it (`runs` Monte Carlo runs of `seed`); its
 /// JSON twin is [`crate::plan::history_json`].
 pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64, lang: Lang) -> String {
@@ -265,17 +273,33 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
                         &trend_words(&f.model, lang),
                         &exceptional_words(&f.model, lang),
                         &line_words(&f.model, lang),
-                        &f.p10_month,
-                        &f.p50_month,
-                        &f.p90_month,
-                        &if f.beyond_horizon {
-                            tr(lang, " (some runs beyond 50 years)")
+                        &month_or_never(f.p10_month, lang),
+                        &month_or_never(f.p50_month, lang),
+                        &month_or_never(f.p90_month, lang),
+                        &if f.beyond_horizon_share > 0.0 {
+                            tr_fill(
+                                lang,
+                                " ({} % of runs not done within 50 years)",
+                                &[&format!("{:.1}", f.beyond_horizon_share * 100.0)],
+                            )
                         } else {
-                            ""
+                            String::new()
                         },
                     ]
                 )
             );
+            let between = f.start_month.index() - f.model.last_month.index() - 1;
+            if between > 0 {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    tr_fill(
+                        lang,
+                        "  note: the history ends {}, {} months before {}; release is counted from {}, the area left being what remains then (the months between carry the history's pace on)",
+                        &[&f.model.last_month, &between, &f.start_month, &f.start_month]
+                    )
+                );
+            }
         }
         HistoryAnswer::Hindcast {
             source, hindcast: h, ..

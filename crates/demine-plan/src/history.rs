@@ -41,9 +41,10 @@
 //!     .map(|i| MonthlyRelease { month: YearMonth::new(2020 + i / 12, (i % 12 + 1) as u32).unwrap(),
 //!          organisation: "A".into(), area_m2: 100_000.0 })
 //!     .collect();
-//! let f = forecast_history(&h, 1_200_000.0, &HistoryOptions::default()).unwrap();
+//! let f = forecast_history(&h, 1_200_000.0, None, &HistoryOptions::default()).unwrap();
 //! // 100,000 m² a month: the 1.2 km² left take about a year.
-//! assert!(f.p50_month >= YearMonth::new(2023, 11).unwrap() && f.p50_month <= YearMonth::new(2024, 2).unwrap());
+//! let p50 = f.p50_month.unwrap();
+//! assert!(p50 >= YearMonth::new(2023, 11).unwrap() && p50 <= YearMonth::new(2024, 2).unwrap());
 //! ```
 
 use demine_core::spreadsheet::{dots_group_thousands, group_thousands, parse_number, sniff_delimiter};
@@ -74,6 +75,49 @@ const MONTH_NAMES: [&[&str]; 12] = [
     &["nov", "november", "лист", "листопад", "ноя", "ноябрь"],
     &["dec", "december", "груд", "грудень", "дек", "декабрь"],
 ];
+
+/// Other names a field's column goes by when `--columns` does not map it, matched in any case:
+/// the English spelling, and Ukrainian and Russian spreadsheets' headers.
+pub const DEFAULT_COLUMN_NAMES: [(&str, &[&str]); 6] = [
+    ("month", &["місяць", "месяц", "period", "період"]),
+    ("year", &["рік", "год"]),
+    (
+        "organisation",
+        &["organization", "організація", "организация", "operator", "оператор"],
+    ),
+    (
+        "area_m2",
+        &[
+            "площа, м²",
+            "площа, м2",
+            "площа (м²)",
+            "площа (м2)",
+            "площа_м2",
+            "площадь, м²",
+            "площадь, м2",
+            "released_m2",
+        ],
+    ),
+    (
+        "area_ha",
+        &["площа, га", "площа (га)", "площа_га", "площадь, га", "released_ha"],
+    ),
+    (
+        "area_km2",
+        &[
+            "площа, км²",
+            "площа, км2",
+            "площа (км²)",
+            "площа_км2",
+            "площадь, км²",
+            "released_km2",
+        ],
+    ),
+];
+
+/// A month's release above this (1,000,000 km², more than any contaminated country) is a
+/// typing or unit error.
+pub const MAX_MONTH_AREA_M2: f64 = 1e12;
 
 /// Years a month written without separators (`202403`) or beside a year column may have: six
 /// digits or a number in a year column are read as a month only when the year is one of these.
@@ -109,6 +153,7 @@ impl YearMonth {
     /// assert_eq!(YearMonth::parse("Mars 2024"), None);
     /// assert_eq!(YearMonth::parse("24-Mar"), None);
     /// assert_eq!(YearMonth::parse("03/04/2024"), None);
+    /// assert_eq!(YearMonth::parse("31.02.2024"), None);
     /// assert_eq!(YearMonth::parse("2024-13"), None);
     /// ```
     pub fn parse(s: &str) -> Option<YearMonth> {
@@ -138,8 +183,10 @@ impl YearMonth {
         };
         let ym = YearMonth::new(year.parse().ok()?, month.parse().ok()?)?;
         match day.map(str::parse::<u32>) {
-            None | Some(Ok(1..=31)) => Some(ym),
-            _ => None,
+            None => Some(ym),
+            // A day the month does not have (31.02.2024) is a typing error, not that month.
+            Some(Ok(d)) => chrono::NaiveDate::from_ymd_opt(ym.year, ym.month, d).map(|_| ym),
+            Some(Err(_)) => None,
         }
     }
 
@@ -359,6 +406,8 @@ pub enum HistoryError {
     Mapping(String),
     #[error("{path}: cannot read: {message}")]
     Io { path: String, message: String },
+    #[error("{path}: the file is empty; give a header row (month, organisation, area_m2) and a row per month and organisation")]
+    Empty { path: String },
     #[error("{path}: no column '{column}' (for {field}); the columns are: {available}; map it with --columns {field}=COLUMN")]
     UnknownColumn {
         path: String,
@@ -407,7 +456,8 @@ pub enum HistoryError {
 /// differs from it only in case (spreadsheets write `Month`, `MONTH`).
 fn column_position(names: &[String], column: &str) -> Option<usize> {
     names.iter().position(|n| n == column).or_else(|| {
-        let mut same = names.iter().enumerate().filter(|(_, n)| n.eq_ignore_ascii_case(column));
+        let column = column.to_lowercase();
+        let mut same = names.iter().enumerate().filter(|(_, n)| n.to_lowercase() == column);
         match (same.next(), same.next()) {
             (Some((k, _)), None) => Some(k),
             _ => None,
@@ -433,6 +483,9 @@ pub fn read_history(path: &Path, map: &ColumnMap) -> Result<Vec<MonthlyRelease>,
 pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<MonthlyRelease>, HistoryError> {
     // Spreadsheets in much of Europe (Ukraine's among them) save semicolon files with decimal
     // commas.
+    if text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Err(HistoryError::Empty { path: name.into() });
+    }
     let delimiter = sniff_delimiter(text.as_bytes());
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
@@ -458,14 +511,27 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
             available: names.join(", "),
         })
     };
-    let mi = find("month", &map.month)?;
+    // Unmapped, a field's column may go by another of its usual names (Ukrainian exports).
+    let alias = |field: &str| -> Option<usize> {
+        DEFAULT_COLUMN_NAMES
+            .iter()
+            .find(|(f, _)| *f == field)
+            .and_then(|(_, names)| names.iter().find_map(|n| position(n)))
+    };
+    let mi = match position(&map.month) {
+        Some(k) => k,
+        None if map.month == ColumnMap::default().month => {
+            alias("month").map_or_else(|| find("month", &map.month), Ok)?
+        }
+        None => find("month", &map.month)?,
+    };
     let month_column = names[mi].clone();
     let yi = match &map.year {
         Some(column) => Some(find("year", column)?),
-        None => position("year"),
+        None => position("year").or_else(|| alias("year")),
     };
     // Without an organisation column (and none mapped) the rows are the whole programme's.
-    let unmapped_organisation = || (!map.organisation_required).then(|| position("organization")).flatten();
+    let unmapped_organisation = || (!map.organisation_required).then(|| alias("organisation")).flatten();
     let oi = match position(&map.organisation).or_else(unmapped_organisation) {
         Some(k) => Some(k),
         None if !map.organisation_required => None,
@@ -474,9 +540,9 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
     // Unmapped, a file without `area_m2` may give the area in hectares or km² by its column name.
     let (ai, area_unit) = match position(&map.area_m2) {
         Some(k) => (k, map.area_unit),
-        None if !map.area_mapped => [AreaUnit::Hectares, AreaUnit::SquareKilometres]
+        None if !map.area_mapped => [AreaUnit::SquareMetres, AreaUnit::Hectares, AreaUnit::SquareKilometres]
             .into_iter()
-            .find_map(|u| position(u.field()).map(|k| (k, u)))
+            .find_map(|u| position(u.field()).or_else(|| alias(u.field())).map(|k| (k, u)))
             .map_or_else(
                 || find(map.area_unit.field(), &map.area_m2).map(|k| (k, map.area_unit)),
                 Ok,
@@ -571,7 +637,22 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
         };
         let s = rec.get(ai).unwrap_or("").trim();
         let area = area_m2_of(s, area_unit, strip_dots, decimal_comma).map_err(|p| bad(&area_column, p))?;
-        if !area.is_finite() || area < 0.0 {
+        if !area.is_finite() {
+            return Err(bad(
+                &area_column,
+                format!(
+                    "'{s}' is not a number of {}; write a number, with its unit (m², ha, km²) after it or none",
+                    area_unit.symbol()
+                ),
+            ));
+        }
+        if area > MAX_MONTH_AREA_M2 {
+            return Err(bad(
+                &area_column,
+                format!("'{s}' is more than 1,000,000 km² in one month; check the number and its unit"),
+            ));
+        }
+        if area < 0.0 {
             return Err(bad(
                 &area_column,
                 match split_cell_unit(s).1 {
@@ -937,6 +1018,10 @@ pub struct RateModel {
     /// Deseasonalised month / level ratios the noise is drawn from.
     #[serde(skip)]
     pub noise: Vec<f64>,
+    /// Mean age of the months in the level's weighted mean, months before the last: how far the
+    /// level lags a programme that grows.
+    #[serde(skip)]
+    pub level_age_months: f64,
     /// Months over [`EXCEPTIONAL_MONTH`] times the median of the 12 around them (after the
     /// seasons): set aside from the level and the seasons, kept in the noise.
     pub exceptional_months: Vec<YearMonth>,
@@ -1110,6 +1195,16 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
     } else {
         fit_with_damping(totals, damping)?
     };
+    if damping == 0.0 && origins.iter().filter(|&&o| o >= 24).count() < YOUNG_MONTHS / 2 {
+        // Too few of the history's own hindcasts had two years to learn seasons from, so a
+        // trend could not earn its place there; a growth the same calendar months show year
+        // after year, beyond their noise, is evidence enough.
+        if let Some(growth) = year_over_year_growth(&x) {
+            model.level_m2 *= (growth * model.level_age_months).exp();
+            model.trend_per_month = growth;
+            model.damping = YEAR_OVER_YEAR_DAMPING;
+        }
+    }
     // Widen the σs so that the model's spread covers the internal hindcasts' errors.
     if errors.len() >= 6 {
         let mut ratios: Vec<f64> = errors
@@ -1137,6 +1232,42 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
     model.line_m2_per_month = straight_line(&x).1.max(0.0);
     model.line_weight = line_weight_for(n);
     Ok(model)
+}
+
+/// Damping of a trend read from year-over-year growth alone: the shorter of [`DAMPINGS`], as the
+/// history could not check it.
+const YEAR_OVER_YEAR_DAMPING: f64 = 0.85;
+/// How many standard errors from no growth the year-over-year growth must be.
+const YEAR_OVER_YEAR_T: f64 = 2.0;
+
+/// Growth per month on the log scale that the last 12 months show over the same calendar months
+/// a year before (typical months, so a large cancellation does not make it): the mean of the 12
+/// log ratios ÷ 12, when it is [`YEAR_OVER_YEAR_T`] standard errors from 0, at least 8 of the
+/// months have release in both years, and the year before is past the programme's start-up
+/// ([`ramp_up_end`]). Seasons cancel out, which a slope through one or two years
+/// with a winter in them cannot do.
+fn year_over_year_growth(months: &[f64]) -> Option<f64> {
+    let n = months.len();
+    if n < 24 {
+        return None;
+    }
+    let typical = typical_months(months);
+    // Compared with a start-up year (teams arriving), any programme looks as if it grows.
+    if ramp_up_end(&typical) > n - 24 {
+        return None;
+    }
+    let ratios: Vec<f64> = (n - 12..n)
+        .filter(|&t| typical[t] > 0.0 && typical[t - 12] > 0.0)
+        .map(|t| (typical[t] / typical[t - 12]).ln())
+        .collect();
+    if ratios.len() < 8 {
+        return None;
+    }
+    let (m, se) = (mean(&ratios), sd(&ratios) / (ratios.len() as f64).sqrt());
+    // The latest months must still show it: a funding cut in the year turns the growth before
+    // it into a level that no longer grows.
+    let latest = mean(&ratios[ratios.len() - 4..]);
+    (m.abs() > YEAR_OVER_YEAR_T * se && latest * m.signum() >= 0.5 * m.abs()).then(|| (m / 12.0).clamp(-0.2, 0.2))
 }
 
 /// The straight line through the last 12 points of the cumulative release of `months` (all of
@@ -1264,12 +1395,13 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
         .collect();
     // Level: exponentially weighted mean of the typical deseasonalised months.
     let lambda = 0.5f64.powf(1.0 / LEVEL_HALF_LIFE_MONTHS);
-    let (mut num, mut den, mut w2) = (0.0, 0.0, 0.0);
+    let (mut num, mut den, mut w2, mut age) = (0.0, 0.0, 0.0, 0.0);
     for (k, v) in typical.iter().rev().enumerate() {
         let w = lambda.powi(k as i32);
         num += w * v;
         den += w;
         w2 += w * w;
+        age += w * (n - 1 - open[open.len() - 1 - k]) as f64;
     }
     let mut level = (num / den).max(recent * 0.05);
     // Trend: least squares of ln(month) on time over the recent window (months with release);
@@ -1339,6 +1471,7 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
         line_m2_per_month: 0.0,
         line_weight: 0.0,
         noise,
+        level_age_months: age / den,
         exceptional_months,
         last_month: totals[n - 1].0,
     })
@@ -1415,32 +1548,48 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 pub struct HistoryForecast {
     pub model: RateModel,
     pub remaining_m2: f64,
-    pub p10_month: YearMonth,
-    pub p50_month: YearMonth,
-    pub p90_month: YearMonth,
-    /// Whether some runs had not finished within [`MAX_MONTHS_AHEAD`] (then the quantiles at or
-    /// past that horizon read as the horizon).
-    pub beyond_horizon: bool,
+    /// The first month whose release counts towards the remaining area: the month after the
+    /// history, or a later start (the remaining area is what is left then).
+    pub start_month: YearMonth,
+    /// The months by which it is released; `None`: not within [`MAX_MONTHS_AHEAD`] months of the
+    /// start.
+    pub p10_month: Option<YearMonth>,
+    pub p50_month: Option<YearMonth>,
+    pub p90_month: Option<YearMonth>,
+    /// Share of the runs (as the band draws them) that had not released it within
+    /// [`MAX_MONTHS_AHEAD`] months.
+    pub beyond_horizon_share: f64,
 }
 
-/// Forecasts when `remaining_m2` will be released at the pace the history shows.
+/// Forecasts when `remaining_m2` will be released at the pace the history shows, counting the
+/// release from `start` (default: the month after the history). A history that ends months
+/// before the start is carried on through the months between (its level drifts on), but what
+/// they release is not counted: the remaining area is what is left at the start.
 pub fn forecast_history(
     history: &[MonthlyRelease],
     remaining_m2: f64,
+    start: Option<YearMonth>,
     opts: &HistoryOptions,
 ) -> Result<HistoryForecast, HistoryError> {
     if !(remaining_m2.is_finite() && remaining_m2 >= 0.0) {
         return Err(HistoryError::Remaining(remaining_m2));
     }
     let model = fit_rates(&monthly_totals(history))?;
+    let first = model.last_month.plus(1);
+    let start_month = start.filter(|&s| s > first).unwrap_or(first);
+    let skipped = (start_month.index() - first.index()) as usize;
     // Months to release it, per run, sorted: the typical spread gives the P50, the band's
     // sides (skewed) the P10 and P90.
     let done_by = |skewed: bool| {
-        let mut done: Vec<f64> = simulate(&model, MAX_MONTHS_AHEAD, opts, Some(remaining_m2), skewed)
+        let stop_at = (skipped == 0).then_some(remaining_m2);
+        let mut done: Vec<f64> = simulate(&model, skipped + MAX_MONTHS_AHEAD, opts, stop_at, skewed)
             .iter()
-            .map(|p| match p.iter().position(|&c| c >= remaining_m2) {
-                Some(i) => (i + 1) as f64,
-                None => (MAX_MONTHS_AHEAD + 1) as f64,
+            .map(|p| {
+                let before = if skipped == 0 { 0.0 } else { p[skipped - 1] };
+                match p[skipped..].iter().position(|&c| c - before >= remaining_m2) {
+                    Some(i) => (i + 1) as f64,
+                    None => (MAX_MONTHS_AHEAD + 1) as f64,
+                }
             })
             .collect();
         done.sort_by(f64::total_cmp);
@@ -1448,13 +1597,15 @@ pub fn forecast_history(
     };
     let (done, sides) = (done_by(false), done_by(true));
     let p50 = quantile(&done, 0.5);
-    let month = |months: f64| model.last_month.plus(months.ceil() as i64);
+    let month = |months: f64| (months <= MAX_MONTHS_AHEAD as f64).then(|| start_month.plus(months.ceil() as i64 - 1));
     Ok(HistoryForecast {
         remaining_m2,
+        start_month,
         p10_month: month(quantile(&sides, 0.1).min(p50)),
         p50_month: month(p50),
         p90_month: month(quantile(&sides, 0.9).max(p50)),
-        beyond_horizon: sides.iter().any(|&d| d > MAX_MONTHS_AHEAD as f64),
+        beyond_horizon_share: sides.iter().filter(|&&d| d > MAX_MONTHS_AHEAD as f64).count() as f64
+            / sides.len() as f64,
         model,
     })
 }
@@ -1580,6 +1731,7 @@ mod tests {
             line_m2_per_month,
             line_weight,
             noise: vec![1.0],
+            level_age_months: 0.0,
             exceptional_months: Vec::new(),
             last_month: YearMonth::new(2024, 11).unwrap(),
         }

@@ -31,7 +31,8 @@ pub struct Cli {
     /// Language of what demine prints, this help included, and of reports, certificates and
     /// Gantt charts: en (English) or uk (Ukrainian). Without it: $DEMINE_LANG, else the locale
     /// ($LC_ALL, then $LC_MESSAGES, then $LANG: uk… is Ukrainian), else English. JSON and CSV
-    /// stay as they are; ids, names and error messages are not translated.
+    /// stay as they are; ids and names stay as recorded; error messages are translated where a
+    /// template matches.
     #[arg(long, global = true, env = "DEMINE_LANG", value_enum, value_name = "LANG")]
     pub lang: Option<LangArg>,
 
@@ -640,6 +641,7 @@ pub struct ResidualArgs {
     /// Detection probability per method, e.g. manual=0.99,mdd=0.9 (defaults in the output).
     #[arg(long, value_name = "METHOD=P,...")]
     pub detection: Option<String>,
+    /// One JSON object on stdout.
     #[arg(long)]
     pub json: bool,
 }
@@ -656,6 +658,7 @@ pub struct CertificateArgs {
     /// the reasons on the page.
     #[arg(long)]
     pub draft: bool,
+    /// One JSON object on stdout.
     #[arg(long)]
     pub json: bool,
 }
@@ -841,6 +844,7 @@ pub struct ProgressAddArgs {
     /// Check only: say what would be recorded, write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// One JSON object on stdout.
     #[arg(long)]
     pub json: bool,
 }
@@ -993,6 +997,7 @@ pub struct StrategyArgs {
     /// Monte Carlo runs per strategy.
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub runs: usize,
+    /// Random seed (plan search and Monte Carlo): the same seed gives the same result.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Plan search budget per strategy, in seconds of search on the reference machine (counted
@@ -1067,19 +1072,29 @@ pub struct ForecastArgs {
     /// The forecast follows the history's trend when its own hindcasts say that helps. A month
     /// over 3 times the median of the 12 around it (a large area cancelled at once) is taken as
     /// exceptional: it sets neither the season nor the level, and recurs only as a rare draw.
-    #[arg(long, value_name = "FILE.csv|registry")]
+    #[arg(
+        long,
+        value_name = "FILE.csv|registry",
+        conflicts_with_all = [
+            "tasks", "teams", "add_teams", "strategy", "productivity_sigma", "nts_cancel_share",
+            "ts_reduce_share", "ts_coverage", "ts_detection", "clearance_detection",
+            "evidence_radius_m", "cancel_below", "clear_above"
+        ]
+    )]
     pub history: Option<String>,
     /// The history's columns: month=COL,organisation=COL,area_m2=COL (area_ha=COL or area_km2=COL for
     /// an area in hectares or km²; year=COL when the month column holds the month of the year
     /// alone).
     #[arg(long, value_name = "MAP", requires = "history")]
     pub columns: Option<String>,
-    /// Area still to release, m² (with --history); default the registry's.
+    /// Area still to release, m² (with --history), as it is at --start (default today; a history
+    /// that ends before it is carried on to it); default the registry's.
     #[arg(long, value_name = "M2", requires = "history", allow_hyphen_values = true)]
     pub remaining_m2: Option<f64>,
     /// Hindcast: fit on the history up to this month (YYYY-MM), score the months after.
-    #[arg(long, value_name = "YYYY-MM", requires = "history")]
+    #[arg(long, value_name = "YYYY-MM", requires = "history", conflicts_with = "remaining_m2")]
     pub fit_until: Option<String>,
+    /// One JSON object on stdout.
     #[arg(long)]
     pub json: bool,
 }
@@ -1097,6 +1112,7 @@ pub struct CapacityArgs {
     /// Monte Carlo runs per trial mix.
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub runs: usize,
+    /// Random seed (plan search and Monte Carlo): the same seed gives the same result.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Plan search budget per trial mix, in seconds of search on the reference machine
@@ -1106,6 +1122,7 @@ pub struct CapacityArgs {
     /// At most this many rounds of adding teams.
     #[arg(long, value_name = "N", default_value_t = 40)]
     pub max_rounds: usize,
+    /// One JSON object on stdout.
     #[arg(long)]
     pub json: bool,
 }

@@ -928,6 +928,7 @@ async fn forecast_history(db: &str, actor: &Actor, a: &ForecastArgs, history: &s
         columns: a.columns.clone(),
         remaining_m2: a.remaining_m2,
         fit_until: a.fit_until.clone(),
+        start: a.input.start.clone(),
         runs: a.runs,
         seed: a.seed,
     };

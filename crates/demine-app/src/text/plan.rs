@@ -11,7 +11,7 @@ pub fn fmt_days(d: f64, lang: Lang) -> String {
     if d >= 730.0 {
         tr_fill(
             lang,
-            "{} days ({} years)",
+            "{} days, {} years",
             &[&format!("{d:.0}"), &format!("{:.1}", d / 365.25)],
         )
     } else {
@@ -331,15 +331,26 @@ pub fn strategies_text(s: &Strategies, hazards: usize, lang: Lang) -> Vec<String
         s.runs.iter().find(|r| r.plan.kind == StrategyKind::ClearAll),
         s.runs.iter().find(|r| r.plan.kind == StrategyKind::EvidenceLed),
     ) {
-        if e.evaluation.p50_days > 0.0 {
+        let ratio = c.evaluation.p50_days / e.evaluation.p50_days;
+        let items = format!("{:.0}", e.evaluation.expected_residual_items);
+        let (over_half, hazards) = (e.evaluation.hazards_p_any_over_half, e.plan.hazards.len());
+        // Under 5 % apart the P50s are the same date within the Monte Carlo's spread.
+        if e.evaluation.p50_days > 0.0 && ratio >= 1.05 {
             out.push(tr_fill(
                 lang,
                 "  evidence-led finishes {}× sooner than clear-all (P50), leaving {} expected items (P(any) ≥ 0.5 in {} of {} hazards)",
+                &[&format!("{ratio:.1}"), &items, &over_half, &hazards],
+            ));
+        } else if e.evaluation.p50_days > 0.0 {
+            out.push(tr_fill(
+                lang,
+                "  evidence-led finishes no sooner than clear-all here (P50 {} against {} days), leaving {} expected items (P(any) ≥ 0.5 in {} of {} hazards)",
                 &[
-                    &format!("{:.1}", c.evaluation.p50_days / e.evaluation.p50_days),
-                    &format!("{:.0}", e.evaluation.expected_residual_items),
-                    &e.evaluation.hazards_p_any_over_half,
-                    &e.plan.hazards.len(),
+                    &format!("{:.0}", e.evaluation.p50_days),
+                    &format!("{:.0}", c.evaluation.p50_days),
+                    &items,
+                    &over_half,
+                    &hazards,
                 ],
             ));
         }

@@ -26,6 +26,7 @@ pub(super) const UK_NOTES: &[(&str, &str)] = &[
         "очистити {} ha у комірках: {} ({} ha навколо знахідок або нещасних випадків, решта — високий ризик)",
     ),
     // Strategies: what the comparison had to do.
+    ("{} team(s) work past their end date ({}); the dates assume they stay on: extend their contracts, or add teams", "груп, що працюють після дати завершення: {} ({}); дати припускають, що вони залишаться: продовжте їхні контракти або додайте групи"),
     ("no evidence-led thresholds finish by {} at {} % confidence", "жодні пороги стратегії evidence-led не дають завершити до {} з упевненістю {} %"),
     ("the earliest at this confidence is {} (the fastest: only the land around finds and accidents cleared)", "найраніше з цією впевненістю — {} (найшвидше: очищено лише землю навколо знахідок і нещасних випадків)"),
     ("evidence-led below is that fastest", "evidence-led нижче — саме цей найшвидший варіант"),
