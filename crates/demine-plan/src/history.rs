@@ -17,7 +17,9 @@
 //! log months over the last two years, after the programme's start-up (from the month its
 //! trailing 6-month level first reaches half its last year's median; at least the last 12
 //! months), each month ahead keeping a share (the damping) of the previous month's growth. Programmes grow while teams are added and shrink as land or funding
-//! runs out; a level alone lags both. The level then wanders as a random walk on the log scale
+//! runs out; a level alone lags both. A history too young for its own hindcasts to learn seasons
+//! (under 36 months) that they gave no trend takes one from its year-over-year growth, when that
+//! is clear of its noise (`year_over_year_growth`): a slope through a winter or two is not. The level then wanders as a random walk on the log scale
 //! with the σ the history shows (the spread of 6-month log changes of its own rolling level).
 //!
 //! **The history checks itself.** From each of its last 24 months (with 12 before it) the model
@@ -32,6 +34,9 @@
 //! the line's monthly rate and the rest the model's (a forecast combination; the internal
 //! hindcasts score that combination); a young programme's leans further on the line
 //! ([`line_weight_for`]: half at two years of history or less). Runs take ChaCha8 streams of the seed.
+//! A forecast counts release from its start (today for the CLI): a history that ends months
+//! before is carried on through them, and land not released within [`MAX_MONTHS_AHEAD`] months
+//! has no date.
 //! `examples/hindcast_regimes.rs` measures coverage and error against a straight line on
 //! SYNTHETIC programmes that drift, grow, level off, shrink and lose funding.
 //!
