@@ -139,6 +139,27 @@ pub async fn export_records_with(
             r.len()
         }
         RecordKind::Progress => crate::field::export_progress(reg, actor, file).await?,
+        RecordKind::Teams | RecordKind::Organisations => {
+            let csv = file
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            if !csv {
+                return Err(AppError::refused(format!(
+                    "{}: {kind} are exported as a CSV table (they have no geometry of their own); give a file ending .csv",
+                    file.display()
+                )));
+            }
+            if kind == RecordKind::Teams {
+                let r = reg.store.teams(&q).await?;
+                demine_io::export::write_teams_csv(file, &r)?;
+                r.len()
+            } else {
+                let r = reg.store.organisations(&q).await?;
+                demine_io::export::write_organisations_csv(file, &r)?;
+                r.len()
+            }
+        }
         other => {
             return Err(AppError::refused(format!(
                 "{other} records have no geometry to export; `demine show {other} ID --json` prints one"

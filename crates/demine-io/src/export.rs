@@ -37,6 +37,66 @@ pub fn write_records_as<R: Record>(
     }
 }
 
+/// Teams as `teams.csv` of the planning contract, which `import teams` and `plan --teams` read
+/// back: `id, organisation, kind, productivity_m2_per_day, base_lon, base_lat, start_date,
+/// end_date, cost_per_day` (empty where not recorded). A team has no geometry of its own (its
+/// base is a point it may lack), so teams are a table, not a layer.
+pub fn write_teams_csv(path: &Path, teams: &[demine_core::Team]) -> Result<(), FileError> {
+    let text = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    write_table(
+        path,
+        &[
+            "id",
+            "organisation",
+            "kind",
+            "productivity_m2_per_day",
+            "base_lon",
+            "base_lat",
+            "start_date",
+            "end_date",
+            "cost_per_day",
+        ],
+        teams.iter().map(|t| {
+            vec![
+                t.id.clone(),
+                t.organisation.clone().unwrap_or_default(),
+                t.kind.as_str().to_string(),
+                t.productivity_m2_per_day.to_string(),
+                text(t.base_lon),
+                text(t.base_lat),
+                date(t.start_date),
+                date(t.end_date),
+                text(t.cost_per_day),
+            ]
+        }),
+    )
+}
+
+/// Organisations as the CSV `import organisations` reads: `id, name, kind`.
+pub fn write_organisations_csv(path: &Path, organisations: &[demine_core::Organisation]) -> Result<(), FileError> {
+    write_table(
+        path,
+        &["id", "name", "kind"],
+        organisations
+            .iter()
+            .map(|o| vec![o.id.clone(), o.name.clone(), o.kind.clone().unwrap_or_default()]),
+    )
+}
+
+/// A CSV table of plain cells, written atomically.
+fn write_table(path: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<(), FileError> {
+    let rows: Vec<Vec<String>> = rows.collect();
+    crate::atomic::write_with(path, |out| {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(header)?;
+        for row in &rows {
+            w.write_record(row)?;
+        }
+        w.flush()
+    })
+}
+
 fn write_geojson<R: Record, W: Write + ?Sized>(
     out: &mut W,
     layer: &str,

@@ -80,9 +80,10 @@ pub enum Kind {
     Activities,
     Finds,
     Accidents,
-    /// Operators and the authority (CSV or GeoJSON: id, name, kind).
+    /// Operators and the authority (id, name, kind: CSV, or GeoJSON on import).
     Organisations,
-    /// Teams and assets (teams.csv of the planning contract; GeoJSON points for bases).
+    /// Teams and assets (teams.csv of the planning contract; on import also GeoJSON points for
+    /// bases).
     Teams,
     /// Daily progress reports (import: GeoJSON features with id, date, task, team, team_kind,
     /// hours; export: .geojson/.gpx/.kml).

@@ -455,6 +455,46 @@ fn teams_and_organisations_come_from_the_registry() {
     assert!(teams_used.contains("T-M1"), "{teams_used:?}");
     let shown = s.ok_json(&["show", "teams", "T-M1", "--json"]);
     assert_eq!(shown["record"]["geometry"]["coordinates"][0], 30.0);
+    // The registry's teams come out as the planning contract's teams.csv, which a plan reads
+    // back as the same teams (the start of a what-if), and organisations as their CSV.
+    let out = s.dir.path().join("teams-out.csv");
+    let (code, _, err) = s.run(&["export", "teams", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        csv.starts_with(
+            "id,organisation,kind,productivity_m2_per_day,base_lon,base_lat,start_date,end_date,cost_per_day\n"
+        ) && csv.contains("T-M1,NGO-1,manual,300,30,49.99,,,\n"),
+        "{csv}"
+    );
+    let from_file = s.ok_json(&[
+        "plan",
+        "--json",
+        "--calendar",
+        "none",
+        "--time-limit",
+        "1",
+        "--teams",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        (&from_file["teams"], &from_file["objective"]),
+        (&plan["teams"], &plan["objective"]),
+        "{from_file}"
+    );
+    let orgs_out = s.dir.path().join("orgs-out.csv");
+    let (code, _, err) = s.run(&["export", "organisations", orgs_out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&orgs_out).unwrap(),
+        "id,name,kind\nNGO-1,Demining NGO,ngo\nNGO-2,Engineers,military\n"
+    );
+    let (code, _, err) = s.run(&["export", "teams", s.dir.path().join("t.geojson").to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("exported as a CSV table") && err.contains("t.geojson"),
+        "{err}"
+    );
 }
 
 #[test]
