@@ -936,7 +936,7 @@ mod tests {
             cumulative_released_m2: Some(1.02e6),
         };
         let uk = groups_text(crate::release::By::Month, &[g], None, None, Lang::Uk);
-        assert!(uk.contains("Звільнено за місяцями (km²):"), "{uk}");
+        assert!(uk.contains("Звільнено за місяцями (км²):"), "{uk}");
         let lines: Vec<&str> = uk.lines().skip(2).collect();
         // Every column ends where its header ends.
         let ends = |l: &str| -> Vec<usize> {

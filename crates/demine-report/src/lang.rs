@@ -491,8 +491,8 @@ fn tables() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
 /// let why = "cancel 92.2 ha in 17 cell(s) (no evidence, expected items below the threshold); clear 9.3 ha in 5 cell(s) (9.3 ha around finds or accidents, the rest high risk)";
 /// assert_eq!(tr_note(Lang::En, why), why);
 /// let uk = tr_note(Lang::Uk, why);
-/// assert!(uk.starts_with("скасувати 92.2 ha у комірках: 17 ("), "{uk}");
-/// assert!(uk.contains("; очистити 9.3 ha у комірках: 5 (9.3 ha навколо"), "{uk}");
+/// assert!(uk.starts_with("скасувати 92.2 га у комірках: 17 ("), "{uk}");
+/// assert!(uk.contains("; очистити 9.3 га у комірках: 5 (9.3 га навколо"), "{uk}");
 /// assert_eq!(tr_note(Lang::Uk, "a note no table knows"), "a note no table knows");
 /// ```
 pub fn tr_note(lang: Lang, note: &str) -> String {

@@ -86,7 +86,7 @@ fn every_way_of_asking_for_ukrainian_prints_ukrainian() {
             "{args:?} {env:?}: {uk}"
         );
         assert!(
-            uk.contains("Звільнено за організаціями (km²):") && uk.contains("NGO-2"),
+            uk.contains("Звільнено за організаціями (км²):") && uk.contains("NGO-2"),
             "{uk}"
         );
         assert!(

@@ -817,7 +817,7 @@ fn the_engines_notes_read_in_ukrainian() {
         "1",
     ]);
     assert!(
-        strategy.contains("скасувати ") && strategy.contains(" ha у комірках: "),
+        strategy.contains("скасувати ") && strategy.contains(" га у комірках: "),
         "{strategy}"
     );
     for english in ["cell(s)", "no evidence", "cancel ", "high risk"] {
@@ -854,7 +854,7 @@ fn the_engines_notes_read_in_ukrainian() {
         "{residual}"
     );
     assert!(
-        !residual.contains(" over 0 m²") && !residual.contains(" на 0 m²"),
+        !residual.contains(" over 0 m²") && !residual.contains(" на 0 м²"),
         "{residual}"
     );
 }

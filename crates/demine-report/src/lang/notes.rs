@@ -8,22 +8,22 @@
 /// English note template → Ukrainian.
 pub(super) const UK_NOTES: &[(&str, &str)] = &[
     // Strategies (`demine_strategy`): what a strategy does with a hazard, and why.
-    ("clear all {} ha", "очистити всі {} ha"),
+    ("clear all {} ha", "очистити всі {} га"),
     (
         "fixed shares: NTS cancels {} %, TS reduces {} % of the rest, clear the remainder ({} ha)",
-        "фіксовані частки: NTS скасовує {} %, TS зменшує {} % решти, решту очистити ({} ha)",
+        "фіксовані частки: NTS скасовує {} %, TS зменшує {} % решти, решту очистити ({} га)",
     ),
     (
         "cancel {} ha in {} cell(s) (no evidence, expected items below the threshold)",
-        "скасувати {} ha у комірках: {} (доказів немає, очікувана кількість предметів нижча за поріг)",
+        "скасувати {} га у комірках: {} (доказів немає, очікувана кількість предметів нижча за поріг)",
     ),
     (
         "survey {} ha in {} cell(s) (uncertain), clear around what TS finds",
-        "обстежити {} ha у комірках: {} (невизначено), очистити навколо того, що знайде TS",
+        "обстежити {} га у комірках: {} (невизначено), очистити навколо того, що знайде TS",
     ),
     (
         "clear {} ha in {} cell(s) ({} ha around finds or accidents, the rest high risk)",
-        "очистити {} ha у комірках: {} ({} ha навколо знахідок або нещасних випадків, решта — високий ризик)",
+        "очистити {} га у комірках: {} ({} га навколо знахідок або нещасних випадків, решта — високий ризик)",
     ),
     // Strategies: what the comparison had to do.
     ("{} team(s) work past their end date ({}); the dates assume they stay on: extend their contracts, or add teams", "груп, що працюють після дати завершення: {} ({}); дати припускають, що вони залишаться: продовжте їхні контракти або додайте групи"),
@@ -41,7 +41,7 @@ pub(super) const UK_NOTES: &[(&str, &str)] = &[
     ("class default for {}", "типове значення для класу {}"),
     (
         "risk map: P(any item) = {} over {} m², λ = −ln(1 − P)/A",
-        "карта ризику: P(хоч один предмет) = {} на {} m², λ = −ln(1 − P)/A",
+        "карта ризику: P(хоч один предмет) = {} на {} м², λ = −ln(1 − P)/A",
     ),
     ("given (--density-per-m2)", "задано (--density-per-m2)"),
     // Priorities (`demine_priority`): what each criterion measured.
@@ -82,10 +82,10 @@ pub(super) const UK_NOTES: &[(&str, &str)] = &[
     ("invalid polygon: {}", "недійсний полігон: {}"),
     ("consecutive vertices {} km apart (more than {} km): a missing vertex or a typo?", "сусідні вершини на відстані {} km (більше ніж {} km): пропущена вершина чи помилка введення?"),
     ("spike: edges meet at {}° (less than {}°) at vertex ({}, {})", "шпичак: ребра сходяться під кутом {}° (менше ніж {}°) у вершині ({}, {})"),
-    ("overlaps hazard {} by {} m² ({} % of {}): the same land recorded twice? National totals count it once", "перекриває ділянку {} на {} m² ({} % від {}): ту саму землю записано двічі? Національні підсумки враховують її один раз"),
+    ("overlaps hazard {} by {} m² ({} % of {}): the same land recorded twice? National totals count it once", "перекриває ділянку {} на {} м² ({} % від {}): ту саму землю записано двічі? Національні підсумки враховують її один раз"),
     ("a {} activity recorded as '{}'", "захід {} записано з результатом '{}'"),
     ("expected {}", "очікувалося: {}"),
-    ("{} m² ({} %) lies outside its hazard {}", "{} m² ({} %) лежить поза своєю ділянкою {}"),
+    ("{} m² ({} %) lies outside its hazard {}", "{} м² ({} %) лежить поза своєю ділянкою {}"),
     ("only the part inside counts as released", "звільненою вважається лише частина всередині"),
     ("{} find at ({}, {}) lies outside every recorded hazard: survey the area and record a new SHA?", "знахідка {} у точці ({}, {}) лежить поза всіма записаними ділянками: обстежте місцевість і запишіть нову SHA?"),
     // SHA → CHA from evidence: the reason.
