@@ -868,6 +868,13 @@ pub async fn strategies(
             r
         }
     };
+    // The chosen thresholds' point shows the chosen run's figures (its full runs, not the quick
+    // ones the frontier was searched with), so one plan reads with one date.
+    if fixed.is_none() {
+        if let Some(i) = frontier.iter().position(|(h, _)| *h == chosen_h) {
+            frontier[i].1 = chosen.clone_run();
+        }
+    }
     runs.push(chosen);
     frontier.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut points: Vec<Point> = frontier.iter().map(|(h, r)| point(r, Some(*h))).collect();
