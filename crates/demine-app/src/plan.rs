@@ -210,6 +210,9 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
                     .collect(),
             };
             let release = account_records(&hazards, &activities, None, false);
+            if let Some(note) = overlap_note(&release) {
+                notes.push(note);
+            }
             // The priority score (0–100) of `demine priority` is each hazard's value.
             let config = demine_priority::Config::default();
             let scores: std::collections::HashMap<String, f64> = match crate::priority::compute_priorities(
@@ -815,6 +818,23 @@ pub struct Forecasted {
     pub plan_s: f64,
     pub monte_carlo_s: f64,
     pub seed: u64,
+}
+
+/// Overlapping hazards: a plan takes each hazard's remaining land as its task, so land two
+/// hazards share is planned twice, where `demine release` counts it once. Named when it is more
+/// than 0.1 % of the remaining land.
+fn overlap_note(release: &demine_core::release::RegistryRelease) -> Option<String> {
+    let planned_m2: f64 = release.per_hazard.iter().map(|h| h.figures.remaining_m2).sum();
+    let once_m2 = release.totals.remaining_m2;
+    (planned_m2 > once_m2 * 1.001 && !release.overlap_groups.is_empty()).then(|| {
+        format!(
+            "{} group(s) of overlapping hazards: the plan's tasks hold {:.1} ha still to release where `demine release` counts {:.1} ha (the shared land once); the {:.1} ha they share is planned in each (`demine check` lists them)",
+            release.overlap_groups.len(),
+            planned_m2 / 1e4,
+            once_m2 / 1e4,
+            (planned_m2 - once_m2) / 1e4
+        )
+    })
 }
 
 /// What a plan that keeps teams past their end dates assumes (the plan avoids it where it can;

@@ -95,3 +95,46 @@ fn check_on_clean_data_is_quiet() {
     assert_eq!(v["issues"].as_array().unwrap().len(), 0, "{v:#}");
     assert_eq!(s.run(&["check", "--strict"]).0, 0);
 }
+
+/// Two hazards that share land: `release` counts the shared land once, a plan takes each hazard's
+/// remaining land as its task, so the plan says how much it plans twice instead of disagreeing
+/// with `release` in silence.
+#[test]
+fn a_plan_names_the_land_overlapping_hazards_share() {
+    let s = Scratch::new();
+    let hz = collection(&[
+        (r#"{"id":"OVER-A","class":"SHA"}"#, &rect(32.0, 50.0, 32.02, 50.01)),
+        (r#"{"id":"OVER-B","class":"SHA"}"#, &rect(32.01, 50.0, 32.03, 50.01)),
+        (r#"{"id":"APART","class":"SHA"}"#, &rect(33.0, 50.0, 33.01, 50.01)),
+    ]);
+    s.import_ok("hazards", &s.file("h.geojson", &hz));
+    let teams = s.file("teams.csv", "id,kind,productivity_m2_per_day\nT1,manual,5000\n");
+    let release = s.ok_json(&["release", "--json"]);
+    let plan = s.ok_json(&[
+        "plan",
+        "--json",
+        "--calendar",
+        "none",
+        "--time-limit",
+        "1",
+        "--teams",
+        teams.to_str().unwrap(),
+    ]);
+    let notes = plan["notes"].to_string();
+    let once_ha = release["remaining_m2"].as_f64().unwrap() / 1e4;
+    assert!(
+        notes.contains("1 group(s) of overlapping hazards") && notes.contains(&format!("counts {once_ha:.1} ha")),
+        "{notes}"
+    );
+    // The shared land is a third of each hazard (0.01° × 0.01° of 0.02° × 0.01°).
+    let shared = notes
+        .split("; the ")
+        .nth(1)
+        .and_then(|t| t.split(" ha").next())
+        .unwrap();
+    let shared_ha: f64 = shared.parse().unwrap();
+    assert!(
+        (shared_ha - once_ha / 4.0).abs() < 0.2,
+        "shared {shared_ha} ha of {once_ha} ha: {notes}"
+    );
+}

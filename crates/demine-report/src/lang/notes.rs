@@ -26,6 +26,7 @@ pub(super) const UK_NOTES: &[(&str, &str)] = &[
         "очистити {} га у комірках: {} ({} га навколо знахідок або нещасних випадків, решта — високий ризик)",
     ),
     // Strategies: what the comparison had to do.
+    ("{} group(s) of overlapping hazards: the plan's tasks hold {} ha still to release where `demine release` counts {} ha (the shared land once); the {} ha they share is planned in each (`demine check` lists them)", "груп ділянок, що перекриваються: {}; завдання плану містять {} га до звільнення, тоді як `demine release` рахує {} га (спільну землю один раз); спільні {} га сплановано в кожній ділянці (`demine check` їх показує)"),
     ("{} team(s) work past their end date ({}); the dates assume they stay on: extend their contracts, or add teams", "груп, що працюють після дати завершення: {} ({}); дати припускають, що вони залишаться: продовжте їхні контракти або додайте групи"),
     ("no evidence-led thresholds finish by {} at {} % confidence", "жодні пороги стратегії evidence-led не дають завершити до {} з упевненістю {} %"),
     ("the earliest at this confidence is {} (the fastest: only the land around finds and accidents cleared)", "найраніше з цією впевненістю — {} (найшвидше: очищено лише землю навколо знахідок і нещасних випадків)"),
