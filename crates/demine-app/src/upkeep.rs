@@ -82,16 +82,7 @@ pub(crate) fn contract_fields(kind: RecordKind) -> &'static [&'static str] {
         ],
         RecordKind::Accidents => &["date", "killed", "injured", "hazard_id"],
         RecordKind::Organisations => &["name", "kind"],
-        RecordKind::Teams => &[
-            "organisation",
-            "kind",
-            "productivity_m2_per_day",
-            "base_lon",
-            "base_lat",
-            "start_date",
-            "end_date",
-            "cost_per_day",
-        ],
+        RecordKind::Teams => &demine_io::records::TEAM_FIELDS[1..],
         RecordKind::Progress | RecordKind::Qa => &[],
     }
 }

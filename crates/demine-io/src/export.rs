@@ -46,17 +46,7 @@ pub fn write_teams_csv(path: &Path, teams: &[demine_core::Team]) -> Result<(), F
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     write_table(
         path,
-        &[
-            "id",
-            "organisation",
-            "kind",
-            "productivity_m2_per_day",
-            "base_lon",
-            "base_lat",
-            "start_date",
-            "end_date",
-            "cost_per_day",
-        ],
+        &crate::records::TEAM_FIELDS,
         teams.iter().map(|t| {
             vec![
                 t.id.clone(),

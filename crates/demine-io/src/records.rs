@@ -618,6 +618,19 @@ pub fn organisations(raw: &[RawRecord], known: &Known<'_>) -> Parsed<Organisatio
     })
 }
 
+/// The fields of a team in the import contract, in `teams.csv`'s order (`id` first).
+pub const TEAM_FIELDS: [&str; 9] = [
+    "id",
+    "organisation",
+    "kind",
+    "productivity_m2_per_day",
+    "base_lon",
+    "base_lat",
+    "start_date",
+    "end_date",
+    "cost_per_day",
+];
+
 /// Teams, as `teams.csv` of the planning contract: `id`, `kind`
 /// (manual|mechanical|mdd|nts|ts), `productivity_m2_per_day`; optional `organisation`, the base
 /// (a Point geometry, or `base_lon`,`base_lat`), `start_date`, `end_date`, `cost_per_day`.

@@ -505,18 +505,19 @@ fn forecasts_learned_from_a_monthly_history() {
     let cols = "month=Month,organisation=Operator,area_m2=Released";
     let h = s.file("history.csv", &history_csv(""));
     let hp = h.to_str().unwrap();
-    let f = s.ok_json(&[
-        "forecast",
-        "--history",
-        hp,
-        "--columns",
-        cols,
+    // `forecast --history` of this file with `more` arguments after it.
+    let history_args = |more: &[&'static str]| -> Vec<&str> {
+        let mut args = vec!["forecast", "--history", hp, "--columns", cols];
+        args.extend(more);
+        args
+    };
+    let f = s.ok_json(&history_args(&[
         "--remaining-m2",
         "5000000",
         "--start",
         "2024-01-01",
         "--json",
-    ]);
+    ]));
     let (p10, p50, p90) = (
         f["p10"].as_str().unwrap(),
         f["p50"].as_str().unwrap(),
@@ -532,16 +533,7 @@ fn forecasts_learned_from_a_monthly_history() {
     );
     // Without --start the area left is today's: the history (ending 2023-12) is carried on to
     // this month, release counts from there, and no date is before it; the text says so.
-    let today = s.ok_json(&[
-        "forecast",
-        "--history",
-        hp,
-        "--columns",
-        cols,
-        "--remaining-m2",
-        "5000000",
-        "--json",
-    ]);
+    let today = s.ok_json(&history_args(&["--remaining-m2", "5000000", "--json"]));
     let start = today["start_month"].as_str().unwrap();
     assert!(start > "2026-01" && today["p10"].as_str().unwrap() >= start, "{today}");
     assert_eq!(
@@ -549,15 +541,7 @@ fn forecasts_learned_from_a_monthly_history() {
         Some(months_between("2023-12", start)),
         "{today}"
     );
-    let (code, out, err) = s.run(&[
-        "forecast",
-        "--history",
-        hp,
-        "--columns",
-        cols,
-        "--remaining-m2",
-        "5000000",
-    ]);
+    let (code, out, err) = s.run(&history_args(&["--remaining-m2", "5000000"]));
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains(&format!(
@@ -567,22 +551,13 @@ fn forecasts_learned_from_a_monthly_history() {
         "{out}"
     );
     // Land the history's pace cannot release within 50 years has no date, in JSON or text.
-    let never = s.ok_json(&[
-        "forecast",
-        "--history",
-        hp,
-        "--columns",
-        cols,
-        "--remaining-m2",
-        "1e15",
-        "--json",
-    ]);
+    let never = s.ok_json(&history_args(&["--remaining-m2", "1e15", "--json"]));
     assert_eq!(
         (never["p50"].is_null(), never["beyond_horizon_share"].as_f64()),
         (true, Some(1.0)),
         "{never}"
     );
-    let (_, out, _) = s.run(&["forecast", "--history", hp, "--columns", cols, "--remaining-m2", "1e15"]);
+    let (_, out, _) = s.run(&history_args(&["--remaining-m2", "1e15"]));
     assert!(
         out.contains("P50 not within 50 years") && out.contains("100.0 % of runs not done within 50 years"),
         "{out}"
@@ -593,13 +568,7 @@ fn forecasts_learned_from_a_monthly_history() {
         &["--strategy", "clear-all"],
         &["--fit-until", "2022-12"],
     ] {
-        let (code, _, err) = s.run(
-            &[
-                &["forecast", "--history", hp, "--columns", cols, "--remaining-m2", "1"][..],
-                other,
-            ]
-            .concat(),
-        );
+        let (code, _, err) = s.run(&[&history_args(&["--remaining-m2", "1"])[..], other].concat());
         assert_eq!(code, 2, "{other:?}: {err}");
         assert!(err.contains("cannot be used with"), "{other:?}: {err}");
     }
