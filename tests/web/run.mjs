@@ -447,12 +447,15 @@ await test('planning: a deadline no mix meets shows the earliest date and the te
   await page.waitForSelector('#capacity-answer', { timeout: 120000 });
   const shown = await page.$eval('#capacity-out', (d) => ({
     earliest: d.querySelector('#capacity-answer').dataset.earliest,
-    kinds: d.querySelectorAll('li').length,
+    kinds: d.querySelectorAll('#capacity-extra li').length,
+    notes: d.querySelectorAll('#capacity-notes li').length,
     text: d.textContent,
   }));
   const kinds = Object.values(cliC.extra_teams).filter((n) => n > 0).length;
   assert(shown.earliest === cliC.earliest_date_at_confidence, `web ${shown.earliest} vs CLI ${cliC.earliest_date_at_confidence}`);
   assert(shown.kinds === kinds && !/No extra teams needed/.test(shown.text), `teams: ${JSON.stringify(shown)} vs ${kinds} kinds`);
+  // What the answer rests on (overlapping hazards, settings far from practice) is shown as the CLI gives it.
+  assert(shown.notes === cliC.notes.length, `notes: web ${shown.notes} vs CLI ${JSON.stringify(cliC.notes)}`);
 });
 
 await test("a setting far from practice is taken, with the notes `demine strategy` gives, in the screen's language", async () => {

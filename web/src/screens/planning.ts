@@ -102,7 +102,7 @@ export async function planningScreen(main: HTMLElement): Promise<Screen> {
           ? t('planning.capacity_yes', { date: fmtDate(c.deadline), p: fmtPct(c.probability ?? 0) })
           : t('planning.capacity_no', { date: fmtDate(c.deadline), earliest: fmtDate(earliest) })),
         extra.length
-          ? h('ul', {}, extra.map(([k, n]) => h('li', {}, t('planning.extra_teams', { count: n, kind: term('team_kind', k) }))))
+          ? h('ul', { id: 'capacity-extra' }, extra.map(([k, n]) => h('li', {}, t('planning.extra_teams', { count: n, kind: term('team_kind', k) }))))
           : h('p', {}, t(c.achievable ? 'planning.no_extra' : 'planning.capacity_as_is')),
         c.achievable && c.completion_date_at_confidence
           ? h('p', {}, t('planning.date_at_confidence', { date: fmtDate(c.completion_date_at_confidence) }))
