@@ -90,6 +90,27 @@ pub struct Loaded {
     pub notes: Vec<String>,
     /// The strategy that sized the registry's tasks (`None` for --tasks).
     pub strategy: Option<String>,
+    /// Teams with no cost per day, priced at their kind's default rate.
+    pub unpriced_teams: Vec<String>,
+}
+
+impl Loaded {
+    /// Says which costs are assumed, for commands that show costs: teams without a
+    /// `cost_per_day` are priced at their kind's default day rate, which is no one's budget.
+    pub fn default_costs_note(&self) -> Option<String> {
+        (!self.unpriced_teams.is_empty()).then(|| {
+            let rates: Vec<String> = demine_plan::model::ALL_KINDS
+                .iter()
+                .map(|&k| format!("{k} {}", demine_plan::input::default_cost_per_day(k)))
+                .collect();
+            format!(
+                "{} of {} teams have no cost_per_day; costs price them at a default rate per day by kind ({}): give each team's cost_per_day, in one currency, to plan a budget",
+                self.unpriced_teams.len(),
+                self.problem.teams.len(),
+                rates.join(", ")
+            )
+        })
+    }
 }
 
 /// Loads a planning problem: from `tasks`/`teams` CSVs, or from the registry `reg` (which must
@@ -126,9 +147,13 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
         speed_km_per_h: input.speed_km_per_h,
         ..Default::default()
     };
-    let teams_from_file = match &input.teams {
-        Some(f) => Some(demine_plan::read_teams(f, start).map_err(|e| AppError::refused(e.to_string()))?),
-        None => None,
+    let (teams_from_file, mut unpriced_teams) = match &input.teams {
+        Some(f) => {
+            let (teams, unpriced) =
+                demine_plan::read_teams_and_unpriced(f, start).map_err(|e| AppError::refused(e.to_string()))?;
+            (Some(teams), unpriced)
+        }
+        None => (None, Vec::new()),
     };
     let mut rates = Rates::default();
     let mut value_source = "tasks.csv";
@@ -192,6 +217,11 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
                     .iter()
                     .filter(|t| t.productivity_m2_per_day > 0.0)
                     .filter(|t| t.end_date.is_none_or(|e| e >= start))
+                    .inspect(|t| {
+                        if t.cost_per_day.is_none() {
+                            unpriced_teams.push(t.id.clone());
+                        }
+                    })
                     .map(|t| Team {
                         id: t.id.clone(),
                         kind: t.kind,
@@ -395,6 +425,7 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
         under_way,
         notes,
         strategy,
+        unpriced_teams,
     })
 }
 
@@ -1004,7 +1035,8 @@ pub async fn capacity(
     }
     check_search_budget(s.search_budget_s)?;
     let deadline = parse_date("--deadline", &s.deadline)?;
-    let l = load(reg, actor, input).await?;
+    let mut l = load(reg, actor, input).await?;
+    l.notes.extend(l.default_costs_note());
     let p = &l.problem;
     if deadline <= p.start_date {
         return Err(AppError::refused(format!(
@@ -1159,6 +1191,12 @@ pub struct HistoryGaps {
     pub months: Vec<demine_plan::history::YearMonth>,
     /// Per organisation, months between its first and last rows without its row.
     pub by_organisation: Vec<(String, Vec<demine_plan::history::YearMonth>)>,
+    /// The organisations that reported every month before the last but not the last (a report
+    /// perhaps still to come), and their share of those months' release.
+    pub missing_last_month: Vec<String>,
+    pub missing_last_month_share: f64,
+    /// The history's last month.
+    pub last_month: Option<demine_plan::history::YearMonth>,
 }
 
 impl HistoryAnswer {
@@ -1270,9 +1308,13 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
     let gaps = if from_registry {
         HistoryGaps::default()
     } else {
+        let (missing_last_month, missing_last_month_share) = history::organisations_missing_the_last_month(&rows);
         HistoryGaps {
             months: history::months_without_rows(&rows),
             by_organisation: history::organisation_months_without_rows(&rows),
+            missing_last_month,
+            missing_last_month_share,
+            last_month: rows.iter().map(|row| row.month).max(),
         }
     };
     if let Some(m) = fit_until {
@@ -1316,7 +1358,7 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
                 "remaining_source": remaining_source,
                 "history_last_month": f.model.last_month.to_string(),
                 "start_month": f.start_month.to_string(),
-                "months_between_history_and_start": f.start_month.index() - f.model.last_month.index() - 1,
+                "months_between_history_and_start": f.months_between_history_and_start(),
                 "p10": f.p10_month.map(|m| m.to_string()),
                 "p50": f.p50_month.map(|m| m.to_string()),
                 "p90": f.p90_month.map(|m| m.to_string()),
@@ -1355,6 +1397,11 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
             "organisation": o,
             "months": months.iter().map(ToString::to_string).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
+        "organisations_missing_last_month": (!a.gaps().missing_last_month.is_empty()).then(|| json!({
+            "month": a.gaps().last_month.map(|m| m.to_string()),
+            "organisations": a.gaps().missing_last_month,
+            "share_of_release_in_the_months_before": a.gaps().missing_last_month_share,
+        })),
     });
     if let (Some(out), Value::Object(fields)) = (out.as_object_mut(), fields) {
         out.extend(fields);

@@ -87,8 +87,8 @@ pub fn priority_text(report: &PriorityReport, top: usize, synthetic: bool, lang:
         lang,
         "Priorities — {} hazards with land left ({} released, not ranked); score 0–100 = Σ weight × criterion / Σ weights",
         &[
-            &thousands(report.hazards.len() as f64),
-            &thousands(report.released_not_ranked as f64),
+            &thousands(lang, report.hazards.len() as f64),
+            &thousands(lang, report.released_not_ranked as f64),
         ],
     ));
     if !report.risk_map {
@@ -133,9 +133,9 @@ pub fn priority_text(report: &PriorityReport, top: usize, synthetic: bool, lang:
         for c in &h.breakdown {
             let measure = match c.measure {
                 Some(m) if c.unit == "probability" => format!("{m:.3}"),
-                Some(m) if lang == Lang::En || c.unit == "m" => format!("{} {}", thousands(m), c.unit),
+                Some(m) if lang == Lang::En || c.unit == "m" => format!("{} {}", thousands(lang, m), c.unit),
                 // In Ukrainian a count before its noun would need the noun's form for the count.
-                Some(m) => format!("{}: {}", tr_any(lang, c.unit), thousands(m)),
+                Some(m) => format!("{}: {}", tr_any(lang, c.unit), thousands(lang, m)),
                 None => "—".into(),
             };
             line(

@@ -648,6 +648,9 @@ pub async fn strategies(
     base_input.strategy = Some("none".into());
     let loaded = crate::plan::load(Some(reg), actor, &base_input).await?;
     let forecast_options = crate::plan::forecast_options(&loaded, s.runs, s.seed, None);
+    // The overlap, priority and cost notes of the loaded registry hold for every strategy.
+    let mut notes = loaded.notes.clone();
+    notes.extend(loaded.default_costs_note());
     let base = loaded.problem;
     if let Some(d) = deadline {
         if d <= base.start_date {
@@ -743,7 +746,6 @@ pub async fn strategies(
             cleared_m2: r.evaluation.cleared_m2,
         }
     };
-    let mut notes = Vec::new();
     let mut runs = Vec::new();
     for kind in [StrategyKind::ClearAll, StrategyKind::SurveyLed] {
         progress.stage(&format!("planning and forecasting {kind}"));

@@ -26,11 +26,25 @@ pub use risk::{risk_build_text, risk_suggest_text};
 pub use upkeep::{amended_text, imported_text, profiles_text, recomputed_text, retired_text};
 
 /// 1234567.8 → "1,234,568".
-pub use demine_core::spreadsheet::group_thousands as thousands;
+/// A whole number grouped by thousands as `lang` writes it: `2,392,149` in English,
+/// `2 392 149` (no-break spaces) in Ukrainian.
+pub fn thousands(lang: Lang, x: f64) -> String {
+    if x < 0.0 {
+        format!("−{}", demine_report::grouped(lang, -x, 0))
+    } else {
+        demine_report::grouped(lang, x, 0)
+    }
+}
 
 /// Area in km² with 3 decimals and in m².
-pub fn area(m2: f64) -> String {
-    format!("{:>12.3} km²  ({} m²)", m2 / 1e6, thousands(m2))
+pub fn area(lang: Lang, m2: f64) -> String {
+    format!(
+        "{:>12} {}  ({} {})",
+        demine_report::grouped(lang, m2 / 1e6, 3),
+        demine_report::unit_km2(lang),
+        thousands(lang, m2),
+        demine_report::unit_m2(lang)
+    )
 }
 
 /// The form of `noun` after the number `n`, by the language's plural rule ("1 inspection",
@@ -108,7 +122,7 @@ pub fn release_text(
             &as_of.map(|d| tr_fill(lang, " as of {}", &[&d])).unwrap_or_default(),
             &format!(
                 "{} {}",
-                thousands(hazards.len() as f64),
+                thousands(lang, hazards.len() as f64),
                 noun_after(lang, hazards.len() as u64, Noun::Hazard)
             ),
         ],
@@ -116,12 +130,13 @@ pub fn release_text(
     s.push('\n');
     let labels = ["hazard area", "cancelled", "reduced", "cleared", "remaining"];
     let w = label_width(lang, &labels, 14);
-    s.push_str(&format!("  {:<w$}{}\n", tr(lang, labels[0]), area(t.area_m2)));
+    s.push_str(&format!("  {:<w$}{}\n", tr(lang, labels[0]), area(lang, t.area_m2)));
     for (label, m2) in labels[1..]
         .iter()
         .zip([t.cancelled_m2, t.reduced_m2, t.cleared_m2, t.remaining_m2])
     {
-        s.push_str(&format!("  {:<w$}{}  {:5.1} %\n", tr(lang, label), area(m2), pct(m2)));
+        let share = demine_report::grouped(lang, pct(m2), 1);
+        s.push_str(&format!("  {:<w$}{}  {share:>5} %\n", tr(lang, label), area(lang, m2)));
     }
     let [(_, active), (_, partial), (_, released)] = crate::release::status_counts(release);
     s.push_str(&tr_fill(
@@ -147,22 +162,22 @@ pub fn migrated(m: &crate::audit::Migrated, lang: Lang) -> String {
     let mut out = tr_fill(
         lang,
         "moved {} → {}: {} rows in {} tables",
-        &[&m.from, &m.to, &thousands(m.rows as f64), &m.tables.len()],
+        &[&m.from, &m.to, &thousands(lang, m.rows as f64), &m.tables.len()],
     );
     out.push('\n');
     for (table, n) in m.tables.iter().filter(|(_, n)| *n > 0) {
-        out.push_str(&format!("  {table:<24} {:>12}\n", thousands(*n as f64)));
+        out.push_str(&format!("  {table:<24} {:>12}\n", thousands(lang, *n as f64)));
     }
     out.push_str(&tr_fill(
         lang,
         "checked on the copy: audit chain verified ({} entries, head {}); land release equal to the source's: {} released, {} remaining",
         &[
-            &thousands(m.audit_entries as f64),
+            &thousands(lang, m.audit_entries as f64),
             &m.audit_head_hash
                 .as_deref()
                 .map_or(tr(lang, "none"), |h| &h[..h.len().min(16)]),
-            &area(m.released_m2).trim(),
-            &area(m.remaining_m2).trim(),
+            &area(lang, m.released_m2).trim(),
+            &area(lang, m.remaining_m2).trim(),
         ],
     ));
     out
@@ -288,7 +303,7 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
                     ]
                 )
             );
-            let between = f.start_month.index() - f.model.last_month.index() - 1;
+            let between = f.months_between_history_and_start();
             if between > 0 {
                 let _ = writeln!(
                     out,
@@ -329,8 +344,8 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
                     "  P10–P90 band held the actual cumulative area in {} % of months; median error {} m² (straight line through the last 12 fitted months: {} m²)",
                     &[
                         &format!("{:.0}", h.coverage_p10_p90 * 100.0),
-                        &thousands(h.median_abs_error_m2),
-                        &thousands(h.baseline_median_abs_error_m2),
+                        &thousands(lang, h.median_abs_error_m2),
+                        &thousands(lang, h.baseline_median_abs_error_m2),
                     ]
                 )
             );
@@ -343,10 +358,10 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
                         "  {}  actual {}  P10 {}  P50 {}  P90 {} m²",
                         &[
                             &m.month,
-                            &format!("{:>13}", thousands(m.actual_cum_m2)),
-                            &format!("{:>13}", thousands(m.p10_cum_m2)),
-                            &format!("{:>13}", thousands(m.p50_cum_m2)),
-                            &format!("{:>13}", thousands(m.p90_cum_m2)),
+                            &format!("{:>13}", thousands(lang, m.actual_cum_m2)),
+                            &format!("{:>13}", thousands(lang, m.p10_cum_m2)),
+                            &format!("{:>13}", thousands(lang, m.p50_cum_m2)),
+                            &format!("{:>13}", thousands(lang, m.p90_cum_m2)),
                         ]
                     )
                 );
@@ -366,6 +381,26 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
                     "  note: {} months of the history had no row and are read as 0 m² released: {}; add them to the file if work was done then"
                 },
                 &[&gaps.len(), &first_of(gaps, 12)]
+            )
+        );
+    }
+    let gaps = answer.gaps();
+    if let (false, Some(last)) = (gaps.missing_last_month.is_empty(), gaps.last_month) {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr_fill(
+                lang,
+                "  note: {} organisation(s) with a row in each of the {} months before {} have none in it ({}; {} % of those months' release): if their reports are still to come, {} reads low and so does the forecast; add their figures, or leave {} out of the file",
+                &[
+                    &gaps.missing_last_month.len(),
+                    &demine_plan::history::STEADY_REPORTING_MONTHS,
+                    &last,
+                    &first_of(&gaps.missing_last_month, 5),
+                    &format!("{:.0}", gaps.missing_last_month_share * 100.0),
+                    &last,
+                    &last,
+                ]
             )
         );
     }
@@ -424,7 +459,7 @@ pub fn groups_text(
     let w = widths(lang, headers, [24, 7, 11, 11, 11, 11, 12]);
     let row = |c: [String; 7]| format!("  {}\n", table_row(&c, &w, 1));
     s.push_str(&row(headers.map(str::to_string)));
-    let k = |m2: f64| format!("{:.3}", m2 / 1e6);
+    let k = |m2: f64| demine_report::grouped(lang, m2 / 1e6, 3);
     for g in groups {
         s.push_str(&row([
             g.key.to_string(),
@@ -480,11 +515,11 @@ pub fn show_text(s: &crate::show::Shown, lang: Lang) -> String {
                 "land release: {} — area {} m²; cancelled {}, reduced {}, cleared {}, remaining {} m²",
                 &[
                     &tr_any(lang, h["status"].as_str().unwrap_or("")),
-                    &thousands(n("area_m2")),
-                    &thousands(n("cancelled_m2")),
-                    &thousands(n("reduced_m2")),
-                    &thousands(n("cleared_m2")),
-                    &thousands(n("remaining_m2")),
+                    &thousands(lang, n("area_m2")),
+                    &thousands(lang, n("cancelled_m2")),
+                    &thousands(lang, n("reduced_m2")),
+                    &thousands(lang, n("cleared_m2")),
+                    &thousands(lang, n("remaining_m2")),
                 ],
             ),
         );
@@ -900,7 +935,7 @@ mod tests {
             assert!(uk.contains(word), "{word:?} in {uk}");
         }
         assert!(
-            uk.contains("       4.000 km²  (4,000,000 m²)") && uk.contains(" 56.2 %"),
+            uk.contains("       4,000 км²  (4\u{a0}000\u{a0}000 м²)") && uk.contains(" 56,2 %"),
             "{uk}"
         );
         for english in [

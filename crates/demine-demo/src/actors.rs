@@ -106,7 +106,7 @@ pub(crate) fn teams(world: &World, params: &Params, seed: u64) -> Vec<Team> {
         .collect();
     let cum = crate::util::cumulative(weights);
     let mut out = Vec::new();
-    for (org, _, _, counts) in OPERATORS {
+    for (org, _, org_kind, counts) in OPERATORS {
         let short = org.trim_start_matches("ORG-");
         for (k, &kind) in KINDS.iter().enumerate() {
             let base = counts[k] as f64 * params.team_factor;
@@ -134,12 +134,32 @@ pub(crate) fn teams(world: &World, params: &Params, seed: u64) -> Vec<Team> {
                     base_lat: lat,
                     start_date: None,
                     end_date: None,
-                    cost_per_day: None,
+                    cost_per_day: Some(day_rate(org_kind, kind)),
                 });
             }
         }
     }
     out
+}
+
+/// A team's cost per working day (SYNTHETIC, in US dollars): by kind (machines and dogs cost
+/// more than a manual section, a survey team less), and by who fields it: a military unit's pay
+/// is lower than an NGO's, a company's carries its margin. Drawn from no random stream, so the
+/// rest of the demo is as it was before teams had costs.
+fn day_rate(org_kind: &str, kind: TeamKind) -> f64 {
+    let by_kind = match kind {
+        TeamKind::Manual => 1400.0,
+        TeamKind::Mechanical => 2600.0,
+        TeamKind::Mdd => 1100.0,
+        TeamKind::Nts => 550.0,
+        TeamKind::Ts => 1400.0,
+    };
+    let by_operator = match org_kind {
+        "military" => 0.7,
+        "commercial" => 1.2,
+        _ => 1.0,
+    };
+    by_kind * by_operator
 }
 
 /// Teams of one kind with their bases in km, for picking a team near a hazard.

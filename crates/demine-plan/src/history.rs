@@ -720,7 +720,65 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
             });
         }
     }
+    check_no_decade_gap(&seen, name, &month_column)?;
     Ok(out)
+}
+
+/// Longest stretch of months without a row a history may have: beyond it, a year is mistyped
+/// (`1900-01`, `2002-05` for 2022) or old records say nothing of today's pace.
+pub const MAX_GAP_MONTHS: i64 = 120;
+
+/// Refuses a history whose months are split by more than [`MAX_GAP_MONTHS`] without rows,
+/// naming the line of the smaller side's month next to the gap (the likely typing error).
+fn check_no_decade_gap(
+    seen: &BTreeMap<(YearMonth, String), u64>,
+    name: &str,
+    month_column: &str,
+) -> Result<(), HistoryError> {
+    // The first line of each month given, in month order.
+    let mut first_line: BTreeMap<YearMonth, u64> = BTreeMap::new();
+    for (&(month, _), &line) in seen {
+        first_line
+            .entry(month)
+            .and_modify(|l| *l = (*l).min(line))
+            .or_insert(line);
+    }
+    let months: Vec<(YearMonth, u64)> = first_line.into_iter().collect();
+    for (k, pair) in months.windows(2).enumerate() {
+        let (before, after) = (pair[0], pair[1]);
+        let without_rows = after.0.index() - before.0.index() - 1;
+        if without_rows <= MAX_GAP_MONTHS {
+            continue;
+        }
+        let months_before = k + 1;
+        let (lonely, line, other, fix) = if months_before <= months.len() - months_before {
+            (
+                before.0,
+                before.1,
+                after.0,
+                format!("remove the rows before {}", after.0),
+            )
+        } else {
+            (
+                after.0,
+                after.1,
+                before.0,
+                format!("remove the rows after {}", before.0),
+            )
+        };
+        return Err(HistoryError::Value {
+            path: name.into(),
+            line,
+            column: month_column.into(),
+            problem: format!(
+                "month {lonely} is {} months ({:.0} years) from the nearest other month given ({other}); over {} years without a row is a mistyped year or records too old to tell today's pace: correct the year, or {fix}",
+                group_thousands(without_rows as f64 + 1.0),
+                (without_rows as f64 + 1.0) / 12.0,
+                MAX_GAP_MONTHS / 12,
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Whether a total shown in a spreadsheet is this sum: spreadsheets round what they show, to
@@ -961,6 +1019,62 @@ pub fn organisation_months_without_rows(history: &[MonthlyRelease]) -> Vec<(Stri
         .collect()
 }
 
+/// Months an organisation reported in a row before the history's last month for its missing
+/// row in the last month to look like a report still to come.
+pub const STEADY_REPORTING_MONTHS: usize = 3;
+
+/// The organisations with a row in each of the [`STEADY_REPORTING_MONTHS`] months before the
+/// history's last month but none in it, with their share of those months' release: an export
+/// made before every operator has reported its last month, whose total then reads low and
+/// pulls the forecast's level down. Empty when every steady reporter has its last month (or the
+/// file names no organisations).
+///
+/// ```
+/// use demine_plan::history::{organisations_missing_the_last_month, MonthlyRelease, YearMonth};
+/// let row = |m: &str, o: &str, a: f64| MonthlyRelease { month: YearMonth::parse(m).unwrap(), organisation: o.into(), area_m2: a };
+/// let mut h = Vec::new();
+/// for m in ["2024-01", "2024-02", "2024-03"] {
+///     h.extend([row(m, "A", 300.0), row(m, "B", 100.0)]);
+/// }
+/// h.push(row("2024-04", "B", 90.0));
+/// let (missing, share) = organisations_missing_the_last_month(&h);
+/// assert_eq!(missing, ["A"]);
+/// assert!((share - 0.75).abs() < 1e-9);
+/// ```
+pub fn organisations_missing_the_last_month(history: &[MonthlyRelease]) -> (Vec<String>, f64) {
+    let Some(last) = history.iter().map(|r| r.month.index()).max() else {
+        return (Vec::new(), 0.0);
+    };
+    let before = (last - STEADY_REPORTING_MONTHS as i64)..last;
+    let mut by_organisation: BTreeMap<&str, (BTreeSet<i64>, f64)> = BTreeMap::new();
+    let mut total_before_m2 = 0.0;
+    for r in history {
+        let entry = by_organisation.entry(&r.organisation).or_default();
+        entry.0.insert(r.month.index());
+        if before.contains(&r.month.index()) {
+            entry.1 += r.area_m2;
+            total_before_m2 += r.area_m2;
+        }
+    }
+    if by_organisation.len() < 2 {
+        return (Vec::new(), 0.0);
+    }
+    let mut missing = Vec::new();
+    let mut missing_m2 = 0.0;
+    for (organisation, (months, area_m2)) in by_organisation {
+        if !months.contains(&last) && before.clone().all(|m| months.contains(&m)) && area_m2 > 0.0 {
+            missing.push(organisation.to_string());
+            missing_m2 += area_m2;
+        }
+    }
+    let share = if total_before_m2 > 0.0 {
+        missing_m2 / total_before_m2
+    } else {
+        0.0
+    };
+    (missing, share)
+}
+
 /// Monthly totals over organisations from the first to the last month (gaps are 0).
 pub fn monthly_totals(history: &[MonthlyRelease]) -> Vec<(YearMonth, f64)> {
     let (Some(first), Some(last)) = (
@@ -1122,6 +1236,9 @@ pub fn line_weight_for(months: usize) -> f64 {
     YOUNG_LINE_WEIGHT + (LINE_WEIGHT - YOUNG_LINE_WEIGHT) * grown
 }
 
+/// Months a history needs to learn seasons from, and to compare each month with the same
+/// calendar month a year before: two years.
+const SEASON_LEARNING_MONTHS: usize = 24;
 /// Months the trend is fitted on (the most recent).
 const TREND_WINDOW_MONTHS: usize = 24;
 /// A calendar month whose typical release, year after year (at least two years), is under this
@@ -1200,7 +1317,7 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
     } else {
         fit_with_damping(totals, damping)?
     };
-    if damping == 0.0 && origins.iter().filter(|&&o| o >= 24).count() < YOUNG_MONTHS / 2 {
+    if damping == 0.0 && origins.iter().filter(|&&o| o >= SEASON_LEARNING_MONTHS).count() < YOUNG_MONTHS / 2 {
         // Too few of the history's own hindcasts had two years to learn seasons from, so a
         // trend could not earn its place there; a growth the same calendar months show year
         // after year, beyond their noise, is evidence enough.
@@ -1253,12 +1370,12 @@ const YEAR_OVER_YEAR_T: f64 = 2.0;
 /// with a winter in them cannot do.
 fn year_over_year_growth(months: &[f64]) -> Option<f64> {
     let n = months.len();
-    if n < 24 {
+    if n < SEASON_LEARNING_MONTHS {
         return None;
     }
     let typical = typical_months(months);
     // Compared with a start-up year (teams arriving), any programme looks as if it grows.
-    if ramp_up_end(&typical) > n - 24 {
+    if ramp_up_end(&typical) > n - SEASON_LEARNING_MONTHS {
         return None;
     }
     let ratios: Vec<f64> = (n - 12..n)
@@ -1355,7 +1472,7 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
     // calendar month look seasonal (and its neighbours not).
     let mut seasonal = [1.0f64; 12];
     let mut closed = [false; 12];
-    if n >= 24 {
+    if n >= SEASON_LEARNING_MONTHS {
         let capped = typical_months(&x);
         let mut by_month: [Vec<f64>; 12] = Default::default();
         for t in 6..n.saturating_sub(6) {
@@ -1564,6 +1681,14 @@ pub struct HistoryForecast {
     /// Share of the runs (as the band draws them) that had not released it within
     /// [`MAX_MONTHS_AHEAD`] months.
     pub beyond_horizon_share: f64,
+}
+
+impl HistoryForecast {
+    /// Months between the history's last month and the start, neither counted: 0 when the
+    /// forecast starts the month after the history.
+    pub fn months_between_history_and_start(&self) -> i64 {
+        self.start_month.index() - self.model.last_month.index() - 1
+    }
 }
 
 /// Forecasts when `remaining_m2` will be released at the pace the history shows, counting the

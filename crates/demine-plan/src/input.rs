@@ -337,7 +337,14 @@ pub fn read_tasks(file: &Path, start: NaiveDate) -> Result<Vec<Task>, InputError
 /// `start_date`, `end_date`, `cost_per_day`, `productivity_by_terrain` as
 /// `forest:150|farmland:600`, m² per working day on tasks of that `terrain`).
 pub fn read_teams(file: &Path, start: NaiveDate) -> Result<Vec<Team>, InputError> {
+    read_teams_and_unpriced(file, start).map(|(teams, _)| teams)
+}
+
+/// [`read_teams`], with the ids of the teams that have no `cost_per_day` (priced at
+/// [`default_cost_per_day`]), for a note beside the costs.
+pub fn read_teams_and_unpriced(file: &Path, start: NaiveDate) -> Result<(Vec<Team>, Vec<String>), InputError> {
     let mut teams = Vec::new();
+    let mut unpriced = Vec::new();
     read_csv(file, &["id", "kind", "productivity_m2_per_day"], |row| {
         let id = row.id.clone().unwrap_or_default();
         let kind = match row.get("kind").map(str::to_string) {
@@ -419,6 +426,9 @@ pub fn read_teams(file: &Path, start: NaiveDate) -> Result<Vec<Team>, InputError
             }
         }
         if let (Some(kind), Some(p)) = (kind, productivity) {
+            if cost.is_none() {
+                unpriced.push(id.clone());
+            }
             teams.push(Team {
                 id,
                 kind,
@@ -431,10 +441,11 @@ pub fn read_teams(file: &Path, start: NaiveDate) -> Result<Vec<Team>, InputError
             });
         }
     })?;
-    Ok(teams)
+    Ok((teams, unpriced))
 }
 
-/// Cost of a team per day when none is given (an assumption for capacity questions only).
+/// Cost of a team per day when none is given (an assumption for capacity and strategy costs
+/// only; a note says so beside them).
 pub fn default_cost_per_day(kind: TeamKind) -> f64 {
     match kind {
         TeamKind::Manual => 1500.0,

@@ -166,6 +166,24 @@ fn bad_input_is_located_never_a_panic() {
     let bad_month = "Month,Operator,Area\n2024-13,A,1\n";
     let e = parse_history(bad_month, "h.csv", &map).unwrap_err().to_string();
     assert!(e.contains("line 2") && e.contains("YYYY-MM"), "{e}");
+    // A mistyped year leaves decades without rows: refused at its line, not read as a gap.
+    let typo = "Month,Operator,Area\n2024-01,A,100\n2024-02,A,90\n1900-03,B,5\n2024-03,A,80\n";
+    let e = parse_history(typo, "h.csv", &map).unwrap_err().to_string();
+    assert!(
+        e.contains("h.csv: line 4, column 'Month'")
+            && e.contains("month 1900-03 is 1,486 months")
+            && e.contains("correct the year"),
+        "{e}"
+    );
+    let late_typo = "Month,Operator,Area\n2021-11,A,100\n2021-12,A,90\n2202-01,A,80\n";
+    let e = parse_history(late_typo, "h.csv", &map).unwrap_err().to_string();
+    assert!(
+        e.contains("line 4") && e.contains("remove the rows after 2021-12"),
+        "{e}"
+    );
+    // Ten years without a row is still a history (a programme that stopped and restarted).
+    let restarted = "Month,Operator,Area\n2010-01,A,100\n2020-01,A,90\n";
+    assert_eq!(parse_history(restarted, "h.csv", &map).unwrap().len(), 2);
     let text = "Month,Operator,Area\n2024-01,A,abc\n";
     assert!(parse_history(text, "h.csv", &map)
         .unwrap_err()

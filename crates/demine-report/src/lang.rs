@@ -88,10 +88,60 @@ pub fn tr_ctx(lang: Lang, context: &'static str, en: &'static str) -> &'static s
 /// ```
 /// use demine_report::lang::{tr_fill, Lang};
 /// assert_eq!(tr_fill(Lang::En, "Generated {} by demine-report {}.", &[&"today", &"1.0"]), "Generated today by demine-report 1.0.");
-/// assert_eq!(tr_fill(Lang::Uk, "Generated {} by demine-report {}.", &[&"today", &"1.0"]), "Створено today програмою demine-report 1.0.");
+/// assert_eq!(tr_fill(Lang::Uk, "Generated {} by demine-report {}.", &[&"today", &"0.1.0"]), "Створено today програмою demine-report 0.1.0.");
+/// // A figure reads as Ukrainian writes it: a decimal comma, thousands apart.
+/// assert_eq!(tr_fill(Lang::Uk, "no road within {} km", &[&"1,234.5"]), "немає дороги в межах 1\u{a0}234,5 км");
+/// assert_eq!(tr_fill(Lang::En, "no road within {} km", &[&"1,234.5"]), "no road within 1,234.5 km");
+/// assert_eq!(tr_fill(Lang::Uk, "no road within {} km", &[&"(30.03, 50.005)"]), "немає дороги в межах (30.03, 50.005) км");
+/// assert_eq!(tr_fill(Lang::Uk, "no road within {} km", &[&"0,865"]), "немає дороги в межах 0,865 км");
 /// ```
 pub fn tr_fill(lang: Lang, en: &'static str, args: &[&dyn std::fmt::Display]) -> String {
-    fill(tr(lang, en), args)
+    fill_figures(lang, tr(lang, en), args)
+}
+
+/// [`fill`], each argument that is a figure with a decimal point (`1,234.5`, `-0.25`) in
+/// `lang`'s way: in Ukrainian a decimal comma and thousands apart by a no-break space, as
+/// [`crate::text::grouped`] writes them. Dates, ids, versions (`0.1.0`) and whole numbers are
+/// not such figures and stay as they are: whole numbers are grouped by the caller
+/// ([`crate::text::grouped`] with 0 decimals).
+pub fn fill_figures(lang: Lang, template: &str, args: &[&dyn std::fmt::Display]) -> String {
+    if lang == Lang::En {
+        return fill(template, args);
+    }
+    let texts: Vec<String> = args.iter().map(|a| localised_figure(lang, &a.to_string())).collect();
+    let shown: Vec<&dyn std::fmt::Display> = texts.iter().map(|t| t as &dyn std::fmt::Display).collect();
+    fill(template, &shown)
+}
+
+/// `text` in `lang`'s number format when the whole of it (padding aside) is a figure written
+/// the English way with a decimal point; otherwise `text` as it is.
+fn localised_figure(lang: Lang, text: &str) -> String {
+    let figure = text.trim();
+    let unsigned = figure.strip_prefix(['-', '−', '+']).unwrap_or(figure);
+    let (int, frac) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    let groups: Vec<&str> = int.split(',').collect();
+    let int_ok = !groups[0].is_empty()
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+        && (groups.len() == 1 || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3)));
+    let frac_ok = frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+    // Only a decimal point makes a figure certainly English: `0,865` may be a figure already
+    // in Ukrainian, and `1,234` either.
+    if !int_ok || !frac_ok || frac.is_none() {
+        return text.to_string();
+    }
+    let mark = crate::text::decimal_mark(lang).to_string();
+    let grouping = match lang {
+        Lang::En => ",",
+        Lang::Uk => "\u{a0}",
+    };
+    let localised = figure
+        .replace(',', "\u{1}")
+        .replace('.', &mark)
+        .replace('\u{1}', grouping);
+    text.replacen(figure, &localised, 1)
 }
 
 /// Fills the `{}` of `template` with `args` in order; a `{}` without an argument stays.
@@ -483,39 +533,48 @@ fn tables() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
 
 /// A note an engine wrote in English (its `; `-separated parts: why a strategy clears a
 /// hazard's land, what a priority criterion measured), in `lang`: each part that is a phrase
-/// of the tables or matches a note template of [`notes`] is translated with its figures kept;
-/// a part that matches nothing stays as it is.
+/// of the tables or matches a note template of [`notes`] is translated, its figures written as
+/// [`fill_figures`] writes them; a part that matches nothing stays as it is.
 ///
 /// ```
 /// use demine_report::lang::{tr_note, Lang};
 /// let why = "cancel 92.2 ha in 17 cell(s) (no evidence, expected items below the threshold); clear 9.3 ha in 5 cell(s) (9.3 ha around finds or accidents, the rest high risk)";
 /// assert_eq!(tr_note(Lang::En, why), why);
 /// let uk = tr_note(Lang::Uk, why);
-/// assert!(uk.starts_with("скасувати 92.2 га у комірках: 17 ("), "{uk}");
-/// assert!(uk.contains("; очистити 9.3 га у комірках: 5 (9.3 га навколо"), "{uk}");
+/// assert!(uk.starts_with("скасувати 92,2 га у комірках: 17 ("), "{uk}");
+/// assert!(uk.contains("; очистити 9,3 га у комірках: 5 (9,3 га навколо"), "{uk}");
 /// assert_eq!(tr_note(Lang::Uk, "a note no table knows"), "a note no table knows");
+/// // A note whose template holds `; ` is translated whole.
+/// let overrun = "2 team(s) work past their end date (T1, T2); the dates assume they stay on: extend their contracts, or add teams";
+/// assert!(tr_note(Lang::Uk, overrun).starts_with("груп, що працюють після дати завершення: 2 (T1, T2); дати"));
 /// ```
 pub fn tr_note(lang: Lang, note: &str) -> String {
     if lang == Lang::En {
         return note.to_string();
     }
-    note.split("; ")
-        .map(|part| match uk(part) {
-            Some(t) => t.to_string(),
-            None => notes::UK_NOTES
-                .iter()
-                .find_map(|(en, uk)| template_figures(en, part).map(|figures| (uk, figures)))
-                .map_or_else(
-                    || part.to_string(),
-                    |(uk, figures)| {
-                        let args: Vec<&dyn std::fmt::Display> =
-                            figures.iter().map(|f| f as &dyn std::fmt::Display).collect();
-                        fill(uk, &args)
-                    },
-                ),
+    // A template may hold `; ` itself (a note of several clauses): the whole note first.
+    translate_note_part(note).unwrap_or_else(|| {
+        note.split("; ")
+            .map(|part| translate_note_part(part).unwrap_or_else(|| part.to_string()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
+/// The Ukrainian of a phrase of the tables, or of a text a note template of [`notes`] makes
+/// (its figures kept).
+fn translate_note_part(part: &str) -> Option<String> {
+    if let Some(t) = uk(part) {
+        return Some(t.to_string());
+    }
+    notes::UK_NOTES.iter().find_map(|(en, uk)| {
+        // A figure spanning `; ` is a template of one clause swallowing the next.
+        let figures = template_figures(en, part).filter(|f| f.iter().all(|f| !f.contains("; ")));
+        figures.map(|figures| {
+            let args: Vec<&dyn std::fmt::Display> = figures.iter().map(|f| f as &dyn std::fmt::Display).collect();
+            fill_figures(Lang::Uk, uk, &args)
         })
-        .collect::<Vec<_>>()
-        .join("; ")
+    })
 }
 
 /// The figures that fill `template`'s `{}` to make `text`, or `None` when it does not make it.

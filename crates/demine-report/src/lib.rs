@@ -73,7 +73,7 @@ pub mod strategy;
 pub use lang::Lang;
 pub use priority::{PriorityRow, PrioritySection};
 pub use risk::{RiskSection, Suggested};
-pub use text::{escape, grouped};
+pub use text::{escape, grouped, unit_km2, unit_m2};
 
 use demine_core::release::{HazardRelease, RegistryRelease, ReleaseFigures};
 use demine_core::{Accident, Find, FindCategory, Hazard, HazardClass, HazardStatus};

@@ -645,7 +645,7 @@ async fn dispatch(cli: Cli) -> AppResult<ExitCode> {
                     &[
                         &r.from,
                         &r.to,
-                        &thousands(r.audit_entries as f64),
+                        &thousands(lang, r.audit_entries as f64),
                         &r.to.trim_end_matches(".gpkg"),
                     ]
                 )
@@ -805,7 +805,7 @@ async fn audit(db: &str, actor: &Actor, command: AuditCommand, lang: Lang) -> Ap
                             lang,
                             "audit log holds: {} entries, head entry {} ({})",
                             &[
-                                &thousands(v.entries as f64),
+                                &thousands(lang, v.entries as f64),
                                 &v.head_seq.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
                                 &v.head_hash.as_deref().unwrap_or("-"),
                             ]

@@ -103,14 +103,21 @@ fn every_way_of_asking_for_ukrainian_prints_ukrainian() {
         ] {
             assert!(!uk.contains(english), "{english:?} left in {uk}");
         }
-        // The figures are the same in both.
-        let figures = |t: &str| -> Vec<String> {
-            t.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        // The figures are the same in both, each written as its language writes figures:
+        // `2,392,149` and `0.797` in English, `2 392 149` (no-break spaces) and `0,797` in
+        // Ukrainian.
+        let figures = |t: &str, thousands: char, decimal: char| -> Vec<String> {
+            t.split(|c: char| !(c.is_ascii_digit() || c == thousands || c == decimal))
                 .filter(|x| x.chars().any(|c| c.is_ascii_digit()))
-                .map(|x| x.trim_end_matches([',', '.']).to_string())
+                .map(|x| {
+                    x.trim_matches([thousands, decimal])
+                        .replace(thousands, "")
+                        .replace(decimal, ".")
+                })
                 .collect()
         };
-        assert_eq!(figures(&uk), figures(&en));
+        assert_eq!(figures(&uk, '\u{a0}', ','), figures(&en, ',', '.'));
+        assert!(!uk.contains("0.797") && uk.contains("0,797"), "{uk}");
     }
     // `--lang` wins over DEMINE_LANG; DEMINE_LANG over the locale.
     let status = ok(&s, &["status", "--lang", "en"], &[("DEMINE_LANG", "uk")]);

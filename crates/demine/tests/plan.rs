@@ -305,3 +305,54 @@ fn semicolon_spreadsheet_inputs_plan_as_the_comma_files() {
     };
     assert_eq!(plan(&semicolon_tasks, &semicolon_teams), plan(&tasks, &teams));
 }
+
+#[test]
+fn capacity_says_when_costs_use_the_default_day_rates() {
+    let s = Scratch::new();
+    let (tasks, priced) = files(&s);
+    let unpriced = s
+        .file(
+            "teams-unpriced.csv",
+            &TEAMS.replace(",,,600\n", ",,,\n").replace(",,,2500\n", ",,,\n"),
+        )
+        .display()
+        .to_string();
+    let capacity = |teams: &str, extra: &[&str]| {
+        let args = [
+            &["capacity", "--tasks", &tasks, "--teams", teams, "--start", "2026-04-01"][..],
+            &["--deadline", "2026-12-31", "--runs", "50", "--seed", "3"],
+            extra,
+        ]
+        .concat();
+        let (code, out, err) = s.run(&args);
+        assert_eq!(code, 0, "{err}");
+        (out, err)
+    };
+    let notes = |out: &str| -> Vec<String> {
+        let v: Value = serde_json::from_str(out).unwrap();
+        v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        !notes(&capacity(&priced, &["--json"]).0)
+            .iter()
+            .any(|n| n.contains("cost_per_day")),
+        "every team has its cost"
+    );
+    let with_defaults = notes(&capacity(&unpriced, &["--json"]).0);
+    assert!(
+        with_defaults
+            .iter()
+            .any(|n| n.starts_with("2 of 5 teams have no cost_per_day")
+                && n.contains("nts 600")
+                && n.contains("mechanical 2500")),
+        "{with_defaults:?}"
+    );
+    // Notes go to stderr beside the answer, in the user's language.
+    let (_, uk) = capacity(&unpriced, &["--lang", "uk"]);
+    assert!(uk.contains("2 з 5 груп не мають cost_per_day; вартість"), "{uk}");
+}

@@ -199,7 +199,7 @@ pub fn backup_text(file: &Path, bytes: u64, db: &str, lang: Lang) -> String {
         tr_fill(
             lang,
             "backup written: {} ({} MB)",
-            &[&file.display(), &super::thousands(bytes as f64 / 1e6)]
+            &[&file.display(), &super::thousands(lang, bytes as f64 / 1e6)]
         ),
         tr_fill(
             lang,
@@ -239,7 +239,7 @@ pub fn checkpoint_text(
             &[
                 &out_file.display(),
                 &c.seq,
-                &super::thousands(c.entries as f64),
+                &super::thousands(lang, c.entries as f64),
                 &c.public_key,
             ]
         )

@@ -53,8 +53,8 @@ pub fn recomputed_text(recomputed: &[(String, Computed)], lang: Lang) -> String 
                 "  hazard {}: {} m² remaining of {} m² ({})",
                 &[
                     id,
-                    &super::thousands(c.figures.remaining_m2),
-                    &super::thousands(c.figures.area_m2),
+                    &super::thousands(lang, c.figures.remaining_m2),
+                    &super::thousands(lang, c.figures.area_m2),
                     &tr_any(lang, c.status.as_str()),
                 ]
             )

@@ -28,6 +28,7 @@ pub(super) const UK_NOTES: &[(&str, &str)] = &[
     // Strategies: what the comparison had to do.
     ("{} group(s) of overlapping hazards: the plan's tasks hold {} ha still to release where `demine release` counts {} ha (the shared land once); the {} ha they share is planned in each (`demine check` lists them)", "груп ділянок, що перекриваються: {}; завдання плану містять {} га до звільнення, тоді як `demine release` рахує {} га (спільну землю один раз); спільні {} га сплановано в кожній ділянці (`demine check` їх показує)"),
     ("{} team(s) work past their end date ({}); the dates assume they stay on: extend their contracts, or add teams", "груп, що працюють після дати завершення: {} ({}); дати припускають, що вони залишаться: продовжте їхні контракти або додайте групи"),
+    ("{} of {} teams have no cost_per_day; costs price them at a default rate per day by kind ({}): give each team's cost_per_day, in one currency, to plan a budget", "{} з {} груп не мають cost_per_day; вартість для них рахується за типовою ставкою на день за видом ({}): вкажіть cost_per_day кожної групи в одній валюті, щоб планувати бюджет"),
     ("no evidence-led thresholds finish by {} at {} % confidence", "жодні пороги стратегії evidence-led не дають завершити до {} з упевненістю {} %"),
     ("the earliest at this confidence is {} (the fastest: only the land around finds and accidents cleared)", "найраніше з цією впевненістю — {} (найшвидше: очищено лише землю навколо знахідок і нещасних випадків)"),
     ("evidence-led below is that fastest", "evidence-led нижче — саме цей найшвидший варіант"),
@@ -62,26 +63,26 @@ pub(super) const UK_NOTES: &[(&str, &str)] = &[
         "distance to the nearest `{}` feature",
         "відстань до найближчого об’єкта шару `{}`",
     ),
-    ("no road within {} km", "немає дороги в межах {} km"),
+    ("no road within {} km", "немає дороги в межах {} км"),
     (
         "no `{}` layer: import one to score roads",
         "немає шару `{}`: імпортуйте його, щоб оцінити дороги",
     ),
     (
         "Σ population · e^(−d/{} m) within {} km",
-        "Σ населення · e^(−d/{} m) у межах {} km",
+        "Σ населення · e^(−d/{} м) у межах {} км",
     ),
     ("no `{}` layer with `{}`", "немає шару `{}` з атрибутом `{}`"),
     ("not recorded", "не записано"),
     ("{} households × {} persons", "домогосподарств: {} × осіб у кожному: {}"),
     ("attribute `beneficiaries`", "атрибут `beneficiaries`"),
-    ("inside or within {} m", "усередині або в межах {} m"),
+    ("inside or within {} m", "усередині або в межах {} м"),
     // The units of what a criterion measured.
     ("people", "осіб"),
     ("people (distance-weighted)", "осіб (зважено за відстанню)"),
     // The data-quality report (`demine check`).
     ("invalid polygon: {}", "недійсний полігон: {}"),
-    ("consecutive vertices {} km apart (more than {} km): a missing vertex or a typo?", "сусідні вершини на відстані {} km (більше ніж {} km): пропущена вершина чи помилка введення?"),
+    ("consecutive vertices {} km apart (more than {} km): a missing vertex or a typo?", "сусідні вершини на відстані {} км (більше ніж {} км): пропущена вершина чи помилка введення?"),
     ("spike: edges meet at {}° (less than {}°) at vertex ({}, {})", "шпичак: ребра сходяться під кутом {}° (менше ніж {}°) у вершині ({}, {})"),
     ("overlaps hazard {} by {} m² ({} % of {}): the same land recorded twice? National totals count it once", "перекриває ділянку {} на {} м² ({} % від {}): ту саму землю записано двічі? Національні підсумки враховують її один раз"),
     ("a {} activity recorded as '{}'", "захід {} записано з результатом '{}'"),
