@@ -143,7 +143,8 @@ impl YearMonth {
 
     /// Parses `YYYY-MM` (also `YYYY/MM`, `MM.YYYY`, `MM/YYYY`, and a day's date `YYYY-MM-DD`,
     /// `YYYY/MM/DD` or `DD.MM.YYYY`, taking its month; a time after the date, as spreadsheets
-    /// export it, is ignored; `YYYYMM` as databases key months), and a month's name in English
+    /// export it, is ignored; `YYYYMM` as databases key months, `YYYYMmm` as statistics offices
+    /// do), and a month's name in English
     /// or Ukrainian with the year (`Mar 2024`, `March 2024`, `Mar-24` as spreadsheets format
     /// months, `2024 Mar`, `березень 2024`). Day-first dates with slashes are refused:
     /// `03/04/2024` is March or April depending on who wrote it.
@@ -151,7 +152,7 @@ impl YearMonth {
     /// ```
     /// use demine_plan::history::YearMonth;
     /// let march = YearMonth::new(2024, 3);
-    /// for s in ["2024-03", "202403", "2024/03", "2024.03", "03.2024", "3/2024", "03-2024", "2024-03-31", "31.03.2024", "2024-03-01 00:00:00", "2024-03-01T00:00",
+    /// for s in ["2024-03", "202403", "2024M03", "2024M3", "2024/03", "2024.03", "03.2024", "3/2024", "03-2024", "2024-03-31", "31.03.2024", "2024-03-01 00:00:00", "2024-03-01T00:00",
     ///           "Mar 2024", "March 2024", "Mar-24", "2024 Mar", "МАРТ 2024", "березень 2024", "бер. 2024"] {
     ///     assert_eq!(YearMonth::parse(s), march, "{s}");
     /// }
@@ -160,6 +161,7 @@ impl YearMonth {
     /// assert_eq!(YearMonth::parse("03/04/2024"), None);
     /// assert_eq!(YearMonth::parse("31.02.2024"), None);
     /// assert_eq!(YearMonth::parse("2024-13"), None);
+    /// assert_eq!(YearMonth::parse("2024M13"), None);
     /// ```
     pub fn parse(s: &str) -> Option<YearMonth> {
         let s = s.trim();
@@ -169,6 +171,16 @@ impl YearMonth {
         let s = s.split(['T', ' ']).next().unwrap_or(s);
         if s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) {
             return Self::in_history(s[..4].parse().ok()?, s[4..].parse().ok()?);
+        }
+        // `2024M03`, as statistics offices (SDMX, Eurostat) key months.
+        if let Some((year, month)) = s.split_once(['M', 'm']) {
+            let digits = |p: &str, n: std::ops::RangeInclusive<usize>| {
+                n.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+            };
+            if digits(year, 4..=4) && digits(month, 1..=2) {
+                return Self::in_history(year.parse().ok()?, month.parse().ok()?);
+            }
+            return None;
         }
         let sep = ['-', '/', '.'].into_iter().find(|&c| s.contains(c))?;
         let parts: Vec<&str> = s.split(sep).collect();
@@ -630,7 +642,7 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
             ),
             None => bad(
                 &month_column,
-                format!("'{ms}' is not a month; write YYYY-MM, e.g. 2024-03 (also read: 2024/03, 03.2024, 03/2024, a date 2024-03-31 or 31.03.2024, Mar 2024, Mar-24, березень 2024)"),
+                format!("'{ms}' is not a month; write YYYY-MM, e.g. 2024-03 (also read: 2024/03, 202403, 2024M03, 03.2024, 03/2024, a date 2024-03-31 or 31.03.2024, Mar 2024, Mar-24, березень 2024)"),
             ),
         })?;
         let organisation = match oi {

@@ -762,6 +762,25 @@ fn forecasts_learned_from_a_monthly_history() {
             "{name}: {err}"
         );
     }
+    // The refusal of a mistyped year reads in Ukrainian, its months kept.
+    let typo = s.file("typo-uk.csv", &history_csv("1900-01,C,5\n"));
+    let (code, _, err) = s.run(&[
+        "--lang",
+        "uk",
+        "forecast",
+        "--history",
+        typo.to_str().unwrap(),
+        "--columns",
+        cols,
+        "--remaining-m2",
+        "1000",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("місяць 1900-01 віддалений на 1,428 місяців")
+            && err.contains("виправте рік або приберіть рядки до 2019-01"),
+        "{err}"
+    );
     // The negative area names its column and says what is wrong.
     let neg = s.file("neg2.csv", &history_csv("2024-01,C,-5\n"));
     let (_, _, err) = s.run(&[
