@@ -353,6 +353,12 @@ fn capacity_says_when_costs_use_the_default_day_rates() {
         "{with_defaults:?}"
     );
     // Notes go to stderr beside the answer, in the user's language.
-    let (_, uk) = capacity(&unpriced, &["--lang", "uk"]);
+    let (answer, uk) = capacity(&unpriced, &["--lang", "uk"]);
     assert!(uk.contains("2 з 5 груп не мають cost_per_day; вартість"), "{uk}");
+    // The teams there are finish in time: nothing to add, said as such.
+    assert!(
+        answer
+            .contains("спроможність: наявні групи завершать до 2026-12-31 з імовірністю 90 %, додавати групи не треба"),
+        "{answer}"
+    );
 }

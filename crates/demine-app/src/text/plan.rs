@@ -225,14 +225,30 @@ pub fn capacity_text(c: &CapacityAnswer, lang: Lang) -> String {
         })
         .unwrap_or_default();
     let ans = &c.answer;
-    let mix = match (mix.is_empty(), ans.achievable) {
-        (true, true) => tr(lang, "no teams").to_string(),
+    let nothing_to_add = mix.is_empty();
+    let mix = if nothing_to_add {
         // More teams than these planned worse: the soonest is with the teams there are.
-        (true, false) => tr(lang, "no extra teams").to_string(),
-        (false, _) => mix.join(", "),
+        tr(lang, "no extra teams").to_string()
+    } else {
+        mix.join(", ")
     };
     let pct = |x: f64| format!("{:.0}", x * 100.0);
-    if ans.achievable {
+    if ans.achievable && nothing_to_add {
+        line(
+            &mut out,
+            tr_fill(
+                lang,
+                "capacity: the teams there are finish by {} with probability {} %: no team to add; P = {} % over {} runs, {} trial mixes",
+                &[
+                    &c.deadline,
+                    &pct(c.settings.confidence),
+                    &pct(ans.probability),
+                    &c.settings.runs,
+                    &ans.trials,
+                ],
+            ),
+        );
+    } else if ans.achievable {
         line(
             &mut out,
             tr_fill(

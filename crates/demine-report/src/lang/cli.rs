@@ -183,8 +183,8 @@ pub(super) const UK_CLI: &[(&str, &str)] = &[
     ("  completion P10 {} ({}), P50 {} ({}), P90 {} ({})", "  завершення P10 {} ({}), P50 {} ({}), P90 {} ({})"),
     ("  plan without uncertainty: {}; planned in {} s, simulated in {} s", "  план без невизначеності: {}; сплановано за {} s, змодельовано за {} s"),
     ("  assumptions: time per piece of work lognormal, mean 1, σ {} from site to site and {} a day over the piece's working days ({}); downtime × 0.5–1.5; NTS/TS shares ± {}; task areas × lognormal(μ {}, σ {})", "  припущення: час на частину роботи логнормальний, середнє 1, σ {} від ділянки до ділянки та {} за день упродовж робочих днів частини ({}); простої × 0,5–1,5; частки NTS/TS ± {}; площі завдань × логнормальний(μ {}, σ {})"),
-    ("no teams", "жодної групи"),
     ("no extra teams", "без додаткових груп"),
+    ("capacity: the teams there are finish by {} with probability {} %: no team to add; P = {} % over {} runs, {} trial mixes", "спроможність: наявні групи завершать до {} з імовірністю {} %, додавати групи не треба; P = {} % за {} прогонів, спробувано складів {}"),
     ("capacity: to finish by {} with probability {} %: add {} (cost {} per day); P = {} % over {} runs, {} trial mixes", "спроможність: щоб завершити до {} з імовірністю {} %, додайте {} (вартість {} на день); P = {} % за {} прогонів, спробувано складів {}"),
     ("capacity: no mix can finish by {} with probability {} %; the earliest at this confidence is {} (best tried: {}, P = {} %)", "спроможність: жоден склад не завершить до {} з імовірністю {} %; найраніше з цією впевненістю — {} (найкращий спробуваний: {}, P = {} %)"),
     // Strategies.
