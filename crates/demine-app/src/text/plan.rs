@@ -322,6 +322,14 @@ pub fn strategies_text(s: &Strategies, hazards: usize, lang: Lang) -> Vec<String
             }),
         ],
     ));
+    // The names are the values `--strategy` takes; what they mean, once, in the reader's language.
+    out.push(
+        tr(
+            lang,
+            "  what each does: clear-all clears every hazard in full; survey-led is today's chain (NTS, then TS, then clearance) with shares learned from the registry; evidence-led cancels, surveys and clears by the evidence of the risk map",
+        )
+        .to_string(),
+    );
     for r in &s.runs {
         let e = &r.evaluation;
         out.push(tr_fill(
