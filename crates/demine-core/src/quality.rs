@@ -158,9 +158,9 @@ pub fn check_registry(hazards: &[Hazard], activities: &[Activity], finds: &[Find
                         "hazards",
                         &hazards[i].id,
                         format!(
-                            "overlaps hazard {} by {:.0} m² ({:.1} % of {}): the same land recorded twice? National totals count it once",
+                            "overlaps hazard {} by {} m² ({:.1} % of {}): the same land recorded twice? National totals count it once",
                             hazards[j].id,
-                            m2,
+                            crate::spreadsheet::group_thousands(m2),
                             100.0 * m2 / area_m2(&hazards[i].geometry).max(f64::MIN_POSITIVE),
                             hazards[i].id
                         ),
@@ -211,8 +211,8 @@ pub fn check_registry(hazards: &[Hazard], activities: &[Activity], finds: &[Find
                         "activities",
                         &a.id,
                         format!(
-                            "{:.0} m² ({:.1} %) lies outside its hazard {}; only the part inside counts as released",
-                            m2,
+                            "{} m² ({:.1} %) lies outside its hazard {}; only the part inside counts as released",
+                            crate::spreadsheet::group_thousands(m2),
                             100.0 * m2 / area_m2(&a.geometry).max(f64::MIN_POSITIVE),
                             a.hazard_id
                         ),

@@ -108,14 +108,39 @@ pub fn fill_figures(lang: Lang, template: &str, args: &[&dyn std::fmt::Display])
     if lang == Lang::En {
         return fill(template, args);
     }
-    let texts: Vec<String> = args.iter().map(|a| localised_figure(lang, &a.to_string())).collect();
+    let texts: Vec<String> = args
+        .iter()
+        .map(|a| localised_figure(lang, &a.to_string(), false))
+        .collect();
     let shown: Vec<&dyn std::fmt::Display> = texts.iter().map(|t| t as &dyn std::fmt::Display).collect();
     fill(template, &shown)
 }
 
+/// [`localised_figure`] of `figure`, a slice of the English message `whole`, as a figure of an
+/// English source; a command-line option's value (`--clearance-detection 0.5`) stays as the
+/// user types it.
+pub(crate) fn localised_figure_of(lang: Lang, whole: &str, figure: &str) -> String {
+    let start = (figure.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    let option_value = whole.get(..start).is_some_and(|before| {
+        (before.ends_with(' ') || before.ends_with('='))
+            && before
+                .trim_end_matches([' ', '='])
+                .rsplit([' ', '(', '`'])
+                .next()
+                .is_some_and(|word| word.starts_with("--"))
+    });
+    if option_value {
+        figure.to_string()
+    } else {
+        localised_figure(lang, figure, true)
+    }
+}
+
 /// `text` in `lang`'s number format when the whole of it (padding aside) is a figure written
-/// the English way with a decimal point; otherwise `text` as it is.
-fn localised_figure(lang: Lang, text: &str) -> String {
+/// the English way with a decimal point, or, when `english_source` (a figure cut out of an
+/// English message, where `797,383` can only mean thousands), with thousands commas; otherwise
+/// `text` as it is.
+pub(crate) fn localised_figure(lang: Lang, text: &str, english_source: bool) -> String {
     let figure = text.trim();
     let unsigned = figure.strip_prefix(['-', '−', '+']).unwrap_or(figure);
     let (int, frac) = match unsigned.split_once('.') {
@@ -129,7 +154,8 @@ fn localised_figure(lang: Lang, text: &str) -> String {
     let frac_ok = frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
     // Only a decimal point makes a figure certainly English: `0,865` may be a figure already
     // in Ukrainian, and `1,234` either.
-    if !int_ok || !frac_ok || frac.is_none() {
+    let certainly_english = frac.is_some() || (english_source && groups.len() > 1);
+    if !int_ok || !frac_ok || !certainly_english {
         return text.to_string();
     }
     let mark = crate::text::decimal_mark(lang).to_string();
@@ -571,8 +597,9 @@ fn translate_note_part(part: &str) -> Option<String> {
         // A figure spanning `; ` is a template of one clause swallowing the next.
         let figures = template_figures(en, part).filter(|f| f.iter().all(|f| !f.contains("; ")));
         figures.map(|figures| {
+            let figures: Vec<String> = figures.iter().map(|f| localised_figure_of(Lang::Uk, part, f)).collect();
             let args: Vec<&dyn std::fmt::Display> = figures.iter().map(|f| f as &dyn std::fmt::Display).collect();
-            fill_figures(Lang::Uk, uk, &args)
+            fill(uk, &args)
         })
     })
 }

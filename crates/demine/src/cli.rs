@@ -868,7 +868,7 @@ pub struct PlanInput {
     #[arg(long, value_name = "FILE")]
     pub tasks: Option<PathBuf>,
     /// Teams CSV (id, kind, productivity_m2_per_day; optional base_lon, base_lat, start_date,
-    /// end_date, cost_per_day). Without it, the registry's teams.
+    /// end_date, cost_per_day, all in one currency). Without it, the registry's teams.
     #[arg(long, value_name = "FILE")]
     pub teams: Option<PathBuf>,
     /// First day of the plan (YYYY-MM-DD); default today.

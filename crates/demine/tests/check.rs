@@ -57,6 +57,8 @@ fn check_reports_each_kind_of_defect() {
     assert_eq!(s.run(&["check", "--strict"]).0, 1);
     let (_, text, _) = s.run(&["check"]);
     assert!(text.contains("overlaps hazard") && text.contains("m²"), "{text}");
+    // Areas grouped by thousands (797,383 m², not 797383 m²).
+    assert!(text.contains("by 797,383 m² (50.0 % of OVER-A)"), "{text}");
     // In Ukrainian every issue reads in Ukrainian, its figures, ids and check names kept.
     let (_, uk, _) = s.run(&["--lang", "uk", "check"]);
     for ukrainian in [
@@ -66,6 +68,9 @@ fn check_reports_each_kind_of_defect() {
         "лежить поза своєю ділянкою",
         "; звільненою вважається лише частина всередині",
         "знахідки LOST: [find_outside_hazards] знахідка UXO у точці (35, 48) лежить поза",
+        // Figures as Ukrainian writes them: a decimal comma, thousands apart.
+        "на 797\u{a0}383 м² (50,0 % від OVER-A)",
+        "на відстані 7,2 км",
     ] {
         assert!(uk.contains(ukrainian), "{ukrainian:?} not in {uk}");
     }

@@ -762,36 +762,31 @@ fn forecasts_learned_from_a_monthly_history() {
             "{name}: {err}"
         );
     }
+    // `forecast --history FILE` on 1,000 m² left, with the language's flags first.
+    let forecast_of = |flags: &[&str], file: &std::path::Path| {
+        let args = [
+            "forecast",
+            "--history",
+            file.to_str().unwrap(),
+            "--columns",
+            cols,
+            "--remaining-m2",
+            "1000",
+        ];
+        s.run(&[flags, &args[..]].concat())
+    };
     // The refusal of a mistyped year reads in Ukrainian, its months kept.
     let typo = s.file("typo-uk.csv", &history_csv("1900-01,C,5\n"));
-    let (code, _, err) = s.run(&[
-        "--lang",
-        "uk",
-        "forecast",
-        "--history",
-        typo.to_str().unwrap(),
-        "--columns",
-        cols,
-        "--remaining-m2",
-        "1000",
-    ]);
+    let (code, _, err) = forecast_of(&["--lang", "uk"], &typo);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("місяць 1900-01 віддалений на 1,428 місяців")
+        err.contains("місяць 1900-01 віддалений на 1\u{a0}428 місяців")
             && err.contains("виправте рік або приберіть рядки до 2019-01"),
         "{err}"
     );
     // The negative area names its column and says what is wrong.
     let neg = s.file("neg2.csv", &history_csv("2024-01,C,-5\n"));
-    let (_, _, err) = s.run(&[
-        "forecast",
-        "--history",
-        neg.to_str().unwrap(),
-        "--columns",
-        cols,
-        "--remaining-m2",
-        "1000",
-    ]);
+    let (_, _, err) = forecast_of(&[], &neg);
     assert!(err.contains("Released") && err.contains("cannot be negative"), "{err}");
     let (code, _, err) = s.run(&["forecast", "--history", hp, "--columns", cols, "--remaining-m2", "-1"]);
     assert_eq!(code, 2, "{err}");
@@ -802,15 +797,7 @@ fn forecasts_learned_from_a_monthly_history() {
     // A history with a header and no month is refused (a deadline in the past for `capacity`
     // on the planning CSVs is covered by tests/plan.rs).
     let empty = s.file("empty.csv", "Month,Operator,Released\n");
-    let (code, _, err) = s.run(&[
-        "forecast",
-        "--history",
-        empty.to_str().unwrap(),
-        "--columns",
-        cols,
-        "--remaining-m2",
-        "1000",
-    ]);
+    let (code, _, err) = forecast_of(&[], &empty);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("a forecast needs at least 6") && !err.contains("panicked"),

@@ -67,13 +67,19 @@ fn tables() -> &'static Tables {
 }
 
 /// `message` in `lang`: every part the tables know, translated, with its figures (names, ids,
-/// numbers, paths) kept; what they do not know stays as it is.
+/// numbers, paths) kept, a figure written as Ukrainian writes it (`797 383`, `50,0`) unless it
+/// is a command-line option's value, which stays as it is typed; what they do not know stays as
+/// it is.
 ///
 /// ```
 /// use demine_report::lang::{tr_message, Lang};
 /// let m = "no teams: give --teams FILE";
 /// assert_eq!(tr_message(Lang::En, m), m);
 /// assert_eq!(tr_message(Lang::Uk, "a message no table knows"), "a message no table knows");
+/// let overlap = "overlaps hazard B by 797,383 m² (50.0 % of A): the same land recorded twice? National totals count it once";
+/// assert!(tr_message(Lang::Uk, overlap).starts_with("перекриває ділянку B на 797\u{a0}383 м² (50,0 % від A)"));
+/// let runs = tr_message(Lang::Uk, "--runs 0.5: give a whole number of runs");
+/// assert!(runs.starts_with("--runs 0.5"), "{runs}");
 /// ```
 pub fn tr_message(lang: Lang, message: &str) -> String {
     if lang == Lang::En {
@@ -123,7 +129,7 @@ fn translate_anew(text: &str, depth: usize, memo: &mut Memo) -> Option<String> {
         if let Some(figures) = figures_of(parts, text) {
             let figures: Vec<String> = figures
                 .into_iter()
-                .map(|f| translate(f, depth + 1, memo).unwrap_or_else(|| f.to_string()))
+                .map(|f| translate(f, depth + 1, memo).unwrap_or_else(|| super::localised_figure_of(Lang::Uk, text, f)))
                 .collect();
             return Some(fill_ordered(uk, &figures));
         }
