@@ -560,7 +560,7 @@ fn tables() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
 /// A note an engine wrote in English (its `; `-separated parts: why a strategy clears a
 /// hazard's land, what a priority criterion measured), in `lang`: each part that is a phrase
 /// of the tables or matches a note template of [`notes`] is translated, its figures written as
-/// [`fill_figures`] writes them; a part that matches nothing stays as it is.
+/// Ukrainian writes them (`92,2`, `797 383`); a part that matches nothing stays as it is.
 ///
 /// ```
 /// use demine_report::lang::{tr_note, Lang};
