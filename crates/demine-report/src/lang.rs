@@ -94,6 +94,8 @@ pub fn tr_ctx(lang: Lang, context: &'static str, en: &'static str) -> &'static s
 /// assert_eq!(tr_fill(Lang::En, "no road within {} km", &[&"1,234.5"]), "no road within 1,234.5 km");
 /// assert_eq!(tr_fill(Lang::Uk, "no road within {} km", &[&"(30.03, 50.005)"]), "немає дороги в межах (30.03, 50.005) км");
 /// assert_eq!(tr_fill(Lang::Uk, "no road within {} km", &[&"0,865"]), "немає дороги в межах 0,865 км");
+/// assert_eq!(tr_fill(Lang::Uk, "no road within {} km", &[&"-0.25"]), "немає дороги в межах -0,25 км");
+/// assert_eq!(tr_fill(Lang::Uk, "no road within {} km", &[&"03.2024"]), "немає дороги в межах 03.2024 км");
 /// ```
 pub fn tr_fill(lang: Lang, en: &'static str, args: &[&dyn std::fmt::Display]) -> String {
     fill_figures(lang, tr(lang, en), args)
@@ -142,31 +144,31 @@ pub(crate) fn localised_figure_of(lang: Lang, whole: &str, figure: &str) -> Stri
 /// `text` as it is.
 pub(crate) fn localised_figure(lang: Lang, text: &str, english_source: bool) -> String {
     let figure = text.trim();
-    let unsigned = figure.strip_prefix(['-', '−', '+']).unwrap_or(figure);
+    let unsigned = figure.trim_start_matches(['-', '−', '+']);
+    let sign = &figure[..figure.len() - unsigned.len()];
     let (int, frac) = match unsigned.split_once('.') {
         Some((i, f)) => (i, Some(f)),
         None => (unsigned, None),
     };
     let groups: Vec<&str> = int.split(',').collect();
+    // A leading zero (`03.2024`, a month) is not how a figure is written.
     let int_ok = !groups[0].is_empty()
+        && (groups[0] == "0" || !groups[0].starts_with('0'))
         && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
         && (groups.len() == 1 || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3)));
     let frac_ok = frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
     // Only a decimal point makes a figure certainly English: `0,865` may be a figure already
     // in Ukrainian, and `1,234` either.
     let certainly_english = frac.is_some() || (english_source && groups.len() > 1);
-    if !int_ok || !frac_ok || !certainly_english {
+    let whole = groups.concat().parse::<u64>();
+    let (true, true, true, Ok(whole)) = (int_ok, frac_ok, certainly_english, whole) else {
         return text.to_string();
-    }
-    let mark = crate::text::decimal_mark(lang).to_string();
-    let grouping = match lang {
-        Lang::En => ",",
-        Lang::Uk => "\u{a0}",
     };
-    let localised = figure
-        .replace(',', "\u{1}")
-        .replace('.', &mark)
-        .replace('\u{1}', grouping);
+    let mut localised = format!("{sign}{}", crate::text::thousands(lang, whole));
+    if let Some(f) = frac {
+        localised.push(crate::text::decimal_mark(lang));
+        localised.push_str(f);
+    }
     text.replacen(figure, &localised, 1)
 }
 
