@@ -1139,6 +1139,9 @@ pub struct HistoryRequest {
     pub history: String,
     /// `month=COL,organisation=COL,area_m2=COL`.
     pub columns: Option<String>,
+    /// Add up a CSV's rows of one organisation and month (a row per activity or per site)
+    /// instead of refusing the second.
+    pub sum_rows: bool,
     /// Area still to release, m²; default the registry's.
     pub remaining_m2: Option<f64>,
     /// YYYY-MM: a hindcast fitted on the months up to it, scored on the months after.
@@ -1155,6 +1158,7 @@ impl Default for HistoryRequest {
         HistoryRequest {
             history: String::new(),
             columns: None,
+            sum_rows: false,
             remaining_m2: None,
             fit_until: None,
             start: None,
@@ -1197,6 +1201,9 @@ pub struct HistoryGaps {
     pub missing_last_month_share: f64,
     /// The history's last month.
     pub last_month: Option<demine_plan::history::YearMonth>,
+    /// Rows added to another of their organisation and month (`sum_rows`): a file of
+    /// activities or sites read as months.
+    pub rows_added_up: usize,
 }
 
 impl HistoryAnswer {
@@ -1253,6 +1260,11 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             "--columns maps a CSV's columns; --history registry has none",
         ));
     }
+    if from_registry && r.sum_rows {
+        return Err(AppError::refused(
+            "--sum-rows adds up a CSV's rows; --history registry is already one figure per organisation and month",
+        ));
+    }
     let needs_registry = from_registry || (fit_until.is_none() && r.remaining_m2.is_none());
     let registry_data = match (needs_registry, reg) {
         (false, _) => None,
@@ -1270,17 +1282,21 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             Some((reg.name(), activities, release))
         }
     };
-    let (source, rows) = if from_registry {
+    let (source, history::HistoryFile { rows, rows_added_up }) = if from_registry {
         let (name, activities, release) = registry_data.as_ref().expect("registry read above");
         (
             format!("registry {name} (activities)"),
-            history::history_from_activities(activities, release),
+            history::HistoryFile {
+                rows: history::history_from_activities(activities, release),
+                rows_added_up: 0,
+            },
         )
     } else {
-        let map = match &r.columns {
+        let mut map = match &r.columns {
             Some(c) => ColumnMap::parse(c).map_err(refuse)?,
             None => ColumnMap::default(),
         };
+        map.sum_rows = r.sum_rows;
         let path = PathBuf::from(&r.history);
         (
             path.display().to_string(),
@@ -1315,6 +1331,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             missing_last_month,
             missing_last_month_share,
             last_month: rows.iter().map(|row| row.month).max(),
+            rows_added_up,
         }
     };
     if let Some(m) = fit_until {
@@ -1397,6 +1414,7 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
             "organisation": o,
             "months": months.iter().map(ToString::to_string).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
+        "rows_added_up": a.gaps().rows_added_up,
         "organisations_missing_last_month": (!a.gaps().missing_last_month.is_empty()).then(|| json!({
             "month": a.gaps().last_month.map(|m| m.to_string()),
             "organisations": a.gaps().missing_last_month,

@@ -385,6 +385,17 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
         );
     }
     let gaps = answer.gaps();
+    if gaps.rows_added_up > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr_fill(
+                lang,
+                "  note: {} rows were added to another row of their organisation and month (--sum-rows); each month's figure is their sum",
+                &[&thousands(lang, gaps.rows_added_up as f64)]
+            )
+        );
+    }
     if let (false, Some(last)) = (gaps.missing_last_month.is_empty(), gaps.last_month) {
         let _ = writeln!(
             out,

@@ -84,7 +84,7 @@ const MONTH_NAMES: [&[&str]; 12] = [
 /// Other names a field's column goes by when `--columns` does not map it, matched in any case:
 /// the English spelling, and Ukrainian and Russian spreadsheets' headers.
 pub const DEFAULT_COLUMN_NAMES: [(&str, &[&str]); 6] = [
-    ("month", &["місяць", "месяц", "period", "період"]),
+    ("month", &["місяць", "месяц", "period", "період", "date", "дата"]),
     ("year", &["рік", "год"]),
     (
         "organisation",
@@ -308,6 +308,9 @@ pub struct ColumnMap {
     /// A column holding the year, when the month column holds only the month of the year (`3`,
     /// `Mar`); unmapped, a column named `year` serves.
     pub year: Option<String>,
+    /// Rows of one organisation and month are added up (an export with a row per activity or
+    /// per site) instead of refused as a month given twice.
+    pub sum_rows: bool,
 }
 
 /// The unit a history's area column is written in.
@@ -357,6 +360,7 @@ impl Default for ColumnMap {
             area_unit: AreaUnit::SquareMetres,
             area_mapped: false,
             year: None,
+            sum_rows: false,
         }
     }
 }
@@ -439,7 +443,7 @@ pub enum HistoryError {
         column: String,
         problem: String,
     },
-    #[error("{path}: line {line}: month {month} of organisation '{organisation}' is already given on line {first}; give one total per organisation and month")]
+    #[error("{path}: line {line}: month {month} of organisation '{organisation}' is already given on line {first}; give one total per organisation and month, or add up rows that are activities or sites with --sum-rows")]
     Duplicate {
         path: String,
         line: u64,
@@ -447,7 +451,7 @@ pub enum HistoryError {
         month: String,
         organisation: String,
     },
-    #[error("{path}: line {line}: month {month} is already given on line {first}, and no column says whose month each row is (the columns are: {available}); map the organisation's column with --columns organisation=COLUMN, or give one total per month")]
+    #[error("{path}: line {line}: month {month} is already given on line {first}, and no column says whose month each row is (the columns are: {available}); map the organisation's column with --columns organisation=COLUMN, give one total per month, or add up rows that are activities or sites with --sum-rows")]
     DuplicateProgrammeMonth {
         path: String,
         line: u64,
@@ -487,17 +491,32 @@ pub const WHOLE_PROGRAMME: &str = "(whole programme)";
 
 /// Reads a monthly history CSV with a column mapping. Every problem names the file, the line and
 /// the column; duplicate months of one organisation and negative areas are refused.
-pub fn read_history(path: &Path, map: &ColumnMap) -> Result<Vec<MonthlyRelease>, HistoryError> {
+pub fn read_history(path: &Path, map: &ColumnMap) -> Result<HistoryFile, HistoryError> {
     let p = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| HistoryError::Io {
         path: p.clone(),
         message: e.to_string(),
     })?;
-    parse_history(&text, &p, map)
+    parse_history_file(&text, &p, map)
+}
+
+/// A history as read from its file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryFile {
+    /// One figure per organisation and month.
+    pub rows: Vec<MonthlyRelease>,
+    /// Rows added to one already read for their organisation and month
+    /// ([`ColumnMap::sum_rows`]).
+    pub rows_added_up: usize,
+}
+
+/// The rows of [`parse_history_file`].
+pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<MonthlyRelease>, HistoryError> {
+    parse_history_file(text, name, map).map(|file| file.rows)
 }
 
 /// [`read_history`] on text already read; `name` is used in messages.
-pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<MonthlyRelease>, HistoryError> {
+pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<HistoryFile, HistoryError> {
     // Spreadsheets in much of Europe (Ukraine's among them) save semicolon files with decimal
     // commas.
     if text.trim_start_matches('\u{feff}').trim().is_empty() {
@@ -592,6 +611,9 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
     let slash_day_first = day_first(records.iter().filter_map(|(_, r)| r.get(mi)));
     let mut out = Vec::new();
     let mut seen: BTreeMap<(YearMonth, String), u64> = BTreeMap::new();
+    // Where each organisation's month is in `out`, for `sum_rows`.
+    let mut summed_row: BTreeMap<(YearMonth, String), usize> = BTreeMap::new();
+    let mut rows_added_up = 0;
     let mut month_totals: Vec<(u64, YearMonth, f64)> = Vec::new();
     for (line, rec) in records {
         // Spreadsheets save rows left empty as bare delimiters.
@@ -678,7 +700,17 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
                 },
             ));
         }
-        if let Some(&first) = seen.get(&(month, organisation.clone())) {
+        let key = (month, organisation.clone());
+        let is_total = oi.is_some() && is_total_label(&organisation);
+        if map.sum_rows && !is_total {
+            if let Some(&k) = summed_row.get(&key) {
+                let row: &mut MonthlyRelease = &mut out[k];
+                row.area_m2 += area;
+                rows_added_up += 1;
+                continue;
+            }
+        }
+        if let Some(&first) = seen.get(&key) {
             if oi.is_none() {
                 return Err(HistoryError::DuplicateProgrammeMonth {
                     path: name.into(),
@@ -696,11 +728,12 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
                 organisation,
             });
         }
-        seen.insert((month, organisation.clone()), line);
-        if oi.is_some() && is_total_label(&organisation) {
+        seen.insert(key.clone(), line);
+        if is_total {
             month_totals.push((line, month, area));
             continue;
         }
+        summed_row.insert(key, out.len());
         out.push(MonthlyRelease {
             month,
             organisation,
@@ -733,7 +766,10 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
         }
     }
     check_no_decade_gap(&seen, name, &month_column)?;
-    Ok(out)
+    Ok(HistoryFile {
+        rows: out,
+        rows_added_up,
+    })
 }
 
 /// Longest stretch of months without a row a history may have: beyond it, a year is mistyped

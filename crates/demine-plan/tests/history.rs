@@ -116,6 +116,57 @@ fn what_is_not_released_within_the_horizon_has_no_date() {
     assert!(f.p90_month.is_some() && f.beyond_horizon_share < 0.1);
 }
 
+/// An export with a row per activity or site (each dated within its month) is a history once its
+/// rows are added up per organisation and month; without `sum_rows` the second row of a month is
+/// refused, and the refusal says how to read such a file.
+#[test]
+fn rows_of_activities_are_added_up_by_organisation_and_month() {
+    let activities = "Completed,Operator,Area\n\
+        2024-01-05,A,100\n2024-01-20,A,50.5\n2024-01-09,B,7\n2024-02-11,A,30\n\
+        2024-02-12,B,1\n2024-02-28,B,2\n";
+    let map = ColumnMap::parse("month=Completed,organisation=Operator,area_m2=Area").unwrap();
+    let e = parse_history(activities, "a.csv", &map).unwrap_err().to_string();
+    assert!(
+        e.contains("a.csv: line 3") && e.contains("line 2") && e.contains("--sum-rows"),
+        "{e}"
+    );
+    let summing = ColumnMap { sum_rows: true, ..map };
+    let file = parse_history_file(activities, "a.csv", &summing).unwrap();
+    let figures: Vec<(String, &str, f64)> = file
+        .rows
+        .iter()
+        .map(|r| (r.month.to_string(), r.organisation.as_str(), r.area_m2))
+        .collect();
+    assert_eq!(
+        figures,
+        [
+            ("2024-01".to_string(), "A", 150.5),
+            ("2024-01".to_string(), "B", 7.0),
+            ("2024-02".to_string(), "A", 30.0),
+            ("2024-02".to_string(), "B", 3.0),
+        ]
+    );
+    assert_eq!(file.rows_added_up, 2);
+    // Summing keeps every other check: a negative activity is still refused at its line, and a
+    // month's total row is still checked against the sum of its organisations.
+    let negative = format!("{activities}2024-02-14,A,-3\n");
+    let e = parse_history(&negative, "a.csv", &summing).unwrap_err().to_string();
+    assert!(e.contains("line 8") && e.contains("negative"), "{e}");
+    let with_total = format!("{activities}2024-02,Total,33\n");
+    assert_eq!(parse_history(&with_total, "a.csv", &summing).unwrap().len(), 4);
+    let wrong_total = format!("{activities}2024-02,Total,40\n");
+    let e = parse_history(&wrong_total, "a.csv", &summing).unwrap_err().to_string();
+    assert!(e.contains("line 8") && e.contains("not the sum"), "{e}");
+    // A file without an organisation column adds up to the programme's month.
+    let programme_rows = "date,area_m2\n2024-01-03,10\n2024-01-30,5\n2024-02-01,1\n";
+    let summing = ColumnMap {
+        sum_rows: true,
+        ..ColumnMap::default()
+    };
+    let rows = parse_history(programme_rows, "p.csv", &summing).unwrap();
+    assert_eq!(rows.iter().map(|r| r.area_m2).collect::<Vec<_>>(), [15.0, 1.0]);
+}
+
 #[test]
 fn bad_input_is_located_never_a_panic() {
     let map = ColumnMap::parse("month=Month,organisation=Operator,area_m2=Area").unwrap();

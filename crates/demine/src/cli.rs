@@ -1088,6 +1088,11 @@ pub struct ForecastArgs {
     /// alone).
     #[arg(long, value_name = "MAP", requires = "history")]
     pub columns: Option<String>,
+    /// Add up the history's rows of one organisation and month, for an export with a row per
+    /// activity or per site (dated 2024-03-05, 2024-03-17, …); without it a month given twice
+    /// is refused.
+    #[arg(long, requires = "history")]
+    pub sum_rows: bool,
     /// Area still to release, m² (with --history), as it is at --start (default today; a history
     /// that ends before it is carried on to it); default the registry's.
     #[arg(long, value_name = "M2", requires = "history", allow_hyphen_values = true)]

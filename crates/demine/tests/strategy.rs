@@ -794,6 +794,68 @@ fn forecasts_learned_from_a_monthly_history() {
         err.contains("--remaining-m2 -1: give the area still to release"),
         "{err}"
     );
+    // An export with a row per activity: each month's figure split in two activities, dated
+    // within the month. Refused as months given twice, with the way to read it; with --sum-rows
+    // the forecast is the monthly file's, and the rows added up are counted.
+    let mut activities = String::from("Month,Operator,Released\n");
+    for line in history_csv("").lines().skip(1) {
+        let [month, org, area]: [&str; 3] = line.split(',').collect::<Vec<_>>().try_into().unwrap();
+        let area: f64 = area.parse().unwrap();
+        activities.push_str(&format!("{month}-05,{org},{}\n", area - 1000.0));
+        activities.push_str(&format!("{month}-20,{org},1000\n"));
+    }
+    let acts = s.file("activities.csv", &activities);
+    let (code, _, err) = forecast_of(&[], &acts);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("activities.csv: line 3: month 2019-01 of organisation 'A' is already given on line 2")
+            && err.contains("--sum-rows"),
+        "{err}"
+    );
+    let same_forecast = |file: &std::path::Path, more: &[&str]| {
+        let mut args = vec![
+            "forecast",
+            "--history",
+            file.to_str().unwrap(),
+            "--columns",
+            cols,
+            "--remaining-m2",
+            "5000000",
+            "--start",
+            "2024-01-01",
+            "--json",
+        ];
+        args.extend(more);
+        s.ok_json(&args)
+    };
+    let (monthly, summed) = (same_forecast(&h, &[]), same_forecast(&acts, &["--sum-rows"]));
+    for key in ["p10", "p50", "p90", "level_m2_per_month"] {
+        assert_eq!(monthly[key], summed[key], "{key}: {monthly} {summed}");
+    }
+    assert_eq!(
+        (monthly["rows_added_up"].as_u64(), summed["rows_added_up"].as_u64()),
+        (Some(0), Some(120))
+    );
+    let (code, out, err) = forecast_of(&["--lang", "uk"], &acts);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("через --sum-rows"), "{err}");
+    let (code, out2, err) = s.run(&[
+        "--lang",
+        "uk",
+        "forecast",
+        "--history",
+        acts.to_str().unwrap(),
+        "--columns",
+        cols,
+        "--remaining-m2",
+        "1000",
+        "--sum-rows",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.is_empty() && out2.contains("примітка: 120 рядк. додано до іншого рядка"),
+        "{out2}"
+    );
     // A history with a header and no month is refused (a deadline in the past for `capacity`
     // on the planning CSVs is covered by tests/plan.rs).
     let empty = s.file("empty.csv", "Month,Operator,Released\n");

@@ -24,9 +24,12 @@ pub enum Kind {
     /// Drift, and an organisation's month now and then 8–40 times its usual: non-technical
     /// survey cancelling a large suspected area at once; now and then a month with no release.
     Cancellations,
+    /// A mature programme at its pace: one level, no winter, lumpy months around it (where a
+    /// straight line through the last year is hard to beat).
+    Steady,
 }
 
-pub const KINDS: [Kind; 7] = [
+pub const KINDS: [Kind; 8] = [
     Kind::Drift,
     Kind::Growth,
     Kind::Logistic,
@@ -34,12 +37,13 @@ pub const KINDS: [Kind; 7] = [
     Kind::Decline,
     Kind::Cut,
     Kind::Cancellations,
+    Kind::Steady,
 ];
 
 fn level_at(kind: Kind, i: usize, n: usize, p: &[f64; 3]) -> f64 {
     let t = i as f64;
     match kind {
-        Kind::Drift | Kind::Cancellations => 1.0,
+        Kind::Drift | Kind::Cancellations | Kind::Steady => 1.0,
         Kind::Growth => (p[0] * t).exp(),
         Kind::Logistic => 1.0 / (1.0 + (-(t - p[1] * n as f64) * p[0] * 2.0).exp()) + 0.05,
         Kind::Plateau => (p[0] * t.min(p[1] * n as f64)).exp(),
@@ -71,6 +75,7 @@ pub fn programme(kind: Kind, seed: u64, months: usize) -> Vec<MonthlyRelease> {
         }
         let m = YearMonth::new(2015 + (i / 12) as i32, (i % 12 + 1) as u32).unwrap();
         let season = match m.month {
+            _ if matches!(kind, Kind::Steady) => 1.0,
             12 | 1 | 2 => winter,
             3 | 11 => (1.0 + winter) / 2.0,
             _ => 1.1,
