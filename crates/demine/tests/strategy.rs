@@ -762,19 +762,13 @@ fn forecasts_learned_from_a_monthly_history() {
             "{name}: {err}"
         );
     }
-    // `forecast --history FILE` on 1,000 m² left, with the language's flags first.
-    let forecast_of = |flags: &[&str], file: &std::path::Path| {
-        let args = [
-            "forecast",
-            "--history",
-            file.to_str().unwrap(),
-            "--columns",
-            cols,
-            "--remaining-m2",
-            "1000",
-        ];
-        s.run(&[flags, &args[..]].concat())
+    // `forecast --history FILE` with the language's flags first and `more` after (default 1,000
+    // m² left).
+    let forecast_with = |flags: &[&str], file: &std::path::Path, more: &[&str]| {
+        let args = ["forecast", "--history", file.to_str().unwrap(), "--columns", cols];
+        s.run(&[flags, &args[..], more].concat())
     };
+    let forecast_of = |flags: &[&str], file: &std::path::Path| forecast_with(flags, file, &["--remaining-m2", "1000"]);
     // The refusal of a mistyped year reads in Ukrainian, its months kept.
     let typo = s.file("typo-uk.csv", &history_csv("1900-01,C,5\n"));
     let (code, _, err) = forecast_of(&["--lang", "uk"], &typo);
@@ -813,20 +807,10 @@ fn forecasts_learned_from_a_monthly_history() {
         "{err}"
     );
     let same_forecast = |file: &std::path::Path, more: &[&str]| {
-        let mut args = vec![
-            "forecast",
-            "--history",
-            file.to_str().unwrap(),
-            "--columns",
-            cols,
-            "--remaining-m2",
-            "5000000",
-            "--start",
-            "2024-01-01",
-            "--json",
-        ];
-        args.extend(more);
-        s.ok_json(&args)
+        let fixed = ["--remaining-m2", "5000000", "--start", "2024-01-01", "--json"];
+        let (code, out, err) = forecast_with(&[], file, &[&fixed[..], more].concat());
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<Value>(&out).unwrap()
     };
     let (monthly, summed) = (same_forecast(&h, &[]), same_forecast(&acts, &["--sum-rows"]));
     for key in ["p10", "p50", "p90", "level_m2_per_month"] {
@@ -839,18 +823,7 @@ fn forecasts_learned_from_a_monthly_history() {
     let (code, out, err) = forecast_of(&["--lang", "uk"], &acts);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("через --sum-rows"), "{err}");
-    let (code, out2, err) = s.run(&[
-        "--lang",
-        "uk",
-        "forecast",
-        "--history",
-        acts.to_str().unwrap(),
-        "--columns",
-        cols,
-        "--remaining-m2",
-        "1000",
-        "--sum-rows",
-    ]);
+    let (code, out2, err) = forecast_with(&["--lang", "uk"], &acts, &["--remaining-m2", "1000", "--sum-rows"]);
     assert_eq!(code, 0, "{err}");
     assert!(
         out.is_empty() && out2.contains("примітка: 120 рядк. додано до іншого рядка"),
