@@ -164,6 +164,47 @@ pub fn dots_group_thousands<'a>(values: impl IntoIterator<Item = &'a str>) -> bo
     any
 }
 
+/// Whether the commas in a comma-separated file's column of numbers are decimal: a spreadsheet
+/// set to a decimal-comma language (LibreOffice in Ukrainian) that saves with commas between
+/// fields quotes its numbers, `"12,5"`. They are when some value has a comma that cannot group
+/// thousands (not followed by exactly three digits, or after dots grouping thousands,
+/// `1.234,5`) and every value with a comma has one, with no dot after it. Otherwise the commas
+/// group thousands, as English spreadsheets write `"1,234.5"` ([`parse_number`] without
+/// `decimal_comma`).
+///
+/// ```
+/// use demine_core::spreadsheet::commas_are_decimal;
+/// assert!(commas_are_decimal(["12,5", "1 234,75", "300"]));
+/// assert!(commas_are_decimal(["12,5", "12,500"]));
+/// assert!(!commas_are_decimal(["1,234", "12,500"]));
+/// assert!(!commas_are_decimal(["1,234.5", "12,5"]));
+/// assert!(commas_are_decimal(["1.234,5", "12,500"]));
+/// assert!(!commas_are_decimal(["12.34,5"]));
+/// assert!(!commas_are_decimal(["1,234,567", "12,5"]));
+/// assert!(!commas_are_decimal(["750", "12.5"]));
+/// ```
+pub fn commas_are_decimal<'a>(values: impl IntoIterator<Item = &'a str>) -> bool {
+    let mut cannot_group = false;
+    for v in values {
+        let v = v.trim();
+        let Some((integer, fraction)) = v.split_once(',') else {
+            continue;
+        };
+        if fraction.contains([',', '.']) {
+            return false;
+        }
+        // Dots before a decimal comma group thousands (`1.234,5`), and say the comma is decimal.
+        if integer.contains('.') {
+            if ungrouped(integer.trim_start_matches('-'), '.', ',').is_none() {
+                return false;
+            }
+            cannot_group = true;
+        }
+        cannot_group |= fraction.len() != 3 || !fraction.chars().all(|c| c.is_ascii_digit());
+    }
+    cannot_group
+}
+
 /// A figure rounded to whole units, its digits grouped by thousands with commas, as people read
 /// it in English text.
 ///

@@ -52,7 +52,9 @@
 //! assert!(p50 >= YearMonth::new(2023, 11).unwrap() && p50 <= YearMonth::new(2024, 2).unwrap());
 //! ```
 
-use demine_core::spreadsheet::{dots_group_thousands, group_thousands, parse_number, sniff_delimiter};
+use demine_core::spreadsheet::{
+    commas_are_decimal, dots_group_thousands, group_thousands, parse_number, sniff_delimiter,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -599,7 +601,15 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
             })?,
         ));
     }
-    let decimal_comma = delimiter != b',';
+    // A comma file's quoted numbers may have decimal commas too (`"12,5"`, LibreOffice set to
+    // Ukrainian), told by the area column as a whole.
+    let decimal_comma = delimiter != b','
+        || commas_are_decimal(
+            records
+                .iter()
+                .filter_map(|(_, r)| r.get(ai))
+                .map(|c| split_cell_unit(c).0),
+        );
     // In a decimal-comma file, dots group thousands when every area's dots do (12.500 m²).
     let strip_dots = decimal_comma
         && dots_group_thousands(

@@ -308,11 +308,18 @@ fn a_spreadsheets_semicolon_file_reads_as_its_comma_file() {
         parse_history(local, "h.csv", &map).unwrap(),
         parse_history(iso, "h.csv", &map).unwrap()
     );
-    // In a comma file a comma is never a decimal mark: quoted "1500,5" is refused, not misread.
-    let e = parse_history("Місяць,Оператор,Площа\n2024-01,ДСНС,\"1500,5\"\n", "h.csv", &map)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("line 2") && e.contains("not a number"), "{e}");
+    // LibreOffice set to Ukrainian saves a comma file with its numbers quoted, decimal commas
+    // kept: the area column as a whole says so (a comma that cannot group thousands).
+    let libreoffice = "Місяць,Оператор,Площа\n2024-01,ДСНС,\"1 500,5\"\n2024-02,ДСНС,2000\n2024-02,HALO,\"75,25\"\n";
+    assert_eq!(
+        parse_history(libreoffice, "h.csv", &map).unwrap(),
+        parse_history(iso, "h.csv", &map).unwrap()
+    );
+    // A column where a comma groups thousands beside a decimal dot is an English export: a
+    // comma there that cannot group is refused, not guessed.
+    let mixed = "Місяць,Оператор,Площа\n2024-01,ДСНС,\"1,500.5\"\n2024-02,ДСНС,\"1500,5\"\n";
+    let e = parse_history(mixed, "h.csv", &map).unwrap_err().to_string();
+    assert!(e.contains("line 3") && e.contains("not a number"), "{e}");
 }
 
 /// An English spreadsheet's export (a byte-order mark, months formatted `Jan-24`, thousands

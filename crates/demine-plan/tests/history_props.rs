@@ -1,0 +1,199 @@
+//! Property tests of the history reader: whatever a spreadsheet export holds, reading it never
+//! panics, and what it reads adds up.
+
+use demine_plan::history::*;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+/// Cells an export may hold in any column: months in the formats read and not, organisations,
+/// totals, areas with units and groupings, and junk.
+fn any_cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        (1990i32..2040, 0u32..14).prop_map(|(y, m)| format!("{y}-{m:02}")),
+        (1990i32..2040, 0u32..14, 0u32..33).prop_map(|(y, m, d)| format!("{y}-{m:02}-{d:02}")),
+        (0u32..33, 0u32..14, 1990i32..2040).prop_map(|(d, m, y)| format!("{d}/{m}/{y}")),
+        (0u32..33, 0u32..14, 1990i32..2040).prop_map(|(d, m, y)| format!("{d:02}.{m:02}.{y}")),
+        (1990i32..2040, 0u32..14).prop_map(|(y, m)| format!("{y}M{m}")),
+        (1990i32..2040, 0u32..14).prop_map(|(y, m)| format!("{y}{m:02}")),
+        Just("березень 2024".to_string()),
+        Just("Mar-24".to_string()),
+        Just("Total".to_string()),
+        Just("Всього".to_string()),
+        Just("HALO".to_string()),
+        Just("FSD, Ukraine".to_string()),
+        (-1e7f64..1e9).prop_map(|a| format!("{a}")),
+        (0u64..10_000_000).prop_map(|a| format!("{} {:03}", a / 1000, a % 1000)),
+        (0u64..10_000_000).prop_map(|a| format!("{}.{:03},5", a / 1000, a % 1000)),
+        (0u64..10_000).prop_map(|a| format!("{a} ha")),
+        (0u64..10_000).prop_map(|a| format!("{a},25 га")),
+        Just("NaN".to_string()),
+        Just("1e400".to_string()),
+        Just("-0".to_string()),
+        "[ -~]{0,12}",
+        "\\PC{0,6}",
+    ]
+}
+
+fn any_file() -> impl Strategy<Value = String> {
+    // Headers as exports write them, each column's role: month, organisation, area, year, other.
+    let header = prop::sample::select(vec![
+        (vec!["month", "organisation", "area_m2"], "MOA"),
+        (vec!["Month", "Operator", "Площа, га"], "MOA"),
+        (vec!["date", "area_m2"], "MA"),
+        (vec!["Місяць", "Оператор", "Площа, м²"], "MOA"),
+        (vec!["year", "month", "area_km2"], "YMA"),
+        (vec!["period", "organization", "released_m2", "extra"], "MOAX"),
+    ]);
+    header
+        .prop_flat_map(|(columns, roles): (Vec<&'static str>, &'static str)| {
+            let cells: Vec<BoxedStrategy<String>> = roles
+                .chars()
+                .map(|role| match role {
+                    'M' => month_cell().boxed(),
+                    'O' => prop_oneof![
+                        60 => prop::sample::select(vec!["HALO", "FSD, Ukraine", "ДСНС", "Total", "Всього", ""]).prop_map(str::to_string),
+                        1 => any_cell(),
+                    ]
+                    .boxed(),
+                    'A' => area_cell().boxed(),
+                    'Y' => prop_oneof![60 => (2015i32..2026).prop_map(|y| y.to_string()), 1 => any_cell()].boxed(),
+                    _ => any_cell().boxed(),
+                })
+                .collect();
+            // Now and then a row of another width (a malformed line).
+            let row = prop_oneof![60 => cells, 1 => prop::collection::vec(any_cell(), 0..6)];
+            (
+                Just(columns),
+                prop::collection::vec(row, 0..40),
+                prop::sample::select(vec![',', ';', '\t']),
+                any::<bool>(),
+                any::<bool>(),
+            )
+        })
+        .prop_map(|(columns, rows, delimiter, bom, crlf)| {
+            // As a spreadsheet saves it: a cell holding the delimiter or a quote is quoted.
+            let line = |cells: &[String]| {
+                cells
+                    .iter()
+                    .map(|c| match c.contains([delimiter, '"']) {
+                        true => format!("\"{}\"", c.replace('"', "\"\"")),
+                        false => c.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(&delimiter.to_string())
+            };
+            let end = if crlf { "\r\n" } else { "\n" };
+            let mut text = String::from(if bom { "\u{feff}" } else { "" });
+            text.push_str(&line(&columns.iter().map(|c| c.to_string()).collect::<Vec<_>>()));
+            text.push_str(end);
+            for row in rows {
+                text.push_str(&line(&row));
+                text.push_str(end);
+            }
+            text
+        })
+}
+
+/// An area as exports write it, mostly a good one.
+fn area_cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        30 => (0u64..10_000_000).prop_map(|a| a.to_string()),
+        10 => (0u64..10_000_000).prop_map(|a| format!("{} {:03}", a / 1000, a % 1000)),
+        10 => (0u64..10_000_000).prop_map(|a| format!("{},5", a)),
+        10 => (0u64..100_000).prop_map(|a| format!("{:.2} ha", a as f64 / 100.0)),
+        1 => any_cell(),
+    ]
+}
+
+/// A month as exports write it, mostly a good one.
+fn month_cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        40 => (2015i32..2026, 1u32..13).prop_map(|(y, m)| format!("{y}-{m:02}")),
+        10 => (2015i32..2026, 1u32..13, 1u32..29).prop_map(|(y, m, d)| format!("{d:02}.{m:02}.{y}")),
+        1 => any_cell(),
+    ]
+}
+
+fn maps() -> Vec<ColumnMap> {
+    let mapped = ColumnMap::parse("month=Month,organisation=Operator,area_ha=Площа, га").unwrap();
+    vec![
+        ColumnMap::default(),
+        ColumnMap {
+            sum_rows: true,
+            ..ColumnMap::default()
+        },
+        mapped.clone(),
+        ColumnMap {
+            sum_rows: true,
+            ..mapped
+        },
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Any file: an error or a history whose figures are areas (finite, not negative, below the
+    /// limit), one per organisation and month; and the model fitted on it, or its refusal,
+    /// without a panic.
+    #[test]
+    fn any_export_reads_as_a_history_or_a_located_error(text in any_file()) {
+        for map in maps() {
+            match parse_history_file(&text, "p.csv", &map) {
+                Err(e) => prop_assert!(e.to_string().starts_with("p.csv"), "{e}"),
+                Ok(file) => {
+                    let mut seen = BTreeMap::new();
+                    for row in &file.rows {
+                        prop_assert!(row.area_m2.is_finite() && row.area_m2 >= 0.0, "{row:?}");
+                        prop_assert!(row.area_m2 <= MAX_MONTH_AREA_M2 * (1 + file.rows_added_up) as f64);
+                        prop_assert!(seen.insert((row.month, row.organisation.clone()), ()).is_none(), "{row:?} twice");
+                    }
+                    prop_assert!(map.sum_rows || file.rows_added_up == 0);
+                    let opts = HistoryOptions { runs: 20, seed: 1 };
+                    let _ = forecast_history(&file.rows, 1e6, None, &opts);
+                    if let Some(last) = file.rows.iter().map(|r| r.month).max() {
+                        let _ = hindcast(&file.rows, last.plus(-3), &opts);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Activities added up: each organisation's month is the sum of its rows, written plain or
+    /// as a semicolon spreadsheet with decimal commas and spaced thousands; the count of rows added
+    /// is the rows less the organisation-months. Without `sum_rows` such a file reads only when
+    /// no organisation has two rows in a month.
+    #[test]
+    fn rows_added_up_keep_every_square_metre(
+        activities in prop::collection::vec((0i64..30, 0usize..3, 1u32..29, 0u64..5_000_000), 1..60),
+        semicolon in any::<bool>(),
+    ) {
+        let organisations = ["HALO", "FSD", "ДСНС"];
+        let (sep, mut text) = if semicolon { (";", "Дата;Оператор;Площа, м²\n".to_string()) } else { (",", "date,operator,area_m2\n".to_string()) };
+        let mut want: BTreeMap<(YearMonth, String), f64> = BTreeMap::new();
+        for &(month, org, day, area_dm2) in &activities {
+            let m = YearMonth::new(2020, 1).unwrap().plus(month);
+            let area_m2 = area_dm2 as f64 / 100.0;
+            *want.entry((m, organisations[org].to_string())).or_default() += area_m2;
+            let cell = if semicolon {
+                let (whole, hundredths) = (area_dm2 / 100, area_dm2 % 100);
+                let grouped = if whole >= 1000 { format!("{} {:03}", whole / 1000, whole % 1000) } else { whole.to_string() };
+                format!("{grouped},{hundredths:02}")
+            } else {
+                format!("{area_m2:.2}")
+            };
+            text.push_str(&format!("{}-{:02}-{day:02}{sep}{}{sep}{cell}\n", m.year, m.month, organisations[org]));
+        }
+        let summing = ColumnMap { sum_rows: true, ..ColumnMap::default() };
+        let file = parse_history_file(&text, "a.csv", &summing).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(file.rows.len(), want.len());
+        prop_assert_eq!(file.rows_added_up, activities.len() - want.len());
+        for row in &file.rows {
+            let expected = want[&(row.month, row.organisation.clone())];
+            prop_assert!((row.area_m2 - expected).abs() <= 1e-6 * expected.max(1.0), "{row:?}: {expected}");
+        }
+        let plain = parse_history(&text, "a.csv", &ColumnMap::default());
+        prop_assert_eq!(plain.is_ok(), want.len() == activities.len(), "{:?}", plain);
+    }
+}
