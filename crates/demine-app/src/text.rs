@@ -415,7 +415,12 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
             )
         );
     }
-    for (organisation, months) in &answer.gaps().by_organisation {
+    // A programme of many operators coming and going would fill the screen: the organisations
+    // missing the most months, then a count of the rest (JSON lists them all).
+    let mut by_organisation: Vec<&(String, Vec<_>)> = answer.gaps().by_organisation.iter().collect();
+    by_organisation.sort_by_key(|(_, months)| std::cmp::Reverse(months.len()));
+    let rest = by_organisation.split_off(by_organisation.len().min(ORGANISATION_GAP_LINES));
+    for (organisation, months) in by_organisation {
         let _ = writeln!(
             out,
             "{}",
@@ -430,8 +435,22 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
             )
         );
     }
+    if !rest.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr_fill(
+                lang,
+                "  note: {} more organisations have months without their row between their first and last ({} months in all), read as 0 m² released; --json lists them",
+                &[&rest.len(), &rest.iter().map(|(_, months)| months.len()).sum::<usize>()]
+            )
+        );
+    }
     out
 }
+
+/// Organisations whose months without a row [`history_text`] lists one by one.
+const ORGANISATION_GAP_LINES: usize = 5;
 
 /// The released area grouped by month, organisation or class, as a table in km².
 pub fn groups_text(

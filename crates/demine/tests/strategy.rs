@@ -647,6 +647,44 @@ fn forecasts_learned_from_a_monthly_history() {
         out.contains("B has no row in 1 month between its first and last"),
         "{out}"
     );
+    // Many operators with months left out: the five missing the most are named, the rest
+    // counted, and JSON lists them all.
+    let mut many = history_csv("");
+    for k in 1..=8i32 {
+        for i in (0..60).filter(|i| !(10..10 + k).contains(i)) {
+            many.push_str(&format!("{}-{:02},O{k},5000\n", 2019 + i / 12, i % 12 + 1));
+        }
+    }
+    let m = s.file("many.csv", &many);
+    let args = [
+        "forecast",
+        "--history",
+        m.to_str().unwrap(),
+        "--columns",
+        cols,
+        "--remaining-m2",
+        "5000000",
+    ];
+    let mj = s.ok_json(&[&args[..], &["--json"]].concat());
+    assert_eq!(
+        mj["organisation_months_without_rows"].as_array().map(Vec::len),
+        Some(8),
+        "{mj}"
+    );
+    let (code, out, err) = s.run(&args);
+    assert_eq!(code, 0, "{err}");
+    let named: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("between its first and last"))
+        .map(|l| l.trim_start_matches("  note: ").split(' ').next().unwrap())
+        .collect();
+    assert_eq!(named, ["O8", "O7", "O6", "O5", "O4"], "{out}");
+    assert!(
+        out.contains(
+            "3 more organisations have months without their row between their first and last (6 months in all)"
+        ),
+        "{out}"
+    );
     assert_eq!(gj["organisations_missing_last_month"], Value::Null, "{gj}");
     // An export made before an operator reported the last month: its total reads low, said so.
     let unreported: String = history_csv("")
