@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Fuzz every parser of demine-formats (issue 15) with cargo-fuzz and AddressSanitizer; not run
+# Fuzz every parser of demine-formats (issue 15) and the history reader with cargo-fuzz and AddressSanitizer; not run
 # in CI.
-#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET ...]   (default 600 s; kml gpx fgb shp prj profile geoparquet)
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET ...]   (default 600 s; kml gpx fgb shp prj profile geoparquet history)
 # Works on the stable toolchain as written (tested with Rust 1.95, no nightly installed):
 # RUSTC_BOOTSTRAP=1 lets stable rustc accept the -Z flags cargo-fuzz passes (sanitizer,
 # coverage instrumentation). Needs `cargo install cargo-fuzz --locked`. Set FUZZ_SANITIZER=none
@@ -17,7 +17,7 @@ export RUSTC_BOOTSTRAP=1
 secs="${1:-600}"
 shift || true
 targets=("$@")
-[ "${#targets[@]}" -gt 0 ] || targets=(kml gpx fgb shp prj profile geoparquet)
+[ "${#targets[@]}" -gt 0 ] || targets=(kml gpx fgb shp prj profile geoparquet history)
 for t in "${targets[@]}"; do
   while [ -e /work/QUIET ]; do sleep 15; done
   mkdir -p "corpus/$t"
