@@ -170,7 +170,8 @@ pub fn dots_group_thousands<'a>(values: impl IntoIterator<Item = &'a str>) -> bo
 /// thousands (not followed by exactly three digits, or after dots grouping thousands,
 /// `1.234,5`) and every value with a comma has one, with no dot after it. Otherwise the commas
 /// group thousands, as English spreadsheets write `"1,234.5"` ([`parse_number`] without
-/// `decimal_comma`).
+/// `decimal_comma`). Values that are not numbers (`Kharkiv, north`, `2024-03-01`) are passed
+/// over, so a whole file's cells may be given.
 ///
 /// ```
 /// use demine_core::spreadsheet::commas_are_decimal;
@@ -180,13 +181,18 @@ pub fn dots_group_thousands<'a>(values: impl IntoIterator<Item = &'a str>) -> bo
 /// assert!(!commas_are_decimal(["1,234.5", "12,5"]));
 /// assert!(commas_are_decimal(["1.234,5", "12,500"]));
 /// assert!(!commas_are_decimal(["12.34,5"]));
+/// assert!(commas_are_decimal(["Kharkiv, north", "2024-03-01", "1400,5"]));
 /// assert!(!commas_are_decimal(["1,234,567", "12,5"]));
 /// assert!(!commas_are_decimal(["750", "12.5"]));
 /// ```
 pub fn commas_are_decimal<'a>(values: impl IntoIterator<Item = &'a str>) -> bool {
     let mut cannot_group = false;
-    for v in values {
-        let v = v.trim();
+    let number_like = |v: &str| {
+        v.chars().any(|c| c.is_ascii_digit())
+            && v.chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '-' | ' ' | '\u{a0}' | '\u{202f}'))
+    };
+    for v in values.into_iter().map(str::trim).filter(|v| number_like(v)) {
         let Some((integer, fraction)) = v.split_once(',') else {
             continue;
         };

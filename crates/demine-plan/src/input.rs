@@ -3,7 +3,7 @@
 
 use crate::model::{LonLat, Problem, Stage, Task, Team, TeamKind, CLEARANCE_KINDS};
 use chrono::NaiveDate;
-use demine_core::spreadsheet::{parse_number, sniff_delimiter};
+use demine_core::spreadsheet::{commas_are_decimal, parse_number, sniff_delimiter};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
@@ -60,7 +60,7 @@ struct Row<'a> {
     header: &'a HashMap<String, usize>,
     record: &'a csv::StringRecord,
     problems: &'a mut Vec<InputProblem>,
-    /// The file is not comma-separated (a spreadsheet's semicolon file): decimal commas.
+    /// Decimal commas: a semicolon file, or a comma file whose numbers have them.
     decimal_comma: bool,
 }
 
@@ -182,6 +182,18 @@ where
     // Spreadsheets in much of Europe (Ukraine's among them) save semicolon files with decimal
     // commas.
     let delimiter = sniff_delimiter(&bytes[..bytes.len().min(64 * 1024)]);
+    // A comma file's quoted numbers may have decimal commas too (`"1400,5"`, LibreOffice set to
+    // Ukrainian), told by the file's numbers together.
+    let decimal_comma = delimiter == b';' || {
+        let cells = csv::ReaderBuilder::new()
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(bytes.as_slice())
+            .into_records()
+            .flatten()
+            .collect::<Vec<_>>();
+        commas_are_decimal(cells.iter().flat_map(|record| record.iter()))
+    };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .delimiter(delimiter)
@@ -231,7 +243,7 @@ where
             header: &header,
             record: &record,
             problems: &mut problems,
-            decimal_comma: delimiter == b';',
+            decimal_comma,
         };
         match row.get("id").map(str::to_string) {
             None => {

@@ -264,8 +264,8 @@ fn ukraine_757_years_through_the_cli() {
     assert!((years - 756.5).abs() < 1.0, "{years}");
 }
 
-/// Tasks and teams saved by a spreadsheet in much of Europe (semicolons, decimal commas) plan
-/// exactly as their comma twins.
+/// Tasks and teams saved by a spreadsheet in much of Europe (semicolons, decimal commas), or with
+/// commas between fields and decimal commas quoted, plan exactly as their plain comma twins.
 #[test]
 fn semicolon_spreadsheet_inputs_plan_as_the_comma_files() {
     let s = Scratch::new();
@@ -304,6 +304,25 @@ fn semicolon_spreadsheet_inputs_plan_as_the_comma_files() {
         )
     };
     assert_eq!(plan(&semicolon_tasks, &semicolon_teams), plan(&tasks, &teams));
+    // LibreOffice set to Ukrainian saving with commas between fields: decimal commas, quoted.
+    let libreoffice = |text: &str| {
+        text.lines()
+            .map(|line| {
+                line.split(',')
+                    .map(|field| match field.contains('.') {
+                        true => format!("\"{}\"", field.replace('.', ",")),
+                        false => field.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(libreoffice(TASKS).contains("\"36,1\",\"50,0\""));
+    let quoted_tasks = s.file("tasks-lo.csv", &libreoffice(TASKS)).display().to_string();
+    let quoted_teams = s.file("teams-lo.csv", &libreoffice(TEAMS)).display().to_string();
+    assert_eq!(plan(&quoted_tasks, &quoted_teams), plan(&tasks, &teams));
 }
 
 #[test]
