@@ -12,12 +12,14 @@
 //!
 //! - the delimiter is read from the header line: comma, semicolon or tab, whichever it holds most
 //!   of outside quotes; in a semicolon file a decimal comma (`0,25`, as spreadsheets in much of
-//!   Europe and Latin America write it) is read as a decimal point.
+//!   Europe and Latin America write it) is read as a decimal point, and so in a comma file whose
+//!   quoted numbers have them (`"0,25"`, LibreOffice set to Ukrainian), told by the numbers of
+//!   the file's first 64 KiB together ([`commas_are_decimal`]).
 //!
 //! Errors name the file and the column or line: see [`crate::RiskError`].
 
 use crate::{Result, RiskError};
-use demine_core::spreadsheet::{parse_number, sniff_delimiter};
+use demine_core::spreadsheet::{commas_are_decimal, parse_number, sniff_delimiter};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -355,7 +357,23 @@ pub fn read_csv_from_with<R: std::io::Read>(
         message: e.to_string(),
     })?;
     let delimiter = sniff_delimiter(sample);
-    let decimal_comma = delimiter == b';';
+    // A comma file's quoted numbers may have decimal commas too (`"0,25"`, LibreOffice set to
+    // Ukrainian), told by the numbers of the sample's whole lines (a line cut short could read
+    // `"1,2` of `"1,234"`).
+    let decimal_comma = delimiter == b';' || {
+        let whole_lines = sample
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(sample, |k| &sample[..=k]);
+        let records: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(whole_lines)
+            .into_records()
+            .flatten()
+            .collect();
+        commas_are_decimal(records.iter().flat_map(|record| record.iter()))
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .trim(csv::Trim::All)
@@ -607,8 +625,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ds.column(0), [0.5, 1.5]);
-        // In a comma file a quoted "1,5" is text, not a number: the column is ignored, and said so.
-        let (ds, rep) = read("y,g,a,b\n1,m1,\"1,5\",1\n0,m2,2,2\n", &spec("y", "g")).unwrap();
+        // A comma file with decimal commas quoted (LibreOffice set to Ukrainian) reads as its
+        // semicolon twin; where every comma can group thousands it groups them.
+        let (ds, rep) = read("y,g,a,b\n1,m1,\"1,5\",1\n0,m2,2,\"0,25\"\n", &spec("y", "g")).unwrap();
+        assert_eq!(ds.feature_names(), ["a", "b"]);
+        assert_eq!(
+            (ds.column(0), ds.column(1)),
+            ([1.5, 2.0].as_slice(), [1.0, 0.25].as_slice())
+        );
+        assert!(rep.ignored.is_empty());
+        let (ds, _) = read("y,g,a\n1,m1,\"1,500\"\n0,m2,2\n", &spec("y", "g")).unwrap();
+        assert_eq!(ds.column(0), [1500.0, 2.0]);
+        // A comma that is neither is text: the column is ignored, and said so.
+        let (ds, rep) = read("y,g,a,b\n1,m1,\"1,5.5\",1\n0,m2,2,2\n", &spec("y", "g")).unwrap();
         assert_eq!(ds.feature_names(), ["b"]);
         assert_eq!(rep.ignored[0].name, "a");
     }

@@ -881,7 +881,8 @@ fn implausible_activities_warn_and_strict_refuses() {
 }
 
 /// A spreadsheet in much of Europe (Ukraine's among them) saves CSV with semicolons, decimal
-/// commas and dates as DD.MM.YYYY: such a file imports as its comma twin, field for field.
+/// commas and dates as DD.MM.YYYY, or with commas and the decimal commas quoted: such a file
+/// imports as its comma twin, field for field.
 #[test]
 fn semicolon_spreadsheet_csv_imports_as_the_comma_file() {
     let comma = "id,date,category,lon,lat,depth_cm\nF1,2024-01-02,AP_mine,32.0015,50.0015,12.5\nF2,2024-01-03,UXO,32.5,50.25,120\n";
@@ -904,6 +905,9 @@ fn semicolon_spreadsheet_csv_imports_as_the_comma_file() {
     let want = finds_of("comma.csv", comma);
     assert_eq!(want[0].1, serde_json::json!(12.5), "{want:?}");
     assert_eq!(finds_of("semicolon.csv", semicolon), want);
+    // LibreOffice set to Ukrainian, saving with commas between fields, quotes decimal commas.
+    let quoted = "id,date,category,lon,lat,depth_cm\nF1,02.01.2024,AP_mine,\"32,0015\",\"50,0015\",\"12,5\"\nF2,03.01.2024,UXO,\"32,5\",\"50,25\",120\n";
+    assert_eq!(finds_of("libreoffice.csv", quoted), want);
 }
 
 /// `export … /dev/stdout --format geojson|csv` streams into a pipe that GDAL reads
