@@ -324,7 +324,11 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
                 "{}",
                 tr_fill(
                     lang,
-                    "hindcast from history: {}, fitted up to {}; {} months forecast; about {} ha in a typical month then{}{}{}",
+                    if h.months.len() == 1 {
+                        "hindcast from history: {}, fitted up to {}; {} month forecast; about {} ha in a typical month then{}{}{}"
+                    } else {
+                        "hindcast from history: {}, fitted up to {}; {} months forecast; about {} ha in a typical month then{}{}{}"
+                    },
                     &[
                         source,
                         &h.fit_until,

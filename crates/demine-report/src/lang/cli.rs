@@ -69,6 +69,7 @@ pub(super) const UK_CLI: &[(&str, &str)] = &[
     ("not within 50 years", "не за 50 років"),
     ("  note: the history ends {}, {} months before {}; release is counted from {}, the area left being what remains then (the months between carry the history's pace on)", "  примітка: історія закінчується {}, за {} міс. до {}; звільнення рахується від {}, а залишок площі — те, що лишається тоді (проміжні місяці продовжують темп історії)"),
     ("hindcast from history: {}, fitted up to {}; {} months forecast; about {} ha in a typical month then{}{}{}", "ретропрогноз за історією: {}, підібрано до {}; спрогнозовано місяців {}; тоді близько {} га за типовий місяць{}{}{}"),
+    ("hindcast from history: {}, fitted up to {}; {} month forecast; about {} ha in a typical month then{}{}{}", "ретропрогноз за історією: {}, підібрано до {}; спрогнозовано місяців {}; тоді близько {} га за типовий місяць{}{}{}"),
     ("  P10–P90 band held the actual cumulative area in {} % of months; median error {} m² (straight line through the last 12 fitted months: {} m²)", "  смуга P10–P90 містила фактичну наростаючу площу в {} % місяців; медіанна похибка {} м² (пряма лінія через останні 12 підібраних місяців: {} м²)"),
     ("  {}  actual {}  P10 {}  P50 {}  P90 {} m²", "  {}  факт {}  P10 {}  P50 {}  P90 {} м²"),
     ("  note: {} month of the history had no row and is read as 0 m² released: {}; add them to the file if work was done then", "  примітка: місяців історії без рядка: {}; їх прочитано як 0 м² звільненої землі: {}; додайте їх до файлу, якщо тоді роботи велися"),
