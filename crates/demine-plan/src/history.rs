@@ -575,8 +575,20 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
         None if !map.organisation_required => None,
         None => Some(find("organisation", &map.organisation)?),
     };
+    // Mapped as `A+B+C`, the area is the sum of several columns (cancelled, reduced, cleared),
+    // unless a column has that very name.
+    let summed_columns: Option<Vec<usize>> = match position(&map.area_m2) {
+        None if map.area_mapped && map.area_m2.contains('+') => Some(
+            map.area_m2
+                .split('+')
+                .map(|part| find(map.area_unit.field(), part.trim()))
+                .collect::<Result<_, _>>()?,
+        ),
+        _ => None,
+    };
     // Unmapped, a file without `area_m2` may give the area in hectares or km² by its column name.
     let (ai, area_unit) = match position(&map.area_m2) {
+        _ if summed_columns.is_some() => (summed_columns.as_ref().expect("checked")[0], map.area_unit),
         Some(k) => (k, map.area_unit),
         None if !map.area_mapped => [AreaUnit::SquareMetres, AreaUnit::Hectares, AreaUnit::SquareKilometres]
             .into_iter()
@@ -587,7 +599,7 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
             )?,
         None => (find(map.area_unit.field(), &map.area_m2)?, map.area_unit),
     };
-    let area_column = names[ai].clone();
+    let area_columns: Vec<usize> = summed_columns.unwrap_or_else(|| vec![ai]);
     let mut records = Vec::new();
     for (k, rec) in rdr.records().enumerate() {
         let line = k as u64 + 2;
@@ -603,21 +615,21 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
     }
     // A comma file's quoted numbers may have decimal commas too (`"12,5"`, LibreOffice set to
     // Ukrainian), told by the area column as a whole.
-    let decimal_comma = delimiter != b','
-        || commas_are_decimal(
-            records
-                .iter()
-                .filter_map(|(_, r)| r.get(ai))
-                .map(|c| split_cell_unit(c).0),
-        );
+    let area_cells = || {
+        records
+            .iter()
+            .flat_map(|(_, r)| area_columns.iter().filter_map(|&k| r.get(k)))
+            .map(|c| split_cell_unit(c).0)
+    };
+    let decimal_comma = delimiter != b',' || commas_are_decimal(area_cells());
     // In a decimal-comma file, dots group thousands when every area's dots do (12.500 m²).
-    let strip_dots = decimal_comma
-        && dots_group_thousands(
-            records
-                .iter()
-                .filter_map(|(_, r)| r.get(ai))
-                .map(|c| split_cell_unit(c).0),
-        );
+    let strip_dots = decimal_comma && dots_group_thousands(area_cells());
+    let areas = AreaColumns {
+        columns: area_columns.iter().map(|&k| (k, names[k].clone())).collect(),
+        unit: area_unit,
+        strip_dots,
+        decimal_comma,
+    };
     let slash_day_first = day_first(records.iter().filter_map(|(_, r)| r.get(mi)));
     let mut out = Vec::new();
     let mut seen: BTreeMap<(YearMonth, String), u64> = BTreeMap::new();
@@ -638,8 +650,13 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
         };
         let ms = rec.get(mi).unwrap_or("");
         if is_total_label(ms) {
-            check_total_row(&rec, oi, ai, area_unit, strip_dots, decimal_comma, &out)
-                .map_err(|problem| bad(&area_column, format!("'{}' is a total row, but {problem}", ms.trim())))?;
+            let total = areas.area_m2(&rec).map_err(|(column, problem)| bad(&column, problem))?;
+            check_total_row(&rec, oi, total, &out).map_err(|problem| {
+                bad(
+                    &areas.columns[0].1,
+                    format!("'{}' is a total row, but {problem}", ms.trim()),
+                )
+            })?;
             continue;
         }
         let slash_month = match (slash_date(ms), slash_day_first) {
@@ -684,32 +701,7 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
                 o => o.to_string(),
             },
         };
-        let s = rec.get(ai).unwrap_or("").trim();
-        let area = area_m2_of(s, area_unit, strip_dots, decimal_comma).map_err(|p| bad(&area_column, p))?;
-        if !area.is_finite() {
-            return Err(bad(
-                &area_column,
-                format!(
-                    "'{s}' is not a number of {}; write a number, with its unit (m², ha, km²) after it or none",
-                    area_unit.symbol()
-                ),
-            ));
-        }
-        if area > MAX_MONTH_AREA_M2 {
-            return Err(bad(
-                &area_column,
-                format!("'{s}' is more than 1,000,000 km² in one month; check the number and its unit"),
-            ));
-        }
-        if area < 0.0 {
-            return Err(bad(
-                &area_column,
-                match split_cell_unit(s).1 {
-                    Some(_) => format!("{s}: released area cannot be negative"),
-                    None => format!("{s} {}: released area cannot be negative", area_unit.symbol()),
-                },
-            ));
-        }
+        let area = areas.area_m2(&rec).map_err(|(column, problem)| bad(&column, problem))?;
         let key = (month, organisation.clone());
         let is_total = oi.is_some() && is_total_label(&organisation);
         if map.sum_rows && !is_total {
@@ -766,7 +758,7 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
             return Err(HistoryError::Value {
                 path: name.into(),
                 line,
-                column: area_column.clone(),
+                column: areas.columns[0].1.clone(),
                 problem: format!(
                     "the total of {month}, {} m², is not the sum of that month's organisations ({} m²): correct it or remove the row",
                     group_thousands(total),
@@ -881,6 +873,65 @@ fn split_cell_unit(cell: &str) -> (&str, Option<AreaUnit>) {
     }
 }
 
+/// Where a history's released area is: one column, or several to add up (`area_m2=A+B+C`:
+/// cancelled, reduced and cleared in columns of their own), and how its numbers are written.
+struct AreaColumns {
+    /// (index, name as in the header)
+    columns: Vec<(usize, String)>,
+    unit: AreaUnit,
+    strip_dots: bool,
+    decimal_comma: bool,
+}
+
+impl AreaColumns {
+    /// A row's released area in m², or the column and the problem. Each cell must be a number,
+    /// finite, not negative and under the monthly limit; of several columns an empty cell is
+    /// nothing released that way, but not all of them.
+    fn area_m2(&self, rec: &csv::StringRecord) -> Result<f64, (String, String)> {
+        let several = self.columns.len() > 1;
+        let mut total = 0.0;
+        let mut any = false;
+        for (k, column) in &self.columns {
+            let s = rec.get(*k).unwrap_or("").trim();
+            if several && s.is_empty() {
+                continue;
+            }
+            any = true;
+            let bad = |problem: String| (column.clone(), problem);
+            let area = area_m2_of(s, self.unit, self.strip_dots, self.decimal_comma).map_err(bad)?;
+            if !area.is_finite() {
+                return Err(bad(format!(
+                    "'{s}' is not a number of {}; write a number, with its unit (m², ha, km²) after it or none",
+                    self.unit.symbol()
+                )));
+            }
+            if area > MAX_MONTH_AREA_M2 {
+                return Err(bad(format!(
+                    "'{s}' is more than 1,000,000 km² in one month; check the number and its unit"
+                )));
+            }
+            if area < 0.0 {
+                return Err(bad(match split_cell_unit(s).1 {
+                    Some(_) => format!("{s}: released area cannot be negative"),
+                    None => format!("{s} {}: released area cannot be negative", self.unit.symbol()),
+                }));
+            }
+            total += area;
+        }
+        if !any {
+            let names: Vec<&str> = self.columns.iter().map(|(_, n)| n.as_str()).collect();
+            return Err((
+                names.join("+"),
+                format!(
+                    "every area column ({}) is empty; write 0 where nothing was released",
+                    names.join(", ")
+                ),
+            ));
+        }
+        Ok(total)
+    }
+}
+
 /// An area cell in m²: in the unit written after its number, else in `area_unit`; its dots
 /// stripped where they group thousands, decimal commas where the file has them. The error is
 /// the problem, for the caller to place.
@@ -957,18 +1008,9 @@ fn is_total_label(cell: &str) -> bool {
 fn check_total_row(
     rec: &csv::StringRecord,
     organisation_column: Option<usize>,
-    area_column: usize,
-    area_unit: AreaUnit,
-    strip_dots: bool,
-    decimal_comma: bool,
+    total: f64,
     rows_above: &[MonthlyRelease],
 ) -> Result<(), String> {
-    let total = area_m2_of(
-        rec.get(area_column).unwrap_or("").trim(),
-        area_unit,
-        strip_dots,
-        decimal_comma,
-    )?;
     let organisation = organisation_column
         .and_then(|k| rec.get(k))
         .map(str::trim)

@@ -167,6 +167,46 @@ fn rows_of_activities_are_added_up_by_organisation_and_month() {
     assert_eq!(rows.iter().map(|r| r.area_m2).collect::<Vec<_>>(), [15.0, 1.0]);
 }
 
+/// Land release reports keep what was cancelled, reduced and cleared in columns of their own:
+/// mapped as `A+B+C`, a month's released area is their sum, each cell checked on its own.
+#[test]
+fn an_area_split_by_outcome_is_added_up() {
+    let map = ColumnMap::parse("month=Month,organisation=Operator,area_ha=Cancelled+Reduced+Cleared").unwrap();
+    let text = "Month,Operator,Cancelled,Reduced,Cleared\n2024-01,A,10,2.5,0.5\n2024-01,B,,,1\n2024-02,A,0,0,0\n";
+    let rows = parse_history(text, "h.csv", &map).unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r.area_m2).collect::<Vec<_>>(),
+        [130_000.0, 10_000.0, 0.0]
+    );
+    // A negative outcome is refused in its own column; a row with every outcome empty says so.
+    let e = parse_history(
+        "Month,Operator,Cancelled,Reduced,Cleared\n2024-01,A,1,-2,0\n",
+        "h.csv",
+        &map,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("line 2, column 'Reduced'") && e.contains("negative"), "{e}");
+    let e = parse_history(
+        "Month,Operator,Cancelled,Reduced,Cleared\n2024-01,A,,,\n",
+        "h.csv",
+        &map,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("line 2") && e.contains("every area column (Cancelled, Reduced, Cleared) is empty"),
+        "{e}"
+    );
+    // A part that is not a column is named; a column whose name has a `+` is that column.
+    let typo = ColumnMap::parse("month=Month,area_ha=Cancelled+Clered").unwrap();
+    let e = parse_history(text, "h.csv", &typo).unwrap_err().to_string();
+    assert!(e.contains("no column 'Clered'"), "{e}");
+    let plus = ColumnMap::parse("month=Month,area_m2=NTS+TS").unwrap();
+    let rows = parse_history("Month,NTS+TS,NTS\n2024-01,7,1\n", "h.csv", &plus).unwrap();
+    assert_eq!(rows[0].area_m2, 7.0);
+}
+
 #[test]
 fn bad_input_is_located_never_a_panic() {
     let map = ColumnMap::parse("month=Month,organisation=Operator,area_m2=Area").unwrap();

@@ -1084,8 +1084,8 @@ pub struct ForecastArgs {
     )]
     pub history: Option<String>,
     /// The history's columns: month=COL,organisation=COL,area_m2=COL (area_ha=COL or area_km2=COL for
-    /// an area in hectares or km²; year=COL when the month column holds the month of the year
-    /// alone).
+    /// an area in hectares or km²; area_m2=A+B+C adds up several columns, such as cancelled,
+    /// reduced and cleared; year=COL when the month column holds the month of the year alone).
     #[arg(long, value_name = "MAP", requires = "history")]
     pub columns: Option<String>,
     /// Add up the history's rows of one organisation and month, for an export with a row per
