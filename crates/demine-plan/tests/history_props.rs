@@ -44,6 +44,7 @@ fn any_file() -> impl Strategy<Value = String> {
         (vec!["Місяць", "Оператор", "Площа, м²"], "MOA"),
         (vec!["year", "month", "area_km2"], "YMA"),
         (vec!["period", "organization", "released_m2", "extra"], "MOAX"),
+        (vec!["Month", "Operator", "Cancelled", "Reduced", "Cleared"], "MOAAA"),
     ]);
     header
         .prop_flat_map(|(columns, roles): (Vec<&'static str>, &'static str)| {
@@ -119,6 +120,7 @@ fn maps() -> Vec<ColumnMap> {
     let mapped = ColumnMap::parse("month=Month,organisation=Operator,area_ha=Площа, га").unwrap();
     vec![
         ColumnMap::default(),
+        ColumnMap::parse("month=Month,organisation=Operator,area_ha=Cancelled+Reduced+Cleared").unwrap(),
         ColumnMap {
             sum_rows: true,
             ..ColumnMap::default()
