@@ -637,6 +637,9 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
     let mut summed_row: BTreeMap<(YearMonth, String), usize> = BTreeMap::new();
     let mut rows_added_up = 0;
     let mut month_totals: Vec<(u64, YearMonth, f64)> = Vec::new();
+    // Where the rows after the last total row begin in `out` (a pivot table's subtotals sum
+    // those).
+    let mut last_total_at = 0;
     for (line, rec) in records {
         // Spreadsheets save rows left empty as bare delimiters.
         if rec.iter().all(|field| field.trim().is_empty()) {
@@ -649,14 +652,12 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
             problem,
         };
         let ms = rec.get(mi).unwrap_or("");
-        if is_total_label(ms) {
+        let os = oi.and_then(|k| rec.get(k)).map_or("", str::trim);
+        if let Some((label, rows, organisation)) = total_row(ms, os, &out[last_total_at..], &out) {
             let total = areas.area_m2(&rec).map_err(|(column, problem)| bad(&column, problem))?;
-            check_total_row(&rec, oi, total, &out).map_err(|problem| {
-                bad(
-                    &areas.columns[0].1,
-                    format!("'{}' is a total row, but {problem}", ms.trim()),
-                )
-            })?;
+            check_total_row(total, rows, &out, organisation)
+                .map_err(|problem| bad(&areas.columns[0].1, format!("'{label}' is a total row, but {problem}")))?;
+            last_total_at = out.len();
             continue;
         }
         let slash_month = match (slash_date(ms), slash_day_first) {
@@ -1002,20 +1003,65 @@ fn is_total_label(cell: &str) -> bool {
     )
 }
 
-/// A total row carries nothing new when its area is the sum of the rows above it (of its
-/// organisation, when it names one): then it is skipped. Otherwise it is refused, since either
+/// A pivot table's subtotal label, `HALO Total`, `2024-01 Total`, `Subtotal`: what it names
+/// (`HALO`, `2024-01`, or nothing).
+fn subtotal_label(cell: &str) -> Option<&str> {
+    let label = cell.trim().trim_end_matches(':').trim();
+    let lower = label.to_lowercase();
+    if matches!(
+        lower.as_str(),
+        "subtotal" | "sub-total" | "sub total" | "проміжний підсумок"
+    ) {
+        return Some("");
+    }
+    // " total" is ASCII, so its length in bytes is the same in `label` as in `lower`.
+    (lower.ends_with(" total") && !is_total_label(label)).then(|| label[..label.len() - " total".len()].trim())
+}
+
+/// Whether a row is a total row, and if so its label, the rows it should sum and whose:
+/// `Total` in the month column (or `Grand Total` in the organisation column with no month) sums
+/// every row above, of the organisation the row names if it names one; a pivot table's subtotal
+/// (`HALO Total`, `2024-01 Total`) sums the rows since the last total row, of the organisation
+/// it names when one of them is that organisation's.
+fn total_row<'a>(
+    month_cell: &'a str,
+    organisation_cell: &'a str,
+    since_last_total: &'a [MonthlyRelease],
+    above: &'a [MonthlyRelease],
+) -> Option<(&'a str, &'a [MonthlyRelease], Option<&'a str>)> {
+    let named = |o: &'a str| (!o.is_empty()).then_some(o);
+    let of_rows = |o: &'a str| named(o).filter(|o| since_last_total.iter().any(|r| r.organisation == *o));
+    let month_cell = month_cell.trim();
+    if is_total_label(month_cell) {
+        return Some((month_cell, above, named(organisation_cell)));
+    }
+    if let Some(what) = subtotal_label(month_cell) {
+        return Some((
+            month_cell,
+            since_last_total,
+            of_rows(organisation_cell).or_else(|| of_rows(what)),
+        ));
+    }
+    if !month_cell.is_empty() {
+        return None;
+    }
+    if is_total_label(organisation_cell) {
+        return Some((organisation_cell, above, None));
+    }
+    subtotal_label(organisation_cell).map(|what| (organisation_cell, since_last_total, of_rows(what)))
+}
+
+/// A total row carries nothing new when its area is the sum of the `rows` it totals (all
+/// `above` it, or those since the last total row; of its organisation, when it names one):
+/// then it is skipped. Otherwise it is refused, since either
 /// the total or a row is wrong. The error is the problem, for the caller to place.
 fn check_total_row(
-    rec: &csv::StringRecord,
-    organisation_column: Option<usize>,
     total: f64,
-    rows_above: &[MonthlyRelease],
+    rows: &[MonthlyRelease],
+    above: &[MonthlyRelease],
+    organisation: Option<&str>,
 ) -> Result<(), String> {
-    let organisation = organisation_column
-        .and_then(|k| rec.get(k))
-        .map(str::trim)
-        .filter(|o| !o.is_empty());
-    let sum: f64 = rows_above
+    let sum: f64 = rows
         .iter()
         .filter(|r| organisation.is_none_or(|o| r.organisation == o))
         .map(|r| r.area_m2)
@@ -1023,8 +1069,13 @@ fn check_total_row(
     if rounded_equal(total, sum) {
         Ok(())
     } else {
+        let which = if std::ptr::eq(rows, above) {
+            "the rows above"
+        } else {
+            "the rows since the last total row"
+        };
         Err(format!(
-            "its {} m² is not the sum of the rows above{} ({} m²): correct it or remove the row",
+            "its {} m² is not the sum of {which}{} ({} m²): correct it or remove the row",
             group_thousands(total),
             organisation.map_or(String::new(), |o| format!(" for {o}")),
             group_thousands(sum)

@@ -426,6 +426,34 @@ Total,,3500
     );
 }
 
+/// A pivot table saved as CSV has a subtotal under each group, `HALO Total` or `2024-01 Total`,
+/// and a `Grand Total`: each is checked against the rows it totals and skipped.
+#[test]
+fn a_pivot_tables_subtotals_are_checked_and_skipped() {
+    let map = ColumnMap::parse("month=Month,organisation=Operator,area_m2=Area").unwrap();
+    let plain = "Operator,Month,Area\nHALO,2024-01,1000\nHALO,2024-02,2000\nFSD,2024-01,500\nFSD,2024-02,700\n";
+    let want = parse_history(plain, "plain.csv", &map).unwrap();
+    let by_operator = "Operator,Month,Area\nHALO,2024-01,1000\nHALO,2024-02,2000\nHALO Total,,3000\n\
+        FSD,2024-01,500\nFSD,2024-02,700\nFSD Total,,1200\nGrand Total,,4200\n";
+    assert_eq!(parse_history(by_operator, "pivot.csv", &map).unwrap(), want);
+    let by_month = "Month,Operator,Area\n2024-01,HALO,1000\n2024-01,FSD,500\n2024-01 Total,,1500\n\
+        2024-02,HALO,2000\n2024-02,FSD,700\n2024-02 Total,,2700\nGrand Total,,4200\n";
+    let mut got = parse_history(by_month, "pivot.csv", &map).unwrap();
+    got.sort_by(|a, b| (&a.organisation, a.month).cmp(&(&b.organisation, b.month)));
+    let mut want_sorted = want.clone();
+    want_sorted.sort_by(|a, b| (&a.organisation, a.month).cmp(&(&b.organisation, b.month)));
+    assert_eq!(got, want_sorted);
+    // A subtotal that does not add up is refused at its line, with what it should be.
+    let wrong = by_operator.replace("FSD Total,,1200", "FSD Total,,1300");
+    let e = parse_history(&wrong, "pivot.csv", &map).unwrap_err().to_string();
+    assert!(
+        e.contains("line 7")
+            && e.contains("'FSD Total' is a total row")
+            && e.contains("since the last total row for FSD (1,200 m²)"),
+        "{e}"
+    );
+}
+
 /// Programmes report in hectares or km² as often as in m²: a column named `area_ha` or
 /// `area_km2` (or mapped so) reads as the same history in m², and its errors name its unit.
 #[test]

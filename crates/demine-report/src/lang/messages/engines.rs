@@ -75,6 +75,8 @@ pub(crate) const UK: &[(&str, &str)] = &[
     ("the total of {}, {} m², is not the sum of that month's organisations ({} m²): correct it or remove the row", "підсумок {}, {} м², не дорівнює сумі організацій за цей місяць ({} м²): виправте його або вилучіть рядок"),
     ("its {} m² is not the sum of the rows above ({} m²): correct it or remove the row", "його {} м² не дорівнюють сумі рядків вище ({} м²): виправте його або вилучіть рядок"),
     ("its {} m² is not the sum of the rows above for {} ({} m²): correct it or remove the row", "його {} м² не дорівнюють сумі рядків вище для {} ({} м²): виправте його або вилучіть рядок"),
+    ("its {} m² is not the sum of the rows since the last total row ({} m²): correct it or remove the row", "його {} м² не дорівнюють сумі рядків після останнього підсумкового рядка ({} м²): виправте його або вилучіть рядок"),
+    ("its {} m² is not the sum of the rows since the last total row for {} ({} m²): correct it or remove the row", "його {} м² не дорівнюють сумі рядків після останнього підсумкового рядка для {} ({} м²): виправте його або вилучіть рядок"),
     // crates/demine-priority/src/weights.rs
     ("`{}` must be a number ≥ 0", "`{}` має бути числом ≥ 0"),
     ("`{}` are all 0: give at least one criterion a positive weight", "`{}` усі дорівнюють 0: дайте хоча б одному критерію додатну вагу"),
