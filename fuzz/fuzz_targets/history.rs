@@ -1,13 +1,14 @@
 #![no_main]
-//! A programme's monthly history CSV (`forecast --history`): read with and without adding up
-//! rows, and what reads fitted and forecast: an error, never a panic.
+//! A programme's monthly history CSV (`forecast --history`): read as it is, with rows added up
+//! and as cumulative totals, and what reads fitted and forecast: an error, never a panic.
 use demine_plan::history::{forecast_history, parse_history_file, ColumnMap, HistoryOptions};
 use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    for sum_rows in [false, true] {
+    for (sum_rows, cumulative) in [(false, false), (true, false), (false, true)] {
         let map = ColumnMap {
             sum_rows,
+            cumulative,
             ..ColumnMap::default()
         };
         if let Ok(file) = parse_history_file(&text, "fuzz.csv", &map) {

@@ -1142,6 +1142,8 @@ pub struct HistoryRequest {
     /// Add up a CSV's rows of one organisation and month (a row per activity or per site)
     /// instead of refusing the second.
     pub sum_rows: bool,
+    /// A CSV's areas are totals released to date: each month is read as the difference.
+    pub cumulative: bool,
     /// Area still to release, m²; default the registry's.
     pub remaining_m2: Option<f64>,
     /// YYYY-MM: a hindcast fitted on the months up to it, scored on the months after.
@@ -1159,6 +1161,7 @@ impl Default for HistoryRequest {
             history: String::new(),
             columns: None,
             sum_rows: false,
+            cumulative: false,
             remaining_m2: None,
             fit_until: None,
             start: None,
@@ -1204,6 +1207,9 @@ pub struct HistoryGaps {
     /// Rows added to another of their organisation and month (`sum_rows`): a file of
     /// activities or sites read as months.
     pub rows_added_up: usize,
+    /// Months and last-to-first ratio of monthly totals that never fall, as cumulative totals
+    /// do (`history::looks_cumulative`), when the file was not read as cumulative.
+    pub looks_cumulative: Option<(usize, f64)>,
 }
 
 impl HistoryAnswer {
@@ -1260,9 +1266,14 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             "--columns maps a CSV's columns; --history registry has none",
         ));
     }
-    if from_registry && r.sum_rows {
+    if from_registry && (r.sum_rows || r.cumulative) {
         return Err(AppError::refused(
-            "--sum-rows adds up a CSV's rows; --history registry is already one figure per organisation and month",
+            "--sum-rows and --cumulative say how a CSV's rows are read; --history registry is already each month's release, one figure per organisation",
+        ));
+    }
+    if r.sum_rows && r.cumulative {
+        return Err(AppError::refused(
+            "--sum-rows adds up activities, --cumulative reads totals released to date: a cumulative total is one figure per organisation and month; give one of them",
         ));
     }
     let needs_registry = from_registry || (fit_until.is_none() && r.remaining_m2.is_none());
@@ -1297,6 +1308,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             None => ColumnMap::default(),
         };
         map.sum_rows = r.sum_rows;
+        map.cumulative = r.cumulative;
         let path = PathBuf::from(&r.history);
         (
             path.display().to_string(),
@@ -1332,6 +1344,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             missing_last_month_share,
             last_month: rows.iter().map(|row| row.month).max(),
             rows_added_up,
+            looks_cumulative: (!r.cumulative).then(|| history::looks_cumulative(&rows)).flatten(),
         }
     };
     if let Some(m) = fit_until {
@@ -1415,6 +1428,10 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
             "months": months.iter().map(ToString::to_string).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "rows_added_up": a.gaps().rows_added_up,
+        "looks_cumulative": a.gaps().looks_cumulative.map(|(months, ratio)| json!({
+            "months": months,
+            "last_over_first": ratio,
+        })),
         "organisations_missing_last_month": (!a.gaps().missing_last_month.is_empty()).then(|| json!({
             "month": a.gaps().last_month.map(|m| m.to_string()),
             "organisations": a.gaps().missing_last_month,

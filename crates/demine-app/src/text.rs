@@ -389,6 +389,17 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
         );
     }
     let gaps = answer.gaps();
+    if let Some((months, ratio)) = gaps.looks_cumulative {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr_fill(
+                lang,
+                "  note: the monthly totals never fall in {} months and end {} times the first: if the file gives totals released to date, read it with --cumulative (each month is then the difference from the month before)",
+                &[&months, &demine_report::grouped(lang, ratio, 1)]
+            )
+        );
+    }
     if gaps.rows_added_up > 0 {
         let _ = writeln!(
             out,

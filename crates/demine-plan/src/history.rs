@@ -313,6 +313,9 @@ pub struct ColumnMap {
     /// Rows of one organisation and month are added up (an export with a row per activity or
     /// per site) instead of refused as a month given twice.
     pub sum_rows: bool,
+    /// The areas are cumulative (released to date): each organisation's month is read as the
+    /// difference from its month before, and its first month is the baseline.
+    pub cumulative: bool,
 }
 
 /// The unit a history's area column is written in.
@@ -363,6 +366,7 @@ impl Default for ColumnMap {
             area_mapped: false,
             year: None,
             sum_rows: false,
+            cumulative: false,
         }
     }
 }
@@ -769,10 +773,75 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
         }
     }
     check_no_decade_gap(&seen, name, &month_column)?;
+    if map.cumulative {
+        out = monthly_from_cumulative(out, &seen).map_err(|(line, problem)| HistoryError::Value {
+            path: name.into(),
+            line,
+            column: areas.columns[0].1.clone(),
+            problem,
+        })?;
+    }
     Ok(HistoryFile {
         rows: out,
         rows_added_up,
     })
+}
+
+/// Each organisation's release in a month from its cumulative totals: the difference from its
+/// month before (or the last month it has a row), its first month being the baseline and not
+/// kept. A total that falls is refused at its line (`seen`: the line of each month).
+fn monthly_from_cumulative(
+    rows: Vec<MonthlyRelease>,
+    seen: &BTreeMap<(YearMonth, String), u64>,
+) -> Result<Vec<MonthlyRelease>, (u64, String)> {
+    let mut by_organisation: BTreeMap<String, Vec<MonthlyRelease>> = BTreeMap::new();
+    for row in rows {
+        by_organisation.entry(row.organisation.clone()).or_default().push(row);
+    }
+    let mut out = Vec::new();
+    for (organisation, mut months) in by_organisation {
+        months.sort_by_key(|r| r.month);
+        for pair in months.windows(2) {
+            let (before, now) = (&pair[0], &pair[1]);
+            let released = now.area_m2 - before.area_m2;
+            if released < -(0.005 * before.area_m2).max(1.0) {
+                let line = seen.get(&(now.month, organisation.clone())).copied().unwrap_or(0);
+                return Err((
+                    line,
+                    format!(
+                        "the cumulative area of {organisation} falls from {} m² in {} to {} m² in {}; a total released to date never falls: correct the figure, or leave out --cumulative if the file gives each month's release",
+                        group_thousands(before.area_m2),
+                        before.month,
+                        group_thousands(now.area_m2),
+                        now.month
+                    ),
+                ));
+            }
+            out.push(MonthlyRelease {
+                month: now.month,
+                organisation: organisation.clone(),
+                area_m2: released.max(0.0),
+            });
+        }
+    }
+    out.sort_by(|a, b| (a.month, &a.organisation).cmp(&(b.month, &b.organisation)));
+    Ok(out)
+}
+
+/// Months a history's totals must run for [`looks_cumulative`] to judge them.
+pub const CUMULATIVE_CHECK_MONTHS: usize = 12;
+
+/// Whether a history's monthly totals look like totals released to date rather than each
+/// month's release: over at least [`CUMULATIVE_CHECK_MONTHS`] months they never fall and end at
+/// least 5 times their first (a programme's months go up and down with weather, funding and the
+/// land). Returns the months and that ratio.
+pub fn looks_cumulative(history: &[MonthlyRelease]) -> Option<(usize, f64)> {
+    let totals = monthly_totals(history);
+    let first = totals.iter().position(|t| t.1 > 0.0)?;
+    let run = &totals[first..];
+    let never_falls = run.windows(2).all(|w| w[1].1 >= w[0].1);
+    let ratio = run.last()?.1 / run[0].1;
+    (run.len() >= CUMULATIVE_CHECK_MONTHS && never_falls && ratio >= 5.0).then_some((run.len(), ratio))
 }
 
 /// Longest stretch of months without a row a history may have: beyond it, a year is mistyped

@@ -426,6 +426,48 @@ Total,,3500
     );
 }
 
+/// A dashboard's export gives the area released to date: read with `cumulative` each month is
+/// the difference from the one before, the first month the baseline; without it the history is
+/// said to look cumulative, and a real programme's months are not.
+#[test]
+fn cumulative_totals_read_as_each_months_release() {
+    let monthly = programme(Kind::Drift, 11, 36);
+    let mut running: std::collections::BTreeMap<String, f64> = Default::default();
+    let mut text = String::from("month,organisation,area_m2\n");
+    for r in &monthly {
+        let to_date = running.entry(r.organisation.clone()).or_default();
+        *to_date += r.area_m2;
+        text.push_str(&format!("{},{},{:.3}\n", r.month, r.organisation, to_date));
+    }
+    let cumulative = ColumnMap {
+        cumulative: true,
+        ..ColumnMap::default()
+    };
+    let rows = parse_history(&text, "c.csv", &cumulative).unwrap();
+    let first = monthly[0].month;
+    let want: Vec<&MonthlyRelease> = monthly.iter().filter(|r| r.month > first).collect();
+    assert_eq!(rows.len(), want.len());
+    for (got, want) in rows.iter().zip(want) {
+        assert_eq!((got.month, &got.organisation), (want.month, &want.organisation));
+        assert!((got.area_m2 - want.area_m2).abs() < 0.01, "{got:?} {want:?}");
+    }
+    let as_read = parse_history(&text, "c.csv", &ColumnMap::default()).unwrap();
+    assert!(matches!(looks_cumulative(&as_read), Some((36, r)) if r > 5.0));
+    assert_eq!(looks_cumulative(&monthly), None);
+    // A total mistyped with a digit too many makes the next month fall: refused at that line
+    // (month 12 of OP-B: the header, 11 months of three rows, OP-A).
+    let fallen = text.replacen(
+        &format!("{},OP-B,", monthly[30].month),
+        &format!("{},OP-B,1", monthly[30].month),
+        1,
+    );
+    let e = parse_history(&fallen, "c.csv", &cumulative).unwrap_err().to_string();
+    assert!(
+        e.contains("c.csv: line 36,") && e.contains("the cumulative area of OP-B falls"),
+        "{e}"
+    );
+}
+
 /// A pivot table saved as CSV has a subtotal under each group, `HALO Total` or `2024-01 Total`,
 /// and a `Grand Total`: each is checked against the rows it totals and skipped.
 #[test]

@@ -125,6 +125,10 @@ fn maps() -> Vec<ColumnMap> {
             sum_rows: true,
             ..ColumnMap::default()
         },
+        ColumnMap {
+            cumulative: true,
+            ..ColumnMap::default()
+        },
         mapped.clone(),
         ColumnMap {
             sum_rows: true,

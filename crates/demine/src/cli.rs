@@ -1093,6 +1093,11 @@ pub struct ForecastArgs {
     /// is refused.
     #[arg(long, requires = "history")]
     pub sum_rows: bool,
+    /// The history's areas are totals released to date (a dashboard's cumulative figures): each
+    /// organisation's month is read as the difference from its month before, its first month
+    /// being the baseline.
+    #[arg(long, requires = "history", conflicts_with = "sum_rows")]
+    pub cumulative: bool,
     /// Area still to release, m² (with --history), as it is at --start (default today; a history
     /// that ends before it is carried on to it); default the registry's.
     #[arg(long, value_name = "M2", requires = "history", allow_hyphen_values = true)]

@@ -927,6 +927,7 @@ async fn forecast_history(db: &str, actor: &Actor, a: &ForecastArgs, history: &s
         history: history.to_string(),
         columns: a.columns.clone(),
         sum_rows: a.sum_rows,
+        cumulative: a.cumulative,
         remaining_m2: a.remaining_m2,
         fit_until: a.fit_until.clone(),
         start: a.input.start.clone(),

@@ -867,6 +867,43 @@ fn forecasts_learned_from_a_monthly_history() {
         out.is_empty() && out2.contains("примітка: 120 рядк. додано до іншого рядка"),
         "{out2}"
     );
+    // A dashboard's totals released to date: said to look cumulative, and read with
+    // --cumulative as the monthly file without its first month (the baseline).
+    let mut to_date: std::collections::BTreeMap<String, f64> = Default::default();
+    let mut cumulative = String::from("Month,Operator,Released\n");
+    let mut monthly_after_first = String::from("Month,Operator,Released\n");
+    for line in history_csv("").lines().skip(1) {
+        let [month, org, area]: [&str; 3] = line.split(',').collect::<Vec<_>>().try_into().unwrap();
+        let total = to_date.entry(org.to_string()).or_default();
+        *total += area.parse::<f64>().unwrap();
+        cumulative.push_str(&format!("{month},{org},{total}\n"));
+        if month != "2019-01" {
+            monthly_after_first.push_str(&format!("{line}\n"));
+        }
+    }
+    let (cum, after_first) = (
+        s.file("to-date.csv", &cumulative),
+        s.file("after-first.csv", &monthly_after_first),
+    );
+    let as_monthly = same_forecast(&cum, &[]);
+    assert_eq!(
+        as_monthly["looks_cumulative"]["months"].as_u64(),
+        Some(60),
+        "{as_monthly}"
+    );
+    let (code, out, err) = forecast_with(&["--lang", "uk"], &cum, &["--remaining-m2", "1000"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("прочитайте його з --cumulative"), "{out}");
+    let (read, want) = (same_forecast(&cum, &["--cumulative"]), same_forecast(&after_first, &[]));
+    assert_eq!(read["looks_cumulative"], Value::Null, "{read}");
+    for key in ["p10", "p50", "p90", "history_last_month"] {
+        assert_eq!(read[key], want[key], "{key}: {read} {want}");
+    }
+    let level = |v: &Value| v["level_m2_per_month"].as_f64().unwrap();
+    assert!(
+        (level(&read) - level(&want)).abs() < 1e-6 * level(&want),
+        "{read} {want}"
+    );
     // A history with a header and no month is refused (a deadline in the past for `capacity`
     // on the planning CSVs is covered by tests/plan.rs).
     let empty = s.file("empty.csv", "Month,Operator,Released\n");

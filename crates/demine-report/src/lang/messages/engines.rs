@@ -77,6 +77,7 @@ pub(crate) const UK: &[(&str, &str)] = &[
     ("its {} m² is not the sum of the rows above for {} ({} m²): correct it or remove the row", "його {} м² не дорівнюють сумі рядків вище для {} ({} м²): виправте його або вилучіть рядок"),
     ("its {} m² is not the sum of the rows since the last total row ({} m²): correct it or remove the row", "його {} м² не дорівнюють сумі рядків після останнього підсумкового рядка ({} м²): виправте його або вилучіть рядок"),
     ("its {} m² is not the sum of the rows since the last total row for {} ({} m²): correct it or remove the row", "його {} м² не дорівнюють сумі рядків після останнього підсумкового рядка для {} ({} м²): виправте його або вилучіть рядок"),
+    ("the cumulative area of {} falls from {} m² in {} to {} m² in {}; a total released to date never falls: correct the figure, or leave out --cumulative if the file gives each month's release", "наростаюча площа {} спадає з {} м² у {} до {} м² у {}; площа, звільнена наростаючим підсумком, не спадає: виправте показник або приберіть --cumulative, якщо файл дає звільнене за кожен місяць"),
     // crates/demine-priority/src/weights.rs
     ("`{}` must be a number ≥ 0", "`{}` має бути числом ≥ 0"),
     ("`{}` are all 0: give at least one criterion a positive weight", "`{}` усі дорівнюють 0: дайте хоча б одному критерію додатну вагу"),
