@@ -298,13 +298,11 @@ fn bad_input_is_located_never_a_panic() {
     assert!(forecast_history(&h, -1.0, None, &HistoryOptions::default()).is_err());
 }
 
-/// A history saved by a spreadsheet set to Ukrainian (or most European) conventions: semicolons,
-/// decimal commas, thousands grouped by a no-break space and day-first dates read as the same
-/// months and areas as the ISO file.
 /// A Ukrainian spreadsheet's headers (Місяць, Організація, Площа, га) read without --columns,
-/// as the English file does; so do `Operator` and a Russian export's.
+/// as the English file does; so do `Operator`, a Russian export's, and English spelt out
+/// (`Date`, `Agency`, `Area (ha)`).
 #[test]
-fn ukrainian_and_russian_headers_read_without_a_mapping() {
+fn usual_headers_read_without_a_mapping() {
     let english = "month,organisation,area_m2\n2024-01,A,15000\n2024-01,B,5000\n2024-02,A,20000\n";
     let want = parse_history(english, "en.csv", &ColumnMap::default()).unwrap();
     for (name, text) in [
@@ -324,6 +322,10 @@ fn ukrainian_and_russian_headers_read_without_a_mapping() {
             "op.csv",
             "Month,Operator,Area_m2\n2024-01,A,15000\n2024-01,B,5000\n2024-02,A,20000\n",
         ),
+        (
+            "en-ha.csv",
+            "Date,Agency,Area (ha)\n2024-01-31,A,1.5\n2024-01-31,B,0.5\n2024-02-29,A,2\n",
+        ),
     ] {
         let got = parse_history(text, name, &ColumnMap::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(got.len(), want.len(), "{name}");
@@ -339,6 +341,9 @@ fn ukrainian_and_russian_headers_read_without_a_mapping() {
     }
 }
 
+/// A history saved by a spreadsheet set to Ukrainian (or most European) conventions: semicolons,
+/// decimal commas, thousands grouped by a no-break space and day-first dates read as the same
+/// months and areas as the ISO file.
 #[test]
 fn a_spreadsheets_semicolon_file_reads_as_its_comma_file() {
     let map = ColumnMap::parse("month=Місяць,organisation=Оператор,area_m2=Площа").unwrap();
