@@ -431,6 +431,10 @@ pub(crate) const UK: &[(&str, &str)] = &[
      "--fit-until '{}': пишіть місяць як YYYY-MM, напр. 2023-06"),
     ("--columns maps a CSV's columns; --history registry has none",
      "--columns зіставляє стовпці CSV; у --history registry їх немає"),
+    ("--sum-rows and --cumulative say how a CSV's rows are read; --history registry is already each month's release, one figure per organisation",
+     "--sum-rows і --cumulative кажуть, як читати рядки CSV; --history registry вже дає звільнене за кожен місяць, один показник на організацію"),
+    ("--sum-rows adds up activities, --cumulative reads totals released to date: a cumulative total is one figure per organisation and month; give one of them",
+     "--sum-rows додає діяльності, --cumulative читає наростаючі підсумки звільненого: наростаючий підсумок — це один показник на організацію й місяць; вкажіть щось одне"),
     ("no registry: give --remaining-m2 (or --fit-until for a hindcast), or --db a registry",
      "реєстру немає: вкажіть --remaining-m2 (або --fit-until для ретропрогнозу) або --db з реєстром"),
 
