@@ -935,6 +935,17 @@ fn history_from_the_registry() {
         f["beyond_horizon_share"].as_f64().unwrap() > 0.1,
         "{f}"
     );
+    // How a CSV's rows are read does not apply to the registry's own months: refused, and said
+    // why.
+    for flag in ["--sum-rows", "--cumulative"] {
+        let o = run_on(&db, &["forecast", "--history", "registry", flag]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("--history registry is already each month's release"),
+            "{err}"
+        );
+    }
 }
 
 /// What the engines write beside their figures (why a strategy cancels or clears, what a
