@@ -211,6 +211,59 @@ pub fn commas_are_decimal<'a>(values: impl IntoIterator<Item = &'a str>) -> bool
     cannot_group
 }
 
+/// Whether the numbers of a `delimiter`-separated file have decimal commas, by
+/// [`commas_are_decimal`] over the cells of its lines after the header (double quotes honoured,
+/// `""` a quote). `whole`: `bytes` are the whole file; otherwise a sample of its start, whose
+/// text after the last line break may be cut short (`"1,2` of `"1,234"`) and is left out. The
+/// one pass readers that parse the file afterwards make to choose `parse_number`'s
+/// `decimal_comma`.
+///
+/// ```
+/// use demine_core::spreadsheet::file_has_decimal_commas;
+/// assert!(file_has_decimal_commas(b"id,lon\nF1,\"32,0015\"\nF2,33\n", b',', true));
+/// assert!(!file_has_decimal_commas(b"id,area\nF1,\"1,500\"\n", b',', true));
+/// assert!(!file_has_decimal_commas(b"id,area\nF1,\"1,500\"\nF2,\"1,2", b',', false));
+/// assert!(file_has_decimal_commas(b"id\tarea\nF1\t12,5", b'\t', true));
+/// ```
+pub fn file_has_decimal_commas(bytes: &[u8], delimiter: u8, whole: bool) -> bool {
+    let mut cells: Vec<String> = Vec::new();
+    let (mut line, mut cell): (Vec<String>, Vec<u8>) = (Vec::new(), Vec::new());
+    let (mut quoted, mut header) = (false, true);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if quoted {
+            match (b, bytes.get(i + 1)) {
+                (b'"', Some(b'"')) => {
+                    cell.push(b'"');
+                    i += 1;
+                }
+                (b'"', _) => quoted = false,
+                _ => cell.push(b),
+            }
+        } else if b == b'"' {
+            quoted = true;
+        } else if b == delimiter || b == b'\n' {
+            line.push(String::from_utf8_lossy(&std::mem::take(&mut cell)).into_owned());
+            if b == b'\n' {
+                if !header {
+                    cells.append(&mut line);
+                }
+                line.clear();
+                header = false;
+            }
+        } else if b != b'\r' {
+            cell.push(b);
+        }
+        i += 1;
+    }
+    if whole && !header {
+        line.push(String::from_utf8_lossy(&cell).into_owned());
+        cells.append(&mut line);
+    }
+    commas_are_decimal(cells.iter().map(String::as_str))
+}
+
 /// A figure rounded to whole units, its digits grouped by thousands with commas, as people read
 /// it in English text.
 ///

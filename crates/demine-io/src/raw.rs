@@ -2,7 +2,7 @@
 //! interpretation, so that every defect can be reported where it is.
 
 use crate::{FileError, Problem};
-use demine_core::spreadsheet::{commas_are_decimal, parse_number, sniff_delimiter};
+use demine_core::spreadsheet::{file_has_decimal_commas, parse_number, sniff_delimiter};
 use demine_core::validate::{RawPolygon, RawRing};
 use demine_core::Attributes;
 use serde_json::Value;
@@ -406,18 +406,7 @@ fn read_csv(path: &Path, bytes: &[u8], geometry_required: bool) -> Result<(Vec<R
     // A semicolon file says its commas are decimal (a tab file may be either); a comma file
     // says so by its numbers together, quoted with decimal commas (`"32,0015"`, LibreOffice set
     // to Ukrainian).
-    // Such a number is quoted: a file without quotes is not parsed twice.
-    let decimal_comma = delimiter == b';'
-        || bytes.contains(&b'"') && {
-            let cells: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
-                .flexible(true)
-                .delimiter(delimiter)
-                .from_reader(bytes)
-                .into_records()
-                .flatten()
-                .collect();
-            commas_are_decimal(cells.iter().flat_map(|record| record.iter()))
-        };
+    let decimal_comma = delimiter == b';' || file_has_decimal_commas(bytes, delimiter, true);
     let number = |v: &str| if decimal_comma { plain_number(v) } else { v.to_string() };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)

@@ -3,7 +3,7 @@
 
 use crate::model::{LonLat, Problem, Stage, Task, Team, TeamKind, CLEARANCE_KINDS};
 use chrono::NaiveDate;
-use demine_core::spreadsheet::{commas_are_decimal, parse_number, sniff_delimiter};
+use demine_core::spreadsheet::{file_has_decimal_commas, parse_number, sniff_delimiter};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
@@ -184,16 +184,7 @@ where
     let delimiter = sniff_delimiter(&bytes[..bytes.len().min(64 * 1024)]);
     // A comma file's quoted numbers may have decimal commas too (`"1400,5"`, LibreOffice set to
     // Ukrainian), told by the file's numbers together.
-    let decimal_comma = delimiter == b';' || {
-        let cells = csv::ReaderBuilder::new()
-            .flexible(true)
-            .delimiter(delimiter)
-            .from_reader(bytes.as_slice())
-            .into_records()
-            .flatten()
-            .collect::<Vec<_>>();
-        commas_are_decimal(cells.iter().flat_map(|record| record.iter()))
-    };
+    let decimal_comma = delimiter == b';' || file_has_decimal_commas(&bytes, delimiter, true);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .delimiter(delimiter)

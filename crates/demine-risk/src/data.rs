@@ -14,12 +14,12 @@
 //!   of outside quotes; in a semicolon file a decimal comma (`0,25`, as spreadsheets in much of
 //!   Europe and Latin America write it) is read as a decimal point, and so in a comma file whose
 //!   quoted numbers have them (`"0,25"`, LibreOffice set to Ukrainian), told by the numbers of
-//!   the file's first 64 KiB together ([`commas_are_decimal`]).
+//!   the file's first 64 KiB together ([`file_has_decimal_commas`]).
 //!
 //! Errors name the file and the column or line: see [`crate::RiskError`].
 
 use crate::{Result, RiskError};
-use demine_core::spreadsheet::{commas_are_decimal, parse_number, sniff_delimiter};
+use demine_core::spreadsheet::{file_has_decimal_commas, parse_number, sniff_delimiter};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -358,22 +358,8 @@ pub fn read_csv_from_with<R: std::io::Read>(
     })?;
     let delimiter = sniff_delimiter(sample);
     // A comma file's quoted numbers may have decimal commas too (`"0,25"`, LibreOffice set to
-    // Ukrainian), told by the numbers of the sample's whole lines (a line cut short could read
-    // `"1,2` of `"1,234"`).
-    let decimal_comma = delimiter == b';' || {
-        let whole_lines = sample
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(sample, |k| &sample[..=k]);
-        let records: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
-            .flexible(true)
-            .delimiter(delimiter)
-            .from_reader(whole_lines)
-            .into_records()
-            .flatten()
-            .collect();
-        commas_are_decimal(records.iter().flat_map(|record| record.iter()))
-    };
+    // Ukrainian), told by the numbers of the sample's whole lines.
+    let decimal_comma = delimiter == b';' || file_has_decimal_commas(sample, delimiter, false);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .trim(csv::Trim::All)
