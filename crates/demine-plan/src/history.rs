@@ -683,10 +683,14 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
         };
         let ms = rec.get(mi).unwrap_or("");
         let os = oi.and_then(|k| rec.get(k)).map_or("", str::trim);
-        if let Some((label, rows, organisation)) = total_row(ms, os, &out[last_total_at..], &out) {
-            let total = areas.area_m2(&rec).map_err(|(column, problem)| bad(&column, problem))?;
-            check_total_row(total, rows, &out, organisation)
-                .map_err(|problem| bad(&areas.columns[0].1, format!("'{label}' is a total row, but {problem}")))?;
+        if let Some(total) = total_row(ms, os, &out[last_total_at..], &out) {
+            let area = areas.area_m2(&rec).map_err(|(column, problem)| bad(&column, problem))?;
+            check_total_row(area, &total).map_err(|problem| {
+                bad(
+                    &areas.columns[0].1,
+                    format!("'{}' is a total row, but {problem}", total.label),
+                )
+            })?;
             last_total_at = out.len();
             continue;
         }
@@ -1113,6 +1117,14 @@ fn subtotal_label(cell: &str) -> Option<&str> {
     (lower.ends_with(" total") && !is_total_label(label)).then(|| label[..label.len() - " total".len()].trim())
 }
 
+/// A total row: its label, the rows it should sum (`which` names them in messages), and whose.
+struct TotalRow<'a> {
+    label: &'a str,
+    rows: &'a [MonthlyRelease],
+    which: &'static str,
+    organisation: Option<&'a str>,
+}
+
 /// Whether a row is a total row, and if so its label, the rows it should sum and whose:
 /// `Total` in the month column (or `Grand Total` in the organisation column with no month) sums
 /// every row above, of the organisation the row names if it names one; a pivot table's subtotal
@@ -1123,56 +1135,66 @@ fn total_row<'a>(
     organisation_cell: &'a str,
     since_last_total: &'a [MonthlyRelease],
     above: &'a [MonthlyRelease],
-) -> Option<(&'a str, &'a [MonthlyRelease], Option<&'a str>)> {
+) -> Option<TotalRow<'a>> {
+    const ABOVE: &str = "the rows above";
+    const SINCE_LAST_TOTAL: &str = "the rows since the last total row";
     let named = |o: &'a str| (!o.is_empty()).then_some(o);
     let of_rows = |o: &'a str| named(o).filter(|o| since_last_total.iter().any(|r| r.organisation == *o));
     let month_cell = month_cell.trim();
     if is_total_label(month_cell) {
-        return Some((month_cell, above, named(organisation_cell)));
+        return Some(TotalRow {
+            label: month_cell,
+            rows: above,
+            which: ABOVE,
+            organisation: named(organisation_cell),
+        });
     }
     if let Some(what) = subtotal_label(month_cell) {
-        return Some((
-            month_cell,
-            since_last_total,
-            of_rows(organisation_cell).or_else(|| of_rows(what)),
-        ));
+        return Some(TotalRow {
+            label: month_cell,
+            rows: since_last_total,
+            which: SINCE_LAST_TOTAL,
+            organisation: of_rows(organisation_cell).or_else(|| of_rows(what)),
+        });
     }
     if !month_cell.is_empty() {
         return None;
     }
     if is_total_label(organisation_cell) {
-        return Some((organisation_cell, above, None));
+        return Some(TotalRow {
+            label: organisation_cell,
+            rows: above,
+            which: ABOVE,
+            organisation: None,
+        });
     }
-    subtotal_label(organisation_cell).map(|what| (organisation_cell, since_last_total, of_rows(what)))
+    subtotal_label(organisation_cell).map(|what| TotalRow {
+        label: organisation_cell,
+        rows: since_last_total,
+        which: SINCE_LAST_TOTAL,
+        organisation: of_rows(what),
+    })
 }
 
-/// A total row carries nothing new when its area is the sum of the `rows` it totals (all
-/// `above` it, or those since the last total row; of its organisation, when it names one):
+/// A total row carries nothing new when its area is the sum of the rows it totals (all above
+/// it, or those since the last total row; of its organisation, when it names one):
 /// then it is skipped. Otherwise it is refused, since either
 /// the total or a row is wrong. The error is the problem, for the caller to place.
-fn check_total_row(
-    total: f64,
-    rows: &[MonthlyRelease],
-    above: &[MonthlyRelease],
-    organisation: Option<&str>,
-) -> Result<(), String> {
-    let sum: f64 = rows
+fn check_total_row(total: f64, row: &TotalRow<'_>) -> Result<(), String> {
+    let sum: f64 = row
+        .rows
         .iter()
-        .filter(|r| organisation.is_none_or(|o| r.organisation == o))
+        .filter(|r| row.organisation.is_none_or(|o| r.organisation == o))
         .map(|r| r.area_m2)
         .sum();
     if rounded_equal(total, sum) {
         Ok(())
     } else {
-        let which = if std::ptr::eq(rows, above) {
-            "the rows above"
-        } else {
-            "the rows since the last total row"
-        };
         Err(format!(
-            "its {} m² is not the sum of {which}{} ({} m²): correct it or remove the row",
+            "its {} m² is not the sum of {}{} ({} m²): correct it or remove the row",
             group_thousands(total),
-            organisation.map_or(String::new(), |o| format!(" for {o}")),
+            row.which,
+            row.organisation.map_or(String::new(), |o| format!(" for {o}")),
             group_thousands(sum)
         ))
     }
