@@ -1207,6 +1207,9 @@ pub struct HistoryGaps {
     /// Rows added to another of their organisation and month (`sum_rows`): a file of
     /// activities or sites read as months.
     pub rows_added_up: usize,
+    /// Rows with a blank organisation read as the one named above them (a pivot table that
+    /// names each organisation once).
+    pub rows_labelled_from_above: usize,
     /// Months and last-to-first ratio of monthly totals that never fall, as cumulative totals
     /// do (`history::looks_cumulative`), when the file was not read as cumulative.
     pub looks_cumulative: Option<(usize, f64)>,
@@ -1293,13 +1296,21 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             Some((reg.name(), activities, release))
         }
     };
-    let (source, history::HistoryFile { rows, rows_added_up }) = if from_registry {
+    let (
+        source,
+        history::HistoryFile {
+            rows,
+            rows_added_up,
+            rows_labelled_from_above,
+        },
+    ) = if from_registry {
         let (name, activities, release) = registry_data.as_ref().expect("registry read above");
         (
             format!("registry {name} (activities)"),
             history::HistoryFile {
                 rows: history::history_from_activities(activities, release),
                 rows_added_up: 0,
+                rows_labelled_from_above: 0,
             },
         )
     } else {
@@ -1344,6 +1355,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             missing_last_month_share,
             last_month: rows.iter().map(|row| row.month).max(),
             rows_added_up,
+            rows_labelled_from_above,
             looks_cumulative: (!r.cumulative).then(|| history::looks_cumulative(&rows)).flatten(),
         }
     };
@@ -1428,6 +1440,7 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
             "months": months.iter().map(ToString::to_string).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "rows_added_up": a.gaps().rows_added_up,
+        "rows_labelled_from_above": a.gaps().rows_labelled_from_above,
         "looks_cumulative": a.gaps().looks_cumulative.map(|(months, ratio)| json!({
             "months": months,
             "last_over_first": ratio,

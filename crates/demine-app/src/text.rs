@@ -411,6 +411,17 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
             )
         );
     }
+    if gaps.rows_labelled_from_above > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr_fill(
+                lang,
+                "  note: {} rows with no organisation were read as the organisation named above them, as a pivot table names each organisation on its first row only; if they are another organisation's, name it on every row",
+                &[&thousands(lang, gaps.rows_labelled_from_above as f64)]
+            )
+        );
+    }
     if let (false, Some(last)) = (gaps.missing_last_month.is_empty(), gaps.last_month) {
         let _ = writeln!(
             out,

@@ -540,6 +540,9 @@ pub struct HistoryFile {
     /// Rows added to one already read for their organisation and month
     /// ([`ColumnMap::sum_rows`]).
     pub rows_added_up: usize,
+    /// Rows with a blank organisation read as the organisation named above them: a pivot
+    /// table names each organisation on its first row only.
+    pub rows_labelled_from_above: usize,
 }
 
 /// The rows of [`parse_history_file`].
@@ -661,6 +664,9 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
         decimal_comma,
     };
     let slash_day_first = day_first(records.iter().filter_map(|(_, r)| r.get(mi)));
+    let labels_left_out = oi.is_some_and(|oi| organisations_named_once(&records, oi, mi, map.sum_rows));
+    let mut label_above: Option<String> = None;
+    let mut rows_labelled_from_above = 0;
     let mut out = Vec::new();
     let mut seen: BTreeMap<(YearMonth, String), u64> = BTreeMap::new();
     // Where each organisation's month is in `out`, for `sum_rows`.
@@ -731,9 +737,16 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
         })?;
         let organisation = match oi {
             None => WHOLE_PROGRAMME.to_string(),
-            Some(oi) => match rec.get(oi).unwrap_or("").trim() {
-                "" => "(none)".to_string(),
-                o => o.to_string(),
+            Some(oi) => match (rec.get(oi).unwrap_or("").trim(), &label_above) {
+                ("", Some(above)) if labels_left_out => {
+                    rows_labelled_from_above += 1;
+                    above.clone()
+                }
+                ("", _) => "(none)".to_string(),
+                (o, _) => {
+                    label_above = Some(o.to_string());
+                    o.to_string()
+                }
             },
         };
         let area = areas.area_m2(&rec).map_err(|(column, problem)| bad(&column, problem))?;
@@ -756,6 +769,14 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
                     month: month.to_string(),
                     available: names.join(", "),
                 });
+            }
+            if let (Some(oi), "(none)") = (oi, organisation.as_str()) {
+                return Err(bad(
+                    &names[oi],
+                    format!(
+                        "no organisation, and a row with no organisation already gives month {month} on line {first}; name the organisation on every row (or on the first of each organisation's rows, as a pivot table does), or add up rows that are activities or sites with --sum-rows"
+                    ),
+                ));
             }
             return Err(HistoryError::Duplicate {
                 path: name.into(),
@@ -814,7 +835,41 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
     Ok(HistoryFile {
         rows: out,
         rows_added_up,
+        rows_labelled_from_above,
     })
+}
+
+/// Whether the organisation column is a pivot table's with its labels not repeated: each
+/// organisation named on the first of its rows only, the rows under it blank. Then the first
+/// data row names its organisation, no organisation is named twice, some rows are blank, and
+/// (unless rows are added up) no month repeats under one name, so that reading a blank as the
+/// name above it gives each organisation's months once. Total rows are left aside.
+fn organisations_named_once(records: &[(u64, csv::StringRecord)], oi: usize, mi: usize, sum_rows: bool) -> bool {
+    let total_cell = |c: &str| is_total_label(c) || subtotal_label(c).is_some();
+    let mut named: BTreeSet<&str> = BTreeSet::new();
+    let mut months_under_name: BTreeSet<&str> = BTreeSet::new();
+    let mut blanks = 0;
+    for (_, rec) in records {
+        let (os, ms) = (rec.get(oi).unwrap_or("").trim(), rec.get(mi).unwrap_or("").trim());
+        if rec.iter().all(|field| field.trim().is_empty()) || total_cell(os) || total_cell(ms) {
+            continue;
+        }
+        if os.is_empty() {
+            if named.is_empty() {
+                return false;
+            }
+            blanks += 1;
+        } else {
+            if !named.insert(os) {
+                return false;
+            }
+            months_under_name.clear();
+        }
+        if !months_under_name.insert(ms) && !sum_rows {
+            return false;
+        }
+    }
+    blanks > 0
 }
 
 /// Each organisation's release in a month from its cumulative totals: the difference from its

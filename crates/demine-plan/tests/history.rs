@@ -117,6 +117,54 @@ fn what_is_not_released_within_the_horizon_has_no_date() {
 }
 
 /// An export with a row per activity or site (each dated within its month) is a history once its
+/// A pivot table that names each organisation on its first row only: the blank rows under a
+/// name are that organisation's. A file whose blank organisations repeat a month under one name
+/// is not such a table: its blanks stay an unnamed organisation, or are refused when they give a
+/// month twice, with the way to read the file.
+#[test]
+fn a_pivot_table_names_each_organisation_once() {
+    let pivot = "Operator,Month,Area\nA,2024-01,100\n,2024-02,50\n,2024-03,30\nA Total,,180\n\
+        B,2024-01,7\n,2024-03,2\nGrand Total,,189\n";
+    let map = ColumnMap::parse("month=Month,organisation=Operator,area_m2=Area").unwrap();
+    let file = parse_history_file(pivot, "p.csv", &map).unwrap();
+    let figures: Vec<(String, &str, f64)> = file
+        .rows
+        .iter()
+        .map(|r| (r.month.to_string(), r.organisation.as_str(), r.area_m2))
+        .collect();
+    assert_eq!(
+        figures,
+        [
+            ("2024-01".to_string(), "A", 100.0),
+            ("2024-02".to_string(), "A", 50.0),
+            ("2024-03".to_string(), "A", 30.0),
+            ("2024-01".to_string(), "B", 7.0),
+            ("2024-03".to_string(), "B", 2.0),
+        ]
+    );
+    assert_eq!(file.rows_labelled_from_above, 3);
+    // The subtotal is still checked against the organisation's rows.
+    let wrong = pivot.replace("A Total,,180", "A Total,,190");
+    let e = parse_history(&wrong, "p.csv", &map).unwrap_err().to_string();
+    assert!(e.contains("line 5") && e.contains("not the sum"), "{e}");
+    // Sorted by month, with rows of no organisation: those are not A's.
+    let by_month = "Operator,Month,Area\nA,2024-01,100\n,2024-01,5\n,2024-02,6\n";
+    let file = parse_history_file(by_month, "m.csv", &map).unwrap();
+    let organisations: Vec<&str> = file.rows.iter().map(|r| r.organisation.as_str()).collect();
+    assert_eq!(
+        (organisations, file.rows_labelled_from_above),
+        (vec!["A", "(none)", "(none)"], 0)
+    );
+    let twice = format!("{by_month},2024-02,7\n");
+    let e = parse_history(&twice, "m.csv", &map).unwrap_err().to_string();
+    assert!(
+        e.contains("m.csv: line 5, column 'Operator': no organisation")
+            && e.contains("month 2024-02 on line 4")
+            && e.contains("name the organisation on every row"),
+        "{e}"
+    );
+}
+
 /// rows are added up per organisation and month; without `sum_rows` the second row of a month is
 /// refused, and the refusal says how to read such a file.
 #[test]

@@ -202,4 +202,33 @@ proptest! {
         let plain = parse_history(&text, "a.csv", &ColumnMap::default());
         prop_assert_eq!(plain.is_ok(), want.len() == activities.len(), "{:?}", plain);
     }
+
+    /// A pivot table's organisation labels left out under the first of each organisation's rows
+    /// read as the same history as the labels written on every row, whatever the months' order
+    /// within an organisation; the rows so labelled are counted.
+    #[test]
+    fn labels_left_out_read_as_labels_repeated(
+        history in prop::collection::btree_map((0usize..3, 0i64..40), 0u64..1_000_000, 1..60),
+        reversed in any::<bool>(),
+    ) {
+        let organisations = ["HALO", "FSD", "ДСНС"];
+        let (mut repeated, mut left_out) = ("organisation,month,area_m2\n".to_string(), "organisation,month,area_m2\n".to_string());
+        let mut rows: Vec<_> = history.iter().collect();
+        if reversed {
+            rows.reverse();
+        }
+        let mut label_above = None;
+        for (&(org, month), area) in rows {
+            let m = YearMonth::new(2020, 1).unwrap().plus(month);
+            repeated.push_str(&format!("{},{m},{area}\n", organisations[org]));
+            let label = if label_above == Some(org) { "" } else { organisations[org] };
+            left_out.push_str(&format!("{label},{m},{area}\n"));
+            label_above = Some(org);
+        }
+        let read = |text: &str| parse_history_file(text, "p.csv", &ColumnMap::default()).map_err(|e| TestCaseError::fail(e.to_string()));
+        let (plain, pivot) = (read(&repeated)?, read(&left_out)?);
+        prop_assert_eq!(&plain.rows, &pivot.rows);
+        let named_rows = history.keys().map(|&(org, _)| org).collect::<std::collections::BTreeSet<_>>().len();
+        prop_assert_eq!((plain.rows_labelled_from_above, pivot.rows_labelled_from_above), (0, history.len() - named_rows));
+    }
 }

@@ -1069,7 +1069,8 @@ pub struct ForecastArgs {
     /// quoted commas, and months as 03.2024, 202403, Mar-24, березень 2024, dates 01/03/2024 (the
     /// day or the month first, as the file's dates tell) or 1–12 beside a `year` column are read
     /// too; column names in any case; a total row
-    /// (Total, Всього, Разом) is skipped when it is the sum of the rows above, refused otherwise.
+    /// (Total, Всього, Разом) is skipped when it is the sum of the rows above, refused otherwise;
+    /// a pivot table that names each organisation on its first row only is read so.
     /// The forecast follows the history's trend when its own hindcasts say that helps. A month
     /// over 3 times the median of the 12 around it (a large area cancelled at once) is taken as
     /// exceptional: it sets neither the season nor the level, and recurs only as a rare draw.

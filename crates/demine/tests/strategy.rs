@@ -867,6 +867,42 @@ fn forecasts_learned_from_a_monthly_history() {
         out.is_empty() && out2.contains("примітка: 120 рядк. додано до іншого рядка"),
         "{out2}"
     );
+    // A pivot table in tabular form, its labels not repeated: each organisation named on its
+    // first row, with its subtotal and the grand total. Read as the monthly file, each blank
+    // organisation the one above it, and the rows so read counted.
+    let mut pivot = String::from("Operator,Month,Released\n");
+    let mut grand_total = 0.0;
+    for org in ["A", "B"] {
+        let mut subtotal = 0.0;
+        for (k, line) in history_csv("")
+            .lines()
+            .skip(1)
+            .filter(|l| l.split(',').nth(1) == Some(org))
+            .enumerate()
+        {
+            let [month, _, area]: [&str; 3] = line.split(',').collect::<Vec<_>>().try_into().unwrap();
+            pivot.push_str(&format!("{},{month},{area}\n", if k == 0 { org } else { "" }));
+            subtotal += area.parse::<f64>().unwrap();
+        }
+        pivot.push_str(&format!("{org} Total,,{subtotal}\n"));
+        grand_total += subtotal;
+    }
+    pivot.push_str(&format!("Grand Total,,{grand_total}\n"));
+    let pivot = s.file("pivot.csv", &pivot);
+    let read = same_forecast(&pivot, &[]);
+    for key in ["p10", "p50", "p90", "level_m2_per_month"] {
+        assert_eq!(monthly[key], read[key], "{key}: {monthly} {read}");
+    }
+    assert_eq!(
+        (
+            monthly["rows_labelled_from_above"].as_u64(),
+            read["rows_labelled_from_above"].as_u64()
+        ),
+        (Some(0), Some(118))
+    );
+    let (code, out, err) = forecast_with(&["--lang", "uk"], &pivot, &["--remaining-m2", "1000"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("примітка: 118 рядк. без організації прочитано"), "{out}");
     // A dashboard's totals released to date: said to look cumulative, and read with
     // --cumulative as the monthly file without its first month (the baseline).
     let mut to_date: std::collections::BTreeMap<String, f64> = Default::default();
