@@ -235,6 +235,32 @@ impl YearMonth {
         }
     }
 
+    /// The month of a spreadsheet's date serial (days since 1899-12-30, as Excel and LibreOffice
+    /// count them), which a CSV holds when the column lost its date format: five digits, with a
+    /// time of day as a fraction, for a date in [`HISTORY_YEARS`].
+    ///
+    /// ```
+    /// use demine_plan::history::YearMonth;
+    /// assert_eq!(YearMonth::from_spreadsheet_serial("45352"), YearMonth::new(2024, 3));
+    /// assert_eq!(YearMonth::from_spreadsheet_serial("45382.5"), YearMonth::new(2024, 3));
+    /// assert_eq!(YearMonth::from_spreadsheet_serial("45383"), YearMonth::new(2024, 4));
+    /// assert_eq!(YearMonth::from_spreadsheet_serial("2024"), None);
+    /// assert_eq!(YearMonth::from_spreadsheet_serial("202403"), None);
+    /// assert_eq!(YearMonth::from_spreadsheet_serial("-4535"), None);
+    /// ```
+    pub fn from_spreadsheet_serial(s: &str) -> Option<YearMonth> {
+        use chrono::Datelike;
+        let s = s.trim();
+        let (days, fraction) = s.split_once('.').unwrap_or((s, "0"));
+        if days.len() != 5 || !days.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let date =
+            chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_days(chrono::Days::new(days.parse().ok()?))?;
+        Self::in_history(date.year(), date.month())
+    }
+
     /// A month of the year without its year, for a file with a year column of its own: `3`,
     /// `03`, `Mar`, `March`, `березень`.
     ///
@@ -720,7 +746,7 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
             let year = rec.get(yi).unwrap_or("").trim().parse::<i32>().ok()?;
             YearMonth::in_history(year, YearMonth::month_of_year(ms)?)
         };
-        let month = slash_month.or_else(|| YearMonth::parse(ms)).or_else(|| yi.and_then(of_year)).ok_or_else(|| match yi {
+        let month = slash_month.or_else(|| YearMonth::parse(ms)).or_else(|| yi.and_then(of_year)).or_else(|| YearMonth::from_spreadsheet_serial(ms)).ok_or_else(|| match yi {
             Some(yi) => bad(
                 &month_column,
                 format!(
@@ -732,7 +758,7 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
             ),
             None => bad(
                 &month_column,
-                format!("'{ms}' is not a month; write YYYY-MM, e.g. 2024-03 (also read: 2024/03, 202403, 2024M03, 03.2024, 03/2024, a date 2024-03-31 or 31.03.2024, Mar 2024, Mar-24, березень 2024)"),
+                format!("'{ms}' is not a month; write YYYY-MM, e.g. 2024-03 (also read: 2024/03, 202403, 2024M03, 03.2024, 03/2024, a date 2024-03-31 or 31.03.2024, Mar 2024, Mar-24, березень 2024, a spreadsheet's date serial 45382)"),
             ),
         })?;
         let organisation = match oi {

@@ -117,6 +117,30 @@ fn what_is_not_released_within_the_horizon_has_no_date() {
 }
 
 /// An export with a row per activity or site (each dated within its month) is a history once its
+/// A month column that lost its date format in the spreadsheet holds the dates' serials (days
+/// since 1899-12-30): read as their months, and a month twice is still refused at its line.
+#[test]
+fn spreadsheet_date_serials_read_as_their_months() {
+    // 2024-01-01, 2024-02-01, 2024-02-29 at noon, 2024-03-31.
+    let serials = "month,organisation,area_m2\n45292,A,100\n45323,A,50\n45351.5,B,30\n45382,A,20\n";
+    let rows = parse_history(serials, "s.csv", &ColumnMap::default()).unwrap();
+    let read: Vec<(String, &str)> = rows
+        .iter()
+        .map(|r| (r.month.to_string(), r.organisation.as_str()))
+        .collect();
+    let want = [("2024-01", "A"), ("2024-02", "A"), ("2024-02", "B"), ("2024-03", "A")];
+    assert_eq!(read, want.map(|(m, o)| (m.to_string(), o)));
+    // 2024-01-31 is January again.
+    let twice = format!("{serials}45322,A,5\n");
+    let e = parse_history(&twice, "s.csv", &ColumnMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("s.csv: line 6: month 2024-01 of organisation 'A' is already given on line 2"),
+        "{e}"
+    );
+}
+
 /// A pivot table that names each organisation on its first row only: the blank rows under a
 /// name are that organisation's. A file whose blank organisations repeat a month under one name
 /// is not such a table: its blanks stay an unnamed organisation, or are refused when they give a

@@ -112,6 +112,7 @@ fn month_cell() -> impl Strategy<Value = String> {
     prop_oneof![
         40 => (2015i32..2026, 1u32..13).prop_map(|(y, m)| format!("{y}-{m:02}")),
         10 => (2015i32..2026, 1u32..13, 1u32..29).prop_map(|(y, m, d)| format!("{d:02}.{m:02}.{y}")),
+        5 => (42005u32..46023).prop_map(|serial| serial.to_string()),
         1 => any_cell(),
     ]
 }

@@ -1067,7 +1067,8 @@ pub struct ForecastArgs {
     /// `area_m2` (or `area_ha`, `area_km2`), or `registry` for the registry's activities. Comma,
     /// semicolon or tab separated (sniffed); decimal commas, thousands grouped by spaces, dots or
     /// quoted commas, and months as 03.2024, 202403, Mar-24, березень 2024, dates 01/03/2024 (the
-    /// day or the month first, as the file's dates tell) or 1–12 beside a `year` column are read
+    /// day or the month first, as the file's dates tell), spreadsheet date serials (45382) or
+    /// 1–12 beside a `year` column are read
     /// too; column names in any case; a total row
     /// (Total, Всього, Разом) is skipped when it is the sum of the rows above, refused otherwise;
     /// a pivot table that names each organisation on its first row only is read so.
