@@ -116,7 +116,14 @@ fn what_is_not_released_within_the_horizon_has_no_date() {
     assert!(f.p90_month.is_some() && f.beyond_horizon_share < 0.1);
 }
 
-/// An export with a row per activity or site (each dated within its month) is a history once its
+/// Each row's month, organisation and area, to compare with what a file should read as.
+fn figures(file: &HistoryFile) -> Vec<(String, &str, f64)> {
+    file.rows
+        .iter()
+        .map(|r| (r.month.to_string(), r.organisation.as_str(), r.area_m2))
+        .collect()
+}
+
 /// A month column that lost its date format in the spreadsheet holds the dates' serials (days
 /// since 1899-12-30): read as their months, and a month twice is still refused at its line.
 #[test]
@@ -151,13 +158,8 @@ fn a_pivot_table_names_each_organisation_once() {
         B,2024-01,7\n,2024-03,2\nGrand Total,,189\n";
     let map = ColumnMap::parse("month=Month,organisation=Operator,area_m2=Area").unwrap();
     let file = parse_history_file(pivot, "p.csv", &map).unwrap();
-    let figures: Vec<(String, &str, f64)> = file
-        .rows
-        .iter()
-        .map(|r| (r.month.to_string(), r.organisation.as_str(), r.area_m2))
-        .collect();
     assert_eq!(
-        figures,
+        figures(&file),
         [
             ("2024-01".to_string(), "A", 100.0),
             ("2024-02".to_string(), "A", 50.0),
@@ -189,6 +191,7 @@ fn a_pivot_table_names_each_organisation_once() {
     );
 }
 
+/// An export with a row per activity or site (each dated within its month) is a history once its
 /// rows are added up per organisation and month; without `sum_rows` the second row of a month is
 /// refused, and the refusal says how to read such a file.
 #[test]
@@ -204,13 +207,8 @@ fn rows_of_activities_are_added_up_by_organisation_and_month() {
     );
     let summing = ColumnMap { sum_rows: true, ..map };
     let file = parse_history_file(activities, "a.csv", &summing).unwrap();
-    let figures: Vec<(String, &str, f64)> = file
-        .rows
-        .iter()
-        .map(|r| (r.month.to_string(), r.organisation.as_str(), r.area_m2))
-        .collect();
     assert_eq!(
-        figures,
+        figures(&file),
         [
             ("2024-01".to_string(), "A", 150.5),
             ("2024-01".to_string(), "B", 7.0),
