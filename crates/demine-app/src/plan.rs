@@ -1210,6 +1210,9 @@ pub struct HistoryGaps {
     /// Rows with a blank organisation read as the one named above them (a pivot table that
     /// names each organisation once).
     pub rows_labelled_from_above: usize,
+    /// Header columns read as months when the months are across the header (0 when a row is a
+    /// month).
+    pub month_columns: usize,
     /// Months and last-to-first ratio of monthly totals that never fall, as cumulative totals
     /// do (`history::looks_cumulative`), when the file was not read as cumulative.
     pub looks_cumulative: Option<(usize, f64)>,
@@ -1302,6 +1305,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             rows,
             rows_added_up,
             rows_labelled_from_above,
+            month_columns,
         },
     ) = if from_registry {
         let (name, activities, release) = registry_data.as_ref().expect("registry read above");
@@ -1311,6 +1315,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
                 rows: history::history_from_activities(activities, release),
                 rows_added_up: 0,
                 rows_labelled_from_above: 0,
+                month_columns: 0,
             },
         )
     } else {
@@ -1356,6 +1361,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             last_month: rows.iter().map(|row| row.month).max(),
             rows_added_up,
             rows_labelled_from_above,
+            month_columns,
             looks_cumulative: (!r.cumulative).then(|| history::looks_cumulative(&rows)).flatten(),
         }
     };
@@ -1441,6 +1447,7 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
         })).collect::<Vec<_>>(),
         "rows_added_up": a.gaps().rows_added_up,
         "rows_labelled_from_above": a.gaps().rows_labelled_from_above,
+        "month_columns": a.gaps().month_columns,
         "looks_cumulative": a.gaps().looks_cumulative.map(|(months, ratio)| json!({
             "months": months,
             "last_over_first": ratio,

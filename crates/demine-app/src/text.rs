@@ -411,6 +411,17 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
             )
         );
     }
+    if gaps.month_columns > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr_fill(
+                lang,
+                "  note: the months are across the header ({} columns read as months, each row an organisation's or a year's); columns neither a month, the organisation nor the year, a total column among them, are left aside",
+                &[&thousands(lang, gaps.month_columns as f64)]
+            )
+        );
+    }
     if gaps.rows_labelled_from_above > 0 {
         let _ = writeln!(
             out,

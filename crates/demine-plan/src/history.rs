@@ -62,6 +62,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+mod wide;
+
 /// Half-life of the level's exponential weights, months.
 pub const LEVEL_HALF_LIFE_MONTHS: f64 = 6.0;
 /// Forecasts stop this many months ahead (50 years).
@@ -569,6 +571,9 @@ pub struct HistoryFile {
     /// Rows with a blank organisation read as the organisation named above them: a pivot
     /// table names each organisation on its first row only.
     pub rows_labelled_from_above: usize,
+    /// Columns of the header read as months, each row an organisation's or a year's, when the
+    /// months are across the header (0 when a row is a month).
+    pub month_columns: usize,
 }
 
 /// The rows of [`parse_history_file`].
@@ -615,25 +620,36 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
             .find(|(f, _)| *f == field)
             .and_then(|(_, names)| names.iter().find_map(|n| position(n)))
     };
-    let mi = match position(&map.month) {
-        Some(k) => k,
-        None if map.month == ColumnMap::default().month => {
-            alias("month").map_or_else(|| find("month", &map.month), Ok)?
-        }
-        None => find("month", &map.month)?,
-    };
-    let month_column = names[mi].clone();
-    let yi = match &map.year {
-        Some(column) => Some(find("year", column)?),
-        None => position("year").or_else(|| alias("year")),
+    let year_column = || match &map.year {
+        Some(column) => Some(find("year", column)).transpose(),
+        None => Ok(position("year").or_else(|| alias("year"))),
     };
     // Without an organisation column (and none mapped) the rows are the whole programme's.
     let unmapped_organisation = || (!map.organisation_required).then(|| alias("organisation")).flatten();
-    let oi = match position(&map.organisation).or_else(unmapped_organisation) {
-        Some(k) => Some(k),
-        None if !map.organisation_required => None,
-        None => Some(find("organisation", &map.organisation)?),
+    let organisation_column = || match position(&map.organisation).or_else(unmapped_organisation) {
+        Some(k) => Ok(Some(k)),
+        None if !map.organisation_required => Ok(None),
+        None => find("organisation", &map.organisation).map(Some),
     };
+    let unmapped_month = || {
+        (map.month == ColumnMap::default().month)
+            .then(|| alias("month"))
+            .flatten()
+    };
+    let mi = match position(&map.month).or_else(unmapped_month) {
+        Some(k) => k,
+        // No month column: the months may be across the header.
+        None => {
+            let (oi, yi) = (organisation_column()?, year_column()?);
+            match wide::read_months_across(text, name, map, &names, oi, yi, delimiter) {
+                Some(file) => return file,
+                None => find("month", &map.month)?,
+            }
+        }
+    };
+    let month_column = names[mi].clone();
+    let yi = year_column()?;
+    let oi = organisation_column()?;
     // Mapped as `A+B+C`, the area is the sum of several columns (cancelled, reduced, cleared),
     // unless a column has that very name.
     let summed_columns: Option<Vec<usize>> = match position(&map.area_m2) {
@@ -862,6 +878,7 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
         rows: out,
         rows_added_up,
         rows_labelled_from_above,
+        month_columns: 0,
     })
 }
 

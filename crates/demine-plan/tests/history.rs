@@ -148,6 +148,72 @@ fn spreadsheet_date_serials_read_as_their_months() {
     );
 }
 
+/// Monthly reports kept with the months across the header read as the same history as a row
+/// per organisation and month: a row per organisation (an empty cell no row, a total column left
+/// aside, a total row checked), or a row per year with the months of the year named in
+/// Ukrainian. A problem is placed at the line and the month's column as written.
+#[test]
+fn months_across_the_header_read_as_rows_of_months() {
+    let by_organisation = "Operator,Jan 2024,Feb 2024,2024-03,Total\n\
+        HALO,100,200,300,600\nFSD,10,,30,40\nTotal,110,200,330,640\n";
+    let file = parse_history_file(by_organisation, "w.csv", &ColumnMap::default()).unwrap();
+    assert_eq!(
+        figures(&file),
+        [
+            ("2024-01".to_string(), "HALO", 100.0),
+            ("2024-02".to_string(), "HALO", 200.0),
+            ("2024-03".to_string(), "HALO", 300.0),
+            ("2024-01".to_string(), "FSD", 10.0),
+            ("2024-03".to_string(), "FSD", 30.0),
+        ]
+    );
+    let refused = |text: &str, map: &ColumnMap| parse_history(text, "w.csv", map).unwrap_err().to_string();
+    let e = refused(
+        &by_organisation.replace("FSD,10,,30", "FSD,10,,-30"),
+        &ColumnMap::default(),
+    );
+    assert!(
+        e.contains("w.csv: line 3, column '2024-03': -30 m²: released area cannot be negative"),
+        "{e}"
+    );
+    let e = refused(
+        &by_organisation.replace("Total,110", "Total,150"),
+        &ColumnMap::default(),
+    );
+    assert!(
+        e.contains("line 4, column 'Jan 2024'") && e.contains("not the sum"),
+        "{e}"
+    );
+    let e = refused(&format!("{by_organisation}HALO,1,2,3,6\n"), &ColumnMap::default());
+    assert!(
+        e.contains("w.csv: line 5: month 2024-01 of organisation 'HALO' is already given on line 2"),
+        "{e}"
+    );
+    // A row per year, semicolons and decimal commas, hectares as mapped.
+    let by_year = "Рік;Січень;Лютий;Березень\n2023;1,5;2;\n2024;0,25;;3\n";
+    let hectares = ColumnMap::parse("area_ha=months").unwrap();
+    let file = parse_history_file(by_year, "y.csv", &hectares).unwrap();
+    assert_eq!(
+        figures(&file),
+        [
+            ("2023-01".to_string(), WHOLE_PROGRAMME, 15_000.0),
+            ("2023-02".to_string(), WHOLE_PROGRAMME, 20_000.0),
+            ("2024-01".to_string(), WHOLE_PROGRAMME, 2_500.0),
+            ("2024-03".to_string(), WHOLE_PROGRAMME, 30_000.0),
+        ]
+    );
+    let e = refused(&by_year.replace("2024;", "2O24;"), &hectares);
+    assert!(e.contains("w.csv: line 3, column 'Рік': '2O24' is not a year"), "{e}");
+    let e = refused("Operator,Jan 2024,2024-01\nA,1,2\n", &ColumnMap::default());
+    assert!(
+        e.contains("line 1, column '2024-01': the same month as column 'Jan 2024'"),
+        "{e}"
+    );
+    // One month across the header is not such a table: the month column is missing.
+    let e = refused("Operator,Jan 2024,Area\nA,1,2\n", &ColumnMap::default());
+    assert!(e.contains("no column 'month'"), "{e}");
+}
+
 /// A pivot table that names each organisation on its first row only: the blank rows under a
 /// name are that organisation's. A file whose blank organisations repeat a month under one name
 /// is not such a table: its blanks stay an unnamed organisation, or are refused when they give a

@@ -45,6 +45,8 @@ fn any_file() -> impl Strategy<Value = String> {
         (vec!["year", "month", "area_km2"], "YMA"),
         (vec!["period", "organization", "released_m2", "extra"], "MOAX"),
         (vec!["Month", "Operator", "Cancelled", "Reduced", "Cleared"], "MOAAA"),
+        (vec!["Operator", "Jan 2024", "2024-02", "Total"], "OAAA"),
+        (vec!["Рік", "Січень", "Лютий"], "XAA"),
     ]);
     header
         .prop_flat_map(|(columns, roles): (Vec<&'static str>, &'static str)| {
@@ -231,5 +233,48 @@ proptest! {
         prop_assert_eq!(&plain.rows, &pivot.rows);
         let named_rows = history.keys().map(|&(org, _)| org).collect::<std::collections::BTreeSet<_>>().len();
         prop_assert_eq!((plain.rows_labelled_from_above, pivot.rows_labelled_from_above), (0, history.len() - named_rows));
+    }
+
+    /// A history written with its months across the header, a row per organisation (a month
+    /// without its figure an empty cell, the columns in any order), reads as the same rows as
+    /// written a row per organisation and month (two months or more: one is not told from a long
+    /// table missing its month column).
+    #[test]
+    fn months_across_read_as_rows_of_months(
+        history in prop::collection::btree_map((0usize..3, 0i64..30), 0u64..1_000_000, 1..60),
+        column_order in prop::collection::vec(any::<u32>(), 30),
+    ) {
+        let organisations = ["HALO", "FSD", "ДСНС"];
+        let month = |k: i64| YearMonth::new(2020, 1).unwrap().plus(k);
+        let mut columns: Vec<i64> = history.keys().map(|&(_, k)| k).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        prop_assume!(columns.len() >= 2);
+        columns.sort_by_key(|&k| column_order[k as usize]);
+        let mut wide = String::from("Operator");
+        for &k in &columns {
+            let m = month(k);
+            wide.push_str(&format!(",{}", ["2024-01", "Jan 2024", "01.2024"][k as usize % 3].replace("2024", &m.year.to_string()).replace("01", &format!("{:02}", m.month)).replace("Jan", ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][m.month as usize - 1])));
+        }
+        wide.push('\n');
+        let mut long = String::from("organisation,month,area_m2\n");
+        for (org, name) in organisations.iter().enumerate() {
+            if !history.keys().any(|&(o, _)| o == org) {
+                continue;
+            }
+            wide.push_str(name);
+            for &k in &columns {
+                wide.push(',');
+                if let Some(area) = history.get(&(org, k)) {
+                    wide.push_str(&area.to_string());
+                    long.push_str(&format!("{name},{},{area}\n", month(k)));
+                }
+            }
+            wide.push('\n');
+        }
+        let read = |text: &str| parse_history(text, "h.csv", &ColumnMap::default()).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")));
+        let (mut across, mut down) = (read(&wide)?, read(&long)?);
+        for rows in [&mut across, &mut down] {
+            rows.sort_by(|a, b| (&a.organisation, a.month).cmp(&(&b.organisation, b.month)));
+        }
+        prop_assert_eq!(across, down);
     }
 }

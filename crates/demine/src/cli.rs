@@ -1071,7 +1071,9 @@ pub struct ForecastArgs {
     /// 1–12 beside a `year` column are read
     /// too; column names in any case; a total row
     /// (Total, Всього, Разом) is skipped when it is the sum of the rows above, refused otherwise;
-    /// a pivot table that names each organisation on its first row only is read so.
+    /// a pivot table that names each organisation on its first row only is read so, and so are
+    /// months across the header (a row per organisation or per year; --columns area_ha=months
+    /// for hectares).
     /// The forecast follows the history's trend when its own hindcasts say that helps. A month
     /// over 3 times the median of the 12 around it (a large area cancelled at once) is taken as
     /// exceptional: it sets neither the season nor the level, and recurs only as a rare draw.

@@ -903,6 +903,31 @@ fn forecasts_learned_from_a_monthly_history() {
     let (code, out, err) = forecast_with(&["--lang", "uk"], &pivot, &["--remaining-m2", "1000"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("примітка: 118 рядк. без організації прочитано"), "{out}");
+    // The same months across the header, a row per organisation: the same forecast.
+    let mut across = String::from("Operator");
+    let lines: Vec<Vec<String>> = history_csv("")
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    for month in lines.iter().map(|l| &l[0]).step_by(2) {
+        across.push_str(&format!(",{month}"));
+    }
+    for org in ["A", "B"] {
+        across.push_str(&format!("\n{org}"));
+        for l in lines.iter().filter(|l| l[1] == org) {
+            across.push_str(&format!(",{}", l[2]));
+        }
+    }
+    let across = s.file("across.csv", &format!("{across}\n"));
+    let read = same_forecast(&across, &[]);
+    for key in ["p10", "p50", "p90", "level_m2_per_month"] {
+        assert_eq!(monthly[key], read[key], "{key}: {monthly} {read}");
+    }
+    assert_eq!(
+        (monthly["month_columns"].as_u64(), read["month_columns"].as_u64()),
+        (Some(0), Some(60))
+    );
     // A dashboard's totals released to date: said to look cumulative, and read with
     // --cumulative as the monthly file without its first month (the baseline).
     let mut to_date: std::collections::BTreeMap<String, f64> = Default::default();

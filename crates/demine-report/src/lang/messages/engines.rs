@@ -62,6 +62,8 @@ pub(crate) const UK: &[(&str, &str)] = &[
     ("--fit-until {}: the history must have at least 6 months up to it and 1 after it (it runs {} to {})", "--fit-until {}: історія має містити щонайменше 6 місяців до цієї дати й 1 після неї (вона охоплює період з {} до {})"),
     ("(whole programme)", "(уся програма)"),
     ("no organisation, and a row with no organisation already gives month {} on line {}; name the organisation on every row (or on the first of each organisation's rows, as a pivot table does), or add up rows that are activities or sites with --sum-rows", "організацію не вказано, а рядок без організації вже дає місяць {} у рядку {}; назвіть організацію в кожному рядку (або в першому рядку кожної організації, як у зведеній таблиці) чи додайте рядки-діяльності або рядки-ділянки через --sum-rows"),
+    ("'{}' is not a year; write a year from 1900 to 2200", "'{}' — не рік; вкажіть рік від 1900 до 2200"),
+    ("the same month as column '{}'; give each month one column", "той самий місяць, що й стовпець '{}'; дайте кожному місяцю один стовпець"),
     ("'{}' is a total row, but {}", "'{}' — рядок підсумку, але {}"),
     ("'{}': the file's dates do not tell whether the day or the month comes first; write the months as YYYY-MM", "'{}': з дат у файлі не видно, що стоїть першим — день чи місяць; запишіть місяці як YYYY-MM"),
     ("month {} is {} months ({} years) from the nearest other month given ({}); over {} years without a row is a mistyped year or records too old to tell today's pace: correct the year, or {}", "місяць {} віддалений на {} місяців ({} років) від найближчого іншого наведеного місяця ({}); понад {} років без жодного рядка — це помилка в році або записи, надто давні, щоб судити про нинішній темп: виправте рік або {}"),
