@@ -1083,6 +1083,11 @@ pub fn capacity_json(c: &CapacityAnswer) -> Value {
         "probability": c.answer.probability,
         "completion_date_at_confidence": completion_date(p, c.answer.completion_day_at_confidence),
         "earliest_date_at_confidence": c.answer.earliest_day_at_confidence.map(|d| completion_date(p, d)),
+        // Not met on the working calendar: the same mix working every day of the year.
+        "every_day": c.answer.every_day.map(|(probability, day)| json!({
+            "probability": probability,
+            "completion_date_at_confidence": completion_date(p, day),
+        })),
         "strategy": c.loaded.strategy,
         "trials": c.answer.trials,
         "runs_per_trial": c.settings.runs,

@@ -20,7 +20,7 @@
 use crate::calendar::{end_date_of, Calendar};
 use crate::input::default_cost_per_day;
 use crate::instance::{release_events, simulate, Instance, Variation};
-use crate::model::{kind_index, Problem, Stage, Team, TeamKind, ALL_KINDS};
+use crate::model::{kind_index, CalendarSpec, Problem, Stage, Team, TeamKind, ALL_KINDS};
 use crate::plan::{plan, Plan, PlanOptions};
 use chrono::{Datelike, NaiveDate};
 use rand::{Rng, SeedableRng};
@@ -388,6 +388,9 @@ pub struct CapacityAnswer {
     /// confidence of the mixes confirmed with their real teams and the full runs; [`Self::extra`]
     /// is then that mix.
     pub earliest_day_at_confidence: Option<f64>,
+    /// When no mix finishes by the deadline on a working calendar: the answered mix working
+    /// every day of the year, (share of runs by the deadline, completion day at the confidence).
+    pub every_day: Option<(f64, f64)>,
 }
 
 /// The largest mix `capacity` tries: this many times the teams of each useful kind.
@@ -463,6 +466,40 @@ fn sooner_or_as_is(soonest: Confirmed, as_is: (f64, f64), confidence: f64) -> Co
     }
 }
 
+/// A mix's plan, made quickly, and its (share of runs by the deadline, completion day at the
+/// confidence).
+fn trial(q: &Problem, opts: &CapacityOptions, f_opts: &ForecastOptions) -> (f64, f64) {
+    let pl = plan(
+        q,
+        &PlanOptions {
+            seed: opts.forecast.seed,
+            search_budget_s: opts.plan_budget_s.min(0.3),
+            lns_steps_per_job: 0,
+            exact: false,
+        },
+    );
+    // Only the completion days matter here: no released-area band.
+    let days = completion_days(q, &pl, f_opts);
+    let by_deadline = days.iter().filter(|&&d| d <= opts.deadline_day).count() as f64 / days.len().max(1) as f64;
+    (by_deadline, quantile(&days, opts.confidence))
+}
+
+/// [`capacity_search`], and when no mix finishes in time on a working calendar, how the answered
+/// mix would do working every day of the year ([`CapacityAnswer::every_day`]): when it then
+/// finishes in time, the calendar (weekends, machines' winter stop, dogs' summer stop, weather)
+/// holds the date, not the number of teams.
+pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
+    let mut answer = capacity_search(p, opts);
+    if !answer.achievable && !matches!(p.calendar, CalendarSpec::None) {
+        let every_day = Problem {
+            calendar: CalendarSpec::None,
+            ..add_teams(p, &answer.extra)
+        };
+        answer.every_day = Some(trial(&every_day, opts, &opts.forecast));
+    }
+    answer
+}
+
 /// Searches the cheapest extra teams that finish by the deadline with the asked confidence.
 ///
 /// Trials plan quickly (no large-neighbourhood search) and forecast with
@@ -473,7 +510,7 @@ fn sooner_or_as_is(soonest: Confirmed, as_is: (f64, f64), confidence: f64) -> Co
 /// that mix's completion at the asked confidence: no mix can finish by the deadline, the
 /// earliest is then. A mix whose [`stage_work_bound_days`] is well past the deadline is not
 /// planned: it cannot finish in time.
-pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
+fn capacity_search(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
     // Kinds that could help: those some stage of some task may use.
     let useful: Vec<TeamKind> = ALL_KINDS
         .into_iter()
@@ -515,19 +552,7 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
         } else {
             add_capacity(p, counts)
         };
-        let pl = plan(
-            &q,
-            &PlanOptions {
-                seed: opts.forecast.seed,
-                search_budget_s: opts.plan_budget_s.min(0.3),
-                lns_steps_per_job: 0,
-                exact: false,
-            },
-        );
-        // Only the completion days matter here: no released-area band.
-        let days = completion_days(&q, &pl, f_opts);
-        let by_deadline = days.iter().filter(|&&d| d <= opts.deadline_day).count() as f64 / days.len().max(1) as f64;
-        let r = (by_deadline, quantile(&days, opts.confidence));
+        let r = trial(&q, opts, f_opts);
         seen.insert((*counts, full), r);
         r
     };
@@ -587,6 +612,7 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
                 achievable,
                 trials,
                 earliest_day_at_confidence: (!achievable).then_some(best.1 .1),
+                every_day: None,
             };
         };
         // Bisect the factor (to about 30 %).
@@ -673,5 +699,6 @@ pub fn capacity(p: &Problem, opts: &CapacityOptions) -> CapacityAnswer {
         achievable,
         trials,
         earliest_day_at_confidence: (!achievable).then_some(confirmed.1),
+        every_day: None,
     }
 }

@@ -359,4 +359,38 @@ fn stage_work_bound_is_a_lower_bound_on_completion() {
     let met = capacity(&p, &opts(30.0));
     assert!(met.achievable && met.probability >= 0.9, "{met:?}");
     assert!(met.extra.iter().sum::<usize>() >= 1);
+    // In continuous time nothing holds the date but the work.
+    assert_eq!((late.every_day, met.every_day), (None, None));
+}
+
+/// Machines that stop December–February cannot clear by mid-February whatever their number:
+/// capacity says no mix finishes in time, the earliest after the winter, and that working every
+/// day of the year the same machines would (the calendar, not the teams, holds the date).
+#[test]
+fn capacity_says_when_the_calendar_holds_the_date() {
+    let mut p = uniform_problem(12, 750.0, 3, 100.0);
+    for t in &mut p.tasks {
+        t.methods = vec![TeamKind::Mechanical];
+    }
+    for team in &mut p.teams {
+        team.kind = TeamKind::Mechanical;
+    }
+    p.calendar = CalendarSpec::Working(WorkingCalendar::default());
+    let opts = CapacityOptions {
+        deadline_day: 45.0,
+        confidence: 0.9,
+        forecast: ForecastOptions {
+            runs: 40,
+            seed: 3,
+            ..Default::default()
+        },
+        plan_budget_s: 0.2,
+        max_rounds: 0,
+    };
+    let answer = capacity(&p, &opts);
+    let march = 59.0;
+    assert!(!answer.achievable, "{answer:?}");
+    assert!(answer.earliest_day_at_confidence.unwrap() > march, "{answer:?}");
+    let (by_deadline, day) = answer.every_day.expect("a working calendar");
+    assert!(by_deadline >= 0.9 && day < 45.0, "{answer:?}");
 }

@@ -381,3 +381,61 @@ fn capacity_says_when_costs_use_the_default_day_rates() {
         "{answer}"
     );
 }
+
+/// Mechanical clearance from December, due in mid-January: machines stop December–February, so
+/// no mix finishes in time; capacity says the calendar holds the date (working every day the
+/// same machines would), in text and JSON, in English and Ukrainian.
+#[test]
+fn capacity_says_when_the_working_calendar_holds_the_date() {
+    let s = Scratch::new();
+    let tasks = s
+        .file(
+            "winter-tasks.csv",
+            "id,area_m2,value,lon,lat,stage,methods,ready_date,splittable\n\
+             w1,30000,5,36.1,50.0,clearance,mechanical,,\nw2,30000,3,36.1,50.01,clearance,mechanical,,\n",
+        )
+        .display()
+        .to_string();
+    let teams = s
+        .file(
+            "winter-teams.csv",
+            "id,kind,productivity_m2_per_day,base_lon,base_lat,start_date,end_date,cost_per_day\n\
+             X1,mechanical,5000,36.1,50.0,,,2500\nX2,mechanical,5000,36.1,50.0,,,2500\n",
+        )
+        .display()
+        .to_string();
+    let args = [
+        "capacity",
+        "--tasks",
+        &tasks,
+        "--teams",
+        &teams,
+        "--start",
+        "2026-12-01",
+        "--deadline",
+        "2027-01-15",
+        "--runs",
+        "50",
+    ];
+    let v = json(&s, &[&args[..], &["--json"]].concat());
+    assert_eq!(v["achievable"], false, "{v}");
+    assert!(v["earliest_date_at_confidence"].as_str().unwrap() > "2027-03-01", "{v}");
+    let every_day = &v["every_day"];
+    assert!(every_day["probability"].as_f64().unwrap() >= 0.9, "{v}");
+    assert!(
+        every_day["completion_date_at_confidence"].as_str().unwrap() <= "2027-01-15",
+        "{v}"
+    );
+    let (code, out, err) = s.run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("no mix can finish by 2027-01-15")
+            && out.contains("the working calendar holds the date, not the number of teams"),
+        "{out}"
+    );
+    let (_, uk, _) = s.run(&[&["--lang", "uk"][..], &args[..]].concat());
+    assert!(uk.contains("дату тримає робочий календар"), "{uk}");
+    // Working every day already, nothing holds the date but the work: no such line.
+    let (_, none, _) = s.run(&[&args[..], &["--calendar", "none"]].concat());
+    assert!(!none.contains("working calendar holds"), "{none}");
+}

@@ -283,6 +283,22 @@ pub fn capacity_text(c: &CapacityAnswer, lang: Lang) -> String {
                 ],
             ),
         );
+        // Working every day of the year that mix would finish in time: the calendar, not the
+        // number of teams, holds the date.
+        if let Some((probability, day)) = ans.every_day.filter(|&(p, _)| p >= c.settings.confidence) {
+            line(
+                &mut out,
+                tr_fill(
+                    lang,
+                    "  the working calendar holds the date, not the number of teams: working every day of the year (--calendar none: no weekends, machines through the winter, dogs through the summer, no weather days) the same teams would finish by {} with probability {} % (at this confidence {})",
+                    &[
+                        &c.deadline,
+                        &pct(probability),
+                        &completion_date(&c.loaded.problem, day),
+                    ],
+                ),
+            );
+        }
     }
     out
 }
