@@ -77,6 +77,10 @@ impl GeoPackageStore {
         let pool = SqlitePoolOptions::new()
             // WAL: readers run beside the one writer; writes queue on BEGIN IMMEDIATE.
             .max_connections(4)
+            // No idle reaping (nothing to gain on a local file): sqlx 0.8's reaper can spin
+            // forever and wedge the runtime (sqlx#3645; the fix, #4289, is not in a 0.8 release).
+            .idle_timeout(None)
+            .max_lifetime(None)
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
                     let mut handle = conn.lock_handle().await?;

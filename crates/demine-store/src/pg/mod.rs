@@ -191,6 +191,11 @@ impl PgStore {
             .options([("TimeZone", "UTC")]);
         let pool = PgPoolOptions::new()
             .max_connections(8)
+            // No idle reaping: sqlx 0.8's reaper can spin forever and wedge the server's runtime
+            // (sqlx#3645, fixed by #4289, not in a 0.8 release); 8 connections kept open cost
+            // the server little.
+            .idle_timeout(None)
+            .max_lifetime(None)
             .acquire_timeout(Duration::from_secs(60))
             .connect_with(options)
             .await
