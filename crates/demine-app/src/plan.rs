@@ -851,6 +851,12 @@ pub struct Forecasted {
     pub seed: u64,
 }
 
+/// An area in hectares to one decimal, thousands grouped, as the English notes write it (the
+/// Ukrainian text regroups it).
+fn hectares(m2: f64) -> String {
+    demine_report::grouped(demine_report::Lang::En, m2 / 1e4, 1)
+}
+
 /// Overlapping hazards: a plan takes each hazard's remaining land as its task, so land two
 /// hazards share is planned twice, where `demine release` counts it once. Named when it is more
 /// than 0.1 % of the remaining land.
@@ -859,11 +865,11 @@ fn overlap_note(release: &demine_core::release::RegistryRelease) -> Option<Strin
     let once_m2 = release.totals.remaining_m2;
     (planned_m2 > once_m2 * 1.001 && !release.overlap_groups.is_empty()).then(|| {
         format!(
-            "{} group(s) of overlapping hazards: the plan's tasks hold {:.1} ha still to release where `demine release` counts {:.1} ha (the shared land once); the {:.1} ha they share is planned in each (`demine check` lists them)",
+            "{} group(s) of overlapping hazards: the plan's tasks hold {} ha still to release where `demine release` counts {} ha (the shared land once); the {} ha they share is planned in each (`demine check` lists them)",
             release.overlap_groups.len(),
-            planned_m2 / 1e4,
-            once_m2 / 1e4,
-            (planned_m2 - once_m2) / 1e4
+            hectares(planned_m2),
+            hectares(once_m2),
+            hectares(planned_m2 - once_m2)
         )
     })
 }
