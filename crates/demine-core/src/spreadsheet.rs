@@ -274,9 +274,22 @@ pub fn file_has_decimal_commas(bytes: &[u8], delimiter: u8, whole: bool) -> bool
 /// assert_eq!(group_thousands(0.0), "0");
 /// ```
 pub fn group_thousands(x: f64) -> String {
-    let digits = format!("{:.0}", x.abs());
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if x < 0.0 && digits != "0" {
+    group_thousands_to(x, 0)
+}
+
+/// [`group_thousands`] with `decimals` digits after the decimal point.
+///
+/// ```
+/// use demine_core::spreadsheet::group_thousands_to;
+/// assert_eq!(group_thousands_to(91_659.94, 1), "91,659.9");
+/// assert_eq!(group_thousands_to(-1_081.75, 2), "-1,081.75");
+/// assert_eq!(group_thousands_to(-0.04, 1), "0.0");
+/// ```
+pub fn group_thousands_to(x: f64, decimals: usize) -> String {
+    let fixed = format!("{:.decimals$}", x.abs());
+    let (digits, fraction) = fixed.split_once('.').unwrap_or((&fixed, ""));
+    let mut out = String::with_capacity(fixed.len() + digits.len() / 3 + 1);
+    if x < 0.0 && fixed.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
         out.push('-');
     }
     for (i, c) in digits.chars().enumerate() {
@@ -284,6 +297,10 @@ pub fn group_thousands(x: f64) -> String {
             out.push(',');
         }
         out.push(c);
+    }
+    if !fraction.is_empty() {
+        out.push('.');
+        out.push_str(fraction);
     }
     out
 }

@@ -748,11 +748,12 @@ fn survey_area(units: &[UnitDecision]) -> f64 {
 }
 
 fn summarise(kind: StrategyKind, units: &[UnitDecision], by: [f64; 3], rates: &TaskRates) -> String {
-    let ha = |m2: f64| m2 / 1e4;
+    // Hectares to one decimal, thousands grouped (the Ukrainian text regroups them).
+    let ha = |m2: f64| demine_core::spreadsheet::group_thousands_to(m2 / 1e4, 1);
     match kind {
-        StrategyKind::ClearAll => format!("clear all {:.1} ha", ha(by[2])),
+        StrategyKind::ClearAll => format!("clear all {} ha", ha(by[2])),
         StrategyKind::SurveyLed => format!(
-            "fixed shares: NTS cancels {:.0} %, TS reduces {:.0} % of the rest, clear the remainder ({:.1} ha)",
+            "fixed shares: NTS cancels {:.0} %, TS reduces {:.0} % of the rest, clear the remainder ({} ha)",
             rates.nts_cancel_share * 100.0,
             rates.ts_reduce_share * 100.0,
             ha(by[2])
@@ -769,14 +770,14 @@ fn summarise(kind: StrategyKind, units: &[UnitDecision], by: [f64; 3], rates: &T
             let (c, n) = area(Action::Cancel, None);
             if n > 0 {
                 parts.push(format!(
-                    "cancel {:.1} ha in {n} cell(s) (no evidence, expected items below the threshold)",
+                    "cancel {} ha in {n} cell(s) (no evidence, expected items below the threshold)",
                     ha(c)
                 ));
             }
             let (s, n) = area(Action::Survey, None);
             if n > 0 {
                 parts.push(format!(
-                    "survey {:.1} ha in {n} cell(s) (uncertain), clear around what TS finds",
+                    "survey {} ha in {n} cell(s) (uncertain), clear around what TS finds",
                     ha(s)
                 ));
             }
@@ -784,9 +785,9 @@ fn summarise(kind: StrategyKind, units: &[UnitDecision], by: [f64; 3], rates: &T
             if n > 0 {
                 let (ce, ne) = area(Action::Clear, Some(Reason::DirectEvidence));
                 parts.push(format!(
-                    "clear {:.1} ha in {n} cell(s) ({:.1} ha around finds or accidents, the rest high risk)",
+                    "clear {} ha in {n} cell(s) ({} ha around finds or accidents, the rest high risk)",
                     ha(cl),
-                    if ne > 0 { ha(ce) } else { 0.0 }
+                    ha(if ne > 0 { ce } else { 0.0 })
                 ));
             }
             parts.join("; ")

@@ -436,7 +436,10 @@ pub fn strategies_text(s: &Strategies, hazards: usize, lang: Lang) -> Vec<String
                 "    {} {} ha  {} items left, P(any) {}: {}",
                 &[
                     &format!("{:<12}", h.id),
-                    &format!("{:>8.1}", h.remaining_m2 / 1e4),
+                    &format!(
+                        "{:>9}",
+                        demine_core::spreadsheet::group_thousands_to(h.remaining_m2 / 1e4, 1)
+                    ),
                     &format!("{:.2}", h.expected_residual_items),
                     &format!("{:.2}", h.p_any_residual),
                     &tr_note(lang, &h.summary),
