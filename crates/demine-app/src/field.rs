@@ -6,6 +6,7 @@ use crate::util::{parse_pairs, today};
 use crate::{Actor, AppError, AppResult, Refusal, Registry};
 use chrono::NaiveDate;
 use demine_core::release::account_records;
+use demine_core::spreadsheet::group_thousands;
 use demine_core::{Activity, ActivityType, AnyRecord, DailyProgress, Find, Hazard, Outcome, QaInspection, RecordKind};
 use demine_field::lanes::{grid_boxes_xy, plan_lanes_xy, Heading, LaneOptions};
 use demine_field::plane::LocalPlane;
@@ -634,13 +635,13 @@ pub async fn lanes(reg: Option<&Registry>, actor: &Actor, a: &LanesRequest<'_>) 
         .collect();
     Ok(LanesAnswer {
         summary: format!(
-            "{} lanes of {width} m at heading {:.1}° over {label}: {:.0} m of lanes, {} turns, {:.0} m² covered of {:.0} m² ({:.3} %); written to {}",
+            "{} lanes of {width} m at heading {:.1}° over {label}: {} m of lanes, {} turns, {} m² covered of {} m² ({:.3} %); written to {}",
             plan.lanes.len(),
             plan.heading_deg,
-            plan.total_length_m,
+            group_thousands(plan.total_length_m),
             plan.turns,
-            plan.covered_area_m2,
-            plan.site_area_m2,
+            group_thousands(plan.covered_area_m2),
+            group_thousands(plan.site_area_m2),
             100.0 * plan.coverage_share,
             a.out.display()
         ),

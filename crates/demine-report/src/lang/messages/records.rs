@@ -515,12 +515,12 @@ pub(crate) const UK: &[(&str, &str)] = &[
     ("the polygon has no area ({} m²): lanes need land; check the file (a line, a point, or a ring with its vertices in a row?)",
      "полігон не має площі ({} м²): для смуг потрібна земля; перевірте файл (лінія, точка чи кільце з усіма вершинами на одній прямій?)"),
     ("{} strips of {} m across {} m: too many; use a wider lane or split the task",
-     "смуг шириною {1} m на {2} m: {0} — забагато; візьміть ширшу смугу або розділіть завдання"),
+     "смуг шириною {1} м на {2} м: {0} — забагато; візьміть ширшу смугу або розділіть завдання"),
     // crates/demine-field/src/qa.rs
     ("--lot-units must be at least 1 (the lot is the inspected land divided into units, e.g. 10 × 10 m boxes)",
-     "--lot-units має бути щонайменше 1 (партія — це перевірена земля, поділена на одиниці, наприклад квадрати 10 × 10 m)"),
+     "--lot-units має бути щонайменше 1 (партія — це перевірена земля, поділена на одиниці, наприклад квадрати 10 × 10 м)"),
     ("--lot-units must be at least 1 (the lot is the inspected land divided into units, e.g. 10 × 10 m boxes); got {}",
-     "--lot-units має бути щонайменше 1 (партія — це перевірена земля, поділена на одиниці, наприклад квадрати 10 × 10 m); отримано {}"),
+     "--lot-units має бути щонайменше 1 (партія — це перевірена земля, поділена на одиниці, наприклад квадрати 10 × 10 м); отримано {}"),
     ("--lq (limiting quality, a defect rate) must be strictly between 0 and 1, e.g. 0.05 for 5 %",
      "--lq (гранична якість, частка дефектів) має бути строго між 0 і 1, наприклад 0.05 для 5 %"),
     ("--lq (limiting quality, a defect rate) must be strictly between 0 and 1, e.g. 0.05 for 5 %; got {}",
@@ -540,7 +540,7 @@ pub(crate) const UK: &[(&str, &str)] = &[
      "вибірка з {} од. з приймальним числом {} не може відхилити жодну партію (c має бути меншим за обсяг вибірки)"),
     // crates/demine-field/src/sample.rs
     ("the lot has {} units of {} × {} m, fewer than the {} asked for: inspect the whole lot, or use smaller boxes",
-     "у партії {} од. розміром {} × {} m — менше, ніж запитані {}: перевірте всю партію або візьміть менші квадрати"),
+     "у партії {} од. розміром {} × {} м — менше, ніж запитані {}: перевірте всю партію або візьміть менші квадрати"),
     ("sample size must be at least 1 unit", "обсяг вибірки має бути щонайменше 1 одиниця"),
     // crates/demine-field/src/residual.rs
     ("prior density must be a finite number of items per m² ≥ 0",
