@@ -400,38 +400,14 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
             )
         );
     }
-    if gaps.rows_added_up > 0 {
-        let _ = writeln!(
-            out,
-            "{}",
-            tr_fill(
-                lang,
-                "  note: {} rows were added to another row of their organisation and month (--sum-rows); each month's figure is their sum",
-                &[&thousands(lang, gaps.rows_added_up as f64)]
-            )
-        );
-    }
-    if gaps.month_columns > 0 {
-        let _ = writeln!(
-            out,
-            "{}",
-            tr_fill(
-                lang,
-                "  note: the months are across the header ({} columns read as months, each row an organisation's or a year's); columns neither a month, the organisation nor the year, a total column among them, are left aside",
-                &[&thousands(lang, gaps.month_columns as f64)]
-            )
-        );
-    }
-    if gaps.rows_labelled_from_above > 0 {
-        let _ = writeln!(
-            out,
-            "{}",
-            tr_fill(
-                lang,
-                "  note: {} rows with no organisation were read as the organisation named above them, as a pivot table names each organisation on its first row only; if they are another organisation's, name it on every row",
-                &[&thousands(lang, gaps.rows_labelled_from_above as f64)]
-            )
-        );
+    // How the file was read, where it took a reading: each a count and what it means.
+    let readings = [
+        (gaps.rows_added_up, "  note: {} rows were added to another row of their organisation and month (--sum-rows); each month's figure is their sum"),
+        (gaps.month_columns, "  note: the months are across the header ({} columns read as months, each row an organisation's or a year's); columns neither a month, the organisation nor the year, a total column among them, are left aside"),
+        (gaps.rows_labelled_from_above, "  note: {} rows with no organisation were read as the organisation named above them, as a pivot table names each organisation on its first row only; if they are another organisation's, name it on every row"),
+    ];
+    for (count, note) in readings.into_iter().filter(|&(count, _)| count > 0) {
+        let _ = writeln!(out, "{}", tr_fill(lang, note, &[&thousands(lang, count as f64)]));
     }
     if let (false, Some(last)) = (gaps.missing_last_month.is_empty(), gaps.last_month) {
         let _ = writeln!(
