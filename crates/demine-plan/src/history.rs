@@ -641,7 +641,7 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
         // No month column: the months may be across the header.
         None => {
             let (oi, yi) = (organisation_column()?, year_column()?);
-            match wide::read_months_across(text, name, map, &names, oi, yi, delimiter) {
+            match wide::read_months_across(&mut rdr, name, map, &names, oi, yi, delimiter) {
                 Some(file) => return file,
                 None => find("month", &map.month)?,
             }
@@ -678,15 +678,7 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
     let mut records = Vec::new();
     for (k, rec) in rdr.records().enumerate() {
         let line = k as u64 + 2;
-        records.push((
-            line,
-            rec.map_err(|e| HistoryError::Value {
-                path: name.into(),
-                line,
-                column: "(row)".into(),
-                problem: format!("malformed CSV: {e}"),
-            })?,
-        ));
+        records.push((line, well_formed(rec, name, line)?));
     }
     // A comma file's quoted numbers may have decimal commas too (`"12,5"`, LibreOffice set to
     // Ukrainian), told by the area column as a whole.
@@ -879,6 +871,16 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
         rows_added_up,
         rows_labelled_from_above,
         month_columns: 0,
+    })
+}
+
+/// A CSV record read at `line` of the file `name`, or the error placed there.
+fn well_formed(rec: csv::Result<csv::StringRecord>, name: &str, line: u64) -> Result<csv::StringRecord, HistoryError> {
+    rec.map_err(|e| HistoryError::Value {
+        path: name.into(),
+        line,
+        column: "(row)".into(),
+        problem: format!("malformed CSV: {e}"),
     })
 }
 

@@ -53,14 +53,14 @@ struct Origin {
 /// The long table's month column (the area's is the unit's field name, `area_m2`, …).
 const MONTH: &str = "month";
 
-/// Reads a history with its months across the header, or `None` when the header names fewer
-/// than two months (then it is not such a table). `organisation` and `year` are the columns
-/// found for them, `delimiter` the file's. The organisation column is the one mapped or named
+/// Reads a history with its months across the header (`rows`: the file's reader past its header
+/// `names`), or `None` when the header names fewer than two months (then it is not such a
+/// table). `organisation` and `year` are the columns found for them, `delimiter` the file's. The organisation column is the one mapped or named
 /// as usual, else the one column that is neither a month, the year nor a total; without it each
 /// row is the whole programme's. The areas are m² unless `area_ha` or `area_km2` is mapped (to
 /// any name: the months' columns hold them); a total column is left aside (its months are read).
 pub(super) fn read_months_across(
-    text: &str,
+    rows: &mut csv::Reader<&[u8]>,
     name: &str,
     map: &ColumnMap,
     names: &[String],
@@ -80,12 +80,12 @@ pub(super) fn read_months_across(
             _ => None,
         }
     });
-    Some(read(text, name, map, names, &months, organisation, year, delimiter))
+    Some(read(rows, name, map, names, &months, organisation, year, delimiter))
 }
 
 #[allow(clippy::too_many_arguments)]
 fn read(
-    text: &str,
+    rows: &mut csv::Reader<&[u8]>,
     name: &str,
     map: &ColumnMap,
     names: &[String],
@@ -122,18 +122,9 @@ fn read(
     };
     write(&mut long, MONTH, organisation_column, area_field).map_err(io)?;
     let mut origins: Vec<Origin> = Vec::new();
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(false)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    for (k, rec) in rdr.records().enumerate() {
+    for (k, rec) in rows.records().enumerate() {
         let line = k as u64 + 2;
-        let rec = rec.map_err(|e| HistoryError::Value {
-            path: name.into(),
-            line,
-            column: "(row)".into(),
-            problem: format!("malformed CSV: {e}"),
-        })?;
+        let rec = well_formed(rec, name, line)?;
         if rec.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
