@@ -1224,6 +1224,9 @@ pub struct HistoryGaps {
     /// Header columns read as months when the months are across the header (0 when a row is a
     /// month).
     pub month_columns: usize,
+    /// The area's columns, when they were found by the unit their headers name rather than by
+    /// their names (one, or one per outcome added up), and that unit.
+    pub area_columns_by_unit: Option<(Vec<String>, demine_plan::history::AreaUnit)>,
     /// Months and last-to-first ratio of monthly totals that never fall, as cumulative totals
     /// do (`history::looks_cumulative`), when the file was not read as cumulative.
     pub looks_cumulative: Option<(usize, f64)>,
@@ -1317,6 +1320,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             rows_added_up,
             rows_labelled_from_above,
             month_columns,
+            area_columns_by_unit,
         },
     ) = if from_registry {
         let (name, activities, release) = registry_data.as_ref().expect("registry read above");
@@ -1327,6 +1331,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
                 rows_added_up: 0,
                 rows_labelled_from_above: 0,
                 month_columns: 0,
+                area_columns_by_unit: None,
             },
         )
     } else {
@@ -1373,6 +1378,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             rows_added_up,
             rows_labelled_from_above,
             month_columns,
+            area_columns_by_unit,
             looks_cumulative: (!r.cumulative).then(|| history::looks_cumulative(&rows)).flatten(),
         }
     };
@@ -1459,6 +1465,10 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
         "rows_added_up": a.gaps().rows_added_up,
         "rows_labelled_from_above": a.gaps().rows_labelled_from_above,
         "month_columns": a.gaps().month_columns,
+        "area_columns_by_unit": a.gaps().area_columns_by_unit.as_ref().map(|(columns, unit)| json!({
+            "columns": columns,
+            "unit": unit.symbol(),
+        })),
         "looks_cumulative": a.gaps().looks_cumulative.map(|(months, ratio)| json!({
             "months": months,
             "last_over_first": ratio,

@@ -400,6 +400,19 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
             )
         );
     }
+    if let Some((columns, unit)) = &gaps.area_columns_by_unit {
+        let quoted: Vec<String> = columns.iter().map(|c| format!("'{c}'")).collect();
+        let note = if columns.len() == 1 {
+            "  note: no column is named area_m2; the released area was read from {}, in {} as its header says; if it is not the area released, map the right one with --columns area_m2=COLUMN"
+        } else {
+            "  note: no column is named area_m2; the released area is the sum of {}, in {} as their headers say: the land cancelled, reduced and cleared; if that is not the area released, map the right columns with --columns area_m2=COLUMN"
+        };
+        let _ = writeln!(
+            out,
+            "{}",
+            tr_fill(lang, note, &[&quoted.join(" + "), &area_unit_symbol(lang, *unit)])
+        );
+    }
     // How the file was read, where it took a reading: each a count and what it means.
     let readings = [
         (gaps.rows_added_up, "  note: {} rows were added to another row of their organisation and month (--sum-rows); each month's figure is their sum"),
@@ -1026,5 +1039,16 @@ mod tests {
         };
         assert_eq!(ends(lines[0])[1..], ends(lines[1])[1..], "{uk}");
         assert!(!uk.contains("Released") && !uk.contains("cancelled"), "{uk}");
+    }
+}
+
+/// An area unit's symbol in `lang` (м², га, км² in Ukrainian).
+fn area_unit_symbol(lang: Lang, unit: demine_plan::history::AreaUnit) -> &'static str {
+    use demine_plan::history::AreaUnit;
+    match (lang, unit) {
+        (_, AreaUnit::SquareMetres) => demine_report::unit_m2(lang),
+        (_, AreaUnit::SquareKilometres) => demine_report::unit_km2(lang),
+        (Lang::En, AreaUnit::Hectares) => "ha",
+        (Lang::Uk, AreaUnit::Hectares) => "га",
     }
 }

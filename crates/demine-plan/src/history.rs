@@ -496,6 +496,13 @@ pub enum HistoryError {
         column: String,
         available: String,
     },
+    #[error("{path}: no column 'area_m2', and {count} columns name an area unit: {candidates}; {advice}")]
+    SeveralAreaColumns {
+        path: String,
+        count: usize,
+        candidates: String,
+        advice: String,
+    },
     #[error("{path}: line {line}, column '{column}': {problem}")]
     Value {
         path: String,
@@ -574,6 +581,10 @@ pub struct HistoryFile {
     /// Columns of the header read as months, each row an organisation's or a year's, when the
     /// months are across the header (0 when a row is a month).
     pub month_columns: usize,
+    /// The area's columns when they were found by the unit their headers name ("Area cleared
+    /// (m2)"), not by their names or a mapping, with that unit: one column, or the columns of
+    /// each outcome (cancelled, reduced, cleared) added up.
+    pub area_columns_by_unit: Option<(Vec<String>, AreaUnit)>,
 }
 
 /// The rows of [`parse_history_file`].
@@ -651,30 +662,34 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
     let yi = year_column()?;
     let oi = organisation_column()?;
     // Mapped as `A+B+C`, the area is the sum of several columns (cancelled, reduced, cleared),
-    // unless a column has that very name.
-    let summed_columns: Option<Vec<usize>> = match position(&map.area_m2) {
-        None if map.area_mapped && map.area_m2.contains('+') => Some(
+    // unless a column has that very name. Unmapped, a file without `area_m2` may give the area
+    // in hectares or km² by its column name, or name its columns its own way with the unit
+    // beside each.
+    let mut area_columns_by_unit = None;
+    let (area_columns, area_unit): (Vec<usize>, AreaUnit) = match position(&map.area_m2) {
+        None if map.area_mapped && map.area_m2.contains('+') => (
             map.area_m2
                 .split('+')
                 .map(|part| find(map.area_unit.field(), part.trim()))
                 .collect::<Result<_, _>>()?,
+            map.area_unit,
         ),
-        _ => None,
-    };
-    // Unmapped, a file without `area_m2` may give the area in hectares or km² by its column name.
-    let (ai, area_unit) = match position(&map.area_m2) {
-        _ if summed_columns.is_some() => (summed_columns.as_ref().expect("checked")[0], map.area_unit),
-        Some(k) => (k, map.area_unit),
-        None if !map.area_mapped => [AreaUnit::SquareMetres, AreaUnit::Hectares, AreaUnit::SquareKilometres]
+        Some(k) => (vec![k], map.area_unit),
+        None if !map.area_mapped => match [AreaUnit::SquareMetres, AreaUnit::Hectares, AreaUnit::SquareKilometres]
             .into_iter()
-            .find_map(|u| position(u.field()).or_else(|| alias(u.field())).map(|k| (k, u)))
-            .map_or_else(
-                || find(map.area_unit.field(), &map.area_m2).map(|k| (k, map.area_unit)),
-                Ok,
-            )?,
-        None => (find(map.area_unit.field(), &map.area_m2)?, map.area_unit),
+            .find_map(|u| position(u.field()).or_else(|| alias(u.field())).map(|k| (vec![k], u)))
+        {
+            Some(found) => found,
+            None => match area_columns_by_header_unit(name, &names, &[Some(mi), oi, yi])? {
+                Some((columns, unit)) => {
+                    area_columns_by_unit = Some((columns.iter().map(|&k| names[k].clone()).collect(), unit));
+                    (columns, unit)
+                }
+                None => (vec![find(map.area_unit.field(), &map.area_m2)?], map.area_unit),
+            },
+        },
+        None => (vec![find(map.area_unit.field(), &map.area_m2)?], map.area_unit),
     };
-    let area_columns: Vec<usize> = summed_columns.unwrap_or_else(|| vec![ai]);
     let mut records = Vec::new();
     for (k, rec) in rdr.records().enumerate() {
         let line = k as u64 + 2;
@@ -871,6 +886,137 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
         rows_added_up,
         rows_labelled_from_above,
         month_columns: 0,
+        area_columns_by_unit,
+    })
+}
+
+/// Words a header uses for land or its release, beside which a unit names an area column
+/// (compared as the start of a lower-case word).
+const AREA_WORDS: [&str; 23] = [
+    "area",
+    "land",
+    "surface",
+    "releas",
+    "clear",
+    "cancel",
+    "reduc",
+    "survey",
+    "hectare",
+    "площ",
+    "земл",
+    "звільн",
+    "очищ",
+    "розмін",
+    "обстеж",
+    "гектар",
+    "скасов",
+    "зменш",
+    "скороч",
+    "отмен",
+    "сокращ",
+    "разминир",
+    "освобожд",
+];
+
+/// The area unit a column's header names beside a word for land or its release: `Area cleared
+/// (m2)`, `Released, sq. m`, `Звільнено, га`. The last unit written counts, so that `HA area
+/// (m2)` (a hazardous area's) is in m², and a header without such a word (`HA ID`) names none.
+///
+/// ```
+/// use demine_plan::history::{header_area_unit, AreaUnit};
+/// assert_eq!(header_area_unit("Area cleared (m2)"), Some(AreaUnit::SquareMetres));
+/// assert_eq!(header_area_unit("Released, sq. m"), Some(AreaUnit::SquareMetres));
+/// assert_eq!(header_area_unit("Звільнено, га"), Some(AreaUnit::Hectares));
+/// assert_eq!(header_area_unit("HA area (m²)"), Some(AreaUnit::SquareMetres));
+/// assert_eq!(header_area_unit("Land released, km2"), Some(AreaUnit::SquareKilometres));
+/// assert_eq!(header_area_unit("HA ID"), None);
+/// assert_eq!(header_area_unit("Area cleared"), None);
+/// ```
+pub fn header_area_unit(header: &str) -> Option<AreaUnit> {
+    let lower = header.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '²'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if !words.iter().any(|w| AREA_WORDS.iter().any(|a| w.starts_with(a))) {
+        return None;
+    }
+    let mut unit = None;
+    for (k, word) in words.iter().enumerate() {
+        let next = words.get(k + 1).copied();
+        let named = match *word {
+            "m2" | "m²" | "sqm" | "м2" | "м²" => Some(AreaUnit::SquareMetres),
+            "sq" | "кв" if matches!(next, Some("m" | "м" | "metres" | "meters")) => Some(AreaUnit::SquareMetres),
+            "ha" | "га" | "hectares" | "hectare" | "гектарів" | "гектари" | "гектар" => {
+                Some(AreaUnit::Hectares)
+            }
+            "km2" | "km²" | "км2" | "км²" => Some(AreaUnit::SquareKilometres),
+            _ => None,
+        };
+        unit = named.or(unit);
+    }
+    unit
+}
+
+/// The land release outcome a header names, if one: 0 cancelled, 1 reduced, 2 cleared.
+fn header_outcome(header: &str) -> Option<usize> {
+    const OUTCOMES: [&[&str]; 3] = [
+        &["cancel", "скасов", "отмен"],
+        &["reduc", "зменш", "скороч", "сокращ"],
+        &["clear", "очищ", "розмін", "разминир"],
+    ];
+    let lower = header.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).collect();
+    let mut named = (0..3).filter(|&k| words.iter().any(|w| OUTCOMES[k].iter().any(|o| w.starts_with(o))));
+    match (named.next(), named.next()) {
+        (Some(k), None) => Some(k),
+        _ => None,
+    }
+}
+
+/// The columns (not `skip`'s) whose headers name an area unit ([`header_area_unit`]), when no
+/// column goes by an area's usual names: one such column, or one for each of two or three
+/// outcomes (cancelled, reduced, cleared) in one unit, which together are the land released.
+/// Other sets of such columns are refused, naming them.
+fn area_columns_by_header_unit(
+    name: &str,
+    names: &[String],
+    skip: &[Option<usize>],
+) -> Result<Option<(Vec<usize>, AreaUnit)>, HistoryError> {
+    let candidates: Vec<(usize, AreaUnit)> = names
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !skip.contains(&Some(*k)))
+        .filter_map(|(k, header)| header_area_unit(header).map(|unit| (k, unit)))
+        .collect();
+    let Some(&(_, unit)) = candidates.first() else {
+        return Ok(None);
+    };
+    let columns: Vec<usize> = candidates.iter().map(|&(k, _)| k).collect();
+    let one_unit = candidates.iter().all(|&(_, u)| u == unit);
+    let outcomes: BTreeSet<Option<usize>> = columns.iter().map(|&k| header_outcome(&names[k])).collect();
+    let one_per_outcome = !outcomes.contains(&None) && outcomes.len() == columns.len();
+    if columns.len() == 1 || (one_unit && one_per_outcome) {
+        return Ok(Some((columns, unit)));
+    }
+    let advice = if one_unit {
+        format!(
+            "map the released area with --columns '{field}=COLUMN', or add up the columns of each outcome (cancelled, reduced, cleared) with --columns '{field}={sum}'",
+            field = unit.field(),
+            sum = columns.iter().map(|&k| names[k].as_str()).collect::<Vec<_>>().join("+"),
+        )
+    } else {
+        "map the released area with --columns 'area_m2=COLUMN' ('area_ha=COLUMN' or 'area_km2=COLUMN' for a column in ha or km²)".to_string()
+    };
+    Err(HistoryError::SeveralAreaColumns {
+        path: name.into(),
+        count: columns.len(),
+        candidates: candidates
+            .iter()
+            .map(|&(k, u)| format!("'{}' ({})", names[k], u.symbol()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        advice,
     })
 }
 

@@ -1118,3 +1118,67 @@ fn a_young_programme_growing_year_over_year_keeps_growing() {
         "{flat_with_trend}/{n} flat programmes given a trend"
     );
 }
+
+/// An export that names its area column its own way, with the unit beside it: the column is
+/// read in that unit; one column for each outcome (cancelled, reduced, cleared) is the land
+/// released, their sum; other sets of such columns are refused, naming them, and a hazardous
+/// area's identifier ("HA ID") is not an area.
+#[test]
+fn area_columns_are_found_by_the_unit_their_headers_name() {
+    let own_name = "HA ID,Month,Operator,Area cleared (ha)\nHA-1,2024-01,A,1.5\nHA-2,2024-02,A,2\n";
+    let file = parse_history_file(own_name, "o.csv", &ColumnMap::default()).unwrap();
+    assert_eq!(
+        figures(&file),
+        [
+            ("2024-01".to_string(), "A", 15_000.0),
+            ("2024-02".to_string(), "A", 20_000.0)
+        ]
+    );
+    assert_eq!(
+        file.area_columns_by_unit,
+        Some((vec!["Area cleared (ha)".to_string()], AreaUnit::Hectares))
+    );
+    let outcomes = "Місяць;Оператор;Скасовано, м²;Зменшено, м²;Очищено, м²\n2024-01;A;100;20;3\n2024-02;A;;5;1\n";
+    let file = parse_history_file(outcomes, "u.csv", &ColumnMap::default()).unwrap();
+    assert_eq!(
+        figures(&file),
+        [("2024-01".to_string(), "A", 123.0), ("2024-02".to_string(), "A", 6.0)]
+    );
+    assert_eq!(file.area_columns_by_unit.map(|(columns, _)| columns.len()), Some(3));
+    // The sum is checked cell by cell as a mapped sum is.
+    let e = parse_history(&outcomes.replace(";5;1", ";-5;1"), "u.csv", &ColumnMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("u.csv: line 3, column 'Зменшено, м²'") && e.contains("negative"),
+        "{e}"
+    );
+    // Two columns of one outcome, or a total beside its parts: which is released is not known.
+    for header in [
+        "Area cleared (m2),Area cleared (ha)",
+        "Area released (m2),Area cleared (m2)",
+    ] {
+        let text = format!("Month,Operator,{header}\n2024-01,A,1,2\n");
+        let e = parse_history(&text, "t.csv", &ColumnMap::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.csv: no column 'area_m2', and 2 columns name an area unit")
+                && header.split(',').all(|c| e.contains(&format!("'{c}'")))
+                && e.contains("--columns"),
+            "{e}"
+        );
+    }
+    // A mapping is followed, and a header without a unit is not taken for an area.
+    let mapped = ColumnMap::parse("area_m2=Area cleared (m2)").unwrap();
+    let text = "Month,Operator,Area released (m2),Area cleared (m2)\n2024-01,A,1,2\n";
+    assert_eq!(parse_history(text, "t.csv", &mapped).unwrap()[0].area_m2, 2.0);
+    let e = parse_history(
+        "Month,Operator,Area cleared\n2024-01,A,1\n",
+        "n.csv",
+        &ColumnMap::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("no column 'area_m2' (for area_m2)"), "{e}");
+}

@@ -965,6 +965,47 @@ fn forecasts_learned_from_a_monthly_history() {
         (level(&read) - level(&want)).abs() < 1e-6 * level(&want),
         "{read} {want}"
     );
+    // An export with its own names for the area, a column in hectares per outcome and no
+    // --columns: their sum, the same forecast as the file in m², and said so in both languages.
+    let mut outcomes = String::from("Month,Operator,Cancelled (ha),Reduced (ha),Cleared (ha)\n");
+    for line in history_csv("").lines().skip(1) {
+        let [month, org, area]: [&str; 3] = line.split(',').collect::<Vec<_>>().try_into().unwrap();
+        let ha = area.parse::<f64>().unwrap() / 1e4;
+        outcomes.push_str(&format!("{month},{org},{},{},{}\n", ha / 2.0, ha / 4.0, ha / 4.0));
+    }
+    let outcomes = s.file("outcomes.csv", &outcomes);
+    let unmapped = |lang: &str, more: &[&str]| {
+        let args = ["--lang", lang, "forecast", "--history", outcomes.to_str().unwrap()];
+        s.run(&[&args[..], &["--remaining-m2", "5000000", "--start", "2024-01-01"], more].concat())
+    };
+    let (code, out, err) = unmapped("en", &["--json"]);
+    assert_eq!(code, 0, "{err}");
+    let read: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        read["area_columns_by_unit"],
+        serde_json::json!({"columns": ["Cancelled (ha)", "Reduced (ha)", "Cleared (ha)"], "unit": "ha"})
+    );
+    for key in ["p10", "p50", "p90"] {
+        assert_eq!(monthly[key], read[key], "{key}: {monthly} {read}");
+    }
+    assert!(
+        (level(&read) - level(&monthly)).abs() < 1e-6 * level(&monthly),
+        "{read} {monthly}"
+    );
+    for (lang, says) in [
+        (
+            "en",
+            "the released area is the sum of 'Cancelled (ha)' + 'Reduced (ha)' + 'Cleared (ha)', in ha",
+        ),
+        (
+            "uk",
+            "звільнена площа — сума стовпців 'Cancelled (ha)' + 'Reduced (ha)' + 'Cleared (ha)', у га",
+        ),
+    ] {
+        let (code, out, err) = unmapped(lang, &[]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains(says), "{lang}: {out}");
+    }
     // A history with a header and no month is refused (a deadline in the past for `capacity`
     // on the planning CSVs is covered by tests/plan.rs).
     let empty = s.file("empty.csv", "Month,Operator,Released\n");
