@@ -1227,6 +1227,8 @@ pub struct HistoryGaps {
     /// The area's columns, when they were found by the unit their headers name rather than by
     /// their names (one, or one per outcome added up), and that unit.
     pub area_columns_by_unit: Option<(Vec<String>, demine_plan::history::AreaUnit)>,
+    /// Lines of a title above the header, left aside.
+    pub lines_above_header: usize,
     /// Months and last-to-first ratio of monthly totals that never fall, as cumulative totals
     /// do (`history::looks_cumulative`), when the file was not read as cumulative.
     pub looks_cumulative: Option<(usize, f64)>,
@@ -1321,6 +1323,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             rows_labelled_from_above,
             month_columns,
             area_columns_by_unit,
+            lines_above_header,
         },
     ) = if from_registry {
         let (name, activities, release) = registry_data.as_ref().expect("registry read above");
@@ -1332,6 +1335,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
                 rows_labelled_from_above: 0,
                 month_columns: 0,
                 area_columns_by_unit: None,
+                lines_above_header: 0,
             },
         )
     } else {
@@ -1379,6 +1383,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             rows_labelled_from_above,
             month_columns,
             area_columns_by_unit,
+            lines_above_header,
             looks_cumulative: (!r.cumulative).then(|| history::looks_cumulative(&rows)).flatten(),
         }
     };
@@ -1465,6 +1470,7 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
         "rows_added_up": a.gaps().rows_added_up,
         "rows_labelled_from_above": a.gaps().rows_labelled_from_above,
         "month_columns": a.gaps().month_columns,
+        "lines_above_header": a.gaps().lines_above_header,
         "area_columns_by_unit": a.gaps().area_columns_by_unit.as_ref().map(|(columns, unit)| json!({
             "columns": columns,
             "unit": unit.symbol(),

@@ -585,6 +585,8 @@ pub struct HistoryFile {
     /// (m2)"), not by their names or a mapping, with that unit: one column, or the columns of
     /// each outcome (cancelled, reduced, cleared) added up.
     pub area_columns_by_unit: Option<(Vec<String>, AreaUnit)>,
+    /// Lines of a title (or blank) above the header, left aside.
+    pub lines_above_header: usize,
 }
 
 /// The rows of [`parse_history_file`].
@@ -593,7 +595,114 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
 }
 
 /// [`read_history`] on text already read; `name` is used in messages.
+///
+/// A report's title and the blank lines under it, above the header, are left aside (each a line
+/// of one cell at most, [`MAX_TITLE_LINES`] at most); lines are still counted from the top of
+/// the file.
 pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<HistoryFile, HistoryError> {
+    let (title_lines, header_at) = title_above_header(text);
+    if title_lines == 0 {
+        return parse_history_table(text, name, map);
+    }
+    let file =
+        parse_history_table(&text[header_at..], name, map).map_err(|e| lines_moved_down(e, title_lines as u64))?;
+    Ok(HistoryFile {
+        lines_above_header: title_lines,
+        ..file
+    })
+}
+
+/// Lines of a title (and blank lines) above a history's header that are left aside, at most.
+pub const MAX_TITLE_LINES: usize = 10;
+
+/// How many lines above the header are a title or blank (one cell at most, under the delimiter
+/// of the lines below them), and where the header begins; (0, 0) when the first line has cells.
+fn title_above_header(text: &str) -> (usize, usize) {
+    let one_cell_at_most = |line: &str, delimiter: u8| {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(line.as_bytes());
+        let mut record = csv::StringRecord::new();
+        match rdr.read_record(&mut record) {
+            Ok(true) => {
+                record
+                    .iter()
+                    .filter(|cell| {
+                        !cell
+                            .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+                            .is_empty()
+                    })
+                    .count()
+                    <= 1
+            }
+            Ok(false) => true,
+            Err(_) => false,
+        }
+    };
+    let mut at = 0;
+    for (k, line) in text.split_inclusive('\n').enumerate() {
+        // The lines below, from the first that is not blank, tell the delimiter.
+        let below = text[at + line.len()..].trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        if k == MAX_TITLE_LINES || below.is_empty() || !one_cell_at_most(line, sniff_delimiter(below.as_bytes())) {
+            return if k == MAX_TITLE_LINES || below.is_empty() {
+                (0, 0)
+            } else {
+                (k, at)
+            };
+        }
+        at += line.len();
+    }
+    (0, 0)
+}
+
+/// A history error found in the text under a title, placed at its line in the whole file.
+fn lines_moved_down(e: HistoryError, by: u64) -> HistoryError {
+    match e {
+        HistoryError::Value {
+            path,
+            line,
+            column,
+            problem,
+        } => HistoryError::Value {
+            path,
+            line: line + by,
+            column,
+            problem,
+        },
+        HistoryError::Duplicate {
+            path,
+            line,
+            first,
+            month,
+            organisation,
+        } => HistoryError::Duplicate {
+            path,
+            line: line + by,
+            first: first + by,
+            month,
+            organisation,
+        },
+        HistoryError::DuplicateProgrammeMonth {
+            path,
+            line,
+            first,
+            month,
+            available,
+        } => HistoryError::DuplicateProgrammeMonth {
+            path,
+            line: line + by,
+            first: first + by,
+            month,
+            available,
+        },
+        other => other,
+    }
+}
+
+/// [`parse_history_file`] on a text whose first line is the header.
+fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<HistoryFile, HistoryError> {
     // Spreadsheets in much of Europe (Ukraine's among them) save semicolon files with decimal
     // commas.
     if text.trim_start_matches('\u{feff}').trim().is_empty() {
@@ -887,6 +996,7 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
         rows_labelled_from_above,
         month_columns: 0,
         area_columns_by_unit,
+        lines_above_header: 0,
     })
 }
 

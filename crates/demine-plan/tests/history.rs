@@ -1182,3 +1182,34 @@ fn area_columns_are_found_by_the_unit_their_headers_name() {
     .to_string();
     assert!(e.contains("no column 'area_m2' (for area_m2)"), "{e}");
 }
+
+/// A report saved with its title above the header (and a blank row under it): the title is left
+/// aside, problems are placed at their lines in the whole file, and a first line with cells is
+/// always the header.
+#[test]
+fn a_title_above_the_header_is_left_aside() {
+    let table = "Month;Operator;Area (m2)\n2024-01;A;100\n2024-02;A;50\n";
+    let with_title = format!("\u{feff}Звіт про звільнення земель, 2024\n;;\n{table}");
+    let file = parse_history_file(&with_title, "t.csv", &ColumnMap::default()).unwrap();
+    let plain = parse_history_file(table, "t.csv", &ColumnMap::default()).unwrap();
+    assert_eq!((figures(&file), file.lines_above_header), (figures(&plain), 2));
+    assert_eq!(plain.lines_above_header, 0);
+    let quoted = "\"Monthly release, 2024\",,\n,,\nMonth,Operator,Area (m2)\n2024-01,A,100\n2024-01,A,5\n";
+    let e = parse_history(quoted, "q.csv", &ColumnMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("q.csv: line 5: month 2024-01 of organisation 'A' is already given on line 4"),
+        "{e}"
+    );
+    let negative = with_title.replace("2024-02;A;50", "2024-02;A;-50");
+    let e = parse_history(&negative, "t.csv", &ColumnMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("t.csv: line 5, column 'Area (m2)': -50"), "{e}");
+    // Only a title: no header under it to read.
+    let e = parse_history("Monthly release\n\n", "o.csv", &ColumnMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("o.csv: no column 'month'"), "{e}");
+}
