@@ -304,3 +304,37 @@ pub fn group_thousands_to(x: f64, decimals: usize) -> String {
     }
     out
 }
+
+/// Where a text's lines begin, to place a CSV record at the line it starts on. A CSV reader's
+/// own line count leaves out the blank lines it skips; its byte offset is exact but is where the
+/// record before ended.
+///
+/// ```
+/// use demine_core::spreadsheet::LineIndex;
+/// let text = b"month,area_m2\r\n2024-01,5\r\n\r\n2024-02,-5\r\n";
+/// let lines = LineIndex::new(text);
+/// // A reader places the third record at the end of the second (byte 24).
+/// assert_eq!((lines.line_at(0), lines.line_at(15), lines.line_at(24)), (1, 2, 4));
+/// ```
+pub struct LineIndex<'a> {
+    text: &'a [u8],
+    /// Byte offsets of the text's line feeds.
+    line_feeds: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a [u8]) -> Self {
+        let line_feeds = (0..text.len()).filter(|&k| text[k] == b'\n').collect();
+        LineIndex { text, line_feeds }
+    }
+
+    /// The line (from 1) of the record a reader placed at `byte`: the line ends and blank lines
+    /// from there are passed over.
+    pub fn line_at(&self, byte: u64) -> u64 {
+        let mut at = byte as usize;
+        while at < self.text.len() && matches!(self.text[at], b'\n' | b'\r') {
+            at += 1;
+        }
+        1 + self.line_feeds.partition_point(|&line_feed| line_feed < at) as u64
+    }
+}

@@ -53,7 +53,7 @@
 //! ```
 
 use demine_core::spreadsheet::{
-    commas_are_decimal, dots_group_thousands, group_thousands, parse_number, sniff_delimiter,
+    commas_are_decimal, dots_group_thousands, group_thousands, parse_number, sniff_delimiter, LineIndex,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -709,6 +709,7 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
         return Err(HistoryError::Empty { path: name.into() });
     }
     let delimiter = sniff_delimiter(text.as_bytes());
+    let lines = LineIndex::new(text.as_bytes());
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
         .delimiter(delimiter)
@@ -761,7 +762,11 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
         // No month column: the months may be across the header.
         None => {
             let (oi, yi) = (organisation_column()?, year_column()?);
-            match wide::read_months_across(&mut rdr, name, map, &names, oi, yi, delimiter) {
+            let rows = Records {
+                reader: &mut rdr,
+                lines: &lines,
+            };
+            match wide::read_months_across(rows, name, map, &names, oi, yi, delimiter) {
                 Some(file) => return file,
                 None => find("month", &map.month)?,
             }
@@ -801,8 +806,7 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
     };
     let mut records = Vec::new();
     for (k, rec) in rdr.records().enumerate() {
-        let line = k as u64 + 2;
-        records.push((line, well_formed(rec, name, line)?));
+        records.push(well_formed(rec, name, k as u64 + 2, &lines)?);
     }
     // A comma file's quoted numbers may have decimal commas too (`"12,5"`, LibreOffice set to
     // Ukrainian), told by the area column as a whole.
@@ -1130,14 +1134,38 @@ fn area_columns_by_header_unit(
     })
 }
 
-/// A CSV record read at `line` of the file `name`, or the error placed there.
-fn well_formed(rec: csv::Result<csv::StringRecord>, name: &str, line: u64) -> Result<csv::StringRecord, HistoryError> {
-    rec.map_err(|e| HistoryError::Value {
-        path: name.into(),
-        line,
-        column: "(row)".into(),
-        problem: format!("malformed CSV: {e}"),
-    })
+/// A CSV reader past its header, and the lines of its text to place each record at.
+struct Records<'r, 'a> {
+    reader: &'r mut csv::Reader<&'a [u8]>,
+    lines: &'r LineIndex<'a>,
+}
+
+/// A CSV record of the file `name` with the line it starts on, or the error placed there
+/// (`counted`, the header's line + the record's number, only when the reader has no position).
+fn well_formed(
+    rec: csv::Result<csv::StringRecord>,
+    name: &str,
+    counted: u64,
+    lines: &LineIndex<'_>,
+) -> Result<(u64, csv::StringRecord), HistoryError> {
+    let line_of = |position: Option<&csv::Position>| position.map_or(counted, |p| lines.line_at(p.byte()));
+    match rec {
+        Ok(rec) => Ok((line_of(rec.position()), rec)),
+        Err(e) => Err(HistoryError::Value {
+            path: name.into(),
+            line: line_of(e.position()),
+            column: "(row)".into(),
+            problem: match e.kind() {
+                csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+                    "{len} cells where the header has {expected_len}; give every row the header's columns (a cell holding the delimiter needs quotes)"
+                ),
+                csv::ErrorKind::Utf8 { .. } => {
+                    "the text is not UTF-8; save the file as CSV UTF-8 (in Excel: Save As, CSV UTF-8)".to_string()
+                }
+                _ => format!("malformed CSV: {e}"),
+            },
+        }),
+    }
 }
 
 /// Whether the organisation column is a pivot table's with its labels not repeated: each

@@ -211,11 +211,14 @@ where
     }
     let mut problems = Vec::new();
     let mut ids = HashSet::new();
+    let lines = demine_core::spreadsheet::LineIndex::new(&bytes);
+    let line_of =
+        |position: Option<&csv::Position>, i: usize| position.map_or(i + 2, |p| lines.line_at(p.byte()) as usize);
     for (i, rec) in reader.records().enumerate() {
         let record = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line() as usize).unwrap_or(i + 2);
+                let line = line_of(e.position(), i);
                 problems.push(InputProblem {
                     file: name.clone(),
                     line,
@@ -226,7 +229,7 @@ where
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(i + 2);
+        let line = line_of(record.position(), i);
         let mut row = Row {
             file: &name,
             line,

@@ -1207,6 +1207,19 @@ fn a_title_above_the_header_is_left_aside() {
         .unwrap_err()
         .to_string();
     assert!(e.starts_with("t.csv: line 5, column 'Area (m2)': -50"), "{e}");
+    // Blank lines (which the CSV reader skips) and a cell with a line break still count.
+    let spaced = "Month,Operator,Area (m2)\r\n2024-01,\"A\nB\",5\r\n\r\n\r\n2024-02,A,-5\r\n2024-03,A,1,2\n";
+    let e = parse_history(&spaced.replace(",1,2", ",1"), "s.csv", &ColumnMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("s.csv: line 6, column 'Area (m2)': -5"), "{e}");
+    let e = parse_history(spaced, "s.csv", &ColumnMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("s.csv: line 7, column '(row)': 4 cells where the header has 3"),
+        "{e}"
+    );
     // Only a title: no header under it to read.
     let e = parse_history("Monthly release\n\n", "o.csv", &ColumnMap::default())
         .unwrap_err()

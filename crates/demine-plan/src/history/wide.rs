@@ -60,7 +60,7 @@ const MONTH: &str = "month";
 /// row is the whole programme's. The areas are m² unless `area_ha` or `area_km2` is mapped (to
 /// any name: the months' columns hold them); a total column is left aside (its months are read).
 pub(super) fn read_months_across(
-    rows: &mut csv::Reader<&[u8]>,
+    rows: Records<'_, '_>,
     name: &str,
     map: &ColumnMap,
     names: &[String],
@@ -85,7 +85,7 @@ pub(super) fn read_months_across(
 
 #[allow(clippy::too_many_arguments)]
 fn read(
-    rows: &mut csv::Reader<&[u8]>,
+    rows: Records<'_, '_>,
     name: &str,
     map: &ColumnMap,
     names: &[String],
@@ -122,9 +122,8 @@ fn read(
     };
     write(&mut long, MONTH, organisation_column, area_field).map_err(io)?;
     let mut origins: Vec<Origin> = Vec::new();
-    for (k, rec) in rows.records().enumerate() {
-        let line = k as u64 + 2;
-        let rec = well_formed(rec, name, line)?;
+    for (k, rec) in rows.reader.records().enumerate() {
+        let (line, rec) = well_formed(rec, name, k as u64 + 2, rows.lines)?;
         if rec.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
