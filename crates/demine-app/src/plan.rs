@@ -1155,6 +1155,10 @@ pub struct HistoryRequest {
     pub sum_rows: bool,
     /// A CSV's areas are totals released to date: each month is read as the difference.
     pub cumulative: bool,
+    /// A workbook's sheet to read (default the first that holds a table).
+    pub sheet: Option<String>,
+    /// A CSV's text encoding (a WHATWG label); default UTF-8, else Windows-1251.
+    pub encoding: Option<String>,
     /// Area still to release, m²; default the registry's.
     pub remaining_m2: Option<f64>,
     /// YYYY-MM: a hindcast fitted on the months up to it, scored on the months after.
@@ -1173,6 +1177,8 @@ impl Default for HistoryRequest {
             columns: None,
             sum_rows: false,
             cumulative: false,
+            sheet: None,
+            encoding: None,
             remaining_m2: None,
             fit_until: None,
             start: None,
@@ -1180,6 +1186,51 @@ impl Default for HistoryRequest {
             seed: 1,
         }
     }
+}
+
+/// How a history file's text was had: the workbook sheet read, or the encoding of a CSV that
+/// was not UTF-8.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryReadAs {
+    /// The sheet read and every sheet of the workbook.
+    pub sheet: Option<(String, Vec<String>)>,
+    /// The encoding read, when not UTF-8; `encoding_guessed` when no `--encoding` named it.
+    pub encoding: Option<&'static str>,
+    pub encoding_guessed: bool,
+}
+
+/// A history file's text and the name its problems go by: a workbook's sheet as CSV (`FILE
+/// (sheet 'S')`, its lines the sheet's rows), or a CSV in its encoding.
+fn history_text(
+    path: &std::path::Path,
+    r: &HistoryRequest,
+    read_as: &mut HistoryReadAs,
+) -> AppResult<(String, String)> {
+    let shown = path.display().to_string();
+    if demine_formats::workbook::is_workbook(path) {
+        if r.encoding.is_some() {
+            return Err(AppError::refused(format!(
+                "--encoding: {shown} is a workbook, whose text is Unicode already; leave --encoding out"
+            )));
+        }
+        let sheet = demine_formats::workbook::read_sheet(path, r.sheet.as_deref())
+            .map_err(|e| AppError::refused(e.to_string()))?;
+        let label = format!("{shown} (sheet '{}')", sheet.sheet);
+        read_as.sheet = Some((sheet.sheet, sheet.sheets));
+        return Ok((label, sheet.csv));
+    }
+    if let Some(sheet) = &r.sheet {
+        return Err(AppError::refused(format!(
+            "--sheet {sheet}: {shown} is not a workbook (.{}); --sheet chooses a sheet of one",
+            demine_formats::workbook::WORKBOOK_EXTENSIONS.join(", .")
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| AppError::refused(format!("{shown}: cannot read: {e}")))?;
+    let (text, encoding) = demine_formats::text::decode(&bytes, r.encoding.as_deref())
+        .map_err(|e| AppError::refused(format!("--encoding: {e}")))?;
+    read_as.encoding = encoding;
+    read_as.encoding_guessed = r.encoding.is_none();
+    Ok((shown, text))
 }
 
 /// What a history gives.
@@ -1229,6 +1280,8 @@ pub struct HistoryGaps {
     pub area_columns_by_unit: Option<(Vec<String>, demine_plan::history::AreaUnit)>,
     /// Lines of a title above the header, left aside.
     pub lines_above_header: usize,
+    /// The sheet of a workbook read, or the encoding of a CSV that was not UTF-8.
+    pub read_as: HistoryReadAs,
     /// Months and last-to-first ratio of monthly totals that never fall, as cumulative totals
     /// do (`history::looks_cumulative`), when the file was not read as cumulative.
     pub looks_cumulative: Option<(usize, f64)>,
@@ -1315,6 +1368,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             Some((reg.name(), activities, release))
         }
     };
+    let mut read_as = HistoryReadAs::default();
     let (
         source,
         history::HistoryFile {
@@ -1345,11 +1399,9 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
         };
         map.sum_rows = r.sum_rows;
         map.cumulative = r.cumulative;
-        let path = PathBuf::from(&r.history);
-        (
-            path.display().to_string(),
-            history::read_history(&path, &map).map_err(refuse)?,
-        )
+        let (label, text) = history_text(&PathBuf::from(&r.history), r, &mut read_as)?;
+        let file = history::parse_history_file(&text, &label, &map).map_err(refuse)?;
+        (label, file)
     };
     if let Some(future) = rows.iter().map(|row| row.month).filter(|&m| m > this_month).min() {
         return Err(AppError::refused(format!(
@@ -1384,6 +1436,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             month_columns,
             area_columns_by_unit,
             lines_above_header,
+            read_as,
             looks_cumulative: (!r.cumulative).then(|| history::looks_cumulative(&rows)).flatten(),
         }
     };
@@ -1471,6 +1524,8 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
         "rows_labelled_from_above": a.gaps().rows_labelled_from_above,
         "month_columns": a.gaps().month_columns,
         "lines_above_header": a.gaps().lines_above_header,
+        "sheet": a.gaps().read_as.sheet.as_ref().map(|(sheet, _)| sheet),
+        "encoding": a.gaps().read_as.encoding,
         "area_columns_by_unit": a.gaps().area_columns_by_unit.as_ref().map(|(columns, unit)| json!({
             "columns": columns,
             "unit": unit.symbol(),

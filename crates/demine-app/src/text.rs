@@ -413,6 +413,28 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
             tr_fill(lang, note, &[&quoted.join(" + "), &area_unit_symbol(lang, *unit)])
         );
     }
+    if let Some((sheet, sheets)) = gaps.read_as.sheet.as_ref().filter(|(_, sheets)| sheets.len() > 1) {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr_fill(
+                lang,
+                "  note: read the sheet '{}' of the workbook's {} ({}); name another with --sheet",
+                &[sheet, &sheets.len(), &first_of(sheets, 8)]
+            )
+        );
+    }
+    if let (Some(encoding), true) = (gaps.read_as.encoding, gaps.read_as.encoding_guessed) {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr_fill(
+                lang,
+                "  note: the file is not UTF-8 and was read as {} (Cyrillic, as spreadsheets in Ukraine save CSV); if its names read wrong, give its encoding with --encoding",
+                &[&encoding]
+            )
+        );
+    }
     // How the file was read, where it took a reading: each a count and what it means.
     let readings = [
         (gaps.rows_added_up, "  note: {} rows were added to another row of their organisation and month (--sum-rows); each month's figure is their sum"),
@@ -828,6 +850,17 @@ pub fn evaluate_text(v: &serde_json::Value, lang: Lang) -> String {
     s
 }
 
+/// An area unit's symbol in `lang` (м², га, км² in Ukrainian).
+fn area_unit_symbol(lang: Lang, unit: demine_plan::history::AreaUnit) -> &'static str {
+    use demine_plan::history::AreaUnit;
+    match (lang, unit) {
+        (_, AreaUnit::SquareMetres) => demine_report::unit_m2(lang),
+        (_, AreaUnit::SquareKilometres) => demine_report::unit_km2(lang),
+        (Lang::En, AreaUnit::Hectares) => "ha",
+        (Lang::Uk, AreaUnit::Hectares) => "га",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1040,16 +1073,5 @@ mod tests {
         };
         assert_eq!(ends(lines[0])[1..], ends(lines[1])[1..], "{uk}");
         assert!(!uk.contains("Released") && !uk.contains("cancelled"), "{uk}");
-    }
-}
-
-/// An area unit's symbol in `lang` (м², га, км² in Ukrainian).
-fn area_unit_symbol(lang: Lang, unit: demine_plan::history::AreaUnit) -> &'static str {
-    use demine_plan::history::AreaUnit;
-    match (lang, unit) {
-        (_, AreaUnit::SquareMetres) => demine_report::unit_m2(lang),
-        (_, AreaUnit::SquareKilometres) => demine_report::unit_km2(lang),
-        (Lang::En, AreaUnit::Hectares) => "ha",
-        (Lang::Uk, AreaUnit::Hectares) => "га",
     }
 }

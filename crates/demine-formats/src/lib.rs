@@ -35,6 +35,8 @@ pub mod gpx;
 pub mod kml;
 pub mod profile;
 pub mod shp;
+pub mod text;
+pub mod workbook;
 pub mod write;
 mod xml;
 

@@ -74,7 +74,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<El, String> {
                     ..Default::default()
                 };
                 for a in e.attributes().flatten() {
-                    let v = a.unescape_value().map_err(|x| err(&reader, &x))?.into_owned();
+                    let v = a
+                        .decode_and_unescape_value(reader.decoder())
+                        .map_err(|x| err(&reader, &x))?
+                        .into_owned();
                     el.attrs.push((local(a.key.as_ref()), v));
                 }
                 stack.push(el);
@@ -85,7 +88,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<El, String> {
                     ..Default::default()
                 };
                 for a in e.attributes().flatten() {
-                    let v = a.unescape_value().map_err(|x| err(&reader, &x))?.into_owned();
+                    let v = a
+                        .decode_and_unescape_value(reader.decoder())
+                        .map_err(|x| err(&reader, &x))?
+                        .into_owned();
                     el.attrs.push((local(a.key.as_ref()), v));
                 }
                 if let Some(top) = stack.last_mut() {

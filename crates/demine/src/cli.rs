@@ -1064,7 +1064,8 @@ pub struct ForecastArgs {
     pub productivity_sigma: Option<f64>,
     /// Forecast from a programme's monthly history instead of a plan: a CSV with `month`
     /// (YYYY-MM), `organisation` (optional: without it each row is the whole programme's month),
-    /// `area_m2` (or `area_ha`, `area_km2`), or `registry` for the registry's activities. Comma,
+    /// `area_m2` (or `area_ha`, `area_km2`), a workbook (.xlsx, .xls, .ods; --sheet) holding such
+    /// a table, or `registry` for the registry's activities. Comma,
     /// semicolon or tab separated (sniffed); decimal commas, thousands grouped by spaces, dots or
     /// quoted commas, and months as 03.2024, 202403, Mar-24, березень 2024, dates 01/03/2024 (the
     /// day or the month first, as the file's dates tell), spreadsheet date serials (45382) or
@@ -1079,7 +1080,7 @@ pub struct ForecastArgs {
     /// exceptional: it sets neither the season nor the level, and recurs only as a rare draw.
     #[arg(
         long,
-        value_name = "FILE.csv|registry",
+        value_name = "FILE.csv|FILE.xlsx|registry",
         conflicts_with_all = [
             "tasks", "teams", "add_teams", "strategy", "productivity_sigma", "nts_cancel_share",
             "ts_reduce_share", "ts_coverage", "ts_detection", "clearance_detection",
@@ -1102,6 +1103,14 @@ pub struct ForecastArgs {
     /// being the baseline.
     #[arg(long, requires = "history", conflicts_with = "sum_rows")]
     pub cumulative: bool,
+    /// The sheet of a workbook history (.xlsx, .xls, .ods) to read; default the first that holds
+    /// a table.
+    #[arg(long, value_name = "NAME", requires = "history")]
+    pub sheet: Option<String>,
+    /// The text encoding of a CSV history (cp1251, utf-8, koi8-u, …); default UTF-8, else
+    /// Windows-1251, as spreadsheets in Ukraine save CSV.
+    #[arg(long, value_name = "ENCODING", requires = "history")]
+    pub encoding: Option<String>,
     /// Area still to release, m² (with --history), as it is at --start (default today; a history
     /// that ends before it is carried on to it); default the registry's.
     #[arg(long, value_name = "M2", requires = "history", allow_hyphen_values = true)]

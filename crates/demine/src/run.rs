@@ -928,6 +928,8 @@ async fn forecast_history(db: &str, actor: &Actor, a: &ForecastArgs, history: &s
         columns: a.columns.clone(),
         sum_rows: a.sum_rows,
         cumulative: a.cumulative,
+        sheet: a.sheet.clone(),
+        encoding: a.encoding.clone(),
         remaining_m2: a.remaining_m2,
         fit_until: a.fit_until.clone(),
         start: a.input.start.clone(),
