@@ -439,7 +439,7 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
     let readings = [
         (gaps.rows_added_up, "  note: {} rows were added to another row of their organisation and month (--sum-rows); each month's figure is their sum"),
         (gaps.month_columns, "  note: the months are across the header ({} columns read as months, each row an organisation's or a year's); columns neither a month, the organisation nor the year, a total column among them, are left aside"),
-        (gaps.lines_above_header, "  note: the first {} lines, a title above the header, were left aside"),
+        (gaps.lines_above_header, "  note: the first {} lines, above the header (a title, or blank), were left aside"),
         (gaps.rows_labelled_from_above, "  note: {} rows with no organisation were read as the organisation named above them, as a pivot table names each organisation on its first row only; if they are another organisation's, name it on every row"),
     ];
     for (count, note) in readings.into_iter().filter(|&(count, _)| count > 0) {

@@ -1080,7 +1080,7 @@ pub struct ForecastArgs {
     /// exceptional: it sets neither the season nor the level, and recurs only as a rare draw.
     #[arg(
         long,
-        value_name = "FILE.csv|FILE.xlsx|registry",
+        value_name = "FILE.csv|registry",
         conflicts_with_all = [
             "tasks", "teams", "add_teams", "strategy", "productivity_sigma", "nts_cancel_share",
             "ts_reduce_share", "ts_coverage", "ts_detection", "clearance_detection",
