@@ -430,7 +430,7 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
             "{}",
             tr_fill(
                 lang,
-                "  note: the file is not UTF-8 and was read as {} (Cyrillic, as spreadsheets in Ukraine save CSV); if its names read wrong, give its encoding with --encoding",
+                "  note: the file is not UTF-8 and was read as {} (windows-1251 is Cyrillic, as spreadsheets in Ukraine save CSV); if its names read wrong, give its encoding with --encoding",
                 &[&encoding]
             )
         );

@@ -659,45 +659,53 @@ fn title_above_header(text: &str) -> (usize, usize) {
 
 /// A history error found in the text under a title, placed at its line in the whole file.
 fn lines_moved_down(e: HistoryError, by: u64) -> HistoryError {
-    match e {
-        HistoryError::Value {
-            path,
-            line,
-            column,
-            problem,
-        } => HistoryError::Value {
-            path,
-            line: line + by,
-            column,
-            problem,
-        },
-        HistoryError::Duplicate {
-            path,
-            line,
-            first,
-            month,
-            organisation,
-        } => HistoryError::Duplicate {
-            path,
-            line: line + by,
-            first: first + by,
-            month,
-            organisation,
-        },
-        HistoryError::DuplicateProgrammeMonth {
-            path,
-            line,
-            first,
-            month,
-            available,
-        } => HistoryError::DuplicateProgrammeMonth {
-            path,
-            line: line + by,
-            first: first + by,
-            month,
-            available,
-        },
-        other => other,
+    e.with_lines(|line| line + by)
+}
+
+impl HistoryError {
+    /// The error with its lines (the line and the first line of a duplicate) moved by `line_of`:
+    /// a problem found in a table derived from the file, placed back in the file.
+    fn with_lines(self, line_of: impl Fn(u64) -> u64) -> HistoryError {
+        match self {
+            HistoryError::Value {
+                path,
+                line,
+                column,
+                problem,
+            } => HistoryError::Value {
+                path,
+                line: line_of(line),
+                column,
+                problem,
+            },
+            HistoryError::Duplicate {
+                path,
+                line,
+                first,
+                month,
+                organisation,
+            } => HistoryError::Duplicate {
+                path,
+                line: line_of(line),
+                first: line_of(first),
+                month,
+                organisation,
+            },
+            HistoryError::DuplicateProgrammeMonth {
+                path,
+                line,
+                first,
+                month,
+                available,
+            } => HistoryError::DuplicateProgrammeMonth {
+                path,
+                line: line_of(line),
+                first: line_of(first),
+                month,
+                available,
+            },
+            other => other,
+        }
     }
 }
 

@@ -192,7 +192,7 @@ fn read(
 fn placed_back(e: HistoryError, origins: &[Origin], area_field: &str, names: &[String]) -> HistoryError {
     let origin = |line: u64| origins.get((line as usize).wrapping_sub(2));
     let line_of = |line: u64| origin(line).map_or(line, |o| o.line);
-    match e {
+    let e = match e {
         HistoryError::Value {
             path,
             line,
@@ -204,35 +204,23 @@ fn placed_back(e: HistoryError, origins: &[Origin], area_field: &str, names: &[S
                 Some(o) if column == MONTH || column == area_field => o.column.clone(),
                 _ => column,
             },
-            line: line_of(line),
-            problem,
-        },
-        HistoryError::Duplicate {
-            path,
             line,
-            first,
-            month,
-            organisation,
-        } => HistoryError::Duplicate {
-            path,
-            line: line_of(line),
-            first: line_of(first),
-            month,
-            organisation,
+            problem,
         },
         HistoryError::DuplicateProgrammeMonth {
             path,
             line,
             first,
             month,
-            available: _,
+            ..
         } => HistoryError::DuplicateProgrammeMonth {
             path,
-            line: line_of(line),
-            first: line_of(first),
+            line,
+            first,
             month,
             available: names.join(", "),
         },
         e => e,
-    }
+    };
+    e.with_lines(line_of)
 }
