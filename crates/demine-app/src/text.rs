@@ -425,15 +425,16 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
         );
     }
     if let (Some(encoding), true) = (gaps.read_as.encoding, gaps.read_as.encoding_guessed) {
-        let _ = writeln!(
-            out,
-            "{}",
+        let note = if encoding == demine_formats::text::FALLBACK_ENCODING {
+            tr(lang, "  note: the file is not UTF-8 and was read as windows-1251 (Cyrillic, as spreadsheets in Ukraine save CSV); if its names read wrong, give its encoding with --encoding").to_string()
+        } else {
             tr_fill(
                 lang,
-                "  note: the file is not UTF-8 and was read as {} (windows-1251 is Cyrillic, as spreadsheets in Ukraine save CSV); if its names read wrong, give its encoding with --encoding",
-                &[&encoding]
+                "  note: the file is not UTF-8 and was read as {}, as its byte-order mark says",
+                &[&encoding],
             )
-        );
+        };
+        let _ = writeln!(out, "{note}");
     }
     // How the file was read, where it took a reading: each a count and what it means.
     let readings = [
