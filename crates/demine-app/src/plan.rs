@@ -161,11 +161,15 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
     let mut sigma_source = "default";
     let mut daily_sigma = None;
     let mut notes = Vec::new();
+    // Each task's line in a tasks file, for the feasibility check's messages.
+    let mut task_lines = std::collections::HashMap::new();
     // The registry's evidence and accounting, kept for the strategy that sizes the tasks.
     let mut evidence: Option<(crate::registry::Evidence, demine_core::release::RegistryRelease)> = None;
     let (tasks, teams, synthetic, sigma, source, tasks_name, teams_name) = match (&input.tasks, reg) {
         (Some(f), _) => {
-            let tasks = demine_plan::read_tasks(f, start).map_err(|e| AppError::refused(e.to_string()))?;
+            let (tasks, lines) =
+                demine_plan::read_tasks_with_lines(f, start).map_err(|e| AppError::refused(e.to_string()))?;
+            task_lines = lines;
             let Some(teams) = teams_from_file else {
                 return Err(AppError::refused(
                     "--tasks needs --teams teams.csv (id, kind, productivity_m2_per_day)",
@@ -408,11 +412,13 @@ pub async fn load(reg: Option<&Registry>, actor: &Actor, input: &PlanInput) -> A
         )),
         _ => {}
     }
-    demine_plan::check_feasible(&problem, &tasks_name, &teams_name).map_err(|e| match (&input.tasks, &strategy) {
-        // A tasks file: each line, to mend.
-        (Some(_), _) => AppError::refused(e.to_string()),
-        (None, Some(name)) => stages_without_teams(&format!("strategy {name}"), &e),
-        (None, None) => stages_without_teams("the plan", &e),
+    demine_plan::check_feasible(&problem, &tasks_name, &task_lines, &teams_name).map_err(|e| {
+        match (&input.tasks, &strategy) {
+            // A tasks file: each line, to mend.
+            (Some(_), _) => AppError::refused(e.to_string()),
+            (None, Some(name)) => stages_without_teams(&format!("strategy {name}"), &e),
+            (None, None) => stages_without_teams("the plan", &e),
+        }
     })?;
     Ok(Loaded {
         problem,
@@ -854,7 +860,7 @@ pub struct Forecasted {
 /// An area in hectares to one decimal, thousands grouped, as the English notes write it (the
 /// Ukrainian text regroups it).
 fn hectares(m2: f64) -> String {
-    demine_report::grouped(demine_report::Lang::En, m2 / 1e4, 1)
+    demine_core::spreadsheet::group_thousands_to(m2 / 1e4, 1)
 }
 
 /// Overlapping hazards: a plan takes each hazard's remaining land as its task, so land two
@@ -1266,20 +1272,9 @@ pub struct HistoryGaps {
     pub missing_last_month_share: f64,
     /// The history's last month.
     pub last_month: Option<demine_plan::history::YearMonth>,
-    /// Rows added to another of their organisation and month (`sum_rows`): a file of
-    /// activities or sites read as months.
-    pub rows_added_up: usize,
-    /// Rows with a blank organisation read as the one named above them (a pivot table that
-    /// names each organisation once).
-    pub rows_labelled_from_above: usize,
-    /// Header columns read as months when the months are across the header (0 when a row is a
-    /// month).
-    pub month_columns: usize,
-    /// The area's columns, when they were found by the unit their headers name rather than by
-    /// their names (one, or one per outcome added up), and that unit.
-    pub area_columns_by_unit: Option<(Vec<String>, demine_plan::history::AreaUnit)>,
-    /// Lines of a title above the header, left aside.
-    pub lines_above_header: usize,
+    /// How the file's layout was read (rows added up, months across the header, a title
+    /// above it, …).
+    pub reading: demine_plan::history::HistoryReading,
     /// The sheet of a workbook read, or the encoding of a CSV that was not UTF-8.
     pub read_as: HistoryReadAs,
     /// Months and last-to-first ratio of monthly totals that never fall, as cumulative totals
@@ -1369,27 +1364,13 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
         }
     };
     let mut read_as = HistoryReadAs::default();
-    let (
-        source,
-        history::HistoryFile {
-            rows,
-            rows_added_up,
-            rows_labelled_from_above,
-            month_columns,
-            area_columns_by_unit,
-            lines_above_header,
-        },
-    ) = if from_registry {
+    let (source, history::HistoryFile { rows, reading }) = if from_registry {
         let (name, activities, release) = registry_data.as_ref().expect("registry read above");
         (
             format!("registry {name} (activities)"),
             history::HistoryFile {
                 rows: history::history_from_activities(activities, release),
-                rows_added_up: 0,
-                rows_labelled_from_above: 0,
-                month_columns: 0,
-                area_columns_by_unit: None,
-                lines_above_header: 0,
+                reading: history::HistoryReading::default(),
             },
         )
     } else {
@@ -1431,11 +1412,7 @@ pub async fn forecast_history(reg: Option<&Registry>, actor: &Actor, r: &History
             missing_last_month,
             missing_last_month_share,
             last_month: rows.iter().map(|row| row.month).max(),
-            rows_added_up,
-            rows_labelled_from_above,
-            month_columns,
-            area_columns_by_unit,
-            lines_above_header,
+            reading,
             read_as,
             looks_cumulative: (!r.cumulative).then(|| history::looks_cumulative(&rows)).flatten(),
         }
@@ -1520,13 +1497,13 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
             "organisation": o,
             "months": months.iter().map(ToString::to_string).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
-        "rows_added_up": a.gaps().rows_added_up,
-        "rows_labelled_from_above": a.gaps().rows_labelled_from_above,
-        "month_columns": a.gaps().month_columns,
-        "lines_above_header": a.gaps().lines_above_header,
+        "rows_added_up": a.gaps().reading.rows_added_up,
+        "rows_labelled_from_above": a.gaps().reading.rows_labelled_from_above,
+        "month_columns": a.gaps().reading.month_columns,
+        "lines_above_header": a.gaps().reading.lines_above_header,
         "sheet": a.gaps().read_as.sheet.as_ref().map(|(sheet, _)| sheet),
         "encoding": a.gaps().read_as.encoding,
-        "area_columns_by_unit": a.gaps().area_columns_by_unit.as_ref().map(|(columns, unit)| json!({
+        "area_columns_by_unit": a.gaps().reading.area_columns_by_unit.as_ref().map(|(columns, unit)| json!({
             "columns": columns,
             "unit": unit.symbol(),
         })),

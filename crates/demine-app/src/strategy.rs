@@ -722,8 +722,13 @@ pub async fn strategies(
         // gives its hazards may not have needed.
         let mut sized = base.clone();
         demine_strategy::apply_to_problem(&mut sized, &plan);
-        demine_plan::check_feasible(&sized, &format!("{} (hazards)", reg.name()), &teams_name)
-            .map_err(|e| crate::plan::stages_without_teams(&format!("strategy {}", plan.kind), &e))?;
+        demine_plan::check_feasible(
+            &sized,
+            &format!("{} (hazards)", reg.name()),
+            &Default::default(),
+            &teams_name,
+        )
+        .map_err(|e| crate::plan::stages_without_teams(&format!("strategy {}", plan.kind), &e))?;
         let (problem, schedule, forecast, evaluation) = demine_strategy::evaluate_sized(sized, &plan, o);
         Ok(StrategyRun {
             true_residual_items: true_left(&plan),

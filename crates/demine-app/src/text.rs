@@ -400,7 +400,7 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
             )
         );
     }
-    if let Some((columns, unit)) = &gaps.area_columns_by_unit {
+    if let Some((columns, unit)) = &gaps.reading.area_columns_by_unit {
         let quoted: Vec<String> = columns.iter().map(|c| format!("'{c}'")).collect();
         let note = if columns.len() == 1 {
             "  note: no column is named area_m2; the released area was read from {}, in {} as its header says; if it is not the area released, map the right one with --columns area_m2=COLUMN"
@@ -438,10 +438,10 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
     }
     // How the file was read, where it took a reading: each a count and what it means.
     let readings = [
-        (gaps.rows_added_up, "  note: {} rows were added to another row of their organisation and month (--sum-rows); each month's figure is their sum"),
-        (gaps.month_columns, "  note: the months are across the header ({} columns read as months, each row an organisation's or a year's); columns neither a month, the organisation nor the year, a total column among them, are left aside"),
-        (gaps.lines_above_header, "  note: the first {} lines, above the header (a title, or blank), were left aside"),
-        (gaps.rows_labelled_from_above, "  note: {} rows with no organisation were read as the organisation named above them, as a pivot table names each organisation on its first row only; if they are another organisation's, name it on every row"),
+        (gaps.reading.rows_added_up, "  note: {} rows were added to another row of their organisation and month (--sum-rows); each month's figure is their sum"),
+        (gaps.reading.month_columns, "  note: the months are across the header ({} columns read as months, each row an organisation's or a year's); columns neither a month, the organisation nor the year, a total column among them, are left aside"),
+        (gaps.reading.lines_above_header, "  note: the first {} lines, above the header (a title, or blank), were left aside"),
+        (gaps.reading.rows_labelled_from_above, "  note: {} rows with no organisation were read as the organisation named above them, as a pivot table names each organisation on its first row only; if they are another organisation's, name it on every row"),
     ];
     for (count, note) in readings.into_iter().filter(|&(count, _)| count > 0) {
         let _ = writeln!(out, "{}", tr_fill(lang, note, &[&thousands(lang, count as f64)]));

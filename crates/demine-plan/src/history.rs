@@ -572,6 +572,14 @@ pub fn read_history(path: &Path, map: &ColumnMap) -> Result<HistoryFile, History
 pub struct HistoryFile {
     /// One figure per organisation and month.
     pub rows: Vec<MonthlyRelease>,
+    /// How the file's layout was read, for the notes that say so.
+    pub reading: HistoryReading,
+}
+
+/// How a history's layout was read beyond one row per organisation and month, each told to the
+/// user as a note. All zero (`Default`) for a file read as written, and for the registry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryReading {
     /// Rows added to one already read for their organisation and month
     /// ([`ColumnMap::sum_rows`]).
     pub rows_added_up: usize,
@@ -604,12 +612,10 @@ pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<His
     if title_lines == 0 {
         return parse_history_table(text, name, map);
     }
-    let file =
+    let mut file =
         parse_history_table(&text[header_at..], name, map).map_err(|e| lines_moved_down(e, title_lines as u64))?;
-    Ok(HistoryFile {
-        lines_above_header: title_lines,
-        ..file
-    })
+    file.reading.lines_above_header = title_lines;
+    Ok(file)
 }
 
 /// Lines of a title (and blank lines) above a history's header that are left aside, at most.
@@ -1004,11 +1010,12 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
     }
     Ok(HistoryFile {
         rows: out,
-        rows_added_up,
-        rows_labelled_from_above,
-        month_columns: 0,
-        area_columns_by_unit,
-        lines_above_header: 0,
+        reading: HistoryReading {
+            rows_added_up,
+            rows_labelled_from_above,
+            area_columns_by_unit,
+            ..HistoryReading::default()
+        },
     })
 }
 

@@ -268,9 +268,16 @@ fn day_of(date: NaiveDate, start: NaiveDate) -> f64 {
 /// `terrain`, `ready_date`, `splittable`, `prepare_ground`: a machine prepares the ground
 /// before clearance). Dates become days from `start`.
 pub fn read_tasks(file: &Path, start: NaiveDate) -> Result<Vec<Task>, InputError> {
+    read_tasks_with_lines(file, start).map(|(tasks, _)| tasks)
+}
+
+/// [`read_tasks`], with the line each task's id is on (for [`check_feasible`]'s messages).
+pub fn read_tasks_with_lines(file: &Path, start: NaiveDate) -> Result<(Vec<Task>, HashMap<String, usize>), InputError> {
     let mut tasks = Vec::new();
+    let mut lines = HashMap::new();
     read_csv(file, &["id", "area_m2", "value"], |row| {
         let id = row.id.clone().unwrap_or_default();
+        lines.insert(id.clone(), row.line);
         let area = row.number("area_m2");
         if row.get("area_m2").is_none() {
             row.problem("area_m2", "is empty; give the area still to release in m²".into());
@@ -336,7 +343,7 @@ pub fn read_tasks(file: &Path, start: NaiveDate) -> Result<Vec<Task>, InputError
             prepare_ground,
         });
     })?;
-    Ok(tasks)
+    Ok((tasks, lines))
 }
 
 /// Reads teams.csv (`id`, `kind`, `productivity_m2_per_day`; optional `base_lon`,`base_lat`,
@@ -463,8 +470,14 @@ pub fn default_cost_per_day(kind: TeamKind) -> f64 {
 }
 
 /// Checks that every stage of every task has a team that may do it, and that there is a team.
-/// `tasks_file`/`teams_file` name the sources in messages; `lines` gives each task's line.
-pub fn check_feasible(problem: &Problem, tasks_file: &str, teams_file: &str) -> Result<(), InputError> {
+/// `tasks_file`/`teams_file` name the sources in messages; `task_lines` gives each task's line
+/// by its id ([`read_tasks_with_lines`]; empty for tasks not read from a file).
+pub fn check_feasible(
+    problem: &Problem,
+    tasks_file: &str,
+    task_lines: &HashMap<String, usize>,
+    teams_file: &str,
+) -> Result<(), InputError> {
     let mut problems = Vec::new();
     if problem.teams.is_empty() {
         problems.push(InputProblem {
@@ -475,7 +488,7 @@ pub fn check_feasible(problem: &Problem, tasks_file: &str, teams_file: &str) -> 
             problem: "no teams: add at least one team".into(),
         });
     }
-    for (i, task) in problem.tasks.iter().enumerate() {
+    for task in &problem.tasks {
         for (stage, area) in problem.stage_areas(task) {
             if area <= 0.0 || problem.teams.iter().any(|t| t.can_do(task, stage)) {
                 continue;
@@ -492,7 +505,7 @@ pub fn check_feasible(problem: &Problem, tasks_file: &str, teams_file: &str) -> 
             };
             problems.push(InputProblem {
                 file: tasks_file.to_string(),
-                line: i + 2,
+                line: task_lines.get(&task.id).copied().unwrap_or(0),
                 id: Some(task.id.clone()),
                 field: Some(if stage == Stage::Clearance && !task.methods.is_empty() {
                     "methods".into()

@@ -42,7 +42,9 @@ pub use calendar::Calendar;
 pub use forecast::{
     capacity, completion_days, forecast, CapacityAnswer, CapacityOptions, Forecast, ForecastOptions, MonthBand,
 };
-pub use input::{check_feasible, read_tasks, read_teams, read_teams_and_unpriced, InputError, InputProblem};
+pub use input::{
+    check_feasible, read_tasks, read_tasks_with_lines, read_teams, read_teams_and_unpriced, InputError, InputProblem,
+};
 pub use model::{
     great_circle_km, stage_areas, stage_areas_with, CalendarSpec, LonLat, Problem, Rates, Stage, Task, TaskRates, Team,
     TeamKind, Travel, WorkingCalendar,

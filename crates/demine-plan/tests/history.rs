@@ -234,7 +234,7 @@ fn a_pivot_table_names_each_organisation_once() {
             ("2024-03".to_string(), "B", 2.0),
         ]
     );
-    assert_eq!(file.rows_labelled_from_above, 3);
+    assert_eq!(file.reading.rows_labelled_from_above, 3);
     // The subtotal is still checked against the organisation's rows.
     let wrong = pivot.replace("A Total,,180", "A Total,,190");
     let e = parse_history(&wrong, "p.csv", &map).unwrap_err().to_string();
@@ -244,7 +244,7 @@ fn a_pivot_table_names_each_organisation_once() {
     let file = parse_history_file(by_month, "m.csv", &map).unwrap();
     let organisations: Vec<&str> = file.rows.iter().map(|r| r.organisation.as_str()).collect();
     assert_eq!(
-        (organisations, file.rows_labelled_from_above),
+        (organisations, file.reading.rows_labelled_from_above),
         (vec!["A", "(none)", "(none)"], 0)
     );
     let twice = format!("{by_month},2024-02,7\n");
@@ -282,7 +282,7 @@ fn rows_of_activities_are_added_up_by_organisation_and_month() {
             ("2024-02".to_string(), "B", 3.0),
         ]
     );
-    assert_eq!(file.rows_added_up, 2);
+    assert_eq!(file.reading.rows_added_up, 2);
     // Summing keeps every other check: a negative activity is still refused at its line, and a
     // month's total row is still checked against the sum of its organisations.
     let negative = format!("{activities}2024-02-14,A,-3\n");
@@ -1135,7 +1135,7 @@ fn area_columns_are_found_by_the_unit_their_headers_name() {
         ]
     );
     assert_eq!(
-        file.area_columns_by_unit,
+        file.reading.area_columns_by_unit,
         Some((vec!["Area cleared (ha)".to_string()], AreaUnit::Hectares))
     );
     let outcomes = "Місяць;Оператор;Скасовано, м²;Зменшено, м²;Очищено, м²\n2024-01;A;100;20;3\n2024-02;A;;5;1\n";
@@ -1144,7 +1144,10 @@ fn area_columns_are_found_by_the_unit_their_headers_name() {
         figures(&file),
         [("2024-01".to_string(), "A", 123.0), ("2024-02".to_string(), "A", 6.0)]
     );
-    assert_eq!(file.area_columns_by_unit.map(|(columns, _)| columns.len()), Some(3));
+    assert_eq!(
+        file.reading.area_columns_by_unit.map(|(columns, _)| columns.len()),
+        Some(3)
+    );
     // The sum is checked cell by cell as a mapped sum is.
     let e = parse_history(&outcomes.replace(";5;1", ";-5;1"), "u.csv", &ColumnMap::default())
         .unwrap_err()
@@ -1192,8 +1195,8 @@ fn a_title_above_the_header_is_left_aside() {
     let with_title = format!("\u{feff}Звіт про звільнення земель, 2024\n;;\n{table}");
     let file = parse_history_file(&with_title, "t.csv", &ColumnMap::default()).unwrap();
     let plain = parse_history_file(table, "t.csv", &ColumnMap::default()).unwrap();
-    assert_eq!((figures(&file), file.lines_above_header), (figures(&plain), 2));
-    assert_eq!(plain.lines_above_header, 0);
+    assert_eq!((figures(&file), file.reading.lines_above_header), (figures(&plain), 2));
+    assert_eq!(plain.reading.lines_above_header, 0);
     let quoted = "\"Monthly release, 2024\",,\n,,\nMonth,Operator,Area (m2)\n2024-01,A,100\n2024-01,A,5\n";
     let e = parse_history(quoted, "q.csv", &ColumnMap::default())
         .unwrap_err()

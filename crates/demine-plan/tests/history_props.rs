@@ -155,10 +155,10 @@ proptest! {
                     let mut seen = BTreeMap::new();
                     for row in &file.rows {
                         prop_assert!(row.area_m2.is_finite() && row.area_m2 >= 0.0, "{row:?}");
-                        prop_assert!(row.area_m2 <= MAX_MONTH_AREA_M2 * (1 + file.rows_added_up) as f64);
+                        prop_assert!(row.area_m2 <= MAX_MONTH_AREA_M2 * (1 + file.reading.rows_added_up) as f64);
                         prop_assert!(seen.insert((row.month, row.organisation.clone()), ()).is_none(), "{row:?} twice");
                     }
-                    prop_assert!(map.sum_rows || file.rows_added_up == 0);
+                    prop_assert!(map.sum_rows || file.reading.rows_added_up == 0);
                     let opts = HistoryOptions { runs: 20, seed: 1 };
                     let _ = forecast_history(&file.rows, 1e6, None, &opts);
                     if let Some(last) = file.rows.iter().map(|r| r.month).max() {
@@ -197,7 +197,7 @@ proptest! {
         let summing = ColumnMap { sum_rows: true, ..ColumnMap::default() };
         let file = parse_history_file(&text, "a.csv", &summing).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(file.rows.len(), want.len());
-        prop_assert_eq!(file.rows_added_up, activities.len() - want.len());
+        prop_assert_eq!(file.reading.rows_added_up, activities.len() - want.len());
         for row in &file.rows {
             let expected = want[&(row.month, row.organisation.clone())];
             prop_assert!((row.area_m2 - expected).abs() <= 1e-6 * expected.max(1.0), "{row:?}: {expected}");
@@ -232,7 +232,7 @@ proptest! {
         let (plain, pivot) = (read(&repeated)?, read(&left_out)?);
         prop_assert_eq!(&plain.rows, &pivot.rows);
         let named_rows = history.keys().map(|&(org, _)| org).collect::<std::collections::BTreeSet<_>>().len();
-        prop_assert_eq!((plain.rows_labelled_from_above, pivot.rows_labelled_from_above), (0, history.len() - named_rows));
+        prop_assert_eq!((plain.reading.rows_labelled_from_above, pivot.reading.rows_labelled_from_above), (0, history.len() - named_rows));
     }
 
     /// A history written with its months across the header, a row per organisation (a month

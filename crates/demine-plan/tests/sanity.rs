@@ -109,20 +109,27 @@ fn a_task_no_team_can_do_is_refused() {
     let tasks = write(
         &dir,
         "tasks.csv",
-        "id,area_m2,value,stage,methods\nt1,100,1,clearance,mdd\nt2,100,1,nts,\nt3,50,1,clearance,manual\n",
+        // A blank line (left by a spreadsheet) must not shift the lines named.
+        "id,area_m2,value,stage,methods\nt1,100,1,clearance,mdd\n\nt2,100,1,nts,\nt3,50,1,clearance,manual\n",
     );
     let teams = write(&dir, "teams.csv", "id,kind,productivity_m2_per_day\nA,manual,100\n");
+    let (tasks, task_lines) = read_tasks_with_lines(&tasks, start()).unwrap();
     let p = Problem {
         start_date: start(),
-        tasks: read_tasks(&tasks, start()).unwrap(),
+        tasks,
         teams: read_teams(&teams, start()).unwrap(),
         rates: Rates::default(),
         travel: Travel::default(),
         calendar: CalendarSpec::None,
     };
-    let e = check_feasible(&p, "tasks.csv", "teams.csv").unwrap_err();
-    let ids: Vec<_> = e.0.iter().map(|p| p.id.clone().unwrap()).collect();
-    assert_eq!(ids, ["t1", "t2", "t2"], "{e}");
+    let e = check_feasible(&p, "tasks.csv", &task_lines, "teams.csv").unwrap_err();
+    let ids_at_lines: Vec<_> = e.0.iter().map(|p| (p.id.clone().unwrap(), p.line)).collect();
+    assert_eq!(
+        ids_at_lines,
+        [("t1".to_string(), 2), ("t2".to_string(), 4), ("t2".to_string(), 4)],
+        "{e}"
+    );
+    assert!(e.to_string().contains("tasks.csv:4 (id t2)"), "{e}");
     assert!(e.to_string().contains("needs an nts team"), "{e}");
 }
 
@@ -197,7 +204,7 @@ fn ground_preparation_gates_manual_clearance() {
         "tasks.csv",
         "id,area_m2,value,methods,prepare_ground\nbush,10000,5,manual,true\nopen,2000,1,manual,\n",
     );
-    let tasks = read_tasks(&tasks_csv, start()).unwrap();
+    let (tasks, task_lines) = read_tasks_with_lines(&tasks_csv, start()).unwrap();
     let teams = read_teams(
         &write(
             &dir,
@@ -215,7 +222,7 @@ fn ground_preparation_gates_manual_clearance() {
         travel: Travel::default(),
         calendar: CalendarSpec::None,
     };
-    check_feasible(&p, "tasks.csv", "teams.csv").unwrap();
+    check_feasible(&p, "tasks.csv", &task_lines, "teams.csv").unwrap();
     let plan = plan(&p, &PlanOptions::default());
     let prep = plan
         .assignments
@@ -237,7 +244,7 @@ fn ground_preparation_gates_manual_clearance() {
     assert!(plan.lower_bound.unwrap() <= plan.objective + 1e-9);
 
     p.teams.retain(|t| t.kind != TeamKind::Mechanical);
-    let e = check_feasible(&p, "tasks.csv", "teams.csv").unwrap_err();
+    let e = check_feasible(&p, "tasks.csv", &task_lines, "teams.csv").unwrap_err();
     assert_eq!(e.0[0].field.as_deref(), Some("prepare_ground"), "{e}");
     assert_eq!(e.0[0].line, 2);
 }

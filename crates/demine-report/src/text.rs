@@ -48,17 +48,12 @@ pub fn thousands(lang: Lang, n: u64) -> String {
 /// Negative values (clipping noise) and non-finite values are shown as zero.
 pub fn grouped(lang: Lang, x: f64, decimals: usize) -> String {
     let x = if x.is_finite() && x > 0.0 { x } else { 0.0 };
-    let fixed = format!("{x:.decimals$}");
-    let (int, frac) = match fixed.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (fixed.as_str(), None),
-    };
-    let mut out = thousands(lang, int.parse::<u64>().unwrap_or(0));
-    if let Some(f) = frac {
-        out.push(decimal_mark(lang));
-        out.push_str(f);
+    let en = demine_core::spreadsheet::group_thousands_to(x, decimals);
+    match lang {
+        Lang::En => en,
+        // Thousands first, so that the decimal comma is not taken for one.
+        Lang::Uk => en.replace(',', "\u{a0}").replace('.', ","),
     }
-    out
 }
 
 /// The decimal mark: a point in English, a comma in Ukrainian.

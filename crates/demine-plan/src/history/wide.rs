@@ -180,11 +180,10 @@ fn read(
     if origins.is_empty() {
         return Err(HistoryError::Empty { path: name.into() });
     }
-    let file = parse_history_file(&long, name, &long_map).map_err(|e| placed_back(e, &origins, area_field, names))?;
-    Ok(HistoryFile {
-        month_columns: months.len(),
-        ..file
-    })
+    let mut file =
+        parse_history_file(&long, name, &long_map).map_err(|e| placed_back(e, &origins, area_field, names))?;
+    file.reading.month_columns = months.len();
+    Ok(file)
 }
 
 /// A long table's problem at the line and the month's column of the table as written (`names`:
