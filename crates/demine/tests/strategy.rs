@@ -820,6 +820,28 @@ fn forecasts_learned_from_a_monthly_history() {
     let neg = s.file("neg2.csv", &history_csv("2024-01,C,-5\n"));
     let (_, _, err) = forecast_of(&[], &neg);
     assert!(err.contains("Released") && err.contains("cannot be negative"), "{err}");
+    // Read in hectares, the refusal gives the unit in the reader's language; a column named
+    // like a unit keeps its name.
+    let neg_ha = s.file(
+        "neg-ha.csv",
+        &history_csv("2024-01,C,-5\n").replacen("Released", "ha", 1),
+    );
+    let (code, _, err) = s.run(&[
+        "--lang",
+        "uk",
+        "forecast",
+        "--history",
+        neg_ha.to_str().unwrap(),
+        "--columns",
+        "month=Month,organisation=Operator,area_ha=ha",
+        "--remaining-m2",
+        "1000",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("стовпець 'ha': -5 га: звільнена площа не може бути від’ємною"),
+        "{err}"
+    );
     let (code, _, err) = s.run(&["forecast", "--history", hp, "--columns", cols, "--remaining-m2", "-1"]);
     assert_eq!(code, 2, "{err}");
     assert!(
