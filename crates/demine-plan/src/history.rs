@@ -62,7 +62,10 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+mod quarter;
 mod wide;
+
+pub use quarter::Quarter;
 
 /// Half-life of the level's exponential weights, months.
 pub const LEVEL_HALF_LIFE_MONTHS: f64 = 6.0;
@@ -865,6 +868,17 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
         };
         let ms = rec.get(mi).unwrap_or("");
         let os = oi.and_then(|k| rec.get(k)).map_or("", str::trim);
+        if let Some(quarter) = Quarter::parse(ms) {
+            let area = areas.area_m2(&rec).map_err(|(column, problem)| bad(&column, problem))?;
+            let organisations = match (os, &label_above) {
+                ("", Some(above)) if labels_left_out => vec![Some(above.as_str()), None],
+                ("", _) => vec![None],
+                (named, _) => vec![Some(named)],
+            };
+            quarter::check_quarter_row(ms.trim(), quarter, area, &organisations, map.cumulative, &out)
+                .map_err(|problem| bad(&month_column, problem))?;
+            continue;
+        }
         if let Some(total) = total_row(ms, os, &out[last_total_at..], &out) {
             let area = areas.area_m2(&rec).map_err(|(column, problem)| bad(&column, problem))?;
             check_total_row(area, &total).map_err(|problem| {

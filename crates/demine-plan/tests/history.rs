@@ -1229,3 +1229,57 @@ fn a_title_above_the_header_is_left_aside() {
         .to_string();
     assert!(e.contains("o.csv: no column 'month'"), "{e}");
 }
+
+/// A report that totals each quarter under its months: a quarter's row is checked against its
+/// months and left aside, for each organisation, in a pivot table and in totals to date; a
+/// wrong one is refused at its line, and a history of quarters alone is refused, since how a
+/// quarter split between its months is not known.
+#[test]
+fn quarter_rows_are_checked_totals_of_their_months() {
+    let months =
+        "Month,Operator,Area (m2)\n2024-01,A,100\n2024-01,B,7\n2024-02,A,50\n2024-03,A,20\n2024-03,B,3\n2024-04,A,40\n";
+    let plain = parse_history_file(months, "m.csv", &ColumnMap::default()).unwrap();
+    let owned = |f: HistoryFile| -> Vec<(String, String, f64)> {
+        figures(&f).into_iter().map(|(m, o, a)| (m, o.to_string(), a)).collect()
+    };
+    let read = |text: &str, map: &ColumnMap| parse_history_file(text, "q.csv", map).map(owned);
+    // One quarter row per organisation, and one for the programme with no organisation.
+    let per_organisation = format!("{months}Q1 2024,A,170\n2024-Q1,B,10\nI кв. 2024,,180\n");
+    assert_eq!(read(&per_organisation, &ColumnMap::default()).unwrap(), owned(plain));
+    // A pivot table names each organisation once; its quarter rows total the one above.
+    let pivot = "Operator,Month,Area (m2)\nA,2024-01,100\n,2024-02,50\n,2024-03,20\n,Q1 2024,170\nB,2024-01,7\n,2024-03,3\n,Q1 2024,10\n";
+    let pivot_plain = "Operator,Month,Area (m2)\nA,2024-01,100\n,2024-02,50\n,2024-03,20\nB,2024-01,7\n,2024-03,3\n";
+    assert_eq!(
+        read(pivot, &ColumnMap::default()).unwrap(),
+        read(pivot_plain, &ColumnMap::default()).unwrap()
+    );
+    // Totals to date: the quarter's is its last month's.
+    let cumulative = ColumnMap {
+        cumulative: true,
+        ..ColumnMap::default()
+    };
+    let to_date =
+        "Month,Operator,Area (m2)\n2024-01,A,100\n2024-02,A,150\n2024-03,A,170\n2024-Q1,A,170\n2024-04,A,210\n";
+    let to_date_plain = "Month,Operator,Area (m2)\n2024-01,A,100\n2024-02,A,150\n2024-03,A,170\n2024-04,A,210\n";
+    assert_eq!(
+        read(to_date, &cumulative).unwrap(),
+        read(to_date_plain, &cumulative).unwrap()
+    );
+    // A quarter that is not its months' sum, or a quarter without its months, is refused at its
+    // line, in the month's column.
+    let wrong = format!("{months}Q1 2024,A,175\n");
+    let e = read(&wrong, &ColumnMap::default()).unwrap_err().to_string();
+    assert!(
+        e.starts_with("q.csv: line 8, column 'Month': 'Q1 2024' is a quarter's total, but its 175 m² is not the sum of the months of 2024-Q1 above it for A (170 m²)"),
+        "{e}"
+    );
+    let quarters_alone = "Quarter,Operator,Area (m2)\n2024-Q1,A,100\n2024-Q2,A,80\n";
+    let e = read(quarters_alone, &ColumnMap::parse("month=Quarter").unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("line 2, column 'Quarter': '2024-Q1' is a quarter, not a month")
+            && e.contains("give a row for each month, 2024-01 to 2024-03"),
+        "{e}"
+    );
+}
