@@ -413,6 +413,17 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
             tr_fill(lang, note, &[&quoted.join(" + "), &area_unit_symbol(lang, *unit)])
         );
     }
+    if let Some(column) = &gaps.reading.row_labels_column {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr_fill(
+                lang,
+                "  note: the table is a pivot table in compact form: its column '{}' was read as row labels, each an organisation, a year or a month by what it says, and the figures as the rows of the innermost level; the totals were checked and left aside",
+                &[column]
+            )
+        );
+    }
     if let Some((sheet, sheets)) = gaps.read_as.sheet.as_ref().filter(|(_, sheets)| sheets.len() > 1) {
         let _ = writeln!(
             out,

@@ -63,6 +63,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 mod quarter;
+mod row_labels;
 mod wide;
 
 pub use quarter::Quarter;
@@ -598,6 +599,9 @@ pub struct HistoryReading {
     pub area_columns_by_unit: Option<(Vec<String>, AreaUnit)>,
     /// Lines of a title (or blank) above the header, left aside.
     pub lines_above_header: usize,
+    /// The column of a pivot table's row labels, when the table is in Excel's compact form:
+    /// organisations and their months (or months and their organisations) in one column.
+    pub row_labels_column: Option<String>,
 }
 
 /// The rows of [`parse_history_file`].
@@ -783,7 +787,14 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
                 reader: &mut rdr,
                 lines: &lines,
             };
-            match wide::read_months_across(rows, name, map, &names, oi, yi, delimiter) {
+            if let Some(file) = wide::read_months_across(rows, name, map, &names, oi, yi, delimiter) {
+                return file;
+            }
+            let rows = Records {
+                reader: &mut rdr,
+                lines: &lines,
+            };
+            match row_labels::read_row_labels(rows, name, map, &names, delimiter) {
                 Some(file) => return file,
                 None => find("month", &map.month)?,
             }
@@ -1512,6 +1523,9 @@ fn is_total_label(cell: &str) -> bool {
             | "підсумок"
             | "итого"
             | "всего"
+            // Excel's `Grand Total` in Ukrainian and Russian.
+            | "загальний підсумок"
+            | "общий итог"
     )
 }
 
@@ -1526,8 +1540,13 @@ fn subtotal_label(cell: &str) -> Option<&str> {
     ) {
         return Some("");
     }
-    // " total" is ASCII, so its length in bytes is the same in `label` as in `lower`.
-    (lower.ends_with(" total") && !is_total_label(label)).then(|| label[..label.len() - " total".len()].trim())
+    // Excel writes `HALO Total`, in Ukrainian `HALO Підсумок`, in Russian `HALO Итог`.
+    let suffix = [" total", " підсумок", " итог"]
+        .into_iter()
+        .find(|s| lower.ends_with(s))?;
+    // Lower case keeps these letters' lengths in bytes, so the cut falls where it does in `lower`.
+    let cut = label.len().checked_sub(suffix.len())?;
+    (!is_total_label(label) && label.is_char_boundary(cut)).then(|| label[..cut].trim())
 }
 
 /// A total row: its label, the rows it should sum (`which` names them in messages), and whose.

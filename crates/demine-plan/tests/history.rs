@@ -1283,3 +1283,37 @@ fn quarter_rows_are_checked_totals_of_their_months() {
         "{e}"
     );
 }
+
+/// A compact pivot table's labels are known only by what they read as, so a mistyped month
+/// would be taken for an organisation owning the rows under it: it is refused at its line, as
+/// is a label whose level is out of the table's order, and a figure with no month above it.
+#[test]
+fn a_compact_pivot_refuses_labels_it_cannot_place() {
+    let read = |text: &str| {
+        parse_history_file(text, "p.csv", &ColumnMap::default())
+            .unwrap_err()
+            .to_string()
+    };
+    let months = "Row Labels,Sum of area_m2\nHALO,\n2024-01,10\n2024-02,20\n2024-13,30\nFSD,\n2024-01,5\n2024-02,6\n";
+    let e = read(months);
+    assert!(
+        e.starts_with(
+            "p.csv: line 5, column 'Row Labels': '2024-13' is not a month, and reads as no organisation's name"
+        ),
+        "{e}"
+    );
+    let levels = "Row Labels,Sum of area_m2\nHALO,\n2024,\nJan,10\nFeb,20\nMrz,30\nApr,40\nFSD,\n2024,\nJan,5\n";
+    let e = read(levels);
+    assert!(
+        e.starts_with("p.csv: line 6, column 'Row Labels': 'Mrz' reads as an organisation, but the row under it, 'Apr' (line 7), is a month of the year"),
+        "{e}"
+    );
+    // The last label is an organisation's, so organisations hold the figures: the first has
+    // no month above it.
+    let no_month = "Row Labels,Sum of area_m2\nHALO,4\n2024-01,\nFSD,5\n2024-02,\nHALO,3\n";
+    let e = read(no_month);
+    assert!(
+        e.starts_with("p.csv: line 2, column 'Row Labels': 'HALO' has no month above it"),
+        "{e}"
+    );
+}

@@ -277,4 +277,80 @@ proptest! {
         }
         prop_assert_eq!(across, down);
     }
+
+    /// A history as a pivot table in Excel's compact form (one column of row labels:
+    /// organisations with their months under them, months with their organisations, or
+    /// organisations, years, quarters and months of the year; group totals beside the group's
+    /// label or not; a grand total or not) reads as the same rows as the long table, and says
+    /// which column held the labels.
+    #[test]
+    fn a_compact_pivot_reads_as_its_long_table(
+        history in prop::collection::btree_map((0usize..3, 0i64..40), 0u64..1_000_000, 2..60),
+        layout in 0usize..3,
+        group_totals in any::<bool>(),
+        grand_total in any::<bool>(),
+    ) {
+        let organisations = ["HALO", "FSD", "ДСНС"];
+        let month = |k: i64| YearMonth::new(2020, 1).unwrap().plus(k);
+        let month_names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        let mut long = String::from("organisation,month,area_m2\n");
+        for (&(org, k), area) in &history {
+            long.push_str(&format!("{},{},{area}\n", organisations[org], month(k)));
+        }
+        let total = |rows: &mut dyn Iterator<Item = &u64>| -> String {
+            if group_totals { rows.sum::<u64>().to_string() } else { String::new() }
+        };
+        let mut pivot = String::from("Row Labels,Sum of area_m2\n");
+        match layout {
+            0 => {
+                for (org, name) in organisations.iter().enumerate() {
+                    let rows: Vec<(i64, u64)> = history.iter().filter(|((o, _), _)| *o == org).map(|(&(_, k), &a)| (k, a)).collect();
+                    if rows.is_empty() { continue; }
+                    pivot.push_str(&format!("{name},{}\n", total(&mut rows.iter().map(|(_, a)| a))));
+                    for (k, a) in rows { pivot.push_str(&format!("{},{a}\n", month(k))); }
+                }
+            }
+            1 => {
+                let months: std::collections::BTreeSet<i64> = history.keys().map(|&(_, k)| k).collect();
+                prop_assume!(months.len() >= 2);
+                for k in months {
+                    let rows: Vec<(usize, u64)> = history.iter().filter(|((_, m), _)| *m == k).map(|(&(o, _), &a)| (o, a)).collect();
+                    pivot.push_str(&format!("{},{}\n", month(k), total(&mut rows.iter().map(|(_, a)| a))));
+                    for (o, a) in rows { pivot.push_str(&format!("{},{a}\n", organisations[o])); }
+                }
+            }
+            _ => {
+                for (org, name) in organisations.iter().enumerate() {
+                    let rows: Vec<(YearMonth, u64)> = history.iter().filter(|((o, _), _)| *o == org).map(|(&(_, k), &a)| (month(k), a)).collect();
+                    if rows.is_empty() { continue; }
+                    pivot.push_str(&format!("{name},{}\n", total(&mut rows.iter().map(|(_, a)| a))));
+                    let mut year_above = None;
+                    let mut quarter_above = None;
+                    for (m, a) in rows {
+                        if year_above != Some(m.year) {
+                            pivot.push_str(&format!("{},\n", m.year));
+                            year_above = Some(m.year);
+                            quarter_above = None;
+                        }
+                        let quarter = (m.month - 1) / 3 + 1;
+                        if quarter_above != Some(quarter) {
+                            pivot.push_str(&format!("Qtr{quarter},\n"));
+                            quarter_above = Some(quarter);
+                        }
+                        pivot.push_str(&format!("{},{a}\n", month_names[m.month as usize - 1]));
+                    }
+                }
+            }
+        }
+        if grand_total {
+            pivot.push_str(&format!("Grand Total,{}\n", history.values().sum::<u64>()));
+        }
+        let read = |text: &str| parse_history_file(text, "p.csv", &ColumnMap::default()).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")));
+        let (mut compact, mut down) = (read(&pivot)?, read(&long)?);
+        for rows in [&mut compact.rows, &mut down.rows] {
+            rows.sort_by(|a, b| (&a.organisation, a.month).cmp(&(&b.organisation, b.month)));
+        }
+        prop_assert_eq!(&compact.rows, &down.rows);
+        prop_assert_eq!(compact.reading.row_labels_column.as_deref(), Some("Row Labels"));
+    }
 }

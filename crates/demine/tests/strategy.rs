@@ -1093,6 +1093,49 @@ fn forecasts_learned_from_a_monthly_history() {
     let (code, out, err) = read_by(&cp1251, &[]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("read as windows-1251"), "{out}");
+    // The same history as a pivot table copied from Ukrainian Excel in compact form: each
+    // operator's total beside its name, its months under it, and the grand total.
+    let mut by_operator: Vec<(String, Vec<(String, f64)>)> = Vec::new();
+    for line in history_csv("").lines().skip(1) {
+        let [month, org, area]: [&str; 3] = line.split(',').collect::<Vec<_>>().try_into().unwrap();
+        let area: f64 = area.parse().unwrap();
+        match by_operator.iter_mut().find(|(o, _)| o == org) {
+            Some((_, months)) => months.push((month.to_string(), area)),
+            None => by_operator.push((org.to_string(), vec![(month.to_string(), area)])),
+        }
+    }
+    let mut compact = String::from("Назви рядків;Сума з Площа, м²\n");
+    for (org, months) in &by_operator {
+        compact.push_str(&format!("{org};{}\n", months.iter().map(|(_, a)| a).sum::<f64>()));
+        for (month, area) in months {
+            compact.push_str(&format!("{month};{area}\n"));
+        }
+    }
+    let grand: f64 = by_operator.iter().flat_map(|(_, m)| m.iter().map(|(_, a)| a)).sum();
+    compact.push_str(&format!("Загальний підсумок;{grand}\n"));
+    let compact_path = s.file("pivot-compact.csv", &compact);
+    let (code, out, err) = read_by(&compact_path, &["--json"]);
+    assert_eq!(code, 0, "{err}");
+    let read: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(read["row_labels_column"], "Назви рядків", "{read}");
+    for k in ["p10", "p50", "p90"] {
+        assert_eq!(monthly[k], read[k], "{k}: {monthly} {read}");
+    }
+    let (code, out, err) = read_by(&compact_path, &["--lang", "uk"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("зведена таблиця в компактній формі: її стовпець 'Назви рядків'"),
+        "{out}"
+    );
+    // A grand total that is not the sum is refused at its line, in the value column.
+    let wrong = compact.replace(&format!("Загальний підсумок;{grand}"), "Загальний підсумок;1");
+    let (code, _, err) = read_by(&s.file("pivot-wrong.csv", &wrong), &[]);
+    assert_eq!(code, 2, "{err}");
+    let last_line = wrong.lines().count();
+    assert!(
+        err.contains(&format!("pivot-wrong.csv: line {last_line}, column 'Сума з Площа, м²'")),
+        "{err}"
+    );
     // Problems in a workbook are at the sheet's row; a sheet that is not there is named.
     let (code, _, err) = read_by(&book_path, &["--sheet", "2023"]);
     assert_eq!(code, 2, "{err}");

@@ -43,15 +43,17 @@ fn month_columns(names: &[String], year_column: Option<usize>) -> Vec<(usize, He
     }
 }
 
-/// Where a row of the long table came from: the line of the table as written and the header of
-/// the month's column.
-struct Origin {
-    line: u64,
-    column: String,
+/// Where a row of the long table came from: the line of the table as written, and the headers
+/// of the columns its month and its area were in (both the month's column when the months are
+/// across the header).
+pub(super) struct Origin {
+    pub(super) line: u64,
+    pub(super) month_column: String,
+    pub(super) area_column: String,
 }
 
 /// The long table's month column (the area's is the unit's field name, `area_m2`, …).
-const MONTH: &str = "month";
+pub(super) const MONTH: &str = "month";
 
 /// Reads a history with its months across the header (`rows`: the file's reader past its header
 /// `names`), or `None` when the header names fewer than two months (then it is not such a
@@ -161,7 +163,8 @@ fn read(
             write(&mut long, &month, of_row, cell).map_err(io)?;
             origins.push(Origin {
                 line,
-                column: names[column].clone(),
+                month_column: names[column].clone(),
+                area_column: names[column].clone(),
             });
         }
     }
@@ -186,9 +189,9 @@ fn read(
     Ok(file)
 }
 
-/// A long table's problem at the line and the month's column of the table as written (`names`:
-/// its header).
-fn placed_back(e: HistoryError, origins: &[Origin], area_field: &str, names: &[String]) -> HistoryError {
+/// A long table's problem at the line and the column of the table as written (`names`: its
+/// header).
+pub(super) fn placed_back(e: HistoryError, origins: &[Origin], area_field: &str, names: &[String]) -> HistoryError {
     let origin = |line: u64| origins.get((line as usize).wrapping_sub(2));
     let line_of = |line: u64| origin(line).map_or(line, |o| o.line);
     let e = match e {
@@ -200,7 +203,8 @@ fn placed_back(e: HistoryError, origins: &[Origin], area_field: &str, names: &[S
         } => HistoryError::Value {
             path,
             column: match origin(line) {
-                Some(o) if column == MONTH || column == area_field => o.column.clone(),
+                Some(o) if column == MONTH => o.month_column.clone(),
+                Some(o) if column == area_field => o.area_column.clone(),
                 _ => column,
             },
             line,

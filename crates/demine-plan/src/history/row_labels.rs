@@ -1,0 +1,369 @@
+//! A pivot table in Excel's compact form, as it is copied or saved from the sheet: one column
+//! (`Row Labels`, `Назви рядків`) holds the labels of every level, an organisation with its
+//! months under it (or a month with its organisations), years with the months of the year
+//! when dates were grouped, and the value column beside them. No cell says which level a label
+//! is (the indent is formatting, lost in CSV), so each label is known by what it reads as: a
+//! month, a year, a month of the year, a total, else an organisation. The innermost level is
+//! the last label's; its rows are the figures, and the labels above them say whose and when.
+//!
+//! Like [`super::wide`], the table is written as the long table the reader knows and read by
+//! it, so every check of a long history holds, and a problem is placed back at its line.
+
+use super::wide::{placed_back, Origin, MONTH};
+use super::*;
+
+/// What a label of the row-label column reads as.
+#[derive(Debug, Clone, PartialEq)]
+enum Label {
+    Month(YearMonth),
+    Year(i32),
+    /// A month of the year by its name (`Jan`, `січень`), under a year.
+    MonthOfYear(u32),
+    /// `Grand Total`, `Всього`, or a subtotal, `HALO Total`: passed on to the reader's checks.
+    Total,
+    /// A quarter of a date grouping (`Qtr1`, `Кв-л1`): a level with no figure of its own.
+    QuarterOfYear,
+    Organisation,
+}
+
+impl Label {
+    fn of(cell: &str) -> Label {
+        let cell = cell.trim();
+        if let Some(m) = YearMonth::parse(cell) {
+            return Label::Month(m);
+        }
+        if let Some(y) = cell
+            .parse::<i32>()
+            .ok()
+            .filter(|y| cell.len() == 4 && HISTORY_YEARS.contains(y))
+        {
+            return Label::Year(y);
+        }
+        if cell.parse::<u32>().is_err() {
+            if let Some(m) = YearMonth::month_of_year(cell) {
+                return Label::MonthOfYear(m);
+            }
+        }
+        if is_total_label(cell) || subtotal_label(cell).is_some() {
+            return Label::Total;
+        }
+        let lower = cell.to_lowercase().replace([' ', '-', '.'], "");
+        let quarter_word = ["qtr", "quarter", "квл", "кв", "квартал"]
+            .iter()
+            .find_map(|w| lower.strip_prefix(w));
+        if quarter_word.is_some_and(|n| matches!(n, "1" | "2" | "3" | "4")) {
+            return Label::QuarterOfYear;
+        }
+        Label::Organisation
+    }
+
+    /// Whether the label is a level of the month: the month itself or what it is grouped by.
+    fn is_of_the_month(&self) -> bool {
+        matches!(
+            self,
+            Label::Month(_) | Label::Year(_) | Label::MonthOfYear(_) | Label::QuarterOfYear
+        )
+    }
+
+    /// What the label was read as, for messages.
+    fn reads_as(&self) -> &'static str {
+        match self {
+            Label::Month(_) => "a month",
+            Label::Year(_) => "a year",
+            Label::MonthOfYear(_) => "a month of the year",
+            Label::Total => "a total",
+            Label::QuarterOfYear => "a quarter",
+            Label::Organisation => "an organisation",
+        }
+    }
+}
+
+/// Refuses labels read as organisations that look like a mistyped month (`2024-13`, `Aprl 2024`:
+/// digits and separators only, or a year beside a word), and levels out of their order (an
+/// organisation, say, straight above months of the year where the others have a year between),
+/// which is how a mistyped month's name shows. A label's level is known only by what it reads
+/// as, so a mistyped month would otherwise be taken for an organisation owning the rows under it.
+fn check_levels(rows: &[(u64, String, Label, String)], name: &str, column: &str) -> Result<(), HistoryError> {
+    let refuse = |line: u64, problem: String| HistoryError::Value {
+        path: name.into(),
+        line,
+        column: column.into(),
+        problem,
+    };
+    for (line, text, label, _) in rows {
+        let dated = text.chars().all(|c| c.is_ascii_digit() || " -/.".contains(c))
+            || text
+                .split(|c: char| !c.is_ascii_digit())
+                .any(|n| n.len() == 4 && n.parse().is_ok_and(|y: i32| HISTORY_YEARS.contains(&y)));
+        if *label == Label::Organisation && dated {
+            return Err(refuse(
+                *line,
+                format!("'{text}' is not a month, and reads as no organisation's name; write the month as YYYY-MM (e.g. 2024-03) or by its name (Mar 2024, березень 2024)"),
+            ));
+        }
+    }
+    // Levels in the order they first come, outermost first.
+    let mut order = Vec::new();
+    for (_, _, label, _) in rows.iter().filter(|(_, _, label, _)| *label != Label::Total) {
+        let level = std::mem::discriminant(label);
+        if !order.contains(&level) {
+            order.push(level);
+        }
+    }
+    let depth = |label: &Label| order.iter().position(|l| *l == std::mem::discriminant(label));
+    let mut above: Option<(&u64, &String, &Label, usize)> = None;
+    for (line, text, label, _) in rows {
+        let Some(d) = depth(label) else {
+            // A total ends the groups above it.
+            above = None;
+            continue;
+        };
+        let expected = above.map_or(0, |(_, _, _, d)| d + 1);
+        if d > expected {
+            let (above_line, above_text, above_label) = above.map_or((line, text, label), |(l, t, a, _)| (l, t, a));
+            return Err(refuse(
+                *above_line,
+                format!(
+                    "'{above_text}' reads as {}, but the row under it, '{text}' (line {line}), is {} without the levels the table has between them; check the label: a month is written YYYY-MM or by its name (Jan, січень), a year as four digits",
+                    above_label.reads_as(),
+                    label.reads_as()
+                ),
+            ));
+        }
+        above = Some((line, text, label, d));
+    }
+    Ok(())
+}
+
+/// Prefixes a pivot table gives its value column's header (`Sum of area_m2`).
+const VALUE_PREFIXES: [&str; 5] = ["sum of ", "сума з ", "сума по полю ", "сумма по полю ", "total "];
+
+/// Reads a compact pivot table (`rows`: the file's reader past its header `names`), or `None`
+/// when no column holds two months or more among other labels (then it is not such a table), or
+/// its value column cannot be told.
+pub(super) fn read_row_labels(
+    rows: Records<'_, '_>,
+    name: &str,
+    map: &ColumnMap,
+    names: &[String],
+    delimiter: u8,
+) -> Option<Result<HistoryFile, HistoryError>> {
+    let mut records = Vec::new();
+    for (k, rec) in rows.reader.records().enumerate() {
+        match well_formed(rec, name, k as u64 + 2, rows.lines) {
+            Ok(record) => records.push(record),
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    let labels_of = |k: usize| -> Vec<Label> {
+        records
+            .iter()
+            .filter_map(|(_, r)| r.get(k).map(str::trim).filter(|c| !c.is_empty()))
+            .map(Label::of)
+            .collect()
+    };
+    let label_column = (0..names.len()).find(|&k| {
+        let labels = labels_of(k);
+        let mut year_above = false;
+        let mut months = 0;
+        for label in &labels {
+            match label {
+                Label::Year(_) => year_above = true,
+                Label::Month(_) => months += 1,
+                Label::MonthOfYear(_) if year_above => months += 1,
+                _ => {}
+            }
+        }
+        // A column of months alone is a month column under another name, not row labels.
+        months >= 2 && labels.iter().any(|l| !matches!(l, Label::Month(_)))
+    })?;
+    let (area_column, area_unit) = value_column(name, map, names, label_column)?;
+    Some(read(
+        &records,
+        name,
+        map,
+        names,
+        label_column,
+        area_column,
+        area_unit,
+        delimiter,
+    ))
+}
+
+/// The value column beside the labels, with its unit: the area as mapped or named (also after
+/// a pivot's `Sum of`), a header naming an area unit, or the only other column (in m² unless
+/// mapped `area_ha`/`area_km2`).
+fn value_column(name: &str, map: &ColumnMap, names: &[String], label_column: usize) -> Option<(usize, AreaUnit)> {
+    let unprefixed: Vec<String> = names
+        .iter()
+        .map(|n| {
+            let lower = n.to_lowercase();
+            VALUE_PREFIXES
+                .iter()
+                .find_map(|p| lower.starts_with(p).then(|| n[p.len()..].trim().to_string()))
+                .unwrap_or_else(|| n.clone())
+        })
+        .collect();
+    let named = |column: &str| {
+        column_position(names, column)
+            .or_else(|| column_position(&unprefixed, column))
+            .filter(|&k| k != label_column)
+    };
+    if map.area_mapped {
+        return named(&map.area_m2).map(|k| (k, map.area_unit));
+    }
+    let by_name = [AreaUnit::SquareMetres, AreaUnit::Hectares, AreaUnit::SquareKilometres]
+        .into_iter()
+        .find_map(|unit| {
+            let usual = DEFAULT_COLUMN_NAMES.iter().find(|(f, _)| *f == unit.field());
+            std::iter::once(unit.field())
+                .chain(usual.into_iter().flat_map(|(_, names)| names.iter().copied()))
+                .find_map(&named)
+                .map(|k| (k, unit))
+        });
+    if by_name.is_some() {
+        return by_name;
+    }
+    if let Ok(Some((columns, unit))) = area_columns_by_header_unit(name, names, &[Some(label_column)]) {
+        return (columns.len() == 1).then(|| (columns[0], unit));
+    }
+    (names.len() == 2).then(|| (1 - label_column, map.area_unit))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read(
+    records: &[(u64, csv::StringRecord)],
+    name: &str,
+    map: &ColumnMap,
+    names: &[String],
+    label_column: usize,
+    area_column: usize,
+    area_unit: AreaUnit,
+    delimiter: u8,
+) -> Result<HistoryFile, HistoryError> {
+    let io = |e: csv::Error| HistoryError::Io {
+        path: name.into(),
+        message: e.to_string(),
+    };
+    let cell = |r: &csv::StringRecord, k: usize| r.get(k).unwrap_or("").trim().to_string();
+    let rows: Vec<(u64, String, Label, String)> = records
+        .iter()
+        .filter(|(_, r)| !r.iter().all(|field| field.trim().is_empty()))
+        .map(|(line, r)| {
+            let label = cell(r, label_column);
+            (*line, label.clone(), Label::of(&label), cell(r, area_column))
+        })
+        .collect();
+    check_levels(&rows, name, &names[label_column])?;
+    // The figures are the rows of the innermost level, the last label's that is not a total.
+    let innermost_is_month = rows
+        .iter()
+        .rev()
+        .find(|(_, _, label, _)| !matches!(label, Label::Total | Label::QuarterOfYear | Label::Year(_)))
+        .is_some_and(|(_, _, label, _)| label.is_of_the_month());
+    let organisations = rows.iter().any(|(_, _, label, _)| *label == Label::Organisation);
+    let area_field = area_unit.field();
+    let label_name = names[label_column].as_str();
+    let mut long = csv::WriterBuilder::new().delimiter(delimiter).from_writer(Vec::new());
+    let write = |long: &mut csv::Writer<Vec<u8>>, month: &str, organisation: &str, area: &str| match organisations {
+        true => long.write_record([month, organisation, area]),
+        false => long.write_record([month, area]),
+    };
+    write(&mut long, MONTH, label_name, area_field).map_err(io)?;
+    let mut origins = Vec::new();
+    let origin = |line: u64| Origin {
+        line,
+        month_column: label_name.into(),
+        area_column: names[area_column].clone(),
+    };
+    // The outermost level's labels carry their group's total beside them (Excel's subtotals at
+    // the top of each group): each is checked, as a subtotal row after its group, against the
+    // group's figures.
+    let level = |label: &Label| std::mem::discriminant(label);
+    let outermost = rows
+        .iter()
+        .find(|(_, _, label, _)| *label != Label::Total)
+        .map(|(_, _, label, _)| level(label));
+    let mut group_total: Option<(u64, String, &str)> = None;
+    let close_group = |long: &mut csv::Writer<Vec<u8>>,
+                       origins: &mut Vec<Origin>,
+                       group_total: &mut Option<(u64, String, &str)>|
+     -> Result<(), HistoryError> {
+        if let Some((line, label, value)) = group_total.take() {
+            write(long, &format!("{label} Total"), "", value).map_err(io)?;
+            origins.push(origin(line));
+        }
+        Ok(())
+    };
+    let (mut organisation, mut year, mut month): (Option<&str>, Option<i32>, Option<String>) = (None, None, None);
+    for (line, text, label, value) in &rows {
+        if *label == Label::Total || Some(level(label)) == outermost {
+            close_group(&mut long, &mut origins, &mut group_total)?;
+        }
+        let is_figure = match label {
+            Label::Organisation => {
+                organisation = Some(text);
+                !innermost_is_month
+            }
+            Label::Month(m) => {
+                month = Some(m.to_string());
+                innermost_is_month
+            }
+            Label::Year(y) => {
+                year = Some(*y);
+                false
+            }
+            Label::MonthOfYear(m) => {
+                // A month's name with no year above it is passed on as written: the reader
+                // says it is not a month.
+                month = Some(year.map_or_else(|| text.clone(), |y| format!("{y}-{m:02}")));
+                innermost_is_month
+            }
+            Label::QuarterOfYear => false,
+            Label::Total => {
+                // A total names no month: the reader checks it against the rows above.
+                write(&mut long, text, "", value).map_err(io)?;
+                origins.push(origin(*line));
+                false
+            }
+        };
+        if !is_figure && Some(level(label)) == outermost && !value.is_empty() {
+            group_total = Some((*line, text.clone(), value));
+        }
+        if !is_figure || value.is_empty() {
+            continue;
+        }
+        let Some(month) = &month else {
+            return Err(HistoryError::Value {
+                path: name.into(),
+                line: *line,
+                column: label_name.into(),
+                problem: format!(
+                    "'{text}' has no month above it; a pivot table's rows need the month among their labels (add the month to the pivot's rows)"
+                ),
+            });
+        };
+        write(&mut long, month, organisation.unwrap_or(""), value).map_err(io)?;
+        origins.push(origin(*line));
+    }
+    close_group(&mut long, &mut origins, &mut group_total)?;
+    let long = String::from_utf8(long.into_inner().map_err(|e| io(e.into_error().into()))?).expect("written from str");
+    if origins.is_empty() {
+        return Err(HistoryError::Empty { path: name.into() });
+    }
+    let long_map = ColumnMap {
+        month: MONTH.into(),
+        organisation: label_name.into(),
+        area_m2: area_field.into(),
+        organisation_required: organisations,
+        area_unit,
+        area_mapped: true,
+        year: None,
+        sum_rows: map.sum_rows,
+        cumulative: map.cumulative,
+    };
+    let mut file =
+        parse_history_file(&long, name, &long_map).map_err(|e| placed_back(e, &origins, area_field, names))?;
+    file.reading.row_labels_column = Some(label_name.to_string());
+    Ok(file)
+}
