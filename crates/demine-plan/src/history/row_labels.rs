@@ -21,7 +21,8 @@ enum Label {
     MonthOfYear(u32),
     /// `Grand Total`, `Всього`, or a subtotal, `HALO Total`: passed on to the reader's checks.
     Total,
-    /// A quarter of a date grouping (`Qtr1`, `Кв-л1`): a level with no figure of its own.
+    /// A quarter of a date grouping (`Qtr1`, `Кв-л1`, `2024-Q1`): a level with no figure of its
+    /// own.
     QuarterOfYear,
     Organisation,
 }
@@ -51,7 +52,7 @@ impl Label {
         let quarter_word = ["qtr", "quarter", "квл", "кв", "квартал"]
             .iter()
             .find_map(|w| lower.strip_prefix(w));
-        if quarter_word.is_some_and(|n| matches!(n, "1" | "2" | "3" | "4")) {
+        if quarter_word.is_some_and(|n| matches!(n, "1" | "2" | "3" | "4")) || Quarter::parse(cell).is_some() {
             return Label::QuarterOfYear;
         }
         Label::Organisation
