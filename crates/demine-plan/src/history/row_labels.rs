@@ -136,6 +136,9 @@ fn check_levels(rows: &[(u64, String, Label, String)], name: &str, column: &str)
     Ok(())
 }
 
+/// The header Excel gives the column of row labels, in English, Ukrainian and Russian.
+const ROW_LABELS_HEADERS: [&str; 3] = ["row labels", "назви рядків", "названия строк"];
+
 /// Prefixes a pivot table gives its value column's header (`Sum of area_m2`).
 const VALUE_PREFIXES: [&str; 5] = ["sum of ", "сума з ", "сума по полю ", "сумма по полю ", "total "];
 
@@ -175,8 +178,13 @@ pub(super) fn read_row_labels(
                 _ => {}
             }
         }
-        // A column of months alone is a month column under another name, not row labels.
-        months >= 2 && labels.iter().any(|l| !matches!(l, Label::Month(_)))
+        // Months with only totals among them are a month column under another name, unless
+        // the table is the labels and their values alone.
+        let other_levels = labels
+            .iter()
+            .any(|l| matches!(l, Label::Organisation | Label::Year(_) | Label::QuarterOfYear));
+        let named_so = ROW_LABELS_HEADERS.contains(&names[k].to_lowercase().as_str());
+        months >= 2 && (other_levels || named_so || (names.len() == 2 && labels.contains(&Label::Total)))
     })?;
     let (area_column, area_unit) = value_column(name, map, names, label_column)?;
     Some(read(
@@ -201,7 +209,8 @@ fn value_column(name: &str, map: &ColumnMap, names: &[String], label_column: usi
             let lower = n.to_lowercase();
             VALUE_PREFIXES
                 .iter()
-                .find_map(|p| lower.starts_with(p).then(|| n[p.len()..].trim().to_string()))
+                .find_map(|p| lower.starts_with(p).then(|| n.get(p.len()..)).flatten())
+                .map(|rest| rest.trim().to_string())
                 .unwrap_or_else(|| n.clone())
         })
         .collect();
