@@ -1317,3 +1317,29 @@ fn a_compact_pivot_refuses_labels_it_cannot_place() {
         "{e}"
     );
 }
+
+/// A compact pivot with a value column per outcome reads as their sum, found by the unit their
+/// headers name or mapped `A+B+C`; values it cannot tell are refused as a missing area column.
+#[test]
+fn a_compact_pivot_with_a_column_per_outcome_reads_their_sum() {
+    let long = "month,organisation,area_m2\n2024-01,HALO,40\n2024-02,HALO,80\n2024-01,FSD,8\n2024-02,FSD,4\n";
+    let by_unit = "Row Labels,Sum of Cancelled (m2),Sum of Reduced (m2),Sum of Cleared (m2)\nHALO,60,30,30\n2024-01,20,10,10\n2024-02,40,20,20\nFSD,6,3,3\n2024-01,4,2,2\n2024-02,2,1,1\nGrand Total,66,33,33\n";
+    let plain = parse_history_file(long, "l.csv", &ColumnMap::default()).unwrap();
+    let file = parse_history_file(by_unit, "p.csv", &ColumnMap::default()).unwrap();
+    assert_eq!(figures(&file), figures(&plain));
+    assert_eq!(
+        file.reading.area_columns_by_unit.map(|(columns, _)| columns.len()),
+        Some(3)
+    );
+    let unnamed = by_unit
+        .replace("Cancelled (m2)", "NTS")
+        .replace("Reduced (m2)", "TS")
+        .replace("Cleared (m2)", "Clearance");
+    let mapped = ColumnMap::parse("area_m2=NTS+TS+Clearance").unwrap();
+    let file = parse_history_file(&unnamed, "p.csv", &mapped).unwrap();
+    assert_eq!(figures(&file), figures(&plain));
+    let e = parse_history_file(&unnamed, "p.csv", &ColumnMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("p.csv: no column 'area_m2' (for area_m2)"), "{e}");
+}

@@ -79,12 +79,16 @@ impl Label {
     }
 }
 
+fn strs(values: &[String]) -> Vec<&str> {
+    values.iter().map(String::as_str).collect()
+}
+
 /// Refuses labels read as organisations that look like a mistyped month (`2024-13`, `Aprl 2024`:
 /// digits and separators only, or a year beside a word), and levels out of their order (an
 /// organisation, say, straight above months of the year where the others have a year between),
 /// which is how a mistyped month's name shows. A label's level is known only by what it reads
 /// as, so a mistyped month would otherwise be taken for an organisation owning the rows under it.
-fn check_levels(rows: &[(u64, String, Label, String)], name: &str, column: &str) -> Result<(), HistoryError> {
+fn check_levels<V>(rows: &[(u64, String, Label, V)], name: &str, column: &str) -> Result<(), HistoryError> {
     let refuse = |line: u64, problem: String| HistoryError::Value {
         path: name.into(),
         line,
@@ -186,23 +190,45 @@ pub(super) fn read_row_labels(
         let named_so = ROW_LABELS_HEADERS.contains(&names[k].to_lowercase().as_str());
         months >= 2 && (other_levels || named_so || (names.len() == 2 && labels.contains(&Label::Total)))
     })?;
-    let (area_column, area_unit) = value_column(name, map, names, label_column)?;
-    Some(read(
+    // A table of row labels whose values cannot be told is refused as a missing area column,
+    // not a missing month: the months were found.
+    let Some((area_columns, area_unit, by_unit)) = value_columns(name, map, names, label_column) else {
+        return Some(Err(HistoryError::UnknownColumn {
+            path: name.into(),
+            field: map.area_unit.field(),
+            column: map.area_m2.clone(),
+            available: names.join(", "),
+        }));
+    };
+    let file = read(
         &records,
         name,
         map,
         names,
         label_column,
-        area_column,
+        &area_columns,
         area_unit,
         delimiter,
-    ))
+    );
+    Some(file.map(|mut file| {
+        if by_unit {
+            let columns = area_columns.iter().map(|&k| names[k].clone()).collect();
+            file.reading.area_columns_by_unit = Some((columns, area_unit));
+        }
+        file
+    }))
 }
 
-/// The value column beside the labels, with its unit: the area as mapped or named (also after
-/// a pivot's `Sum of`), a header naming an area unit, or the only other column (in m² unless
-/// mapped `area_ha`/`area_km2`).
-fn value_column(name: &str, map: &ColumnMap, names: &[String], label_column: usize) -> Option<(usize, AreaUnit)> {
+/// The value columns beside the labels, with their unit: the area as mapped or named (also
+/// after a pivot's `Sum of`; mapped `A+B+C`, their sum), the columns whose headers name an area
+/// unit (one, or one per outcome), or the only other column (in m² unless mapped
+/// `area_ha`/`area_km2`); and whether they were found by the unit their headers name.
+fn value_columns(
+    name: &str,
+    map: &ColumnMap,
+    names: &[String],
+    label_column: usize,
+) -> Option<(Vec<usize>, AreaUnit, bool)> {
     let unprefixed: Vec<String> = names
         .iter()
         .map(|n| {
@@ -220,7 +246,16 @@ fn value_column(name: &str, map: &ColumnMap, names: &[String], label_column: usi
             .filter(|&k| k != label_column)
     };
     if map.area_mapped {
-        return named(&map.area_m2).map(|k| (k, map.area_unit));
+        return match named(&map.area_m2) {
+            Some(k) => Some((vec![k], map.area_unit, false)),
+            None => map
+                .area_m2
+                .split('+')
+                .map(|part| named(part.trim()))
+                .collect::<Option<Vec<usize>>>()
+                .filter(|columns| columns.len() > 1)
+                .map(|columns| (columns, map.area_unit, false)),
+        };
     }
     let by_name = [AreaUnit::SquareMetres, AreaUnit::Hectares, AreaUnit::SquareKilometres]
         .into_iter()
@@ -229,15 +264,15 @@ fn value_column(name: &str, map: &ColumnMap, names: &[String], label_column: usi
             std::iter::once(unit.field())
                 .chain(usual.into_iter().flat_map(|(_, names)| names.iter().copied()))
                 .find_map(&named)
-                .map(|k| (k, unit))
+                .map(|k| (vec![k], unit, false))
         });
     if by_name.is_some() {
         return by_name;
     }
     if let Ok(Some((columns, unit))) = area_columns_by_header_unit(name, names, &[Some(label_column)]) {
-        return (columns.len() == 1).then(|| (columns[0], unit));
+        return Some((columns, unit, true));
     }
-    (names.len() == 2).then(|| (1 - label_column, map.area_unit))
+    (names.len() == 2).then(|| (vec![1 - label_column], map.area_unit, false))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -247,7 +282,7 @@ fn read(
     map: &ColumnMap,
     names: &[String],
     label_column: usize,
-    area_column: usize,
+    area_columns: &[usize],
     area_unit: AreaUnit,
     delimiter: u8,
 ) -> Result<HistoryFile, HistoryError> {
@@ -256,12 +291,13 @@ fn read(
         message: e.to_string(),
     };
     let cell = |r: &csv::StringRecord, k: usize| r.get(k).unwrap_or("").trim().to_string();
-    let rows: Vec<(u64, String, Label, String)> = records
+    let rows: Vec<(u64, String, Label, Vec<String>)> = records
         .iter()
         .filter(|(_, r)| !r.iter().all(|field| field.trim().is_empty()))
         .map(|(line, r)| {
             let label = cell(r, label_column);
-            (*line, label.clone(), Label::of(&label), cell(r, area_column))
+            let values = area_columns.iter().map(|&k| cell(r, k)).collect();
+            (*line, label.clone(), Label::of(&label), values)
         })
         .collect();
     check_levels(&rows, name, &names[label_column])?;
@@ -274,17 +310,27 @@ fn read(
     let organisations = rows.iter().any(|(_, _, label, _)| *label == Label::Organisation);
     let area_field = area_unit.field();
     let label_name = names[label_column].as_str();
-    let mut long = csv::WriterBuilder::new().delimiter(delimiter).from_writer(Vec::new());
-    let write = |long: &mut csv::Writer<Vec<u8>>, month: &str, organisation: &str, area: &str| match organisations {
-        true => long.write_record([month, organisation, area]),
-        false => long.write_record([month, area]),
+    // One value column is the long table's area field; several (one per outcome) keep their
+    // names, mapped as their sum.
+    let area_names: Vec<&str> = match area_columns {
+        [_] => vec![area_field],
+        several => several.iter().map(|&k| names[k].as_str()).collect(),
     };
-    write(&mut long, MONTH, label_name, area_field).map_err(io)?;
+    let mut long = csv::WriterBuilder::new().delimiter(delimiter).from_writer(Vec::new());
+    let write = |long: &mut csv::Writer<Vec<u8>>, month: &str, organisation: &str, areas: &[&str]| {
+        let first = if organisations {
+            vec![month, organisation]
+        } else {
+            vec![month]
+        };
+        long.write_record(first.iter().chain(areas))
+    };
+    write(&mut long, MONTH, label_name, &area_names).map_err(io)?;
     let mut origins = Vec::new();
     let origin = |line: u64| Origin {
         line,
         month_column: label_name.into(),
-        area_column: names[area_column].clone(),
+        area_column: names[area_columns[0]].clone(),
     };
     // The outermost level's labels carry their group's total beside them (Excel's subtotals at
     // the top of each group): each is checked, as a subtotal row after its group, against the
@@ -294,19 +340,20 @@ fn read(
         .iter()
         .find(|(_, _, label, _)| *label != Label::Total)
         .map(|(_, _, label, _)| level(label));
-    let mut group_total: Option<(u64, String, &str)> = None;
+    let mut group_total: Option<(u64, String, &[String])> = None;
     let close_group = |long: &mut csv::Writer<Vec<u8>>,
                        origins: &mut Vec<Origin>,
-                       group_total: &mut Option<(u64, String, &str)>|
+                       group_total: &mut Option<(u64, String, &[String])>|
      -> Result<(), HistoryError> {
-        if let Some((line, label, value)) = group_total.take() {
-            write(long, &format!("{label} Total"), "", value).map_err(io)?;
+        if let Some((line, label, values)) = group_total.take() {
+            write(long, &format!("{label} Total"), "", &strs(values)).map_err(io)?;
             origins.push(origin(line));
         }
         Ok(())
     };
     let (mut organisation, mut year, mut month): (Option<&str>, Option<i32>, Option<String>) = (None, None, None);
-    for (line, text, label, value) in &rows {
+    for (line, text, label, values) in &rows {
+        let blank = values.iter().all(String::is_empty);
         if *label == Label::Total || Some(level(label)) == outermost {
             close_group(&mut long, &mut origins, &mut group_total)?;
         }
@@ -332,15 +379,15 @@ fn read(
             Label::QuarterOfYear => false,
             Label::Total => {
                 // A total names no month: the reader checks it against the rows above.
-                write(&mut long, text, "", value).map_err(io)?;
+                write(&mut long, text, "", &strs(values)).map_err(io)?;
                 origins.push(origin(*line));
                 false
             }
         };
-        if !is_figure && Some(level(label)) == outermost && !value.is_empty() {
-            group_total = Some((*line, text.clone(), value));
+        if !is_figure && Some(level(label)) == outermost && !blank {
+            group_total = Some((*line, text.clone(), values));
         }
-        if !is_figure || value.is_empty() {
+        if !is_figure || blank {
             continue;
         }
         let Some(month) = &month else {
@@ -353,7 +400,7 @@ fn read(
                 ),
             });
         };
-        write(&mut long, month, organisation.unwrap_or(""), value).map_err(io)?;
+        write(&mut long, month, organisation.unwrap_or(""), &strs(values)).map_err(io)?;
         origins.push(origin(*line));
     }
     close_group(&mut long, &mut origins, &mut group_total)?;
@@ -364,7 +411,7 @@ fn read(
     let long_map = ColumnMap {
         month: MONTH.into(),
         organisation: label_name.into(),
-        area_m2: area_field.into(),
+        area_m2: area_names.join("+"),
         organisation_required: organisations,
         area_unit,
         area_mapped: true,
