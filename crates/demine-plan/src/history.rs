@@ -66,7 +66,7 @@ mod quarter;
 mod row_labels;
 mod wide;
 
-pub use quarter::Quarter;
+pub use quarter::{quarter_of_year, Quarter};
 
 /// Half-life of the level's exponential weights, months.
 pub const LEVEL_HALF_LIFE_MONTHS: f64 = 6.0;

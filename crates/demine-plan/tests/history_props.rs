@@ -280,15 +280,16 @@ proptest! {
 
     /// A history as a pivot table in Excel's compact form (one column of row labels:
     /// organisations with their months under them, months with their organisations, or
-    /// organisations, years, quarters and months of the year; group totals beside the group's
-    /// label or not; a grand total or not) reads as the same rows as the long table, and says
-    /// which column held the labels.
+    /// organisations, years, quarters in any usual spelling and months of the year; group
+    /// totals beside the group's label or not; a grand total or not) reads as the same rows as
+    /// the long table, and says which column held the labels.
     #[test]
     fn a_compact_pivot_reads_as_its_long_table(
         history in prop::collection::btree_map((0usize..3, 0i64..40), 0u64..1_000_000, 2..60),
         layout in 0usize..3,
         group_totals in any::<bool>(),
         grand_total in any::<bool>(),
+        quarter_spelling in 0usize..5,
     ) {
         let organisations = ["HALO", "FSD", "ДСНС"];
         let month = |k: i64| YearMonth::new(2020, 1).unwrap().plus(k);
@@ -334,7 +335,15 @@ proptest! {
                         }
                         let quarter = (m.month - 1) / 3 + 1;
                         if quarter_above != Some(quarter) {
-                            pivot.push_str(&format!("Qtr{quarter},\n"));
+                            // Excel's own labels (English, Ukrainian) and how people retype them.
+                            let label = match quarter_spelling {
+                                0 => format!("Qtr{quarter}"),
+                                1 => format!("Кв-л{quarter}"),
+                                2 => format!("Квартал {quarter}"),
+                                3 => format!("{quarter} кв."),
+                                _ => format!("Q{quarter}"),
+                            };
+                            pivot.push_str(&format!("{label},\n"));
                             quarter_above = Some(quarter);
                         }
                         pivot.push_str(&format!("{},{a}\n", month_names[m.month as usize - 1]));

@@ -30,8 +30,7 @@ impl Quarter {
     /// assert_eq!(Quarter::parse("Q1"), None);
     /// ```
     pub fn parse(cell: &str) -> Option<Quarter> {
-        // Cyrillic і and у look like Latin i and y: a Roman numeral may be typed in either.
-        let lower = cell.trim().to_lowercase().replace('і', "i");
+        let lower = cell.trim().to_lowercase();
         let mut words: Vec<&str> = lower.split([' ', '-', '/', '_']).filter(|w| !w.is_empty()).collect();
         if matches!(words.last(), Some(&("р." | "р" | "року" | "year"))) {
             words.pop();
@@ -42,15 +41,17 @@ impl Quarter {
                 .flatten()
                 .filter(|y| super::HISTORY_YEARS.contains(y))
         };
-        let q_word = |w: &str| w.strip_prefix('q').and_then(number);
-        let (year, quarter) = match words.as_slice() {
-            [one] if one.len() == 6 && one.is_ascii() => (year(&one[..4])?, q_word(&one[4..])?),
-            [a, b] if year(a).is_some() => (year(a)?, q_word(b)?),
-            [a, b] => (year(b)?, q_word(a)?),
-            [n, word, y] if is_quarter_word(word) => (year(y)?, number(n)?),
-            _ => return None,
+        // The year first or last; what is left names the quarter of that year.
+        let (year, of_year) = match words.as_slice() {
+            [one] if one.len() == 6 && one.is_ascii() => (year(&one[..4])?, one[4..].to_string()),
+            [first, rest @ ..] if year(first).is_some() => (year(first)?, rest.concat()),
+            [rest @ .., last] => (year(last)?, rest.concat()),
+            [] => return None,
         };
-        Some(Quarter { year, quarter })
+        Some(Quarter {
+            year,
+            quarter: quarter_of_year(&of_year)?,
+        })
     }
 
     /// The quarter's first and last months.
@@ -74,19 +75,45 @@ impl std::fmt::Display for Quarter {
     }
 }
 
-/// A quarter's number, `1`–`4` or `i`–`iv`.
-fn number(w: &str) -> Option<u32> {
-    match w {
-        "1" | "i" => Some(1),
-        "2" | "ii" => Some(2),
-        "3" | "iii" => Some(3),
-        "4" | "iv" => Some(4),
-        _ => None,
-    }
-}
-
-fn is_quarter_word(w: &str) -> bool {
-    matches!(w, "кв." | "кв" | "квартал" | "quarter" | "qtr" | "qtr.")
+/// The quarter a label names without its year, as pivot tables group dates and reports write
+/// it: `Qtr1`, `Q1`, `Quarter 1`, `Кв-л1`, `Квартал 1`, `1 кв.`, `I квартал` (Roman numerals
+/// in Latin or Cyrillic letters). `None` for anything else.
+///
+/// ```
+/// use demine_plan::history::quarter_of_year;
+/// for (s, q) in [("Qtr1", 1), ("Q2", 2), ("Quarter 3", 3), ("Кв-л4", 4), ("Квартал 1", 1), ("2 кв.", 2), ("ІІІ квартал", 3)] {
+///     assert_eq!(quarter_of_year(s), Some(q), "{s}");
+/// }
+/// for s in ["Q5", "QI", "2024", "Квартира 1", "HALO"] {
+///     assert_eq!(quarter_of_year(s), None, "{s}");
+/// }
+/// ```
+pub fn quarter_of_year(label: &str) -> Option<u32> {
+    // Cyrillic і looks like Latin i: a Roman numeral may be typed in either.
+    let compact: String = label
+        .trim()
+        .to_lowercase()
+        .replace('і', "i")
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '_'))
+        .collect();
+    // Longest word first: `кв` begins `квартал`.
+    ["квартал", "quarter", "qtr", "квл", "кв", "q"].iter().find_map(|word| {
+        let number = compact.strip_prefix(word).or_else(|| compact.strip_suffix(word))?;
+        // A bare `q` with a Roman numeral (`QI`) is more likely a name than a quarter.
+        let roman_allowed = *word != "q";
+        match number {
+            "1" => Some(1),
+            "2" => Some(2),
+            "3" => Some(3),
+            "4" => Some(4),
+            "i" if roman_allowed => Some(1),
+            "ii" if roman_allowed => Some(2),
+            "iii" if roman_allowed => Some(3),
+            "iv" if roman_allowed => Some(4),
+            _ => None,
+        }
+    })
 }
 
 /// Checks a quarter's row of `total_m2` against the months of that quarter above it

@@ -48,11 +48,7 @@ impl Label {
         if is_total_label(cell) || subtotal_label(cell).is_some() {
             return Label::Total;
         }
-        let lower = cell.to_lowercase().replace([' ', '-', '.'], "");
-        let quarter_word = ["qtr", "quarter", "квл", "кв", "квартал"]
-            .iter()
-            .find_map(|w| lower.strip_prefix(w));
-        if quarter_word.is_some_and(|n| matches!(n, "1" | "2" | "3" | "4")) || Quarter::parse(cell).is_some() {
+        if quarter_of_year(cell).is_some() || Quarter::parse(cell).is_some() {
             return Label::QuarterOfYear;
         }
         Label::Organisation
