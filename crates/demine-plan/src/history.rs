@@ -73,20 +73,21 @@ pub const LEVEL_HALF_LIFE_MONTHS: f64 = 6.0;
 /// Forecasts stop this many months ahead (50 years).
 pub const MAX_MONTHS_AHEAD: usize = 600;
 
-/// Names of the months, January first: English, Ukrainian, and the Russian that old records use.
+/// Names of the months, January first: English, Ukrainian (with the three letters Ukrainian
+/// Excel groups dates by: `кві`, `жов`), and the Russian that old records use.
 const MONTH_NAMES: [&[&str]; 12] = [
     &["jan", "january", "січ", "січень", "янв", "январь"],
     &["feb", "february", "лют", "лютий", "фев", "февраль"],
     &["mar", "march", "бер", "березень", "мар", "март"],
-    &["apr", "april", "квіт", "квітень", "апр", "апрель"],
-    &["may", "трав", "травень", "май"],
-    &["jun", "june", "черв", "червень", "июн", "июнь"],
+    &["apr", "april", "кві", "квіт", "квітень", "апр", "апрель"],
+    &["may", "тра", "трав", "травень", "май"],
+    &["jun", "june", "чер", "черв", "червень", "июн", "июнь"],
     &["jul", "july", "лип", "липень", "июл", "июль"],
-    &["aug", "august", "серп", "серпень", "авг", "август"],
+    &["aug", "august", "сер", "серп", "серпень", "авг", "август"],
     &["sep", "sept", "september", "вер", "вересень", "сен", "сентябрь"],
-    &["oct", "october", "жовт", "жовтень", "окт", "октябрь"],
-    &["nov", "november", "лист", "листопад", "ноя", "ноябрь"],
-    &["dec", "december", "груд", "грудень", "дек", "декабрь"],
+    &["oct", "october", "жов", "жовт", "жовтень", "окт", "октябрь"],
+    &["nov", "november", "лис", "лист", "листопад", "ноя", "ноябрь"],
+    &["dec", "december", "гру", "груд", "грудень", "дек", "декабрь"],
 ];
 
 /// Other names a field's column goes by when `--columns` does not map it, matched in any case:
@@ -602,6 +603,18 @@ pub struct HistoryReading {
     /// The column of a pivot table's row labels, when the table is in Excel's compact form:
     /// organisations and their months (or months and their organisations) in one column.
     pub row_labels_column: Option<String>,
+    /// How the area cells write their numbers, for a layout's reader that reads cells the long
+    /// table left out (a compact pivot's inner totals) as the file's others were read.
+    pub(crate) numbers: NumberFormat,
+}
+
+/// How a file's area cells write their numbers, told by the area columns as a whole.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct NumberFormat {
+    /// Commas are decimal (`12,5`): a semicolon file, or a comma file whose quoted cells say so.
+    decimal_comma: bool,
+    /// Dots group thousands (`12.500`), in a decimal-comma file whose every area has them so.
+    strip_dots: bool,
 }
 
 /// The rows of [`parse_history_file`].
@@ -850,8 +863,10 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
     let areas = AreaColumns {
         columns: area_columns.iter().map(|&k| (k, names[k].clone())).collect(),
         unit: area_unit,
-        strip_dots,
-        decimal_comma,
+        numbers: NumberFormat {
+            decimal_comma,
+            strip_dots,
+        },
     };
     let slash_day_first = day_first(records.iter().filter_map(|(_, r)| r.get(mi)));
     let labels_left_out = oi.is_some_and(|oi| organisations_named_once(&records, oi, mi, map.sum_rows));
@@ -863,9 +878,10 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
     let mut summed_row: BTreeMap<(YearMonth, String), usize> = BTreeMap::new();
     let mut rows_added_up = 0;
     let mut month_totals: Vec<(u64, YearMonth, f64)> = Vec::new();
-    // Where the rows after the last total row begin in `out` (a pivot table's subtotals sum
-    // those).
-    let mut last_total_at = 0;
+    // Where the rows after each total row begin in `out`, the last total's last: a pivot
+    // table's subtotal sums the rows since one of them, the last for a group of its own, an
+    // earlier one for a group holding groups (`HALO Total` after `2024 Total`, `2025 Total`).
+    let mut after_totals = vec![0];
     for (line, rec) in records {
         // Spreadsheets save rows left empty as bare delimiters.
         if rec.iter().all(|field| field.trim().is_empty()) {
@@ -890,15 +906,30 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
                 .map_err(|problem| bad(&month_column, problem))?;
             continue;
         }
-        if let Some(total) = total_row(ms, os, &out[last_total_at..], &out) {
+        // A table with a year column totals each year there (`2024 Total`), its month blank.
+        let year_cell = yi.and_then(|k| rec.get(k)).map_or("", str::trim);
+        let total_cell = match ms.trim() {
+            "" if is_total_label(year_cell) || subtotal_label(year_cell).is_some() => year_cell,
+            _ => ms,
+        };
+        let since = |k: usize| total_row(total_cell, os, &out[after_totals[k]..], &out);
+        if let Some(total) = since(after_totals.len() - 1) {
             let area = areas.area_m2(&rec).map_err(|(column, problem)| bad(&column, problem))?;
-            check_total_row(area, &total).map_err(|problem| {
-                bad(
-                    &areas.columns[0].1,
-                    format!("'{}' is a total row, but {problem}", total.label),
-                )
-            })?;
-            last_total_at = out.len();
+            let nearest = check_total_row(area, &total);
+            let group_holding_groups = (0..after_totals.len() - 1)
+                .rev()
+                .find(|&k| since(k).is_some_and(|t| check_total_row(area, &t).is_ok()));
+            match (nearest, group_holding_groups) {
+                (Ok(()), _) => {}
+                (Err(_), Some(k)) => after_totals.truncate(k + 1),
+                (Err(problem), None) => {
+                    return Err(bad(
+                        &areas.columns[0].1,
+                        format!("'{}' is a total row, but {problem}", total.label),
+                    ))
+                }
+            }
+            after_totals.push(out.len());
             continue;
         }
         let slash_month = match (slash_date(ms), slash_day_first) {
@@ -1039,6 +1070,7 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
             rows_added_up,
             rows_labelled_from_above,
             area_columns_by_unit,
+            numbers: areas.numbers,
             ..HistoryReading::default()
         },
     })
@@ -1403,8 +1435,7 @@ struct AreaColumns {
     /// (index, name as in the header)
     columns: Vec<(usize, String)>,
     unit: AreaUnit,
-    strip_dots: bool,
-    decimal_comma: bool,
+    numbers: NumberFormat,
 }
 
 impl AreaColumns {
@@ -1422,7 +1453,7 @@ impl AreaColumns {
             }
             any = true;
             let bad = |problem: String| (column.clone(), problem);
-            let area = area_m2_of(s, self.unit, self.strip_dots, self.decimal_comma).map_err(bad)?;
+            let area = area_m2_of(s, self.unit, self.numbers).map_err(bad)?;
             if !area.is_finite() {
                 return Err(bad(format!(
                     "'{s}' is not a number of {}; write a number, with its unit (m², ha, km²) after it or none",
@@ -1459,15 +1490,15 @@ impl AreaColumns {
 /// An area cell in m²: in the unit written after its number, else in `area_unit`; its dots
 /// stripped where they group thousands, decimal commas where the file has them. The error is
 /// the problem, for the caller to place.
-fn area_m2_of(cell: &str, area_unit: AreaUnit, strip_dots: bool, decimal_comma: bool) -> Result<f64, String> {
+fn area_m2_of(cell: &str, area_unit: AreaUnit, numbers: NumberFormat) -> Result<f64, String> {
     let (number, unit) = split_cell_unit(cell);
     let unit = unit.unwrap_or(area_unit);
-    let digits = if strip_dots {
+    let digits = if numbers.strip_dots {
         number.replace('.', "")
     } else {
         number.to_string()
     };
-    parse_number(&digits, decimal_comma)
+    parse_number(&digits, numbers.decimal_comma)
         .map(|x| x * unit.m2())
         .map_err(|_| {
             format!(
@@ -1619,14 +1650,20 @@ fn check_total_row(total: f64, row: &TotalRow<'_>) -> Result<(), String> {
         .filter(|r| row.organisation.is_none_or(|o| r.organisation == o))
         .map(|r| r.area_m2)
         .sum();
+    let whose = row.organisation.map_or(String::new(), |o| format!(" for {o}"));
+    check_total(total, sum, &format!("{}{whose}", row.which))
+        .map_err(|problem| format!("{problem}: correct it or remove the row"))
+}
+
+/// A total against the `sum` of the rows it totals (`of_rows`, for the message); the problem
+/// when they differ beyond rounding, for the caller to say what to do.
+fn check_total(total: f64, sum: f64, of_rows: &str) -> Result<(), String> {
     if rounded_equal(total, sum) {
         Ok(())
     } else {
         Err(format!(
-            "its {} m² is not the sum of {}{} ({} m²): correct it or remove the row",
+            "its {} m² is not the sum of {of_rows} ({} m²)",
             group_thousands(total),
-            row.which,
-            row.organisation.map_or(String::new(), |o| format!(" for {o}")),
             group_thousands(sum)
         ))
     }

@@ -637,6 +637,31 @@ fn a_pivot_tables_subtotals_are_checked_and_skipped() {
     );
 }
 
+/// Excel's tabular pivot with dates grouped by year totals each year under its months, in the
+/// year column (`2024 Total`), and each organisation under its years: a total of groups is
+/// checked against all of them, not only the last, and a wrong one is still refused.
+#[test]
+fn a_pivot_tables_subtotals_of_groups_of_groups_are_checked() {
+    let plain = "Operator,Year,Month,Area\nHALO,2024,1,1000\nHALO,2024,2,2000\nHALO,2025,1,500\nFSD,2024,1,700\n";
+    let nested = "Operator,Year,Month,Area\nHALO,2024,1,1000\nHALO,2024,2,2000\nHALO,2024 Total,,3000\n\
+        HALO,2025,1,500\nHALO,2025 Total,,500\nHALO Total,,,3500\n\
+        FSD,2024,1,700\nFSD,2024 Total,,700\nFSD Total,,,700\nGrand Total,,,4200\n";
+    let map = ColumnMap::parse("organisation=Operator,year=Year,month=Month,area_m2=Area").unwrap();
+    let want = parse_history(plain, "plain.csv", &map).unwrap();
+    assert_eq!(parse_history(nested, "pivot.csv", &map).unwrap(), want);
+    for (wrong, line) in [
+        (nested.replace("HALO Total,,,3500", "HALO Total,,,4500"), 7),
+        (nested.replace("HALO,2024 Total,,3000", "HALO,2024 Total,,2000"), 4),
+        (nested.replace("Grand Total,,,4200", "Grand Total,,,3500"), 11),
+    ] {
+        let e = parse_history(&wrong, "pivot.csv", &map).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("pivot.csv: line {line}, column 'Area': '")) && e.contains("is a total row"),
+            "{e}"
+        );
+    }
+}
+
 /// Programmes report in hectares or km² as often as in m²: a column named `area_ha` or
 /// `area_km2` (or mapped so) reads as the same history in m², and its errors name its unit.
 #[test]
@@ -1342,4 +1367,75 @@ fn a_compact_pivot_with_a_column_per_outcome_reads_their_sum() {
         .unwrap_err()
         .to_string();
     assert!(e.starts_with("p.csv: no column 'area_m2' (for area_m2)"), "{e}");
+}
+
+/// Excel also totals each year and quarter inside an organisation when dates are grouped:
+/// those totals are checked against the months under them, read as the file's other cells are
+/// (here decimal commas and grouped thousands, in hectares), and a wrong one is refused at its
+/// line; a level whose labels carry no total is fine.
+#[test]
+fn a_compact_pivot_checks_the_totals_inside_each_organisation() {
+    let pivot = "Назви рядків;Сума з area_ha\n\
+                 HALO;4,5\n\
+                 2023;1,5\n\
+                 Кв-л4;1,5\n\
+                 жов;0,5\n\
+                 лис;1\n\
+                 2024;3\n\
+                 Кв-л1;3\n\
+                 січ;1\n\
+                 лют;2\n\
+                 FSD;1 000,25\n\
+                 2024;1 000,25\n\
+                 Кв-л1;\n\
+                 січ;1 000\n\
+                 лют;0,25\n\
+                 Загальний підсумок;1 004,75\n";
+    let file = parse_history_file(pivot, "p.csv", &ColumnMap::default()).unwrap();
+    assert_eq!(file.rows.len(), 6);
+    let total_m2: f64 = file.rows.iter().map(|r| r.area_m2).sum();
+    assert!((total_m2 - 10_047_500.0).abs() < 0.01, "{total_m2}");
+    let read = |text: &str| {
+        parse_history_file(text, "p.csv", &ColumnMap::default())
+            .unwrap_err()
+            .to_string()
+    };
+    // A year's total off by a month's figure.
+    let e = read(&pivot.replace("2024;3\n", "2024;4\n"));
+    assert!(
+        e.starts_with("p.csv: line 7, column 'Сума з area_ha': '2024' is a group's total, but its 40,000 m² is not the sum of the rows under it (30,000 m²)"),
+        "{e}"
+    );
+    // A quarter's, whose year has the same wrong total: the innermost is named.
+    let e = read(&pivot.replace("Кв-л4;1,5", "Кв-л4;2,5").replace("2023;1,5", "2023;2,5"));
+    assert!(
+        e.starts_with("p.csv: line 4, column 'Сума з area_ha': 'Кв-л4' is a group's total, but its 25,000 m² is not the sum of the rows under it (15,000 m²)"),
+        "{e}"
+    );
+    // The same totals shown under each group, as `2024 Підсумок`: a wrong one is refused at
+    // its own line.
+    let under = "Назви рядків;Сума з area_ha\n\
+                 HALO;\n\
+                 2024;\n\
+                 Кв-л1;\n\
+                 січ;1\n\
+                 лют;2\n\
+                 Кв-л1 Підсумок;3\n\
+                 2024 Підсумок;4\n\
+                 HALO Підсумок;3\n\
+                 Загальний підсумок;3\n";
+    let e = read(under);
+    assert!(
+        e.starts_with("p.csv: line 8, column 'Сума з area_ha': '2024' is a group's total, but its 40,000 m²"),
+        "{e}"
+    );
+    let right = under.replace("2024 Підсумок;4", "2024 Підсумок;3");
+    let file = parse_history_file(&right, "p.csv", &ColumnMap::default()).unwrap();
+    assert_eq!(file.rows.len(), 2);
+    // A total that is no number.
+    let e = read(&pivot.replace("2023;1,5", "2023;n/a"));
+    assert!(
+        e.starts_with("p.csv: line 3, column 'Сума з area_ha': 'n/a' is not a number of ha"),
+        "{e}"
+    );
 }

@@ -280,77 +280,59 @@ proptest! {
 
     /// A history as a pivot table in Excel's compact form (one column of row labels:
     /// organisations with their months under them, months with their organisations, or
-    /// organisations, years, quarters in any usual spelling and months of the year; group
-    /// totals beside the group's label or not; a grand total or not) reads as the same rows as
-    /// the long table, and says which column held the labels.
+    /// organisations, years, quarters in any usual spelling and months of the year; every
+    /// group's total beside its label, or under the group as `… Total`, or none; a grand total
+    /// or not) reads as the same rows as the long table, and says which column held the labels.
     #[test]
     fn a_compact_pivot_reads_as_its_long_table(
         history in prop::collection::btree_map((0usize..3, 0i64..40), 0u64..1_000_000, 2..60),
         layout in 0usize..3,
-        group_totals in any::<bool>(),
+        group_totals in prop_oneof![Just(None), Just(Some(Subtotals::AtTop)), Just(Some(Subtotals::AtBottom))],
         grand_total in any::<bool>(),
         quarter_spelling in 0usize..5,
     ) {
         let organisations = ["HALO", "FSD", "ДСНС"];
         let month = |k: i64| YearMonth::new(2020, 1).unwrap().plus(k);
         let month_names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        // Excel's own labels (English, Ukrainian) and how people retype them.
+        let quarter_label = |quarter: u32| match quarter_spelling {
+            0 => format!("Qtr{quarter}"),
+            1 => format!("Кв-л{quarter}"),
+            2 => format!("Квартал {quarter}"),
+            3 => format!("{quarter} кв."),
+            _ => format!("Q{quarter}"),
+        };
         let mut long = String::from("organisation,month,area_m2\n");
         for (&(org, k), area) in &history {
             long.push_str(&format!("{},{},{area}\n", organisations[org], month(k)));
         }
-        let total = |rows: &mut dyn Iterator<Item = &u64>| -> String {
-            if group_totals { rows.sum::<u64>().to_string() } else { String::new() }
-        };
-        let mut pivot = String::from("Row Labels,Sum of area_m2\n");
-        match layout {
-            0 => {
-                for (org, name) in organisations.iter().enumerate() {
-                    let rows: Vec<(i64, u64)> = history.iter().filter(|((o, _), _)| *o == org).map(|(&(_, k), &a)| (k, a)).collect();
-                    if rows.is_empty() { continue; }
-                    pivot.push_str(&format!("{name},{}\n", total(&mut rows.iter().map(|(_, a)| a))));
-                    for (k, a) in rows { pivot.push_str(&format!("{},{a}\n", month(k))); }
-                }
-            }
-            1 => {
-                let months: std::collections::BTreeSet<i64> = history.keys().map(|&(_, k)| k).collect();
-                prop_assume!(months.len() >= 2);
-                for k in months {
-                    let rows: Vec<(usize, u64)> = history.iter().filter(|((_, m), _)| *m == k).map(|(&(o, _), &a)| (o, a)).collect();
-                    pivot.push_str(&format!("{},{}\n", month(k), total(&mut rows.iter().map(|(_, a)| a))));
-                    for (o, a) in rows { pivot.push_str(&format!("{},{a}\n", organisations[o])); }
-                }
-            }
-            _ => {
-                for (org, name) in organisations.iter().enumerate() {
-                    let rows: Vec<(YearMonth, u64)> = history.iter().filter(|((o, _), _)| *o == org).map(|(&(_, k), &a)| (month(k), a)).collect();
-                    if rows.is_empty() { continue; }
-                    pivot.push_str(&format!("{name},{}\n", total(&mut rows.iter().map(|(_, a)| a))));
-                    let mut year_above = None;
-                    let mut quarter_above = None;
-                    for (m, a) in rows {
-                        if year_above != Some(m.year) {
-                            pivot.push_str(&format!("{},\n", m.year));
-                            year_above = Some(m.year);
-                            quarter_above = None;
-                        }
-                        let quarter = (m.month - 1) / 3 + 1;
-                        if quarter_above != Some(quarter) {
-                            // Excel's own labels (English, Ukrainian) and how people retype them.
-                            let label = match quarter_spelling {
-                                0 => format!("Qtr{quarter}"),
-                                1 => format!("Кв-л{quarter}"),
-                                2 => format!("Квартал {quarter}"),
-                                3 => format!("{quarter} кв."),
-                                _ => format!("Q{quarter}"),
-                            };
-                            pivot.push_str(&format!("{label},\n"));
-                            quarter_above = Some(quarter);
-                        }
-                        pivot.push_str(&format!("{},{a}\n", month_names[m.month as usize - 1]));
-                    }
-                }
-            }
+        // Each figure with its labels, outermost first, in the order the pivot lists them:
+        // months under organisations, or organisations under months.
+        let mut figures: Vec<(Vec<String>, u64)> = Vec::new();
+        let mut in_order: Vec<(&(usize, i64), &u64)> = history.iter().collect();
+        if layout == 1 {
+            in_order.sort_by_key(|&(&(org, k), _)| (k, org));
         }
+        for (&(org, k), &area) in in_order {
+            let (m, name) = (month(k), organisations[org].to_string());
+            let labels = match layout {
+                0 => vec![name, m.to_string()],
+                1 => vec![m.to_string(), name],
+                _ => vec![
+                    name,
+                    m.year.to_string(),
+                    quarter_label((m.month - 1) / 3 + 1),
+                    month_names[m.month as usize - 1].to_string(),
+                ],
+            };
+            figures.push((labels, area));
+        }
+        if layout == 1 {
+            let months: std::collections::BTreeSet<&String> = figures.iter().map(|(labels, _)| &labels[0]).collect();
+            prop_assume!(months.len() >= 2);
+        }
+        let mut pivot = String::from("Row Labels,Sum of area_m2\n");
+        compact_rows(&figures, 0, group_totals, &mut pivot);
         if grand_total {
             pivot.push_str(&format!("Grand Total,{}\n", history.values().sum::<u64>()));
         }
@@ -361,5 +343,46 @@ proptest! {
         }
         prop_assert_eq!(&compact.rows, &down.rows);
         prop_assert_eq!(compact.reading.row_labels_column.as_deref(), Some("Row Labels"));
+    }
+}
+
+/// Where a pivot table shows each group's total.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Subtotals {
+    /// Beside the group's label (Excel's default in compact form).
+    AtTop,
+    /// As a row `{label} Total` under the group.
+    AtBottom,
+}
+
+/// Writes `figures` (each with its labels, grouped in order) as a compact pivot's rows from
+/// label `depth` on: each group's label, then what is under it; the figures' own labels beside
+/// their values.
+fn compact_rows(figures: &[(Vec<String>, u64)], depth: usize, totals: Option<Subtotals>, out: &mut String) {
+    let mut start = 0;
+    while start < figures.len() {
+        let label = figures[start].0[depth].clone();
+        let end = start
+            + figures[start..]
+                .iter()
+                .take_while(|(labels, _)| labels[depth] == label)
+                .count();
+        let group = &figures[start..end];
+        if depth + 1 == group[0].0.len() {
+            out.push_str(&format!("{label},{}\n", group[0].1));
+        } else {
+            let total: u64 = group.iter().map(|(_, a)| a).sum();
+            let beside = if totals == Some(Subtotals::AtTop) {
+                total.to_string()
+            } else {
+                String::new()
+            };
+            out.push_str(&format!("{label},{beside}\n"));
+            compact_rows(group, depth + 1, totals, out);
+            if totals == Some(Subtotals::AtBottom) {
+                out.push_str(&format!("{label} Total,{total}\n"));
+            }
+        }
+        start = end;
     }
 }

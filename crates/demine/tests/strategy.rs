@@ -1136,6 +1136,15 @@ fn forecasts_learned_from_a_monthly_history() {
         err.contains(&format!("pivot-wrong.csv: line {last_line}, column 'Сума з Площа, м²'")),
         "{err}"
     );
+    // So is a year's total inside an operator (Ukrainian Excel groups dates by year and `січ`),
+    // with the refusal in Ukrainian.
+    let by_year = "Назви рядків;Сума з Площа, м²\nHALO;30\n2024;40\nсіч;10\nлют;20\nЗагальний підсумок;30\n";
+    let (code, _, err) = read_by(&s.file("pivot-years.csv", by_year), &["--lang", "uk"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("pivot-years.csv: рядок 3, стовпець 'Сума з Площа, м²': '2024' — підсумок групи, але його"),
+        "{err}"
+    );
     // Problems in a workbook are at the sheet's row; a sheet that is not there is named.
     let (code, _, err) = read_by(&book_path, &["--sheet", "2023"]);
     assert_eq!(code, 2, "{err}");

@@ -7,10 +7,14 @@
 //! the last label's; its rows are the figures, and the labels above them say whose and when.
 //!
 //! Like [`super::wide`], the table is written as the long table the reader knows and read by
-//! it, so every check of a long history holds, and a problem is placed back at its line.
+//! it, so every check of a long history holds, and a problem is placed back at its line. The
+//! outermost groups' totals go to the reader as subtotal rows; the totals of groups inside them
+//! (a year's, a quarter's) are checked here against their figures, read as the reader read the
+//! file's numbers.
 
 use super::wide::{placed_back, Origin, MONTH};
 use super::*;
+use std::collections::HashMap;
 
 /// What a label of the row-label column reads as.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,9 +31,17 @@ enum Label {
     Organisation,
 }
 
+/// A row of the table: its line, its label as written, what the label reads as, and the cells
+/// of the value columns.
+type LabelRow = (u64, String, Label, Vec<String>);
+
 impl Label {
     fn of(cell: &str) -> Label {
         let cell = cell.trim();
+        // First: a month's subtotal under its group (`2024-01 Total`) would read as the month.
+        if is_total_label(cell) || subtotal_label(cell).is_some() {
+            return Label::Total;
+        }
         if let Some(m) = YearMonth::parse(cell) {
             return Label::Month(m);
         }
@@ -44,9 +56,6 @@ impl Label {
             if let Some(m) = YearMonth::month_of_year(cell) {
                 return Label::MonthOfYear(m);
             }
-        }
-        if is_total_label(cell) || subtotal_label(cell).is_some() {
-            return Label::Total;
         }
         if quarter_of_year(cell).is_some() || Quarter::parse(cell).is_some() {
             return Label::QuarterOfYear;
@@ -103,15 +112,7 @@ fn check_levels<V>(rows: &[(u64, String, Label, V)], name: &str, column: &str) -
             ));
         }
     }
-    // Levels in the order they first come, outermost first.
-    let mut order = Vec::new();
-    for (_, _, label, _) in rows.iter().filter(|(_, _, label, _)| *label != Label::Total) {
-        let level = std::mem::discriminant(label);
-        if !order.contains(&level) {
-            order.push(level);
-        }
-    }
-    let depth = |label: &Label| order.iter().position(|l| *l == std::mem::discriminant(label));
+    let depth = depth_of_levels(rows);
     let mut above: Option<(&u64, &String, &Label, usize)> = None;
     for (line, text, label, _) in rows {
         let Some(d) = depth(label) else {
@@ -132,6 +133,132 @@ fn check_levels<V>(rows: &[(u64, String, Label, V)], name: &str, column: &str) -
             ));
         }
         above = Some((line, text, label, d));
+    }
+    Ok(())
+}
+
+/// Each label's depth among the table's levels, in the order they first come (0 the
+/// outermost); `None` for a total, which is of no level.
+fn depth_of_levels<V>(rows: &[(u64, String, Label, V)]) -> impl Fn(&Label) -> Option<usize> {
+    let mut order = Vec::new();
+    for (_, _, label, _) in rows.iter().filter(|(_, _, label, _)| *label != Label::Total) {
+        let level = std::mem::discriminant(label);
+        if !order.contains(&level) {
+            order.push(level);
+        }
+    }
+    move |label: &Label| order.iter().position(|l| *l == std::mem::discriminant(label))
+}
+
+/// Moves each subtotal shown under its group (`2024 Total` after the year's months, Excel's
+/// other layout) to its group's label, where subtotals shown at the top of the group are, so
+/// that groups inside groups are checked alike and the levels read in their order. A subtotal
+/// whose group is not open above it, or whose label already has a value, stays a total row.
+/// Also where each moved total was: the label's line → the total's.
+fn subtotals_at_their_labels(mut rows: Vec<LabelRow>) -> (Vec<LabelRow>, HashMap<u64, u64>) {
+    let depth = depth_of_levels(&rows);
+    let figures = rows.iter().filter_map(|(_, _, label, _)| depth(label)).max();
+    // The groups open above the current row: (depth, index in `rows`).
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut moved = vec![false; rows.len()];
+    let mut total_lines = HashMap::new();
+    for at in 0..rows.len() {
+        if let Some(d) = depth(&rows[at].2) {
+            while open.last().is_some_and(|&(above, _)| above >= d) {
+                open.pop();
+            }
+            if Some(d) != figures {
+                open.push((d, at));
+            }
+            continue;
+        }
+        let group = subtotal_label(&rows[at].1).and_then(|what| {
+            let what = what.to_lowercase();
+            open.iter().rposition(|&(_, k)| rows[k].1.to_lowercase() == what)
+        });
+        match group {
+            Some(g) if rows[open[g].1].3.iter().all(String::is_empty) => {
+                rows[open[g].1].3 = std::mem::take(&mut rows[at].3);
+                total_lines.insert(rows[open[g].1].0, rows[at].0);
+                moved[at] = true;
+                open.truncate(g);
+            }
+            // A total ends the groups above it.
+            _ => open.clear(),
+        }
+    }
+    let rows = rows
+        .into_iter()
+        .zip(moved)
+        .filter(|(_, moved)| !moved)
+        .map(|(row, _)| row)
+        .collect();
+    (rows, total_lines)
+}
+
+/// Checks the totals beside the labels of levels inside the outermost (a year's or a quarter's
+/// within an organisation) against the figures under each, their cells read as the file's
+/// others were (`numbers`). The reader checks the outermost level's, written as subtotal rows.
+fn check_inner_totals(
+    rows: &[LabelRow],
+    is_figure: impl Fn(&Label) -> bool,
+    total_line: impl Fn(&u64) -> u64,
+    value_names: &[String],
+    area_unit: AreaUnit,
+    numbers: NumberFormat,
+    name: &str,
+) -> Result<(), HistoryError> {
+    let areas = AreaColumns {
+        columns: value_names.iter().cloned().enumerate().collect(),
+        unit: area_unit,
+        numbers,
+    };
+    let area_m2 = |line: u64, values: &[String]| {
+        areas
+            .area_m2(&csv::StringRecord::from(values.to_vec()))
+            .map_err(|(column, problem)| HistoryError::Value {
+                path: name.into(),
+                line,
+                column,
+                problem,
+            })
+    };
+    let depth = depth_of_levels(rows);
+    // The groups open above the current row that carry a total: (depth, line, label, total, sum).
+    let mut open: Vec<(usize, u64, &str, f64, f64)> = Vec::new();
+    let close = |(_, line, text, total, sum): (usize, u64, &str, f64, f64)| {
+        check_total(total, sum, "the rows under it").map_err(|problem| HistoryError::Value {
+            path: name.into(),
+            line,
+            column: value_names[0].clone(),
+            problem: format!(
+                "'{text}' is a group's total, but {problem}: correct that total, or clear it (a pivot table computes it)"
+            ),
+        })
+    };
+    for (line, text, label, values) in rows {
+        let blank = values.iter().all(String::is_empty);
+        if is_figure(label) {
+            if !blank {
+                let area = area_m2(*line, values)?;
+                for group in &mut open {
+                    group.4 += area;
+                }
+            }
+            continue;
+        }
+        // A label ends the groups of its level and those inside them; a total ends every group.
+        let d = depth(label).unwrap_or(0);
+        while open.last().is_some_and(|group| group.0 >= d) {
+            close(open.pop().expect("checked"))?;
+        }
+        if d > 0 && !blank {
+            let line = total_line(line);
+            open.push((d, line, text, area_m2(line, values)?, 0.0));
+        }
+    }
+    while let Some(group) = open.pop() {
+        close(group)?;
     }
     Ok(())
 }
@@ -287,7 +414,7 @@ fn read(
         message: e.to_string(),
     };
     let cell = |r: &csv::StringRecord, k: usize| r.get(k).unwrap_or("").trim().to_string();
-    let rows: Vec<(u64, String, Label, Vec<String>)> = records
+    let rows: Vec<LabelRow> = records
         .iter()
         .filter(|(_, r)| !r.iter().all(|field| field.trim().is_empty()))
         .map(|(line, r)| {
@@ -296,6 +423,9 @@ fn read(
             (*line, label.clone(), Label::of(&label), values)
         })
         .collect();
+    let (rows, total_lines) = subtotals_at_their_labels(rows);
+    // Where a group's total is written: beside its label, or under the group.
+    let total_line = |label_line: &u64| total_lines.get(label_line).copied().unwrap_or(*label_line);
     check_levels(&rows, name, &names[label_column])?;
     // The figures are the rows of the innermost level, the last label's that is not a total.
     let innermost_is_month = rows
@@ -304,6 +434,11 @@ fn read(
         .find(|(_, _, label, _)| !matches!(label, Label::Total | Label::QuarterOfYear | Label::Year(_)))
         .is_some_and(|(_, _, label, _)| label.is_of_the_month());
     let organisations = rows.iter().any(|(_, _, label, _)| *label == Label::Organisation);
+    let is_figure = |label: &Label| match label {
+        Label::Organisation => !innermost_is_month,
+        Label::Month(_) | Label::MonthOfYear(_) => innermost_is_month,
+        Label::Year(_) | Label::QuarterOfYear | Label::Total => false,
+    };
     let area_field = area_unit.field();
     let label_name = names[label_column].as_str();
     // One value column is the long table's area field; several (one per outcome) keep their
@@ -330,7 +465,7 @@ fn read(
     };
     // The outermost level's labels carry their group's total beside them (Excel's subtotals at
     // the top of each group): each is checked, as a subtotal row after its group, against the
-    // group's figures.
+    // group's figures. Those of the levels inside are checked once the file is read.
     let level = |label: &Label| std::mem::discriminant(label);
     let outermost = rows
         .iter()
@@ -353,35 +488,25 @@ fn read(
         if *label == Label::Total || Some(level(label)) == outermost {
             close_group(&mut long, &mut origins, &mut group_total)?;
         }
-        let is_figure = match label {
-            Label::Organisation => {
-                organisation = Some(text);
-                !innermost_is_month
-            }
-            Label::Month(m) => {
-                month = Some(m.to_string());
-                innermost_is_month
-            }
-            Label::Year(y) => {
-                year = Some(*y);
-                false
-            }
+        match label {
+            Label::Organisation => organisation = Some(text),
+            Label::Month(m) => month = Some(m.to_string()),
+            Label::Year(y) => year = Some(*y),
             Label::MonthOfYear(m) => {
                 // A month's name with no year above it is passed on as written: the reader
                 // says it is not a month.
                 month = Some(year.map_or_else(|| text.clone(), |y| format!("{y}-{m:02}")));
-                innermost_is_month
             }
-            Label::QuarterOfYear => false,
+            Label::QuarterOfYear => {}
             Label::Total => {
                 // A total names no month: the reader checks it against the rows above.
                 write(&mut long, text, "", &strs(values)).map_err(io)?;
                 origins.push(origin(*line));
-                false
             }
-        };
+        }
+        let is_figure = is_figure(label);
         if !is_figure && Some(level(label)) == outermost && !blank {
-            group_total = Some((*line, text.clone(), values));
+            group_total = Some((total_line(line), text.clone(), values));
         }
         if !is_figure || blank {
             continue;
@@ -417,6 +542,16 @@ fn read(
     };
     let mut file =
         parse_history_file(&long, name, &long_map).map_err(|e| placed_back(e, &origins, area_field, names))?;
+    let value_names: Vec<String> = area_columns.iter().map(|&k| names[k].clone()).collect();
+    check_inner_totals(
+        &rows,
+        is_figure,
+        total_line,
+        &value_names,
+        area_unit,
+        file.reading.numbers,
+        name,
+    )?;
     file.reading.row_labels_column = Some(label_name.to_string());
     Ok(file)
 }
