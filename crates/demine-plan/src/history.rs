@@ -869,7 +869,8 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
         },
     };
     let slash_day_first = day_first(records.iter().filter_map(|(_, r)| r.get(mi)));
-    let labels_left_out = oi.is_some_and(|oi| organisations_named_once(&records, oi, mi, map.sum_rows));
+    let labels_left_out = oi.is_some_and(|oi| organisations_named_once(&records, oi, mi, yi, map.sum_rows));
+    let mut year_above: Option<String> = None;
     let mut label_above: Option<String> = None;
     let mut rows_labelled_from_above = 0;
     let mut out = Vec::new();
@@ -948,17 +949,23 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
             }
             (None, _) => None,
         };
-        let of_year = |yi: usize| {
-            let year = rec.get(yi).unwrap_or("").trim().parse::<i32>().ok()?;
-            YearMonth::in_history(year, YearMonth::month_of_year(ms)?)
+        // A pivot table in tabular form leaves a row's year blank under the row that names it,
+        // as it leaves the organisation.
+        let year = match year_cell {
+            "" if labels_left_out && os.is_empty() => year_above.clone().unwrap_or_default(),
+            named => {
+                year_above = (!named.is_empty()).then(|| named.to_string());
+                named.to_string()
+            }
         };
+        let of_year = |_| YearMonth::in_history(year.parse::<i32>().ok()?, YearMonth::month_of_year(ms)?);
         let month = slash_month.or_else(|| YearMonth::parse(ms)).or_else(|| yi.and_then(of_year)).or_else(|| YearMonth::from_spreadsheet_serial(ms)).ok_or_else(|| match yi {
             Some(yi) => bad(
                 &month_column,
                 format!(
                     "'{}' in year '{}' (column '{}') is not a month; write the month of the year, 1–12 or its name, with a year from 1900 to 2200, or YYYY-MM",
                     ms.trim(),
-                    rec.get(yi).unwrap_or("").trim(),
+                    year,
                     names[yi]
                 ),
             ),
@@ -1243,17 +1250,30 @@ fn well_formed(
 /// Whether the organisation column is a pivot table's with its labels not repeated: each
 /// organisation named on the first of its rows only, the rows under it blank. Then the first
 /// data row names its organisation, no organisation is named twice, some rows are blank, and
-/// (unless rows are added up) no month repeats under one name, so that reading a blank as the
-/// name above it gives each organisation's months once. Total rows are left aside.
-fn organisations_named_once(records: &[(u64, csv::StringRecord)], oi: usize, mi: usize, sum_rows: bool) -> bool {
+/// (unless rows are added up) no month repeats under one name (with its year, from a year
+/// column, blank under the row that names it as in the same pivot), so that reading a blank as
+/// the name above it gives each organisation's months once. Total rows are left aside.
+fn organisations_named_once(
+    records: &[(u64, csv::StringRecord)],
+    oi: usize,
+    mi: usize,
+    yi: Option<usize>,
+    sum_rows: bool,
+) -> bool {
     let total_cell = |c: &str| is_total_label(c) || subtotal_label(c).is_some();
     let mut named: BTreeSet<&str> = BTreeSet::new();
-    let mut months_under_name: BTreeSet<&str> = BTreeSet::new();
+    // Each month under the name with its year, the year above when its cell is blank.
+    let mut months_under_name: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut year_above = "";
     let mut blanks = 0;
     for (_, rec) in records {
         let (os, ms) = (rec.get(oi).unwrap_or("").trim(), rec.get(mi).unwrap_or("").trim());
-        if rec.iter().all(|field| field.trim().is_empty()) || total_cell(os) || total_cell(ms) {
+        let ys = yi.and_then(|k| rec.get(k)).map_or("", str::trim);
+        if rec.iter().all(|field| field.trim().is_empty()) || total_cell(os) || total_cell(ms) || total_cell(ys) {
             continue;
+        }
+        if !ys.is_empty() || !os.is_empty() {
+            year_above = ys;
         }
         if os.is_empty() {
             if named.is_empty() {
@@ -1266,7 +1286,7 @@ fn organisations_named_once(records: &[(u64, csv::StringRecord)], oi: usize, mi:
             }
             months_under_name.clear();
         }
-        if !months_under_name.insert(ms) && !sum_rows {
+        if !months_under_name.insert((year_above, ms)) && !sum_rows {
             return false;
         }
     }

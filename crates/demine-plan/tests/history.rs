@@ -639,7 +639,8 @@ fn a_pivot_tables_subtotals_are_checked_and_skipped() {
 
 /// Excel's tabular pivot with dates grouped by year totals each year under its months, in the
 /// year column (`2024 Total`), and each organisation under its years: a total of groups is
-/// checked against all of them, not only the last, and a wrong one is still refused.
+/// checked against all of them, not only the last, and a wrong one is still refused. Labels not
+/// repeated, the year like the organisation, read as the ones above.
 #[test]
 fn a_pivot_tables_subtotals_of_groups_of_groups_are_checked() {
     let plain = "Operator,Year,Month,Area\nHALO,2024,1,1000\nHALO,2024,2,2000\nHALO,2025,1,500\nFSD,2024,1,700\n";
@@ -659,7 +660,20 @@ fn a_pivot_tables_subtotals_of_groups_of_groups_are_checked() {
             e.starts_with(&format!("pivot.csv: line {line}, column 'Area': '")) && e.contains("is a total row"),
             "{e}"
         );
-    }
+    } // Without its labels repeated (Excel's default), each organisation and year is named on the
+      // first of its rows only.
+    let named_once = "Operator,Year,Month,Area\nHALO,2024,1,1000\n,,2,2000\n,2024 Total,,3000\n\
+        ,2025,1,500\n,2025 Total,,500\nHALO Total,,,3500\n\
+        FSD,2024,1,700\n,2024 Total,,700\nFSD Total,,,700\nGrand Total,,,4200\n";
+    assert_eq!(parse_history(named_once, "pivot.csv", &map).unwrap(), want);
+    // A year left blank on a row that names its organisation is still no month.
+    let e = parse_history(&named_once.replace("FSD,2024,1,700", "FSD,,1,700"), "pivot.csv", &map)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("pivot.csv: line 8, column 'Month': '1' in year '' (column 'Year') is not a month"),
+        "{e}"
+    );
 }
 
 /// Programmes report in hectares or km² as often as in m²: a column named `area_ha` or
