@@ -1502,6 +1502,7 @@ pub fn history_json(a: &HistoryAnswer) -> Value {
         "month_columns": a.gaps().reading.month_columns,
         "lines_above_header": a.gaps().reading.lines_above_header,
         "row_labels_column": a.gaps().reading.row_labels_column,
+        "column_labels_caption": a.gaps().reading.column_labels_caption.as_ref().map(|(caption, _)| caption),
         "sheet": a.gaps().read_as.sheet.as_ref().map(|(sheet, _)| sheet),
         "encoding": a.gaps().read_as.encoding,
         "area_columns_by_unit": a.gaps().reading.area_columns_by_unit.as_ref().map(|(columns, unit)| json!({

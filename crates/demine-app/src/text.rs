@@ -424,6 +424,17 @@ pub fn history_text(answer: &crate::plan::HistoryAnswer, runs: usize, seed: u64,
             )
         );
     }
+    if let Some((caption, unit)) = &gaps.reading.column_labels_caption {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr_fill(
+                lang,
+                "  note: the table is a pivot table with its months across the columns: its caption ('{}', Column Labels) was left aside, with the line of years above the months when dates were grouped, and the areas read in {}; if that is not their unit, map it with --columns area_ha=months",
+                &[caption, &area_unit_symbol(lang, *unit)]
+            )
+        );
+    }
     if let Some((sheet, sheets)) = gaps.read_as.sheet.as_ref().filter(|(_, sheets)| sheets.len() > 1) {
         let _ = writeln!(
             out,

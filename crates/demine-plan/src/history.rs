@@ -62,6 +62,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+mod column_labels;
 mod quarter;
 mod row_labels;
 mod wide;
@@ -603,6 +604,10 @@ pub struct HistoryReading {
     /// The column of a pivot table's row labels, when the table is in Excel's compact form:
     /// organisations and their months (or months and their organisations) in one column.
     pub row_labels_column: Option<String>,
+    /// A pivot table's caption above its header (`Sum of area_m2 | Column Labels`: what it sums),
+    /// with the unit the areas were read in; the caption, and the years' line of grouped dates
+    /// when there was one, were left aside.
+    pub column_labels_caption: Option<(String, AreaUnit)>,
     /// How the area cells write their numbers, for a layout's reader that reads cells the long
     /// table left out (a compact pivot's inner totals) as the file's others were read.
     pub(crate) numbers: NumberFormat,
@@ -628,6 +633,18 @@ pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<Mont
 /// of one cell at most, [`MAX_TITLE_LINES`] at most); lines are still counted from the top of
 /// the file.
 pub fn parse_history_file(text: &str, name: &str, map: &ColumnMap) -> Result<HistoryFile, HistoryError> {
+    if let Some((text, map, caption)) = column_labels::one_header(text, map) {
+        let mut file = parse_table_under_title(&text, name, &map)?;
+        file.reading.column_labels_caption = Some((caption, map.area_unit));
+        // The lines above the header were the caption's, not a title.
+        file.reading.lines_above_header = 0;
+        return Ok(file);
+    }
+    parse_table_under_title(text, name, map)
+}
+
+/// [`parse_history_table`] under any title lines.
+fn parse_table_under_title(text: &str, name: &str, map: &ColumnMap) -> Result<HistoryFile, HistoryError> {
     let (title_lines, header_at) = title_above_header(text);
     if title_lines == 0 {
         return parse_history_table(text, name, map);

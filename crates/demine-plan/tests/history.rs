@@ -1453,3 +1453,56 @@ fn a_compact_pivot_checks_the_totals_inside_each_organisation() {
         "{e}"
     );
 }
+
+/// A pivot table with its months across the columns, as Excel copies it, has a caption line
+/// above its header (`Sum of area_m2 | Column Labels`), and with dates grouped, a line of years
+/// above the months of the year: it reads as the long table, in the unit its caption names,
+/// and its problems are placed at their line in the file.
+#[test]
+fn a_pivot_with_its_months_across_the_columns_reads_under_its_caption() {
+    let long = "month,organisation,area_m2\n2024-01,HALO,10000\n2024-02,HALO,20000\n2025-01,HALO,5000\n\
+                2024-01,FSD,5000\n2024-02,FSD,15000\n2025-01,FSD,5000\n";
+    let plain = parse_history_file(long, "l.csv", &ColumnMap::default()).unwrap();
+    let want = figures(&plain);
+    let months = "Sum of area_m2,Column Labels,,,,\n\
+                  Row Labels,2024-01,2024-02,2025-01,Grand Total\n\
+                  HALO,10000,20000,5000,35000\nFSD,5000,15000,5000,25000\nGrand Total,15000,35000,10000,60000\n";
+    let file = parse_history_file(months, "p.csv", &ColumnMap::default()).unwrap();
+    assert_eq!(figures(&file), want);
+    assert_eq!(
+        file.reading.column_labels_caption,
+        Some(("Sum of area_m2".to_string(), AreaUnit::SquareMetres))
+    );
+    assert_eq!(file.reading.lines_above_header, 0);
+    let years = "Сума з Площа (га);Назви стовпців;;;;\n\
+                 ;2024;;2024 Підсумок;2025;Загальний підсумок\n\
+                 Назви рядків;січ;лют;;січ;\n\
+                 HALO;1;2;3;0,5;3,5\n\
+                 FSD;0,5;1,5;2;0,5;2,5\n\
+                 Загальний підсумок;1,5;3,5;5;1;6\n";
+    let file = parse_history_file(years, "p.csv", &ColumnMap::default()).unwrap();
+    assert_eq!(figures(&file), want);
+    assert_eq!(
+        file.reading.column_labels_caption.map(|(_, unit)| unit),
+        Some(AreaUnit::Hectares)
+    );
+    let e = parse_history_file(&years.replace("FSD;0,5", "FSD;-0,5"), "p.csv", &ColumnMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("p.csv: line 5, column '2024-01': -0,5 ha: released area cannot be negative"),
+        "{e}"
+    );
+    // Without the caption's `Column Labels` the first line is a header like any other.
+    let e = parse_history_file(
+        &months.replace("Column Labels", "Notes"),
+        "p.csv",
+        &ColumnMap::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with("p.csv: line 2, column '(row)': 5 cells where the header has 6"),
+        "{e}"
+    );
+}

@@ -1136,6 +1136,45 @@ fn forecasts_learned_from_a_monthly_history() {
         err.contains(&format!("pivot-wrong.csv: line {last_line}, column 'Сума з Площа, м²'")),
         "{err}"
     );
+    // The same pivot with its months across the columns, as Ukrainian Excel copies it: a caption
+    // line above the header, read for the unit and left aside.
+    let months: std::collections::BTreeSet<&String> = by_operator
+        .iter()
+        .flat_map(|(_, m)| m.iter().map(|(month, _)| month))
+        .collect();
+    let mut across = format!(
+        "Сума з Площа, м²;Назви стовпців{}\nНазви рядків",
+        ";".repeat(months.len())
+    );
+    for month in &months {
+        across.push_str(&format!(";{month}"));
+    }
+    across.push_str(";Загальний підсумок\n");
+    for (org, by_month) in &by_operator {
+        across.push_str(org);
+        for month in &months {
+            let cell = by_month
+                .iter()
+                .find(|(m, _)| m == *month)
+                .map_or(String::new(), |(_, a)| a.to_string());
+            across.push_str(&format!(";{cell}"));
+        }
+        across.push_str(&format!(";{}\n", by_month.iter().map(|(_, a)| a).sum::<f64>()));
+    }
+    let across_path = s.file("pivot-across.csv", &across);
+    let (code, out, err) = read_by(&across_path, &["--json"]);
+    assert_eq!(code, 0, "{err}");
+    let read: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(read["column_labels_caption"], "Сума з Площа, м²", "{read}");
+    for k in ["p10", "p50", "p90"] {
+        assert_eq!(monthly[k], read[k], "{k}: {monthly} {read}");
+    }
+    let (code, out, err) = read_by(&across_path, &["--lang", "uk"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("таблиця — зведена, з місяцями в стовпцях: її підпис ('Сума з Площа, м²', Назви стовпців)"),
+        "{out}"
+    );
     // So is a year's total inside an operator (Ukrainian Excel groups dates by year and `січ`),
     // with the refusal in Ukrainian.
     let by_year = "Назви рядків;Сума з Площа, м²\nHALO;30\n2024;40\nсіч;10\nлют;20\nЗагальний підсумок;30\n";

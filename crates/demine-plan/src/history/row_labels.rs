@@ -342,6 +342,15 @@ pub(super) fn read_row_labels(
     }))
 }
 
+/// A value header without the prefix a pivot table gives it (`Sum of area_m2` → `area_m2`).
+pub(super) fn without_value_prefix(header: &str) -> String {
+    let lower = header.to_lowercase();
+    VALUE_PREFIXES
+        .iter()
+        .find_map(|p| lower.starts_with(p).then(|| header.get(p.len()..)).flatten())
+        .map_or_else(|| header.to_string(), |rest| rest.trim().to_string())
+}
+
 /// The value columns beside the labels, with their unit: the area as mapped or named (also
 /// after a pivot's `Sum of`; mapped `A+B+C`, their sum), the columns whose headers name an area
 /// unit (one, or one per outcome), or the only other column (in m² unless mapped
@@ -352,17 +361,7 @@ fn value_columns(
     names: &[String],
     label_column: usize,
 ) -> Option<(Vec<usize>, AreaUnit, bool)> {
-    let unprefixed: Vec<String> = names
-        .iter()
-        .map(|n| {
-            let lower = n.to_lowercase();
-            VALUE_PREFIXES
-                .iter()
-                .find_map(|p| lower.starts_with(p).then(|| n.get(p.len()..)).flatten())
-                .map(|rest| rest.trim().to_string())
-                .unwrap_or_else(|| n.clone())
-        })
-        .collect();
+    let unprefixed: Vec<String> = names.iter().map(|n| without_value_prefix(n)).collect();
     let named = |column: &str| {
         column_position(names, column)
             .or_else(|| column_position(&unprefixed, column))

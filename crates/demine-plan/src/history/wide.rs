@@ -60,7 +60,8 @@ pub(super) const MONTH: &str = "month";
 /// table). `organisation` and `year` are the columns found for them, `delimiter` the file's. The organisation column is the one mapped or named
 /// as usual, else the one column that is neither a month, the year nor a total; without it each
 /// row is the whole programme's. The areas are m² unless `area_ha` or `area_km2` is mapped (to
-/// any name: the months' columns hold them); a total column is left aside (its months are read).
+/// any name: the months' columns hold them); a total column (`Total`, a year's `2024 Total`) is
+/// left aside (its months are read).
 pub(super) fn read_months_across(
     rows: Records<'_, '_>,
     name: &str,
@@ -76,7 +77,8 @@ pub(super) fn read_months_across(
     }
     let is_month = |k: usize| months.iter().any(|&(m, _)| m == k);
     let organisation = organisation.or_else(|| {
-        let mut others = (0..names.len()).filter(|&k| !is_month(k) && Some(k) != year && !is_total_label(&names[k]));
+        let is_total = |k: usize| is_total_label(&names[k]) || subtotal_label(&names[k]).is_some();
+        let mut others = (0..names.len()).filter(|&k| !is_month(k) && Some(k) != year && !is_total(k));
         match (others.next(), others.next(), map.organisation_required) {
             (Some(k), None, false) => Some(k),
             _ => None,
