@@ -278,6 +278,87 @@ proptest! {
         prop_assert_eq!(across, down);
     }
 
+    /// A history as Excel copies a pivot table with its months across the columns: a caption
+    /// line (`Sum of area_m2 | Column Labels`) above the header, the months as `2024-01`, or with
+    /// dates grouped a line of years (and each year's total column) above the months of the
+    /// year, a grand total column and row, reads as the same rows as the long table.
+    #[test]
+    fn a_pivot_across_the_columns_reads_under_its_caption(
+        history in prop::collection::btree_map((0usize..3, 0i64..30), 0u64..1_000_000, 1..60),
+        grouped in any::<bool>(),
+    ) {
+        let organisations = ["HALO", "FSD", "ДСНС"];
+        let month = |k: i64| YearMonth::new(2020, 1).unwrap().plus(k);
+        let month_names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        let months: Vec<i64> = history.keys().map(|&(_, k)| k).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        prop_assume!(months.len() >= 2);
+        // The columns: a month's (its index in `months`), or a year's total.
+        enum Column { Month(i64), YearTotal(i32) }
+        let mut columns = Vec::new();
+        for (at, &k) in months.iter().enumerate() {
+            columns.push(Column::Month(k));
+            let last_of_year = months.get(at + 1).is_none_or(|&next| month(next).year != month(k).year);
+            if grouped && last_of_year {
+                columns.push(Column::YearTotal(month(k).year));
+            }
+        }
+        let cells_of = |org: Option<usize>| -> Vec<String> {
+            let area = |k: i64| history.iter().filter(|(&(o, m), _)| m == k && org.is_none_or(|org| o == org)).map(|(_, a)| a).sum::<u64>();
+            let present = |k: i64| history.keys().any(|&(o, m)| m == k && org.is_none_or(|org| o == org));
+            let mut cells: Vec<String> = columns.iter().map(|c| match c {
+                Column::Month(k) => if present(*k) { area(*k).to_string() } else { String::new() },
+                Column::YearTotal(y) => months.iter().filter(|&&k| month(k).year == *y).map(|&k| area(k)).sum::<u64>().to_string(),
+            }).collect();
+            cells.push(months.iter().map(|&k| area(k)).sum::<u64>().to_string());
+            cells
+        };
+        let mut pivot = format!("Sum of area_m2,Column Labels{}\n", ",".repeat(columns.len()));
+        if grouped {
+            let mut year_above = None;
+            let mut years = String::new();
+            let mut names = String::from("Row Labels");
+            for c in &columns {
+                match c {
+                    Column::Month(k) => {
+                        let m = month(*k);
+                        years.push(',');
+                        if year_above != Some(m.year) {
+                            years.push_str(&m.year.to_string());
+                            year_above = Some(m.year);
+                        }
+                        names.push_str(&format!(",{}", month_names[m.month as usize - 1]));
+                    }
+                    Column::YearTotal(y) => {
+                        years.push_str(&format!(",{y} Total"));
+                        names.push(',');
+                    }
+                }
+            }
+            pivot.push_str(&format!("{years},Grand Total\n{names},\n"));
+        } else {
+            let header: Vec<String> = months.iter().map(|&k| month(k).to_string()).collect();
+            pivot.push_str(&format!("Row Labels,{},Grand Total\n", header.join(",")));
+        }
+        let mut long = String::from("organisation,month,area_m2\n");
+        for (org, name) in organisations.iter().enumerate() {
+            if !history.keys().any(|&(o, _)| o == org) {
+                continue;
+            }
+            pivot.push_str(&format!("{name},{}\n", cells_of(Some(org)).join(",")));
+            for (&(_, k), area) in history.iter().filter(|((o, _), _)| *o == org) {
+                long.push_str(&format!("{name},{},{area}\n", month(k)));
+            }
+        }
+        pivot.push_str(&format!("Grand Total,{}\n", cells_of(None).join(",")));
+        let read = |text: &str| parse_history_file(text, "p.csv", &ColumnMap::default()).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")));
+        let (mut across, mut down) = (read(&pivot)?, read(&long)?);
+        for rows in [&mut across.rows, &mut down.rows] {
+            rows.sort_by(|a, b| (&a.organisation, a.month).cmp(&(&b.organisation, b.month)));
+        }
+        prop_assert_eq!(&across.rows, &down.rows);
+        prop_assert_eq!(across.reading.column_labels_caption.map(|(caption, _)| caption), Some("Sum of area_m2".to_string()));
+    }
+
     /// A history as a pivot table in Excel's compact form (one column of row labels:
     /// organisations with their months under them, months with their organisations, or
     /// organisations, years, quarters in any usual spelling and months of the year; every
