@@ -941,10 +941,32 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
                 (Ok(()), _) => {}
                 (Err(_), Some(k)) => after_totals.truncate(k + 1),
                 (Err(problem), None) => {
+                    // A total of groups with none of its rows since the last total (`HALO
+                    // Total` under `2025 Total`) is told against its organisation's groups
+                    // above it, not the nothing since that total.
+                    let of_groups = (0..after_totals.len() - 1).filter_map(since).find(|t| {
+                        !t.rows.is_empty() && t.rows.iter().all(|r| Some(r.organisation.as_str()) == t.organisation)
+                    });
+                    let none_of_its_own = !total
+                        .rows
+                        .iter()
+                        .any(|r| total.organisation.is_none_or(|o| r.organisation == o));
+                    let problem = match of_groups {
+                        Some(t) if none_of_its_own => check_total_row(
+                            area,
+                            &TotalRow {
+                                which: "the rows of the groups above it",
+                                ..t
+                            },
+                        )
+                        .err()
+                        .unwrap_or(problem),
+                        _ => problem,
+                    };
                     return Err(bad(
                         &areas.columns[0].1,
                         format!("'{}' is a total row, but {problem}", total.label),
-                    ))
+                    ));
                 }
             }
             after_totals.push(out.len());

@@ -650,6 +650,18 @@ fn a_pivot_tables_subtotals_of_groups_of_groups_are_checked() {
     let map = ColumnMap::parse("organisation=Operator,year=Year,month=Month,area_m2=Area").unwrap();
     let want = parse_history(plain, "plain.csv", &map).unwrap();
     assert_eq!(parse_history(nested, "pivot.csv", &map).unwrap(), want);
+    // A wrong total of groups is told against its groups' rows.
+    let e = parse_history(
+        &nested.replace("HALO Total,,,3500", "HALO Total,,,4500"),
+        "pivot.csv",
+        &map,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("its 4,500 m² is not the sum of the rows of the groups above it for HALO (3,500 m²)"),
+        "{e}"
+    );
     for (wrong, line) in [
         (nested.replace("HALO Total,,,3500", "HALO Total,,,4500"), 7),
         (nested.replace("HALO,2024 Total,,3000", "HALO,2024 Total,,2000"), 4),
