@@ -655,6 +655,30 @@ fn parse_table_under_title(text: &str, name: &str, map: &ColumnMap) -> Result<Hi
     Ok(file)
 }
 
+/// The cells of one line under `delimiter`, trimmed (of a byte-order mark too); none for a blank
+/// line, `None` when the line is not well-formed CSV.
+fn line_cells(line: &str, delimiter: u8) -> Option<Vec<String>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(line.as_bytes());
+    let mut record = csv::StringRecord::new();
+    match rdr.read_record(&mut record) {
+        Ok(true) => Some(
+            record
+                .iter()
+                .map(|cell| {
+                    cell.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+                        .to_string()
+                })
+                .collect(),
+        ),
+        Ok(false) => Some(Vec::new()),
+        Err(_) => None,
+    }
+}
+
 /// Lines of a title (and blank lines) above a history's header that are left aside, at most.
 pub const MAX_TITLE_LINES: usize = 10;
 
@@ -662,27 +686,7 @@ pub const MAX_TITLE_LINES: usize = 10;
 /// of the lines below them), and where the header begins; (0, 0) when the first line has cells.
 fn title_above_header(text: &str) -> (usize, usize) {
     let one_cell_at_most = |line: &str, delimiter: u8| {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .from_reader(line.as_bytes());
-        let mut record = csv::StringRecord::new();
-        match rdr.read_record(&mut record) {
-            Ok(true) => {
-                record
-                    .iter()
-                    .filter(|cell| {
-                        !cell
-                            .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
-                            .is_empty()
-                    })
-                    .count()
-                    <= 1
-            }
-            Ok(false) => true,
-            Err(_) => false,
-        }
+        line_cells(line, delimiter).is_some_and(|cells| cells.iter().filter(|cell| !cell.is_empty()).count() <= 1)
     };
     let mut at = 0;
     for (k, line) in text.split_inclusive('\n').enumerate() {

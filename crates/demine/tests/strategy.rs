@@ -1074,7 +1074,8 @@ fn forecasts_learned_from_a_monthly_history() {
         ];
         s.run(&[&args[..], more].concat())
     };
-    for (file, key, value) in [(&book_path, "sheet", "Щомісяця"), (&cp1251, "encoding", "windows-1251")] {
+    // The file gives the forecast of the CSV, and JSON says how it was read (`key`: `value`).
+    let reads_as_the_csv = |file: &std::path::Path, key: &str, value: &str| {
         let (code, out, err) = read_by(file, &["--json"]);
         assert_eq!(code, 0, "{err}");
         let read: Value = serde_json::from_str(&out).unwrap();
@@ -1082,7 +1083,14 @@ fn forecasts_learned_from_a_monthly_history() {
         for k in ["p10", "p50", "p90"] {
             assert_eq!(monthly[k], read[k], "{k}: {monthly} {read}");
         }
-    }
+    };
+    let notes_in_ukrainian = |file: &std::path::Path, note: &str| {
+        let (code, out, err) = read_by(file, &["--lang", "uk"]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains(note), "{out}");
+    };
+    reads_as_the_csv(&book_path, "sheet", "Щомісяця");
+    reads_as_the_csv(&cp1251, "encoding", "windows-1251");
     let (code, out, err) = read_by(&book_path, &[]);
     assert_eq!(code, 0, "{err}");
     assert!(
@@ -1114,18 +1122,10 @@ fn forecasts_learned_from_a_monthly_history() {
     let grand: f64 = by_operator.iter().flat_map(|(_, m)| m.iter().map(|(_, a)| a)).sum();
     compact.push_str(&format!("Загальний підсумок;{grand}\n"));
     let compact_path = s.file("pivot-compact.csv", &compact);
-    let (code, out, err) = read_by(&compact_path, &["--json"]);
-    assert_eq!(code, 0, "{err}");
-    let read: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(read["row_labels_column"], "Назви рядків", "{read}");
-    for k in ["p10", "p50", "p90"] {
-        assert_eq!(monthly[k], read[k], "{k}: {monthly} {read}");
-    }
-    let (code, out, err) = read_by(&compact_path, &["--lang", "uk"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("зведена таблиця в компактній формі: її стовпець 'Назви рядків'"),
-        "{out}"
+    reads_as_the_csv(&compact_path, "row_labels_column", "Назви рядків");
+    notes_in_ukrainian(
+        &compact_path,
+        "зведена таблиця в компактній формі: її стовпець 'Назви рядків'",
     );
     // A grand total that is not the sum is refused at its line, in the value column.
     let wrong = compact.replace(&format!("Загальний підсумок;{grand}"), "Загальний підсумок;1");
@@ -1162,18 +1162,10 @@ fn forecasts_learned_from_a_monthly_history() {
         across.push_str(&format!(";{}\n", by_month.iter().map(|(_, a)| a).sum::<f64>()));
     }
     let across_path = s.file("pivot-across.csv", &across);
-    let (code, out, err) = read_by(&across_path, &["--json"]);
-    assert_eq!(code, 0, "{err}");
-    let read: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(read["column_labels_caption"], "Сума з Площа, м²", "{read}");
-    for k in ["p10", "p50", "p90"] {
-        assert_eq!(monthly[k], read[k], "{k}: {monthly} {read}");
-    }
-    let (code, out, err) = read_by(&across_path, &["--lang", "uk"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("таблиця — зведена, з місяцями в стовпцях: її підпис ('Сума з Площа, м²', Назви стовпців)"),
-        "{out}"
+    reads_as_the_csv(&across_path, "column_labels_caption", "Сума з Площа, м²");
+    notes_in_ukrainian(
+        &across_path,
+        "таблиця — зведена, з місяцями в стовпцях: її підпис ('Сума з Площа, м²', Назви стовпців)",
     );
     // So is a year's total inside an operator (Ukrainian Excel groups dates by year and `січ`),
     // with the refusal in Ukrainian.

@@ -20,24 +20,7 @@ const COLUMN_LABELS_HEADERS: [&str; 3] = ["column labels", "назви стов�
 pub(super) fn one_header(text: &str, map: &ColumnMap) -> Option<(String, ColumnMap, String)> {
     let delimiter = sniff_delimiter(text.as_bytes());
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let cells = |line: &str| -> Vec<String> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .from_reader(line.as_bytes());
-        let mut record = csv::StringRecord::new();
-        match rdr.read_record(&mut record) {
-            Ok(true) => record
-                .iter()
-                .map(|c| {
-                    c.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
-                        .to_string()
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
+    let cells = |line: &str| line_cells(line, delimiter).unwrap_or_default();
     let caption_at = lines
         .iter()
         .position(|line| !line.trim().trim_start_matches('\u{feff}').is_empty())?;
