@@ -622,6 +622,22 @@ pub(crate) struct NumberFormat {
     strip_dots: bool,
 }
 
+impl NumberFormat {
+    /// The format of the area `cells` (a unit after a number allowed) of a file whose delimiter
+    /// is `delimiter`.
+    fn of<'a>(cells: impl Iterator<Item = &'a str> + Clone, delimiter: u8) -> NumberFormat {
+        let numbers = cells.map(|c| split_cell_unit(c).0);
+        // A comma file's quoted numbers may have decimal commas too (`"12,5"`, LibreOffice set
+        // to Ukrainian), told by the area column as a whole.
+        let decimal_comma = delimiter != b',' || commas_are_decimal(numbers.clone());
+        NumberFormat {
+            decimal_comma,
+            // In a decimal-comma file, dots group thousands when every area's dots do (12.500 m²).
+            strip_dots: decimal_comma && dots_group_thousands(numbers),
+        }
+    }
+}
+
 /// The rows of [`parse_history_file`].
 pub fn parse_history(text: &str, name: &str, map: &ColumnMap) -> Result<Vec<MonthlyRelease>, HistoryError> {
     parse_history_file(text, name, map).map(|file| file.rows)
@@ -870,24 +886,13 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
     for (k, rec) in rdr.records().enumerate() {
         records.push(well_formed(rec, name, k as u64 + 2, &lines)?);
     }
-    // A comma file's quoted numbers may have decimal commas too (`"12,5"`, LibreOffice set to
-    // Ukrainian), told by the area column as a whole.
-    let area_cells = || {
-        records
-            .iter()
-            .flat_map(|(_, r)| area_columns.iter().filter_map(|&k| r.get(k)))
-            .map(|c| split_cell_unit(c).0)
-    };
-    let decimal_comma = delimiter != b',' || commas_are_decimal(area_cells());
-    // In a decimal-comma file, dots group thousands when every area's dots do (12.500 m²).
-    let strip_dots = decimal_comma && dots_group_thousands(area_cells());
+    let area_cells = records
+        .iter()
+        .flat_map(|(_, r)| area_columns.iter().filter_map(|&k| r.get(k)));
     let areas = AreaColumns {
         columns: area_columns.iter().map(|&k| (k, names[k].clone())).collect(),
         unit: area_unit,
-        numbers: NumberFormat {
-            decimal_comma,
-            strip_dots,
-        },
+        numbers: NumberFormat::of(area_cells, delimiter),
     };
     let slash_day_first = day_first(records.iter().filter_map(|(_, r)| r.get(mi)));
     let labels_left_out = oi.is_some_and(|oi| organisations_named_once(&records, oi, mi, yi, map.sum_rows));

@@ -1458,6 +1458,12 @@ fn a_compact_pivot_checks_the_totals_inside_each_organisation() {
     let right = under.replace("2024 Підсумок;4", "2024 Підсумок;3");
     let file = parse_history_file(&right, "p.csv", &ColumnMap::default()).unwrap();
     assert_eq!(file.rows.len(), 2);
+    // A wrong figure is told at the total of its innermost group, the nearest to it.
+    let e = read(&pivot.replace("лют;2\n", "лют;5\n"));
+    assert!(
+        e.starts_with("p.csv: line 8, column 'Сума з area_ha': 'Кв-л1' is a group's total, but its 30,000 m² is not the sum of the rows under it (60,000 m²)"),
+        "{e}"
+    );
     // A total that is no number.
     let e = read(&pivot.replace("2023;1,5", "2023;n/a"));
     assert!(

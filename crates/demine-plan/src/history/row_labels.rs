@@ -539,18 +539,21 @@ fn read(
         sum_rows: map.sum_rows,
         cumulative: map.cumulative,
     };
-    let mut file =
-        parse_history_file(&long, name, &long_map).map_err(|e| placed_back(e, &origins, area_field, names))?;
     let value_names: Vec<String> = area_columns.iter().map(|&k| names[k].clone()).collect();
-    check_inner_totals(
-        &rows,
-        is_figure,
-        total_line,
-        &value_names,
-        area_unit,
-        file.reading.numbers,
-        name,
-    )?;
+    let check_inner =
+        |numbers| check_inner_totals(&rows, is_figure, total_line, &value_names, area_unit, numbers, name);
+    let mut file = parse_history_file(&long, name, &long_map).map_err(|e| {
+        // A wrong figure shows first in the total of its innermost group, nearer to it than an
+        // organisation's total or the grand total: that one is told, if one is wrong.
+        let cells = rows
+            .iter()
+            .flat_map(|(_, _, _, values)| values.iter().map(String::as_str));
+        match check_inner(NumberFormat::of(cells, delimiter)) {
+            Err(inner) => inner,
+            Ok(()) => placed_back(e, &origins, area_field, names),
+        }
+    })?;
+    check_inner(file.reading.numbers)?;
     file.reading.row_labels_column = Some(label_name.to_string());
     Ok(file)
 }
