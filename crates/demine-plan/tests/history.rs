@@ -1475,7 +1475,7 @@ fn a_compact_pivot_checks_the_totals_inside_each_organisation() {
 /// A pivot table with its months across the columns, as Excel copies it, has a caption line
 /// above its header (`Sum of area_m2 | Column Labels`), and with dates grouped, a line of years
 /// above the months of the year: it reads as the long table, in the unit its caption names,
-/// and its problems are placed at their line in the file.
+/// its total columns checked, and its problems are placed at their line in the file.
 #[test]
 fn a_pivot_with_its_months_across_the_columns_reads_under_its_caption() {
     let long = "month,organisation,area_m2\n2024-01,HALO,10000\n2024-02,HALO,20000\n2025-01,HALO,5000\n\
@@ -1511,6 +1511,33 @@ fn a_pivot_with_its_months_across_the_columns_reads_under_its_caption() {
         e.starts_with("p.csv: line 5, column '2024-01': -0,5 ha: released area cannot be negative"),
         "{e}"
     );
+    // The pivot's total columns, each year's and the grand total, are checked against the row.
+    for (wrong, column, problem) in [
+        (
+            "HALO;1;2;3;0,5;4,5",
+            "Загальний підсумок",
+            "its 45,000 m² is not the sum of the months in its row (35,000 m²)",
+        ),
+        (
+            "HALO;1;2;4;0,5;3,5",
+            "2024 Підсумок",
+            "its 40,000 m² is not the sum of the months of 2024 in its row (30,000 m²)",
+        ),
+    ] {
+        let e = parse_history_file(
+            &years.replace("HALO;1;2;3;0,5;3,5", wrong),
+            "p.csv",
+            &ColumnMap::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with(&format!(
+                "p.csv: line 4, column '{column}': '{column}' is a total column, but {problem}"
+            )),
+            "{e}"
+        );
+    }
     // Without the caption's `Column Labels` the first line is a header like any other.
     let e = parse_history_file(
         &months.replace("Column Labels", "Notes"),

@@ -8,7 +8,7 @@
 //! ([`super::wide`]): the caption line left blank, the years' line left blank and the months
 //! under it named with their year (`2024-01`, `2024 Total`). Lines keep their numbers, so a
 //! problem is placed where it is in the file. The caption's unit (`Sum of area_ha`) is the
-//! areas' unit unless `--columns` maps one.
+//! areas' unit unless `--columns` maps one. The reader checks the total columns.
 
 use super::*;
 

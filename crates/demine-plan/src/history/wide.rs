@@ -60,8 +60,9 @@ pub(super) const MONTH: &str = "month";
 /// table). `organisation` and `year` are the columns found for them, `delimiter` the file's. The organisation column is the one mapped or named
 /// as usual, else the one column that is neither a month, the year nor a total; without it each
 /// row is the whole programme's. The areas are m² unless `area_ha` or `area_km2` is mapped (to
-/// any name: the months' columns hold them); a total column (`Total`, a year's `2024 Total`) is
-/// left aside (its months are read).
+/// any name: the months' columns hold them). A total column is not read: a pivot table's
+/// (`Grand Total`, a year's `2024 Total`) is checked against the row's months, a `Total` alone
+/// (perhaps to date) left aside.
 pub(super) fn read_months_across(
     rows: Records<'_, '_>,
     name: &str,
@@ -126,8 +127,14 @@ fn read(
     };
     write(&mut long, MONTH, organisation_column, area_field).map_err(io)?;
     let mut origins: Vec<Origin> = Vec::new();
+    let total_columns = pivot_total_columns(names, months);
+    // Rows with a pivot's total columns, checked once the file's numbers are known.
+    let mut rows_with_totals = Vec::new();
     for (k, rec) in rows.reader.records().enumerate() {
         let (line, rec) = well_formed(rec, name, k as u64 + 2, rows.lines)?;
+        if !total_columns.is_empty() {
+            rows_with_totals.push((line, rec.clone()));
+        }
         if rec.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
@@ -188,7 +195,66 @@ fn read(
     let mut file =
         parse_history_file(&long, name, &long_map).map_err(|e| placed_back(e, &origins, area_field, names))?;
     file.reading.month_columns = months.len();
+    let area_m2 = |line: u64, column: usize, cell: &str| {
+        area_m2_of(cell.trim(), map.area_unit, file.reading.numbers).map_err(|problem| HistoryError::Value {
+            path: name.into(),
+            line,
+            column: names[column].clone(),
+            problem,
+        })
+    };
+    for (line, rec) in &rows_with_totals {
+        for &(column, of_year) in &total_columns {
+            let cell = rec.get(column).unwrap_or("");
+            if cell.trim().is_empty() {
+                continue;
+            }
+            let total = area_m2(*line, column, cell)?;
+            let mut sum = 0.0;
+            for &(k, month) in months {
+                let counted = match (month, of_year) {
+                    (_, None) => true,
+                    (HeaderMonth::Month(m), Some(y)) => m.year == y,
+                    (HeaderMonth::OfYear(_), Some(_)) => false,
+                };
+                let cell = rec.get(k).unwrap_or("");
+                if counted && !cell.trim().is_empty() {
+                    sum += area_m2(*line, k, cell)?;
+                }
+            }
+            let months_of = of_year.map_or("the months in its row".to_string(), |y| {
+                format!("the months of {y} in its row")
+            });
+            check_total(total, sum, &months_of).map_err(|problem| HistoryError::Value {
+                path: name.into(),
+                line: *line,
+                column: names[column].clone(),
+                problem: format!(
+                    "'{}' is a total column, but {problem}: correct it or clear it (a pivot table computes it)",
+                    names[column]
+                ),
+            })?;
+        }
+    }
     Ok(file)
+}
+
+/// The total columns a pivot table computes, each with the year it totals (`2024 Total`) or
+/// none for every month (`Grand Total`, `Загальний підсумок`). A column named `Total` alone is
+/// not among them: a report's may hold the total to date.
+fn pivot_total_columns(names: &[String], months: &[(usize, HeaderMonth)]) -> Vec<(usize, Option<i32>)> {
+    const GRAND_TOTALS: [&str; 3] = ["grand total", "загальний підсумок", "общий итог"];
+    (0..names.len())
+        .filter(|k| !months.iter().any(|(m, _)| m == k))
+        .filter_map(|k| {
+            let header = names[k].trim().to_lowercase();
+            if GRAND_TOTALS.contains(&header.as_str()) {
+                return Some((k, None));
+            }
+            let year = subtotal_label(&names[k])?.parse::<i32>().ok()?;
+            HISTORY_YEARS.contains(&year).then_some((k, Some(year)))
+        })
+        .collect()
 }
 
 /// A long table's problem at the line and the column of the table as written (`names`: its
