@@ -91,6 +91,12 @@ const MONTH_NAMES: [&[&str]; 12] = [
     &["dec", "december", "гру", "груд", "грудень", "дек", "декабрь"],
 ];
 
+/// A field's own name, then the other names its column goes by ([`DEFAULT_COLUMN_NAMES`]).
+fn names_of(field: &'static str) -> impl Iterator<Item = &'static str> {
+    let usual = DEFAULT_COLUMN_NAMES.iter().find(|(f, _)| *f == field);
+    std::iter::once(field).chain(usual.into_iter().flat_map(|(_, names)| names.iter().copied()))
+}
+
 /// Other names a field's column goes by when `--columns` does not map it, matched in any case:
 /// the English spelling, and Ukrainian and Russian spreadsheets' headers.
 pub const DEFAULT_COLUMN_NAMES: [(&str, &[&str]); 6] = [
@@ -942,14 +948,16 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
         let since = |k: usize| total_row(total_cell, os, &out[after_totals[k]..], &out);
         if let Some(total) = since(after_totals.len() - 1) {
             let area = areas.area_m2(&rec).map_err(|(column, problem)| bad(&column, problem))?;
-            let nearest = check_total_row(area, &total);
-            let group_holding_groups = (0..after_totals.len() - 1)
-                .rev()
-                .find(|&k| since(k).is_some_and(|t| check_total_row(area, &t).is_ok()));
-            match (nearest, group_holding_groups) {
-                (Ok(()), _) => {}
-                (Err(_), Some(k)) => after_totals.truncate(k + 1),
-                (Err(problem), None) => {
+            // Earlier totals are searched only when the last one does not give the sum.
+            let group_holding_groups = || {
+                (0..after_totals.len() - 1)
+                    .rev()
+                    .find(|&k| since(k).is_some_and(|t| check_total_row(area, &t).is_ok()))
+            };
+            match check_total_row(area, &total).map_err(|problem| (problem, group_holding_groups())) {
+                Ok(()) => {}
+                Err((_, Some(k))) => after_totals.truncate(k + 1),
+                Err((problem, None)) => {
                     // A total of groups with none of its rows since the last total (`HALO
                     // Total` under `2025 Total`) is told against its organisation's groups
                     // above it, not the nothing since that total.

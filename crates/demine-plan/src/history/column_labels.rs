@@ -94,11 +94,6 @@ fn caption_unit(summed: &str) -> Option<AreaUnit> {
     let field = row_labels::without_value_prefix(summed);
     [AreaUnit::SquareMetres, AreaUnit::Hectares, AreaUnit::SquareKilometres]
         .into_iter()
-        .find(|unit| {
-            let usual = DEFAULT_COLUMN_NAMES.iter().find(|(f, _)| *f == unit.field());
-            std::iter::once(unit.field())
-                .chain(usual.into_iter().flat_map(|(_, names)| names.iter().copied()))
-                .any(|n| n.to_lowercase() == field.to_lowercase())
-        })
+        .find(|unit| names_of(unit.field()).any(|n| n.to_lowercase() == field.to_lowercase()))
         .or_else(|| header_area_unit(&field))
 }

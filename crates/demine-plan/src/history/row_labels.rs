@@ -381,13 +381,7 @@ fn value_columns(
     }
     let by_name = [AreaUnit::SquareMetres, AreaUnit::Hectares, AreaUnit::SquareKilometres]
         .into_iter()
-        .find_map(|unit| {
-            let usual = DEFAULT_COLUMN_NAMES.iter().find(|(f, _)| *f == unit.field());
-            std::iter::once(unit.field())
-                .chain(usual.into_iter().flat_map(|(_, names)| names.iter().copied()))
-                .find_map(&named)
-                .map(|k| (vec![k], unit, false))
-        });
+        .find_map(|unit| names_of(unit.field()).find_map(&named).map(|k| (vec![k], unit, false)));
     if by_name.is_some() {
         return by_name;
     }
