@@ -317,7 +317,7 @@ pub fn strategy_text(s: &Strategies, hazards: usize, lang: Lang) -> String {
 pub fn strategies_text(s: &Strategies, hazards: usize, lang: Lang) -> Vec<String> {
     let mut out = vec![tr_fill(
         lang,
-        "strategies{}: from {}, completion P10/P50/P90; released km² cancelled/reduced/cleared; items left in released land",
+        "strategies{}: from {}, completion P10/P50/P90; cost in the currency of the teams' cost_per_day; released km² cancelled/reduced/cleared; items left in released land",
         &[&if s.synthetic { " (SYNTHETIC)" } else { "" }, &s.start_date],
     )];
     let m = &s.methods;
