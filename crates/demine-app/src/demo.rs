@@ -182,16 +182,20 @@ impl DemoSuggestions {
     }
 
     pub fn text(&self, lang: crate::text::Lang) -> String {
+        // Figures with decimals grouped as English writes them (`tr_fill` writes them the
+        // reader's way); whole numbers grouped in the reader's way here.
+        let group = demine_core::spreadsheet::group_thousands_to;
+        let count = |n: f64| crate::text::thousands(lang, n);
         tr_fill(
             lang,
             "suggested SHAs outside every hazard: {} area(s), {} km² ({} % of the {} km² within 2 km); they hold {} of the {} unrecorded true items ({}× random); `demine risk suggest --out FILE.geojson` writes them",
             &[
-                &self.outlines.len(),
-                &format!("{:.2}", self.area_m2 / 1e6),
+                &count(self.outlines.len() as f64),
+                &group(self.area_m2 / 1e6, 2),
                 &format!("{:.1}", 100.0 * self.area_m2 / self.outside_area_m2.max(1.0)),
-                &format!("{:.1}", self.outside_area_m2 / 1e6),
-                &self.caught_items,
-                &self.outside_items,
+                &group(self.outside_area_m2 / 1e6, 1),
+                &count(self.caught_items as f64),
+                &count(self.outside_items as f64),
                 &format!("{:.1}", self.lift().unwrap_or(0.0)),
             ],
         )
@@ -508,6 +512,7 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
     if let Some(s) = &strategies {
         value["strategy"] = crate::strategy::strategies_json(s, 20);
     }
+    let count = |n: usize| crate::text::thousands(lang, n as f64);
     let mut text = vec![campaign_name(lang)];
     text.push(
         crate::text::release_text(&rel.hazards, &rel.release, None, true, lang)
@@ -518,18 +523,18 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
         lang,
         "  {} activities, {} finds, {} accidents, {} teams of {} organisations",
         &[
-            &rel.activities.len(),
-            &finds.len(),
-            &campaign.accidents.len(),
-            &campaign.teams.len(),
-            &campaign.organisations.len(),
+            &count(rel.activities.len()),
+            &count(finds.len()),
+            &count(campaign.accidents.len()),
+            &count(campaign.teams.len()),
+            &count(campaign.organisations.len()),
         ],
     ));
     if let Some(m) = &risk_map {
         text.push(tr_fill(
             lang,
             "risk map: {} H3 cells (layer risk_cells), spatial cross-validation ROC-AUC {}; `demine risk build` rebuilds it",
-            &[&m.cells.len(), &format!("{:.3}", m.cv.auc_mean.unwrap_or(f64::NAN))],
+            &[&count(m.cells.len()), &format!("{:.3}", m.cv.auc_mean.unwrap_or(f64::NAN))],
         ));
     }
     if let Some(t) = &truth_score {
@@ -538,7 +543,7 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
             "  against the hidden ground truth: the riskiest 20 % of cells hold {} % of the {} contaminated cells ({}× random); of cells with no label, {} % ({}× random)",
             &[
                 &format!("{:.0}", 100.0 * t.recall.unwrap_or(0.0)),
-                &t.contaminated_cells,
+                &count(t.contaminated_cells),
                 &format!("{:.1}", t.lift.unwrap_or(0.0)),
                 &format!("{:.0}", 100.0 * t.unlabelled_recall.unwrap_or(0.0)),
                 &format!("{:.1}", t.unlabelled_lift.unwrap_or(0.0)),
@@ -550,10 +555,10 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
             lang,
             "priorities: {} hazards ranked (default weights; `demine priority` shows every breakdown); first {} (score {}); {} SHA(s) suggested as CHA",
             &[
-                &priorities.hazards.len(),
+                &count(priorities.hazards.len()),
                 &top.hazard_id,
                 &format!("{:.1}", top.score),
-                &priorities.suggested_cha().count(),
+                &count(priorities.suggested_cha().count()),
             ],
         ));
     }
@@ -568,8 +573,8 @@ pub async fn demo(actor: &Actor, r: &DemoRequest, progress: &dyn Progress) -> Ap
         lang,
         "ground truth (SYNTHETIC, hidden from the registry): {} items, {} found: {}",
         &[
-            &campaign.ground_truth.len(),
-            &campaign.ground_truth.iter().filter(|t| t.found).count(),
+            &count(campaign.ground_truth.len()),
+            &count(campaign.ground_truth.iter().filter(|t| t.found).count()),
             &truth_path.display(),
         ],
     ));

@@ -142,7 +142,11 @@ pub fn release_text(
     s.push_str(&tr_fill(
         lang,
         "  hazards: {} active, {} partially released, {} released",
-        &[&active, &partial, &released],
+        &[
+            &thousands(lang, active as f64),
+            &thousands(lang, partial as f64),
+            &thousands(lang, released as f64),
+        ],
     ));
     s.push('\n');
     let inflation = release.sum_of_hazard_areas_m2 - t.area_m2;

@@ -41,6 +41,20 @@ fn strategies_on_the_demo() {
         cost.contains(',') && cost.chars().all(|c| c.is_ascii_digit() || c == ','),
         "cost {cost:?} in {text}"
     );
+    // Team-days are grouped as the costs are, and the costs say in what they are counted.
+    let team_days = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("clear-all"))
+        .and_then(|l| l.split(" team-days").next())
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap_or_default();
+    let days: f64 = team_days.replace(',', "").parse().unwrap_or(-1.0);
+    assert!(days >= 0.0, "team-days {team_days:?} in {text}");
+    assert_eq!(team_days.contains(','), days >= 1000.0, "team-days {team_days:?}");
+    assert!(
+        text.contains("cost in the currency of the teams' cost_per_day"),
+        "{text}"
+    );
     let report_uk = std::fs::read_to_string(out.join("report-uk.html")).unwrap();
     assert!(
         report_uk.contains("SYNTHETIC кампанія — масштаб: малий, зерно 3"),

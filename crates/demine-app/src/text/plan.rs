@@ -356,14 +356,15 @@ pub fn strategies_text(s: &Strategies, hazards: usize, lang: Lang) -> Vec<String
                 &e.completion_p10,
                 &e.completion_p50,
                 &e.completion_p90,
-                &format!("{:>9.0}", e.team_days),
+                &format!("{:>9}", demine_report::grouped(lang, e.team_days, 0)),
                 &demine_report::grouped(lang, e.cost, 0),
                 &format!("{:.1}", e.cancelled_m2 / 1e6),
                 &format!("{:.1}", e.reduced_m2 / 1e6),
                 &format!("{:.1}", e.cleared_m2 / 1e6),
-                &format!("{:.0}", e.expected_residual_items),
-                &r.true_residual_items
-                    .map_or(String::new(), |t| tr_fill(lang, ", true {}", &[&t])),
+                &demine_report::grouped(lang, e.expected_residual_items, 0),
+                &r.true_residual_items.map_or(String::new(), |t| {
+                    tr_fill(lang, ", true {}", &[&demine_report::grouped(lang, t as f64, 0)])
+                }),
             ],
         ));
     }
@@ -372,8 +373,11 @@ pub fn strategies_text(s: &Strategies, hazards: usize, lang: Lang) -> Vec<String
         s.runs.iter().find(|r| r.plan.kind == StrategyKind::EvidenceLed),
     ) {
         let ratio = c.evaluation.p50_days / e.evaluation.p50_days;
-        let items = format!("{:.0}", e.evaluation.expected_residual_items);
-        let (over_half, hazards) = (e.evaluation.hazards_p_any_over_half, e.plan.hazards.len());
+        let items = demine_report::grouped(lang, e.evaluation.expected_residual_items, 0);
+        let (over_half, hazards) = (
+            demine_report::grouped(lang, e.evaluation.hazards_p_any_over_half as f64, 0),
+            demine_report::grouped(lang, e.plan.hazards.len() as f64, 0),
+        );
         // Under 5 % apart the P50s are the same date within the Monte Carlo's spread.
         if e.evaluation.p50_days > 0.0 && ratio >= 1.05 {
             out.push(tr_fill(
@@ -406,9 +410,9 @@ pub fn strategies_text(s: &Strategies, hazards: usize, lang: Lang) -> Vec<String
         "    {}",
         pts.iter()
             .map(|p| format!(
-                "{} {:.0}{}",
+                "{} {}{}",
                 p.completion_at_confidence,
-                p.expected_residual_items,
+                demine_report::grouped(lang, p.expected_residual_items, 0),
                 if p.horizon_days.is_none() { " (clear-all)" } else { "" }
             ))
             .collect::<Vec<_>>()
