@@ -533,7 +533,7 @@ const UK: &[(&str, &str)] = &[
     ("<b>SYNTHETIC DATA</b>: true items come from the demo's hidden ground truth.", "<b>SYNTHETIC — СИНТЕТИЧНІ ДАНІ</b>: справжні предмети взято з прихованої істини демонстрації."),
     ("strategy", "стратегія"),
     ("team-days", "групо-дні"),
-    ("cost", "вартість"),
+    ("cost (teams' currency)", "вартість (у валюті груп)"),
     ("cancelled km²", "скасовано, км²"),
     ("reduced km²", "зменшено, км²"),
     ("cleared km²", "очищено, км²"),

@@ -219,7 +219,7 @@ pub fn strategy_fragment(lang: Lang, s: &StrategySection) -> String {
         "P50",
         "P90",
         "team-days",
-        "cost",
+        "cost (teams' currency)",
         "cancelled km²",
         "reduced km²",
         "cleared km²",
