@@ -71,7 +71,8 @@ fn check_calibration(seed: u64, decile_allowance: Option<f64>) {
 fn released_land_residual_is_calibrated_against_truth() {
     // The acceptance target, ±10 pp per decile and the total within 25 %. Measured on 25 seeds
     // (examples/calib_sweep; README, "Release strategies"): 24 hold it; seed 11's eighth decile
-    // under-predicts by 11.7 pp.
+    // under-predicts by 11.7 pp. On 20 seeds never used before, 18 hold it (about 4 % of seeds
+    // miss by chance alone, a decile being ~105 hazards).
     for seed in [1u64, 2] {
         check_calibration(seed, Some(0.10));
     }
