@@ -949,15 +949,13 @@ fn parse_history_table(text: &str, name: &str, map: &ColumnMap) -> Result<Histor
         if let Some(total) = since(after_totals.len() - 1) {
             let area = areas.area_m2(&rec).map_err(|(column, problem)| bad(&column, problem))?;
             // Earlier totals are searched only when the last one does not give the sum.
-            let group_holding_groups = || {
-                (0..after_totals.len() - 1)
+            if let Err(problem) = check_total_row(area, &total) {
+                let group_holding_groups = (0..after_totals.len() - 1)
                     .rev()
-                    .find(|&k| since(k).is_some_and(|t| check_total_row(area, &t).is_ok()))
-            };
-            match check_total_row(area, &total).map_err(|problem| (problem, group_holding_groups())) {
-                Ok(()) => {}
-                Err((_, Some(k))) => after_totals.truncate(k + 1),
-                Err((problem, None)) => {
+                    .find(|&k| since(k).is_some_and(|t| check_total_row(area, &t).is_ok()));
+                if let Some(k) = group_holding_groups {
+                    after_totals.truncate(k + 1);
+                } else {
                     // A total of groups with none of its rows since the last total (`HALO
                     // Total` under `2025 Total`) is told against its organisation's groups
                     // above it, not the nothing since that total.
