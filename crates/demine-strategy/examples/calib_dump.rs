@@ -77,7 +77,7 @@ fn main() {
             })
             .collect();
         let mut w = std::io::BufWriter::new(std::fs::File::create(format!("{out_dir}/seed_{seed}.csv")).unwrap());
-        writeln!(w, "id,class,contamination,area_m2,released_m2,rel_c,rel_r,rel_cl,units,finds,reported,accident,mean_risk,rho,p_cont,p_any,exp_items,true_items,true_unfound,true_left,pnf_items,e0,ea,n_nts,n_ts,n_clear,n_bac,n_eod,items_if_contaminated").unwrap();
+        writeln!(w, "id,class,contamination,area_m2,released_m2,rel_c,rel_r,rel_cl,units,finds,reported,accident,mean_risk,rho,p_cont,p_any,exp_items,true_items,true_unfound,true_left,pnf_items,e0,ea,n_nts,n_ts,n_clear,n_bac,n_eod,items_if_contaminated,duplicate").unwrap();
         for h in &units {
             let (rho, _) = f.model.priors(h);
             let res = residual::residual_of(h, &f.model, &|_, p| Treatment::Miss(if p.released { 1.0 } else { 0.0 }));
@@ -104,7 +104,7 @@ fn main() {
             let items_if_contaminated: f64 = cases.iter().map(|u| u.prior.phi * u.prior.mu).sum();
             writeln!(
                 w,
-                "{},{:?},{},{:.0},{:.0},{:.0},{:.0},{:.0},{},{},{},{},{:.4},{:.5},{:.5},{:.5},{:.5},{},{},{},{:.4},{:.5},{:.5},{},{},{},{},{},{:.3}",
+                "{},{:?},{},{:.0},{:.0},{:.0},{:.0},{:.0},{},{},{},{},{:.4},{:.5},{:.5},{:.5},{:.5},{},{},{},{:.4},{:.5},{:.5},{},{},{},{},{},{:.3},{}",
                 h.id,
                 hz.class,
                 hz.contamination.as_deref().unwrap_or(""),
@@ -129,7 +129,8 @@ fn main() {
                 e0,
                 ea,
                 t[0], t[1], t[2], t[3], t[4],
-                items_if_contaminated
+                items_if_contaminated,
+                hz.attributes.contains_key("synthetic_duplicate_of") as u8
             )
             .unwrap();
         }

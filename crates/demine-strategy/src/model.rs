@@ -10,7 +10,9 @@
 //! - marginal P(unit contaminated) π = σ(a₀ + a₁L + a₂ ln f);
 //! - P(hazard contaminated) ρ = 1 − Π(1 − π)^η, η = n^(−γ), n = Σ f the hazard's size in cells:
 //!   γ = 0 makes the units independent (the saturating product), γ = 1 makes them one
-//!   (ρ ≈ mean π); the data choose. A confirmed hazard (CHA) has ρ' = 1 − (1 − ρ)(1 − κ);
+//!   (ρ ≈ mean π); the data choose. A confirmed hazard (CHA) has ρ' = 1 − (1 − ρ)(1 − κ),
+//!   with a κ of their own for those recorded without any direct evidence
+//!   ([`fit_kappa_without_evidence`]);
 //! - P(unit | hazard) φ = π/ρ (at most 1), the units independent given that at least one is
 //!   contaminated (a contaminated hazard holds its items somewhere); items of a contaminated
 //!   unit: mean μ = e^(m₀ + δ_c + m₁L) f^m₂, Gamma shape k;
@@ -35,9 +37,11 @@
 //! The ten common numbers are fitted by Nelder–Mead on the log-likelihood of the finds in worked
 //! land and of the reports ([`demine_field::residual::ln_likelihood`]) with a weak ridge towards
 //! neutral values; then, each with the rest held, (δ_c, ε_c) type by type
-//! ([`fit_contamination`]), the confirmed hazards' offsets ([`fit_confirmed`]), the evidence
+//! ([`fit_contamination`]), the confirmed hazards' offsets ([`fit_confirmed`]) and the κ of
+//! those without direct evidence ([`fit_kappa_without_evidence`]), the evidence
 //! units' ([`fit_buffer`]) and the shared intensity ([`fit_intensity`]); then all again; then ρ
-//! is recalibrated per class on whether each hazard has any finds at all ([`recalibrate`]: the
+//! is recalibrated per class, on the hazards without direct evidence, on whether each has any
+//! finds at all ([`recalibrate`]: the
 //! one negative binomial of the counts mis-states how often a contaminated hazard yields no
 //! find, which is what a hazard without finds is judged by).
 //! Accidents are not in the likelihood (their chance is not modelled) but mark their unit as
@@ -57,8 +61,9 @@ pub const N_PARAMS: usize = 10;
 /// formulation is fitted again. 2: a contaminated hazard has a contaminated unit; offsets by
 /// contamination type; the finds that confirmed a hazard are evidence, not reports. 3: units
 /// around that evidence; offsets of confirmed hazards; intensity shared by a hazard's units. 4:
-/// ρ recalibrated per class on whether hazards have any finds ([`recalibrate`]).
-pub const FORMULATION: u32 = 4;
+/// ρ recalibrated per class on whether hazards have any finds ([`recalibrate`]). 5: κ of the
+/// confirmed hazards without direct evidence fitted on them alone.
+pub const FORMULATION: u32 = 5;
 
 /// The fitted parameters (see the module doc), on their natural scales.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -108,6 +113,11 @@ pub struct PriorModel {
     /// those of their contamination type (see [`fit_confirmed`]).
     #[serde(default)]
     pub confirmed: [f64; 2],
+    /// κ of the confirmed hazards recorded without any direct evidence (no accident, no find
+    /// that confirmed them), fitted on those hazards alone ([`fit_kappa_without_evidence`]);
+    /// `None`: [`Self::kappa`].
+    #[serde(default)]
+    pub kappa_without_evidence: Option<f64>,
 }
 
 /// What a recorded contamination type changes: items per contaminated unit (a minefield holds
@@ -172,6 +182,7 @@ impl PriorModel {
             buffer: self.buffer,
             intensity: self.intensity,
             confirmed: self.confirmed,
+            kappa_without_evidence: self.kappa_without_evidence,
             ..PriorModel::from_vec(v)
         }
     }
@@ -195,6 +206,7 @@ impl PriorModel {
             buffer: [0.0; 3],
             intensity: [0.0; 2],
             confirmed: [0.0; 2],
+            kappa_without_evidence: None,
         }
     }
 
@@ -262,7 +274,7 @@ impl PriorModel {
         // A confirmed hazard is more likely contaminated than its risk says; given that it is,
         // its units are as likely contaminated as any contaminated hazard's: φ = π/ρ of the risk.
         let rho = if h.class == HazardClass::Cha {
-            1.0 - (1.0 - rho_risk) * (1.0 - self.kappa)
+            1.0 - (1.0 - rho_risk) * (1.0 - self.kappa_of(h))
         } else {
             rho_risk
         };
@@ -288,6 +300,16 @@ impl PriorModel {
         let ln_e = self.ln_no_find(h, &priors);
         let rho_h = sigmoid(a + b * logit_wide(rho) + (theta - 1.0) * ln_e).clamp(1e-9, 1.0);
         (rho_h, priors)
+    }
+
+    /// κ of confirmed hazard `h`: the evidence that confirmed a hazard makes it contaminated in
+    /// every posterior, so the κ fitted over all confirmed hazards (near 1) only holds for those
+    /// with such evidence.
+    fn kappa_of(&self, h: &HazardUnits) -> f64 {
+        match self.kappa_without_evidence {
+            Some(k) if !has_direct_evidence(h) => k,
+            _ => self.kappa,
+        }
     }
 
     /// φ of unit `u` moved by where the hazard's other direct evidence lies ([`Self::neighbours`]).
@@ -448,6 +470,7 @@ pub fn fit_options(hazards: &[HazardUnits], options: FitOptions) -> Fit {
         m = m.with_params(&best);
         m.by_contamination = fit_contamination(&m, &data);
         m.confirmed = fit_confirmed(&m, &data);
+        m.kappa_without_evidence = fit_kappa_without_evidence(&m, &data);
         m.buffer = fit_buffer(&m, &data);
         m.intensity = fit_intensity(&m, &data);
     }
@@ -521,13 +544,14 @@ pub fn fit_contamination(m: &PriorModel, data: &[&HazardUnits]) -> Vec<Contamina
 /// contaminated) under the fitted units, per class (α, β, θ) maximise the likelihood of
 /// whether each hazard has any finds, P(finds) = σ(α + β·logit ρ)·(1 − e^θ): Platt scaling of
 /// ρ, and θ the weight of the evidence "no find" (θ > 1: a contaminated hazard rarely goes
-/// without a find). A weak ridge keeps them near the identity (0, 1, 1).
+/// without a find). A weak ridge keeps them near the identity (0, 1, 1). Only hazards without
+/// direct evidence inform it: every posterior takes the others as contaminated, whatever ρ.
 fn recalibrate(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 6] {
     let mut out = IDENTITY;
     for (k, class) in [(0, HazardClass::Sha), (3, HazardClass::Cha)] {
         let obs: Vec<(f64, f64, bool)> = data
             .iter()
-            .filter(|h| h.class == class)
+            .filter(|h| h.class == class && !has_direct_evidence(h))
             .map(|h| {
                 let (rho, priors) = m.priors(h);
                 (logit_wide(rho), m.ln_no_find(h, &priors), h.finds() > 0)
@@ -595,6 +619,42 @@ pub fn fit_confirmed(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 2] {
         return [0.0; 2];
     }
     fit_offsets(m, &used, 1, |mm, x| mm.confirmed = x, m.confirmed, 0.5, 5.0)
+}
+
+/// Whether hazard `h` holds direct evidence recorded before any work: an accident, or a find
+/// that confirmed it.
+fn has_direct_evidence(h: &HazardUnits) -> bool {
+    h.units.iter().any(|u| u.evidence)
+}
+
+/// Confirmed hazards without direct evidence below which they keep the common κ.
+const MIN_CONFIRMED_WITHOUT_EVIDENCE: usize = 10;
+
+/// Fits [`PriorModel::kappa_without_evidence`] with the rest of `m` held, on the confirmed
+/// hazards recorded without any direct evidence (at least 10; fewer keep the common κ).
+/// The common κ is pushed to 1 by the hazards their evidence confirms, which every posterior
+/// takes as contaminated anyway; a confirmed hazard without such evidence (a second report of
+/// land already recorded, evidence not entered) is judged by its own finds and reports.
+pub fn fit_kappa_without_evidence(m: &PriorModel, data: &[&HazardUnits]) -> Option<f64> {
+    let used: Vec<&HazardUnits> = data
+        .iter()
+        .copied()
+        .filter(|h| h.class == HazardClass::Cha && !has_direct_evidence(h))
+        .collect();
+    if used.len() < MIN_CONFIRMED_WITHOUT_EVIDENCE {
+        return None;
+    }
+    let start = logit(m.kappa_without_evidence.unwrap_or(m.kappa));
+    let [x] = fit_offsets(
+        m,
+        &used,
+        MIN_CONFIRMED_WITHOUT_EVIDENCE,
+        |mm, [x]| mm.kappa_without_evidence = Some(sigmoid(x)),
+        [start],
+        1.0,
+        9.0,
+    );
+    Some(sigmoid(x))
 }
 
 /// Fits [`PriorModel::buffer`] with the rest of `m` held: the offsets on logit π and ln μ of the
@@ -915,6 +975,60 @@ mod tests {
         let before = m.priors(&plain);
         m.buffer = [around, 0.5, away];
         assert_eq!(m.priors(&plain), before);
+    }
+
+    /// Confirmed hazards recorded without direct evidence, one cleared unit at risk 0.3 each,
+    /// contaminated with probability 0.58 = 1 − 0.7·(1 − 0.4): their own κ comes out near 0.4,
+    /// while the hazards their evidence confirmed keep the common κ.
+    #[test]
+    fn confirmed_hazards_without_evidence_get_their_own_kappa() {
+        let c = LatLng::new(48.5, 35.0).unwrap().to_cell(Resolution::Nine);
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let risky = |contaminated| Unit {
+            risk: 0.3,
+            ..unit(c, contaminated)
+        };
+        let hazards: Vec<HazardUnits> = (0..4000)
+            .map(|k| confirmed_hazard(k, vec![risky(rng.gen::<f64>() < 0.58)]))
+            .collect();
+        let data: Vec<&HazardUnits> = hazards.iter().collect();
+        let m = sure_finds_model();
+        let kappa = fit_kappa_without_evidence(&m, &data).expect("4,000 hazards are enough");
+        assert!((kappa - 0.4).abs() < 0.04, "κ without evidence {kappa:.3}");
+        assert_eq!(
+            fit_kappa_without_evidence(&m, &data[..MIN_CONFIRMED_WITHOUT_EVIDENCE - 1]),
+            None
+        );
+
+        let mut fitted = m.clone();
+        fitted.kappa_without_evidence = Some(kappa);
+        let plain = confirmed_hazard(0, vec![risky(false)]);
+        assert!((fitted.priors(&plain).0 - 0.58).abs() < 0.03);
+        let evidenced = confirmed_hazard(
+            1,
+            vec![
+                Unit {
+                    evidence: true,
+                    ..risky(true)
+                },
+                risky(false),
+            ],
+        );
+        assert_eq!(fitted.priors(&evidenced), m.priors(&evidenced));
+        // Hazards with evidence do not count towards it.
+        let with_evidence: Vec<HazardUnits> = (0..50)
+            .map(|k| {
+                confirmed_hazard(
+                    k,
+                    vec![Unit {
+                        evidence: true,
+                        ..risky(true)
+                    }],
+                )
+            })
+            .collect();
+        let with_evidence: Vec<&HazardUnits> = with_evidence.iter().collect();
+        assert_eq!(fit_kappa_without_evidence(&m, &with_evidence), None);
     }
 
     /// Confirmed hazards of three cleared units at risk 0.3: when their units are contaminated
