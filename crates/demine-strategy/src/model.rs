@@ -41,9 +41,8 @@
 //! those without direct evidence ([`fit_kappa_without_evidence`]), the evidence
 //! units' ([`fit_buffer`]) and the shared intensity ([`fit_intensity`]); then all again; then ρ
 //! is recalibrated per class, on the hazards without direct evidence, on whether each has any
-//! finds at all ([`recalibrate`]: the
-//! one negative binomial of the counts mis-states how often a contaminated hazard yields no
-//! find, which is what a hazard without finds is judged by).
+//! finds at all ([`recalibrate`]: the one negative binomial of the counts mis-states how often a
+//! contaminated hazard yields no find, which is what a hazard without finds is judged by).
 //! Accidents are not in the likelihood (their chance is not modelled) but mark their unit as
 //! contaminated in every posterior; so do the finds that confirmed a hazard, dated up to the day
 //! it was recorded (they are why it is in the registry, not a sample of how often people report).
@@ -62,7 +61,8 @@ pub const N_PARAMS: usize = 10;
 /// contamination type; the finds that confirmed a hazard are evidence, not reports. 3: units
 /// around that evidence; offsets of confirmed hazards; intensity shared by a hazard's units. 4:
 /// ρ recalibrated per class on whether hazards have any finds ([`recalibrate`]). 5: κ of the
-/// confirmed hazards without direct evidence fitted on them alone.
+/// confirmed hazards without direct evidence fitted on them alone, and ρ recalibrated on the
+/// hazards without direct evidence only.
 pub const FORMULATION: u32 = 5;
 
 /// The fitted parameters (see the module doc), on their natural scales.
@@ -1029,6 +1029,33 @@ mod tests {
             .collect();
         let with_evidence: Vec<&HazardUnits> = with_evidence.iter().collect();
         assert_eq!(fit_kappa_without_evidence(&m, &with_evidence), None);
+    }
+
+    /// The recalibration learns from the hazards without direct evidence only: confirmed hazards
+    /// that all hold evidence leave it at the identity whatever their finds, while the same
+    /// hazards without evidence move it.
+    #[test]
+    fn recalibration_leaves_out_hazards_with_direct_evidence() {
+        let c = LatLng::new(48.5, 35.0).unwrap().to_cell(Resolution::Nine);
+        let hazards = |evidence: bool| -> Vec<HazardUnits> {
+            (0..40)
+                .map(|k| {
+                    let u = Unit {
+                        risk: 0.3,
+                        evidence,
+                        ..unit(c, k % 4 == 0)
+                    };
+                    confirmed_hazard(k, vec![u])
+                })
+                .collect()
+        };
+        let m = sure_finds_model();
+        let with_evidence = hazards(true);
+        let fitted = recalibrate(&m, &with_evidence.iter().collect::<Vec<_>>());
+        assert_eq!(fitted, IDENTITY);
+        let without = hazards(false);
+        let fitted = recalibrate(&m, &without.iter().collect::<Vec<_>>());
+        assert_ne!(fitted[3..], IDENTITY[3..], "a quarter with finds where ρ says all");
     }
 
     /// Confirmed hazards of three cleared units at risk 0.3: when their units are contaminated
