@@ -69,11 +69,12 @@ fn check_calibration(seed: u64, decile_allowance: Option<f64>) {
 
 #[test]
 fn released_land_residual_is_calibrated_against_truth() {
-    // The acceptance target, ±10 pp per decile and the total within 25 %. Measured on 55 seeds
-    // (examples/calib_sweep; README, "Release strategies"): 52 hold it; seed 11's eighth decile
-    // under-predicts by 11.6 pp, and of ten seeds run once after the model last changed, 202's
-    // by 15.2 pp and 909's over-predicts by 12.4 (about 4 % of seeds miss by chance alone, a
-    // decile being ~105 hazards).
+    // The acceptance target, ±10 pp per decile and the total within 25 %. Measured on 65 seeds
+    // (examples/calib_sweep; README, "Release strategies"): the deciles hold on 61 (seed 11's
+    // eighth under-predicts by 11.6 pp; of twenty seeds run once after the model last changed,
+    // 202's eighth by 15.2 pp, 909's eighth over-predicts by 12.4 and 333's seventh by 11.8),
+    // about 4.5 % of seeds missing by chance alone, a decile being ~105 hazards; the totals hold
+    // on 64 (seed 111: +33 %).
     for seed in [1u64, 2] {
         check_calibration(seed, Some(0.10));
     }
