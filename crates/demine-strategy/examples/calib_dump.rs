@@ -116,7 +116,7 @@ fn main() {
                 h.units.len(),
                 h.finds(),
                 h.units.iter().map(|u| u.reported_finds).sum::<u32>(),
-                h.units.iter().any(|u| u.evidence) as u8,
+                h.has_evidence_before_work() as u8,
                 mr,
                 rho,
                 res.p_contaminated,

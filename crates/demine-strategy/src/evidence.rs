@@ -102,6 +102,12 @@ impl HazardUnits {
     pub fn has_direct_evidence(&self) -> bool {
         self.units.iter().any(|u| u.evidence || u.finds > 0)
     }
+    /// Whether the hazard holds direct evidence recorded before any work: an accident, or a find
+    /// that confirmed it (finds of later work or reports do not count; see
+    /// [`Self::has_direct_evidence`]).
+    pub fn has_evidence_before_work(&self) -> bool {
+        self.units.iter().any(|u| u.evidence)
+    }
     /// Released area of the hazard, m².
     pub fn released_m2(&self) -> f64 {
         self.units.iter().map(|u| u.area_m2 * (1.0 - u.remaining_share)).sum()

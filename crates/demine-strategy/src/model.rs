@@ -307,7 +307,7 @@ impl PriorModel {
     /// with such evidence.
     fn kappa_of(&self, h: &HazardUnits) -> f64 {
         match self.kappa_without_evidence {
-            Some(k) if !has_direct_evidence(h) => k,
+            Some(k) if !h.has_evidence_before_work() => k,
             _ => self.kappa,
         }
     }
@@ -551,7 +551,7 @@ fn recalibrate(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 6] {
     for (k, class) in [(0, HazardClass::Sha), (3, HazardClass::Cha)] {
         let obs: Vec<(f64, f64, bool)> = data
             .iter()
-            .filter(|h| h.class == class && !has_direct_evidence(h))
+            .filter(|h| h.class == class && !h.has_evidence_before_work())
             .map(|h| {
                 let (rho, priors) = m.priors(h);
                 (logit_wide(rho), m.ln_no_find(h, &priors), h.finds() > 0)
@@ -621,12 +621,6 @@ pub fn fit_confirmed(m: &PriorModel, data: &[&HazardUnits]) -> [f64; 2] {
     fit_offsets(m, &used, 1, |mm, x| mm.confirmed = x, m.confirmed, 0.5, 5.0)
 }
 
-/// Whether hazard `h` holds direct evidence recorded before any work: an accident, or a find
-/// that confirmed it.
-fn has_direct_evidence(h: &HazardUnits) -> bool {
-    h.units.iter().any(|u| u.evidence)
-}
-
 /// Confirmed hazards without direct evidence below which they keep the common κ.
 const MIN_CONFIRMED_WITHOUT_EVIDENCE: usize = 10;
 
@@ -639,7 +633,7 @@ pub fn fit_kappa_without_evidence(m: &PriorModel, data: &[&HazardUnits]) -> Opti
     let used: Vec<&HazardUnits> = data
         .iter()
         .copied()
-        .filter(|h| h.class == HazardClass::Cha && !has_direct_evidence(h))
+        .filter(|h| h.class == HazardClass::Cha && !h.has_evidence_before_work())
         .collect();
     if used.len() < MIN_CONFIRMED_WITHOUT_EVIDENCE {
         return None;
@@ -648,7 +642,7 @@ pub fn fit_kappa_without_evidence(m: &PriorModel, data: &[&HazardUnits]) -> Opti
     let [x] = fit_offsets(
         m,
         &used,
-        MIN_CONFIRMED_WITHOUT_EVIDENCE,
+        1,
         |mm, [x]| mm.kappa_without_evidence = Some(sigmoid(x)),
         [start],
         1.0,
