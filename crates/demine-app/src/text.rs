@@ -235,12 +235,13 @@ fn trend_words(m: &demine_plan::history::RateModel, lang: Lang) -> String {
     )
 }
 
-/// "; P50 with 25 % weight on the straight line of the last 12 months, 3.2 ha a month": the
+/// "; P50 with 50 % weight on the straight line of the last 12 months, 3.2 ha a month, by
+/// season": the
 /// forecast combination of `demine_plan::history::LINE_WEIGHT`.
 fn line_words(m: &demine_plan::history::RateModel, lang: Lang) -> String {
     tr_fill(
         lang,
-        "; P50 with {} % weight on the straight line of the last 12 months, {} ha a month",
+        "; P50 with {} % weight on the straight line of the last 12 months, {} ha a month, by season",
         &[
             &format!("{:.0}", m.line_weight * 100.0),
             &demine_report::grouped(lang, m.line_m2_per_month / 1e4, 1),

@@ -62,7 +62,7 @@ pub(super) const UK_CLI: &[(&str, &str)] = &[
     ("; {} exceptional months ({}) left out of the level, kept as rare draws", "; виняткових місяців: {} ({}); їх не враховано в рівні, залишено як рідкісні випадки"),
     (", growing {} % a month, the growth fading by {} % a month", ", зростання {} % на місяць, що слабне на {} % щомісяця"),
     (", shrinking {} % a month, the decline fading by {} % a month", ", спад {} % на місяць, що слабне на {} % щомісяця"),
-    ("; P50 with {} % weight on the straight line of the last 12 months, {} ha a month", "; P50 з вагою {} % на пряму лінію останніх 12 місяців, {} га на місяць"),
+    ("; P50 with {} % weight on the straight line of the last 12 months, {} ha a month, by season", "; P50 з вагою {} % на пряму лінію останніх 12 місяців, {} га на місяць, за сезонами"),
     ("forecast from history: {}, {} months; {} runs (seed {})", "прогноз за історією: {}, місяців {}; прогонів {} (зерно {})"),
     ("  {} ha left ({}) at about {} ha in a typical month now{}{}{}: released by P10 {}, P50 {}, P90 {}{}", "  залишилося {} га ({}), нині близько {} га за типовий місяць{}{}{}: буде звільнено до P10 {}, P50 {}, P90 {}{}"),
     (" ({} % of runs not done within 50 years)", " ({} % прогонів не завершено за 50 років)"),
