@@ -236,8 +236,7 @@ fn trend_words(m: &demine_plan::history::RateModel, lang: Lang) -> String {
 }
 
 /// "; P50 with 50 % weight on the straight line of the last 12 months, 3.2 ha a month, by
-/// season": the
-/// forecast combination of `demine_plan::history::LINE_WEIGHT`.
+/// season": the forecast combination of `demine_plan::history::LINE_WEIGHT`.
 fn line_words(m: &demine_plan::history::RateModel, lang: Lang) -> String {
     tr_fill(
         lang,

@@ -976,8 +976,8 @@ fn a_winter_stop_is_a_season_not_a_collapse() {
 }
 
 /// The same programmes stopping every January and February: the band still holds the months
-/// and the P50 still beats the straight line on most of them. 100 histories a kind: with 30, a
-/// kind's mean coverage moved by ±0.05 from one set of seeds to another.
+/// and the P50 still beats the straight line on most of them. 100 histories a kind: with 30, the
+/// programmes with large cancellations read a mean coverage of 0.71 where 150 read 0.78.
 #[test]
 fn hindcast_bands_cover_programmes_that_stop_in_winter() {
     let (n, mut wins, mut total) = (100, 0, 0);
@@ -1555,10 +1555,11 @@ fn a_pivot_with_its_months_across_the_columns_reads_under_its_caption() {
 
 /// A SYNTHETIC programme that works at a steady pace but reports in lumps: in most months
 /// nothing, then everything since its last report at once (as a team sends its completion
-/// reports when it gets back to the office). Its P50 follows the pace its months add up to; the median of
-/// independent monthly draws of such months falls below it (on Colombia's real history, README,
-/// it read 0.6–0.7 of the actual release 12 months on). The P50 is also the same for any seed
-/// and any number of runs: the runs give only the band.
+/// reports when it gets back to the office). Its P50 follows the pace its months add up to; the
+/// median of independent monthly draws of such months falls below it (here 0.72 of the 12
+/// months' work before the P50 became the typical path; on Colombia's real history, README,
+/// 0.62–0.72 of the actual release 12 months on). The P50 is also the same for any seed and any
+/// number of runs: the runs give only the band.
 #[test]
 fn a_programme_reporting_in_lumps_is_forecast_at_its_pace() {
     use rand::{Rng, SeedableRng};
