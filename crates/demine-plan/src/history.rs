@@ -2045,6 +2045,9 @@ pub const EXCEPTIONAL_MONTH: f64 = 3.0;
 /// months fitted) in 1,839 instead of 1,792.
 pub const LINE_WEIGHT: f64 = 0.5;
 
+/// A year around a month (the 12 centred on it) teaches seasons when it has release in at least
+/// this share of as many months as the last 12 have.
+const WORKING_YEAR_SHARE: f64 = 0.75;
 /// Months a history needs to learn seasons from, and to compare each month with the same
 /// calendar month a year before: two years.
 const SEASON_LEARNING_MONTHS: usize = 24;
@@ -2281,15 +2284,21 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
     }
     // Seasonal factors: typical month over its centred 12-month mean, the median by calendar
     // month: one month in which survey cancelled a large area at once would otherwise make its
-    // calendar month look seasonal (and its neighbours not).
+    // calendar month look seasonal (and its neighbours not). Learned from the years the
+    // programme worked as it works now: a year with release in fewer months than
+    // [`WORKING_YEAR_SHARE`] of its last 12 (a start-up that reported now and then) has 0 in
+    // most calendar months, and they would read as months it stops in every year (Colombia's
+    // April to August, from 2005–2008, README).
     let mut seasonal = [1.0f64; 12];
     let mut closed = [false; 12];
     if n >= SEASON_LEARNING_MONTHS {
         let capped = typical_months(&x);
+        let months_with_release = |w: &[f64]| w.iter().filter(|&&v| v > 0.0).count() as f64;
+        let working_now = months_with_release(&x[n - 12..]);
         let mut by_month: [Vec<f64>; 12] = Default::default();
         for t in 6..n.saturating_sub(6) {
             let c = mean(&capped[t - 6..t + 6]);
-            if c > 0.0 {
+            if c > 0.0 && months_with_release(&x[t - 6..t + 6]) >= WORKING_YEAR_SHARE * working_now {
                 by_month[(totals[t].0.month - 1) as usize].push(capped[t] / c);
             }
         }

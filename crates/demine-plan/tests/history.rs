@@ -1553,6 +1553,60 @@ fn a_pivot_with_its_months_across_the_columns_reads_under_its_caption() {
     );
 }
 
+/// A SYNTHETIC programme that reported now and then in its first four years (in September,
+/// November and December only: few teams, paper records), then worked all year round at a steady
+/// pace. The start-up's empty months are not seasons: read as seasons (before, as on Colombia's
+/// real history, README), the other calendar months were months it stops in every year, and the
+/// P50 released nothing in them.
+#[test]
+fn months_empty_in_a_programme_s_start_up_are_not_seasons() {
+    let pace_m2 = 40_000.0;
+    let history: Vec<MonthlyRelease> = (0..84)
+        .map(|i| {
+            let month = YearMonth::new(2010, 1).unwrap().plus(i);
+            let area_m2 = match (i < 48, month.month) {
+                (true, 9 | 11 | 12) => 15_000.0,
+                (true, _) => 0.0,
+                // Working months vary by up to a fifth.
+                (false, _) => pace_m2 * (1.0 + 0.2 * (i as f64 * 1.7).sin()),
+            };
+            MonthlyRelease {
+                month,
+                organisation: "SYNTHETIC operator".into(),
+                area_m2,
+            }
+        })
+        .collect();
+    // Two working years fitted, one forecast.
+    let r = hindcast(
+        &history,
+        YearMonth::new(2015, 12).unwrap(),
+        &HistoryOptions { runs: 500, seed: 1 },
+    )
+    .unwrap();
+    let mut before = 0.0;
+    for m in &r.months {
+        assert!(
+            m.p50_cum_m2 - before > 0.5 * pace_m2,
+            "{}: P50 releases {:.0} m² in a working month",
+            m.month,
+            m.p50_cum_m2 - before
+        );
+        before = m.p50_cum_m2;
+    }
+    let ratio = r.months[11].p50_cum_m2 / r.months[11].actual_cum_m2;
+    eprintln!(
+        "P50 / actual 12 months on {ratio:.2}, coverage {:.2}",
+        r.coverage_p10_p90
+    );
+    assert!((0.85..=1.15).contains(&ratio), "P50 / actual 12 months on {ratio:.2}");
+    assert!(
+        r.coverage_p10_p90 >= 0.7,
+        "P10–P90 covers {:.2} of months",
+        r.coverage_p10_p90
+    );
+}
+
 /// A SYNTHETIC programme that works at a steady pace but reports in lumps: in most months
 /// nothing, then everything since its last report at once (as a team sends its completion
 /// reports when it gets back to the office). Its P50 follows the pace its months add up to; the
