@@ -217,10 +217,12 @@ fn first_of(items: &[impl std::fmt::Display], shown: usize) -> String {
 /// ", growing 2.1 % a month, the growth fading by 5 % a month", or "" when the history chose no
 /// trend (a damped trend: see `demine_plan::history`).
 fn trend_words(m: &demine_plan::history::RateModel, lang: Lang) -> String {
-    if m.trend_per_month == 0.0 {
+    let pct = m.trend_pct_per_month();
+    // A trend too small to show in hundredths of a percent is no trend to the reader.
+    if pct.abs() < 0.005 {
         return String::new();
     }
-    let pct = m.trend_pct_per_month();
+    let digits = if pct.abs() < 0.1 { 2 } else { 1 };
     tr_fill(
         lang,
         if pct >= 0.0 {
@@ -229,7 +231,7 @@ fn trend_words(m: &demine_plan::history::RateModel, lang: Lang) -> String {
             ", shrinking {} % a month, the decline fading by {} % a month"
         },
         &[
-            &format!("{:.1}", pct.abs()),
+            &format!("{:.digits$}", pct.abs()),
             &format!("{:.0}", (1.0 - m.damping) * 100.0),
         ],
     )
@@ -891,6 +893,35 @@ fn area_unit_symbol(lang: Lang, unit: demine_plan::history::AreaUnit) -> &'stati
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_history_s_trend_shows_in_the_digits_it_needs() {
+        use demine_plan::history::{fit_rates, YearMonth};
+        let totals: Vec<(YearMonth, f64)> = (0..36)
+            .map(|i| (YearMonth::new(2020, 1).unwrap().plus(i), 100_000.0))
+            .collect();
+        let mut m = fit_rates(&totals).unwrap();
+        m.damping = 0.85;
+        let words = |m: &demine_plan::history::RateModel, per_month: f64| {
+            let mut m = m.clone();
+            m.trend_per_month = (1.0 + per_month / 100.0).ln();
+            trend_words(&m, Lang::En)
+        };
+        assert_eq!(
+            words(&m, 2.13),
+            ", growing 2.1 % a month, the growth fading by 15 % a month"
+        );
+        // Not "growing 0.0 % a month".
+        assert_eq!(
+            words(&m, 0.04),
+            ", growing 0.04 % a month, the growth fading by 15 % a month"
+        );
+        assert_eq!(
+            words(&m, -0.3),
+            ", shrinking 0.3 % a month, the decline fading by 15 % a month"
+        );
+        assert_eq!(words(&m, 0.001), "");
+    }
 
     #[test]
     fn every_phrase_the_text_module_prints_has_its_ukrainian() {

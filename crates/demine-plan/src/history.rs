@@ -3,7 +3,9 @@
 //! a date and scores the months after.
 //!
 //! **Model.** The programme's monthly total R_t is a level L_t times a calendar-month factor S_m
-//! (winter slow-downs, summer heat; estimated when there are two years of history) times noise.
+//! (winter slow-downs, summer heat; estimated when there are two years of history, from the
+//! years the programme released in about as many months as in its last 12, not from a start-up
+//! that reported now and then) times noise.
 //! A calendar month the programme stops in year after year (under [`CLOSED_MONTH_RATIO`] of the
 //! months around it: winter) keeps its own factor and is left out of everything else: a stop
 //! deseasonalised is still 0 and read as the level collapsing each year, which made the drift 3×
