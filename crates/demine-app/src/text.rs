@@ -215,7 +215,7 @@ fn first_of(items: &[impl std::fmt::Display], shown: usize) -> String {
 }
 
 /// ", growing 2.1 % a month, the growth fading by 5 % a month", or "" when the history chose no
-/// trend (a damped trend: see `demine_plan::history`).
+/// trend or one under 0.005 % a month (a damped trend: see `demine_plan::history`).
 fn trend_words(m: &demine_plan::history::RateModel, lang: Lang) -> String {
     let pct = m.trend_pct_per_month();
     // A trend too small to show in hundredths of a percent is no trend to the reader.
