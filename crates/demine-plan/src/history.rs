@@ -2047,8 +2047,8 @@ pub const EXCEPTIONAL_MONTH: f64 = 3.0;
 /// months fitted) in 1,839 instead of 1,792.
 pub const LINE_WEIGHT: f64 = 0.5;
 
-/// A year around a month (the 12 centred on it) teaches seasons when it has release in at least
-/// this share of as many months as the last 12 have.
+/// A year teaches seasons when it has release in at least this share of as many months as the
+/// last 12 have ([`is_working_year`]).
 const WORKING_YEAR_SHARE: f64 = 0.75;
 /// Months a history needs to learn seasons from, and to compare each month with the same
 /// calendar month a year before: two years.
@@ -2272,6 +2272,15 @@ fn ramp_up_end(typical: &[f64]) -> usize {
         .unwrap_or(latest)
 }
 
+/// Whether the 12 months up to `last` (fewer at the start) have release in at least
+/// [`WORKING_YEAR_SHARE`] of as many months as the last 12 of `months`: the programme worked
+/// then as it works now, not as a start-up that reported now and then.
+fn is_working_year(months: &[f64], last: usize) -> bool {
+    let with_release = |w: &[f64]| w.iter().filter(|&&v| v > 0.0).count() as f64;
+    let now = with_release(&months[months.len().saturating_sub(12)..]);
+    with_release(&months[last.saturating_sub(11)..=last]) >= WORKING_YEAR_SHARE * now
+}
+
 /// The rate model with a given damping of the trend (0: no trend).
 fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateModel, HistoryError> {
     let n = totals.len();
@@ -2295,12 +2304,10 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
     let mut closed = [false; 12];
     if n >= SEASON_LEARNING_MONTHS {
         let capped = typical_months(&x);
-        let months_with_release = |w: &[f64]| w.iter().filter(|&&v| v > 0.0).count() as f64;
-        let working_now = months_with_release(&x[n - 12..]);
         let mut by_month: [Vec<f64>; 12] = Default::default();
         for t in 6..n.saturating_sub(6) {
             let c = mean(&capped[t - 6..t + 6]);
-            if c > 0.0 && months_with_release(&x[t - 6..t + 6]) >= WORKING_YEAR_SHARE * working_now {
+            if c > 0.0 && is_working_year(&x, t + 5) {
                 by_month[(totals[t].0.month - 1) as usize].push(capped[t] / c);
             }
         }
@@ -2392,7 +2399,10 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
     let cv = sd(&typical_noise).min(3.0);
     // The level's error: the noise averaged by the weights.
     let level_sigma = (cv * (w2.sqrt() / den)).min(1.0);
-    // The walk: 6-month log changes of the rolling 6-month level.
+    // The walk: 6-month log changes of the rolling 6-month level, the start-up's included: on
+    // Colombia's real history its jumps widen the band (P90 14 years out for a P50 of 3), but
+    // without them the 2018 surge (twice 2017's release) fell outside the band of hindcasts from
+    // 2016–2017 (README).
     let rolling: Vec<f64> = (5..d.len()).map(|t| mean(&typical[t - 5..=t])).collect();
     let changes: Vec<f64> = (6..rolling.len())
         .filter(|&t| rolling[t] > 0.0 && rolling[t - 6] > 0.0)
