@@ -1968,6 +1968,14 @@ impl RateModel {
         self.trend_per_month.exp_m1() * 100.0
     }
 
+    /// Combines the model's forecast with the straight line through the last 12 of the fitted
+    /// `months` ([`LINE_WEIGHT`]): the same combination for the forecast and for the history's
+    /// own hindcasts, which score it.
+    fn combine_with_line(&mut self, months: &[f64]) {
+        self.line_m2_per_month = straight_line(months).1.max(0.0);
+        self.line_weight = LINE_WEIGHT;
+    }
+
     /// The seasonal factor of the month `months` months after the last one.
     fn season_of(&self, months: usize) -> f64 {
         self.seasonal[(self.last_month.plus(months as i64).month - 1) as usize]
@@ -2047,8 +2055,9 @@ pub const EXCEPTIONAL_MONTH: f64 = 3.0;
 /// months fitted) in 1,839 instead of 1,792.
 pub const LINE_WEIGHT: f64 = 0.5;
 
-/// A year teaches seasons when it has release in at least this share of as many months as the
-/// last 12 have ([`is_working_year`]).
+/// A year (the 12 months around a month) teaches seasons when it has release in at least this
+/// share of as many months as the last 12 have: the programme worked then as it works now, not
+/// as a start-up that reported now and then.
 const WORKING_YEAR_SHARE: f64 = 0.75;
 /// Months a history needs to learn seasons from, and to compare each month with the same
 /// calendar month a year before: two years.
@@ -2099,8 +2108,7 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
             };
             let h = INTERNAL_HORIZON_MONTHS.min(n - o);
             let model_alone = m.typical_cumulative(h);
-            m.line_m2_per_month = straight_line(&x[..o]).1.max(0.0);
-            m.line_weight = LINE_WEIGHT;
+            m.combine_with_line(&x[..o]);
             let forecast = m.typical_cumulative(h);
             let mut actual = 0.0;
             for (j, (e, combined)) in model_alone.iter().zip(&forecast).enumerate() {
@@ -2168,8 +2176,7 @@ pub fn fit_rates(totals: &[(YearMonth, f64)]) -> Result<RateModel, HistoryError>
         model.skew_up = (quantile(&signed, 1.0 - tail) / 1.2816).clamp(1.0, 4.0);
         model.skew_down = (-quantile(&signed, tail) / 1.2816).clamp(1.0, 4.0);
     }
-    model.line_m2_per_month = straight_line(&x).1.max(0.0);
-    model.line_weight = LINE_WEIGHT;
+    model.combine_with_line(&x);
     Ok(model)
 }
 
@@ -2272,15 +2279,6 @@ fn ramp_up_end(typical: &[f64]) -> usize {
         .unwrap_or(latest)
 }
 
-/// Whether the 12 months up to `last` (fewer at the start) have release in at least
-/// [`WORKING_YEAR_SHARE`] of as many months as the last 12 of `months`: the programme worked
-/// then as it works now, not as a start-up that reported now and then.
-fn is_working_year(months: &[f64], last: usize) -> bool {
-    let with_release = |w: &[f64]| w.iter().filter(|&&v| v > 0.0).count() as f64;
-    let now = with_release(&months[months.len().saturating_sub(12)..]);
-    with_release(&months[last.saturating_sub(11)..=last]) >= WORKING_YEAR_SHARE * now
-}
-
 /// The rate model with a given damping of the trend (0: no trend).
 fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateModel, HistoryError> {
     let n = totals.len();
@@ -2304,10 +2302,12 @@ fn fit_with_damping(totals: &[(YearMonth, f64)], damping: f64) -> Result<RateMod
     let mut closed = [false; 12];
     if n >= SEASON_LEARNING_MONTHS {
         let capped = typical_months(&x);
+        let months_with_release = |w: &[f64]| w.iter().filter(|&&v| v > 0.0).count() as f64;
+        let working_now = months_with_release(&x[n - 12..]);
         let mut by_month: [Vec<f64>; 12] = Default::default();
         for t in 6..n.saturating_sub(6) {
             let c = mean(&capped[t - 6..t + 6]);
-            if c > 0.0 && is_working_year(&x, t + 5) {
+            if c > 0.0 && months_with_release(&x[t - 6..t + 6]) >= WORKING_YEAR_SHARE * working_now {
                 by_month[(totals[t].0.month - 1) as usize].push(capped[t] / c);
             }
         }
